@@ -1,0 +1,55 @@
+/**
+ * Pretraining on regime A (protocol step 1): truncated BPTT in chunks with Adam, the hidden state carried
+ * across chunks. Exact within each chunk and O(n²) per step, so it is far cheaper than RTRL.
+ */
+import { bpttGradient } from './bptt';
+import { Adam, clipScale } from './optimizer';
+import { allocate, precisionOf, type Floats } from './precision';
+import { readoutParamCount, type RnnParams } from './rnn';
+import type { Sequence } from './tasks/task';
+
+export interface PretrainOptions {
+  /** truncation length and update interval */
+  chunk: number;
+  lr: number;
+  clipNorm: number;
+  /** passes over the sequence */
+  epochs: number;
+}
+
+export const DEFAULT_PRETRAIN: PretrainOptions = { chunk: 32, lr: 3e-3, clipNorm: 1, epochs: 2 };
+
+export interface PretrainResult {
+  /** mean per-step loss of each epoch */
+  epochLoss: number[];
+  /** hidden state at the end, carried into adaptation so the drift meets a running network */
+  hEnd: Floats;
+}
+
+/** Trains `params` in place on `seq`. */
+export function pretrain(params: RnnParams, seq: Sequence, options: PretrainOptions = DEFAULT_PRETRAIN): PretrainResult {
+  const precision = precisionOf(params.theta);
+  const n = params.shape.n;
+  const gTheta = allocate(precision, params.theta.length);
+  const gReadout = allocate(precision, readoutParamCount(params.shape));
+  const adamTheta = new Adam(params.theta.length, options.lr, params.theta);
+  const adamReadout = new Adam(gReadout.length, options.lr, params.readout);
+  let h: Floats = allocate(precision, n);
+  const epochLoss: number[] = [];
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    h = allocate(precision, n);
+    let total = 0;
+    for (let start = 0; start < seq.length; start += options.chunk) {
+      const len = Math.min(options.chunk, seq.length - start);
+      const r = bpttGradient(params, seq, start, len, h, gTheta, gReadout);
+      total += r.loss;
+      h = r.hEnd;
+      // Mean over the chunk keeps the step size independent of the chunk length.
+      const scale = clipScale(options.clipNorm * len, gTheta, gReadout) / len;
+      adamTheta.step(params.theta, gTheta, scale);
+      adamReadout.step(params.readout, gReadout, scale);
+    }
+    epochLoss.push(total / seq.length);
+  }
+  return { epochLoss, hEnd: h };
+}
