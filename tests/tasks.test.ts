@@ -12,6 +12,7 @@ import {
   type Sequence,
 } from '../src/engine/tasks';
 import { NEURAL_CHANNELS } from '../src/engine/tasks/neuralDecoding';
+import { SINE_HORIZON } from '../src/engine/tasks/sine';
 
 /** Per-dimension mean and std of a step-major buffer. */
 function columnStats(data: ArrayLike<number>, width: number): { mean: number[]; std: number[] } {
@@ -86,8 +87,9 @@ describe('Lorenz task', () => {
     const a = task.generate('A', 10_000, rng); // 200 time units
     const sa = columnStats(a.x, 3);
     for (let j = 0; j < 3; j++) {
-      expect(Math.abs(sa.mean[j])).toBeLessThan(0.2);
-      expect(Math.abs(sa.std[j] - 1)).toBeLessThan(0.15);
+      // x and y means wander with the lobe switching, so 200 time units pin them only to about ±0.15.
+      expect(Math.abs(sa.mean[j])).toBeLessThan(0.3);
+      expect(Math.abs(sa.std[j] - 1)).toBeLessThan(0.1);
     }
     // The target is the next sample, and the stream continues across calls.
     for (let t = 0; t + 1 < a.length; t++) {
@@ -122,20 +124,28 @@ describe('determinism', () => {
 });
 
 describe('sine task', () => {
-  it('targets are the next input and the drift changes the dominant frequency', () => {
+  it('targets are the input h steps ahead and the drift changes the dominant frequency', () => {
     const rng = new Rng(11);
     const task = createSineTask(rng);
+    const h = SINE_HORIZON;
     const a = task.generate('A', 4000, rng);
-    for (let t = 0; t + 1 < a.length; t++) expect(a.y[t]).toBe(a.x[t + 1]);
+    for (let t = 0; t + h < a.length; t++) expect(a.y[t]).toBe(a.x[t + h]);
     const b = task.generate('B', 4000, rng);
-    // Continuous across the drift: B starts where A's last target was.
-    expect(b.x[0]).toBe(a.y[a.length - 1]);
-    for (let t = 0; t + 1 < b.length; t++) expect(b.y[t]).toBe(b.x[t + 1]);
+    // Continuous across the drift: B's first input is the value A's target h steps before its end.
+    expect(b.x[0]).toBe(a.y[a.length - h]);
+    for (let t = 0; t + h < b.length; t++) expect(b.y[t]).toBe(b.x[t + h]);
     const fa = dominantFrequency(a.x);
     const fb = dominantFrequency(b.x);
     expect(Math.abs(fa - 0.1)).toBeLessThan(0.005);
     expect(Math.abs(fb - 0.15)).toBeLessThan(0.005);
     expect(a.errorMask.every((m) => m === 1)).toBe(true);
+  });
+
+  it('a horizon of 1 predicts the next value', () => {
+    const rng = new Rng(3);
+    const task = createSineTask(rng, 1);
+    const a = task.generate('A', 500, rng);
+    for (let t = 0; t + 1 < a.length; t++) expect(a.y[t]).toBe(a.x[t + 1]);
   });
 });
 
@@ -152,12 +162,13 @@ describe('neural decoding task', () => {
     const sa = columnStats(a.x, NEURAL_CHANNELS);
     let meanAbs = 0;
     for (let c = 0; c < NEURAL_CHANNELS; c++) {
-      expect(Math.abs(sa.mean[c])).toBeLessThan(0.35);
-      expect(sa.std[c]).toBeGreaterThan(0.7);
-      expect(sa.std[c]).toBeLessThan(1.3);
+      expect(Math.abs(sa.mean[c])).toBeLessThan(0.4);
+      expect(sa.std[c]).toBeGreaterThan(0.8);
+      expect(sa.std[c]).toBeLessThan(1.2);
       meanAbs += Math.abs(sa.mean[c]) / NEURAL_CHANNELS;
     }
-    expect(meanAbs).toBeLessThan(0.12);
+    // Both the calibration block and this sample see a slowly varying velocity, so means wander together.
+    expect(meanAbs).toBeLessThan(0.2);
     // Velocity targets are O(1) and actually move.
     const va = columnStats(a.y, 2);
     for (let j = 0; j < 2; j++) {

@@ -55,6 +55,8 @@ export class OnlineLearner {
   divergedAt = -1;
   /** number of times the mask was (re)drawn, for tests and the UI */
   selectionsDrawn = 0;
+  /** called after this arm's transport and before its update (the gradient-fidelity probe rides here) */
+  onTransport: ((learner: OnlineLearner, seq: Sequence, t: number) => void) | null = null;
 
   constructor(params: RnnParams, method: LearningMethod, options: LearnerOptions, hInit?: Floats) {
     const precision = precisionOf(params.theta);
@@ -141,6 +143,7 @@ export class OnlineLearner {
     addImmediateTerm(shape, P.next, state.d, state.hPrev, seq.x, t * m, state.dLdh, this.gradTheta);
     P.swap();
     readoutGradient(shape, state, this.gradReadout);
+    this.onTransport?.(this, seq, t);
 
     if (!hasError || this.options.frozenParams) return loss;
     let sq = 0;
@@ -150,6 +153,8 @@ export class OnlineLearner {
     const scaleG = clipScale(this.options.optimizer.clipNorm, this.gradTheta, this.gradReadout);
     this.optimizerTheta.step(this.params.theta, this.gradTheta, scaleG);
     this.optimizerReadout.step(this.params.readout, this.gradReadout, scaleG);
+    // An infinite weight can leave the loss finite (tanh saturates), so check the parameters too: O(p).
+    if (!allFinite(this.params.theta) || !allFinite(this.params.readout)) return this.diverge();
     return loss;
   }
 
@@ -157,4 +162,10 @@ export class OnlineLearner {
     this.divergedAt = this.stepsTaken - 1;
     return NaN;
   }
+}
+
+function allFinite(a: Floats): boolean {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * 0;
+  return s === 0;
 }

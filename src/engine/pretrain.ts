@@ -17,7 +17,7 @@ export interface PretrainOptions {
   epochs: number;
 }
 
-export const DEFAULT_PRETRAIN: PretrainOptions = { chunk: 32, lr: 3e-3, clipNorm: 1, epochs: 2 };
+export const DEFAULT_PRETRAIN: PretrainOptions = { chunk: 64, lr: 3e-3, clipNorm: 1, epochs: 8 };
 
 export interface PretrainResult {
   /** mean per-step loss of each epoch */
@@ -36,6 +36,9 @@ export function pretrain(params: RnnParams, seq: Sequence, options: PretrainOpti
   const adamReadout = new Adam(gReadout.length, options.lr, params.readout);
   let h: Floats = allocate(precision, n);
   const epochLoss: number[] = [];
+  const chunks = Math.ceil(seq.length / options.chunk);
+  const updates = options.epochs * chunks;
+  let update = 0;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     h = allocate(precision, n);
     let total = 0;
@@ -46,6 +49,10 @@ export function pretrain(params: RnnParams, seq: Sequence, options: PretrainOpti
       h = r.hEnd;
       // Mean over the chunk keeps the step size independent of the chunk length.
       const scale = clipScale(options.clipNorm * len, gTheta, gReadout) / len;
+      // Cosine decay to a tenth lets the loss settle instead of rattling at the last step size.
+      const lr = options.lr * (0.1 + 0.45 * (1 + Math.cos((Math.PI * update++) / updates)));
+      adamTheta.lr = lr;
+      adamReadout.lr = lr;
       adamTheta.step(params.theta, gTheta, scale);
       adamReadout.step(params.readout, gReadout, scale);
     }

@@ -1,0 +1,72 @@
+/**
+ * Headless experiment runner: `npm run experiment -- --task sine --n 64 --k 0,1,2,4,8,64 --seeds 5`.
+ * Prints one row per arm (or, with --json, one JSON object on stdout); progress goes to stderr.
+ * A bad option ends with a one-line message naming it and its allowed range, and exit code 2.
+ */
+import { parseExperimentArgs, CLI_USAGE } from './experimentArgs';
+import { formatResultTable, resultToJson } from './report';
+import { ConfigError } from '../engine/config';
+import { runExperiment, type Progress } from '../engine/experiment';
+
+function main(argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseExperimentArgs(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    // node:util parseArgs throws TypeErrors, some with several lines; the CLI promises one line.
+    process.stderr.write(`error: ${parseErrorMessage(e)} (see --help)\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(CLI_USAGE + '\n');
+    return 0;
+  }
+  const { config, json } = parsed;
+  const result = runExperiment(config, progressReporter());
+  process.stdout.write(json ? JSON.stringify(resultToJson(result)) + '\n' : formatResultTable(result) + '\n');
+  return 0;
+}
+
+/** One line for node:util's parse errors, with a hint for the common negative-number case. */
+function parseErrorMessage(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const message = String(err?.message ?? e);
+  if (err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const option = /'(--[\w-]+)/.exec(message)?.[1] ?? 'an option';
+    return `${option} needs a value (write a negative number as ${option}=-1)`;
+  }
+  return message.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Progress on stderr: a rewritten line on a terminal, a few plain lines in a log. */
+function progressReporter(): (p: Progress) => void {
+  const tty = process.stderr.isTTY;
+  let lastLogged = -1;
+  return (p) => {
+    const label = `seed ${p.seedIndex + 1}/${p.seedCount}`;
+    const text = p.phase === 'pretrain' ? `${label}: pretraining on regime A` : `${label}: adapting, step ${p.step}/${p.steps}`;
+    if (tty) {
+      process.stderr.write(`\r${text.padEnd(60)}`);
+      if (p.phase === 'adapt' && p.step === p.steps && p.seedIndex + 1 === p.seedCount) process.stderr.write('\n');
+      return;
+    }
+    const quarter = p.phase === 'pretrain' ? -1 : Math.floor((4 * p.step) / p.steps);
+    const key = p.seedIndex * 10 + quarter;
+    if (key !== lastLogged) {
+      lastLogged = key;
+      process.stderr.write(text + '\n');
+    }
+  };
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  // An unexpected failure still gets one line, not a stack trace.
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+}

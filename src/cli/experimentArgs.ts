@@ -1,0 +1,128 @@
+/**
+ * Command-line options of the experiment runner, turned into a validated ExperimentConfig.
+ * Every numeric option is checked against the engine's BOUNDS, so the CLI, the URL and the controls
+ * share one set of limits.
+ */
+import { parseArgs } from 'node:util';
+import {
+  BOUNDS,
+  checkBound,
+  checkChoice,
+  ConfigError,
+  defaultConfig,
+  sparseArm,
+  validateConfig,
+  type Bound,
+  type ExperimentConfig,
+} from '../engine/config';
+import type { LearningMethod } from '../engine/learningMethod';
+import { DEFAULT_LR, type OptimizerKind } from '../engine/optimizer';
+import { TASK_NAMES } from '../engine/tasks/task';
+import { SELECTION_STRATEGIES } from '../engine/transportMask';
+
+export const CLI_USAGE = `usage: npm run experiment -- [options]
+  --task NAME         ${TASK_NAMES.join(' | ')} (default sine)
+  --n N               hidden units, ${BOUNDS.n.min}..${BOUNDS.n.max} (default 64)
+  --k LIST            kept paths per unit for the sparse arms, e.g. 0,1,2,4,8,64 (each 0..n; default 0,1,4)
+  --strategy NAME     ${SELECTION_STRATEGIES.join(' | ')} (default random)
+  --refresh R         redraw the selection every R steps, 0 = fixed (default 0)
+  --rescale           multiply kept transport by n/k
+  --optimizer NAME    adam | sgd (default adam)
+  --lr X              learning rate (default 1e-3 for adam, 1e-2 for sgd)
+  --clip X            global gradient-norm clip, 0 = off (default 0)
+  --leak A            leak α in (0, 1] (default 1, the plain tanh RNN)
+  --gain G            W ~ N(0, G²/n) (default 1.2)
+  --seeds S           number of seeds (default 5)
+  --seed S0           first seed (default 1)
+  --pretrain T        pretraining steps on regime A (default 4000)
+  --adapt T           adaptation steps after the drift (default 1000)
+  --window W          all | last-quarter: the loss window recovery is measured on (default all)
+  --fidelity          also measure cos(g_k, g_full) on the full arm's trajectory
+  --metrics-every M   sample the Jacobian spectrum and ‖P‖ every M steps, 0 = off (default 100)
+  --json              print one JSON object instead of the table
+  --help              this text`;
+
+export interface ParsedArgs {
+  config: ExperimentConfig;
+  json: boolean;
+  help: boolean;
+}
+
+function numberOption(option: string, raw: string | undefined, fallback: number, bound: Bound): number {
+  if (raw === undefined) return fallback;
+  const value = raw.trim() === '' ? NaN : Number(raw);
+  return checkBound(`--${option}`, value, bound);
+}
+
+export function parseExperimentArgs(argv: string[]): ParsedArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      task: { type: 'string' },
+      n: { type: 'string' },
+      k: { type: 'string' },
+      strategy: { type: 'string' },
+      refresh: { type: 'string' },
+      rescale: { type: 'boolean' },
+      optimizer: { type: 'string' },
+      lr: { type: 'string' },
+      clip: { type: 'string' },
+      leak: { type: 'string' },
+      gain: { type: 'string' },
+      seeds: { type: 'string' },
+      seed: { type: 'string' },
+      pretrain: { type: 'string' },
+      adapt: { type: 'string' },
+      window: { type: 'string' },
+      fidelity: { type: 'boolean' },
+      'metrics-every': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (positionals.length > 0) throw new ConfigError('arguments', `unexpected argument '${positionals[0]}' (options start with --)`);
+  const d = defaultConfig();
+  const task = values.task === undefined ? d.task : checkChoice('--task', values.task, TASK_NAMES);
+  const n = numberOption('n', values.n, d.n, BOUNDS.n);
+  const strategy = values.strategy === undefined ? 'random' : checkChoice('--strategy', values.strategy, SELECTION_STRATEGIES);
+  const refresh = numberOption('refresh', values.refresh, 0, BOUNDS.refreshEvery);
+  const ks = parseKList(values.k ?? '0,1,4', n);
+  const optimizerKind: OptimizerKind = values.optimizer === undefined ? 'adam' : checkChoice('--optimizer', values.optimizer, ['adam', 'sgd'] as const);
+  const lr = numberOption('lr', values.lr, DEFAULT_LR[optimizerKind], BOUNDS.lr);
+  const clip = numberOption('clip', values.clip, 0, BOUNDS.clipNorm);
+  const seedCount = numberOption('seeds', values.seeds, d.seeds.length, BOUNDS.seeds);
+  const seed0 = numberOption('seed', values.seed, 1, BOUNDS.seed);
+  if (seed0 + seedCount - 1 > BOUNDS.seed.max) throw new ConfigError('--seed', `--seed plus --seeds must stay under ${BOUNDS.seed.max}`);
+  const window = values.window === undefined ? 'all' : checkChoice('--window', values.window, ['all', 'last-quarter'] as const);
+  const arms: LearningMethod[] = [
+    { kind: 'frozen' },
+    { kind: 'full' },
+    ...ks.map((k) => sparseArm(k, strategy, refresh, values.rescale ?? false)),
+  ];
+  const config: ExperimentConfig = {
+    task,
+    n,
+    arms,
+    optimizer: { kind: optimizerKind, lr, clipNorm: clip },
+    leak: numberOption('leak', values.leak, d.leak, BOUNDS.leak),
+    gain: numberOption('gain', values.gain, d.gain, BOUNDS.gain),
+    seeds: Array.from({ length: seedCount }, (_, i) => seed0 + i),
+    pretrain: { ...d.pretrain, steps: numberOption('pretrain', values.pretrain, d.pretrain.steps, BOUNDS.pretrainSteps) },
+    adaptSteps: numberOption('adapt', values.adapt, d.adaptSteps, BOUNDS.adaptSteps),
+    window,
+    metricsEvery: numberOption('metrics-every', values['metrics-every'], d.metricsEvery, BOUNDS.metricsEvery),
+    fidelity: values.fidelity ?? false,
+  };
+  validateConfig(config);
+  return { config, json: values.json ?? false, help: values.help ?? false };
+}
+
+/** "0,1,2,4" -> [0,1,2,4]; each k an integer in [0, n], no duplicates. */
+export function parseKList(raw: string, n: number): number[] {
+  const parts = raw.split(',').map((s) => s.trim());
+  const ks = parts.map((s) => checkBound('--k', s === '' ? NaN : Number(s), { min: 0, max: n, integer: true }));
+  if (new Set(ks).size !== ks.length) throw new ConfigError('--k', `--k lists a value twice: ${raw}`);
+  return ks;
+}

@@ -1,0 +1,128 @@
+/**
+ * An experiment's settings and their allowed ranges. One table of bounds serves the CLI, the URL hash
+ * and the controls, so a limit cannot be bypassed through one of them (tensorflow/playground #63).
+ */
+import type { LearningMethod } from './learningMethod';
+import { DEFAULT_LR, type OptimizerConfig, type OptimizerKind } from './optimizer';
+import { DEFAULT_PRETRAIN, type PretrainOptions } from './pretrain';
+import { TASK_NAMES, type TaskName } from './tasks/task';
+import { SELECTION_STRATEGIES, type SelectionStrategy } from './transportMask';
+
+export interface ExperimentConfig {
+  task: TaskName;
+  /** hidden units */
+  n: number;
+  /** the arms, run in lockstep; must include `frozen` and `full` (recovery is measured between them) */
+  arms: LearningMethod[];
+  optimizer: OptimizerConfig;
+  /** leak α in (0, 1] */
+  leak: number;
+  /** W ~ N(0, gain²/n) */
+  gain: number;
+  /** experiment seeds, one independent run each */
+  seeds: number[];
+  pretrain: PretrainOptions & { steps: number };
+  adaptSteps: number;
+  /** the loss window recovery is measured on: all adaptation steps, or their last quarter [choice] */
+  window: 'all' | 'last-quarter';
+  /** sample ‖P‖ and the J_t spectrum every this many steps (0 = never) */
+  metricsEvery: number;
+  /** track cos(g_k, g_full) for each sparse arm on the full arm's trajectory */
+  fidelity: boolean;
+}
+
+/** Inclusive numeric bounds; `integer` ones must be whole. */
+export interface Bound {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+export const BOUNDS = {
+  n: { min: 2, max: 512, integer: true },
+  seeds: { min: 1, max: 100, integer: true },
+  seed: { min: 0, max: 2 ** 31 - 1, integer: true },
+  lr: { min: 1e-6, max: 1, integer: false },
+  leak: { min: 0.01, max: 1, integer: false },
+  gain: { min: 0.1, max: 3, integer: false },
+  pretrainSteps: { min: 0, max: 1_000_000, integer: true },
+  adaptSteps: { min: 1, max: 1_000_000, integer: true },
+  refreshEvery: { min: 0, max: 1_000_000, integer: true },
+  clipNorm: { min: 0, max: 1e6, integer: false },
+  metricsEvery: { min: 0, max: 1_000_000, integer: true },
+} satisfies Record<string, Bound>;
+
+export type BoundName = keyof typeof BOUNDS;
+
+/** A setting out of range, named so the message can say which and what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly option: string, message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function describeBound(b: Bound): string {
+  return `${b.integer ? 'an integer' : 'a number'} in [${b.min}, ${b.max}]`;
+}
+
+/** Checks a value against its bound; `option` is the name to print (e.g. `--n`). */
+export function checkBound(option: string, value: number, bound: Bound): number {
+  if (!Number.isFinite(value) || value < bound.min || value > bound.max || (bound.integer && !Number.isInteger(value))) {
+    throw new ConfigError(option, `${option} must be ${describeBound(bound)}, got ${Number.isNaN(value) ? 'not a number' : value}`);
+  }
+  return value;
+}
+
+export function checkChoice<T extends string>(option: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(option, `${option} must be one of ${choices.join(', ')}, got '${value}'`);
+  }
+  return value as T;
+}
+
+export function defaultConfig(): ExperimentConfig {
+  return {
+    task: 'sine',
+    n: 64,
+    arms: [{ kind: 'frozen' }, { kind: 'full' }, ...[0, 1, 4].map((k) => sparseArm(k, 'random'))],
+    optimizer: { kind: 'adam', lr: DEFAULT_LR.adam, clipNorm: 0 },
+    leak: 1,
+    gain: 1.2,
+    seeds: [1, 2, 3, 4, 5],
+    pretrain: { ...DEFAULT_PRETRAIN, steps: 4000 },
+    adaptSteps: 1000,
+    window: 'all',
+    metricsEvery: 100,
+    fidelity: false,
+  };
+}
+
+export function sparseArm(k: number, strategy: SelectionStrategy, refreshEvery = 0, rescale = false): LearningMethod {
+  return { kind: 'sparse', k, strategy, refreshEvery, rescale };
+}
+
+/** Throws a ConfigError naming the first setting that is out of range. */
+export function validateConfig(c: ExperimentConfig): void {
+  checkChoice('task', c.task, TASK_NAMES);
+  checkBound('n', c.n, BOUNDS.n);
+  checkBound('leak', c.leak, BOUNDS.leak);
+  checkBound('gain', c.gain, BOUNDS.gain);
+  checkBound('lr', c.optimizer.lr, BOUNDS.lr);
+  checkChoice<OptimizerKind>('optimizer', c.optimizer.kind, ['adam', 'sgd']);
+  checkBound('clip', c.optimizer.clipNorm, BOUNDS.clipNorm);
+  checkBound('seeds', c.seeds.length, BOUNDS.seeds);
+  for (const s of c.seeds) checkBound('seed', s, BOUNDS.seed);
+  checkBound('pretrain', c.pretrain.steps, BOUNDS.pretrainSteps);
+  checkBound('adapt', c.adaptSteps, BOUNDS.adaptSteps);
+  checkBound('metrics-every', c.metricsEvery, BOUNDS.metricsEvery);
+  if (!c.arms.some((a) => a.kind === 'frozen') || !c.arms.some((a) => a.kind === 'full')) {
+    throw new ConfigError('arms', 'arms must include frozen and full: recovery is measured between them');
+  }
+  for (const a of c.arms) {
+    if (a.kind !== 'sparse') continue;
+    checkBound('k', a.k, { min: 0, max: c.n, integer: true });
+    checkChoice('strategy', a.strategy, SELECTION_STRATEGIES);
+    checkBound('refresh', a.refreshEvery, BOUNDS.refreshEvery);
+  }
+}
