@@ -16,9 +16,9 @@ import { transport } from '../src/engine/transport';
 const quick = process.argv.includes('--quick');
 const sizes = quick ? [64, 128] : [64, 128, 256];
 
-/** Median of `reps` timings of fn, after one warm-up call, in ms. */
-function timeMs(fn: () => void, reps: number): number {
-  fn();
+/** Median of `reps` timings of fn, after warm-up calls (so the JIT has optimised it), in ms. */
+function timeMs(fn: () => void, reps: number, warmup = 3): number {
+  for (let w = 0; w < warmup; w++) fn();
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
@@ -33,7 +33,7 @@ function learnerStepMs(n: number, method: LearningMethod, reps: number): number 
   const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
   const params = initRnn(shape, new Rng(1));
   const learner = new OnlineLearner(params, method, { optimizer: { kind: 'adam', lr: 1e-4, clipNorm: 0 }, selectionRng: new Rng(2) });
-  const steps = reps + 2;
+  const steps = reps + 8;
   const seq = allocateSequence(steps, 1, 1);
   const rng = new Rng(3);
   for (let t = 0; t < steps; t++) {
@@ -41,7 +41,7 @@ function learnerStepMs(n: number, method: LearningMethod, reps: number): number 
     seq.y[t] = rng.normal();
   }
   let t = 0;
-  return timeMs(() => learner.step(seq, t++), reps);
+  return timeMs(() => learner.step(seq, t++), reps, reps > 2 ? 5 : 1);
 }
 
 const gb = (bytes: number, ms: number) => bytes / (ms * 1e-3) / 1e9;
@@ -53,7 +53,7 @@ for (const n of sizes) {
   const p = recurrentParamCount({ n, m: 1, o: 1, leak: 1 });
   const k = 4;
   const sparseMs = learnerStepMs(n, { kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false }, n >= 256 ? 10 : 30);
-  const fullMs = learnerStepMs(n, { kind: 'full' }, n >= 256 ? 1 : n >= 128 ? 3 : 10);
+  const fullMs = learnerStepMs(n, { kind: 'full' }, n >= 256 ? 1 : n >= 128 ? 5 : 40);
 
   // The sparse kernel alone: reads k source rows, writes one row, per unit (carry 0, plain tanh RNN).
   const rng = new Rng(4);

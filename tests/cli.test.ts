@@ -58,6 +58,9 @@ describe('experiment CLI', () => {
   const bad = BAD.map(({ args }) => cli(args));
   const help = cli(['--help']);
   const tiny = cli(['--n', '6', '--k', '0,2', '--seeds', '1', '--pretrain', '100', '--adapt', '20', '--json']);
+  const twoSeeds = ['--n', '6', '--k', '1', '--seeds', '2', '--pretrain', '100', '--adapt', '30', '--json'];
+  const sequential = cli([...twoSeeds, '--threads', '1']);
+  const parallel = cli([...twoSeeds, '--threads', '2']);
 
   BAD.forEach(({ args, option }, i) => {
     it(`${args.join(' ')}: exit 2, one line naming ${option}, no stack trace`, async () => {
@@ -101,5 +104,16 @@ describe('experiment CLI', () => {
     expect(json.config.adaptSteps).toBe(20);
     expect(json.seeds).toHaveLength(1);
     expect(json.seeds[0].arms.find((a) => a.label === 'full')!.recovery).toBe(100);
+  });
+
+  it('seeds in worker threads give the same numbers as one thread', async () => {
+    const [a, b] = await Promise.all([sequential, parallel]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    type Out = { seeds: { seed: number; arms: { label: string; meanLoss: number; recovery: number }[] }[] };
+    const strip = (o: Out) => o.seeds.map((s) => ({ seed: s.seed, arms: s.arms.map(({ label, meanLoss, recovery }) => ({ label, meanLoss, recovery })) }));
+    const sa = strip(JSON.parse(a.stdout) as Out);
+    expect(sa.map((s) => s.seed)).toEqual([1, 2]);
+    expect(strip(JSON.parse(b.stdout) as Out)).toEqual(sa);
   });
 });

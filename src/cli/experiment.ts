@@ -7,8 +7,9 @@ import { parseExperimentArgs, CLI_USAGE } from './experimentArgs';
 import { formatResultTable, resultToJson } from './report';
 import { ConfigError } from '../engine/config';
 import { runExperiment, type Progress } from '../engine/experiment';
+import { runExperimentParallel } from './parallelExperiment';
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseExperimentArgs(argv);
@@ -25,8 +26,9 @@ function main(argv: string[]): number {
     process.stdout.write(CLI_USAGE + '\n');
     return 0;
   }
-  const { config, json } = parsed;
-  const result = runExperiment(config, progressReporter());
+  const { config, json, threads } = parsed;
+  // Seeds are independent: one worker thread per core; a single thread runs in-process.
+  const result = threads > 1 ? await runExperimentParallel(config, progressReporter(), threads) : runExperiment(config, progressReporter());
   process.stdout.write(json ? JSON.stringify(resultToJson(result)) + '\n' : formatResultTable(result) + '\n');
   return 0;
 }
@@ -45,7 +47,7 @@ function parseErrorMessage(e: unknown): string {
 /** Progress on stderr: a rewritten line on a terminal, a few plain lines in a log. */
 function progressReporter(): (p: Progress) => void {
   const tty = process.stderr.isTTY;
-  let lastLogged = -1;
+  const lastLogged = new Map<number, number>();
   return (p) => {
     const label = `seed ${p.seedIndex + 1}/${p.seedCount}`;
     const text = p.phase === 'pretrain' ? `${label}: pretraining on regime A` : `${label}: adapting, step ${p.step}/${p.steps}`;
@@ -55,18 +57,18 @@ function progressReporter(): (p: Progress) => void {
       return;
     }
     const quarter = p.phase === 'pretrain' ? -1 : Math.floor((4 * p.step) / p.steps);
-    const key = p.seedIndex * 10 + quarter;
-    if (key !== lastLogged) {
-      lastLogged = key;
+    if (lastLogged.get(p.seedIndex) !== quarter) {
+      lastLogged.set(p.seedIndex, quarter);
       process.stderr.write(text + '\n');
     }
   };
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  // An unexpected failure still gets one line, not a stack trace.
-  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 1;
-}
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    // An unexpected failure still gets one line, not a stack trace.
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -3,6 +3,7 @@
  * Every numeric option is checked against the engine's BOUNDS, so the CLI, the URL and the controls
  * share one set of limits.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   BOUNDS,
@@ -30,7 +31,7 @@ export const CLI_USAGE = `usage: npm run experiment -- [options]
   --optimizer NAME    adam | sgd (default adam)
   --lr X              learning rate (default 1e-3 for adam, 1e-2 for sgd)
   --clip X            global gradient-norm clip, 0 = off (default 0)
-  --leak A            leak α in (0, 1] (default 1, the plain tanh RNN)
+  --leak A            leak α in [0.01, 1]; 1 is the plain tanh RNN (default 0.3)
   --gain G            W ~ N(0, G²/n) (default 1.2)
   --seeds S           number of seeds (default 5)
   --seed S0           first seed (default 1)
@@ -39,11 +40,14 @@ export const CLI_USAGE = `usage: npm run experiment -- [options]
   --window W          all | last-quarter: the loss window recovery is measured on (default all)
   --fidelity          also measure cos(g_k, g_full) on the full arm's trajectory
   --metrics-every M   sample the Jacobian spectrum and ‖P‖ every M steps, 0 = off (default 100)
+  --threads T         worker threads running seeds in parallel (default: one per core, at most one per seed)
   --json              print one JSON object instead of the table
   --help              this text`;
 
 export interface ParsedArgs {
   config: ExperimentConfig;
+  /** worker threads for the seeds; 1 runs in-process */
+  threads: number;
   json: boolean;
   help: boolean;
 }
@@ -78,6 +82,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
       window: { type: 'string' },
       fidelity: { type: 'boolean' },
       'metrics-every': { type: 'string' },
+      threads: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -116,7 +121,8 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
     fidelity: values.fidelity ?? false,
   };
   validateConfig(config);
-  return { config, json: values.json ?? false, help: values.help ?? false };
+  const threads = numberOption('threads', values.threads, Math.min(availableParallelism(), seedCount), { min: 1, max: 64, integer: true });
+  return { config, threads, json: values.json ?? false, help: values.help ?? false };
 }
 
 /** "0,1,2,4" -> [0,1,2,4]; each k an integer in [0, n], no duplicates. */

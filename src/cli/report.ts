@@ -54,6 +54,12 @@ export function formatResultTable(r: ExperimentResult): string {
   for (const row of rows) lines.push(line(row));
   lines.push('');
   lines.push('recovery = (L_frozen - L_arm) / (L_frozen - L_full) x 100, mean ± sample std over seeds; CV = std / mean');
+  const fullIndex = c.arms.findIndex((a) => a.kind === 'full');
+  const frozenIndex = c.arms.findIndex((a) => a.kind === 'frozen');
+  const noGap = r.seeds.filter((s) => !(s.arms[fullIndex].meanLoss < s.arms[frozenIndex].meanLoss)).map((s) => s.seed);
+  if (noGap.length > 0) {
+    lines.push(`warning: full RTRL did not beat frozen on seed(s) ${noGap.join(', ')}; recovery there has no meaning (longer pretraining or adaptation may help)`);
+  }
   if (r.jacobianCondition.count > 0) {
     lines.push(
       `J_t of the full arm: condition number ${fmt(r.jacobianCondition.mean, 2)} ± ${fmt(r.jacobianCondition.std, 2)}, ` +
