@@ -8,7 +8,7 @@ import { validateConfig } from './config';
 import { GradientFidelityProbe } from './gradientFidelity';
 import { OnlineLearner } from './learner';
 import { methodCost, methodLabel, type LearningMethod } from './learningMethod';
-import { jacobianSpectrum, recoveryPercent, seedStatistics, type SeedStatistics } from './metrics';
+import { jacobianSpectrum, recoveryPercent, sensitivitySpectrum, seedStatistics, type SeedStatistics } from './metrics';
 import { pretrain } from './pretrain';
 import { initRnn, recurrentParamCount, type RnnParams, type RnnShape } from './rnn';
 import { Rng, seededStreams } from './rng';
@@ -40,6 +40,8 @@ export interface SeedResult {
   jacobianCondition: number[];
   /** effective ranks of the full arm's J_t, sampled alongside */
   jacobianEffectiveRank: number[];
+  /** condition numbers of the full arm's P_t (through its Gram matrix), sampled alongside */
+  sensitivityCondition: number[];
   /** ‖P_t‖ per arm (NaN for frozen), sampled every `metricsEvery` steps: sensitivityNorm[arm][sample] */
   sensitivityNorm: number[][];
   /** mean cos(g_k, g_full) per sparse arm over the adaptation (only with `fidelity`), by label */
@@ -64,6 +66,7 @@ export interface ExperimentResult {
   seeds: SeedResult[];
   jacobianCondition: SeedStatistics;
   jacobianEffectiveRank: SeedStatistics;
+  sensitivityCondition: SeedStatistics;
 }
 
 export interface Progress {
@@ -93,6 +96,7 @@ export class SeedRun {
   private readonly cosineCount: Float64Array;
   readonly jacobianCondition: number[] = [];
   readonly jacobianEffectiveRank: number[] = [];
+  readonly sensitivityCondition: number[] = [];
   readonly sensitivityNorm: number[][];
 
   constructor(config: ExperimentConfig, seed: number) {
@@ -166,6 +170,11 @@ export class SeedRun {
       const s = jacobianSpectrum(full.params, full.state.d);
       this.jacobianCondition.push(s.condition);
       this.jacobianEffectiveRank.push(s.effectiveRank);
+      // P's Gram costs n²p (one full step); skipped at t = 0, where P holds one immediate term only.
+      if (this.t > 0 && full.sensitivity) {
+        const P = full.sensitivity;
+        this.sensitivityCondition.push(sensitivitySpectrum(P.current, P.n, P.p).condition);
+      }
     }
     this.learners.forEach((l, a) => this.sensitivityNorm[a].push(l.sensitivity ? l.sensitivity.norm() : NaN));
   }
@@ -205,6 +214,7 @@ export class SeedRun {
       losses: this.losses,
       jacobianCondition: this.jacobianCondition,
       jacobianEffectiveRank: this.jacobianEffectiveRank,
+      sensitivityCondition: this.sensitivityCondition,
       sensitivityNorm: this.sensitivityNorm,
       gradientCosine,
     };
@@ -253,6 +263,7 @@ export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDes
     seeds,
     jacobianCondition: seedStatistics(seeds.flatMap((s) => s.jacobianCondition)),
     jacobianEffectiveRank: seedStatistics(seeds.flatMap((s) => s.jacobianEffectiveRank)),
+    sensitivityCondition: seedStatistics(seeds.flatMap((s) => s.sensitivityCondition)),
   };
 }
 
