@@ -1,0 +1,169 @@
+/**
+ * Wires the settings, the engine worker and the loss series together: starts a run when a restart setting
+ * changes, forwards live changes (k, lr, strategy) without a reset, and paces the worker with one
+ * `advance` per animation frame. The UI calls these functions and renders the store; it computes nothing.
+ */
+import { encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, type LabParams } from './labParams';
+import { LIVE_DEFAULTS, type LiveRunOptions } from './liveRun';
+import { LossSeries } from './lossSeries';
+import { useLab } from './store';
+import type { FromWorker, ToWorker } from './workerProtocol';
+
+/** Full RTRL costs n⁴ per step; on the CPU it is left out above this n so the page stays live. */
+export const CPU_FULL_RTRL_MAX_N = 128;
+/** Target worker time per frame: more steps per frame than this would lag the display. */
+const FRAME_BUDGET_MS = 40;
+
+let worker: Worker | null = null;
+let runId = 0;
+let series: LossSeries | null = null;
+let awaiting = false;
+let playing = true;
+let stepRequests = 0;
+let pausedByHidden = false;
+const pageStart = performance.now();
+
+export function getSeries(): LossSeries | null {
+  return series;
+}
+
+function send(m: ToWorker): void {
+  worker?.postMessage(m);
+}
+
+function ensureWorker(): Worker {
+  if (worker) return worker;
+  worker = new Worker(new URL('./engineWorker.ts', import.meta.url), { type: 'module', name: 'engine' });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onWorkerMessage(e.data);
+  worker.onerror = (e) => {
+    e.preventDefault();
+    useLab.setState({ status: 'error', error: `the engine worker failed: ${e.message || 'unknown error'}` });
+  };
+  return worker;
+}
+
+function runOptions(p: LabParams): { options: LiveRunOptions; notes: string[] } {
+  const notes: string[] = [];
+  let includeFull = true;
+  if (p.n > CPU_FULL_RTRL_MAX_N) {
+    includeFull = false;
+    notes.push(`Full RTRL is off on the CPU above n = ${CPU_FULL_RTRL_MAX_N}: at n = ${p.n} one step would take seconds (n⁴ = ${(p.n ** 4 / 1e9).toFixed(1)} G multiply-adds). Recovery needs it, so it shows —.`);
+  }
+  return { options: { ...LIVE_DEFAULTS, includeFull }, notes };
+}
+
+/** Starts (or restarts) a run with the current settings. */
+export function restart(): void {
+  const { params } = useLab.getState();
+  ensureWorker();
+  runId++;
+  awaiting = false;
+  series = null;
+  const { options, notes } = runOptions(params);
+  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], divergedAt: [], markers: [], step: 0, seriesVersion: 0 });
+  send({ type: 'start', runId, params, options });
+}
+
+function onWorkerMessage(m: FromWorker): void {
+  if (m.runId !== runId) return;
+  if (m.type === 'error') {
+    awaiting = false;
+    useLab.setState({ status: 'error', error: m.message });
+    return;
+  }
+  if (m.type === 'started') {
+    series = new LossSeries(m.arms.length);
+    useLab.setState({ status: playing ? 'running' : 'paused', arms: m.arms, pretrainMs: m.pretrainMs, engine: m.engine });
+    return;
+  }
+  awaiting = false;
+  series?.append(m.losses, m.count);
+  const state = useLab.getState();
+  useLab.setState({
+    arms: m.arms,
+    recovery: m.recovery,
+    divergedAt: m.divergedAt,
+    markers: [...m.markers],
+    step: m.fromStep + m.count,
+    msPerStep: m.msPerStep,
+    seriesVersion: state.seriesVersion + 1,
+  });
+}
+
+/** Called once per animation frame by the app shell. */
+export function tick(): void {
+  const state = useLab.getState();
+  if (awaiting || series === null || state.status === 'error' || state.status === 'pretraining') return;
+  let steps = 0;
+  if (playing) {
+    // As many steps as asked, but no more than fit the frame budget at the measured speed.
+    const affordable = state.msPerStep > 0 ? Math.max(1, Math.floor(FRAME_BUDGET_MS / state.msPerStep)) : 1;
+    steps = Math.min(state.params.speed, affordable);
+  } else if (stepRequests > 0) {
+    steps = 1;
+    stepRequests--;
+  }
+  if (steps === 0) return;
+  awaiting = true;
+  send({ type: 'advance', runId, steps });
+}
+
+export function play(): void {
+  playing = true;
+  pausedByHidden = false;
+  if (useLab.getState().status === 'paused') useLab.setState({ status: 'running' });
+}
+
+export function pause(): void {
+  playing = false;
+  if (useLab.getState().status === 'running') useLab.setState({ status: 'paused' });
+}
+
+export function togglePlay(): void {
+  if (playing) pause();
+  else play();
+}
+
+/** One step while paused. */
+export function stepOnce(): void {
+  pause();
+  stepRequests++;
+}
+
+/** Tab hidden: pause; visible again: resume if it was the hiding that paused. */
+export function onVisibility(hidden: boolean): void {
+  if (hidden && playing) {
+    pause();
+    pausedByHidden = true;
+  } else if (!hidden && pausedByHidden) {
+    play();
+  }
+}
+
+/** Changes one setting: restarts for structural ones, changes the run in place for k, lr, strategy. */
+export function setParam<K extends keyof LabParams>(key: K, value: LabParams[K]): string[] {
+  const state = useLab.getState();
+  const next: LabParams = { ...state.params, [key]: value };
+  if (key === 'n' && next.k > next.n) next.k = next.n;
+  const problems = paramProblems(next);
+  if (problems.length > 0) return problems;
+  useLab.setState({ params: next });
+  writeHash(next);
+  if (RESTART_KEYS.includes(key) || (key === 'n')) {
+    restart();
+  } else if (LIVE_KEYS.includes(key)) {
+    if (key === 'lr') send({ type: 'setLr', runId, lr: next.lr });
+    else send({ type: 'setSparse', runId, k: next.k, strategy: next.strategy });
+  }
+  return [];
+}
+
+export function writeHash(p: LabParams): void {
+  const hash = encodeHash(p);
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+}
+
+/** For the test harness and the status line: when the first point was drawn. */
+export function markFirstCurve(): void {
+  if (useLab.getState().firstCurveMs === null) useLab.setState({ firstCurveMs: performance.now() - pageStart });
+}

@@ -1,0 +1,167 @@
+/**
+ * Every setting of the app, its type, default and bounds, and its place in the URL hash
+ * (`#v=1&task=sine&n=64&k=4…`). The numeric bounds are the engine's BOUNDS, so a link cannot carry a value
+ * the controls would refuse (tensorflow/playground #63). A malformed field falls back to its default and
+ * is reported; the rest of the link is kept.
+ */
+import { BOUNDS } from '../engine/config';
+import { DEFAULT_LR, type OptimizerKind } from '../engine/optimizer';
+import { TASK_NAMES, type TaskName } from '../engine/tasks/task';
+import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transportMask';
+
+export const HASH_VERSION = 1;
+
+export type BackendChoice = 'auto' | 'gpu' | 'cpu';
+export type ModelName = 'rnn';
+
+export interface LabParams {
+  task: TaskName;
+  model: ModelName;
+  n: number;
+  k: number;
+  strategy: SelectionStrategy;
+  /** redraw the selection every R steps; 0 = fixed */
+  refresh: number;
+  rescale: boolean;
+  optimizer: OptimizerKind;
+  lr: number;
+  leak: number;
+  seed: number;
+  /** adaptation steps per animation frame */
+  speed: number;
+  backend: BackendChoice;
+}
+
+export const DEFAULT_PARAMS: LabParams = {
+  task: 'sine',
+  model: 'rnn',
+  n: 64,
+  k: 4,
+  strategy: 'random',
+  refresh: 0,
+  rescale: false,
+  optimizer: 'adam',
+  lr: DEFAULT_LR.adam,
+  leak: 0.3,
+  seed: 1,
+  speed: 4,
+  backend: 'auto',
+};
+
+/** The app's own limits: the engine's, narrowed where a live view would be unusable. */
+export const PARAM_BOUNDS = {
+  n: { min: 4, max: 256, integer: true },
+  refresh: BOUNDS.refreshEvery,
+  lr: BOUNDS.lr,
+  leak: BOUNDS.leak,
+  seed: BOUNDS.seed,
+  speed: { min: 1, max: 500, integer: true },
+} as const;
+
+export const CHOICES = {
+  task: TASK_NAMES,
+  model: ['rnn'] as readonly ModelName[],
+  strategy: SELECTION_STRATEGIES,
+  optimizer: ['adam', 'sgd'] as readonly OptimizerKind[],
+  backend: ['auto', 'gpu', 'cpu'] as readonly BackendChoice[],
+};
+
+/** Settings that need a new run (pretraining again); the others change the running arms in place. */
+export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend'];
+/** Settings that change mid-run and leave a marker on the curves. */
+export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy'];
+
+export interface DecodedParams {
+  params: LabParams;
+  /** fields of the link that were malformed or out of range, each with why */
+  ignored: string[];
+}
+
+function inRange(v: number, b: { min: number; max: number; integer: boolean }): boolean {
+  return Number.isFinite(v) && v >= b.min && v <= b.max && (!b.integer || Number.isInteger(v));
+}
+
+/** Checks a whole LabParams (from the controls or a link); returns the list of problems. */
+export function paramProblems(p: LabParams): string[] {
+  const problems: string[] = [];
+  for (const key of ['n', 'refresh', 'lr', 'leak', 'seed', 'speed'] as const) {
+    const b = PARAM_BOUNDS[key];
+    if (!inRange(p[key], b)) problems.push(`${key} must be in [${b.min}, ${b.max}]`);
+  }
+  if (!inRange(p.k, { min: 0, max: p.n, integer: true })) problems.push(`k must be an integer in [0, n = ${p.n}]`);
+  for (const key of ['task', 'model', 'strategy', 'optimizer', 'backend'] as const) {
+    if (!(CHOICES[key] as readonly string[]).includes(p[key])) problems.push(`${key} must be one of ${CHOICES[key].join(', ')}`);
+  }
+  return problems;
+}
+
+export function encodeHash(p: LabParams): string {
+  const q = new URLSearchParams();
+  q.set('v', String(HASH_VERSION));
+  for (const key of Object.keys(DEFAULT_PARAMS) as (keyof LabParams)[]) {
+    const v = p[key];
+    q.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  return '#' + q.toString();
+}
+
+/** Parses a hash; every field that is missing keeps its default, every bad one is listed in `ignored`. */
+export function decodeHash(hash: string): DecodedParams {
+  const params: LabParams = { ...DEFAULT_PARAMS };
+  const ignored: string[] = [];
+  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (raw.trim() === '') return { params, ignored };
+  let q: URLSearchParams;
+  try {
+    q = new URLSearchParams(raw);
+  } catch {
+    return { params, ignored: ['the link could not be read'] };
+  }
+  const version = q.get('v');
+  if (version !== null && version !== String(HASH_VERSION)) ignored.push(`v=${clip(version)} (this app reads version ${HASH_VERSION}; fields read as version ${HASH_VERSION})`);
+  const known = new Set<string>(['v', ...Object.keys(DEFAULT_PARAMS)]);
+  for (const key of q.keys()) if (!known.has(key)) ignored.push(`${clip(key)} (unknown setting)`);
+
+  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed') => {
+    const s = q.get(key);
+    if (s === null) return;
+    const v = s.trim() === '' ? NaN : Number(s);
+    const b = PARAM_BOUNDS[key];
+    if (inRange(v, b)) params[key] = v;
+    else ignored.push(`${key}=${clip(s)} (must be ${b.integer ? 'an integer' : 'a number'} in [${b.min}, ${b.max}])`);
+  };
+  const choice = <K extends 'task' | 'model' | 'strategy' | 'optimizer' | 'backend'>(key: K) => {
+    const s = q.get(key);
+    if (s === null) return;
+    if ((CHOICES[key] as readonly string[]).includes(s)) (params[key] as string) = s;
+    else ignored.push(`${key}=${clip(s)} (must be one of ${CHOICES[key].join(', ')})`);
+  };
+  choice('task');
+  choice('model');
+  choice('strategy');
+  choice('optimizer');
+  choice('backend');
+  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed'] as const) num(key);
+  // lr's default follows the optimizer, so a link that sets only `optimizer=sgd` gets SGD's default rate.
+  params.lr = DEFAULT_LR[params.optimizer];
+  num('lr');
+  const rescale = q.get('rescale');
+  if (rescale !== null) {
+    if (rescale === '1' || rescale === '0') params.rescale = rescale === '1';
+    else ignored.push(`rescale=${clip(rescale)} (must be 0 or 1)`);
+  }
+  const kRaw = q.get('k');
+  if (kRaw !== null) {
+    const k = kRaw.trim() === '' ? NaN : Number(kRaw);
+    if (inRange(k, { min: 0, max: params.n, integer: true })) params.k = k;
+    else ignored.push(`k=${clip(kRaw)} (must be an integer in [0, n = ${params.n}])`);
+  }
+  if (params.k > params.n) params.k = Math.min(DEFAULT_PARAMS.k, params.n);
+  return { params, ignored };
+}
+
+/** Shortens what a link carried before echoing it back, so a hostile link cannot flood the notice. */
+function clip(s: string): string {
+  const t = s.replace(/[^\x20-\x7e]/g, '?');
+  return t.length > 24 ? t.slice(0, 24) + '…' : t;
+}

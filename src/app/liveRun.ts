@@ -1,0 +1,183 @@
+/**
+ * The protocol as a live, endless run for the app (no DOM: it runs in the worker and in Node tests).
+ * Pretrain on regime A, show the pretrained network on regime A for a short lead-in, drift to regime B,
+ * then adapt the arms frozen, full, k = 0 and the chosen k in lockstep from identical weights on an
+ * identical stream, generated in chunks as long as the run goes on. k, the learning rate and the
+ * selection strategy change in place (a marker records when).
+ */
+import { OnlineLearner } from '../engine/learner';
+import type { LearningMethod } from '../engine/learningMethod';
+import { DEFAULT_PRETRAIN, pretrain } from '../engine/pretrain';
+import { initRnn, type RnnParams, type RnnShape } from '../engine/rnn';
+import { Rng, seededStreams } from '../engine/rng';
+import { createTask } from '../engine/tasks';
+import type { Sequence, Task } from '../engine/tasks/task';
+import type { SelectionStrategy } from '../engine/transportMask';
+import type { LabParams } from './labParams';
+
+/** Steps of regime A shown before the drift, so the jump in loss is visible. */
+export const LEAD_IN_STEPS = 150;
+const CHUNK = 1000;
+
+export interface ArmInfo {
+  /** stable id for colours and series: 'frozen' | 'full' | 'k0' | 'k' */
+  id: ArmId;
+  label: string;
+}
+export type ArmId = 'frozen' | 'full' | 'k0' | 'k';
+
+export interface Marker {
+  step: number;
+  label: string;
+}
+
+export interface LiveRunOptions {
+  /** pretraining steps and epochs; the app uses fewer than the CLI so the first curve comes quickly */
+  pretrainSteps: number;
+  pretrainEpochs: number;
+  /** leave full RTRL out (the CPU cap at large n) */
+  includeFull: boolean;
+}
+
+export const LIVE_DEFAULTS: LiveRunOptions = { pretrainSteps: 3000, pretrainEpochs: 6, includeFull: true };
+
+export class LiveRun {
+  readonly params: LabParams;
+  readonly shape: RnnShape;
+  readonly task: Task;
+  readonly arms: ArmInfo[];
+  readonly pretrainLoss: number[];
+  readonly markers: Marker[] = [];
+  /** global step: lead-in steps first, then adaptation */
+  step = 0;
+  private learners: OnlineLearner[];
+  private readonly lead: OnlineLearner;
+  private readonly pretrained: RnnParams;
+  private readonly dataRng: Rng;
+  private seq: Sequence;
+  private seqOffset = 0;
+  private readonly sums: Float64Array;
+  private adaptSteps = 0;
+
+  constructor(params: LabParams, options: LiveRunOptions = LIVE_DEFAULTS) {
+    this.params = params;
+    const streams = seededStreams(params.seed);
+    this.dataRng = streams.data;
+    this.task = createTask(params.task, streams.data);
+    this.shape = { n: params.n, m: this.task.inputSize, o: this.task.outputSize, leak: params.leak };
+    this.pretrained = initRnn(this.shape, streams.init, { gain: 1.2, inputScale: 1 });
+    const regimeA = this.task.generate('A', options.pretrainSteps, streams.data);
+    const r = pretrain(this.pretrained, regimeA, { ...DEFAULT_PRETRAIN, epochs: options.pretrainEpochs });
+    this.pretrainLoss = r.epochLoss;
+    // The lead-in: the pretrained network, frozen, on more of regime A.
+    this.lead = new OnlineLearner(this.pretrained, { kind: 'frozen' }, this.learnerOptions('lead'), r.hEnd);
+    this.seq = this.task.generate('A', LEAD_IN_STEPS, this.dataRng);
+    this.arms = [
+      { id: 'frozen', label: 'frozen' },
+      ...(options.includeFull ? [{ id: 'full' as const, label: 'full RTRL' }] : []),
+      { id: 'k0', label: 'k = 0' },
+      { id: 'k', label: `k = ${params.k}` },
+    ];
+    this.learners = [];
+    this.sums = new Float64Array(this.arms.length);
+  }
+
+  get drifted(): boolean {
+    return this.step >= LEAD_IN_STEPS;
+  }
+
+  private learnerOptions(label: string) {
+    return {
+      optimizer: { kind: this.params.optimizer, lr: this.params.lr, clipNorm: 0 },
+      selectionRng: Rng.forLabel(this.params.seed, `selection ${label}`),
+    };
+  }
+
+  private methodOf(id: ArmId): LearningMethod {
+    const p = this.params;
+    switch (id) {
+      case 'frozen':
+        return { kind: 'frozen' };
+      case 'full':
+        return { kind: 'full' };
+      case 'k0':
+        return { kind: 'sparse', k: 0, strategy: p.strategy, refreshEvery: 0, rescale: false };
+      case 'k':
+        return { kind: 'sparse', k: p.k, strategy: p.strategy, refreshEvery: p.refresh, rescale: p.rescale };
+    }
+  }
+
+  /** Advances `count` steps; writes each arm's losses into out[arm][0..count). Returns steps done. */
+  advance(count: number, out: Float32Array[]): number {
+    for (let s = 0; s < count; s++) {
+      if (this.step < LEAD_IN_STEPS) {
+        const loss = this.lead.step(this.seq, this.step);
+        for (let a = 0; a < this.arms.length; a++) out[a][s] = loss;
+        this.step++;
+        if (this.step === LEAD_IN_STEPS) this.drift();
+        continue;
+      }
+      if (this.seqOffset >= this.seq.length) {
+        this.seq = this.task.generate('B', CHUNK, this.dataRng);
+        this.seqOffset = 0;
+      }
+      for (let a = 0; a < this.learners.length; a++) {
+        const loss = this.learners[a].step(this.seq, this.seqOffset);
+        out[a][s] = loss;
+        if (Number.isFinite(loss) && this.seq.errorMask[this.seqOffset]) this.sums[a] += loss;
+      }
+      if (this.seq.errorMask[this.seqOffset]) this.adaptSteps++;
+      this.seqOffset++;
+      this.step++;
+    }
+    return count;
+  }
+
+  /** The drift: every arm starts from the pretrained weights and the lead-in's hidden state. */
+  private drift(): void {
+    this.learners = this.arms.map((arm) => new OnlineLearner(this.pretrained, this.methodOf(arm.id), this.learnerOptions(arm.id), this.lead.state.h));
+    this.seq = this.task.generate('B', CHUNK, this.dataRng);
+    this.seqOffset = 0;
+    this.markers.push({ step: this.step, label: 'drift' });
+  }
+
+  /** Recovery so far, per arm: (L̄_frozen − L̄_arm) / (L̄_frozen − L̄_full) × 100 over the adaptation. */
+  recovery(): (number | null)[] {
+    const fi = this.arms.findIndex((a) => a.id === 'frozen');
+    const ui = this.arms.findIndex((a) => a.id === 'full');
+    if (ui < 0 || this.adaptSteps === 0) return this.arms.map(() => null);
+    const mean = (a: number) => this.sums[a] / this.adaptSteps;
+    return this.arms.map((_, a) => (this.learners[a]?.divergedAt >= 0 ? null : ((mean(fi) - mean(a)) / (mean(fi) - mean(ui))) * 100));
+  }
+
+  /** Index of each diverged arm's first bad step, or -1. */
+  divergedAt(): number[] {
+    return this.arms.map((_, a) => this.learners[a]?.divergedAt ?? -1);
+  }
+
+  setLearningRate(lr: number): void {
+    this.params.lr = lr;
+    for (const l of this.learners) l.setLearningRate(lr);
+    this.markers.push({ step: this.step, label: `lr ${lr}` });
+  }
+
+  /** New k or strategy for the sparse arm, in place: its weights, hidden state and P carry on. */
+  setSparse(k: number, strategy: SelectionStrategy): void {
+    if (k < 0 || k > this.shape.n) throw new RangeError(`k must be in [0, ${this.shape.n}]`);
+    const changedK = k !== this.params.k;
+    this.params.k = k;
+    this.params.strategy = strategy;
+    const index = this.arms.findIndex((a) => a.id === 'k');
+    this.arms[index] = { id: 'k', label: `k = ${k}` };
+    this.markers.push({ step: this.step, label: changedK ? `k = ${k}` : strategy });
+    if (!this.drifted) return;
+    const old = this.learners[index];
+    // A fresh learner on the arm's current weights; hidden state and sensitivity carry over, so only the
+    // mask changes. Its optimizer moments restart [choice: the learner keeps them private].
+    const next = new OnlineLearner(old.params, this.methodOf('k'), this.learnerOptions(`k ${this.markers.length}`), old.state.h);
+    next.sensitivity?.current.set(old.sensitivity!.current);
+    next.state.hPrev.set(old.state.hPrev);
+    if (old.divergedAt >= 0) next.divergedAt = old.divergedAt;
+    this.learners[index] = next;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The app's state in zustand: the settings (mirrored to the URL hash), the run's slow-moving state, and
+ * what the page tells the user. Per-step losses do not live here (see lossSeries.ts); `seriesVersion`
+ * moves when they change.
+ */
+import { create } from 'zustand';
+import type { ArmInfo, Marker } from './liveRun';
+import { DEFAULT_PARAMS, type LabParams } from './labParams';
+import type { WebGpuProbe } from './webgpuProbe';
+
+export type RunStatus = 'starting' | 'pretraining' | 'running' | 'paused' | 'error';
+
+export interface LabState {
+  params: LabParams;
+  /** fields of the opening link that were ignored, with why */
+  ignoredFields: string[];
+  status: RunStatus;
+  error: string | null;
+  /** which engine computes: 'CPU' or the WebGPU adapter's name */
+  engine: string;
+  webgpu: WebGpuProbe | null;
+  /** size limits applied on the CPU, said plainly */
+  cpuNotes: string[];
+  arms: ArmInfo[];
+  recovery: (number | null)[];
+  divergedAt: number[];
+  markers: Marker[];
+  step: number;
+  msPerStep: number;
+  pretrainMs: number;
+  /** ms from page start to the first drawn point of the loss chart */
+  firstCurveMs: number | null;
+  seriesVersion: number;
+}
+
+export const useLab = create<LabState>(() => ({
+  params: { ...DEFAULT_PARAMS },
+  ignoredFields: [],
+  status: 'starting',
+  error: null,
+  engine: 'CPU',
+  webgpu: null,
+  cpuNotes: [],
+  arms: [],
+  recovery: [],
+  divergedAt: [],
+  markers: [],
+  step: 0,
+  msPerStep: 0,
+  pretrainMs: 0,
+  firstCurveMs: null,
+  seriesVersion: 0,
+}));

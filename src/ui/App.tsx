@@ -1,0 +1,55 @@
+/** The page: title and backend badge, notices, the settings beside the live loss curves. */
+import { useLab } from '../app/store';
+import { Controls } from './Controls';
+import { Legend } from './Legend';
+import { LossChart } from './LossChart';
+import { BackendBadge, Notices } from './StatusBar';
+
+function RunLine() {
+  const status = useLab((s) => s.status);
+  const step = useLab((s) => s.step);
+  const ms = useLab((s) => s.msPerStep);
+  const pretrainMs = useLab((s) => s.pretrainMs);
+  const task = useLab((s) => s.params.task);
+  const n = useLab((s) => s.params.n);
+  const k = useLab((s) => s.params.k);
+  return (
+    <p className="run-line" data-testid="run-line" data-status={status}>
+      <strong>{status}</strong> · {task}, n = {n}, k = {k} · step {step}
+      {ms > 0 && ` · ${ms.toFixed(1)} ms per step (all arms)`}
+      {pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
+    </p>
+  );
+}
+
+export function App() {
+  return (
+    <div className="app">
+      <header>
+        <div>
+          <h1>Sparse RTRL Lab</h1>
+          <p className="subtitle">
+            Online learning after a drift: full RTRL carries every path of the sensitivity P<sub>t</sub> = ∂h<sub>t</sub>/∂θ; sparse-k keeps
+            k of the n paths into each unit.
+          </p>
+        </div>
+        <BackendBadge />
+      </header>
+      <Notices />
+      <main>
+        <Controls />
+        <section className="panel" aria-labelledby="loss-title">
+          <h2 id="loss-title">Loss after the drift</h2>
+          <RunLine />
+          <LossChart />
+          <Legend />
+          <p className="caption">
+            Each arm starts from the same pretrained weights at the <span style={{ color: '#b00020' }}>drift</span> and sees the same stream.
+            Faint: the loss at each step; bold: its moving average. Recovery = (L̄<sub>frozen</sub> − L̄<sub>arm</sub>) / (L̄<sub>frozen</sub> −
+            L̄<sub>full</sub>) × 100 % over the steps since the drift. Keys: Space play/pause, → step, R reset.
+          </p>
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * The app in headless Chromium (Debian's, with SwiftShader): it starts training by itself and draws,
+ * names its backend honestly, puts every setting in the link, survives malformed links, and falls back
+ * to the CPU with a banner when there is no WebGPU. Screenshots and the time to the first drawn point
+ * are written to test-results/.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectErrors, launchChromium, startAppServer, waitForPoints } from './appServer';
+
+const OUT = 'test-results';
+mkdirSync(OUT, { recursive: true });
+
+let server: ViteDevServer;
+let url: string;
+
+beforeAll(async () => {
+  ({ server, url } = await startAppServer());
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('with WebGPU (SwiftShader)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(true);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('starts by itself, names the adapter, and draws the curves', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    const t0 = Date.now();
+    await page.goto(url);
+    await waitForPoints(page, 1);
+    const firstPointMs = Date.now() - t0;
+    await expect.poll(() => page.textContent('[data-testid=backend-badge]'), { timeout: 30_000 }).toMatch(/swiftshader/i);
+    // it keeps going on its own: the curve grows past the drift (150 lead-in steps)
+    await waitForPoints(page, 200);
+    const legend = await page.textContent('[data-testid=legend]');
+    expect(legend).toContain('full RTRL');
+    expect(legend).toMatch(/recovery -?\d+ %/);
+    const inPage = await page.evaluate(() => document.querySelector('[data-testid=run-line]')?.getAttribute('data-status'));
+    expect(inPage).toBe('running');
+    await page.screenshot({ path: `${OUT}/app-main.png`, fullPage: true });
+    writeFileSync(`${OUT}/time-to-first-curve.json`, JSON.stringify({ firstPointMs, browser: 'chromium (SwiftShader)', note: 'page navigation to first drawn point' }, null, 2));
+    console.log(`time to first drawn point: ${firstPointMs} ms`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('changing k updates the link and the curves, and the link reproduces the configuration', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=16&k=2&seed=3&speed=8');
+    await waitForPoints(page, 200);
+    const k = page.getByLabel('Kept paths per unit k');
+    await k.fill('8');
+    await k.press('Enter');
+    await expect.poll(() => page.url()).toContain('k=8');
+    await expect.poll(() => page.textContent('[data-testid=legend]')).toContain('k = 8');
+    // the change is marked on the curves: the chart's text summary lists the marker
+    await expect.poll(() => page.getAttribute('[data-testid=loss-chart] canvas', 'aria-label')).toContain('k = 8 at step');
+    const before = await waitForPoints(page, 1);
+    await waitForPoints(page, before + 20);
+    const link = page.url();
+    expect(link).toContain('n=16');
+    expect(link).toContain('seed=3');
+
+    const fresh = await browser.newPage();
+    const freshErrors = collectErrors(fresh);
+    await fresh.goto(link);
+    await waitForPoints(fresh, 1);
+    expect(await fresh.inputValue('#field-k')).toBe('8');
+    expect(await fresh.inputValue('#field-n')).toBe('16');
+    expect(await fresh.inputValue('#field-seed')).toBe('3');
+    expect(fresh.url()).toBe(link);
+    expect(await fresh.locator('[data-testid=ignored-link-notice]').count()).toBe(0);
+    expect([...errors, ...freshErrors]).toEqual([]);
+    await page.close();
+    await fresh.close();
+  });
+
+  it('refuses an out-of-range k typed into the control, with a message, and keeps the run', async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=8&k=2');
+    await waitForPoints(page, 10);
+    const k = page.getByLabel('Kept paths per unit k');
+    await k.fill('99');
+    await k.press('Enter');
+    await expect.poll(() => page.textContent('#field-k-hint')).toContain('k must be');
+    expect(page.url()).toContain('k=2');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  const MALFORMED: { name: string; hash: string; ignored: RegExp | null }[] = [
+    { name: 'wrong types', hash: '#v=1&n=abc&k=x&lr=fast&rescale=maybe', ignored: /n=abc/ },
+    { name: 'out of range', hash: '#v=1&n=100000&k=-3&leak=7&speed=0', ignored: /n=100000/ },
+    { name: 'k above n', hash: '#v=1&n=8&k=9', ignored: /k=9/ },
+    { name: 'unknown task and strategy', hash: '#v=1&task=mnist&strategy=best', ignored: /task=mnist/ },
+    { name: 'truncated', hash: '#v=1&n=6', ignored: null },
+    { name: 'truncated mid-field', hash: '#v=1&task=sin', ignored: /task=sin/ },
+    { name: 'random bytes', hash: '#%E2%82%AC%00%FF%%%41&&==&n=%ZZ', ignored: /./ },
+    { name: 'future version', hash: '#v=9&n=12', ignored: /v=9/ },
+  ];
+  for (const { name, hash, ignored } of MALFORMED) {
+    it(`a malformed link (${name}) loads with defaults for what is wrong and says so`, async () => {
+      const page = await browser.newPage();
+      const errors = collectErrors(page);
+      await page.goto(url + hash);
+      await waitForPoints(page, 5);
+      const notice = page.locator('[data-testid=ignored-link-notice]');
+      if (ignored) await expect.poll(() => notice.textContent()).toMatch(ignored);
+      else expect(await notice.count()).toBe(0);
+      // what was right is kept
+      if (hash.includes('n=6')) expect(await page.inputValue('#field-n')).toBe('6');
+      if (hash.includes('n=12')) expect(await page.inputValue('#field-n')).toBe('12');
+      // the link is rewritten to the configuration actually running
+      expect(page.url()).toMatch(/#v=1&task=/);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
+});
+
+describe('without WebGPU', () => {
+  it('runs on the CPU engine with a banner that says why, and no console errors', async () => {
+    const browser = await launchChromium(false);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url);
+    await waitForPoints(page, 200);
+    await expect.poll(() => page.locator('[data-testid=no-webgpu-banner]').textContent()).toMatch(/WebGPU is unavailable/);
+    expect(await page.textContent('[data-testid=backend-badge]')).toContain('CPU');
+    await page.screenshot({ path: `${OUT}/app-no-webgpu.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await browser.close();
+  });
+});

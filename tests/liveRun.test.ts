@@ -1,0 +1,61 @@
+/** The app's endless protocol: lead-in, drift, lockstep arms, in-place changes of k and lr. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PARAMS } from '../src/app/labParams';
+import { LEAD_IN_STEPS, LiveRun } from '../src/app/liveRun';
+
+const small = { pretrainSteps: 300, pretrainEpochs: 2, includeFull: true };
+
+function advance(run: LiveRun, steps: number): Float32Array[] {
+  const out = run.arms.map(() => new Float32Array(steps));
+  run.advance(steps, out);
+  return out;
+}
+
+describe('LiveRun', () => {
+  it('shows the pretrained network on regime A, then drifts with every arm starting identical', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);
+    expect(run.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k']);
+    const lead = advance(run, LEAD_IN_STEPS);
+    for (let a = 1; a < run.arms.length; a++) expect(Array.from(lead[a])).toEqual(Array.from(lead[0]));
+    expect(run.markers).toEqual([{ step: LEAD_IN_STEPS, label: 'drift' }]);
+    const after = advance(run, 1);
+    // first step after the drift: same weights, same input, so the same loss for every arm
+    for (let a = 1; a < run.arms.length; a++) expect(after[a][0]).toBe(after[0][0]);
+    const later = advance(run, 100);
+    expect(later[0][99]).not.toBe(later[1][99]);
+    const rec = run.recovery();
+    expect(rec[0]).toBe(0);
+    expect(rec[1]).toBe(100);
+  });
+
+  it('a seed determines the whole run', () => {
+    const a = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2, seed: 4 }, small);
+    const b = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2, seed: 4 }, small);
+    expect(Array.from(advance(a, 220)[3])).toEqual(Array.from(advance(b, 220)[3]));
+  });
+
+  it('changing k mid-run keeps the arm going from where it was and leaves a marker', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);
+    advance(run, LEAD_IN_STEPS + 20);
+    const twin = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);
+    advance(twin, LEAD_IN_STEPS + 20);
+    run.setSparse(8, 'random');
+    expect(run.arms[3].label).toBe('k = 8');
+    expect(run.markers.at(-1)).toEqual({ step: LEAD_IN_STEPS + 20, label: 'k = 8' });
+    const changed = advance(run, 5);
+    const unchanged = advance(twin, 5);
+    // the other arms are untouched; the k arm now transports differently
+    expect(Array.from(changed[1])).toEqual(Array.from(unchanged[1]));
+    expect(changed[3][4]).not.toBe(unchanged[3][4]);
+    // and it did not restart: its first loss after the change is the continuation, equal to the twin's
+    expect(changed[3][0]).toBe(unchanged[3][0]);
+    expect(() => run.setSparse(9, 'random')).toThrow(RangeError);
+  });
+
+  it('without full RTRL (the CPU cap) recovery is unknown, not made up', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2 }, { ...small, includeFull: false });
+    expect(run.arms.map((a) => a.id)).toEqual(['frozen', 'k0', 'k']);
+    advance(run, LEAD_IN_STEPS + 10);
+    expect(run.recovery()).toEqual([null, null, null]);
+  });
+});
