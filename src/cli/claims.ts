@@ -1,0 +1,97 @@
+/**
+ * The claims suite, headless: `npm run claims [-- --size reduced] [--json] [--only id,id]`.
+ * Runs every claim's experiments (identical configurations are run once and shared), then prints the
+ * paper's number beside the measured one and a verdict per claim.
+ */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CLAIMS, type ClaimOutcome, type ClaimSize } from '../claims/claims';
+import type { ExperimentConfig } from '../engine/config';
+import type { ExperimentResult } from '../engine/experiment';
+import { runExperiment } from '../engine/experiment';
+import { runExperimentParallel } from './parallelExperiment';
+
+const USAGE = `usage: npm run claims -- [--size full|reduced] [--only id,id] [--threads T] [--json]
+claims: ${CLAIMS.map((c) => c.id).join(', ')}`;
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { size: { type: 'string' }, only: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (e) {
+    process.stderr.write(`error: ${String((e as Error).message).replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const size = (values.size ?? 'full') as ClaimSize;
+  if (size !== 'full' && size !== 'reduced') {
+    process.stderr.write(`error: --size must be full or reduced, got '${values.size}'\n`);
+    return 2;
+  }
+  const only = values.only?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((id) => !CLAIMS.some((c) => c.id === id));
+  if (unknown && unknown.length) {
+    process.stderr.write(`error: --only: unknown claim ${unknown.join(', ')}; claims are ${CLAIMS.map((c) => c.id).join(', ')}\n`);
+    return 2;
+  }
+  const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    process.stderr.write(`error: --threads must be an integer in [1, 64], got '${values.threads}'\n`);
+    return 2;
+  }
+  const claims = CLAIMS.filter((c) => !only || only.includes(c.id));
+
+  // Run each distinct configuration once.
+  const cache = new Map<string, ExperimentResult>();
+  const plan = claims.flatMap((c) => Object.values(c.experiments(size)));
+  const distinct = [...new Map(plan.map((cfg) => [JSON.stringify(cfg), cfg])).values()];
+  const t0 = performance.now();
+  for (const [i, cfg] of distinct.entries()) {
+    process.stderr.write(`[${i + 1}/${distinct.length}] ${describe(cfg)}\n`);
+    const result = threads > 1 && cfg.seeds.length > 1 ? await runExperimentParallel(cfg, undefined, Math.min(threads, cfg.seeds.length)) : runExperiment(cfg);
+    cache.set(JSON.stringify(cfg), result);
+  }
+  const outcomes = claims.map((c) => {
+    const results = Object.fromEntries(Object.entries(c.experiments(size)).map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
+    let outcome: ClaimOutcome;
+    try {
+      outcome = c.judge(results, size);
+    } catch (e) {
+      outcome = { measured: 'error', value: NaN, verdict: 'not run', detail: (e as Error).message };
+    }
+    return { id: c.id, statement: c.statement, paper: c.paper, rule: c.rule, ...outcome };
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ size, seconds, claims: outcomes }) + '\n');
+  } else {
+    const header = ['claim', 'paper', 'measured', 'verdict'];
+    const rows = outcomes.map((o) => [o.id, o.paper, o.measured, o.verdict]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+    const out = [`claims of arXiv:2603.15195, ${size} sizes, measured on the CPU engine in ${seconds.toFixed(0)} s`, '', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
+    for (const o of outcomes) out.push(`${o.id}: ${o.rule}. ${o.detail}.`);
+    process.stdout.write(out.join('\n') + '\n');
+  }
+  return 0;
+}
+
+function describe(c: ExperimentConfig): string {
+  const sparse = c.arms.find((a) => a.kind === 'sparse');
+  return `${c.task} n=${c.n} ${c.optimizer.kind} arms ${c.arms.length}${sparse && sparse.kind === 'sparse' ? ` (${sparse.strategy})` : ''}, ${c.seeds.length} seeds × ${c.adaptSteps} steps`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

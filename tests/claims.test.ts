@@ -1,0 +1,36 @@
+/** The claims suite at reduced sizes: every claim comes back with a number (or says why it was not run). */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CLAIMS } from '../src/claims/claims';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('npm run claims -- --size reduced --json', () => {
+  it('reports every claim of science.md §1 with a measured number and a verdict', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/claims.ts', '--size', 'reduced', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { size: string; claims: { id: string; paper: string; measured: string; value: number | null; verdict: string; rule: string }[] };
+    expect(out.size).toBe('reduced');
+    expect(out.claims.map((c) => c.id)).toEqual(CLAIMS.map((c) => c.id));
+    for (const c of out.claims) {
+      expect(['holds', 'does not hold', 'not run']).toContain(c.verdict);
+      expect(c.paper.length).toBeGreaterThan(0);
+      expect(c.rule.length).toBeGreaterThan(0);
+      if (c.verdict === 'not run') {
+        expect(c.measured).toMatch(/not modelled|error/);
+      } else {
+        expect(Number.isFinite(c.value), `${c.id}: ${c.measured}`).toBe(true);
+      }
+    }
+    // only the claim outside the lab's models is not run
+    expect(out.claims.filter((c) => c.verdict === 'not run').map((c) => c.id)).toEqual(['transformers']);
+  });
+
+  it('a bad option exits 2 with one line', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/claims.ts', '--size', 'huge'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--size');
+  });
+});
