@@ -6,7 +6,7 @@
 import { encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, type LabParams } from './labParams';
 import { LIVE_DEFAULTS, type LiveRunOptions } from './liveRun';
 import { LossSeries } from './lossSeries';
-import { useLab } from './store';
+import { METRICS_HISTORY_CAP, useLab } from './store';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
 /** Full RTRL costs n⁴ per step; on the CPU it is left out above this n so the page stays live. */
@@ -60,7 +60,7 @@ export function restart(): void {
   awaiting = false;
   series = null;
   const { options, notes } = runOptions(params);
-  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], divergedAt: [], markers: [], step: 0, seriesVersion: 0 });
+  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null });
   send({ type: 'start', runId, params, options });
 }
 
@@ -87,6 +87,9 @@ function onWorkerMessage(m: FromWorker): void {
     step: m.fromStep + m.count,
     msPerStep: m.msPerStep,
     seriesVersion: state.seriesVersion + 1,
+    costs: m.costs,
+    ...(m.keptPaths ? { keptPaths: m.keptPaths } : {}),
+    ...(m.metrics ? { metrics: m.metrics, metricsHistory: [...state.metricsHistory.slice(-(METRICS_HISTORY_CAP - 1)), m.metrics] } : {}),
   });
 }
 
@@ -159,7 +162,7 @@ export function setParam<K extends keyof LabParams>(key: K, value: LabParams[K])
 }
 
 export function writeHash(p: LabParams): void {
-  const hash = encodeHash(p);
+  const hash = encodeHash(p, { present: useLab.getState().presenter });
   if (location.hash !== hash) history.replaceState(null, '', hash);
 }
 

@@ -73,6 +73,7 @@ export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy'];
 
 export interface DecodedParams {
   params: LabParams;
+  view: ViewFlags;
   /** fields of the link that were malformed or out of range, each with why */
   ignored: string[];
 }
@@ -95,31 +96,43 @@ export function paramProblems(p: LabParams): string[] {
   return problems;
 }
 
-export function encodeHash(p: LabParams): string {
+/** View flags ride in the link beside the settings but start no run: `present=1` is presenter mode. */
+export interface ViewFlags {
+  present: boolean;
+}
+
+export function encodeHash(p: LabParams, view: ViewFlags = { present: false }): string {
   const q = new URLSearchParams();
   q.set('v', String(HASH_VERSION));
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof LabParams)[]) {
     const v = p[key];
     q.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
+  if (view.present) q.set('present', '1');
   return '#' + q.toString();
 }
 
 /** Parses a hash; every field that is missing keeps its default, every bad one is listed in `ignored`. */
 export function decodeHash(hash: string): DecodedParams {
   const params: LabParams = { ...DEFAULT_PARAMS };
+  const view: ViewFlags = { present: false };
   const ignored: string[] = [];
   const raw = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (raw.trim() === '') return { params, ignored };
+  if (raw.trim() === '') return { params, view, ignored };
   let q: URLSearchParams;
   try {
     q = new URLSearchParams(raw);
   } catch {
-    return { params, ignored: ['the link could not be read'] };
+    return { params, view, ignored: ['the link could not be read'] };
+  }
+  const present = q.get('present');
+  if (present !== null) {
+    if (present === '1' || present === '0') view.present = present === '1';
+    else ignored.push(`present=${clip(present)} (must be 0 or 1)`);
   }
   const version = q.get('v');
   if (version !== null && version !== String(HASH_VERSION)) ignored.push(`v=${clip(version)} (this app reads version ${HASH_VERSION}; fields read as version ${HASH_VERSION})`);
-  const known = new Set<string>(['v', ...Object.keys(DEFAULT_PARAMS)]);
+  const known = new Set<string>(['v', 'present', ...Object.keys(DEFAULT_PARAMS)]);
   for (const key of q.keys()) if (!known.has(key)) ignored.push(`${clip(key)} (unknown setting)`);
 
   const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed') => {
@@ -157,7 +170,7 @@ export function decodeHash(hash: string): DecodedParams {
     else ignored.push(`k=${clip(kRaw)} (must be an integer in [0, n = ${params.n}])`);
   }
   if (params.k > params.n) params.k = Math.min(DEFAULT_PARAMS.k, params.n);
-  return { params, ignored };
+  return { params, view, ignored };
 }
 
 /** Shortens what a link carried before echoing it back, so a hostile link cannot flood the notice. */

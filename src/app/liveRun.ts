@@ -5,7 +5,11 @@
  * identical stream, generated in chunks as long as the run goes on. k, the learning rate and the
  * selection strategy change in place (a marker records when).
  */
+import { GradientFidelityProbe } from '../engine/gradientFidelity';
 import { OnlineLearner } from '../engine/learner';
+import { methodCost } from '../engine/learningMethod';
+import { jacobianSpectrum, sensitivitySpectrum, type Spectrum } from '../engine/metrics';
+import { recurrentParamCount } from '../engine/rnn';
 import type { LearningMethod } from '../engine/learningMethod';
 import { DEFAULT_PRETRAIN, pretrain } from '../engine/pretrain';
 import { initRnn, type RnnParams, type RnnShape } from '../engine/rnn';
@@ -29,6 +33,27 @@ export type ArmId = 'frozen' | 'full' | 'k0' | 'k';
 export interface Marker {
   step: number;
   label: string;
+}
+
+/** What the analysis panels show, sampled every few steps (the spectra cost up to n⁴, like one full step). */
+export interface LiveMetrics {
+  step: number;
+  /** singular values of J_t of the reference arm (full RTRL, else the k arm) */
+  jacobian: Spectrum | null;
+  /** singular values of the full arm's P_t (through P Pᵀ) */
+  sensitivity: Spectrum | null;
+  /** ‖P_t‖ per arm (null for frozen) */
+  sensitivityNorm: (number | null)[];
+  /** cos(g_k, g_full) on the full arm's trajectory for the k arm, and for k = 0 */
+  cosine: { k: number | null; k0: number | null };
+}
+
+/** Theoretical cost of one step per arm, for the cost meter. */
+export interface ArmCost {
+  macs: number;
+  bytes: number;
+  /** floats of P this arm keeps */
+  sensitivityFloats: number;
 }
 
 export interface LiveRunOptions {
@@ -57,6 +82,7 @@ export class LiveRun {
   private seq: Sequence;
   private seqOffset = 0;
   private readonly sums: Float64Array;
+  private probe: GradientFidelityProbe | null = null;
   private adaptSteps = 0;
 
   constructor(params: LabParams, options: LiveRunOptions = LIVE_DEFAULTS) {
@@ -139,6 +165,56 @@ export class LiveRun {
     this.seq = this.task.generate('B', CHUNK, this.dataRng);
     this.seqOffset = 0;
     this.markers.push({ step: this.step, label: 'drift' });
+    this.attachProbe();
+  }
+
+  /** Shadow k and k = 0 transports ride on the full arm, so cos(g_k, g_full) compares gradients only. */
+  private attachProbe(): void {
+    const full = this.learners[this.arms.findIndex((a) => a.id === 'full')];
+    if (!full) return;
+    const k = this.methodOf('k');
+    const k0 = this.methodOf('k0');
+    if (k.kind !== 'sparse' || k0.kind !== 'sparse') return;
+    const probe = new GradientFidelityProbe(full, [k, k0], (label) => Rng.forLabel(this.params.seed, `${label} ${this.markers.length}`));
+    this.probe = probe;
+    full.onTransport = (learner, seq, t) => probe.observe(learner, seq, t);
+  }
+
+  /** The analysis panels' numbers now. Costs up to two n⁴ passes: call it every few steps, not every step. */
+  metrics(): LiveMetrics {
+    const ref = this.learners[this.arms.findIndex((a) => a.id === 'full')] ?? this.learners[this.arms.findIndex((a) => a.id === 'k')] ?? this.lead;
+    const full = this.learners[this.arms.findIndex((a) => a.id === 'full')];
+    const P = full?.sensitivity;
+    return {
+      step: this.step,
+      jacobian: jacobianSpectrum(ref.params, ref.state.d),
+      sensitivity: P && this.drifted ? sensitivitySpectrum(P.current, P.n, P.p) : null,
+      sensitivityNorm: this.arms.map((_, a) => {
+        const l = this.learners[a];
+        return l?.sensitivity ? l.sensitivity.norm() : null;
+      }),
+      cosine: {
+        k: this.probe && Number.isFinite(this.probe.lastCosine[0]) ? this.probe.lastCosine[0] : null,
+        k0: this.probe && Number.isFinite(this.probe.lastCosine[1]) ? this.probe.lastCosine[1] : null,
+      },
+    };
+  }
+
+  /** Multiply-adds, bytes and P's size per arm (science.md §3-§4). */
+  costs(): ArmCost[] {
+    const p = recurrentParamCount(this.shape);
+    return this.arms.map((arm) => {
+      const c = methodCost(this.methodOf(arm.id), this.shape.n, p);
+      return { macs: c.macs, bytes: c.bytes, sensitivityFloats: arm.id === 'frozen' ? 0 : this.shape.n * p };
+    });
+  }
+
+  /** W of the k arm (row-major n×n) and its kept sources (k per row), for the kept-paths view. */
+  keptPaths(): { n: number; k: number; W: Float32Array; sources: Int32Array } {
+    const l = this.learners[this.arms.findIndex((a) => a.id === 'k')];
+    const n = this.shape.n;
+    const params = l ? l.params : this.pretrained;
+    return { n, k: this.params.k, W: Float32Array.from(params.theta.subarray(0, n * n)), sources: l ? Int32Array.from(l.sources) : new Int32Array(0) };
   }
 
   /** Recovery so far, per arm: (L̄_frozen − L̄_arm) / (L̄_frozen − L̄_full) × 100 over the adaptation. */
@@ -179,5 +255,6 @@ export class LiveRun {
     next.state.hPrev.set(old.state.hPrev);
     if (old.divergedAt >= 0) next.divergedAt = old.divergedAt;
     this.learners[index] = next;
+    this.attachProbe();
   }
 }

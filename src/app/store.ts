@@ -4,7 +4,8 @@
  * moves when they change.
  */
 import { create } from 'zustand';
-import type { ArmInfo, Marker } from './liveRun';
+import type { ArmCost, ArmInfo, LiveMetrics, Marker } from './liveRun';
+import type { KeptPaths } from './workerProtocol';
 import { DEFAULT_PARAMS, type LabParams } from './labParams';
 import type { WebGpuProbe } from './webgpuProbe';
 
@@ -31,7 +32,16 @@ export interface LabState {
   /** ms from page start to the first drawn point of the loss chart */
   firstCurveMs: number | null;
   seriesVersion: number;
+  /** the latest sampled metrics and their history (capped) */
+  metrics: LiveMetrics | null;
+  metricsHistory: LiveMetrics[];
+  costs: ArmCost[];
+  keptPaths: KeptPaths | null;
+  /** presenter mode: large type, high contrast, controls hidden (URL flag `present=1`) */
+  presenter: boolean;
 }
+
+export const METRICS_HISTORY_CAP = 1500;
 
 export const useLab = create<LabState>(() => ({
   params: { ...DEFAULT_PARAMS },
@@ -50,4 +60,9 @@ export const useLab = create<LabState>(() => ({
   pretrainMs: 0,
   firstCurveMs: null,
   seriesVersion: 0,
+  metrics: null,
+  metricsHistory: [],
+  costs: [],
+  keptPaths: null,
+  presenter: false,
 }));

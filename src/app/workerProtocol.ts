@@ -1,5 +1,5 @@
 /** Messages between the page and the engine worker. */
-import type { ArmInfo, LiveRunOptions, Marker } from './liveRun';
+import type { ArmCost, ArmInfo, LiveMetrics, LiveRunOptions, Marker } from './liveRun';
 import type { LabParams } from './labParams';
 import type { SelectionStrategy } from '../engine/transportMask';
 
@@ -23,5 +23,16 @@ export type FromWorker =
       divergedAt: number[];
       markers: Marker[];
       msPerStep: number;
+      /** sampled every few steps (see engineWorker.ts) */
+      metrics: LiveMetrics | null;
+      costs: ArmCost[];
+      keptPaths: KeptPaths | null;
     }
   | { type: 'error'; runId: number; message: string };
+
+export interface KeptPaths {
+  n: number;
+  k: number;
+  W: Float32Array;
+  sources: Int32Array;
+}

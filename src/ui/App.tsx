@@ -1,5 +1,6 @@
 /** The page: title and backend badge, notices, the settings beside the live loss curves. */
 import { useLab } from '../app/store';
+import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
 import { Controls } from './Controls';
 import { Legend } from './Legend';
 import { LossChart } from './LossChart';
@@ -23,8 +24,9 @@ function RunLine() {
 }
 
 export function App() {
+  const presenter = useLab((s) => s.presenter);
   return (
-    <div className="app">
+    <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter}>
       <header>
         <div>
           <h1>Sparse RTRL Lab</h1>
@@ -37,7 +39,7 @@ export function App() {
       </header>
       <Notices />
       <main>
-        <Controls />
+        {!presenter && <Controls />}
         <section className="panel" aria-labelledby="loss-title">
           <h2 id="loss-title">Loss after the drift</h2>
           <RunLine />
@@ -50,6 +52,12 @@ export function App() {
           </p>
         </section>
       </main>
+      <div className="analysis-grid">
+        <SpectrumPanel />
+        <FidelityPanel />
+        <KeptPathsPanel />
+        <CostMeter />
+      </div>
     </div>
   );
 }

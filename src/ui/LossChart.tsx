@@ -85,7 +85,9 @@ export function LossChart() {
       ctx.fillStyle = '#333';
       ctx.font = '12px system-ui, sans-serif';
       ctx.lineWidth = 1;
-      for (const t of y.ticks(5)) {
+      // decades only: d3's log ticks include 2…9 × 10^k, too many lines for a projector
+      const yTicks = y.ticks(5).filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+      for (const t of yTicks) {
         const py = Math.round(y(t)) + 0.5;
         ctx.beginPath();
         ctx.moveTo(MARGIN.left, py);
@@ -95,10 +97,7 @@ export function LossChart() {
       const yFormat = y.tickFormat(5, '.0e');
       ctx.textAlign = 'right';
       ctx.textBaseline = 'middle';
-      for (const t of y.ticks(5)) {
-        const label = yFormat(t);
-        if (label) ctx.fillText(label, MARGIN.left - 6, y(t));
-      }
+      for (const t of yTicks) ctx.fillText(yFormat(t) || t.toExponential(0), MARGIN.left - 6, y(t));
       ctx.textAlign = 'center';
       ctx.textBaseline = 'top';
       for (const t of x.ticks(6)) ctx.fillText(String(t), x(t), height - MARGIN.bottom + 6);

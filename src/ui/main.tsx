@@ -10,8 +10,8 @@ import { probeWebGpu } from '../app/webgpuProbe';
 import { App } from './App';
 import './styles.css';
 
-const { params, ignored } = decodeHash(location.hash);
-useLab.setState({ params, ignoredFields: ignored });
+const { params, view, ignored } = decodeHash(location.hash);
+useLab.setState({ params, ignoredFields: ignored, presenter: view.present });
 writeHash(params);
 restart();
 void probeWebGpu().then((webgpu) => useLab.setState({ webgpu }));
@@ -40,8 +40,9 @@ document.addEventListener('keydown', (e) => {
 window.addEventListener('hashchange', () => {
   const next = decodeHash(location.hash);
   const current = useLab.getState().params;
+  if (next.view.present !== useLab.getState().presenter) useLab.setState({ presenter: next.view.present });
   if (JSON.stringify(next.params) === JSON.stringify(current)) return;
-  useLab.setState({ params: next.params, ignoredFields: next.ignored });
+  useLab.setState({ params: next.params, ignoredFields: next.ignored, presenter: next.view.present });
   writeHash(next.params);
   restart();
 });

@@ -144,3 +144,70 @@ describe('without WebGPU', () => {
     await browser.close();
   });
 });
+
+describe('analysis panels, presenter mode and accessibility', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(true);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('the spectra, fidelity, kept paths and cost panels fill in with live numbers', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=16&k=4&speed=8');
+    await waitForPoints(page, 300);
+    await expect.poll(async () => Number(await page.textContent('[data-testid=jacobian-condition]')), { timeout: 30_000 }).toBeGreaterThan(1);
+    await expect.poll(async () => Number(await page.textContent('[data-testid=cosine-k]')), { timeout: 30_000 }).toBeGreaterThan(-1.01);
+    expect(await page.locator('[data-testid=cost-meter] tbody tr').count()).toBe(4);
+    // hovering a kept-path cell reads out the entry and the row's kept set
+    const canvas = page.locator('[data-testid=kept-paths-canvas]');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await canvas.hover({ position: { x: box.width * 0.5, y: box.height * 0.1 } });
+    await expect.poll(() => page.textContent('[data-testid=kept-hover]')).toMatch(/W\[\d+, \d+\] = .*row \d+ keeps \{(\d+, ){3}\d+\}/);
+    await page.screenshot({ path: `${OUT}/app-analysis.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('presenter mode hides the controls and stays in the link', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=12&present=1');
+    await waitForPoints(page, 5);
+    expect(await page.locator('form.controls').count()).toBe(0);
+    expect(await page.getAttribute('.app', 'data-presenter')).toBe('true');
+    expect(page.url()).toContain('present=1');
+    expect(await page.locator('[data-testid=ignored-link-notice]').count()).toBe(0);
+    await page.screenshot({ path: `${OUT}/app-presenter.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('an axe scan of the main view finds no serious or critical violations', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(url + '#v=1&n=12');
+    await waitForPoints(page, 50);
+    await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+      const r = await axe.run(document);
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+    });
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    await page.close();
+  });
+
+  it('at a phone’s width nothing overflows sideways', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(url + '#v=1&n=12');
+    await waitForPoints(page, 5);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    await page.screenshot({ path: `${OUT}/app-phone.png`, fullPage: true });
+    await page.close();
+  });
+});
