@@ -2,7 +2,9 @@
 import { useLab } from '../app/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
 import { Controls } from './Controls';
+import { ExportBar } from './ExportBar';
 import { Legend } from './Legend';
+import { RecoveryPanel } from './RecoveryPanel';
 import { LossChart } from './LossChart';
 import { BackendBadge, Notices } from './StatusBar';
 
@@ -45,6 +47,7 @@ export function App() {
           <RunLine />
           <LossChart />
           <Legend />
+          <ExportBar />
           <p className="caption">
             Each arm starts from the same pretrained weights at the <span style={{ color: '#b00020' }}>drift</span> and sees the same stream.
             Faint: the loss at each step; bold: its moving average. Recovery = (L̄<sub>frozen</sub> − L̄<sub>arm</sub>) / (L̄<sub>frozen</sub> −
@@ -53,6 +56,7 @@ export function App() {
         </section>
       </main>
       <div className="analysis-grid">
+        <RecoveryPanel />
         <SpectrumPanel />
         <FidelityPanel />
         <KeptPathsPanel />

@@ -211,3 +211,64 @@ describe('analysis panels, presenter mode and accessibility', () => {
     await page.close();
   });
 });
+
+describe('recovery sweep and export', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(true);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('the recovery-vs-k sweep fills in point by point', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=8&k=2');
+    await waitForPoints(page, 5);
+    await page.click('[data-testid=run-sweep]');
+    // n = 8: k in 0, 1, 2, 4, 8 → five points once the first seed is done
+    await expect.poll(async () => Number(await page.getAttribute('[data-testid=recovery-chart]', 'data-points')), { timeout: 120_000 }).toBe(5);
+    const label = await page.getAttribute('[data-testid=recovery-chart]', 'aria-label');
+    expect(label).toMatch(/k=0: -?\d+ %, k=1: -?\d+ %/);
+    // k = n is full RTRL: 100 %
+    expect(label).toContain('k=8: 100 %');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('exported JSON and CSV parse and hold the run', async () => {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=10&k=3&seed=2');
+    await waitForPoints(page, 200);
+    await page.click('[data-testid=play-pause]'); // pause so the files and the page agree
+    await page.waitForTimeout(500); // let an advance already in flight land
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-json]')]);
+    const json = JSON.parse(await streamText(await jsonDownload.createReadStream()));
+    expect(json.app).toBe('sparse-rtrl-lab');
+    expect(json.settings).toMatchObject({ n: 10, k: 3, seed: 2 });
+    expect(json.arms.map((a: { id: string }) => a.id)).toEqual(['frozen', 'full', 'k0', 'k']);
+    expect(json.arms[1].recovery).toBe(100);
+    expect(json.arms[0].loss.length).toBeGreaterThanOrEqual(200);
+    expect(json.markers[0]).toEqual({ step: 150, label: 'drift' });
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
+    const csv = (await streamText(await csvDownload.createReadStream())).trim().split('\n');
+    expect(csv[0]).toContain('k=3');
+    expect(csv[1]).toBe('step,loss frozen,loss full RTRL,loss k = 0,loss k = 3');
+    expect(csv.length - 2).toBe(json.arms[0].loss.length);
+    const row = csv[2].split(',').map(Number);
+    expect(row[0]).toBe(0);
+    expect(row[1]).toBeCloseTo(json.arms[0].loss[0], 6);
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-png]')]);
+    expect(png.suggestedFilename()).toMatch(/\.png$/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

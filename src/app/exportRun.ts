@@ -1,0 +1,60 @@
+/** The run as files: JSON (settings, seed, recovery, markers, curves) and CSV (one column per arm). */
+import { encodeHash } from './labParams';
+import type { LossSeries } from './lossSeries';
+import type { LabState } from './store';
+
+export interface RunExport {
+  app: 'sparse-rtrl-lab';
+  link: string;
+  settings: LabState['params'];
+  engine: string;
+  steps: number;
+  firstStep: number;
+  markers: LabState['markers'];
+  arms: { id: string; label: string; recovery: number | null; divergedAt: number; loss: (number | null)[] }[];
+}
+
+export function runToJson(state: LabState, series: LossSeries | null): RunExport {
+  const length = series?.length ?? 0;
+  return {
+    app: 'sparse-rtrl-lab',
+    link: encodeHash(state.params),
+    settings: state.params,
+    engine: state.engine,
+    steps: state.step,
+    firstStep: series?.firstStep ?? 0,
+    markers: state.markers,
+    arms: state.arms.map((arm, a) => ({
+      id: arm.id,
+      label: arm.label,
+      recovery: state.recovery[a] ?? null,
+      divergedAt: state.divergedAt[a] ?? -1,
+      // JSON has no NaN: a diverged step is null
+      loss: Array.from({ length }, (_, i) => {
+        const v = series!.at(series!.raw, a, i);
+        return Number.isFinite(v) ? v : null;
+      }),
+    })),
+  };
+}
+
+export function runToCsv(state: LabState, series: LossSeries | null): string {
+  const header = ['step', ...state.arms.map((a) => `loss ${a.label}`)].join(',');
+  const rows: string[] = [`# ${encodeHash(state.params)}`, header];
+  const length = series?.length ?? 0;
+  for (let i = 0; i < length; i++) {
+    rows.push([series!.firstStep + i, ...state.arms.map((_, a) => series!.at(series!.raw, a, i))].map((v) => (Number.isFinite(v) ? String(v) : '')).join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+export function download(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

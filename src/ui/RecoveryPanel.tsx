@@ -1,0 +1,83 @@
+/**
+ * Recovery as a function of k: the points fill in as the sweep's seeds finish, mean ± std over the seeds
+ * done. The axis is categorical (0, 1, 2, 4, …, n) so k = 0 sits beside k = 1 and the step between them,
+ * when there is one, is plain to see.
+ */
+import { scaleLinear, scalePoint } from 'd3';
+import { startSweep, useSweep } from '../app/sweepController';
+import { ARM_COLORS } from './armColors';
+
+const W = 560;
+const H = 260;
+const M = { left: 52, right: 14, top: 14, bottom: 40 };
+
+function stats(values: number[]): { mean: number; std: number; count: number } {
+  const v = values.filter(Number.isFinite);
+  if (v.length === 0) return { mean: NaN, std: NaN, count: 0 };
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean, std, count: v.length };
+}
+
+export function RecoveryPanel() {
+  const sweep = useSweep();
+  const points = sweep.ks.map((k, i) => ({ k, ...stats(sweep.recovery.map((row) => row[i])) }));
+  const finite = points.filter((p) => Number.isFinite(p.mean));
+  const lo = Math.min(0, ...finite.map((p) => p.mean - p.std));
+  const hi = Math.max(110, ...finite.map((p) => p.mean + p.std));
+  const x = scalePoint<string>().domain(sweep.ks.map(String)).range([M.left, W - M.right]).padding(0.5);
+  const y = scaleLinear().domain([lo, hi]).range([H - M.bottom, M.top]).nice();
+  const summary = finite.length
+    ? `Recovery by k after ${sweep.recovery.length} of ${sweep.seeds} seeds: ${finite.map((p) => `k=${p.k}: ${p.mean.toFixed(0)} %`).join(', ')}.`
+    : 'Recovery as a function of k: not run yet.';
+  return (
+    <section className="panel analysis" aria-labelledby="recovery-title" data-testid="recovery-panel">
+      <h2 id="recovery-title">Recovery as a function of k</h2>
+      <p className="readout">
+        <button type="button" onClick={startSweep} data-testid="run-sweep" className="inline-button">
+          {sweep.status === 'running' ? 'Restart sweep' : 'Run sweep'}
+        </button>{' '}
+        {sweep.status === 'idle'
+          ? 'Runs frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings, in the background.'
+          : `${sweep.label}: ${sweep.recovery.length} of ${sweep.seeds} seeds done${sweep.status === 'error' ? ` (failed: ${sweep.error})` : ''}.`}
+      </p>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="recovery-chart" data-points={finite.length}>
+        {y.ticks(5).map((t) => (
+          <g key={t}>
+            <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={t === 100 || t === 0 ? '#9aa0a8' : '#e1e4e8'} />
+            <text x={M.left - 6} y={y(t)} textAnchor="end" dominantBaseline="middle" fontSize="11">
+              {t} %
+            </text>
+          </g>
+        ))}
+        {sweep.ks.map((k) => (
+          <text key={k} x={x(String(k))} y={H - M.bottom + 16} textAnchor="middle" fontSize="11">
+            {k}
+          </text>
+        ))}
+        <text x={(M.left + W - M.right) / 2} y={H - 6} textAnchor="middle" fontSize="11">
+          kept paths per unit k
+        </text>
+        <text transform={`translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
+          recovery
+        </text>
+        {finite.map((p) => {
+          const cx = x(String(p.k))!;
+          const color = p.k === 0 ? ARM_COLORS.k0 : ARM_COLORS.k;
+          return (
+            <g key={p.k}>
+              <line x1={cx} x2={cx} y1={y(p.mean - p.std)} y2={y(p.mean + p.std)} stroke={color} strokeWidth={2} />
+              <line x1={cx - 5} x2={cx + 5} y1={y(p.mean - p.std)} y2={y(p.mean - p.std)} stroke={color} strokeWidth={2} />
+              <line x1={cx - 5} x2={cx + 5} y1={y(p.mean + p.std)} y2={y(p.mean + p.std)} stroke={color} strokeWidth={2} />
+              <circle cx={cx} cy={y(p.mean)} r={5} fill={color} />
+            </g>
+          );
+        })}
+      </svg>
+      <p className="caption">
+        <span className="swatch" style={{ background: ARM_COLORS.k0 }} /> k = 0 (immediate term only) and <span className="swatch" style={{ background: ARM_COLORS.k }} /> k ≥ 1,
+        mean ± std over seeds; 100 % is full RTRL (k = n), 0 % is the frozen network. Paper: a step from about 0 at k = 0 to most of the recovery at k = 1.
+      </p>
+    </section>
+  );
+}
