@@ -60,7 +60,7 @@ export function restart(): void {
   awaiting = false;
   series = null;
   const { options, notes } = runOptions(params);
-  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null });
+  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null });
   send({ type: 'start', runId, params, options });
 }
 
@@ -82,6 +82,8 @@ function onWorkerMessage(m: FromWorker): void {
   useLab.setState({
     arms: m.arms,
     recovery: m.recovery,
+    meanLoss: m.meanLoss,
+    adaptedSteps: m.adaptedSteps,
     divergedAt: m.divergedAt,
     markers: [...m.markers],
     step: m.fromStep + m.count,
@@ -150,7 +152,8 @@ export function setParam<K extends keyof LabParams>(key: K, value: LabParams[K])
   if (key === 'n' && next.k > next.n) next.k = next.n;
   const problems = paramProblems(next);
   if (problems.length > 0) return problems;
-  useLab.setState({ params: next });
+  // a hand-made change leaves the claim preset: its reading would no longer be that claim's
+  useLab.setState({ params: next, claim: null });
   writeHash(next);
   if (RESTART_KEYS.includes(key) || (key === 'n')) {
     restart();
@@ -162,11 +165,23 @@ export function setParam<K extends keyof LabParams>(key: K, value: LabParams[K])
 }
 
 export function writeHash(p: LabParams): void {
-  const hash = encodeHash(p, { present: useLab.getState().presenter });
+  const { presenter, claim } = useLab.getState();
+  const hash = encodeHash(p, { present: presenter, claim });
   if (location.hash !== hash) history.replaceState(null, '', hash);
 }
 
 /** For the test harness and the status line: when the first point was drawn. */
 export function markFirstCurve(): void {
   if (useLab.getState().firstCurveMs === null) useLab.setState({ firstCurveMs: performance.now() - pageStart });
+}
+
+/** Applies a claim preset: its settings in one go (one restart), and the claim shown in the link. */
+export function applyPreset(claim: string, settings: Partial<LabParams>): void {
+  const state = useLab.getState();
+  const next: LabParams = { ...state.params, ...settings };
+  if (next.k > next.n) next.k = next.n;
+  if (paramProblems(next).length > 0) return;
+  useLab.setState({ params: next, claim });
+  writeHash(next);
+  restart();
 }

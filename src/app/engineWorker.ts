@@ -51,6 +51,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
           count: m.steps,
           arms: run.arms,
           recovery: run.recovery(),
+          meanLoss: run.meanLoss(),
+          adaptedSteps: run.adaptedSteps,
           divergedAt: run.divergedAt(),
           markers: run.markers,
           msPerStep: ms / m.steps,

@@ -99,9 +99,11 @@ export function paramProblems(p: LabParams): string[] {
 /** View flags ride in the link beside the settings but start no run: `present=1` is presenter mode. */
 export interface ViewFlags {
   present: boolean;
+  /** id of the claim preset on show, or null */
+  claim: string | null;
 }
 
-export function encodeHash(p: LabParams, view: ViewFlags = { present: false }): string {
+export function encodeHash(p: LabParams, view: ViewFlags = { present: false, claim: null }): string {
   const q = new URLSearchParams();
   q.set('v', String(HASH_VERSION));
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof LabParams)[]) {
@@ -109,13 +111,14 @@ export function encodeHash(p: LabParams, view: ViewFlags = { present: false }): 
     q.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
   if (view.present) q.set('present', '1');
+  if (view.claim) q.set('claim', view.claim);
   return '#' + q.toString();
 }
 
 /** Parses a hash; every field that is missing keeps its default, every bad one is listed in `ignored`. */
 export function decodeHash(hash: string): DecodedParams {
   const params: LabParams = { ...DEFAULT_PARAMS };
-  const view: ViewFlags = { present: false };
+  const view: ViewFlags = { present: false, claim: null };
   const ignored: string[] = [];
   const raw = hash.startsWith('#') ? hash.slice(1) : hash;
   if (raw.trim() === '') return { params, view, ignored };
@@ -132,7 +135,12 @@ export function decodeHash(hash: string): DecodedParams {
   }
   const version = q.get('v');
   if (version !== null && version !== String(HASH_VERSION)) ignored.push(`v=${clip(version)} (this app reads version ${HASH_VERSION}; fields read as version ${HASH_VERSION})`);
-  const known = new Set<string>(['v', 'present', ...Object.keys(DEFAULT_PARAMS)]);
+  const claim = q.get('claim');
+  if (claim !== null) {
+    if (/^[a-z0-9-]{1,40}$/.test(claim)) view.claim = claim;
+    else ignored.push(`claim=${clip(claim)} (not a claim id)`);
+  }
+  const known = new Set<string>(['v', 'present', 'claim', ...Object.keys(DEFAULT_PARAMS)]);
   for (const key of q.keys()) if (!known.has(key)) ignored.push(`${clip(key)} (unknown setting)`);
 
   const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed') => {

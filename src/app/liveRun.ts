@@ -226,6 +226,16 @@ export class LiveRun {
     return this.arms.map((_, a) => (this.learners[a]?.divergedAt >= 0 ? null : ((mean(fi) - mean(a)) / (mean(fi) - mean(ui))) * 100));
   }
 
+  /** Mean loss per arm over the adaptation so far (steps with an error signal), NaN before the drift. */
+  meanLoss(): number[] {
+    return this.arms.map((_, a) => (this.adaptSteps > 0 ? this.sums[a] / this.adaptSteps : NaN));
+  }
+
+  /** Adaptation steps with an error signal so far. */
+  get adaptedSteps(): number {
+    return this.adaptSteps;
+  }
+
   /** Index of each diverged arm's first bad step, or -1. */
   divergedAt(): number[] {
     return this.arms.map((_, a) => this.learners[a]?.divergedAt ?? -1);

@@ -24,6 +24,10 @@ export interface LabState {
   cpuNotes: string[];
   arms: ArmInfo[];
   recovery: (number | null)[];
+  meanLoss: number[];
+  adaptedSteps: number;
+  /** the claim preset being shown (URL flag `claim=`), or null */
+  claim: string | null;
   divergedAt: number[];
   markers: Marker[];
   step: number;
@@ -53,6 +57,9 @@ export const useLab = create<LabState>(() => ({
   cpuNotes: [],
   arms: [],
   recovery: [],
+  meanLoss: [],
+  adaptedSteps: 0,
+  claim: null,
   divergedAt: [],
   markers: [],
   step: 0,

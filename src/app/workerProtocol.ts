@@ -20,6 +20,8 @@ export type FromWorker =
       count: number;
       arms: ArmInfo[];
       recovery: (number | null)[];
+      meanLoss: number[];
+      adaptedSteps: number;
       divergedAt: number[];
       markers: Marker[];
       msPerStep: number;

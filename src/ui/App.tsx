@@ -1,6 +1,7 @@
 /** The page: title and backend badge, notices, the settings beside the live loss curves. */
 import { useLab } from '../app/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
+import { ClaimsPanel } from './ClaimsPanel';
 import { Controls } from './Controls';
 import { ExportBar } from './ExportBar';
 import { Legend } from './Legend';
@@ -55,6 +56,7 @@ export function App() {
           </p>
         </section>
       </main>
+      <ClaimsPanel />
       <div className="analysis-grid">
         <RecoveryPanel />
         <SpectrumPanel />

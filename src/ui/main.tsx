@@ -7,11 +7,16 @@ import { onVisibility, restart, stepOnce, tick, togglePlay, writeHash } from '..
 import { decodeHash } from '../app/labParams';
 import { useLab } from '../app/store';
 import { probeWebGpu } from '../app/webgpuProbe';
+import { isClaimPreset } from '../claims/livePresets';
 import { App } from './App';
 import './styles.css';
 
 const { params, view, ignored } = decodeHash(location.hash);
-useLab.setState({ params, ignoredFields: ignored, presenter: view.present });
+if (view.claim && !isClaimPreset(view.claim)) {
+  ignored.push(`claim=${view.claim} (no such claim)`);
+  view.claim = null;
+}
+useLab.setState({ params, ignoredFields: ignored, presenter: view.present, claim: view.claim });
 writeHash(params);
 restart();
 void probeWebGpu().then((webgpu) => useLab.setState({ webgpu }));
@@ -40,9 +45,9 @@ document.addEventListener('keydown', (e) => {
 window.addEventListener('hashchange', () => {
   const next = decodeHash(location.hash);
   const current = useLab.getState().params;
-  if (next.view.present !== useLab.getState().presenter) useLab.setState({ presenter: next.view.present });
+  if (next.view.present !== useLab.getState().presenter) useLab.setState({ presenter: next.view.present, claim: next.view.claim });
   if (JSON.stringify(next.params) === JSON.stringify(current)) return;
-  useLab.setState({ params: next.params, ignoredFields: next.ignored, presenter: next.view.present });
+  useLab.setState({ params: next.params, ignoredFields: next.ignored, presenter: next.view.present, claim: next.view.claim });
   writeHash(next.params);
   restart();
 });

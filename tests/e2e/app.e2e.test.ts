@@ -272,3 +272,30 @@ async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
+
+describe('claim presets', () => {
+  it('each preset configures the run with one click and produces its live measurement', async () => {
+    const browser = await launchChromium(true);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=8');
+    await waitForPoints(page, 5);
+    const presets = ['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'jacobian-isotropic', 'lorenz-stable', 'neural-decoding', 'sgd', 'needs-continuous-error'];
+    for (const id of presets) {
+      await page.locator(`[data-testid=claim-${id}] button`).click();
+      await expect.poll(() => page.url()).toContain(`claim=${id}`);
+      await expect.poll(() => page.textContent(`[data-testid=claim-${id}-measured]`), { timeout: 120_000 }).toMatch(/\d/);
+      expect(await page.textContent(`[data-testid=claim-${id}-verdict]`)).toMatch(/^(holds|does not hold|running)$/);
+    }
+    expect(await page.textContent('[data-testid=claim-transformers-verdict]')).toBe('not modelled');
+    // the link carries the claim: a fresh page shows the same preset
+    const fresh = await browser.newPage();
+    await fresh.goto(page.url());
+    await waitForPoints(fresh, 1);
+    expect(await fresh.getAttribute('[data-testid=claim-needs-continuous-error]', 'class')).toBe('active');
+    expect(await fresh.inputValue('#field-task')).toBe('adding');
+    await page.screenshot({ path: `${OUT}/app-claims.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await browser.close();
+  });
+});
