@@ -35,8 +35,15 @@ describe('URL hash', () => {
   });
 
   it('an empty hash gives the defaults', () => {
-    expect(decodeHash('')).toEqual({ params: DEFAULT_PARAMS, ignored: [] });
-    expect(decodeHash('#')).toEqual({ params: DEFAULT_PARAMS, ignored: [] });
+    const none = { params: DEFAULT_PARAMS, view: { present: false, claim: null }, ignored: [] };
+    expect(decodeHash('')).toEqual(none);
+    expect(decodeHash('#')).toEqual(none);
+  });
+
+  it('view flags (presenter mode, the claim on show) ride in the link without being settings', () => {
+    const hash = encodeHash(DEFAULT_PARAMS, { present: true, claim: 'k4-recovers' });
+    expect(decodeHash(hash)).toEqual({ params: DEFAULT_PARAMS, view: { present: true, claim: 'k4-recovers' }, ignored: [] });
+    expect(decodeHash('#present=yes&claim=<script>').ignored).toHaveLength(2);
   });
 
   it('a bad field falls back to its default and is named; good fields are kept', () => {

@@ -35,3 +35,15 @@ export function sweepConfig(p: LabParams): ExperimentConfig {
     arms: [{ kind: 'frozen' }, { kind: 'full' }, ...sweepKs(p.n).map((k) => sparseArm(k, p.strategy, p.refresh, p.rescale))],
   };
 }
+
+/** n values of the recovery-vs-n sweep at fixed k: up to 64 on the CPU, where full RTRL costs n⁴. */
+export function sweepNs(k: number): number[] {
+  return [16, 32, 64].filter((n) => n >= Math.max(4, k));
+}
+
+export function sweepConfigsN(p: LabParams): ExperimentConfig[] {
+  return sweepNs(p.k).map((n) => {
+    const c = sweepConfig({ ...p, n });
+    return { ...c, seeds: c.seeds.slice(0, 2), adaptSteps: sweepSteps(n), arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(p.k, p.strategy, p.refresh, p.rescale)] };
+  });
+}

@@ -3,20 +3,24 @@
 import { SeedRun } from '../engine/experiment';
 import type { ExperimentConfig } from '../engine/config';
 
-export type ToSweep = { type: 'run'; sweepId: number; config: ExperimentConfig };
+export type ToSweep = { type: 'run'; sweepId: number; configs: ExperimentConfig[] };
 export type FromSweep =
-  | { type: 'seed'; sweepId: number; seedIndex: number; labels: string[]; recovery: number[] }
+  | { type: 'seed'; sweepId: number; configIndex: number; seedIndex: number; labels: string[]; recovery: number[] }
   | { type: 'done'; sweepId: number }
   | { type: 'error'; sweepId: number; message: string };
 
 let current = -1;
 
 self.onmessage = async (event: MessageEvent<ToSweep>) => {
-  const { sweepId, config } = event.data;
+  const { sweepId, configs } = event.data;
   current = sweepId;
   const post = (m: FromSweep) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
   try {
-    for (let s = 0; s < config.seeds.length; s++) {
+    // seed-major, so every configuration gets a first point early
+    const seedCount = Math.max(...configs.map((c) => c.seeds.length));
+    for (let s = 0; s < seedCount; s++) for (let ci = 0; ci < configs.length; ci++) {
+      const config = configs[ci];
+      if (s >= config.seeds.length) continue;
       const run = new SeedRun(config, config.seeds[s]);
       while (!run.done) {
         for (let i = 0; i < 25 && !run.done; i++) run.step();
@@ -25,7 +29,7 @@ self.onmessage = async (event: MessageEvent<ToSweep>) => {
         if (current !== sweepId) return;
       }
       const r = run.result();
-      post({ type: 'seed', sweepId, seedIndex: s, labels: r.arms.map((a) => a.label), recovery: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)) });
+      post({ type: 'seed', sweepId, configIndex: ci, seedIndex: s, labels: r.arms.map((a) => a.label), recovery: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)) });
     }
     post({ type: 'done', sweepId });
   } catch (e) {

@@ -7,6 +7,7 @@ import { interpolateRdBu } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import { useLab } from '../app/store';
 import { ARM_COLORS } from './armColors';
+import { FormulaCard } from './FormulaCard';
 import { MiniChart } from './MiniChart';
 
 const J_COLOR = '#1f4e9c';
@@ -32,7 +33,15 @@ export function SpectrumPanel() {
   ];
   return (
     <section className="panel analysis" aria-labelledby="spectrum-title" data-testid="spectrum-panel">
-      <h2 id="spectrum-title">Spectra: is the Jacobian near-isotropic?</h2>
+      <h2 id="spectrum-title">
+        Spectra: is the Jacobian near-isotropic?
+        <FormulaCard label="condition number">
+          J<sub>t</sub> = (1−α)I + D<sub>t</sub>W, D<sub>t</sub> = α(1 − tanh²a<sub>t</sub>)
+          <br />cond(J<sub>t</sub>) = σ<sub>max</sub> / σ<sub>min</sub> = {fmt(j?.singularValues[0], 3)} / {fmt(j?.singularValues.at(-1), 3)} = <strong>{fmt(j?.condition)}</strong>
+          <br />effective rank = (Σσ)² / Σσ² = <strong>{fmt(j?.effectiveRank, 1)}</strong> of {n}
+          <br />σ(P<sub>t</sub>) = √eig(P<sub>t</sub>P<sub>t</sub>ᵀ), the n × n Gram matrix
+        </FormulaCard>
+      </h2>
       <p className="readout">
         cond(J<sub>t</sub>) = σ<sub>max</sub>/σ<sub>min</sub> = <strong data-testid="jacobian-condition">{fmt(j?.condition)}</strong> · effective rank (Σσ)²/Σσ² ={' '}
         <strong>{fmt(j?.effectiveRank, 1)}</strong> of {n} · cond(P<sub>t</sub>) = {fmt(p?.condition, 1)} · paper: 2.6 – 6.5
@@ -70,7 +79,14 @@ export function FidelityPanel() {
     .filter((s) => s.points.some(([, v]) => Number.isFinite(v)));
   return (
     <section className="panel analysis" aria-labelledby="fidelity-title" data-testid="fidelity-panel">
-      <h2 id="fidelity-title">Gradient fidelity and stability</h2>
+      <h2 id="fidelity-title">
+        Gradient fidelity and stability
+        <FormulaCard label="cosine">
+          g = c<sub>t</sub>ᵀP<sub>t</sub>, c<sub>t</sub> = Vᵀe<sub>t</sub>; cos(g<sub>k</sub>, g<sub>full</sub>) = g<sub>k</sub>·g<sub>full</sub> / (‖g<sub>k</sub>‖ ‖g<sub>full</sub>‖) ={' '}
+          <strong>{fmt(latest?.cosine.k, 3)}</strong> for k = {k}
+          <br />‖P<sub>t</sub>‖ = √Σ P<sub>ij</sub>² (Frobenius)
+        </FormulaCard>
+      </h2>
       <p className="readout">
         cos(g<sub>k</sub>, g<sub>full</sub>) = <strong data-testid="cosine-k">{fmt(latest?.cosine.k, 3)}</strong> (k = {k}) · k = 0: {fmt(latest?.cosine.k0, 3)}
       </p>
@@ -175,7 +191,13 @@ export function CostMeter() {
   const n = useLab((s) => s.params.n);
   return (
     <section className="panel analysis" aria-labelledby="cost-title" data-testid="cost-meter">
-      <h2 id="cost-title">Cost per step</h2>
+      <h2 id="cost-title">
+        Cost per step
+        <FormulaCard label="cost">
+          P is n × p with p = n² + n m + n. Full RTRL: W P costs n·n·p multiply-adds ≈ n⁴ = {eng(n ** 4)}. Sparse-k: k·n·p ≈ k n³. Bytes: the k source rows read and one row
+          written per unit, 4 bytes a float.
+        </FormulaCard>
+      </h2>
       <table className="cost">
         <thead>
           <tr>

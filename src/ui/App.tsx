@@ -5,6 +5,8 @@ import { ClaimsPanel } from './ClaimsPanel';
 import { Controls } from './Controls';
 import { ExportBar } from './ExportBar';
 import { Legend } from './Legend';
+import { Tour } from './Tour';
+import { FormulaCard } from './FormulaCard';
 import { RecoveryPanel } from './RecoveryPanel';
 import { LossChart } from './LossChart';
 import { BackendBadge, Notices } from './StatusBar';
@@ -26,6 +28,23 @@ function RunLine() {
   );
 }
 
+/** Recovery with this run's numbers in it. */
+function RecoveryFormula() {
+  const arms = useLab((s) => s.arms);
+  const meanLoss = useLab((s) => s.meanLoss);
+  const recovery = useLab((s) => s.recovery);
+  const i = (id: string) => arms.findIndex((a) => a.id === id);
+  const L = (id: string) => (i(id) >= 0 && Number.isFinite(meanLoss[i(id)]) ? meanLoss[i(id)].toExponential(2) : '—');
+  const r = i('k') >= 0 ? recovery[i('k')] : null;
+  return (
+    <FormulaCard label="recovery">
+      Recovery of the k arm = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %
+      <br />= ({L('frozen')} − {L('k')}) / ({L('frozen')} − {L('full')}) × 100 % = <strong>{r === null || r === undefined ? '—' : `${r.toFixed(1)} %`}</strong>
+      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift.
+    </FormulaCard>
+  );
+}
+
 export function App() {
   const presenter = useLab((s) => s.presenter);
   return (
@@ -44,7 +63,10 @@ export function App() {
       <main>
         {!presenter && <Controls />}
         <section className="panel" aria-labelledby="loss-title">
-          <h2 id="loss-title">Loss after the drift</h2>
+          <h2 id="loss-title">
+            Loss after the drift
+            <RecoveryFormula />
+          </h2>
           <RunLine />
           <LossChart />
           <Legend />
@@ -57,6 +79,7 @@ export function App() {
         </section>
       </main>
       <ClaimsPanel />
+      <Tour />
       <div className="analysis-grid">
         <RecoveryPanel />
         <SpectrumPanel />

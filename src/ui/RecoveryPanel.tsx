@@ -21,25 +21,29 @@ function stats(values: number[]): { mean: number; std: number; count: number } {
 
 export function RecoveryPanel() {
   const sweep = useSweep();
-  const points = sweep.ks.map((k, i) => ({ k, ...stats(sweep.recovery.map((row) => row[i])) }));
+  const points = sweep.ks.map((k, i) => ({ k, ...stats(sweep.recovery[i] ?? []) }));
+  const xName = sweep.mode === 'k' ? 'k' : 'n';
   const finite = points.filter((p) => Number.isFinite(p.mean));
   const lo = Math.min(0, ...finite.map((p) => p.mean - p.std));
   const hi = Math.max(110, ...finite.map((p) => p.mean + p.std));
   const x = scalePoint<string>().domain(sweep.ks.map(String)).range([M.left, W - M.right]).padding(0.5);
   const y = scaleLinear().domain([lo, hi]).range([H - M.bottom, M.top]).nice();
   const summary = finite.length
-    ? `Recovery by k after ${sweep.recovery.length} of ${sweep.seeds} seeds: ${finite.map((p) => `k=${p.k}: ${p.mean.toFixed(0)} %`).join(', ')}.`
-    : 'Recovery as a function of k: not run yet.';
+    ? `Recovery by ${xName} after ${sweep.done} of ${sweep.total} runs: ${finite.map((p) => `${xName}=${p.k}: ${p.mean.toFixed(0)} %`).join(', ')}.`
+    : 'Recovery sweep: not run yet.';
   return (
     <section className="panel analysis" aria-labelledby="recovery-title" data-testid="recovery-panel">
-      <h2 id="recovery-title">Recovery as a function of k</h2>
+      <h2 id="recovery-title">Recovery as a function of {sweep.mode === 'k' ? 'k' : 'n, at fixed k'}</h2>
       <p className="readout">
-        <button type="button" onClick={startSweep} data-testid="run-sweep" className="inline-button">
-          {sweep.status === 'running' ? 'Restart sweep' : 'Run sweep'}
+        <button type="button" onClick={() => startSweep('k')} data-testid="run-sweep" className="inline-button">
+          Sweep k
+        </button>{' '}
+        <button type="button" onClick={() => startSweep('n')} data-testid="run-sweep-n" className="inline-button">
+          Sweep n
         </button>{' '}
         {sweep.status === 'idle'
-          ? 'Runs frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings, in the background.'
-          : `${sweep.label}: ${sweep.recovery.length} of ${sweep.seeds} seeds done${sweep.status === 'error' ? ` (failed: ${sweep.error})` : ''}.`}
+          ? 'Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings. Sweep n: the current k at n = 16, 32, 64. Both run in the background.'
+          : `${sweep.label}: ${sweep.done} of ${sweep.total} runs done${sweep.status === 'error' ? ` (failed: ${sweep.error})` : ''}.`}
       </p>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="recovery-chart" data-points={finite.length}>
         {y.ticks(5).map((t) => (
@@ -56,14 +60,14 @@ export function RecoveryPanel() {
           </text>
         ))}
         <text x={(M.left + W - M.right) / 2} y={H - 6} textAnchor="middle" fontSize="11">
-          kept paths per unit k
+          {sweep.mode === 'k' ? 'kept paths per unit k' : 'hidden units n'}
         </text>
         <text transform={`translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
           recovery
         </text>
         {finite.map((p) => {
           const cx = x(String(p.k))!;
-          const color = p.k === 0 ? ARM_COLORS.k0 : ARM_COLORS.k;
+          const color = sweep.mode === 'k' && p.k === 0 ? ARM_COLORS.k0 : ARM_COLORS.k;
           return (
             <g key={p.k}>
               <line x1={cx} x2={cx} y1={y(p.mean - p.std)} y2={y(p.mean + p.std)} stroke={color} strokeWidth={2} />

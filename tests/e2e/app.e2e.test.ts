@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launchChromium, startAppServer, waitForPoints } from './appServer';
+import { collectErrors, launchChromium, openPage, startAppServer, waitForPoints } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
@@ -33,7 +33,7 @@ describe('with WebGPU (SwiftShader)', () => {
   });
 
   it('starts by itself, names the adapter, and draws the curves', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     const t0 = Date.now();
     await page.goto(url);
@@ -55,7 +55,7 @@ describe('with WebGPU (SwiftShader)', () => {
   });
 
   it('changing k updates the link and the curves, and the link reproduces the configuration', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=16&k=2&seed=3&speed=8');
     await waitForPoints(page, 200);
@@ -72,7 +72,7 @@ describe('with WebGPU (SwiftShader)', () => {
     expect(link).toContain('n=16');
     expect(link).toContain('seed=3');
 
-    const fresh = await browser.newPage();
+    const fresh = await openPage(browser);
     const freshErrors = collectErrors(fresh);
     await fresh.goto(link);
     await waitForPoints(fresh, 1);
@@ -87,7 +87,7 @@ describe('with WebGPU (SwiftShader)', () => {
   });
 
   it('refuses an out-of-range k typed into the control, with a message, and keeps the run', async () => {
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=8&k=2');
     await waitForPoints(page, 10);
@@ -112,7 +112,7 @@ describe('with WebGPU (SwiftShader)', () => {
   ];
   for (const { name, hash, ignored } of MALFORMED) {
     it(`a malformed link (${name}) loads with defaults for what is wrong and says so`, async () => {
-      const page = await browser.newPage();
+      const page = await openPage(browser);
       const errors = collectErrors(page);
       await page.goto(url + hash);
       await waitForPoints(page, 5);
@@ -133,7 +133,7 @@ describe('with WebGPU (SwiftShader)', () => {
 describe('without WebGPU', () => {
   it('runs on the CPU engine with a banner that says why, and no console errors', async () => {
     const browser = await launchChromium(false);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     await page.goto(url);
     await waitForPoints(page, 200);
@@ -155,7 +155,7 @@ describe('analysis panels, presenter mode and accessibility', () => {
   });
 
   it('the spectra, fidelity, kept paths and cost panels fill in with live numbers', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=16&k=4&speed=8');
     await waitForPoints(page, 300);
@@ -174,7 +174,7 @@ describe('analysis panels, presenter mode and accessibility', () => {
   });
 
   it('presenter mode hides the controls and stays in the link', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=12&present=1');
     await waitForPoints(page, 5);
@@ -188,7 +188,7 @@ describe('analysis panels, presenter mode and accessibility', () => {
   });
 
   it('an axe scan of the main view finds no serious or critical violations', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
     await page.goto(url + '#v=1&n=12');
     await waitForPoints(page, 50);
     await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
@@ -202,7 +202,7 @@ describe('analysis panels, presenter mode and accessibility', () => {
   });
 
   it('at a phone’s width nothing overflows sideways', async () => {
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const page = await openPage(browser, { viewport: { width: 390, height: 844 } });
     await page.goto(url + '#v=1&n=12');
     await waitForPoints(page, 5);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -222,7 +222,7 @@ describe('recovery sweep and export', () => {
   });
 
   it('the recovery-vs-k sweep fills in point by point', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=8&k=2');
     await waitForPoints(page, 5);
@@ -233,12 +233,16 @@ describe('recovery sweep and export', () => {
     expect(label).toMatch(/k=0: -?\d+ %, k=1: -?\d+ %/);
     // k = n is full RTRL: 100 %
     expect(label).toContain('k=8: 100 %');
+    // recovery vs n at fixed k: n = 16, 32, 64 with k = 2
+    await page.click('[data-testid=run-sweep-n]');
+    await expect.poll(async () => Number(await page.getAttribute('[data-testid=recovery-chart]', 'data-points')), { timeout: 240_000 }).toBe(3);
+    expect(await page.getAttribute('[data-testid=recovery-chart]', 'aria-label')).toMatch(/n=16: -?\d+ %, n=32: -?\d+ %, n=64: -?\d+ %/);
     expect(errors).toEqual([]);
     await page.close();
   });
 
   it('exported JSON and CSV parse and hold the run', async () => {
-    const page = await browser.newPage({ acceptDownloads: true });
+    const page = await openPage(browser, { acceptDownloads: true });
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=10&k=3&seed=2');
     await waitForPoints(page, 200);
@@ -276,7 +280,7 @@ async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
 describe('claim presets', () => {
   it('each preset configures the run with one click and produces its live measurement', async () => {
     const browser = await launchChromium(true);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=8');
     await waitForPoints(page, 5);
@@ -289,12 +293,33 @@ describe('claim presets', () => {
     }
     expect(await page.textContent('[data-testid=claim-transformers-verdict]')).toBe('not modelled');
     // the link carries the claim: a fresh page shows the same preset
-    const fresh = await browser.newPage();
+    const fresh = await openPage(browser);
     await fresh.goto(page.url());
     await waitForPoints(fresh, 1);
     expect(await fresh.getAttribute('[data-testid=claim-needs-continuous-error]', 'class')).toBe('active');
     expect(await fresh.inputValue('#field-task')).toBe('adding');
     await page.screenshot({ path: `${OUT}/app-claims.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await browser.close();
+  });
+});
+
+describe('guided tour', () => {
+  it('shows on a first visit, steps through, and stays away once done', async () => {
+    const browser = await launchChromium(true);
+    const page = await browser.newPage(); // no init script: a first-time visitor
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=8');
+    await waitForPoints(page, 1);
+    const tour = page.locator('[data-testid=tour]');
+    await expect.poll(() => tour.textContent()).toContain('(1/4)');
+    for (let i = 0; i < 3; i++) await tour.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => tour.textContent()).toContain('(4/4)');
+    await tour.getByRole('button', { name: 'Done' }).click();
+    expect(await tour.count()).toBe(0);
+    await page.reload();
+    await waitForPoints(page, 1);
+    expect(await page.locator('[data-testid=tour]').count()).toBe(0);
     expect(errors).toEqual([]);
     await browser.close();
   });

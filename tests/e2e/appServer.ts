@@ -2,7 +2,7 @@
  * Shared harness of the end-to-end tests: a Vite dev server for the app on a free loopback port, and
  * Debian's Chromium driven by playwright-core, with or without WebGPU.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM_ARGS } from '../../vitest.config';
 
@@ -37,4 +37,11 @@ export async function waitForPoints(page: Page, min = 1, timeout = 90_000): Prom
     { timeout },
   );
   return Number(await page.getAttribute('[data-testid=loss-chart]', 'data-points'));
+}
+
+/** A page of a returning visitor: the first-visit tour is already done, so it covers nothing. */
+export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  const page = await browser.newPage(options);
+  await page.addInitScript(() => localStorage.setItem('sparse-rtrl-lab.tour-done', '1'));
+  return page;
 }

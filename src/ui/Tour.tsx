@@ -1,0 +1,59 @@
+/**
+ * A short guided tour for first-time visitors: four cards in a corner, never blocking the page. It is
+ * shown once per browser (remembered in localStorage) and never in presenter mode.
+ */
+import { useState } from 'react';
+import { useLab } from '../app/store';
+
+const STEPS = [
+  { title: 'What you see', text: 'A network was trained on regime A. At the red drift line the data changes, and every arm must adapt online from the same weights.' },
+  { title: 'The arms', text: 'Frozen does not learn. Full RTRL carries every path of the sensitivity (n⁴ work per step). Sparse-k keeps k of the n paths into each unit; k = 0 keeps only the immediate term.' },
+  { title: 'Recovery', text: 'The legend shows how much of full RTRL’s improvement over frozen each arm achieves. Change k on the left: the curves carry on and a marker shows when.' },
+  { title: 'The claims', text: 'Below, each claim of the paper is one click away, with the paper’s number beside the live one. Every setting is in the link: share it to show the same run.' },
+];
+const KEY = 'sparse-rtrl-lab.tour-done';
+
+function seen(): boolean {
+  try {
+    return localStorage.getItem(KEY) === '1';
+  } catch {
+    return true; // no storage (private mode): do not nag
+  }
+}
+
+export function Tour() {
+  const presenter = useLab((s) => s.presenter);
+  const [step, setStep] = useState(() => (seen() ? -1 : 0));
+  if (presenter || step < 0) return null;
+  const close = () => {
+    try {
+      localStorage.setItem(KEY, '1');
+    } catch {
+      /* nothing to remember it in */
+    }
+    setStep(-1);
+  };
+  const s = STEPS[step];
+  return (
+    <aside className="tour" aria-label="guided tour" data-testid="tour">
+      <p className="tour-title">
+        {s.title} <span className="tour-count">({step + 1}/{STEPS.length})</span>
+      </p>
+      <p>{s.text}</p>
+      <div className="tour-buttons">
+        <button type="button" onClick={close}>
+          Skip
+        </button>
+        {step + 1 < STEPS.length ? (
+          <button type="button" onClick={() => setStep(step + 1)}>
+            Next
+          </button>
+        ) : (
+          <button type="button" onClick={close}>
+            Done
+          </button>
+        )}
+      </div>
+    </aside>
+  );
+}
