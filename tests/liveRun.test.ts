@@ -59,3 +59,22 @@ describe('LiveRun', () => {
     expect(run.recovery()).toEqual([null, null, null]);
   });
 });
+
+describe('LiveRun with the LSTM', () => {
+  it('pretrains, drifts with identical arms, measures recovery and changes k in place', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, model: 'lstm', n: 6, k: 2 }, small);
+    advance(run, LEAD_IN_STEPS);
+    const first = advance(run, 1);
+    for (let a = 1; a < run.arms.length; a++) expect(first[a][0]).toBe(first[0][0]);
+    advance(run, 40);
+    expect(run.recovery()[1]).toBe(100);
+    const m = run.metrics();
+    expect(m.jacobian).toBeNull(); // the spectra are the RNN's
+    expect(m.sensitivityNorm[1]).toBeGreaterThan(0);
+    expect(run.keptPaths()).toBeNull();
+    run.setSparse(4, 'random');
+    const after = advance(run, 5);
+    expect(after[3].every(Number.isFinite)).toBe(true);
+    expect(run.costs()[1].macs).toBeGreaterThan(run.costs()[3].macs);
+  });
+});

@@ -12,7 +12,7 @@ import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transpor
 export const HASH_VERSION = 1;
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
-export type ModelName = 'rnn';
+export type ModelName = 'rnn' | 'lstm';
 
 export interface LabParams {
   task: TaskName;
@@ -60,7 +60,7 @@ export const PARAM_BOUNDS = {
 
 export const CHOICES = {
   task: TASK_NAMES,
-  model: ['rnn'] as readonly ModelName[],
+  model: ['rnn', 'lstm'] as readonly ModelName[],
   strategy: SELECTION_STRATEGIES,
   optimizer: ['adam', 'sgd'] as readonly OptimizerKind[],
   backend: ['auto', 'gpu', 'cpu'] as readonly BackendChoice[],

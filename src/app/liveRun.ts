@@ -7,17 +7,33 @@
  */
 import { GradientFidelityProbe } from '../engine/gradientFidelity';
 import { OnlineLearner } from '../engine/learner';
+import { initLstm, lstmParamCount, type LstmParams } from '../engine/lstm';
+import { lstmBpttGradient } from '../engine/lstmBptt';
+import { LstmLearner } from '../engine/lstmLearner';
 import { methodCost } from '../engine/learningMethod';
 import { jacobianSpectrum, sensitivitySpectrum, type Spectrum } from '../engine/metrics';
 import { recurrentParamCount } from '../engine/rnn';
 import type { LearningMethod } from '../engine/learningMethod';
-import { DEFAULT_PRETRAIN, pretrain } from '../engine/pretrain';
+import { DEFAULT_PRETRAIN, pretrain, pretrainWith } from '../engine/pretrain';
 import { initRnn, type RnnParams, type RnnShape } from '../engine/rnn';
 import { Rng, seededStreams } from '../engine/rng';
 import { createTask } from '../engine/tasks';
 import type { Sequence, Task } from '../engine/tasks/task';
 import type { SelectionStrategy } from '../engine/transportMask';
 import type { LabParams } from './labParams';
+
+/** An arm's learner: the RNN's or the LSTM's. */
+type ArmLearner = OnlineLearner | LstmLearner;
+
+/** The running state an arm starts from: h for the RNN, [h; c] for the LSTM. */
+function runningState(l: ArmLearner): Float32Array {
+  if (l instanceof OnlineLearner) return Float32Array.from(l.state.h);
+  const n = l.state.h.length;
+  const hc = new Float32Array(2 * n);
+  hc.set(l.state.h);
+  hc.set(l.state.c, n);
+  return hc;
+}
 
 /** Steps of regime A shown before the drift, so the jump in loss is visible. */
 export const LEAD_IN_STEPS = 150;
@@ -75,9 +91,10 @@ export class LiveRun {
   readonly markers: Marker[] = [];
   /** global step: lead-in steps first, then adaptation */
   step = 0;
-  private learners: OnlineLearner[];
-  private readonly lead: OnlineLearner;
-  private readonly pretrained: RnnParams;
+  private learners: ArmLearner[];
+  private readonly lead: ArmLearner;
+  private readonly pretrained: RnnParams | LstmParams;
+  private readonly lstm: boolean;
   private readonly dataRng: Rng;
   private seq: Sequence;
   private seqOffset = 0;
@@ -91,12 +108,23 @@ export class LiveRun {
     this.dataRng = streams.data;
     this.task = createTask(params.task, streams.data);
     this.shape = { n: params.n, m: this.task.inputSize, o: this.task.outputSize, leak: params.leak };
-    this.pretrained = initRnn(this.shape, streams.init, { gain: 1.2, inputScale: 1 });
+    this.lstm = params.model === 'lstm';
     const regimeA = this.task.generate('A', options.pretrainSteps, streams.data);
-    const r = pretrain(this.pretrained, regimeA, { ...DEFAULT_PRETRAIN, epochs: options.pretrainEpochs });
-    this.pretrainLoss = r.epochLoss;
-    // The lead-in: the pretrained network, frozen, on more of regime A.
-    this.lead = new OnlineLearner(this.pretrained, { kind: 'frozen' }, this.learnerOptions('lead'), r.hEnd);
+    const pretrainOptions = { ...DEFAULT_PRETRAIN, epochs: options.pretrainEpochs };
+    if (this.lstm) {
+      const lstmParams = initLstm(this.shape, streams.init, 1.2);
+      const r = pretrainWith(lstmParams, regimeA, pretrainOptions, lstmBpttGradient, 2 * params.n);
+      this.pretrained = lstmParams;
+      this.pretrainLoss = r.epochLoss;
+      this.lead = new LstmLearner(lstmParams, { kind: 'frozen' }, this.learnerOptions('lead'), r.hEnd);
+    } else {
+      const rnnParams = initRnn(this.shape, streams.init, { gain: 1.2, inputScale: 1 });
+      const r = pretrain(rnnParams, regimeA, pretrainOptions);
+      this.pretrained = rnnParams;
+      this.pretrainLoss = r.epochLoss;
+      // The lead-in: the pretrained network, frozen, on more of regime A.
+      this.lead = new OnlineLearner(rnnParams, { kind: 'frozen' }, this.learnerOptions('lead'), r.hEnd);
+    }
     this.seq = this.task.generate('A', LEAD_IN_STEPS, this.dataRng);
     this.arms = [
       { id: 'frozen', label: 'frozen' },
@@ -116,7 +144,14 @@ export class LiveRun {
     return {
       optimizer: { kind: this.params.optimizer, lr: this.params.lr, clipNorm: 0 },
       selectionRng: Rng.forLabel(this.params.seed, `selection ${label}`),
+      noiseRng: Rng.forLabel(this.params.seed, `noise ${label}`),
     };
+  }
+
+  private createLearner(params: RnnParams | LstmParams, method: LearningMethod, label: string, state: Float32Array): ArmLearner {
+    return this.lstm
+      ? new LstmLearner(params as LstmParams, method, this.learnerOptions(label), state)
+      : new OnlineLearner(params as RnnParams, method, this.learnerOptions(label), state);
   }
 
   private methodOf(id: ArmId): LearningMethod {
@@ -161,7 +196,8 @@ export class LiveRun {
 
   /** The drift: every arm starts from the pretrained weights and the lead-in's hidden state. */
   private drift(): void {
-    this.learners = this.arms.map((arm) => new OnlineLearner(this.pretrained, this.methodOf(arm.id), this.learnerOptions(arm.id), this.lead.state.h));
+    const start = runningState(this.lead);
+    this.learners = this.arms.map((arm) => this.createLearner(this.pretrained, this.methodOf(arm.id), arm.id, start));
     this.seq = this.task.generate('B', CHUNK, this.dataRng);
     this.seqOffset = 0;
     this.markers.push({ step: this.step, label: 'drift' });
@@ -171,7 +207,8 @@ export class LiveRun {
   /** Shadow k and k = 0 transports ride on the full arm, so cos(g_k, g_full) compares gradients only. */
   private attachProbe(): void {
     const full = this.learners[this.arms.findIndex((a) => a.id === 'full')];
-    if (!full) return;
+    // the probe follows the RNN's transport (gradientFidelity.ts); the LSTM shows ‖P‖ only
+    if (!(full instanceof OnlineLearner)) return;
     const k = this.methodOf('k');
     const k0 = this.methodOf('k0');
     if (k.kind !== 'sparse' || k0.kind !== 'sparse') return;
@@ -184,14 +221,16 @@ export class LiveRun {
   metrics(): LiveMetrics {
     const ref = this.learners[this.arms.findIndex((a) => a.id === 'full')] ?? this.learners[this.arms.findIndex((a) => a.id === 'k')] ?? this.lead;
     const full = this.learners[this.arms.findIndex((a) => a.id === 'full')];
-    const P = full?.sensitivity;
+    const P = full instanceof OnlineLearner ? full.sensitivity : null;
     return {
       step: this.step,
-      jacobian: jacobianSpectrum(ref.params, ref.state.d),
+      // the spectra are the RNN's J_t = (1-α)I + D W and P_t; the LSTM's arms report ‖P‖ only
+      jacobian: ref instanceof OnlineLearner ? jacobianSpectrum(ref.params, ref.state.d) : null,
       sensitivity: P && this.drifted ? sensitivitySpectrum(P.current, P.n, P.p) : null,
       sensitivityNorm: this.arms.map((_, a) => {
         const l = this.learners[a];
-        return l?.sensitivity ? l.sensitivity.norm() : null;
+        const norm = l ? l.sensitivityNorm() : NaN;
+        return Number.isFinite(norm) ? norm : null;
       }),
       cosine: {
         k: this.probe && Number.isFinite(this.probe.lastCosine[0]) ? this.probe.lastCosine[0] : null,
@@ -202,15 +241,16 @@ export class LiveRun {
 
   /** Multiply-adds, bytes and P's size per arm (science.md §3-§4). */
   costs(): ArmCost[] {
-    const p = recurrentParamCount(this.shape);
+    const p = this.lstm ? lstmParamCount(this.shape) : recurrentParamCount(this.shape);
     return this.arms.map((arm) => {
-      const c = methodCost(this.methodOf(arm.id), this.shape.n, p);
+      const c = methodCost(this.methodOf(arm.id), this.shape.n, p, 4, this.lstm ? 'lstm' : 'rnn');
       return { macs: c.macs, bytes: c.bytes, sensitivityFloats: arm.id === 'frozen' ? 0 : this.shape.n * p };
     });
   }
 
   /** W of the k arm (row-major n×n) and its kept sources (k per row), for the kept-paths view. */
-  keptPaths(): { n: number; k: number; W: Float32Array; sources: Int32Array } {
+  keptPaths(): { n: number; k: number; W: Float32Array; sources: Int32Array } | null {
+    if (this.lstm) return null; // W_h is 4n × n with one kept set per unit across its gates: not this view
     const l = this.learners[this.arms.findIndex((a) => a.id === 'k')];
     const n = this.shape.n;
     const params = l ? l.params : this.pretrained;
@@ -258,11 +298,14 @@ export class LiveRun {
     this.markers.push({ step: this.step, label: changedK ? `k = ${k}` : strategy });
     if (!this.drifted) return;
     const old = this.learners[index];
-    // A fresh learner on the arm's current weights; hidden state and sensitivity carry over, so only the
-    // mask changes. Its optimizer moments restart [choice: the learner keeps them private].
-    const next = new OnlineLearner(old.params, this.methodOf('k'), this.learnerOptions(`k ${this.markers.length}`), old.state.h);
-    next.sensitivity?.current.set(old.sensitivity!.current);
-    next.state.hPrev.set(old.state.hPrev);
+    // A fresh learner on the arm's current weights and running state, so only the mask changes. For the
+    // RNN the sensitivity P carries over too; the LSTM's restarts from zero (its estimator keeps P
+    // private). Optimizer moments restart [choice: the learner keeps them private].
+    const next = this.createLearner(old.params, this.methodOf('k'), `k ${this.markers.length}`, runningState(old));
+    if (next instanceof OnlineLearner && old instanceof OnlineLearner) {
+      next.sensitivity?.current.set(old.sensitivity!.current);
+      next.state.hPrev.set(old.state.hPrev);
+    }
     if (old.divergedAt >= 0) next.divergedAt = old.divergedAt;
     this.learners[index] = next;
     this.attachProbe();

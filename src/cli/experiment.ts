@@ -27,8 +27,21 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { config, json, threads } = parsed;
-  // Seeds are independent: one worker thread per core; a single thread runs in-process.
-  const result = threads > 1 ? await runExperimentParallel(config, progressReporter(), threads) : runExperiment(config, progressReporter());
+  let result;
+  if (parsed.backend === 'gpu') {
+    // Loaded only when asked for, so the CPU path never touches Dawn.
+    const { runOnNodeGpu } = await import('../gpu/nodeBackend');
+    const gpu = await runOnNodeGpu(config, progressReporter());
+    if (gpu.kind === 'unavailable') {
+      process.stderr.write(`error: --backend gpu: ${gpu.error.message}\n`);
+      return 2;
+    }
+    if (gpu.kind === 'mismatch') process.stderr.write(`warning: --backend gpu: ${gpu.reason}; falling back to the CPU engine\n`);
+    result = gpu.kind === 'ran' ? gpu.result : runExperiment(config, progressReporter());
+  } else {
+    // Seeds are independent: one worker thread per core; a single thread runs in-process.
+    result = threads > 1 ? await runExperimentParallel(config, progressReporter(), threads) : runExperiment(config, progressReporter());
+  }
   process.stdout.write(json ? JSON.stringify(resultToJson(result)) + '\n' : formatResultTable(result) + '\n');
   return 0;
 }

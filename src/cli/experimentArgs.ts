@@ -16,7 +16,8 @@ import {
   type Bound,
   type ExperimentConfig,
 } from '../engine/config';
-import type { LearningMethod } from '../engine/learningMethod';
+import { methodLabel, parseMethodLabel, type LearningMethod } from '../engine/learningMethod';
+import { MODEL_KINDS } from '../engine/model';
 import { DEFAULT_LR, type OptimizerKind } from '../engine/optimizer';
 import { TASK_NAMES } from '../engine/tasks/task';
 import { SELECTION_STRATEGIES } from '../engine/transportMask';
@@ -24,7 +25,11 @@ import { SELECTION_STRATEGIES } from '../engine/transportMask';
 export const CLI_USAGE = `usage: npm run experiment -- [options]
   --task NAME         ${TASK_NAMES.join(' | ')} (default sine)
   --n N               hidden units, ${BOUNDS.n.min}..${BOUNDS.n.max} (default 64)
-  --k LIST            kept paths per unit for the sparse arms, e.g. 0,1,2,4,8,64 (each 0..n; default 0,1,4)
+  --model NAME        ${MODEL_KINDS.join(' | ')}: the vanilla RNN or the LSTM (default rnn)
+  --arms LIST         the arms, e.g. frozen,full,k=4,k=0,uoro,kf,snap1,tbptt:20; must include frozen and full
+                      (default frozen,full and the --k arms)
+  --k LIST            kept paths per unit for the sparse arms, e.g. 0,1,2,4,8,64 (each 0..n; default 0,1,4);
+                      with --arms, adds these k=... arms to its list
   --strategy NAME     ${SELECTION_STRATEGIES.join(' | ')} (default random)
   --refresh R         redraw the selection every R steps, 0 = fixed (default 0)
   --rescale           multiply kept transport by n/k
@@ -41,6 +46,7 @@ export const CLI_USAGE = `usage: npm run experiment -- [options]
   --fidelity          also measure cos(g_k, g_full) on the full arm's trajectory
   --metrics-every M   sample the Jacobian spectrum and ‖P‖ every M steps, 0 = off (default 100)
   --threads T         worker threads running seeds in parallel (default: one per core, at most one per seed)
+  --backend B         cpu | gpu: the CPU engine, or WebGPU (Dawn in Node) for the RNN arms (default cpu)
   --json              print one JSON object instead of the table
   --help              this text`;
 
@@ -48,6 +54,8 @@ export interface ParsedArgs {
   config: ExperimentConfig;
   /** worker threads for the seeds; 1 runs in-process */
   threads: number;
+  /** cpu: the reference engine; gpu: the WebGPU engine (src/gpu) */
+  backend: 'cpu' | 'gpu';
   json: boolean;
   help: boolean;
 }
@@ -67,6 +75,8 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
       task: { type: 'string' },
       n: { type: 'string' },
       k: { type: 'string' },
+      arms: { type: 'string' },
+      model: { type: 'string' },
       strategy: { type: 'string' },
       refresh: { type: 'string' },
       rescale: { type: 'boolean' },
@@ -83,6 +93,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
       fidelity: { type: 'boolean' },
       'metrics-every': { type: 'string' },
       threads: { type: 'string' },
+      backend: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -93,7 +104,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   const n = numberOption('n', values.n, d.n, BOUNDS.n);
   const strategy = values.strategy === undefined ? 'random' : checkChoice('--strategy', values.strategy, SELECTION_STRATEGIES);
   const refresh = numberOption('refresh', values.refresh, 0, BOUNDS.refreshEvery);
-  const ks = parseKList(values.k ?? '0,1,4', n);
+  const model = values.model === undefined ? 'rnn' : checkChoice('--model', values.model, MODEL_KINDS);
   const optimizerKind: OptimizerKind = values.optimizer === undefined ? 'adam' : checkChoice('--optimizer', values.optimizer, ['adam', 'sgd'] as const);
   const lr = numberOption('lr', values.lr, DEFAULT_LR[optimizerKind], BOUNDS.lr);
   const clip = numberOption('clip', values.clip, 0, BOUNDS.clipNorm);
@@ -101,13 +112,21 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   const seed0 = numberOption('seed', values.seed, 1, BOUNDS.seed);
   if (seed0 + seedCount - 1 > BOUNDS.seed.max) throw new ConfigError('--seed', `--seed plus --seeds must stay under ${BOUNDS.seed.max}`);
   const window = values.window === undefined ? 'all' : checkChoice('--window', values.window, ['all', 'last-quarter'] as const);
-  const arms: LearningMethod[] = [
-    { kind: 'frozen' },
-    { kind: 'full' },
-    ...ks.map((k) => sparseArm(k, strategy, refresh, values.rescale ?? false)),
-  ];
+  const sparseDefaults = { strategy, refreshEvery: refresh, rescale: values.rescale ?? false };
+  let arms: LearningMethod[];
+  if (values.arms === undefined) {
+    const ks = parseKList(values.k ?? '0,1,4', n);
+    arms = [{ kind: 'frozen' }, { kind: 'full' }, ...ks.map((k) => sparseArm(k, strategy, refresh, sparseDefaults.rescale))];
+  } else {
+    arms = parseArmList(values.arms, n, sparseDefaults);
+    // --k beside --arms adds its k=... arms, skipping those --arms already lists
+    const listed = new Set(arms.map(methodLabel));
+    const extra = values.k === undefined ? [] : parseKList(values.k, n).map((k) => sparseArm(k, strategy, refresh, sparseDefaults.rescale));
+    arms.push(...extra.filter((a) => !listed.has(methodLabel(a))));
+  }
   const config: ExperimentConfig = {
     task,
+    model,
     n,
     arms,
     optimizer: { kind: optimizerKind, lr, clipNorm: clip },
@@ -122,7 +141,36 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   };
   validateConfig(config);
   const threads = numberOption('threads', values.threads, Math.min(availableParallelism(), seedCount), { min: 1, max: 64, integer: true });
-  return { config, threads, json: values.json ?? false, help: values.help ?? false };
+  const backend = values.backend === undefined ? 'cpu' : checkChoice('--backend', values.backend, ['cpu', 'gpu'] as const);
+  return { config, threads, backend, json: values.json ?? false, help: values.help ?? false };
+}
+
+/**
+ * "frozen,full,k=4,uoro,kf,snap1,tbptt:20" -> the arms, in that order. Each label must be known, k an
+ * integer in [0, n], τ an integer in BOUNDS.truncation, no arm twice, and frozen and full present
+ * (recovery is measured between them). Every failure is a ConfigError naming --arms.
+ */
+export function parseArmList(
+  raw: string,
+  n: number,
+  sparseDefaults: { strategy: (typeof SELECTION_STRATEGIES)[number]; refreshEvery: number; rescale: boolean },
+): LearningMethod[] {
+  const arms = raw.split(',').map((label) => {
+    const arm = parseMethodLabel(label, sparseDefaults);
+    if (arm === null) {
+      throw new ConfigError('--arms', `--arms: unknown arm '${label.trim()}' (known: frozen, full, k=K, uoro, kf, snap1, tbptt:T)`);
+    }
+    if (arm.kind === 'sparse') checkBound(`--arms ${label.trim()}: k`, arm.k, { min: 0, max: n, integer: true });
+    if (arm.kind === 'tbptt') checkBound(`--arms ${label.trim()}: tbptt`, arm.truncation, BOUNDS.truncation);
+    return arm;
+  });
+  const labels = arms.map(methodLabel);
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice !== undefined) throw new ConfigError('--arms', `--arms lists ${twice} twice: ${raw}`);
+  if (!labels.includes('frozen') || !labels.includes('full')) {
+    throw new ConfigError('--arms', `--arms must include frozen and full: recovery is measured between them (got ${raw})`);
+  }
+  return arms;
 }
 
 /** "0,1,2,4" -> [0,1,2,4]; each k an integer in [0, n], no duplicates. */

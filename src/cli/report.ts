@@ -19,7 +19,7 @@ export function formatResultTable(r: ExperimentResult): string {
   const lines: string[] = [];
   lines.push(`task ${c.task}: ${r.taskDescription}`);
   lines.push(
-    `n=${c.n}, ${c.optimizer.kind} lr=${c.optimizer.lr}, leak=${c.leak}, seeds ${c.seeds.join(',')}, ` +
+    `${(c.model ?? 'rnn').toUpperCase()} n=${c.n}, ${c.optimizer.kind} lr=${c.optimizer.lr}, ${c.model === 'lstm' ? '' : `leak=${c.leak}, `}seeds ${c.seeds.join(',')}, ` +
       `pretrain ${c.pretrain.steps} steps, adapt ${c.adaptSteps} steps, recovery window: ${c.window}` +
       (sparse && sparse.kind === 'sparse'
         ? `, selection ${sparse.strategy} (${STRATEGY_DESCRIPTIONS[sparse.strategy]})${sparse.refreshEvery ? `, redrawn every ${sparse.refreshEvery}` : ', fixed'}${sparse.rescale ? ', rescaled n/k' : ''}`

@@ -2,7 +2,8 @@
  * An experiment's settings and their allowed ranges. One table of bounds serves the CLI, the URL hash
  * and the controls, so a limit cannot be bypassed through one of them (tensorflow/playground #63).
  */
-import type { LearningMethod } from './learningMethod';
+import { methodLabel, type LearningMethod } from './learningMethod';
+import { MODEL_KINDS, type ModelKind } from './model';
 import { DEFAULT_LR, type OptimizerConfig, type OptimizerKind } from './optimizer';
 import { DEFAULT_PRETRAIN, type PretrainOptions } from './pretrain';
 import { TASK_NAMES, type TaskName } from './tasks/task';
@@ -10,6 +11,8 @@ import { SELECTION_STRATEGIES, type SelectionStrategy } from './transportMask';
 
 export interface ExperimentConfig {
   task: TaskName;
+  /** the recurrent model every arm trains: the vanilla RNN (default) or the LSTM */
+  model?: ModelKind;
   /** hidden units */
   n: number;
   /** the arms, run in lockstep; must include `frozen` and `full` (recovery is measured between them) */
@@ -50,6 +53,8 @@ export const BOUNDS = {
   refreshEvery: { min: 0, max: 1_000_000, integer: true },
   clipNorm: { min: 0, max: 1e6, integer: false },
   metricsEvery: { min: 0, max: 1_000_000, integer: true },
+  /** TBPTT(τ)'s window */
+  truncation: { min: 1, max: 10_000, integer: true },
 } satisfies Record<string, Bound>;
 
 export type BoundName = keyof typeof BOUNDS;
@@ -121,7 +126,12 @@ export function validateConfig(c: ExperimentConfig): void {
   if (!c.arms.some((a) => a.kind === 'frozen') || !c.arms.some((a) => a.kind === 'full')) {
     throw new ConfigError('arms', 'arms must include frozen and full: recovery is measured between them');
   }
+  if (c.model !== undefined) checkChoice('model', c.model, MODEL_KINDS);
+  const labels = c.arms.map(methodLabel);
+  const twice = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (twice !== undefined) throw new ConfigError('arms', `arms list ${twice} twice`);
   for (const a of c.arms) {
+    if (a.kind === 'tbptt') checkBound('tbptt', a.truncation, BOUNDS.truncation);
     if (a.kind !== 'sparse') continue;
     checkBound('k', a.k, { min: 0, max: c.n, integer: true });
     checkChoice('strategy', a.strategy, SELECTION_STRATEGIES);

@@ -9,7 +9,10 @@ import { GradientFidelityProbe } from './gradientFidelity';
 import { OnlineLearner } from './learner';
 import { methodCost, methodLabel, type LearningMethod } from './learningMethod';
 import { jacobianSpectrum, recoveryPercent, sensitivitySpectrum, seedStatistics, type SeedStatistics } from './metrics';
-import { pretrain } from './pretrain';
+import { initLstm, lstmParamCount, type LstmParams } from './lstm';
+import { lstmBpttGradient } from './lstmBptt';
+import { LstmLearner } from './lstmLearner';
+import { pretrain, pretrainWith } from './pretrain';
 import { initRnn, recurrentParamCount, type RnnParams, type RnnShape } from './rnn';
 import { Rng, seededStreams } from './rng';
 import { createTask } from './tasks';
@@ -78,15 +81,19 @@ export interface Progress {
   steps: number;
 }
 
+/** An arm's learner: the RNN's or the LSTM's, stepped alike. */
+export type ArmLearner = OnlineLearner | LstmLearner;
+
 export class SeedRun {
   readonly seed: number;
   readonly config: ExperimentConfig;
+  /** n, m, o of the model (leak is the RNN's only) */
   readonly shape: RnnShape;
   readonly task: Task;
-  readonly pretrained: RnnParams;
+  readonly pretrained: RnnParams | LstmParams;
   readonly pretrainLoss: number[];
   readonly stream: Sequence;
-  readonly learners: OnlineLearner[];
+  readonly learners: ArmLearner[];
   readonly losses: Float32Array[];
   readonly probe: GradientFidelityProbe | null;
   /** adaptation steps done */
@@ -106,11 +113,14 @@ export class SeedRun {
     const streams = seededStreams(seed);
     this.task = createTask(config.task, streams.data);
     this.shape = { n: config.n, m: this.task.inputSize, o: this.task.outputSize, leak: config.leak };
-    const params = initRnn(this.shape, streams.init, { gain: config.gain, inputScale: 1 });
+    const lstm = config.model === 'lstm';
+    const params = lstm ? initLstm(this.shape, streams.init, config.gain) : initRnn(this.shape, streams.init, { gain: config.gain, inputScale: 1 });
     let hStart: Float32Array | undefined;
     if (config.pretrain.steps > 0) {
       const regimeA = this.task.generate('A', config.pretrain.steps, streams.data);
-      const r = pretrain(params, regimeA, config.pretrain);
+      const r = lstm
+        ? pretrainWith(params as LstmParams, regimeA, config.pretrain, lstmBpttGradient, 2 * config.n)
+        : pretrain(params as RnnParams, regimeA, config.pretrain);
       this.pretrainLoss = r.epochLoss;
       hStart = r.hEnd as Float32Array;
     } else {
@@ -118,16 +128,18 @@ export class SeedRun {
     }
     this.pretrained = params;
     this.stream = this.task.generate('B', config.adaptSteps, streams.data);
-    // Each arm's selection stream depends on the seed and its own label only, so adding an arm never
-    // reshuffles another arm's paths.
-    this.learners = config.arms.map(
-      (method) =>
-        new OnlineLearner(params, method, { optimizer: config.optimizer, selectionRng: Rng.forLabel(seed, `selection ${methodLabel(method)}`) }, hStart),
-    );
+    // Each arm's selection and noise streams depend on the seed and its own label only, so adding an arm
+    // never reshuffles another arm's paths or noise.
+    this.learners = config.arms.map((method) => {
+      const label = methodLabel(method);
+      const options = { optimizer: config.optimizer, selectionRng: Rng.forLabel(seed, `selection ${label}`), noiseRng: Rng.forLabel(seed, `noise ${label}`) };
+      return lstm ? new LstmLearner(params as LstmParams, method, options, hStart) : new OnlineLearner(params as RnnParams, method, options, hStart);
+    });
     this.losses = config.arms.map(() => new Float32Array(config.adaptSteps).fill(NaN));
     this.elapsedMs = new Float64Array(config.arms.length);
     this.sensitivityNorm = config.arms.map(() => []);
-    const full = this.learners.find((l) => l.method.kind === 'full');
+    // the fidelity probe rides on the RNN's full arm (gradientFidelity.ts)
+    const full = this.learners.find((l): l is OnlineLearner => l.method.kind === 'full' && l instanceof OnlineLearner);
     const sparse = config.arms.filter((a): a is Extract<LearningMethod, { kind: 'sparse' }> => a.kind === 'sparse');
     this.probe = config.fidelity && full ? new GradientFidelityProbe(full, sparse, (label) => Rng.forLabel(seed, label)) : null;
     if (this.probe && full) {
@@ -165,7 +177,8 @@ export class SeedRun {
   }
 
   private sampleMetrics(): void {
-    const full = this.learners.find((l) => l.method.kind === 'full');
+    // The spectra are the RNN's J_t and P_t; the LSTM's arms report ‖P‖ only.
+    const full = this.learners.find((l): l is OnlineLearner => l.method.kind === 'full' && l instanceof OnlineLearner);
     if (full && full.divergedAt < 0) {
       const s = jacobianSpectrum(full.params, full.state.d);
       this.jacobianCondition.push(s.condition);
@@ -176,7 +189,7 @@ export class SeedRun {
         this.sensitivityCondition.push(sensitivitySpectrum(P.current, P.n, P.p).condition);
       }
     }
-    this.learners.forEach((l, a) => this.sensitivityNorm[a].push(l.sensitivity ? l.sensitivity.norm() : NaN));
+    this.learners.forEach((l, a) => this.sensitivityNorm[a].push(l.sensitivityNorm()));
   }
 
   /** Per-arm results of this seed; call when `done`. */
@@ -208,7 +221,7 @@ export class SeedRun {
       .forEach((a, j) => (gradientCosine[methodLabel(a)] = this.cosineSum[j] / this.cosineCount[j]));
     return {
       seed: this.seed,
-      paramCount: recurrentParamCount(this.shape),
+      paramCount: this.config.model === 'lstm' ? lstmParamCount(this.shape) : recurrentParamCount(this.shape),
       pretrainLoss: this.pretrainLoss,
       arms,
       losses: this.losses,
@@ -243,7 +256,7 @@ export function runExperiment(config: ExperimentConfig, onProgress?: (p: Progres
 export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDescription: string): ExperimentResult {
   const p = seeds.length > 0 ? seeds[0].paramCount : config.n * (config.n + 2);
   const arms = config.arms.map((method, a): ArmSummary => {
-    const cost = methodCost(method, config.n, p);
+    const cost = methodCost(method, config.n, p, 4, config.model ?? 'rnn');
     const perSeed = seeds.map((s) => s.arms[a]);
     return {
       label: methodLabel(method),

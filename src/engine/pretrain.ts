@@ -2,10 +2,10 @@
  * Pretraining on regime A (protocol step 1): truncated BPTT in chunks with Adam, the hidden state carried
  * across chunks. Exact within each chunk and O(n²) per step, so it is far cheaper than RTRL.
  */
-import { bpttGradient } from './bptt';
+import { bpttGradient, type BpttResult } from './bptt';
 import { Adam, clipScale } from './optimizer';
 import { allocate, precisionOf, type Floats } from './precision';
-import { readoutParamCount, type RnnParams } from './rnn';
+import { readoutParamCount, type ReadoutShape, type RnnParams } from './rnn';
 import type { Sequence } from './tasks/task';
 
 export interface PretrainOptions {
@@ -26,10 +26,27 @@ export interface PretrainResult {
   hEnd: Floats;
 }
 
-/** Trains `params` in place on `seq`. */
+/** Exact gradient over a window [start, start+length) from carried state s0 (bptt.ts, lstmBptt.ts). */
+export type WindowGradient<P> = (params: P, seq: Sequence, start: number, length: number, s0: Floats, gradTheta: Floats, gradReadout: Floats) => BpttResult;
+
+/** Trains the RNN `params` in place on `seq`. */
 export function pretrain(params: RnnParams, seq: Sequence, options: PretrainOptions = DEFAULT_PRETRAIN): PretrainResult {
+  return pretrainWith(params, seq, options, bpttGradient, params.shape.n);
+}
+
+/**
+ * Trains any model in place with its window gradient; `stateSize` is what carries across chunks
+ * (n for the RNN, 2n for the LSTM's [h; c]), and `hEnd` of the result has that length.
+ */
+export function pretrainWith<P extends { shape: ReadoutShape; theta: Floats; readout: Floats }>(
+  params: P,
+  seq: Sequence,
+  options: PretrainOptions,
+  gradient: WindowGradient<P>,
+  stateSize: number,
+): PretrainResult {
   const precision = precisionOf(params.theta);
-  const n = params.shape.n;
+  const n = stateSize;
   const gTheta = allocate(precision, params.theta.length);
   const gReadout = allocate(precision, readoutParamCount(params.shape));
   const adamTheta = new Adam(params.theta.length, options.lr, params.theta);
@@ -44,7 +61,7 @@ export function pretrain(params: RnnParams, seq: Sequence, options: PretrainOpti
     let total = 0;
     for (let start = 0; start < seq.length; start += options.chunk) {
       const len = Math.min(options.chunk, seq.length - start);
-      const r = bpttGradient(params, seq, start, len, h, gTheta, gReadout);
+      const r = gradient(params, seq, start, len, h, gTheta, gReadout);
       total += r.loss;
       h = r.hEnd;
       // Mean over the chunk keeps the step size independent of the chunk length.

@@ -23,7 +23,7 @@ export function recurrentParamCount(shape: RnnShape): number {
   return shape.n * shape.n + shape.n * shape.m + shape.n;
 }
 
-export function readoutParamCount(shape: RnnShape): number {
+export function readoutParamCount(shape: ReadoutShape): number {
   return shape.o * shape.n + shape.o;
 }
 
@@ -74,6 +74,14 @@ export function cloneParams(p: RnnParams, precision: Precision = precisionOf(p.t
 }
 
 /** Per-step activations one learner keeps; allocated once, reused every step. */
+/** What the readout y_t = V h_t + c needs of any recurrent model (the LSTM shares it). */
+export type ReadoutShape = Pick<RnnShape, 'n' | 'o'>;
+export interface ReadoutParams {
+  readonly shape: ReadoutShape;
+  readonly readout: Floats;
+}
+export type ReadoutState = Pick<RnnState, 'h' | 'y' | 'e' | 'dLdh'>;
+
 export interface RnnState {
   /** h_{t-1} */
   hPrev: Floats;
@@ -127,7 +135,7 @@ export function forwardStep(params: RnnParams, state: RnnState, x: Floats, xOff:
 /**
  * Readout and error: y_t = V h_t + c, e_t = (y_t - y*_t)·mask, c_t = Vᵀ e_t. Returns L_t = ½‖e_t‖².
  */
-export function readoutStep(params: RnnParams, state: RnnState, target: Floats, tOff: number, hasError: boolean): number {
+export function readoutStep(params: ReadoutParams, state: ReadoutState, target: Floats, tOff: number, hasError: boolean): number {
   const { n, o } = params.shape;
   const r = params.readout;
   const cOff = o * n;
@@ -150,7 +158,7 @@ export function readoutStep(params: RnnParams, state: RnnState, target: Floats, 
 }
 
 /** Exact, local readout gradient: ∂L/∂V = e hᵀ, ∂L/∂c = e (written, not accumulated). */
-export function readoutGradient(shape: RnnShape, state: RnnState, out: Floats): void {
+export function readoutGradient(shape: ReadoutShape, state: ReadoutState, out: Floats): void {
   const { n, o } = shape;
   for (let j = 0; j < o; j++) {
     const e = state.e[j];

@@ -116,7 +116,7 @@ export function Controls() {
       <fieldset>
         <legend>Experiment (restarts the run)</legend>
         <SelectField name="task" label="Task" labels={TASK_LABELS} />
-        <SelectField name="model" label="Model" labels={{ rnn: 'RNN (tanh, leaky)' }} />
+        <SelectField name="model" label="Model" labels={{ rnn: 'RNN (tanh, leaky)', lstm: 'LSTM' }} />
         <NumberField name="n" label="Hidden units n" hint={`${PARAM_BOUNDS.n.min}–${PARAM_BOUNDS.n.max}`} />
         <NumberField name="leak" label="Leak α" hint="0.01–1; 1 is the plain tanh RNN" step="0.05" />
         <NumberField name="seed" label="Seed" hint="one seed determines weights, data and paths" />

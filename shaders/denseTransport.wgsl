@@ -1,0 +1,83 @@
+// Dense sensitivity transport for full RTRL (science.md §2), a tiled matrix product in workgroup memory:
+//   P_out = (1-α) P_in + (D_t W) P_in        (n×n times n×p, per lane)
+// Each workgroup computes a TS×TS output tile; each invocation a 4×4 block of it (rows and columns
+// spaced TS/4 apart). A and P tiles of TS×TS are staged in workgroup memory, so every P value loaded from
+// memory feeds TS multiply-adds and every value read from workgroup memory feeds 4.
+// Lanes are the full-RTRL lanes LANE_BASE + z. A reset step transports P = 0.
+override N: u32;
+override M: u32;
+override O: u32;
+override T: u32;
+override LEAK: f32;
+override LANE_BASE: u32 = 0u;
+override TS: u32 = 32u;
+override Q: u32 = TS / 4u;
+override NP: u32 = N * N + N * M + N;
+override STRIDE: u32 = NP + O * N + O;
+override SS: u32 = M + O + 1u;
+override ST: u32 = 2u * N + O + 2u;
+
+struct Lane { k: u32, srcOffset: u32, scale: f32, seed: u32 }
+
+@group(0) @binding(0) var<storage, read> params: array<f32>;
+@group(0) @binding(1) var<storage, read> state: array<f32>;
+@group(0) @binding(2) var<storage, read> pIn: array<f32>;
+@group(0) @binding(3) var<storage, read_write> pOut: array<f32>;
+@group(0) @binding(4) var<storage, read> lanes: array<Lane>;
+@group(0) @binding(5) var<storage, read> stream: array<f32>;
+@group(0) @binding(6) var<storage, read_write> ctl: array<atomic<u32>>;
+
+var<workgroup> aTile: array<f32, TS * TS>;
+var<workgroup> pTile: array<f32, TS * TS>;
+
+@compute @workgroup_size(Q, Q)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(local_invocation_index) lix: u32) {
+  let lane = LANE_BASE + wid.z;
+  let t = atomicLoad(&ctl[0]);
+  let keep = (u32(stream[(lanes[lane].seed * T + t) * SS + M + O]) & 2u) == 0u;
+  let i0 = wid.y * TS;
+  let c0 = wid.x * TS;
+  let base = lane * N * NP;
+  let th = lane * STRIDE;
+  let sb = lane * ST;
+  var acc: array<vec4f, 4>;
+  for (var q0 = 0u; q0 < N; q0 += TS) {
+    for (var e = lix; e < TS * TS; e += Q * Q) {
+      let r = e / TS;
+      let cc = e % TS;
+      let i = i0 + r;
+      let q = q0 + cc;
+      var av = 0.0;
+      if (i < N && q < N) { av = state[sb + i] * params[th + i * N + q]; }
+      aTile[e] = av;
+      let qr = q0 + r;
+      let c = c0 + cc;
+      var pv = 0.0;
+      if (qr < N && c < NP) { pv = pIn[base + qr * NP + c]; }
+      pTile[e] = pv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TS; kk++) {
+      let y = vec4f(pTile[kk * TS + lid.x], pTile[kk * TS + lid.x + Q], pTile[kk * TS + lid.x + 2u * Q], pTile[kk * TS + lid.x + 3u * Q]);
+      acc[0] += aTile[lid.y * TS + kk] * y;
+      acc[1] += aTile[(lid.y + Q) * TS + kk] * y;
+      acc[2] += aTile[(lid.y + 2u * Q) * TS + kk] * y;
+      acc[3] += aTile[(lid.y + 3u * Q) * TS + kk] * y;
+    }
+    workgroupBarrier();
+  }
+  let carry = 1.0 - LEAK;
+  for (var a = 0u; a < 4u; a++) {
+    let i = i0 + lid.y + a * Q;
+    for (var b = 0u; b < 4u; b++) {
+      let c = c0 + lid.x + b * Q;
+      if (i < N && c < NP) {
+        let o = base + i * NP + c;
+        var v = acc[a][b];
+        if (carry != 0.0) { v += carry * pIn[o]; }
+        pOut[o] = select(0.0, v, keep);
+      }
+    }
+  }
+}

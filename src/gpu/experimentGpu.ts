@@ -1,0 +1,217 @@
+/**
+ * The experiment protocol on the GPU, with the CPU engine's interface: `GpuSeedRun` mirrors SeedRun
+ * (async `create`, `advance(steps)`, `result()`), and `runExperimentGpu` mirrors runExperiment, batching
+ * every arm and seed into the same dispatches (in waves when the memory planner says they do not fit).
+ * Pretraining, the drift stream and the initial selections come from the CPU engine (protocol.ts).
+ *
+ * Differences from the CPU engine, by design: ms/step is the wall time of one batched step (all lanes
+ * together), the same for every arm of a batch; the gradient-fidelity probe (--fidelity) is not run on
+ * the GPU, so gradientCosine stays empty; only the RNN arms (frozen, full, sparse-k) run here.
+ */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { validateConfig, type ExperimentConfig } from '../engine/config';
+import { summarize, type ExperimentResult, type Progress, type SeedResult } from '../engine/experiment';
+import { methodLabel, type LearningMethod } from '../engine/learningMethod';
+import { jacobianSpectrum, recoveryPercent, spectrumOf } from '../engine/metrics';
+import { recurrentParamCount } from '../engine/rnn';
+import { GpuBatch, type GpuContext, type LaneSpec, type MetricSample } from './batch';
+import { GpuError } from './errors';
+import { planMemory, type MemoryPlan } from './memoryPlan';
+import { laneFor, prepareSeed, type PreparedSeed } from './protocol';
+
+/** The arm kinds the GPU engine runs. */
+export const GPU_ARM_KINDS: readonly string[] = ['frozen', 'full', 'sparse'];
+
+export function checkGpuArms(arms: readonly LearningMethod[], model?: string): void {
+  if (model !== undefined && model !== 'rnn') throw new GpuError('validation', `the GPU engine runs the vanilla RNN only; --model ${model} runs on the CPU engine (--backend cpu)`);
+  const other = arms.find((a) => !GPU_ARM_KINDS.includes(a.kind));
+  if (other) throw new GpuError('validation', `the GPU engine runs frozen, full and sparse-k arms only; '${other.kind}' runs on the CPU engine (--backend cpu)`);
+}
+
+export interface GpuRunOptions {
+  /** memory budget for the planner (bytes) */
+  budgetBytes?: number;
+  /** steps per submit and per loss readback */
+  readbackEvery?: number;
+}
+
+/** Per-arm outcome of one lane, gathered from whichever wave ran it. */
+interface LaneOutcome {
+  losses: Float32Array;
+  divergedAt: number;
+  msPerStep: number;
+  norms: number[];
+  /** full arm only: spectra inputs per sample */
+  fullSamples: MetricSample['full'][number][];
+  sampleSteps: number[];
+}
+
+function laneOutcome(batch: GpuBatch, ext: number): LaneOutcome {
+  return {
+    losses: batch.losses[ext],
+    divergedAt: batch.divergedAt[ext],
+    msPerStep: batch.elapsedMs / Math.max(1, batch.t),
+    norms: batch.samples.map((s) => s.norms[ext]),
+    fullSamples: batch.samples.map((s) => s.full.find((f) => f.lane === ext)).filter((f): f is NonNullable<typeof f> => f !== undefined),
+    sampleSteps: batch.samples.map((s) => s.t),
+  };
+}
+
+/** SeedRun.result() for lanes that ran on the GPU (same windows, recovery and metrics). */
+function seedResult(config: ExperimentConfig, prepared: PreparedSeed, outcomes: LaneOutcome[], stepsDone: number): SeedResult {
+  const { adaptSteps, window } = config;
+  const from = window === 'last-quarter' ? Math.floor((adaptSteps * 3) / 4) : 0;
+  const meanLoss = outcomes.map(({ losses }) => {
+    let sum = 0;
+    let count = 0;
+    for (let t = from; t < stepsDone; t++) {
+      if (prepared.stream.errorMask[t] !== 1) continue;
+      sum += losses[t];
+      count++;
+    }
+    return sum / count;
+  });
+  const frozenIndex = config.arms.findIndex((a) => a.kind === 'frozen');
+  const fullIndex = config.arms.findIndex((a) => a.kind === 'full');
+  const arms = config.arms.map((method, a) => ({
+    label: methodLabel(method),
+    meanLoss: meanLoss[a],
+    recovery: recoveryPercent(meanLoss[frozenIndex], meanLoss[a], meanLoss[fullIndex]),
+    divergedAt: outcomes[a].divergedAt,
+    msPerStep: outcomes[a].msPerStep,
+  }));
+  const jacobianCondition: number[] = [];
+  const jacobianEffectiveRank: number[] = [];
+  const sensitivityCondition: number[] = [];
+  if (fullIndex >= 0) {
+    const full = outcomes[fullIndex];
+    const { n } = prepared.shape;
+    full.fullSamples.forEach((s, j) => {
+      const t = full.sampleSteps[j];
+      // SeedRun samples only while the full arm is alive (divergedAt is set at the step that diverged)
+      if (full.divergedAt >= 0 && full.divergedAt <= t) return;
+      const spec = jacobianSpectrum({ shape: prepared.shape, theta: s.W, readout: new Float32Array(0) }, s.d);
+      jacobianCondition.push(spec.condition);
+      jacobianEffectiveRank.push(spec.effectiveRank);
+      if (t > 0) sensitivityCondition.push(gramSpectrumCondition(s.gram, n));
+    });
+  }
+  return {
+    seed: prepared.seed,
+    paramCount: recurrentParamCount(prepared.shape),
+    pretrainLoss: prepared.pretrainLoss,
+    arms,
+    losses: outcomes.map((o) => o.losses),
+    jacobianCondition,
+    jacobianEffectiveRank,
+    sensitivityCondition,
+    sensitivityNorm: outcomes.map((o) => o.norms),
+    gradientCosine: {},
+  };
+}
+
+/** Condition number of P from its Gram matrix P Pᵀ: σ = sqrt(eig) (metrics.ts sensitivitySpectrum). */
+export function gramSpectrumCondition(gram: Float32Array, n: number): number {
+  const rows = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => 0.5 * (gram[i * n + j] + gram[j * n + i])));
+  const evd = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
+  return spectrumOf(evd.realEigenvalues.map((e) => Math.sqrt(Math.max(0, e)))).condition;
+}
+
+function batchOptions(config: ExperimentConfig, label: string, options: GpuRunOptions) {
+  return { optimizer: config.optimizer, metricsEvery: config.metricsEvery, readbackEvery: options.readbackEvery ?? 50, label };
+}
+
+/** One seed of the experiment on the GPU: every arm of the seed in one batch. */
+export class GpuSeedRun {
+  readonly seed: number;
+  readonly config: ExperimentConfig;
+  readonly prepared: PreparedSeed;
+  readonly batch: GpuBatch;
+
+  private constructor(config: ExperimentConfig, prepared: PreparedSeed, batch: GpuBatch) {
+    this.config = config;
+    this.seed = prepared.seed;
+    this.prepared = prepared;
+    this.batch = batch;
+  }
+
+  static async create(ctx: GpuContext, config: ExperimentConfig, seed: number, options: GpuRunOptions = {}): Promise<GpuSeedRun> {
+    validateConfig(config);
+    checkGpuArms(config.arms, config.model);
+    const prepared = prepareSeed(config, seed);
+    const { n, m, o } = prepared.shape;
+    const plan = planMemory({ n, m, o, arms: config.arms, seedCount: 1, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
+    if (plan.waves.length > 1) throw new GpuError('memory-plan', `one seed's arms do not fit at once (${plan.summary}); use runExperimentGpu, which runs them in waves`);
+    const lanes = config.arms.map((method) => laneFor(prepared, method, 0));
+    const batch = await GpuBatch.create(ctx, prepared.shape, [prepared.stream], lanes, batchOptions(config, `seed ${seed}`, options));
+    return new GpuSeedRun(config, prepared, batch);
+  }
+
+  get t(): number {
+    return this.batch.t;
+  }
+  get done(): boolean {
+    return this.batch.done;
+  }
+  get losses(): Float32Array[] {
+    return this.batch.losses;
+  }
+
+  advance(steps: number): Promise<void> {
+    return this.batch.advance(steps);
+  }
+
+  setLearningRate(lr: number): void {
+    this.batch.setLearningRate(lr);
+  }
+
+  result(): SeedResult {
+    return seedResult(this.config, this.prepared, this.config.arms.map((_, a) => laneOutcome(this.batch, a)), this.batch.t);
+  }
+
+  destroy(): void {
+    this.batch.destroy();
+  }
+}
+
+export interface GpuExperimentResult extends ExperimentResult {
+  /** how the lanes were laid out on the device */
+  plan: MemoryPlan;
+}
+
+/** Every seed and arm of the experiment on the GPU, batched (in waves if needed), then summarised. */
+export async function runExperimentGpu(
+  ctx: GpuContext,
+  config: ExperimentConfig,
+  onProgress?: (p: Progress) => void,
+  options: GpuRunOptions = {},
+): Promise<GpuExperimentResult> {
+  validateConfig(config);
+  checkGpuArms(config.arms, config.model);
+  const seedCount = config.seeds.length;
+  const prepared: PreparedSeed[] = [];
+  config.seeds.forEach((seed, seedIndex) => {
+    onProgress?.({ seedIndex, seedCount, phase: 'pretrain', step: 0, steps: config.adaptSteps });
+    prepared.push(prepareSeed(config, seed));
+  });
+  const { n, m, o } = prepared[0].shape;
+  const plan = planMemory({ n, m, o, arms: config.arms, seedCount, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
+  const outcomes: LaneOutcome[][] = config.seeds.map(() => []);
+  for (const [w, wave] of plan.waves.entries()) {
+    const seedsInWave = [...new Set(wave.map((l) => l.seedIndex))];
+    const lanes: LaneSpec[] = wave.map((l) => laneFor(prepared[l.seedIndex], config.arms[l.armIndex], seedsInWave.indexOf(l.seedIndex)));
+    const batch = await GpuBatch.create(ctx, prepared[0].shape, seedsInWave.map((s) => prepared[s].stream), lanes, batchOptions(config, `wave ${w + 1}/${plan.waves.length}`, options));
+    try {
+      const every = Math.max(1, Math.floor(config.adaptSteps / 20));
+      while (!batch.done) {
+        await batch.advance(every);
+        for (const s of seedsInWave) onProgress?.({ seedIndex: s, seedCount, phase: 'adapt', step: batch.t, steps: config.adaptSteps });
+      }
+      wave.forEach((l, ext) => (outcomes[l.seedIndex][l.armIndex] = laneOutcome(batch, ext)));
+    } finally {
+      batch.destroy();
+    }
+  }
+  const seeds = prepared.map((p, s) => seedResult(config, p, outcomes[s], config.adaptSteps));
+  return { ...summarize(config, seeds, prepared[0].task.description), plan };
+}

@@ -1,0 +1,39 @@
+/**
+ * The CLI's `--backend gpu`: Dawn in Node, the start-up verification, then the batched experiment.
+ * Returns the result, or says why the GPU cannot be used (the caller prints one line).
+ */
+import type { ExperimentConfig } from '../engine/config';
+import type { Progress } from '../engine/experiment';
+import { createContext } from './batch';
+import { acquireDevice } from './device';
+import { GpuError } from './errors';
+import { checkGpuArms, runExperimentGpu, type GpuExperimentResult } from './experimentGpu';
+import { nodeGpu } from './nodeGpu';
+import { verifyAgainstCpu } from './verify';
+
+export type NodeGpuOutcome =
+  | { kind: 'ran'; result: GpuExperimentResult; adapter: string }
+  | { kind: 'unavailable'; error: GpuError }
+  | { kind: 'mismatch'; reason: string };
+
+export async function runOnNodeGpu(config: ExperimentConfig, onProgress?: (p: Progress) => void): Promise<NodeGpuOutcome> {
+  try {
+    checkGpuArms(config.arms, config.model);
+  } catch (e) {
+    if (e instanceof GpuError) return { kind: 'unavailable', error: e };
+    throw e;
+  }
+  const gpu = await nodeGpu();
+  const acquired = await acquireDevice(gpu);
+  if (!acquired.ok) return { kind: 'unavailable', error: acquired.error };
+  const ctx = await createContext(acquired.device, acquired.description);
+  try {
+    const check = await verifyAgainstCpu(ctx);
+    if (!check.ok) return { kind: 'mismatch', reason: check.reason };
+    const result = await runExperimentGpu(ctx, config, onProgress);
+    return { kind: 'ran', result, adapter: acquired.description };
+  } finally {
+    ctx.health.dispose();
+    acquired.device.destroy();
+  }
+}

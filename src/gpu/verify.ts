@@ -1,0 +1,62 @@
+/**
+ * The start-up check: a small batch (n = 5; frozen, full, k = 2 and k = 0 lanes; 12 steps with Adam) run
+ * on the device and on the CPU engine from the same weights and stream. A device whose kernels disagree
+ * beyond the tolerance is not used: the caller falls back to the CPU with the reason this returns.
+ */
+import { sparseArm } from '../engine/config';
+import { OnlineLearner } from '../engine/learner';
+import type { LearningMethod } from '../engine/learningMethod';
+import { initRnn } from '../engine/rnn';
+import { Rng } from '../engine/rng';
+import { allocateSequence } from '../engine/tasks/task';
+import { GpuBatch, type GpuContext } from './batch';
+import { messageOf } from './device';
+
+/** Relative loss tolerance: float32 rounding over 12 steps stays near 1e-5; a wrong kernel is off by far more. */
+export const VERIFY_TOLERANCE = 1e-3;
+
+export type VerifyResult = { ok: true; maxRelativeError: number } | { ok: false; reason: string };
+
+export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
+  const shape = { n: 5, m: 1, o: 1, leak: 0.5 };
+  const params = initRnn(shape, new Rng(7));
+  const steps = 12;
+  const seq = allocateSequence(steps, 1, 1);
+  const rng = new Rng(8);
+  for (let t = 0; t < steps; t++) {
+    seq.x[t] = rng.normal();
+    seq.y[t] = Math.sin(0.3 * t);
+  }
+  seq.reset[6] = 1;
+  const methods: LearningMethod[] = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(0, 'random')];
+  const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
+  const cpu = methods.map((m) => new OnlineLearner(params, m, { optimizer, selectionRng: new Rng(9) }));
+  let batch: GpuBatch | null = null;
+  try {
+    batch = await GpuBatch.create(
+      ctx,
+      shape,
+      [seq],
+      methods.map((method, a) => ({ method, params, stream: 0, sources: cpu[a].sources })),
+      { optimizer, readbackEvery: steps, label: 'verification' },
+    );
+    await batch.advance(steps);
+  } catch (e) {
+    return { ok: false, reason: `verification dispatch failed: ${messageOf(e)}` };
+  } finally {
+    batch?.destroy();
+  }
+  let worst = 0;
+  for (let a = 0; a < methods.length; a++) {
+    for (let t = 0; t < steps; t++) {
+      const want = cpu[a].step(seq, t);
+      const got = batch.losses[a][t];
+      const rel = Math.abs(got - want) / Math.max(1e-6, Math.abs(want));
+      if (!(rel <= VERIFY_TOLERANCE)) {
+        return { ok: false, reason: `verification mismatch: arm ${cpu[a].label}, step ${t}: GPU loss ${got}, CPU ${want} (tolerance ${VERIFY_TOLERANCE} relative)` };
+      }
+      worst = Math.max(worst, rel);
+    }
+  }
+  return { ok: true, maxRelativeError: worst };
+}

@@ -1,0 +1,134 @@
+/**
+ * The whole protocol on the GPU against the CPU engine: identical starts (protocol.ts vs SeedRun, bit for
+ * bit), then a whole experiment (pretrained weights, 300 adaptation steps, 5 arms, 2 seeds, batched).
+ *
+ * Tolerances: the two engines round differently (float32 sums on the GPU, float64 sums stored to float32
+ * on the CPU), and the difference feeds back through 300 Adam updates. Observed on SwiftShader: mean
+ * losses within 3.3e-6 relative, recovery within 0.001 points; per-step losses mostly within 1e-4
+ * relative, the worst 1.04e-2 relative at a step whose loss is near zero (an absolute difference of
+ * ~1e-7). Stated: each step's loss within 2e-2 relative + 1e-5 absolute, mean loss within 1e-3 relative,
+ * recovery within 1 percentage point, divergence steps identical.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, sparseArm, type ExperimentConfig } from '../../src/engine/config';
+import { runExperiment, SeedRun } from '../../src/engine/experiment';
+import type { GpuContext } from '../../src/gpu/batch';
+import { GpuSeedRun, runExperimentGpu } from '../../src/gpu/experimentGpu';
+import { prepareSeed, laneFor } from '../../src/gpu/protocol';
+import { nodeContext } from './gpuHarness';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = await nodeContext();
+});
+afterAll(() => ctx?.device.destroy());
+
+function config(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
+  const d = defaultConfig();
+  return {
+    ...d,
+    n: 8,
+    arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'random'), sparseArm(2, 'random'), sparseArm(3, 'top-k', 100)],
+    seeds: [1, 2],
+    pretrain: { ...d.pretrain, steps: 400 },
+    adaptSteps: 300,
+    metricsEvery: 100,
+    ...overrides,
+  };
+}
+
+describe('protocol: GPU lanes start where the CPU arms start', () => {
+  it('pretrained weights, initial h, stream and selections equal SeedRun’s, bit for bit', () => {
+    const c = config({ adaptSteps: 50 });
+    const cpu = new SeedRun(c, 3);
+    const gpu = prepareSeed(c, 3);
+    expect(Array.from(gpu.pretrained.theta)).toEqual(Array.from(cpu.pretrained.theta));
+    expect(Array.from(gpu.pretrained.readout)).toEqual(Array.from(cpu.pretrained.readout));
+    expect(Array.from(gpu.hStart!)).toEqual(Array.from(cpu.learners[0].state.h));
+    expect(Array.from(gpu.stream.x)).toEqual(Array.from(cpu.stream.x));
+    expect(Array.from(gpu.stream.y)).toEqual(Array.from(cpu.stream.y));
+    expect(gpu.pretrainLoss).toEqual(cpu.pretrainLoss);
+    c.arms.forEach((arm, a) => {
+      if (arm.kind !== 'sparse') return;
+      expect(Array.from(laneFor(gpu, arm, 0).sources!)).toEqual(Array.from(cpu.learners[a].sources));
+    });
+  });
+});
+
+describe('a whole experiment, GPU vs CPU', () => {
+  it('300 steps, 5 arms x 2 seeds in one batch: loss curves, mean losses, recovery and metrics agree', async () => {
+    const c = config();
+    const cpu = runExperiment(c);
+    const gpu = await runExperimentGpu(ctx, c);
+    expect(gpu.plan.waves).toHaveLength(1);
+    let worstStep = 0;
+    let worstMean = 0;
+    let worstRecovery = 0;
+    c.seeds.forEach((_, s) => {
+      c.arms.forEach((_, a) => {
+        const want = cpu.seeds[s].losses[a];
+        const got = gpu.seeds[s].losses[a];
+        for (let t = 0; t < c.adaptSteps; t++) {
+          const err = Math.abs(got[t] - want[t]);
+          worstStep = Math.max(worstStep, err / Math.abs(want[t]));
+          expect(err, `seed ${s} arm ${a} step ${t}: GPU ${got[t]} CPU ${want[t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[t]) + 1e-5);
+        }
+        const cw = cpu.seeds[s].arms[a];
+        const gw = gpu.seeds[s].arms[a];
+        expect(gw.label).toBe(cw.label);
+        worstMean = Math.max(worstMean, Math.abs(gw.meanLoss - cw.meanLoss) / cw.meanLoss);
+        expect(Math.abs(gw.meanLoss - cw.meanLoss)).toBeLessThanOrEqual(1e-3 * cw.meanLoss);
+        if (Number.isFinite(cw.recovery)) {
+          worstRecovery = Math.max(worstRecovery, Math.abs(gw.recovery - cw.recovery));
+          expect(Math.abs(gw.recovery - cw.recovery)).toBeLessThanOrEqual(1);
+        }
+        expect(gw.divergedAt).toBe(cw.divergedAt);
+      });
+      // metrics: same samples; ‖P‖ to float32 accuracy, spectra to a few percent (eigen-decompositions of
+      // nearly equal matrices)
+      const cs = cpu.seeds[s];
+      const gs = gpu.seeds[s];
+      expect(gs.jacobianCondition.length).toBe(cs.jacobianCondition.length);
+      expect(gs.sensitivityCondition.length).toBe(cs.sensitivityCondition.length);
+      cs.jacobianCondition.forEach((x, j) => expect(Math.abs(gs.jacobianCondition[j] - x) / x).toBeLessThan(1e-2));
+      cs.sensitivityCondition.forEach((x, j) => expect(Math.abs(gs.sensitivityCondition[j] - x) / x).toBeLessThan(5e-2));
+      cs.sensitivityNorm.forEach((norms, a) =>
+        norms.forEach((x, j) => (Number.isNaN(x) ? expect(gs.sensitivityNorm[a][j]).toBeNaN() : expect(Math.abs(gs.sensitivityNorm[a][j] - x) / x).toBeLessThan(1e-3))),
+      );
+    });
+    cpu.arms.forEach((arm, a) => {
+      if (Number.isFinite(arm.recovery.mean)) expect(Math.abs(gpu.arms[a].recovery.mean - arm.recovery.mean)).toBeLessThanOrEqual(1);
+    });
+    console.log(
+      `experiment GPU vs CPU: worst per-step relative loss difference ${worstStep.toExponential(2)}, ` +
+        `mean loss ${worstMean.toExponential(2)}, recovery ${worstRecovery.toFixed(3)} points`,
+    );
+  });
+
+  it('waves: a budget too small for both seeds runs them one after the other, with the same numbers', async () => {
+    const c = config({ adaptSteps: 60, arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random')] });
+    const oneBatch = await runExperimentGpu(ctx, c);
+    const waves = await runExperimentGpu(ctx, c, undefined, { budgetBytes: 20_000 });
+    expect(waves.plan.waves.length).toBeGreaterThan(1);
+    waves.seeds.forEach((s, i) => s.losses.forEach((curve, a) => expect(Array.from(curve)).toEqual(Array.from(oneBatch.seeds[i].losses[a]))));
+  });
+
+  it('GpuSeedRun advanced in uneven pieces gives SeedRun’s result', async () => {
+    const c = config({ adaptSteps: 70, arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(1, 'self-first', 20)], metricsEvery: 30 });
+    const run = await GpuSeedRun.create(ctx, c, 4, { readbackEvery: 16 });
+    try {
+      for (const piece of [1, 9, 25, 35]) await run.advance(piece);
+      expect(run.done).toBe(true);
+      const cpu = new SeedRun(c, 4);
+      while (!cpu.done) cpu.step();
+      const want = cpu.result();
+      const got = run.result();
+      expect(got.arms.map((a) => a.label)).toEqual(want.arms.map((a) => a.label));
+      got.arms.forEach((a, i) => expect(Math.abs(a.meanLoss - want.arms[i].meanLoss)).toBeLessThanOrEqual(1e-3 * want.arms[i].meanLoss));
+      expect(got.sensitivityNorm[1]).toHaveLength(want.sensitivityNorm[1].length);
+      expect(run.batch.selectionsDrawn[2]).toBe(cpu.learners[2].selectionsDrawn);
+    } finally {
+      run.destroy();
+    }
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * Each WGSL kernel against the CPU engine (the definition of the math), in Node through Dawn.
+ * A kernel runs alone on inputs read back from the GPU, so each comparison isolates that kernel.
+ *
+ * Tolerance: |gpu - cpu| <= 2e-5 · (1 + |cpu|). The CPU engine stores float32 but accumulates in
+ * float64 inside its loops; the kernels accumulate in float32. A sum of K terms then differs by at most
+ * about K·2⁻²⁴·Σ|terms| ≈ 1e-6 for the K ≤ 20 terms of these sizes (n = 7) with O(1) values, so 2e-5
+ * leaves headroom without hiding a wrong index, which is off by O(1).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sparseArm } from '../../src/engine/config';
+import type { LearningMethod } from '../../src/engine/learningMethod';
+import { Adam, clipScale, Sgd, type OptimizerConfig } from '../../src/engine/optimizer';
+import { allocateState, forwardStep, initRnn, readoutGradient, readoutStep, type RnnShape } from '../../src/engine/rnn';
+import { Rng } from '../../src/engine/rng';
+import { addImmediateTerm } from '../../src/engine/sensitivity';
+import { allocateSequence, type Sequence } from '../../src/engine/tasks/task';
+import { transport } from '../../src/engine/transport';
+import { allPaths, selectPaths } from '../../src/engine/transportMask';
+import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
+import { nodeContext } from './gpuHarness';
+
+const TOL = 2e-5;
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = TOL): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= tol * (1 + Math.abs(want[i])))) throw new Error(`${what}[${i}]: GPU ${got[i]}, CPU ${want[i]} (|diff| ${err.toExponential(2)} > ${tol}·(1+|cpu|))`);
+  }
+}
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = await nodeContext();
+});
+afterAll(() => ctx?.device.destroy());
+
+const shape: RnnShape = { n: 7, m: 2, o: 2, leak: 0.6 };
+const { n, m, o } = shape;
+const p = n * n + n * m + n;
+
+function stream(steps: number, seed: number): Sequence {
+  const seq = allocateSequence(steps, m, o);
+  const r = new Rng(seed);
+  for (let i = 0; i < seq.x.length; i++) seq.x[i] = r.normal();
+  for (let i = 0; i < seq.y.length; i++) seq.y[i] = r.normal();
+  return seq;
+}
+
+/** A batch of the given lanes (same random weights, distinct hidden states) and its CPU twins' inputs. */
+async function setup(methods: LearningMethod[], optimizer: OptimizerConfig = { kind: 'adam', lr: 1e-2, clipNorm: 0 }) {
+  const params = initRnn(shape, new Rng(11), { gain: 1.3, inputScale: 1 });
+  const seq = stream(4, 12);
+  const r = new Rng(13);
+  const hInit = methods.map(() => Float32Array.from({ length: n }, () => r.normal() * 0.5));
+  const sources = methods.map((mth) => {
+    if (mth.kind !== 'sparse') return undefined;
+    const s = new Int32Array(n * mth.k);
+    selectPaths(mth.strategy, params.theta, n, mth.k, new Rng(14), s);
+    return s;
+  });
+  const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method, a) => ({ method, params, hInit: hInit[a], sources: sources[a], stream: 0 })), {
+    optimizer,
+    label: 'kernel test',
+  });
+  return { batch, params, seq, hInit, sources };
+}
+
+describe('kernels vs the CPU engine (Dawn)', () => {
+  const methods: LearningMethod[] = [sparseArm(3, 'random'), sparseArm(0, 'random'), sparseArm(2, 'top-k', 0, true), { kind: 'full' }, { kind: 'frozen' }];
+
+  it('forward.wgsl: h_t, D_t, e_t, c_t = Vᵀe_t and L_t, per lane', async () => {
+    const { batch, params, seq, hInit } = await setup(methods);
+    try {
+      await batch.dispatchKernel('forward', 0);
+      const [h1, state, losses] = await Promise.all([batch.read('h1'), batch.read('state'), batch.read('losses')]);
+      const { st } = batch.layout;
+      methods.forEach((_, a) => {
+        const cpu = allocateState(shape, 'f32');
+        cpu.h.set(hInit[a]);
+        forwardStep(params, cpu, seq.x, 0);
+        const loss = readoutStep(params, cpu, seq.y, 0, true);
+        const i = batch.laneIndex(a);
+        expectClose(h1.subarray(i * n, i * n + n), cpu.h, `h lane ${a}`);
+        expectClose(state.subarray(i * st, i * st + n), cpu.d, `D lane ${a}`);
+        expectClose(state.subarray(i * st + n, i * st + 2 * n), cpu.dLdh, `dLdh lane ${a}`);
+        expectClose(state.subarray(i * st + 2 * n, i * st + 2 * n + o), cpu.e, `e lane ${a}`);
+        expectClose([losses[i]], [loss], `loss lane ${a}`);
+      });
+    } finally {
+      batch.destroy();
+    }
+  });
+
+  it('sparseTransport.wgsl and denseTransport.wgsl: P_out = (1-α)P + (D W ⊙ Ω) P, then immediate.wgsl, gradient.wgsl, readoutGradient.wgsl', async () => {
+    const { batch, params, seq, hInit, sources } = await setup(methods);
+    try {
+      const r = new Rng(21);
+      const P0 = Float32Array.from({ length: 4 * n * p }, () => r.normal());
+      batch.write('P0', P0);
+      await batch.dispatchKernel('forward', 0);
+      await batch.dispatchKernel('sparse', 0);
+      await batch.dispatchKernel('dense', 0);
+      const afterTransport = await batch.read('P1');
+      await batch.dispatchKernel('immediate', 0);
+      const afterImmediate = await batch.read('P1');
+      await batch.dispatchKernel('gradient', 0);
+      await batch.dispatchKernel('readoutGradient', 0);
+      const [state, grad, h1] = await Promise.all([batch.read('state'), batch.read('grad'), batch.read('h1')]);
+      const { st, stride } = batch.layout;
+      methods.forEach((mth, a) => {
+        if (mth.kind !== 'full' && mth.kind !== 'sparse') return; // the GPU runs the RTRL arms only
+        const i = batch.laneIndex(a);
+        const d = state.subarray(i * st, i * st + n);
+        const dLdh = state.subarray(i * st + n, i * st + 2 * n);
+        const k = mth.kind === 'full' ? n : mth.k;
+        const src = mth.kind === 'full' ? allPaths(n) : sources[a]!;
+        const scale = mth.kind === 'sparse' && mth.rescale && k > 0 ? n / k : 1;
+        const coeffs = new Float32Array(n * k);
+        for (let row = 0; row < n; row++) for (let j = 0; j < k; j++) coeffs[row * k + j] = d[row] * scale * params.theta[row * n + src[row * k + j]];
+        const Pin = P0.subarray(i * n * p, (i + 1) * n * p);
+        const out = new Float32Array(n * p);
+        const g = new Float32Array(p);
+        transport(Pin, out, n, p, k, src, coeffs, 1 - shape.leak, dLdh, g);
+        expectClose(afterTransport.subarray(i * n * p, (i + 1) * n * p), out, `${mth.kind} transport lane ${a}`);
+        // the immediate term on the CPU, applied to the GPU's transported P
+        const withImm = afterTransport.slice(i * n * p, (i + 1) * n * p);
+        addImmediateTerm(shape, withImm, d, hInit[a], seq.x, 0, dLdh, g);
+        expectClose(afterImmediate.subarray(i * n * p, (i + 1) * n * p), withImm, `immediate lane ${a}`);
+        expectClose(grad.subarray(i * stride, i * stride + p), g, `g = cᵀP lane ${a}`);
+        const cpuState = allocateState(shape, 'f32');
+        cpuState.h.set(h1.subarray(i * n, i * n + n));
+        cpuState.e.set(state.subarray(i * st + 2 * n, i * st + 2 * n + o));
+        const gr = new Float32Array(o * n + o);
+        readoutGradient(shape, cpuState, gr);
+        expectClose(grad.subarray(i * stride + p, (i + 1) * stride), gr, `readout gradient lane ${a}`);
+      });
+    } finally {
+      batch.destroy();
+    }
+  });
+
+  for (const optimizer of [
+    { kind: 'adam', lr: 1e-2, clipNorm: 0 },
+    { kind: 'adam', lr: 1e-2, clipNorm: 0.05 },
+    { kind: 'sgd', lr: 0.1, clipNorm: 0.05 },
+  ] as OptimizerConfig[]) {
+    it(`clipScale.wgsl + ${optimizer.kind}.wgsl (clip ${optimizer.clipNorm}): two updates from the same gradient`, async () => {
+      const lanes: LearningMethod[] = [{ kind: 'full' }, sparseArm(1, 'random')];
+      const { batch } = await setup(lanes, optimizer);
+      try {
+        const { stride } = batch.layout;
+        // a random P_t gives a non-trivial θ gradient; the gradient kernels also leave the Σg² partials the clip reads
+        const r = new Rng(31);
+        batch.write('P1', Float32Array.from({ length: 2 * n * p }, () => r.normal() * 0.3));
+        await batch.dispatchKernel('forward', 0);
+        await batch.dispatchKernel('gradient', 0);
+        await batch.dispatchKernel('readoutGradient', 0);
+        const g = await batch.read('grad');
+        const params0 = await batch.read('params');
+        await batch.dispatchKernel('clipScale', 0);
+        await batch.dispatchKernel('update', 0);
+        await batch.dispatchKernel('stepEnd', 0);
+        await batch.dispatchKernel('clipScale', 0);
+        await batch.dispatchKernel('update', 1);
+        const params2 = await batch.read('params');
+        lanes.forEach((_, a) => {
+          const i = batch.laneIndex(a);
+          const w = params0.slice(i * stride, (i + 1) * stride);
+          const gi = g.slice(i * stride, (i + 1) * stride);
+          const scale = clipScale(optimizer.clipNorm, gi);
+          const opt = optimizer.kind === 'adam' ? new Adam(stride, optimizer.lr, w) : new Sgd(optimizer.lr);
+          opt.step(w, gi, scale);
+          opt.step(w, gi, scale);
+          expectClose(params2.subarray(i * stride, (i + 1) * stride), w, `${optimizer.kind} lane ${a}`);
+        });
+      } finally {
+        batch.destroy();
+      }
+    });
+  }
+
+  it('gram.wgsl: P Pᵀ of the full lanes', async () => {
+    const { batch } = await setup([{ kind: 'full' }, sparseArm(1, 'random'), { kind: 'full' }]);
+    try {
+      const r = new Rng(41);
+      const P = Float32Array.from({ length: 3 * n * p }, () => r.normal());
+      batch.write('P0', P);
+      await batch.dispatchKernel('gram', 0);
+      const grams = await batch.readGrams();
+      [0, 2].forEach((a, f) => {
+        const i = batch.laneIndex(a);
+        const want = new Float64Array(n * n);
+        for (let x = 0; x < n; x++) for (let y = 0; y < n; y++) {
+          let s = 0;
+          for (let c = 0; c < p; c++) s += P[i * n * p + x * p + c] * P[i * n * p + y * p + c];
+          want[x * n + y] = s;
+        }
+        // p = 77 products of N(0,1) values per entry: float32 sums differ by ~1e-5 of the entries' scale (~9)
+        expectClose(grams.subarray(f * n * n, (f + 1) * n * n), want, `gram lane ${a}`, 1e-4);
+      });
+    } finally {
+      batch.destroy();
+    }
+  });
+});

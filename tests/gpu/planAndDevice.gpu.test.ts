@@ -1,0 +1,131 @@
+/**
+ * The memory planner (waves, refusal with numbers), device acquisition's typed failures, a destroyed
+ * device's lost path, and the compile check: every .wgsl compiles with no errors or warnings, and a
+ * broken shader's error names its file and line.
+ */
+import { describe, expect, it } from 'vitest';
+import { sparseArm } from '../../src/engine/config';
+import { initRnn } from '../../src/engine/rnn';
+import { Rng } from '../../src/engine/rng';
+import { allocateSequence } from '../../src/engine/tasks/task';
+import { GpuBatch } from '../../src/gpu/batch';
+import { acquireDevice } from '../../src/gpu/device';
+import { GpuDeviceLostError, MemoryPlanError, ShaderCompileError } from '../../src/gpu/errors';
+import { KernelCache } from '../../src/gpu/kernels';
+import { planMemory } from '../../src/gpu/memoryPlan';
+import { loadShaderSources, SHADER_NAMES } from '../../src/gpu/shaderSources';
+import { verifyAgainstCpu } from '../../src/gpu/verify';
+import { nodeContext } from './gpuHarness';
+
+const arms = [{ kind: 'frozen' } as const, { kind: 'full' } as const, sparseArm(4, 'random'), sparseArm(0, 'random')];
+const swiftshader = { maxStorageBufferBindingSize: 1024 ** 3, maxBufferSize: 1024 ** 3 };
+
+describe('memory planner', () => {
+  it('fits a small experiment in one batch', () => {
+    const plan = planMemory({ n: 64, m: 1, o: 1, arms, seedCount: 5, steps: 1000, limits: swiftshader });
+    expect(plan.waves).toHaveLength(1);
+    expect(plan.waves[0]).toHaveLength(20);
+  });
+
+  it('runs n = 256 x 5 seeds in waves of whole seeds when the budget is smaller than the whole', () => {
+    // 15 learning lanes of 130 MiB need 1.9 GiB; a 1 GiB budget takes two seeds (6 lanes) at a time
+    const plan = planMemory({ n: 256, m: 1, o: 1, arms, seedCount: 5, steps: 1000, limits: swiftshader, budgetBytes: 1024 ** 3 });
+    expect(plan.waves.map((w) => w.length)).toEqual([8, 8, 4]);
+    expect(plan.waves.length).toBeGreaterThan(1);
+    expect(plan.waves.flat()).toHaveLength(20);
+    for (const wave of plan.waves) expect(wave.length % arms.length).toBe(0);
+    for (const bytes of plan.waveBytes) expect(bytes).toBeLessThanOrEqual(1024 ** 3);
+    expect(plan.summary).toMatch(/waves/);
+  });
+
+  it('refuses an impossible size, giving needed and available bytes', () => {
+    const limits = { maxStorageBufferBindingSize: 128 * 1024 ** 2, maxBufferSize: 256 * 1024 ** 2 };
+    let error: unknown;
+    try {
+      planMemory({ n: 512, m: 1, o: 1, arms, seedCount: 1, steps: 100, limits });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MemoryPlanError);
+    const e = error as MemoryPlanError;
+    expect(e.neededBytes).toBe(512 * (512 * 512 + 512 + 512) * 4);
+    expect(e.availableBytes).toBe(128 * 1024 ** 2);
+    expect(e.message).toBe('n=512 does not fit this device: one arm\'s sensitivity P needs 514.0 MiB in one storage binding, the device allows 128.0 MiB');
+    expect(() => planMemory({ n: 256, m: 1, o: 1, arms, seedCount: 1, steps: 100, limits: swiftshader, budgetBytes: 100 * 1024 ** 2 })).toThrow(
+      /^n=256 does not fit: one learning arm needs 130\.0 MiB, the memory budget is 100\.0 MiB$/,
+    );
+  });
+});
+
+describe('device acquisition: typed results, never a rejection', () => {
+  it('no navigator.gpu', async () => {
+    const r = await acquireDevice(undefined);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.reason).toBe('no-webgpu');
+  });
+  it('a null adapter', async () => {
+    const r = await acquireDevice({ requestAdapter: async () => null } as unknown as GPU);
+    expect(!r.ok && r.error.reason).toBe('no-adapter');
+  });
+  it('a failing requestDevice', async () => {
+    const adapter = { limits: swiftshader, requestDevice: async () => Promise.reject(new Error('limits exceeded')) };
+    const r = await acquireDevice({ requestAdapter: async () => adapter } as unknown as GPU);
+    expect(!r.ok && r.error.reason).toBe('request-device-failed');
+    expect(!r.ok && r.error.message).toContain('limits exceeded');
+  });
+});
+
+describe('on a real (Dawn) device', () => {
+  it('every .wgsl compiles with no errors or warnings', async () => {
+    const ctx = await nodeContext();
+    try {
+      for (const name of SHADER_NAMES) {
+        const messages = await ctx.kernels.messages(name);
+        expect(messages.filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
+      }
+    } finally {
+      ctx.device.destroy();
+    }
+  });
+
+  it('a compile error names the shader and line', async () => {
+    const ctx = await nodeContext();
+    try {
+      const sources = await loadShaderSources();
+      const broken = { ...sources, gram: sources.gram.replace('var s = 0.0;', 'var s = 0.0 +;') };
+      const line = broken.gram.split('\n').findIndex((l) => l.includes('0.0 +;')) + 1;
+      const cache = new KernelCache(ctx.device, broken);
+      const err = await cache.module('gram').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ShaderCompileError);
+      expect((err as ShaderCompileError).message).toMatch(new RegExp(`^gram\\.wgsl:${line}:\\d+: `));
+    } finally {
+      ctx.device.destroy();
+    }
+  });
+
+  it('the start-up verification passes on this adapter', async () => {
+    const ctx = await nodeContext();
+    try {
+      const r = await verifyAgainstCpu(ctx);
+      expect(r).toMatchObject({ ok: true });
+    } finally {
+      ctx.device.destroy();
+    }
+  });
+
+  it('a destroyed device gives the lost path: advance rejects with GpuDeviceLostError', async () => {
+    const ctx = await nodeContext();
+    const shape = { n: 4, m: 1, o: 1, leak: 1 };
+    const seq = allocateSequence(20, 1, 1);
+    const batch = await GpuBatch.create(ctx, shape, [seq], [{ method: { kind: 'full' }, params: initRnn(shape, new Rng(1)), stream: 0 }], {
+      optimizer: { kind: 'adam', lr: 1e-3, clipNorm: 0 },
+    });
+    await batch.advance(5);
+    ctx.device.destroy();
+    await ctx.device.lost;
+    const err = await batch.advance(5).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GpuDeviceLostError);
+    expect((err as GpuDeviceLostError).reason).toBe('destroyed');
+    expect(ctx.health.lost?.reason).toBe('destroyed');
+  });
+});
