@@ -150,13 +150,19 @@ export function KeptPathsPanel() {
   const rowSet = hover && kept ? Array.from(kept.sources.subarray(hover.i * kept.k, hover.i * kept.k + kept.k)) : [];
   return (
     <section className="panel analysis" aria-labelledby="kept-title" data-testid="kept-paths-panel">
-      <h2 id="kept-title">Kept paths on W</h2>
+      <h2 id="kept-title">
+        Kept paths on W
+        <FormulaCard label="masked transport">
+          P<sub>t</sub> = (1−α)P<sub>t−1</sub> + D<sub>t</sub>((W ⊙ Ω)P<sub>t−1</sub> + M<sub>t</sub>), Ω<sub>iq</sub> = 1 iff q ∈ S<sub>i</sub>, |S<sub>i</sub>| = k ={' '}
+          {kept?.k ?? '—'}: {kept ? `${kept.k * kept.n} of ${kept.n * kept.n} paths (${((100 * kept.k) / kept.n).toFixed(1)} %)` : ''}. The forward pass always uses the full W.
+        </FormulaCard>
+      </h2>
       <div className="kept">
         <canvas
           ref={canvasRef}
           style={{ width: size, height: size }}
           role="img"
-          aria-label={kept ? `W of the k arm, ${kept.n} by ${kept.n}, with ${kept.k} kept entries outlined in each row (strategy ${strategy}).` : 'Waiting for the drift.'}
+          aria-label={kept ? `W of the k arm, ${kept.n} by ${kept.n}, with ${kept.k} kept entries outlined in each row (strategy ${strategy}).` : 'No kept-path view: waiting for the drift, or the model is the LSTM.'}
           onMouseMove={onMove}
           onMouseLeave={() => setHover(null)}
           data-testid="kept-paths-canvas"

@@ -6,6 +6,7 @@
 import { scaleLinear, scalePoint } from 'd3';
 import { startSweep, useSweep } from '../app/sweepController';
 import { ARM_COLORS } from './armColors';
+import { FormulaCard } from './FormulaCard';
 
 const W = 560;
 const H = 260;
@@ -33,7 +34,20 @@ export function RecoveryPanel() {
     : 'Recovery sweep: not run yet.';
   return (
     <section className="panel analysis" aria-labelledby="recovery-title" data-testid="recovery-panel">
-      <h2 id="recovery-title">Recovery as a function of {sweep.mode === 'k' ? 'k' : 'n, at fixed k'}</h2>
+      <h2 id="recovery-title">
+        Recovery as a function of {sweep.mode === 'k' ? 'k' : 'n, at fixed k'}
+        <FormulaCard label="recovery by k">
+          Per seed: recovery<sub>k</sub> = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %, all arms on one stream from one set of pretrained
+          weights. Each point: mean ± sample std over the {sweep.recovery[0]?.length ?? 0} seed(s) done
+          {finite.length > 0 && (
+            <>
+              {' '}
+              (now: {finite.map((p) => `${xName} = ${p.k}: ${p.mean.toFixed(0)} ± ${p.std.toFixed(0)} %`).join('; ')})
+            </>
+          )}
+          .
+        </FormulaCard>
+      </h2>
       <p className="readout">
         <button type="button" onClick={() => startSweep('k')} data-testid="run-sweep" className="inline-button">
           Sweep k
