@@ -72,8 +72,18 @@ function onWorkerMessage(m: FromWorker): void {
     return;
   }
   if (m.type === 'started') {
+    // also after a mid-run fall-back to the CPU: the run starts over, so the curves do too
     series = new LossSeries(m.arms.length);
-    useLab.setState({ status: playing ? 'running' : 'paused', arms: m.arms, pretrainMs: m.pretrainMs, engine: m.engine });
+    awaiting = false;
+    useLab.setState({
+      status: playing ? 'running' : 'paused',
+      arms: m.arms,
+      pretrainMs: m.pretrainMs,
+      engine: m.engine,
+      engineNote: m.fallbackReason ?? null,
+      step: 0,
+      seriesVersion: useLab.getState().seriesVersion + 1,
+    });
     return;
   }
   awaiting = false;

@@ -1,15 +1,28 @@
 /// <reference lib="webworker" />
 /**
- * The engine's thread: it owns the LiveRun and does every step, so the page only renders. The page asks
+ * The engine's thread: it owns the run and does every step, so the page only renders. The page asks
  * for `advance` once per animation frame and only after the previous answer arrived, which paces the
  * worker to the display and stops it when the tab is hidden.
+ *
+ * Engine choice at 'start' (backend honesty): 'gpu', or 'auto' on a hardware adapter, runs the RNN arms on
+ * WebGPU (GpuLiveRun) after the start-up verification against the CPU; 'auto' on a software adapter
+ * (SwiftShader, isFallbackAdapter) stays on the CPU, which is faster there. Every failure (no
+ * navigator.gpu, no adapter, requestDevice, verification, planner, device lost mid-run) ends on the CPU
+ * LiveRun with the reason in `fallbackReason`. Messages are handled one at a time (a promise chain), so
+ * an async GPU step never overlaps another message, and no rejection goes unhandled.
  */
-import { LiveRun } from './liveRun';
+import { createContext, type GpuContext } from '../gpu/batch';
+import { acquireDevice, messageOf } from '../gpu/device';
+import { verifyAgainstCpu } from '../gpu/verify';
+import { GpuLiveRun } from './gpuLiveRun';
+import type { LabParams } from './labParams';
+import { LiveRun, type LiveRunOptions } from './liveRun';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
-let run: LiveRun | null = null;
+let run: LiveRun | GpuLiveRun | null = null;
 let runId = -1;
 let lastMetricsStep = -Infinity;
+let startMessage: Extract<ToWorker, { type: 'start' }> | null = null;
 
 /** Steps between metric samples: the spectra cost up to n⁴, so larger n samples less often. */
 function metricsEvery(n: number): number {
@@ -20,55 +33,159 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 }
 
-self.onmessage = (event: MessageEvent<ToWorker>) => {
-  const m = event.data;
+// ---- the WebGPU device, acquired and verified once per worker ----
+
+interface Gpu {
+  ctx: GpuContext;
+  engine: string;
+  software: boolean;
+  verified: string | true | null;
+}
+let gpu: Gpu | null = null;
+
+function software(adapter: GPUAdapter): boolean {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const fallback = Boolean((adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info?.isFallbackAdapter);
+  return fallback || /swiftshader/i.test(info?.architecture ?? '');
+}
+
+async function device(): Promise<Gpu | string> {
+  if (gpu && !gpu.ctx.health.lost) return gpu;
+  gpu = null;
+  const nav = (self as unknown as { navigator?: Navigator }).navigator;
+  const r = await acquireDevice(nav?.gpu, 'sparse-rtrl-lab');
+  if (!r.ok) return r.error.message;
+  const ctx = await createContext(r.device, r.description);
+  const arch = r.adapter.info?.architecture;
+  const name = arch && !r.description.toLowerCase().includes(arch.toLowerCase()) ? `${arch} ${r.description}` : r.description;
+  gpu = { ctx, engine: `WebGPU · ${name}`, software: software(r.adapter) || r.isFallbackAdapter, verified: null };
+  return gpu;
+}
+
+/** The GPU to run on, or why not (undefined: the CPU was asked for, nothing to say). */
+async function chooseGpu(params: LabParams): Promise<Gpu | string | undefined> {
+  if (params.backend === 'cpu') return undefined;
+  if (params.model !== 'rnn') return 'the WebGPU engine runs the RNN only: the LSTM runs on the CPU engine';
+  let g: Gpu | string;
+  try {
+    g = await device();
+  } catch (e) {
+    return `WebGPU set-up failed: ${messageOf(e)}`;
+  }
+  if (typeof g === 'string') return `WebGPU is unavailable in the engine worker: ${g}`;
+  if (params.backend === 'auto' && g.software) {
+    return `backend auto keeps the CPU engine: the WebGPU adapter (${g.engine.replace('WebGPU · ', '')}) is a software fallback, 10-100× slower than the CPU engine here. Choose Backend GPU to run on it anyway`;
+  }
+  if (g.verified === null) {
+    try {
+      const v = await verifyAgainstCpu(g.ctx);
+      g.verified = v.ok ? true : v.reason;
+    } catch (e) {
+      g.verified = `verification failed: ${messageOf(e)}`;
+    }
+  }
+  if (g.verified !== true) return `the WebGPU engine failed its start-up check against the CPU (${g.verified})`;
+  return g;
+}
+
+async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: string): Promise<void> {
+  runId = m.runId;
+  startMessage = m;
+  if (run instanceof GpuLiveRun) run.dispose();
+  run = null;
+  const t0 = performance.now();
+  let reason: string | undefined = forcedReason;
+  let engine = 'CPU';
+  if (reason === undefined) {
+    const g = await chooseGpu(m.params);
+    if (typeof g === 'object') {
+      try {
+        run = GpuLiveRun.create(g.ctx, { ...m.params }, m.options, metricsEvery(m.params.n));
+        engine = g.engine;
+      } catch (e) {
+        reason = `the WebGPU engine cannot run this: ${messageOf(e)}`;
+      }
+    } else {
+      reason = g;
+    }
+  }
+  run ??= new LiveRun({ ...m.params }, m.options as LiveRunOptions);
+  lastMetricsStep = -Infinity;
+  post({ type: 'started', runId, arms: run.arms, pretrainLoss: run.pretrainLoss, pretrainMs: performance.now() - t0, engine, ...(reason ? { fallbackReason: reason } : {}) });
+}
+
+/** The GPU run failed mid-way: the same run starts over on the CPU, with the reason. */
+async function fallBack(e: unknown): Promise<void> {
+  const failed = run;
+  const m = { ...startMessage!, params: failed ? { ...failed.params } : startMessage!.params };
+  const lost = gpu?.ctx.health.lost;
+  if (lost) gpu = null;
+  await start(m, `the WebGPU engine failed mid-run (${messageOf(e)}); the run restarted on the CPU engine`);
+}
+
+async function advance(steps: number): Promise<void> {
+  const r = run!;
+  const losses = r.arms.map(() => new Float32Array(steps));
+  const fromStep = r.step;
+  const t0 = performance.now();
+  await r.advance(steps, losses);
+  const ms = performance.now() - t0;
+  const sample = r.step - lastMetricsStep >= metricsEvery(r.shape.n);
+  if (sample) lastMetricsStep = r.step;
+  const metrics = sample ? r.metrics() : null;
+  const keptPaths = sample ? r.keptPaths() : null;
+  post(
+    {
+      type: 'losses',
+      runId,
+      fromStep,
+      losses,
+      count: steps,
+      arms: r.arms,
+      recovery: r.recovery(),
+      meanLoss: r.meanLoss(),
+      adaptedSteps: r.adaptedSteps,
+      divergedAt: r.divergedAt(),
+      markers: r.markers,
+      msPerStep: ms / steps,
+      metrics,
+      costs: r.costs(),
+      keptPaths,
+    },
+    [...losses.map((l) => l.buffer), ...(keptPaths ? [keptPaths.W.buffer, keptPaths.sources.buffer] : [])],
+  );
+}
+
+async function handle(m: ToWorker): Promise<void> {
   try {
     if (m.type === 'start') {
-      runId = m.runId;
-      const t0 = performance.now();
-      run = new LiveRun({ ...m.params }, m.options);
-      lastMetricsStep = -Infinity;
-      post({ type: 'started', runId, arms: run.arms, pretrainLoss: run.pretrainLoss, pretrainMs: performance.now() - t0, engine: 'CPU' });
+      await start(m);
       return;
     }
     if (m.runId !== runId || run === null) return; // a message for a run that has been replaced
     if (m.type === 'advance') {
-      const losses = run.arms.map(() => new Float32Array(m.steps));
-      const fromStep = run.step;
-      const t0 = performance.now();
-      run.advance(m.steps, losses);
-      const ms = performance.now() - t0;
-      const sample = run.step - lastMetricsStep >= metricsEvery(run.shape.n);
-      if (sample) lastMetricsStep = run.step;
-      const metrics = sample ? run.metrics() : null;
-      const keptPaths = sample ? run.keptPaths() : null;
-      post(
-        {
-          type: 'losses',
-          runId,
-          fromStep,
-          losses,
-          count: m.steps,
-          arms: run.arms,
-          recovery: run.recovery(),
-          meanLoss: run.meanLoss(),
-          adaptedSteps: run.adaptedSteps,
-          divergedAt: run.divergedAt(),
-          markers: run.markers,
-          msPerStep: ms / m.steps,
-          metrics,
-          costs: run.costs(),
-          keptPaths,
-        },
-        [...losses.map((l) => l.buffer), ...(keptPaths ? [keptPaths.W.buffer, keptPaths.sources.buffer] : [])],
-      );
+      await advance(m.steps);
     } else if (m.type === 'setLr') {
       run.setLearningRate(m.lr);
     } else if (m.type === 'setSparse') {
-      run.setSparse(m.k, m.strategy);
+      await run.setSparse(m.k, m.strategy);
       lastMetricsStep = -Infinity; // show the new mask at once
     }
   } catch (e) {
-    post({ type: 'error', runId, message: e instanceof Error ? e.message : String(e) });
+    if (run instanceof GpuLiveRun && m.runId === runId) {
+      try {
+        await fallBack(e);
+        return;
+      } catch (e2) {
+        e = e2;
+      }
+    }
+    post({ type: 'error', runId, message: messageOf(e) });
   }
+}
+
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const m = event.data;
+  queue = queue.then(() => handle(m)).catch((e: unknown) => post({ type: 'error', runId, message: messageOf(e) }));
 };

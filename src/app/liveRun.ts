@@ -204,6 +204,17 @@ export class LiveRun {
     this.attachProbe();
   }
 
+  /**
+   * For the GPU path (gpuLiveRun.ts), once drifted: the arms' learners as the drift built them (pretrained
+   * weights, the lead-in's h, the initial selections), the current chunk of regime B, and a source of the
+   * chunks after it (the same data stream the CPU arms would read). The caller takes over from here and
+   * must not call advance() again.
+   */
+  handOff(): { learners: ArmLearner[]; seq: Sequence; seqOffset: number; nextChunk: () => Sequence } {
+    if (!this.drifted) throw new Error('handOff() before the drift');
+    return { learners: this.learners, seq: this.seq, seqOffset: this.seqOffset, nextChunk: () => this.task.generate('B', CHUNK, this.dataRng) };
+  }
+
   /** Shadow k and k = 0 transports ride on the full arm, so cos(g_k, g_full) compares gradients only. */
   private attachProbe(): void {
     const full = this.learners[this.arms.findIndex((a) => a.id === 'full')];

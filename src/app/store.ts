@@ -20,6 +20,8 @@ export interface LabState {
   /** which engine computes: 'CPU' or the WebGPU adapter's name */
   engine: string;
   webgpu: WebGpuProbe | null;
+  /** why the engine worker runs on the CPU although WebGPU was asked for or offered (null: nothing to say) */
+  engineNote: string | null;
   /** size limits applied on the CPU, said plainly */
   cpuNotes: string[];
   arms: ArmInfo[];
@@ -54,6 +56,7 @@ export const useLab = create<LabState>(() => ({
   error: null,
   engine: 'CPU',
   webgpu: null,
+  engineNote: null,
   cpuNotes: [],
   arms: [],
   recovery: [],

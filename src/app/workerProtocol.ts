@@ -10,7 +10,7 @@ export type ToWorker =
   | { type: 'setSparse'; runId: number; k: number; strategy: SelectionStrategy };
 
 export type FromWorker =
-  | { type: 'started'; runId: number; arms: ArmInfo[]; pretrainLoss: number[]; pretrainMs: number; engine: string }
+  | { type: 'started'; runId: number; arms: ArmInfo[]; pretrainLoss: number[]; pretrainMs: number; engine: string; /** why the run is on the CPU when WebGPU was asked for or could have been used */ fallbackReason?: string }
   | {
       type: 'losses';
       runId: number;

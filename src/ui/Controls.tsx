@@ -126,7 +126,7 @@ export function Controls() {
           <input id="field-rescale" type="checkbox" checked={rescale} onChange={(e) => setParam('rescale', e.target.checked)} />
           <label htmlFor="field-rescale">Rescale kept transport by n/k</label>
         </div>
-        <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint="the GPU engine is not wired in yet: every choice runs on the CPU" />
+        <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint="auto: WebGPU on a hardware adapter, the CPU on a software one (SwiftShader) or without WebGPU; GPU: WebGPU whenever it works (RNN only), else the CPU with the reason" />
       </fieldset>
       <fieldset>
         <legend>Live (marks the curves)</legend>

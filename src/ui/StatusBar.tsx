@@ -9,16 +9,16 @@ export function BackendBadge() {
     ? `Steps run on the ${engine} engine. WebGPU adapter found: ${adapter}.`
     : `Steps run on the ${engine} engine.`;
   return (
-    <div className="badge" data-testid="backend-badge" title={title}>
+    <div className="badge" data-testid="backend-badge" data-engine={engine} title={title}>
       <strong>{engine === 'CPU' ? 'CPU' : 'GPU'}</strong>
-      <span>{adapter ? `WebGPU: ${adapter}` : webgpu === null ? 'checking WebGPU…' : 'no WebGPU'}</span>
+      <span>{engine !== 'CPU' ? engine : adapter ? `WebGPU: ${adapter}` : webgpu === null ? 'checking WebGPU…' : 'no WebGPU'}</span>
     </div>
   );
 }
 
 export function Notices() {
   const webgpu = useLab((s) => s.webgpu);
-  const engine = useLab((s) => s.engine);
+  const engineNote = useLab((s) => s.engineNote);
   const ignored = useLab((s) => s.ignoredFields);
   const cpuNotes = useLab((s) => s.cpuNotes);
   const error = useLab((s) => s.error);
@@ -34,9 +34,9 @@ export function Notices() {
           WebGPU is unavailable: {webgpu.reason}. The lab runs on the CPU engine instead, with the same math.
         </div>
       )}
-      {webgpu?.available && engine === 'CPU' && (
-        <div className="notice info" data-testid="cpu-engine-note">
-          Steps run on the CPU engine in a worker; the WebGPU engine is not wired into the app yet.
+      {engineNote && !(webgpu && !webgpu.available) && (
+        <div className="notice info" data-testid="engine-fallback-note">
+          Steps run on the CPU engine: {engineNote}.
         </div>
       )}
       {cpuNotes.map((note) => (

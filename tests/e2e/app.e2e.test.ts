@@ -54,6 +54,35 @@ describe('with WebGPU (SwiftShader)', () => {
     await page.close();
   });
 
+  it('backend=gpu runs the RNN arms on WebGPU in the worker: the badge names the engine and the curves draw past the drift', async () => {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=8&k=2&backend=gpu');
+    await expect.poll(() => page.getAttribute('[data-testid=backend-badge]', 'data-engine'), { timeout: 60_000 }).toMatch(/^WebGPU · .*swiftshader/i);
+    await waitForPoints(page, 200, 120_000);
+    const badge = await page.textContent('[data-testid=backend-badge]');
+    expect(badge).toMatch(/^GPU/);
+    expect(badge).not.toContain('CPU');
+    expect(await page.locator('[data-testid=engine-fallback-note]').count()).toBe(0);
+    // full RTRL is the reference of the recovery: 100 % by definition, from the GPU's losses
+    await expect.poll(() => page.locator('[data-testid=legend] li', { hasText: 'full RTRL' }).textContent()).toContain('recovery 100 %');
+    await page.screenshot({ path: `${OUT}/app-gpu.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('backend=auto on a software adapter (SwiftShader) stays on the CPU engine and says why', async () => {
+    const page = await openPage(browser);
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=8&k=2&backend=auto');
+    await waitForPoints(page, 5);
+    await expect.poll(() => page.locator('[data-testid=engine-fallback-note]').textContent()).toMatch(/software fallback/);
+    expect(await page.getAttribute('[data-testid=backend-badge]', 'data-engine')).toBe('CPU');
+    expect(await page.textContent('[data-testid=backend-badge] strong')).toBe('CPU');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('changing k updates the link and the curves, and the link reproduces the configuration', async () => {
     const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);

@@ -1,0 +1,365 @@
+/**
+ * The live run with the RNN arms on WebGPU (the app's GPU path). The CPU LiveRun does what it already does
+ * well and cheaply: pretraining, the 150-step lead-in and generating regime B. At the drift it hands its
+ * arms over (pretrained weights, the lead-in's h, the initial masks, the selection streams) and every arm
+ * then steps as one lane of a GpuBatch on the same regime-B stream, in lockstep.
+ *
+ * The stream is endless: a batch holds one segment (SEGMENT_CHUNKS chunks of the CPU's data stream, so
+ * the numbers are the CPU's stream), and at its end the batch is rebuilt on the next segment with every
+ * lane's state carried over through the GPU buffers (weights, h, P, Adam moments and counters, masks).
+ *
+ * Live changes:
+ *  - learning rate: in place (GpuBatch.setLearningRate), from the next step on.
+ *  - k / strategy: the batch is rebuilt from the arms' current state on the rest of the segment; the k
+ *    arm keeps its weights, h and P, draws a new mask from its current W, and restarts its Adam moments,
+ *    exactly what LiveRun.setSparse does on the CPU.
+ * Metrics on this path are a subset: ‖P‖ per arm and the Jacobian spectrum of the full arm (sampled on the
+ * GPU every `metricsEvery` steps); the P spectrum and the gradient cosines are null (they need P itself
+ * or shadow transports on the CPU). The kept-paths view shows the k arm's mask with W as of the last
+ * (re)build of the batch.
+ * Any GPU failure (device lost, validation, readback) rejects advance()/setSparse() with a GpuError;
+ * the worker then falls back to the CPU engine.
+ */
+import { OnlineLearner } from '../engine/learner';
+import type { LearningMethod } from '../engine/learningMethod';
+import { jacobianSpectrum } from '../engine/metrics';
+import { recurrentParamCount, type RnnParams, type RnnShape } from '../engine/rnn';
+import { Rng } from '../engine/rng';
+import { allocateSequence, type Sequence } from '../engine/tasks/task';
+import { selectPaths, type SelectionStrategy } from '../engine/transportMask';
+import { GpuBatch, type GpuContext, type LaneSpec } from '../gpu/batch';
+import { GpuError } from '../gpu/errors';
+import { planMemory } from '../gpu/memoryPlan';
+import type { LabParams } from './labParams';
+import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
+
+/** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
+export const SEGMENT_CHUNKS = 20;
+
+export class GpuLiveRun {
+  readonly cpu: LiveRun;
+  readonly ctx: GpuContext;
+  /** global step: lead-in steps first, then adaptation */
+  step = 0;
+  private batch: GpuBatch | null = null;
+  private specs: LaneSpec[] = [];
+  private stream: Sequence | null = null;
+  private nextChunk: (() => Sequence) | null = null;
+  /** adaptation steps before the current batch's step 0 */
+  private offset = 0;
+  private readonly sums: Float64Array;
+  private adaptSteps = 0;
+  private readonly diverged: number[];
+  private readonly metricsEvery: number;
+  private latest: LiveMetrics | null = null;
+  private kW: Float32Array | null = null;
+  private disposed = false;
+
+  private constructor(ctx: GpuContext, cpu: LiveRun, metricsEvery: number) {
+    this.ctx = ctx;
+    this.cpu = cpu;
+    this.metricsEvery = metricsEvery;
+    this.sums = new Float64Array(cpu.arms.length);
+    this.diverged = cpu.arms.map(() => -1);
+  }
+
+  /** Pretrains on the CPU and checks the run fits the device in one batch; throws a GpuError if not. */
+  static create(ctx: GpuContext, params: LabParams, options: LiveRunOptions = LIVE_DEFAULTS, metricsEvery = 0): GpuLiveRun {
+    if (params.model !== 'rnn') throw new GpuError('validation', 'the WebGPU engine runs the RNN only; the LSTM runs on the CPU');
+    ctx.health.check();
+    const cpu = new LiveRun(params, options);
+    const { n, m, o } = cpu.shape;
+    const methods = cpu.arms.map((a) => methodOf(params, a.id));
+    const limits = ctx.device.limits;
+    // throws MemoryPlanError (a GpuError) with the numbers when one lane does not fit
+    const plan = planMemory({ n, m, o, arms: methods, seedCount: 1, limits, steps: SEGMENT_CHUNKS * 1000 });
+    if (plan.waves.length > 1) throw new GpuError('memory-plan', `n=${n} does not fit this device in one batch: ${plan.summary}`);
+    return new GpuLiveRun(ctx, cpu, metricsEvery);
+  }
+
+  get params(): LabParams {
+    return this.cpu.params;
+  }
+  get shape(): RnnShape {
+    return this.cpu.shape;
+  }
+  get arms(): ArmInfo[] {
+    return this.cpu.arms;
+  }
+  get markers(): Marker[] {
+    return this.cpu.markers;
+  }
+  get pretrainLoss(): number[] {
+    return this.cpu.pretrainLoss;
+  }
+  get drifted(): boolean {
+    return this.step >= LEAD_IN_STEPS;
+  }
+
+  /** Advances `count` steps; writes each arm's losses into out[arm][0..count). */
+  async advance(count: number, out: Float32Array[]): Promise<number> {
+    let s = 0;
+    if (this.step < LEAD_IN_STEPS) {
+      const c = Math.min(count, LEAD_IN_STEPS - this.step);
+      this.cpu.advance(c, out);
+      this.step += c;
+      s = c;
+    }
+    if (s < count && this.batch === null) await this.startBatch();
+    while (s < count) {
+      this.checkLive();
+      let batch = this.batch!;
+      if (batch.done) {
+        await this.rebuild(this.nextSegment(), null);
+        batch = this.batch!;
+      }
+      const t0 = batch.t;
+      const c = Math.min(count - s, batch.steps - t0);
+      await batch.advance(c);
+      const mask = this.stream!.errorMask;
+      for (let a = 0; a < this.arms.length; a++) {
+        const curve = batch.losses[a];
+        for (let r = 0; r < c; r++) {
+          const loss = curve[t0 + r];
+          out[a][s + r] = loss;
+          if (Number.isFinite(loss) && mask[t0 + r]) this.sums[a] += loss;
+        }
+        if (this.diverged[a] < 0 && batch.divergedAt[a] >= 0) this.diverged[a] = this.offset + batch.divergedAt[a];
+      }
+      for (let r = 0; r < c; r++) if (mask[t0 + r]) this.adaptSteps++;
+      this.absorbSample(batch);
+      s += c;
+      this.step += c;
+    }
+    return count;
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new GpuError('validation', 'the GPU run was disposed');
+  }
+
+  /** The drift happened on the CPU: build the first batch from its arms. */
+  private async startBatch(): Promise<void> {
+    const h = this.cpu.handOff();
+    this.nextChunk = h.nextChunk;
+    const learners = h.learners as OnlineLearner[];
+    // The GPU lanes reuse the CPU learners' selection streams (the CPU arms never step again), so
+    // refreshed masks are drawn exactly as the CPU would draw them.
+    this.specs = learners.map((l) => ({
+      method: l.method,
+      params: l.params,
+      hInit: Float32Array.from(l.state.h),
+      sources: l.method.kind === 'sparse' ? Int32Array.from(l.sources) : undefined,
+      selectionRng: (l as unknown as { options: { selectionRng: Rng } }).options.selectionRng,
+      stream: 0,
+    }));
+    const first = h.seq;
+    const chunks = [first];
+    for (let i = 1; i < SEGMENT_CHUNKS; i++) chunks.push(h.nextChunk());
+    this.stream = concat(chunks);
+    const k = this.kIndex();
+    this.kW = Float32Array.from(learners[k].params.theta.subarray(0, this.shape.n * this.shape.n));
+    this.batch = await GpuBatch.create(this.ctx, this.shape, [this.stream], this.specs, this.batchOptions());
+    this.offset = 0;
+  }
+
+  private nextSegment(): Sequence {
+    const chunks: Sequence[] = [];
+    for (let i = 0; i < SEGMENT_CHUNKS; i++) chunks.push(this.nextChunk!());
+    return concat(chunks);
+  }
+
+  private batchOptions() {
+    const p = this.params;
+    return { optimizer: { kind: p.optimizer, lr: p.lr, clipNorm: 0 }, metricsEvery: this.metricsEvery, readbackEvery: 50, label: 'live' };
+  }
+
+  private kIndex(): number {
+    return this.arms.findIndex((a) => a.id === 'k');
+  }
+
+  /**
+   * A new batch on `stream`, every lane carrying on from where the old batch is now. With `kLane`, the k
+   * arm's method and mask change (weights, h and P carry over; Adam restarts for that arm).
+   */
+  private async rebuild(stream: Sequence, kLane: { method: LearningMethod; selectionRng: Rng } | null): Promise<void> {
+    const old = this.batch!;
+    const T = old.t;
+    const { n } = this.shape;
+    const { stride } = old.layout;
+    const params = await old.read('params');
+    const hNow = await old.read(T % 2 === 0 ? 'h0' : 'h1');
+    const P = old.L > 0 ? await old.read(T % 2 === 0 ? 'P0' : 'P1') : null;
+    const state = await old.read('state');
+    const moments = this.params.optimizer === 'adam' && old.L > 0 ? await old.read('moments') : null;
+    const ctl = new Uint32Array((await old.read('ctl')).buffer);
+    const sources = kLane ? null : await old.read('sources');
+    const k = this.kIndex();
+    const ik = old.laneIndex(k);
+    const W = params.slice(ik * stride, ik * stride + n * n);
+    if (kLane) {
+      const method = kLane.method;
+      const src = method.kind === 'sparse' ? new Int32Array(n * method.k) : undefined;
+      if (src && method.kind === 'sparse') selectPaths(method.strategy, W, n, method.k, kLane.selectionRng, src);
+      this.specs[k] = { ...this.specs[k], method, sources: src, selectionRng: kLane.selectionRng };
+    }
+    const next = await GpuBatch.create(this.ctx, this.shape, [stream], this.specs, this.batchOptions());
+    try {
+      next.write('params', params);
+      next.write('h0', hNow);
+      next.write('state', state);
+      if (P) next.write('P0', P);
+      const ctlNext = new Uint32Array(ctl.length);
+      for (let i = 0; i < old.B; i++) {
+        ctlNext[4 + 4 * i] = ctl[4 + 4 * i] !== 0 ? 1 : 0; // diverged lanes stay frozen; the step is tracked here
+        ctlNext[5 + 4 * i] = ctl[5 + 4 * i];
+      }
+      if (moments) {
+        if (kLane) {
+          // per learning lane: [m (stride); v (stride)] (adam.wgsl)
+          moments.fill(0, ik * 2 * stride, (ik + 1) * 2 * stride);
+        }
+        next.write('moments', moments);
+      }
+      if (kLane) ctlNext[5 + 4 * ik] = 0;
+      next.write('ctl', ctlNext);
+      if (sources) next.write('sources', sources);
+    } catch (e) {
+      next.destroy();
+      throw e;
+    }
+    old.destroy();
+    this.offset += T;
+    this.batch = next;
+    this.stream = stream;
+    this.kW = W;
+  }
+
+  private absorbSample(batch: GpuBatch): void {
+    const sample = batch.samples[batch.samples.length - 1];
+    if (!sample) return;
+    batch.samples.length = 0;
+    const full = sample.full[0];
+    this.latest = {
+      step: LEAD_IN_STEPS + this.offset + sample.t + 1,
+      jacobian: full ? jacobianSpectrum({ shape: this.shape, theta: padTheta(full.W, recurrentParamCount(this.shape)), readout: new Float32Array(0) } as RnnParams, full.d) : null,
+      sensitivity: null,
+      sensitivityNorm: sample.norms.map((x) => (Number.isFinite(x) ? x : null)),
+      cosine: { k: null, k0: null },
+    };
+  }
+
+  metrics(): LiveMetrics {
+    if (!this.drifted || this.latest === null) return { ...this.cpu.metrics(), step: this.step };
+    return this.latest;
+  }
+
+  costs(): ArmCost[] {
+    return this.cpu.costs();
+  }
+
+  keptPaths(): { n: number; k: number; W: Float32Array; sources: Int32Array } | null {
+    if (!this.drifted || this.batch === null) return this.cpu.keptPaths();
+    const k = this.kIndex();
+    const src = this.specs[k].sources;
+    return { n: this.shape.n, k: this.params.k, W: Float32Array.from(this.kW!), sources: src ? Int32Array.from(src) : new Int32Array(0) };
+  }
+
+  recovery(): (number | null)[] {
+    const fi = this.arms.findIndex((a) => a.id === 'frozen');
+    const ui = this.arms.findIndex((a) => a.id === 'full');
+    if (ui < 0 || this.adaptSteps === 0) return this.arms.map(() => null);
+    const mean = (a: number) => this.sums[a] / this.adaptSteps;
+    return this.arms.map((_, a) => (this.diverged[a] >= 0 ? null : ((mean(fi) - mean(a)) / (mean(fi) - mean(ui))) * 100));
+  }
+
+  meanLoss(): number[] {
+    return this.arms.map((_, a) => (this.adaptSteps > 0 ? this.sums[a] / this.adaptSteps : NaN));
+  }
+
+  get adaptedSteps(): number {
+    return this.adaptSteps;
+  }
+
+  divergedAt(): number[] {
+    return [...this.diverged];
+  }
+
+  setLearningRate(lr: number): void {
+    this.cpu.setLearningRate(lr); // records the marker; before the drift it is the whole change
+    this.batch?.setLearningRate(lr);
+  }
+
+  /** New k or strategy for the sparse arm. After the drift the batch is rebuilt from the arms' current state. */
+  async setSparse(k: number, strategy: SelectionStrategy): Promise<void> {
+    if (!this.drifted || this.batch === null) {
+      this.cpu.setSparse(k, strategy);
+      return;
+    }
+    if (k < 0 || k > this.shape.n) throw new RangeError(`k must be in [0, ${this.shape.n}]`);
+    const changedK = k !== this.params.k;
+    this.params.k = k;
+    this.params.strategy = strategy;
+    const index = this.kIndex();
+    this.arms[index] = { id: 'k', label: `k = ${k}` };
+    this.markers.push({ step: this.step, label: changedK ? `k = ${k}` : strategy });
+    const rest = sliceSequence(this.stream!, this.batch.t);
+    const selectionRng = Rng.forLabel(this.params.seed, `selection k ${this.markers.length}`);
+    await this.rebuild(rest.length > 0 ? rest : this.nextSegment(), { method: methodOf(this.params, 'k'), selectionRng });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.batch?.destroy();
+    this.batch = null;
+  }
+}
+
+function methodOf(p: LabParams, id: ArmInfo['id']): LearningMethod {
+  switch (id) {
+    case 'frozen':
+      return { kind: 'frozen' };
+    case 'full':
+      return { kind: 'full' };
+    case 'k0':
+      return { kind: 'sparse', k: 0, strategy: p.strategy, refreshEvery: 0, rescale: false };
+    case 'k':
+      return { kind: 'sparse', k: p.k, strategy: p.strategy, refreshEvery: p.refresh, rescale: p.rescale };
+  }
+}
+
+function padTheta(W: Float32Array, p: number): Float32Array {
+  const theta = new Float32Array(p);
+  theta.set(W);
+  return theta;
+}
+
+/** Chunks of a stream, one after another. */
+function concat(chunks: Sequence[]): Sequence {
+  const { inputSize: m, outputSize: o } = chunks[0];
+  const out = allocateSequence(
+    chunks.reduce((s, c) => s + c.length, 0),
+    m,
+    o,
+  );
+  let t = 0;
+  for (const c of chunks) {
+    out.x.set(c.x.subarray(0, c.length * m), t * m);
+    out.y.set(c.y.subarray(0, c.length * o), t * o);
+    out.errorMask.set(c.errorMask.subarray(0, c.length), t);
+    out.reset.set(c.reset.subarray(0, c.length), t);
+    t += c.length;
+  }
+  return out;
+}
+
+function sliceSequence(seq: Sequence, from: number): Sequence {
+  const { inputSize: m, outputSize: o } = seq;
+  const len = seq.length - from;
+  const out = allocateSequence(len, m, o);
+  out.x.set(seq.x.subarray(from * m, seq.length * m));
+  out.y.set(seq.y.subarray(from * o, seq.length * o));
+  out.errorMask.set(seq.errorMask.subarray(from, seq.length));
+  out.reset.set(seq.reset.subarray(from, seq.length));
+  return out;
+}
