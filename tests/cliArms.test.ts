@@ -2,36 +2,12 @@
  * The runner's --arms and --model: a bad value exits 2 with one line naming the option; a good list runs
  * those arms in that order (plus any --k arms), and --model lstm runs the LSTM.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runExperimentCli } from './helpers/runCli';
 import { parseExperimentArgs } from '../src/cli/experimentArgs';
 import { ConfigError } from '../src/engine/config';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-function cli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/experiment.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', FORCE_COLOR: '0', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cli ${args.join(' ')} timed out`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = runExperimentCli;
 
 const BAD: { args: string[]; option: string }[] = [
   { args: ['--arms', 'frozen,full,bogus'], option: '--arms' },

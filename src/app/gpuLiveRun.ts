@@ -31,7 +31,7 @@ import { GpuBatch, type GpuContext, type LaneSpec } from '../gpu/batch';
 import { GpuError } from '../gpu/errors';
 import { planMemory } from '../gpu/memoryPlan';
 import type { LabParams } from './labParams';
-import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
+import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
 
 /** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
 export const SEGMENT_CHUNKS = 20;
@@ -69,7 +69,7 @@ export class GpuLiveRun {
     ctx.health.check();
     const cpu = new LiveRun(params, options);
     const { n, m, o } = cpu.shape;
-    const methods = cpu.arms.map((a) => methodOf(params, a.id));
+    const methods = cpu.arms.map((a) => armMethod(params, a.id));
     const limits = ctx.device.limits;
     // throws MemoryPlanError (a GpuError) with the numbers when one lane does not fit
     const plan = planMemory({ n, m, o, arms: methods, seedCount: 1, limits, steps: SEGMENT_CHUNKS * 1000 });
@@ -305,7 +305,7 @@ export class GpuLiveRun {
     this.markers.push({ step: this.step, label: changedK ? `k = ${k}` : strategy });
     const rest = sliceSequence(this.stream!, this.batch.t);
     const selectionRng = Rng.forLabel(this.params.seed, `selection k ${this.markers.length}`);
-    await this.rebuild(rest.length > 0 ? rest : this.nextSegment(), { method: methodOf(this.params, 'k'), selectionRng });
+    await this.rebuild(rest.length > 0 ? rest : this.nextSegment(), { method: armMethod(this.params, 'k'), selectionRng });
   }
 
   dispose(): void {
@@ -315,18 +315,6 @@ export class GpuLiveRun {
   }
 }
 
-function methodOf(p: LabParams, id: ArmInfo['id']): LearningMethod {
-  switch (id) {
-    case 'frozen':
-      return { kind: 'frozen' };
-    case 'full':
-      return { kind: 'full' };
-    case 'k0':
-      return { kind: 'sparse', k: 0, strategy: p.strategy, refreshEvery: 0, rescale: false };
-    case 'k':
-      return { kind: 'sparse', k: p.k, strategy: p.strategy, refreshEvery: p.refresh, rescale: p.rescale };
-  }
-}
 
 function padTheta(W: Float32Array, p: number): Float32Array {
   const theta = new Float32Array(p);

@@ -155,17 +155,7 @@ export class LiveRun {
   }
 
   private methodOf(id: ArmId): LearningMethod {
-    const p = this.params;
-    switch (id) {
-      case 'frozen':
-        return { kind: 'frozen' };
-      case 'full':
-        return { kind: 'full' };
-      case 'k0':
-        return { kind: 'sparse', k: 0, strategy: p.strategy, refreshEvery: 0, rescale: false };
-      case 'k':
-        return { kind: 'sparse', k: p.k, strategy: p.strategy, refreshEvery: p.refresh, rescale: p.rescale };
-    }
+    return armMethod(this.params, id);
   }
 
   /** Advances `count` steps; writes each arm's losses into out[arm][0..count). Returns steps done. */
@@ -320,5 +310,19 @@ export class LiveRun {
     if (old.divergedAt >= 0) next.divergedAt = old.divergedAt;
     this.learners[index] = next;
     this.attachProbe();
+  }
+}
+
+/** The learning method of each arm of the live view, from the settings. */
+export function armMethod(p: LabParams, id: ArmId): LearningMethod {
+  switch (id) {
+    case 'frozen':
+      return { kind: 'frozen' };
+    case 'full':
+      return { kind: 'full' };
+    case 'k0':
+      return { kind: 'sparse', k: 0, strategy: p.strategy, refreshEvery: 0, rescale: false };
+    case 'k':
+      return { kind: 'sparse', k: p.k, strategy: p.strategy, refreshEvery: p.refresh, rescale: p.rescale };
   }
 }
