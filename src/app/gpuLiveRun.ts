@@ -150,7 +150,7 @@ export class GpuLiveRun {
       params: l.params,
       hInit: Float32Array.from(l.state.h),
       sources: l.method.kind === 'sparse' ? Int32Array.from(l.sources) : undefined,
-      selectionRng: (l as unknown as { options: { selectionRng: Rng } }).options.selectionRng,
+      selectionRng: l.selectionRng,
       stream: 0,
     }));
     const first = h.seq;

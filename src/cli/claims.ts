@@ -10,6 +10,7 @@ import type { ExperimentConfig } from '../engine/config';
 import type { ExperimentResult } from '../engine/experiment';
 import { runExperiment } from '../engine/experiment';
 import { runExperimentParallel } from './parallelExperiment';
+import { parseErrorMessage } from './parseError';
 
 const USAGE = `usage: npm run claims -- [--size full|reduced] [--only id,id] [--threads T] [--json]
 claims: ${CLAIMS.map((c) => c.id).join(', ')}`;
@@ -23,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
       options: { size: { type: 'string' }, only: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (e) {
-    process.stderr.write(`error: ${String((e as Error).message).replace(/\s*\n\s*/g, ' ')} (see --help)\n`);
+    process.stderr.write(`error: ${parseErrorMessage(e)} (see --help)\n`);
     return 2;
   }
   if (values.help) {

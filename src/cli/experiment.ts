@@ -8,6 +8,7 @@ import { formatResultTable, resultToJson } from './report';
 import { ConfigError } from '../engine/config';
 import { runExperiment, type Progress } from '../engine/experiment';
 import { runExperimentParallel } from './parallelExperiment';
+import { parseErrorMessage } from './parseError';
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -44,17 +45,6 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(json ? JSON.stringify(resultToJson(result)) + '\n' : formatResultTable(result) + '\n');
   return 0;
-}
-
-/** One line for node:util's parse errors, with a hint for the common negative-number case. */
-function parseErrorMessage(e: unknown): string {
-  const err = e as { code?: string; message?: string };
-  const message = String(err?.message ?? e);
-  if (err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const option = /'(--[\w-]+)/.exec(message)?.[1] ?? 'an option';
-    return `${option} needs a value (write a negative number as ${option}=-1)`;
-  }
-  return message.replace(/\s*\n\s*/g, ' ');
 }
 
 /** Progress on stderr: a rewritten line on a terminal, a few plain lines in a log. */

@@ -57,6 +57,10 @@ export class OnlineLearner {
   private readonly update: UpdateTarget;
   /** adaptation steps taken */
   stepsTaken = 0;
+  /** the stream this arm's path selection draws from (the GPU engine continues it) */
+  get selectionRng(): Rng {
+    return this.options.selectionRng;
+  }
   /** the adaptation step at which a NaN/Inf appeared, or -1 */
   divergedAt = -1;
   /** called after this arm's transport and before its update (the gradient-fidelity probe rides here) */
