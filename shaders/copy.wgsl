@@ -1,8 +1,6 @@
 // A plain copy, dst = src, with the same COLS-per-invocation pattern as sparseTransport.wgsl: the
 // benchmark's reference for the bytes/s this adapter can move (bench-gpu.ts).
-override WG: u32 = 64u;
 override COUNT: u32;
-const COLS: u32 = 4u;
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;

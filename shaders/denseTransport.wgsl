@@ -4,27 +4,16 @@
 // spaced TS/4 apart). A and P tiles of TS×TS are staged in workgroup memory, so every P value loaded from
 // memory feeds TS multiply-adds and every value read from workgroup memory feeds 4.
 // Lanes are the full-RTRL lanes LANE_BASE + z. A reset step transports P = 0.
-override N: u32;
-override M: u32;
-override O: u32;
-override T: u32;
-override LEAK: f32;
 override LANE_BASE: u32 = 0u;
 override TS: u32 = 32u;
 override Q: u32 = TS / 4u;
-override NP: u32 = N * N + N * M + N;
-override STRIDE: u32 = NP + O * N + O;
-override SS: u32 = M + O + 1u;
-override ST: u32 = 2u * N + O + 2u;
-
-struct Lane { k: u32, srcOffset: u32, scale: f32, seed: u32 }
 
 @group(0) @binding(0) var<storage, read> params: array<f32>;
 @group(0) @binding(1) var<storage, read> state: array<f32>;
 @group(0) @binding(2) var<storage, read> pIn: array<f32>;
 @group(0) @binding(3) var<storage, read_write> pOut: array<f32>;
 @group(0) @binding(4) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(5) var<storage, read> stream: array<f32>;
+@group(0) @binding(5) var<storage, read> streams: array<f32>;
 @group(0) @binding(6) var<storage, read_write> ctl: array<atomic<u32>>;
 
 var<workgroup> aTile: array<f32, TS * TS>;
@@ -34,8 +23,8 @@ var<workgroup> pTile: array<f32, TS * TS>;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) lix: u32) {
   let lane = LANE_BASE + wid.z;
-  let t = atomicLoad(&ctl[0]);
-  let keep = (u32(stream[(lanes[lane].seed * T + t) * SS + M + O]) & 2u) == 0u;
+  let t = atomicLoad(&ctl[CTL_STEP]);
+  let keep = (u32(streams[recordOf(lanes[lane].stream, t) + SS_FLAGS]) & FLAG_RESET) == 0u;
   let i0 = wid.y * TS;
   let c0 = wid.x * TS;
   let base = lane * N * NP;

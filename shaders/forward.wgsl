@@ -2,45 +2,27 @@
 //   a_t = W h_{t-1} + U x_t + b,  h_t = (1-α) h_{t-1} + α tanh(a_t),  D_t = α (1 - tanh²(a_t))
 //   y_t = V h_t + c,  e_t = (y_t - y*_t)·hasError,  c_t = Vᵀ e_t,  L_t = ½‖e_t‖²
 // A lane that has diverged records NaN; a non-finite loss raises the lane's fault flag (stepEnd.wgsl).
-override N: u32;
-override M: u32;
-override O: u32;
-override T: u32;
-override B: u32;
-override LEAK: f32;
-override WG: u32 = 64u;
-override NP: u32 = N * N + N * M + N;
-override STRIDE: u32 = NP + O * N + O;
-override SS: u32 = M + O + 1u;
-override ST: u32 = 2u * N + O + 2u;
-
-struct Lane { k: u32, srcOffset: u32, scale: f32, seed: u32 }
-
+// Sizes, records and helpers: the preamble (src/gpu/layout.ts).
 @group(0) @binding(0) var<storage, read> params: array<f32>;
 @group(0) @binding(1) var<storage, read> hIn: array<f32>;
 @group(0) @binding(2) var<storage, read_write> hOut: array<f32>;
 @group(0) @binding(3) var<storage, read_write> state: array<f32>;
-@group(0) @binding(4) var<storage, read> stream: array<f32>;
+@group(0) @binding(4) var<storage, read> streams: array<f32>;
 @group(0) @binding(5) var<storage, read> lanes: array<Lane>;
 @group(0) @binding(6) var<storage, read_write> ctl: array<atomic<u32>>;
 @group(0) @binding(7) var<storage, read_write> losses: array<f32>;
 
 var<workgroup> hNew: array<f32, N>;
-var<workgroup> part: array<f32, WG>;
 var<workgroup> err: array<f32, O>;
-
-fn nonFinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u; }
-fn isNan(x: f32) -> bool { return nonFinite(x) && (bitcast<u32>(x) & 0x007fffffu) != 0u; }
-fn nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.x;
-  let t = atomicLoad(&ctl[0]);
-  let s0 = (lanes[lane].seed * T + t) * SS;
-  let flags = u32(stream[s0 + M + O]);
-  let keep = (flags & 2u) == 0u;  // a reset starts from h = 0
-  let hasError = (flags & 1u) != 0u;
+  let t = atomicLoad(&ctl[CTL_STEP]);
+  let s0 = recordOf(lanes[lane].stream, t);
+  let flags = u32(streams[s0 + SS_FLAGS]);
+  let keep = (flags & FLAG_RESET) == 0u;  // a reset starts from h = 0
+  let hasError = (flags & FLAG_ERROR) != 0u;
   let th = lane * STRIDE;
   let hb = lane * N;
   let sb = lane * ST;
@@ -49,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     for (var q = 0u; q < N; q++) {
       if (keep) { a += params[th + i * N + q] * hIn[hb + q]; }
     }
-    for (var l = 0u; l < M; l++) { a += params[th + N * N + i * M + l] * stream[s0 + l]; }
+    for (var l = 0u; l < M; l++) { a += params[th + N * N + i * M + l] * streams[s0 + l]; }
     // tanh of a clamped argument: some backends evaluate tanh through exp and overflow to NaN past |a| ≈ 44;
     // tanh(±15) is ±1 in f32 already. A NaN must still propagate so the arm is marked diverged.
     var th_a = tanh(clamp(a, -15.0, 15.0));
@@ -65,34 +47,29 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var j = 0u; j < O; j++) {
     var s = 0.0;
     for (var i = lid; i < N; i += WG) { s += params[th + NP + j * N + i] * hNew[i]; }
-    part[lid] = s;
-    workgroupBarrier();
-    for (var w = WG / 2u; w > 0u; w = w / 2u) {
-      if (lid < w) { part[lid] += part[lid + w]; }
-      workgroupBarrier();
-    }
+    let vh = workgroupSum(lid, s);
     if (lid == 0u) {
-      let y = params[th + NP + O * N + j] + part[0];
+      let y = params[th + NP + O * N + j] + vh;
       var e = 0.0;
-      if (hasError) { e = y - stream[s0 + M + j]; }
+      if (hasError) { e = y - streams[s0 + M + j]; }
       err[j] = e;
     }
-    workgroupBarrier();
   }
+  workgroupBarrier();
   for (var i = lid; i < N; i += WG) {
     var c = 0.0;
     for (var j = 0u; j < O; j++) { c += params[th + NP + j * N + i] * err[j]; }
-    state[sb + N + i] = c;
+    state[sb + ST_DLDH + i] = c;
   }
-  if (lid < O) { state[sb + 2u * N + lid] = err[lid]; }
+  if (lid < O) { state[sb + ST_ERR + lid] = err[lid]; }
   if (lid == 0u) {
     var loss = 0.0;
     for (var j = 0u; j < O; j++) { loss += 0.5 * err[j] * err[j]; }
-    let base = 4u + lane * 4u;
-    if (atomicLoad(&ctl[base]) != 0u) {
+    let cb = ctlOf(lane);
+    if (atomicLoad(&ctl[cb + CTL_DIVERGED]) != 0u) {
       loss = nan();
     } else if (nonFinite(loss)) {
-      atomicStore(&ctl[base + 2u], 1u);
+      atomicStore(&ctl[cb + CTL_FAULT], 1u);
     }
     losses[t * B + lane] = loss;
   }

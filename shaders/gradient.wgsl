@@ -1,29 +1,17 @@
 // Gradient reduction g_t = c_tᵀ P_t (science.md §2), c_t = ∂L_t/∂h_t: one column of θ per invocation,
 // plus each workgroup's Σ g² for the global-norm clip and the divergence check (clipScale.wgsl).
-override N: u32;
-override M: u32;
-override O: u32;
-override WG: u32 = 64u;
-override NP: u32 = N * N + N * M + N;
-override NR: u32 = O * N + O;
-override STRIDE: u32 = NP + NR;
-override ST: u32 = 2u * N + O + 2u;
-override GT: u32 = (NP + WG - 1u) / WG;
-override GR: u32 = (NR + WG - 1u) / WG;
-
 @group(0) @binding(0) var<storage, read> state: array<f32>;
 @group(0) @binding(1) var<storage, read> pOut: array<f32>;
 @group(0) @binding(2) var<storage, read_write> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
 var<workgroup> dLdh: array<f32, N>;
-var<workgroup> part: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let lane = wid.z;
-  for (var i = lid; i < N; i += WG) { dLdh[i] = state[lane * ST + N + i]; }
+  for (var i = lid; i < N; i += WG) { dLdh[i] = state[lane * ST + ST_DLDH + i]; }
   workgroupBarrier();
   let c = gid.x;
   var g = 0.0;
@@ -32,11 +20,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
     for (var i = 0u; i < N; i++) { g += dLdh[i] * pOut[base + i * NP]; }
     grad[lane * STRIDE + c] = g;
   }
-  part[lid] = g * g;
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lid < w) { part[lid] += part[lid + w]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { partials[lane * (GT + GR) + wid.x] = part[0]; }
+  let sq = workgroupSum(lid, g * g);
+  if (lid == 0u) { partials[lane * (GT + GR) + wid.x] = sq; }
 }

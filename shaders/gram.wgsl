@@ -1,15 +1,9 @@
 // Gram matrix of the sensitivity, G = P Pᵀ (n×n, science.md §8: σ(P) = sqrt(eig G)), one entry per
 // workgroup as a reduction over the p columns. Sampled every metricsEvery steps, not every step.
-override N: u32;
-override M: u32;
 override LANE_BASE: u32 = 0u;
-override WG: u32 = 64u;
-override NP: u32 = N * N + N * M + N;
 
 @group(0) @binding(0) var<storage, read> pCur: array<f32>;
 @group(0) @binding(1) var<storage, read_write> gram: array<f32>;
-
-var<workgroup> part: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -18,11 +12,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let base = (LANE_BASE + wid.z) * N * NP;
   var s = 0.0;
   for (var c = lid; c < NP; c += WG) { s += pCur[base + i * NP + c] * pCur[base + j * NP + c]; }
-  part[lid] = s;
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lid < w) { part[lid] += part[lid + w]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { gram[wid.z * N * N + i * N + j] = part[0]; }
+  let g = workgroupSum(lid, s);
+  if (lid == 0u) { gram[wid.z * N * N + i * N + j] = g; }
 }

@@ -1,20 +1,10 @@
 // Immediate term of the sensitivity update (science.md §2): P_out[i,(i,l)] += d_i ĥ_t[l],
 // ĥ_t = [h_{t-1}; x_t; 1], i.e. the n + m + 1 columns of θ that belong to unit i's row of (W, U, b).
-override N: u32;
-override M: u32;
-override O: u32;
-override T: u32;
-override WG: u32 = 64u;
-override NP: u32 = N * N + N * M + N;
-override SS: u32 = M + O + 1u;
-override ST: u32 = 2u * N + O + 2u;
-
-struct Lane { k: u32, srcOffset: u32, scale: f32, seed: u32 }
-
+// Sizes, records and helpers: the preamble (src/gpu/layout.ts).
 @group(0) @binding(0) var<storage, read> state: array<f32>;
 @group(0) @binding(1) var<storage, read> hIn: array<f32>;
 @group(0) @binding(2) var<storage, read_write> pOut: array<f32>;
-@group(0) @binding(3) var<storage, read> stream: array<f32>;
+@group(0) @binding(3) var<storage, read> streams: array<f32>;
 @group(0) @binding(4) var<storage, read> lanes: array<Lane>;
 @group(0) @binding(5) var<storage, read_write> ctl: array<atomic<u32>>;
 
@@ -24,9 +14,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   if (e >= N + M + 1u) { return; }
   let lane = wid.z;
   let i = wid.y;
-  let t = atomicLoad(&ctl[0]);
-  let s0 = (lanes[lane].seed * T + t) * SS;
-  let keep = (u32(stream[s0 + M + O]) & 2u) == 0u;
+  let t = atomicLoad(&ctl[CTL_STEP]);
+  let s0 = recordOf(lanes[lane].stream, t);
+  let keep = (u32(streams[s0 + SS_FLAGS]) & FLAG_RESET) == 0u;
   var col: u32;
   var hv: f32;
   if (e < N) {
@@ -35,7 +25,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
     if (keep) { hv = hIn[lane * N + e]; }
   } else if (e < N + M) {
     col = N * N + i * M + (e - N);
-    hv = stream[s0 + e - N];
+    hv = streams[s0 + e - N];
   } else {
     col = N * N + N * M + i;
     hv = 1.0;

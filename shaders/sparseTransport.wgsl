@@ -4,19 +4,6 @@
 // transports P = 0. The immediate term is added by immediate.wgsl. Each invocation owns COLS columns
 // spaced WG apart, so a workgroup's loads of one source row are contiguous, and each coefficient loaded
 // feeds COLS multiply-adds.
-override N: u32;
-override M: u32;
-override O: u32;
-override T: u32;
-override LEAK: f32;
-override WG: u32 = 64u;
-override NP: u32 = N * N + N * M + N;
-override STRIDE: u32 = NP + O * N + O;
-override SS: u32 = M + O + 1u;
-override ST: u32 = 2u * N + O + 2u;
-const COLS: u32 = 4u;
-
-struct Lane { k: u32, srcOffset: u32, scale: f32, seed: u32 }
 
 @group(0) @binding(0) var<storage, read> params: array<f32>;
 @group(0) @binding(1) var<storage, read> state: array<f32>;
@@ -24,7 +11,7 @@ struct Lane { k: u32, srcOffset: u32, scale: f32, seed: u32 }
 @group(0) @binding(3) var<storage, read_write> pOut: array<f32>;
 @group(0) @binding(4) var<storage, read> sources: array<u32>;
 @group(0) @binding(5) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(6) var<storage, read> stream: array<f32>;
+@group(0) @binding(6) var<storage, read> streams: array<f32>;
 @group(0) @binding(7) var<storage, read_write> ctl: array<atomic<u32>>;
 
 @compute @workgroup_size(WG)
@@ -33,8 +20,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let i = wid.y;
   let info = lanes[lane];
   let k = info.k;
-  let t = atomicLoad(&ctl[0]);
-  let keep = (u32(stream[(info.seed * T + t) * SS + M + O]) & 2u) == 0u;
+  let t = atomicLoad(&ctl[CTL_STEP]);
+  let keep = (u32(streams[recordOf(info.stream, t) + SS_FLAGS]) & FLAG_RESET) == 0u;
   // d_i·s·W_{i,q} is recomputed per invocation rather than staged in workgroup memory: no barrier, which
   // software adapters (SwiftShader) run far slower, and the k loads hit the cache.
   let di = state[lane * ST + i] * info.scale;

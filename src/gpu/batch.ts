@@ -12,13 +12,14 @@
 import type { LearningMethod } from '../engine/learningMethod';
 import type { OptimizerConfig } from '../engine/optimizer';
 import type { Floats } from '../engine/precision';
-import { readoutParamCount, recurrentParamCount, type RnnParams, type RnnShape } from '../engine/rnn';
+import type { RnnParams, RnnShape } from '../engine/rnn';
 import type { Rng } from '../engine/rng';
 import type { Sequence } from '../engine/tasks/task';
 import { selectPaths } from '../engine/transportMask';
 import { DeviceHealth, messageOf } from './device';
 import { GpuError } from './errors';
 import { KernelCache } from './kernels';
+import { batchLayout, COLS, controlIndex, controlWords, encodeHyper, encodeLanes, encodeStreams, GS, TS, WG, type LaneRecord } from './layout';
 import { loadShaderSources, type ShaderName } from './shaderSources';
 
 /** A device with its kernels and health watch: what every GPU run needs. */
@@ -66,11 +67,6 @@ export interface MetricSample {
   /** per full lane: its external index, W (n×n), D_t (n) and the Gram matrix P Pᵀ (n×n) */
   full: { lane: number; W: Float32Array; d: Float32Array; gram: Float32Array }[];
 }
-
-const WG = 64;
-const TS = 32;
-const COLS = 4;
-const GS = 64;
 
 export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources';
 
@@ -144,12 +140,13 @@ export class GpuBatch {
       poolSize: options.poolSize ?? 3,
       label: options.label ?? 'batch',
     };
-    const { n, m, o } = shape;
-    this.p = recurrentParamCount(shape);
-    this.stride = this.p + readoutParamCount(shape);
-    this.st = 2 * n + o + 2;
-    this.gt = Math.ceil(this.p / WG);
-    this.gr = Math.ceil((o * n + o) / WG);
+    const { n } = shape;
+    const layout = batchLayout(shape);
+    this.p = layout.p;
+    this.stride = layout.stride;
+    this.st = layout.st;
+    this.gt = layout.gt;
+    this.gr = layout.gr;
     this.steps = Math.min(...streams.map((s) => s.length));
     const rank = (m: LearningMethod) => (m.kind === 'sparse' ? 0 : m.kind === 'full' ? 1 : 2);
     this.intOf = [];
@@ -181,7 +178,6 @@ export class GpuBatch {
       if (spec.method.kind === 'sparse') srcTotal += n * spec.method.k;
     }
     const T = this.steps;
-    const ss = m + o + 1;
     this.buffers = {
       params: make('params [θ; V, c]', B * this.stride),
       h0: make('h (even steps read)', B * n),
@@ -191,7 +187,7 @@ export class GpuBatch {
       P1: make('P (odd steps read)', L * n * this.p),
       grad: make('gradient', L * this.stride),
       moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * L * this.stride : 4),
-      ctl: make('control [t, per lane: diverged, adam t, fault]', 4 + 4 * B),
+      ctl: make('control [t, per lane: diverged, adam t, fault]', controlWords(B)),
       losses: make('losses', T * B),
       sources: make('sources', srcTotal),
     };
@@ -200,15 +196,13 @@ export class GpuBatch {
     this.grams = make('P Pᵀ', this.F * n * n);
     this.partials = make('Σg² partials', L * (this.gt + this.gr));
     this.lanesBuf = make('lanes', 4 * B);
-    this.streamBuf = make('streams [x, y*, flags]', streams.length * T * ss);
+    this.streamBuf = make('streams [x, y*, flags]', streams.length * T * layout.ss);
 
     // initial contents
     const q = device.queue;
     const params = new Float32Array(B * this.stride);
     const h = new Float32Array(B * n);
-    const lanes = new ArrayBuffer(16 * B);
-    const lu = new Uint32Array(lanes);
-    const lf = new Float32Array(lanes);
+    const records: LaneRecord[] = [];
     const sources = new Uint32Array(Math.max(4, srcTotal));
     for (let i = 0; i < B; i++) {
       const spec = specs[this.extOf[i]];
@@ -217,30 +211,23 @@ export class GpuBatch {
       if (spec.hInit) h.set(spec.hInit, i * n);
       const method = spec.method;
       const k = method.kind === 'sparse' ? method.k : method.kind === 'full' ? n : 0;
-      lu[4 * i] = method.kind === 'sparse' ? k : 0;
-      lu[4 * i + 1] = this.srcOffset[i];
-      lf[4 * i + 2] = method.kind === 'sparse' && method.rescale && k > 0 ? n / k : 1;
-      lu[4 * i + 3] = spec.stream;
+      records.push({
+        k: method.kind === 'sparse' ? k : 0,
+        srcOffset: this.srcOffset[i],
+        scale: method.kind === 'sparse' && method.rescale && k > 0 ? n / k : 1,
+        stream: spec.stream,
+      });
       if (method.kind === 'sparse' && k > 0) {
         if (!spec.sources || spec.sources.length < n * k) throw new RangeError(`lane ${this.extOf[i]}: sparse lane needs n*k = ${n * k} sources`);
         sources.set(spec.sources.subarray(0, n * k), this.srcOffset[i]);
       }
     }
-    const streamData = new Float32Array(streams.length * T * ss);
-    streams.forEach((seq, s) => {
-      for (let t = 0; t < T; t++) {
-        const o0 = (s * T + t) * ss;
-        for (let l = 0; l < m; l++) streamData[o0 + l] = seq.x[t * m + l];
-        for (let j = 0; j < o; j++) streamData[o0 + m + j] = seq.y[t * o + j];
-        streamData[o0 + m + o] = (seq.errorMask[t] ? 1 : 0) | (seq.reset[t] ? 2 : 0);
-      }
-    });
     q.writeBuffer(this.buffers.params, 0, params);
     q.writeBuffer(this.buffers.h0, 0, h);
-    q.writeBuffer(this.lanesBuf, 0, lanes);
+    q.writeBuffer(this.lanesBuf, 0, encodeLanes(records));
     q.writeBuffer(this.buffers.sources, 0, sources);
-    q.writeBuffer(this.streamBuf, 0, streamData);
-    q.writeBuffer(this.hyper, 0, new Float32Array([options.optimizer.lr, options.optimizer.clipNorm, 0, 0]));
+    q.writeBuffer(this.streamBuf, 0, encodeStreams(layout, streams, T));
+    q.writeBuffer(this.hyper, 0, encodeHyper(options.optimizer.lr, options.optimizer.clipNorm));
   }
 
   private readonly partials: GPUBuffer;
@@ -321,7 +308,7 @@ export class GpuBatch {
   /** Changes the learning rate from the next submitted step on (the UI's live control). */
   setLearningRate(lr: number): void {
     this.options.optimizer = { ...this.options.optimizer, lr };
-    this.ctx.device.queue.writeBuffer(this.hyper, 0, new Float32Array([lr, this.options.optimizer.clipNorm, 0, 0]));
+    this.ctx.device.queue.writeBuffer(this.hyper, 0, encodeHyper(lr, this.options.optimizer.clipNorm));
   }
 
   /** Advances every lane by `steps` (fewer at the end of the stream); resolves once their losses are read back. */
@@ -414,7 +401,7 @@ export class GpuBatch {
     const every = this.options.metricsEvery;
     const sample = every > 0 && (t1 - 1) % every === 0;
     const lossFloats = (t1 - t0) * B;
-    const ctlFloats = 4 + 4 * B;
+    const ctlFloats = controlWords(B);
     const normFloats = sample ? this.L * GS : 0;
     const gramFloats = sample ? this.F * n * n : 0;
     const wFloats = gramFloats;
@@ -490,9 +477,9 @@ export class GpuBatch {
     const { n } = this.shape;
     for (let r = 0; r < t1 - t0; r++) for (let i = 0; i < B; i++) this.losses[this.extOf[i]][t0 + r] = data[r * B + i];
     let off = (t1 - t0) * B;
-    const ctl = new Uint32Array(data.buffer, data.byteOffset + off * 4, 4 + 4 * B);
-    for (let i = 0; i < B; i++) this.divergedAt[this.extOf[i]] = ctl[4 + 4 * i] - 1;
-    off += 4 + 4 * B;
+    const ctl = new Uint32Array(data.buffer, data.byteOffset + off * 4, controlWords(B));
+    for (let i = 0; i < B; i++) this.divergedAt[this.extOf[i]] = ctl[controlIndex(i, 'diverged')] - 1;
+    off += controlWords(B);
     if (!sample) return;
     const norms = this.specs.map(() => NaN);
     for (let i = 0; i < this.L; i++) {

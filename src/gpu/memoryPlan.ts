@@ -8,6 +8,7 @@
  */
 import type { LearningMethod } from '../engine/learningMethod';
 import { MemoryPlanError } from './errors';
+import { batchLayout, laneFloats } from './layout';
 
 /** [choice] WebGPU cannot query free GPU memory, so the planner works to a budget (option `budgetBytes`). */
 export const DEFAULT_BUDGET_BYTES = 2 * 1024 ** 3;
@@ -48,12 +49,10 @@ export interface MemoryPlan {
 const MiB = 1024 * 1024;
 const fmtMiB = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
 
+/** Bytes of one lane's buffers, from the batch layout (layout.ts). */
 export function laneBytes(n: number, m: number, o: number): { pBytes: number; learning: number; frozen: number } {
-  const p = n * n + n * m + n;
-  const stride = p + o * n + o;
-  const small = (4 * n + 2 * o + 8) * 4;
-  const pBytes = n * p * 4;
-  return { pBytes, learning: 2 * pBytes + 4 * stride * 4 + small, frozen: stride * 4 + small };
+  const f = laneFloats(batchLayout({ n, m, o }));
+  return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen };
 }
 
 export function planMemory(input: PlanInput): MemoryPlan {

@@ -1,0 +1,229 @@
+/**
+ * Every GPU buffer layout of a batch, named once: the parameter stride, the state record, the control
+ * words, the lane record, the stream record and the hyper-parameters. The TypeScript side (batch.ts,
+ * the memory planner, the readback) reads the numbers here, and the WGSL side gets them through the
+ * preamble generated below, which kernels.ts prepends to every shader in shaders/. So no kernel restates
+ * a size override, the lane struct or the workgroup reduction, and no file outside src/gpu/ knows an
+ * offset (webgpu-utils derives layouts from one definition in the same spirit).
+ *
+ * Buffers (per lane, in the batch's internal lane order: sparse, full, frozen):
+ *   params   [θ = (W n×n, U n×m, b n); V o×n, c o]                 stride = p + o n + o
+ *   h0, h1   h_t (n), ping-ponged: step t reads h[t % 2], writes h[(t+1) % 2]
+ *   state    [D_t (n), dL/dh_t (n), e_t (o), clip scale, θ-gradient finite]   ST = 2n + o + 2
+ *   P0, P1   P_t (n × p) per learning lane, ping-ponged like h
+ *   grad     [g_θ (p); g_V, g_c] per learning lane                          stride
+ *   moments  Adam's [m (stride); v (stride)] per learning lane
+ *   ctl      [step t, 0, 0, 0; per lane: diverged at t+1 (0 = alive), optimizer updates, fault, 0]
+ *   lanes    per lane: { k, srcOffset, scale, stream } (u32, u32, f32, u32)
+ *   streams  per stream and step: [x_t (m), y*_t (o), flags (1 = has error, 2 = reset)]   SS = m + o + 1
+ *   hyper    uniform { lr, clip, 0, 0 }
+ */
+import type { Sequence } from '../engine/tasks/task';
+
+/** The sizes a batch's layout depends on (an RnnShape without the leak). */
+export interface GpuShape {
+  n: number;
+  m: number;
+  o: number;
+}
+
+/** Workgroup sizes and tiles the kernels are written for. */
+export const WG = 64;
+/** denseTransport.wgsl's output tile (TS × TS per workgroup, 4×4 per invocation) */
+export const TS = 32;
+/** sparseTransport.wgsl: columns per invocation, spaced WG apart */
+export const COLS = 4;
+/** sumSquares.wgsl: workgroups per lane of the ‖P‖² reduction */
+export const GS = 64;
+
+/** Control words: a header, then one record per lane (u32). */
+export const CONTROL = {
+  headerWords: 4,
+  /** header word: the step the next dispatch runs (advanced by stepEnd.wgsl) */
+  step: 0,
+  laneWords: 4,
+  /** lane word: t + 1 of the step the lane diverged at, 0 while it is alive */
+  diverged: 0,
+  /** lane word: optimizer updates so far (Adam's t) */
+  updates: 1,
+  /** lane word: set by any kernel that saw a non-finite value this step; cleared by stepEnd.wgsl */
+  fault: 2,
+} as const;
+
+/** The lane record, one per lane (words). */
+export const LANE_RECORD = { words: 4, k: 0, srcOffset: 1, scale: 2, stream: 3 } as const;
+
+/** Flag bits of a stream record's last float. */
+export const STREAM_FLAGS = { error: 1, reset: 2 } as const;
+
+/** The hyper-parameter uniform (floats). */
+export const HYPER = { floats: 4, lr: 0, clip: 1 } as const;
+
+/** Sizes of one batch's records, in floats (or words). */
+export interface BatchLayout extends GpuShape {
+  /** recurrent parameters θ per lane: p = n² + n m + n */
+  p: number;
+  /** readout parameters per lane: o n + o */
+  nr: number;
+  /** parameters per lane [θ; V, c] */
+  stride: number;
+  /** state record per lane */
+  st: number;
+  /** offsets inside the state record */
+  state: { d: number; dLdh: number; e: number; clip: number; finite: number };
+  /** stream record per step */
+  ss: number;
+  /** P of one learning lane, n × p */
+  pFloats: number;
+  /** workgroups of the gradient kernels per lane (θ part, readout part): their Σg² partials */
+  gt: number;
+  gr: number;
+}
+
+export function batchLayout(shape: GpuShape): BatchLayout {
+  const { n, m, o } = shape;
+  // the engine's θ = (W, U, b) and readout (V, c), in its order (rnn.ts); tests read one against the other
+  const p = n * n + n * m + n;
+  const nr = o * n + o;
+  return {
+    n,
+    m,
+    o,
+    p,
+    nr,
+    stride: p + nr,
+    st: 2 * n + o + 2,
+    state: { d: 0, dLdh: n, e: 2 * n, clip: 2 * n + o, finite: 2 * n + o + 1 },
+    ss: m + o + 1,
+    pFloats: n * p,
+    gt: Math.ceil(p / WG),
+    gr: Math.ceil(nr / WG),
+  };
+}
+
+/** Control words of a batch of B lanes. */
+export const controlWords = (B: number): number => CONTROL.headerWords + CONTROL.laneWords * B;
+/** Index of lane i's word `field` in the control buffer. */
+export const controlIndex = (lane: number, field: 'diverged' | 'updates' | 'fault'): number =>
+  CONTROL.headerWords + CONTROL.laneWords * lane + CONTROL[field];
+
+/** Per-lane floats of every buffer, for the memory planner: learning lanes hold P twice, gradient, moments. */
+export function laneFloats(layout: BatchLayout): { p: number; learning: number; frozen: number } {
+  const { n, stride, st, pFloats } = layout;
+  // h0 + h1, the state record, the control record and the lane record
+  const small = 2 * n + st + CONTROL.laneWords + LANE_RECORD.words;
+  return { p: pFloats, learning: 2 * pFloats + 4 * stride + small, frozen: stride + small };
+}
+
+export interface LaneRecord {
+  k: number;
+  srcOffset: number;
+  scale: number;
+  stream: number;
+}
+
+/** The lanes buffer's contents. */
+export function encodeLanes(records: readonly LaneRecord[]): ArrayBuffer {
+  const bytes = new ArrayBuffer(4 * LANE_RECORD.words * Math.max(1, records.length));
+  const u = new Uint32Array(bytes);
+  const f = new Float32Array(bytes);
+  records.forEach((r, i) => {
+    const b = i * LANE_RECORD.words;
+    u[b + LANE_RECORD.k] = r.k;
+    u[b + LANE_RECORD.srcOffset] = r.srcOffset;
+    f[b + LANE_RECORD.scale] = r.scale;
+    u[b + LANE_RECORD.stream] = r.stream;
+  });
+  return bytes;
+}
+
+/** The streams buffer's contents: `steps` records of every stream, one stream after another. */
+export function encodeStreams(layout: BatchLayout, streams: readonly Sequence[], steps: number): Float32Array<ArrayBuffer> {
+  const { m, o, ss } = layout;
+  const out = new Float32Array(Math.max(1, streams.length * steps * ss));
+  streams.forEach((seq, s) => {
+    for (let t = 0; t < steps; t++) {
+      const r = (s * steps + t) * ss;
+      for (let l = 0; l < m; l++) out[r + l] = seq.x[t * m + l];
+      for (let j = 0; j < o; j++) out[r + m + j] = seq.y[t * o + j];
+      out[r + m + o] = (seq.errorMask[t] ? STREAM_FLAGS.error : 0) | (seq.reset[t] ? STREAM_FLAGS.reset : 0);
+    }
+  });
+  return out;
+}
+
+export function encodeHyper(lr: number, clip: number): Float32Array<ArrayBuffer> {
+  const h = new Float32Array(HYPER.floats);
+  h[HYPER.lr] = lr;
+  h[HYPER.clip] = clip;
+  return h;
+}
+
+/**
+ * The WGSL every kernel starts with. Sizes are override constants (set per pipeline from the batch's
+ * shape: N, M, O, T steps per stream, B lanes, LEAK); the derived sizes and the record offsets follow
+ * from them, so a kernel names `STRIDE` or `ST_ERR`, never `2u * N`. Overrides a kernel does not use need
+ * no value. The one workgroup reduction is `workgroupSum`.
+ */
+export const WGSL_PREAMBLE = `// ---- preamble: generated by src/gpu/layout.ts and prepended to every kernel ----
+override N: u32;
+override M: u32;
+override O: u32;
+override T: u32;
+override B: u32;
+override LEAK: f32;
+override WG: u32 = ${WG}u;
+const COLS: u32 = ${COLS}u;
+override NP: u32 = N * N + N * M + N;
+override NR: u32 = O * N + O;
+override STRIDE: u32 = NP + NR;
+override SS: u32 = M + O + 1u;
+override SS_FLAGS: u32 = M + O;
+override ST: u32 = 2u * N + O + 2u;
+override ST_DLDH: u32 = N;
+override ST_ERR: u32 = 2u * N;
+override ST_CLIP: u32 = 2u * N + O;
+override ST_FINITE: u32 = 2u * N + O + 1u;
+override GT: u32 = (NP + WG - 1u) / WG;
+override GR: u32 = (NR + WG - 1u) / WG;
+const CTL_STEP: u32 = ${CONTROL.step}u;
+const CTL_DIVERGED: u32 = ${CONTROL.diverged}u;
+const CTL_UPDATES: u32 = ${CONTROL.updates}u;
+const CTL_FAULT: u32 = ${CONTROL.fault}u;
+const FLAG_ERROR: u32 = ${STREAM_FLAGS.error}u;
+const FLAG_RESET: u32 = ${STREAM_FLAGS.reset}u;
+
+struct Lane { k: u32, srcOffset: u32, scale: f32, stream: u32 }
+struct Hyper { lr: f32, clip: f32 }
+
+/** First control word of a lane's record. */
+fn ctlOf(lane: u32) -> u32 { return ${CONTROL.headerWords}u + lane * ${CONTROL.laneWords}u; }
+/** Offset of step t's record of a stream; its flags are at + SS_FLAGS. */
+fn recordOf(stream: u32, t: u32) -> u32 { return (stream * T + t) * SS; }
+fn nonFinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u; }
+fn isNan(x: f32) -> bool { return nonFinite(x) && (bitcast<u32>(x) & 0x007fffffu) != 0u; }
+fn nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
+
+var<workgroup> reduceBuf: array<f32, WG>;
+/** Σ of x over the workgroup (a tree in workgroup memory); every invocation gets it. Uniform control flow only. */
+fn workgroupSum(lid: u32, x: f32) -> f32 {
+  reduceBuf[lid] = x;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid < w) { reduceBuf[lid] += reduceBuf[lid + w]; }
+    workgroupBarrier();
+  }
+  let s = reduceBuf[0];
+  workgroupBarrier(); // the next call may overwrite reduceBuf[0] only after everyone has read it
+  return s;
+}
+// ---- end of preamble ----
+`;
+
+/** Lines of the preamble, so compiler messages can name the kernel file's own line. */
+export const PREAMBLE_LINES = WGSL_PREAMBLE.split('\n').length - 1;
+
+/** The override constants every step kernel of a batch gets. */
+export function baseConstants(layout: GpuShape, steps: number, lanes: number, leak: number): Record<string, number> {
+  return { N: layout.n, M: layout.m, O: layout.o, T: steps, B: lanes, LEAK: leak, WG };
+}
