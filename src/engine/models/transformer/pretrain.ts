@@ -1,0 +1,74 @@
+/**
+ * Pretraining on regime A (protocol step 1) by the same forward/backward as the online arms, in
+ * mini-batches of full-length windows drawn from the regime-A stream. Every position of a window with an
+ * error signal contributes (the causal mask makes each one a prediction from its own past), so one window
+ * teaches every context length from 1 to W. Adam with a short linear warm-up and a cosine decay to a tenth.
+ */
+import { Adam, clipScale } from '../../optimizer';
+import { allocate, precisionOf } from '../../precision';
+import type { Rng } from '../../rng';
+import type { Sequence } from '../../tasks/task';
+import { TransformerWorkspace, type TransformerParams } from './model';
+
+export interface TransformerPretrainOptions {
+  /** optimizer steps */
+  steps: number;
+  /** windows per step */
+  batch: number;
+  lr: number;
+  /** global-norm clip of the batch-mean gradient; 0 = off */
+  clipNorm: number;
+}
+
+export const DEFAULT_TRANSFORMER_PRETRAIN: TransformerPretrainOptions = { steps: 600, batch: 8, lr: 3e-3, clipNorm: 1 };
+
+export interface TransformerPretrainResult {
+  /** mean per-position loss of each block of 5 % of the steps */
+  blockLoss: number[];
+}
+
+/** Trains `params` in place on windows of `seq`; window starts are drawn from `rng`. */
+export function pretrainTransformer(params: TransformerParams, seq: Sequence, options: TransformerPretrainOptions, rng: Rng): TransformerPretrainResult {
+  const blockLoss: number[] = [];
+  if (options.steps <= 0) return { blockLoss };
+  const shape = params.shape;
+  const precision = precisionOf(params.theta);
+  const ws = new TransformerWorkspace(shape, precision);
+  const grad = allocate(precision, params.theta.length);
+  const adam = new Adam(params.theta.length, options.lr, params.theta);
+  const W = Math.min(shape.context, seq.length);
+  const m = shape.inputSize;
+  const o = shape.outputSize;
+  const warmup = Math.max(1, Math.min(100, Math.floor(options.steps / 10)));
+  const blockSize = Math.max(1, Math.floor(options.steps / 20));
+  let blockSum = 0;
+  let blockCount = 0;
+  for (let step = 0; step < options.steps; step++) {
+    grad.fill(0);
+    let used = 0;
+    for (let b = 0; b < options.batch; b++) {
+      const start = rng.int(seq.length - W + 1);
+      ws.run(params, seq.x, start * m, W, seq.reset, start, 0);
+      const loss = ws.windowLoss(seq.y, start * o, seq.errorMask, start);
+      const count = ws.lossCount;
+      if (count === 0) continue;
+      blockSum += loss / count;
+      blockCount++;
+      used++;
+      // mean over the window's positions; the batch mean is taken below
+      ws.backward(params, seq.y, start * o, seq.errorMask, start, 1 / count, grad, null);
+    }
+    if (used > 0) {
+      const s = clipScale(options.clipNorm * used, grad) / used;
+      const decay = 0.1 + 0.45 * (1 + Math.cos((Math.PI * step) / options.steps));
+      adam.lr = options.lr * Math.min(1, (step + 1) / warmup) * decay;
+      adam.step(params.theta, grad, s);
+    }
+    if ((step + 1) % blockSize === 0 || step === options.steps - 1) {
+      blockLoss.push(blockCount > 0 ? blockSum / blockCount : NaN);
+      blockSum = 0;
+      blockCount = 0;
+    }
+  }
+  return { blockLoss };
+}
