@@ -14,11 +14,97 @@
  * k = n), the dense path also computes two output rows per pass, so each loaded P value feeds eight
  * multiply-adds: a 2×4 register block, measured 3× faster than the row-at-a-time loop at n = 64.
  * The loops are written out inline: V8 does not inline a many-argument helper per tile well.
+ *
+ * Float32 transports run on the WebAssembly SIMD kernel (wasm/transport.wat, threads over columns)
+ * when it loads; this TypeScript kernel is the reference, the float64 path and the fallback
+ * (transportBackendInfo() says which runs and why). The two agree within float32 rounding: the
+ * WebAssembly kernel sums in float32, this one in float64 per group of four terms, so
+ *   |out_wasm - out_ts| ≤ (k + 2) · 2⁻²³ · (|carry·P| + Σ_j |coeff_ij · P_src|)   (tests/wasmTransport.test.ts).
  */
 import type { Floats } from './precision';
+import { allocateTransportFloats, inWasmHeap, wasmRuntime, wasmSimdSupported, wasmUnavailableReason } from './wasm/memory';
+import { wasmTransport } from './wasm/wasmTransport';
+import { hardwareThreads, poolThreads, poolUnavailableReason, setWantedThreads, startPool, stopPool, wantedThreads } from './wasm/workerPool';
+
+export { allocateTransportFloats };
 
 /** Columns per tile: 1024 floats = 4 KiB per row, so a tile of the accumulator sits in L1. */
 export const TRANSPORT_TILE = 1024;
+
+/** Sources per row from which a sparse float32 transport on ordinary arrays goes to WebAssembly anyway. */
+const WASM_COPY_MIN_K = 8;
+
+/**
+ * Which kernel float32 transports use: 'auto' (WebAssembly when it loads, else TypeScript), or one
+ * forced ('wasm' still falls back to TypeScript where WebAssembly SIMD cannot run). Float64 is always TypeScript.
+ */
+export type TransportBackend = 'auto' | 'wasm' | 'typescript';
+let backend: TransportBackend = 'auto';
+
+export function setTransportBackend(b: TransportBackend): void {
+  backend = b;
+}
+
+export function getTransportBackend(): TransportBackend {
+  return backend;
+}
+
+export interface TransportInfo {
+  /** the kernel float32 transports run on */
+  kernel: 'wasm' | 'typescript';
+  /** WebAssembly 128-bit SIMD is available */
+  simd: boolean;
+  /** the kernel's memory is shared (threads possible, P kept in it with no copies) */
+  shared: boolean;
+  /** threads a large transport uses now (the caller's included) */
+  threads: number;
+  /** why the kernel is TypeScript, or why threads are fewer than wanted; empty when neither */
+  reason: string;
+}
+
+/** What float32 transports run on, and why not faster, for the cost meter. */
+export function transportBackendInfo(): TransportInfo {
+  const rt = backend === 'typescript' ? null : wasmRuntime();
+  if (!rt) {
+    return {
+      kernel: 'typescript',
+      simd: wasmSimdSupported(),
+      shared: false,
+      threads: 1,
+      reason: backend === 'typescript' ? 'the TypeScript kernel was chosen' : wasmUnavailableReason(),
+    };
+  }
+  const threads = poolThreads();
+  let reason = poolUnavailableReason();
+  if (!reason && threads < wantedThreads()) {
+    reason = rt.shared ? 'threads start with the first large transport' : 'no SharedArrayBuffer';
+  }
+  return { kernel: 'wasm', simd: true, shared: rt.shared, threads, reason: threads >= wantedThreads() ? '' : reason };
+}
+
+/**
+ * Sets how many threads the WebAssembly transport uses (default: every core) and starts them; resolves
+ * with transportBackendInfo(). In Node threads also start by themselves on the first large transport;
+ * in a browser Worker await this once before stepping (nested workers start only when the creating
+ * thread is idle). One thread when the memory cannot be shared (page not cross-origin isolated).
+ */
+export async function startTransportThreads(count: number = hardwareThreads()): Promise<TransportInfo> {
+  const rt = wasmRuntime();
+  if (rt) await startPool(rt, Math.max(1, Math.min(16, Math.floor(count))));
+  else setWantedThreads(count);
+  return transportBackendInfo();
+}
+
+/** Sets the wanted thread count without starting anything (1 = single thread); stops a pool of another size. */
+export function setTransportThreads(count: number): void {
+  setWantedThreads(count);
+  if (poolThreads() !== count) stopPool();
+}
+
+/** Stops the worker threads (for a clean exit; they never keep Node alive). */
+export function stopTransportThreads(): void {
+  stopPool();
+}
 
 export function transport(
   P: Floats,
@@ -33,8 +119,37 @@ export function transport(
   grad: Floats,
   tile: number = TRANSPORT_TILE,
 ): void {
-  grad.fill(0);
   const dense = isDense(n, k, sources);
+  if (
+    backend !== 'typescript' &&
+    P instanceof Float32Array && out instanceof Float32Array && coeffs instanceof Float32Array &&
+    dLdh instanceof Float32Array && grad instanceof Float32Array &&
+    // a sparse transport with few sources is memory-bound: copying P into the kernel's memory and
+    // the result out again would cost more than it saves, unless P already lives there
+    (backend === 'wasm' || dense || k >= WASM_COPY_MIN_K || (inWasmHeap(P) && inWasmHeap(out))) &&
+    wasmTransport(P, out, n, p, k, sources, coeffs, carry, dLdh, grad, dense)
+  ) {
+    return;
+  }
+  transportTs(P, out, n, p, k, sources, coeffs, carry, dLdh, grad, tile, dense);
+}
+
+/** The TypeScript kernel (any precision): the reference for the WebAssembly one. */
+export function transportTs(
+  P: Floats,
+  out: Floats,
+  n: number,
+  p: number,
+  k: number,
+  sources: Int32Array,
+  coeffs: Floats,
+  carry: number,
+  dLdh: Floats,
+  grad: Floats,
+  tile: number = TRANSPORT_TILE,
+  dense: boolean = isDense(n, k, sources),
+): void {
+  grad.fill(0);
   for (let c0 = 0; c0 < p; c0 += tile) {
     const c1 = Math.min(p, c0 + tile);
     let i = 0;
