@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CLAIMS } from '../src/claims/claims';
+import { CLAIMS, VERDICTS } from '../src/claims/claims';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -10,16 +10,25 @@ describe('npm run claims -- --size reduced --json', () => {
   it('reports every claim of science.md §1 with a measured number and a verdict', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/claims.ts', '--size', 'reduced', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { size: string; claims: { id: string; paper: string; measured: string; value: number | null; verdict: string; rule: string }[] };
+    const out = JSON.parse(r.stdout) as {
+      size: string;
+      precision: string;
+      claims: { id: string; paper: string; measured: string; value: number | null; verdict: string; rule: string; settings: string }[];
+    };
     expect(out.size).toBe('reduced');
+    expect(out.precision).toBe('f32');
     expect(out.claims.map((c) => c.id)).toEqual(CLAIMS.map((c) => c.id));
     for (const c of out.claims) {
-      expect(['holds', 'does not hold', 'not run']).toContain(c.verdict);
+      expect(VERDICTS).toContain(c.verdict);
       expect(c.paper.length).toBeGreaterThan(0);
       expect(c.rule.length).toBeGreaterThan(0);
       if (c.verdict === 'not run') {
         expect(c.measured).toMatch(/not modelled|error/);
+      } else if (c.verdict === 'undefined') {
+        expect(c.measured).toMatch(/undefined/);
       } else {
+        // every row names the settings its number depends on
+        expect(c.settings).toMatch(/lr .*f(32|64).*seeds/);
         expect(Number.isFinite(c.value), `${c.id}: ${c.measured}`).toBe(true);
       }
     }

@@ -26,7 +26,8 @@ describe('experiment CLI', () => {
   // start every process at once; each test awaits its own
   const bad = BAD.map(({ args }) => cli(args));
   const help = cli(['--help']);
-  const tiny = cli(['--n', '6', '--k', '0,2', '--seeds', '1', '--pretrain', '100', '--adapt', '20', '--json']);
+  // lr 1e-3: at this tiny size full RTRL adapts clearly (the reference must improve for recovery to exist)
+  const tiny = cli(['--n', '6', '--k', '0,2', '--seeds', '1', '--pretrain', '100', '--adapt', '20', '--lr', '1e-3', '--json']);
   const twoSeeds = ['--n', '6', '--k', '1', '--seeds', '2', '--pretrain', '100', '--adapt', '30', '--json'];
   const sequential = cli([...twoSeeds, '--threads', '1']);
   const parallel = cli([...twoSeeds, '--threads', '2']);

@@ -5,15 +5,18 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CLAIMS, type ClaimOutcome, type ClaimSize } from '../claims/claims';
-import type { ExperimentConfig } from '../engine/config';
+import { CLAIMS, describeSettings, VERDICTS, type ClaimOutcome, type ClaimSize } from '../claims/claims';
+import { PRECISIONS, type ExperimentConfig } from '../engine/config';
+import type { Precision } from '../engine/precision';
 import type { ExperimentResult } from '../engine/experiment';
 import { runExperiment } from '../engine/experiment';
 import { runExperimentParallel } from './parallelExperiment';
 import { parseErrorMessage } from './parseError';
 
-const USAGE = `usage: npm run claims -- [--size full|reduced] [--only id,id] [--threads T] [--json]
-claims: ${CLAIMS.map((c) => c.id).join(', ')}`;
+const USAGE = `usage: npm run claims -- [--size full|reduced] [--only id,id] [--precision f32|f64] [--threads T] [--json | --markdown]
+  --markdown   the table for the README's "What we find against the paper"
+claims: ${CLAIMS.map((c) => c.id).join(', ')}
+verdicts: ${VERDICTS.join(' | ')}`;
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -21,7 +24,15 @@ async function main(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: { size: { type: 'string' }, only: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        size: { type: 'string' },
+        only: { type: 'string' },
+        threads: { type: 'string' },
+        precision: { type: 'string' },
+        json: { type: 'boolean' },
+        markdown: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (e) {
     process.stderr.write(`error: ${parseErrorMessage(e)} (see --help)\n`);
@@ -47,11 +58,21 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: --threads must be an integer in [1, 64], got '${values.threads}'\n`);
     return 2;
   }
+  const precision = (values.precision ?? 'f32') as Precision;
+  if (!PRECISIONS.includes(precision)) {
+    process.stderr.write(`error: --precision must be f32 or f64, got '${values.precision}'\n`);
+    return 2;
+  }
+  if (values.json && values.markdown) {
+    process.stderr.write('error: --json and --markdown: choose one output\n');
+    return 2;
+  }
+  const options = { precision };
   const claims = CLAIMS.filter((c) => !only || only.includes(c.id));
 
   // Run each distinct configuration once.
   const cache = new Map<string, ExperimentResult>();
-  const plan = claims.flatMap((c) => Object.values(c.experiments(size)));
+  const plan = claims.flatMap((c) => Object.values(c.experiments(size, options)));
   const distinct = [...new Map(plan.map((cfg) => [JSON.stringify(cfg), cfg])).values()];
   const t0 = performance.now();
   for (const [i, cfg] of distinct.entries()) {
@@ -60,25 +81,39 @@ async function main(argv: string[]): Promise<number> {
     cache.set(JSON.stringify(cfg), result);
   }
   const outcomes = claims.map((c) => {
-    const results = Object.fromEntries(Object.entries(c.experiments(size)).map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
+    const results = Object.fromEntries(Object.entries(c.experiments(size, options)).map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
+    const settings = Object.keys(results).length ? describeSettings(results) : '-';
     let outcome: ClaimOutcome;
     try {
-      outcome = c.judge(results, size);
+      outcome = { ...c.judge(results, size), settings };
     } catch (e) {
-      outcome = { measured: 'error', value: NaN, verdict: 'not run', detail: (e as Error).message };
+      outcome = { measured: 'error', value: NaN, verdict: 'not run', detail: (e as Error).message, settings };
     }
     return { id: c.id, statement: c.statement, paper: c.paper, rule: c.rule, ...outcome };
   });
   const seconds = (performance.now() - t0) / 1000;
+  const title = `claims of arXiv:2603.15195, ${size} sizes, ${precision}, measured on the CPU engine in ${seconds.toFixed(0)} s`;
   if (values.json) {
-    process.stdout.write(JSON.stringify({ size, seconds, claims: outcomes }) + '\n');
+    process.stdout.write(JSON.stringify({ size, precision, seconds, claims: outcomes }) + '\n');
+  } else if (values.markdown) {
+    const cell = (x: string) => x.replace(/\|/g, '\\|');
+    const out = [
+      `_${title} (\`npm run claims -- --size ${size}${precision === 'f64' ? ' --precision f64' : ''} --markdown\`)._`,
+      '',
+      '| claim | paper | ours (mean ± std [95 % CI]) | verdict | settings |',
+      '|---|---|---|---|---|',
+      ...outcomes.map((o) => `| ${cell(o.statement)} | ${cell(o.paper)} | ${cell(o.measured)} | **${o.verdict}** | ${cell(o.settings)} |`),
+      '',
+      ...outcomes.map((o) => `- \`${o.id}\`: ${cell(o.rule)}. ${cell(o.detail)}.`),
+    ];
+    process.stdout.write(out.join('\n') + '\n');
   } else {
     const header = ['claim', 'paper', 'measured', 'verdict'];
     const rows = outcomes.map((o) => [o.id, o.paper, o.measured, o.verdict]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-    const out = [`claims of arXiv:2603.15195, ${size} sizes, measured on the CPU engine in ${seconds.toFixed(0)} s`, '', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
-    for (const o of outcomes) out.push(`${o.id}: ${o.rule}. ${o.detail}.`);
+    const out = [title, '', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
+    for (const o of outcomes) out.push(`${o.id} (${o.settings}): ${o.rule}. ${o.detail}.`);
     process.stdout.write(out.join('\n') + '\n');
   }
   return 0;

@@ -4,9 +4,11 @@
  * A bad option ends with a one-line message naming it and its allowed range, and exit code 2.
  */
 import { parseExperimentArgs, CLI_USAGE } from './experimentArgs';
-import { formatResultTable, resultToJson } from './report';
+import { formatLrSweepTable, formatResultTable, lrSweepToJson, resultToJson } from './report';
 import { ConfigError } from '../engine/config';
-import { runExperiment, type Progress } from '../engine/experiment';
+import { runExperiment, type ExperimentResult, type Progress } from '../engine/experiment';
+import { applyLearningRates } from '../engine/learningRateSelection';
+import { selectLearningRates, type ExperimentRunner, type SelectionRun } from './lrSelectionRunner';
 import { runExperimentParallel } from './parallelExperiment';
 import { parseErrorMessage } from './parseError';
 
@@ -27,7 +29,24 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(CLI_USAGE + '\n');
     return 0;
   }
-  const { config, json, threads } = parsed;
+  const { json, threads } = parsed;
+  let config = parsed.config;
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const runCpu: ExperimentRunner = (c, onProgress) => (threads > 1 ? runExperimentParallel(c, onProgress, Math.min(threads, c.seeds.length)) : Promise.resolve(runExperiment(c, onProgress)));
+  if (parsed.lrSweep) {
+    const results: ExperimentResult[] = [];
+    for (const lr of parsed.lrGrid) {
+      log(`lr sweep: lr ${lr}`);
+      results.push(await runCpu({ ...config, optimizer: { ...config.optimizer, lr } }, progressReporter()));
+    }
+    process.stdout.write(json ? JSON.stringify(lrSweepToJson(parsed.lrGrid, results)) + '\n' : formatLrSweepTable(parsed.lrGrid, results) + '\n');
+    return 0;
+  }
+  let selection: SelectionRun | null = null;
+  if (parsed.lrSelect !== 'fixed') {
+    selection = await selectLearningRates(config, parsed.lrSelect, parsed.lrGrid, parsed.tuningSeeds, (c) => runCpu(c), log);
+    config = applyLearningRates(config, selection.selection);
+  }
   let result;
   if (parsed.backend === 'gpu') {
     // Loaded only when asked for, so the CPU path never touches Dawn.
@@ -41,9 +60,9 @@ async function main(argv: string[]): Promise<number> {
     result = gpu.kind === 'ran' ? gpu.result : runExperiment(config, progressReporter());
   } else {
     // Seeds are independent: one worker thread per core; a single thread runs in-process.
-    result = threads > 1 ? await runExperimentParallel(config, progressReporter(), threads) : runExperiment(config, progressReporter());
+    result = await runCpu(config, progressReporter());
   }
-  process.stdout.write(json ? JSON.stringify(resultToJson(result)) + '\n' : formatResultTable(result) + '\n');
+  process.stdout.write(json ? JSON.stringify(resultToJson(result, selection)) + '\n' : formatResultTable(result, selection) + '\n');
   return 0;
 }
 

@@ -12,13 +12,16 @@ import {
   ConfigError,
   defaultConfig,
   sparseArm,
+  PRECISIONS,
   validateConfig,
   type Bound,
   type ExperimentConfig,
 } from '../engine/config';
-import { methodLabel, parseMethodLabel, type LearningMethod } from '../engine/learningMethod';
-import { MODEL_KINDS } from '../engine/model';
-import { DEFAULT_LR, type OptimizerKind } from '../engine/optimizer';
+import { methodLabel, parseMethodLabel, type LearningMethod } from '../engine/methods';
+import { MODEL_KINDS } from '../engine/models';
+import { DEFAULT_LR_GRID, defaultLearningRate } from '../engine/learningRates';
+import { checkLrGrid, DEFAULT_TUNING_SEEDS, LR_SELECT_MODES, tuningSeeds, type LrSelectMode } from '../engine/learningRateSelection';
+import type { OptimizerKind } from '../engine/optimizer';
 import { TASK_NAMES } from '../engine/tasks/task';
 import { SELECTION_STRATEGIES } from '../engine/transportMask';
 
@@ -34,7 +37,17 @@ export const CLI_USAGE = `usage: npm run experiment -- [options]
   --refresh R         redraw the selection every R steps, 0 = fixed (default 0)
   --rescale           multiply kept transport by n/k
   --optimizer NAME    adam | sgd (default adam)
-  --lr X              learning rate (default 1e-3 for adam, 1e-2 for sgd)
+  --lr X              learning rate (default: the rate --lr-select full picked for this task, model and
+                      optimizer, tabled in the README; with --lr-select full|per-arm it is not allowed)
+  --lr-select MODE    fixed | full | per-arm (default fixed): fixed uses --lr; full uses the grid rate that
+                      minimises full RTRL's mean adaptation loss on tuning seeds, for every arm; per-arm gives
+                      each arm its own best grid rate. Tuning seeds are disjoint from the evaluation seeds;
+                      results are cached in node_modules/.cache/sparse-rtrl-lab (the cost is printed)
+  --lr-grid LIST      the rates --lr-select and --lr-sweep search, sorted (default ${DEFAULT_LR_GRID.join(',')})
+  --tuning-seeds T    seeds for --lr-select, at least 2 (default ${DEFAULT_TUNING_SEEDS})
+  --lr-sweep          run the experiment at every --lr-grid rate on the evaluation seeds and print mean loss
+                      and recovery per arm and rate (the learning-rate sensitivity)
+  --precision P       f32 | f64: the arithmetic of the whole run (default f32; f64 is CPU only)
   --clip X            global gradient-norm clip, 0 = off (default 0)
   --leak A            leak α in [0.01, 1]; 1 is the plain tanh RNN (default 0.3)
   --gain G            W ~ N(0, G²/n) (default 1.2)
@@ -56,6 +69,13 @@ export interface ParsedArgs {
   threads: number;
   /** cpu: the reference engine; gpu: the WebGPU engine (src/gpu) */
   backend: 'cpu' | 'gpu';
+  /** how the learning rate is chosen (learningRateSelection.ts) */
+  lrSelect: LrSelectMode;
+  lrGrid: number[];
+  /** seeds the selection tunes on, disjoint from config.seeds */
+  tuningSeeds: number[];
+  /** run every grid rate and print the learning-rate sensitivity */
+  lrSweep: boolean;
   json: boolean;
   help: boolean;
 }
@@ -94,6 +114,11 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
       'metrics-every': { type: 'string' },
       threads: { type: 'string' },
       backend: { type: 'string' },
+      'lr-select': { type: 'string' },
+      'lr-grid': { type: 'string' },
+      'tuning-seeds': { type: 'string' },
+      'lr-sweep': { type: 'boolean' },
+      precision: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -106,7 +131,19 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   const refresh = numberOption('refresh', values.refresh, 0, BOUNDS.refreshEvery);
   const model = values.model === undefined ? 'rnn' : checkChoice('--model', values.model, MODEL_KINDS);
   const optimizerKind: OptimizerKind = values.optimizer === undefined ? 'adam' : checkChoice('--optimizer', values.optimizer, ['adam', 'sgd'] as const);
-  const lr = numberOption('lr', values.lr, DEFAULT_LR[optimizerKind], BOUNDS.lr);
+  const lrSelect = values['lr-select'] === undefined ? 'fixed' : checkChoice('--lr-select', values['lr-select'], LR_SELECT_MODES);
+  if (lrSelect !== 'fixed' && values.lr !== undefined) {
+    throw new ConfigError('--lr-select', `--lr-select ${lrSelect} chooses the learning rate from --lr-grid; drop --lr or use --lr-select fixed`);
+  }
+  const lr = numberOption('lr', values.lr, defaultLearningRate(task, optimizerKind, model), BOUNDS.lr);
+  const lrGrid = values['lr-grid'] === undefined ? [...DEFAULT_LR_GRID] : parseNumberList(values['lr-grid']);
+  checkLrGrid(lrGrid);
+  const tuningSeedCount = numberOption('tuning-seeds', values['tuning-seeds'], DEFAULT_TUNING_SEEDS, BOUNDS.seeds);
+  if (lrSelect !== 'fixed' && tuningSeedCount < 2) {
+    throw new ConfigError('--lr-select', `--lr-select ${lrSelect} needs at least 2 tuning seeds (--tuning-seeds ${tuningSeedCount}): one seed picks its noise`);
+  }
+  if (values['lr-sweep'] && lrSelect !== 'fixed') throw new ConfigError('--lr-sweep', '--lr-sweep runs every grid rate itself; it cannot be combined with --lr-select');
+  const precision = values.precision === undefined ? 'f32' : checkChoice('--precision', values.precision, PRECISIONS);
   const clip = numberOption('clip', values.clip, 0, BOUNDS.clipNorm);
   const seedCount = numberOption('seeds', values.seeds, d.seeds.length, BOUNDS.seeds);
   const seed0 = numberOption('seed', values.seed, 1, BOUNDS.seed);
@@ -138,11 +175,23 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
     window,
     metricsEvery: numberOption('metrics-every', values['metrics-every'], d.metricsEvery, BOUNDS.metricsEvery),
     fidelity: values.fidelity ?? false,
+    precision,
   };
   validateConfig(config);
   const threads = numberOption('threads', values.threads, Math.min(availableParallelism(), seedCount), { min: 1, max: 64, integer: true });
   const backend = values.backend === undefined ? 'cpu' : checkChoice('--backend', values.backend, ['cpu', 'gpu'] as const);
-  return { config, threads, backend, json: values.json ?? false, help: values.help ?? false };
+  if (backend === 'gpu' && precision === 'f64') throw new ConfigError('--precision', '--precision f64 runs on the CPU only: WebGPU has no float64');
+  return {
+    config,
+    threads,
+    backend,
+    lrSelect,
+    lrGrid,
+    tuningSeeds: tuningSeeds(config.seeds, tuningSeedCount),
+    lrSweep: values['lr-sweep'] ?? false,
+    json: values.json ?? false,
+    help: values.help ?? false,
+  };
 }
 
 /**
@@ -171,6 +220,11 @@ export function parseArmList(
     throw new ConfigError('--arms', `--arms must include frozen and full: recovery is measured between them (got ${raw})`);
   }
   return arms;
+}
+
+/** "1e-4,3e-4" -> [1e-4, 3e-4]; an empty entry is NaN, which checkLrGrid rejects. */
+function parseNumberList(raw: string): number[] {
+  return raw.trim() === '' ? [] : raw.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
 }
 
 /** "0,1,2,4" -> [0,1,2,4]; each k an integer in [0, n], no duplicates. */

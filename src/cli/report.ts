@@ -1,6 +1,8 @@
 /** The experiment's table and JSON, shared by the CLI and the claims suite. */
-import type { ExperimentResult } from '../engine/experiment';
+import type { ArmSummary, ExperimentResult } from '../engine/experiment';
+import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, type SeedStatistics } from '../engine/statistics';
 import { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
+import type { SelectionRun } from './lrSelectionRunner';
 
 function fmt(x: number, digits = 1): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '-';
@@ -13,13 +15,40 @@ function engineering(x: number): string {
   return x.toFixed(0);
 }
 
-export function formatResultTable(r: ExperimentResult): string {
+/** "84.1 ± 5.9" with its CI "[79.0, 89.2]", or the reason recovery is undefined. */
+function recoveryCells(a: ArmSummary): [string, string] {
+  if (a.recoveryUndefined !== null) return ['undefined', '-'];
+  const r = a.recovery;
+  const mark = r.mean > 100 ? '*' : '';
+  return [`${fmt(r.mean)} ± ${fmt(r.std)}${mark}`, ci(r)];
+}
+
+function ci(s: SeedStatistics, scale = 1, digits = 1): string {
+  return s.ci95 ? `[${fmt(s.ci95[0] * scale, digits)}, ${fmt(s.ci95[1] * scale, digits)}]` : '-';
+}
+
+function lrText(r: ExperimentResult, selection: SelectionRun | null): string {
+  const c = r.config;
+  if (!selection) return `lr ${c.optimizer.lr} (fixed)`;
+  const s = selection.selection;
+  const how = s.mode === 'full' ? `lr ${c.optimizer.lr}, chosen for full RTRL` : 'lr chosen per arm (column lr)';
+  return `${how} by --lr-select ${s.mode} over {${s.grid.join(', ')}} on tuning seeds ${s.tuningSeeds.join(',')} (${selection.cached ? 'cached' : `${selection.seconds.toFixed(0)} s`})`;
+}
+
+/** One line on the reference: its improvement over frozen with CI, or why recovery is undefined. */
+export function referenceLine(r: ExperimentResult): string {
+  const imp = r.reference.improvement;
+  const base = `reference: full RTRL improved on frozen by ${fmt(100 * imp.mean)} % (95 % CI ${ci(imp, 100)}, ${imp.count} seed${imp.count === 1 ? '' : 's'})`;
+  return r.reference.undefinedReason ? `${base}\nrecovery is undefined: ${r.reference.undefinedReason}` : base;
+}
+
+export function formatResultTable(r: ExperimentResult, selection: SelectionRun | null = null): string {
   const c = r.config;
   const sparse = c.arms.find((a) => a.kind === 'sparse');
   const lines: string[] = [];
   lines.push(`task ${c.task}: ${r.taskDescription}`);
   lines.push(
-    `${(c.model ?? 'rnn').toUpperCase()} n=${c.n}, ${c.optimizer.kind} lr=${c.optimizer.lr}, ${c.model === 'lstm' ? '' : `leak=${c.leak}, `}seeds ${c.seeds.join(',')}, ` +
+    `${(c.model ?? 'rnn').toUpperCase()} n=${c.n}, ${c.precision ?? 'f32'}, ${c.optimizer.kind} ${lrText(r, selection)}, ${c.model === 'lstm' ? '' : `leak=${c.leak}, `}seeds ${c.seeds.join(',')}, ` +
       `pretrain ${c.pretrain.steps} steps, adapt ${c.adaptSteps} steps, recovery window: ${c.window}` +
       (sparse && sparse.kind === 'sparse'
         ? `, selection ${sparse.strategy} (${STRATEGY_DESCRIPTIONS[sparse.strategy]})${sparse.refreshEvery ? `, redrawn every ${sparse.refreshEvery}` : ', fixed'}${sparse.rescale ? ', rescaled n/k' : ''}`
@@ -27,14 +56,17 @@ export function formatResultTable(r: ExperimentResult): string {
   );
   const pre = r.seeds.map((s) => s.pretrainLoss.at(-1) ?? NaN);
   lines.push(`pretrain loss (regime A, last epoch): ${pre.map((x) => x.toExponential(2)).join(', ')}`);
-  const header = ['arm', 'mean loss', 'recovery %', 'CV', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
+  const header = ['arm', 'lr', 'mean loss', 'recovery %', '95 % CI', 'CV', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
   if (c.fidelity) header.push('cos(g,g_full)');
   const rows = r.arms.map((a) => {
+    const [recovery, recoveryCi] = recoveryCells(a);
     const row = [
       a.label,
+      String(a.learningRate),
       a.meanLoss.mean.toExponential(3),
-      `${fmt(a.recovery.mean)} ± ${fmt(a.recovery.std)}`,
-      fmt(a.recovery.cv, 2),
+      recovery,
+      recoveryCi,
+      a.recoveryUndefined === null ? fmt(a.recovery.cv, 2) : '-',
       `${a.diverged}/${c.seeds.length}`,
       fmt(a.msPerStep, 2),
       engineering(a.macsPerStep),
@@ -53,12 +85,17 @@ export function formatResultTable(r: ExperimentResult): string {
   lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) lines.push(line(row));
   lines.push('');
-  lines.push('recovery = (L_frozen - L_arm) / (L_frozen - L_full) x 100, mean ± sample std over seeds; CV = std / mean');
+  lines.push(
+    'recovery = (L_frozen - L_arm) / (L_frozen - L_full) x 100, paired per seed; mean ± sample std over seeds, ' +
+      '95 % CI of the mean by a seeded bootstrap; CV = std / mean',
+  );
+  if (r.arms.some((a) => a.recoveryUndefined === null && a.recovery.mean > 100)) lines.push(`* above 100 %: ${ABOVE_REFERENCE_NOTE}`);
+  lines.push(referenceLine(r));
   const fullIndex = c.arms.findIndex((a) => a.kind === 'full');
   const frozenIndex = c.arms.findIndex((a) => a.kind === 'frozen');
   const noGap = r.seeds.filter((s) => !(s.arms[fullIndex].meanLoss < s.arms[frozenIndex].meanLoss)).map((s) => s.seed);
   if (noGap.length > 0) {
-    lines.push(`warning: full RTRL did not beat frozen on seed(s) ${noGap.join(', ')}; recovery there has no meaning (longer pretraining or adaptation may help)`);
+    lines.push(`warning: full RTRL did not beat frozen on seed(s) ${noGap.join(', ')}; those seeds' recovery has no meaning`);
   }
   if (r.jacobianCondition.count > 0) {
     lines.push(
@@ -72,12 +109,26 @@ export function formatResultTable(r: ExperimentResult): string {
   return lines.join('\n');
 }
 
+/** An arm for JSON: recovery is null (with the reason) when the reference did not adapt. */
+function armToJson(a: ArmSummary) {
+  const defined = a.recoveryUndefined === null;
+  return {
+    ...a,
+    recovery: defined ? a.recovery : null,
+    recoveryUndefined: a.recoveryUndefined,
+    aboveReference: defined && a.recovery.mean > 100 ? ABOVE_REFERENCE_NOTE : null,
+  };
+}
+
 /** Plain JSON: summaries and per-seed numbers (loss curves are left out to keep it small). */
-export function resultToJson(r: ExperimentResult): unknown {
+export function resultToJson(r: ExperimentResult, selection: SelectionRun | null = null): unknown {
   return {
     config: r.config,
     task: r.taskDescription,
-    arms: r.arms,
+    precision: r.config.precision ?? 'f32',
+    lrSelection: selection ? { ...selection.selection, seconds: selection.seconds, cached: selection.cached } : { mode: 'fixed', lr: r.config.optimizer.lr },
+    reference: { ...r.reference, minImprovement: MIN_REFERENCE_IMPROVEMENT },
+    arms: r.arms.map(armToJson),
     jacobianCondition: r.jacobianCondition,
     jacobianEffectiveRank: r.jacobianEffectiveRank,
     sensitivityCondition: r.sensitivityCondition,
@@ -93,4 +144,47 @@ export function resultToJson(r: ExperimentResult): unknown {
 function median(values: number[]): number {
   const v = values.filter(Number.isFinite).sort((a, b) => a - b);
   return v.length ? v[Math.floor(v.length / 2)] : NaN;
+}
+
+/** The learning-rate sensitivity: mean loss (± std over seeds) per arm and rate, recovery where defined. */
+export function formatLrSweepTable(grid: readonly number[], results: readonly ExperimentResult[]): string {
+  const c = results[0].config;
+  const labels = results[0].arms.map((a) => a.label);
+  const lines: string[] = [];
+  lines.push(`task ${c.task}: ${results[0].taskDescription}`);
+  lines.push(`${(c.model ?? 'rnn').toUpperCase()} n=${c.n}, ${c.precision ?? 'f32'}, ${c.optimizer.kind}, seeds ${c.seeds.join(',')}, adapt ${c.adaptSteps} steps, window ${c.window}`);
+  lines.push('mean loss ± sample std over seeds per arm; recovery (paired per seed) in brackets; "undefined" where full RTRL did not adapt');
+  const header = ['lr', 'full RTRL gain', ...labels];
+  const rows = results.map((r, i) => {
+    const imp = r.reference.improvement;
+    const cells = r.arms.map((a) => {
+      const loss = `${a.meanLoss.mean.toExponential(2)} ± ${a.meanLoss.std.toExponential(1)}${a.diverged ? ` (${a.diverged} div)` : ''}`;
+      if (a.method.kind === 'frozen' || a.method.kind === 'full') return loss;
+      return `${loss} [${a.recoveryUndefined === null ? `${fmt(a.recovery.mean, 0)} %` : 'undefined'}]`;
+    });
+    return [String(grid[i]), `${fmt(100 * imp.mean)} % ${ci(imp, 100)}`, ...cells];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  lines.push('');
+  lines.push(line(header));
+  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) lines.push(line(row));
+  // which arm is best at each rate: the picture that shows why full RTRL can lose
+  lines.push('');
+  results.forEach((r, i) => {
+    const learning = r.arms.filter((a) => a.method.kind !== 'frozen' && a.diverged === 0);
+    const best = learning.reduce((x, y) => (y.meanLoss.mean < x.meanLoss.mean ? y : x), learning[0]);
+    if (best) lines.push(`lr ${grid[i]}: lowest mean loss ${best.label}${best.method.kind === 'full' ? '' : ' (full RTRL is not the best learner at this rate)'}`);
+  });
+  return lines.join('\n');
+}
+
+export function lrSweepToJson(grid: readonly number[], results: readonly ExperimentResult[]): unknown {
+  return {
+    config: { ...results[0].config, optimizer: { ...results[0].config.optimizer, lr: null } },
+    task: results[0].taskDescription,
+    grid,
+    points: results.map((r, i) => ({ lr: grid[i], reference: r.reference, arms: r.arms.map(armToJson) })),
+  };
 }

@@ -2,9 +2,11 @@
  * An experiment's settings and their allowed ranges. One table of bounds serves the CLI, the URL hash
  * and the controls, so a limit cannot be bypassed through one of them (tensorflow/playground #63).
  */
-import { methodLabel, type LearningMethod } from './learningMethod';
-import { MODEL_KINDS, type ModelKind } from './model';
-import { DEFAULT_LR, type OptimizerConfig, type OptimizerKind } from './optimizer';
+import { methodLabel, type LearningMethod } from './methods';
+import { MODEL_KINDS, type ModelKind } from './models';
+import { defaultLearningRate } from './learningRates';
+import { type OptimizerConfig, type OptimizerKind } from './optimizer';
+import type { Precision } from './precision';
 import { DEFAULT_PRETRAIN, type PretrainOptions } from './pretrain';
 import { TASK_NAMES, type TaskName } from './tasks/task';
 import { SELECTION_STRATEGIES, type SelectionStrategy } from './transportMask';
@@ -32,6 +34,20 @@ export interface ExperimentConfig {
   metricsEvery: number;
   /** track cos(g_k, g_full) for each sparse arm on the full arm's trajectory */
   fidelity: boolean;
+  /** arithmetic of the whole run: float32 (what WebGPU has; default) or float64 */
+  precision?: Precision;
+  /**
+   * Per-arm learning rates by arm label (`full`, `k=4`, …), as chosen by `--lr-select per-arm`; an arm not
+   * listed uses optimizer.lr. Absent: every arm uses optimizer.lr.
+   */
+  armLearningRates?: Record<string, number>;
+}
+
+export const PRECISIONS: readonly Precision[] = ['f32', 'f64'];
+
+/** The learning rate an arm runs with: its own selected rate, or the experiment's. */
+export function armLearningRate(config: ExperimentConfig, label: string): number {
+  return config.armLearningRates?.[label] ?? config.optimizer.lr;
 }
 
 /** Inclusive numeric bounds; `integer` ones must be whole. */
@@ -91,7 +107,8 @@ export function defaultConfig(): ExperimentConfig {
     task: 'sine',
     n: 64,
     arms: [{ kind: 'frozen' }, { kind: 'full' }, ...[0, 1, 4].map((k) => sparseArm(k, 'random'))],
-    optimizer: { kind: 'adam', lr: DEFAULT_LR.adam, clipNorm: 0 },
+    // the rate the protocol's selection picked for full RTRL on this task (learningRates.ts)
+    optimizer: { kind: 'adam', lr: defaultLearningRate('sine', 'adam'), clipNorm: 0 },
     // [choice] A leaky RNN: at α = 1 the pretrained J_t has condition numbers in the thousands, while
     // α = 0.3 gives the near-isotropic J_t (condition 2-4) the paper reports (2.6-6.5). α is a toggle.
     leak: 0.3,
@@ -127,6 +144,8 @@ export function validateConfig(c: ExperimentConfig): void {
     throw new ConfigError('arms', 'arms must include frozen and full: recovery is measured between them');
   }
   if (c.model !== undefined) checkChoice('model', c.model, MODEL_KINDS);
+  if (c.precision !== undefined) checkChoice('precision', c.precision, PRECISIONS);
+  for (const [label, lr] of Object.entries(c.armLearningRates ?? {})) checkBound(`lr of ${label}`, lr, BOUNDS.lr);
   const labels = c.arms.map(methodLabel);
   const twice = labels.find((l, i) => labels.indexOf(l) !== i);
   if (twice !== undefined) throw new ConfigError('arms', `arms list ${twice} twice`);

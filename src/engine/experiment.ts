@@ -4,16 +4,17 @@
  * app's worker advances it frame by frame); `runExperiment` runs every seed and summarises.
  */
 import type { ExperimentConfig } from './config';
-import { validateConfig } from './config';
+import { armLearningRate, validateConfig } from './config';
 import { GradientFidelityProbe } from './gradientFidelity';
 import { OnlineLearner } from './learner';
-import { methodCost, methodLabel, type LearningMethod } from './learningMethod';
-import { jacobianSpectrum, recoveryPercent, sensitivitySpectrum, seedStatistics, type SeedStatistics } from './metrics';
-import { initLstm, lstmParamCount, type LstmParams } from './lstm';
-import { lstmBpttGradient } from './lstmBptt';
-import { LstmLearner } from './lstmLearner';
+import { methodCost, methodLabel, type LearningMethod } from './methods';
+import { jacobianSpectrum, recoveryPercent, sensitivitySpectrum } from './metrics';
+import { referenceImprovement, seedStatistics, type ReferenceImprovement, type SeedStatistics } from './statistics';
+import { initLstm, lstmParamCount, type LstmParams } from './models/lstm';
+import { lstmBpttGradient } from './models/bptt';
+import { createModel } from './models';
 import { pretrain, pretrainWith } from './pretrain';
-import { initRnn, recurrentParamCount, type RnnParams, type RnnShape } from './rnn';
+import { initRnn, recurrentParamCount, type RnnParams, type RnnShape } from './models/rnn';
 import { Rng, seededStreams } from './rng';
 import { createTask } from './tasks';
 import type { Sequence, Task } from './tasks/task';
@@ -54,8 +55,13 @@ export interface SeedResult {
 export interface ArmSummary {
   label: string;
   method: LearningMethod;
+  /** the learning rate this arm ran with (its own under `--lr-select per-arm`) */
+  learningRate: number;
   meanLoss: SeedStatistics;
+  /** recovery per seed, paired (each seed's arm against that seed's frozen and full), as statistics */
   recovery: SeedStatistics;
+  /** null when recovery means something; else why it does not (the reference did not adapt) */
+  recoveryUndefined: string | null;
   diverged: number;
   msPerStep: number;
   macsPerStep: number;
@@ -65,6 +71,8 @@ export interface ArmSummary {
 export interface ExperimentResult {
   config: ExperimentConfig;
   taskDescription: string;
+  /** full RTRL's own improvement over frozen, (L_frozen − L_full) / L_frozen, and whether recovery is defined */
+  reference: ReferenceImprovement;
   arms: ArmSummary[];
   seeds: SeedResult[];
   jacobianCondition: SeedStatistics;
@@ -82,7 +90,7 @@ export interface Progress {
 }
 
 /** An arm's learner: the RNN's or the LSTM's, stepped alike. */
-export type ArmLearner = OnlineLearner | LstmLearner;
+export type ArmLearner = OnlineLearner;
 
 export class SeedRun {
   readonly seed: number;
@@ -114,7 +122,10 @@ export class SeedRun {
     this.task = createTask(config.task, streams.data);
     this.shape = { n: config.n, m: this.task.inputSize, o: this.task.outputSize, leak: config.leak };
     const lstm = config.model === 'lstm';
-    const params = lstm ? initLstm(this.shape, streams.init, config.gain) : initRnn(this.shape, streams.init, { gain: config.gain, inputScale: 1 });
+    const precision = config.precision ?? 'f32';
+    const params = lstm
+      ? initLstm(this.shape, streams.init, config.gain, precision)
+      : initRnn(this.shape, streams.init, { gain: config.gain, inputScale: 1 }, precision);
     let hStart: Float32Array | undefined;
     if (config.pretrain.steps > 0) {
       const regimeA = this.task.generate('A', config.pretrain.steps, streams.data);
@@ -132,14 +143,14 @@ export class SeedRun {
     // never reshuffles another arm's paths or noise.
     this.learners = config.arms.map((method) => {
       const label = methodLabel(method);
-      const options = { optimizer: config.optimizer, selectionRng: Rng.forLabel(seed, `selection ${label}`), noiseRng: Rng.forLabel(seed, `noise ${label}`) };
-      return lstm ? new LstmLearner(params as LstmParams, method, options, hStart) : new OnlineLearner(params as RnnParams, method, options, hStart);
+      const options = { optimizer: { ...config.optimizer, lr: armLearningRate(config, label) }, selectionRng: Rng.forLabel(seed, `selection ${label}`), noiseRng: Rng.forLabel(seed, `noise ${label}`) };
+      return new OnlineLearner(createModel(config.model ?? 'rnn', params, hStart), method, options);
     });
     this.losses = config.arms.map(() => new Float32Array(config.adaptSteps).fill(NaN));
     this.elapsedMs = new Float64Array(config.arms.length);
     this.sensitivityNorm = config.arms.map(() => []);
     // the fidelity probe rides on the RNN's full arm (gradientFidelity.ts)
-    const full = this.learners.find((l): l is OnlineLearner => l.method.kind === 'full' && l instanceof OnlineLearner);
+    const full = this.learners.find((l) => l.method.kind === 'full')?.asRnn();
     const sparse = config.arms.filter((a): a is Extract<LearningMethod, { kind: 'sparse' }> => a.kind === 'sparse');
     this.probe = config.fidelity && full ? new GradientFidelityProbe(full, sparse, (label) => Rng.forLabel(seed, label)) : null;
     if (this.probe && full) {
@@ -178,7 +189,7 @@ export class SeedRun {
 
   private sampleMetrics(): void {
     // The spectra are the RNN's J_t and P_t; the LSTM's arms report ‖P‖ only.
-    const full = this.learners.find((l): l is OnlineLearner => l.method.kind === 'full' && l instanceof OnlineLearner);
+    const full = this.learners.find((l) => l.method.kind === 'full')?.asRnn();
     if (full && full.divergedAt < 0) {
       const s = jacobianSpectrum(full.params, full.state.d);
       this.jacobianCondition.push(s.condition);
@@ -255,12 +266,22 @@ export function runExperiment(config: ExperimentConfig, onProgress?: (p: Progres
 
 export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDescription: string): ExperimentResult {
   const p = seeds.length > 0 ? seeds[0].paramCount : config.n * (config.n + 2);
+  const frozenIndex = config.arms.findIndex((a) => a.kind === 'frozen');
+  const fullIndex = config.arms.findIndex((a) => a.kind === 'full');
+  // a seed where full RTRL diverged gives NaN and drops out of the reference's statistics
+  const reference = referenceImprovement(
+    seeds.map((s) => s.arms[frozenIndex].meanLoss),
+    seeds.map((s) => (s.arms[fullIndex].divergedAt >= 0 ? NaN : s.arms[fullIndex].meanLoss)),
+  );
   const arms = config.arms.map((method, a): ArmSummary => {
     const cost = methodCost(method, config.n, p, 4, config.model ?? 'rnn');
     const perSeed = seeds.map((s) => s.arms[a]);
+    const label = methodLabel(method);
     return {
-      label: methodLabel(method),
+      label,
       method,
+      learningRate: armLearningRate(config, label),
+      recoveryUndefined: reference.undefinedReason,
       meanLoss: seedStatistics(perSeed.map((r) => r.meanLoss)),
       recovery: seedStatistics(perSeed.map((r) => (r.divergedAt >= 0 ? NaN : r.recovery))),
       diverged: perSeed.filter((r) => r.divergedAt >= 0).length,
@@ -272,6 +293,7 @@ export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDes
   return {
     config,
     taskDescription,
+    reference,
     arms,
     seeds,
     jacobianCondition: seedStatistics(seeds.flatMap((s) => s.jacobianCondition)),

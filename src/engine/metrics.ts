@@ -5,32 +5,15 @@
  */
 import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import type { Floats } from './precision';
-import { stateJacobian, type RnnParams } from './rnn';
+import { stateJacobian, type RnnParams } from './models/rnn';
 
 /** Recovery_arm = (L_frozen - L_arm) / (L_frozen - L_full) × 100 %, not capped (science.md §6.5). */
 export function recoveryPercent(lossFrozen: number, lossArm: number, lossFull: number): number {
   return ((lossFrozen - lossArm) / (lossFrozen - lossFull)) * 100;
 }
 
-export interface SeedStatistics {
-  mean: number;
-  /** sample standard deviation (n - 1); 0 for a single value */
-  std: number;
-  /** coefficient of variation std / |mean| */
-  cv: number;
-  /** how many finite values went in */
-  count: number;
-}
-
-/** Mean, sample std and CV of the finite values (a diverged seed contributes NaN and is left out). */
-export function seedStatistics(values: readonly number[]): SeedStatistics {
-  const finite = values.filter(Number.isFinite);
-  const count = finite.length;
-  if (count === 0) return { mean: NaN, std: NaN, cv: NaN, count };
-  const mean = finite.reduce((a, b) => a + b, 0) / count;
-  const std = count > 1 ? Math.sqrt(finite.reduce((a, v) => a + (v - mean) ** 2, 0) / (count - 1)) : 0;
-  return { mean, std, cv: std / Math.abs(mean), count };
-}
+// Statistics over seeds live in statistics.ts; re-exported for the callers that import them from here.
+export { seedStatistics, type SeedStatistics } from './statistics';
 
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0;

@@ -29,8 +29,8 @@ export interface Task {
   generate(regime: Regime, length: number, rng: Rng): Sequence;
 }
 
-export type TaskName = 'sine' | 'lorenz' | 'neural' | 'adding';
-export const TASK_NAMES: readonly TaskName[] = ['sine', 'lorenz', 'neural', 'adding'];
+export type TaskName = 'sine' | 'lorenz' | 'neural' | 'adding' | 'delay';
+export const TASK_NAMES: readonly TaskName[] = ['sine', 'lorenz', 'neural', 'adding', 'delay'];
 
 export function allocateSequence(length: number, inputSize: number, outputSize: number): Sequence {
   return {
