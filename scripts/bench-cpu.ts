@@ -7,8 +7,8 @@
  * whatever machine runs it, independent of that machine's absolute speed.
  */
 import { OnlineLearner } from '../src/engine/learner';
-import type { LearningMethod } from '../src/engine/learningMethod';
-import { initRnn, recurrentParamCount, type RnnShape } from '../src/engine/rnn';
+import type { LearningMethod } from '../src/engine/methods';
+import { initRnn, recurrentParamCount, RnnModel, type RnnShape } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 import { allocateSequence } from '../src/engine/tasks/task';
 import { transport } from '../src/engine/transport';
@@ -32,7 +32,7 @@ function timeMs(fn: () => void, reps: number, warmup = 3): number {
 function learnerStepMs(n: number, method: LearningMethod, reps: number): number {
   const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
   const params = initRnn(shape, new Rng(1));
-  const learner = new OnlineLearner(params, method, { optimizer: { kind: 'adam', lr: 1e-4, clipNorm: 0 }, selectionRng: new Rng(2) });
+  const learner = new OnlineLearner(new RnnModel(params), method, { optimizer: { kind: 'adam', lr: 1e-4, clipNorm: 0 }, selectionRng: new Rng(2) });
   const steps = reps + 8;
   const seq = allocateSequence(steps, 1, 1);
   const rng = new Rng(3);

@@ -13,8 +13,8 @@
  *     WebGPU backend on the same adapter.
  */
 import { OnlineLearner } from '../src/engine/learner';
-import type { LearningMethod } from '../src/engine/learningMethod';
-import { initRnn, recurrentParamCount, type RnnShape } from '../src/engine/rnn';
+import type { LearningMethod } from '../src/engine/methods';
+import { initRnn, recurrentParamCount, RnnModel, type RnnShape } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 import { allocateSequence, type Sequence } from '../src/engine/tasks/task';
 import { allPaths, selectPaths } from '../src/engine/transportMask';
@@ -73,7 +73,7 @@ async function gpuStepMs(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], st
 }
 
 function cpuStepMs(shape: RnnShape, method: LearningMethod, reps: number): number {
-  const learner = new OnlineLearner(initRnn(shape, new Rng(1)), method, { optimizer, selectionRng: new Rng(2) });
+  const learner = new OnlineLearner(new RnnModel(initRnn(shape, new Rng(1))), method, { optimizer, selectionRng: new Rng(2) });
   const seq = randomStream(reps + 2, 3);
   learner.step(seq, 0);
   learner.step(seq, 1);

@@ -5,17 +5,18 @@
  * RTRL gradient with an error that shrinks like 1/sqrt(draws). All with θ held fixed, in float64.
  */
 import { describe, expect, it } from 'vitest';
-import { bpttGradient } from '../src/engine/bptt';
+import { bpttGradient } from '../src/engine/models/bptt';
 import { OnlineLearner } from '../src/engine/learner';
-import type { LearningMethod } from '../src/engine/learningMethod';
-import { initRnn, readoutParamCount, thetaLayout, type RnnParams, type RnnShape } from '../src/engine/rnn';
+import type { LearningMethod } from '../src/engine/methods';
+import { initRnn, RnnModel, thetaLayout, type RnnParams, type RnnShape } from '../src/engine/models/rnn';
+import { readoutParamCount } from '../src/engine/models/readout';
 import { Rng } from '../src/engine/rng';
-import { Snap1Estimator } from '../src/engine/snap1';
+import { Snap1Estimator } from '../src/engine/methods/snap1';
 import type { Sequence } from '../src/engine/tasks/task';
 import { randomSequence } from './helpers/randomSequence';
 
-function frozenLearner(params: RnnParams, method: LearningMethod, noiseSeed = 1): OnlineLearner {
-  return new OnlineLearner(params, method, {
+function frozenLearner(params: RnnParams, method: LearningMethod, noiseSeed = 1): OnlineLearner<RnnModel> {
+  return new OnlineLearner(new RnnModel(params), method, {
     optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 },
     selectionRng: new Rng(1),
     noiseRng: new Rng(noiseSeed, 7),

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, sparseArm, validateConfig, ConfigError, type ExperimentConfig } from '../src/engine/config';
 import { SeedRun, summarize } from '../src/engine/experiment';
-import { methodLabel, type LearningMethod } from '../src/engine/learningMethod';
-import type { ModelKind } from '../src/engine/model';
+import { methodLabel, type LearningMethod } from '../src/engine/methods';
+import type { ModelKind } from '../src/engine/models';
 
 const ARMS: LearningMethod[] = [
   { kind: 'frozen' },

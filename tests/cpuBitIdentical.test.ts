@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from '../src/engine/config';
 import { runExperiment, type ExperimentResult } from '../src/engine/experiment';
-import type { LearningMethod } from '../src/engine/learningMethod';
+import type { LearningMethod } from '../src/engine/methods';
 
 const FIXTURE = new URL('./fixtures/cpu-bit-identical.json', import.meta.url);
 

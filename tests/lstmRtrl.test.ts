@@ -5,18 +5,18 @@
  * preactivation view are unbiased.
  */
 import { describe, expect, it } from 'vitest';
-import type { LearningMethod } from '../src/engine/learningMethod';
-import { initLstm, lstmLayout, type LstmParams, type LstmShape } from '../src/engine/lstm';
-import { lstmBpttGradient } from '../src/engine/lstmBptt';
-import { LstmLearner } from '../src/engine/lstmLearner';
-import { LstmRtrlEstimator } from '../src/engine/lstmRtrl';
-import { LstmSnap1Estimator } from '../src/engine/lstmSnap1';
+import type { LearningMethod } from '../src/engine/methods';
+import { initLstm, lstmLayout, LstmModel, type LstmParams, type LstmShape } from '../src/engine/models/lstm';
+import { lstmBpttGradient } from '../src/engine/models/bptt';
+import { OnlineLearner } from '../src/engine/learner';
+import { LstmRtrlEstimator } from '../src/engine/methods/rtrl';
+import { LstmSnap1Estimator } from '../src/engine/methods/snap1';
 import { Rng } from '../src/engine/rng';
 import type { Sequence } from '../src/engine/tasks/task';
 import { randomSequence } from './helpers/randomSequence';
 
-function frozenLearner(params: LstmParams, method: LearningMethod, noiseSeed = 1): LstmLearner {
-  return new LstmLearner(params, method, {
+function frozenLearner(params: LstmParams, method: LearningMethod, noiseSeed = 1): OnlineLearner<LstmModel> {
+  return new OnlineLearner(new LstmModel(params), method, {
     optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 },
     selectionRng: new Rng(1),
     noiseRng: new Rng(noiseSeed, 7),

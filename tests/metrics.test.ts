@@ -5,7 +5,7 @@
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { cosine, jacobianSpectrum, recoveryPercent, seedStatistics, sensitivitySpectrum, spectrumOf } from '../src/engine/metrics';
-import type { RnnParams } from '../src/engine/rnn';
+import type { RnnParams } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 
 describe('recovery and seed statistics', () => {

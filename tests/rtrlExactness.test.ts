@@ -4,11 +4,12 @@
  * can be tight (1e-4 relative); a float32 run checks the product path at a float32 tolerance.
  */
 import { describe, expect, it } from 'vitest';
-import { bpttGradient } from '../src/engine/bptt';
+import { bpttGradient } from '../src/engine/models/bptt';
 import { OnlineLearner } from '../src/engine/learner';
-import type { LearningMethod } from '../src/engine/learningMethod';
+import type { LearningMethod } from '../src/engine/methods';
 import { allocate, type Floats, type Precision } from '../src/engine/precision';
-import { initRnn, readoutParamCount, type RnnParams, type RnnShape } from '../src/engine/rnn';
+import { initRnn, RnnModel, type RnnParams, type RnnShape } from '../src/engine/models/rnn';
+import { readoutParamCount } from '../src/engine/models/readout';
 import { Rng } from '../src/engine/rng';
 import type { Sequence } from '../src/engine/tasks/task';
 import { randomSequence } from './helpers/randomSequence';
@@ -16,7 +17,7 @@ import { randomSequence } from './helpers/randomSequence';
 const FULL: LearningMethod = { kind: 'full' };
 
 function rtrlGradientSum(params: RnnParams, seq: Sequence, method: LearningMethod = FULL): { theta: Float64Array; readout: Float64Array; loss: number } {
-  const learner = new OnlineLearner(params, method, {
+  const learner = new OnlineLearner(new RnnModel(params), method, {
     optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 },
     selectionRng: new Rng(1),
     frozenParams: true,

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OnlineLearner } from '../src/engine/learner';
-import type { LearningMethod } from '../src/engine/learningMethod';
+import type { LearningMethod } from '../src/engine/methods';
 import type { OptimizerConfig } from '../src/engine/optimizer';
-import { initRnn, thetaLayout, type RnnParams, type RnnShape } from '../src/engine/rnn';
+import { initRnn, RnnModel, thetaLayout, type RnnParams, type RnnShape } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 import type { Sequence } from '../src/engine/tasks/task';
 import { transport } from '../src/engine/transport';
@@ -18,8 +18,8 @@ function sparse(k: number, refreshEvery = 0, rescale = false): LearningMethod {
   return { kind: 'sparse', k, strategy: 'random', refreshEvery, rescale };
 }
 
-function learner(params: RnnParams, method: LearningMethod, opts: { frozen?: boolean; seed?: number; optimizer?: OptimizerConfig } = {}): OnlineLearner {
-  return new OnlineLearner(params, method, {
+function learner(params: RnnParams, method: LearningMethod, opts: { frozen?: boolean; seed?: number; optimizer?: OptimizerConfig } = {}): OnlineLearner<RnnModel> {
+  return new OnlineLearner(new RnnModel(params), method, {
     optimizer: opts.optimizer ?? ADAM,
     selectionRng: new Rng(opts.seed ?? 3),
     frozenParams: opts.frozen ?? false,

@@ -3,7 +3,7 @@
  * per row, and each strategy picks the sources it promises.
  */
 import { describe, expect, it } from 'vitest';
-import { initRnn, type RnnShape } from '../src/engine/rnn';
+import { initRnn, type RnnShape } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 import { allPaths, SELECTION_STRATEGIES, selectPaths, type SelectionStrategy } from '../src/engine/transportMask';
 

@@ -20,10 +20,9 @@
  * Any GPU failure (device lost, validation, readback) rejects advance()/setSparse() with a GpuError;
  * the worker then falls back to the CPU engine.
  */
-import { OnlineLearner } from '../engine/learner';
-import type { LearningMethod } from '../engine/learningMethod';
+import type { LearningMethod } from '../engine/methods';
 import { jacobianSpectrum } from '../engine/metrics';
-import { recurrentParamCount, type RnnParams, type RnnShape } from '../engine/rnn';
+import { recurrentParamCount, type RnnParams, type RnnShape } from '../engine/models/rnn';
 import { Rng } from '../engine/rng';
 import { allocateSequence, type Sequence } from '../engine/tasks/task';
 import { selectPaths, type SelectionStrategy } from '../engine/transportMask';
@@ -142,7 +141,7 @@ export class GpuLiveRun {
   private async startBatch(): Promise<void> {
     const h = this.cpu.handOff();
     this.nextChunk = h.nextChunk;
-    const learners = h.learners as OnlineLearner[];
+    const learners = h.learners.map((l) => l.asRnn()!);
     // The GPU lanes reuse the CPU learners' selection streams (the CPU arms never step again), so
     // refreshed masks are drawn exactly as the CPU would draw them.
     this.specs = learners.map((l) => ({

@@ -3,8 +3,9 @@
  * full-RTRL arm, transported with its D_t, W and ĥ_t, so the only difference from its exact gradient is
  * the mask. The recovery numbers compare arms on their own trajectories; this isolates the gradient.
  */
-import type { LearningMethod } from './learningMethod';
 import type { OnlineLearner } from './learner';
+import type { SparseMethod } from './methods';
+import type { RnnModel } from './models/rnn';
 import { cosine } from './metrics';
 import { allocate, precisionOf, type Floats } from './precision';
 import type { Rng } from './rng';
@@ -14,7 +15,7 @@ import { transport } from './transport';
 import { selectPaths } from './transportMask';
 
 interface Shadow {
-  method: Extract<LearningMethod, { kind: 'sparse' }>;
+  method: SparseMethod;
   sensitivity: Sensitivity;
   sources: Int32Array;
   coeffs: Floats;
@@ -28,7 +29,7 @@ export class GradientFidelityProbe {
   /** cos(g_k, g_full) of the last step, one per sparse method (NaN when either gradient is zero) */
   readonly lastCosine: Float64Array;
 
-  constructor(full: OnlineLearner, methods: Extract<LearningMethod, { kind: 'sparse' }>[], rngFor: (label: string) => Rng) {
+  constructor(full: OnlineLearner<RnnModel>, methods: SparseMethod[], rngFor: (label: string) => Rng) {
     const shape = full.params.shape;
     const precision = precisionOf(full.params.theta);
     this.shadows = methods.map((method) => {
@@ -48,7 +49,7 @@ export class GradientFidelityProbe {
   }
 
   /** Called by the full learner after its own transport, before its parameter update. */
-  observe(full: OnlineLearner, seq: Sequence, t: number): void {
+  observe(full: OnlineLearner<RnnModel>, seq: Sequence, t: number): void {
     const shape = full.params.shape;
     const { n, m, leak } = shape;
     const W = full.params.theta;

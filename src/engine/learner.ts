@@ -1,28 +1,17 @@
 /**
- * One online learner (an arm of the experiment) for the vanilla RNN: the model, its gradient estimator
- * (full or sparse-k RTRL, UORO, KF-RTRL, SnAp-1, TBPTT; see estimators.ts) and its optimizer. Each step
- * runs the forward pass, the loss, the estimator's g_t and the parameter update (science.md §2-§4).
- * Nothing is allocated inside `step`.
+ * One online learner: an arm of the experiment. It owns a model (its weights and running state), the
+ * gradient estimator of its learning method for that model, and an optimizer; every step it runs the
+ * forward pass and readout, asks the estimator for g_t, and updates θ and the readout. The same learner
+ * steps every model (models/), through the RecurrentModel interface.
  */
-import { createRnnEstimator } from './estimators';
-import type { GradientEstimator } from './gradientEstimator';
-import { methodLabel, type LearningMethod } from './learningMethod';
+import { createEstimator, methodLabel, type GradientEstimator, type LearningMethod } from './methods';
+import type { RecurrentModel } from './models';
+import type { RnnModel } from './models/rnn';
+import { readoutParamCount } from './models/readout';
 import { applyOnlineUpdate, type UpdateTarget } from './onlineUpdate';
-import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizer';
+import { createOptimizer, type OptimizerConfig } from './optimizer';
 import { allocate, precisionOf, type Floats } from './precision';
-import {
-  allocateState,
-  cloneParams,
-  forwardStep,
-  readoutGradient,
-  readoutParamCount,
-  readoutStep,
-  resetState,
-  type RnnParams,
-  type RnnState,
-} from './rnn';
 import { Rng } from './rng';
-import { RtrlEstimator } from './rtrlEstimator';
 import type { Sensitivity } from './sensitivity';
 import type { Sequence } from './tasks/task';
 
@@ -36,71 +25,85 @@ export interface LearnerOptions {
   frozenParams?: boolean;
 }
 
-export class OnlineLearner {
+export class OnlineLearner<M extends RecurrentModel = RecurrentModel> {
+  readonly model: M;
   readonly method: LearningMethod;
   readonly label: string;
-  readonly params: RnnParams;
-  readonly state: RnnState;
   /** the gradient estimate of this arm (null for frozen) */
   readonly estimator: GradientEstimator | null;
-  /** P_t of the full and sparse-k arms (null for the others) */
-  readonly sensitivity: Sensitivity | null;
-  /** g_t for θ = (W, U, b), overwritten each step */
+  /** g_t for θ, overwritten each step */
   readonly gradTheta: Floats;
   /** exact readout gradient (V, c), overwritten each step */
   readonly gradReadout: Floats;
-  private readonly rtrl: RtrlEstimator | null;
-  private readonly optimizerTheta: Optimizer;
-  private readonly optimizerReadout: Optimizer;
   private readonly options: LearnerOptions;
   /** what the optimizer step touches, gathered once so `step` allocates nothing */
   private readonly update: UpdateTarget;
   /** adaptation steps taken */
   stepsTaken = 0;
+  /** the adaptation step at which a NaN/Inf appeared, or -1 */
+  divergedAt = -1;
+  /** called after this arm's transport and before its update (the gradient-fidelity probe rides here) */
+  onTransport: ((learner: OnlineLearner<M>, seq: Sequence, t: number) => void) | null = null;
+
+  /** `model` is this arm's own (the learner updates its weights in place). */
+  constructor(model: M, method: LearningMethod, options: LearnerOptions) {
+    const params = model.params;
+    const precision = precisionOf(params.theta);
+    this.model = model;
+    this.method = method;
+    this.label = methodLabel(method);
+    this.options = options;
+    this.gradTheta = allocate(precision, params.theta.length);
+    this.gradReadout = allocate(precision, readoutParamCount(params.shape));
+    this.update = {
+      theta: params.theta,
+      readout: params.readout,
+      gradTheta: this.gradTheta,
+      gradReadout: this.gradReadout,
+      optimizerTheta: createOptimizer(options.optimizer, params.theta),
+      optimizerReadout: createOptimizer(options.optimizer, params.readout),
+      clipNorm: options.optimizer.clipNorm,
+    };
+    const noise = options.noiseRng ?? Rng.forLabel(1, `noise ${this.label}`);
+    this.estimator = createEstimator(model, method, { selection: options.selectionRng, noise });
+  }
+
+  /** the model's weights */
+  get params(): M['params'] {
+    return this.model.params;
+  }
+
+  /** the model's per-step activations */
+  get state(): M['state'] {
+    return this.model.state;
+  }
+
   /** the stream this arm's path selection draws from (the GPU engine continues it) */
   get selectionRng(): Rng {
     return this.options.selectionRng;
   }
-  /** the adaptation step at which a NaN/Inf appeared, or -1 */
-  divergedAt = -1;
-  /** called after this arm's transport and before its update (the gradient-fidelity probe rides here) */
-  onTransport: ((learner: OnlineLearner, seq: Sequence, t: number) => void) | null = null;
 
-  constructor(params: RnnParams, method: LearningMethod, options: LearnerOptions, hInit?: Floats) {
-    const precision = precisionOf(params.theta);
-    this.method = method;
-    this.label = methodLabel(method);
-    this.params = cloneParams(params);
-    this.options = options;
-    this.state = allocateState(params.shape, precision);
-    if (hInit) this.state.h.set(hInit);
-    this.gradTheta = allocate(precision, params.theta.length);
-    this.gradReadout = allocate(precision, readoutParamCount(params.shape));
-    this.optimizerTheta = createOptimizer(options.optimizer, this.params.theta);
-    this.optimizerReadout = createOptimizer(options.optimizer, this.params.readout);
-    const noise = options.noiseRng ?? Rng.forLabel(1, `noise ${this.label}`);
-    this.estimator = createRnnEstimator(method, this.params, this.state, { selection: options.selectionRng, noise });
-    this.rtrl = this.estimator instanceof RtrlEstimator ? this.estimator : null;
-    this.sensitivity = this.rtrl ? this.rtrl.sensitivity : null;
-    this.update = {
-      theta: this.params.theta,
-      readout: this.params.readout,
-      gradTheta: this.gradTheta,
-      gradReadout: this.gradReadout,
-      optimizerTheta: this.optimizerTheta,
-      optimizerReadout: this.optimizerReadout,
-      clipNorm: options.optimizer.clipNorm,
-    };
+  /** P_t of the RNN's full and sparse-k arms (null for the others) */
+  get sensitivity(): Sensitivity | null {
+    return this.estimator?.sensitivity ?? null;
   }
 
-  /** kept sources per row: n*k indices (n*n for full RTRL; empty for the arms without a mask) */
+  /** kept sources per unit: n*k indices (n*n for full RTRL; empty for the arms without a mask) */
   get sources(): Int32Array {
-    return this.rtrl ? this.rtrl.sources : EMPTY_SOURCES;
+    return this.estimator?.sources ?? EMPTY_SOURCES;
   }
 
   /** number of times the mask was (re)drawn, for tests and the UI */
   get selectionsDrawn(): number {
-    return this.rtrl ? this.rtrl.selectionsDrawn : 0;
+    return this.estimator?.selectionsDrawn ?? 0;
+  }
+
+  /**
+   * This learner typed as the RNN's, or null for another model: what reads the RNN's own quantities
+   * (its D_t for the J_t spectrum, its P_t, the fidelity probe's transport) asks here.
+   */
+  asRnn(): OnlineLearner<RnnModel> | null {
+    return this.model.kind === 'rnn' ? (this as unknown as OnlineLearner<RnnModel>) : null;
   }
 
   /** ‖P_t‖ or its stand-in (NaN for frozen and TBPTT) */
@@ -110,31 +113,30 @@ export class OnlineLearner {
 
   /** Changes the learning rate mid-run (the UI's live control). */
   setLearningRate(lr: number): void {
-    this.optimizerTheta.lr = lr;
-    this.optimizerReadout.lr = lr;
+    this.update.optimizerTheta.lr = lr;
+    this.update.optimizerReadout.lr = lr;
   }
 
   /** One online step on step t of `seq`. Returns L_t (NaN once the arm has diverged). */
   step(seq: Sequence, t: number): number {
     if (this.divergedAt >= 0) return NaN;
-    const { shape } = this.params;
-    const { m, o } = shape;
-    const state = this.state;
+    const model = this.model;
+    const { m, o } = model.params.shape;
     const estimator = this.estimator;
     this.stepsTaken++;
 
     if (seq.reset[t]) {
-      resetState(state);
+      model.reset();
       estimator?.reset();
     }
-    forwardStep(this.params, state, seq.x, t * m);
+    model.forward(seq.x, t * m);
     const hasError = seq.errorMask[t] === 1;
-    const loss = readoutStep(this.params, state, seq.y, t * o, hasError);
+    const loss = model.readout(seq.y, t * o, hasError);
     if (!Number.isFinite(loss)) return this.diverge();
     if (estimator === null) return loss;
 
     estimator.step(seq, t, this.gradTheta);
-    readoutGradient(shape, state, this.gradReadout);
+    model.readoutGradient(this.gradReadout);
     this.onTransport?.(this, seq, t);
 
     if (!hasError || this.options.frozenParams) return loss;

@@ -4,7 +4,7 @@
  * disjoint from the evaluation seeds) picked, measured and tabled in the README. Never tuned to make a
  * claim pass: it is chosen for the reference (full RTRL), before any sparse arm is looked at.
  */
-import type { ModelKind } from './model';
+import type { ModelKind } from './models';
 import type { OptimizerKind } from './optimizer';
 import type { TaskName } from './tasks/task';
 

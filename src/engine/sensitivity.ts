@@ -3,7 +3,7 @@
  * update that every RTRL variant shares: the immediate term M_t and the norm.
  */
 import { allocate, type Floats, type Precision } from './precision';
-import { recurrentParamCount, thetaLayout, type RnnShape } from './rnn';
+import { recurrentParamCount, thetaLayout, type RnnShape } from './models/rnn';
 
 export class Sensitivity {
   readonly n: number;

@@ -11,9 +11,9 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { validateConfig, type ExperimentConfig } from '../engine/config';
 import { summarize, type ExperimentResult, type Progress, type SeedResult } from '../engine/experiment';
-import { methodLabel, type LearningMethod } from '../engine/learningMethod';
+import { methodLabel, type LearningMethod } from '../engine/methods';
 import { jacobianSpectrum, recoveryPercent, spectrumOf } from '../engine/metrics';
-import { recurrentParamCount } from '../engine/rnn';
+import { recurrentParamCount } from '../engine/models/rnn';
 import { GpuBatch, type GpuContext, type LaneSpec, type MetricSample } from './batch';
 import { GpuError } from './errors';
 import { planMemory, type MemoryPlan } from './memoryPlan';

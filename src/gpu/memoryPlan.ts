@@ -6,7 +6,7 @@
  * a seed's arms split only when one seed alone is too big); when even one lane does not fit, the plan
  * refuses with the numbers.
  */
-import type { LearningMethod } from '../engine/learningMethod';
+import type { LearningMethod } from '../engine/methods';
 import { MemoryPlanError } from './errors';
 import { batchLayout, laneFloats } from './layout';
 

@@ -5,9 +5,9 @@
  * tests/gpu/protocol.gpu.test.ts checks this against SeedRun bit for bit.
  */
 import type { ExperimentConfig } from '../engine/config';
-import { methodLabel, type LearningMethod } from '../engine/learningMethod';
+import { methodLabel, type LearningMethod } from '../engine/methods';
 import { pretrain } from '../engine/pretrain';
-import { initRnn, type RnnParams, type RnnShape } from '../engine/rnn';
+import { initRnn, type RnnParams, type RnnShape } from '../engine/models/rnn';
 import { Rng, seededStreams } from '../engine/rng';
 import { createTask } from '../engine/tasks';
 import type { Sequence, Task } from '../engine/tasks/task';

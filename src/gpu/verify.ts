@@ -5,8 +5,8 @@
  */
 import { sparseArm } from '../engine/config';
 import { OnlineLearner } from '../engine/learner';
-import type { LearningMethod } from '../engine/learningMethod';
-import { initRnn } from '../engine/rnn';
+import type { LearningMethod } from '../engine/methods';
+import { initRnn, RnnModel } from '../engine/models/rnn';
 import { Rng } from '../engine/rng';
 import { allocateSequence } from '../engine/tasks/task';
 import { GpuBatch, type GpuContext } from './batch';
@@ -30,7 +30,7 @@ export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
   seq.reset[6] = 1;
   const methods: LearningMethod[] = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(0, 'random')];
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
-  const cpu = methods.map((m) => new OnlineLearner(params, m, { optimizer, selectionRng: new Rng(9) }));
+  const cpu = methods.map((m) => new OnlineLearner(new RnnModel(params), m, { optimizer, selectionRng: new Rng(9) }));
   let batch: GpuBatch | null = null;
   try {
     batch = await GpuBatch.create(

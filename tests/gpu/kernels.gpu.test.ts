@@ -9,9 +9,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
-import type { LearningMethod } from '../../src/engine/learningMethod';
+import type { LearningMethod } from '../../src/engine/methods';
 import { Adam, clipScale, Sgd, type OptimizerConfig } from '../../src/engine/optimizer';
-import { allocateState, forwardStep, initRnn, readoutGradient, readoutStep, type RnnShape } from '../../src/engine/rnn';
+import { allocateState, forwardStep, initRnn, type RnnShape } from '../../src/engine/models/rnn';
+import { readoutGradient, readoutStep } from '../../src/engine/models/readout';
 import { Rng } from '../../src/engine/rng';
 import { addImmediateTerm } from '../../src/engine/sensitivity';
 import { allocateSequence, type Sequence } from '../../src/engine/tasks/task';

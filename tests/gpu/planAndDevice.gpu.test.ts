@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
-import { initRnn } from '../../src/engine/rnn';
+import { initRnn } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
 import { GpuBatch } from '../../src/gpu/batch';

@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { OnlineLearner } from '../../src/engine/learner';
-import type { LearningMethod } from '../../src/engine/learningMethod';
-import { initRnn } from '../../src/engine/rnn';
+import type { LearningMethod } from '../../src/engine/methods';
+import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
 import { SELECTION_STRATEGIES, selectPaths } from '../../src/engine/transportMask';
@@ -49,7 +49,7 @@ it('GPU and CPU agree over random n, k, strategy and seed', async () => {
         }
         const optimizer = sgd ? { kind: 'sgd' as const, lr: 0.05, clipNorm: 1 } : { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
         const methods: LearningMethod[] = [sparseArm(k, strategy, refresh, rescale), { kind: 'full' }];
-        const cpu = methods.map((method) => new OnlineLearner(params, method, { optimizer, selectionRng: new Rng(seed, 9) }));
+        const cpu = methods.map((method) => new OnlineLearner(new RnnModel(params), method, { optimizer, selectionRng: new Rng(seed, 9) }));
         // the GPU lane's selection stream continues where the initial draw left it, as the learner's does
         const gpuRng = new Rng(seed, 9);
         const sources = new Int32Array(n * k);

@@ -3,23 +3,20 @@
  *   z_t = W_h h_{t-1} + W_x x_t + b   (4n rows: gates i, f, g, o, in that order)
  *   i, f, o = σ(z_i, z_f, z_o),  g = tanh(z_g),  c_t = f⊙c_{t-1} + i⊙g,  h_t = o⊙tanh(c_t),  y_t = V h_t + c
  * θ = [W_h (4n×n row-major); W_x (4n×m); b (4n)], p = 4n(n+m+1): the RNN's layout with 4n rows, so the
- * estimators that see a model only through its preactivations (UORO, KF-RTRL) serve both.
+ * estimators that see a model only through its Jacobian view (UORO, KF-RTRL) serve both.
  * The forward step also leaves the local derivatives every gradient method needs (`local`, 6n):
  *   a_i = g σ'(z_i), a_f = c_{t-1} σ'(z_f), a_g = i tanh'(z_g), a_o = tanh(c_t) σ'(z_o),
  *   β = o (1 - tanh² c_t) = ∂h_t/∂c_t, and f itself = ∂c_t/∂c_{t-1},
  * so ∂c_t = f ∂c_{t-1} + a_i ∂z_i + a_f ∂z_f + a_g ∂z_g and ∂h_t = a_o ∂z_o + β ∂c_t.
  */
-import { allocate, precisionOf, type Floats, type Precision } from './precision';
-import type { Rng } from './rng';
+import { allocate, precisionOf, type Floats, type Precision } from '../precision';
+import type { Rng } from '../rng';
+import type { Sequence } from '../tasks/task';
+import { readoutGradient, readoutParamCount, readoutStep } from './readout';
+import { copyParams, fillNormal, writeHHat, type ModelShape, type ShapeNM, type ModelState, type RecurrentModel } from './recurrentModel';
 
-export interface LstmShape {
-  /** hidden units (cells) */
-  readonly n: number;
-  /** inputs */
-  readonly m: number;
-  /** outputs */
-  readonly o: number;
-}
+/** n cells, m inputs, o outputs */
+export type LstmShape = ModelShape;
 
 /** Offsets of the local derivatives inside `local` (each block n long). */
 export const LOCAL_I = 0;
@@ -31,12 +28,12 @@ export const LOCAL_FORGET = 5;
 export const LOCAL_BLOCKS = 6;
 
 /** p = 4n(n+m+1), the number of recurrent parameters. */
-export function lstmParamCount(shape: LstmShape): number {
+export function lstmParamCount(shape: ShapeNM): number {
   return 4 * shape.n * (shape.n + shape.m + 1);
 }
 
 /** Offsets of W_x and b inside θ. */
-export function lstmLayout(shape: LstmShape): { wx: number; b: number; p: number } {
+export function lstmLayout(shape: ShapeNM): { wx: number; b: number; p: number } {
   const rows = 4 * shape.n;
   const wx = rows * shape.n;
   const b = wx + rows * shape.m;
@@ -57,40 +54,27 @@ export interface LstmParams {
 export function initLstm(shape: LstmShape, rng: Rng, gain = 1, precision: Precision = 'f32'): LstmParams {
   const { n, m, o } = shape;
   const theta = allocate(precision, lstmParamCount(shape));
-  const readout = allocate(precision, o * n + o);
+  const readout = allocate(precision, readoutParamCount(shape));
   const { wx, b } = lstmLayout(shape);
-  const sw = gain / Math.sqrt(n);
-  for (let i = 0; i < wx; i++) theta[i] = sw * rng.normal();
-  const sx = 1 / Math.sqrt(Math.max(1, m));
-  for (let i = wx; i < b; i++) theta[i] = sx * rng.normal();
-  for (let j = 0; j < n; j++) theta[b + n + j] = 1;
-  const sv = 1 / Math.sqrt(n);
-  for (let i = 0; i < o * n; i++) readout[i] = sv * rng.normal();
+  fillNormal(theta, 0, wx, gain / Math.sqrt(n), rng);
+  fillNormal(theta, wx, b, 1 / Math.sqrt(Math.max(1, m)), rng);
+  theta.fill(1, b + n, b + 2 * n);
+  fillNormal(readout, 0, o * n, 1 / Math.sqrt(n), rng);
   return { shape, theta, readout };
 }
 
 export function cloneLstmParams(p: LstmParams, precision: Precision = precisionOf(p.theta)): LstmParams {
-  const theta = allocate(precision, p.theta.length);
-  const readout = allocate(precision, p.readout.length);
-  theta.set(p.theta);
-  readout.set(p.readout);
-  return { shape: p.shape, theta, readout };
+  return copyParams(p, precision);
 }
 
 /** Per-step activations of one LSTM learner; allocated once, reused every step. */
-export interface LstmState {
-  hPrev: Floats;
-  h: Floats;
+export interface LstmState extends ModelState {
   cPrev: Floats;
   c: Floats;
   /** z_t, then overwritten by the gate activations i, f, g, o (4n) */
   gates: Floats;
   /** the local derivatives a_i, a_f, a_g, a_o, β, f (6n, see the file comment) */
   local: Floats;
-  y: Floats;
-  e: Floats;
-  /** ∂L_t/∂h_t = Vᵀ e_t */
-  dLdh: Floats;
 }
 
 export function allocateLstmState(shape: LstmShape, precision: Precision): LstmState {
@@ -221,5 +205,140 @@ export function lstmBackwardStep(
     if (g === 0) continue;
     const w = r * n;
     for (let q = 0; q < n; q++) dhPrev[q] += th[w + q] * g;
+  }
+}
+
+/**
+ * One LSTM with its own weights and running state: what a learner steps. Its Jacobian view, state [h; c]
+ * and 4n gate rows: with ∂z = W_h ∂h_{t-1},
+ *   ∂c_t = f ∂c_{t-1} + a_i ∂z_i + a_f ∂z_f + a_g ∂z_g,   ∂h_t = a_o ∂z_o + β ∂c_t.
+ */
+export class LstmModel implements RecurrentModel {
+  readonly kind = 'lstm';
+  readonly params: LstmParams;
+  readonly state: LstmState;
+  readonly paramCount: number;
+  readonly stateSize: number;
+  readonly rows: number;
+  readonly hHatSize: number;
+  private readonly dz: Floats;
+  /** |W_h| per (unit, source) over the four gates, for the magnitude-based selections */
+  private readonly magnitude: Floats;
+
+  /** Copies `params`; `sInit` is the running state [h; c] (2n) the model starts from (zeros when absent). */
+  constructor(params: LstmParams, sInit?: Floats) {
+    const { n, m } = params.shape;
+    const precision = precisionOf(params.theta);
+    this.params = cloneLstmParams(params);
+    this.state = allocateLstmState(params.shape, precision);
+    if (sInit) setLstmState(this.state, sInit);
+    this.paramCount = lstmParamCount(params.shape);
+    this.stateSize = 2 * n;
+    this.rows = 4 * n;
+    this.hHatSize = n + m + 1;
+    this.dz = allocate(precision, 4 * n);
+    this.magnitude = allocate(precision, n * n);
+  }
+
+  forward(x: Floats, xOff: number): void {
+    lstmForwardStep(this.params, this.state, x, xOff);
+  }
+
+  readout(target: Floats, tOff: number, hasError: boolean): number {
+    return readoutStep(this.params, this.state, target, tOff, hasError);
+  }
+
+  readoutGradient(out: Floats): void {
+    readoutGradient(this.params.shape, this.state, out);
+  }
+
+  reset(): void {
+    resetLstmState(this.state);
+  }
+
+  runningState(): Float32Array {
+    const n = this.state.h.length;
+    const hc = new Float32Array(2 * n);
+    hc.set(this.state.h);
+    hc.set(this.state.c, n);
+    return hc;
+  }
+
+  /** Source q of unit j weighs ‖W_h[·_j, q]‖ over the four gates [choice: one kept set per unit, shared by its gates]. */
+  pathWeights(): Floats {
+    const n = this.params.shape.n;
+    const W = this.params.theta;
+    for (let j = 0; j < n; j++) {
+      for (let q = 0; q < n; q++) {
+        let s = 0;
+        for (let gate = 0; gate < 4; gate++) s += W[(gate * n + j) * n + q] ** 2;
+        this.magnitude[j * n + q] = Math.sqrt(s);
+      }
+    }
+    return this.magnitude;
+  }
+
+  jvp(v: Floats, out: Floats): void {
+    const n = this.params.shape.n;
+    const W = this.params.theta;
+    const dz = this.dz;
+    for (let r = 0; r < 4 * n; r++) {
+      let s = 0;
+      const w = r * n;
+      for (let q = 0; q < n; q++) s += W[w + q] * v[q];
+      dz[r] = s;
+    }
+    const local = this.state.local;
+    for (let j = 0; j < n; j++) {
+      const dc =
+        local[LOCAL_FORGET * n + j] * v[n + j] +
+        local[LOCAL_I * n + j] * dz[j] +
+        local[LOCAL_F * n + j] * dz[n + j] +
+        local[LOCAL_G * n + j] * dz[2 * n + j];
+      out[n + j] = dc;
+      out[j] = local[LOCAL_O * n + j] * dz[3 * n + j] + local[LOCAL_BETA * n + j] * dc;
+    }
+  }
+
+  vjpPreact(nu: Floats, out: Floats): void {
+    const n = this.params.shape.n;
+    const local = this.state.local;
+    for (let j = 0; j < n; j++) {
+      // what reaches c_t: ν_c directly and ν_h through β
+      const toC = nu[n + j] + nu[j] * local[LOCAL_BETA * n + j];
+      out[j] = toC * local[LOCAL_I * n + j];
+      out[n + j] = toC * local[LOCAL_F * n + j];
+      out[2 * n + j] = toC * local[LOCAL_G * n + j];
+      out[3 * n + j] = nu[j] * local[LOCAL_O * n + j];
+    }
+  }
+
+  preactJacobianT(out: Floats): void {
+    const n = this.params.shape.n;
+    const S = 2 * n;
+    const local = this.state.local;
+    out.fill(0);
+    for (let j = 0; j < n; j++) {
+      const beta = local[LOCAL_BETA * n + j];
+      for (let gate = 0; gate < 3; gate++) {
+        const a = local[gate * n + j];
+        const r = gate * n + j;
+        out[r * S + j] = beta * a;
+        out[r * S + n + j] = a;
+      }
+      out[(3 * n + j) * S + j] = local[LOCAL_O * n + j];
+    }
+  }
+
+  hHat(seq: Sequence, t: number, out: Floats): void {
+    writeHHat(this.state.hPrev, this.params.shape.n, this.params.shape.m, seq, t, out);
+  }
+
+  lossGradient(out: Floats): void {
+    const n = this.params.shape.n;
+    for (let j = 0; j < n; j++) {
+      out[j] = this.state.dLdh[j];
+      out[n + j] = 0;
+    }
   }
 }

@@ -5,16 +5,19 @@
  *   ρ0 = sqrt(‖θ̃‖/‖J s‖), ρ1 = sqrt(‖νᵀF‖/‖ν‖)   (each with +ε, so the first step, s = θ̃ = 0, is defined)
  * The cross terms ρ0 J s (νᵀF)ᵀ/ρ1 and ρ1 ν θ̃ᵀ/ρ0 are odd in ν (ρ1 is even in it), so they average out.
  * νᵀF_t = (D_tᵀ ν) ⊗ ĥ_t is an outer product, so its norm is ‖D_tᵀν‖·‖ĥ_t‖ and it is never formed.
- * Cost O(n² + p) per step (J s, then O(p) for θ̃ and ĝ); memory O(n + p).
+ * Cost O(n² + p) per step (J s, then O(p) for θ̃ and ĝ); memory O(n + p). One estimator serves every
+ * model: it sees the model only through its Jacobian view.
  */
-import { norm2, type GradientEstimator } from './gradientEstimator';
-import type { PreactivationDynamics } from './preactivationDynamics';
-import { allocate, type Floats, type Precision } from './precision';
-import type { Rng } from './rng';
-import type { Sequence } from './tasks/task';
+import type { RecurrentModel } from '../models';
+import { allocate, precisionOf, type Floats } from '../precision';
+import type { Rng } from '../rng';
+import type { Sequence } from '../tasks/task';
+import { norm2, type GradientEstimator, type MethodRecord } from './method';
 
 /** Keeps ρ0, ρ1 finite when a norm is zero (the first step, or a dead unit); small against real norms. */
 const EPS = 1e-7;
+
+export type UoroMethod = { readonly kind: 'uoro' };
 
 export class UoroEstimator implements GradientEstimator {
   /** s_t, the state-side factor (S) */
@@ -28,20 +31,17 @@ export class UoroEstimator implements GradientEstimator {
   private readonly c: Floats;
 
   constructor(
-    private readonly dynamics: PreactivationDynamics,
-    private readonly n: number,
-    private readonly m: number,
-    paramCount: number,
-    precision: Precision,
+    private readonly model: RecurrentModel,
     private readonly noise: Rng,
   ) {
-    const S = dynamics.stateSize;
+    const precision = precisionOf(model.params.theta);
+    const S = model.stateSize;
     this.s = allocate(precision, S);
-    this.thetaTilde = allocate(precision, paramCount);
+    this.thetaTilde = allocate(precision, model.params.theta.length);
     this.js = allocate(precision, S);
     this.nu = allocate(precision, S);
-    this.dnu = allocate(precision, dynamics.rows);
-    this.hHat = allocate(precision, dynamics.hHatSize);
+    this.dnu = allocate(precision, model.rows);
+    this.hHat = allocate(precision, model.hHatSize);
     this.c = allocate(precision, S);
   }
 
@@ -51,7 +51,7 @@ export class UoroEstimator implements GradientEstimator {
   }
 
   step(seq: Sequence, t: number, grad: Floats): void {
-    const dyn = this.dynamics;
+    const dyn = this.model;
     const { s, js, nu, dnu, hHat, thetaTilde } = this;
     const S = dyn.stateSize;
     const R = dyn.rows;
@@ -63,7 +63,7 @@ export class UoroEstimator implements GradientEstimator {
     const rho1 = Math.sqrt((norm2(dnu) * norm2(hHat) + EPS) / (norm2(nu) + EPS));
     for (let i = 0; i < S; i++) s[i] = rho0 * js[i] + rho1 * nu[i];
     // θ̃ <- θ̃/ρ0 + (D_tᵀν ⊗ ĥ_t)/ρ1, block by block in θ's layout
-    const { n, m } = this;
+    const { n, m } = dyn.params.shape;
     const inv0 = 1 / rho0;
     const inv1 = 1 / rho1;
     const u = R * n;
@@ -88,3 +88,16 @@ export class UoroEstimator implements GradientEstimator {
     return norm2(this.s) * norm2(this.thetaTilde);
   }
 }
+
+const create = (model: RecurrentModel, _m: UoroMethod, streams: { noise: Rng }) => new UoroEstimator(model, streams.noise);
+
+export const uoro: MethodRecord<UoroMethod> = {
+  kind: 'uoro',
+  usage: 'uoro: rank-1 unbiased estimate of P (UORO)',
+  label: () => 'uoro',
+  parse: (label) => (label === 'uoro' ? { kind: 'uoro' } : null),
+  // J s, then νᵀF, the θ̃ update, two norms and ĝ = (cᵀs) θ̃, each O(p)
+  cost: (_m, { jvp, p, states, bytesPerFloat }) => ({ macs: jvp + 5 * p + 4 * states, bytes: (jvp + 3 * p + 4 * states) * bytesPerFloat }),
+  estimators: { rnn: create, lstm: create },
+  gpu: [],
+};

@@ -6,15 +6,19 @@
  *   u_t = c1 p1 u_{t-1} + c2 p2 ĥ_t,   A_t = c1 (J_t A_{t-1})/p1 + c2 D_t/p2
  *   p1 = sqrt(‖J A‖/‖u‖), p2 = sqrt(‖D‖/‖ĥ‖)  (each with +ε; they balance the factors, minimising variance)
  *   g_t[(r,l)] = (A_tᵀ c_t)_r u_t[l]
- * Cost: J_t applied to A's R columns, n³ for the RNN (16 n³ for the LSTM); memory O(n²).
+ * Cost: J_t applied to A's R columns, n³ for the RNN (16 n³ for the LSTM); memory O(n²). One estimator
+ * serves every model: it sees the model only through its Jacobian view.
  */
-import { norm2, type GradientEstimator } from './gradientEstimator';
-import { outerIntoTheta, type PreactivationDynamics } from './preactivationDynamics';
-import { allocate, type Floats, type Precision } from './precision';
-import type { Rng } from './rng';
-import type { Sequence } from './tasks/task';
+import type { RecurrentModel } from '../models';
+import { outerIntoTheta } from '../models/recurrentModel';
+import { allocate, precisionOf, type Floats } from '../precision';
+import type { Rng } from '../rng';
+import type { Sequence } from '../tasks/task';
+import { norm2, type GradientEstimator, type MethodRecord } from './method';
 
 const EPS = 1e-7;
+
+export type KfMethod = { readonly kind: 'kf' };
 
 export class KfRtrlEstimator implements GradientEstimator {
   /** u_t (L) */
@@ -30,20 +34,23 @@ export class KfRtrlEstimator implements GradientEstimator {
   private columnsA: Floats[];
   private columnsJA: Floats[];
 
+  private readonly n: number;
+  private readonly m: number;
+
   constructor(
-    private readonly dynamics: PreactivationDynamics,
-    private readonly n: number,
-    private readonly m: number,
-    precision: Precision,
+    private readonly model: RecurrentModel,
     private readonly noise: Rng,
   ) {
-    const S = dynamics.stateSize;
-    const R = dynamics.rows;
-    this.u = allocate(precision, dynamics.hHatSize);
+    const precision = precisionOf(model.params.theta);
+    this.n = model.params.shape.n;
+    this.m = model.params.shape.m;
+    const S = model.stateSize;
+    const R = model.rows;
+    this.u = allocate(precision, model.hHatSize);
     this.aT = allocate(precision, R * S);
     this.jaT = allocate(precision, R * S);
     this.dT = allocate(precision, R * S);
-    this.hHat = allocate(precision, dynamics.hHatSize);
+    this.hHat = allocate(precision, model.hHatSize);
     this.c = allocate(precision, S);
     this.a = allocate(precision, R);
     const columns = (buf: Floats) => Array.from({ length: R }, (_, r) => buf.subarray(r * S, r * S + S));
@@ -57,7 +64,7 @@ export class KfRtrlEstimator implements GradientEstimator {
   }
 
   step(seq: Sequence, t: number, grad: Floats): void {
-    const dyn = this.dynamics;
+    const dyn = this.model;
     const S = dyn.stateSize;
     const R = dyn.rows;
     const L = dyn.hHatSize;
@@ -97,3 +104,19 @@ export class KfRtrlEstimator implements GradientEstimator {
     return norm2(this.u) * norm2(this.aT);
   }
 }
+
+const create = (model: RecurrentModel, _m: KfMethod, streams: { noise: Rng }) => new KfRtrlEstimator(model, streams.noise);
+
+export const kf: MethodRecord<KfMethod> = {
+  kind: 'kf',
+  usage: 'kf: Kronecker-factored unbiased estimate of P (KF-RTRL)',
+  label: () => 'kf',
+  parse: (label) => (label === 'kf' ? { kind: 'kf' } : null),
+  // J A over the R columns of A (n³ for the RNN, 16 n³ for the LSTM), norms, cᵀA and g = (cᵀA) ⊗ u
+  cost: (_m, { rows, jvp, states, p, hHat, bytesPerFloat }) => ({
+    macs: rows * jvp + 3 * states * rows + p + 2 * hHat,
+    bytes: (jvp + 2 * states * rows + p) * bytesPerFloat,
+  }),
+  estimators: { rnn: create, lstm: create },
+  gpu: [],
+};

@@ -1,0 +1,118 @@
+/**
+ * What every recurrent model of the lab is, stated once: the learner (learner.ts) steps a model through
+ * this interface, and the model-agnostic estimators (UORO, KF-RTRL) see it only through its Jacobian view.
+ *
+ * Every model computes R preactivation rows a_t = W̃ ĥ_t from ĥ_t = [h_{t-1}; x_t; 1] (W̃ = [W_h W_x b]:
+ * R = n for the RNN, 4n gates for the LSTM), then a state s_t (h for the RNN, [h; c] for the LSTM) from
+ * s_{t-1} and a_t, and reads out y_t = V h_t + c (readout.ts). So the sensitivity obeys
+ *   P_t = J_t P_{t-1} + F_t,   J_t = ∂s_t/∂s_{t-1},   F_t[s,(r,l)] = D_t[s,r] ĥ_l,   D_t = ∂s_t/∂a_t,
+ * and everything an estimator needs follows from J_t, D_t and ĥ_t. θ is laid out as W̃'s blocks:
+ * W_h (R×n row-major), then W_x (R×m), then b (R).
+ */
+import { allocate, precisionOf, type Floats, type Precision } from '../precision';
+import type { Rng } from '../rng';
+import type { Sequence } from '../tasks/task';
+import type { ReadoutShape, ReadoutState } from './readout';
+
+export interface ModelShape extends ReadoutShape {
+  /** hidden units */
+  readonly n: number;
+  /** inputs */
+  readonly m: number;
+  /** outputs */
+  readonly o: number;
+}
+
+/** What the parameter counts and offsets read of a shape (n, m); any shape object fits. */
+export type ShapeNM = Pick<ModelShape, 'n' | 'm'> & Partial<Omit<ModelShape, 'n' | 'm'>> & { readonly leak?: number };
+
+export interface ModelParams {
+  readonly shape: ModelShape;
+  /** θ = [W_h (R×n); W_x (R×m); b (R)] */
+  readonly theta: Floats;
+  /** [V (o×n row-major); c (o)] */
+  readonly readout: Floats;
+}
+
+/** The per-step activations every model keeps (allocated once, reused every step). */
+export interface ModelState extends ReadoutState {
+  /** h_{t-1} */
+  hPrev: Floats;
+}
+
+/** The Jacobian view: J_t, D_t and ĥ_t of the step just taken, applied rather than formed. */
+export interface JacobianView {
+  /** S: entries of the state (n, or 2n for [h; c]) */
+  readonly stateSize: number;
+  /** R: preactivation rows */
+  readonly rows: number;
+  /** L = n + m + 1: entries of ĥ_t */
+  readonly hHatSize: number;
+  /** out = J_t v (v, out of length S, distinct) */
+  jvp(v: Floats, out: Floats): void;
+  /** out (R) = D_tᵀ ν */
+  vjpPreact(nu: Floats, out: Floats): void;
+  /** out (R×S row-major) = D_tᵀ: out[r*S + s] = ∂s_t[s]/∂a_t[r] */
+  preactJacobianT(out: Floats): void;
+  /** out (L) = ĥ_t */
+  hHat(seq: Sequence, t: number, out: Floats): void;
+  /** out (S) = ∂L_t/∂s_t (c_t on h, 0 on c) */
+  lossGradient(out: Floats): void;
+}
+
+export interface RecurrentModel extends JacobianView {
+  /** the registry's name of this model (models/index.ts) */
+  readonly kind: string;
+  /** this model's own weights (a copy: the learner updates them in place) */
+  readonly params: ModelParams;
+  readonly state: ModelState;
+  /** p: recurrent parameters, the columns of P */
+  readonly paramCount: number;
+  /** One step: s_{t-1} <- s_t, then s_t from x_t (read at x[xOff..xOff+m)). */
+  forward(x: Floats, xOff: number): void;
+  /** y_t, e_t and c_t = ∂L_t/∂h_t; returns L_t = ½‖e_t‖² (0 where hasError is false). */
+  readout(target: Floats, tOff: number, hasError: boolean): number;
+  /** ∂L_t/∂(V, c), written into out. */
+  readoutGradient(out: Floats): void;
+  /** A new sequence starts: the state is zeroed. */
+  reset(): void;
+  /** A copy of the running state s_t (h, or [h; c]), to start another model where this one is. */
+  runningState(): Float32Array;
+  /** The kept-paths view: an n×n matrix (unit, source) whose |entries| rank the sources a unit keeps. */
+  pathWeights(): Floats;
+}
+
+/** ĥ_t = [h_{t-1}; x_t; 1]: the same for every model whose rows read [W_h W_x b]. */
+export function writeHHat(hPrev: Floats, n: number, m: number, seq: Sequence, t: number, out: Floats): void {
+  for (let l = 0; l < n; l++) out[l] = hPrev[l];
+  for (let l = 0; l < m; l++) out[n + l] = seq.x[t * m + l];
+  out[n + m] = 1;
+}
+
+/** g = a ⊗ v in θ's layout: g[(r,l)] = a_r v_l over the W_h, W_x and b blocks (written, not added). */
+export function outerIntoTheta(rows: number, n: number, m: number, a: Floats, v: Floats, g: Floats): void {
+  const u = rows * n;
+  const b = u + rows * m;
+  for (let r = 0; r < rows; r++) {
+    const ar = a[r];
+    const w = r * n;
+    for (let l = 0; l < n; l++) g[w + l] = ar * v[l];
+    const uo = u + r * m;
+    for (let l = 0; l < m; l++) g[uo + l] = ar * v[n + l];
+    g[b + r] = ar * v[n + m];
+  }
+}
+
+/** A copy of a model's weights (θ and the readout) in the given precision. */
+export function copyParams<P extends ModelParams>(p: P, precision: Precision = precisionOf(p.theta)): P {
+  const theta = allocate(precision, p.theta.length);
+  const readout = allocate(precision, p.readout.length);
+  theta.set(p.theta);
+  readout.set(p.readout);
+  return { ...p, theta, readout };
+}
+
+/** a[from..to) ~ N(0, scale²), drawn in index order (the order is part of a seed's results). */
+export function fillNormal(a: Floats, from: number, to: number, scale: number, rng: Rng): void {
+  for (let i = from; i < to; i++) a[i] = scale * rng.normal();
+}
