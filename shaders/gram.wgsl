@@ -3,7 +3,7 @@
 override LANE_BASE: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> pCur: array<f32>;
-@group(0) @binding(1) var<storage, read_write> gram: array<f32>;
+@group(0) @binding(1) var<storage, read_write> grams: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -13,5 +13,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var s = 0.0;
   for (var c = lid; c < NP; c += WG) { s += pCur[base + i * NP + c] * pCur[base + j * NP + c]; }
   let g = workgroupSum(lid, s);
-  if (lid == 0u) { gram[wid.z * N * N + i * N + j] = g; }
+  if (lid == 0u) { grams[wid.z * N * N + i * N + j] = g; }
 }

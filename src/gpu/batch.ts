@@ -3,24 +3,38 @@
  * one shape, and every lane advances in the same dispatches (the batch dimension is the workgroup grid's
  * z, or x for per-lane kernels). Many steps are encoded into one command buffer; nothing is read back
  * inside the step loop. Losses (and, at metric steps, ‖P‖, P Pᵀ and the full arm's W and D_t) come back
- * through a pool of MAP_READ staging buffers at the end of each chunk of steps.
+ * through a pool of MAP_READ staging buffers at the end of each chunk of steps (readback.ts).
  *
- * Per step: forward (+ readout, error, dLdh, loss) -> sparse / dense transport -> immediate term ->
- * g = cᵀP -> readout gradient -> clip factor -> Adam or SGD -> step end (divergence, counters).
- * Lanes are ordered sparse, then full, then frozen, so each kernel covers a contiguous range.
+ * The kernels are the descriptors of stepKernels.ts, dispatched in order every step; the buffers' layouts
+ * are layout.ts's. Lanes are ordered sparse, then full, then frozen, so each kernel covers a contiguous
+ * range. Carry-over to a new batch (the live app's endless stream) is snapshot() then restore().
  */
-import type { LearningMethod } from '../engine/learningMethod';
+import type { LearningMethod } from '../engine/methods';
 import type { OptimizerConfig } from '../engine/optimizer';
 import type { Floats } from '../engine/precision';
-import type { RnnParams, RnnShape } from '../engine/rnn';
+import type { RnnParams, RnnShape } from '../engine/models/rnn';
 import type { Rng } from '../engine/rng';
 import type { Sequence } from '../engine/tasks/task';
 import { selectPaths } from '../engine/transportMask';
-import { DeviceHealth, messageOf } from './device';
+import { DeviceHealth } from './device';
 import { GpuError } from './errors';
 import { KernelCache } from './kernels';
-import { batchLayout, COLS, controlIndex, controlWords, encodeHyper, encodeLanes, encodeStreams, GS, TS, WG, type LaneRecord } from './layout';
-import { loadShaderSources, type ShaderName } from './shaderSources';
+import {
+  baseConstants,
+  batchLayout,
+  controlIndex,
+  controlWords,
+  CONTROL,
+  encodeHyper,
+  encodeLanes,
+  encodeStreams,
+  GS,
+  type BatchLayout,
+  type LaneRecord,
+} from './layout';
+import { readBuffer, ReadbackPool } from './readback';
+import { loadShaderSources } from './shaderSources';
+import { METRIC_KERNELS, pingPong, shaderOf, STEP_KERNELS, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
 
 /** A device with its kernels and health watch: what every GPU run needs. */
 export interface GpuContext {
@@ -68,20 +82,47 @@ export interface MetricSample {
   full: { lane: number; W: Float32Array; d: Float32Array; gram: Float32Array }[];
 }
 
-export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources';
+/** One lane's state between batches, in the engine's terms (no GPU offsets). */
+export interface LaneSnapshot {
+  /** θ = (W, U, b) and the readout (V, c), as RnnParams lays them out */
+  theta: Float32Array;
+  readout: Float32Array;
+  /** h_t: the hidden state the next step reads */
+  h: Float32Array;
+  /** P_t (n × p), learning lanes only */
+  P: Float32Array | null;
+  /** Adam's first and second moments over [θ; V, c], learning lanes under Adam only */
+  moments: { m: Float32Array; v: Float32Array } | null;
+  /** the selection in use, sparse lanes only */
+  sources: Int32Array | null;
+  diverged: boolean;
+  /** optimizer updates so far (Adam's t) */
+  updates: number;
+}
 
-interface Pipelines {
-  forward: GPUComputePipeline;
-  sparse: GPUComputePipeline | null;
-  dense: GPUComputePipeline | null;
-  immediate: GPUComputePipeline | null;
-  gradient: GPUComputePipeline | null;
-  readoutGradient: GPUComputePipeline | null;
-  clipScale: GPUComputePipeline | null;
-  update: GPUComputePipeline | null;
-  stepEnd: GPUComputePipeline;
-  sumSquares: GPUComputePipeline | null;
-  gram: GPUComputePipeline | null;
+export interface BatchSnapshot {
+  /** steps the batch had run */
+  t: number;
+  /** per lane, in the order the lanes were given */
+  lanes: LaneSnapshot[];
+}
+
+export interface RestoreOptions {
+  /** lanes (external indices) whose optimizer restarts: Adam moments and step count zeroed */
+  resetOptimizer?: readonly number[];
+  /** lanes whose selection comes from this batch's LaneSpec rather than the snapshot */
+  newSelection?: readonly number[];
+}
+
+export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources';
+type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams';
+
+/** A kernel table entry built for this batch: its pipeline, bind groups (one, or one per parity) and grid. */
+interface BuiltKernel {
+  spec: KernelSpec;
+  pipeline: GPUComputePipeline;
+  groups: GPUBindGroup[];
+  dims: [number, number, number];
 }
 
 export class GpuBatch {
@@ -93,6 +134,8 @@ export class GpuBatch {
   readonly S: number;
   readonly F: number;
   readonly L: number;
+  /** sizes of this batch's records (layout.ts) */
+  readonly layout: BatchLayout;
   /** loss curve per lane (external order), NaN until read back */
   readonly losses: Float32Array[];
   /** adaptation step of each lane's first NaN/Inf, or -1 (as of the last readback) */
@@ -111,22 +154,14 @@ export class GpuBatch {
   private readonly extOf: number[];
   private readonly intOf: number[];
   private readonly options: Required<Omit<BatchOptions, 'label'>> & { label: string };
-  private readonly p: number;
-  private readonly stride: number;
-  private readonly st: number;
-  private readonly gt: number;
-  private readonly gr: number;
   private readonly srcOffset: number[];
-  private readonly buffers: Record<BatchBufferName, GPUBuffer>;
-  private readonly hyper: GPUBuffer;
-  private readonly norms: GPUBuffer;
-  private readonly grams: GPUBuffer;
+  private readonly buffers: Record<BufferName, GPUBuffer>;
+  private readonly pairs: { h: [GPUBuffer, GPUBuffer]; P: [GPUBuffer, GPUBuffer] };
   private readonly allBuffers: GPUBuffer[] = [];
-  private pipelines!: Pipelines;
-  private groups!: Record<string, GPUBindGroup[]>;
-  private readonly pool: GPUBuffer[] = [];
-  private readonly pending: Promise<void>[] = [];
-  private readbackError: unknown = null;
+  private readonly env: KernelEnv;
+  private readonly readback: ReadbackPool;
+  private stepKernels: BuiltKernel[] = [];
+  private metricKernels: BuiltKernel[] = [];
   private destroyed = false;
 
   private constructor(ctx: GpuContext, shape: RnnShape, streams: readonly Sequence[], specs: LaneSpec[], options: BatchOptions) {
@@ -140,13 +175,9 @@ export class GpuBatch {
       poolSize: options.poolSize ?? 3,
       label: options.label ?? 'batch',
     };
-    const { n } = shape;
     const layout = batchLayout(shape);
-    this.p = layout.p;
-    this.stride = layout.stride;
-    this.st = layout.st;
-    this.gt = layout.gt;
-    this.gr = layout.gr;
+    this.layout = layout;
+    const { n, stride, st, pFloats } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
     const rank = (m: LearningMethod) => (m.kind === 'sparse' ? 0 : m.kind === 'full' ? 1 : 2);
     this.intOf = [];
@@ -159,16 +190,17 @@ export class GpuBatch {
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.divergedAt = specs.map(() => -1);
     this.selectionsDrawn = specs.map((s) => (s.method.kind === 'sparse' ? 1 : 0));
+    this.env = { layout, B: this.B, S: this.S, F: this.F, L: this.L, optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd', sparseShader: 'sparseTransport' };
 
     const { device } = ctx;
+    this.readback = new ReadbackPool(device, this.options.label, this.options.poolSize);
     const S_ = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const make = (label: string, floats: number, usage = S_) => {
       const b = device.createBuffer({ label: `${this.options.label} ${label}`, size: Math.max(16, Math.ceil(floats) * 4), usage });
       this.allBuffers.push(b);
       return b;
     };
-    const B = this.B;
-    const L = this.L;
+    const { B, L } = this;
     // sparse sources, each lane's n*k indices one after another
     this.srcOffset = [];
     let srcTotal = 0;
@@ -179,35 +211,36 @@ export class GpuBatch {
     }
     const T = this.steps;
     this.buffers = {
-      params: make('params [θ; V, c]', B * this.stride),
+      params: make('params [θ; V, c]', B * stride),
       h0: make('h (even steps read)', B * n),
       h1: make('h (odd steps read)', B * n),
-      state: make('state [D, dLdh, e, clip, finite]', B * this.st),
-      P0: make('P (even steps read)', L * n * this.p),
-      P1: make('P (odd steps read)', L * n * this.p),
-      grad: make('gradient', L * this.stride),
-      moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * L * this.stride : 4),
+      state: make('state [D, dLdh, e, clip, finite]', B * st),
+      P0: make('P (even steps read)', L * pFloats),
+      P1: make('P (odd steps read)', L * pFloats),
+      grad: make('gradient', L * stride),
+      moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * L * stride : 4),
       ctl: make('control [t, per lane: diverged, adam t, fault]', controlWords(B)),
       losses: make('losses', T * B),
       sources: make('sources', srcTotal),
+      hyper: make('hyper', 4, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+      norms: make('‖P‖² partials', L * GS),
+      grams: make('P Pᵀ', this.F * n * n),
+      partials: make('Σg² partials', L * (layout.gt + layout.gr)),
+      lanes: make('lanes', 4 * B),
+      streams: make('streams [x, y*, flags]', streams.length * T * layout.ss),
     };
-    this.hyper = make('hyper', 4, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    this.norms = make('‖P‖² partials', L * GS);
-    this.grams = make('P Pᵀ', this.F * n * n);
-    this.partials = make('Σg² partials', L * (this.gt + this.gr));
-    this.lanesBuf = make('lanes', 4 * B);
-    this.streamBuf = make('streams [x, y*, flags]', streams.length * T * layout.ss);
+    const b = this.buffers;
+    this.pairs = { h: [b.h0, b.h1], P: [b.P0, b.P1] };
 
     // initial contents
-    const q = device.queue;
-    const params = new Float32Array(B * this.stride);
+    const params = new Float32Array(B * stride);
     const h = new Float32Array(B * n);
     const records: LaneRecord[] = [];
     const sources = new Uint32Array(Math.max(4, srcTotal));
     for (let i = 0; i < B; i++) {
       const spec = specs[this.extOf[i]];
-      params.set(spec.params.theta, i * this.stride);
-      params.set(spec.params.readout, i * this.stride + this.p);
+      params.set(spec.params.theta, i * stride);
+      params.set(spec.params.readout, i * stride + layout.p);
       if (spec.hInit) h.set(spec.hInit, i * n);
       const method = spec.method;
       const k = method.kind === 'sparse' ? method.k : method.kind === 'full' ? n : 0;
@@ -222,83 +255,49 @@ export class GpuBatch {
         sources.set(spec.sources.subarray(0, n * k), this.srcOffset[i]);
       }
     }
-    q.writeBuffer(this.buffers.params, 0, params);
-    q.writeBuffer(this.buffers.h0, 0, h);
-    q.writeBuffer(this.lanesBuf, 0, encodeLanes(records));
-    q.writeBuffer(this.buffers.sources, 0, sources);
-    q.writeBuffer(this.streamBuf, 0, encodeStreams(layout, streams, T));
-    q.writeBuffer(this.hyper, 0, encodeHyper(options.optimizer.lr, options.optimizer.clipNorm));
+    const q = device.queue;
+    q.writeBuffer(b.params, 0, params);
+    q.writeBuffer(b.h0, 0, h);
+    q.writeBuffer(b.lanes, 0, encodeLanes(records));
+    q.writeBuffer(b.sources, 0, sources);
+    q.writeBuffer(b.streams, 0, encodeStreams(layout, streams, T));
+    q.writeBuffer(b.hyper, 0, encodeHyper(options.optimizer.lr, options.optimizer.clipNorm));
   }
-
-  private readonly partials: GPUBuffer;
-  private readonly lanesBuf: GPUBuffer;
-  private readonly streamBuf: GPUBuffer;
 
   static async create(ctx: GpuContext, shape: RnnShape, streams: readonly Sequence[], lanes: LaneSpec[], options: BatchOptions): Promise<GpuBatch> {
     ctx.health.check();
     const batch = new GpuBatch(ctx, shape, streams, lanes, options);
-    await batch.buildPipelines();
+    [batch.stepKernels, batch.metricKernels] = await Promise.all([batch.build(STEP_KERNELS), batch.build(METRIC_KERNELS)]);
     ctx.health.check();
     return batch;
   }
 
-  private async buildPipelines(): Promise<void> {
-    const { n, m, o, leak } = this.shape;
-    const { kernels } = this.ctx;
-    const T = this.steps;
-    const B = this.B;
-    const base = { N: n, M: m, O: o };
-    const L = this.L;
-    const learn = <X>(f: () => Promise<X>) => (L > 0 ? f() : Promise.resolve(null));
-    const [forward, sparse, dense, immediate, gradient, readoutGradient, clipScale, update, stepEnd, sumSquares, gram] = await Promise.all([
-      kernels.pipeline('forward', { ...base, T, B, LEAK: leak, WG }),
-      this.S > 0 ? kernels.pipeline('sparseTransport', { ...base, T, LEAK: leak, WG }) : Promise.resolve(null),
-      this.F > 0 ? kernels.pipeline('denseTransport', { ...base, T, LEAK: leak, LANE_BASE: this.S, TS }) : Promise.resolve(null),
-      learn(() => kernels.pipeline('immediate', { ...base, T, WG })),
-      learn(() => kernels.pipeline('gradient', { ...base, WG })),
-      learn(() => kernels.pipeline('readoutGradient', { ...base, WG })),
-      learn(() => kernels.pipeline('clipScale', { ...base, WG })),
-      learn(() => kernels.pipeline(this.options.optimizer.kind === 'adam' ? 'adam' : 'sgd', { ...base, T, WG })),
-      kernels.pipeline('stepEnd', { M: m, O: o, T, B, WG }),
-      learn(() => kernels.pipeline('sumSquares', { N: n, M: m, WG, GS })),
-      this.F > 0 ? kernels.pipeline('gram', { N: n, M: m, LANE_BASE: this.S, WG }) : Promise.resolve(null),
-    ]);
-    this.pipelines = { forward, sparse, dense, immediate, gradient, readoutGradient, clipScale, update, stepEnd, sumSquares, gram };
-    const b = this.buffers;
-    const h = [b.h0, b.h1];
-    const P = [b.P0, b.P1];
-    const group = (name: string, pipeline: GPUComputePipeline | null, entries: (GPUBuffer)[]) =>
-      pipeline
-        ? this.ctx.device.createBindGroup({
-            label: `${this.options.label} ${name}`,
+  /** Pipelines and bind groups of the table's entries that have work in this batch. */
+  private async build(table: readonly KernelSpec[]): Promise<BuiltKernel[]> {
+    const env = this.env;
+    const base = baseConstants(this.layout, this.steps, this.B, this.shape.leak);
+    const used = table.filter((spec) => (spec.when?.(env) ?? true) && spec.dispatch(env).every((d) => d > 0));
+    return Promise.all(
+      used.map(async (spec) => {
+        const shader = shaderOf(spec, env);
+        const pipeline = await this.ctx.kernels.pipeline(shader, { ...base, ...spec.constants?.(env) }, { kernel: spec.name, names: spec.bindings });
+        const parities = spec.bindings.some((name) => pingPong(name, 0) !== null) ? [0, 1] : [0];
+        const groups = parities.map((x) =>
+          this.ctx.device.createBindGroup({
+            label: `${this.options.label} ${spec.name}${parities.length > 1 ? (x ? ' [odd]' : ' [even]') : ''}`,
             layout: pipeline.getBindGroupLayout(0),
-            entries: entries.map((buffer, binding) => ({ binding, resource: { buffer } })),
-          })
-        : (null as unknown as GPUBindGroup);
-    const par = (name: string, pipeline: GPUComputePipeline | null, entries: (x: number) => GPUBuffer[]) =>
-      [0, 1].map((x) => group(`${name} [${x ? 'odd' : 'even'}]`, pipeline, entries(x)));
-    this.groups = {
-      forward: par('forward', forward, (x) => [b.params, h[x], h[1 - x], b.state, this.streamBuf, this.lanesBuf, b.ctl, b.losses]),
-      sparse: par('sparseTransport', sparse, (x) => [b.params, b.state, P[x], P[1 - x], b.sources, this.lanesBuf, this.streamBuf, b.ctl]),
-      dense: par('denseTransport', dense, (x) => [b.params, b.state, P[x], P[1 - x], this.lanesBuf, this.streamBuf, b.ctl]),
-      immediate: par('immediate', immediate, (x) => [b.state, h[x], P[1 - x], this.streamBuf, this.lanesBuf, b.ctl]),
-      gradient: par('gradient', gradient, (x) => [b.state, P[1 - x], b.grad, this.partials]),
-      readoutGradient: par('readoutGradient', readoutGradient, (x) => [b.state, h[1 - x], b.grad, this.partials]),
-      clipScale: [group('clipScale', clipScale, [this.partials, b.state, this.hyper])],
-      update: [
-        group(
-          'update',
-          update,
-          this.options.optimizer.kind === 'adam'
-            ? [b.params, b.grad, b.moments, b.state, this.streamBuf, this.lanesBuf, b.ctl, this.hyper]
-            : [b.params, b.grad, b.state, this.streamBuf, this.lanesBuf, b.ctl, this.hyper],
-        ),
-      ],
-      stepEnd: [group('stepEnd', stepEnd, [b.ctl, this.streamBuf, this.lanesBuf, b.losses])],
-      // indexed by which P is current (after step t, P[(t+1) % 2])
-      sumSquares: par('sumSquares', sumSquares, (x) => [P[x], this.norms]),
-      gram: par('gram', gram, (x) => [P[x], this.grams]),
-    };
+            entries: spec.bindings.map((name, binding) => ({ binding, resource: { buffer: this.bufferFor(name, x) } })),
+          }),
+        );
+        return { spec, pipeline, groups, dims: spec.dispatch(env) };
+      }),
+    );
+  }
+
+  private bufferFor(name: BindingName, x: number): GPUBuffer {
+    const pp = pingPong(name, x);
+    if (pp) return this.pairs[pp.buffer][pp.index];
+    return this.buffers[name as BufferName];
   }
 
   get done(): boolean {
@@ -308,7 +307,7 @@ export class GpuBatch {
   /** Changes the learning rate from the next submitted step on (the UI's live control). */
   setLearningRate(lr: number): void {
     this.options.optimizer = { ...this.options.optimizer, lr };
-    this.ctx.device.queue.writeBuffer(this.hyper, 0, encodeHyper(lr, this.options.optimizer.clipNorm));
+    this.ctx.device.queue.writeBuffer(this.buffers.hyper, 0, encodeHyper(lr, this.options.optimizer.clipNorm));
   }
 
   /** Advances every lane by `steps` (fewer at the end of the stream); resolves once their losses are read back. */
@@ -334,21 +333,21 @@ export class GpuBatch {
   }
 
   /** Waits for every readback in flight. */
-  async drain(): Promise<void> {
-    while (this.pending.length > 0) await this.pending[0];
+  drain(): Promise<void> {
+    return this.readback.drain();
   }
 
   private checkUsable(): void {
     if (this.destroyed) throw new GpuError('validation', `${this.options.label}: used after destroy()`);
     this.ctx.health.check();
-    if (this.readbackError) throw this.readbackError instanceof GpuError ? this.readbackError : new GpuError('device-lost', `readback failed: ${messageOf(this.readbackError)}`);
+    this.readback.check();
   }
 
   /** Redraws the selection of sparse lanes due at step t (learner.ts: before the step, when t % R == 0). */
   private async refreshSelections(): Promise<void> {
     const t = this.t;
     if (t === 0) return;
-    const { n } = this.shape;
+    const { n, stride } = this.layout;
     for (let ext = 0; ext < this.specs.length; ext++) {
       const spec = this.specs[ext];
       const m = spec.method;
@@ -359,7 +358,7 @@ export class GpuBatch {
       let W: Floats = spec.params.theta;
       if (m.strategy === 'top-k' || m.strategy === 'bottom-k') {
         await this.drain();
-        W = await this.readRange(this.buffers.params, i * this.stride, n * n);
+        W = await this.readFloats(this.buffers.params, i * stride, n * n);
       }
       const out = new Int32Array(n * m.k);
       if (!spec.selectionRng) throw new RangeError(`lane ${ext}: refreshing selection needs selectionRng`);
@@ -369,34 +368,15 @@ export class GpuBatch {
     }
   }
 
-  private encodeStep(pass: GPUComputePassEncoder, t: number): void {
-    const x = t % 2;
-    const { n, m } = this.shape;
-    const p = this.p;
-    const g = this.groups;
-    const pl = this.pipelines;
-    const run = (pipeline: GPUComputePipeline | null, group: GPUBindGroup, wx: number, wy = 1, wz = 1) => {
-      if (!pipeline || wx === 0 || wy === 0 || wz === 0) return;
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(wx, wy, wz);
-    };
-    run(pl.forward, g.forward[x], this.B);
-    if (this.L > 0) {
-      run(pl.sparse, g.sparse[x], Math.ceil(p / (WG * COLS)), n, this.S);
-      run(pl.dense, g.dense[x], Math.ceil(p / TS), Math.ceil(n / TS), this.F);
-      run(pl.immediate, g.immediate[x], Math.ceil((n + m + 1) / WG), n, this.L);
-      run(pl.gradient, g.gradient[x], this.gt, 1, this.L);
-      run(pl.readoutGradient, g.readoutGradient[x], this.gr, 1, this.L);
-      run(pl.clipScale, g.clipScale[0], this.L);
-      run(pl.update, g.update[0], Math.ceil(this.stride / WG), 1, this.L);
-    }
-    run(pl.stepEnd, g.stepEnd[0], 1);
+  private dispatch(pass: GPUComputePassEncoder, k: BuiltKernel, x: number): void {
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, k.groups[k.groups.length > 1 ? x : 0]);
+    pass.dispatchWorkgroups(...k.dims);
   }
 
   private async encodeChunk(t0: number, t1: number): Promise<void> {
     const { device } = this.ctx;
-    const { n } = this.shape;
+    const { n } = this.layout;
     const B = this.B;
     const every = this.options.metricsEvery;
     const sample = every > 0 && (t1 - 1) % every === 0;
@@ -407,23 +387,16 @@ export class GpuBatch {
     const wFloats = gramFloats;
     const dFloats = sample ? this.F * n : 0;
     const total = lossFloats + ctlFloats + normFloats + gramFloats + wFloats + dFloats;
-    const staging = await this.acquireStaging(total * 4);
+    const staging = await this.readback.acquire(total * 4);
 
-    const enc = device.createCommandEncoder({ label: `${this.options.label} steps ${t0}..${t1 - 1}` });
-    const pass = enc.beginComputePass({ label: `${this.options.label} steps ${t0}..${t1 - 1}` });
-    for (let t = t0; t < t1; t++) this.encodeStep(pass, t);
+    const label = `${this.options.label} steps ${t0}..${t1 - 1}`;
+    const enc = device.createCommandEncoder({ label });
+    const pass = enc.beginComputePass({ label });
+    for (let t = t0; t < t1; t++) for (const k of this.stepKernels) this.dispatch(pass, k, t % 2);
     pass.end();
-    const cur = t1 % 2;
-    if (sample && this.L > 0) {
+    if (sample && this.metricKernels.length > 0) {
       const mp = enc.beginComputePass({ label: `${this.options.label} metrics after step ${t1 - 1}` });
-      mp.setPipeline(this.pipelines.sumSquares!);
-      mp.setBindGroup(0, this.groups.sumSquares[cur]);
-      mp.dispatchWorkgroups(GS, 1, this.L);
-      if (this.F > 0) {
-        mp.setPipeline(this.pipelines.gram!);
-        mp.setBindGroup(0, this.groups.gram[cur]);
-        mp.dispatchWorkgroups(n, n, this.F);
-      }
+      for (const k of this.metricKernels) this.dispatch(mp, k, t1 % 2);
       mp.end();
     }
     let off = 0;
@@ -431,50 +404,23 @@ export class GpuBatch {
       if (floats > 0) enc.copyBufferToBuffer(src, srcFloat * 4, staging, off * 4, floats * 4);
       off += floats;
     };
-    copy(this.buffers.losses, t0 * B, lossFloats);
-    copy(this.buffers.ctl, 0, ctlFloats);
+    const b = this.buffers;
+    const { stride, st, state } = this.layout;
+    copy(b.losses, t0 * B, lossFloats);
+    copy(b.ctl, 0, ctlFloats);
     if (sample) {
-      copy(this.norms, 0, normFloats);
-      copy(this.grams, 0, gramFloats);
-      for (let f = 0; f < this.F; f++) copy(this.buffers.params, (this.S + f) * this.stride, n * n);
-      for (let f = 0; f < this.F; f++) copy(this.buffers.state, (this.S + f) * this.st, n);
+      copy(b.norms, 0, normFloats);
+      copy(b.grams, 0, gramFloats);
+      for (let f = 0; f < this.F; f++) copy(b.params, (this.S + f) * stride, n * n);
+      for (let f = 0; f < this.F; f++) copy(b.state, (this.S + f) * st + state.d, n);
     }
     device.queue.submit([enc.finish()]);
-
-    const done = staging
-      .mapAsync(GPUMapMode.READ, 0, total * 4)
-      .then(() => {
-        const data = new Float32Array(staging.getMappedRange(0, total * 4).slice(0));
-        staging.unmap();
-        this.pool.push(staging);
-        this.absorb(data, t0, t1, sample);
-      })
-      .catch((e: unknown) => {
-        this.readbackError ??= e;
-      })
-      .finally(() => {
-        const i = this.pending.indexOf(done);
-        if (i >= 0) this.pending.splice(i, 1);
-      });
-    this.pending.push(done);
-  }
-
-  private async acquireStaging(bytes: number): Promise<GPUBuffer> {
-    while (this.pending.length >= this.options.poolSize) await this.pending[0];
-    const i = this.pool.findIndex((b) => b.size >= bytes);
-    if (i >= 0) return this.pool.splice(i, 1)[0];
-    const b = this.ctx.device.createBuffer({
-      label: `${this.options.label} readback staging ${this.allBuffers.length}`,
-      size: Math.max(256, Math.ceil(bytes / 256) * 256),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    this.allBuffers.push(b);
-    return b;
+    this.readback.collect(staging, total * 4, (data) => this.absorb(new Float32Array(data), t0, t1, sample));
   }
 
   private absorb(data: Float32Array, t0: number, t1: number, sample: boolean): void {
     const B = this.B;
-    const { n } = this.shape;
+    const { n } = this.layout;
     for (let r = 0; r < t1 - t0; r++) for (let i = 0; i < B; i++) this.losses[this.extOf[i]][t0 + r] = data[r * B + i];
     let off = (t1 - t0) * B;
     const ctl = new Uint32Array(data.buffer, data.byteOffset + off * 4, controlWords(B));
@@ -498,6 +444,99 @@ export class GpuBatch {
     this.samples.push({ t: t1 - 1, norms, full });
   }
 
+  // ---- carry-over to a new batch ----
+
+  /** Every lane's state after the steps run so far (waits for the queue). */
+  async snapshot(): Promise<BatchSnapshot> {
+    this.checkUsable();
+    await this.drain();
+    const x = this.t % 2;
+    const { n, p, stride, pFloats } = this.layout;
+    const b = this.buffers;
+    const adam = this.env.optimizer === 'adam' && this.L > 0;
+    const [params, h, P, moments, ctlF, sources] = await Promise.all([
+      this.readFloats(b.params, 0, this.B * stride),
+      this.readFloats(this.pairs.h[x], 0, this.B * n),
+      this.L > 0 ? this.readFloats(this.pairs.P[x], 0, this.L * pFloats) : null,
+      adam ? this.readFloats(b.moments, 0, 2 * this.L * stride) : null,
+      this.readFloats(b.ctl, 0, controlWords(this.B)),
+      this.readFloats(b.sources, 0, b.sources.size / 4),
+    ]);
+    const ctl = new Uint32Array(ctlF.buffer, ctlF.byteOffset, ctlF.length);
+    const srcWords = new Int32Array(sources.buffer, sources.byteOffset, sources.length);
+    const lanes = this.specs.map((spec, ext): LaneSnapshot => {
+      const i = this.intOf[ext];
+      const learning = i < this.L;
+      const m = spec.method;
+      // per learning lane, Adam's [m (stride); v (stride)] (adam.wgsl)
+      const mi = 2 * i * stride;
+      return {
+        theta: params.slice(i * stride, i * stride + p),
+        readout: params.slice(i * stride + p, (i + 1) * stride),
+        h: h.slice(i * n, (i + 1) * n),
+        P: learning && P ? P.slice(i * pFloats, (i + 1) * pFloats) : null,
+        moments: learning && moments ? { m: moments.slice(mi, mi + stride), v: moments.slice(mi + stride, mi + 2 * stride) } : null,
+        sources: m.kind === 'sparse' ? srcWords.slice(this.srcOffset[i], this.srcOffset[i] + n * m.k) : null,
+        diverged: ctl[controlIndex(i, 'diverged')] !== 0,
+        updates: ctl[controlIndex(i, 'updates')],
+      };
+    });
+    return { t: this.t, lanes };
+  }
+
+  /**
+   * Continues every lane from `snap` (taken from a batch with the same lanes, in the same order) in this
+   * new batch, before its first step: weights, h, P, Adam moments and step counts, selections; a lane that
+   * had diverged stays frozen. `resetOptimizer` lanes restart their optimizer; `newSelection` lanes keep
+   * the selection of this batch's LaneSpec.
+   */
+  restore(snap: BatchSnapshot, options: RestoreOptions = {}): void {
+    this.checkUsable();
+    if (this.t !== 0) throw new RangeError(`${this.options.label}: restore() needs a batch that has not stepped (t = ${this.t})`);
+    if (snap.lanes.length !== this.B) throw new RangeError(`${this.options.label}: snapshot has ${snap.lanes.length} lanes, the batch ${this.B}`);
+    const reset = new Set(options.resetOptimizer ?? []);
+    const reselected = new Set(options.newSelection ?? []);
+    const { n, p, stride, pFloats } = this.layout;
+    const b = this.buffers;
+    const params = new Float32Array(this.B * stride);
+    const h = new Float32Array(this.B * n);
+    const P = new Float32Array(Math.max(1, this.L * pFloats));
+    const adam = this.env.optimizer === 'adam' && this.L > 0;
+    const moments = new Float32Array(adam ? 2 * this.L * stride : 1);
+    const ctl = new Uint32Array(controlWords(this.B));
+    snap.lanes.forEach((lane, ext) => {
+      const i = this.intOf[ext];
+      const learning = i < this.L;
+      params.set(lane.theta, i * stride);
+      params.set(lane.readout, i * stride + p);
+      h.set(lane.h, i * n);
+      if (learning) {
+        if (!lane.P) throw new RangeError(`lane ${ext}: the snapshot has no P for a learning lane`);
+        P.set(lane.P, i * pFloats);
+      }
+      const restart = reset.has(ext);
+      if (adam && learning && lane.moments && !restart) {
+        moments.set(lane.moments.m, 2 * i * stride);
+        moments.set(lane.moments.v, 2 * i * stride + stride);
+      }
+      // the new batch counts its own steps from 0; a diverged lane stays frozen (diverged "at" step 0)
+      ctl[controlIndex(i, 'diverged')] = lane.diverged ? 1 : 0;
+      ctl[controlIndex(i, 'updates')] = restart ? 0 : lane.updates;
+      const m = this.specs[ext].method;
+      if (m.kind === 'sparse' && m.k > 0 && !reselected.has(ext)) {
+        if (!lane.sources || lane.sources.length !== n * m.k) throw new RangeError(`lane ${ext}: the snapshot's selection does not fit k = ${m.k}; pass it in newSelection`);
+        this.ctx.device.queue.writeBuffer(b.sources, this.srcOffset[i] * 4, Uint32Array.from(lane.sources));
+      }
+    });
+    ctl[CONTROL.step] = 0;
+    const q = this.ctx.device.queue;
+    q.writeBuffer(b.params, 0, params);
+    q.writeBuffer(b.h0, 0, h);
+    if (this.L > 0) q.writeBuffer(b.P0, 0, P);
+    if (adam) q.writeBuffer(b.moments, 0, moments);
+    q.writeBuffer(b.ctl, 0, ctl);
+  }
+
   // ---- inspection, for tests and the verification dispatch ----
 
   /** Internal lane index of an external one (the order lanes were given in). */
@@ -505,46 +544,24 @@ export class GpuBatch {
     return this.intOf[ext];
   }
 
-  get layout(): { p: number; stride: number; st: number } {
-    return { p: this.p, stride: this.stride, st: this.st };
-  }
-
   /** A whole buffer, read back (waits for the queue). */
   async read(name: BatchBufferName): Promise<Float32Array> {
     await this.drain();
-    return this.readRange(this.buffers[name], 0, this.buffers[name].size / 4);
+    return this.readFloats(this.buffers[name], 0, this.buffers[name].size / 4);
   }
 
   write(name: BatchBufferName, data: Float32Array | Uint32Array, offsetFloats = 0): void {
     this.ctx.device.queue.writeBuffer(this.buffers[name], offsetFloats * 4, data as Float32Array<ArrayBuffer>);
   }
 
-  /** Runs one kernel of the step alone, as it would run at a step of parity `t % 2`. */
-  async dispatchKernel(kernel: 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'readoutGradient' | 'clipScale' | 'update' | 'stepEnd' | 'gram', t: number): Promise<void> {
-    const { n, m } = this.shape;
-    const x = t % 2;
-    const p = this.p;
-    const dims: Record<string, [number, number, number]> = {
-      forward: [this.B, 1, 1],
-      sparse: [Math.ceil(p / (WG * COLS)), n, this.S],
-      dense: [Math.ceil(p / TS), Math.ceil(n / TS), this.F],
-      immediate: [Math.ceil((n + m + 1) / WG), n, this.L],
-      gradient: [this.gt, 1, this.L],
-      readoutGradient: [this.gr, 1, this.L],
-      clipScale: [this.L, 1, 1],
-      update: [Math.ceil(this.stride / WG), 1, this.L],
-      stepEnd: [1, 1, 1],
-      gram: [n, n, this.F],
-    };
-    const pipeline = this.pipelines[kernel];
-    if (!pipeline) throw new RangeError(`${kernel}: no such kernel in this batch`);
-    const groups = this.groups[kernel];
-    const enc = this.ctx.device.createCommandEncoder({ label: `${this.options.label} ${kernel} alone` });
-    const pass = enc.beginComputePass({ label: `${this.options.label} ${kernel} alone` });
-    pass.setPipeline(pipeline);
-    // gram's groups are indexed by the current P; the step kernels' by the parity of the step
-    pass.setBindGroup(0, groups.length > 1 ? groups[x] : groups[0]);
-    pass.dispatchWorkgroups(...dims[kernel]);
+  /** Runs one kernel alone, as it would run at a step of parity `t % 2` (a metric kernel: after t steps). */
+  async dispatchKernel(kernel: KernelName, t: number): Promise<void> {
+    const k = [...this.stepKernels, ...this.metricKernels].find((x) => x.spec.name === kernel);
+    if (!k) throw new RangeError(`${kernel}: no such kernel in this batch`);
+    const label = `${this.options.label} ${kernel} alone`;
+    const enc = this.ctx.device.createCommandEncoder({ label });
+    const pass = enc.beginComputePass({ label });
+    this.dispatch(pass, k, t % 2);
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
     await this.ctx.device.queue.onSubmittedWorkDone();
@@ -552,34 +569,17 @@ export class GpuBatch {
 
   /** Gram matrices as last computed by the gram kernel (F × n × n). */
   async readGrams(): Promise<Float32Array> {
-    return this.readRange(this.grams, 0, this.F * this.shape.n * this.shape.n);
+    return this.readFloats(this.buffers.grams, 0, this.F * this.layout.n * this.layout.n);
   }
 
-  private async readRange(src: GPUBuffer, offsetFloats: number, floats: number): Promise<Float32Array> {
-    const bytes = floats * 4;
-    const staging = this.ctx.device.createBuffer({ label: `${this.options.label} read ${src.label}`, size: Math.max(16, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = this.ctx.device.createCommandEncoder({ label: `${this.options.label} read ${src.label}` });
-    enc.copyBufferToBuffer(src, offsetFloats * 4, staging, 0, bytes);
-    this.ctx.device.queue.submit([enc.finish()]);
-    try {
-      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-      const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
-      staging.unmap();
-      return out;
-    } catch (e) {
-      this.ctx.health.check();
-      throw new GpuError('device-lost', `readback of ${src.label} failed: ${messageOf(e)}`);
-    } finally {
-      staging.destroy();
-    }
+  private async readFloats(src: GPUBuffer, offsetFloats: number, floats: number): Promise<Float32Array> {
+    return new Float32Array(await readBuffer(this.ctx.device, this.ctx.health, src, offsetFloats * 4, floats * 4));
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.readback.destroy();
     for (const b of this.allBuffers) b.destroy();
   }
 }
-
-/** Names of the kernels a batch dispatches, for the compile test. */
-export const STEP_KERNELS: readonly ShaderName[] = ['forward', 'sparseTransport', 'denseTransport', 'immediate', 'gradient', 'readoutGradient', 'clipScale', 'adam', 'sgd', 'stepEnd'];
