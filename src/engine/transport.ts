@@ -33,6 +33,12 @@ export const TRANSPORT_TILE = 1024;
 
 /** Sources per row from which a sparse float32 transport on ordinary arrays goes to WebAssembly anyway. */
 const WASM_COPY_MIN_K = 8;
+/**
+ * Multiply-adds below which 'auto' keeps a transport in TypeScript (n ≤ 16 for full RTRL): there the
+ * staging copies cost as much as the kernel saves, and small models keep their exact TypeScript
+ * results (tests/cpuBitIdentical.test.ts pins them).
+ */
+export const WASM_MIN_MACS = 1 << 17;
 
 /**
  * Which kernel float32 transports use: 'auto' (WebAssembly when it loads, else TypeScript), or one
@@ -126,7 +132,8 @@ export function transport(
     dLdh instanceof Float32Array && grad instanceof Float32Array &&
     // a sparse transport with few sources is memory-bound: copying P into the kernel's memory and
     // the result out again would cost more than it saves, unless P already lives there
-    (backend === 'wasm' || dense || k >= WASM_COPY_MIN_K || (inWasmHeap(P) && inWasmHeap(out))) &&
+    (backend === 'wasm' ||
+      (n * p * (k + 1) >= WASM_MIN_MACS && (dense || k >= WASM_COPY_MIN_K || (inWasmHeap(P) && inWasmHeap(out))))) &&
     wasmTransport(P, out, n, p, k, sources, coeffs, carry, dLdh, grad, dense)
   ) {
     return;

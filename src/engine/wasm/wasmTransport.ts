@@ -11,10 +11,17 @@
 import { allocBytes, freeBytes, inWasmHeap, wasmRuntime, type WasmRuntime } from './memory';
 import { CMD_DENSE, CMD_SPARSE, ensureNodePool, poolThreads, runJob, wantedThreads, type JobArgs } from './workerPool';
 
-/** Columns per packed panel of the dense kernel: n × 256 floats (256 KiB at n = 256) sit in L2. */
-export const WASM_DENSE_TILE = 256;
-/** Columns per tile of the sparse kernel: a 2 KiB stretch of every row of P, 512 KiB at n = 256. */
-export const WASM_SPARSE_TILE = 512;
+/** Columns per packed panel of the dense kernel: n × 128 floats (128 KiB at n = 256) share L2 with the packed A. */
+let denseTile = 128;
+/** Columns per tile of the sparse kernel: a 1 KiB stretch of every row of P, 256 KiB at n = 256, stays in L2. */
+let sparseTile = 256;
+
+/** Overrides the tile widths (multiples of 8), for the benchmark's tuning runs. */
+export function setWasmTiles(dense: number, sparse: number): void {
+  if (dense % 8 !== 0 || sparse % 8 !== 0 || dense <= 0 || sparse <= 0) throw new RangeError('tiles must be positive multiples of 8');
+  denseTile = dense;
+  sparseTile = sparse;
+}
 /** Below this many multiply-adds a job runs on the calling thread: waking workers costs more. */
 const THREAD_MIN_MACS = 1 << 19;
 
@@ -96,7 +103,7 @@ export function wasmTransport(
   const srcOff = dense ? 0 : reserve(rt, slots.src, nk * 4);
   const dOff = reserve(rt, slots.dLdh, n * 4);
   const gOff = reserve(rt, slots.grad, p * 4);
-  const panelBytes = n * WASM_DENSE_TILE * 4;
+  const panelBytes = n * denseTile * 4;
   const apOff = dense ? reserve(rt, slots.apack, nk * 4) : 0;
   const panelOff = dense ? reserve(rt, slots.panels, parts * panelBytes) : 0;
   views(rt);
@@ -120,15 +127,15 @@ export function wasmTransport(
 
   const args: JobArgs = {
     P: pOff, out: outOff, n, p, k, src: srcOff, cf: cfOff, carry, dLdh: dOff, grad: gOff,
-    ap: apOff, panel: panelOff, panelBytes, tile: dense ? WASM_DENSE_TILE : WASM_SPARSE_TILE,
+    ap: apOff, panel: panelOff, panelBytes, tile: dense ? denseTile : sparseTile,
   };
   if (dense) {
     runJob(CMD_DENSE, args, parts, (c0, c1) =>
-      rt.dense(pOff, outOff, n, p, apOff, cfOff, carry, dOff, gOff, panelOff, c0, c1, WASM_DENSE_TILE),
+      rt.dense(pOff, outOff, n, p, apOff, cfOff, carry, dOff, gOff, panelOff, c0, c1, denseTile),
     );
   } else {
     runJob(CMD_SPARSE, args, parts, (c0, c1) =>
-      rt.sparse(pOff, outOff, n, p, k, srcOff, cfOff, carry, dOff, gOff, c0, c1, WASM_SPARSE_TILE),
+      rt.sparse(pOff, outOff, n, p, k, srcOff, cfOff, carry, dOff, gOff, c0, c1, sparseTile),
     );
   }
 

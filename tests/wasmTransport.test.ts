@@ -1,0 +1,242 @@
+/**
+ * The WebAssembly transport kernel against the TypeScript reference (transport.ts): random sizes, k
+ * from 0 to n, every selection strategy, P in the kernel's memory or in ordinary arrays, one thread or
+ * two. Tolerance, per element (u = 2⁻²⁴, float32 unit roundoff; the kernels sum in different orders):
+ *   |Δout[i,c]| ≤ 2(k + 2) u · B[i,c],   B[i,c] = |carry·P[i,c]| + Σ_j |coeff[i,j]·P[src[i,j],c]|
+ *   |Δg[c]|     ≤ 2(n + k + 4) u · Σ_i |dLdh[i]|·B[i,c]
+ * and bit-identical results whatever the thread count.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OnlineLearner } from '../src/engine/learner';
+import type { LearningMethod } from '../src/engine/methods';
+import { initRnn, RnnModel } from '../src/engine/models/rnn';
+import { Rng } from '../src/engine/rng';
+import {
+  allocateTransportFloats,
+  setTransportBackend,
+  setTransportThreads,
+  startTransportThreads,
+  stopTransportThreads,
+  transport,
+  transportBackendInfo,
+  transportTs,
+} from '../src/engine/transport';
+import { allPaths, SELECTION_STRATEGIES, selectPaths, type SelectionStrategy } from '../src/engine/transportMask';
+import { allocBytes, freeBytes, heapBytesInUse, inWasmHeap, wasmRuntime, wasmSimdSupported } from '../src/engine/wasm/memory';
+import { partStart } from '../src/engine/wasm/workerPool';
+import { randomSequence } from './helpers/randomSequence';
+
+const U = 2 ** -24;
+
+interface Case {
+  n: number;
+  p: number;
+  k: number;
+  sources: Int32Array;
+  coeffs: Float32Array;
+  carry: number;
+  P: Float32Array;
+  dLdh: Float32Array;
+}
+
+function makeCase(rng: Rng, n: number, p: number, k: number | 'full', strategy: SelectionStrategy, heap: boolean): Case {
+  const kk = k === 'full' ? n : k;
+  const W = new Float32Array(n * n).map(() => rng.normal());
+  const sources = k === 'full' ? allPaths(n) : new Int32Array(n * kk);
+  if (k !== 'full') selectPaths(strategy, W, n, kk, rng, sources);
+  const coeffs = new Float32Array(n * kk).map(() => rng.normal() * 0.5);
+  const P = heap ? allocateTransportFloats(n * p) : new Float32Array(n * p);
+  for (let i = 0; i < P.length; i++) P[i] = rng.normal();
+  const dLdh = new Float32Array(n).map(() => (rng.uniform() < 0.2 ? 0 : rng.normal()));
+  return { n, p, k: kk, sources, coeffs, carry: rng.uniform() < 0.3 ? 0 : 0.25 + rng.uniform(), P, dLdh };
+}
+
+/** Runs the transport on the current backend; out in the kernel's memory when `heap`. */
+function run(c: Case, heap: boolean): { out: Float32Array; grad: Float32Array } {
+  const out = heap ? allocateTransportFloats(c.n * c.p) : new Float32Array(c.n * c.p);
+  out.fill(Number.NaN); // every element must be written
+  const grad = new Float32Array(c.p + 3).fill(Number.NaN); // and g's tail beyond p zeroed, as TypeScript does
+  transport(c.P, out, c.n, c.p, c.k, c.sources, c.coeffs, c.carry, c.dLdh, grad);
+  return { out, grad };
+}
+
+function expectWithinTolerance(c: Case, got: { out: Float32Array; grad: Float32Array }): void {
+  const { n, p, k, P, sources, coeffs, carry, dLdh } = c;
+  const ref = new Float32Array(n * p);
+  const refGrad = new Float32Array(p + 3);
+  transportTs(P, ref, n, p, k, sources, coeffs, carry, dLdh, refGrad);
+  const gradBound = new Float64Array(p);
+  let worst = 0;
+  for (let i = 0; i < n; i++) {
+    for (let col = 0; col < p; col++) {
+      let b = Math.abs(carry * P[i * p + col]);
+      for (let j = 0; j < k; j++) b += Math.abs(coeffs[i * k + j] * P[sources[i * k + j] * p + col]);
+      gradBound[col] += Math.abs(dLdh[i]) * b;
+      const d = Math.abs(got.out[i * p + col] - ref[i * p + col]);
+      const tol = 2 * (k + 2) * U * b;
+      if (!(d <= tol)) throw new Error(`out[${i},${col}] differs by ${d} > ${tol} (n=${n} p=${p} k=${k})`);
+      worst = Math.max(worst, b > 0 ? d / b : 0);
+    }
+  }
+  for (let col = 0; col < p; col++) {
+    const d = Math.abs(got.grad[col] - refGrad[col]);
+    const tol = 2 * (n + k + 4) * U * gradBound[col];
+    if (!(d <= tol)) throw new Error(`g[${col}] differs by ${d} > ${tol} (n=${n} p=${p} k=${k})`);
+  }
+  expect(Array.from(got.grad.subarray(p))).toEqual([0, 0, 0]);
+  expect(worst).toBeLessThan(1e-5);
+}
+
+afterAll(() => {
+  setTransportBackend('auto');
+  setTransportThreads(1);
+  stopTransportThreads();
+});
+
+describe('WebAssembly transport kernel', () => {
+  it('loads in Node with SIMD and a shared memory, and says so', () => {
+    expect(wasmSimdSupported()).toBe(true);
+    const rt = wasmRuntime();
+    expect(rt).not.toBeNull();
+    expect(rt!.shared).toBe(true);
+    setTransportBackend('auto');
+    const info = transportBackendInfo();
+    expect(info.kernel).toBe('wasm');
+    expect(info.simd).toBe(true);
+    setTransportBackend('typescript');
+    expect(transportBackendInfo()).toMatchObject({ kernel: 'typescript', threads: 1, reason: 'the TypeScript kernel was chosen' });
+    setTransportBackend('auto');
+  });
+
+  it('the committed generated module is what the WAT source assembles to', () => {
+    // exits 1 with a message when src/engine/wasm/transportWasm.generated.ts is stale
+    expect(() => execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('matches the TypeScript kernel on random sizes, k = 0..n and every strategy', () => {
+    setTransportBackend('wasm');
+    setTransportThreads(1);
+    const rng = new Rng(11);
+    let cases = 0;
+    for (const n of [1, 3, 4, 7, 9, 16]) {
+      const p = n * (n + 2) + Math.floor(rng.uniform() * 13); // ragged p: every column-tail path
+      const ks = Array.from(new Set([0, 1, 2, 3, 4, 5, Math.min(n, 8), n])).filter((k) => k <= n);
+      for (const k of ks) {
+        for (const strategy of SELECTION_STRATEGIES) {
+          const heap = cases % 2 === 0;
+          const c = makeCase(rng, n, p, k, strategy, heap);
+          expectWithinTolerance(c, run(c, !heap));
+          cases++;
+        }
+      }
+      const full = makeCase(rng, n, p, 'full', 'random', true);
+      expectWithinTolerance(full, run(full, true));
+    }
+    expect(cases).toBeGreaterThan(150);
+    setTransportBackend('auto');
+  });
+
+  it('matches on sizes that fill whole tiles and several of them (dense and sparse)', () => {
+    setTransportBackend('wasm');
+    const rng = new Rng(12);
+    for (const [n, k] of [[24, 'full'], [33, 'full'], [40, 4], [40, 13]] as const) {
+      const p = n * (n + 2) + 5;
+      const c = makeCase(rng, n, p, k, 'random', true);
+      expectWithinTolerance(c, run(c, true));
+    }
+    setTransportBackend('auto');
+  });
+
+  it('gives bit-identical results on one thread and on two', async () => {
+    setTransportBackend('wasm');
+    const rng = new Rng(13);
+    for (const k of ['full', 4, 5] as const) {
+      const n = 48;
+      const p = n * (n + 2) + 3; // ≥ the threading threshold, a ragged end
+      const c = makeCase(rng, n, p, k, 'random', true);
+      setTransportThreads(1);
+      const one = run(c, true);
+      const info = await startTransportThreads(2);
+      expect(info.threads).toBe(2);
+      const two = run(c, false);
+      expect(transportBackendInfo().threads).toBe(2);
+      expect(Buffer.from(two.out.buffer, two.out.byteOffset, two.out.byteLength).equals(Buffer.from(one.out.buffer, one.out.byteOffset, one.out.byteLength))).toBe(true);
+      expect(Array.from(two.grad)).toEqual(Array.from(one.grad));
+      expectWithinTolerance(c, two);
+    }
+    setTransportThreads(1);
+    setTransportBackend('auto');
+  });
+
+  it('splits columns at multiples of 8, covering [0, p) once', () => {
+    for (const p of [1, 7, 8, 100, 4224, 66048]) {
+      for (const parts of [1, 2, 3, 7]) {
+        const starts = Array.from({ length: parts + 1 }, (_, t) => partStart(t, parts, p));
+        expect(starts[0]).toBe(0);
+        expect(starts[parts]).toBe(p);
+        for (let t = 0; t < parts; t++) {
+          expect(starts[t + 1]).toBeGreaterThanOrEqual(starts[t]);
+          if (t > 0 && starts[t] < p) expect(starts[t] % 8).toBe(0);
+        }
+      }
+    }
+  });
+
+  it('the TypeScript backend is exactly the reference kernel', () => {
+    setTransportBackend('typescript');
+    const rng = new Rng(14);
+    const c = makeCase(rng, 12, 12 * 14, 'full', 'random', false);
+    const got = run(c, false);
+    const ref = new Float32Array(c.n * c.p);
+    const refGrad = new Float32Array(c.p + 3);
+    transportTs(c.P, ref, c.n, c.p, c.k, c.sources, c.coeffs, c.carry, c.dLdh, refGrad);
+    expect(Array.from(got.out)).toEqual(Array.from(ref));
+    expect(Array.from(got.grad)).toEqual(Array.from(refGrad));
+    setTransportBackend('auto');
+  });
+
+  it('allocates P in the kernel memory and frees it for reuse', () => {
+    const rt = wasmRuntime()!;
+    const a = allocateTransportFloats(1000);
+    expect(inWasmHeap(a)).toBe(true);
+    expect(inWasmHeap(new Float32Array(4))).toBe(false);
+    expect(Array.from(a.subarray(0, 4))).toEqual([0, 0, 0, 0]);
+    const before = heapBytesInUse();
+    const x = allocBytes(rt, 4096);
+    const y = allocBytes(rt, 100);
+    expect(x % 64).toBe(0);
+    expect(y % 64).toBe(0);
+    expect(heapBytesInUse()).toBe(before + 4096 + 128);
+    freeBytes(x, 4096);
+    freeBytes(y, 100);
+    expect(heapBytesInUse()).toBe(before);
+    // the freed space is reused
+    const z = allocBytes(rt, 4096);
+    expect(z).toBe(x);
+    freeBytes(z, 4096);
+  });
+
+  it('a full-RTRL learner on the WebAssembly kernel tracks the TypeScript one (float32)', () => {
+    const n = 24; // large enough for 'auto' to choose WebAssembly
+    const seq = randomSequence(40, 1, 1, 5);
+    const losses = (b: 'auto' | 'typescript', method: LearningMethod) => {
+      setTransportBackend(b);
+      const learner = new OnlineLearner(new RnnModel(initRnn({ n, m: 1, o: 1, leak: 0.5 }, new Rng(1))), method, {
+        optimizer: { kind: 'adam', lr: 1e-3, clipNorm: 0 },
+        selectionRng: new Rng(2),
+      });
+      const out: number[] = [];
+      for (let t = 0; t < 40; t++) out.push(learner.step(seq, t));
+      return out;
+    };
+    for (const method of [{ kind: 'full' }, { kind: 'sparse', k: 8, strategy: 'random', refreshEvery: 0, rescale: false }] as LearningMethod[]) {
+      const a = losses('auto', method);
+      const b = losses('typescript', method);
+      expect(transportBackendInfo().kernel).toBe('typescript');
+      for (let t = 0; t < a.length; t++) expect(Math.abs(a[t] - b[t])).toBeLessThanOrEqual(1e-4 * Math.abs(b[t]) + 1e-7);
+      expect(a.some((x, t) => x !== b[t])).toBe(true); // it did run a different kernel
+    }
+    setTransportBackend('auto');
+  });
+});
