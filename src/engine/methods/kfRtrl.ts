@@ -14,7 +14,7 @@ import { outerIntoTheta } from '../models/recurrentModel';
 import { allocate, precisionOf, type Floats } from '../precision';
 import type { Rng } from '../rng';
 import type { Sequence } from '../tasks/task';
-import { norm2, type GradientEstimator, type MethodRecord } from './method';
+import { everyModel, fixedLabel, norm2, type GradientEstimator, type MethodRecord } from './method';
 
 const EPS = 1e-7;
 
@@ -110,13 +110,12 @@ const create = (model: RecurrentModel, _m: KfMethod, streams: { noise: Rng }) =>
 export const kf: MethodRecord<KfMethod> = {
   kind: 'kf',
   usage: 'kf: Kronecker-factored unbiased estimate of P (KF-RTRL)',
-  label: () => 'kf',
-  parse: (label) => (label === 'kf' ? { kind: 'kf' } : null),
+  ...fixedLabel('kf'),
   // J A over the R columns of A (n³ for the RNN, 16 n³ for the LSTM), norms, cᵀA and g = (cᵀA) ⊗ u
   cost: (_m, { rows, jvp, states, p, hHat, bytesPerFloat }) => ({
     macs: rows * jvp + 3 * states * rows + p + 2 * hHat,
     bytes: (jvp + 2 * states * rows + p) * bytesPerFloat,
   }),
-  estimators: { rnn: create, lstm: create },
+  estimators: everyModel(create),
   gpu: [],
 };

@@ -10,7 +10,7 @@
  * window of activations). Implementations allocate everything in their constructor; `step` allocates
  * nothing.
  */
-import type { ModelKind, ModelTypes } from '../models';
+import { MODEL_KINDS, type ModelKind, type ModelTypes, type RecurrentModel } from '../models';
 import type { Floats } from '../precision';
 import type { Rng } from '../rng';
 import type { Sensitivity } from '../sensitivity';
@@ -87,6 +87,16 @@ export interface MethodRecord<M extends { readonly kind: string }> {
   readonly estimators: { readonly [K in ModelKind]?: EstimatorFactory<M, ModelTypes[K]> };
   /** the models the GPU engine (src/gpu) runs this method for */
   readonly gpu: readonly ModelKind[];
+}
+
+/** label and parse of a method whose label is its kind (`frozen`, `full`, `uoro`, …) */
+export function fixedLabel<K extends string>(kind: K): { label: () => K; parse: (label: string) => { kind: K } | null } {
+  return { label: () => kind, parse: (label) => (label === kind ? { kind } : null) };
+}
+
+/** One estimator for every model: those that see a model only through its Jacobian view (UORO, KF-RTRL). */
+export function everyModel<M>(create: EstimatorFactory<M, RecurrentModel>): { readonly [K in ModelKind]: EstimatorFactory<M, ModelTypes[K]> } {
+  return Object.fromEntries(MODEL_KINDS.map((kind) => [kind, create])) as unknown as { [K in ModelKind]: EstimatorFactory<M, ModelTypes[K]> };
 }
 
 /** Number(s) but NaN for '' and whitespace, so 'k=' is rejected rather than read as k = 0. */

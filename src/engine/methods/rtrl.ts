@@ -25,7 +25,7 @@ import { addImmediateTerm, Sensitivity } from '../sensitivity';
 import type { Sequence } from '../tasks/task';
 import { transport } from '../transport';
 import { allPaths, selectPaths, type SelectionStrategy } from '../transportMask';
-import { strictNumber, type CostDims, type EstimatorStreams, type GradientEstimator, type MethodCost, type MethodRecord } from './method';
+import { fixedLabel, strictNumber, type CostDims, type EstimatorStreams, type GradientEstimator, type MethodCost, type MethodRecord } from './method';
 
 export type FullMethod = { readonly kind: 'full' };
 export type SparseMethod = {
@@ -280,8 +280,7 @@ const estimators = {
 export const full: MethodRecord<FullMethod> = {
   kind: 'full',
   usage: 'full: exact RTRL (every path kept)',
-  label: () => 'full',
-  parse: (label) => (label === 'full' ? { kind: 'full' } : null),
+  ...fixedLabel('full'),
   cost: (_m, dims) => rtrlCost(dims.n, dims),
   estimators,
   gpu: ['rnn'],

@@ -7,24 +7,20 @@
  *   e_{il} <- (1-α) e_{il} + d_i (W_ii e_{il} + ĥ_l),      g_t[(i,l)] = c_i e_{il}
  * For a vanilla RNN this is e-prop's eligibility trace. It is exact when W is diagonal (no cross paths).
  */
-import { LOCAL_BETA, LOCAL_F, LOCAL_FORGET, LOCAL_G, LOCAL_I, LOCAL_O, lstmLayout, type LstmModel, type LstmParams, type LstmState } from '../models/lstm';
-import { thetaLayout, type RnnModel, type RnnParams, type RnnState } from '../models/rnn';
+import { LOCAL_BETA, LOCAL_F, LOCAL_FORGET, LOCAL_G, LOCAL_I, LOCAL_O, lstmLayout, type LstmModel } from '../models/lstm';
+import { thetaLayout, type RnnModel } from '../models/rnn';
 import { allocate, precisionOf, type Floats } from '../precision';
 import type { Sequence } from '../tasks/task';
-import { norm2, type GradientEstimator, type MethodRecord } from './method';
+import { fixedLabel, norm2, type GradientEstimator, type MethodRecord } from './method';
 
 export type Snap1Method = { readonly kind: 'snap1' };
 
 export class Snap1Estimator implements GradientEstimator {
   /** e_{il} = P[i,(i,l)], indexed like θ */
   readonly trace: Floats;
-  private readonly params: RnnParams;
-  private readonly state: RnnState;
 
-  constructor(model: RnnModel) {
-    this.params = model.params;
-    this.state = model.state;
-    this.trace = allocate(precisionOf(this.params.theta), this.params.theta.length);
+  constructor(private readonly model: RnnModel) {
+    this.trace = allocate(precisionOf(model.params.theta), model.params.theta.length);
   }
 
   reset(): void {
@@ -32,11 +28,11 @@ export class Snap1Estimator implements GradientEstimator {
   }
 
   step(seq: Sequence, t: number, grad: Floats): void {
-    const { n, m, leak } = this.params.shape;
-    const { u, b } = thetaLayout(this.params.shape);
-    const W = this.params.theta;
+    const { shape, theta: W } = this.model.params;
+    const { n, m, leak } = shape;
+    const { u, b } = thetaLayout(shape);
     const e = this.trace;
-    const { d, hPrev, dLdh } = this.state;
+    const { d, hPrev, dLdh } = this.model.state;
     const carry = 1 - leak;
     const xOff = t * m;
     for (let i = 0; i < n; i++) {
@@ -84,15 +80,10 @@ export class LstmSnap1Estimator implements GradientEstimator {
   /** e^c likewise */
   readonly traceC: Floats;
 
-  private readonly params: LstmParams;
-  private readonly state: LstmState;
-
-  constructor(model: LstmModel) {
-    this.params = model.params;
-    this.state = model.state;
-    const precision = precisionOf(this.params.theta);
-    this.traceH = allocate(precision, this.params.theta.length);
-    this.traceC = allocate(precision, this.params.theta.length);
+  constructor(private readonly model: LstmModel) {
+    const p = model.params.theta.length;
+    this.traceH = allocate(precisionOf(model.params.theta), p);
+    this.traceC = allocate(precisionOf(model.params.theta), p);
   }
 
   reset(): void {
@@ -101,10 +92,10 @@ export class LstmSnap1Estimator implements GradientEstimator {
   }
 
   step(seq: Sequence, t: number, grad: Floats): void {
-    const { n, m } = this.params.shape;
-    const { wx, b } = lstmLayout(this.params.shape);
-    const W = this.params.theta;
-    const { local, hPrev, dLdh } = this.state;
+    const { shape, theta: W } = this.model.params;
+    const { n, m } = shape;
+    const { wx, b } = lstmLayout(shape);
+    const { local, hPrev, dLdh } = this.model.state;
     const eh = this.traceH;
     const ec = this.traceC;
     const xOff = t * m;
@@ -154,8 +145,7 @@ export class LstmSnap1Estimator implements GradientEstimator {
 export const snap1: MethodRecord<Snap1Method> = {
   kind: 'snap1',
   usage: 'snap1: SnAp-1, the entries of P the immediate term touches (the e-prop trace)',
-  label: () => 'snap1',
-  parse: (label) => (label === 'snap1' ? { kind: 'snap1' } : null),
+  ...fixedLabel('snap1'),
   // each kept entry: carry, self-path and immediate term, then its share of g_t; read, write, g
   cost: (_m, { model, p, bytesPerFloat: b }) => (model === 'lstm' ? { macs: 6 * p + p, bytes: 5 * p * b } : { macs: 3 * p + p, bytes: 3 * p * b }),
   estimators: {

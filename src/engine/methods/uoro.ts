@@ -12,7 +12,7 @@ import type { RecurrentModel } from '../models';
 import { allocate, precisionOf, type Floats } from '../precision';
 import type { Rng } from '../rng';
 import type { Sequence } from '../tasks/task';
-import { norm2, type GradientEstimator, type MethodRecord } from './method';
+import { everyModel, fixedLabel, norm2, type GradientEstimator, type MethodRecord } from './method';
 
 /** Keeps ρ0, ρ1 finite when a norm is zero (the first step, or a dead unit); small against real norms. */
 const EPS = 1e-7;
@@ -94,10 +94,9 @@ const create = (model: RecurrentModel, _m: UoroMethod, streams: { noise: Rng }) 
 export const uoro: MethodRecord<UoroMethod> = {
   kind: 'uoro',
   usage: 'uoro: rank-1 unbiased estimate of P (UORO)',
-  label: () => 'uoro',
-  parse: (label) => (label === 'uoro' ? { kind: 'uoro' } : null),
+  ...fixedLabel('uoro'),
   // J s, then νᵀF, the θ̃ update, two norms and ĝ = (cᵀs) θ̃, each O(p)
   cost: (_m, { jvp, p, states, bytesPerFloat }) => ({ macs: jvp + 5 * p + 4 * states, bytes: (jvp + 3 * p + 4 * states) * bytesPerFloat }),
-  estimators: { rnn: create, lstm: create },
+  estimators: everyModel(create),
   gpu: [],
 };

@@ -11,9 +11,8 @@
  */
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
-import type { Sequence } from '../tasks/task';
-import { readoutGradient, readoutParamCount, readoutStep } from './readout';
-import { copyParams, fillNormal, writeHHat, type ModelShape, type ShapeNM, type ModelState, type RecurrentModel } from './recurrentModel';
+import { readoutParamCount } from './readout';
+import { copyParams, fillNormal, ReadoutModel, type ModelShape, type ModelState, type ShapeNM } from './recurrentModel';
 
 /** n cells, m inputs, o outputs */
 export type LstmShape = ModelShape;
@@ -213,43 +212,24 @@ export function lstmBackwardStep(
  * and 4n gate rows: with ∂z = W_h ∂h_{t-1},
  *   ∂c_t = f ∂c_{t-1} + a_i ∂z_i + a_f ∂z_f + a_g ∂z_g,   ∂h_t = a_o ∂z_o + β ∂c_t.
  */
-export class LstmModel implements RecurrentModel {
+export class LstmModel extends ReadoutModel<LstmParams, LstmState> {
   readonly kind = 'lstm';
-  readonly params: LstmParams;
-  readonly state: LstmState;
-  readonly paramCount: number;
-  readonly stateSize: number;
-  readonly rows: number;
-  readonly hHatSize: number;
   private readonly dz: Floats;
   /** |W_h| per (unit, source) over the four gates, for the magnitude-based selections */
   private readonly magnitude: Floats;
 
   /** Copies `params`; `sInit` is the running state [h; c] (2n) the model starts from (zeros when absent). */
   constructor(params: LstmParams, sInit?: Floats) {
-    const { n, m } = params.shape;
+    const { n } = params.shape;
     const precision = precisionOf(params.theta);
-    this.params = cloneLstmParams(params);
-    this.state = allocateLstmState(params.shape, precision);
+    super(cloneLstmParams(params), allocateLstmState(params.shape, precision), lstmParamCount(params.shape), 2 * n, 4 * n);
     if (sInit) setLstmState(this.state, sInit);
-    this.paramCount = lstmParamCount(params.shape);
-    this.stateSize = 2 * n;
-    this.rows = 4 * n;
-    this.hHatSize = n + m + 1;
     this.dz = allocate(precision, 4 * n);
     this.magnitude = allocate(precision, n * n);
   }
 
   forward(x: Floats, xOff: number): void {
     lstmForwardStep(this.params, this.state, x, xOff);
-  }
-
-  readout(target: Floats, tOff: number, hasError: boolean): number {
-    return readoutStep(this.params, this.state, target, tOff, hasError);
-  }
-
-  readoutGradient(out: Floats): void {
-    readoutGradient(this.params.shape, this.state, out);
   }
 
   reset(): void {
@@ -328,10 +308,6 @@ export class LstmModel implements RecurrentModel {
       }
       out[(3 * n + j) * S + j] = local[LOCAL_O * n + j];
     }
-  }
-
-  hHat(seq: Sequence, t: number, out: Floats): void {
-    writeHHat(this.state.hPrev, this.params.shape.n, this.params.shape.m, seq, t, out);
   }
 
   lossGradient(out: Floats): void {

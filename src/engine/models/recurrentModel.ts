@@ -12,7 +12,7 @@
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
 import type { Sequence } from '../tasks/task';
-import type { ReadoutShape, ReadoutState } from './readout';
+import { readoutGradient, readoutStep, type ReadoutShape, type ReadoutState } from './readout';
 
 export interface ModelShape extends ReadoutShape {
   /** hidden units */
@@ -82,11 +82,49 @@ export interface RecurrentModel extends JacobianView {
   pathWeights(): Floats;
 }
 
-/** ĥ_t = [h_{t-1}; x_t; 1]: the same for every model whose rows read [W_h W_x b]. */
-export function writeHHat(hPrev: Floats, n: number, m: number, seq: Sequence, t: number, out: Floats): void {
-  for (let l = 0; l < n; l++) out[l] = hPrev[l];
-  for (let l = 0; l < m; l++) out[n + l] = seq.x[t * m + l];
-  out[n + m] = 1;
+/**
+ * What the models share: their own copy of the weights and state, the linear readout, and ĥ_t =
+ * [h_{t-1}; x_t; 1] (the same for every model whose rows read [W_h W_x b]). A model supplies its step,
+ * its state and its Jacobian view.
+ */
+export abstract class ReadoutModel<P extends ModelParams, S extends ModelState> implements RecurrentModel {
+  abstract readonly kind: string;
+  readonly hHatSize: number;
+
+  protected constructor(
+    readonly params: P,
+    readonly state: S,
+    readonly paramCount: number,
+    readonly stateSize: number,
+    readonly rows: number,
+  ) {
+    this.hHatSize = params.shape.n + params.shape.m + 1;
+  }
+
+  abstract forward(x: Floats, xOff: number): void;
+  abstract reset(): void;
+  abstract runningState(): Float32Array;
+  abstract pathWeights(): Floats;
+  abstract jvp(v: Floats, out: Floats): void;
+  abstract vjpPreact(nu: Floats, out: Floats): void;
+  abstract preactJacobianT(out: Floats): void;
+  abstract lossGradient(out: Floats): void;
+
+  readout(target: Floats, tOff: number, hasError: boolean): number {
+    return readoutStep(this.params, this.state, target, tOff, hasError);
+  }
+
+  readoutGradient(out: Floats): void {
+    readoutGradient(this.params.shape, this.state, out);
+  }
+
+  hHat(seq: Sequence, t: number, out: Floats): void {
+    const { n, m } = this.params.shape;
+    const hPrev = this.state.hPrev;
+    for (let l = 0; l < n; l++) out[l] = hPrev[l];
+    for (let l = 0; l < m; l++) out[n + l] = seq.x[t * m + l];
+    out[n + m] = 1;
+  }
 }
 
 /** g = a ⊗ v in θ's layout: g[(r,l)] = a_r v_l over the W_h, W_x and b blocks (written, not added). */

@@ -7,9 +7,8 @@
  */
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
-import type { Sequence } from '../tasks/task';
-import { readoutGradient, readoutParamCount, readoutStep } from './readout';
-import { copyParams, fillNormal, writeHHat, type ModelShape, type ShapeNM, type ModelState, type RecurrentModel } from './recurrentModel';
+import { readoutParamCount } from './readout';
+import { copyParams, fillNormal, ReadoutModel, type ModelShape, type ModelState, type ShapeNM } from './recurrentModel';
 
 export interface RnnShape extends ModelShape {
   /** leak α in (0, 1]; 1 is the plain tanh RNN */
@@ -116,37 +115,18 @@ export function resetState(state: RnnState): void {
 }
 
 /** One RNN with its own weights and running state: what a learner steps. */
-export class RnnModel implements RecurrentModel {
+export class RnnModel extends ReadoutModel<RnnParams, RnnState> {
   readonly kind = 'rnn';
-  readonly params: RnnParams;
-  readonly state: RnnState;
-  readonly paramCount: number;
-  readonly stateSize: number;
-  readonly rows: number;
-  readonly hHatSize: number;
 
   /** Copies `params`; `hInit` is the running h the model starts from (zeros when absent). */
   constructor(params: RnnParams, hInit?: Floats) {
-    const { n, m } = params.shape;
-    this.params = cloneParams(params);
-    this.state = allocateState(params.shape, precisionOf(params.theta));
+    const { n } = params.shape;
+    super(cloneParams(params), allocateState(params.shape, precisionOf(params.theta)), recurrentParamCount(params.shape), n, n);
     if (hInit) this.state.h.set(hInit);
-    this.paramCount = recurrentParamCount(params.shape);
-    this.stateSize = n;
-    this.rows = n;
-    this.hHatSize = n + m + 1;
   }
 
   forward(x: Floats, xOff: number): void {
     forwardStep(this.params, this.state, x, xOff);
-  }
-
-  readout(target: Floats, tOff: number, hasError: boolean): number {
-    return readoutStep(this.params, this.state, target, tOff, hasError);
-  }
-
-  readoutGradient(out: Floats): void {
-    readoutGradient(this.params.shape, this.state, out);
   }
 
   reset(): void {
@@ -184,10 +164,6 @@ export class RnnModel implements RecurrentModel {
     const n = this.rows;
     out.fill(0);
     for (let i = 0; i < n; i++) out[i * n + i] = this.state.d[i];
-  }
-
-  hHat(seq: Sequence, t: number, out: Floats): void {
-    writeHHat(this.state.hPrev, this.params.shape.n, this.params.shape.m, seq, t, out);
   }
 
   lossGradient(out: Floats): void {
