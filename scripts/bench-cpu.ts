@@ -1,23 +1,52 @@
 /**
  * CPU engine benchmark (a script that prints figures; no thresholds, no assertions).
- *   npm run bench:cpu [-- --quick]
- * For n = 64, 128, 256: ms per learner step of sparse k = 4 and of full RTRL, and the sparse transport
- * kernel's effective bytes/s beside a plain memory-copy loop's, both measured in this same run. The
- * ratio (sparse / copy) is the figure to report: it says how close the kernel is to memory speed on
- * whatever machine runs it, independent of that machine's absolute speed.
+ *   npm run bench:cpu [-- --quick] [-- --json] [-- --threads N]
+ * For n = 64, 128, 256 (quick: 64, 128), all in one run so the figures are side by side on whatever
+ * load the machine has:
+ *   - the transport alone (full RTRL and sparse k = 4, float32) on the TypeScript kernel, the
+ *     WebAssembly SIMD kernel on one thread, and on N threads (default: every core);
+ *   - one learner step (forward, transport, immediate term, g = cᵀP, Adam) of full RTRL and sparse
+ *     k = 4 on each, the WebAssembly ones with P allocated in the kernel's memory (no copies);
+ *   - native copy bandwidth: TypedArray.prototype.set of one P (reads and writes n·p floats), the
+ *     memory yardstick for the sparse transport, which at best reads P once and writes its successor once;
+ *   - when python3 has numpy: W·P (the dense transport as one BLAS call) and a gather-based sparse
+ *     update (out = carry·P + Σ_j c_j ⊙ P[src_j]) on the same shapes, in a child process.
+ * Ratios printed: WebAssembly full transport / numpy W·P (the target is ≤ 3), copy time / sparse
+ * transport time (≥ 0.5: at least half of memory speed), full / sparse transport (≥ 32 at n = 256).
+ * TypeScript full RTRL at n = 256 takes seconds: it is timed once.
  */
+import { spawnSync } from 'node:child_process';
 import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
 import { initRnn, recurrentParamCount, RnnModel, type RnnShape } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 import { allocateSequence } from '../src/engine/tasks/task';
-import { transport } from '../src/engine/transport';
+import {
+  allocateTransportFloats,
+  setTransportBackend,
+  setTransportThreads,
+  startTransportThreads,
+  transport,
+  transportBackendInfo,
+  type TransportBackend,
+} from '../src/engine/transport';
+import { allPaths } from '../src/engine/transportMask';
+import { hardwareThreads } from '../src/engine/wasm/workerPool';
 
-const quick = process.argv.includes('--quick');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const json = args.includes('--json');
+const threadArg = args.indexOf('--threads');
+const threads = threadArg >= 0 ? Number(args[threadArg + 1]) : Math.max(2, hardwareThreads());
+if (!(Number.isInteger(threads) && threads >= 1)) {
+  console.error(`--threads must be a whole number ≥ 1, got ${args[threadArg + 1]}`);
+  process.exit(2);
+}
 const sizes = quick ? [64, 128] : [64, 128, 256];
+const K = 4;
 
-/** Median of `reps` timings of fn, after warm-up calls (so the JIT has optimised it), in ms. */
-function timeMs(fn: () => void, reps: number, warmup = 3): number {
+/** Median of `reps` timings of fn after `warmup` calls (so the JIT has optimised it), in ms. */
+function timeMs(fn: () => void, reps: number, warmup = 2): number {
   for (let w = 0; w < warmup; w++) fn();
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
@@ -29,11 +58,37 @@ function timeMs(fn: () => void, reps: number, warmup = 3): number {
   return times[Math.floor(times.length / 2)];
 }
 
-function learnerStepMs(n: number, method: LearningMethod, reps: number): number {
+type Engine = 'typescript' | 'wasm' | 'threads';
+const ENGINES: Engine[] = ['typescript', 'wasm', 'threads'];
+
+async function useEngine(e: Engine): Promise<void> {
+  const b: TransportBackend = e === 'typescript' ? 'typescript' : 'wasm';
+  setTransportBackend(b);
+  if (e === 'threads') await startTransportThreads(threads);
+  else setTransportThreads(1);
+}
+
+/** Repetitions: fewer where one call takes long (TypeScript full RTRL at n = 256 is seconds). */
+function reps(n: number, e: Engine, full: boolean): { reps: number; warmup: number } {
+  if (full && e === 'typescript') return n >= 256 ? { reps: 1, warmup: 0 } : n >= 128 ? { reps: 2, warmup: 1 } : { reps: 5, warmup: 2 };
+  if (full) return n >= 256 ? { reps: quick ? 1 : 3, warmup: 1 } : { reps: quick ? 3 : 5, warmup: 2 };
+  return { reps: quick ? 5 : n >= 256 ? 9 : 15, warmup: 3 };
+}
+
+function learnerStepMs(n: number, method: LearningMethod, e: Engine): number {
   const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
-  const params = initRnn(shape, new Rng(1));
-  const learner = new OnlineLearner(new RnnModel(params), method, { optimizer: { kind: 'adam', lr: 1e-4, clipNorm: 0 }, selectionRng: new Rng(2) });
-  const steps = reps + 8;
+  const learner = new OnlineLearner(new RnnModel(initRnn(shape, new Rng(1))), method, {
+    optimizer: { kind: 'adam', lr: 1e-4, clipNorm: 0 },
+    selectionRng: new Rng(2),
+  });
+  const s = learner.sensitivity;
+  if (s && e !== 'typescript') {
+    // P in the kernel's memory, as Sensitivity gets it from allocateTransportFloats: no copies per step
+    s.current = allocateTransportFloats(s.current.length);
+    s.next = allocateTransportFloats(s.next.length);
+  }
+  const { reps: r, warmup } = reps(n, e, method.kind === 'full');
+  const steps = r + warmup + 1;
   const seq = allocateSequence(steps, 1, 1);
   const rng = new Rng(3);
   for (let t = 0; t < steps; t++) {
@@ -41,46 +96,174 @@ function learnerStepMs(n: number, method: LearningMethod, reps: number): number 
     seq.y[t] = rng.normal();
   }
   let t = 0;
-  return timeMs(() => learner.step(seq, t++), reps, reps > 2 ? 5 : 1);
+  return timeMs(() => learner.step(seq, t++), r, warmup);
 }
 
-const gb = (bytes: number, ms: number) => bytes / (ms * 1e-3) / 1e9;
-
-console.log(`CPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run; medians of repeated steps`);
-console.log('');
-console.log('  n      p   sparse k=4 step ms   full step ms   full/sparse   kernel GB/s   copy GB/s   kernel/copy');
-for (const n of sizes) {
-  const p = recurrentParamCount({ n, m: 1, o: 1, leak: 1 });
-  const k = 4;
-  const sparseMs = learnerStepMs(n, { kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false }, n >= 256 ? 10 : 30);
-  const fullMs = learnerStepMs(n, { kind: 'full' }, n >= 256 ? 1 : n >= 128 ? 5 : 40);
-
-  // The sparse kernel alone: reads k source rows, writes one row, per unit (carry 0, plain tanh RNN).
-  const rng = new Rng(4);
-  const P = new Float32Array(n * p).map(() => rng.normal());
-  const out = new Float32Array(n * p);
-  const sources = new Int32Array(n * k);
-  for (let i = 0; i < n; i++) rng.sampleDistinct(n, k, sources, i * k);
-  const coeffs = new Float32Array(n * k).map(() => rng.normal() * 0.1);
-  const dLdh = new Float32Array(n).map(() => rng.normal());
-  const grad = new Float32Array(p);
-  const kernelMs = timeMs(() => transport(P, out, n, p, k, sources, coeffs, 0, dLdh, grad), 20);
-  const kernelBytes = (k + 1) * n * p * 4;
-
-  // A plain copy loop over the same number of floats as one P: reads one, writes one.
-  const src = P;
-  const dst = out;
-  const copyMs = timeMs(() => {
-    for (let i = 0; i < src.length; i++) dst[i] = src[i];
-  }, 20);
-  const copyBytes = 2 * n * p * 4;
-
-  const kg = gb(kernelBytes, kernelMs);
-  const cg = gb(copyBytes, copyMs);
-  console.log(
-    `${String(n).padStart(3)}  ${String(p).padStart(5)}   ${sparseMs.toFixed(2).padStart(18)}   ${fullMs.toFixed(1).padStart(12)}   ${(fullMs / sparseMs).toFixed(1).padStart(11)}   ${kg.toFixed(2).padStart(11)}   ${cg.toFixed(2).padStart(9)}   ${(kg / cg).toFixed(2).padStart(11)}`,
-  );
+interface NumpyTimes {
+  n: number;
+  fullMs: number;
+  sparseMs: number;
 }
-console.log('');
-console.log('kernel bytes = (k + 1) n p 4 (k source rows read, one row written); copy bytes = 2 n p 4.');
-console.log('step = forward, transport, immediate term, g = cᵀP, Adam update (one learner step).');
+
+/** numpy's W·P and gather-based sparse update on the same shapes, or null when python3/numpy is missing. */
+function numpyTimes(): { version: string; threads: string; sizes: NumpyTimes[] } | null {
+  const probe = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+  if (probe.status !== 0) return null;
+  const py = `
+import json, sys, time, os
+import numpy as np
+sizes = json.loads(sys.argv[1]); k = int(sys.argv[2]); quick = sys.argv[3] == '1'
+rng = np.random.default_rng(4)
+def med(f, reps):
+    f()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter(); f(); ts.append((time.perf_counter() - t0) * 1e3)
+    ts.sort(); return ts[len(ts) // 2]
+res = []
+for n in sizes:
+    p = n * (n + 2)
+    W = (rng.standard_normal((n, n)) * 0.1).astype(np.float32)
+    P = rng.standard_normal((n, p)).astype(np.float32)
+    src = np.stack([rng.choice(n, k, replace=False) for _ in range(n)]).astype(np.int64)
+    C = (rng.standard_normal((n, k)) * 0.1).astype(np.float32)
+    def sparse():
+        out = 0.5 * P
+        for j in range(k):
+            out += C[:, j, None] * P[src[:, j]]
+        return out
+    full_reps = 3 if n >= 256 else 5
+    res.append({'n': n, 'fullMs': med(lambda: W @ P, 1 if quick else full_reps), 'sparseMs': med(sparse, 3 if quick else 5)})
+blas = ''
+try:
+    cfg = np.show_config(mode='dicts')
+    blas = cfg.get('Build Dependencies', {}).get('blas', {}).get('name', '')
+except Exception:
+    pass
+print(json.dumps({'version': np.__version__ + (' (' + blas + ')' if blas else ''), 'threads': os.environ.get('OPENBLAS_NUM_THREADS', 'default'), 'sizes': res}))
+`;
+  const r = spawnSync('python3', ['-c', py, JSON.stringify(sizes), String(K), quick ? '1' : '0'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) {
+    console.error(`numpy benchmark failed: ${r.stderr.trim().split('\n').pop()}`);
+    return null;
+  }
+  return JSON.parse(r.stdout);
+}
+
+interface SizeResult {
+  n: number;
+  p: number;
+  copy: { ms: number; GBps: number };
+  transportMs: { full: Record<Engine, number>; sparse4: Record<Engine, number> };
+  stepMs: { full: Record<Engine, number>; sparse4: Record<Engine, number> };
+  numpyMs?: { full: number; sparse4: number };
+  ratios: Record<string, number>;
+}
+
+const log = (s: string) => {
+  if (!json) console.log(s);
+};
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
+async function main(): Promise<void> {
+  const info0 = transportBackendInfo();
+  log(`CPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run, medians; threads = ${threads}; kernel ${info0.kernel}${info0.reason ? ` (${info0.reason})` : ''}`);
+  // numpy first, in its own process, so its BLAS threads do not overlap ours
+  const numpy = numpyTimes();
+  if (!numpy) log('numpy: python3 with numpy not found; numpy columns skipped');
+
+  const results: SizeResult[] = [];
+  for (const n of sizes) {
+    const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
+    const p = recurrentParamCount(shape);
+    const rng = new Rng(4);
+    const P = allocateTransportFloats(n * p);
+    for (let i = 0; i < P.length; i++) P[i] = rng.normal();
+    const out = allocateTransportFloats(n * p);
+    const dLdh = new Float32Array(n).map(() => rng.normal());
+    const grad = new Float32Array(p);
+    const full = allPaths(n);
+    const fullCoeffs = new Float32Array(n * n).map(() => rng.normal() * 0.1);
+    const sources = new Int32Array(n * K);
+    for (let i = 0; i < n; i++) rng.sampleDistinct(n, K, sources, i * K);
+    const coeffs = new Float32Array(n * K).map(() => rng.normal() * 0.1);
+
+    // native copy of one P: n·p floats read and written
+    const dst = new Float32Array(n * p);
+    const copyMs = timeMs(() => dst.set(P), 9, 2);
+
+    const transportMs = { full: {} as Record<Engine, number>, sparse4: {} as Record<Engine, number> };
+    const stepMs = { full: {} as Record<Engine, number>, sparse4: {} as Record<Engine, number> };
+    for (const e of ENGINES) {
+      await useEngine(e);
+      const rf = reps(n, e, true);
+      transportMs.full[e] = timeMs(() => transport(P, out, n, p, n, full, fullCoeffs, 0.5, dLdh, grad), rf.reps, rf.warmup);
+      const rs = reps(n, e, false);
+      transportMs.sparse4[e] = timeMs(() => transport(P, out, n, p, K, sources, coeffs, 0.5, dLdh, grad), rs.reps, rs.warmup);
+      stepMs.full[e] = learnerStepMs(n, { kind: 'full' }, e);
+      stepMs.sparse4[e] = learnerStepMs(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e);
+    }
+    const np = numpy?.sizes.find((s) => s.n === n);
+    const best = (r: Record<Engine, number>) => Math.min(r.wasm, r.threads);
+    const ratios: Record<string, number> = {
+      fullTransportTsOverWasm: transportMs.full.typescript / transportMs.full.wasm,
+      fullTransportWasmOverThreads: transportMs.full.wasm / transportMs.full.threads,
+      sparseTransportTsOverWasm: transportMs.sparse4.typescript / transportMs.sparse4.wasm,
+      copyOverSparseTransport: copyMs / best(transportMs.sparse4),
+      fullOverSparseTransport: best(transportMs.full) / best(transportMs.sparse4),
+      fullStepTsOverBest: stepMs.full.typescript / best(stepMs.full),
+      sparseStepTsOverBest: stepMs.sparse4.typescript / best(stepMs.sparse4),
+    };
+    if (np) {
+      ratios.fullTransportWasmOverNumpy = transportMs.full.wasm / np.fullMs;
+      ratios.fullTransportThreadsOverNumpy = transportMs.full.threads / np.fullMs;
+      ratios.sparseTransportBestOverNumpy = best(transportMs.sparse4) / np.sparseMs;
+    }
+    results.push({
+      n,
+      p,
+      copy: { ms: copyMs, GBps: (2 * n * p * 4) / (copyMs * 1e-3) / 1e9 },
+      transportMs,
+      stepMs,
+      numpyMs: np ? { full: np.fullMs, sparse4: np.sparseMs } : undefined,
+      ratios,
+    });
+  }
+
+  if (json) {
+    console.log(JSON.stringify({ node: process.version, quick, threads, k: K, numpy: numpy ? { version: numpy.version, threads: numpy.threads } : null, backend: transportBackendInfo(), sizes: results }, null, 1));
+    return;
+  }
+  log('');
+  log('transport ms (float32; full = k = n)   TypeScript    WASM 1 thread   WASM threads   numpy');
+  for (const r of results) {
+    for (const kind of ['full', 'sparse4'] as const) {
+      const t = r.transportMs[kind];
+      const npMs = r.numpyMs ? r.numpyMs[kind] : NaN;
+      log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(npMs).padStart(7)}`);
+    }
+  }
+  log('');
+  log('learner step ms                         TypeScript    WASM 1 thread   WASM threads');
+  for (const r of results) {
+    for (const kind of ['full', 'sparse4'] as const) {
+      const t = r.stepMs[kind];
+      log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}`);
+    }
+  }
+  log('');
+  log('  n    copy GB/s   WASM/numpy W·P (1 thr, thr)   copy/sparse time   full/sparse   step TS/WASM (full, sparse)');
+  for (const r of results) {
+    const q = r.ratios;
+    log(
+      `  ${String(r.n).padEnd(4)} ${fmt(r.copy.GBps).padStart(9)}   ${`${fmt(q.fullTransportWasmOverNumpy ?? NaN)}, ${fmt(q.fullTransportThreadsOverNumpy ?? NaN)}`.padStart(27)}   ${fmt(q.copyOverSparseTransport).padStart(16)}   ${fmt(q.fullOverSparseTransport, 1).padStart(11)}   ${`${fmt(q.fullStepTsOverBest, 1)}, ${fmt(q.sparseStepTsOverBest, 1)}`.padStart(27)}`,
+    );
+  }
+  log('');
+  log('copy/sparse time = (one TypedArray.set of P) / (sparse transport): 1 would be memory speed, since the');
+  log('sparse transport at best reads P once and writes its successor once. WASM columns use the faster of');
+  log(`1 and ${threads} threads. The machine may be shared: compare within a run, not across runs.`);
+  if (numpy) log(`numpy ${numpy.version}, BLAS threads: ${numpy.threads}`);
+}
+
+await main();
