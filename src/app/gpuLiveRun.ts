@@ -183,19 +183,11 @@ export class GpuLiveRun {
    */
   private async rebuild(stream: Sequence, kLane: { method: LearningMethod; selectionRng: Rng } | null): Promise<void> {
     const old = this.batch!;
-    const T = old.t;
     const { n } = this.shape;
-    const { stride } = old.layout;
-    const params = await old.read('params');
-    const hNow = await old.read(T % 2 === 0 ? 'h0' : 'h1');
-    const P = old.L > 0 ? await old.read(T % 2 === 0 ? 'P0' : 'P1') : null;
-    const state = await old.read('state');
-    const moments = this.params.optimizer === 'adam' && old.L > 0 ? await old.read('moments') : null;
-    const ctl = new Uint32Array((await old.read('ctl')).buffer);
-    const sources = kLane ? null : await old.read('sources');
+    const snap = await old.snapshot();
     const k = this.kIndex();
-    const ik = old.laneIndex(k);
-    const W = params.slice(ik * stride, ik * stride + n * n);
+    // W, the first n×n block of θ (the engine's layout), ranks the k arm's new selection
+    const W = snap.lanes[k].theta.slice(0, n * n);
     if (kLane) {
       const method = kLane.method;
       const src = method.kind === 'sparse' ? new Int32Array(n * method.k) : undefined;
@@ -204,31 +196,14 @@ export class GpuLiveRun {
     }
     const next = await GpuBatch.create(this.ctx, this.shape, [stream], this.specs, this.batchOptions());
     try {
-      next.write('params', params);
-      next.write('h0', hNow);
-      next.write('state', state);
-      if (P) next.write('P0', P);
-      const ctlNext = new Uint32Array(ctl.length);
-      for (let i = 0; i < old.B; i++) {
-        ctlNext[4 + 4 * i] = ctl[4 + 4 * i] !== 0 ? 1 : 0; // diverged lanes stay frozen; the step is tracked here
-        ctlNext[5 + 4 * i] = ctl[5 + 4 * i];
-      }
-      if (moments) {
-        if (kLane) {
-          // per learning lane: [m (stride); v (stride)] (adam.wgsl)
-          moments.fill(0, ik * 2 * stride, (ik + 1) * 2 * stride);
-        }
-        next.write('moments', moments);
-      }
-      if (kLane) ctlNext[5 + 4 * ik] = 0;
-      next.write('ctl', ctlNext);
-      if (sources) next.write('sources', sources);
+      // a new k keeps the arm's weights, h and P, and restarts its optimizer with the new selection
+      next.restore(snap, kLane ? { resetOptimizer: [k], newSelection: [k] } : {});
     } catch (e) {
       next.destroy();
       throw e;
     }
     old.destroy();
-    this.offset += T;
+    this.offset += snap.t;
     this.batch = next;
     this.stream = stream;
     this.kW = W;

@@ -1,0 +1,140 @@
+/**
+ * The GPU layout has one home: no shader restates the preamble (sizes, struct Lane, helpers, the
+ * reduction); every kernel descriptor's binding names are its shader's `var` names, and a mismatch names
+ * the kernel and binding; carry-over through snapshot()/restore() continues a batch exactly, with the
+ * optimizer reset only where asked.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sparseArm } from '../../src/engine/config';
+import type { LearningMethod } from '../../src/engine/methods';
+import { initRnn, type RnnShape } from '../../src/engine/models/rnn';
+import { Rng } from '../../src/engine/rng';
+import { allocateSequence, type Sequence } from '../../src/engine/tasks/task';
+import { selectPaths } from '../../src/engine/transportMask';
+import { GpuBatch, type GpuContext, type LaneSpec } from '../../src/gpu/batch';
+import { GpuError } from '../../src/gpu/errors';
+import { checkBindings } from '../../src/gpu/kernels';
+import { WGSL_PREAMBLE } from '../../src/gpu/layout';
+import { loadShaderSources, SHADER_NAMES, type ShaderName } from '../../src/gpu/shaderSources';
+import { METRIC_KERNELS, STEP_KERNELS, type KernelSpec } from '../../src/gpu/stepKernels';
+import { SPARSE_SHADERS } from '../../src/gpu/sparseVariant';
+import { nodeContext } from './gpuHarness';
+
+describe('one layout, one preamble', () => {
+  it('no shader restates a size override, struct Lane, a helper or the workgroup reduction', async () => {
+    const sources = await loadShaderSources();
+    const restated = [/override\s+(N|M|O|T|B|LEAK|WG|NP|NR|STRIDE|SS|ST|GT|GR)\s*:/, /struct\s+Lane\b/, /struct\s+Hyper\b/, /fn\s+(nonFinite|isNan|nan|workgroupSum)\b/, /for \(var w = WG \/ 2u/];
+    for (const name of SHADER_NAMES) for (const re of restated) expect(re.test(sources[name]), `${name}.wgsl matches ${re}`).toBe(false);
+    for (const re of restated) expect(re.test(WGSL_PREAMBLE), `the preamble has ${re}`).toBe(true);
+  });
+
+  it('every kernel descriptor binds its shader’s vars in order', async () => {
+    const sources = await loadShaderSources();
+    const check = (spec: KernelSpec, shader: ShaderName) => checkBindings(spec.name, shader, sources[shader], spec.bindings);
+    for (const spec of [...STEP_KERNELS, ...METRIC_KERNELS]) {
+      const shaders = typeof spec.shader === 'string' ? [spec.shader] : SPARSE_SHADERS;
+      for (const shader of shaders) expect(() => check(spec, shader)).not.toThrow();
+    }
+  });
+
+  it('a binding mismatch names the kernel, the binding and both names', async () => {
+    const sources = await loadShaderSources();
+    const names = ['params', 'hIn', 'hOut', 'state', 'streams', 'lanes', 'losses', 'ctl'];
+    expect(() => checkBindings('forward', 'forward', sources.forward, names)).toThrow(GpuError);
+    expect(() => checkBindings('forward', 'forward', sources.forward, names)).toThrow("kernel 'forward' (forward.wgsl): binding 6 is 'ctl' in the shader but 'losses' in the kernel table");
+    expect(() => checkBindings('gram', 'gram', sources.gram, ['pCur'])).toThrow("kernel 'gram' (gram.wgsl): the shader declares binding 1 'grams', which the kernel table does not bind");
+    expect(() => checkBindings('gram', 'gram', sources.gram, ['pCur', 'grams', 'extra'])).toThrow("binding 2 'extra' is not declared in the shader");
+  });
+});
+
+describe('carry-over: snapshot() and restore()', () => {
+  let ctx: GpuContext;
+  beforeAll(async () => {
+    ctx = await nodeContext();
+  });
+  afterAll(() => ctx?.device.destroy());
+
+  const shape: RnnShape = { n: 6, m: 1, o: 1, leak: 0.7 };
+  const methods: LearningMethod[] = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(3, 'random', 5)];
+  const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
+
+  function stream(steps: number, from = 0): Sequence {
+    const seq = allocateSequence(steps, 1, 1);
+    const r = new Rng(3);
+    for (let t = 0; t < from + steps; t++) {
+      const x = r.normal();
+      const y = Math.sin(0.2 * t);
+      if (t < from) continue;
+      seq.x[t - from] = x;
+      seq.y[t - from] = y;
+      seq.errorMask[t - from] = t % 3 === 2 ? 0 : 1;
+    }
+    return seq;
+  }
+
+  function lanes(): LaneSpec[] {
+    const params = initRnn(shape, new Rng(1));
+    return methods.map((method) => {
+      let sources: Int32Array | undefined;
+      if (method.kind === 'sparse') {
+        sources = new Int32Array(shape.n * method.k);
+        selectPaths(method.strategy, params.theta, shape.n, method.k, new Rng(2), sources);
+      }
+      return { method, params, sources, selectionRng: new Rng(4), stream: 0 };
+    });
+  }
+
+  it('6 steps, snapshot, restore into a new batch, 4 more: the losses of one 10-step batch, bit for bit', async () => {
+    const whole = await GpuBatch.create(ctx, shape, [stream(10)], lanes(), { optimizer, label: 'whole' });
+    // the second batch reuses the first's lane specs, so the refreshing lane's selection stream carries on
+    const specs = lanes();
+    const first = await GpuBatch.create(ctx, shape, [stream(6)], specs, { optimizer, label: 'first' });
+    try {
+      await whole.advance(10);
+      await first.advance(6);
+      const snap = await first.snapshot();
+      expect(snap.t).toBe(6);
+      // the sparse lane with refreshEvery 5 redrew its selection at step 5: the snapshot carries the new one
+      expect(first.selectionsDrawn[3]).toBe(2);
+      const second = await GpuBatch.create(ctx, shape, [stream(4, 6)], specs, { optimizer, label: 'second' });
+      try {
+        second.restore(snap);
+        await second.advance(4);
+        methods.forEach((_, a) => {
+          expect(Array.from(first.losses[a]), `lane ${a} first part`).toEqual(Array.from(whole.losses[a].subarray(0, 6)));
+          expect(Array.from(second.losses[a]), `lane ${a} second part`).toEqual(Array.from(whole.losses[a].subarray(6, 10)));
+        });
+      } finally {
+        second.destroy();
+      }
+    } finally {
+      whole.destroy();
+      first.destroy();
+    }
+  });
+
+  it('resetOptimizer zeroes that lane’s Adam moments and step count, and only that lane’s', async () => {
+    const first = await GpuBatch.create(ctx, shape, [stream(8)], lanes(), { optimizer, label: 'first' });
+    const second = await GpuBatch.create(ctx, shape, [stream(8, 8)], lanes(), { optimizer, label: 'second' });
+    try {
+      await first.advance(8);
+      const snap = await first.snapshot();
+      second.restore(snap, { resetOptimizer: [2] });
+      const again = await second.snapshot();
+      expect(snap.lanes[2].updates).toBeGreaterThan(0);
+      expect(again.lanes[2].updates).toBe(0);
+      expect(Array.from(again.lanes[2].moments!.m).every((x) => x === 0)).toBe(true);
+      expect(Array.from(again.lanes[2].moments!.v).every((x) => x === 0)).toBe(true);
+      for (const a of [1, 3]) {
+        expect(again.lanes[a].updates).toBe(snap.lanes[a].updates);
+        expect(Array.from(again.lanes[a].moments!.v)).toEqual(Array.from(snap.lanes[a].moments!.v));
+        expect(Array.from(again.lanes[a].P!)).toEqual(Array.from(snap.lanes[a].P!));
+      }
+      expect(again.lanes[0].moments).toBeNull();
+      expect(Array.from(again.lanes[2].theta)).toEqual(Array.from(snap.lanes[2].theta));
+    } finally {
+      first.destroy();
+      second.destroy();
+    }
+  });
+});
