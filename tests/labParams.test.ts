@@ -1,7 +1,8 @@
 /** The link format: a round trip keeps every setting; each bad field falls back alone and is named. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHOICES, decodeHash, DEFAULT_PARAMS, encodeHash, paramProblems, PARAM_BOUNDS, type LabParams } from '../src/app/labParams';
+import { capProblems, CHOICES, decodeHash, DEFAULT_PARAMS, defaultLr, encodeHash, NOTICE_CAP, paramProblems, PARAM_BOUNDS, withChange, type LabParams } from '../src/app/labParams';
+import { defaultLearningRate } from '../src/engine/learningRates';
 
 const arbParams: fc.Arbitrary<LabParams> = fc
   .record({
@@ -17,6 +18,7 @@ const arbParams: fc.Arbitrary<LabParams> = fc
     leak: fc.double({ min: 0.01, max: 1, noNaN: true }),
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     speed: fc.integer({ min: 1, max: 500 }),
+    adapt: fc.integer({ min: 100, max: 100_000 }),
     backend: fc.constantFrom(...CHOICES.backend),
   })
   .map(({ kFraction, ...p }) => ({ ...p, k: Math.floor(kFraction * p.n) }));
@@ -78,5 +80,56 @@ describe('URL hash', () => {
   it('a long hostile value is shortened before it is echoed back', () => {
     const { ignored } = decodeHash('#task=' + 'x'.repeat(5000));
     expect(ignored[0].length).toBeLessThan(120);
+  });
+
+  it('a flood of unknown keys is counted, not echoed, and the notice lists at most five problems', () => {
+    const hash = '#' + Array.from({ length: 5000 }, (_, i) => `junk${i}=1`).join('&');
+    const { ignored } = decodeHash(hash);
+    expect(ignored.length).toBe(NOTICE_CAP + 1);
+    expect(ignored.at(-1)).toBe(`${5000 - NOTICE_CAP} more unknown settings`);
+    const line = capProblems(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect(line).toBe('a; b; c; d; e; and 2 more');
+    expect(capProblems(['a', 'b'])).toBe('a; b');
+  });
+
+  it('a repeated key is reported, the first value is used', () => {
+    const { params, ignored } = decodeHash('#n=12&n=40&k=2');
+    expect(params.n).toBe(12);
+    expect(ignored).toEqual(['n given 2 times (the first is used)']);
+  });
+
+  it('k is judged against the n the link actually runs', () => {
+    // n=512 is out of range, so the default n runs and k=512 is judged against it, saying why
+    const { params, ignored } = decodeHash('#n=512&k=512');
+    expect(params.n).toBe(DEFAULT_PARAMS.n);
+    expect(ignored.find((i) => i.startsWith('k=512'))).toContain(`n is the default ${DEFAULT_PARAMS.n}, since the link’s n was ignored`);
+    expect(decodeHash('#n=200&k=150').params.k).toBe(150);
+  });
+});
+
+describe('learning-rate defaults', () => {
+  it('one default per task, model and optimizer, from the engine’s table, in the link and in the controls', () => {
+    expect(DEFAULT_PARAMS.lr).toBe(defaultLearningRate('sine', 'adam', 'rnn'));
+    const sgdLink = decodeHash('#optimizer=sgd').params;
+    expect(sgdLink.lr).toBe(defaultLearningRate('sine', 'sgd', 'rnn'));
+    // choosing SGD in the control gives the same rate as the link
+    expect(withChange(DEFAULT_PARAMS, 'optimizer', 'sgd').lr).toBe(sgdLink.lr);
+  });
+
+  it('changing task resets lr to the task’s default unless the user set it', () => {
+    const next = withChange(DEFAULT_PARAMS, 'task', 'lorenz');
+    expect(next.lr).toBe(defaultLr(next));
+    const userSet = { ...DEFAULT_PARAMS, lr: 0.0042 };
+    expect(withChange(userSet, 'task', 'lorenz').lr).toBe(0.0042);
+    expect(withChange(userSet, 'optimizer', 'sgd').lr).toBe(0.0042);
+  });
+
+  it('a link at the default rate leaves lr out, so it follows the default; a set rate is kept', () => {
+    expect(encodeHash(DEFAULT_PARAMS)).not.toContain('lr=');
+    expect(decodeHash(encodeHash({ ...DEFAULT_PARAMS, lr: 0.0042 })).params.lr).toBe(0.0042);
+  });
+
+  it('a smaller n lowers k', () => {
+    expect(withChange({ ...DEFAULT_PARAMS, k: 32 }, 'n', 16).k).toBe(16);
   });
 });

@@ -40,7 +40,8 @@ describe('LiveRun', () => {
     const twin = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);
     advance(twin, LEAD_IN_STEPS + 20);
     run.setSparse(8, 'random');
-    expect(run.arms[3].label).toBe('k = 8');
+    // k = n reached mid-run is the k arm's own weights with every path: named apart from full RTRL
+    expect(run.arms[3].label).toBe(`k = 8 since step ${LEAD_IN_STEPS + 20}`);
     expect(run.markers.at(-1)).toEqual({ step: LEAD_IN_STEPS + 20, label: 'k = 8' });
     const changed = advance(run, 5);
     const unchanged = advance(twin, 5);
@@ -78,3 +79,69 @@ describe('LiveRun with the LSTM', () => {
     expect(run.costs()[1].macs).toBeGreaterThan(run.costs()[3].macs);
   });
 });
+
+describe('LiveRun arms without duplicates', () => {
+  it('at k = 0 the k arm is the k = 0 arm: marked, not stepped twice, same losses', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 0 }, small);
+    expect(run.arms.map((a) => a.sameAs ?? null)).toEqual([null, null, null, 'k0']);
+    advance(run, LEAD_IN_STEPS + 30);
+    const out = advance(run, 20);
+    expect(Array.from(out[3])).toEqual(Array.from(out[2]));
+    expect(run.recovery()[3]).toBe(run.recovery()[2]);
+  });
+
+  it('at k = n the k arm is full RTRL; without full RTRL (the CPU cap) it runs on its own', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 6 }, small);
+    expect(run.arms[3].sameAs).toBe('full');
+    advance(run, LEAD_IN_STEPS + 10);
+    const out = advance(run, 10);
+    expect(Array.from(out[3])).toEqual(Array.from(out[1]));
+    const capped = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 6 }, { ...small, includeFull: false });
+    expect(capped.arms.every((a) => a.sameAs === undefined)).toBe(true);
+  });
+
+  it('leaving k = n mid-run carries on from full RTRL’s weights; moving to k = 0 mid-run is its own arm, named apart', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 6 }, small);
+    const twin = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 6 }, small);
+    advance(run, LEAD_IN_STEPS + 20);
+    advance(twin, LEAD_IN_STEPS + 20);
+    run.setSparse(2, 'random');
+    expect(run.arms[3]).toEqual({ id: 'k', label: 'k = 2' });
+    const changed = advance(run, 1);
+    const full = advance(twin, 1);
+    // the first step after the change starts from full RTRL's state: same forward pass, same loss
+    expect(changed[3][0]).toBe(full[1][0]);
+    run.setSparse(0, 'random');
+    expect(run.arms[3].sameAs).toBeUndefined();
+    expect(run.arms[3].label).toBe(`k = 0 since step ${LEAD_IN_STEPS + 21}`);
+    expect(new Set(run.arms.map((a) => a.label)).size).toBe(run.arms.length);
+  });
+});
+
+describe('LiveRun extras for the page', () => {
+  it('reports the task and each arm’s output step by step', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2 }, small);
+    const steps = LEAD_IN_STEPS + 5;
+    const out = run.arms.map(() => new Float32Array(steps));
+    const trace = { input: new Float32Array(steps), target: new Float32Array(steps), prediction: run.arms.map(() => new Float32Array(steps)) };
+    run.advance(steps, out, { trace });
+    expect(trace.target.some((v) => v !== 0)).toBe(true);
+    expect(trace.prediction.every((p) => p.every(Number.isFinite))).toBe(true);
+    // the loss is ½ (y − y*)² for the one output of the sine task
+    const t = LEAD_IN_STEPS + 2;
+    expect(out[1][t]).toBeCloseTo(0.5 * (trace.prediction[1][t] - trace.target[t]) ** 2, 5);
+  });
+
+  it('the adding task marks which steps were scored (one per sequence)', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, task: 'adding', n: 6, k: 2 }, small);
+    expect(run.sparseError).toBe(true);
+    const steps = LEAD_IN_STEPS + 60;
+    const scored = new Uint8Array(steps);
+    run.advance(steps, run.arms.map(() => new Float32Array(steps)), { scored });
+    const count = scored.reduce((a, b) => a + b, 0);
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThan(steps / 2);
+    expect(new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2 }, small).sparseError).toBe(false);
+  });
+});
+

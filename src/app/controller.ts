@@ -3,20 +3,22 @@
  * changes, forwards live changes (k, lr, strategy) without a reset, and paces the worker with one
  * `advance` per animation frame. The UI calls these functions and renders the store; it computes nothing.
  */
-import { encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, type LabParams } from './labParams';
-import { LIVE_DEFAULTS, type LiveRunOptions } from './liveRun';
-import { LossSeries } from './lossSeries';
+import { cpuPolicy } from './cpuLimits';
+import { encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, withChange, type LabParams } from './labParams';
+import { LEAD_IN_STEPS, LIVE_DEFAULTS, type LiveRunOptions } from './liveRun';
+import { LossSeries, TraceSeries } from './lossSeries';
 import { METRICS_HISTORY_CAP, useLab } from './store';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
-/** Full RTRL costs n⁴ per step; on the CPU it is left out above this n so the page stays live. */
-export const CPU_FULL_RTRL_MAX_N = 128;
 /** Target worker time per frame: more steps per frame than this would lag the display. */
 const FRAME_BUDGET_MS = 40;
 
 let worker: Worker | null = null;
 let runId = 0;
 let series: LossSeries | null = null;
+let trace: TraceSeries | null = null;
+let lastBatchAt = 0;
+let stepsPerSecond = 0;
 let awaiting = false;
 let playing = true;
 let stepRequests = 0;
@@ -25,6 +27,16 @@ const pageStart = performance.now();
 
 export function getSeries(): LossSeries | null {
   return series;
+}
+
+/** The task strip's data: the latest steps of input, target and each arm's output. */
+export function getTrace(): TraceSeries | null {
+  return trace;
+}
+
+/** The global step at which a run of these settings ends: the lead-in, then `adapt` adaptation steps. */
+export function endStep(p: LabParams): number {
+  return LEAD_IN_STEPS + p.adapt;
 }
 
 function send(m: ToWorker): void {
@@ -43,13 +55,8 @@ function ensureWorker(): Worker {
 }
 
 function runOptions(p: LabParams): { options: LiveRunOptions; notes: string[] } {
-  const notes: string[] = [];
-  let includeFull = true;
-  if (p.n > CPU_FULL_RTRL_MAX_N) {
-    includeFull = false;
-    notes.push(`Full RTRL is off on the CPU above n = ${CPU_FULL_RTRL_MAX_N}: at n = ${p.n} one step would take seconds (n⁴ = ${(p.n ** 4 / 1e9).toFixed(1)} G multiply-adds). Recovery needs it, so it shows —.`);
-  }
-  return { options: { ...LIVE_DEFAULTS, includeFull }, notes };
+  const policy = cpuPolicy(p.n, p.k);
+  return { options: { ...LIVE_DEFAULTS, includeFull: policy.includeFull }, notes: policy.notes };
 }
 
 /** Starts (or restarts) a run with the current settings. */
@@ -59,6 +66,8 @@ export function restart(): void {
   runId++;
   awaiting = false;
   series = null;
+  trace = null;
+  lastBatchAt = 0;
   const { options, notes } = runOptions(params);
   useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null });
   send({ type: 'start', runId, params, options });
@@ -74,6 +83,7 @@ function onWorkerMessage(m: FromWorker): void {
   if (m.type === 'started') {
     // also after a mid-run fall-back to the CPU: the run starts over, so the curves do too
     series = new LossSeries(m.arms.length);
+    trace = new TraceSeries(m.arms.length);
     awaiting = false;
     useLab.setState({
       status: playing ? 'running' : 'paused',
@@ -87,17 +97,31 @@ function onWorkerMessage(m: FromWorker): void {
     return;
   }
   awaiting = false;
-  series?.append(m.losses, m.count);
+  // observed steps per wall-clock second (frames, worker and transfer together), for time-left estimates
+  const now = performance.now();
+  if (lastBatchAt > 0 && now > lastBatchAt) {
+    const rate = (m.count * 1000) / (now - lastBatchAt);
+    stepsPerSecond = stepsPerSecond > 0 ? stepsPerSecond + 0.1 * (rate - stepsPerSecond) : rate;
+  }
+  lastBatchAt = now;
+  series?.append(m.losses, m.count, m.scored);
+  if (m.trace) trace?.append(m.trace, m.count);
   const state = useLab.getState();
+  const step = m.fromStep + m.count;
+  // the run ends after its adaptation steps, with a summary (the page keeps the curves)
+  const ended = step >= endStep(state.params);
+  if (ended) playing = false;
   useLab.setState({
+    ...(ended ? { status: 'done' as const } : {}),
     arms: m.arms,
     recovery: m.recovery,
     meanLoss: m.meanLoss,
     adaptedSteps: m.adaptedSteps,
     divergedAt: m.divergedAt,
     markers: [...m.markers],
-    step: m.fromStep + m.count,
+    step,
     msPerStep: m.msPerStep,
+    stepsPerSecond,
     seriesVersion: state.seriesVersion + 1,
     costs: m.costs,
     ...(m.keptPaths ? { keptPaths: m.keptPaths } : {}),
@@ -108,7 +132,7 @@ function onWorkerMessage(m: FromWorker): void {
 /** Called once per animation frame by the app shell. */
 export function tick(): void {
   const state = useLab.getState();
-  if (awaiting || series === null || state.status === 'error' || state.status === 'pretraining') return;
+  if (awaiting || series === null || state.status === 'error' || state.status === 'pretraining' || state.status === 'done') return;
   let steps = 0;
   if (playing) {
     // As many steps as asked, but no more than fit the frame budget at the measured speed.
@@ -118,7 +142,9 @@ export function tick(): void {
     steps = 1;
     stepRequests--;
   }
-  if (steps === 0) return;
+  // never past the end of the run
+  steps = Math.min(steps, endStep(state.params) - state.step);
+  if (steps <= 0) return;
   awaiting = true;
   send({ type: 'advance', runId, steps });
 }
@@ -126,16 +152,20 @@ export function tick(): void {
 export function play(): void {
   playing = true;
   pausedByHidden = false;
-  if (useLab.getState().status === 'paused') useLab.setState({ status: 'running' });
+  const status = useLab.getState().status;
+  // a finished run plays again from the start
+  if (status === 'done') restart();
+  else if (status === 'paused') useLab.setState({ status: 'running' });
 }
 
 export function pause(): void {
   playing = false;
+  lastBatchAt = 0;
   if (useLab.getState().status === 'running') useLab.setState({ status: 'paused' });
 }
 
 export function togglePlay(): void {
-  if (playing) pause();
+  if (playing && useLab.getState().status !== 'done') pause();
   else play();
 }
 
@@ -158,18 +188,24 @@ export function onVisibility(hidden: boolean): void {
 /** Changes one setting: restarts for structural ones, changes the run in place for k, lr, strategy. */
 export function setParam<K extends keyof LabParams>(key: K, value: LabParams[K]): string[] {
   const state = useLab.getState();
-  const next: LabParams = { ...state.params, [key]: value };
-  if (key === 'n' && next.k > next.n) next.k = next.n;
+  const next = withChange(state.params, key, value);
   const problems = paramProblems(next);
   if (problems.length > 0) return problems;
   // a hand-made change leaves the claim preset: its reading would no longer be that claim's
   useLab.setState({ params: next, claim: null });
   writeHash(next);
-  if (RESTART_KEYS.includes(key) || (key === 'n')) {
+  if (RESTART_KEYS.includes(key) || key === 'n') {
     restart();
   } else if (LIVE_KEYS.includes(key)) {
     if (key === 'lr') send({ type: 'setLr', runId, lr: next.lr });
-    else send({ type: 'setSparse', runId, k: next.k, strategy: next.strategy });
+    else {
+      send({ type: 'setSparse', runId, k: next.k, strategy: next.strategy });
+      useLab.setState({ cpuNotes: runOptions(next).notes });
+    }
+  } else if (key === 'adapt' && state.status === 'done' && state.step < endStep(next)) {
+    // a longer run: carry on from where it ended
+    playing = true;
+    useLab.setState({ status: 'running' });
   }
   return [];
 }
@@ -193,5 +229,20 @@ export function applyPreset(claim: string, settings: Partial<LabParams>): void {
   if (paramProblems(next).length > 0) return;
   useLab.setState({ params: next, claim });
   writeHash(next);
+  // a claim clicked while paused (or after a run ended) runs: the verdict needs steps
+  playing = true;
+  pausedByHidden = false;
   restart();
+}
+
+/** Leaves the claim on show (its reading stops being a verdict); the run goes on. */
+export function clearClaim(): void {
+  useLab.setState({ claim: null });
+  writeHash(useLab.getState().params);
+}
+
+/** Presenter mode on or off, kept in the link. */
+export function setPresenter(on: boolean): void {
+  useLab.setState({ presenter: on });
+  writeHash(useLab.getState().params);
 }

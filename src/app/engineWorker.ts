@@ -16,7 +16,7 @@ import { acquireDevice, messageOf } from '../gpu/device';
 import { verifyAgainstCpu } from '../gpu/verify';
 import { GpuLiveRun } from './gpuLiveRun';
 import type { LabParams } from './labParams';
-import { LiveRun, type LiveRunOptions } from './liveRun';
+import { LiveRun, type LiveRunOptions, type StepTrace } from './liveRun';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
 let run: LiveRun | GpuLiveRun | null = null;
@@ -127,8 +127,16 @@ async function advance(steps: number): Promise<void> {
   const r = run!;
   const losses = r.arms.map(() => new Float32Array(steps));
   const fromStep = r.step;
+  // sparse-error tasks (adding): which steps were scored, so the chart draws one point per sequence
+  const scored = r instanceof LiveRun && r.sparseError ? new Uint8Array(steps) : null;
   const t0 = performance.now();
-  await r.advance(steps, losses);
+  let trace: StepTrace | null = null;
+  if (r instanceof LiveRun) {
+    trace = { input: new Float32Array(steps), target: new Float32Array(steps), prediction: r.arms.map(() => new Float32Array(steps)) };
+    r.advance(steps, losses, { scored: scored ?? undefined, trace });
+  } else {
+    await r.advance(steps, losses);
+  }
   const ms = performance.now() - t0;
   const sample = r.step - lastMetricsStep >= metricsEvery(r.shape.n);
   if (sample) lastMetricsStep = r.step;
@@ -141,6 +149,8 @@ async function advance(steps: number): Promise<void> {
       fromStep,
       losses,
       count: steps,
+      scored,
+      trace,
       arms: r.arms,
       recovery: r.recovery(),
       meanLoss: r.meanLoss(),
@@ -152,7 +162,7 @@ async function advance(steps: number): Promise<void> {
       costs: r.costs(),
       keptPaths,
     },
-    [...losses.map((l) => l.buffer), ...(keptPaths ? [keptPaths.W.buffer, keptPaths.sources.buffer] : [])],
+    [...losses.map((l) => l.buffer), ...(scored ? [scored.buffer] : []), ...(trace ? [trace.input.buffer, trace.target.buffer, ...trace.prediction.map((p) => p.buffer)] : []), ...(keptPaths ? [keptPaths.W.buffer, keptPaths.sources.buffer] : [])],
   );
 }
 

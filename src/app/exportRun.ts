@@ -14,11 +14,16 @@ export interface RunExport {
   arms: { id: string; label: string; recovery: number | null; divergedAt: number; loss: (number | null)[] }[];
 }
 
+/** The full link of these settings: the page's address with the settings' hash. */
+export function fullLink(state: LabState, base = typeof location !== 'undefined' ? location.origin + location.pathname : ''): string {
+  return base + encodeHash(state.params, { present: false, claim: state.claim });
+}
+
 export function runToJson(state: LabState, series: LossSeries | null): RunExport {
   const length = series?.length ?? 0;
   return {
     app: 'sparse-rtrl-lab',
-    link: encodeHash(state.params),
+    link: fullLink(state),
     settings: state.params,
     engine: state.engine,
     steps: state.step,
@@ -38,9 +43,10 @@ export function runToJson(state: LabState, series: LossSeries | null): RunExport
   };
 }
 
+/** CSV with one plain header row (spreadsheets read a leading comment as data); the link is in the JSON. */
 export function runToCsv(state: LabState, series: LossSeries | null): string {
   const header = ['step', ...state.arms.map((a) => `loss ${a.label}`)].join(',');
-  const rows: string[] = [`# ${encodeHash(state.params)}`, header];
+  const rows: string[] = [header];
   const length = series?.length ?? 0;
   for (let i = 0; i < length; i++) {
     rows.push([series!.firstStep + i, ...state.arms.map((_, a) => series!.at(series!.raw, a, i))].map((v) => (Number.isFinite(v) ? String(v) : '')).join(','));

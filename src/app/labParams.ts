@@ -5,7 +5,8 @@
  * is reported; the rest of the link is kept.
  */
 import { BOUNDS } from '../engine/config';
-import { DEFAULT_LR, type OptimizerKind } from '../engine/optimizer';
+import { defaultLearningRate } from '../engine/learningRates';
+import type { OptimizerKind } from '../engine/optimizer';
 import { TASK_NAMES, type TaskName } from '../engine/tasks/task';
 import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transportMask';
 
@@ -29,6 +30,8 @@ export interface LabParams {
   seed: number;
   /** adaptation steps per animation frame */
   speed: number;
+  /** adaptation steps after the drift before the run ends with its summary (the CLI's --adapt) */
+  adapt: number;
   backend: BackendChoice;
 }
 
@@ -41,10 +44,11 @@ export const DEFAULT_PARAMS: LabParams = {
   refresh: 0,
   rescale: false,
   optimizer: 'adam',
-  lr: DEFAULT_LR.adam,
+  lr: defaultLearningRate('sine', 'adam', 'rnn'),
   leak: 0.3,
   seed: 1,
   speed: 4,
+  adapt: 2000,
   backend: 'auto',
 };
 
@@ -56,6 +60,7 @@ export const PARAM_BOUNDS = {
   leak: BOUNDS.leak,
   seed: BOUNDS.seed,
   speed: { min: 1, max: 500, integer: true },
+  adapt: { min: 100, max: 100_000, integer: true },
 } as const;
 
 export const CHOICES = {
@@ -71,6 +76,31 @@ export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n',
 /** Settings that change mid-run and leave a marker on the curves. */
 export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy'];
 
+/** The default learning rate of these settings: one value per task, model and optimizer (learningRates.ts). */
+export function defaultLr(p: Pick<LabParams, 'task' | 'optimizer' | 'model'>): number {
+  return defaultLearningRate(p.task, p.optimizer, p.model);
+}
+
+/**
+ * The settings after one change. A change of task, optimizer or model moves lr to the new default unless
+ * the user had set lr away from the old default (then their rate is kept), and a smaller n lowers k.
+ */
+export function withChange<K extends keyof LabParams>(p: LabParams, key: K, value: LabParams[K]): LabParams {
+  const next: LabParams = { ...p, [key]: value };
+  if ((key === 'task' || key === 'optimizer' || key === 'model') && p.lr === defaultLr(p)) next.lr = defaultLr(next);
+  if (key === 'n' && next.k > next.n) next.k = next.n;
+  return next;
+}
+
+/** The notice lists at most this many problems of a link, then says how many more. */
+export const NOTICE_CAP = 5;
+
+/** The problems of a link as one line: the first NOTICE_CAP, then "and N more". */
+export function capProblems(problems: readonly string[], cap = NOTICE_CAP): string {
+  const shown = problems.slice(0, cap).join('; ');
+  return problems.length > cap ? `${shown}; and ${problems.length - cap} more` : shown;
+}
+
 export interface DecodedParams {
   params: LabParams;
   view: ViewFlags;
@@ -85,7 +115,7 @@ function inRange(v: number, b: { min: number; max: number; integer: boolean }): 
 /** Checks a whole LabParams (from the controls or a link); returns the list of problems. */
 export function paramProblems(p: LabParams): string[] {
   const problems: string[] = [];
-  for (const key of ['n', 'refresh', 'lr', 'leak', 'seed', 'speed'] as const) {
+  for (const key of ['n', 'refresh', 'lr', 'leak', 'seed', 'speed', 'adapt'] as const) {
     const b = PARAM_BOUNDS[key];
     if (!inRange(p[key], b)) problems.push(`${key} must be in [${b.min}, ${b.max}]`);
   }
@@ -108,6 +138,8 @@ export function encodeHash(p: LabParams, view: ViewFlags = { present: false, cla
   q.set('v', String(HASH_VERSION));
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof LabParams)[]) {
     const v = p[key];
+    // lr at its default is left out, so the link keeps following the default when the table changes
+    if (key === 'lr' && v === defaultLr(p)) continue;
     q.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
   if (view.present) q.set('present', '1');
@@ -141,9 +173,18 @@ export function decodeHash(hash: string): DecodedParams {
     else ignored.push(`claim=${clip(claim)} (not a claim id)`);
   }
   const known = new Set<string>(['v', 'present', 'claim', ...Object.keys(DEFAULT_PARAMS)]);
-  for (const key of q.keys()) if (!known.has(key)) ignored.push(`${clip(key)} (unknown setting)`);
+  let unknown = 0;
+  for (const key of new Set(q.keys())) {
+    if (!known.has(key)) {
+      // a flood of unknown keys is counted, not echoed: the notice stays short
+      if (unknown++ < NOTICE_CAP) ignored.push(`${clip(key)} (unknown setting)`);
+    } else if (q.getAll(key).length > 1) {
+      ignored.push(`${key} given ${q.getAll(key).length} times (the first is used)`);
+    }
+  }
+  if (unknown > NOTICE_CAP) ignored.push(`${unknown - NOTICE_CAP} more unknown settings`);
 
-  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed') => {
+  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed' | 'adapt') => {
     const s = q.get(key);
     if (s === null) return;
     const v = s.trim() === '' ? NaN : Number(s);
@@ -162,9 +203,10 @@ export function decodeHash(hash: string): DecodedParams {
   choice('strategy');
   choice('optimizer');
   choice('backend');
-  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed'] as const) num(key);
-  // lr's default follows the optimizer, so a link that sets only `optimizer=sgd` gets SGD's default rate.
-  params.lr = DEFAULT_LR[params.optimizer];
+  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt'] as const) num(key);
+  // lr's default follows the task, model and optimizer, so a link that sets only `optimizer=sgd` gets
+  // SGD's default rate, as choosing SGD in the control does.
+  params.lr = defaultLr(params);
   num('lr');
   const rescale = q.get('rescale');
   if (rescale !== null) {
@@ -174,8 +216,9 @@ export function decodeHash(hash: string): DecodedParams {
   const kRaw = q.get('k');
   if (kRaw !== null) {
     const k = kRaw.trim() === '' ? NaN : Number(kRaw);
+    // judged against the n this link actually runs (its own n when valid, else the default)
     if (inRange(k, { min: 0, max: params.n, integer: true })) params.k = k;
-    else ignored.push(`k=${clip(kRaw)} (must be an integer in [0, n = ${params.n}])`);
+    else ignored.push(`k=${clip(kRaw)} (must be an integer in [0, n = ${params.n}]${q.get('n') !== null && params.n === DEFAULT_PARAMS.n && q.get('n') !== String(DEFAULT_PARAMS.n) ? `; n is the default ${params.n}, since the link’s n was ignored` : ''})`);
   }
   if (params.k > params.n) params.k = Math.min(DEFAULT_PARAMS.k, params.n);
   return { params, view, ignored };

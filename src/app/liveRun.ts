@@ -7,15 +7,15 @@
  */
 import { GradientFidelityProbe } from '../engine/gradientFidelity';
 import { OnlineLearner } from '../engine/learner';
-import { initLstm, lstmParamCount, type LstmParams } from '../engine/lstm';
-import { lstmBpttGradient } from '../engine/lstmBptt';
-import { LstmLearner } from '../engine/lstmLearner';
-import { methodCost } from '../engine/learningMethod';
+import { initLstm, lstmParamCount, type LstmParams } from '../engine/models/lstm';
+import { lstmBpttGradient } from '../engine/models/bptt';
+import { createModel } from '../engine/models';
+import { methodCost } from '../engine/methods';
 import { jacobianSpectrum, sensitivitySpectrum, type Spectrum } from '../engine/metrics';
-import { recurrentParamCount } from '../engine/rnn';
-import type { LearningMethod } from '../engine/learningMethod';
+import { recurrentParamCount } from '../engine/models/rnn';
+import type { LearningMethod } from '../engine/methods';
 import { DEFAULT_PRETRAIN, pretrain, pretrainWith } from '../engine/pretrain';
-import { initRnn, type RnnParams, type RnnShape } from '../engine/rnn';
+import { initRnn, type RnnParams, type RnnShape } from '../engine/models/rnn';
 import { Rng, seededStreams } from '../engine/rng';
 import { createTask } from '../engine/tasks';
 import type { Sequence, Task } from '../engine/tasks/task';
@@ -23,16 +23,11 @@ import type { SelectionStrategy } from '../engine/transportMask';
 import type { LabParams } from './labParams';
 
 /** An arm's learner: the RNN's or the LSTM's. */
-type ArmLearner = OnlineLearner | LstmLearner;
+type ArmLearner = OnlineLearner;
 
 /** The running state an arm starts from: h for the RNN, [h; c] for the LSTM. */
 function runningState(l: ArmLearner): Float32Array {
-  if (l instanceof OnlineLearner) return Float32Array.from(l.state.h);
-  const n = l.state.h.length;
-  const hc = new Float32Array(2 * n);
-  hc.set(l.state.h);
-  hc.set(l.state.c, n);
-  return hc;
+  return l.model.runningState();
 }
 
 /** Steps of regime A shown before the drift, so the jump in loss is visible. */
@@ -43,8 +38,26 @@ export interface ArmInfo {
   /** stable id for colours and series: 'frozen' | 'full' | 'k0' | 'k' */
   id: ArmId;
   label: string;
+  /**
+   * The arm this one is identical to, if any: the k arm at k = 0 is the k = 0 arm, and at k = n it is
+   * full RTRL (every path kept). It is computed once, shown once, with a note.
+   */
+  sameAs?: ArmId;
+}
+
+/** The k arm's entry: its label and, at k = 0 or k = n, the arm it duplicates. */
+export function kArmInfo(k: number, n: number, includeFull: boolean): ArmInfo {
+  const sameAs: ArmId | undefined = k === 0 ? 'k0' : k === n && includeFull ? 'full' : undefined;
+  return sameAs ? { id: 'k', label: `k = ${k}`, sameAs } : { id: 'k', label: `k = ${k}` };
 }
 export type ArmId = 'frozen' | 'full' | 'k0' | 'k';
+
+/** The task on show, step by step: first input, first target, each arm's first output. */
+export interface StepTrace {
+  input: Float32Array;
+  target: Float32Array;
+  prediction: Float32Array[];
+}
 
 export interface Marker {
   step: number;
@@ -99,8 +112,12 @@ export class LiveRun {
   private seq: Sequence;
   private seqOffset = 0;
   private readonly sums: Float64Array;
+  /** this step's loss per arm at full precision (a duplicate arm reads its twin's) */
+  private readonly stepLoss: Float64Array;
   private probe: GradientFidelityProbe | null = null;
   private adaptSteps = 0;
+  private readonly includeFull: boolean;
+  private readonly seqSparse: boolean;
 
   constructor(params: LabParams, options: LiveRunOptions = LIVE_DEFAULTS) {
     this.params = params;
@@ -116,24 +133,38 @@ export class LiveRun {
       const r = pretrainWith(lstmParams, regimeA, pretrainOptions, lstmBpttGradient, 2 * params.n);
       this.pretrained = lstmParams;
       this.pretrainLoss = r.epochLoss;
-      this.lead = new LstmLearner(lstmParams, { kind: 'frozen' }, this.learnerOptions('lead'), r.hEnd);
+      this.lead = new OnlineLearner(createModel('lstm', lstmParams, r.hEnd), { kind: 'frozen' }, this.learnerOptions('lead'));
     } else {
       const rnnParams = initRnn(this.shape, streams.init, { gain: 1.2, inputScale: 1 });
       const r = pretrain(rnnParams, regimeA, pretrainOptions);
       this.pretrained = rnnParams;
       this.pretrainLoss = r.epochLoss;
       // The lead-in: the pretrained network, frozen, on more of regime A.
-      this.lead = new OnlineLearner(rnnParams, { kind: 'frozen' }, this.learnerOptions('lead'), r.hEnd);
+      this.lead = new OnlineLearner(createModel('rnn', rnnParams, r.hEnd), { kind: 'frozen' }, this.learnerOptions('lead'));
     }
     this.seq = this.task.generate('A', LEAD_IN_STEPS, this.dataRng);
     this.arms = [
       { id: 'frozen', label: 'frozen' },
       ...(options.includeFull ? [{ id: 'full' as const, label: 'full RTRL' }] : []),
       { id: 'k0', label: 'k = 0' },
-      { id: 'k', label: `k = ${params.k}` },
+      kArmInfo(params.k, params.n, options.includeFull),
     ];
     this.learners = [];
     this.sums = new Float64Array(this.arms.length);
+    this.stepLoss = new Float64Array(this.arms.length);
+    this.includeFull = options.includeFull;
+    this.seqSparse = this.seq.errorMask.some((v) => v === 0);
+  }
+
+  /** Index of the arm whose learner actually runs for arm a (itself, or the arm it duplicates). */
+  private source(a: number): number {
+    const same = this.arms[a].sameAs;
+    return same ? this.arms.findIndex((x) => x.id === same) : a;
+  }
+
+  /** Whether the task scores only some steps (the adding task: the end of each sequence). */
+  get sparseError(): boolean {
+    return this.seqSparse;
   }
 
   get drifted(): boolean {
@@ -149,21 +180,27 @@ export class LiveRun {
   }
 
   private createLearner(params: RnnParams | LstmParams, method: LearningMethod, label: string, state: Float32Array): ArmLearner {
-    return this.lstm
-      ? new LstmLearner(params as LstmParams, method, this.learnerOptions(label), state)
-      : new OnlineLearner(params as RnnParams, method, this.learnerOptions(label), state);
+    return new OnlineLearner(createModel(this.lstm ? 'lstm' : 'rnn', params, state), method, this.learnerOptions(label));
   }
 
   private methodOf(id: ArmId): LearningMethod {
     return armMethod(this.params, id);
   }
 
-  /** Advances `count` steps; writes each arm's losses into out[arm][0..count). Returns steps done. */
-  advance(count: number, out: Float32Array[]): number {
+  /**
+   * Advances `count` steps; writes each arm's losses into out[arm][0..count). If given, `extra.scored`
+   * gets whether each step carried an error signal and `extra.trace` the task's first input and target
+   * and each arm's first output, for the strip that shows the task. Returns steps done.
+   */
+  advance(count: number, out: Float32Array[], extra: { scored?: Uint8Array; trace?: StepTrace } = {}): number {
+    const { scored, trace } = extra;
     for (let s = 0; s < count; s++) {
       if (this.step < LEAD_IN_STEPS) {
+        if (scored) scored[s] = this.seq.errorMask[this.step];
+        if (trace) this.traceInput(trace, s, this.step);
         const loss = this.lead.step(this.seq, this.step);
         for (let a = 0; a < this.arms.length; a++) out[a][s] = loss;
+        if (trace) for (let a = 0; a < this.arms.length; a++) trace.prediction[a][s] = this.lead.state.y[0];
         this.step++;
         if (this.step === LEAD_IN_STEPS) this.drift();
         continue;
@@ -172,9 +209,16 @@ export class LiveRun {
         this.seq = this.task.generate('B', CHUNK, this.dataRng);
         this.seqOffset = 0;
       }
+      if (scored) scored[s] = this.seq.errorMask[this.seqOffset];
+      if (trace) this.traceInput(trace, s, this.seqOffset);
       for (let a = 0; a < this.learners.length; a++) {
-        const loss = this.learners[a].step(this.seq, this.seqOffset);
+        // a duplicate arm (k = 0 or k = n) is not stepped twice: it reads its twin's loss (arms before
+        // it in the list, so the twin has stepped already)
+        const src = this.source(a);
+        const loss = src === a ? this.learners[a].step(this.seq, this.seqOffset) : this.stepLoss[src];
+        this.stepLoss[a] = loss;
         out[a][s] = loss;
+        if (trace) trace.prediction[a][s] = this.learners[src].state.y[0];
         if (Number.isFinite(loss) && this.seq.errorMask[this.seqOffset]) this.sums[a] += loss;
       }
       if (this.seq.errorMask[this.seqOffset]) this.adaptSteps++;
@@ -182,6 +226,11 @@ export class LiveRun {
       this.step++;
     }
     return count;
+  }
+
+  private traceInput(trace: StepTrace, s: number, t: number): void {
+    trace.input[s] = this.seq.x[t * this.seq.inputSize];
+    trace.target[s] = this.seq.y[t * this.seq.outputSize];
   }
 
   /** The drift: every arm starts from the pretrained weights and the lead-in's hidden state. */
@@ -207,9 +256,9 @@ export class LiveRun {
 
   /** Shadow k and k = 0 transports ride on the full arm, so cos(g_k, g_full) compares gradients only. */
   private attachProbe(): void {
-    const full = this.learners[this.arms.findIndex((a) => a.id === 'full')];
+    const full = this.learners[this.arms.findIndex((a) => a.id === 'full')]?.asRnn();
     // the probe follows the RNN's transport (gradientFidelity.ts); the LSTM shows ‖P‖ only
-    if (!(full instanceof OnlineLearner)) return;
+    if (!full) return;
     const k = this.methodOf('k');
     const k0 = this.methodOf('k0');
     if (k.kind !== 'sparse' || k0.kind !== 'sparse') return;
@@ -220,16 +269,16 @@ export class LiveRun {
 
   /** The analysis panels' numbers now. Costs up to two n⁴ passes: call it every few steps, not every step. */
   metrics(): LiveMetrics {
-    const ref = this.learners[this.arms.findIndex((a) => a.id === 'full')] ?? this.learners[this.arms.findIndex((a) => a.id === 'k')] ?? this.lead;
+    const ref = (this.learners[this.arms.findIndex((a) => a.id === 'full')] ?? this.learners[this.arms.findIndex((a) => a.id === 'k')] ?? this.lead).asRnn();
     const full = this.learners[this.arms.findIndex((a) => a.id === 'full')];
-    const P = full instanceof OnlineLearner ? full.sensitivity : null;
+    const P = full?.sensitivity ?? null;
     return {
       step: this.step,
       // the spectra are the RNN's J_t = (1-α)I + D W and P_t; the LSTM's arms report ‖P‖ only
-      jacobian: ref instanceof OnlineLearner ? jacobianSpectrum(ref.params, ref.state.d) : null,
+      jacobian: ref ? jacobianSpectrum(ref.params, ref.state.d) : null,
       sensitivity: P && this.drifted ? sensitivitySpectrum(P.current, P.n, P.p) : null,
       sensitivityNorm: this.arms.map((_, a) => {
-        const l = this.learners[a];
+        const l = this.learners[this.source(a)];
         const norm = l ? l.sensitivityNorm() : NaN;
         return Number.isFinite(norm) ? norm : null;
       }),
@@ -252,9 +301,11 @@ export class LiveRun {
   /** W of the k arm (row-major n×n) and its kept sources (k per row), for the kept-paths view. */
   keptPaths(): { n: number; k: number; W: Float32Array; sources: Int32Array } | null {
     if (this.lstm) return null; // W_h is 4n × n with one kept set per unit across its gates: not this view
-    const l = this.learners[this.arms.findIndex((a) => a.id === 'k')];
+    const ki = this.arms.findIndex((a) => a.id === 'k');
+    const l = this.learners[ki];
     const n = this.shape.n;
-    const params = l ? l.params : this.pretrained;
+    // a duplicate k arm is not stepped: its weights are its twin's
+    const params = l ? this.learners[this.source(ki)].params : this.pretrained;
     return { n, k: this.params.k, W: Float32Array.from(params.theta.subarray(0, n * n)), sources: l ? Int32Array.from(l.sources) : new Int32Array(0) };
   }
 
@@ -264,7 +315,7 @@ export class LiveRun {
     const ui = this.arms.findIndex((a) => a.id === 'full');
     if (ui < 0 || this.adaptSteps === 0) return this.arms.map(() => null);
     const mean = (a: number) => this.sums[a] / this.adaptSteps;
-    return this.arms.map((_, a) => (this.learners[a]?.divergedAt >= 0 ? null : ((mean(fi) - mean(a)) / (mean(fi) - mean(ui))) * 100));
+    return this.arms.map((_, a) => (this.learners[this.source(a)]?.divergedAt >= 0 ? null : ((mean(fi) - mean(a)) / (mean(fi) - mean(ui))) * 100));
   }
 
   /** Mean loss per arm over the adaptation so far (steps with an error signal), NaN before the drift. */
@@ -279,7 +330,7 @@ export class LiveRun {
 
   /** Index of each diverged arm's first bad step, or -1. */
   divergedAt(): number[] {
-    return this.arms.map((_, a) => this.learners[a]?.divergedAt ?? -1);
+    return this.arms.map((_, a) => this.learners[this.source(a)]?.divergedAt ?? -1);
   }
 
   setLearningRate(lr: number): void {
@@ -295,15 +346,20 @@ export class LiveRun {
     this.params.k = k;
     this.params.strategy = strategy;
     const index = this.arms.findIndex((a) => a.id === 'k');
-    this.arms[index] = { id: 'k', label: `k = ${k}` };
+    // a duplicate arm was not stepped: it carries on from its twin's weights, state and P
+    const from = this.source(index);
+    // Before the drift the arm is still identical to its twin at k = 0 or n. After it, the arm carries
+    // its own weights on with the new mask: no longer a twin, and named apart from one.
+    const info = kArmInfo(k, this.shape.n, this.includeFull);
+    this.arms[index] = !this.drifted || !info.sameAs ? info : { id: 'k', label: `k = ${k} since step ${this.step}` };
     this.markers.push({ step: this.step, label: changedK ? `k = ${k}` : strategy });
     if (!this.drifted) return;
-    const old = this.learners[index];
+    const old = this.learners[from];
     // A fresh learner on the arm's current weights and running state, so only the mask changes. For the
     // RNN the sensitivity P carries over too; the LSTM's restarts from zero (its estimator keeps P
     // private). Optimizer moments restart [choice: the learner keeps them private].
     const next = this.createLearner(old.params, this.methodOf('k'), `k ${this.markers.length}`, runningState(old));
-    if (next instanceof OnlineLearner && old instanceof OnlineLearner) {
+    if (next.asRnn() && old.asRnn()) {
       next.sensitivity?.current.set(old.sensitivity!.current);
       next.state.hPrev.set(old.state.hPrev);
     }

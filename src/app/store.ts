@@ -9,7 +9,8 @@ import type { KeptPaths } from './workerProtocol';
 import { DEFAULT_PARAMS, type LabParams } from './labParams';
 import type { WebGpuProbe } from './webgpuProbe';
 
-export type RunStatus = 'starting' | 'pretraining' | 'running' | 'paused' | 'error';
+/** 'done': the run reached its adaptation steps and shows its summary */
+export type RunStatus = 'starting' | 'pretraining' | 'running' | 'paused' | 'done' | 'error';
 
 export interface LabState {
   params: LabParams;
@@ -34,6 +35,8 @@ export interface LabState {
   markers: Marker[];
   step: number;
   msPerStep: number;
+  /** steps per wall-clock second as observed (for "≈ s left") */
+  stepsPerSecond: number;
   pretrainMs: number;
   /** ms from page start to the first drawn point of the loss chart */
   firstCurveMs: number | null;
@@ -67,6 +70,7 @@ export const useLab = create<LabState>(() => ({
   markers: [],
   step: 0,
   msPerStep: 0,
+  stepsPerSecond: 0,
   pretrainMs: 0,
   firstCurveMs: null,
   seriesVersion: 0,

@@ -3,6 +3,8 @@
  * run seed by seed so each point fills in as its seeds finish. Pure; sweepWorker.ts runs it off the page.
  */
 import { defaultConfig, sparseArm, type ExperimentConfig } from '../engine/config';
+import { DEFAULT_LR_GRID } from '../engine/learningRates';
+import { CPU_FULL_RTRL_MAX_N, cpuFullRtrlSecondsPerStep, cpuSparseSecondsPerStep } from './cpuLimits';
 import type { LabParams } from './labParams';
 
 /** 0, the powers of two below n, and n itself. */
@@ -32,7 +34,8 @@ export function sweepConfig(p: LabParams): ExperimentConfig {
     pretrain: { ...base.pretrain, steps: 3000, epochs: 6 },
     adaptSteps: sweepSteps(p.n),
     metricsEvery: 0,
-    arms: [{ kind: 'frozen' }, { kind: 'full' }, ...sweepKs(p.n).map((k) => sparseArm(k, p.strategy, p.refresh, p.rescale))],
+    // k = n is full RTRL: its point is the full arm's (100 % by definition), not a second n⁴ run
+    arms: [{ kind: 'frozen' }, { kind: 'full' }, ...sweepKs(p.n).filter((k) => k < p.n).map((k) => sparseArm(k, p.strategy, p.refresh, p.rescale))],
   };
 }
 
@@ -46,4 +49,43 @@ export function sweepConfigsN(p: LabParams): ExperimentConfig[] {
     const c = sweepConfig({ ...p, n });
     return { ...c, seeds: c.seeds.slice(0, 2), adaptSteps: sweepSteps(n), arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(p.k, p.strategy, p.refresh, p.rescale)] };
   });
+}
+
+/** Seeds per point of the learning-rate sweep (one: the panel says so). */
+export const LR_SWEEP_SEEDS = 1;
+/** The sparse k the learning-rate sweep shows beside k = 0 (capped at n). */
+export const LR_SWEEP_K = 4;
+
+/** The learning-rate sweep: the current settings at each lr of the grid, arms frozen, full, k = 0, k = 4. */
+export function lrSweepConfigs(p: LabParams, grid: readonly number[] = DEFAULT_LR_GRID): ExperimentConfig[] {
+  const k = Math.min(LR_SWEEP_K, p.n);
+  return grid.map((lr) => {
+    const c = sweepConfig({ ...p, lr });
+    return { ...c, seeds: c.seeds.slice(0, LR_SWEEP_SEEDS), arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, p.strategy, 0, false), sparseArm(k, p.strategy, p.refresh, p.rescale)] };
+  });
+}
+
+/** Pretraining's cost in full-RTRL-free step equivalents is small; the estimate counts the arms' steps. */
+export function estimateSeconds(configs: ExperimentConfig[]): number {
+  let s = 0;
+  for (const c of configs) {
+    let perStep = 0;
+    for (const a of c.arms) {
+      if (a.kind === 'full') perStep += cpuFullRtrlSecondsPerStep(c.n);
+      else if (a.kind === 'sparse') perStep += cpuSparseSecondsPerStep(c.n, a.k);
+    }
+    s += c.seeds.length * c.adaptSteps * perStep;
+  }
+  return s;
+}
+
+/**
+ * Whether a job may run on the CPU, as the live view decides: refused above the n where the live view
+ * drops full RTRL (every sweep needs it as the reference of recovery), else its estimated time.
+ */
+export function jobCheck(configs: ExperimentConfig[]): { refused: string | null; estimateS: number } {
+  const big = configs.find((c) => c.n > CPU_FULL_RTRL_MAX_N && c.arms.some((a) => a.kind === 'full' || (a.kind === 'sparse' && a.k === c.n)));
+  const estimateS = estimateSeconds(configs);
+  if (big) return { refused: `refused: at n = ${big.n} full RTRL takes about ${cpuFullRtrlSecondsPerStep(big.n).toFixed(1)} s per step on the CPU (the live view leaves it out above n = ${CPU_FULL_RTRL_MAX_N}); this job would take about ${Math.round(estimateS)} s`, estimateS };
+  return { refused: null, estimateS };
 }

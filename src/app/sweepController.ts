@@ -1,73 +1,178 @@
-/** Starts the recovery-vs-k sweep in its own worker and keeps its partial results in a small store. */
-import { create } from 'zustand';
-import { sweepConfig, sweepConfigsN } from './sweep';
+/**
+ * Background jobs in their own worker, each with a small store the panels render: the recovery sweeps
+ * (over k at the current n, over n at the current k) and the learning-rate sweep. Every job reports
+ * "steps done / total, ≈ seconds left", can be cancelled, and is refused (or warned about, with its
+ * estimated time) where the live view would refuse it (cpuLimits.ts).
+ */
+import { create, type StoreApi, type UseBoundStore } from 'zustand';
+import type { ExperimentConfig } from '../engine/config';
+import { jobCheck, lrSweepConfigs, sweepConfig, sweepConfigsN } from './sweep';
 import type { FromSweep, ToSweep } from './sweepWorker';
 import { useLab } from './store';
 
-export interface SweepState {
+/** Above this estimate the panel says how long the job will take before it starts. */
+export const JOB_WARN_S = 30;
+
+export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'refused' | 'error';
+
+/** What every job shows: its progress in adaptation steps and an estimate of the time left. */
+export interface JobProgress {
+  status: JobStatus;
+  /** what the job runs, for the caption */
+  label: string;
+  stepsDone: number;
+  stepsTotal: number;
+  /** seconds left at the speed so far (null before the first progress report) */
+  etaS: number | null;
+  /** the estimate made before starting (seconds) */
+  estimateS: number;
+  /** why the job did not start or failed */
+  error: string | null;
+}
+
+const IDLE: JobProgress = { status: 'idle', label: '', stepsDone: 0, stepsTotal: 0, etaS: null, estimateS: 0, error: null };
+
+/** "1,200 / 4,000 steps, ≈ 12 s left" */
+export function progressText(p: JobProgress): string {
+  const steps = `${p.stepsDone.toLocaleString('en')} / ${p.stepsTotal.toLocaleString('en')} steps`;
+  if (p.status === 'running') return `${steps}, ${p.etaS === null ? `≈ ${Math.round(p.estimateS)} s estimated` : `≈ ${Math.ceil(p.etaS)} s left`}`;
+  if (p.status === 'done') return `${steps}, done`;
+  if (p.status === 'cancelled') return `${steps}, cancelled`;
+  if (p.status === 'refused') return p.error ?? 'refused';
+  if (p.status === 'error') return `failed: ${p.error}`;
+  return '';
+}
+
+/** One worker per kind of job; a new job of that kind replaces the running one. */
+class Job<S extends JobProgress> {
+  private worker: Worker | null = null;
+  private id = 0;
+  constructor(
+    readonly store: UseBoundStore<StoreApi<S>>,
+    private readonly onSeed: (m: Extract<FromSweep, { type: 'seed' }>) => void,
+  ) {}
+
+  start(configs: ExperimentConfig[], label: string, initial: Partial<S>): void {
+    this.cancel();
+    const check = jobCheck(configs);
+    const total = configs.reduce((a, c) => a + c.seeds.length * c.adaptSteps, 0);
+    if (check.refused) {
+      this.store.setState({ ...IDLE, ...initial, status: 'refused', label, stepsTotal: total, estimateS: check.estimateS, error: check.refused } as Partial<S>);
+      return;
+    }
+    if (!this.worker) {
+      this.worker = new Worker(new URL('./sweepWorker.ts', import.meta.url), { type: 'module', name: 'sweep' });
+      this.worker.onmessage = (e: MessageEvent<FromSweep>) => this.onMessage(e.data);
+    }
+    this.id++;
+    this.store.setState({ ...IDLE, ...initial, status: 'running', label, stepsTotal: total, estimateS: check.estimateS } as Partial<S>);
+    const m: ToSweep = { type: 'run', sweepId: this.id, configs };
+    this.worker.postMessage(m);
+  }
+
+  cancel(): void {
+    if (this.store.getState().status !== 'running') return;
+    const m: ToSweep = { type: 'cancel', sweepId: this.id };
+    this.worker?.postMessage(m);
+    // the page stops listening at once; the worker stops at its next progress point
+    this.id++;
+    this.store.setState({ status: 'cancelled', etaS: null } as Partial<S>);
+  }
+
+  private onMessage(m: FromSweep): void {
+    if (m.sweepId !== this.id) return;
+    if (m.type === 'error') this.store.setState({ status: 'error', error: m.message } as Partial<S>);
+    else if (m.type === 'done') this.store.setState({ status: 'done', etaS: 0, stepsDone: this.store.getState().stepsTotal } as Partial<S>);
+    else if (m.type === 'cancelled') this.store.setState({ status: 'cancelled' } as Partial<S>);
+    else if (m.type === 'progress') {
+      const rate = m.elapsedMs / Math.max(1, m.stepsDone);
+      this.store.setState({ stepsDone: m.stepsDone, stepsTotal: m.stepsTotal, etaS: (rate * (m.stepsTotal - m.stepsDone)) / 1000 } as Partial<S>);
+    } else this.onSeed(m);
+  }
+}
+
+// ---- recovery vs k (or n) ----
+
+export interface SweepState extends JobProgress {
   /** over k at the current n, or over n at the current k */
   mode: 'k' | 'n';
-  status: 'idle' | 'running' | 'done' | 'error';
-  /** what the sweep ran, for the caption */
-  label: string;
   /** the x values: k for mode k, n for mode n */
   ks: number[];
   /** recovery per x value, one entry per finished seed */
   recovery: number[][];
+  /** full RTRL's own improvement (L̄frozen − L̄full)/L̄frozen per x value, one entry per finished seed */
+  fullImprovement: number[][];
   seeds: number;
-  /** runs (configuration × seed) finished, of `total` */
-  done: number;
-  total: number;
   steps: number;
-  error: string | null;
 }
 
-export const useSweep = create<SweepState>(() => ({ mode: 'k', status: 'idle', label: '', ks: [], recovery: [], seeds: 0, done: 0, total: 0, steps: 0, error: null }));
+export const useSweep = create<SweepState>(() => ({ ...IDLE, mode: 'k', ks: [], recovery: [], fullImprovement: [], seeds: 0, steps: 0 }));
 
-let worker: Worker | null = null;
-let sweepId = 0;
+const sweepJob = new Job(useSweep, (m) => {
+  const { ks, mode } = useSweep.getState();
+  const frozen = m.meanLoss[m.labels.indexOf('frozen')];
+  const full = m.meanLoss[m.labels.findIndex((l) => l.startsWith('full'))];
+  const improvement = Number.isFinite(frozen) && Number.isFinite(full) && frozen > 0 ? (frozen - full) / frozen : NaN;
+  useSweep.setState((s) => ({
+    recovery: s.recovery.map((values, i) => {
+      if (mode === 'k') {
+        const at = m.labels.indexOf(`k=${ks[i]}`);
+        // k = n is run once, as the full arm
+        return [...values, at >= 0 ? m.recovery[at] : m.recovery[m.labels.indexOf('full')]];
+      }
+      return i === m.configIndex ? [...values, m.recovery[m.labels.findIndex((l) => l.startsWith('k='))]] : values;
+    }),
+    fullImprovement: s.fullImprovement.map((values, i) => (mode === 'k' || i === m.configIndex ? [...values, improvement] : values)),
+  }));
+});
 
 export function startSweep(mode: 'k' | 'n' = 'k'): void {
   const params = useLab.getState().params;
   const configs = mode === 'k' ? [sweepConfig(params)] : sweepConfigsN(params);
   const config = configs[0];
-  if (!worker) {
-    worker = new Worker(new URL('./sweepWorker.ts', import.meta.url), { type: 'module', name: 'sweep' });
-    worker.onmessage = (e: MessageEvent<FromSweep>) => onMessage(e.data);
-  }
-  sweepId++;
-  const ks = mode === 'k' ? config.arms.flatMap((a) => (a.kind === 'sparse' ? [a.k] : [])) : configs.map((c) => c.n);
-  useSweep.setState({
-    mode,
-    status: 'running',
-    label:
-      mode === 'k'
-        ? `${params.task}, n = ${params.n}, ${params.strategy}, ${config.seeds.length} seeds × ${config.adaptSteps} steps`
-        : `${params.task}, k = ${params.k}, n in ${ks.join(', ')}, ${config.seeds.length} seeds`,
-    ks,
-    recovery: ks.map(() => []),
-    seeds: config.seeds.length,
-    done: 0,
-    total: configs.reduce((a, c) => a + c.seeds.length, 0),
-    steps: config.adaptSteps,
-    error: null,
-  });
-  const m: ToSweep = { type: 'run', sweepId, configs };
-  worker.postMessage(m);
+  const ks = mode === 'k' ? [...config.arms.flatMap((a) => (a.kind === 'sparse' ? [a.k] : [])), params.n] : configs.map((c) => c.n);
+  const label =
+    mode === 'k'
+      ? `${params.task}, n = ${params.n}, ${params.strategy}, ${config.seeds.length} seeds × ${config.adaptSteps} steps`
+      : `${params.task}, k = ${params.k}, n in ${ks.join(', ')}, ${config.seeds.length} seeds`;
+  sweepJob.start(configs, label, { mode, ks, recovery: ks.map(() => []), fullImprovement: ks.map(() => []), seeds: config.seeds.length, steps: config.adaptSteps });
 }
 
-function onMessage(m: FromSweep): void {
-  if (m.sweepId !== sweepId) return;
-  if (m.type === 'error') useSweep.setState({ status: 'error', error: m.message });
-  else if (m.type === 'done') useSweep.setState({ status: 'done' });
-  else {
-    const { ks, mode } = useSweep.getState();
-    useSweep.setState((s) => ({
-      done: s.done + 1,
-      recovery: s.recovery.map((values, i) => {
-        if (mode === 'k') return [...values, m.recovery[m.labels.indexOf(`k=${ks[i]}`)]];
-        return i === m.configIndex ? [...values, m.recovery[m.labels.findIndex((l) => l.startsWith('k='))]] : values;
-      }),
-    }));
-  }
+export function cancelSweep(): void {
+  sweepJob.cancel();
+}
+
+// ---- learning-rate sensitivity ----
+
+export interface LrSweepState extends JobProgress {
+  lrs: number[];
+  /** arm labels as the engine names them: frozen, full, k=0, k=4 */
+  arms: string[];
+  /** meanLoss[lr index][arm index]: one entry per finished seed */
+  meanLoss: number[][][];
+  /** the lr the live run uses, marked on the chart */
+  chosenLr: number;
+  seeds: number;
+  steps: number;
+}
+
+export const useLrSweep = create<LrSweepState>(() => ({ ...IDLE, lrs: [], arms: [], meanLoss: [], chosenLr: NaN, seeds: 0, steps: 0 }));
+
+const lrJob = new Job(useLrSweep, (m) => {
+  useLrSweep.setState((s) => ({
+    arms: m.labels,
+    meanLoss: s.meanLoss.map((perArm, i) => (i === m.configIndex ? m.labels.map((_, a) => [...(perArm[a] ?? []), m.meanLoss[a]]) : perArm)),
+  }));
+});
+
+export function startLrSweep(): void {
+  const params = useLab.getState().params;
+  const configs = lrSweepConfigs(params);
+  const lrs = configs.map((c) => c.optimizer.lr);
+  const label = `${params.task}, n = ${params.n}, ${params.optimizer}, ${configs[0].seeds.length} seed${configs[0].seeds.length > 1 ? 's' : ''} × ${configs[0].adaptSteps} steps per point`;
+  lrJob.start(configs, label, { lrs, arms: [], meanLoss: lrs.map(() => []), chosenLr: params.lr, seeds: configs[0].seeds.length, steps: configs[0].adaptSteps });
+}
+
+export function cancelLrSweep(): void {
+  lrJob.cancel();
 }

@@ -1,38 +1,82 @@
 /// <reference lib="webworker" />
-/** Runs the recovery-vs-k sweep seed by seed and posts each seed's recoveries as it finishes. */
+/**
+ * Runs a background job (the recovery-vs-k and -vs-n sweeps, the learning-rate sweep): configurations ×
+ * seeds, one SeedRun at a time, posting each seed's result as it finishes and its progress in steps
+ * every few steps. A `cancel`, or a newer `run`, stops the job at the next progress point.
+ */
 import { SeedRun } from '../engine/experiment';
 import type { ExperimentConfig } from '../engine/config';
 
-export type ToSweep = { type: 'run'; sweepId: number; configs: ExperimentConfig[] };
+export type ToSweep = { type: 'run'; sweepId: number; configs: ExperimentConfig[] } | { type: 'cancel'; sweepId: number };
 export type FromSweep =
-  | { type: 'seed'; sweepId: number; configIndex: number; seedIndex: number; labels: string[]; recovery: number[] }
+  | { type: 'seed'; sweepId: number; configIndex: number; seedIndex: number; labels: string[]; recovery: number[]; meanLoss: number[] }
+  | { type: 'progress'; sweepId: number; stepsDone: number; stepsTotal: number; elapsedMs: number }
   | { type: 'done'; sweepId: number }
+  | { type: 'cancelled'; sweepId: number }
   | { type: 'error'; sweepId: number; message: string };
+
+/** Adaptation steps between progress messages (and chances to be cancelled). */
+const PROGRESS_EVERY = 25;
 
 let current = -1;
 
 self.onmessage = async (event: MessageEvent<ToSweep>) => {
-  const { sweepId, configs } = event.data;
+  const m = event.data;
+  const post = (r: FromSweep) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(r);
+  if (m.type === 'cancel') {
+    if (current === m.sweepId) {
+      current = -1;
+      post({ type: 'cancelled', sweepId: m.sweepId });
+    }
+    return;
+  }
+  const { sweepId, configs } = m;
   current = sweepId;
-  const post = (m: FromSweep) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
+  const stepsTotal = configs.reduce((a, c) => a + c.seeds.length * c.adaptSteps, 0);
+  let stepsDone = 0;
+  const t0 = performance.now();
   try {
     // seed-major, so every configuration gets a first point early
     const seedCount = Math.max(...configs.map((c) => c.seeds.length));
-    for (let s = 0; s < seedCount; s++) for (let ci = 0; ci < configs.length; ci++) {
-      const config = configs[ci];
-      if (s >= config.seeds.length) continue;
-      const run = new SeedRun(config, config.seeds[s]);
-      while (!run.done) {
-        for (let i = 0; i < 25 && !run.done; i++) run.step();
-        // let a newer sweep request in: a changed setting abandons this one
-        await new Promise((r) => setTimeout(r, 0));
-        if (current !== sweepId) return;
+    for (let s = 0; s < seedCount; s++) {
+      for (let ci = 0; ci < configs.length; ci++) {
+        const config = configs[ci];
+        if (s >= config.seeds.length) continue;
+        const run = new SeedRun(config, config.seeds[s]);
+        while (!run.done) {
+          for (let i = 0; i < PROGRESS_EVERY && !run.done; i++) run.step();
+          stepsDone += PROGRESS_EVERY;
+          post({ type: 'progress', sweepId, stepsDone: Math.min(stepsDone, stepsTotal), stepsTotal, elapsedMs: performance.now() - t0 });
+          // let a cancel or a newer job in
+          await new Promise((r) => setTimeout(r, 0));
+          if (current !== sweepId) return;
+        }
+        // exact count (the last batch of a run may be short)
+        stepsDone = doneAfter(configs, s, ci);
+        const r = run.result();
+        post({
+          type: 'seed',
+          sweepId,
+          configIndex: ci,
+          seedIndex: s,
+          labels: r.arms.map((a) => a.label),
+          recovery: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)),
+          meanLoss: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.meanLoss)),
+        });
       }
-      const r = run.result();
-      post({ type: 'seed', sweepId, configIndex: ci, seedIndex: s, labels: r.arms.map((a) => a.label), recovery: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)) });
     }
     post({ type: 'done', sweepId });
   } catch (e) {
     post({ type: 'error', sweepId, message: e instanceof Error ? e.message : String(e) });
   }
 };
+
+/** Adaptation steps done once seed round s of configuration ci has finished (seed-major order). */
+function doneAfter(configs: ExperimentConfig[], s: number, ci: number): number {
+  let total = 0;
+  for (let j = 0; j < configs.length; j++) {
+    const rounds = Math.min(configs[j].seeds.length, j <= ci ? s + 1 : s);
+    total += rounds * configs[j].adaptSteps;
+  }
+  return total;
+}

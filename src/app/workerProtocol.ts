@@ -1,5 +1,5 @@
 /** Messages between the page and the engine worker. */
-import type { ArmCost, ArmInfo, LiveMetrics, LiveRunOptions, Marker } from './liveRun';
+import type { ArmCost, ArmInfo, LiveMetrics, LiveRunOptions, Marker, StepTrace } from './liveRun';
 import type { LabParams } from './labParams';
 import type { SelectionStrategy } from '../engine/transportMask';
 
@@ -18,6 +18,10 @@ export type FromWorker =
       /** one array per arm, `count` values each */
       losses: Float32Array[];
       count: number;
+      /** for tasks scored on some steps only (adding): 1 where the step carried an error signal; null: every step */
+      scored: Uint8Array | null;
+      /** the task and each arm's output step by step (CPU runs; null on the GPU path) */
+      trace: StepTrace | null;
       arms: ArmInfo[];
       recovery: (number | null)[];
       meanLoss: number[];

@@ -72,10 +72,12 @@ export function FidelityPanel() {
   const latest = history.at(-1);
   const cos = [
     { label: `cos(g_k=${k}, g_full)`, color: ARM_COLORS.k, points: history.map((h) => [h.step, h.cosine.k ?? NaN] as [number, number]) },
-    { label: 'cos(g_k=0, g_full)', color: ARM_COLORS.k0, points: history.map((h) => [h.step, h.cosine.k0 ?? NaN] as [number, number]) },
+    { label: 'cos(g_k=0, g_full)', color: ARM_COLORS.k0, dashed: true, points: history.map((h) => [h.step, h.cosine.k0 ?? NaN] as [number, number]) },
   ];
   const norms = arms
-    .map((arm, a) => ({ label: `‖P‖ ${arm.label}`, color: ARM_COLORS[arm.id], points: history.map((h) => [h.step, h.sensitivityNorm[a] ?? NaN] as [number, number]) }))
+    .filter((arm) => !arm.sameAs)
+    .map((arm) => ({ arm, a: arms.indexOf(arm) }))
+    .map(({ arm, a }) => ({ label: `‖P‖ ${arm.label}`, color: ARM_COLORS[arm.id], points: history.map((h) => [h.step, h.sensitivityNorm[a] ?? NaN] as [number, number]) }))
     .filter((s) => s.points.some(([, v]) => Number.isFinite(v)));
   return (
     <section className="panel analysis" aria-labelledby="fidelity-title" data-testid="fidelity-panel">

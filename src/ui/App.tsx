@@ -1,15 +1,25 @@
-/** The page: title and backend badge, notices, the settings beside the live loss curves. */
+/**
+ * The page. One screen at 1280×720 and above: the teaching controls at the left, the loss chart with its
+ * legend and the task strip in the middle, the claims as cards at the right; the analysis panels below.
+ * Presenter mode keeps the chart, direct labels and a small play/reset/k strip, at large type.
+ */
+import { useEffect, useState } from 'react';
+import { setPresenter } from '../app/controller';
+import { LEAD_IN_STEPS } from '../app/liveRun';
 import { useLab } from '../app/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
 import { ClaimsPanel } from './ClaimsPanel';
-import { Controls } from './Controls';
+import { Controls, KSlider, Transport } from './Controls';
 import { ExportBar } from './ExportBar';
-import { Legend } from './Legend';
-import { Tour } from './Tour';
 import { FormulaCard } from './FormulaCard';
-import { RecoveryPanel } from './RecoveryPanel';
+import { Legend } from './Legend';
 import { LossChart } from './LossChart';
+import { LrPanel } from './LrPanel';
+import { RecoveryPanel } from './RecoveryPanel';
+import { RunSummary } from './RunSummary';
 import { BackendBadge, Notices } from './StatusBar';
+import { TaskStrip } from './TaskStrip';
+import { Tour } from './Tour';
 
 function RunLine() {
   const status = useLab((s) => s.status);
@@ -19,10 +29,11 @@ function RunLine() {
   const task = useLab((s) => s.params.task);
   const n = useLab((s) => s.params.n);
   const k = useLab((s) => s.params.k);
+  const adapt = useLab((s) => s.params.adapt);
   return (
     <p className="run-line" data-testid="run-line" data-status={status}>
-      <strong>{status}</strong> · {task}, n = {n}, k = {k} · step {step}
-      {ms > 0 && ` · ${ms.toFixed(1)} ms per step (all arms)`}
+      <strong>{status === 'done' ? 'finished' : status}</strong> · {task}, n = {n}, k = {k} · step {step} of {LEAD_IN_STEPS + adapt}
+      {ms > 0 && ` · ${ms.toFixed(1)} ms per step`}
       {pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
     </p>
   );
@@ -40,53 +51,92 @@ function RecoveryFormula() {
     <FormulaCard label="recovery">
       Recovery of the k arm = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %
       <br />= ({L('frozen')} − {L('k')}) / ({L('frozen')} − {L('full')}) × 100 % = <strong>{r === null || r === undefined ? '—' : `${r.toFixed(1)} %`}</strong>
-      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift.
+      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed. When full RTRL cut the frozen loss by less
+      than 5 %, the denominator is noise and recovery is undefined. Above 100 %, the arm adapted better than the exact online gradient.
     </FormulaCard>
+  );
+}
+
+/** Wide screens show recovery vs k beside the chart, under the claims. */
+function useWide(): boolean {
+  const query = '(min-width: 1560px)';
+  const [wide, setWide] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const m = window.matchMedia(query);
+    const on = () => setWide(m.matches);
+    m.addEventListener('change', on);
+    return () => m.removeEventListener('change', on);
+  }, []);
+  return wide;
+}
+
+function PresenterStrip() {
+  return (
+    <div className="presenter-strip" role="group" aria-label="presenter controls" data-testid="presenter-strip">
+      <Transport compact />
+      <KSlider />
+      <button type="button" className="exit-button" onClick={() => setPresenter(false)} data-testid="exit-presenter" aria-keyshortcuts="Escape">
+        Exit presenter (Esc)
+      </button>
+    </div>
   );
 }
 
 export function App() {
   const presenter = useLab((s) => s.presenter);
+  const wide = useWide();
   return (
     <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter}>
       <header>
         <div>
           <h1>Sparse RTRL Lab</h1>
-          <p className="subtitle">
-            Online learning after a drift: full RTRL carries every path of the sensitivity P<sub>t</sub> = ∂h<sub>t</sub>/∂θ; sparse-k keeps
-            k of the n paths into each unit.
+          <p className="story" data-testid="story">
+            At the red line the data changes; watch which learners recover: exact RTRL, which tracks every path of influence, or cheap ones that keep
+            only k paths per unit.
           </p>
         </div>
-        <BackendBadge />
+        <div className="header-side">
+          {!presenter && (
+            <button type="button" className="small-button" onClick={() => setPresenter(true)} data-testid="enter-presenter">
+              Presenter mode
+            </button>
+          )}
+          <BackendBadge />
+        </div>
       </header>
+      <Tour />
       <Notices />
-      <main>
+      <main className="stage">
         {!presenter && <Controls />}
-        <section className="panel" aria-labelledby="loss-title">
+        <section className="panel chart-panel" aria-labelledby="loss-title">
+          {presenter && <PresenterStrip />}
           <h2 id="loss-title">
             Loss after the drift
             <RecoveryFormula />
           </h2>
-          <RunLine />
+          {!presenter && <RunLine />}
           <LossChart />
           <Legend />
-          <ExportBar />
-          <p className="caption">
-            Each arm starts from the same pretrained weights at the <span style={{ color: '#b00020' }}>drift</span> and sees the same stream.
-            Faint: the loss at each step; bold: its moving average. Recovery = (L̄<sub>frozen</sub> − L̄<sub>arm</sub>) / (L̄<sub>frozen</sub> −
-            L̄<sub>full</sub>) × 100 % over the steps since the drift. Keys: Space play/pause, → step, R reset.
-          </p>
+          <RunSummary />
+          <TaskStrip />
+          {!presenter && <ExportBar />}
         </section>
+        {!presenter && (
+          <aside className="side">
+            <ClaimsPanel />
+            {wide && <RecoveryPanel />}
+          </aside>
+        )}
       </main>
-      <ClaimsPanel />
-      <Tour />
       <div className="analysis-grid">
-        <RecoveryPanel />
+        {(!wide || presenter) && <RecoveryPanel />}
+        <LrPanel />
         <SpectrumPanel />
         <FidelityPanel />
         <KeptPathsPanel />
         <CostMeter />
       </div>
+      {presenter && <ClaimsPanel />}
     </div>
   );
 }

@@ -1,11 +1,19 @@
 /**
- * The paper's claims, one click each: the preset configures and restarts the run, and the row shows the
- * paper's number beside the live measurement and a plain verdict. The link carries the claim on show.
+ * The paper's claims as cards beside the chart, one click each: the preset configures and starts the run
+ * (also when paused) and brings the chart into view; the card shows the paper's number, the live one-seed
+ * reading with full RTRL's own improvement, the verdict, and "steps done / needed, ≈ s left" with Cancel.
+ * Recovery readings follow recoveryReading.ts: undefined when full RTRL did not adapt.
  */
-import { applyPreset } from '../app/controller';
+import { clearClaim, applyPreset, pause } from '../app/controller';
+import { LEAD_IN_STEPS } from '../app/liveRun';
+import { improvementText, recoveryWords, UNDEFINED_RECOVERY } from '../app/recoveryReading';
 import { useLab } from '../app/store';
 import { CLAIMS } from '../claims/claims';
 import { CLAIM_PRESETS, liveVerdict, type LiveReading } from '../claims/livePresets';
+import { useFullImprovement } from './Legend';
+
+/** Claims whose live reading is a recovery: undefined when its reference did not adapt. */
+const RECOVERY_CLAIMS = new Set(['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'neural-decoding', 'sgd']);
 
 function useReading(): LiveReading {
   const arms = useLab((s) => s.arms);
@@ -14,8 +22,8 @@ function useReading(): LiveReading {
   const metrics = useLab((s) => s.metrics);
   const adaptedSteps = useLab((s) => s.adaptedSteps);
   const at = (id: string) => arms.findIndex((a) => a.id === id);
-  const rec = (id: string) => (at(id) >= 0 ? recovery[at(id)] ?? null : null);
-  const loss = (id: string) => (at(id) >= 0 ? meanLoss[at(id)] ?? NaN : NaN);
+  const rec = (id: string) => (at(id) >= 0 ? (recovery[at(id)] ?? null) : null);
+  const loss = (id: string) => (at(id) >= 0 ? (meanLoss[at(id)] ?? NaN) : NaN);
   return {
     recovery: { full: rec('full'), k0: rec('k0'), k: rec('k') },
     meanLoss: { frozen: loss('frozen'), full: loss('full'), k0: loss('k0'), k: loss('k') },
@@ -24,50 +32,93 @@ function useReading(): LiveReading {
   };
 }
 
+/** Scrolls the loss chart into view if it is not: a claim's verdict is read beside its curves. */
+function showChart(): void {
+  const chart = document.querySelector('[data-testid=loss-chart]');
+  if (!chart) return;
+  const r = chart.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight) chart.scrollIntoView({ block: 'center', behavior: 'smooth' });
+}
+
 export function ClaimsPanel() {
   const active = useLab((s) => s.claim);
+  const step = useLab((s) => s.step);
+  const stepsPerSecond = useLab((s) => s.stepsPerSecond);
+  const status = useLab((s) => s.status);
   const reading = useReading();
+  const improvement = useFullImprovement();
   return (
-    <section className="panel analysis claims" aria-labelledby="claims-title" data-testid="claims-panel">
-      <h2 id="claims-title">The paper’s claims, one click each</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">claim</th>
-            <th scope="col">paper</th>
-            <th scope="col">live</th>
-            <th scope="col">verdict</th>
-          </tr>
-        </thead>
-        <tbody>
-          {CLAIMS.map((c) => {
-            const preset = CLAIM_PRESETS.find((p) => p.id === c.id);
-            const isActive = active === c.id;
-            const live = isActive ? liveVerdict(c.id, reading) : null;
-            return (
-              <tr key={c.id} className={isActive ? 'active' : undefined} data-testid={`claim-${c.id}`}>
-                <th scope="row">
-                  {preset ? (
-                    <button type="button" className="claim-button" onClick={() => applyPreset(c.id, preset.settings)} aria-pressed={isActive}>
-                      {c.statement}
+    <section className="panel claims" aria-labelledby="claims-title" data-testid="claims-panel">
+      <h2 id="claims-title">The paper’s claims</h2>
+      <p className="caption">Click one: it sets up the run and reads a verdict off one live seed.</p>
+      <ul className="claim-cards">
+        {CLAIMS.map((c) => {
+          const preset = CLAIM_PRESETS.find((p) => p.id === c.id);
+          const isActive = active === c.id;
+          const live = isActive ? liveVerdict(c.id, reading) : null;
+          const undef = isActive && RECOVERY_CLAIMS.has(c.id) && recoveryWords(0, improvement).kind === 'undefined';
+          const measured = !preset ? 'not modelled' : live ? (undef ? UNDEFINED_RECOVERY : live.measured) : null;
+          const verdict = !preset ? 'not modelled' : live ? (undef ? 'undefined' : live.verdict) : 'click to run';
+          // progress toward a verdict: adaptation steps with an error signal, of the preset's minimum
+          const needed = preset?.minSteps ?? 0;
+          const done = Math.min(reading.adaptedSteps, needed);
+          const scoredPerStep = step > LEAD_IN_STEPS ? reading.adaptedSteps / (step - LEAD_IN_STEPS) : 1;
+          const etaS = stepsPerSecond > 0 && scoredPerStep > 0 ? (needed - done) / scoredPerStep / stepsPerSecond : null;
+          const waiting = isActive && live?.verdict === 'running';
+          return (
+            <li key={c.id} className={isActive ? 'claim-card active' : 'claim-card'} data-testid={`claim-${c.id}`}>
+              {preset ? (
+                <button
+                  type="button"
+                  className="claim-button"
+                  onClick={() => {
+                    applyPreset(c.id, preset.settings);
+                    showChart();
+                  }}
+                  aria-pressed={isActive}
+                >
+                  {c.statement}
+                </button>
+              ) : (
+                <span className="claim-static">{c.statement}</span>
+              )}
+              <div className="claim-row">
+                <span>paper: {c.paper}</span>
+              </div>
+              {isActive && (
+                <div className="claim-row">
+                  live (one seed): <span data-testid={`claim-${c.id}-measured`}>{measured ?? '—'}</span>
+                </div>
+              )}
+              {!isActive && <span hidden data-testid={`claim-${c.id}-measured`}>{measured ?? '—'}</span>}
+              <div className="claim-row">
+                <span data-testid={`claim-${c.id}-verdict`} className={`verdict ${verdict.replace(/ /g, '-')}`}>
+                  {verdict}
+                </span>
+                {waiting && status !== 'paused' && (
+                  <span className="claim-progress" data-testid={`claim-${c.id}-progress`}>
+                    {' '}
+                    · {done} / {needed} steps{etaS !== null ? `, ≈ ${Math.ceil(etaS)} s left` : ''}{' '}
+                    <button
+                      type="button"
+                      className="small-button"
+                      onClick={() => {
+                        pause();
+                        clearClaim();
+                      }}
+                    >
+                      Cancel
                     </button>
-                  ) : (
-                    <span>{c.statement}</span>
-                  )}
-                </th>
-                <td>{c.paper}</td>
-                <td data-testid={`claim-${c.id}-measured`}>{preset ? (live ? live.measured : '—') : 'not modelled'}</td>
-                <td data-testid={`claim-${c.id}-verdict`} className={`verdict ${live?.verdict.replace(/ /g, '-') ?? ''}`}>
-                  {preset ? (live ? live.verdict : 'click to run') : 'not modelled'}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                  </span>
+                )}
+              </div>
+              {isActive && RECOVERY_CLAIMS.has(c.id) && <div className="claim-row small">{improvementText(improvement)}</div>}
+            </li>
+          );
+        })}
+      </ul>
       <p className="caption">
-        A live verdict reads one seed of the run on screen; <code>npm run claims</code> measures every claim over five seeds. Each verdict rule is stated in
-        src/claims/claims.ts.
+        A live verdict is one seed. <code>npm run claims</code> measures every claim over five seeds.
       </p>
     </section>
   );

@@ -1,12 +1,15 @@
 /**
- * The settings, each labelled and keyboard-reachable. Structural settings (task, n, seed, …) restart the
- * run; k, learning rate and strategy change it in place and leave a marker on the curves. Number fields
- * commit on Enter or when they lose focus and refuse values outside the engine's bounds, with a message.
+ * The settings, each labelled and keyboard-reachable. The teaching loop (play, step, reset, k, strategy,
+ * learning rate) is always in view; the structural settings that restart the run sit in the folded
+ * "Experiment" drawer. k, lr and strategy change the run in place and leave a marker on the curves.
+ * Number fields commit on Enter or when they lose focus and refuse values outside the engine's bounds,
+ * with a message.
  */
-import { useEffect, useState } from 'react';
-import { pause, play, restart, setParam, stepOnce } from '../app/controller';
-import { CHOICES, PARAM_BOUNDS, type LabParams } from '../app/labParams';
+import { useEffect, useState, type ReactNode } from 'react';
+import { play, pause, restart, setParam, stepOnce } from '../app/controller';
+import { CHOICES, defaultLr, PARAM_BOUNDS, type LabParams } from '../app/labParams';
 import { useLab } from '../app/store';
+import { sweepKs } from '../app/sweep';
 import { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
 
 const TASK_LABELS: Record<string, string> = {
@@ -14,11 +17,12 @@ const TASK_LABELS: Record<string, string> = {
   lorenz: 'Lorenz (ρ 28 → 35)',
   neural: 'Neural decoding drift',
   adding: 'Adding task (error at the end only)',
+  delay: 'Delayed recall (τ changes)',
 };
 
-type NumberKey = 'n' | 'k' | 'lr' | 'leak' | 'seed' | 'refresh' | 'speed';
+type NumberKey = 'n' | 'k' | 'lr' | 'leak' | 'seed' | 'refresh' | 'speed' | 'adapt';
 
-function NumberField({ name, label, hint, step }: { name: NumberKey; label: string; hint: string; step?: string }) {
+function NumberField({ name, label, hint, step }: { name: NumberKey; label: string; hint: ReactNode; step?: string }) {
   const value = useLab((s) => s.params[name]);
   const n = useLab((s) => s.params.n);
   const [text, setText] = useState(String(value));
@@ -67,17 +71,7 @@ function NumberField({ name, label, hint, step }: { name: NumberKey; label: stri
   );
 }
 
-function SelectField<K extends 'task' | 'strategy' | 'optimizer' | 'backend' | 'model'>({
-  name,
-  label,
-  labels,
-  hint,
-}: {
-  name: K;
-  label: string;
-  labels?: Record<string, string>;
-  hint?: string;
-}) {
+function SelectField<K extends 'task' | 'strategy' | 'optimizer' | 'backend' | 'model'>({ name, label, labels, hint }: { name: K; label: string; labels?: Record<string, string>; hint?: string }) {
   const value = useLab((s) => s.params[name]) as string;
   const id = `field-${name}`;
   return (
@@ -95,46 +89,107 @@ function SelectField<K extends 'task' | 'strategy' | 'optimizer' | 'backend' | '
   );
 }
 
-export function Controls() {
+/** Play/pause (or run again once the run ended), step, reset. */
+export function Transport({ compact = false }: { compact?: boolean }) {
   const status = useLab((s) => s.status);
-  const rescale = useLab((s) => s.params.rescale);
-  const strategy = useLab((s) => s.params.strategy);
-  const running = status === 'running';
+  const running = status === 'running' || status === 'pretraining' || status === 'starting';
   return (
-    <form className="controls" aria-label="settings" onSubmit={(e) => e.preventDefault()}>
-      <div className="transport" role="group" aria-label="run">
-        <button type="button" onClick={() => (running ? pause() : play())} aria-keyshortcuts="Space" data-testid="play-pause">
-          {running ? 'Pause' : 'Play'}
-        </button>
-        <button type="button" onClick={stepOnce} aria-keyshortcuts="ArrowRight">
+    <div className="transport" role="group" aria-label="run">
+      <button type="button" onClick={() => (running ? pause() : play())} aria-keyshortcuts="Space" data-testid="play-pause">
+        {status === 'done' ? 'Run again' : running ? 'Pause' : 'Play'}
+      </button>
+      {!compact && (
+        <button type="button" onClick={stepOnce} aria-keyshortcuts="ArrowRight" data-testid="step">
           Step
         </button>
-        <button type="button" onClick={restart} aria-keyshortcuts="R">
-          Reset
-        </button>
+      )}
+      <button type="button" onClick={restart} aria-keyshortcuts="R" data-testid="reset">
+        Reset
+      </button>
+    </div>
+  );
+}
+
+/** k on a slider over 0, 1, 2, 4, …, n: the values where something happens. */
+export function KSlider() {
+  const k = useLab((s) => s.params.k);
+  const n = useLab((s) => s.params.n);
+  const ks = sweepKs(n);
+  // a k typed in that is not a stop sits at the nearest stop below it
+  const index = Math.max(0, ks.findLastIndex((v) => v <= k));
+  return (
+    <div className="field k-slider">
+      <label htmlFor="field-k-slider">
+        k = <strong data-testid="k-value">{k}</strong> of n = {n} paths per unit{k === 0 ? ' (immediate term only)' : k === n ? ' (all: full RTRL)' : ''}
+      </label>
+      <input
+        id="field-k-slider"
+        type="range"
+        min={0}
+        max={ks.length - 1}
+        step={1}
+        value={index}
+        aria-valuetext={`k = ${k}`}
+        onChange={(e) => setParam('k', ks[Number(e.target.value)])}
+        data-testid="k-slider"
+      />
+      <div className="k-ticks" aria-hidden="true">
+        {ks.map((v) => (
+          <span key={v}>{v}</span>
+        ))}
       </div>
+    </div>
+  );
+}
+
+function LrHint() {
+  const p = useLab((s) => s.params);
+  const d = defaultLr(p);
+  return (
+    <>
+      {p.lr === d ? `default for ${p.task}, ${p.optimizer}` : `default ${d}`}
+      {p.lr !== d && (
+        <>
+          {' '}
+          <button type="button" className="link-button" onClick={() => setParam('lr', d)}>
+            use it
+          </button>
+        </>
+      )}
+    </>
+  );
+}
+
+export function Controls() {
+  const rescale = useLab((s) => s.params.rescale);
+  const strategy = useLab((s) => s.params.strategy);
+  return (
+    <form className="controls" aria-label="settings" onSubmit={(e) => e.preventDefault()}>
+      <Transport />
       <fieldset>
-        <legend>Experiment (restarts the run)</legend>
+        <legend>Live (marks the curves)</legend>
+        <KSlider />
+        <NumberField name="k" label="Kept paths per unit k" hint="0 … n; k = n is full RTRL" />
+        <SelectField name="strategy" label="Path selection" hint={STRATEGY_DESCRIPTIONS[strategy]} />
+        <NumberField name="lr" label="Learning rate" hint={<LrHint />} step="any" />
+        <NumberField name="speed" label="Steps per frame" hint="1–500 (capped to keep frames smooth)" />
+      </fieldset>
+      <details className="drawer" data-testid="experiment-drawer">
+        <summary>Experiment (restarts the run)</summary>
         <SelectField name="task" label="Task" labels={TASK_LABELS} />
         <SelectField name="model" label="Model" labels={{ rnn: 'RNN (tanh, leaky)', lstm: 'LSTM' }} />
         <NumberField name="n" label="Hidden units n" hint={`${PARAM_BOUNDS.n.min}–${PARAM_BOUNDS.n.max}`} />
+        <SelectField name="optimizer" label="Optimizer" hint="the learning rate follows it unless you set one" />
+        <NumberField name="adapt" label="Adaptation steps" hint="the run ends after these, with a summary" />
         <NumberField name="leak" label="Leak α" hint="0.01–1; 1 is the plain tanh RNN" step="0.05" />
         <NumberField name="seed" label="Seed" hint="one seed determines weights, data and paths" />
-        <SelectField name="optimizer" label="Optimizer" />
         <NumberField name="refresh" label="Redraw paths every R steps" hint="0 keeps the selection fixed" />
         <div className="field checkbox">
           <input id="field-rescale" type="checkbox" checked={rescale} onChange={(e) => setParam('rescale', e.target.checked)} />
           <label htmlFor="field-rescale">Rescale kept transport by n/k</label>
         </div>
-        <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint="auto: WebGPU on a hardware adapter, the CPU on a software one (SwiftShader) or without WebGPU; GPU: WebGPU whenever it works (RNN only), else the CPU with the reason" />
-      </fieldset>
-      <fieldset>
-        <legend>Live (marks the curves)</legend>
-        <NumberField name="k" label="Kept paths per unit k" hint="0 … n; k = n is full RTRL" />
-        <SelectField name="strategy" label="Path selection" hint={STRATEGY_DESCRIPTIONS[strategy]} />
-        <NumberField name="lr" label="Learning rate" hint="1e-6 – 1" step="any" />
-        <NumberField name="speed" label="Steps per frame" hint="1–500 (capped to keep frames smooth)" />
-      </fieldset>
+        <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint="auto: WebGPU on a hardware adapter, else the CPU; GPU: WebGPU whenever it works (RNN only)" />
+      </details>
     </form>
   );
 }

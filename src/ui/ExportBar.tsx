@@ -1,41 +1,178 @@
-/** Export the run (JSON, CSV) and any panel (the loss chart as PNG, the SVG panels as SVG). */
+/**
+ * Slide-ready exports: the figure as shown (PNG at 2× on white with title, legend, settings and link),
+ * one chosen panel as SVG (font family embedded), the kept-paths heatmap as PNG, the curves as CSV (one
+ * plain header row) and the run as JSON (with the full link).
+ */
+import { useState } from 'react';
 import { getSeries } from '../app/controller';
-import { download, runToCsv, runToJson } from '../app/exportRun';
+import { download, fullLink, runToCsv, runToJson } from '../app/exportRun';
+import { fullImprovement, recoveryWords } from '../app/recoveryReading';
 import { useLab } from '../app/store';
+import { ARM_COLORS, ARM_DASHES } from './armColors';
+import { drawLossChart } from './LossChart';
+
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 
 function stamp(): string {
   const p = useLab.getState().params;
   return `sparse-rtrl-${p.task}-n${p.n}-k${p.k}-seed${p.seed}`;
 }
 
+/** The figure as shown, drawn afresh at 2× on white: title, the curves, legend, settings, link. */
+export function figureCanvas(): HTMLCanvasElement {
+  const state = useLab.getState();
+  const p = state.params;
+  const W = 1200;
+  const chartH = 520;
+  const H = 60 + chartH + 40 + 70;
+  const scale = 2;
+  const canvas = document.createElement('canvas');
+  canvas.width = W * scale;
+  canvas.height = H * scale;
+  const ctx = canvas.getContext('2d')!;
+  ctx.scale(scale, scale);
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, W, H);
+  ctx.fillStyle = '#111';
+  ctx.font = `700 22px ${FONT}`;
+  ctx.textBaseline = 'top';
+  ctx.fillText(`Loss after the drift: ${p.task}, n = ${p.n}, k = ${p.k} (${p.strategy})`, 24, 18);
+  ctx.save();
+  ctx.translate(0, 60);
+  drawLossChart(ctx, getSeries(), state.arms, state.markers, { width: W, height: chartH, scale: 1.3 });
+  ctx.restore();
+  // legend
+  const fi = state.arms.findIndex((a) => a.id === 'frozen');
+  const ui = state.arms.findIndex((a) => a.id === 'full');
+  const improvement = fi >= 0 && ui >= 0 ? fullImprovement(state.meanLoss[fi], state.meanLoss[ui]) : null;
+  let x = 24;
+  const y = 60 + chartH + 14;
+  ctx.font = `15px ${FONT}`;
+  ctx.textBaseline = 'middle';
+  state.arms.forEach((arm, a) => {
+    if (arm.sameAs) return;
+    ctx.strokeStyle = ARM_COLORS[arm.id];
+    ctx.lineWidth = 3;
+    ctx.setLineDash(ARM_DASHES[arm.id]);
+    ctx.beginPath();
+    ctx.moveTo(x, y);
+    ctx.lineTo(x + 30, y);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const words = arm.id === 'frozen' || arm.id === 'full' ? null : recoveryWords(state.recovery[a], improvement);
+    const text = `${arm.label}${words ? `: recovery ${words.kind === 'undefined' ? 'undefined' : words.text}` : ''}`;
+    ctx.fillStyle = '#111';
+    ctx.fillText(text, x + 36, y);
+    x += 36 + ctx.measureText(text).width + 28;
+  });
+  ctx.fillStyle = '#333';
+  ctx.font = `13px ${FONT}`;
+  ctx.fillText(
+    `One seed (${p.seed}), ${state.adaptedSteps} adaptation steps · ${p.model.toUpperCase()}, ${p.optimizer} lr ${p.lr}, leak ${p.leak} · full RTRL’s own improvement ${improvement === null ? '—' : `${(100 * improvement).toFixed(0)} %`} · engine ${state.engine}`,
+    24,
+    y + 30,
+  );
+  ctx.fillStyle = '#0b4f9c';
+  ctx.fillText(fullLink(state), 24, y + 52);
+  return canvas;
+}
+
+/** The SVG panels on the page, by their headings, for the "one panel as SVG" choice. */
+function svgPanels(): { id: string; title: string; svg: SVGSVGElement }[] {
+  const out: { id: string; title: string; svg: SVGSVGElement }[] = [];
+  document.querySelectorAll<HTMLElement>('section.analysis').forEach((section) => {
+    const heading = section.querySelector('h2')?.firstChild?.textContent?.trim() ?? 'panel';
+    section.querySelectorAll<SVGSVGElement>('svg[role=img]').forEach((svg, i, all) => {
+      const sub = all.length > 1 ? svg.closest('figure')?.querySelector('figcaption')?.textContent ?? `${i + 1}` : '';
+      out.push({ id: `${section.dataset.testid ?? 'panel'}-${i}`, title: sub ? `${heading}: ${sub}` : heading, svg });
+    });
+  });
+  return out;
+}
+
+function slug(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 50);
+}
+
+export function svgFile(svg: SVGSVGElement, title: string): string {
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  clone.setAttribute('font-family', FONT);
+  clone.setAttribute('style', `font-family: ${FONT}; background: #ffffff`);
+  const [, , w, h] = (clone.getAttribute('viewBox') ?? '0 0 560 260').split(/\s+/).map(Number);
+  const bg = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  bg.setAttribute('width', String(w));
+  bg.setAttribute('height', String(h));
+  bg.setAttribute('fill', '#ffffff');
+  clone.insertBefore(bg, clone.firstChild);
+  const t = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+  t.textContent = title;
+  clone.insertBefore(t, clone.firstChild);
+  return new XMLSerializer().serializeToString(clone);
+}
+
 export function ExportBar() {
+  const [panel, setPanel] = useState('');
+  const [choices, setChoices] = useState<{ id: string; title: string }[]>([]);
   const exportJson = () => download(`${stamp()}.json`, new Blob([JSON.stringify(runToJson(useLab.getState(), getSeries()), null, 1)], { type: 'application/json' }));
   const exportCsv = () => download(`${stamp()}.csv`, new Blob([runToCsv(useLab.getState(), getSeries())], { type: 'text/csv' }));
-  const exportPng = () => {
-    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid=loss-chart] canvas');
-    canvas?.toBlob((blob) => blob && download(`${stamp()}-loss.png`, blob), 'image/png');
+  const exportPng = () => figureCanvas().toBlob((blob) => blob && download(`${stamp()}-figure.png`, blob), 'image/png');
+  const exportHeatmap = () => {
+    const src = document.querySelector<HTMLCanvasElement>('[data-testid=kept-paths-canvas]');
+    if (!src) return;
+    const c = document.createElement('canvas');
+    c.width = src.width;
+    c.height = src.height;
+    const ctx = c.getContext('2d')!;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, c.width, c.height);
+    ctx.drawImage(src, 0, 0);
+    c.toBlob((blob) => blob && download(`${stamp()}-kept-paths.png`, blob), 'image/png');
   };
-  const exportSvgs = () => {
-    document.querySelectorAll<SVGSVGElement>('.analysis svg').forEach((svg, i) => {
-      const clone = svg.cloneNode(true) as SVGSVGElement;
-      clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
-      download(`${stamp()}-panel${i + 1}.svg`, new Blob([new XMLSerializer().serializeToString(clone)], { type: 'image/svg+xml' }));
-    });
+  const exportSvg = () => {
+    const all = svgPanels();
+    const chosen = all.find((p) => p.id === panel) ?? all[0];
+    if (!chosen) return;
+    download(`${stamp()}-${slug(chosen.title)}.svg`, new Blob([svgFile(chosen.svg, chosen.title)], { type: 'image/svg+xml' }));
   };
   return (
     <div className="export" role="group" aria-label="export">
       <span>Export:</span>
-      <button type="button" onClick={exportJson} data-testid="export-json">
-        run (JSON)
+      <button type="button" onClick={exportPng} data-testid="export-png">
+        figure as shown (PNG)
       </button>
       <button type="button" onClick={exportCsv} data-testid="export-csv">
         curves (CSV)
       </button>
-      <button type="button" onClick={exportPng} data-testid="export-png">
-        loss chart (PNG)
+      <button type="button" onClick={exportJson} data-testid="export-json">
+        run (JSON)
       </button>
-      <button type="button" onClick={exportSvgs}>
-        panels (SVG)
+      <button type="button" onClick={exportHeatmap} data-testid="export-heatmap">
+        kept paths (PNG)
+      </button>
+      <label className="export-choice">
+        <span className="visually-hidden">panel to export as SVG</span>
+        <select
+          value={panel}
+          onFocus={() => setChoices(svgPanels().map(({ id, title }) => ({ id, title })))}
+          onPointerDown={() => setChoices(svgPanels().map(({ id, title }) => ({ id, title })))}
+          onChange={(e) => setPanel(e.target.value)}
+          data-testid="export-svg-choice"
+        >
+          <option value="">choose a panel…</option>
+          {choices.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" onClick={exportSvg} data-testid="export-svg">
+        panel (SVG)
       </button>
     </div>
   );

@@ -53,7 +53,7 @@ export function MiniChart({ title, series, xLabel, yLabel, yLog, yDomain, summar
   return (
     <figure className="mini" data-testid={testId}>
       <figcaption>{title}</figcaption>
-      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={summary}>
+      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={summary} style={{ fontFamily: 'system-ui, sans-serif' }}>
         {yTicks.map((t) => (
           <g key={`y${t}`}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke="#e1e4e8" />
@@ -73,9 +73,9 @@ export function MiniChart({ title, series, xLabel, yLabel, yLog, yDomain, summar
         <text transform={`translate(12 ${(M.top + height - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
           {yLabel}
         </text>
-        {series.map((s) =>
+        {series.map((s, si) =>
           s.dots ? (
-            <g key={s.label} fill={s.color}>
+            <g key={`${si}-${s.label}`} fill={s.color}>
               {s.points
                 .filter(([, v]) => Number.isFinite(v) && (!yLog || v > 0))
                 .map(([px, py], i) => (
@@ -83,13 +83,13 @@ export function MiniChart({ title, series, xLabel, yLabel, yLog, yDomain, summar
                 ))}
             </g>
           ) : (
-            <path key={s.label} d={path(s.points) ?? undefined} fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '5 4' : undefined} />
+            <path key={`${si}-${s.label}`} d={path(s.points) ?? undefined} fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '5 4' : undefined} />
           ),
         )}
       </svg>
       <div className="mini-legend">
-        {series.map((s) => (
-          <span key={s.label}>
+        {series.map((s, si) => (
+          <span key={`${si}-${s.label}`}>
             <span className="swatch" style={{ background: s.color }} aria-hidden="true" /> {s.label}
           </span>
         ))}

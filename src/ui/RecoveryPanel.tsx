@@ -4,9 +4,11 @@
  * when there is one, is plain to see.
  */
 import { scaleLinear, scalePoint } from 'd3';
-import { startSweep, useSweep } from '../app/sweepController';
+import { ABOVE_EXACT, FULL_ADAPT_THRESHOLD, UNDEFINED_RECOVERY } from '../app/recoveryReading';
+import { cancelSweep, startSweep, useSweep } from '../app/sweepController';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
+import { JobProgressLine } from './JobProgress';
 
 const W = 560;
 const H = 260;
@@ -22,7 +24,12 @@ function stats(values: number[]): { mean: number; std: number; count: number } {
 
 export function RecoveryPanel() {
   const sweep = useSweep();
-  const points = sweep.ks.map((k, i) => ({ k, ...stats(sweep.recovery[i] ?? []) }));
+  // a seed whose full RTRL did not adapt has no recovery (its denominator is noise): it is left out
+  const defined = (i: number) => (sweep.recovery[i] ?? []).filter((_, s) => (sweep.fullImprovement[i]?.[s] ?? 1) >= FULL_ADAPT_THRESHOLD);
+  const points = sweep.ks.map((k, i) => ({ k, ...stats(defined(i)) }));
+  const undefinedSeeds = sweep.fullImprovement.reduce((c, v) => Math.max(c, v.filter((x) => !(x >= FULL_ADAPT_THRESHOLD)).length), 0);
+  const improvements = (sweep.fullImprovement[0] ?? []).filter(Number.isFinite);
+  const above = points.some((p) => p.mean > 100.5 && p.k !== sweep.ks.at(-1));
   const xName = sweep.mode === 'k' ? 'k' : 'n';
   const finite = points.filter((p) => Number.isFinite(p.mean));
   const lo = Math.min(0, ...finite.map((p) => p.mean - p.std));
@@ -30,7 +37,7 @@ export function RecoveryPanel() {
   const x = scalePoint<string>().domain(sweep.ks.map(String)).range([M.left, W - M.right]).padding(0.5);
   const y = scaleLinear().domain([lo, hi]).range([H - M.bottom, M.top]).nice();
   const summary = finite.length
-    ? `Recovery by ${xName} after ${sweep.done} of ${sweep.total} runs: ${finite.map((p) => `${xName}=${p.k}: ${p.mean.toFixed(0)} %`).join(', ')}.`
+    ? `Recovery by ${xName} after ${sweep.stepsDone} of ${sweep.stepsTotal} steps: ${finite.map((p) => `${xName}=${p.k}: ${p.mean.toFixed(0)} %`).join(', ')}.`
     : 'Recovery sweep: not run yet.';
   return (
     <section className="panel analysis" aria-labelledby="recovery-title" data-testid="recovery-panel">
@@ -55,11 +62,18 @@ export function RecoveryPanel() {
         <button type="button" onClick={() => startSweep('n')} data-testid="run-sweep-n" className="inline-button">
           Sweep n
         </button>{' '}
-        {sweep.status === 'idle'
-          ? 'Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings. Sweep n: the current k at n = 16, 32, 64. Both run in the background.'
-          : `${sweep.label}: ${sweep.done} of ${sweep.total} runs done${sweep.status === 'error' ? ` (failed: ${sweep.error})` : ''}.`}
+        {sweep.status === 'idle' ? 'Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings. Sweep n: the current k at n = 16, 32, 64. Both run in the background.' : sweep.label}
       </p>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="recovery-chart" data-points={finite.length}>
+      <JobProgressLine progress={sweep} onCancel={cancelSweep} testId="sweep-progress" />
+      {sweep.status !== 'idle' && sweep.status !== 'refused' && (
+        <p className="readout" data-testid="sweep-reference">
+          {improvements.length > 0 &&
+            `Full RTRL’s own improvement (L̄frozen − L̄full)/L̄frozen: ${improvements.map((v) => `${(100 * v).toFixed(0)} %`).join(', ')} (per seed). `}
+          {undefinedSeeds > 0 && `${undefinedSeeds} seed(s): recovery ${UNDEFINED_RECOVERY}, left out. `}
+          {above && `Above 100 %: ${ABOVE_EXACT}.`}
+        </p>
+      )}
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="recovery-chart" data-points={finite.length} style={{ fontFamily: 'system-ui, sans-serif' }}>
         {y.ticks(5).map((t) => (
           <g key={t}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={t === 100 || t === 0 ? '#9aa0a8' : '#e1e4e8'} />

@@ -1,17 +1,27 @@
-/** Backend honesty: which engine computes, what WebGPU offered, and every notice the user should read. */
+/**
+ * Backend honesty without noise: the badge names the engine and carries the details (adapter, why the
+ * CPU runs) in its tooltip; a notice appears only when something is wrong (an error, WebGPU asked for
+ * and not given, a link with problems, a size limit) and lists at most NOTICE_CAP problems.
+ */
+import { capProblems } from '../app/labParams';
 import { useLab } from '../app/store';
 
 export function BackendBadge() {
   const engine = useLab((s) => s.engine);
   const webgpu = useLab((s) => s.webgpu);
+  const engineNote = useLab((s) => s.engineNote);
   const adapter = webgpu?.available ? webgpu.adapter : null;
-  const title = adapter
-    ? `Steps run on the ${engine} engine. WebGPU adapter found: ${adapter}.`
-    : `Steps run on the ${engine} engine.`;
+  const details = [
+    `Steps run on the ${engine} engine.`,
+    adapter ? `WebGPU adapter found: ${adapter}.` : webgpu === null ? 'Checking WebGPU…' : `WebGPU is unavailable: ${webgpu.available ? '' : webgpu.reason}. The CPU engine runs the same math.`,
+    engineNote ? `Why the CPU: ${engineNote}.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return (
-    <div className="badge" data-testid="backend-badge" data-engine={engine} title={title}>
+    <div className="badge" data-testid="backend-badge" data-engine={engine} title={details} tabIndex={0} aria-label={`Backend: ${details}`}>
       <strong>{engine === 'CPU' ? 'CPU' : 'GPU'}</strong>
-      <span>{engine !== 'CPU' ? engine : adapter ? `WebGPU: ${adapter}` : webgpu === null ? 'checking WebGPU…' : 'no WebGPU'}</span>
+      <span>{engine !== 'CPU' ? engine.replace('WebGPU · ', '') : adapter ? 'WebGPU available' : webgpu === null ? 'checking WebGPU…' : 'no WebGPU'}</span>
     </div>
   );
 }
@@ -19,9 +29,13 @@ export function BackendBadge() {
 export function Notices() {
   const webgpu = useLab((s) => s.webgpu);
   const engineNote = useLab((s) => s.engineNote);
+  const backend = useLab((s) => s.params.backend);
   const ignored = useLab((s) => s.ignoredFields);
   const cpuNotes = useLab((s) => s.cpuNotes);
   const error = useLab((s) => s.error);
+  const presenter = useLab((s) => s.presenter);
+  // Backend details are the badge's; a notice only when the user asked for the GPU and did not get it.
+  const gpuRefused = backend === 'gpu' && (engineNote !== null || (webgpu !== null && !webgpu.available));
   return (
     <div className="notices" aria-live="polite">
       {error && (
@@ -29,24 +43,20 @@ export function Notices() {
           {error}
         </div>
       )}
-      {webgpu && !webgpu.available && (
-        <div className="notice warn" data-testid="no-webgpu-banner">
-          WebGPU is unavailable: {webgpu.reason}. The lab runs on the CPU engine instead, with the same math.
+      {!presenter && gpuRefused && (
+        <div className="notice warn" data-testid={webgpu && !webgpu.available ? 'no-webgpu-banner' : 'engine-fallback-note'}>
+          {webgpu && !webgpu.available ? `WebGPU is unavailable: ${webgpu.reason}. The lab runs on the CPU engine instead, with the same math.` : `Steps run on the CPU engine: ${engineNote}.`}
         </div>
       )}
-      {engineNote && !(webgpu && !webgpu.available) && (
-        <div className="notice info" data-testid="engine-fallback-note">
-          Steps run on the CPU engine: {engineNote}.
-        </div>
-      )}
-      {cpuNotes.map((note) => (
-        <div className="notice info" key={note} data-testid="cpu-cap-note">
-          {note}
-        </div>
-      ))}
-      {ignored.length > 0 && (
+      {!presenter &&
+        cpuNotes.map((note) => (
+          <div className="notice info" key={note} data-testid="cpu-cap-note">
+            {note}
+          </div>
+        ))}
+      {!presenter && ignored.length > 0 && (
         <div className="notice warn" data-testid="ignored-link-notice">
-          Parts of the link were ignored and set to their defaults: {ignored.join('; ')}.
+          Parts of the link were ignored and set to their defaults: {capProblems(ignored)}.
         </div>
       )}
     </div>

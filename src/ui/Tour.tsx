@@ -1,15 +1,15 @@
 /**
- * A short guided tour for first-time visitors: four cards in a corner, never blocking the page. It is
- * shown once per browser (remembered in localStorage) and never in presenter mode.
+ * A short guided tour for first-time visitors, docked as a slim bar under the header so it covers
+ * nothing. It is shown once per browser (remembered in localStorage) and never in presenter mode.
  */
 import { useState } from 'react';
 import { useLab } from '../app/store';
 
 const STEPS = [
-  { title: 'What you see', text: 'A network was trained on regime A. At the red drift line the data changes, and every arm must adapt online from the same weights.' },
+  { title: 'What you see', text: 'A network learned regime A. At the red drift line the data changes, and every arm must adapt online, from the same weights, on the same stream.' },
   { title: 'The arms', text: 'Frozen does not learn. Full RTRL carries every path of the sensitivity (n⁴ work per step). Sparse-k keeps k of the n paths into each unit; k = 0 keeps only the immediate term.' },
-  { title: 'Recovery', text: 'The legend shows how much of full RTRL’s improvement over frozen each arm achieves. Change k on the left: the curves carry on and a marker shows when.' },
-  { title: 'The claims', text: 'Below, each claim of the paper is one click away, with the paper’s number beside the live one. Every setting is in the link: share it to show the same run.' },
+  { title: 'Recovery', text: 'The legend shows how much of full RTRL’s improvement over frozen each arm gets, from one seed. Move the k slider: the curves carry on and a marker shows when.' },
+  { title: 'The claims', text: 'The cards at the right are the paper’s claims: one click sets up the run and reads a verdict. Every setting is in the link: share it to show the same run.' },
 ];
 const KEY = 'sparse-rtrl-lab.tour-done';
 
@@ -36,10 +36,9 @@ export function Tour() {
   const s = STEPS[step];
   return (
     <aside className="tour" aria-label="guided tour" data-testid="tour">
-      <p className="tour-title">
-        {s.title} <span className="tour-count">({step + 1}/{STEPS.length})</span>
+      <p>
+        <span className="tour-title">{s.title}</span> <span className="tour-count">({step + 1}/{STEPS.length})</span> {s.text}
       </p>
-      <p>{s.text}</p>
       <div className="tour-buttons">
         <button type="button" onClick={close}>
           Skip

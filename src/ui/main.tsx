@@ -3,7 +3,7 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { onVisibility, restart, stepOnce, tick, togglePlay, writeHash } from '../app/controller';
+import { onVisibility, restart, setPresenter, stepOnce, tick, togglePlay, writeHash } from '../app/controller';
 import { decodeHash } from '../app/labParams';
 import { useLab } from '../app/store';
 import { probeWebGpu } from '../app/webgpuProbe';
@@ -29,8 +29,14 @@ requestAnimationFrame(loop);
 
 document.addEventListener('visibilitychange', () => onVisibility(document.hidden));
 document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && useLab.getState().presenter && !document.querySelector('.formula-card')) {
+    setPresenter(false);
+    return;
+  }
   const target = e.target as HTMLElement | null;
   if (target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable)) return;
+  // Space and Enter on a focused button, link or drawer press that control, as everywhere else
+  if (target && target.closest('button, a, summary, [role=button], [tabindex]:not(body)')) return;
   if (e.metaKey || e.ctrlKey || e.altKey) return;
   if (e.key === ' ') {
     e.preventDefault();

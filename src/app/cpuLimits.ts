@@ -1,0 +1,57 @@
+/**
+ * The one place where the app decides what the CPU engine may run live, and says why. Full RTRL costs
+ * about n⁴ multiply-adds per step (science: W·P with P of size n × n²), so above some n one step takes
+ * seconds and the page would stall. The live run, the sweeps and the claims all ask here.
+ *
+ * When the WebAssembly kernel lands, raise CPU_FULL_RTRL_MAX_N (e.g. to 256) and give
+ * `cpuFullRtrlSecondsPerStep` its measured rate: every caller then shows the estimate as a warning.
+ */
+
+/** Largest n at which the CPU engine runs full RTRL live. */
+export const CPU_FULL_RTRL_MAX_N = 128;
+
+/** Above this estimated time per step the app warns (the run still goes). */
+export const SLOW_STEP_WARN_S = 0.25;
+
+/**
+ * Estimated seconds for one full-RTRL step on the CPU at n: n⁴ multiply-adds at the engine's rate.
+ * The rate is a conservative figure for the plain TypeScript kernel (≈ 1 G multiply-adds per second);
+ * the lead wires the measured one (and the WebAssembly kernel's) here.
+ */
+export function cpuFullRtrlSecondsPerStep(n: number, macsPerSecond = 1e9): number {
+  return n ** 4 / macsPerSecond;
+}
+
+/** Estimated seconds for one step of a sparse-k arm: k·n·p ≈ k n³ multiply-adds. */
+export function cpuSparseSecondsPerStep(n: number, k: number, macsPerSecond = 1e9): number {
+  return (k * n ** 3) / macsPerSecond;
+}
+
+export interface CpuPolicy {
+  /** whether full RTRL runs */
+  includeFull: boolean;
+  /** estimated seconds per step of all arms together (full RTRL, k = 0 and the k arm) */
+  secondsPerStep: number;
+  /** what to tell the user (empty: nothing to say) */
+  notes: string[];
+}
+
+/** What the CPU engine runs at n with the k arm at k, and what the page says about it. */
+export function cpuPolicy(n: number, k: number): CpuPolicy {
+  const full = cpuFullRtrlSecondsPerStep(n);
+  const includeFull = n <= CPU_FULL_RTRL_MAX_N;
+  const notes: string[] = [];
+  if (!includeFull) {
+    notes.push(
+      `Full RTRL is off on the CPU above n = ${CPU_FULL_RTRL_MAX_N}: at n = ${n} one step would take about ${full.toFixed(1)} s (n⁴ = ${(n ** 4 / 1e9).toFixed(1)} G multiply-adds). Recovery needs it as its reference, so it shows —.`,
+    );
+  }
+  // k = n is full RTRL under another name: the app runs it once (as the full arm), so only a k arm that
+  // runs on its own costs its own time
+  const kOwn = includeFull && k === n ? 0 : cpuSparseSecondsPerStep(n, k);
+  const secondsPerStep = (includeFull ? full : 0) + kOwn;
+  if (secondsPerStep > SLOW_STEP_WARN_S) {
+    notes.push(`At n = ${n}${k > 0 ? `, k = ${k}` : ''} one step of all arms takes about ${secondsPerStep.toFixed(1)} s on the CPU: the curves move slowly.`);
+  }
+  return { includeFull, secondsPerStep, notes };
+}
