@@ -14,6 +14,10 @@ import { initRnn, RnnModel } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 import {
   allocateTransportFloats,
+  calibrateTransportThroughput,
+  estimateRtrlStepSeconds,
+  estimateStepSeconds,
+  transportWork,
   setTransportBackend,
   setTransportThreads,
   startTransportThreads,
@@ -238,5 +242,30 @@ describe('WebAssembly transport kernel', () => {
       expect(a.some((x, t) => x !== b[t])).toBe(true); // it did run a different kernel
     }
     setTransportBackend('auto');
+  });
+
+  it('estimates seconds per step from the work and the kernel, and calibrates on this machine', () => {
+    const full256 = estimateRtrlStepSeconds('rnn', 256, 1, 'full', 'wasm');
+    const { macs, bytes } = transportWork(256, 256 * 258, 256);
+    expect(macs).toBe(256 * 256 * 258 * 258);
+    expect(full256).toBeCloseTo(estimateStepSeconds(macs, bytes, 'wasm'), 12);
+    expect(estimateRtrlStepSeconds('rnn', 256, 1, 'full', 'typescript')).toBeGreaterThan(full256);
+    expect(estimateRtrlStepSeconds('rnn', 128, 1, 'full', 'wasm')).toBeLessThan(full256 / 6);
+    expect(estimateRtrlStepSeconds('rnn', 256, 1, 4, 'wasm')).toBeLessThan(full256 / 20);
+    // the LSTM: two transports of a P four times as wide
+    const lstm = estimateRtrlStepSeconds('lstm', 64, 1, 'full', 'wasm');
+    const w = transportWork(64, 4 * 64 * 66, 64);
+    expect(lstm).toBeCloseTo(2 * estimateStepSeconds(w.macs, w.bytes, 'wasm'), 12);
+    // threads divide the compute-bound part
+    const one = estimateStepSeconds(macs, bytes, { kernel: 'wasm', simd: true, shared: true, threads: 1, reason: '' });
+    const four = estimateStepSeconds(macs, bytes, { kernel: 'wasm', simd: true, shared: true, threads: 4, reason: '' });
+    expect(four).toBeCloseTo(one / 4, 12);
+    const measured = calibrateTransportThroughput();
+    for (const kernel of ['typescript', 'wasm'] as const) {
+      expect(measured[kernel]!.macsPerSecond).toBeGreaterThan(1e6);
+      expect(measured[kernel]!.bytesPerSecond).toBeGreaterThan(1e7);
+    }
+    expect(estimateStepSeconds(1e9, 0, 'wasm')).toBeCloseTo(1e9 / measured.wasm!.macsPerSecond, 9);
+    expect(transportBackendInfo().kernel).toBe('wasm'); // calibration restored the backend
   });
 });

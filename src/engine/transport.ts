@@ -24,9 +24,11 @@
 import type { Floats } from './precision';
 import { allocateTransportFloats, inWasmHeap, wasmRuntime, wasmSimdSupported, wasmUnavailableReason } from './wasm/memory';
 import { wasmTransport } from './wasm/wasmTransport';
+import { estimateSeconds, setMeasuredThroughput, throughputOf, transportWork, type CostKernel, type Throughput } from './wasm/cost';
 import { hardwareThreads, poolThreads, poolUnavailableReason, setWantedThreads, startPool, stopPool, wantedThreads } from './wasm/workerPool';
 
-export { allocateTransportFloats };
+export { allocateTransportFloats, transportWork };
+export type { CostKernel, Throughput };
 
 /** Columns per tile: 1024 floats = 4 KiB per row, so a tile of the accumulator sits in L1. */
 export const TRANSPORT_TILE = 1024;
@@ -110,6 +112,87 @@ export function setTransportThreads(count: number): void {
 /** Stops the worker threads (for a clean exit; they never keep Node alive). */
 export function stopTransportThreads(): void {
   stopPool();
+}
+
+/**
+ * Estimated seconds for a transport of `macs` multiply-adds moving `bytes` (transportWork gives both)
+ * on the kernel and threads that would run it now (transportBackendInfo()), or on the one named.
+ * Throughputs are fixed defaults (wasm/cost.ts) until calibrateTransportThroughput() measures them.
+ */
+export function estimateStepSeconds(macs: number, bytes: number, backend: TransportInfo | CostKernel = transportBackendInfo()): number {
+  if (typeof backend === 'string') return estimateSeconds(macs, bytes, backend, 1);
+  return estimateSeconds(macs, bytes, backend.kernel, backend.threads);
+}
+
+/**
+ * Estimated seconds per learner step of full RTRL (k = 'full') or sparse-k RTRL for a model with n
+ * units and m inputs: the RNN has one transport of P (n × n(n+m+1)), the LSTM two of P^h
+ * (n × 4n(n+m+1)). The rest of a step is O(p) and left out.
+ */
+export function estimateRtrlStepSeconds(
+  model: 'rnn' | 'lstm',
+  n: number,
+  m: number,
+  k: number | 'full',
+  backend: TransportInfo | CostKernel = transportBackendInfo(),
+): number {
+  const kk = k === 'full' ? n : k;
+  const p = (model === 'lstm' ? 4 : 1) * n * (n + m + 1);
+  const { macs, bytes } = transportWork(n, p, kk);
+  const transports = model === 'lstm' ? 2 : 1;
+  return transports * estimateStepSeconds(macs, bytes, backend);
+}
+
+/**
+ * Measures this machine's throughputs (about 50 ms): multiply-adds per second of a small dense
+ * transport on each kernel (one thread), and memory bandwidth from a native copy of 16 MB. The
+ * estimates above use them from then on. Returns what it measured.
+ */
+export function calibrateTransportThroughput(): Partial<Record<CostKernel, Throughput>> {
+  const saved = backend;
+  const n = 32;
+  const p = n * (n + 2);
+  const P = new Float32Array(n * p).map((_, i) => Math.sin(i));
+  const out = new Float32Array(n * p);
+  const coeffs = new Float32Array(n * n).map((_, i) => 0.01 * Math.cos(i));
+  const dLdh = new Float32Array(n).fill(1);
+  const grad = new Float32Array(p);
+  const sources = new Int32Array(n * n);
+  for (let i = 0; i < n; i++) for (let q = 0; q < n; q++) sources[i * n + q] = q;
+  const best = (fn: () => void, reps: number) => {
+    let t = Infinity;
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      fn();
+      t = Math.min(t, performance.now() - t0);
+    }
+    return Math.max(t, 1e-3) * 1e-3;
+  };
+  const big = new Float32Array(1 << 22);
+  const copy = new Float32Array(1 << 22);
+  const bytesPerSecond = (2 * big.length * 4) / best(() => copy.set(big), 5);
+  const result: Partial<Record<CostKernel, Throughput>> = {};
+  const savedThreads = wantedThreads();
+  const kernels: CostKernel[] = wasmRuntime() ? ['typescript', 'wasm'] : ['typescript'];
+  try {
+    setWantedThreads(1);
+    for (const kernel of kernels) {
+      backend = kernel;
+      const { macs } = transportWork(n, p, n);
+      const seconds = best(() => transport(P, out, n, p, n, sources, coeffs, 0.9, dLdh, grad), kernel === 'wasm' ? 20 : 8);
+      result[kernel] = { macsPerSecond: macs / seconds, bytesPerSecond };
+      setMeasuredThroughput(kernel, result[kernel]);
+    }
+  } finally {
+    backend = saved;
+    setWantedThreads(savedThreads);
+  }
+  return result;
+}
+
+/** The throughput the estimates use for a kernel now (default or calibrated). */
+export function transportThroughput(kernel: CostKernel): Throughput {
+  return throughputOf(kernel);
 }
 
 export function transport(
