@@ -35,6 +35,15 @@ function lrText(r: ExperimentResult, selection: SelectionRun | null): string {
   return `${how} by --lr-select ${s.mode} over {${s.grid.join(', ')}} on tuning seeds ${s.tuningSeeds.join(',')} (${selection.cached ? 'cached' : `${selection.seconds.toFixed(0)} s`})`;
 }
 
+/** On how many seeds full RTRL had the lowest mean loss of the learning arms (the reference should lead). */
+export function referenceRanking(r: ExperimentResult): string | null {
+  const learning = r.config.arms.map((a, i) => ({ a, i })).filter(({ a }) => a.kind !== 'frozen');
+  if (learning.length < 2) return null;
+  const fullIndex = r.config.arms.findIndex((a) => a.kind === 'full');
+  const best = r.seeds.filter((s) => learning.every(({ i }) => !(s.arms[i].meanLoss < s.arms[fullIndex].meanLoss))).length;
+  return `full RTRL has the lowest mean loss of the learning arms on ${best} of ${r.seeds.length} seed${r.seeds.length === 1 ? '' : 's'}`;
+}
+
 /** One line on the reference: its improvement over frozen with CI, or why recovery is undefined. */
 export function referenceLine(r: ExperimentResult): string {
   const imp = r.reference.improvement;
@@ -91,6 +100,8 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
   );
   if (r.arms.some((a) => a.recoveryUndefined === null && a.recovery.mean > 100)) lines.push(`* above 100 %: ${ABOVE_REFERENCE_NOTE}`);
   lines.push(referenceLine(r));
+  const ranking = referenceRanking(r);
+  if (ranking) lines.push(ranking);
   const fullIndex = c.arms.findIndex((a) => a.kind === 'full');
   const frozenIndex = c.arms.findIndex((a) => a.kind === 'frozen');
   const noGap = r.seeds.filter((s) => !(s.arms[fullIndex].meanLoss < s.arms[frozenIndex].meanLoss)).map((s) => s.seed);
