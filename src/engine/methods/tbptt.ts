@@ -13,7 +13,7 @@
  *   Cost τ (n² + p) per step, memory τ (2n + m).
  * The LSTM: the same window through lstmBackwardStep (models/lstm.ts). Cost τ (4n² + p), memory τ (7n + m).
  */
-import { LOCAL_BLOCKS, lstmBackwardStep, type LstmModel } from '../models/lstm';
+import { lstmBackwardStep, type LstmModel } from '../models/lstm';
 import type { RecurrentModel } from '../models/recurrentModel';
 import { thetaLayout, type RnnModel } from '../models/rnn';
 import { allocate, precisionOf, type Floats } from '../precision';
@@ -33,23 +33,23 @@ abstract class TbpttEstimator implements GradientEstimator {
   protected head = -1;
   protected count = 0;
 
+  /** floats of local derivatives per step */
+  protected readonly localSize: number;
+
   constructor(
     private readonly stepped: RecurrentModel,
     truncation: number,
-    /** floats of local derivatives per step */
-    protected readonly localSize: number,
   ) {
     if (!(Number.isInteger(truncation) && truncation >= 1)) throw new RangeError(`TBPTT truncation must be an integer >= 1, got ${truncation}`);
     this.truncation = truncation;
+    this.localSize = stepped.localDerivatives().length;
     const { n, m } = stepped.params.shape;
     const precision = precisionOf(stepped.params.theta);
     this.hPrevs = allocate(precision, truncation * n);
-    this.locals = allocate(precision, truncation * localSize);
+    this.locals = allocate(precision, truncation * this.localSize);
     this.xs = allocate(precision, truncation * m);
   }
 
-  /** The model's local derivatives of the step just taken. */
-  protected abstract local(): Floats;
   /** Backpropagates c_t through the `count` newest slots, adding into grad (zeroed). */
   protected abstract backward(dLdh: Floats, grad: Floats): void;
 
@@ -64,7 +64,7 @@ abstract class TbpttEstimator implements GradientEstimator {
     this.head = (this.head + 1) % tau;
     this.count = Math.min(this.count + 1, tau);
     this.hPrevs.set(state.hPrev, this.head * n);
-    this.locals.set(this.local(), this.head * this.localSize);
+    this.locals.set(this.stepped.localDerivatives(), this.head * this.localSize);
     for (let l = 0; l < m; l++) this.xs[this.head * m + l] = seq.x[t * m + l];
 
     grad.fill(0);
@@ -95,16 +95,12 @@ export class RnnTbpttEstimator extends TbpttEstimator {
     private readonly model: RnnModel,
     truncation: number,
   ) {
-    super(model, truncation, model.params.shape.n);
+    super(model, truncation);
     const precision = precisionOf(model.params.theta);
     const n = model.params.shape.n;
     this.delta = allocate(precision, n);
     this.deltaPrev = allocate(precision, n);
     this.ga = allocate(precision, n);
-  }
-
-  protected local(): Floats {
-    return this.model.state.d;
   }
 
   protected backward(dLdh: Floats, grad: Floats): void {
@@ -155,7 +151,7 @@ export class LstmTbpttEstimator extends TbpttEstimator {
     private readonly model: LstmModel,
     truncation: number,
   ) {
-    super(model, truncation, LOCAL_BLOCKS * model.params.shape.n);
+    super(model, truncation);
     const precision = precisionOf(model.params.theta);
     const n = model.params.shape.n;
     this.dh = allocate(precision, n);
@@ -163,10 +159,6 @@ export class LstmTbpttEstimator extends TbpttEstimator {
     this.dhPrev = allocate(precision, n);
     this.dcPrev = allocate(precision, n);
     this.dz = allocate(precision, 4 * n);
-  }
-
-  protected local(): Floats {
-    return this.model.state.local;
   }
 
   protected backward(dLdh: Floats, grad: Floats): void {

@@ -1,22 +1,88 @@
 /**
- * Backpropagation through time over a window of a sequence, per model: the exact gradient of Σ_t L_t with
- * θ fixed. It is the reference full RTRL is tested against, and (in chunks) the cheap way to pretrain.
+ * Backpropagation through time over a window of a sequence: the exact gradient of Σ_t L_t with θ fixed.
+ * It is the reference full RTRL is tested against, and (in chunks) the cheap way to pretrain. The forward
+ * pass is recorded once for every model (`recordWindow`); the backward pass is each model's own.
  *
  * The RNN:
  *   δ_t = c_t + [(1-α) δ_{t+1} + Wᵀ (d_{t+1} ⊙ δ_{t+1})]     (the bracket cut where a sequence resets)
  *   ∂/∂W += (d_t ⊙ δ_t) h_{t-1}ᵀ,  ∂/∂U += (d_t ⊙ δ_t) x_tᵀ,  ∂/∂b += d_t ⊙ δ_t
+ * The LSTM, carried state [h; c] (per step, lstm.ts's lstmBackwardStep):
+ *   dh_t = c_t + W_hᵀ dz_{t+1},  dc_t = β dh_t + f_{t+1} dc_{t+1},  dz = (a_i, a_f, a_g) dc_t, a_o dh_t
+ *   ∂/∂W̃ += dz_t ĥ_tᵀ     (the flow from t+1 cut where a sequence resets)
+ * Both add the readout's exact ∂L_t/∂(V, c) = (e_t h_tᵀ, e_t) over the window.
  */
 import { allocate, precisionOf, type Floats } from '../precision';
 import type { Sequence } from '../tasks/task';
-import { allocateLstmState, LOCAL_BLOCKS, lstmBackwardStep, lstmForwardStep, resetLstmState, setLstmState, type LstmParams } from './lstm';
-import { readoutGradient, readoutStep } from './readout';
-import { allocateState, forwardStep, resetState, thetaLayout, type RnnParams } from './rnn';
+import { lstmBackwardStep, LstmModel, type LstmParams } from './lstm';
+import { readoutGradient } from './readout';
+import type { RecurrentModel } from './recurrentModel';
+import { RnnModel, thetaLayout, type RnnParams } from './rnn';
 
 export interface BpttResult {
   /** Σ_t L_t over the window */
   loss: number;
-  /** h at the end of the window, to carry into the next chunk */
+  /** the running state at the end of the window (h, or [h; c]), to carry into the next chunk */
   hEnd: Floats;
+}
+
+/** The forward pass over a window, step by step, as the backward pass reads it. */
+interface WindowTape {
+  /** Σ_t L_t */
+  loss: number;
+  /** h_{t-1} of each step (after any reset): length × n */
+  hPrev: Floats;
+  /** the model's local derivatives of each step: length × L */
+  local: Floats;
+  /** L: local derivatives per step */
+  localSize: number;
+  /** c_t = ∂L_t/∂h_t: length × n */
+  dLdh: Floats;
+  /** h_t and e_t, for the readout's gradient: length × n, length × o */
+  h: Floats;
+  e: Floats;
+  /** the running state after the last step */
+  end: Floats;
+}
+
+/** Runs `model` (from its running state) over steps [start, start+length) and records the tape. */
+function recordWindow(model: RecurrentModel, seq: Sequence, start: number, length: number): WindowTape {
+  const { n, m, o } = model.params.shape;
+  const precision = precisionOf(model.params.theta);
+  const state = model.state;
+  const localSize = model.localDerivatives().length;
+  const tape: WindowTape = {
+    loss: 0,
+    hPrev: allocate(precision, length * n),
+    local: allocate(precision, length * localSize),
+    localSize,
+    dLdh: allocate(precision, length * n),
+    h: allocate(precision, length * n),
+    e: allocate(precision, length * o),
+    end: allocate(precision, model.stateSize),
+  };
+  for (let s = 0; s < length; s++) {
+    const t = start + s;
+    if (seq.reset[t]) model.reset();
+    model.forward(seq.x, t * m);
+    tape.loss += model.readout(seq.y, t * o, seq.errorMask[t] === 1);
+    tape.hPrev.set(state.hPrev, s * n);
+    tape.local.set(model.localDerivatives(), s * localSize);
+    tape.dLdh.set(state.dLdh, s * n);
+    tape.h.set(state.h, s * n);
+    tape.e.set(state.e, s * o);
+  }
+  model.saveState(tape.end);
+  return tape;
+}
+
+/** gradReadout += ∂L_s/∂(V, c) of window step s (the model's state serves as scratch). */
+function addReadoutGradient(model: RecurrentModel, tape: WindowTape, s: number, scratch: Floats, gradReadout: Floats): void {
+  const { n, o } = model.params.shape;
+  const state = model.state;
+  state.h.set(tape.h.subarray(s * n, s * n + n));
+  state.e.set(tape.e.subarray(s * o, s * o + o));
+  readoutGradient(model.params.shape, state, scratch);
+  for (let j = 0; j < gradReadout.length; j++) gradReadout[j] += scratch[j];
 }
 
 /**
@@ -32,30 +98,14 @@ export function bpttGradient(
   gradTheta: Floats,
   gradReadout: Floats,
 ): BpttResult {
+  const model = new RnnModel(params, h0);
+  const tape = recordWindow(model, seq, start, length);
   const { shape } = params;
-  const { n, m, o, leak } = shape;
+  const { n, m, leak } = shape;
   const precision = precisionOf(params.theta);
   const { u, b } = thetaLayout(shape);
   const th = params.theta;
-  const hs = allocate(precision, (length + 1) * n); // hs[t] = h entering step t (after any reset)
-  const ds = allocate(precision, length * n);
-  const cs = allocate(precision, length * n);
-  const hOut = allocate(precision, length * n);
-  const es = allocate(precision, length * o);
-  const state = allocateState(shape, precision);
-  state.h.set(h0);
-  let loss = 0;
-  for (let s = 0; s < length; s++) {
-    const t = start + s;
-    if (seq.reset[t]) resetState(state);
-    hs.set(state.h, s * n);
-    forwardStep(params, state, seq.x, t * m);
-    loss += readoutStep(params, state, seq.y, t * o, seq.errorMask[t] === 1);
-    ds.set(state.d, s * n);
-    cs.set(state.dLdh, s * n);
-    hOut.set(state.h, s * n);
-    es.set(state.e, s * o);
-  }
+  const { hPrev: hs, local: ds, dLdh: cs } = tape;
   gradTheta.fill(0);
   gradReadout.fill(0);
   const delta = allocate(precision, n);
@@ -84,21 +134,14 @@ export function bpttGradient(
       for (let l = 0; l < m; l++) gradTheta[u + i * m + l] += gi * seq.x[xOff + l];
       gradTheta[b + i] += gi;
     }
-    state.h.set(hOut.subarray(s * n, s * n + n));
-    state.e.set(es.subarray(s * o, s * o + o));
-    readoutGradient(shape, state, readoutTmp);
-    for (let j = 0; j < gradReadout.length; j++) gradReadout[j] += readoutTmp[j];
+    addReadoutGradient(model, tape, s, readoutTmp, gradReadout);
     deltaNext.set(delta);
     gaNext.set(ga);
   }
-  return { loss, hEnd: hOut.slice((length - 1) * n, length * n) };
+  return { loss: tape.loss, hEnd: tape.end };
 }
 
 /**
- * The LSTM: the carried state is [h; c] (2n). Per step (lstm.ts, lstmBackwardStep):
- *   dh_t = c_t + W_hᵀ dz_{t+1},  dc_t = β dh_t + f_{t+1} dc_{t+1},  dz = (a_i, a_f, a_g) dc_t, a_o dh_t
- *   ∂/∂W̃ += dz_t ĥ_tᵀ     (the flow from t+1 cut where a sequence resets)
- *
  * Writes ∂(Σ L_t)/∂θ into gradTheta and ∂/∂readout into gradReadout for steps [start, start+length),
  * starting from the state s0 = [h; c]. `hEnd` of the result is the final [h; c].
  */
@@ -111,31 +154,11 @@ export function lstmBpttGradient(
   gradTheta: Floats,
   gradReadout: Floats,
 ): BpttResult {
-  const { shape } = params;
-  const { n, m, o } = shape;
+  const model = new LstmModel(params, s0);
+  const tape = recordWindow(model, seq, start, length);
+  const { n, m } = params.shape;
   const precision = precisionOf(params.theta);
-  const L = LOCAL_BLOCKS * n;
-  const hPrevs = allocate(precision, length * n);
-  const locals = allocate(precision, length * L);
-  const hs = allocate(precision, length * n);
-  const cs = allocate(precision, length * n);
-  const es = allocate(precision, length * o);
-  const dLdhs = allocate(precision, length * n);
-  const state = allocateLstmState(shape, precision);
-  setLstmState(state, s0);
-  let loss = 0;
-  for (let s = 0; s < length; s++) {
-    const t = start + s;
-    if (seq.reset[t]) resetLstmState(state);
-    lstmForwardStep(params, state, seq.x, t * m);
-    loss += readoutStep(params, state, seq.y, t * o, seq.errorMask[t] === 1);
-    hPrevs.set(state.hPrev, s * n);
-    locals.set(state.local, s * L);
-    hs.set(state.h, s * n);
-    cs.set(state.c, s * n);
-    es.set(state.e, s * o);
-    dLdhs.set(state.dLdh, s * n);
-  }
+  const L = tape.localSize;
   gradTheta.fill(0);
   gradReadout.fill(0);
   const dh = allocate(precision, n);
@@ -148,21 +171,13 @@ export function lstmBpttGradient(
     const t = start + s;
     const flowsFromNext = s + 1 < length && !seq.reset[t + 1];
     for (let j = 0; j < n; j++) {
-      dh[j] = dLdhs[s * n + j] + (flowsFromNext ? dhPrev[j] : 0);
+      dh[j] = tape.dLdh[s * n + j] + (flowsFromNext ? dhPrev[j] : 0);
       dc[j] = flowsFromNext ? dcPrev[j] : 0;
     }
     // the flow into step s-1 is only needed when it exists
     const toPrev = s > 0 && !seq.reset[t];
-    lstmBackwardStep(params, hPrevs, s * n, locals, s * L, seq.x, t * m, dh, dc, gradTheta, dz, toPrev, dhPrev, dcPrev);
-    state.h.set(hs.subarray(s * n, s * n + n));
-    state.e.set(es.subarray(s * o, s * o + o));
-    readoutGradient(shape, state, readoutTmp);
-    for (let j = 0; j < gradReadout.length; j++) gradReadout[j] += readoutTmp[j];
+    lstmBackwardStep(params, tape.hPrev, s * n, tape.local, s * L, seq.x, t * m, dh, dc, gradTheta, dz, toPrev, dhPrev, dcPrev);
+    addReadoutGradient(model, tape, s, readoutTmp, gradReadout);
   }
-  const hEnd = allocate(precision, 2 * n);
-  if (length > 0) {
-    hEnd.set(hs.subarray((length - 1) * n, length * n), 0);
-    hEnd.set(cs.subarray((length - 1) * n, length * n), n);
-  }
-  return { loss, hEnd };
+  return { loss: tape.loss, hEnd: tape.end };
 }

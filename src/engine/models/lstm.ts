@@ -236,12 +236,14 @@ export class LstmModel extends ReadoutModel<LstmParams, LstmState> {
     resetLstmState(this.state);
   }
 
-  runningState(): Float32Array {
-    const n = this.state.h.length;
-    const hc = new Float32Array(2 * n);
-    hc.set(this.state.h);
-    hc.set(this.state.c, n);
-    return hc;
+  saveState(out: Floats): void {
+    out.set(this.state.h);
+    out.set(this.state.c, this.state.h.length);
+  }
+
+  /** a_i, a_f, a_g, a_o, β, f (6n) */
+  localDerivatives(): Floats {
+    return this.state.local;
   }
 
   /** Source q of unit j weighs ‖W_h[·_j, q]‖ over the four gates [choice: one kept set per unit, shared by its gates]. */

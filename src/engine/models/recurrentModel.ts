@@ -76,8 +76,12 @@ export interface RecurrentModel extends JacobianView {
   readoutGradient(out: Floats): void;
   /** A new sequence starts: the state is zeroed. */
   reset(): void;
-  /** A copy of the running state s_t (h, or [h; c]), to start another model where this one is. */
+  /** Writes the running state s_t (h, or [h; c]; S entries) into out. */
+  saveState(out: Floats): void;
+  /** A float32 copy of the running state s_t, to start another model where this one is. */
   runningState(): Float32Array;
+  /** The local derivatives of the step just taken (the RNN's D_t, the LSTM's gate derivatives): what a backward pass through this step needs besides h_{t-1} and x_t. */
+  localDerivatives(): Floats;
   /** The kept-paths view: an n×n matrix (unit, source) whose |entries| rank the sources a unit keeps. */
   pathWeights(): Floats;
 }
@@ -103,12 +107,19 @@ export abstract class ReadoutModel<P extends ModelParams, S extends ModelState> 
 
   abstract forward(x: Floats, xOff: number): void;
   abstract reset(): void;
-  abstract runningState(): Float32Array;
+  abstract saveState(out: Floats): void;
+  abstract localDerivatives(): Floats;
   abstract pathWeights(): Floats;
   abstract jvp(v: Floats, out: Floats): void;
   abstract vjpPreact(nu: Floats, out: Floats): void;
   abstract preactJacobianT(out: Floats): void;
   abstract lossGradient(out: Floats): void;
+
+  runningState(): Float32Array {
+    const out = new Float32Array(this.stateSize);
+    this.saveState(out);
+    return out;
+  }
 
   readout(target: Floats, tOff: number, hasError: boolean): number {
     return readoutStep(this.params, this.state, target, tOff, hasError);

@@ -133,8 +133,13 @@ export class RnnModel extends ReadoutModel<RnnParams, RnnState> {
     resetState(this.state);
   }
 
-  runningState(): Float32Array {
-    return Float32Array.from(this.state.h);
+  saveState(out: Floats): void {
+    out.set(this.state.h);
+  }
+
+  /** D_t */
+  localDerivatives(): Floats {
+    return this.state.d;
   }
 
   /** W itself: the first n² entries of θ */
