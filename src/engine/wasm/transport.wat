@@ -298,6 +298,7 @@
     (local $o i32) (local $pi i32) (local $sb i32) (local $cb i32) (local $v i32) (local $g i32) (local $col i32)
     (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
     (local $c v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $d f32) (local $dv v128)
+    (local $acc v128) (local $fused i32)
     (local.set $p4 (i32.shl (local.get $p) (i32.const 2)))
     (local.set $c (f32x4.splat (local.get $carry)))
     (memory.fill (i32.add (local.get $grad) (i32.shl (local.get $c0) (i32.const 2)))
@@ -323,6 +324,7 @@
               (i32.add (i32.mul (local.get $i) (local.get $p4)) (i32.shl (local.get $ct) (i32.const 2)))))
             (local.set $j (i32.const 0))
             (local.set $v (i32.const 0))
+            (local.set $fused (i32.const 0))
             (if (i32.ge_u (local.get $k) (i32.const 4))
               (then
                 ;; out = carry·P_i + (((w0 x0 + w1 x1) + w2 x2) + w3 x3)
@@ -334,6 +336,32 @@
                 (local.set $w1 (v128.load32_splat offset=4 (local.get $cb)))
                 (local.set $w2 (v128.load32_splat offset=8 (local.get $cb)))
                 (local.set $w3 (v128.load32_splat offset=12 (local.get $cb)))
+                (local.set $d (f32.load (i32.add (local.get $dLdh) (i32.shl (local.get $i) (i32.const 2)))))
+                (if (i32.and (i32.eq (local.get $k) (i32.const 4)) (f32.ne (local.get $d) (f32.const 0)))
+                  (then
+                    ;; k = 4 (the usual sparse case): the row is done in this one pass, so g is summed
+                    ;; in it too, saving a second pass over the row's tile
+                    (local.set $dv (f32x4.splat (local.get $d)))
+                    (local.set $fused (i32.const 1))
+                    (block $e (loop $l
+                      (br_if $e (i32.ge_u (local.get $v) (local.get $wb)))
+                      (local.set $acc
+                        (f32x4.add
+                          (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $pi) (local.get $v))))
+                          (f32x4.add
+                            (f32x4.add
+                              (f32x4.add
+                                (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $r0) (local.get $v))))
+                                (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $r1) (local.get $v)))))
+                              (f32x4.mul (local.get $w2) (v128.load (i32.add (local.get $r2) (local.get $v)))))
+                            (f32x4.mul (local.get $w3) (v128.load (i32.add (local.get $r3) (local.get $v)))))))
+                      (v128.store (i32.add (local.get $o) (local.get $v)) (local.get $acc))
+                      (v128.store (i32.add (local.get $g) (local.get $v))
+                        (f32x4.add
+                          (v128.load (i32.add (local.get $g) (local.get $v)))
+                          (f32x4.mul (local.get $dv) (local.get $acc))))
+                      (local.set $v (i32.add (local.get $v) (i32.const 16)))
+                      (br $l)))))
                 (block $e (loop $l
                   (br_if $e (i32.ge_u (local.get $v) (local.get $wb)))
                   (v128.store (i32.add (local.get $o) (local.get $v))
@@ -411,7 +439,7 @@
                 (br $rest)))
             ;; grad[tile] += dLdh_i · out_i (rows in order; skipped when dLdh_i = 0, as in TypeScript)
             (local.set $d (f32.load (i32.add (local.get $dLdh) (i32.shl (local.get $i) (i32.const 2)))))
-            (if (f32.ne (local.get $d) (f32.const 0))
+            (if (i32.and (f32.ne (local.get $d) (f32.const 0)) (i32.eqz (local.get $fused)))
               (then
                 (local.set $dv (f32x4.splat (local.get $d)))
                 (local.set $v (i32.const 0))
