@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const outcomes = claims.map((c) => {
     const results = Object.fromEntries(Object.entries(c.experiments(size, options)).map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
-    const settings = Object.keys(results).length ? describeSettings(results) : '-';
+    const settings = (Object.keys(results).length ? describeSettings(results) : '-') + (c.note ? `; ${c.note(size)}` : '');
     let outcome: ClaimOutcome;
     try {
       outcome = { ...c.judge(results, size), settings };
