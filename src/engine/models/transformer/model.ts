@@ -19,7 +19,7 @@
  * Nothing is allocated per window: `TransformerWorkspace` holds every activation and gradient buffer.
  */
 import { ConfigError } from '../../config';
-import { allocate, precisionOf, type Floats, type Precision } from '../../precision';
+import { allocate, type Floats, type Precision } from '../../precision';
 import type { Rng } from '../../rng';
 
 export type PositionCode = 'learned' | 'sinusoidal';
@@ -453,11 +453,12 @@ export class TransformerWorkspace {
       // u_p = z_p + W_O o_p + b_O;  z'_p = u_p + W₂ GELU(W₁ LN₂(u_p) + b₁) + b₂
       const u = this.u[l];
       for (let p = qs; p < T; p++) {
+        const pd = p * d;
         for (let i = 0; i < d; i++) {
-          let acc = zin[p * d + i] + th[Lo.bo + i];
+          let acc = zin[pd + i] + th[Lo.bo + i];
           const r = Lo.wo + i * d;
-          for (let j = 0; j < d; j++) acc += th[r + j] * o[p * d + j];
-          u[p * d + i] = acc;
+          for (let j = 0; j < d; j++) acc += th[r + j] * o[pd + j];
+          u[pd + i] = acc;
         }
       }
       const bn = this.bn[l];
@@ -465,18 +466,20 @@ export class TransformerWorkspace {
       const hpre = this.hpre[l];
       const f = this.f[l];
       for (let p = qs; p < T; p++) {
+        const pd = p * d;
+        const pF = p * F;
         for (let i = 0; i < F; i++) {
           let acc = th[Lo.b1 + i];
           const r = Lo.w1 + i * d;
-          for (let j = 0; j < d; j++) acc += th[r + j] * bn[p * d + j];
-          hpre[p * F + i] = acc;
-          f[p * F + i] = gelu(acc);
+          for (let j = 0; j < d; j++) acc += th[r + j] * bn[pd + j];
+          hpre[pF + i] = acc;
+          f[pF + i] = gelu(acc);
         }
         for (let i = 0; i < d; i++) {
-          let acc = u[p * d + i] + th[Lo.b2 + i];
+          let acc = u[pd + i] + th[Lo.b2 + i];
           const r = Lo.w2 + i * F;
-          for (let j = 0; j < F; j++) acc += th[r + j] * f[p * F + j];
-          zout[p * d + i] = acc;
+          for (let j = 0; j < F; j++) acc += th[r + j] * f[pF + j];
+          zout[pd + i] = acc;
         }
       }
     }
@@ -586,22 +589,25 @@ export class TransformerWorkspace {
           du[p * d + i] = g;
           grad[Lo.b2 + i] += g;
         }
-        for (let j = 0; j < F; j++) {
-          let acc = 0;
-          for (let i = 0; i < d; i++) {
-            const g = dz[p * d + i];
-            grad[Lo.w2 + i * F + j] += g * f[p * F + j];
-            acc += th[Lo.w2 + i * F + j] * g;
+        const pd = p * d;
+        const pF = p * F;
+        dh1.fill(0, pF, pF + F);
+        for (let i = 0; i < d; i++) {
+          const g = dz[pd + i];
+          const r = Lo.w2 + i * F;
+          for (let j = 0; j < F; j++) {
+            grad[r + j] += g * f[pF + j];
+            dh1[pF + j] += th[r + j] * g;
           }
-          dh1[p * F + j] = acc * geluDerivative(hpre[p * F + j]);
         }
+        for (let j = 0; j < F; j++) dh1[pF + j] *= geluDerivative(hpre[pF + j]);
         for (let i = 0; i < F; i++) {
-          const g = dh1[p * F + i];
+          const g = dh1[pF + i];
           grad[Lo.b1 + i] += g;
           const r = Lo.w1 + i * d;
           for (let j = 0; j < d; j++) {
-            grad[r + j] += g * bn[p * d + j];
-            dbn[p * d + j] += g * th[r + j];
+            grad[r + j] += g * bn[pd + j];
+            dbn[pd + j] += g * th[r + j];
           }
         }
       }
@@ -628,12 +634,14 @@ export class TransformerWorkspace {
         if (!need) continue;
         let sq = 0;
         for (let p = qs; p < T; p++) {
-          for (let c = 0; c < dh; c++) {
-            let acc = 0;
-            for (let i = 0; i < d; i++) acc += th[Lo.wo + i * d + c0 + c] * du[p * d + i];
-            dO[p * d + c0 + c] = acc;
-            sq += acc * acc;
+          const pc = p * d + c0;
+          dO.fill(0, pc, pc + dh);
+          for (let i = 0; i < d; i++) {
+            const g = du[p * d + i];
+            const r = Lo.wo + i * d + c0;
+            for (let c = 0; c < dh; c++) dO[pc + c] += th[r + c] * g;
           }
+          for (let c = 0; c < dh; c++) sq += dO[pc + c] * dO[pc + c];
         }
         if (transport !== null) transport.norms[l * H + h] = Math.sqrt(sq);
       }
@@ -820,4 +828,3 @@ export function transformerParamCount(shape: TransformerShape): number {
   return transformerLayout(shape).size;
 }
 
-export { precisionOf };

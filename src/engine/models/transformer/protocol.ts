@@ -9,7 +9,7 @@ import type { ArmSeedResult } from '../../experiment';
 import { ConfigError } from '../../config';
 import { recoveryPercent } from '../../metrics';
 import type { OptimizerConfig } from '../../optimizer';
-import type { Precision } from '../../precision';
+import { precisionOf, type Precision } from '../../precision';
 import { Rng, seededStreams } from '../../rng';
 import { createTask } from '../../tasks';
 import type { Sequence, Task, TaskName } from '../../tasks/task';
@@ -164,7 +164,12 @@ export class TransformerSeedRun {
   private readonly normCount: Float64Array[];
   private readonly info: HeadStepInfo;
 
-  constructor(config: TransformerExperimentConfig, seed: number) {
+  /**
+   * `reuse` skips pretraining with a model this seed already pretrained under the same shape and pretrain
+   * settings (`run.pretrained` and `run.pretrainLoss` of an earlier run): the learning-rate selection runs
+   * one seed at several rates and pretraining does not depend on the adaptation rate.
+   */
+  constructor(config: TransformerExperimentConfig, seed: number, reuse?: { pretrained: TransformerParams; pretrainLoss: number[] }) {
     validateTransformerConfig(config);
     this.seed = seed;
     this.config = config;
@@ -172,11 +177,19 @@ export class TransformerSeedRun {
     this.task = createTask(config.task, streams.data);
     this.shape = transformerShape(config, this.task);
     this.arms = transformerArms(config);
-    const params = initTransformer(this.shape, streams.init, config.precision);
     // regime A is generated even without pretraining, so regime B is the RNN's B for the same A length
     const regimeA = this.task.generate('A', config.pretrain.dataSteps, streams.data);
-    // window starts draw from their own stream: never from `data`, whose state decides regime B
-    this.pretrainLoss = pretrainTransformer(params, regimeA, config.pretrain, Rng.forLabel(seed, 'transformer pretrain windows')).blockLoss;
+    let params: TransformerParams;
+    if (reuse) {
+      const same = JSON.stringify(reuse.pretrained.shape) === JSON.stringify(this.shape) && precisionOf(reuse.pretrained.theta) === config.precision;
+      if (!same) throw new Error('TransformerSeedRun: the reused pretrained model has another shape or precision');
+      params = reuse.pretrained;
+      this.pretrainLoss = reuse.pretrainLoss;
+    } else {
+      params = initTransformer(this.shape, streams.init, config.precision);
+      // window starts draw from their own stream: never from `data`, whose state decides regime B
+      this.pretrainLoss = pretrainTransformer(params, regimeA, config.pretrain, Rng.forLabel(seed, 'transformer pretrain windows')).blockLoss;
+    }
     this.pretrained = params;
     this.stream = this.task.generate('B', config.adaptSteps, streams.data);
     this.learners = this.arms.map((arm) => {
@@ -293,8 +306,9 @@ export function runTransformerSeed(
   config: TransformerExperimentConfig,
   seed: number,
   onStep?: (run: TransformerSeedRun, t: number) => void,
+  reuse?: { pretrained: TransformerParams; pretrainLoss: number[] },
 ): TransformerSeedResult {
-  const run = new TransformerSeedRun(config, seed);
+  const run = new TransformerSeedRun(config, seed, reuse);
   while (!run.done) {
     run.step();
     onStep?.(run, run.t - 1);
