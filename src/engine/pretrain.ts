@@ -2,7 +2,7 @@
  * Pretraining on regime A (protocol step 1): truncated BPTT in chunks with Adam, the hidden state carried
  * across chunks. Exact within each chunk and O(n²) per step, so it is far cheaper than RTRL.
  */
-import { bpttGradient, type BpttResult } from './models/bptt';
+import { bpttGradient, type WindowGradient } from './models/bptt';
 import { readoutParamCount, type ReadoutShape } from './models/readout';
 import type { RnnParams } from './models/rnn';
 import { Adam, clipScale } from './optimizer';
@@ -27,8 +27,6 @@ export interface PretrainResult {
   hEnd: Floats;
 }
 
-/** Exact gradient over a window [start, start+length) from carried state s0 (models/bptt.ts). */
-export type WindowGradient<P> = (params: P, seq: Sequence, start: number, length: number, s0: Floats, gradTheta: Floats, gradReadout: Floats) => BpttResult;
 
 /** Trains the RNN `params` in place on `seq`. */
 export function pretrain(params: RnnParams, seq: Sequence, options: PretrainOptions = DEFAULT_PRETRAIN): PretrainResult {

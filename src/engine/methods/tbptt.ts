@@ -75,6 +75,12 @@ abstract class TbpttEstimator implements GradientEstimator {
     this.backward(dLdh, grad);
   }
 
+  /** `count` zeroed vectors of n (the backward pass's flows), in the model's precision. */
+  protected vectors(count: number): Floats[] {
+    const { theta, shape } = this.stepped.params;
+    return Array.from({ length: count }, () => allocate(precisionOf(theta), shape.n));
+  }
+
   /** The ring slot of the step j steps before the newest. */
   protected slot(j: number): number {
     return (this.head - j + this.truncation) % this.truncation;
@@ -96,11 +102,7 @@ export class RnnTbpttEstimator extends TbpttEstimator {
     truncation: number,
   ) {
     super(model, truncation);
-    const precision = precisionOf(model.params.theta);
-    const n = model.params.shape.n;
-    this.delta = allocate(precision, n);
-    this.deltaPrev = allocate(precision, n);
-    this.ga = allocate(precision, n);
+    [this.delta, this.deltaPrev, this.ga] = this.vectors(3);
   }
 
   protected backward(dLdh: Floats, grad: Floats): void {
@@ -152,13 +154,8 @@ export class LstmTbpttEstimator extends TbpttEstimator {
     truncation: number,
   ) {
     super(model, truncation);
-    const precision = precisionOf(model.params.theta);
-    const n = model.params.shape.n;
-    this.dh = allocate(precision, n);
-    this.dc = allocate(precision, n);
-    this.dhPrev = allocate(precision, n);
-    this.dcPrev = allocate(precision, n);
-    this.dz = allocate(precision, 4 * n);
+    [this.dh, this.dc, this.dhPrev, this.dcPrev] = this.vectors(4);
+    this.dz = allocate(precisionOf(model.params.theta), 4 * model.params.shape.n);
   }
 
   protected backward(dLdh: Floats, grad: Floats): void {

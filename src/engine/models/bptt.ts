@@ -25,6 +25,12 @@ export interface BpttResult {
   hEnd: Floats;
 }
 
+/**
+ * A model's exact gradient over a window [start, start+length) from carried state s0: writes
+ * ∂(Σ L_t)/∂θ into gradTheta and ∂/∂readout into gradReadout.
+ */
+export type WindowGradient<P> = (params: P, seq: Sequence, start: number, length: number, s0: Floats, gradTheta: Floats, gradReadout: Floats) => BpttResult;
+
 /** The forward pass over a window, step by step, as the backward pass reads it. */
 interface WindowTape {
   /** Σ_t L_t */
@@ -85,19 +91,8 @@ function addReadoutGradient(model: RecurrentModel, tape: WindowTape, s: number, 
   for (let j = 0; j < gradReadout.length; j++) gradReadout[j] += scratch[j];
 }
 
-/**
- * Writes ∂(Σ L_t)/∂θ into gradTheta and ∂/∂readout into gradReadout for steps [start, start+length),
- * starting from hidden state h0.
- */
-export function bpttGradient(
-  params: RnnParams,
-  seq: Sequence,
-  start: number,
-  length: number,
-  h0: Floats,
-  gradTheta: Floats,
-  gradReadout: Floats,
-): BpttResult {
+/** The RNN's window gradient, from hidden state h0. */
+export const bpttGradient: WindowGradient<RnnParams> = (params, seq, start, length, h0, gradTheta, gradReadout) => {
   const model = new RnnModel(params, h0);
   const tape = recordWindow(model, seq, start, length);
   const { shape } = params;
@@ -139,21 +134,10 @@ export function bpttGradient(
     gaNext.set(ga);
   }
   return { loss: tape.loss, hEnd: tape.end };
-}
+};
 
-/**
- * Writes ∂(Σ L_t)/∂θ into gradTheta and ∂/∂readout into gradReadout for steps [start, start+length),
- * starting from the state s0 = [h; c]. `hEnd` of the result is the final [h; c].
- */
-export function lstmBpttGradient(
-  params: LstmParams,
-  seq: Sequence,
-  start: number,
-  length: number,
-  s0: Floats,
-  gradTheta: Floats,
-  gradReadout: Floats,
-): BpttResult {
+/** The LSTM's window gradient, from the state s0 = [h; c]; `hEnd` of the result is the final [h; c]. */
+export const lstmBpttGradient: WindowGradient<LstmParams> = (params, seq, start, length, s0, gradTheta, gradReadout) => {
   const model = new LstmModel(params, s0);
   const tape = recordWindow(model, seq, start, length);
   const { n, m } = params.shape;
@@ -180,4 +164,4 @@ export function lstmBpttGradient(
     addReadoutGradient(model, tape, s, readoutTmp, gradReadout);
   }
   return { loss: tape.loss, hEnd: tape.end };
-}
+};

@@ -7,8 +7,7 @@
  */
 import type { Floats, Precision } from '../precision';
 import type { Rng } from '../rng';
-import type { Sequence } from '../tasks/task';
-import { bpttGradient, lstmBpttGradient, type BpttResult } from './bptt';
+import { bpttGradient, lstmBpttGradient, type WindowGradient } from './bptt';
 import { initLstm, lstmParamCount, LstmModel, type LstmParams } from './lstm';
 import type { ModelParams, ShapeNM, RecurrentModel } from './recurrentModel';
 import { initRnn, recurrentParamCount, RnnModel, type RnnParams, type RnnShape } from './rnn';
@@ -36,7 +35,7 @@ export interface ModelRecord<K extends ModelKind> {
   /** a model on a copy of `params`, its running state started from `s0` (zeros when absent) */
   create(params: ModelTypes[K]['params'], s0?: Floats): ModelTypes[K];
   /** exact gradient of Σ L_t over [start, start+length) from carried state s0 (BPTT; pretraining) */
-  windowGradient(params: ModelTypes[K]['params'], seq: Sequence, start: number, length: number, s0: Floats, gradTheta: Floats, gradReadout: Floats): BpttResult;
+  readonly windowGradient: WindowGradient<ModelTypes[K]['params']>;
 }
 
 export const MODELS: { readonly [K in ModelKind]: ModelRecord<K> } = {

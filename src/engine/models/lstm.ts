@@ -11,8 +11,7 @@
  */
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
-import { readoutParamCount } from './readout';
-import { copyParams, fillNormal, ReadoutModel, type ModelShape, type ModelState, type ShapeNM } from './recurrentModel';
+import { copyParams, initRows, ReadoutModel, type ModelShape, type ModelState, type ShapeNM } from './recurrentModel';
 
 /** n cells, m inputs, o outputs */
 export type LstmShape = ModelShape;
@@ -51,14 +50,10 @@ export interface LstmParams {
  * usual start that lets the cell carry remember from the first step].
  */
 export function initLstm(shape: LstmShape, rng: Rng, gain = 1, precision: Precision = 'f32'): LstmParams {
-  const { n, m, o } = shape;
-  const theta = allocate(precision, lstmParamCount(shape));
-  const readout = allocate(precision, readoutParamCount(shape));
-  const { wx, b } = lstmLayout(shape);
-  fillNormal(theta, 0, wx, gain / Math.sqrt(n), rng);
-  fillNormal(theta, wx, b, 1 / Math.sqrt(Math.max(1, m)), rng);
+  const { n, m } = shape;
+  const { theta, readout } = initRows(shape, 4 * n, rng, gain / Math.sqrt(n), 1 / Math.sqrt(Math.max(1, m)), precision);
+  const { b } = lstmLayout(shape);
   theta.fill(1, b + n, b + 2 * n);
-  fillNormal(readout, 0, o * n, 1 / Math.sqrt(n), rng);
   return { shape, theta, readout };
 }
 

@@ -12,7 +12,7 @@
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
 import type { Sequence } from '../tasks/task';
-import { readoutGradient, readoutStep, type ReadoutShape, type ReadoutState } from './readout';
+import { readoutGradient, readoutParamCount, readoutStep, type ReadoutShape, type ReadoutState } from './readout';
 
 export interface ModelShape extends ReadoutShape {
   /** hidden units */
@@ -162,6 +162,20 @@ export function copyParams<P extends ModelParams>(p: P, precision: Precision = p
 }
 
 /** a[from..to) ~ N(0, scale²), drawn in index order (the order is part of a seed's results). */
-export function fillNormal(a: Floats, from: number, to: number, scale: number, rng: Rng): void {
+function fillNormal(a: Floats, from: number, to: number, scale: number, rng: Rng): void {
   for (let i = from; i < to; i++) a[i] = scale * rng.normal();
+}
+
+/**
+ * Fresh weights for a model of `rows` preactivation rows: W_h ~ N(0, wScale²), W_x ~ N(0, xScale²), b = 0,
+ * V ~ N(0, 1/n), c = 0, drawn in that order.
+ */
+export function initRows(shape: ModelShape, rows: number, rng: Rng, wScale: number, xScale: number, precision: Precision): { theta: Floats; readout: Floats } {
+  const { n, m, o } = shape;
+  const theta = allocate(precision, rows * (n + m + 1));
+  const readout = allocate(precision, readoutParamCount(shape));
+  fillNormal(theta, 0, rows * n, wScale, rng);
+  fillNormal(theta, rows * n, rows * (n + m), xScale, rng);
+  fillNormal(readout, 0, o * n, 1 / Math.sqrt(n), rng);
+  return { theta, readout };
 }

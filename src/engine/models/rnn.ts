@@ -7,8 +7,7 @@
  */
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
-import { readoutParamCount } from './readout';
-import { copyParams, fillNormal, ReadoutModel, type ModelShape, type ModelState, type ShapeNM } from './recurrentModel';
+import { copyParams, initRows, ReadoutModel, type ModelShape, type ModelState, type ShapeNM } from './recurrentModel';
 
 export interface RnnShape extends ModelShape {
   /** leak α in (0, 1]; 1 is the plain tanh RNN */
@@ -44,14 +43,7 @@ export interface RnnInit {
 export const DEFAULT_INIT: RnnInit = { gain: 1.2, inputScale: 1.0 };
 
 export function initRnn(shape: RnnShape, rng: Rng, init: RnnInit = DEFAULT_INIT, precision: Precision = 'f32'): RnnParams {
-  const { n, m, o } = shape;
-  const theta = allocate(precision, recurrentParamCount(shape));
-  const readout = allocate(precision, readoutParamCount(shape));
-  const { u, b } = thetaLayout(shape);
-  fillNormal(theta, 0, n * n, init.gain / Math.sqrt(n), rng);
-  fillNormal(theta, u, u + n * m, init.inputScale / Math.sqrt(Math.max(1, m)), rng);
-  theta.fill(0, b, b + n);
-  fillNormal(readout, 0, o * n, 1 / Math.sqrt(n), rng);
+  const { theta, readout } = initRows(shape, shape.n, rng, init.gain / Math.sqrt(shape.n), init.inputScale / Math.sqrt(Math.max(1, shape.m)), precision);
   return { shape, theta, readout };
 }
 
