@@ -111,7 +111,7 @@ async function kernelBandwidth(ctx: GpuContext, n: number, reps: number): Promis
   const src = device.createBuffer({ label: 'bench copy src', size: count * 4, usage });
   const dst = device.createBuffer({ label: 'bench copy dst', size: count * 4, usage });
   const pipeline = await ctx.kernels.pipeline('copy', { WG: 64, COUNT: count });
-  const group = device.createBindGroup({ label: 'bench copy', layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src } }, { binding: 1, resource: { buffer: dst } }] });
+  const group = ctx.kernels.bindGroup('copy', pipeline, { src, dst }, 'bench copy');
   const blocks = Math.ceil(count / (64 * 4));
   const wx = Math.min(65535, blocks);
   const wy = Math.ceil(blocks / wx);

@@ -6,15 +6,6 @@ const BETA1: f32 = 0.9;
 const BETA2: f32 = 0.999;
 const EPS: f32 = 1e-8;
 
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(3) var<storage, read> state: array<f32>;
-@group(0) @binding(4) var<storage, read> streams: array<f32>;
-@group(0) @binding(5) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(6) var<storage, read_write> ctl: array<atomic<u32>>;
-@group(0) @binding(7) var<uniform> hyper: Hyper;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let e = gid.x;

@@ -1,9 +1,6 @@
 // Global-norm clip factor per lane: ‖g‖² = Σ of the gradient kernels' partial sums over θ and the readout;
 // scale = clip/‖g‖ when ‖g‖ > clip > 0, else 1. Also records whether θ's gradient is finite (a non-finite
 // gradient marks the arm diverged instead of updating it, as the CPU learner does).
-@group(0) @binding(0) var<storage, read> partials: array<f32>;
-@group(0) @binding(1) var<storage, read_write> state: array<f32>;
-@group(0) @binding(2) var<uniform> hyper: Hyper;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

@@ -8,14 +8,6 @@ override LANE_BASE: u32 = 0u;
 override TS: u32 = 32u;
 override Q: u32 = TS / 4u;
 
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-@group(0) @binding(1) var<storage, read> state: array<f32>;
-@group(0) @binding(2) var<storage, read> pIn: array<f32>;
-@group(0) @binding(3) var<storage, read_write> pOut: array<f32>;
-@group(0) @binding(4) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(5) var<storage, read> streams: array<f32>;
-@group(0) @binding(6) var<storage, read_write> ctl: array<atomic<u32>>;
-
 var<workgroup> aTile: array<f32, TS * TS>;
 var<workgroup> pTile: array<f32, TS * TS>;
 

@@ -3,14 +3,6 @@
 //   y_t = V h_t + c,  e_t = (y_t - y*_t)·hasError,  c_t = Vᵀ e_t,  L_t = ½‖e_t‖²
 // A lane that has diverged records NaN; a non-finite loss raises the lane's fault flag (stepEnd.wgsl).
 // Sizes, records and helpers: the preamble (src/gpu/layout.ts).
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-@group(0) @binding(1) var<storage, read> hIn: array<f32>;
-@group(0) @binding(2) var<storage, read_write> hOut: array<f32>;
-@group(0) @binding(3) var<storage, read_write> state: array<f32>;
-@group(0) @binding(4) var<storage, read> streams: array<f32>;
-@group(0) @binding(5) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(6) var<storage, read_write> ctl: array<atomic<u32>>;
-@group(0) @binding(7) var<storage, read_write> losses: array<f32>;
 
 var<workgroup> hNew: array<f32, N>;
 var<workgroup> err: array<f32, O>;

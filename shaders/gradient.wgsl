@@ -1,9 +1,5 @@
 // Gradient reduction g_t = c_tᵀ P_t (science.md §2), c_t = ∂L_t/∂h_t: one column of θ per invocation,
 // plus each workgroup's Σ g² for the global-norm clip and the divergence check (clipScale.wgsl).
-@group(0) @binding(0) var<storage, read> state: array<f32>;
-@group(0) @binding(1) var<storage, read> pOut: array<f32>;
-@group(0) @binding(2) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
 var<workgroup> dLdh: array<f32, N>;
 

@@ -2,9 +2,6 @@
 // workgroup as a reduction over the p columns. Sampled every metricsEvery steps, not every step.
 override LANE_BASE: u32 = 0u;
 
-@group(0) @binding(0) var<storage, read> pCur: array<f32>;
-@group(0) @binding(1) var<storage, read_write> grams: array<f32>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = wid.x;

@@ -1,12 +1,6 @@
 // Immediate term of the sensitivity update (science.md §2): P_out[i,(i,l)] += d_i ĥ_t[l],
 // ĥ_t = [h_{t-1}; x_t; 1], i.e. the n + m + 1 columns of θ that belong to unit i's row of (W, U, b).
 // Sizes, records and helpers: the preamble (src/gpu/layout.ts).
-@group(0) @binding(0) var<storage, read> state: array<f32>;
-@group(0) @binding(1) var<storage, read> hIn: array<f32>;
-@group(0) @binding(2) var<storage, read_write> pOut: array<f32>;
-@group(0) @binding(3) var<storage, read> streams: array<f32>;
-@group(0) @binding(4) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(5) var<storage, read_write> ctl: array<atomic<u32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {

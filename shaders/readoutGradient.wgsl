@@ -1,9 +1,5 @@
 // Exact, local readout gradient (science.md §2): ∂L/∂V = e_t h_tᵀ, ∂L/∂c = e_t, written after θ's
 // gradient in the lane's gradient vector, with each workgroup's Σ g² for the clip.
-@group(0) @binding(0) var<storage, read> state: array<f32>;
-@group(0) @binding(1) var<storage, read> hOut: array<f32>;
-@group(0) @binding(2) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,

@@ -1,12 +1,5 @@
 // SGD update of one lane's parameters [θ; V, c]: w <- w - lr · scale · g (optimizer.ts), only on steps
 // with an error signal, for lanes that have not diverged. Sizes, records and helpers: the preamble.
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read> state: array<f32>;
-@group(0) @binding(3) var<storage, read> streams: array<f32>;
-@group(0) @binding(4) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(5) var<storage, read_write> ctl: array<atomic<u32>>;
-@group(0) @binding(6) var<uniform> hyper: Hyper;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {

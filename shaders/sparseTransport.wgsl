@@ -5,15 +5,6 @@
 // spaced WG apart, so a workgroup's loads of one source row are contiguous, and each coefficient loaded
 // feeds COLS multiply-adds.
 
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-@group(0) @binding(1) var<storage, read> state: array<f32>;
-@group(0) @binding(2) var<storage, read> pIn: array<f32>;
-@group(0) @binding(3) var<storage, read_write> pOut: array<f32>;
-@group(0) @binding(4) var<storage, read> sources: array<u32>;
-@group(0) @binding(5) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(6) var<storage, read> streams: array<f32>;
-@group(0) @binding(7) var<storage, read_write> ctl: array<atomic<u32>>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.z;

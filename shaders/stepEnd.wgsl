@@ -1,10 +1,6 @@
 // End of one step, a single workgroup: a lane whose fault flag was raised this step (non-finite loss,
 // gradient or parameter) is marked diverged at step t and its loss recorded as NaN; a lane that updated
 // counts one more optimizer step (Adam's t). Then the shared step counter advances.
-@group(0) @binding(0) var<storage, read_write> ctl: array<atomic<u32>>;
-@group(0) @binding(1) var<storage, read> streams: array<f32>;
-@group(0) @binding(2) var<storage, read> lanes: array<Lane>;
-@group(0) @binding(3) var<storage, read_write> losses: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {

@@ -2,9 +2,6 @@
 // reduction with a fixed GS workgroups per lane.
 override GS: u32 = 64u;
 
-@group(0) @binding(0) var<storage, read> pCur: array<f32>;
-@group(0) @binding(1) var<storage, read_write> norms: array<f32>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.z;

@@ -34,7 +34,7 @@ import {
 } from './layout';
 import { readBuffer, ReadbackPool } from './readback';
 import { loadShaderSources } from './shaderSources';
-import { METRIC_KERNELS, pingPong, shaderOf, STEP_KERNELS, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
+import { bindingNames, METRIC_KERNELS, pingPong, shaderOf, STEP_KERNELS, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
 
 /** A device with its kernels and health watch: what every GPU run needs. */
 export interface GpuContext {
@@ -280,13 +280,14 @@ export class GpuBatch {
     return Promise.all(
       used.map(async (spec) => {
         const shader = shaderOf(spec, env);
-        const pipeline = await this.ctx.kernels.pipeline(shader, { ...base, ...spec.constants?.(env) }, { kernel: spec.name, names: spec.bindings });
-        const parities = spec.bindings.some((name) => pingPong(name, 0) !== null) ? [0, 1] : [0];
+        const pipeline = await this.ctx.kernels.pipeline(shader, { ...base, ...spec.constants?.(env) }, spec);
+        const names = bindingNames(spec.bindings);
+        const parities = names.some((name) => pingPong(name, 0) !== null) ? [0, 1] : [0];
         const groups = parities.map((x) =>
           this.ctx.device.createBindGroup({
             label: `${this.options.label} ${spec.name}${parities.length > 1 ? (x ? ' [odd]' : ' [even]') : ''}`,
             layout: pipeline.getBindGroupLayout(0),
-            entries: spec.bindings.map((name, binding) => ({ binding, resource: { buffer: this.bufferFor(name, x) } })),
+            entries: names.map((name, binding) => ({ binding, resource: { buffer: this.bufferFor(name, x) } })),
           }),
         );
         return { spec, pipeline, groups, dims: spec.dispatch(env) };

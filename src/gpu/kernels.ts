@@ -1,14 +1,15 @@
 /**
- * Shader modules and compute pipelines, each labelled with its shader's name. Every module is the layout
- * preamble (layout.ts) followed by the kernel's file; a module is checked with getCompilationInfo, so a
- * WGSL error names the kernel's file and its own line (or the preamble's). Pipelines are cached by shader
- * and override constants (tfjs-backend-webgpu's program cache), and a pipeline made for a kernel table
- * entry first checks that the entry's binding names are the shader's `var` names, in binding order.
+ * Shader modules and compute pipelines, each labelled with its shader's name. A module is a generated
+ * header, the layout preamble (layout.ts) and the binding declarations of the kernel's descriptor
+ * (stepKernels.ts), followed by the kernel's file; it is checked with getCompilationInfo, so a WGSL error
+ * names the kernel's file and its own line (or says it is in the header). Pipelines are cached by shader
+ * and override constants (tfjs-backend-webgpu's program cache).
  */
 import { ShaderCompileError, GpuError } from './errors';
 import { messageOf } from './device';
-import { PREAMBLE_LINES, WGSL_PREAMBLE } from './layout';
+import { WGSL_PREAMBLE, wgslBindings } from './layout';
 import type { ShaderName, ShaderSources } from './shaderSources';
+import { bindingNames, shaderBindings, type Bindings } from './stepKernels';
 
 export interface CompileMessage {
   type: GPUCompilationMessageType;
@@ -17,60 +18,68 @@ export interface CompileMessage {
   message: string;
 }
 
-/** Where a line of the compiled module comes from: the preamble, or the kernel file. */
-function sourceLine(name: ShaderName, moduleLine: number): { file: string; line: number } {
-  return moduleLine > PREAMBLE_LINES ? { file: `${name}.wgsl`, line: moduleLine - PREAMBLE_LINES } : { file: `${name}.wgsl (preamble from src/gpu/layout.ts)`, line: moduleLine };
-}
-
-/** The `@binding(i) var<...> name` declarations of group 0, by binding index. */
-export function declaredBindings(source: string): Map<number, string> {
-  const out = new Map<number, string>();
-  const re = /@group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)\s*var(?:<[^>]*>)?\s+([A-Za-z_]\w*)/g;
-  for (let m = re.exec(source); m; m = re.exec(source)) out.set(Number(m[1]), m[2]);
-  return out;
-}
-
-/** Throws unless `bindings` (the kernel table's names, in binding order) are the shader's declarations. */
-export function checkBindings(kernel: string, shader: ShaderName, source: string, bindings: readonly string[]): void {
-  const declared = declaredBindings(source);
+/**
+ * Throws unless the kernel file fits its descriptor: it declares no binding of its own (they are
+ * generated), and it uses every buffer the descriptor binds (an unused one would vanish from the
+ * pipeline's automatic layout and fail later, far from the cause). A name it uses but is not given fails
+ * to compile, with the kernel's line.
+ */
+export function checkBindings(kernel: string, shader: ShaderName, source: string, bindings: Bindings): void {
   const where = `kernel '${kernel}' (${shader}.wgsl)`;
-  bindings.forEach((name, i) => {
-    const got = declared.get(i);
-    if (got === undefined) throw new GpuError('validation', `${where}: binding ${i} '${name}' is not declared in the shader`);
-    if (got !== name) throw new GpuError('validation', `${where}: binding ${i} is '${got}' in the shader but '${name}' in the kernel table`);
+  const own = /@binding\(\s*(\d+)\s*\)\s*var(?:<[^>]*>)?\s+([A-Za-z_]\w*)/.exec(source);
+  if (own) throw new GpuError('validation', `${where}: declares binding ${own[1]} '${own[2]}' itself; bindings come from its descriptor in src/gpu/stepKernels.ts`);
+  const code = source.replace(/\/\/[^\n]*/g, '');
+  bindingNames(bindings).forEach((name, i) => {
+    if (!new RegExp(`\\b${name}\\b`).test(code)) throw new GpuError('validation', `${where}: binding ${i} '${name}' is bound by the descriptor but never used by the shader`);
   });
-  for (const [i, name] of declared) {
-    if (i >= bindings.length) throw new GpuError('validation', `${where}: the shader declares binding ${i} '${name}', which the kernel table does not bind`);
-  }
 }
 
 export class KernelCache {
   private readonly modules = new Map<ShaderName, Promise<GPUShaderModule>>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly bindings = shaderBindings();
 
   constructor(readonly device: GPUDevice, readonly sources: ShaderSources) {}
 
-  /** The WGSL compiled for `name`: the preamble, then the kernel file. */
+  /** The descriptor bindings of `name` (every shader in shaders/ has a descriptor). */
+  bindingsOf(name: ShaderName): Bindings {
+    const b = this.bindings.get(name);
+    if (!b) throw new GpuError('validation', `${name}.wgsl: no kernel descriptor in src/gpu/stepKernels.ts names this shader`);
+    return b;
+  }
+
+  private header(name: ShaderName): string {
+    return WGSL_PREAMBLE + wgslBindings(this.bindingsOf(name)) + `// ---- ${name}.wgsl ----\n`;
+  }
+
+  /** The WGSL compiled for `name`: the header, then the kernel file. */
   code(name: ShaderName): string {
-    return WGSL_PREAMBLE + this.sources[name];
+    return this.header(name) + this.sources[name];
+  }
+
+  /** Where a line of the compiled module comes from. */
+  private sourceLine(name: ShaderName, moduleLine: number): { file: string; line: number } {
+    const header = this.header(name).split('\n').length - 1;
+    return moduleLine > header ? { file: `${name}.wgsl`, line: moduleLine - header } : { file: `${name}.wgsl (generated header: src/gpu/layout.ts)`, line: moduleLine };
   }
 
   /** Compiler messages of one shader (errors, warnings, infos), with lines of the kernel file. */
   async messages(name: ShaderName): Promise<CompileMessage[]> {
     const module = this.device.createShaderModule({ label: `${name}.wgsl`, code: this.code(name) });
     const info = await module.getCompilationInfo();
-    return info.messages.map((m) => ({ type: m.type, line: sourceLine(name, m.lineNum).line, column: m.linePos, message: m.message }));
+    return info.messages.map((m) => ({ type: m.type, line: this.sourceLine(name, m.lineNum).line, column: m.linePos, message: m.message }));
   }
 
   module(name: ShaderName): Promise<GPUShaderModule> {
     let m = this.modules.get(name);
     if (!m) {
       m = (async () => {
+        checkBindings(name, name, this.sources[name], this.bindingsOf(name));
         const module = this.device.createShaderModule({ label: `${name}.wgsl`, code: this.code(name) });
         const info = await module.getCompilationInfo();
         const error = info.messages.find((x) => x.type === 'error');
         if (error) {
-          const at = sourceLine(name, error.lineNum);
+          const at = this.sourceLine(name, error.lineNum);
           throw new ShaderCompileError(name, at.line, `${at.file}:${at.line}:${error.linePos}: ${error.message}`);
         }
         return module;
@@ -81,11 +90,12 @@ export class KernelCache {
   }
 
   /**
-   * The compute pipeline of `name` with these override constants (entry point `main`). With `bindings`
-   * (and the kernel's name for messages), the shader's declared bindings are checked against them first.
+   * The compute pipeline of `name` with these override constants (entry point `main`). `kernel` names
+   * the descriptor in messages; the descriptor's bindings must be the shader's (they are when both come
+   * from stepKernels.ts).
    */
-  pipeline(name: ShaderName, constants: Record<string, number>, bindings?: { kernel: string; names: readonly string[] }): Promise<GPUComputePipeline> {
-    if (bindings) checkBindings(bindings.kernel, name, this.sources[name], bindings.names);
+  pipeline(name: ShaderName, constants: Record<string, number>, kernel: { name: string; bindings: Bindings } = { name, bindings: this.bindingsOf(name) }): Promise<GPUComputePipeline> {
+    if (kernel.bindings !== this.bindingsOf(name)) checkBindings(kernel.name, name, this.sources[name], kernel.bindings);
     const key = `${name}:${JSON.stringify(constants)}`;
     let p = this.pipelines.get(key);
     if (!p) {
@@ -93,7 +103,7 @@ export class KernelCache {
         const module = await this.module(name);
         try {
           return await this.device.createComputePipelineAsync({
-            label: `${name} pipeline`,
+            label: `${kernel.name} (${name}.wgsl) pipeline`,
             layout: 'auto',
             compute: { module, entryPoint: 'main', constants },
           });
@@ -104,5 +114,18 @@ export class KernelCache {
       this.pipelines.set(key, p);
     }
     return p;
+  }
+
+  /** A bind group for `name`'s pipeline: each of its descriptor's buffers, by name. */
+  bindGroup(name: ShaderName, pipeline: GPUComputePipeline, buffers: Partial<Record<string, GPUBuffer>>, label: string = name): GPUBindGroup {
+    return this.device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindingNames(this.bindingsOf(name)).map((b, binding) => {
+        const buffer = buffers[b];
+        if (!buffer) throw new GpuError('validation', `${name}.wgsl: no buffer given for binding ${binding} '${b}'`);
+        return { binding, resource: { buffer } };
+      }),
+    });
   }
 }

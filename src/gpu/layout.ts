@@ -220,8 +220,29 @@ fn workgroupSum(lid: u32, x: f32) -> f32 {
 // ---- end of preamble ----
 `;
 
-/** Lines of the preamble, so compiler messages can name the kernel file's own line. */
-export const PREAMBLE_LINES = WGSL_PREAMBLE.split('\n').length - 1;
+/** Element types of the buffers that are not plain `array<f32>`. */
+const WGSL_TYPES: Readonly<Record<string, string>> = {
+  ctl: 'array<atomic<u32>>',
+  lanes: 'array<Lane>',
+  sources: 'array<u32>',
+  hyper: 'Hyper',
+};
+/** Buffers bound as uniforms (the rest are storage). */
+const UNIFORMS: ReadonlySet<string> = new Set(['hyper']);
+
+/**
+ * A kernel's binding declarations, generated from its descriptor (stepKernels.ts): binding i is the
+ * i-th buffer, `read` or `read_write` (atomics are always read_write), with its element type from above.
+ */
+export function wgslBindings(bindings: Readonly<Record<string, 'read' | 'write' | undefined>>): string {
+  return Object.entries(bindings)
+    .map(([name, access], i) => {
+      const type = WGSL_TYPES[name] ?? 'array<f32>';
+      const space = UNIFORMS.has(name) ? 'uniform' : `storage, ${access === 'write' || type.includes('atomic') ? 'read_write' : 'read'}`;
+      return `@group(0) @binding(${i}) var<${space}> ${name}: ${type};\n`;
+    })
+    .join('');
+}
 
 /** The override constants every step kernel of a batch gets. */
 export function baseConstants(layout: GpuShape, steps: number, lanes: number, leak: number): Record<string, number> {

@@ -1,8 +1,11 @@
 /**
  * The kernels of a batch, each declared once as a descriptor (tfjs-backend-webgpu's program objects): its
- * shader, its buffers in binding order (the names are the shader's `var` names, checked when the pipeline
- * is created), its extra override constants and its dispatch size. GpuBatch builds a pipeline and bind
- * groups per entry and dispatches STEP_KERNELS in order, every step; METRIC_KERNELS run at sample steps.
+ * shader, its buffers in binding order with their access, its extra override constants and its dispatch
+ * size. The binding declarations of the WGSL are generated from the descriptor (layout.ts wgslBindings),
+ * so a shader's `var` names and the bind group's order cannot disagree; kernels.ts checks at pipeline
+ * creation that the shader declares no binding of its own and uses every buffer it is given. GpuBatch
+ * builds a pipeline and bind groups per entry and dispatches STEP_KERNELS in order, every step;
+ * METRIC_KERNELS run at sample steps; BENCH_KERNELS are the benchmark's references.
  *
  * Ping-pong: h and P alternate between two buffers. At a step of parity x = t % 2, `hIn`/`pIn` are h[x]/P[x]
  * (what step t reads) and `hOut`/`pOut` are h[1-x]/P[1-x] (what it writes); a metric kernel reads `pCur`,
@@ -10,13 +13,23 @@
  */
 import { COLS, GS, TS, WG, type BatchLayout } from './layout';
 import type { ShaderName } from './shaderSources';
+import { SPARSE_SHADERS } from './sparseVariant';
 
 /** Buffers a kernel can bind: batch buffers by name, and the ping-ponged ones by role. */
 export type BindingName =
   | 'params' | 'state' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'lanes' | 'streams' | 'hyper' | 'partials' | 'norms' | 'grams'
-  | 'hIn' | 'hOut' | 'pIn' | 'pOut' | 'pCur';
+  | 'hIn' | 'hOut' | 'pIn' | 'pOut' | 'pCur'
+  // the benchmark's reference kernels
+  | 'src' | 'dst' | 'lhs' | 'rhs' | 'out';
 
-export type KernelName = 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'readoutGradient' | 'clipScale' | 'update' | 'stepEnd' | 'sumSquares' | 'gram';
+/** 'read', or 'write' (read_write); the element type of each buffer is layout.ts's WGSL_TYPES. */
+export type Access = 'read' | 'write';
+/** A kernel's buffers in binding order (an object's keys keep their order). */
+export type Bindings = Readonly<Partial<Record<BindingName, Access>>>;
+
+export type KernelName =
+  | 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'readoutGradient' | 'clipScale' | 'update' | 'stepEnd'
+  | 'sumSquares' | 'gram' | 'copy' | 'matmul';
 
 /** What the descriptors need to know about a batch. */
 export interface KernelEnv {
@@ -34,7 +47,9 @@ export interface KernelEnv {
 export interface KernelSpec {
   name: KernelName;
   shader: ShaderName | ((env: KernelEnv) => ShaderName);
-  bindings: readonly BindingName[];
+  /** with a chosen shader: every shader it may choose (they share the bindings) */
+  variants?: readonly ShaderName[];
+  bindings: Bindings;
   /** override constants beyond the batch's base set (layout.ts baseConstants) */
   constants?: (env: KernelEnv) => Record<string, number>;
   /** workgroups (x, y, z); a zero anywhere means the kernel has nothing to do in this batch */
@@ -43,55 +58,85 @@ export interface KernelSpec {
   when?: (env: KernelEnv) => boolean;
 }
 
-const transportBindings = ['params', 'state', 'pIn', 'pOut'] as const;
+const transport = { params: 'read', state: 'read', pIn: 'read', pOut: 'write' } as const;
+const perLane = { streams: 'read', lanes: 'read', ctl: 'write' } as const;
 
 /** One step, in dispatch order: forward -> transport -> immediate -> g = cᵀP -> readout gradient -> clip -> update -> step end. */
 export const STEP_KERNELS: readonly KernelSpec[] = [
-  { name: 'forward', shader: 'forward', bindings: ['params', 'hIn', 'hOut', 'state', 'streams', 'lanes', 'ctl', 'losses'], dispatch: (e) => [e.B, 1, 1] },
+  {
+    name: 'forward',
+    shader: 'forward',
+    bindings: { params: 'read', hIn: 'read', hOut: 'write', state: 'write', ...perLane, losses: 'write' },
+    dispatch: (e) => [e.B, 1, 1],
+  },
   {
     name: 'sparse',
     shader: (e) => e.sparseShader,
-    bindings: [...transportBindings, 'sources', 'lanes', 'streams', 'ctl'],
+    variants: SPARSE_SHADERS,
+    bindings: { ...transport, sources: 'read', ...perLane },
     dispatch: (e) => [Math.ceil(e.layout.p / (WG * COLS)), e.layout.n, e.S],
   },
   {
     name: 'dense',
     shader: 'denseTransport',
-    bindings: [...transportBindings, 'lanes', 'streams', 'ctl'],
+    bindings: { ...transport, ...perLane },
     constants: (e) => ({ LANE_BASE: e.S, TS }),
     dispatch: (e) => [Math.ceil(e.layout.p / TS), Math.ceil(e.layout.n / TS), e.F],
   },
   {
     name: 'immediate',
     shader: 'immediate',
-    bindings: ['state', 'hIn', 'pOut', 'streams', 'lanes', 'ctl'],
+    bindings: { state: 'read', hIn: 'read', pOut: 'write', ...perLane },
     dispatch: (e) => [Math.ceil((e.layout.n + e.layout.m + 1) / WG), e.layout.n, e.L],
   },
-  { name: 'gradient', shader: 'gradient', bindings: ['state', 'pOut', 'grad', 'partials'], dispatch: (e) => [e.layout.gt, 1, e.L] },
-  { name: 'readoutGradient', shader: 'readoutGradient', bindings: ['state', 'hOut', 'grad', 'partials'], dispatch: (e) => [e.layout.gr, 1, e.L] },
-  { name: 'clipScale', shader: 'clipScale', bindings: ['partials', 'state', 'hyper'], dispatch: (e) => [e.L, 1, 1] },
+  { name: 'gradient', shader: 'gradient', bindings: { state: 'read', pOut: 'read', grad: 'write', partials: 'write' }, dispatch: (e) => [e.layout.gt, 1, e.L] },
+  {
+    name: 'readoutGradient',
+    shader: 'readoutGradient',
+    bindings: { state: 'read', hOut: 'read', grad: 'write', partials: 'write' },
+    dispatch: (e) => [e.layout.gr, 1, e.L],
+  },
+  { name: 'clipScale', shader: 'clipScale', bindings: { partials: 'read', state: 'write', hyper: 'read' }, dispatch: (e) => [e.L, 1, 1] },
   {
     name: 'update',
     shader: 'adam',
     when: (e) => e.optimizer === 'adam',
-    bindings: ['params', 'grad', 'moments', 'state', 'streams', 'lanes', 'ctl', 'hyper'],
+    bindings: { params: 'write', grad: 'read', moments: 'write', state: 'read', ...perLane, hyper: 'read' },
     dispatch: (e) => [Math.ceil(e.layout.stride / WG), 1, e.L],
   },
   {
     name: 'update',
     shader: 'sgd',
     when: (e) => e.optimizer === 'sgd',
-    bindings: ['params', 'grad', 'state', 'streams', 'lanes', 'ctl', 'hyper'],
+    bindings: { params: 'write', grad: 'read', state: 'read', ...perLane, hyper: 'read' },
     dispatch: (e) => [Math.ceil(e.layout.stride / WG), 1, e.L],
   },
-  { name: 'stepEnd', shader: 'stepEnd', bindings: ['ctl', 'streams', 'lanes', 'losses'], dispatch: () => [1, 1, 1] },
+  { name: 'stepEnd', shader: 'stepEnd', bindings: { ...perLane, losses: 'write' }, dispatch: () => [1, 1, 1] },
 ];
 
 /** Sampled every metricsEvery steps, on the P the last step wrote: ‖P‖² partials and the full lanes' P Pᵀ. */
 export const METRIC_KERNELS: readonly KernelSpec[] = [
-  { name: 'sumSquares', shader: 'sumSquares', bindings: ['pCur', 'norms'], constants: () => ({ GS }), dispatch: (e) => [GS, 1, e.L] },
-  { name: 'gram', shader: 'gram', bindings: ['pCur', 'grams'], constants: (e) => ({ LANE_BASE: e.S }), dispatch: (e) => [e.layout.n, e.layout.n, e.F] },
+  { name: 'sumSquares', shader: 'sumSquares', bindings: { pCur: 'read', norms: 'write' }, constants: () => ({ GS }), dispatch: (e) => [GS, 1, e.L] },
+  { name: 'gram', shader: 'gram', bindings: { pCur: 'read', grams: 'write' }, constants: (e) => ({ LANE_BASE: e.S }), dispatch: (e) => [e.layout.n, e.layout.n, e.F] },
 ];
+
+/** The benchmark's references (bench-gpu.ts): a plain copy and a plain tiled matrix product. Dispatched by the script. */
+export const BENCH_KERNELS: readonly KernelSpec[] = [
+  { name: 'copy', shader: 'copy', bindings: { src: 'read', dst: 'write' }, dispatch: () => [0, 0, 0] },
+];
+
+/** Names of a kernel's buffers in binding order. */
+export const bindingNames = (bindings: Bindings): BindingName[] => Object.keys(bindings) as BindingName[];
+
+/** Every shader's bindings, from the descriptors that use it (a shader's variants share one descriptor). */
+export function shaderBindings(): Map<ShaderName, Bindings> {
+  const out = new Map<ShaderName, Bindings>();
+  for (const spec of [...STEP_KERNELS, ...METRIC_KERNELS, ...BENCH_KERNELS]) for (const shader of shadersOf(spec)) out.set(shader, spec.bindings);
+  return out;
+}
+
+/** Every shader a descriptor may run. */
+export const shadersOf = (spec: KernelSpec): readonly ShaderName[] => (typeof spec.shader === 'string' ? [spec.shader] : (spec.variants ?? []));
 
 export const shaderOf = (spec: KernelSpec, env: KernelEnv): ShaderName => (typeof spec.shader === 'function' ? spec.shader(env) : spec.shader);
 

@@ -1,7 +1,7 @@
 /**
  * The GPU layout has one home: no shader restates the preamble (sizes, struct Lane, helpers, the
- * reduction); every kernel descriptor's binding names are its shader's `var` names, and a mismatch names
- * the kernel and binding; carry-over through snapshot()/restore() continues a batch exactly, with the
+ * reduction) or its bindings (generated from the kernel descriptor), and a kernel file that does not fit
+ * its descriptor is refused naming the kernel and binding; carry-over through snapshot()/restore() continues a batch exactly, with the
  * optimizer reset only where asked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,36 +14,47 @@ import { selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext, type LaneSpec } from '../../src/gpu/batch';
 import { GpuError } from '../../src/gpu/errors';
 import { checkBindings } from '../../src/gpu/kernels';
-import { WGSL_PREAMBLE } from '../../src/gpu/layout';
+import { WGSL_PREAMBLE, wgslBindings } from '../../src/gpu/layout';
 import { loadShaderSources, SHADER_NAMES, type ShaderName } from '../../src/gpu/shaderSources';
-import { METRIC_KERNELS, STEP_KERNELS, type KernelSpec } from '../../src/gpu/stepKernels';
-import { SPARSE_SHADERS } from '../../src/gpu/sparseVariant';
+import { BENCH_KERNELS, METRIC_KERNELS, shadersOf, STEP_KERNELS } from '../../src/gpu/stepKernels';
 import { nodeContext } from './gpuHarness';
 
 describe('one layout, one preamble', () => {
   it('no shader restates a size override, struct Lane, a helper or the workgroup reduction', async () => {
     const sources = await loadShaderSources();
-    const restated = [/override\s+(N|M|O|T|B|LEAK|WG|NP|NR|STRIDE|SS|ST|GT|GR)\s*:/, /struct\s+Lane\b/, /struct\s+Hyper\b/, /fn\s+(nonFinite|isNan|nan|workgroupSum)\b/, /for \(var w = WG \/ 2u/];
+    const restated = [/@binding\(/, /override\s+(N|M|O|T|B|LEAK|WG|NP|NR|STRIDE|SS|ST|GT|GR)\s*:/, /struct\s+Lane\b/, /struct\s+Hyper\b/, /fn\s+(nonFinite|isNan|nan|workgroupSum)\b/, /for \(var w = WG \/ 2u/];
     for (const name of SHADER_NAMES) for (const re of restated) expect(re.test(sources[name]), `${name}.wgsl matches ${re}`).toBe(false);
-    for (const re of restated) expect(re.test(WGSL_PREAMBLE), `the preamble has ${re}`).toBe(true);
+    for (const re of restated.slice(1)) expect(re.test(WGSL_PREAMBLE), `the preamble has ${re}`).toBe(true);
   });
 
-  it('every kernel descriptor binds its shader’s vars in order', async () => {
+  it('every kernel descriptor fits its shader: no binding declared in the file, every bound buffer used', async () => {
     const sources = await loadShaderSources();
-    const check = (spec: KernelSpec, shader: ShaderName) => checkBindings(spec.name, shader, sources[shader], spec.bindings);
-    for (const spec of [...STEP_KERNELS, ...METRIC_KERNELS]) {
-      const shaders = typeof spec.shader === 'string' ? [spec.shader] : SPARSE_SHADERS;
-      for (const shader of shaders) expect(() => check(spec, shader)).not.toThrow();
+    const covered = new Set<ShaderName>();
+    for (const spec of [...STEP_KERNELS, ...METRIC_KERNELS, ...BENCH_KERNELS]) {
+      for (const shader of shadersOf(spec)) {
+        expect(() => checkBindings(spec.name, shader, sources[shader], spec.bindings)).not.toThrow();
+        covered.add(shader);
+      }
     }
+    expect([...covered].sort()).toEqual([...SHADER_NAMES].sort());
+    // the generated declarations: binding order, access and element type
+    expect(wgslBindings({ pIn: 'read', ctl: 'read', lanes: 'read', hyper: 'read', pOut: 'write' })).toBe(
+      '@group(0) @binding(0) var<storage, read> pIn: array<f32>;\n' +
+        '@group(0) @binding(1) var<storage, read_write> ctl: array<atomic<u32>>;\n' +
+        '@group(0) @binding(2) var<storage, read> lanes: array<Lane>;\n' +
+        '@group(0) @binding(3) var<uniform> hyper: Hyper;\n' +
+        '@group(0) @binding(4) var<storage, read_write> pOut: array<f32>;\n',
+    );
   });
 
-  it('a binding mismatch names the kernel, the binding and both names', async () => {
+  it('a kernel file that declares its own binding, or does not use a bound buffer, is refused with kernel and binding named', async () => {
     const sources = await loadShaderSources();
-    const names = ['params', 'hIn', 'hOut', 'state', 'streams', 'lanes', 'losses', 'ctl'];
-    expect(() => checkBindings('forward', 'forward', sources.forward, names)).toThrow(GpuError);
-    expect(() => checkBindings('forward', 'forward', sources.forward, names)).toThrow("kernel 'forward' (forward.wgsl): binding 6 is 'ctl' in the shader but 'losses' in the kernel table");
-    expect(() => checkBindings('gram', 'gram', sources.gram, ['pCur'])).toThrow("kernel 'gram' (gram.wgsl): the shader declares binding 1 'grams', which the kernel table does not bind");
-    expect(() => checkBindings('gram', 'gram', sources.gram, ['pCur', 'grams', 'extra'])).toThrow("binding 2 'extra' is not declared in the shader");
+    const own = '@group(0) @binding(0) var<storage, read> pCur: array<f32>;\n' + sources.gram;
+    expect(() => checkBindings('gram', 'gram', own, { pCur: 'read', grams: 'write' })).toThrow(GpuError);
+    expect(() => checkBindings('gram', 'gram', own, { pCur: 'read', grams: 'write' })).toThrow("kernel 'gram' (gram.wgsl): declares binding 0 'pCur' itself");
+    expect(() => checkBindings('gram', 'gram', sources.gram, { pCur: 'read', grams: 'write', norms: 'write' })).toThrow(
+      "kernel 'gram' (gram.wgsl): binding 2 'norms' is bound by the descriptor but never used by the shader",
+    );
   });
 });
 
