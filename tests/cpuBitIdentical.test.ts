@@ -13,6 +13,12 @@ import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from '../src/engine/config';
 import { runExperiment, type ExperimentResult } from '../src/engine/experiment';
 import type { LearningMethod } from '../src/engine/methods';
+import { MODELS } from '../src/engine/models';
+import { lstmBpttGradient } from '../src/engine/models/bptt';
+import type { LstmParams } from '../src/engine/models/lstm';
+import { pretrain, pretrainModel, pretrainWith } from '../src/engine/pretrain';
+import { Rng } from '../src/engine/rng';
+import { createTask } from '../src/engine/tasks';
 
 const FIXTURE = new URL('./fixtures/cpu-bit-identical.json', import.meta.url);
 
@@ -139,6 +145,22 @@ describe('CPU results are bit-identical to the committed fixture', () => {
       expect(actual[name]).toStrictEqual(expected[name]);
     });
   }
+
+  it('pretraining through the model registry is the per-model pretraining, bit for bit', () => {
+    const shape = { n: 6, m: 1, o: 1, leak: 0.5 };
+    const seq = createTask('sine', new Rng(5)).generate('A', 150, new Rng(6));
+    const options = { chunk: 20, lr: 3e-3, clipNorm: 1, epochs: 2 };
+    const rnnA = MODELS.rnn.init(shape, new Rng(7), 1.1);
+    const rnnB = MODELS.rnn.init(shape, new Rng(7), 1.1);
+    expect(pretrainModel('rnn', rnnA, seq, options)).toStrictEqual(pretrain(rnnB, seq, options));
+    expect(rnnA.theta).toStrictEqual(rnnB.theta);
+    const lstmA = MODELS.lstm.init(shape, new Rng(7), 1.1);
+    const lstmB: LstmParams = MODELS.lstm.init(shape, new Rng(7), 1.1);
+    const a = pretrainModel('lstm', lstmA, seq, options);
+    expect(a).toStrictEqual(pretrainWith(lstmB, seq, options, lstmBpttGradient, 2 * shape.n));
+    expect(a.hEnd).toHaveLength(2 * shape.n);
+    expect(lstmA.theta).toStrictEqual(lstmB.theta);
+  });
 
   it('the fixture holds real, distinct numbers (a guard against an empty or degenerate fixture)', () => {
     const rnn = expected.rnn as { arms: { meanLoss: number }[] }[];

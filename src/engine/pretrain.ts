@@ -2,6 +2,7 @@
  * Pretraining on regime A (protocol step 1): truncated BPTT in chunks with Adam, the hidden state carried
  * across chunks. Exact within each chunk and O(n²) per step, so it is far cheaper than RTRL.
  */
+import { MODELS, type ModelKind, type ModelRecord, type ModelTypes } from './models';
 import { bpttGradient, type WindowGradient } from './models/bptt';
 import { readoutParamCount, type ReadoutShape } from './models/readout';
 import type { RnnParams } from './models/rnn';
@@ -27,10 +28,15 @@ export interface PretrainResult {
   hEnd: Floats;
 }
 
-
 /** Trains the RNN `params` in place on `seq`. */
 export function pretrain(params: RnnParams, seq: Sequence, options: PretrainOptions = DEFAULT_PRETRAIN): PretrainResult {
   return pretrainWith(params, seq, options, bpttGradient, params.shape.n);
+}
+
+/** Trains weights of any registered model in place on `seq`, with that model's window gradient (models/index.ts). */
+export function pretrainModel<K extends ModelKind>(kind: K, params: ModelTypes[K]['params'], seq: Sequence, options: PretrainOptions = DEFAULT_PRETRAIN): PretrainResult {
+  const model = MODELS[kind] as unknown as ModelRecord<K>;
+  return pretrainWith(params, seq, options, model.windowGradient, model.statesPerUnit * params.shape.n);
 }
 
 /**
