@@ -218,6 +218,7 @@ export class GpuBatch {
       P0: make('P (even steps read)', L * pFloats),
       P1: make('P (odd steps read)', L * pFloats),
       grad: make('gradient', L * stride),
+      // bound under SGD too (update.wgsl serves both), as a stub
       moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * L * stride : 4),
       ctl: make('control [t, per lane: diverged, adam t, fault]', controlWords(B)),
       losses: make('losses', T * B),
@@ -276,7 +277,7 @@ export class GpuBatch {
   private async build(table: readonly KernelSpec[]): Promise<BuiltKernel[]> {
     const env = this.env;
     const base = baseConstants(this.layout, this.steps, this.B, this.shape.leak);
-    const used = table.filter((spec) => (spec.when?.(env) ?? true) && spec.dispatch(env).every((d) => d > 0));
+    const used = table.filter((spec) => spec.dispatch(env).every((d) => d > 0));
     return Promise.all(
       used.map(async (spec) => {
         const shader = shaderOf(spec, env);

@@ -54,8 +54,6 @@ export interface KernelSpec {
   constants?: (env: KernelEnv) => Record<string, number>;
   /** workgroups (x, y, z); a zero anywhere means the kernel has nothing to do in this batch */
   dispatch: (env: KernelEnv) => [number, number, number];
-  /** false: this entry is not used in this batch (e.g. SGD when the optimizer is Adam) */
-  when?: (env: KernelEnv) => boolean;
 }
 
 const transport = { params: 'read', state: 'read', pIn: 'read', pOut: 'write' } as const;
@@ -99,16 +97,9 @@ export const STEP_KERNELS: readonly KernelSpec[] = [
   { name: 'clipScale', shader: 'clipScale', bindings: { partials: 'read', state: 'write', hyper: 'read' }, dispatch: (e) => [e.L, 1, 1] },
   {
     name: 'update',
-    shader: 'adam',
-    when: (e) => e.optimizer === 'adam',
+    shader: 'update',
     bindings: { params: 'write', grad: 'read', moments: 'write', state: 'read', ...perLane, hyper: 'read' },
-    dispatch: (e) => [Math.ceil(e.layout.stride / WG), 1, e.L],
-  },
-  {
-    name: 'update',
-    shader: 'sgd',
-    when: (e) => e.optimizer === 'sgd',
-    bindings: { params: 'write', grad: 'read', state: 'read', ...perLane, hyper: 'read' },
+    constants: (e) => ({ ADAM: e.optimizer === 'adam' ? 1 : 0 }),
     dispatch: (e) => [Math.ceil(e.layout.stride / WG), 1, e.L],
   },
   { name: 'stepEnd', shader: 'stepEnd', bindings: { ...perLane, losses: 'write' }, dispatch: () => [1, 1, 1] },

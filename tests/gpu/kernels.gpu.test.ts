@@ -146,7 +146,7 @@ describe('kernels vs the CPU engine (Dawn)', () => {
     { kind: 'adam', lr: 1e-2, clipNorm: 0.05 },
     { kind: 'sgd', lr: 0.1, clipNorm: 0.05 },
   ] as OptimizerConfig[]) {
-    it(`clipScale.wgsl + ${optimizer.kind}.wgsl (clip ${optimizer.clipNorm}): two updates from the same gradient`, async () => {
+    it(`clipScale.wgsl + update.wgsl, ${optimizer.kind} (clip ${optimizer.clipNorm}): two updates from the same gradient`, async () => {
       const lanes: LearningMethod[] = [{ kind: 'full' }, sparseArm(1, 'random')];
       const { batch } = await setup(lanes, optimizer);
       try {
