@@ -45,16 +45,28 @@ if (!(Number.isInteger(threads) && threads >= 1)) {
 const sizes = quick ? [64, 128] : [64, 128, 256];
 const K = 4;
 
-/** Median of `reps` timings of fn after `warmup` calls (so the JIT has optimised it), in ms. */
+/** CPU ms (this process, all threads) of the last timeMs call's median run: robust when the machine is shared. */
+let lastCpuMs = NaN;
+
+/**
+ * Median of `reps` wall-clock timings of fn after `warmup` calls (so the JIT has optimised it), in
+ * ms; lastCpuMs gets the median CPU time of the same runs.
+ */
 function timeMs(fn: () => void, reps: number, warmup = 2): number {
   for (let w = 0; w < warmup; w++) fn();
   const times: number[] = [];
+  const cpus: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
   }
   times.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
+  lastCpuMs = cpus[Math.floor(cpus.length / 2)];
   return times[Math.floor(times.length / 2)];
 }
 
@@ -102,7 +114,10 @@ function learnerStepMs(n: number, method: LearningMethod, e: Engine): number {
 interface NumpyTimes {
   n: number;
   fullMs: number;
+  /** CPU time of numpy's process, all BLAS threads */
+  fullCpuMs: number;
   sparseMs: number;
+  sparseCpuMs: number;
 }
 
 /** numpy's W·P and gather-based sparse update on the same shapes, or null when python3/numpy is missing. */
@@ -116,10 +131,11 @@ sizes = json.loads(sys.argv[1]); k = int(sys.argv[2]); quick = sys.argv[3] == '1
 rng = np.random.default_rng(4)
 def med(f, reps):
     f()
-    ts = []
+    ts = []; cs = []
     for _ in range(reps):
-        t0 = time.perf_counter(); f(); ts.append((time.perf_counter() - t0) * 1e3)
-    ts.sort(); return ts[len(ts) // 2]
+        c0 = time.process_time(); t0 = time.perf_counter(); f()
+        ts.append((time.perf_counter() - t0) * 1e3); cs.append((time.process_time() - c0) * 1e3)
+    ts.sort(); cs.sort(); return ts[len(ts) // 2], cs[len(cs) // 2]
 res = []
 for n in sizes:
     p = n * (n + 2)
@@ -133,7 +149,9 @@ for n in sizes:
             out += C[:, j, None] * P[src[:, j]]
         return out
     full_reps = 3 if n >= 256 else 5
-    res.append({'n': n, 'fullMs': med(lambda: W @ P, 1 if quick else full_reps), 'sparseMs': med(sparse, 3 if quick else 5)})
+    f, fc = med(lambda: W @ P, 1 if quick else full_reps)
+    sp, sc = med(sparse, 3 if quick else 5)
+    res.append({'n': n, 'fullMs': f, 'fullCpuMs': fc, 'sparseMs': sp, 'sparseCpuMs': sc})
 blas = ''
 try:
     cfg = np.show_config(mode='dicts')
@@ -153,10 +171,13 @@ print(json.dumps({'version': np.__version__ + (' (' + blas + ')' if blas else ''
 interface SizeResult {
   n: number;
   p: number;
-  copy: { ms: number; GBps: number };
+  copy: { ms: number; cpuMs: number; GBps: number };
   transportMs: { full: Record<Engine, number>; sparse4: Record<Engine, number> };
+  /** CPU time of the same runs (all threads of this process) */
+  transportCpuMs: { full: Record<Engine, number>; sparse4: Record<Engine, number> };
   stepMs: { full: Record<Engine, number>; sparse4: Record<Engine, number> };
   numpyMs?: { full: number; sparse4: number };
+  numpyCpuMs?: { full: number; sparse4: number };
   ratios: Record<string, number>;
 }
 
@@ -191,15 +212,19 @@ async function main(): Promise<void> {
     // native copy of one P: n·p floats read and written
     const dst = new Float32Array(n * p);
     const copyMs = timeMs(() => dst.set(P), 9, 2);
+    const copyCpuMs = lastCpuMs;
 
     const transportMs = { full: {} as Record<Engine, number>, sparse4: {} as Record<Engine, number> };
+    const transportCpuMs = { full: {} as Record<Engine, number>, sparse4: {} as Record<Engine, number> };
     const stepMs = { full: {} as Record<Engine, number>, sparse4: {} as Record<Engine, number> };
     for (const e of ENGINES) {
       await useEngine(e);
       const rf = reps(n, e, true);
       transportMs.full[e] = timeMs(() => transport(P, out, n, p, n, full, fullCoeffs, 0.5, dLdh, grad), rf.reps, rf.warmup);
+      transportCpuMs.full[e] = lastCpuMs;
       const rs = reps(n, e, false);
       transportMs.sparse4[e] = timeMs(() => transport(P, out, n, p, K, sources, coeffs, 0.5, dLdh, grad), rs.reps, rs.warmup);
+      transportCpuMs.sparse4[e] = lastCpuMs;
       stepMs.full[e] = learnerStepMs(n, { kind: 'full' }, e);
       stepMs.sparse4[e] = learnerStepMs(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e);
     }
@@ -210,6 +235,8 @@ async function main(): Promise<void> {
       fullTransportWasmOverThreads: transportMs.full.wasm / transportMs.full.threads,
       sparseTransportTsOverWasm: transportMs.sparse4.typescript / transportMs.sparse4.wasm,
       copyOverSparseTransport: copyMs / best(transportMs.sparse4),
+      copyOverSparseTransportCpu: copyCpuMs / transportCpuMs.sparse4.wasm,
+      fullOverSparseTransportCpu: transportCpuMs.full.wasm / transportCpuMs.sparse4.wasm,
       fullOverSparseTransport: best(transportMs.full) / best(transportMs.sparse4),
       fullStepTsOverBest: stepMs.full.typescript / best(stepMs.full),
       sparseStepTsOverBest: stepMs.sparse4.typescript / best(stepMs.sparse4),
@@ -218,14 +245,18 @@ async function main(): Promise<void> {
       ratios.fullTransportWasmOverNumpy = transportMs.full.wasm / np.fullMs;
       ratios.fullTransportThreadsOverNumpy = transportMs.full.threads / np.fullMs;
       ratios.sparseTransportBestOverNumpy = best(transportMs.sparse4) / np.sparseMs;
+      // CPU-seconds per transport, ours on one thread against numpy's on all its BLAS threads
+      ratios.fullTransportWasmOverNumpyCpu = transportCpuMs.full.wasm / np.fullCpuMs;
     }
     results.push({
       n,
       p,
-      copy: { ms: copyMs, GBps: (2 * n * p * 4) / (copyMs * 1e-3) / 1e9 },
+      copy: { ms: copyMs, cpuMs: copyCpuMs, GBps: (2 * n * p * 4) / (copyMs * 1e-3) / 1e9 },
       transportMs,
+      transportCpuMs,
       stepMs,
       numpyMs: np ? { full: np.fullMs, sparse4: np.sparseMs } : undefined,
+      numpyCpuMs: np ? { full: np.fullCpuMs, sparse4: np.sparseCpuMs } : undefined,
       ratios,
     });
   }
@@ -244,6 +275,15 @@ async function main(): Promise<void> {
     }
   }
   log('');
+  log('transport CPU ms (all threads)          TypeScript    WASM 1 thread   WASM threads   numpy');
+  for (const r of results) {
+    for (const kind of ['full', 'sparse4'] as const) {
+      const t = r.transportCpuMs[kind];
+      const npMs = r.numpyCpuMs ? r.numpyCpuMs[kind] : NaN;
+      log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(npMs).padStart(7)}`);
+    }
+  }
+  log('');
   log('learner step ms                         TypeScript    WASM 1 thread   WASM threads');
   for (const r of results) {
     for (const kind of ['full', 'sparse4'] as const) {
@@ -252,17 +292,18 @@ async function main(): Promise<void> {
     }
   }
   log('');
-  log('  n    copy GB/s   WASM/numpy W·P (1 thr, thr)   copy/sparse time   full/sparse   step TS/WASM (full, sparse)');
+  log('  n    copy GB/s   WASM/numpy W·P (1 thr, thr; CPU)   copy/sparse (wall; CPU)   full/sparse (wall; CPU)   step TS/WASM (full, sparse)');
   for (const r of results) {
     const q = r.ratios;
     log(
-      `  ${String(r.n).padEnd(4)} ${fmt(r.copy.GBps).padStart(9)}   ${`${fmt(q.fullTransportWasmOverNumpy ?? NaN)}, ${fmt(q.fullTransportThreadsOverNumpy ?? NaN)}`.padStart(27)}   ${fmt(q.copyOverSparseTransport).padStart(16)}   ${fmt(q.fullOverSparseTransport, 1).padStart(11)}   ${`${fmt(q.fullStepTsOverBest, 1)}, ${fmt(q.sparseStepTsOverBest, 1)}`.padStart(27)}`,
+      `  ${String(r.n).padEnd(4)} ${fmt(r.copy.GBps).padStart(9)}   ${`${fmt(q.fullTransportWasmOverNumpy ?? NaN)}, ${fmt(q.fullTransportThreadsOverNumpy ?? NaN)}; ${fmt(q.fullTransportWasmOverNumpyCpu ?? NaN)}`.padStart(32)}   ${`${fmt(q.copyOverSparseTransport)}; ${fmt(q.copyOverSparseTransportCpu)}`.padStart(23)}   ${`${fmt(q.fullOverSparseTransport, 1)}; ${fmt(q.fullOverSparseTransportCpu, 1)}`.padStart(23)}   ${`${fmt(q.fullStepTsOverBest, 1)}, ${fmt(q.sparseStepTsOverBest, 1)}`.padStart(27)}`,
     );
   }
   log('');
   log('copy/sparse time = (one TypedArray.set of P) / (sparse transport): 1 would be memory speed, since the');
   log('sparse transport at best reads P once and writes its successor once. WASM columns use the faster of');
-  log(`1 and ${threads} threads. The machine may be shared: compare within a run, not across runs.`);
+  log(`1 and ${threads} threads. The machine may be shared: compare within a run, not across runs; CPU`);
+  log('ratios (process CPU time: ours on one thread, numpy on all its BLAS threads) ignore time spent descheduled.');
   if (numpy) log(`numpy ${numpy.version}, BLAS threads: ${numpy.threads}`);
 }
 

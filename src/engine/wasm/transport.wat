@@ -252,8 +252,11 @@
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $acc (f32.mul (local.get $carry)
-          (f32.load (i32.add (local.get $P) (i32.add (i32.mul (local.get $i) (local.get $p4)) (local.get $c4))))))
+        (local.set $acc (f32.const 0))
+        (if (f32.ne (local.get $carry) (f32.const 0))
+          (then
+            (local.set $acc (f32.mul (local.get $carry)
+              (f32.load (i32.add (local.get $P) (i32.add (i32.mul (local.get $i) (local.get $p4)) (local.get $c4))))))))
         (local.set $j (i32.const 0))
         (block $groupsDone
           (loop $groups
@@ -298,9 +301,13 @@
     (local $o i32) (local $pi i32) (local $sb i32) (local $cb i32) (local $v i32) (local $g i32) (local $col i32)
     (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
     (local $c v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $d f32) (local $dv v128)
-    (local $acc v128) (local $fused i32)
+    (local $acc v128) (local $fused i32) (local $cm v128) (local $zero v128)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $ao i32) (local $ag i32) (local $ap i32)
     (local.set $p4 (i32.shl (local.get $p) (i32.const 2)))
     (local.set $c (f32x4.splat (local.get $carry)))
+    ;; carry = 0 (no leak): the carry term is +0 exactly, as in TypeScript (0·P would be -0 or NaN)
+    (local.set $cm (if (result v128) (f32.ne (local.get $carry) (f32.const 0))
+      (then (v128.const i32x4 -1 -1 -1 -1)) (else (v128.const i32x4 0 0 0 0))))
     (memory.fill (i32.add (local.get $grad) (i32.shl (local.get $c0) (i32.const 2)))
                  (i32.const 0) (i32.shl (i32.sub (local.get $c1) (local.get $c0)) (i32.const 2)))
     (local.set $ct (local.get $c0))
@@ -343,11 +350,78 @@
                     ;; in it too, saving a second pass over the row's tile
                     (local.set $dv (f32x4.splat (local.get $d)))
                     (local.set $fused (i32.const 1))
+                    ;; two vectors per iteration (their loads share one address: offsets 0 and 16), with
+                    ;; the carry term left out when carry = 0 (the leak-free RNN); the loop after it
+                    ;; finishes a tile whose width is not a multiple of 8
+                    (if (f32.eq (local.get $carry) (f32.const 0))
+                      (then
+                    (block $e2 (loop $l2
+                      (br_if $e2 (i32.gt_u (i32.add (local.get $v) (i32.const 32)) (local.get $wb)))
+                      (local.set $a0 (i32.add (local.get $r0) (local.get $v)))
+                      (local.set $a1 (i32.add (local.get $r1) (local.get $v)))
+                      (local.set $a2 (i32.add (local.get $r2) (local.get $v)))
+                      (local.set $a3 (i32.add (local.get $r3) (local.get $v)))
+                      (local.set $ao (i32.add (local.get $o) (local.get $v)))
+                      (local.set $ag (i32.add (local.get $g) (local.get $v)))
+                      (local.set $acc (f32x4.add (local.get $zero)
+                          (f32x4.add
+                            (f32x4.add
+                              (f32x4.add
+                                (f32x4.mul (local.get $w0) (v128.load offset=0 (local.get $a0)))
+                                (f32x4.mul (local.get $w1) (v128.load offset=0 (local.get $a1))))
+                              (f32x4.mul (local.get $w2) (v128.load offset=0 (local.get $a2))))
+                            (f32x4.mul (local.get $w3) (v128.load offset=0 (local.get $a3))))))
+                      (v128.store offset=0 (local.get $ao) (local.get $acc))
+                      (v128.store offset=0 (local.get $ag) (f32x4.add (v128.load offset=0 (local.get $ag)) (f32x4.mul (local.get $dv) (local.get $acc))))
+                      (local.set $acc (f32x4.add (local.get $zero)
+                          (f32x4.add
+                            (f32x4.add
+                              (f32x4.add
+                                (f32x4.mul (local.get $w0) (v128.load offset=16 (local.get $a0)))
+                                (f32x4.mul (local.get $w1) (v128.load offset=16 (local.get $a1))))
+                              (f32x4.mul (local.get $w2) (v128.load offset=16 (local.get $a2))))
+                            (f32x4.mul (local.get $w3) (v128.load offset=16 (local.get $a3))))))
+                      (v128.store offset=16 (local.get $ao) (local.get $acc))
+                      (v128.store offset=16 (local.get $ag) (f32x4.add (v128.load offset=16 (local.get $ag)) (f32x4.mul (local.get $dv) (local.get $acc))))
+                      (local.set $v (i32.add (local.get $v) (i32.const 32)))
+                      (br $l2))))
+                      (else
+                    (block $e2 (loop $l2
+                      (br_if $e2 (i32.gt_u (i32.add (local.get $v) (i32.const 32)) (local.get $wb)))
+                      (local.set $a0 (i32.add (local.get $r0) (local.get $v)))
+                      (local.set $a1 (i32.add (local.get $r1) (local.get $v)))
+                      (local.set $a2 (i32.add (local.get $r2) (local.get $v)))
+                      (local.set $a3 (i32.add (local.get $r3) (local.get $v)))
+                      (local.set $ao (i32.add (local.get $o) (local.get $v)))
+                      (local.set $ag (i32.add (local.get $g) (local.get $v)))
+                      (local.set $ap (i32.add (local.get $pi) (local.get $v)))
+                      (local.set $acc (f32x4.add (f32x4.mul (local.get $c) (v128.load offset=0 (local.get $ap)))
+                          (f32x4.add
+                            (f32x4.add
+                              (f32x4.add
+                                (f32x4.mul (local.get $w0) (v128.load offset=0 (local.get $a0)))
+                                (f32x4.mul (local.get $w1) (v128.load offset=0 (local.get $a1))))
+                              (f32x4.mul (local.get $w2) (v128.load offset=0 (local.get $a2))))
+                            (f32x4.mul (local.get $w3) (v128.load offset=0 (local.get $a3))))))
+                      (v128.store offset=0 (local.get $ao) (local.get $acc))
+                      (v128.store offset=0 (local.get $ag) (f32x4.add (v128.load offset=0 (local.get $ag)) (f32x4.mul (local.get $dv) (local.get $acc))))
+                      (local.set $acc (f32x4.add (f32x4.mul (local.get $c) (v128.load offset=16 (local.get $ap)))
+                          (f32x4.add
+                            (f32x4.add
+                              (f32x4.add
+                                (f32x4.mul (local.get $w0) (v128.load offset=16 (local.get $a0)))
+                                (f32x4.mul (local.get $w1) (v128.load offset=16 (local.get $a1))))
+                              (f32x4.mul (local.get $w2) (v128.load offset=16 (local.get $a2))))
+                            (f32x4.mul (local.get $w3) (v128.load offset=16 (local.get $a3))))))
+                      (v128.store offset=16 (local.get $ao) (local.get $acc))
+                      (v128.store offset=16 (local.get $ag) (f32x4.add (v128.load offset=16 (local.get $ag)) (f32x4.mul (local.get $dv) (local.get $acc))))
+                      (local.set $v (i32.add (local.get $v) (i32.const 32)))
+                      (br $l2)))))
                     (block $e (loop $l
                       (br_if $e (i32.ge_u (local.get $v) (local.get $wb)))
                       (local.set $acc
                         (f32x4.add
-                          (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $pi) (local.get $v))))
+                          (v128.and (local.get $cm) (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $pi) (local.get $v)))))
                           (f32x4.add
                             (f32x4.add
                               (f32x4.add
@@ -366,7 +440,7 @@
                   (br_if $e (i32.ge_u (local.get $v) (local.get $wb)))
                   (v128.store (i32.add (local.get $o) (local.get $v))
                     (f32x4.add
-                      (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $pi) (local.get $v))))
+                      (v128.and (local.get $cm) (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $pi) (local.get $v)))))
                       (f32x4.add
                         (f32x4.add
                           (f32x4.add
@@ -384,7 +458,7 @@
                 (block $e (loop $l
                   (br_if $e (i32.ge_u (local.get $v) (local.get $wb)))
                   (v128.store (i32.add (local.get $o) (local.get $v))
-                    (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $pi) (local.get $v)))))
+                    (v128.and (local.get $cm) (f32x4.mul (local.get $c) (v128.load (i32.add (local.get $pi) (local.get $v))))))
                   (local.set $v (i32.add (local.get $v) (i32.const 16)))
                   (br $l)))))
             ;; further groups of 4 sources: out += (((w0 x0 + w1 x1) + w2 x2) + w3 x3)
