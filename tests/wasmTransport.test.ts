@@ -155,10 +155,10 @@ describe('WebAssembly transport kernel', () => {
   it('gives bit-identical results on one thread and on two', async () => {
     setTransportBackend('wasm');
     const rng = new Rng(13);
-    for (const k of ['full', 4, 5] as const) {
+    for (const [k, carry] of [['full', 0.7], [4, 0], [4, 0.9], [5, 0], [5, 0.6]] as const) {
       const n = 48;
       const p = n * (n + 2) + 3; // ≥ the threading threshold, a ragged end
-      const c = makeCase(rng, n, p, k, 'random', true);
+      const c = { ...makeCase(rng, n, p, k, 'random', true), carry };
       setTransportThreads(1);
       const one = run(c, true);
       const info = await startTransportThreads(2);
