@@ -8,7 +8,8 @@ export type FrozenMethod = { readonly kind: 'frozen' };
 
 export const frozen: MethodRecord<FrozenMethod> = {
   kind: 'frozen',
-  usage: 'frozen: no learning (the floor of recovery)',
+  form: 'frozen',
+  describe: 'no learning (the floor of recovery)',
   ...fixedLabel('frozen'),
   // the forward pass over W_h
   cost: (_m, { rows, n, bytesPerFloat }) => ({ macs: rows * n, bytes: rows * n * bytesPerFloat }),

@@ -23,6 +23,14 @@ export type MethodKind = LearningMethod['kind'];
 
 export const METHOD_KINDS: readonly MethodKind[] = METHODS.map((r) => r.kind);
 
+/** The label forms, for usage texts and error messages: `frozen, full, k=K, uoro, kf, snap1, tbptt:T`. */
+export const METHOD_FORMS: readonly string[] = METHODS.map((r) => r.form);
+
+/** One line per method: its label form and what it does. */
+export function methodUsage(): string[] {
+  return METHODS.map((r) => `${r.form}: ${r.describe}`);
+}
+
 /** The record of a method kind. */
 export function methodRecord<K extends MethodKind>(kind: K): MethodRecord<Extract<LearningMethod, { kind: K }>> {
   const record = METHODS.find((r) => r.kind === kind);

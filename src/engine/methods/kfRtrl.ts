@@ -109,7 +109,8 @@ const create = (model: RecurrentModel, _m: KfMethod, streams: { noise: Rng }) =>
 
 export const kf: MethodRecord<KfMethod> = {
   kind: 'kf',
-  usage: 'kf: Kronecker-factored unbiased estimate of P (KF-RTRL)',
+  form: 'kf',
+  describe: 'Kronecker-factored unbiased estimate of P (KF-RTRL)',
   ...fixedLabel('kf'),
   // J A over the R columns of A (n³ for the RNN, 16 n³ for the LSTM), norms, cᵀA and g = (cᵀA) ⊗ u
   cost: (_m, { rows, jvp, states, p, hHat, bytesPerFloat }) => ({

@@ -76,8 +76,10 @@ export type EstimatorFactory<M, Model> = (model: Model, method: M, streams: Esti
 
 export interface MethodRecord<M extends { readonly kind: string }> {
   readonly kind: M['kind'];
-  /** one line for usage texts: the label's form and what it does */
-  readonly usage: string;
+  /** the label's form for usage texts (`k=K`, `tbptt:T`) */
+  readonly form: string;
+  /** what the method does, in one line */
+  readonly describe: string;
   /** the short label the CLI, tables and charts use (`k=4`, `tbptt:20`) */
   label(method: M): string;
   /** the inverse of `label`; null when `label` is not this method's (ranges are validateConfig's job) */

@@ -279,7 +279,8 @@ const estimators = {
 
 export const full: MethodRecord<FullMethod> = {
   kind: 'full',
-  usage: 'full: exact RTRL (every path kept)',
+  form: 'full',
+  describe: 'exact RTRL (every path kept)',
   ...fixedLabel('full'),
   cost: (_m, dims) => rtrlCost(dims.n, dims),
   estimators,
@@ -288,7 +289,8 @@ export const full: MethodRecord<FullMethod> = {
 
 export const sparse: MethodRecord<SparseMethod> = {
   kind: 'sparse',
-  usage: 'k=K: sparse-k RTRL, K kept incoming paths per unit (strategy, refresh and rescale from the run)',
+  form: 'k=K',
+  describe: 'sparse-k RTRL, K kept incoming paths per unit (strategy, refresh and rescale from the run)',
   label: (m) => `k=${m.k}`,
   parse: (label, defaults) => {
     const k = /^k=(.+)$/.exec(label);

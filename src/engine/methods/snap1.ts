@@ -144,7 +144,8 @@ export class LstmSnap1Estimator implements GradientEstimator {
 
 export const snap1: MethodRecord<Snap1Method> = {
   kind: 'snap1',
-  usage: 'snap1: SnAp-1, the entries of P the immediate term touches (the e-prop trace)',
+  form: 'snap1',
+  describe: 'SnAp-1, the entries of P the immediate term touches (the e-prop trace)',
   ...fixedLabel('snap1'),
   // each kept entry: carry, self-path and immediate term, then its share of g_t; read, write, g
   cost: (_m, { model, p, bytesPerFloat: b }) => (model === 'lstm' ? { macs: 6 * p + p, bytes: 5 * p * b } : { macs: 3 * p + p, bytes: 3 * p * b }),

@@ -180,7 +180,8 @@ export class LstmTbpttEstimator extends TbpttEstimator {
 
 export const tbptt: MethodRecord<TbpttMethod> = {
   kind: 'tbptt',
-  usage: 'tbptt:T: online truncated BPTT through the last T steps',
+  form: 'tbptt:T',
+  describe: 'online truncated BPTT through the last T steps',
   label: (m) => `tbptt:${m.truncation}`,
   parse: (label) => {
     const tau = /^tbptt:(.+)$/.exec(label);

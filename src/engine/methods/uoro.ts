@@ -93,7 +93,8 @@ const create = (model: RecurrentModel, _m: UoroMethod, streams: { noise: Rng }) 
 
 export const uoro: MethodRecord<UoroMethod> = {
   kind: 'uoro',
-  usage: 'uoro: rank-1 unbiased estimate of P (UORO)',
+  form: 'uoro',
+  describe: 'rank-1 unbiased estimate of P (UORO)',
   ...fixedLabel('uoro'),
   // J s, then νᵀF, the θ̃ update, two norms and ĝ = (cᵀs) θ̃, each O(p)
   cost: (_m, { jvp, p, states, bytesPerFloat }) => ({ macs: jvp + 5 * p + 4 * states, bytes: (jvp + 3 * p + 4 * states) * bytesPerFloat }),
