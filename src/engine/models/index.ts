@@ -9,7 +9,7 @@ import type { Floats, Precision } from '../precision';
 import type { Rng } from '../rng';
 import { bpttGradient, lstmBpttGradient, type WindowGradient } from './bptt';
 import { initLstm, lstmParamCount, LstmModel, type LstmParams } from './lstm';
-import type { ModelParams, ShapeNM, RecurrentModel } from './recurrentModel';
+import type { ModelParams, ParamShape, RecurrentModel } from './recurrentModel';
 import { initRnn, recurrentParamCount, RnnModel, type RnnParams, type RnnShape } from './rnn';
 
 /** Each model kind's class: what a per-model estimator receives. */
@@ -29,7 +29,7 @@ export interface ModelRecord<K extends ModelKind> {
   /** state entries per hidden unit: S = statesPerUnit · n (h, or [h; c]) */
   readonly statesPerUnit: number;
   /** p, the recurrent parameter count (columns of P) */
-  paramCount(shape: ShapeNM): number;
+  paramCount(shape: ParamShape): number;
   /** fresh weights; `gain` scales W_h ~ N(0, gain²/n) */
   init(shape: ModelSettings, rng: Rng, gain: number, precision?: Precision): ModelTypes[K]['params'];
   /** a model on a copy of `params`, its running state started from `s0` (zeros when absent) */

@@ -11,7 +11,7 @@
  */
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
-import { copyParams, initRows, ReadoutModel, type ModelShape, type ModelState, type ShapeNM } from './recurrentModel';
+import { copyParams, initRows, ReadoutModel, type ModelShape, type ModelState, type ParamShape } from './recurrentModel';
 
 /** n cells, m inputs, o outputs */
 export type LstmShape = ModelShape;
@@ -26,12 +26,12 @@ export const LOCAL_FORGET = 5;
 export const LOCAL_BLOCKS = 6;
 
 /** p = 4n(n+m+1), the number of recurrent parameters. */
-export function lstmParamCount(shape: ShapeNM): number {
+export function lstmParamCount(shape: ParamShape): number {
   return 4 * shape.n * (shape.n + shape.m + 1);
 }
 
 /** Offsets of W_x and b inside θ. */
-export function lstmLayout(shape: ShapeNM): { wx: number; b: number; p: number } {
+export function lstmLayout(shape: ParamShape): { wx: number; b: number; p: number } {
   const rows = 4 * shape.n;
   const wx = rows * shape.n;
   const b = wx + rows * shape.m;

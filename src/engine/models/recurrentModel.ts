@@ -24,7 +24,7 @@ export interface ModelShape extends ReadoutShape {
 }
 
 /** What the parameter counts and offsets read of a shape (n, m); any shape object fits. */
-export type ShapeNM = Pick<ModelShape, 'n' | 'm'> & Partial<Omit<ModelShape, 'n' | 'm'>> & { readonly leak?: number };
+export type ParamShape = Pick<ModelShape, 'n' | 'm'> & Partial<Omit<ModelShape, 'n' | 'm'>> & { readonly leak?: number };
 
 export interface ModelParams {
   readonly shape: ModelShape;

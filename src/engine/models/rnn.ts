@@ -7,7 +7,7 @@
  */
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
-import { copyParams, initRows, ReadoutModel, type ModelShape, type ModelState, type ShapeNM } from './recurrentModel';
+import { copyParams, initRows, ReadoutModel, type ModelShape, type ModelState, type ParamShape } from './recurrentModel';
 
 export interface RnnShape extends ModelShape {
   /** leak α in (0, 1]; 1 is the plain tanh RNN */
@@ -15,7 +15,7 @@ export interface RnnShape extends ModelShape {
 }
 
 /** p = n² + n m + n, the number of recurrent parameters (columns of P). */
-export function recurrentParamCount(shape: ShapeNM): number {
+export function recurrentParamCount(shape: ParamShape): number {
   return shape.n * shape.n + shape.n * shape.m + shape.n;
 }
 
@@ -28,7 +28,7 @@ export interface RnnParams {
 }
 
 /** Offsets of U and b inside θ. */
-export function thetaLayout(shape: ShapeNM): { u: number; b: number; p: number } {
+export function thetaLayout(shape: ParamShape): { u: number; b: number; p: number } {
   const u = shape.n * shape.n;
   const b = u + shape.n * shape.m;
   return { u, b, p: b + shape.n };
