@@ -10,7 +10,7 @@
  *     [--window all] [--out file.json]
  */
 import { writeFileSync } from 'node:fs';
-import { seedStatistics } from '../src/engine/metrics';
+import { referenceImprovement, seedStatistics } from '../src/engine/statistics';
 import {
   defaultTransformerConfig,
   TransformerSeedRun,
@@ -54,7 +54,8 @@ function cpuSeconds(u: NodeJS.CpuUsage): number {
 const tuneConfig = { ...config, headFractions: [1] };
 const denseLoss = lrs.map(() => [] as number[]);
 let pretrainCpu = 0;
-for (const seed of tuneSeeds) {
+// a one-value grid is a rate chosen before (e.g. the dense arm's, selected for another strategy): no tuning
+for (const seed of lrs.length > 1 ? tuneSeeds : []) {
   const u0 = process.cpuUsage();
   const first = new TransformerSeedRun({ ...tuneConfig, optimizer: { ...config.optimizer, lr: lrs[0] } }, seed);
   pretrainCpu += cpuSeconds(process.cpuUsage(u0));
@@ -66,8 +67,8 @@ for (const seed of tuneSeeds) {
     console.error(`tune seed ${seed} lr ${lr}: frozen ${r.arms[0].meanLoss.toFixed(5)} dense ${r.arms[1].meanLoss.toFixed(5)}`);
   });
 }
-const meanDense = denseLoss.map((v) => v.reduce((a, b) => a + b, 0) / v.length);
-const best = meanDense.indexOf(Math.min(...meanDense));
+const meanDense = denseLoss.map((v) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN));
+const best = lrs.length > 1 ? meanDense.indexOf(Math.min(...meanDense)) : 0;
 const lr = lrs[best];
 console.log(`task ${config.task}: d ${config.dModel}, H ${config.heads}, L ${config.layers}, W ${config.context}, strategy ${config.strategy}, refresh ${config.refreshEvery}`);
 console.log(`lr selection (dense mean loss on tuning seeds ${tuneSeeds.join(',')}): ${lrs.map((l, i) => `${l}: ${meanDense[i].toFixed(5)}`).join(', ')} -> lr ${lr}`);
@@ -83,12 +84,21 @@ for (const seed of seeds) {
   while (!run.done) run.step();
   const r = run.result();
   results.push(r);
+  const pre = cpuSeconds(u1) - cpuSeconds(u0);
   console.error(
-    `seed ${seed}: pretrain ${cpuSeconds(process.cpuUsage(u0)) - cpuSeconds(process.cpuUsage(u1))} ` +
+    `seed ${seed}: pretrain ${pre.toFixed(1)} s, adapt ${(cpuSeconds(process.cpuUsage()) - cpuSeconds(u1)).toFixed(1)} s CPU; ` +
       r.arms.map((a) => `${a.label} ${a.meanLoss.toFixed(5)} (${a.recovery.toFixed(0)} %)`).join(', '),
   );
 }
 const labels = results[0].arms.map((a) => a.label);
+const reference = referenceImprovement(
+  results.map((r) => r.arms[0].meanLoss),
+  results.map((r) => r.arms[1].meanLoss),
+);
+console.log(
+  `dense improves on frozen by ${(100 * reference.improvement.mean).toFixed(1)} ± ${(100 * reference.improvement.std).toFixed(1)} % of L_frozen` +
+    (reference.undefinedReason ? `: recovery undefined (${reference.undefinedReason})` : ''),
+);
 console.log('arm        mean loss           recovery %          diverged  ms/step  MMAC/step  KB/step');
 labels.forEach((label, a) => {
   const loss = seedStatistics(results.map((r) => r.arms[a].meanLoss));
