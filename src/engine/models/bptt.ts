@@ -32,7 +32,7 @@ export interface BpttResult {
 export type WindowGradient<P> = (params: P, seq: Sequence, start: number, length: number, s0: Floats, gradTheta: Floats, gradReadout: Floats) => BpttResult;
 
 /** The forward pass over a window, step by step, as the backward pass reads it. */
-interface WindowTape {
+export interface WindowTape {
   /** Σ_t L_t */
   loss: number;
   /** h_{t-1} of each step (after any reset): length × n */
@@ -51,7 +51,7 @@ interface WindowTape {
 }
 
 /** Runs `model` (from its running state) over steps [start, start+length) and records the tape. */
-function recordWindow(model: RecurrentModel, seq: Sequence, start: number, length: number): WindowTape {
+export function recordWindow(model: RecurrentModel, seq: Sequence, start: number, length: number): WindowTape {
   const { n, m, o } = model.params.shape;
   const precision = precisionOf(model.params.theta);
   const state = model.state;
@@ -82,7 +82,7 @@ function recordWindow(model: RecurrentModel, seq: Sequence, start: number, lengt
 }
 
 /** gradReadout += ∂L_s/∂(V, c) of window step s (the model's state serves as scratch). */
-function addReadoutGradient(model: RecurrentModel, tape: WindowTape, s: number, scratch: Floats, gradReadout: Floats): void {
+export function addReadoutGradient(model: RecurrentModel, tape: WindowTape, s: number, scratch: Floats, gradReadout: Floats): void {
   const { n, o } = model.params.shape;
   const state = model.state;
   state.h.set(tape.h.subarray(s * n, s * n + n));
