@@ -84,6 +84,8 @@ export interface RecurrentModel extends JacobianView {
   localDerivatives(): Floats;
   /** The kept-paths view: an n×n matrix (unit, source) whose |entries| rank the sources a unit keeps. */
   pathWeights(): Floats;
+  /** J_t = ∂s_t/∂s_{t-1} formed (S×S row-major), for spectra: column j is J_t e_j. */
+  stateJacobian(out: Float64Array): void;
 }
 
 /**
@@ -114,6 +116,19 @@ export abstract class ReadoutModel<P extends ModelParams, S extends ModelState> 
   abstract vjpPreact(nu: Floats, out: Floats): void;
   abstract preactJacobianT(out: Floats): void;
   abstract lossGradient(out: Floats): void;
+
+  /** Forms J_t from S products J_t e_j (S jvp passes: n³ for the RNN, 16 n³ for the LSTM; not per step). */
+  stateJacobian(out: Float64Array): void {
+    const S = this.stateSize;
+    const unit = new Float64Array(S);
+    const column = new Float64Array(S);
+    for (let j = 0; j < S; j++) {
+      unit[j] = 1;
+      this.jvp(unit, column);
+      unit[j] = 0;
+      for (let i = 0; i < S; i++) out[i * S + j] = column[i];
+    }
+  }
 
   runningState(): Float32Array {
     const out = new Float32Array(this.stateSize);
