@@ -28,6 +28,7 @@ import { allocateSequence, type Sequence } from '../engine/tasks/task';
 import { selectPaths, type SelectionStrategy } from '../engine/transportMask';
 import { GpuBatch, type GpuContext, type LaneSpec } from '../gpu/batch';
 import { GpuError } from '../gpu/errors';
+import type { BatchTimings } from '../gpu/timing';
 import { planMemory } from '../gpu/memoryPlan';
 import type { LabParams } from './labParams';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
@@ -230,6 +231,14 @@ export class GpuLiveRun {
 
   costs(): ArmCost[] {
     return this.cpu.costs();
+  }
+
+  /**
+   * The GPU's measured time per step of the current batch (all arms advance together): per kernel where
+   * the adapter has timestamp queries, else submit-to-done per step; null before the drift.
+   */
+  kernelTimings(): BatchTimings | null {
+    return this.batch?.timings() ?? null;
   }
 
   keptPaths(): { n: number; k: number; W: Float32Array; sources: Int32Array } | null {

@@ -34,6 +34,7 @@ import {
 } from './layout';
 import { readBuffer, ReadbackPool } from './readback';
 import { loadShaderSources } from './shaderSources';
+import { KernelTimer, type BatchTimings } from './timing';
 import { bindingNames, METRIC_KERNELS, pingPong, shaderOf, STEP_KERNELS, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
 
 /** A device with its kernels and health watch: what every GPU run needs. */
@@ -70,6 +71,8 @@ export interface BatchOptions {
   metricsEvery?: number;
   /** staging buffers in flight at most */
   poolSize?: number;
+  /** time the kernels (timing.ts): timestamps where the device has them, else submit-to-done; default true */
+  timing?: boolean;
   label?: string;
 }
 
@@ -162,6 +165,7 @@ export class GpuBatch {
   private readonly readback: ReadbackPool;
   private stepKernels: BuiltKernel[] = [];
   private metricKernels: BuiltKernel[] = [];
+  private timer!: KernelTimer;
   private destroyed = false;
 
   private constructor(ctx: GpuContext, shape: RnnShape, streams: readonly Sequence[], specs: LaneSpec[], options: BatchOptions) {
@@ -173,6 +177,7 @@ export class GpuBatch {
       readbackEvery: options.readbackEvery ?? 50,
       metricsEvery: options.metricsEvery ?? 0,
       poolSize: options.poolSize ?? 3,
+      timing: options.timing ?? true,
       label: options.label ?? 'batch',
     };
     const layout = batchLayout(shape);
@@ -269,6 +274,7 @@ export class GpuBatch {
     ctx.health.check();
     const batch = new GpuBatch(ctx, shape, streams, lanes, options);
     [batch.stepKernels, batch.metricKernels] = await Promise.all([batch.build(STEP_KERNELS), batch.build(METRIC_KERNELS)]);
+    batch.timer = new KernelTimer(ctx.device, batch.options.label, batch.stepKernels.map((k) => k.spec.name), batch.options.timing);
     ctx.health.check();
     return batch;
   }
@@ -388,14 +394,28 @@ export class GpuBatch {
     const gramFloats = sample ? this.F * n * n : 0;
     const wFloats = gramFloats;
     const dFloats = sample ? this.F * n : 0;
-    const total = lossFloats + ctlFloats + normFloats + gramFloats + wFloats + dFloats;
+    // resolved timestamps (u64) go last, 8-byte aligned
+    const tsOffset = 8 * Math.ceil((lossFloats + ctlFloats + normFloats + gramFloats + wFloats + dFloats) / 2);
+    const total = (tsOffset + this.timer.bytes) / 4;
     const staging = await this.readback.acquire(total * 4);
 
     const label = `${this.options.label} steps ${t0}..${t1 - 1}`;
     const enc = device.createCommandEncoder({ label });
-    const pass = enc.beginComputePass({ label });
-    for (let t = t0; t < t1; t++) for (const k of this.stepKernels) this.dispatch(pass, k, t % 2);
-    pass.end();
+    let first = t0;
+    if (this.timer.timestamps) {
+      // the chunk's first step, a pass per kernel with timestamps around it
+      this.stepKernels.forEach((k, i) => {
+        const p = enc.beginComputePass({ label: `${label} ${k.spec.name} timed`, timestampWrites: this.timer.writes(i) });
+        this.dispatch(p, k, t0 % 2);
+        p.end();
+      });
+      first = t0 + 1;
+    }
+    if (first < t1) {
+      const pass = enc.beginComputePass({ label });
+      for (let t = first; t < t1; t++) for (const k of this.stepKernels) this.dispatch(pass, k, t % 2);
+      pass.end();
+    }
     if (sample && this.metricKernels.length > 0) {
       const mp = enc.beginComputePass({ label: `${this.options.label} metrics after step ${t1 - 1}` });
       for (const k of this.metricKernels) this.dispatch(mp, k, t1 % 2);
@@ -416,8 +436,19 @@ export class GpuBatch {
       for (let f = 0; f < this.F; f++) copy(b.params, (this.S + f) * stride, n * n);
       for (let f = 0; f < this.F; f++) copy(b.state, (this.S + f) * st + state.d, n);
     }
+    this.timer.resolve(enc, staging, tsOffset);
     device.queue.submit([enc.finish()]);
-    this.readback.collect(staging, total * 4, (data) => this.absorb(new Float32Array(data), t0, t1, sample));
+    const landed = this.timer.submitted(t1 - t0);
+    this.readback.collect(staging, total * 4, (data) => {
+      landed();
+      this.timer.absorb(data, tsOffset);
+      this.absorb(new Float32Array(data), t0, t1, sample);
+    });
+  }
+
+  /** Kernel timings so far (timing.ts): per kernel and step with timestamp queries, else submit-to-done per step. */
+  timings(): BatchTimings {
+    return this.timer.timings();
   }
 
   private absorb(data: Float32Array, t0: number, t1: number, sample: boolean): void {
@@ -582,6 +613,7 @@ export class GpuBatch {
     if (this.destroyed) return;
     this.destroyed = true;
     this.readback.destroy();
+    this.timer?.destroy();
     for (const b of this.allBuffers) b.destroy();
   }
 }

@@ -20,9 +20,12 @@ export async function acquireDevice(gpu: GPU | null | undefined, label = 'sparse
   if (!adapter) return fail('no-adapter', 'no WebGPU adapter found (requestAdapter returned null)');
   const lim = adapter.limits;
   let device: GPUDevice;
+  // kernel timing (timing.ts) uses timestamps where the adapter offers them
+  const requiredFeatures: GPUFeatureName[] = adapter.features?.has('timestamp-query') ? ['timestamp-query'] : [];
   try {
     device = await adapter.requestDevice({
       label,
+      requiredFeatures,
       requiredLimits: {
         maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
         maxBufferSize: lim.maxBufferSize,
