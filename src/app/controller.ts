@@ -3,7 +3,7 @@
  * changes, forwards live changes (k, lr, strategy) without a reset, and paces the worker with one
  * `advance` per animation frame. The UI calls these functions and renders the store; it computes nothing.
  */
-import { cpuPolicy } from './cpuLimits';
+import { cpuPolicy, setMeasuredCpuRate } from './cpuLimits';
 import { encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, withChange, type LabParams } from './labParams';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, type LiveRunOptions } from './liveRun';
 import { LossSeries, TraceSeries } from './lossSeries';
@@ -24,6 +24,8 @@ let playing = true;
 let stepRequests = 0;
 let pausedByHidden = false;
 const pageStart = performance.now();
+
+const state0 = () => useLab.getState();
 
 export function getSeries(): LossSeries | null {
   return series;
@@ -105,6 +107,11 @@ function onWorkerMessage(m: FromWorker): void {
   }
   lastBatchAt = now;
   series?.append(m.losses, m.count, m.scored);
+  // the CPU's measured rate makes the jobs' time estimates this machine's (steps of n ≥ 32 only)
+  if (state0().engine === 'CPU' && m.msPerStep > 0 && state0().params.n >= 32) {
+    // a duplicate arm (k = 0 or k = n) is not stepped: its cost is not in the time
+    setMeasuredCpuRate(m.costs.reduce((a, c, i) => a + (m.arms[i]?.sameAs ? 0 : c.macs), 0) / (m.msPerStep / 1000));
+  }
   if (m.trace) trace?.append(m.trace, m.count);
   const state = useLab.getState();
   const step = m.fromStep + m.count;

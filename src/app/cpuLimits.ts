@@ -14,16 +14,29 @@ export const CPU_FULL_RTRL_MAX_N = 128;
 export const SLOW_STEP_WARN_S = 0.25;
 
 /**
- * Estimated seconds for one full-RTRL step on the CPU at n: n⁴ multiply-adds at the engine's rate.
- * The rate is a conservative figure for the plain TypeScript kernel (≈ 1 G multiply-adds per second);
- * the lead wires the measured one (and the WebAssembly kernel's) here.
+ * The CPU engine's rate in multiply-adds per second: a conservative prior for the plain TypeScript
+ * kernel until the live run has measured it on this machine (setMeasuredCpuRate).
  */
-export function cpuFullRtrlSecondsPerStep(n: number, macsPerSecond = 1e9): number {
+const PRIOR_MACS_PER_SECOND = 0.5e9;
+let measuredMacsPerSecond: number | null = null;
+
+/** Called with the live run's measured rate (its arms' multiply-adds over its time per step, CPU only). */
+export function setMeasuredCpuRate(macsPerSecond: number): void {
+  // only rates from steps big enough to time (tiny n is dominated by overhead, not multiply-adds)
+  if (Number.isFinite(macsPerSecond) && macsPerSecond > 1e7) measuredMacsPerSecond = macsPerSecond;
+}
+
+export function cpuRate(): number {
+  return measuredMacsPerSecond ?? PRIOR_MACS_PER_SECOND;
+}
+
+/** Estimated seconds for one full-RTRL step on the CPU at n: n⁴ multiply-adds at the engine's rate. */
+export function cpuFullRtrlSecondsPerStep(n: number, macsPerSecond = cpuRate()): number {
   return n ** 4 / macsPerSecond;
 }
 
 /** Estimated seconds for one step of a sparse-k arm: k·n·p ≈ k n³ multiply-adds. */
-export function cpuSparseSecondsPerStep(n: number, k: number, macsPerSecond = 1e9): number {
+export function cpuSparseSecondsPerStep(n: number, k: number, macsPerSecond = cpuRate()): number {
   return (k * n ** 3) / macsPerSecond;
 }
 

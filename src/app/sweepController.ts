@@ -176,3 +176,18 @@ export function startLrSweep(): void {
 export function cancelLrSweep(): void {
   lrJob.cancel();
 }
+
+/** The estimate shown before a job starts, for the current settings (seconds), and whether it is refused. */
+export function jobEstimate(kind: 'k' | 'n' | 'lr'): { estimateS: number; refused: string | null } {
+  const params = useLab.getState().params;
+  const configs = kind === 'k' ? [sweepConfig(params)] : kind === 'n' ? sweepConfigsN(params) : lrSweepConfigs(params);
+  const c = jobCheck(configs);
+  return { estimateS: c.estimateS, refused: c.refused };
+}
+
+/** "(≈ 190 s)" when a job would take long enough to say so before it starts, else "". */
+export function estimateNote(kind: 'k' | 'n' | 'lr'): string {
+  const e = jobEstimate(kind);
+  if (e.refused) return ` Not at n = ${useLab.getState().params.n} on the CPU: full RTRL is left out there.`;
+  return e.estimateS > JOB_WARN_S ? ` Estimated ≈ ${Math.round(e.estimateS)} s.` : '';
+}

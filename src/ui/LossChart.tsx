@@ -7,7 +7,7 @@
 import { scaleLinear, scaleLog } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import { getSeries, markFirstCurve } from '../app/controller';
-import type { ArmInfo, Marker } from '../app/liveRun';
+import { LEAD_IN_STEPS, type ArmInfo, type Marker } from '../app/liveRun';
 import type { LossSeries } from '../app/lossSeries';
 import { useLab } from '../app/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
@@ -20,7 +20,7 @@ interface Hover {
 
 /** The chart's height for a window: what is left after the header, legend, strip and export row. */
 export function chartHeight(width: number, presenter: boolean): number {
-  const room = window.innerHeight - (presenter ? 300 : 360);
+  const room = window.innerHeight - (presenter ? 330 : 360);
   return Math.round(Math.max(200, Math.min(520, width * 0.55, room)));
 }
 
@@ -116,6 +116,12 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
     ctx.fillText(m.label, px + 4, M.top + 2);
   }
   ctx.setLineDash([]);
+  if (x0 < LEAD_IN_STEPS && x(LEAD_IN_STEPS) - M.left > 120 * scale) {
+    ctx.fillStyle = '#555';
+    ctx.font = font(scale > 1 ? 8 : 11);
+    ctx.textBaseline = 'bottom';
+    ctx.fillText('before: the pretrained network, all arms alike', M.left + 4, height - M.bottom - 3);
+  }
 
   // curves: raw faint, EMA bold; one sample per pixel column at most. A sparse-error task (adding) has
   // one raw point per sequence: dots, not a line.
@@ -132,22 +138,24 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
     ctx.strokeStyle = color;
     ctx.fillStyle = color;
     // faint raw trace
-    ctx.globalAlpha = 0.18;
+    ctx.globalAlpha = 0.13;
     ctx.lineWidth = 1;
     ctx.setLineDash([]);
+    // before the drift every arm is the same pretrained network: only the first arm draws it
+    const from = a === shown[0].i ? 0 : Math.max(0, LEAD_IN_STEPS - x0);
     if (series.sparse) {
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < n; i++) {
         const v = series.at(series.raw, a, i);
         if (Number.isFinite(v) && v > 0) ctx.fillRect(x(x0 + i) - 1, y(v) - 1, 2.5, 2.5);
       }
     } else {
-      strokeSeries(ctx, series, series.raw, a, n, stride, (i) => x(x0 + i), y);
+      strokeSeries(ctx, series, series.raw, a, from, n, stride, (i) => x(x0 + i), y);
     }
     // bold average in the arm's dash
     ctx.globalAlpha = 1;
     ctx.lineWidth = 2.5 * Math.min(scale, 1.4);
     ctx.setLineDash(ARM_DASHES[arm.id].map((d) => d * Math.min(scale, 1.4)));
-    const last = strokeSeries(ctx, series, series.smooth, a, n, stride, (i) => x(x0 + i), y);
+    const last = strokeSeries(ctx, series, series.smooth, a, from, n, stride, (i) => x(x0 + i), y);
     if (last !== null) ends.push({ a, y: y(last), label: arm.label, color });
   }
   ctx.restore();
@@ -171,11 +179,11 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
 }
 
 /** Strokes one arm's series; returns its last finite value (null: none). */
-function strokeSeries(ctx: CanvasRenderingContext2D, series: LossSeries, data: Float32Array[], a: number, n: number, stride: number, px: (i: number) => number, y: (v: number) => number): number | null {
+function strokeSeries(ctx: CanvasRenderingContext2D, series: LossSeries, data: Float32Array[], a: number, from: number, n: number, stride: number, px: (i: number) => number, y: (v: number) => number): number | null {
   ctx.beginPath();
   let pen = false;
   let last: number | null = null;
-  for (let i = 0; i < n; i += stride) {
+  for (let i = from; i < n; i += stride) {
     const v = series.at(data, a, i);
     if (!(Number.isFinite(v) && v > 0)) {
       pen = false;

@@ -5,7 +5,8 @@
  * d3 computes scales, ticks and paths; React renders them.
  */
 import { line, scaleLog } from 'd3';
-import { cancelLrSweep, startLrSweep, useLrSweep } from '../app/sweepController';
+import { useLab } from '../app/store';
+import { cancelLrSweep, estimateNote, startLrSweep, useLrSweep } from '../app/sweepController';
 import type { ArmId } from '../app/liveRun';
 import { ARM_COLORS, ARM_DASHES, ArmSwatch } from './armColors';
 import { FormulaCard } from './FormulaCard';
@@ -29,6 +30,7 @@ function meanStd(v: number[]): { mean: number; std: number } {
 
 export function LrPanel() {
   const s = useLrSweep();
+  useLab((st) => st.params);
   const series = s.arms.map((label, a) => ({
     label: label === 'full' ? 'full RTRL' : label.replace('=', ' = '),
     id: armId(label),
@@ -65,7 +67,7 @@ export function LrPanel() {
           Sweep learning rate
         </button>{' '}
         {s.status === 'idle'
-          ? 'Runs the current settings at each rate of the grid in the background: frozen, full RTRL, k = 0 and k = 4.'
+          ? `Runs the current settings at each rate of the grid in the background: frozen, full RTRL, k = 0 and k = 4.${estimateNote('lr')}`
           : `${s.label}. ${s.seeds === 1 ? 'One seed per point: no error bars.' : `Mean ± std over ${s.seeds} seeds.`}`}
       </p>
       <JobProgressLine progress={s} onCancel={cancelLrSweep} testId="lr-progress" />

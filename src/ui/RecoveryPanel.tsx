@@ -5,7 +5,8 @@
  */
 import { scaleLinear, scalePoint } from 'd3';
 import { ABOVE_EXACT, FULL_ADAPT_THRESHOLD, UNDEFINED_RECOVERY } from '../app/recoveryReading';
-import { cancelSweep, startSweep, useSweep } from '../app/sweepController';
+import { useLab } from '../app/store';
+import { cancelSweep, estimateNote, startSweep, useSweep } from '../app/sweepController';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';
@@ -24,6 +25,8 @@ function stats(values: number[]): { mean: number; std: number; count: number } {
 
 export function RecoveryPanel() {
   const sweep = useSweep();
+  // re-render on settings changes so the estimate follows them
+  useLab((s) => s.params);
   // a seed whose full RTRL did not adapt has no recovery (its denominator is noise): it is left out
   const defined = (i: number) => (sweep.recovery[i] ?? []).filter((_, s) => (sweep.fullImprovement[i]?.[s] ?? 1) >= FULL_ADAPT_THRESHOLD);
   const points = sweep.ks.map((k, i) => ({ k, ...stats(defined(i)) }));
@@ -62,7 +65,7 @@ export function RecoveryPanel() {
         <button type="button" onClick={() => startSweep('n')} data-testid="run-sweep-n" className="inline-button">
           Sweep n
         </button>{' '}
-        {sweep.status === 'idle' ? 'Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings. Sweep n: the current k at n = 16, 32, 64. Both run in the background.' : sweep.label}
+        {sweep.status === 'idle' ? `Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings.${estimateNote('k')} Sweep n: the current k at n = 16, 32, 64. Both run in the background.` : sweep.label}
       </p>
       <JobProgressLine progress={sweep} onCancel={cancelSweep} testId="sweep-progress" />
       {sweep.status !== 'idle' && sweep.status !== 'refused' && (

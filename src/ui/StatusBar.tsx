@@ -19,9 +19,10 @@ export function BackendBadge() {
     .filter(Boolean)
     .join(' ');
   return (
-    <div className="badge" data-testid="backend-badge" data-engine={engine} title={details} tabIndex={0} aria-label={`Backend: ${details}`}>
+    <div className="badge" data-testid="backend-badge" data-engine={engine} title={details}>
       <strong>{engine === 'CPU' ? 'CPU' : 'GPU'}</strong>
       <span>{engine !== 'CPU' ? engine.replace('WebGPU · ', '') : adapter ? 'WebGPU available' : webgpu === null ? 'checking WebGPU…' : 'no WebGPU'}</span>
+      <span className="visually-hidden">{details}</span>
     </div>
   );
 }
