@@ -6,7 +6,8 @@
  *   - the transport alone (full RTRL and sparse k = 4, float32) on the TypeScript kernel, the
  *     WebAssembly SIMD kernel on one thread, and on N threads (default: every core);
  *   - one learner step (forward, transport, immediate term, g = cᵀP, Adam) of full RTRL and sparse
- *     k = 4 on each, the WebAssembly ones with P allocated in the kernel's memory (no copies);
+ *     k = 4 on each, the WebAssembly ones with P allocated in the kernel's memory (no copies), and
+ *     once more on one thread with P in ordinary arrays (copied in and out every step);
  *   - native copy bandwidth: TypedArray.prototype.set of one P (reads and writes n·p floats), the
  *     memory yardstick for the sparse transport, which at best reads P once and writes its successor once;
  *   - when python3 has numpy: W·P (the dense transport as one BLAS call) and a gather-based sparse
@@ -87,14 +88,14 @@ function reps(n: number, e: Engine, full: boolean): { reps: number; warmup: numb
   return { reps: quick ? 5 : n >= 256 ? 9 : 15, warmup: 3 };
 }
 
-function learnerStepMs(n: number, method: LearningMethod, e: Engine): number {
+function learnerStepMs(n: number, method: LearningMethod, e: Engine, pInKernelMemory = true): number {
   const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
   const learner = new OnlineLearner(new RnnModel(initRnn(shape, new Rng(1))), method, {
     optimizer: { kind: 'adam', lr: 1e-4, clipNorm: 0 },
     selectionRng: new Rng(2),
   });
   const s = learner.sensitivity;
-  if (s && e !== 'typescript') {
+  if (s && e !== 'typescript' && pInKernelMemory) {
     // P in the kernel's memory, as Sensitivity gets it from allocateTransportFloats: no copies per step
     s.current = allocateTransportFloats(s.current.length);
     s.next = allocateTransportFloats(s.next.length);
@@ -176,6 +177,8 @@ interface SizeResult {
   /** CPU time of the same runs (all threads of this process) */
   transportCpuMs: { full: Record<Engine, number>; sparse4: Record<Engine, number> };
   stepMs: { full: Record<Engine, number>; sparse4: Record<Engine, number> };
+  /** WebAssembly on one thread with P in ordinary arrays (copied in and out every step) */
+  stepCopiesMs: { full: number; sparse4: number };
   numpyMs?: { full: number; sparse4: number };
   numpyCpuMs?: { full: number; sparse4: number };
   ratios: Record<string, number>;
@@ -217,6 +220,7 @@ async function main(): Promise<void> {
     const transportMs = { full: {} as Record<Engine, number>, sparse4: {} as Record<Engine, number> };
     const transportCpuMs = { full: {} as Record<Engine, number>, sparse4: {} as Record<Engine, number> };
     const stepMs = { full: {} as Record<Engine, number>, sparse4: {} as Record<Engine, number> };
+    const stepCopiesMs = { full: NaN, sparse4: NaN };
     for (const e of ENGINES) {
       await useEngine(e);
       const rf = reps(n, e, true);
@@ -227,6 +231,11 @@ async function main(): Promise<void> {
       transportCpuMs.sparse4[e] = lastCpuMs;
       stepMs.full[e] = learnerStepMs(n, { kind: 'full' }, e);
       stepMs.sparse4[e] = learnerStepMs(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e);
+      if (e === 'wasm') {
+        // P in ordinary arrays, copied into the kernel's memory and back each step
+        stepCopiesMs.full = learnerStepMs(n, { kind: 'full' }, e, false);
+        stepCopiesMs.sparse4 = learnerStepMs(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e, false);
+      }
     }
     const np = numpy?.sizes.find((s) => s.n === n);
     const best = (r: Record<Engine, number>) => Math.min(r.wasm, r.threads);
@@ -255,6 +264,7 @@ async function main(): Promise<void> {
       transportMs,
       transportCpuMs,
       stepMs,
+      stepCopiesMs,
       numpyMs: np ? { full: np.fullMs, sparse4: np.sparseMs } : undefined,
       numpyCpuMs: np ? { full: np.fullCpuMs, sparse4: np.sparseCpuMs } : undefined,
       ratios,
@@ -284,11 +294,11 @@ async function main(): Promise<void> {
     }
   }
   log('');
-  log('learner step ms                         TypeScript    WASM 1 thread   WASM threads');
+  log('learner step ms                         TypeScript    WASM 1 thread   WASM threads   WASM, P copied');
   for (const r of results) {
     for (const kind of ['full', 'sparse4'] as const) {
       const t = r.stepMs[kind];
-      log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}`);
+      log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(r.stepCopiesMs[kind]).padStart(14)}`);
     }
   }
   log('');

@@ -22,7 +22,7 @@
  *   |out_wasm - out_ts| ≤ (k + 2) · 2⁻²³ · (|carry·P| + Σ_j |coeff_ij · P_src|)   (tests/wasmTransport.test.ts).
  */
 import type { Floats } from './precision';
-import { allocateTransportFloats, inWasmHeap, wasmRuntime, wasmSimdSupported, wasmUnavailableReason } from './wasm/memory';
+import { allocateTransportFloats, wasmRuntime, wasmSimdSupported, wasmUnavailableReason } from './wasm/memory';
 import { wasmTransport } from './wasm/wasmTransport';
 import { estimateSeconds, setMeasuredThroughput, throughputOf, transportWork, type CostKernel, type Throughput } from './wasm/cost';
 import { hardwareThreads, poolThreads, poolUnavailableReason, setWantedThreads, startPool, stopPool, wantedThreads } from './wasm/workerPool';
@@ -33,12 +33,11 @@ export type { CostKernel, Throughput };
 /** Columns per tile: 1024 floats = 4 KiB per row, so a tile of the accumulator sits in L1. */
 export const TRANSPORT_TILE = 1024;
 
-/** Sources per row from which a sparse float32 transport on ordinary arrays goes to WebAssembly anyway. */
-const WASM_COPY_MIN_K = 8;
 /**
  * Multiply-adds below which 'auto' keeps a transport in TypeScript (n ≤ 16 for full RTRL): there the
  * staging copies cost as much as the kernel saves, and small models keep their exact TypeScript
- * results (tests/cpuBitIdentical.test.ts pins them).
+ * results (tests/cpuBitIdentical.test.ts pins them). Above it WebAssembly wins even when P must be
+ * copied in and out (measured: the TypeScript sparse kernel runs at a tenth of copy speed).
  */
 export const WASM_MIN_MACS = 1 << 17;
 
@@ -213,10 +212,7 @@ export function transport(
     backend !== 'typescript' &&
     P instanceof Float32Array && out instanceof Float32Array && coeffs instanceof Float32Array &&
     dLdh instanceof Float32Array && grad instanceof Float32Array &&
-    // a sparse transport with few sources is memory-bound: copying P into the kernel's memory and
-    // the result out again would cost more than it saves, unless P already lives there
-    (backend === 'wasm' ||
-      (n * p * (k + 1) >= WASM_MIN_MACS && (dense || k >= WASM_COPY_MIN_K || (inWasmHeap(P) && inWasmHeap(out))))) &&
+    (backend === 'wasm' || n * p * (k + 1) >= WASM_MIN_MACS) &&
     wasmTransport(P, out, n, p, k, sources, coeffs, carry, dLdh, grad, dense)
   ) {
     return;
