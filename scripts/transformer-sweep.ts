@@ -7,17 +7,25 @@
  *   npx tsx scripts/transformer-sweep.ts --task sine --seeds 1,2,3,4,5 --tune-seeds 101,102,103
  *     [--lrs 1e-4,3e-4,1e-3,3e-3] [--fractions 1,0.5,0.33,0.25,0] [--heads 4] [--d-model 32] [--layers 1]
  *     [--context 32] [--adapt 1000] [--pretrain 600] [--batch 8] [--strategy random] [--refresh 0]
- *     [--window all] [--out file.json]
+ *     [--window all] [--out file.json] [--cache dir]
+ *
+ * --cache keeps each seed's pretrained model on disk (keyed by task, shape, pretraining and seed), so a
+ * second sweep with another rate grid or strategy skips pretraining.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { referenceImprovement, seedStatistics } from '../src/engine/statistics';
 import {
   defaultTransformerConfig,
+  initTransformer,
+  transformerShape,
   TransformerSeedRun,
+  type TransformerParams,
   type HeadStrategy,
   type TransformerExperimentConfig,
   type TransformerSeedResult,
 } from '../src/engine/models/transformer';
+import { hashString, Rng } from '../src/engine/rng';
+import { createTask } from '../src/engine/tasks';
 import type { TaskName } from '../src/engine/tasks/task';
 
 function arg(name: string, fallback: string): string {
@@ -45,6 +53,28 @@ const seeds = list(arg('seeds', '1,2,3,4,5'));
 const tuneSeeds = list(arg('tune-seeds', '101,102,103'));
 const lrs = list(arg('lrs', '1e-4,3e-4,1e-3,3e-3'));
 const out = arg('out', '');
+const cacheDir = arg('cache', '');
+
+type Reuse = { pretrained: TransformerParams; pretrainLoss: number[] };
+function cacheFile(seed: number): string {
+  const key = JSON.stringify([config.task, config.dModel, config.heads, config.layers, config.context, config.positions, config.finalNorm, config.pretrain, config.precision, seed]);
+  return `${cacheDir}/${hashString(key).toString(16)}.json`;
+}
+/** A run of `seed` under `c`, its pretraining taken from the cache when there. */
+function seedRun(c: TransformerExperimentConfig, seed: number, reuse?: Reuse): TransformerSeedRun {
+  if (!reuse && cacheDir && existsSync(cacheFile(seed))) {
+    const saved = JSON.parse(readFileSync(cacheFile(seed), 'utf8')) as { theta: number[]; pretrainLoss: number[] };
+    const params = initTransformer(transformerShape(c, createTask(c.task, new Rng(0))), new Rng(0), c.precision);
+    params.theta.set(saved.theta);
+    reuse = { pretrained: params, pretrainLoss: saved.pretrainLoss };
+  }
+  const run = new TransformerSeedRun(c, seed, reuse);
+  if (!reuse && cacheDir) {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(cacheFile(seed), JSON.stringify({ theta: Array.from(run.pretrained.theta), pretrainLoss: run.pretrainLoss }));
+  }
+  return run;
+}
 
 function cpuSeconds(u: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1e6;
@@ -57,7 +87,7 @@ let pretrainCpu = 0;
 // a one-value grid is a rate chosen before (e.g. the dense arm's, selected for another strategy): no tuning
 for (const seed of lrs.length > 1 ? tuneSeeds : []) {
   const u0 = process.cpuUsage();
-  const first = new TransformerSeedRun({ ...tuneConfig, optimizer: { ...config.optimizer, lr: lrs[0] } }, seed);
+  const first = seedRun({ ...tuneConfig, optimizer: { ...config.optimizer, lr: lrs[0] } }, seed);
   pretrainCpu += cpuSeconds(process.cpuUsage(u0));
   lrs.forEach((lr, i) => {
     const run = i === 0 ? first : new TransformerSeedRun({ ...tuneConfig, optimizer: { ...config.optimizer, lr } }, seed, first);
@@ -79,7 +109,7 @@ const evalConfig = { ...config, optimizer: { ...config.optimizer, lr } };
 const results: TransformerSeedResult[] = [];
 for (const seed of seeds) {
   const u0 = process.cpuUsage();
-  const run = new TransformerSeedRun(evalConfig, seed);
+  const run = seedRun(evalConfig, seed);
   const u1 = process.cpuUsage();
   while (!run.done) run.step();
   const r = run.result();
