@@ -23,6 +23,9 @@ const SELECTED: Record<string, number> = {
   'rnn/sine/sgd': 1e-2,
   'rnn/delay/adam': 1e-3,
   'rnn/lorenz/adam': 1e-4,
+  // selected at n = 20, the size of the paper's decoder and of the neural-decoding claim
+  'rnn/neural/adam': 1e-3,
+  'rnn/adding/adam': 3e-3,
 };
 
 export function defaultLearningRate(task: TaskName, optimizer: OptimizerKind, model: ModelKind = 'rnn'): number {
