@@ -3,6 +3,7 @@
  * update that every RTRL variant shares: the immediate term M_t and the norm.
  */
 import { allocate, type Floats, type Precision } from './precision';
+import { allocateTransportFloats } from './transport';
 import { recurrentParamCount, thetaLayout, type RnnShape } from './models/rnn';
 
 export class Sensitivity {
@@ -16,8 +17,9 @@ export class Sensitivity {
   constructor(shape: RnnShape, precision: Precision) {
     this.n = shape.n;
     this.p = recurrentParamCount(shape);
-    this.current = allocate(precision, this.n * this.p);
-    this.next = allocate(precision, this.n * this.p);
+    // float32 P lives in the WebAssembly kernel's memory, so the transport runs on it in place
+    this.current = precision === 'f32' ? allocateTransportFloats(this.n * this.p) : allocate(precision, this.n * this.p);
+    this.next = precision === 'f32' ? allocateTransportFloats(this.n * this.p) : allocate(precision, this.n * this.p);
   }
 
   swap(): void {

@@ -19,11 +19,11 @@
 import type { RecurrentModel } from '../models';
 import { LOCAL_BETA, LOCAL_F, LOCAL_FORGET, LOCAL_G, LOCAL_I, LOCAL_O, lstmLayout, type LstmModel } from '../models/lstm';
 import type { RnnModel } from '../models/rnn';
-import { allocate, precisionOf, type Floats } from '../precision';
+import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
 import { addImmediateTerm, Sensitivity } from '../sensitivity';
 import type { Sequence } from '../tasks/task';
-import { transport } from '../transport';
+import { allocateTransportFloats, transport } from '../transport';
 import { allPaths, selectPaths, type SelectionStrategy } from '../transportMask';
 import { fixedLabel, strictNumber, type CostDims, type EstimatorStreams, type GradientEstimator, type MethodCost, type MethodRecord } from './method';
 
@@ -166,10 +166,10 @@ export class LstmRtrlEstimator implements GradientEstimator {
     const precision = precisionOf(model.params.theta);
     this.n = n;
     this.p = model.paramCount;
-    this.ph = allocate(precision, n * this.p);
-    this.pc = allocate(precision, n * this.p);
-    this.phNext = allocate(precision, n * this.p);
-    this.pcNext = allocate(precision, n * this.p);
+    this.ph = allocateP(precision, n * this.p);
+    this.pc = allocateP(precision, n * this.p);
+    this.phNext = allocateP(precision, n * this.p);
+    this.pcNext = allocateP(precision, n * this.p);
     this.selection = new PathSelection(model, method, selectionRng);
     this.coeffC = allocate(precision, this.selection.sources.length);
     this.coeffH = allocate(precision, this.selection.sources.length);
@@ -300,3 +300,8 @@ export const sparse: MethodRecord<SparseMethod> = {
   estimators,
   gpu: ['rnn'],
 };
+
+/** P's blocks: float32 in the WebAssembly kernel's memory (transported in place), float64 ordinary arrays. */
+function allocateP(precision: Precision, length: number): Floats {
+  return precision === 'f32' ? allocateTransportFloats(length) : allocate(precision, length);
+}

@@ -202,7 +202,13 @@ export function allocateTransportFloats(length: number): Float32Array {
   const rt = wasmRuntime();
   if (!rt || !rt.shared || length === 0) return new Float32Array(length);
   const bytes = length * 4;
-  const offset = allocBytes(rt, bytes);
+  let offset: number;
+  try {
+    offset = allocBytes(rt, bytes);
+  } catch {
+    // the kernel's memory is full (4 GiB): an ordinary array still works, copied in and out per step
+    return new Float32Array(length);
+  }
   const view = new Float32Array(rt.memory.buffer, offset, length);
   heapBuffers.add(rt.memory.buffer);
   view.fill(0);
