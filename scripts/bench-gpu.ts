@@ -1,31 +1,65 @@
 /**
  * WebGPU engine benchmark (a script that prints figures; no thresholds, no assertions).
- *   npm run bench:gpu [-- --quick]
+ *   npm run bench:gpu [-- --quick] [-- --json] [-- --out FILE] [-- --budget-gib G]
  * On whatever adapter Dawn finds (on a GPU-less machine: SwiftShader, a CPU rasteriser: its numbers say
- * the code runs, they are not speed claims). For n = 64, 128, 256 (quick: 64, 128):
- *   - ms per step and steps/s of k = 0, k = 4 and full RTRL, each as one arm, and as a batch of those 3
- *     arms x S seeds advancing in the same dispatches (every step kernel: forward, transport, immediate,
- *     g = cᵀP, readout gradient, clip, Adam, step end; losses read back every 50 steps);
- *   - the sparse transport kernel's effective bytes/s beside a plain copy kernel's, on the same adapter in
- *     the same run (the ratio is the figure);
- *   - the CPU engine's ms per learner step in the same run;
- *   - the same sparse (gather, scale, sum) and dense (matMul) P updates written with TensorFlow.js's
- *     WebGPU backend on the same adapter.
+ * the code runs, they are NOT speed claims). For n = 64, 128, 256, 512 (--quick: 32), skipping a size
+ * that does not fit the adapter (the memory planner says why):
+ *   - one arm at a time (k = 0, k = 4, k = n sparse, full RTRL): wall ms per whole step (forward,
+ *     transport, immediate, g = cᵀP, readout gradient, clip, Adam, step end; losses read back every 10
+ *     steps) and steps/s, and each kernel's GPU time (timestamp queries where the adapter has them);
+ *   - a batch of those arms × seeds advancing in the same dispatches: lane-steps/s;
+ *   - the sparse and dense transport kernels' bytes/s and FLOP/s beside a plain copy kernel's bytes/s
+ *     and a plain tiled matmul kernel's FLOP/s on the same adapter, in the same run (the ratios are the
+ *     figures that carry over between adapters);
+ *   - the CPU engine's ms per learner step, and TensorFlow.js's WebGPU backend doing the same sparse
+ *     (gather, scale, sum) and dense (matMul) P updates on the same adapter.
+ * --json prints one JSON document on stdout (the human-readable lines go to stderr); --out also writes it
+ * to FILE, after each size (with "complete": false until the end), so a run cut short keeps what it measured. Steps per measurement adapt to the adapter's speed, so a software adapter finishes in minutes.
  */
+import { writeFileSync } from 'node:fs';
 import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
 import { initRnn, recurrentParamCount, RnnModel, type RnnShape } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 import { allocateSequence, type Sequence } from '../src/engine/tasks/task';
-import { allPaths, selectPaths } from '../src/engine/transportMask';
+import { selectPaths } from '../src/engine/transportMask';
 import { createContext, GpuBatch, type GpuContext, type LaneSpec } from '../src/gpu/batch';
 import { acquireDevice } from '../src/gpu/device';
+import { GpuError } from '../src/gpu/errors';
+import { WG } from '../src/gpu/layout';
+import { planMemory } from '../src/gpu/memoryPlan';
 import { nodeGpu } from '../src/gpu/nodeGpu';
+import type { BatchTimings } from '../src/gpu/timing';
 
-const quick = process.argv.includes('--quick');
-const sizes = quick ? [64, 128] : [64, 128, 256];
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const json = args.includes('--json');
+const argValue = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const outFile = argValue('--out');
+const budgetGiB = Number(argValue('--budget-gib') ?? 4);
+if (!(budgetGiB > 0)) {
+  console.error('bench:gpu: --budget-gib must be a positive number of GiB');
+  process.exit(2);
+}
+// --quick: one small size that runs in CI time on a software adapter (the path, not the speed)
+const SIZES = quick ? [32] : [64, 128, 256, 512];
 const SEEDS = quick ? 2 : 3;
+/** wall milliseconds one measurement aims at (steps adapt to the adapter) */
+const TARGET_MS = quick ? 250 : 1500;
+const MAX_STEPS = quick ? 12 : 200;
 const optimizer = { kind: 'adam' as const, lr: 1e-4, clipNorm: 0 };
+const LEAK = 0.3;
+
+/** Human-readable lines: stdout, or stderr when stdout carries the JSON. */
+const started = performance.now();
+const say = (line = '') => {
+  const at = line ? `[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ` : '';
+  if (json) console.error(at + line);
+  else console.log(at + line);
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,11 +76,16 @@ function randomStream(steps: number, seed: number): Sequence {
   return seq;
 }
 
-const methodsFor = (n: number): LearningMethod[] => ([
-  { kind: 'sparse', k: 0, strategy: 'random', refreshEvery: 0, rescale: false },
-  { kind: 'sparse', k: 4, strategy: 'random', refreshEvery: 0, rescale: false },
-  { kind: 'full' },
-] as LearningMethod[]).filter((m) => m.kind !== "sparse" || m.k <= n);
+interface Arm {
+  label: string;
+  method: LearningMethod;
+}
+const armsFor = (n: number): Arm[] => [
+  { label: 'k=0', method: { kind: 'sparse', k: 0, strategy: 'random', refreshEvery: 0, rescale: false } },
+  { label: 'k=4', method: { kind: 'sparse', k: 4, strategy: 'random', refreshEvery: 0, rescale: false } },
+  { label: 'k=n', method: { kind: 'sparse', k: n, strategy: 'random', refreshEvery: 0, rescale: false } },
+  { label: 'full', method: { kind: 'full' } },
+];
 
 function lane(shape: RnnShape, method: LearningMethod, stream: number): LaneSpec {
   const params = initRnn(shape, new Rng(1));
@@ -58,84 +97,107 @@ function lane(shape: RnnShape, method: LearningMethod, stream: number): LaneSpec
   return { method, params, sources, stream };
 }
 
-/** ms per batched step: `steps` steps after a warm-up of 2 (pipelines compiled, buffers resident). */
-async function gpuStepMs(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number, steps: number): Promise<number> {
-  const seqs = Array.from({ length: streams }, (_, s) => randomStream(steps + 2, 10 + s));
-  const batch = await GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 50, label: 'bench' });
+interface StepRun {
+  wallMsPerStep: number;
+  steps: number;
+  timings: BatchTimings;
+}
+
+/** Whole steps of a batch: one warm-up step, then as many as fit the time target. */
+async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number): Promise<StepRun> {
+  const seqs = Array.from({ length: streams }, (_, s) => randomStream(MAX_STEPS + 1, 10 + s));
+  const batch = await GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench' });
   try {
-    await batch.advance(2);
-    const t0 = performance.now();
+    let t0 = performance.now();
+    await batch.advance(1);
+    const warm = performance.now() - t0;
+    const steps = Math.max(2, Math.min(MAX_STEPS, Math.floor(TARGET_MS / Math.max(warm, 1e-3))));
+    t0 = performance.now();
     await batch.advance(steps);
-    return (performance.now() - t0) / steps;
+    return { wallMsPerStep: (performance.now() - t0) / steps, steps, timings: batch.timings() };
   } finally {
     batch.destroy();
   }
 }
 
-function cpuStepMs(shape: RnnShape, method: LearningMethod, reps: number): number {
-  const learner = new OnlineLearner(new RnnModel(initRnn(shape, new Rng(1))), method, { optimizer, selectionRng: new Rng(2) });
-  const seq = randomStream(reps + 2, 3);
-  learner.step(seq, 0);
-  learner.step(seq, 1);
-  const times: number[] = [];
-  for (let t = 2; t < reps + 2; t++) {
-    const t0 = performance.now();
-    learner.step(seq, t);
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
-
-/** The sparse kernel alone (k = 4, leak 1: k source rows read, one row written) vs a plain copy of one P. */
-async function kernelBandwidth(ctx: GpuContext, n: number, reps: number): Promise<{ sparseGBs: number; copyGBs: number }> {
-  const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
-  const p = recurrentParamCount(shape);
-  const k = 4;
-  const seq = randomStream(4, 5);
-  const batch = await GpuBatch.create(ctx, shape, [seq], [lane(shape, { kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false }, 0)], { optimizer, label: 'bench kernel' });
-  const r = new Rng(6);
-  batch.write('P0', Float32Array.from({ length: n * p }, () => r.normal()));
-  await batch.dispatchKernel('forward', 0);
-  await batch.dispatchKernel('sparse', 0);
-  const sparse: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await batch.dispatchKernel('sparse', 0);
-    sparse.push(performance.now() - t0);
-  }
-  batch.destroy();
-
-  const count = n * p;
+/** GPU ms of one dispatch, median of `reps`: timestamp queries where available, else submit-to-done. */
+async function timeDispatch(ctx: GpuContext, pipeline: GPUComputePipeline, group: GPUBindGroup, dims: [number, number, number], reps: number): Promise<number> {
   const { device } = ctx;
-  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const src = device.createBuffer({ label: 'bench copy src', size: count * 4, usage });
-  const dst = device.createBuffer({ label: 'bench copy dst', size: count * 4, usage });
-  const pipeline = await ctx.kernels.pipeline('copy', { WG: 64, COUNT: count });
-  const group = ctx.kernels.bindGroup('copy', pipeline, { src, dst }, 'bench copy');
-  const blocks = Math.ceil(count / (64 * 4));
-  const wx = Math.min(65535, blocks);
-  const wy = Math.ceil(blocks / wx);
-  const copyOnce = async () => {
-    const enc = device.createCommandEncoder({ label: 'bench copy' });
-    const pass = enc.beginComputePass({ label: 'bench copy' });
+  const stamps = device.features.has('timestamp-query');
+  const qs = stamps ? device.createQuerySet({ type: 'timestamp', count: 2 * reps }) : null;
+  const resolve = stamps ? device.createBuffer({ size: 16 * reps, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : null;
+  const read = stamps ? device.createBuffer({ size: 16 * reps, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
+  const once = async (i: number | null) => {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass(qs && i !== null ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : {});
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(wx, wy);
+    pass.dispatchWorkgroups(...dims);
     pass.end();
     device.queue.submit([enc.finish()]);
     await device.queue.onSubmittedWorkDone();
   };
-  await copyOnce();
-  const copy: number[] = [];
+  await once(null);
+  const wall: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
-    await copyOnce();
-    copy.push(performance.now() - t0);
+    await once(i);
+    wall.push(performance.now() - t0);
   }
-  src.destroy();
-  dst.destroy();
-  const gbs = (bytes: number, ms: number) => bytes / (ms * 1e-3) / 1e9;
-  return { sparseGBs: gbs((k + 1) * n * p * 4, median(sparse)), copyGBs: gbs(2 * n * p * 4, median(copy)) };
+  if (!qs || !resolve || !read) return median(wall);
+  const enc = device.createCommandEncoder();
+  enc.resolveQuerySet(qs, 0, 2 * reps, resolve, 0);
+  enc.copyBufferToBuffer(resolve, 0, read, 0, 16 * reps);
+  device.queue.submit([enc.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const ts = new BigUint64Array(read.getMappedRange().slice(0));
+  read.unmap();
+  [qs, resolve, read].forEach((x) => x.destroy());
+  return median(Array.from({ length: reps }, (_, i) => Number(ts[2 * i + 1] - ts[2 * i]) / 1e6));
+}
+
+/** The plain copy of one P (n × p floats) and the plain tiled matmul of the dense transport's shape. */
+async function references(ctx: GpuContext, n: number, p: number, reps: number): Promise<{ copyMs: number; matmulMs: number }> {
+  const { device, kernels } = ctx;
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+  const count = n * p;
+  const src = device.createBuffer({ label: 'bench copy src', size: count * 4, usage });
+  const dst = device.createBuffer({ label: 'bench copy dst', size: count * 4, usage });
+  const lhs = device.createBuffer({ label: 'bench matmul lhs', size: n * n * 4, usage });
+  try {
+    const copy = await kernels.pipeline('copy', { WG, COUNT: count });
+    const blocks = Math.ceil(count / (WG * 4));
+    const wx = Math.min(65535, blocks);
+    const copyMs = await timeDispatch(ctx, copy, kernels.bindGroup('copy', copy, { src, dst }), [wx, Math.ceil(blocks / wx), 1], reps);
+    // m = 1 makes the preamble's NP = n² + 2n = p, the columns of P
+    const matmul = await kernels.pipeline('matmul', { N: n, M: 1, O: 1 });
+    const matmulMs = await timeDispatch(ctx, matmul, kernels.bindGroup('matmul', matmul, { lhs, rhs: src, out: dst }), [Math.ceil(p / 16), Math.ceil(n / 16), 1], reps);
+    return { copyMs, matmulMs };
+  } finally {
+    [src, dst, lhs].forEach((b) => b.destroy());
+  }
+}
+
+/** CPU engine ms per learner step, or why it was skipped. */
+function cpuStepMs(shape: RnnShape, arm: Arm): { msPerStep: number; steps: number } | { skipped: string } {
+  const { n } = shape;
+  const p = recurrentParamCount(shape);
+  const k = arm.method.kind === 'full' ? n : arm.method.kind === 'sparse' ? arm.method.k : 0;
+  const flops = 2 * k * n * p;
+  if (flops > (quick ? 2e8 : 2e10)) return { skipped: `about ${(flops / 1e9).toFixed(0)} GFLOP per step: minutes on the CPU` };
+  const learner = new OnlineLearner(new RnnModel(initRnn(shape, new Rng(1))), arm.method, { optimizer, selectionRng: new Rng(2) });
+  const seq = randomStream(MAX_STEPS + 2, 3);
+  let t0 = performance.now();
+  learner.step(seq, 0);
+  const warm = performance.now() - t0;
+  const steps = Math.max(1, Math.min(MAX_STEPS, Math.floor(TARGET_MS / Math.max(warm, 1e-3))));
+  const times: number[] = [];
+  for (let t = 1; t <= steps; t++) {
+    t0 = performance.now();
+    learner.step(seq, t);
+    times.push(performance.now() - t0);
+  }
+  return { msPerStep: median(times), steps };
 }
 
 interface Tf {
@@ -175,7 +237,7 @@ async function loadTfjs(gpu: GPU): Promise<Tf | string> {
 }
 
 /** ms per sparse (k = 4: gather, scale, sum) and dense (matMul) P update in TF.js, carry included. */
-async function tfjsUpdateMs(tf: Tf, n: number, reps: number): Promise<{ sparse: number; dense: number }> {
+async function tfjsUpdateMs(tf: Tf, n: number, reps: number, dense: boolean): Promise<{ sparseMs: number; denseMs: number | null }> {
   const p = n * n + 2 * n;
   const k = 4;
   const r = new Rng(7);
@@ -185,8 +247,8 @@ async function tfjsUpdateMs(tf: Tf, n: number, reps: number): Promise<{ sparse: 
   const idx = tf.tensor1d(src, 'int32');
   const coef = tf.reshape(tf.tensor2d(Float32Array.from({ length: n * k }, () => r.normal() * 0.1), [n * k, 1]), [n, k, 1]);
   const A = tf.tensor2d(Float32Array.from({ length: n * n }, () => r.normal() * 0.1), [n, n]);
-  const sparse = () => tf.tidy(() => tf.add(tf.mul(P, 0.7), tf.sum(tf.mul(tf.reshape(tf.gather(P, idx), [n, k, p]), coef), 1)));
-  const dense = () => tf.tidy(() => tf.add(tf.mul(P, 0.7), tf.matMul(A, P)));
+  const sparse = () => tf.tidy(() => tf.add(tf.mul(P, 1 - LEAK), tf.sum(tf.mul(tf.reshape(tf.gather(P, idx), [n, k, p]), coef), 1)));
+  const denseFn = () => tf.tidy(() => tf.add(tf.mul(P, 1 - LEAK), tf.matMul(A, P)));
   const time = async (fn: () => TfTensor) => {
     const w = fn();
     await tf.slice(w, [0, 0], [1, 1]).data();
@@ -203,72 +265,164 @@ async function tfjsUpdateMs(tf: Tf, n: number, reps: number): Promise<{ sparse: 
     }
     return median(times);
   };
-  const result = { sparse: await time(sparse), dense: await time(dense) };
+  const result = { sparseMs: await time(sparse), denseMs: dense ? await time(denseFn) : null };
   [P, idx, coef, A].forEach((t) => t.dispose());
   return result;
 }
+
+const gb = (bytes: number, ms: number) => bytes / (ms * 1e-3) / 1e9;
+const fmt = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
 async function main(): Promise<void> {
   const gpu = await nodeGpu();
   const acquired = await acquireDevice(gpu);
   if (!acquired.ok) {
-    console.log(`bench:gpu: ${acquired.error.message}`);
+    say(`bench:gpu: ${acquired.error.message}`);
+    if (json) console.log(JSON.stringify({ schema: 'sparse-rtrl-lab/bench-gpu/1', error: acquired.error.message }));
     process.exitCode = 2;
     return;
   }
   const ctx = await createContext(acquired.device, acquired.description);
-  const limits = acquired.device.limits;
-  console.log(`WebGPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run; adapter: ${acquired.description}${acquired.isFallbackAdapter ? ' (fallback adapter)' : ''}`);
-  console.log(`max storage binding ${(limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB; medians of repeated steps`);
-  if (acquired.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(acquired.description)) {
-    console.log('NOTE: this adapter is a software rasteriser (SwiftShader on the CPU): these figures show the code runs; they are NOT speed claims.');
-  }
-  console.log('');
-  console.log('GPU engine, one arm and a batch (3 arms: k=0, k=4, full) x seeds, whole steps incl. Adam and loss readback:');
-  console.log('  n      p   arm      1-arm ms/step   steps/s   |  batch lanes   batch ms/step   lane-steps/s');
-  const rows: string[] = [];
-  for (const n of sizes) {
-    const shape: RnnShape = { n, m: 1, o: 1, leak: 0.3 };
+  const { device } = ctx;
+  const limits = device.limits;
+  const software = acquired.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(acquired.description);
+  const timing = device.features.has('timestamp-query') ? 'timestamp-query' : 'submit-to-done';
+  const report: Record<string, unknown> = {
+    schema: 'sparse-rtrl-lab/bench-gpu/1',
+    date: new Date().toISOString(),
+    node: process.version,
+    quick,
+    adapter: {
+      description: acquired.description,
+      isFallbackAdapter: acquired.isFallbackAdapter,
+      software,
+      features: [...device.features].sort(),
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+    },
+    timing,
+    budgetBytes: budgetGiB * 1024 ** 3,
+    notes: [
+      software ? 'software adapter: the figures show the code runs; they are not speed claims' : 'hardware adapter',
+      'kernel bytes: sparse (k + 2) n p 4 (own row for the leak carry, k source rows, one row written), dense 2 n p 4, copy 2 n p 4',
+      'kernel FLOPs: sparse 2 (k + 1) n p, dense and matmul 2 n² p (+ 2 n p carry for dense)',
+    ],
+  };
+  say(`WebGPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run; adapter: ${acquired.description}${acquired.isFallbackAdapter ? ' (fallback adapter)' : ''}`);
+  say(`max storage binding ${(limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB; kernel timing: ${timing}; memory budget ${budgetGiB} GiB`);
+  if (software) say('NOTE: this adapter is a software rasteriser (SwiftShader on the CPU): these figures show the code runs; they are NOT speed claims.');
+
+  const sizes: Record<string, unknown>[] = [];
+  report.sizes = sizes;
+  const flush = (complete: boolean) => {
+    if (outFile) writeFileSync(outFile, JSON.stringify({ ...report, complete }, null, 2) + '\n');
+  };
+  for (const n of SIZES) {
+    flush(false);
+    const shape: RnnShape = { n, m: 1, o: 1, leak: LEAK };
     const p = recurrentParamCount(shape);
-    const steps = n >= 256 ? 2 : n >= 128 ? 4 : 20;
-    const methods = methodsFor(n);
-    const batchLanes: LaneSpec[] = [];
-    for (let s = 0; s < SEEDS; s++) for (const m of methods) batchLanes.push(lane(shape, m, s));
-    const batchMs = await gpuStepMs(ctx, shape, batchLanes, SEEDS, steps);
-    for (const m of methods) {
-      const label = m.kind === 'full' ? 'full' : `k=${m.kind === 'sparse' ? m.k : 0}`;
-      const ms = await gpuStepMs(ctx, shape, [lane(shape, m, 0)], 1, m.kind === 'full' ? steps : steps * 2);
-      console.log(
-        `${String(n).padStart(3)}  ${String(p).padStart(5)}   ${label.padEnd(6)} ${ms.toFixed(2).padStart(15)}   ${(1000 / ms).toFixed(1).padStart(7)}   |  ${String(batchLanes.length).padStart(11)}   ${batchMs.toFixed(2).padStart(13)}   ${((1000 / batchMs) * batchLanes.length).toFixed(1).padStart(12)}`,
-      );
+    const arms = armsFor(n);
+    const entry: Record<string, unknown> = { n, p };
+    sizes.push(entry);
+    say('');
+    let plan;
+    try {
+      plan = planMemory({ n, m: 1, o: 1, arms: arms.map((a) => a.method), seedCount: SEEDS, steps: MAX_STEPS + 1, limits, budgetBytes: budgetGiB * 1024 ** 3 });
+    } catch (e) {
+      if (!(e instanceof GpuError)) throw e;
+      entry.skipped = e.message;
+      say(`n = ${n}: skipped: ${e.message}`);
+      continue;
     }
-    const bw = await kernelBandwidth(ctx, n, n >= 256 ? 3 : 10);
-    const cpu = methods.map((m) => cpuStepMs(shape, m, m.kind === 'full' ? (n >= 256 ? 1 : n >= 128 ? 3 : 10) : 10));
-    rows.push(`${String(n).padStart(3)}   sparse k=4 kernel ${bw.sparseGBs.toFixed(2).padStart(6)} GB/s   copy ${bw.copyGBs.toFixed(2).padStart(6)} GB/s   ratio ${(bw.sparseGBs / bw.copyGBs).toFixed(2)}   |   CPU engine ms/step: k=0 ${cpu[0].toFixed(2)}, k=4 ${cpu[1].toFixed(2)}, full ${cpu[2].toFixed(1)}`);
+    say(`n = ${n} (p = ${p}): ${plan.summary}`);
+    // one arm at a time
+    const oneArm: Record<string, unknown>[] = [];
+    const kernelMs: Record<string, number> = {};
+    for (const arm of arms) {
+      const r = await runSteps(ctx, shape, [lane(shape, arm.method, 0)], 1);
+      const transport = r.timings.kernels.find((k) => k.name === (arm.method.kind === 'full' ? 'dense' : 'sparse'));
+      if (transport) kernelMs[arm.label] = transport.ms;
+      oneArm.push({
+        arm: arm.label,
+        wallMsPerStep: r.wallMsPerStep,
+        stepsPerSecond: 1000 / r.wallMsPerStep,
+        gpuMsPerStep: r.timings.source === 'timestamp-query' ? r.timings.msPerStep : null,
+        steps: r.steps,
+        kernels: r.timings.kernels.map((k) => ({ name: k.name, ms: k.ms })),
+      });
+      say(`  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
+        (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (transport ${fmt(transport?.ms, 3)} ms)` : '') + ` [${r.steps} steps]`);
+    }
+    entry.oneArm = oneArm;
+    // the batch: the first wave of arms × seeds that fits
+    const wave = plan.waves[0];
+    const seedsInWave = [...new Set(wave.map((l) => l.seedIndex))];
+    const lanes = wave.map((l) => lane(shape, arms[l.armIndex].method, seedsInWave.indexOf(l.seedIndex)));
+    const b = await runSteps(ctx, shape, lanes, seedsInWave.length);
+    entry.batch = { lanes: lanes.length, arms: arms.map((a) => a.label), seeds: seedsInWave.length, wallMsPerStep: b.wallMsPerStep, laneStepsPerSecond: (1000 / b.wallMsPerStep) * lanes.length, steps: b.steps };
+    say(`  batch of ${lanes.length} lanes (${arms.length} arms x ${seedsInWave.length} seeds): ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * lanes.length, 1)} lane-steps/s`);
+    // kernels against the references
+    const reps = quick ? 1 : 10;
+    const ref = await references(ctx, n, p, reps);
+    const sparseBytes = (k: number) => (k + 2) * n * p * 4;
+    const sparseFlops = (k: number) => 2 * (k + 1) * n * p;
+    const copyGBs = gb(2 * n * p * 4, ref.copyMs);
+    const matmulGFs = (2 * n * n * p) / (ref.matmulMs * 1e-3) / 1e9;
+    const kern = (label: string, k: number) => {
+      const ms = kernelMs[label];
+      if (ms === undefined) return null;
+      return { ms, gbPerSecond: gb(sparseBytes(k), ms), gflopPerSecond: sparseFlops(k) / (ms * 1e-3) / 1e9, bytesVsCopy: gb(sparseBytes(k), ms) / copyGBs };
+    };
+    const denseMs = kernelMs.full;
+    const dense = denseMs === undefined ? null : { ms: denseMs, gbPerSecond: gb(2 * n * p * 4, denseMs), gflopPerSecond: (2 * n * n * p + 2 * n * p) / (denseMs * 1e-3) / 1e9, flopsVsMatmul: (2 * n * n * p + 2 * n * p) / (denseMs * 1e-3) / 1e9 / matmulGFs };
+    entry.kernels = {
+      source: timing,
+      sparseK4: kern('k=4', 4),
+      sparseKn: kern('k=n', n),
+      dense,
+      copy: { ms: ref.copyMs, gbPerSecond: copyGBs },
+      matmul: { ms: ref.matmulMs, gflopPerSecond: matmulGFs },
+    };
+    const k4 = kern('k=4', 4);
+    say(`  kernels: sparse k=4 ${fmt(k4?.gbPerSecond)} GB/s (${fmt(k4?.bytesVsCopy)} of copy ${fmt(copyGBs)} GB/s); dense ${fmt(dense?.gflopPerSecond)} GFLOP/s (${fmt(dense?.flopsVsMatmul)} of matmul ${fmt(matmulGFs)} GFLOP/s)` +
+      (timing === 'timestamp-query' ? '' : ' [no timestamps: sparse/dense figures unavailable]'));
+    // the CPU engine
+    const cpu = arms.map((arm) => ({ arm: arm.label, ...cpuStepMs(shape, arm) }));
+    entry.cpu = cpu;
+    say(`  CPU engine ms/step: ${cpu.map((c) => `${c.arm} ${'msPerStep' in c ? fmt(c.msPerStep, 2) : 'skipped'}`).join(', ')}`);
   }
-  console.log('');
-  console.log('Sparse transport kernel vs a plain copy kernel on the same adapter (bytes: (k+1) n p 4 vs 2 n p 4), and the CPU engine in this run:');
-  for (const r of rows) console.log(r);
-  console.log('');
+  flush(false);
+
+  // TF.js on the same adapter
   const tf = await loadTfjs(gpu!);
+  say('');
   if (typeof tf === 'string') {
-    console.log(`TensorFlow.js WebGPU backend: could not start on this adapter: ${tf}`);
+    report.tfjs = { skipped: `could not start on this adapter: ${tf}` };
+    say(`TensorFlow.js WebGPU backend: could not start on this adapter: ${tf}`);
   } else {
-    console.log(`TensorFlow.js ${tf.getBackend()} backend, same adapter: the P update alone (carry + transport; no forward, immediate term, gradient or optimizer):`);
-    console.log('  n   tfjs sparse k=4 ms   tfjs dense ms');
-    for (const n of sizes) {
-      const t = await tfjsUpdateMs(tf, n, n >= 256 ? 2 : 5);
-      console.log(`${String(n).padStart(3)}   ${t.sparse.toFixed(2).padStart(18)}   ${t.dense.toFixed(2).padStart(13)}`);
+    const rows: Record<string, unknown>[] = [];
+    for (const n of SIZES) {
+      const p = n * n + 2 * n;
+      if (sizes.find((s) => s.n === n)?.skipped) {
+        rows.push({ n, skipped: 'size skipped above' });
+        continue;
+      }
+      // the dense product at n = 512 is 69 GFLOP: on a software adapter it would take minutes
+      const dense = !(software && 2 * n * n * p > 5e9);
+      const t = await tfjsUpdateMs(tf, n, quick ? 1 : 5, dense);
+      rows.push({ n, sparseK4Ms: t.sparseMs, denseMs: t.denseMs, ...(dense ? {} : { denseSkipped: 'software adapter, too large' }) });
+      say(`TF.js ${tf.getBackend()} n = ${n}: sparse k=4 P update ${fmt(t.sparseMs)} ms, dense ${t.denseMs === null ? 'skipped' : `${fmt(t.denseMs)} ms`}`);
     }
+    report.tfjs = { backend: tf.getBackend(), what: 'the P update alone (carry + transport; no forward, immediate term, gradient or optimizer)', sizes: rows };
   }
-  console.log('');
-  console.log('ms/step includes submission and, every 50 steps, the loss readback; the GPU never waits on the CPU inside the step loop.');
   ctx.health.dispose();
-  acquired.device.destroy();
-  void allPaths;
+  device.destroy();
+  report.complete = true;
+  if (json) console.log(JSON.stringify(report, null, 2));
+  flush(true);
 }
 
 main().catch((e: unknown) => {
-  console.log(`bench:gpu failed: ${e instanceof Error ? e.message : String(e)}`);
+  say(`bench:gpu failed: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;
 });

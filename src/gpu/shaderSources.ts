@@ -16,6 +16,7 @@ export const SHADER_NAMES = [
   'gram',
   'sumSquares',
   'copy',
+  'matmul',
 ] as const;
 export type ShaderName = (typeof SHADER_NAMES)[number];
 export type ShaderSources = Record<ShaderName, string>;

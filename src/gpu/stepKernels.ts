@@ -114,6 +114,7 @@ export const METRIC_KERNELS: readonly KernelSpec[] = [
 /** The benchmark's references (bench-gpu.ts): a plain copy and a plain tiled matrix product. Dispatched by the script. */
 export const BENCH_KERNELS: readonly KernelSpec[] = [
   { name: 'copy', shader: 'copy', bindings: { src: 'read', dst: 'write' }, dispatch: () => [0, 0, 0] },
+  { name: 'matmul', shader: 'matmul', bindings: { lhs: 'read', rhs: 'read', out: 'write' }, dispatch: () => [0, 0, 0] },
 ];
 
 /** Names of a kernel's buffers in binding order. */
