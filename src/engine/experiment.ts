@@ -6,99 +6,31 @@
 import type { ExperimentConfig } from './config';
 import { armLearningRate, validateConfig } from './config';
 import { GradientFidelityProbe } from './gradientFidelity';
-import { OnlineLearner } from './learner';
+import type { OnlineLearner } from './learner';
 import { methodCost, methodLabel, type LearningMethod } from './methods';
-import { jacobianSpectrum, recoveryPercent, sensitivitySpectrum } from './metrics';
-import { referenceImprovement, seedStatistics, type ReferenceImprovement, type SeedStatistics } from './statistics';
-import { initLstm, lstmParamCount, type LstmParams } from './models/lstm';
-import { lstmBpttGradient } from './models/bptt';
-import { createModel } from './models';
-import { pretrain, pretrainWith } from './pretrain';
-import { initRnn, recurrentParamCount, type RnnParams, type RnnShape } from './models/rnn';
-import { Rng, seededStreams } from './rng';
-import { createTask } from './tasks';
+import { jacobianSpectrum, sensitivitySpectrum } from './metrics';
+import { MODELS, type ModelParams, type ModelSettings } from './models';
+import { Rng } from './rng';
+import { referenceImprovement, seedStatistics } from './statistics';
 import type { Sequence, Task } from './tasks/task';
+import { armLearners, prepareSeed } from './protocol/prepareSeed';
+import { armSeedResults } from './protocol/lossWindow';
+import type { ArmSummary, ExperimentResult, Progress, SeedResult } from './protocol/results';
+import type { SeedRunner } from './protocol/seedRun';
 
-export interface ArmSeedResult {
-  label: string;
-  /** mean per-step loss over the recovery window (steps with an error signal only) */
-  meanLoss: number;
-  /** recovery in % against this seed's frozen and full arms; NaN if this arm or full diverged */
-  recovery: number;
-  /** adaptation step of the first NaN/Inf, or -1 */
-  divergedAt: number;
-  /** measured wall time per step of this arm */
-  msPerStep: number;
-}
-
-export interface SeedResult {
-  seed: number;
-  /** p, the recurrent parameter count (columns of P) */
-  paramCount: number;
-  /** mean loss per pretraining epoch on regime A */
-  pretrainLoss: number[];
-  arms: ArmSeedResult[];
-  /** per-arm loss curves over the adaptation, indexed like `arms` */
-  losses: Float32Array[];
-  /** condition numbers of the full arm's J_t, sampled every `metricsEvery` steps */
-  jacobianCondition: number[];
-  /** effective ranks of the full arm's J_t, sampled alongside */
-  jacobianEffectiveRank: number[];
-  /** condition numbers of the full arm's P_t (through its Gram matrix), sampled alongside */
-  sensitivityCondition: number[];
-  /** ‖P_t‖ per arm (NaN for frozen), sampled every `metricsEvery` steps: sensitivityNorm[arm][sample] */
-  sensitivityNorm: number[][];
-  /** mean cos(g_k, g_full) per sparse arm over the adaptation (only with `fidelity`), by label */
-  gradientCosine: Record<string, number>;
-}
-
-export interface ArmSummary {
-  label: string;
-  method: LearningMethod;
-  /** the learning rate this arm ran with (its own under `--lr-select per-arm`) */
-  learningRate: number;
-  meanLoss: SeedStatistics;
-  /** recovery per seed, paired (each seed's arm against that seed's frozen and full), as statistics */
-  recovery: SeedStatistics;
-  /** null when recovery means something; else why it does not (the reference did not adapt) */
-  recoveryUndefined: string | null;
-  diverged: number;
-  msPerStep: number;
-  macsPerStep: number;
-  bytesPerStep: number;
-}
-
-export interface ExperimentResult {
-  config: ExperimentConfig;
-  taskDescription: string;
-  /** full RTRL's own improvement over frozen, (L_frozen − L_full) / L_frozen, and whether recovery is defined */
-  reference: ReferenceImprovement;
-  arms: ArmSummary[];
-  seeds: SeedResult[];
-  jacobianCondition: SeedStatistics;
-  jacobianEffectiveRank: SeedStatistics;
-  sensitivityCondition: SeedStatistics;
-}
-
-export interface Progress {
-  seedIndex: number;
-  seedCount: number;
-  /** 'pretrain' while pretraining, else the adaptation step reached */
-  phase: 'pretrain' | 'adapt';
-  step: number;
-  steps: number;
-}
+export type { ArmSeedResult, ArmSummary, ExperimentResult, Progress, SeedResult } from './protocol/results';
+export type { SeedRunner } from './protocol/seedRun';
 
 /** An arm's learner: the RNN's or the LSTM's, stepped alike. */
 export type ArmLearner = OnlineLearner;
 
-export class SeedRun {
+export class SeedRun implements SeedRunner {
   readonly seed: number;
   readonly config: ExperimentConfig;
   /** n, m, o of the model (leak is the RNN's only) */
-  readonly shape: RnnShape;
+  readonly shape: ModelSettings;
   readonly task: Task;
-  readonly pretrained: RnnParams | LstmParams;
+  readonly pretrained: ModelParams;
   readonly pretrainLoss: number[];
   readonly stream: Sequence;
   readonly learners: ArmLearner[];
@@ -118,34 +50,13 @@ export class SeedRun {
     validateConfig(config);
     this.seed = seed;
     this.config = config;
-    const streams = seededStreams(seed);
-    this.task = createTask(config.task, streams.data);
-    this.shape = { n: config.n, m: this.task.inputSize, o: this.task.outputSize, leak: config.leak };
-    const lstm = config.model === 'lstm';
-    const precision = config.precision ?? 'f32';
-    const params = lstm
-      ? initLstm(this.shape, streams.init, config.gain, precision)
-      : initRnn(this.shape, streams.init, { gain: config.gain, inputScale: 1 }, precision);
-    let hStart: Float32Array | undefined;
-    if (config.pretrain.steps > 0) {
-      const regimeA = this.task.generate('A', config.pretrain.steps, streams.data);
-      const r = lstm
-        ? pretrainWith(params as LstmParams, regimeA, config.pretrain, lstmBpttGradient, 2 * config.n)
-        : pretrain(params as RnnParams, regimeA, config.pretrain);
-      this.pretrainLoss = r.epochLoss;
-      hStart = r.hEnd as Float32Array;
-    } else {
-      this.pretrainLoss = [];
-    }
-    this.pretrained = params;
-    this.stream = this.task.generate('B', config.adaptSteps, streams.data);
-    // Each arm's selection and noise streams depend on the seed and its own label only, so adding an arm
-    // never reshuffles another arm's paths or noise.
-    this.learners = config.arms.map((method) => {
-      const label = methodLabel(method);
-      const options = { optimizer: { ...config.optimizer, lr: armLearningRate(config, label) }, selectionRng: Rng.forLabel(seed, `selection ${label}`), noiseRng: Rng.forLabel(seed, `noise ${label}`) };
-      return new OnlineLearner(createModel(config.model ?? 'rnn', params, hStart), method, options);
-    });
+    const prepared = prepareSeed(config, seed);
+    this.task = prepared.task;
+    this.shape = prepared.shape;
+    this.pretrained = prepared.pretrained;
+    this.pretrainLoss = prepared.pretrainLoss;
+    this.stream = prepared.stream;
+    this.learners = armLearners(config, prepared);
     this.losses = config.arms.map(() => new Float32Array(config.adaptSteps).fill(NaN));
     this.elapsedMs = new Float64Array(config.arms.length);
     this.sensitivityNorm = config.arms.map(() => []);
@@ -163,6 +74,11 @@ export class SeedRun {
 
   get done(): boolean {
     return this.t >= this.config.adaptSteps;
+  }
+
+  /** Advances every arm by up to `steps` steps in lockstep (the SeedRunner interface). */
+  advance(steps: number): void {
+    for (let s = 0; s < steps && !this.done; s++) this.step();
   }
 
   /** Advances every arm by one adaptation step, in lockstep. */
@@ -205,34 +121,21 @@ export class SeedRun {
 
   /** Per-arm results of this seed; call when `done`. */
   result(): SeedResult {
-    const { adaptSteps, window } = this.config;
-    const from = window === 'last-quarter' ? Math.floor((adaptSteps * 3) / 4) : 0;
-    const meanLoss = this.losses.map((curve) => {
-      let sum = 0;
-      let count = 0;
-      for (let t = from; t < this.t; t++) {
-        if (this.stream.errorMask[t] !== 1) continue;
-        sum += curve[t];
-        count++;
-      }
-      return sum / count;
-    });
-    const frozenIndex = this.config.arms.findIndex((a) => a.kind === 'frozen');
-    const fullIndex = this.config.arms.findIndex((a) => a.kind === 'full');
-    const arms = this.learners.map((l, a) => ({
-      label: l.label,
-      meanLoss: meanLoss[a],
-      recovery: recoveryPercent(meanLoss[frozenIndex], meanLoss[a], meanLoss[fullIndex]),
-      divergedAt: l.divergedAt,
-      msPerStep: this.elapsedMs[a] / Math.max(1, this.t),
-    }));
+    const arms = armSeedResults(
+      this.config,
+      this.losses,
+      this.stream.errorMask,
+      this.t,
+      (a) => this.learners[a].divergedAt,
+      (a) => this.elapsedMs[a] / Math.max(1, this.t),
+    );
     const gradientCosine: Record<string, number> = {};
     this.config.arms
       .filter((a) => a.kind === 'sparse')
       .forEach((a, j) => (gradientCosine[methodLabel(a)] = this.cosineSum[j] / this.cosineCount[j]));
     return {
       seed: this.seed,
-      paramCount: this.config.model === 'lstm' ? lstmParamCount(this.shape) : recurrentParamCount(this.shape),
+      paramCount: MODELS[this.config.model ?? 'rnn'].paramCount(this.shape),
       pretrainLoss: this.pretrainLoss,
       arms,
       losses: this.losses,
