@@ -4,7 +4,7 @@
  * `advance` per animation frame. The UI calls these functions and renders the store; it computes nothing.
  */
 import { cpuPolicy, setMeasuredCpuRate } from './cpuLimits';
-import { encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, withChange, type LabParams } from './labParams';
+import { defaultLr, encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, withChange, type LabParams } from './labParams';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, type LiveRunOptions } from './liveRun';
 import { LossSeries, TraceSeries } from './lossSeries';
 import { METRICS_HISTORY_CAP, useLab } from './store';
@@ -232,6 +232,8 @@ export function markFirstCurve(): void {
 export function applyPreset(claim: string, settings: Partial<LabParams>): void {
   const state = useLab.getState();
   const next: LabParams = { ...state.params, ...settings };
+  // a preset without its own rate runs at the default rate of its task, model and optimizer
+  if (settings.lr === undefined) next.lr = defaultLr(next);
   if (next.k > next.n) next.k = next.n;
   if (paramProblems(next).length > 0) return;
   useLab.setState({ params: next, claim });

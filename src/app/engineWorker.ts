@@ -62,10 +62,37 @@ async function device(): Promise<Gpu | string> {
   return gpu;
 }
 
+let adapterCheck: Promise<string | null> | null = null;
+
+/** Why auto should stay on the CPU judging by the adapter alone (none, or a software one), or null. Asked once. */
+function softwareAdapter(): Promise<string | null> {
+  adapterCheck ??= (async () => {
+    const nav = (self as unknown as { navigator?: Navigator }).navigator;
+    if (!nav?.gpu) return 'WebGPU is unavailable in the engine worker: WebGPU is not available here (no navigator.gpu)';
+    try {
+      const adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (!adapter) return 'WebGPU is unavailable in the engine worker: no WebGPU adapter found';
+      if (!software(adapter)) return null;
+      const info = adapter.info;
+      const name = [info?.vendor, info?.architecture, info?.description].filter((x) => x && String(x).length > 0).join(' ') || 'software adapter';
+      return `backend auto keeps the CPU engine: the WebGPU adapter (${name}) is a software fallback, 10-100× slower than the CPU engine here. Choose Backend GPU to run on it anyway`;
+    } catch {
+      return null; // let the full device path say what went wrong
+    }
+  })();
+  return adapterCheck;
+}
+
 /** The GPU to run on, or why not (undefined: the CPU was asked for, nothing to say). */
 async function chooseGpu(params: LabParams): Promise<Gpu | string | undefined> {
   if (params.backend === 'cpu') return undefined;
   if (params.model !== 'rnn') return 'the WebGPU engine runs the RNN only: the LSTM runs on the CPU engine';
+  if (params.backend === 'auto') {
+    // auto on a software adapter stays on the CPU: learn that from the adapter alone, before paying for a
+    // device and its kernels (this is on the way to the first drawn point)
+    const soft = await softwareAdapter();
+    if (soft !== null) return soft;
+  }
   let g: Gpu | string;
   try {
     g = await device();

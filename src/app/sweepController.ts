@@ -35,7 +35,7 @@ const IDLE: JobProgress = { status: 'idle', label: '', stepsDone: 0, stepsTotal:
 /** "1,200 / 4,000 steps, ≈ 12 s left" */
 export function progressText(p: JobProgress): string {
   const steps = `${p.stepsDone.toLocaleString('en')} / ${p.stepsTotal.toLocaleString('en')} steps`;
-  if (p.status === 'running') return `${steps}, ${p.etaS === null ? `≈ ${Math.round(p.estimateS)} s estimated` : `≈ ${Math.ceil(p.etaS)} s left`}`;
+  if (p.status === 'running') return `${steps}, ${p.etaS === null ? `≈ ${Math.max(1, Math.ceil(p.estimateS))} s estimated` : `≈ ${Math.ceil(p.etaS)} s left`}`;
   if (p.status === 'done') return `${steps}, done`;
   if (p.status === 'cancelled') return `${steps}, cancelled`;
   if (p.status === 'refused') return p.error ?? 'refused';

@@ -84,9 +84,10 @@ function PresenterStrip() {
 
 export function App() {
   const presenter = useLab((s) => s.presenter);
+  const status = useLab((s) => s.status);
   const wide = useWide();
   return (
-    <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter}>
+    <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter} data-status={status}>
       <header>
         <div>
           <h1>Sparse RTRL Lab</h1>

@@ -255,7 +255,7 @@ describe('recovery sweep and export', () => {
     await browser?.close();
   });
 
-  it('the recovery-vs-k sweep fills in point by point', async () => {
+  it('the recovery-vs-k sweep fills in point by point', { timeout: 400_000 }, async () => {
     const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=8&k=2');
@@ -509,7 +509,7 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
     const errors = collectErrors(page);
     await page.goto(url + '#v=1&n=8');
     await waitForPoints(page, 20);
-    const status = () => page.getAttribute('[data-testid=run-line]', 'data-status');
+    const status = () => page.getAttribute('.app', 'data-status');
     expect(await status()).toBe('running');
     // the presenter button: Space presents, and does not pause the run
     await page.focus('[data-testid=enter-presenter]');

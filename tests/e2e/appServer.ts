@@ -7,7 +7,9 @@ import { createServer, type ViteDevServer } from 'vite';
 import { CHROMIUM_ARGS } from '../../vitest.config';
 
 export async function startAppServer(): Promise<{ server: ViteDevServer; url: string }> {
-  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { host: '127.0.0.1', port: 0, strictPort: false } });
+  // No hot reload: a source file saved while the tests run must not reload the page under test (that
+  // resets its state and rewrites its link).
+  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null } });
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('the dev server has no port');
