@@ -3,24 +3,27 @@
  * Pretrain on regime A, show the pretrained network on regime A for a short lead-in, drift to regime B,
  * then adapt the arms frozen, full, k = 0 and the chosen k in lockstep from identical weights on an
  * identical stream, generated in chunks as long as the run goes on. k, the learning rate and the
- * selection strategy change in place (a marker records when).
+ * selection strategy change in place (a marker records when). The protocol's steps are the engine's
+ * (engine/protocol/: pretrainSeed, armLearner, RunningLoss); this class implements LiveEngine
+ * (liveEngine.ts), the interface the worker drives.
  */
 import { GradientFidelityProbe } from '../engine/gradientFidelity';
-import { OnlineLearner } from '../engine/learner';
-import { initLstm, lstmParamCount, type LstmParams } from '../engine/models/lstm';
-import { lstmBpttGradient } from '../engine/models/bptt';
-import { createModel } from '../engine/models';
+import type { OnlineLearner } from '../engine/learner';
 import { methodCost } from '../engine/methods';
-import { jacobianSpectrum, sensitivitySpectrum, type Spectrum } from '../engine/metrics';
-import { recurrentParamCount } from '../engine/models/rnn';
+import { jacobianSpectrum, sensitivitySpectrum } from '../engine/metrics';
+import { MODELS, type ModelKind, type ModelParams, type ModelSettings } from '../engine/models';
 import type { LearningMethod } from '../engine/methods';
-import { DEFAULT_PRETRAIN, pretrain, pretrainWith } from '../engine/pretrain';
-import { initRnn, type RnnParams, type RnnShape } from '../engine/models/rnn';
-import { Rng, seededStreams } from '../engine/rng';
-import { createTask } from '../engine/tasks';
+import { DEFAULT_PRETRAIN } from '../engine/pretrain';
+import { RunningLoss } from '../engine/protocol/lossWindow';
+import { armLearner, pretrainSeed } from '../engine/protocol/prepareSeed';
+import { Rng } from '../engine/rng';
 import type { Sequence, Task } from '../engine/tasks/task';
 import type { SelectionStrategy } from '../engine/transportMask';
 import type { LabParams } from './labParams';
+import { armMethod, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker, type StepTrace } from './liveEngine';
+
+export { armMethod } from './liveEngine';
+export type { ArmCost, ArmId, ArmInfo, KeptPaths, LiveMetrics, Marker, StepTrace } from './liveEngine';
 
 /** An arm's learner: the RNN's or the LSTM's. */
 type ArmLearner = OnlineLearner;
@@ -34,57 +37,11 @@ function runningState(l: ArmLearner): Float32Array {
 export const LEAD_IN_STEPS = 150;
 const CHUNK = 1000;
 
-export interface ArmInfo {
-  /** stable id for colours and series: 'frozen' | 'full' | 'k0' | 'k' */
-  id: ArmId;
-  label: string;
-  /**
-   * The arm this one is identical to, if any: the k arm at k = 0 is the k = 0 arm, and at k = n it is
-   * full RTRL (every path kept). It is computed once, shown once, with a note.
-   */
-  sameAs?: ArmId;
-}
-
 /** The k arm's entry: its label and, at k = 0 or k = n, the arm it duplicates. */
 export function kArmInfo(k: number, n: number, includeFull: boolean): ArmInfo {
   const sameAs: ArmId | undefined = k === 0 ? 'k0' : k === n && includeFull ? 'full' : undefined;
   return sameAs ? { id: 'k', label: `k = ${k}`, sameAs } : { id: 'k', label: `k = ${k}` };
 }
-export type ArmId = 'frozen' | 'full' | 'k0' | 'k';
-
-/** The task on show, step by step: first input, first target, each arm's first output. */
-export interface StepTrace {
-  input: Float32Array;
-  target: Float32Array;
-  prediction: Float32Array[];
-}
-
-export interface Marker {
-  step: number;
-  label: string;
-}
-
-/** What the analysis panels show, sampled every few steps (the spectra cost up to n⁴, like one full step). */
-export interface LiveMetrics {
-  step: number;
-  /** singular values of J_t of the reference arm (full RTRL, else the k arm) */
-  jacobian: Spectrum | null;
-  /** singular values of the full arm's P_t (through P Pᵀ) */
-  sensitivity: Spectrum | null;
-  /** ‖P_t‖ per arm (null for frozen) */
-  sensitivityNorm: (number | null)[];
-  /** cos(g_k, g_full) on the full arm's trajectory for the k arm, and for k = 0 */
-  cosine: { k: number | null; k0: number | null };
-}
-
-/** Theoretical cost of one step per arm, for the cost meter. */
-export interface ArmCost {
-  macs: number;
-  bytes: number;
-  /** floats of P this arm keeps */
-  sensitivityFloats: number;
-}
-
 export interface LiveRunOptions {
   /** pretraining steps and epochs; the app uses fewer than the CLI so the first curve comes quickly */
   pretrainSteps: number;
@@ -95,9 +52,12 @@ export interface LiveRunOptions {
 
 export const LIVE_DEFAULTS: LiveRunOptions = { pretrainSteps: 3000, pretrainEpochs: 6, includeFull: true };
 
-export class LiveRun {
+export class LiveRun implements LiveEngine {
+  readonly backend = 'cpu';
+  /** the CPU has each arm's output to show */
+  readonly traces = true;
   readonly params: LabParams;
-  readonly shape: RnnShape;
+  readonly shape: ModelSettings;
   readonly task: Task;
   readonly arms: ArmInfo[];
   readonly pretrainLoss: number[];
@@ -106,42 +66,34 @@ export class LiveRun {
   step = 0;
   private learners: ArmLearner[];
   private readonly lead: ArmLearner;
-  private readonly pretrained: RnnParams | LstmParams;
-  private readonly lstm: boolean;
+  private readonly pretrained: ModelParams;
+  private readonly model: ModelKind;
   private readonly dataRng: Rng;
   private seq: Sequence;
   private seqOffset = 0;
-  private readonly sums: Float64Array;
+  /** the loss window: every adaptation step so far with an error signal */
+  private readonly window: RunningLoss;
   /** this step's loss per arm at full precision (a duplicate arm reads its twin's) */
   private readonly stepLoss: Float64Array;
   private probe: GradientFidelityProbe | null = null;
-  private adaptSteps = 0;
   private readonly includeFull: boolean;
   private readonly seqSparse: boolean;
 
   constructor(params: LabParams, options: LiveRunOptions = LIVE_DEFAULTS) {
     this.params = params;
-    const streams = seededStreams(params.seed);
-    this.dataRng = streams.data;
-    this.task = createTask(params.task, streams.data);
-    this.shape = { n: params.n, m: this.task.inputSize, o: this.task.outputSize, leak: params.leak };
-    this.lstm = params.model === 'lstm';
-    const regimeA = this.task.generate('A', options.pretrainSteps, streams.data);
-    const pretrainOptions = { ...DEFAULT_PRETRAIN, epochs: options.pretrainEpochs };
-    if (this.lstm) {
-      const lstmParams = initLstm(this.shape, streams.init, 1.2);
-      const r = pretrainWith(lstmParams, regimeA, pretrainOptions, lstmBpttGradient, 2 * params.n);
-      this.pretrained = lstmParams;
-      this.pretrainLoss = r.epochLoss;
-      this.lead = new OnlineLearner(createModel('lstm', lstmParams, r.hEnd), { kind: 'frozen' }, this.learnerOptions('lead'));
-    } else {
-      const rnnParams = initRnn(this.shape, streams.init, { gain: 1.2, inputScale: 1 });
-      const r = pretrain(rnnParams, regimeA, pretrainOptions);
-      this.pretrained = rnnParams;
-      this.pretrainLoss = r.epochLoss;
-      // The lead-in: the pretrained network, frozen, on more of regime A.
-      this.lead = new OnlineLearner(createModel('rnn', rnnParams, r.hEnd), { kind: 'frozen' }, this.learnerOptions('lead'));
-    }
+    this.model = params.model;
+    // [choice] gain 1.2 for the live view (the CLI's default too); pretraining shorter than the CLI's
+    const seed = pretrainSeed(
+      { task: params.task, model: params.model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: options.pretrainEpochs, steps: options.pretrainSteps } },
+      params.seed,
+    );
+    this.dataRng = seed.data;
+    this.task = seed.task;
+    this.shape = seed.shape;
+    this.pretrained = seed.pretrained;
+    this.pretrainLoss = seed.pretrainLoss;
+    // The lead-in: the pretrained network, frozen, on more of regime A.
+    this.lead = this.createLearner(seed.pretrained, { kind: 'frozen' }, 'lead', seed.hStart);
     this.seq = this.task.generate('A', LEAD_IN_STEPS, this.dataRng);
     this.arms = [
       { id: 'frozen', label: 'frozen' },
@@ -150,7 +102,7 @@ export class LiveRun {
       kArmInfo(params.k, params.n, options.includeFull),
     ];
     this.learners = [];
-    this.sums = new Float64Array(this.arms.length);
+    this.window = new RunningLoss(this.arms.length);
     this.stepLoss = new Float64Array(this.arms.length);
     this.includeFull = options.includeFull;
     this.seqSparse = this.seq.errorMask.some((v) => v === 0);
@@ -171,16 +123,10 @@ export class LiveRun {
     return this.step >= LEAD_IN_STEPS;
   }
 
-  private learnerOptions(label: string) {
-    return {
-      optimizer: { kind: this.params.optimizer, lr: this.params.lr, clipNorm: 0 },
-      selectionRng: Rng.forLabel(this.params.seed, `selection ${label}`),
-      noiseRng: Rng.forLabel(this.params.seed, `noise ${label}`),
-    };
-  }
-
-  private createLearner(params: RnnParams | LstmParams, method: LearningMethod, label: string, state: Float32Array): ArmLearner {
-    return new OnlineLearner(createModel(this.lstm ? 'lstm' : 'rnn', params, state), method, this.learnerOptions(label));
+  /** An arm's learner on `params` from running state `state`, its streams named `label` (engine/protocol). */
+  private createLearner(params: ModelParams, method: LearningMethod, label: string, state: Float32Array | undefined): ArmLearner {
+    const optimizer = { kind: this.params.optimizer, lr: this.params.lr, clipNorm: 0 };
+    return armLearner(this.model, params, state, method, optimizer, this.params.seed, label);
   }
 
   private methodOf(id: ArmId): LearningMethod {
@@ -192,7 +138,7 @@ export class LiveRun {
    * gets whether each step carried an error signal and `extra.trace` the task's first input and target
    * and each arm's first output, for the strip that shows the task. Returns steps done.
    */
-  advance(count: number, out: Float32Array[], extra: { scored?: Uint8Array; trace?: StepTrace } = {}): number {
+  advance(count: number, out: Float32Array[], extra: AdvanceExtra = {}): number {
     const { scored, trace } = extra;
     for (let s = 0; s < count; s++) {
       if (this.step < LEAD_IN_STEPS) {
@@ -219,9 +165,9 @@ export class LiveRun {
         this.stepLoss[a] = loss;
         out[a][s] = loss;
         if (trace) trace.prediction[a][s] = this.learners[src].state.y[0];
-        if (Number.isFinite(loss) && this.seq.errorMask[this.seqOffset]) this.sums[a] += loss;
+        this.window.add(a, loss, this.seq.errorMask[this.seqOffset] === 1);
       }
-      if (this.seq.errorMask[this.seqOffset]) this.adaptSteps++;
+      this.window.countStep(this.seq.errorMask[this.seqOffset] === 1);
       this.seqOffset++;
       this.step++;
     }
@@ -291,16 +237,16 @@ export class LiveRun {
 
   /** Multiply-adds, bytes and P's size per arm (science.md §3-§4). */
   costs(): ArmCost[] {
-    const p = this.lstm ? lstmParamCount(this.shape) : recurrentParamCount(this.shape);
+    const p = MODELS[this.model].paramCount(this.shape);
     return this.arms.map((arm) => {
-      const c = methodCost(this.methodOf(arm.id), this.shape.n, p, 4, this.lstm ? 'lstm' : 'rnn');
+      const c = methodCost(this.methodOf(arm.id), this.shape.n, p, 4, this.model);
       return { macs: c.macs, bytes: c.bytes, sensitivityFloats: arm.id === 'frozen' ? 0 : this.shape.n * p };
     });
   }
 
   /** W of the k arm (row-major n×n) and its kept sources (k per row), for the kept-paths view. */
-  keptPaths(): { n: number; k: number; W: Float32Array; sources: Int32Array } | null {
-    if (this.lstm) return null; // W_h is 4n × n with one kept set per unit across its gates: not this view
+  keptPaths(): KeptPaths | null {
+    if (this.model !== 'rnn') return null; // W_h is 4n × n with one kept set per unit across its gates: not this view
     const ki = this.arms.findIndex((a) => a.id === 'k');
     const l = this.learners[ki];
     const n = this.shape.n;
@@ -311,21 +257,19 @@ export class LiveRun {
 
   /** Recovery so far, per arm: (L̄_frozen − L̄_arm) / (L̄_frozen − L̄_full) × 100 over the adaptation. */
   recovery(): (number | null)[] {
-    const fi = this.arms.findIndex((a) => a.id === 'frozen');
-    const ui = this.arms.findIndex((a) => a.id === 'full');
-    if (ui < 0 || this.adaptSteps === 0) return this.arms.map(() => null);
-    const mean = (a: number) => this.sums[a] / this.adaptSteps;
-    return this.arms.map((_, a) => (this.learners[this.source(a)]?.divergedAt >= 0 ? null : ((mean(fi) - mean(a)) / (mean(fi) - mean(ui))) * 100));
+    const frozen = this.arms.findIndex((a) => a.id === 'frozen');
+    const full = this.arms.findIndex((a) => a.id === 'full');
+    return this.window.recovery(frozen, full, (a) => this.learners[this.source(a)]?.divergedAt >= 0);
   }
 
   /** Mean loss per arm over the adaptation so far (steps with an error signal), NaN before the drift. */
   meanLoss(): number[] {
-    return this.arms.map((_, a) => (this.adaptSteps > 0 ? this.sums[a] / this.adaptSteps : NaN));
+    return this.window.meanLoss();
   }
 
   /** Adaptation steps with an error signal so far. */
   get adaptedSteps(): number {
-    return this.adaptSteps;
+    return this.window.steps;
   }
 
   /** Index of each diverged arm's first bad step, or -1. */
@@ -338,6 +282,9 @@ export class LiveRun {
     for (const l of this.learners) l.setLearningRate(lr);
     this.markers.push({ step: this.step, label: `lr ${lr}` });
   }
+
+  /** Nothing to release on the CPU (LiveEngine). */
+  dispose(): void {}
 
   /** New k or strategy for the sparse arm, in place: its weights, hidden state and P carry on. */
   setSparse(k: number, strategy: SelectionStrategy): void {
@@ -366,19 +313,5 @@ export class LiveRun {
     if (old.divergedAt >= 0) next.divergedAt = old.divergedAt;
     this.learners[index] = next;
     this.attachProbe();
-  }
-}
-
-/** The learning method of each arm of the live view, from the settings. */
-export function armMethod(p: LabParams, id: ArmId): LearningMethod {
-  switch (id) {
-    case 'frozen':
-      return { kind: 'frozen' };
-    case 'full':
-      return { kind: 'full' };
-    case 'k0':
-      return { kind: 'sparse', k: 0, strategy: p.strategy, refreshEvery: 0, rescale: false };
-    case 'k':
-      return { kind: 'sparse', k: p.k, strategy: p.strategy, refreshEvery: p.refresh, rescale: p.rescale };
   }
 }

@@ -2,30 +2,56 @@
  * The experiment protocol on the GPU, with the CPU engine's interface: `GpuSeedRun` mirrors SeedRun
  * (async `create`, `advance(steps)`, `result()`), and `runExperimentGpu` mirrors runExperiment, batching
  * every arm and seed into the same dispatches (in waves when the memory planner says they do not fit).
- * Pretraining, the drift stream and the initial selections come from the CPU engine (protocol.ts).
+ * Pretraining and the drift stream come from the engine's protocol (engine/protocol/prepareSeed.ts), the
+ * initial selections from laneFor (protocol.ts), and the loss window and recovery from the same code as
+ * SeedRun.result() (engine/protocol/lossWindow.ts); GpuSeedRun and SeedRun share the SeedRunner interface.
  *
  * Differences from the CPU engine, by design: ms/step is the wall time of one batched step (all lanes
  * together), the same for every arm of a batch; the gradient-fidelity probe (--fidelity) is not run on
- * the GPU, so gradientCosine stays empty; only the RNN arms (frozen, full, sparse-k) run here.
+ * the GPU, so gradientCosine stays empty; only the methods whose record says the GPU runs them for the
+ * RNN (runsOnGpu: frozen, full, sparse-k) run here, at one learning rate for every arm.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { validateConfig, type ExperimentConfig } from '../engine/config';
-import { summarize, type ExperimentResult, type Progress, type SeedResult } from '../engine/experiment';
-import { methodLabel, type LearningMethod } from '../engine/methods';
-import { jacobianSpectrum, recoveryPercent, spectrumOf } from '../engine/metrics';
+import { summarize, type ExperimentResult, type Progress, type SeedResult, type SeedRunner } from '../engine/experiment';
+import { gpuMethodKinds, methodLabel, methodRecord, runsOnGpu, type LearningMethod } from '../engine/methods';
+import { jacobianSpectrum, spectrumOf } from '../engine/metrics';
+import { MODEL_KINDS, type ModelKind } from '../engine/models';
 import { recurrentParamCount } from '../engine/models/rnn';
+import { armSeedResults, referenceArms } from '../engine/protocol/lossWindow';
+import { asRnnSeed, prepareSeed as prepareEngineSeed } from '../engine/protocol/prepareSeed';
 import { GpuBatch, type GpuContext, type LaneSpec, type MetricSample } from './batch';
 import { GpuError } from './errors';
 import { planMemory, type MemoryPlan } from './memoryPlan';
-import { laneFor, prepareSeed, type PreparedSeed } from './protocol';
+import { laneFor, type PreparedSeed } from './protocol';
 
-/** The arm kinds the GPU engine runs. */
-export const GPU_ARM_KINDS: readonly string[] = ['frozen', 'full', 'sparse'];
+/** The arm kinds the GPU engine runs (for the RNN), as the method registry states them. */
+export const GPU_ARM_KINDS: readonly string[] = gpuMethodKinds('rnn');
 
-export function checkGpuArms(arms: readonly LearningMethod[], model?: string): void {
-  if (model !== undefined && model !== 'rnn') throw new GpuError('validation', `the GPU engine runs the vanilla RNN only; --model ${model} runs on the CPU engine (--backend cpu)`);
-  const other = arms.find((a) => !GPU_ARM_KINDS.includes(a.kind));
-  if (other) throw new GpuError('validation', `the GPU engine runs frozen, full and sparse-k arms only; '${other.kind}' runs on the CPU engine (--backend cpu)`);
+/** The models the GPU engine runs: those some method's record runs on the GPU. */
+const GPU_MODELS: readonly ModelKind[] = MODEL_KINDS.filter((m) => gpuMethodKinds(m).length > 0);
+
+/**
+ * Throws a GpuError naming what the GPU engine does not run: a model, a method, or (given the rates)
+ * per-arm learning rates that differ (the GPU batch has one learning rate for every lane).
+ */
+export function checkGpuArms(arms: readonly LearningMethod[], model?: string, rates?: { optimizer: { lr: number }; armLearningRates?: Record<string, number> }): void {
+  const kind = (model ?? 'rnn') as ModelKind;
+  if (!GPU_MODELS.includes(kind)) throw new GpuError('validation', `the GPU engine runs the ${GPU_MODELS.join(', ')} model only; --model ${model} runs on the CPU engine (--backend cpu)`);
+  const other = arms.find((a) => !runsOnGpu(a, kind));
+  if (other) {
+    const forms = gpuMethodKinds(kind).map((k) => methodRecord(k).form);
+    throw new GpuError('validation', `the GPU engine runs ${forms.join(', ')} arms only; '${other.kind}' runs on the CPU engine (--backend cpu)`);
+  }
+  const own = Object.entries(rates?.armLearningRates ?? {}).find(([label, lr]) => lr !== rates!.optimizer.lr && arms.some((a) => methodLabel(a) === label));
+  if (own) throw new GpuError('validation', `the GPU engine runs every arm at one learning rate; ${own[0]} has its own (${own[1]}): per-arm rates run on the CPU engine (--backend cpu)`);
+}
+
+/** Protocol steps 1-2 for the GPU: the engine's, in float32 (WebGPU's arithmetic), for the RNN. */
+function prepareSeed(config: ExperimentConfig, seed: number): PreparedSeed {
+  const prepared = asRnnSeed(prepareEngineSeed({ ...config, precision: 'f32' }, seed));
+  if (!prepared) throw new GpuError('validation', `the GPU engine runs the RNN only; --model ${config.model} runs on the CPU engine (--backend cpu)`);
+  return prepared;
 }
 
 export interface GpuRunOptions {
@@ -59,27 +85,9 @@ function laneOutcome(batch: GpuBatch, ext: number): LaneOutcome {
 
 /** SeedRun.result() for lanes that ran on the GPU (same windows, recovery and metrics). */
 function seedResult(config: ExperimentConfig, prepared: PreparedSeed, outcomes: LaneOutcome[], stepsDone: number): SeedResult {
-  const { adaptSteps, window } = config;
-  const from = window === 'last-quarter' ? Math.floor((adaptSteps * 3) / 4) : 0;
-  const meanLoss = outcomes.map(({ losses }) => {
-    let sum = 0;
-    let count = 0;
-    for (let t = from; t < stepsDone; t++) {
-      if (prepared.stream.errorMask[t] !== 1) continue;
-      sum += losses[t];
-      count++;
-    }
-    return sum / count;
-  });
-  const frozenIndex = config.arms.findIndex((a) => a.kind === 'frozen');
-  const fullIndex = config.arms.findIndex((a) => a.kind === 'full');
-  const arms = config.arms.map((method, a) => ({
-    label: methodLabel(method),
-    meanLoss: meanLoss[a],
-    recovery: recoveryPercent(meanLoss[frozenIndex], meanLoss[a], meanLoss[fullIndex]),
-    divergedAt: outcomes[a].divergedAt,
-    msPerStep: outcomes[a].msPerStep,
-  }));
+  const curves = outcomes.map((o) => o.losses);
+  const arms = armSeedResults(config, curves, prepared.stream.errorMask, stepsDone, (a) => outcomes[a].divergedAt, (a) => outcomes[a].msPerStep);
+  const fullIndex = referenceArms(config.arms).full;
   const jacobianCondition: number[] = [];
   const jacobianEffectiveRank: number[] = [];
   const sensitivityCondition: number[] = [];
@@ -101,7 +109,7 @@ function seedResult(config: ExperimentConfig, prepared: PreparedSeed, outcomes: 
     paramCount: recurrentParamCount(prepared.shape),
     pretrainLoss: prepared.pretrainLoss,
     arms,
-    losses: outcomes.map((o) => o.losses),
+    losses: curves,
     jacobianCondition,
     jacobianEffectiveRank,
     sensitivityCondition,
@@ -122,7 +130,7 @@ function batchOptions(config: ExperimentConfig, label: string, options: GpuRunOp
 }
 
 /** One seed of the experiment on the GPU: every arm of the seed in one batch. */
-export class GpuSeedRun {
+export class GpuSeedRun implements SeedRunner {
   readonly seed: number;
   readonly config: ExperimentConfig;
   readonly prepared: PreparedSeed;
@@ -137,7 +145,7 @@ export class GpuSeedRun {
 
   static async create(ctx: GpuContext, config: ExperimentConfig, seed: number, options: GpuRunOptions = {}): Promise<GpuSeedRun> {
     validateConfig(config);
-    checkGpuArms(config.arms, config.model);
+    checkGpuArms(config.arms, config.model, config);
     const prepared = prepareSeed(config, seed);
     const { n, m, o } = prepared.shape;
     const plan = planMemory({ n, m, o, arms: config.arms, seedCount: 1, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
@@ -187,7 +195,7 @@ export async function runExperimentGpu(
   options: GpuRunOptions = {},
 ): Promise<GpuExperimentResult> {
   validateConfig(config);
-  checkGpuArms(config.arms, config.model);
+  checkGpuArms(config.arms, config.model, config);
   const seedCount = config.seeds.length;
   const prepared: PreparedSeed[] = [];
   config.seeds.forEach((seed, seedIndex) => {
