@@ -16,10 +16,12 @@ import { acquireDevice, messageOf } from '../gpu/device';
 import { verifyAgainstCpu } from '../gpu/verify';
 import { GpuLiveRun } from './gpuLiveRun';
 import type { LabParams } from './labParams';
+import type { LiveEngine } from './liveEngine';
 import { LiveRun, type LiveRunOptions, type StepTrace } from './liveRun';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
-let run: LiveRun | GpuLiveRun | null = null;
+/** the run, on whichever engine it runs (the worker knows it only as a LiveEngine) */
+let run: LiveEngine | null = null;
 let runId = -1;
 let lastMetricsStep = -Infinity;
 let startMessage: Extract<ToWorker, { type: 'start' }> | null = null;
@@ -118,7 +120,7 @@ async function chooseGpu(params: LabParams): Promise<Gpu | string | undefined> {
 async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: string): Promise<void> {
   runId = m.runId;
   startMessage = m;
-  if (run instanceof GpuLiveRun) run.dispose();
+  run?.dispose();
   run = null;
   const t0 = performance.now();
   let reason: string | undefined = forcedReason;
@@ -155,15 +157,11 @@ async function advance(steps: number): Promise<void> {
   const losses = r.arms.map(() => new Float32Array(steps));
   const fromStep = r.step;
   // sparse-error tasks (adding): which steps were scored, so the chart draws one point per sequence
-  const scored = r instanceof LiveRun && r.sparseError ? new Uint8Array(steps) : null;
+  const scored = r.sparseError ? new Uint8Array(steps) : null;
   const t0 = performance.now();
-  let trace: StepTrace | null = null;
-  if (r instanceof LiveRun) {
-    trace = { input: new Float32Array(steps), target: new Float32Array(steps), prediction: r.arms.map(() => new Float32Array(steps)) };
-    r.advance(steps, losses, { scored: scored ?? undefined, trace });
-  } else {
-    await r.advance(steps, losses);
-  }
+  // the task strip: only an engine with each arm's output on the host traces it
+  const trace: StepTrace | null = r.traces ? { input: new Float32Array(steps), target: new Float32Array(steps), prediction: r.arms.map(() => new Float32Array(steps)) } : null;
+  await r.advance(steps, losses, { scored: scored ?? undefined, trace: trace ?? undefined });
   const ms = performance.now() - t0;
   const sample = r.step - lastMetricsStep >= metricsEvery(r.shape.n);
   if (sample) lastMetricsStep = r.step;
@@ -209,7 +207,7 @@ async function handle(m: ToWorker): Promise<void> {
       lastMetricsStep = -Infinity; // show the new mask at once
     }
   } catch (e) {
-    if (run instanceof GpuLiveRun && m.runId === runId) {
+    if (run?.backend === 'gpu' && m.runId === runId) {
       try {
         await fallBack(e);
         return;

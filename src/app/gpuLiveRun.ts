@@ -31,12 +31,17 @@ import { GpuError } from '../gpu/errors';
 import type { BatchTimings } from '../gpu/timing';
 import { planMemory } from '../gpu/memoryPlan';
 import type { LabParams } from './labParams';
+import { RunningLoss } from '../engine/protocol/lossWindow';
+import type { AdvanceExtra, KeptPaths, LiveEngine } from './liveEngine';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
 
 /** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
 export const SEGMENT_CHUNKS = 20;
 
-export class GpuLiveRun {
+export class GpuLiveRun implements LiveEngine {
+  readonly backend = 'gpu';
+  /** each arm's output stays on the GPU: no trace of the task after the drift */
+  readonly traces = false;
   readonly cpu: LiveRun;
   readonly ctx: GpuContext;
   /** global step: lead-in steps first, then adaptation */
@@ -47,8 +52,8 @@ export class GpuLiveRun {
   private nextChunk: (() => Sequence) | null = null;
   /** adaptation steps before the current batch's step 0 */
   private offset = 0;
-  private readonly sums: Float64Array;
-  private adaptSteps = 0;
+  /** the loss window: every adaptation step so far with an error signal (the CPU's, engine/protocol) */
+  private readonly window: RunningLoss;
   private readonly diverged: number[];
   private readonly metricsEvery: number;
   private latest: LiveMetrics | null = null;
@@ -59,7 +64,7 @@ export class GpuLiveRun {
     this.ctx = ctx;
     this.cpu = cpu;
     this.metricsEvery = metricsEvery;
-    this.sums = new Float64Array(cpu.arms.length);
+    this.window = new RunningLoss(cpu.arms.length);
     this.diverged = cpu.arms.map(() => -1);
   }
 
@@ -95,13 +100,17 @@ export class GpuLiveRun {
   get drifted(): boolean {
     return this.step >= LEAD_IN_STEPS;
   }
+  get sparseError(): boolean {
+    return this.cpu.sparseError;
+  }
 
-  /** Advances `count` steps; writes each arm's losses into out[arm][0..count). */
-  async advance(count: number, out: Float32Array[]): Promise<number> {
+  /** Advances `count` steps; writes each arm's losses into out[arm][0..count) (and `extra.scored`; no trace). */
+  async advance(count: number, out: Float32Array[], extra: AdvanceExtra = {}): Promise<number> {
+    const scored = extra.scored;
     let s = 0;
     if (this.step < LEAD_IN_STEPS) {
       const c = Math.min(count, LEAD_IN_STEPS - this.step);
-      this.cpu.advance(c, out);
+      this.cpu.advance(c, out, { scored });
       this.step += c;
       s = c;
     }
@@ -122,11 +131,14 @@ export class GpuLiveRun {
         for (let r = 0; r < c; r++) {
           const loss = curve[t0 + r];
           out[a][s + r] = loss;
-          if (Number.isFinite(loss) && mask[t0 + r]) this.sums[a] += loss;
+          this.window.add(a, loss, mask[t0 + r] === 1);
         }
         if (this.diverged[a] < 0 && batch.divergedAt[a] >= 0) this.diverged[a] = this.offset + batch.divergedAt[a];
       }
-      for (let r = 0; r < c; r++) if (mask[t0 + r]) this.adaptSteps++;
+      for (let r = 0; r < c; r++) {
+        this.window.countStep(mask[t0 + r] === 1);
+        if (scored) scored[s + r] = mask[t0 + r];
+      }
       this.absorbSample(batch);
       s += c;
       this.step += c;
@@ -241,7 +253,7 @@ export class GpuLiveRun {
     return this.batch?.timings() ?? null;
   }
 
-  keptPaths(): { n: number; k: number; W: Float32Array; sources: Int32Array } | null {
+  keptPaths(): KeptPaths | null {
     if (!this.drifted || this.batch === null) return this.cpu.keptPaths();
     const k = this.kIndex();
     const src = this.specs[k].sources;
@@ -249,19 +261,17 @@ export class GpuLiveRun {
   }
 
   recovery(): (number | null)[] {
-    const fi = this.arms.findIndex((a) => a.id === 'frozen');
-    const ui = this.arms.findIndex((a) => a.id === 'full');
-    if (ui < 0 || this.adaptSteps === 0) return this.arms.map(() => null);
-    const mean = (a: number) => this.sums[a] / this.adaptSteps;
-    return this.arms.map((_, a) => (this.diverged[a] >= 0 ? null : ((mean(fi) - mean(a)) / (mean(fi) - mean(ui))) * 100));
+    const frozen = this.arms.findIndex((a) => a.id === 'frozen');
+    const full = this.arms.findIndex((a) => a.id === 'full');
+    return this.window.recovery(frozen, full, (a) => this.diverged[a] >= 0);
   }
 
   meanLoss(): number[] {
-    return this.arms.map((_, a) => (this.adaptSteps > 0 ? this.sums[a] / this.adaptSteps : NaN));
+    return this.window.meanLoss();
   }
 
   get adaptedSteps(): number {
-    return this.adaptSteps;
+    return this.window.steps;
   }
 
   divergedAt(): number[] {
