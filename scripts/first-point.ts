@@ -52,8 +52,16 @@ async function main(): Promise<void> {
         await page.goto(url);
         await page.waitForFunction(() => (window as unknown as { __firstPoint?: number }).__firstPoint !== undefined, null, { timeout: 60_000 });
         const ms = await page.evaluate(() => (window as unknown as { __firstPoint: number }).__firstPoint);
+        // where the time went: the app's own marks (controller.ts), from navigation start
+        const marks = await page.evaluate(() =>
+          performance.getEntriesByType('mark').filter((m) => m.name.startsWith('lab:')).map((m) => ({ name: m.name, at: m.startTime, detail: (m as PerformanceMark).detail as Record<string, number | null> | null })),
+        );
+        const dcl = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.domContentLoadedEventEnd ?? NaN);
         times.push(ms);
-        process.stdout.write(`run ${i + 1}: ${ms.toFixed(0)} ms\n`);
+        const detail = (d: Record<string, number | null> | null) =>
+          d ? ` (${Object.entries(d).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(0) : '—'}`).join(', ')})` : '';
+        const parts = marks.map((m) => `${m.name.slice(4)} ${m.at.toFixed(0)}${detail(m.detail)}`);
+        process.stdout.write(`run ${i + 1}: ${ms.toFixed(0)} ms  [DOMContentLoaded ${dcl.toFixed(0)} · ${parts.join(' · ')}]\n`);
         await context.close();
       }
     } finally {

@@ -1,7 +1,9 @@
 /** The app's endless protocol: lead-in, drift, lockstep arms, in-place changes of k and lr. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from '../src/app/labParams';
-import { LEAD_IN_STEPS, LiveRun } from '../src/app/liveRun';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun } from '../src/app/liveRun';
+import { CACHED_SETTINGS, cacheKey, cachePath, decodePretrained, encodePretrained } from '../src/app/pretrainedCache';
 
 const small = { pretrainSteps: 300, pretrainEpochs: 2, includeFull: true };
 
@@ -145,3 +147,37 @@ describe('LiveRun extras for the page', () => {
   });
 });
 
+
+describe('shipped pretrained weights', () => {
+  it('a run from shipped weights is the run that pretrains: same losses, bit for bit', () => {
+    const params = { ...DEFAULT_PARAMS, n: 6, k: 2, seed: 3 };
+    const trained = new LiveRun({ ...params }, small);
+    const key = cacheKey(params, small.pretrainSteps, small.pretrainEpochs);
+    const state = decodePretrained(key, JSON.parse(encodePretrained(key, trained.pretrainedState())))!;
+    expect(decodePretrained('another key', JSON.parse(encodePretrained(key, trained.pretrainedState())))).toBeNull();
+    const shipped = new LiveRun({ ...params }, { ...small, pretrained: state });
+    expect(shipped.pretrainLoss).toEqual(trained.pretrainLoss);
+    const a = advance(trained, LEAD_IN_STEPS + 200);
+    const b = advance(shipped, LEAD_IN_STEPS + 200);
+    for (let arm = 0; arm < a.length; arm++) expect(Array.from(b[arm])).toEqual(Array.from(a[arm]));
+    expect(() => new LiveRun({ ...params, n: 7 }, { ...small, pretrained: state })).toThrow(/do not fit/);
+  });
+
+  for (const settings of CACHED_SETTINGS) {
+    const path = `public/${cachePath(settings, LIVE_DEFAULTS.pretrainSteps, LIVE_DEFAULTS.pretrainEpochs)}`;
+    it(`${path} holds what the engine computes (UPDATE_PRETRAINED=1 rewrites it)`, () => {
+      const key = cacheKey(settings, LIVE_DEFAULTS.pretrainSteps, LIVE_DEFAULTS.pretrainEpochs);
+      const computed = new LiveRun({ ...DEFAULT_PARAMS, ...settings }, LIVE_DEFAULTS).pretrainedState();
+      if (process.env.UPDATE_PRETRAINED === '1' || !existsSync(path)) {
+        if (process.env.UPDATE_PRETRAINED !== '1') throw new Error(`${path} is missing: run UPDATE_PRETRAINED=1 npx vitest run tests/liveRun.test.ts`);
+        writeFileSync(path, encodePretrained(key, computed));
+      }
+      const shipped = decodePretrained(key, JSON.parse(readFileSync(path, 'utf8')));
+      expect(shipped, `${path} is stale: run UPDATE_PRETRAINED=1 npx vitest run tests/liveRun.test.ts`).not.toBeNull();
+      expect(Array.from(shipped!.theta)).toEqual(Array.from(computed.theta));
+      expect(Array.from(shipped!.readout)).toEqual(Array.from(computed.readout));
+      expect(Array.from(shipped!.hEnd)).toEqual(Array.from(computed.hEnd));
+      expect(shipped!.epochLoss).toEqual(computed.epochLoss);
+    });
+  }
+});

@@ -4,6 +4,7 @@
  * `advance` per animation frame. The UI calls these functions and renders the store; it computes nothing.
  */
 import { cpuPolicy, setMeasuredCpuRate } from './cpuLimits';
+import { cacheKey, cachePath, decodePretrained, type PretrainedState } from './pretrainedCache';
 import { defaultLr, encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, withChange, type LabParams } from './labParams';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, type LiveRunOptions } from './liveRun';
 import { LossSeries, TraceSeries } from './lossSeries';
@@ -47,6 +48,7 @@ function send(m: ToWorker): void {
 
 function ensureWorker(): Worker {
   if (worker) return worker;
+  performance.mark('lab:worker-created');
   worker = new Worker(new URL('./engineWorker.ts', import.meta.url), { type: 'module', name: 'engine' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onWorkerMessage(e.data);
   worker.onerror = (e) => {
@@ -72,7 +74,16 @@ export function restart(): void {
   lastBatchAt = 0;
   const { options, notes } = runOptions(params);
   useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null });
-  send({ type: 'start', runId, params, options });
+  // shipped pretrained weights for these settings (the default link): fetched while the worker loads
+  const path = cachePath(params, options.pretrainSteps, options.pretrainEpochs);
+  if (path === null) {
+    send({ type: 'start', runId, params, options });
+    return;
+  }
+  const id = runId;
+  void fetchPretrained(path, cacheKey(params, options.pretrainSteps, options.pretrainEpochs)).then((pretrained) => {
+    if (id === runId) send({ type: 'start', runId, params, options: pretrained ? { ...options, pretrained } : options });
+  });
 }
 
 function onWorkerMessage(m: FromWorker): void {
@@ -84,6 +95,8 @@ function onWorkerMessage(m: FromWorker): void {
   }
   if (m.type === 'started') {
     // also after a mid-run fall-back to the CPU: the run starts over, so the curves do too
+    const at = (abs: number | undefined) => (abs === undefined ? null : abs - performance.timeOrigin);
+    performance.mark('lab:started', { detail: { workerEvaluated: at(m.timing?.evaluatedAt), startHandled: at(m.timing?.startAt), gpuCheckMs: m.timing?.gpuCheckMs, buildMs: m.timing?.buildMs } });
     series = new LossSeries(m.arms.length);
     trace = new TraceSeries(m.arms.length);
     awaiting = false;
@@ -134,6 +147,21 @@ function onWorkerMessage(m: FromWorker): void {
     ...(m.keptPaths ? { keptPaths: m.keptPaths } : {}),
     ...(m.metrics ? { metrics: m.metrics, metricsHistory: [...state.metricsHistory.slice(-(METRICS_HISTORY_CAP - 1)), m.metrics] } : {}),
   });
+}
+
+const pretrainedFiles = new Map<string, Promise<PretrainedState | null>>();
+
+/** A shipped pretrained state, or null (no file, offline, malformed: the worker pretrains). Fetched once. */
+function fetchPretrained(path: string, key: string): Promise<PretrainedState | null> {
+  let p = pretrainedFiles.get(path);
+  if (!p) {
+    p = fetch(new URL(path, document.baseURI))
+      .then((r) => (r.ok ? r.json() : null))
+      .then((json) => decodePretrained(key, json))
+      .catch(() => null);
+    pretrainedFiles.set(path, p);
+  }
+  return p;
 }
 
 /** Called once per animation frame by the app shell. */
@@ -225,7 +253,10 @@ export function writeHash(p: LabParams): void {
 
 /** For the test harness and the status line: when the first point was drawn. */
 export function markFirstCurve(): void {
-  if (useLab.getState().firstCurveMs === null) useLab.setState({ firstCurveMs: performance.now() - pageStart });
+  if (useLab.getState().firstCurveMs === null) {
+    performance.mark('lab:first-point');
+    useLab.setState({ firstCurveMs: performance.now() - pageStart });
+  }
 }
 
 /** Applies a claim preset: its settings in one go (one restart), and the claim shown in the link. */

@@ -20,6 +20,9 @@ import type { LiveEngine } from './liveEngine';
 import { LiveRun, type LiveRunOptions, type StepTrace } from './liveRun';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
+/** When this worker's module was evaluated, as an absolute time (for the page's time-to-first-point marks). */
+const evaluatedAt = performance.timeOrigin + performance.now();
+
 /** the run, on whichever engine it runs (the worker knows it only as a LiveEngine) */
 let run: LiveEngine | null = null;
 let runId = -1;
@@ -125,8 +128,10 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
   const t0 = performance.now();
   let reason: string | undefined = forcedReason;
   let engine = 'CPU';
+  let gpuCheckMs = 0;
   if (reason === undefined) {
     const g = await chooseGpu(m.params);
+    gpuCheckMs = performance.now() - t0;
     if (typeof g === 'object') {
       try {
         run = GpuLiveRun.create(g.ctx, { ...m.params }, m.options, metricsEvery(m.params.n));
@@ -140,7 +145,17 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
   }
   run ??= new LiveRun({ ...m.params }, m.options as LiveRunOptions);
   lastMetricsStep = -Infinity;
-  post({ type: 'started', runId, arms: run.arms, pretrainLoss: run.pretrainLoss, pretrainMs: performance.now() - t0, engine, ...(reason ? { fallbackReason: reason } : {}) });
+  const t1 = performance.now();
+  post({
+    type: 'started',
+    runId,
+    arms: run.arms,
+    pretrainLoss: run.pretrainLoss,
+    pretrainMs: t1 - t0,
+    engine,
+    timing: { evaluatedAt, startAt: performance.timeOrigin + t0, gpuCheckMs, buildMs: t1 - t0 - gpuCheckMs },
+    ...(reason ? { fallbackReason: reason } : {}),
+  });
 }
 
 /** The GPU run failed mid-way: the same run starts over on the CPU, with the reason. */

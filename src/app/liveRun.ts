@@ -20,6 +20,7 @@ import { Rng } from '../engine/rng';
 import type { Sequence, Task } from '../engine/tasks/task';
 import type { SelectionStrategy } from '../engine/transportMask';
 import type { LabParams } from './labParams';
+import type { PretrainedState } from './pretrainedCache';
 import { armMethod, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker, type StepTrace } from './liveEngine';
 
 export { armMethod } from './liveEngine';
@@ -48,6 +49,8 @@ export interface LiveRunOptions {
   pretrainEpochs: number;
   /** leave full RTRL out (the CPU cap at large n) */
   includeFull: boolean;
+  /** pretrained weights shipped for these settings (pretrainedCache.ts): pretraining is skipped, not changed */
+  pretrained?: PretrainedState;
 }
 
 export const LIVE_DEFAULTS: LiveRunOptions = { pretrainSteps: 3000, pretrainEpochs: 6, includeFull: true };
@@ -67,6 +70,7 @@ export class LiveRun implements LiveEngine {
   private learners: ArmLearner[];
   private readonly lead: ArmLearner;
   private readonly pretrained: ModelParams;
+  private readonly hStart: Float32Array | null;
   private readonly model: ModelKind;
   private readonly dataRng: Rng;
   private seq: Sequence;
@@ -83,10 +87,24 @@ export class LiveRun implements LiveEngine {
     this.params = params;
     this.model = params.model;
     // [choice] gain 1.2 for the live view (the CLI's default too); pretraining shorter than the CLI's
+    // With shipped weights, zero epochs: regime A is still drawn (the data stream advances exactly as when
+    // training), then the trained weights are put in place.
+    const cached = options.pretrained;
     const seed = pretrainSeed(
-      { task: params.task, model: params.model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: options.pretrainEpochs, steps: options.pretrainSteps } },
+      { task: params.task, model: params.model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps } },
       params.seed,
     );
+    if (cached) {
+      const p = seed.pretrained as { theta: Float32Array | Float64Array; readout: Float32Array | Float64Array };
+      if (cached.theta.length !== p.theta.length || cached.readout.length !== p.readout.length || !seed.hStart || cached.hEnd.length !== seed.hStart.length) {
+        throw new Error('the shipped pretrained weights do not fit these settings');
+      }
+      p.theta.set(cached.theta);
+      p.readout.set(cached.readout);
+      seed.hStart.set(cached.hEnd);
+      seed.pretrainLoss = [...cached.epochLoss];
+    }
+    this.hStart = seed.hStart ? Float32Array.from(seed.hStart) : null;
     this.dataRng = seed.data;
     this.task = seed.task;
     this.shape = seed.shape;
@@ -177,6 +195,12 @@ export class LiveRun implements LiveEngine {
   private traceInput(trace: StepTrace, s: number, t: number): void {
     trace.input[s] = this.seq.x[t * this.seq.inputSize];
     trace.target[s] = this.seq.y[t * this.seq.outputSize];
+  }
+
+  /** The pretrained state, as pretrainedCache.ts ships it (call before advancing: the weights are the pretrained ones). */
+  pretrainedState(): PretrainedState {
+    const p = this.pretrained as { theta: Float32Array | Float64Array; readout: Float32Array | Float64Array };
+    return { theta: Float32Array.from(p.theta), readout: Float32Array.from(p.readout), hEnd: Float32Array.from(this.hStart ?? []), epochLoss: [...this.pretrainLoss] };
   }
 
   /** The drift: every arm starts from the pretrained weights and the lead-in's hidden state. */

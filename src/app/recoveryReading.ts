@@ -6,11 +6,13 @@
  * Above 100 % an arm adapted better than the exact online gradient did, which needs saying.
  */
 
-/** Full RTRL must cut the frozen loss by at least this fraction for recovery to be defined. */
-export const FULL_ADAPT_THRESHOLD = 0.05;
+import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT } from '../engine/statistics';
+
+/** Full RTRL must cut the frozen loss by at least this fraction for recovery to be defined (the CLI's rule). */
+export const FULL_ADAPT_THRESHOLD = MIN_REFERENCE_IMPROVEMENT;
 
 export const UNDEFINED_RECOVERY = 'undefined: full RTRL did not adapt';
-export const ABOVE_EXACT = 'adapted better than the exact online gradient';
+export const ABOVE_EXACT = ABOVE_REFERENCE_NOTE;
 
 /** (L̄_frozen − L̄_full) / L̄_frozen, or null when either is unknown. */
 export function fullImprovement(frozen: number, full: number): number | null {

@@ -10,7 +10,18 @@ export type ToWorker =
   | { type: 'setSparse'; runId: number; k: number; strategy: SelectionStrategy };
 
 export type FromWorker =
-  | { type: 'started'; runId: number; arms: ArmInfo[]; pretrainLoss: number[]; pretrainMs: number; engine: string; /** why the run is on the CPU when WebGPU was asked for or could have been used */ fallbackReason?: string }
+  | {
+      type: 'started';
+      runId: number;
+      arms: ArmInfo[];
+      pretrainLoss: number[];
+      pretrainMs: number;
+      engine: string;
+      /** why the run is on the CPU when WebGPU was asked for or could have been used */
+      fallbackReason?: string;
+      /** where the start-up time went: absolute times (ms since the epoch) and durations, for scripts/first-point.ts */
+      timing?: { evaluatedAt: number; startAt: number; gpuCheckMs: number; buildMs: number };
+    }
   | {
       type: 'losses';
       runId: number;

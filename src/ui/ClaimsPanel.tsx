@@ -6,7 +6,7 @@
  */
 import { clearClaim, applyPreset, pause } from '../app/controller';
 import { LEAD_IN_STEPS } from '../app/liveRun';
-import { improvementText, recoveryWords, UNDEFINED_RECOVERY } from '../app/recoveryReading';
+import { improvementText } from '../app/recoveryReading';
 import { useLab } from '../app/store';
 import { CLAIMS } from '../claims/claims';
 import { CLAIM_PRESETS, liveVerdict, type LiveReading } from '../claims/livePresets';
@@ -56,9 +56,9 @@ export function ClaimsPanel() {
           const preset = CLAIM_PRESETS.find((p) => p.id === c.id);
           const isActive = active === c.id;
           const live = isActive ? liveVerdict(c.id, reading) : null;
-          const undef = isActive && RECOVERY_CLAIMS.has(c.id) && recoveryWords(0, improvement).kind === 'undefined';
-          const measured = !preset ? 'not modelled' : live ? (undef ? UNDEFINED_RECOVERY : live.measured) : null;
-          const verdict = !preset ? 'not modelled' : live ? (undef ? 'undefined' : live.verdict) : 'click to run';
+          // the reading words recovery with its reference (undefined when full RTRL did not adapt), livePresets.ts
+          const measured = !preset ? 'not modelled' : live ? live.measured : null;
+          const verdict = !preset ? 'not modelled' : live ? live.verdict : 'click to run';
           // progress toward a verdict: adaptation steps with an error signal, of the preset's minimum
           const needed = preset?.minSteps ?? 0;
           const done = Math.min(reading.adaptedSteps, needed);
