@@ -29,6 +29,7 @@ import { GpuError } from '../src/gpu/errors';
 import { WG } from '../src/gpu/layout';
 import { planMemory } from '../src/gpu/memoryPlan';
 import { nodeGpu } from '../src/gpu/nodeGpu';
+import { chooseSparseTransport, type SparsePreference } from '../src/gpu/sparseVariant';
 import type { BatchTimings } from '../src/gpu/timing';
 
 const args = process.argv.slice(2);
@@ -104,9 +105,9 @@ interface StepRun {
 }
 
 /** Whole steps of a batch: one warm-up step, then as many as fit the time target. */
-async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number): Promise<StepRun> {
+async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number, sparseKernel: SparsePreference = 'auto'): Promise<StepRun> {
   const seqs = Array.from({ length: streams }, (_, s) => randomStream(MAX_STEPS + 1, 10 + s));
-  const batch = await GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench' });
+  const batch = await GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench', sparseKernel });
   try {
     let t0 = performance.now();
     await batch.advance(1);
@@ -282,7 +283,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const ctx = await createContext(acquired.device, acquired.description);
+  const ctx = await createContext(acquired.device, acquired.description, acquired.isFallbackAdapter);
   const { device } = ctx;
   const limits = device.limits;
   const software = acquired.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(acquired.description);
@@ -354,6 +355,17 @@ async function main(): Promise<void> {
         (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (transport ${fmt(transport?.ms, 3)} ms)` : '') + ` [${r.steps} steps]`);
     }
     entry.oneArm = oneArm;
+    // both sparse transport kernels at k = 4, where both can run: the evidence for the choice by adapter
+    const choice = chooseSparseTransport(ctx.software, { p });
+    const variants: Record<string, number | null> = { sparseTransport: null, sparseTransportVec4: null };
+    if (p % 4 === 0 && timing === 'timestamp-query') {
+      for (const v of ['scalar', 'vec4'] as const) {
+        const r = await runSteps(ctx, shape, [lane(shape, arms[1].method, 0)], 1, v);
+        variants[v === 'vec4' ? 'sparseTransportVec4' : 'sparseTransport'] = r.timings.kernels.find((k) => k.name === 'sparse')?.ms ?? null;
+      }
+    }
+    entry.sparseVariants = { chosen: choice.shader, reason: choice.reason, k4KernelMs: variants };
+    say(`  sparse transport: ${choice.reason}; k=4 kernel ms: scalar ${fmt(variants.sparseTransport, 3)}, vec4 ${fmt(variants.sparseTransportVec4, 3)}`);
     // the batch: the first wave of arms × seeds that fits
     const wave = plan.waves[0];
     const seedsInWave = [...new Set(wave.map((l) => l.seedIndex))];

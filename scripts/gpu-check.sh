@@ -25,7 +25,12 @@ log "gpu-check $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n), $(nproc) CPUs, nod
 if command -v nvidia-smi > /dev/null; then nvidia-smi -L 2>&1 | sed 's/^/  /' | tee -a "$summary"; fi
 
 # --- Vulkan drivers: hardware ICDs only, unless the caller chose ---
-if [ -z "${VK_ICD_FILENAMES:-}" ]; then
+gpu_device=0
+if [ -e /dev/nvidia0 ] || compgen -G '/dev/dri/renderD*' > /dev/null || nvidia-smi -L > /dev/null 2>&1; then gpu_device=1; fi
+if [ -z "${VK_ICD_FILENAMES:-}" ] && [ $gpu_device = 0 ]; then
+  log "WARNING: no GPU device node (/dev/nvidia0, /dev/dri/renderD*): VK_ICD_FILENAMES left unset, so the tests and the"
+  log "  benchmark run on SwiftShader if chromium is installed. Such figures are NOT hardware figures (bench JSON: adapter.software)."
+elif [ -z "${VK_ICD_FILENAMES:-}" ]; then
   icds=()
   for dir in /etc/vulkan/icd.d /usr/share/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
     [ -d "$dir" ] || continue
@@ -40,8 +45,9 @@ if [ -z "${VK_ICD_FILENAMES:-}" ]; then
     export VK_ICD_FILENAMES
     log "Vulkan ICDs (hardware): $VK_ICD_FILENAMES"
   else
-    log "WARNING: no hardware Vulkan ICD manifest found (looked in /etc/vulkan/icd.d, /usr/share/vulkan/icd.d);"
-    log "  Dawn may find no adapter, or fall back to SwiftShader if chromium is installed: such figures are NOT hardware figures."
+    log "WARNING: a GPU device exists but no hardware Vulkan ICD manifest was found (looked in /etc/vulkan/icd.d,"
+    log "  /usr/share/vulkan/icd.d): Dawn may find no adapter, or fall back to SwiftShader if chromium is installed:"
+    log "  such figures are NOT hardware figures."
     log "  (NVIDIA in a container: the image needs NVIDIA_DRIVER_CAPABILITIES including graphics, and libvulkan1.)"
   fi
 else

@@ -253,6 +253,11 @@ export class GpuLiveRun implements LiveEngine {
     return this.batch?.timings() ?? null;
   }
 
+  /** Which sparse transport kernel the GPU runs and why (a line for the backend badge's tooltip); null before the drift. */
+  sparseTransport(): string | null {
+    return this.batch?.sparseTransport.reason ?? null;
+  }
+
   keptPaths(): KeptPaths | null {
     if (!this.drifted || this.batch === null) return this.cpu.keptPaths();
     const k = this.kIndex();

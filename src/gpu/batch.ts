@@ -34,6 +34,7 @@ import {
 } from './layout';
 import { readBuffer, ReadbackPool } from './readback';
 import { loadShaderSources } from './shaderSources';
+import { chooseSparseTransport, type SparseChoice, type SparsePreference } from './sparseVariant';
 import { KernelTimer, type BatchTimings } from './timing';
 import { bindingNames, METRIC_KERNELS, pingPong, shaderOf, STEP_KERNELS, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
 
@@ -43,10 +44,13 @@ export interface GpuContext {
   kernels: KernelCache;
   health: DeviceHealth;
   description: string;
+  /** a software adapter (SwiftShader, lavapipe, a fallback adapter): kernels are chosen for it (sparseVariant.ts) */
+  software: boolean;
 }
 
-export async function createContext(device: GPUDevice, description = 'WebGPU device'): Promise<GpuContext> {
-  return { device, kernels: new KernelCache(device, await loadShaderSources()), health: new DeviceHealth(device), description };
+export async function createContext(device: GPUDevice, description = 'WebGPU device', isFallbackAdapter = false): Promise<GpuContext> {
+  const software = isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(description);
+  return { device, kernels: new KernelCache(device, await loadShaderSources()), health: new DeviceHealth(device), description, software };
 }
 
 export interface LaneSpec {
@@ -73,6 +77,8 @@ export interface BatchOptions {
   poolSize?: number;
   /** time the kernels (timing.ts): timestamps where the device has them, else submit-to-done; default true */
   timing?: boolean;
+  /** which sparse transport kernel (sparseVariant.ts); 'auto' chooses by adapter */
+  sparseKernel?: SparsePreference;
   label?: string;
 }
 
@@ -150,6 +156,8 @@ export class GpuBatch {
   elapsedMs = 0;
   /** selections drawn per lane (external order), the initial one included */
   readonly selectionsDrawn: number[];
+  /** the sparse transport kernel this batch runs, and why (for the backend badge's tooltip) */
+  readonly sparseTransport: SparseChoice;
 
   private readonly ctx: GpuContext;
   private readonly specs: LaneSpec[];
@@ -178,6 +186,7 @@ export class GpuBatch {
       metricsEvery: options.metricsEvery ?? 0,
       poolSize: options.poolSize ?? 3,
       timing: options.timing ?? true,
+      sparseKernel: options.sparseKernel ?? 'auto',
       label: options.label ?? 'batch',
     };
     const layout = batchLayout(shape);
@@ -195,7 +204,8 @@ export class GpuBatch {
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.divergedAt = specs.map(() => -1);
     this.selectionsDrawn = specs.map((s) => (s.method.kind === 'sparse' ? 1 : 0));
-    this.env = { layout, B: this.B, S: this.S, F: this.F, L: this.L, optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd', sparseShader: 'sparseTransport' };
+    this.sparseTransport = chooseSparseTransport(ctx.software, layout, this.options.sparseKernel);
+    this.env = { layout, B: this.B, S: this.S, F: this.F, L: this.L, optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd', sparseShader: this.sparseTransport.shader };
 
     const { device } = ctx;
     this.readback = new ReadbackPool(device, this.options.label, this.options.poolSize);

@@ -24,6 +24,7 @@ import { GpuBatch, type GpuContext, type LaneSpec, type MetricSample } from './b
 import { GpuError } from './errors';
 import { planMemory, type MemoryPlan } from './memoryPlan';
 import { laneFor, type PreparedSeed } from './protocol';
+import type { SparsePreference } from './sparseVariant';
 
 /** The arm kinds the GPU engine runs (for the RNN), as the method registry states them. */
 export const GPU_ARM_KINDS: readonly string[] = gpuMethodKinds('rnn');
@@ -59,6 +60,8 @@ export interface GpuRunOptions {
   budgetBytes?: number;
   /** steps per submit and per loss readback */
   readbackEvery?: number;
+  /** the sparse transport kernel (sparseVariant.ts); 'auto' chooses by adapter */
+  sparseKernel?: SparsePreference;
 }
 
 /** Per-arm outcome of one lane, gathered from whichever wave ran it. */
@@ -126,7 +129,7 @@ export function gramSpectrumCondition(gram: Float32Array, n: number): number {
 }
 
 function batchOptions(config: ExperimentConfig, label: string, options: GpuRunOptions) {
-  return { optimizer: config.optimizer, metricsEvery: config.metricsEvery, readbackEvery: options.readbackEvery ?? 50, label };
+  return { optimizer: config.optimizer, metricsEvery: config.metricsEvery, readbackEvery: options.readbackEvery ?? 50, label, sparseKernel: options.sparseKernel };
 }
 
 /** One seed of the experiment on the GPU: every arm of the seed in one batch. */

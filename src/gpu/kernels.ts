@@ -9,7 +9,7 @@ import { ShaderCompileError, GpuError } from './errors';
 import { messageOf } from './device';
 import { WGSL_PREAMBLE, wgslBindings } from './layout';
 import type { ShaderName, ShaderSources } from './shaderSources';
-import { bindingNames, shaderBindings, type Bindings } from './stepKernels';
+import { bindingNames, SHADER_TYPES, shaderBindings, type Bindings } from './stepKernels';
 
 export interface CompileMessage {
   type: GPUCompilationMessageType;
@@ -49,7 +49,7 @@ export class KernelCache {
   }
 
   private header(name: ShaderName): string {
-    return WGSL_PREAMBLE + wgslBindings(this.bindingsOf(name)) + `// ---- ${name}.wgsl ----\n`;
+    return WGSL_PREAMBLE + wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]) + `// ---- ${name}.wgsl ----\n`;
   }
 
   /** The WGSL compiled for `name`: the header, then the kernel file. */

@@ -232,12 +232,13 @@ const UNIFORMS: ReadonlySet<string> = new Set(['hyper']);
 
 /**
  * A kernel's binding declarations, generated from its descriptor (stepKernels.ts): binding i is the
- * i-th buffer, `read` or `read_write` (atomics are always read_write), with its element type from above.
+ * i-th buffer, `read` or `read_write` (atomics are always read_write), with its element type from above
+ * or from `types` (a kernel that views P as vec4, for one).
  */
-export function wgslBindings(bindings: Readonly<Record<string, 'read' | 'write' | undefined>>): string {
+export function wgslBindings(bindings: Readonly<Record<string, 'read' | 'write' | undefined>>, types: Readonly<Record<string, string>> = {}): string {
   return Object.entries(bindings)
     .map(([name, access], i) => {
-      const type = WGSL_TYPES[name] ?? 'array<f32>';
+      const type = types[name] ?? WGSL_TYPES[name] ?? 'array<f32>';
       const space = UNIFORMS.has(name) ? 'uniform' : `storage, ${access === 'write' || type.includes('atomic') ? 'read_write' : 'read'}`;
       return `@group(0) @binding(${i}) var<${space}> ${name}: ${type};\n`;
     })

@@ -26,7 +26,7 @@ export async function runOnNodeGpu(config: ExperimentConfig, onProgress?: (p: Pr
   const gpu = await nodeGpu();
   const acquired = await acquireDevice(gpu);
   if (!acquired.ok) return { kind: 'unavailable', error: acquired.error };
-  const ctx = await createContext(acquired.device, acquired.description);
+  const ctx = await createContext(acquired.device, acquired.description, acquired.isFallbackAdapter);
   try {
     const check = await verifyAgainstCpu(ctx);
     if (!check.ok) return { kind: 'mismatch', reason: check.reason };

@@ -6,6 +6,7 @@
 export const SHADER_NAMES = [
   'forward',
   'sparseTransport',
+  'sparseTransportVec4',
   'denseTransport',
   'immediate',
   'gradient',

@@ -13,7 +13,7 @@
  */
 import { COLS, GS, TS, WG, type BatchLayout } from './layout';
 import type { ShaderName } from './shaderSources';
-import { SPARSE_SHADERS } from './sparseVariant';
+import { SPARSE_SHADERS, VEC4_PER_INVOCATION } from './sparseVariant';
 
 /** Buffers a kernel can bind: batch buffers by name, and the ping-ponged ones by role. */
 export type BindingName =
@@ -72,7 +72,8 @@ export const STEP_KERNELS: readonly KernelSpec[] = [
     shader: (e) => e.sparseShader,
     variants: SPARSE_SHADERS,
     bindings: { ...transport, sources: 'read', ...perLane },
-    dispatch: (e) => [Math.ceil(e.layout.p / (WG * COLS)), e.layout.n, e.S],
+    constants: (e): Record<string, number> => (e.sparseShader === 'sparseTransportVec4' ? { VPT: VEC4_PER_INVOCATION } : {}),
+    dispatch: (e) => [Math.ceil(e.layout.p / (WG * (e.sparseShader === 'sparseTransportVec4' ? 4 * VEC4_PER_INVOCATION : COLS))), e.layout.n, e.S],
   },
   {
     name: 'dense',
@@ -116,6 +117,11 @@ export const BENCH_KERNELS: readonly KernelSpec[] = [
   { name: 'copy', shader: 'copy', bindings: { src: 'read', dst: 'write' }, dispatch: () => [0, 0, 0] },
   { name: 'matmul', shader: 'matmul', bindings: { lhs: 'read', rhs: 'read', out: 'write' }, dispatch: () => [0, 0, 0] },
 ];
+
+/** Buffers a shader views with another element type than layout.ts's (P as vec4 along its rows). */
+export const SHADER_TYPES: Partial<Record<ShaderName, Readonly<Record<string, string>>>> = {
+  sparseTransportVec4: { pIn: 'array<vec4f>', pOut: 'array<vec4f>' },
+};
 
 /** Names of a kernel's buffers in binding order. */
 export const bindingNames = (bindings: Bindings): BindingName[] => Object.keys(bindings) as BindingName[];

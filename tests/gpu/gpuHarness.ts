@@ -7,5 +7,5 @@ export async function nodeContext(): Promise<GpuContext> {
   const gpu = await nodeGpu();
   const r = await acquireDevice(gpu);
   if (!r.ok) throw r.error;
-  return createContext(r.device, r.description);
+  return createContext(r.device, r.description, r.isFallbackAdapter);
 }

@@ -17,7 +17,7 @@ let ctx: GpuContext;
 beforeAll(async () => {
   const r = await acquireDevice(navigator.gpu);
   if (!r.ok) throw r.error;
-  ctx = await createContext(r.device, r.description);
+  ctx = await createContext(r.device, r.description, r.isFallbackAdapter);
 });
 afterAll(() => ctx?.device.destroy());
 
@@ -33,10 +33,12 @@ describe('WebGPU kernels in Chromium', () => {
     expect(await verifyAgainstCpu(ctx)).toMatchObject({ ok: true });
   });
 
-  it('a short experiment (4 arms, 2 seeds, 80 steps) matches the CPU engine', async () => {
+  for (const sparseKernel of ['auto', 'vec4'] as const)
+  it(`a short experiment (4 arms, 2 seeds, 80 steps) matches the CPU engine (sparse kernel: ${sparseKernel})`, async () => {
     const d = defaultConfig();
     const config: ExperimentConfig = {
       ...d,
+      // n = 6 with the sine task's m = 1: p = 48, a multiple of 4, so 'vec4' runs sparseTransportVec4.wgsl
       n: 6,
       arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'random'), sparseArm(2, 'bottom-k')],
       seeds: [1, 2],
@@ -45,7 +47,7 @@ describe('WebGPU kernels in Chromium', () => {
       metricsEvery: 40,
     };
     const cpu = runExperiment(config);
-    const gpu = await runExperimentGpu(ctx, config);
+    const gpu = await runExperimentGpu(ctx, config, undefined, { sparseKernel });
     cpu.seeds.forEach((seed, s) =>
       seed.losses.forEach((curve, a) => {
         for (let t = 0; t < config.adaptSteps; t++) {
