@@ -123,6 +123,30 @@ export interface RestoreOptions {
   newSelection?: readonly number[];
 }
 
+/**
+ * How a lane's method runs here: the transport range it joins (sparse lanes first, then full, then
+ * frozen), and its lane record's k, scale and initial selection.
+ */
+function laneTransport(spec: LaneSpec, n: number, ext: number): { range: 'sparse' | 'full' | 'frozen'; k: number; scale: number; sources: Int32Array | null } {
+  const m = spec.method;
+  switch (m.kind) {
+    case 'frozen':
+      return { range: 'frozen', k: 0, scale: 1, sources: null };
+    case 'full':
+      return { range: 'full', k: 0, scale: 1, sources: null };
+    case 'sparse':
+      if (m.k > 0 && (!spec.sources || spec.sources.length < n * m.k)) throw new RangeError(`lane ${ext}: sparse lane needs n*k = ${n * m.k} sources`);
+      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : null };
+    case 'snap1':
+      // SnAp-1 (methods/snap1.ts) is the sparse transport with one path per unit, its own:
+      //   P[i,·] <- (1-α + d_i W_ii) P[i,·] + immediate term,
+      // so P keeps only the entries the immediate term touches, the CPU's trace (n·p floats here, p there).
+      return { range: 'sparse', k: 1, scale: 1, sources: Int32Array.from({ length: n }, (_, i) => i) };
+    default:
+      throw new GpuError('validation', `lane ${ext}: '${m.kind}' does not run on the GPU engine`);
+  }
+}
+
 export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources';
 type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams';
 
@@ -193,13 +217,14 @@ export class GpuBatch {
     this.layout = layout;
     const { n, stride, st, pFloats } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
-    const rank = (m: LearningMethod) => (m.kind === 'sparse' ? 0 : m.kind === 'full' ? 1 : 2);
+    const transports = specs.map((spec, ext) => laneTransport(spec, shape.n, ext));
+    const rank = { sparse: 0, full: 1, frozen: 2 };
     this.intOf = [];
-    this.extOf = specs.map((_, i) => i).sort((a, b) => rank(specs[a].method) - rank(specs[b].method) || a - b);
+    this.extOf = specs.map((_, i) => i).sort((a, b) => rank[transports[a].range] - rank[transports[b].range] || a - b);
     this.extOf.forEach((ext, i) => (this.intOf[ext] = i));
     this.B = specs.length;
-    this.S = specs.filter((s) => s.method.kind === 'sparse').length;
-    this.F = specs.filter((s) => s.method.kind === 'full').length;
+    this.S = transports.filter((x) => x.range === 'sparse').length;
+    this.F = transports.filter((x) => x.range === 'full').length;
     this.L = this.S + this.F;
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.divergedAt = specs.map(() => -1);
@@ -220,9 +245,8 @@ export class GpuBatch {
     this.srcOffset = [];
     let srcTotal = 0;
     for (let i = 0; i < B; i++) {
-      const spec = specs[this.extOf[i]];
       this.srcOffset.push(srcTotal);
-      if (spec.method.kind === 'sparse') srcTotal += n * spec.method.k;
+      srcTotal += transports[this.extOf[i]].sources?.length ?? 0;
     }
     const T = this.steps;
     this.buffers = {
@@ -258,18 +282,9 @@ export class GpuBatch {
       params.set(spec.params.theta, i * stride);
       params.set(spec.params.readout, i * stride + layout.p);
       if (spec.hInit) h.set(spec.hInit, i * n);
-      const method = spec.method;
-      const k = method.kind === 'sparse' ? method.k : method.kind === 'full' ? n : 0;
-      records.push({
-        k: method.kind === 'sparse' ? k : 0,
-        srcOffset: this.srcOffset[i],
-        scale: method.kind === 'sparse' && method.rescale && k > 0 ? n / k : 1,
-        stream: spec.stream,
-      });
-      if (method.kind === 'sparse' && k > 0) {
-        if (!spec.sources || spec.sources.length < n * k) throw new RangeError(`lane ${this.extOf[i]}: sparse lane needs n*k = ${n * k} sources`);
-        sources.set(spec.sources.subarray(0, n * k), this.srcOffset[i]);
-      }
+      const x = transports[this.extOf[i]];
+      records.push({ k: x.k, srcOffset: this.srcOffset[i], scale: x.scale, stream: spec.stream });
+      if (x.sources) sources.set(x.sources, this.srcOffset[i]);
     }
     const q = device.queue;
     q.writeBuffer(b.params, 0, params);

@@ -1,0 +1,67 @@
+/**
+ * SnAp-1 on the GPU (a sparse lane with each unit's own path, src/gpu/batch.ts laneTransport) against the
+ * CPU engine's SnAp-1 estimator (methods/snap1.ts): the loss curves of a run with Adam, error-free steps
+ * and a reset agree per step. Tolerance as property.gpu.test.ts (1e-3 relative + 1e-6 absolute per step):
+ * the GPU computes (1-α)e + (d_i W_ii) e where the CPU computes ((1-α) + d_i W_ii) e, and float32
+ * rounding over 24 steps stays near 1e-5; a wrong path or index is off by far more. The same run with
+ * the arm as a plain sparse arm of k = 1 (a random path per unit) must differ, so the test can fail.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sparseArm } from '../../src/engine/config';
+import { OnlineLearner } from '../../src/engine/learner';
+import type { LearningMethod } from '../../src/engine/methods';
+import { initRnn, RnnModel } from '../../src/engine/models/rnn';
+import { Rng } from '../../src/engine/rng';
+import { allocateSequence } from '../../src/engine/tasks/task';
+import { selectPaths } from '../../src/engine/transportMask';
+import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
+import { nodeContext } from './gpuHarness';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = await nodeContext();
+});
+afterAll(() => ctx?.device.destroy());
+
+it('SnAp-1 lanes give the CPU SnAp-1 learner’s losses (Adam, gaps in the error signal, a reset)', async () => {
+  const shape = { n: 6, m: 1, o: 1, leak: 0.6 };
+  const params = initRnn(shape, new Rng(71), { gain: 1.4, inputScale: 1 });
+  const steps = 24;
+  const seq = allocateSequence(steps, 1, 1);
+  const r = new Rng(72);
+  for (let t = 0; t < steps; t++) {
+    seq.x[t] = r.normal();
+    seq.y[t] = Math.sin(0.4 * t);
+    seq.errorMask[t] = t % 4 === 3 ? 0 : 1;
+  }
+  seq.reset[13] = 1;
+  const optimizer = { kind: 'adam' as const, lr: 2e-2, clipNorm: 0 };
+  const k1 = sparseArm(1, 'random');
+  const methods: LearningMethod[] = [{ kind: 'snap1' }, k1, { kind: 'frozen' }, { kind: 'snap1' }];
+  const src = new Int32Array(shape.n);
+  selectPaths('random', params.theta, shape.n, 1, new Rng(73), src);
+  const hInit = Float32Array.from({ length: shape.n }, () => r.normal() * 0.3);
+  const batch = await GpuBatch.create(
+    ctx,
+    shape,
+    [seq],
+    methods.map((method) => ({ method, params, hInit, sources: method.kind === 'sparse' ? src : undefined, stream: 0 })),
+    { optimizer, readbackEvery: 7, label: 'snap1' },
+  );
+  try {
+    await batch.advance(steps);
+    const cpu = new OnlineLearner(new RnnModel(params, hInit), { kind: 'snap1' }, { optimizer, selectionRng: new Rng(74) });
+    const want = Array.from({ length: steps }, (_, t) => cpu.step(seq, t));
+    for (const lane of [0, 3]) {
+      for (let t = 0; t < steps; t++) {
+        const got = batch.losses[lane][t];
+        expect(Math.abs(got - want[t]), `lane ${lane} step ${t}: GPU ${got}, CPU ${want[t]}`).toBeLessThanOrEqual(1e-3 * Math.abs(want[t]) + 1e-6);
+      }
+    }
+    // a random single path is not SnAp-1: the curves part once the weights have moved
+    const worst = Math.max(...want.map((w, t) => Math.abs(batch.losses[1][t] - w) / Math.max(1e-6, Math.abs(w))));
+    expect(worst).toBeGreaterThan(1e-3);
+  } finally {
+    batch.destroy();
+  }
+});
