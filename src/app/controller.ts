@@ -109,6 +109,8 @@ function onWorkerMessage(m: FromWorker): void {
       step: 0,
       seriesVersion: useLab.getState().seriesVersion + 1,
     });
+    // the first steps at once, not at the next animation frame: the first point comes one frame sooner
+    tick();
     return;
   }
   awaiting = false;

@@ -11,10 +11,9 @@
  * LiveRun with the reason in `fallbackReason`. Messages are handled one at a time (a promise chain), so
  * an async GPU step never overlaps another message, and no rejection goes unhandled.
  */
-import { createContext, type GpuContext } from '../gpu/batch';
-import { acquireDevice, messageOf } from '../gpu/device';
-import { verifyAgainstCpu } from '../gpu/verify';
-import { GpuLiveRun } from './gpuLiveRun';
+// The WebGPU modules load on first use (dynamic imports): a CPU run, the common case on software
+// adapters and without WebGPU, starts without parsing them.
+import type { GpuContext } from '../gpu/batch';
 import type { LabParams } from './labParams';
 import type { LiveEngine } from './liveEngine';
 import { LiveRun, type LiveRunOptions, type StepTrace } from './liveRun';
@@ -25,6 +24,10 @@ const evaluatedAt = performance.timeOrigin + performance.now();
 
 /** the run, on whichever engine it runs (the worker knows it only as a LiveEngine) */
 let run: LiveEngine | null = null;
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
 let runId = -1;
 let lastMetricsStep = -Infinity;
 let startMessage: Extract<ToWorker, { type: 'start' }> | null = null;
@@ -58,6 +61,7 @@ async function device(): Promise<Gpu | string> {
   if (gpu && !gpu.ctx.health.lost) return gpu;
   gpu = null;
   const nav = (self as unknown as { navigator?: Navigator }).navigator;
+  const [{ acquireDevice }, { createContext }] = await Promise.all([import('../gpu/device'), import('../gpu/batch')]);
   const r = await acquireDevice(nav?.gpu, 'sparse-rtrl-lab');
   if (!r.ok) return r.error.message;
   const ctx = await createContext(r.device, r.description);
@@ -110,6 +114,7 @@ async function chooseGpu(params: LabParams): Promise<Gpu | string | undefined> {
   }
   if (g.verified === null) {
     try {
+      const { verifyAgainstCpu } = await import('../gpu/verify');
       const v = await verifyAgainstCpu(g.ctx);
       g.verified = v.ok ? true : v.reason;
     } catch (e) {
@@ -134,6 +139,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
     gpuCheckMs = performance.now() - t0;
     if (typeof g === 'object') {
       try {
+        const { GpuLiveRun } = await import('./gpuLiveRun');
         run = GpuLiveRun.create(g.ctx, { ...m.params }, m.options, metricsEvery(m.params.n));
         engine = g.engine;
       } catch (e) {

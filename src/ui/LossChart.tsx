@@ -204,7 +204,6 @@ export function LossChart() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<Hover | null>(null);
-  const [points, setPoints] = useState(0);
   const [, setResized] = useState(0);
   const arms = useLab((s) => s.arms);
   const version = useLab((s) => s.seriesVersion);
@@ -219,30 +218,29 @@ export function LossChart() {
     return () => window.removeEventListener('resize', onResize);
   }, []);
 
+  // Drawn right after each render that the series version (or a resize) caused: no extra frame of delay,
+  // and the point count is written to the DOM directly, not through React state.
   useEffect(() => {
-    const frame = requestAnimationFrame(() => {
-      const canvas = canvasRef.current;
-      const wrap = wrapRef.current;
-      const series = getSeries();
-      if (!canvas || !wrap) return;
-      const width = wrap.clientWidth;
-      const height = chartHeight(width, presenter);
-      const dpr = window.devicePixelRatio || 1;
-      if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
-        canvas.width = Math.round(width * dpr);
-        canvas.height = Math.round(height * dpr);
-        canvas.style.width = `${width}px`;
-        canvas.style.height = `${height}px`;
-      }
-      const ctx = canvas.getContext('2d');
-      if (!ctx) return;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.clearRect(0, 0, width, height);
-      setPoints(series?.length ?? 0);
-      scalesRef.current = drawLossChart(ctx, series, arms, markers, { width, height, scale: presenter ? 2 : 1 });
-      if (scalesRef.current) markFirstCurve();
-    });
-    return () => cancelAnimationFrame(frame);
+    const canvas = canvasRef.current;
+    const wrap = wrapRef.current;
+    const series = getSeries();
+    if (!canvas || !wrap) return;
+    const width = wrap.clientWidth;
+    const height = chartHeight(width, presenter);
+    const dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${height}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    scalesRef.current = drawLossChart(ctx, series, arms, markers, { width, height, scale: presenter ? 2 : 1 });
+    wrap.dataset.points = String(series?.length ?? 0);
+    if (scalesRef.current) markFirstCurve();
   });
 
   const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
@@ -266,7 +264,7 @@ export function LossChart() {
     : 'Loss curves: pretraining.';
 
   return (
-    <div className="chart" ref={wrapRef} data-testid="loss-chart" data-points={points} data-version={version}>
+    <div className="chart" ref={wrapRef} data-testid="loss-chart" data-version={version}>
       <canvas ref={canvasRef} role="img" aria-label={summary} onMouseMove={onMove} onMouseLeave={() => setHover(null)} />
       {hover && (
         <div className="hover" style={{ left: Math.min(hover.x + 12, (wrapRef.current?.clientWidth ?? 400) - 190) }} data-testid="hover">

@@ -1,14 +1,13 @@
 /**
- * Entry point: read the link, start the engine worker, pace it with animation frames, and render.
+ * Entry point: read the link, start the engine worker, pace it with animation frames, and render. The
+ * page (React DOM, d3, the panels) is a separate chunk loaded after the worker has started, so the
+ * engine's start-up and the page's load overlap (time to the first drawn point).
  */
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
 import { onVisibility, restart, setPresenter, stepOnce, tick, togglePlay, writeHash } from '../app/controller';
 import { decodeHash } from '../app/labParams';
 import { useLab } from '../app/store';
 import { probeWebGpu } from '../app/webgpuProbe';
 import { isClaimPreset } from '../claims/livePresets';
-import { App } from './App';
 import './styles.css';
 
 const { params, view, ignored } = decodeHash(location.hash);
@@ -19,7 +18,21 @@ if (view.claim && !isClaimPreset(view.claim)) {
 useLab.setState({ params, ignoredFields: ignored, presenter: view.present, claim: view.claim });
 writeHash(params);
 restart();
-void probeWebGpu().then((webgpu) => useLab.setState({ webgpu }));
+// The badge's own WebGPU probe waits for the first drawn point (or 3 s): the engine worker asks for an
+// adapter on its way to that point, and two requests at once slow both.
+let probed = false;
+const probe = () => {
+  if (probed) return;
+  probed = true;
+  void probeWebGpu().then((webgpu) => useLab.setState({ webgpu }));
+};
+const unsubscribe = useLab.subscribe((s) => {
+  if (s.firstCurveMs !== null || s.status === 'error') {
+    unsubscribe();
+    probe();
+  }
+});
+setTimeout(probe, 3000);
 
 const loop = () => {
   tick();
@@ -58,8 +71,6 @@ window.addEventListener('hashchange', () => {
   restart();
 });
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+void Promise.all([import('react'), import('react-dom/client'), import('./App')]).then(([{ StrictMode, createElement }, { createRoot }, { App }]) => {
+  createRoot(document.getElementById('root')!).render(createElement(StrictMode, null, createElement(App)));
+});

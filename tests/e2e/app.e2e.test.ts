@@ -658,3 +658,26 @@ function contrast(a: string, b: string): number {
   const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
   return (hi + 0.05) / (lo + 0.05);
 }
+
+describe('shipped pretrained weights in the browser', () => {
+  it('the browser’s own pretraining gives the shipped file bit for bit, so the default link’s run is the same run', async () => {
+    const browser = await launchChromium(false);
+    const page = await openPage(browser);
+    await page.goto(url + '#v=1&n=8');
+    await waitForPoints(page, 1);
+    const same = await page.evaluate(async () => {
+      const cache = await import('/src/app/pretrainedCache.ts' as string);
+      const live = await import('/src/app/liveRun.ts' as string);
+      const labParams = await import('/src/app/labParams.ts' as string);
+      const settings = cache.CACHED_SETTINGS[0];
+      const { pretrainSteps, pretrainEpochs } = live.LIVE_DEFAULTS;
+      const key = cache.cacheKey(settings, pretrainSteps, pretrainEpochs);
+      const file = cache.decodePretrained(key, await (await fetch(cache.cachePath(settings, pretrainSteps, pretrainEpochs))).json());
+      const computed = new live.LiveRun({ ...labParams.DEFAULT_PARAMS, ...settings }, live.LIVE_DEFAULTS).pretrainedState();
+      const eq = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+      return file !== null && eq(file.theta, computed.theta) && eq(file.readout, computed.readout) && eq(file.hEnd, computed.hEnd);
+    });
+    expect(same).toBe(true);
+    await browser.close();
+  });
+});
