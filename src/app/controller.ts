@@ -104,6 +104,7 @@ function onWorkerMessage(m: FromWorker): void {
       status: playing ? 'running' : 'paused',
       arms: m.arms,
       pretrainMs: m.pretrainMs,
+      pretrainedShipped: m.pretrainedShipped ?? false,
       engine: m.engine,
       engineNote: m.fallbackReason ?? null,
       step: 0,

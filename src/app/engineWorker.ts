@@ -160,6 +160,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
     pretrainMs: t1 - t0,
     engine,
     timing: { evaluatedAt, startAt: performance.timeOrigin + t0, gpuCheckMs, buildMs: t1 - t0 - gpuCheckMs },
+    pretrainedShipped: m.options.pretrained !== undefined,
     ...(reason ? { fallbackReason: reason } : {}),
   });
 }

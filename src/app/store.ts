@@ -38,6 +38,8 @@ export interface LabState {
   /** steps per wall-clock second as observed (for "≈ s left") */
   stepsPerSecond: number;
   pretrainMs: number;
+  /** the pretrained weights came with the app (the same the engine computes), so pretraining took no time */
+  pretrainedShipped: boolean;
   /** ms from page start to the first drawn point of the loss chart */
   firstCurveMs: number | null;
   seriesVersion: number;
@@ -72,6 +74,7 @@ export const useLab = create<LabState>(() => ({
   msPerStep: 0,
   stepsPerSecond: 0,
   pretrainMs: 0,
+  pretrainedShipped: false,
   firstCurveMs: null,
   seriesVersion: 0,
   metrics: null,

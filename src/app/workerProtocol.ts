@@ -21,6 +21,8 @@ export type FromWorker =
       fallbackReason?: string;
       /** where the start-up time went: absolute times (ms since the epoch) and durations, for scripts/first-point.ts */
       timing?: { evaluatedAt: number; startAt: number; gpuCheckMs: number; buildMs: number };
+      /** the pretrained weights came with the app (pretrainedCache.ts) instead of being trained here */
+      pretrainedShipped?: boolean;
     }
   | {
       type: 'losses';

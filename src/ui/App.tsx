@@ -26,6 +26,7 @@ function RunLine() {
   const step = useLab((s) => s.step);
   const ms = useLab((s) => s.msPerStep);
   const pretrainMs = useLab((s) => s.pretrainMs);
+  const shipped = useLab((s) => s.pretrainedShipped);
   const task = useLab((s) => s.params.task);
   const n = useLab((s) => s.params.n);
   const k = useLab((s) => s.params.k);
@@ -34,7 +35,7 @@ function RunLine() {
     <p className="run-line" data-testid="run-line" data-status={status}>
       <strong>{status === 'done' ? 'finished' : status}</strong> · {task}, n = {n}, k = {k} · step {step} of {LEAD_IN_STEPS + adapt}
       {ms > 0 && ` · ${ms.toFixed(1)} ms per step`}
-      {pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
+      {shipped ? ' · pretrained weights shipped with the app' : pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
     </p>
   );
 }

@@ -116,11 +116,15 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
     ctx.fillText(m.label, px + 4, M.top + 2);
   }
   ctx.setLineDash([]);
-  if (x0 < LEAD_IN_STEPS && x(LEAD_IN_STEPS) - M.left > 120 * scale) {
+  if (x0 < LEAD_IN_STEPS) {
     ctx.fillStyle = '#555';
     ctx.font = font(scale > 1 ? 8 : 11);
     ctx.textBaseline = 'bottom';
-    ctx.fillText('before: the pretrained network, all arms alike', M.left + 4, height - M.bottom - 3);
+    const text = 'before the drift: the pretrained network, all arms alike';
+    const short = 'pretrained network';
+    const room = x(LEAD_IN_STEPS) - M.left - 10;
+    const label = ctx.measureText(text).width <= room ? text : ctx.measureText(short).width <= room ? short : '';
+    if (label) ctx.fillText(label, M.left + 4, height - M.bottom - 3);
   }
 
   // curves: raw faint, EMA bold; one sample per pixel column at most. A sparse-error task (adding) has
