@@ -29,6 +29,7 @@ import {
   encodeLanes,
   encodeStreams,
   GS,
+  WG,
   type BatchLayout,
   type LaneRecord,
 } from './layout';
@@ -104,6 +105,8 @@ export interface LaneSnapshot {
   moments: { m: Float32Array; v: Float32Array } | null;
   /** the selection in use, sparse lanes only */
   sources: Int32Array | null;
+  /** TBPTT lanes: the window of recent steps */
+  window: Float32Array | null;
   diverged: boolean;
   /** optimizer updates so far (Adam's t) */
   updates: number;
@@ -127,28 +130,38 @@ export interface RestoreOptions {
  * How a lane's method runs here: the transport range it joins (sparse lanes first, then full, then
  * frozen), and its lane record's k, scale and initial selection.
  */
-function laneTransport(spec: LaneSpec, n: number, ext: number): { range: 'sparse' | 'full' | 'frozen'; k: number; scale: number; sources: Int32Array | null } {
+function laneTransport(
+  spec: LaneSpec,
+  shape: { n: number; m: number },
+  ext: number,
+): { range: 'sparse' | 'full' | 'tbptt' | 'frozen'; k: number; scale: number; sources: Int32Array | null; window: number } {
   const m = spec.method;
+  const { n } = shape;
+  const none = { scale: 1, sources: null, window: 0 };
   switch (m.kind) {
     case 'frozen':
-      return { range: 'frozen', k: 0, scale: 1, sources: null };
+      return { range: 'frozen', k: 0, ...none };
     case 'full':
-      return { range: 'full', k: 0, scale: 1, sources: null };
+      return { range: 'full', k: 0, ...none };
+    case 'tbptt':
+      // k is τ; the window holds [count, head] and τ slots of (h_{s-1}, d_s, x_s) (tbptt.wgsl; n ≤ 8·WG)
+      if (n > 8 * WG) throw new GpuError('validation', `lane ${ext}: TBPTT on the GPU supports n ≤ ${8 * WG}`);
+      return { range: 'tbptt', k: m.truncation, ...none, window: 2 + m.truncation * (2 * n + shape.m) };
     case 'sparse':
       if (m.k > 0 && (!spec.sources || spec.sources.length < n * m.k)) throw new RangeError(`lane ${ext}: sparse lane needs n*k = ${n * m.k} sources`);
-      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : null };
+      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : null, window: 0 };
     case 'snap1':
       // SnAp-1 (methods/snap1.ts) is the sparse transport with one path per unit, its own:
       //   P[i,·] <- (1-α + d_i W_ii) P[i,·] + immediate term,
       // so P keeps only the entries the immediate term touches, the CPU's trace (n·p floats here, p there).
-      return { range: 'sparse', k: 1, scale: 1, sources: Int32Array.from({ length: n }, (_, i) => i) };
+      return { range: 'sparse', k: 1, scale: 1, sources: Int32Array.from({ length: n }, (_, i) => i), window: 0 };
     default:
       throw new GpuError('validation', `lane ${ext}: '${m.kind}' does not run on the GPU engine`);
   }
 }
 
 export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources';
-type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams';
+type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams' | 'window';
 
 /** A kernel table entry built for this batch: its pipeline, bind groups (one, or one per parity) and grid. */
 interface BuiltKernel {
@@ -163,9 +176,11 @@ export class GpuBatch {
   /** lanes, streams, steps available */
   readonly B: number;
   readonly steps: number;
-  /** sparse, full, learning (sparse + full) lane counts */
+  /** sparse, full, with a P (sparse + full), TBPTT, learning (all but frozen) lane counts */
   readonly S: number;
   readonly F: number;
+  readonly PL: number;
+  readonly Tb: number;
   readonly L: number;
   /** sizes of this batch's records (layout.ts) */
   readonly layout: BatchLayout;
@@ -217,20 +232,26 @@ export class GpuBatch {
     this.layout = layout;
     const { n, stride, st, pFloats } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
-    const transports = specs.map((spec, ext) => laneTransport(spec, shape.n, ext));
-    const rank = { sparse: 0, full: 1, frozen: 2 };
+    const transports = specs.map((spec, ext) => laneTransport(spec, shape, ext));
+    const storage = ctx.device.limits.maxStorageBuffersPerShaderStage;
+    if (transports.some((x) => x.range === 'tbptt') && storage < 9) {
+      throw new GpuError('validation', `TBPTT on the GPU binds 9 storage buffers in one kernel; this device allows ${storage}: run it on the CPU engine`);
+    }
+    const rank = { sparse: 0, full: 1, tbptt: 2, frozen: 3 };
     this.intOf = [];
     this.extOf = specs.map((_, i) => i).sort((a, b) => rank[transports[a].range] - rank[transports[b].range] || a - b);
     this.extOf.forEach((ext, i) => (this.intOf[ext] = i));
     this.B = specs.length;
     this.S = transports.filter((x) => x.range === 'sparse').length;
     this.F = transports.filter((x) => x.range === 'full').length;
-    this.L = this.S + this.F;
+    this.Tb = transports.filter((x) => x.range === 'tbptt').length;
+    this.PL = this.S + this.F;
+    this.L = this.PL + this.Tb;
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.divergedAt = specs.map(() => -1);
     this.selectionsDrawn = specs.map((s) => (s.method.kind === 'sparse' ? 1 : 0));
     this.sparseTransport = chooseSparseTransport(ctx.software, layout, this.options.sparseKernel);
-    this.env = { layout, B: this.B, S: this.S, F: this.F, L: this.L, optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd', sparseShader: this.sparseTransport.shader };
+    this.env = { layout, B: this.B, S: this.S, F: this.F, PL: this.PL, Tb: this.Tb, L: this.L, optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd', sparseShader: this.sparseTransport.shader };
 
     const { device } = ctx;
     this.readback = new ReadbackPool(device, this.options.label, this.options.poolSize);
@@ -244,9 +265,13 @@ export class GpuBatch {
     // sparse sources, each lane's n*k indices one after another
     this.srcOffset = [];
     let srcTotal = 0;
+    let winTotal = 0;
     for (let i = 0; i < B; i++) {
-      this.srcOffset.push(srcTotal);
-      srcTotal += transports[this.extOf[i]].sources?.length ?? 0;
+      const x = transports[this.extOf[i]];
+      // a TBPTT lane's record points at its window instead of a selection (tbptt.wgsl)
+      this.srcOffset.push(x.range === 'tbptt' ? winTotal : srcTotal);
+      srcTotal += x.sources?.length ?? 0;
+      winTotal += x.window;
     }
     const T = this.steps;
     this.buffers = {
@@ -254,8 +279,8 @@ export class GpuBatch {
       h0: make('h (even steps read)', B * n),
       h1: make('h (odd steps read)', B * n),
       state: make('state [D, dLdh, e, clip, finite]', B * st),
-      P0: make('P (even steps read)', L * pFloats),
-      P1: make('P (odd steps read)', L * pFloats),
+      P0: make('P (even steps read)', this.PL * pFloats),
+      P1: make('P (odd steps read)', this.PL * pFloats),
       grad: make('gradient', L * stride),
       // bound under SGD too (update.wgsl serves both), as a stub
       moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * L * stride : 4),
@@ -268,6 +293,7 @@ export class GpuBatch {
       partials: make('Σg² partials', L * (layout.gt + layout.gr)),
       lanes: make('lanes', 4 * B),
       streams: make('streams [x, y*, flags]', streams.length * T * layout.ss),
+      window: make('TBPTT windows [count, head, τ × (h, d, x)]', winTotal),
     };
     const b = this.buffers;
     this.pairs = { h: [b.h0, b.h1], P: [b.P0, b.P1] };
@@ -415,7 +441,7 @@ export class GpuBatch {
     const sample = every > 0 && (t1 - 1) % every === 0;
     const lossFloats = (t1 - t0) * B;
     const ctlFloats = controlWords(B);
-    const normFloats = sample ? this.L * GS : 0;
+    const normFloats = sample ? this.PL * GS : 0;
     const gramFloats = sample ? this.F * n * n : 0;
     const wFloats = gramFloats;
     const dFloats = sample ? this.F * n : 0;
@@ -486,12 +512,12 @@ export class GpuBatch {
     off += controlWords(B);
     if (!sample) return;
     const norms = this.specs.map(() => NaN);
-    for (let i = 0; i < this.L; i++) {
+    for (let i = 0; i < this.PL; i++) {
       let s = 0;
       for (let g = 0; g < GS; g++) s += data[off + i * GS + g];
       norms[this.extOf[i]] = Math.sqrt(s);
     }
-    off += this.L * GS;
+    off += this.PL * GS;
     const full: MetricSample['full'] = [];
     for (let f = 0; f < this.F; f++) {
       const gram = data.slice(off + f * n * n, off + (f + 1) * n * n);
@@ -512,13 +538,14 @@ export class GpuBatch {
     const { n, p, stride, pFloats } = this.layout;
     const b = this.buffers;
     const adam = this.env.optimizer === 'adam' && this.L > 0;
-    const [params, h, P, moments, ctlF, sources] = await Promise.all([
+    const [params, h, P, moments, ctlF, sources, window] = await Promise.all([
       this.readFloats(b.params, 0, this.B * stride),
       this.readFloats(this.pairs.h[x], 0, this.B * n),
-      this.L > 0 ? this.readFloats(this.pairs.P[x], 0, this.L * pFloats) : null,
+      this.PL > 0 ? this.readFloats(this.pairs.P[x], 0, this.PL * pFloats) : null,
       adam ? this.readFloats(b.moments, 0, 2 * this.L * stride) : null,
       this.readFloats(b.ctl, 0, controlWords(this.B)),
       this.readFloats(b.sources, 0, b.sources.size / 4),
+      this.readFloats(b.window, 0, b.window.size / 4),
     ]);
     const ctl = new Uint32Array(ctlF.buffer, ctlF.byteOffset, ctlF.length);
     const srcWords = new Int32Array(sources.buffer, sources.byteOffset, sources.length);
@@ -532,9 +559,10 @@ export class GpuBatch {
         theta: params.slice(i * stride, i * stride + p),
         readout: params.slice(i * stride + p, (i + 1) * stride),
         h: h.slice(i * n, (i + 1) * n),
-        P: learning && P ? P.slice(i * pFloats, (i + 1) * pFloats) : null,
+        P: i < this.PL && P ? P.slice(i * pFloats, (i + 1) * pFloats) : null,
         moments: learning && moments ? { m: moments.slice(mi, mi + stride), v: moments.slice(mi + stride, mi + 2 * stride) } : null,
         sources: m.kind === 'sparse' ? srcWords.slice(this.srcOffset[i], this.srcOffset[i] + n * m.k) : null,
+        window: m.kind === 'tbptt' ? window.slice(this.srcOffset[i], this.srcOffset[i] + 2 + m.truncation * (2 * n + this.layout.m)) : null,
         diverged: ctl[controlIndex(i, 'diverged')] !== 0,
         updates: ctl[controlIndex(i, 'updates')],
       };
@@ -558,7 +586,7 @@ export class GpuBatch {
     const b = this.buffers;
     const params = new Float32Array(this.B * stride);
     const h = new Float32Array(this.B * n);
-    const P = new Float32Array(Math.max(1, this.L * pFloats));
+    const P = new Float32Array(Math.max(1, this.PL * pFloats));
     const adam = this.env.optimizer === 'adam' && this.L > 0;
     const moments = new Float32Array(adam ? 2 * this.L * stride : 1);
     const ctl = new Uint32Array(controlWords(this.B));
@@ -568,10 +596,11 @@ export class GpuBatch {
       params.set(lane.theta, i * stride);
       params.set(lane.readout, i * stride + p);
       h.set(lane.h, i * n);
-      if (learning) {
-        if (!lane.P) throw new RangeError(`lane ${ext}: the snapshot has no P for a learning lane`);
+      if (i < this.PL) {
+        if (!lane.P) throw new RangeError(`lane ${ext}: the snapshot has no P for an RTRL lane`);
         P.set(lane.P, i * pFloats);
       }
+      if (lane.window && this.specs[ext].method.kind === 'tbptt') this.ctx.device.queue.writeBuffer(b.window, this.srcOffset[i] * 4, Float32Array.from(lane.window));
       const restart = reset.has(ext);
       if (adam && learning && lane.moments && !restart) {
         moments.set(lane.moments.m, 2 * i * stride);
@@ -590,7 +619,7 @@ export class GpuBatch {
     const q = this.ctx.device.queue;
     q.writeBuffer(b.params, 0, params);
     q.writeBuffer(b.h0, 0, h);
-    if (this.L > 0) q.writeBuffer(b.P0, 0, P);
+    if (this.PL > 0) q.writeBuffer(b.P0, 0, P);
     if (adam) q.writeBuffer(b.moments, 0, moments);
     q.writeBuffer(b.ctl, 0, ctl);
   }

@@ -29,7 +29,8 @@ export async function acquireDevice(gpu: GPU | null | undefined, label = 'sparse
       requiredLimits: {
         maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
         maxBufferSize: lim.maxBufferSize,
-        maxStorageBuffersPerShaderStage: Math.min(8, lim.maxStorageBuffersPerShaderStage),
+        // tbptt.wgsl binds 9 storage buffers; the others at most 8 (WebGPU's default)
+        maxStorageBuffersPerShaderStage: Math.min(10, lim.maxStorageBuffersPerShaderStage),
       },
     });
   } catch (e) {

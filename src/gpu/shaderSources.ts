@@ -10,6 +10,7 @@ export const SHADER_NAMES = [
   'denseTransport',
   'immediate',
   'gradient',
+  'tbptt',
   'readoutGradient',
   'clipScale',
   'update',

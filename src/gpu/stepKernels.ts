@@ -18,6 +18,7 @@ import { SPARSE_SHADERS, VEC4_PER_INVOCATION } from './sparseVariant';
 /** Buffers a kernel can bind: batch buffers by name, and the ping-ponged ones by role. */
 export type BindingName =
   | 'params' | 'state' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'lanes' | 'streams' | 'hyper' | 'partials' | 'norms' | 'grams'
+  | 'window'
   | 'hIn' | 'hOut' | 'pIn' | 'pOut' | 'pCur'
   // the benchmark's reference kernels
   | 'src' | 'dst' | 'lhs' | 'rhs' | 'out';
@@ -28,16 +29,18 @@ export type Access = 'read' | 'write';
 export type Bindings = Readonly<Partial<Record<BindingName, Access>>>;
 
 export type KernelName =
-  | 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'readoutGradient' | 'clipScale' | 'update' | 'stepEnd'
+  | 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'tbptt' | 'readoutGradient' | 'clipScale' | 'update' | 'stepEnd'
   | 'sumSquares' | 'gram' | 'copy' | 'matmul';
 
 /** What the descriptors need to know about a batch. */
 export interface KernelEnv {
   layout: BatchLayout;
-  /** lanes: all, sparse, full, learning (sparse + full); lanes are ordered sparse, full, frozen */
+  /** lanes: all, sparse, full, with a P (sparse + full), TBPTT, learning (all but frozen); lanes are ordered sparse, full, TBPTT, frozen */
   B: number;
   S: number;
   F: number;
+  PL: number;
+  Tb: number;
   L: number;
   optimizer: 'adam' | 'sgd';
   /** the sparse transport kernel chosen for this adapter and shape (sparseVariant.ts) */
@@ -86,9 +89,16 @@ export const STEP_KERNELS: readonly KernelSpec[] = [
     name: 'immediate',
     shader: 'immediate',
     bindings: { state: 'read', hIn: 'read', pOut: 'write', ...perLane },
-    dispatch: (e) => [Math.ceil((e.layout.n + e.layout.m + 1) / WG), e.layout.n, e.L],
+    dispatch: (e) => [Math.ceil((e.layout.n + e.layout.m + 1) / WG), e.layout.n, e.PL],
   },
-  { name: 'gradient', shader: 'gradient', bindings: { state: 'read', pOut: 'read', grad: 'write', partials: 'write' }, dispatch: (e) => [e.layout.gt, 1, e.L] },
+  { name: 'gradient', shader: 'gradient', bindings: { state: 'read', pOut: 'read', grad: 'write', partials: 'write' }, dispatch: (e) => [e.layout.gt, 1, e.PL] },
+  {
+    name: 'tbptt',
+    shader: 'tbptt',
+    bindings: { params: 'read', state: 'read', hIn: 'read', window: 'write', grad: 'write', partials: 'write', ...perLane },
+    constants: (e) => ({ LANE_BASE: e.PL }),
+    dispatch: (e) => [1, 1, e.Tb],
+  },
   {
     name: 'readoutGradient',
     shader: 'readoutGradient',
@@ -108,7 +118,7 @@ export const STEP_KERNELS: readonly KernelSpec[] = [
 
 /** Sampled every metricsEvery steps, on the P the last step wrote: ‖P‖² partials and the full lanes' P Pᵀ. */
 export const METRIC_KERNELS: readonly KernelSpec[] = [
-  { name: 'sumSquares', shader: 'sumSquares', bindings: { pCur: 'read', norms: 'write' }, constants: () => ({ GS }), dispatch: (e) => [GS, 1, e.L] },
+  { name: 'sumSquares', shader: 'sumSquares', bindings: { pCur: 'read', norms: 'write' }, constants: () => ({ GS }), dispatch: (e) => [GS, 1, e.PL] },
   { name: 'gram', shader: 'gram', bindings: { pCur: 'read', grams: 'write' }, constants: (e) => ({ LANE_BASE: e.S }), dispatch: (e) => [e.layout.n, e.layout.n, e.F] },
 ];
 

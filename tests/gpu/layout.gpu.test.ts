@@ -66,7 +66,8 @@ describe('carry-over: snapshot() and restore()', () => {
   afterAll(() => ctx?.device.destroy());
 
   const shape: RnnShape = { n: 6, m: 1, o: 1, leak: 0.7 };
-  const methods: LearningMethod[] = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(3, 'random', 5)];
+  // the TBPTT lane carries its window of recent steps over too
+  const methods: LearningMethod[] = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(3, 'random', 5), { kind: 'tbptt', truncation: 3 }];
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
 
   function stream(steps: number, from = 0): Sequence {

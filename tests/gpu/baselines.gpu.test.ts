@@ -1,6 +1,8 @@
 /**
- * SnAp-1 on the GPU (a sparse lane with each unit's own path, src/gpu/batch.ts laneTransport) against the
- * CPU engine's SnAp-1 estimator (methods/snap1.ts): the loss curves of a run with Adam, error-free steps
+ * The baselines on the GPU against the CPU engine's estimators. TBPTT(τ) (tbptt.wgsl, one workgroup per
+ * lane backpropagating through its window) beside the RTRL lanes, per-step losses within the same
+ * tolerance as below. SnAp-1 (a sparse lane with each unit's own path, src/gpu/batch.ts laneTransport)
+ * against methods/snap1.ts: the loss curves of a run with Adam, error-free steps
  * and a reset agree per step. Tolerance as property.gpu.test.ts (1e-3 relative + 1e-6 absolute per step):
  * the GPU computes (1-α)e + (d_i W_ii) e where the CPU computes ((1-α) + d_i W_ii) e, and float32
  * rounding over 24 steps stays near 1e-5; a wrong path or index is off by far more. The same run with
@@ -61,6 +63,50 @@ it('SnAp-1 lanes give the CPU SnAp-1 learner’s losses (Adam, gaps in the error
     // a random single path is not SnAp-1: the curves part once the weights have moved
     const worst = Math.max(...want.map((w, t) => Math.abs(batch.losses[1][t] - w) / Math.max(1e-6, Math.abs(w))));
     expect(worst).toBeGreaterThan(1e-3);
+  } finally {
+    batch.destroy();
+  }
+});
+
+it('TBPTT(τ) lanes give the CPU TBPTT learner’s losses (τ = 1, 4, 30; beside full, sparse and SnAp-1 lanes)', async () => {
+  const shape = { n: 7, m: 2, o: 1, leak: 0.5 };
+  const params = initRnn(shape, new Rng(81), { gain: 1.3, inputScale: 1 });
+  const steps = 26;
+  const seq = allocateSequence(steps, 2, 1);
+  const r = new Rng(82);
+  for (let t = 0; t < steps; t++) {
+    seq.x[2 * t] = r.normal();
+    seq.x[2 * t + 1] = r.normal();
+    seq.y[t] = Math.cos(0.3 * t);
+    seq.errorMask[t] = t % 5 === 4 ? 0 : 1;
+  }
+  seq.reset[17] = 1;
+  const optimizer = { kind: 'adam' as const, lr: 2e-2, clipNorm: 0.5 };
+  const tb = (truncation: number): LearningMethod => ({ kind: 'tbptt', truncation });
+  const src = new Int32Array(shape.n * 2);
+  selectPaths('random', params.theta, shape.n, 2, new Rng(83), src);
+  const methods: LearningMethod[] = [tb(4), { kind: 'full' }, tb(1), sparseArm(2, 'random'), { kind: 'frozen' }, tb(30), { kind: 'snap1' }];
+  const batch = await GpuBatch.create(
+    ctx,
+    shape,
+    [seq],
+    methods.map((method) => ({ method, params, sources: method.kind === 'sparse' ? src : undefined, stream: 0 })),
+    { optimizer, readbackEvery: 6, label: 'tbptt' },
+  );
+  try {
+    await batch.advance(steps);
+    methods.forEach((method, lane) => {
+      if (method.kind === 'sparse') return;
+      const cpu = new OnlineLearner(new RnnModel(params), method, { optimizer, selectionRng: new Rng(84) });
+      for (let t = 0; t < steps; t++) {
+        const want = cpu.step(seq, t);
+        const got = batch.losses[lane][t];
+        expect(Math.abs(got - want), `${method.kind} lane ${lane} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(1e-3 * Math.abs(want) + 1e-6);
+      }
+    });
+    // τ = 1 and τ = 30 differ from each other (the window's reach matters), so a kernel that ignored τ would fail
+    const differ = batch.losses[2].some((x, t) => Math.abs(x - batch.losses[5][t]) > 1e-3 * Math.abs(x) + 1e-6);
+    expect(differ).toBe(true);
   } finally {
     batch.destroy();
   }
