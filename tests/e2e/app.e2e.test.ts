@@ -665,18 +665,19 @@ describe('shipped pretrained weights in the browser', () => {
     const page = await openPage(browser);
     await page.goto(url + '#v=1&n=8');
     await waitForPoints(page, 1);
-    const same = await page.evaluate(async () => {
-      const cache = await import('/src/app/pretrainedCache.ts' as string);
-      const live = await import('/src/app/liveRun.ts' as string);
-      const labParams = await import('/src/app/labParams.ts' as string);
+    // a string, so the test runner does not rewrite the page's dynamic imports into its own
+    const same = await page.evaluate(`(async () => {
+      const cache = await import('/src/app/pretrainedCache.ts');
+      const live = await import('/src/app/liveRun.ts');
+      const labParams = await import('/src/app/labParams.ts');
       const settings = cache.CACHED_SETTINGS[0];
       const { pretrainSteps, pretrainEpochs } = live.LIVE_DEFAULTS;
       const key = cache.cacheKey(settings, pretrainSteps, pretrainEpochs);
-      const file = cache.decodePretrained(key, await (await fetch(cache.cachePath(settings, pretrainSteps, pretrainEpochs))).json());
+      const file = cache.decodePretrained(key, await (await fetch('/' + cache.cachePath(settings, pretrainSteps, pretrainEpochs))).json());
       const computed = new live.LiveRun({ ...labParams.DEFAULT_PARAMS, ...settings }, live.LIVE_DEFAULTS).pretrainedState();
-      const eq = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+      const eq = (a, b) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
       return file !== null && eq(file.theta, computed.theta) && eq(file.readout, computed.readout) && eq(file.hEnd, computed.hEnd);
-    });
+    })()`);
     expect(same).toBe(true);
     await browser.close();
   });
