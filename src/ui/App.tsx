@@ -86,6 +86,15 @@ function PresenterStrip() {
 export function App() {
   const presenter = useLab((s) => s.presenter);
   const status = useLab((s) => s.status);
+  // the analysis panels below the fold render once the first point is drawn (or after 1.5 s, when
+  // pretraining a large n takes long): off the path to the first point
+  const firstDrawn = useLab((s) => s.firstCurveMs !== null || s.status === 'error');
+  const [late, setLate] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setLate(true), 1500);
+    return () => clearTimeout(t);
+  }, []);
+  const drawn = firstDrawn || late;
   const wide = useWide();
   return (
     <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter} data-status={status}>
@@ -126,18 +135,20 @@ export function App() {
         {!presenter && (
           <aside className="side">
             <ClaimsPanel />
-            {wide && <RecoveryPanel />}
+            {wide && drawn && <RecoveryPanel />}
           </aside>
         )}
       </main>
-      <div className="analysis-grid">
-        {(!wide || presenter) && <RecoveryPanel />}
-        <LrPanel />
-        <SpectrumPanel />
-        <FidelityPanel />
-        <KeptPathsPanel />
-        <CostMeter />
-      </div>
+      {drawn && (
+        <div className="analysis-grid">
+          {(!wide || presenter) && <RecoveryPanel />}
+          <LrPanel />
+          <SpectrumPanel />
+          <FidelityPanel />
+          <KeptPathsPanel />
+          <CostMeter />
+        </div>
+      )}
       {presenter && <ClaimsPanel />}
     </div>
   );
