@@ -18,7 +18,7 @@ export type NodeGpuOutcome =
 
 export async function runOnNodeGpu(config: ExperimentConfig, onProgress?: (p: Progress) => void): Promise<NodeGpuOutcome> {
   try {
-    checkGpuArms(config.arms, config.model);
+    checkGpuArms(config.arms, config.model, config);
   } catch (e) {
     if (e instanceof GpuError) return { kind: 'unavailable', error: e };
     throw e;

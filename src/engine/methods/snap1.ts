@@ -153,5 +153,5 @@ export const snap1: MethodRecord<Snap1Method> = {
     rnn: (model) => new Snap1Estimator(model),
     lstm: (model) => new LstmSnap1Estimator(model),
   },
-  gpu: [],
+  gpu: ['rnn'],
 };

@@ -197,5 +197,5 @@ export const tbptt: MethodRecord<TbpttMethod> = {
     rnn: (model, m) => new RnnTbpttEstimator(model, m.truncation),
     lstm: (model, m) => new LstmTbpttEstimator(model, m.truncation),
   },
-  gpu: [],
+  gpu: ['rnn'],
 };
