@@ -1,11 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 
 // Dawn (the `webgpu` package) finds no adapter on GPU-less machines unless pointed at SwiftShader's
 // Vulkan driver, which Debian's chromium ships. On a machine with a real GPU the file is absent or unused.
+// A machine with a GPU device node keeps its hardware drivers (scripts/gpu-check.sh runs the tests there).
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-if (existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
+const hasGpuDevice = existsSync('/dev/nvidia0') || (existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD')));
+if (existsSync(SWIFTSHADER_ICD) && !hasGpuDevice) process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
 
 /** Flags for Debian's Chromium on a closed network; --enable-unsafe-webgpu turns WebGPU on. */
 export const CHROMIUM_ARGS = [
