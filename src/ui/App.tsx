@@ -88,13 +88,13 @@ export function App() {
   const status = useLab((s) => s.status);
   // the analysis panels below the fold render once the first point is drawn (or after 1.5 s, when
   // pretraining a large n takes long): off the path to the first point
+  // (in a later task than the first point's, so the browser paints that point before mounting them)
   const firstDrawn = useLab((s) => s.firstCurveMs !== null || s.status === 'error');
-  const [late, setLate] = useState(false);
+  const [drawn, setDrawn] = useState(false);
   useEffect(() => {
-    const t = setTimeout(() => setLate(true), 1500);
+    const t = setTimeout(() => setDrawn(true), firstDrawn ? 60 : 1500);
     return () => clearTimeout(t);
-  }, []);
-  const drawn = firstDrawn || late;
+  }, [firstDrawn]);
   const wide = useWide();
   return (
     <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter} data-status={status}>
