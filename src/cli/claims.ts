@@ -11,6 +11,7 @@ import type { Precision } from '../engine/precision';
 import type { ExperimentResult } from '../engine/experiment';
 import { runExperiment } from '../engine/experiment';
 import { runExperimentParallel } from './parallelExperiment';
+import { runTransformerExperiment, type TransformerExperimentResult } from './transformerExperiment';
 import { parseErrorMessage } from './parseError';
 
 const USAGE = `usage: npm run claims -- [--size full|reduced] [--only id,id] [--precision f32|f64] [--scaling-n N] [--threads T] [--json | --markdown]
@@ -88,7 +89,27 @@ async function main(argv: string[]): Promise<number> {
     const result = threads > 1 && cfg.seeds.length > 1 ? await runExperimentParallel(cfg, undefined, Math.min(threads, cfg.seeds.length)) : runExperiment(cfg);
     cache.set(JSON.stringify(cfg), result);
   }
+  const transformerResults = new Map<string, TransformerExperimentResult>();
+  for (const c of claims) {
+    if (!c.transformer) continue;
+    const job = c.transformer(size, options);
+    process.stderr.write(`[transformer] ${c.id}: ${job.config.task}, ρ ${job.config.headFractions.join(', ')}, ${job.seeds.length} seeds × ${job.config.adaptSteps} steps\n`);
+    transformerResults.set(c.id, await runTransformerExperiment(job, Math.min(threads, job.seeds.length)));
+  }
   const outcomes = claims.map((c) => {
+    if (c.transformer && c.judgeTransformer) {
+      const job = c.transformer(size, options);
+      const r = transformerResults.get(c.id)!;
+      const t = job.config;
+      const settings = `transformer d=${t.dModel} H=${t.heads} L=${t.layers} window ${t.context} on ${t.task}; ${t.optimizer.kind} lr ${t.optimizer.lr} (the task's default, chosen for the dense arm); ${t.precision}; ${job.seeds.length} seeds`;
+      let outcome: ClaimOutcome;
+      try {
+        outcome = { ...c.judgeTransformer(r), settings };
+      } catch (e) {
+        outcome = { measured: 'error', value: NaN, verdict: 'not run', detail: (e as Error).message, settings };
+      }
+      return { id: c.id, statement: c.statement, paper: c.paper, rule: c.rule, ...outcome };
+    }
     const results = Object.fromEntries(Object.entries(c.experiments(size, options)).map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
     const settings = (Object.keys(results).length ? describeSettings(results) : '-') + (c.note ? `; ${c.note(size, options)}` : '');
     let outcome: ClaimOutcome;

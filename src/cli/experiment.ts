@@ -4,7 +4,9 @@
  * A bad option ends with a one-line message naming it and its allowed range, and exit code 2.
  */
 import { parseExperimentArgs, CLI_USAGE } from './experimentArgs';
-import { formatLrSweepTable, formatResultTable, lrSweepToJson, resultToJson } from './report';
+import { formatLrSweepTable, formatResultTable, formatTransformerTable, lrSweepToJson, resultToJson, transformerToJson } from './report';
+import type { ParsedArgs } from './experimentArgs';
+import { runTransformerExperiment, selectTransformerRates, type TransformerJob } from './transformerExperiment';
 import { ConfigError } from '../engine/config';
 import { runExperiment, type ExperimentResult, type Progress } from '../engine/experiment';
 import { applyLearningRates } from '../engine/learningRateSelection';
@@ -30,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { json, threads } = parsed;
+  if (parsed.transformer) return runTransformerCli(parsed.transformer, parsed, json, threads);
   let config = parsed.config;
   const log = (line: string) => process.stderr.write(line + '\n');
   const runCpu: ExperimentRunner = (c, onProgress) => (threads > 1 ? runExperimentParallel(c, onProgress, Math.min(threads, c.seeds.length)) : Promise.resolve(runExperiment(c, onProgress)));
@@ -63,6 +66,31 @@ async function main(argv: string[]): Promise<number> {
     result = await runCpu(config, progressReporter());
   }
   process.stdout.write(json ? JSON.stringify(resultToJson(result, selection)) + '\n' : formatResultTable(result, selection) + '\n');
+  return 0;
+}
+
+/** `--model transformer`: the same table, JSON, statistics, selection and sweep, with dense as the reference. */
+async function runTransformerCli(job: TransformerJob, parsed: ParsedArgs, json: boolean, threads: number): Promise<number> {
+  const log = (line: string) => process.stderr.write(line + '\n');
+  if (parsed.lrSweep) {
+    for (const lr of parsed.lrGrid) {
+      log(`lr sweep: lr ${lr}`);
+      const r = await runTransformerExperiment({ ...job, config: { ...job.config, optimizer: { ...job.config.optimizer, lr } } }, threads, progressReporter());
+      process.stdout.write(json ? JSON.stringify(transformerToJson(r)) + '\n' : formatTransformerTable(r) + '\n\n');
+    }
+    return 0;
+  }
+  let selection: { mode: string; grid: number[]; tuningSeeds: number[]; chosen: Record<string, number>; scores: Record<string, number[]>; seconds: number } | null = null;
+  if (parsed.lrSelect !== 'fixed') {
+    const s = await selectTransformerRates(job, parsed.lrSelect, parsed.lrGrid, parsed.tuningSeeds, threads, log);
+    job = s.job;
+    selection = { mode: parsed.lrSelect, grid: parsed.lrGrid, tuningSeeds: parsed.tuningSeeds, chosen: s.chosen, scores: s.scores, seconds: s.seconds };
+  }
+  const result = await runTransformerExperiment(job, threads, progressReporter());
+  const how = selection
+    ? `lr ${selection.mode === 'full' ? `${job.config.optimizer.lr}, chosen for the dense arm` : 'chosen per arm (column lr)'} by --lr-select ${selection.mode} over {${selection.grid.join(', ')}} on tuning seeds ${selection.tuningSeeds.join(',')} (${selection.seconds.toFixed(0)} s)`
+    : null;
+  process.stdout.write(json ? JSON.stringify(transformerToJson(result, selection)) + '\n' : formatTransformerTable(result, how) + '\n');
   return 0;
 }
 

@@ -22,13 +22,21 @@ import { MODEL_KINDS } from '../engine/models';
 import { DEFAULT_LR_GRID, defaultLearningRate } from '../engine/learningRates';
 import { checkLrGrid, DEFAULT_TUNING_SEEDS, LR_SELECT_MODES, tuningSeeds, type LrSelectMode } from '../engine/learningRateSelection';
 import type { OptimizerKind } from '../engine/optimizer';
+import { defaultTransformerConfig, HEAD_STRATEGIES, validateTransformerConfig, type TransformerExperimentConfig } from '../engine/models/transformer';
+import type { TransformerJob } from './transformerExperiment';
 import { TASK_NAMES } from '../engine/tasks/task';
 import { SELECTION_STRATEGIES } from '../engine/transportMask';
 
 export const CLI_USAGE = `usage: npm run experiment -- [options]
   --task NAME         ${TASK_NAMES.join(' | ')} (default sine)
   --n N               hidden units, ${BOUNDS.n.min}..${BOUNDS.n.max} (default 64)
-  --model NAME        ${MODEL_KINDS.join(' | ')}: the vanilla RNN or the LSTM (default rnn)
+  --model NAME        ${[...MODEL_KINDS, 'transformer'].join(' | ')}: the vanilla RNN, the LSTM, or a small causal
+                      transformer with head-sparse gradient transport (default rnn)
+  transformer only:   --heads H (4), --head-fraction LIST (1,0.5,0.33,0.25,0; 1 is the dense reference),
+                      --d-model D (32), --layers L (1), --context W (32, the attention window),
+                      --head-strategy random|top|bottom, --refresh R, --wo-local on|off (on),
+                      --qkv-local on|off (off), --positions learned|sinusoidal; --pretrain T counts its
+                      pretraining updates (default 600)
   --arms LIST         the arms, e.g. frozen,full,k=4,k=0,uoro,kf,snap1,tbptt:20; must include frozen and full
                       (default frozen,full and the --k arms)
   --k LIST            kept paths per unit for the sparse arms, e.g. 0,1,2,4,8,64 (each 0..n; default 0,1,4);
@@ -76,6 +84,8 @@ export interface ParsedArgs {
   tuningSeeds: number[];
   /** run every grid rate and print the learning-rate sensitivity */
   lrSweep: boolean;
+  /** `--model transformer`: the transformer's run (then `config` only carries the shared settings) */
+  transformer: TransformerJob | null;
   json: boolean;
   help: boolean;
 }
@@ -119,6 +129,15 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
       'tuning-seeds': { type: 'string' },
       'lr-sweep': { type: 'boolean' },
       precision: { type: 'string' },
+      heads: { type: 'string' },
+      'head-fraction': { type: 'string' },
+      'd-model': { type: 'string' },
+      layers: { type: 'string' },
+      context: { type: 'string' },
+      'head-strategy': { type: 'string' },
+      'wo-local': { type: 'string' },
+      'qkv-local': { type: 'string' },
+      positions: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -129,13 +148,15 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   const n = numberOption('n', values.n, d.n, BOUNDS.n);
   const strategy = values.strategy === undefined ? 'random' : checkChoice('--strategy', values.strategy, SELECTION_STRATEGIES);
   const refresh = numberOption('refresh', values.refresh, 0, BOUNDS.refreshEvery);
-  const model = values.model === undefined ? 'rnn' : checkChoice('--model', values.model, MODEL_KINDS);
+  const modelChoice = values.model === undefined ? 'rnn' : checkChoice('--model', values.model, [...MODEL_KINDS, 'transformer'] as const);
+  const transformer = modelChoice === 'transformer';
+  const model = transformer ? 'rnn' : modelChoice;
   const optimizerKind: OptimizerKind = values.optimizer === undefined ? 'adam' : checkChoice('--optimizer', values.optimizer, ['adam', 'sgd'] as const);
   const lrSelect = values['lr-select'] === undefined ? 'fixed' : checkChoice('--lr-select', values['lr-select'], LR_SELECT_MODES);
   if (lrSelect !== 'fixed' && values.lr !== undefined) {
     throw new ConfigError('--lr-select', `--lr-select ${lrSelect} chooses the learning rate from --lr-grid; drop --lr or use --lr-select fixed`);
   }
-  const lr = numberOption('lr', values.lr, defaultLearningRate(task, optimizerKind, model), BOUNDS.lr);
+  const lr = numberOption('lr', values.lr, defaultLearningRate(task, optimizerKind, modelChoice), BOUNDS.lr);
   const lrGrid = values['lr-grid'] === undefined ? [...DEFAULT_LR_GRID] : parseNumberList(values['lr-grid']);
   checkLrGrid(lrGrid);
   const tuningSeedCount = numberOption('tuning-seeds', values['tuning-seeds'], DEFAULT_TUNING_SEEDS, BOUNDS.seeds);
@@ -180,6 +201,11 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   validateConfig(config);
   const threads = numberOption('threads', values.threads, Math.min(availableParallelism(), seedCount), { min: 1, max: 64, integer: true });
   const backend = values.backend === undefined ? 'cpu' : checkChoice('--backend', values.backend, ['cpu', 'gpu'] as const);
+  if (transformer && backend === 'gpu') throw new ConfigError('--backend', '--backend gpu: the transformer runs on the CPU engine only (--backend cpu)');
+  if (!transformer) {
+    for (const option of TRANSFORMER_ONLY) if (values[option] !== undefined) throw new ConfigError(`--${option}`, `--${option} applies to --model transformer only`);
+  }
+  const transformerJob = transformer ? parseTransformerJob(values, config, lr) : null;
   if (backend === 'gpu' && precision === 'f64') throw new ConfigError('--precision', '--precision f64 runs on the CPU only: WebGPU has no float64');
   return {
     config,
@@ -188,6 +214,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
     lrSelect,
     lrGrid,
     tuningSeeds: tuningSeeds(config.seeds, tuningSeedCount),
+    transformer: transformerJob,
     lrSweep: values['lr-sweep'] ?? false,
     json: values.json ?? false,
     help: values.help ?? false,
@@ -220,6 +247,60 @@ export function parseArmList(
     throw new ConfigError('--arms', `--arms must include frozen and full: recovery is measured between them (got ${raw})`);
   }
   return arms;
+}
+
+/** Options that only the transformer reads. */
+const TRANSFORMER_ONLY = ['heads', 'head-fraction', 'd-model', 'layers', 'context', 'head-strategy', 'wo-local', 'qkv-local', 'positions'] as const;
+/** Options that only the recurrent models read. */
+const RECURRENT_ONLY = ['n', 'k', 'arms', 'strategy', 'rescale', 'leak', 'gain', 'fidelity', 'metrics-every'] as const;
+
+/**
+ * `--model transformer`: the transformer's config from its options and the shared ones (task, optimizer,
+ * rate, seeds, adapt, window, precision). `--pretrain` is its pretraining updates (mini-batches of windows);
+ * the regime-A stream keeps the RNN's length, so a seed's regime-B stream is the RNN's.
+ */
+function parseTransformerJob(values: Record<string, string | boolean | undefined>, shared: ExperimentConfig, lr: number): TransformerJob {
+  for (const option of RECURRENT_ONLY) {
+    if (values[option] !== undefined) throw new ConfigError(`--${option}`, `--${option} applies to the RNN and LSTM; the transformer takes --heads, --head-fraction, --d-model, --layers, --context`);
+  }
+  const d = defaultTransformerConfig();
+  const str = (o: string) => values[o] as string | undefined;
+  const int = (o: string, fallback: number) => {
+    const raw = str(o);
+    if (raw === undefined) return fallback;
+    const v = raw.trim() === '' ? NaN : Number(raw);
+    if (!Number.isInteger(v)) throw new ConfigError(`--${o}`, `--${o} must be an integer, got '${raw}'`);
+    return v;
+  };
+  const onOff = (o: string, fallback: boolean) => (str(o) === undefined ? fallback : checkChoice(`--${o}`, str(o)!, ['on', 'off'] as const) === 'on');
+  const fractions = str('head-fraction') === undefined ? d.headFractions : str('head-fraction')!.split(',').map((f) => (f.trim() === '' ? NaN : Number(f)));
+  const config: TransformerExperimentConfig = {
+    ...d,
+    task: shared.task,
+    dModel: int('d-model', d.dModel),
+    heads: int('heads', d.heads),
+    layers: int('layers', d.layers),
+    context: int('context', d.context),
+    positions: str('positions') === undefined ? d.positions : checkChoice('--positions', str('positions')!, ['learned', 'sinusoidal'] as const),
+    headFractions: fractions,
+    strategy: str('head-strategy') === undefined ? d.strategy : checkChoice('--head-strategy', str('head-strategy')!, HEAD_STRATEGIES),
+    refreshEvery: shared.arms.find((a) => a.kind === 'sparse')?.refreshEvery ?? 0,
+    woLocal: onOff('wo-local', d.woLocal),
+    qkvLocal: onOff('qkv-local', d.qkvLocal),
+    // the transformer clips at 1 by default (its pretraining does too); --clip overrides
+    optimizer: { kind: shared.optimizer.kind, lr, clipNorm: values.clip === undefined ? d.optimizer.clipNorm : shared.optimizer.clipNorm },
+    pretrain: { ...d.pretrain, steps: values.pretrain === undefined ? d.pretrain.steps : shared.pretrain.steps },
+    adaptSteps: shared.adaptSteps,
+    window: shared.window,
+    precision: shared.precision ?? 'f32',
+  };
+  try {
+    validateTransformerConfig(config);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`--${e.option}`, e.message.startsWith('--') ? e.message : `--${e.message}`);
+    throw e;
+  }
+  return { config, seeds: shared.seeds };
 }
 
 /** "1e-4,3e-4" -> [1e-4, 3e-4]; an empty entry is NaN, which checkLrGrid rejects. */

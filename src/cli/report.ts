@@ -3,6 +3,7 @@ import type { ArmSummary, ExperimentResult } from '../engine/experiment';
 import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, type SeedStatistics } from '../engine/statistics';
 import { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
 import type { SelectionRun } from './lrSelectionRunner';
+import type { TransformerExperimentResult } from './transformerExperiment';
 
 function fmt(x: number, digits = 1): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '-';
@@ -16,7 +17,7 @@ function engineering(x: number): string {
 }
 
 /** "84.1 ± 5.9" with its CI "[79.0, 89.2]", or the reason recovery is undefined. */
-function recoveryCells(a: ArmSummary): [string, string] {
+function recoveryCells(a: Pick<ArmSummary, 'recovery' | 'recoveryUndefined'>): [string, string] {
   if (a.recoveryUndefined !== null) return ['undefined', '-'];
   const r = a.recovery;
   const mark = r.mean > 100 ? '*' : '';
@@ -197,5 +198,51 @@ export function lrSweepToJson(grid: readonly number[], results: readonly Experim
     task: results[0].taskDescription,
     grid,
     points: results.map((r, i) => ({ lr: grid[i], reference: r.reference, arms: r.arms.map(armToJson) })),
+  };
+}
+
+/** The transformer's table: the RNN's columns, with the dense arm (ρ = 1) as the reference. */
+export function formatTransformerTable(r: TransformerExperimentResult, selection: string | null = null): string {
+  const c = r.job.config;
+  const lines: string[] = [];
+  lines.push(`task ${c.task}: ${r.taskDescription}`);
+  lines.push(
+    `transformer d=${c.dModel}, H=${c.heads}, L=${c.layers}, window ${c.context}, ${c.positions} positions, ${c.precision}, ${c.optimizer.kind} ` +
+      `${selection ?? `lr ${c.optimizer.lr} (fixed)`}, clip ${c.optimizer.clipNorm}, seeds ${r.job.seeds.join(',')}, pretrain ${c.pretrain.steps} updates, ` +
+      `adapt ${c.adaptSteps} steps, window ${c.window}; heads ${c.strategy}${c.refreshEvery ? ` redrawn every ${c.refreshEvery}` : ''}, ` +
+      `W_O local ${c.woLocal ? 'on' : 'off'}, Q/K/V local ${c.qkvLocal ? 'on' : 'off'}`,
+  );
+  const header = ['arm', 'heads kept', 'lr', 'mean loss', 'recovery %', '95 % CI', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
+  const rows = r.arms.map((a) => {
+    const [recovery, recoveryCi] = recoveryCells(a);
+    const rho = a.label === 'frozen' ? '-' : a.label === 'dense' ? `${c.heads}/${c.heads}` : `${Math.round(Number(a.label.slice(4)) * c.heads)}/${c.heads}`;
+    return [a.label, rho, String(a.learningRate), a.meanLoss.mean.toExponential(3), recovery, recoveryCi, `${a.diverged}/${r.job.seeds.length}`, fmt(a.msPerStep, 2), engineering(a.macsPerStep), engineering(a.bytesPerStep)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  lines.push('', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '');
+  lines.push('recovery = (L_frozen - L_arm) / (L_frozen - L_dense) x 100, paired per seed; mean ± sample std, 95 % CI of the mean by a seeded bootstrap');
+  if (r.arms.some((a) => a.recoveryUndefined === null && a.recovery.mean > 100)) lines.push(`* above 100 %: adapted better than the dense gradient (every head)`);
+  const imp = r.reference.improvement;
+  lines.push(`reference: the dense arm improved on frozen by ${fmt(100 * imp.mean)} % (95 % CI ${ci(imp, 100)}, ${imp.count} seeds)`);
+  if (r.reference.undefinedReason) lines.push(`recovery is undefined: ${r.reference.undefinedReason.replace('full RTRL', 'the dense arm')}`);
+  lines.push('paper (arXiv:2603.15195): 50 % of heads beats dense; 33 % is borderline');
+  return lines.join('\n');
+}
+
+export function transformerToJson(r: TransformerExperimentResult, selection: unknown = null): unknown {
+  return {
+    model: 'transformer',
+    config: r.job.config,
+    seeds: r.job.seeds,
+    task: r.taskDescription,
+    precision: r.job.config.precision,
+    lrSelection: selection ?? { mode: 'fixed', lr: r.job.config.optimizer.lr },
+    reference: { ...r.reference, minImprovement: MIN_REFERENCE_IMPROVEMENT },
+    arms: r.arms.map((a) => {
+      const defined = a.recoveryUndefined === null;
+      return { ...a, recovery: defined ? a.recovery : null, aboveReference: defined && a.recovery.mean > 100 ? 'adapted better than the dense gradient' : null };
+    }),
+    perSeed: r.seeds.map((s) => ({ seed: s.seed, pretrainLoss: s.pretrainLoss.at(-1), arms: s.arms })),
   };
 }

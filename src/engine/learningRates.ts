@@ -26,8 +26,11 @@ const SELECTED: Record<string, number> = {
   // selected at n = 20, the size of the paper's decoder and of the neural-decoding claim
   'rnn/neural/adam': 1e-3,
   'rnn/adding/adam': 3e-3,
+  // the transformer's dense arm (ρ = 1), d = 32, H = 4, one layer, window 32 (docs/transformer.md)
+  'transformer/sine/adam': 3e-4,
+  'transformer/lorenz/adam': 3e-5,
 };
 
-export function defaultLearningRate(task: TaskName, optimizer: OptimizerKind, model: ModelKind = 'rnn'): number {
+export function defaultLearningRate(task: TaskName, optimizer: OptimizerKind, model: ModelKind | 'transformer' = 'rnn'): number {
   return SELECTED[`${model}/${task}/${optimizer}`] ?? FALLBACK[optimizer];
 }

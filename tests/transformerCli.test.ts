@@ -1,0 +1,49 @@
+/**
+ * `npm run experiment -- --model transformer`: recovery rows for each head fraction against the dense
+ * arm, with the RNN's statistics; bad transformer values and recurrent-only options give one line, exit 2.
+ */
+import { describe, expect, it } from 'vitest';
+import { runExperimentCli } from './helpers/runCli';
+
+describe('experiment CLI --model transformer', () => {
+  const run = runExperimentCli(['--model', 'transformer', '--task', 'sine', '--heads', '4', '--head-fraction', '1,0.5,0.25', '--seeds', '2', '--pretrain', '60', '--adapt', '40', '--threads', '1', '--json'], 120_000);
+  const BAD: [string[], string][] = [
+    [['--model', 'transformer', '--head-fraction', '1.5'], '--head-fraction'],
+    [['--model', 'transformer', '--heads', '3'], '--heads'],
+    [['--model', 'transformer', '--context', '0'], '--context'],
+    [['--model', 'transformer', '--k', '4'], '--k'],
+    [['--model', 'transformer', '--backend', 'gpu'], '--backend'],
+    [['--heads', '4'], '--heads'],
+  ];
+  const bad = BAD.map(([args]) => runExperimentCli(args));
+
+  it('prints recovery rows for frozen, dense and each fraction, with CIs and the reference', async () => {
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.model).toBe('transformer');
+    expect(json.arms.map((a: { label: string }) => a.label)).toEqual(['frozen', 'dense', 'rho=0.5', 'rho=0.25']);
+    expect(json.seeds).toEqual([1, 2]);
+    expect(json.reference.improvement.count).toBe(2);
+    for (const a of json.arms) {
+      expect(a.macsPerStep).toBeGreaterThan(0);
+      if (a.recovery !== null) expect(a.recovery.ci95).toHaveLength(2);
+      else expect(a.recoveryUndefined).toMatch(/did not adapt/);
+    }
+    const dense = json.arms.find((a: { label: string }) => a.label === 'dense');
+    if (dense.recovery !== null) expect(dense.recovery.mean).toBe(100);
+    // fewer heads carrying gradient cost less per step
+    const macs = (label: string) => json.arms.find((a: { label: string }) => a.label === label).macsPerStep;
+    expect(macs('dense')).toBeGreaterThan(macs('rho=0.5'));
+    expect(macs('rho=0.5')).toBeGreaterThan(macs('rho=0.25'));
+  });
+
+  BAD.forEach(([args, option], i) => {
+    it(`${args.join(' ')}: exit 2, one line naming ${option}`, async () => {
+      const r = await bad[i];
+      expect(r.code).toBe(2);
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toContain(option);
+    });
+  });
+});
