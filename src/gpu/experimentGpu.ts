@@ -19,11 +19,10 @@ import { jacobianSpectrum, spectrumOf } from '../engine/metrics';
 import { MODEL_KINDS, type ModelKind } from '../engine/models';
 import { recurrentParamCount } from '../engine/models/rnn';
 import { armSeedResults, referenceArms } from '../engine/protocol/lossWindow';
-import { asRnnSeed, prepareSeed as prepareEngineSeed } from '../engine/protocol/prepareSeed';
 import { GpuBatch, type GpuContext, type LaneSpec, type MetricSample } from './batch';
 import { GpuError } from './errors';
 import { planMemory, type MemoryPlan } from './memoryPlan';
-import { laneFor, type PreparedSeed } from './protocol';
+import { laneFor, prepareSeed, type PreparedSeed } from './protocol';
 import type { SparsePreference } from './sparseVariant';
 
 /** The arm kinds the GPU engine runs (for the RNN), as the method registry states them. */
@@ -46,13 +45,6 @@ export function checkGpuArms(arms: readonly LearningMethod[], model?: string, ra
   }
   const own = Object.entries(rates?.armLearningRates ?? {}).find(([label, lr]) => lr !== rates!.optimizer.lr && arms.some((a) => methodLabel(a) === label));
   if (own) throw new GpuError('validation', `the GPU engine runs every arm at one learning rate; ${own[0]} has its own (${own[1]}): per-arm rates run on the CPU engine (--backend cpu)`);
-}
-
-/** Protocol steps 1-2 for the GPU: the engine's, in float32 (WebGPU's arithmetic), for the RNN. */
-function prepareSeed(config: ExperimentConfig, seed: number): PreparedSeed {
-  const prepared = asRnnSeed(prepareEngineSeed({ ...config, precision: 'f32' }, seed));
-  if (!prepared) throw new GpuError('validation', `the GPU engine runs the RNN only; --model ${config.model} runs on the CPU engine (--backend cpu)`);
-  return prepared;
 }
 
 export interface GpuRunOptions {

@@ -6,13 +6,13 @@
  */
 import type { ExperimentConfig } from '../engine/config';
 import { methodLabel, type LearningMethod } from '../engine/methods';
-import { pretrain } from '../engine/pretrain';
-import { initRnn, type RnnParams, type RnnShape } from '../engine/models/rnn';
-import { Rng, seededStreams } from '../engine/rng';
-import { createTask } from '../engine/tasks';
+import type { RnnParams, RnnShape } from '../engine/models/rnn';
+import { asRnnSeed, prepareSeed as prepareEngineSeed } from '../engine/protocol/prepareSeed';
+import { Rng } from '../engine/rng';
 import type { Sequence, Task } from '../engine/tasks/task';
 import { selectPaths } from '../engine/transportMask';
 import type { LaneSpec } from './batch';
+import { GpuError } from './errors';
 
 export interface PreparedSeed {
   seed: number;
@@ -26,22 +26,11 @@ export interface PreparedSeed {
   stream: Sequence;
 }
 
-/** What SeedRun's constructor does before it builds the learners. */
+/** Protocol steps 1-2 for the GPU: the engine's own (protocol/prepareSeed.ts), in float32, for the RNN. */
 export function prepareSeed(config: ExperimentConfig, seed: number): PreparedSeed {
-  const streams = seededStreams(seed);
-  const task = createTask(config.task, streams.data);
-  const shape: RnnShape = { n: config.n, m: task.inputSize, o: task.outputSize, leak: config.leak };
-  const params = initRnn(shape, streams.init, { gain: config.gain, inputScale: 1 });
-  let hStart: Float32Array | undefined;
-  let pretrainLoss: number[] = [];
-  if (config.pretrain.steps > 0) {
-    const regimeA = task.generate('A', config.pretrain.steps, streams.data);
-    const r = pretrain(params, regimeA, config.pretrain);
-    pretrainLoss = r.epochLoss;
-    hStart = r.hEnd as Float32Array;
-  }
-  const stream = task.generate('B', config.adaptSteps, streams.data);
-  return { seed, task, shape, pretrained: params, pretrainLoss, hStart, stream };
+  const prepared = asRnnSeed(prepareEngineSeed({ ...config, precision: 'f32' }, seed));
+  if (!prepared) throw new GpuError('validation', `the GPU engine runs the RNN only; --model ${config.model} runs on the CPU engine (--backend cpu)`);
+  return prepared;
 }
 
 /** One arm of one seed as a GPU lane: the selection drawn as OnlineLearner draws it. */

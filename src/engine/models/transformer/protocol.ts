@@ -5,6 +5,7 @@
  * the RNN's SeedRun draws them (regime A of `pretrain.dataSteps` steps, then regime B), so for the same seed
  * and A length the transformer and the RNN see the identical regime-B stream.
  */
+import { windowMeanLoss, windowStart } from '../../protocol/lossWindow';
 import type { ArmSeedResult } from '../../experiment';
 import { ConfigError } from '../../config';
 import { recoveryPercent } from '../../metrics';
@@ -268,18 +269,8 @@ export class TransformerSeedRun {
 
   /** Per-arm results of this seed (over the steps taken so far; call when `done`). */
   result(): TransformerSeedResult {
-    const { adaptSteps, window } = this.config;
-    const from = window === 'last-quarter' ? Math.floor((adaptSteps * 3) / 4) : 0;
-    const meanLoss = this.losses.map((curve) => {
-      let sum = 0;
-      let count = 0;
-      for (let t = from; t < this.t; t++) {
-        if (this.stream.errorMask[t] !== 1) continue;
-        sum += curve[t];
-        count++;
-      }
-      return sum / count;
-    });
+    // the lab's one loss window (protocol/lossWindow.ts): all steps or the last quarter, scored steps only
+    const meanLoss = windowMeanLoss(this.losses, this.stream.errorMask, windowStart(this.config), this.t);
     const frozen = meanLoss[0];
     const dense = meanLoss[1];
     const denseDiverged = this.learners[1].divergedAt >= 0;
