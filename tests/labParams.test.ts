@@ -20,6 +20,7 @@ const arbParams: fc.Arbitrary<LabParams> = fc
     speed: fc.integer({ min: 1, max: 500 }),
     adapt: fc.integer({ min: 100, max: 100_000 }),
     backend: fc.constantFrom(...CHOICES.backend),
+    headFraction: fc.double({ min: 0, max: 1, noNaN: true }),
   })
   .map(({ kFraction, ...p }) => ({ ...p, k: Math.floor(kFraction * p.n) }));
 

@@ -13,13 +13,15 @@ import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transpor
 export const HASH_VERSION = 1;
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
-export type ModelName = 'rnn' | 'lstm';
+export type ModelName = 'rnn' | 'lstm' | 'transformer';
 
 export interface LabParams {
   task: TaskName;
   model: ModelName;
   n: number;
   k: number;
+  /** the transformer's ρ: the fraction of heads per layer whose outputs carry gradient (its k) */
+  headFraction: number;
   strategy: SelectionStrategy;
   /** redraw the selection every R steps; 0 = fixed */
   refresh: number;
@@ -40,6 +42,7 @@ export const DEFAULT_PARAMS: LabParams = {
   model: 'rnn',
   n: 64,
   k: 4,
+  headFraction: 0.5,
   strategy: 'random',
   refresh: 0,
   rescale: false,
@@ -61,11 +64,14 @@ export const PARAM_BOUNDS = {
   seed: BOUNDS.seed,
   speed: { min: 1, max: 500, integer: true },
   adapt: { min: 100, max: 100_000, integer: true },
+  headFraction: { min: 0, max: 1, integer: false },
 } as const;
 
 export const CHOICES = {
   task: TASK_NAMES,
-  model: ['rnn', 'lstm'] as readonly ModelName[],
+  model: ['rnn', 'lstm', 'transformer'] as readonly ModelName[],
+  /** the head-fraction control's stops (any value in [0, 1] is accepted from a link) */
+  headFraction: [0, 0.25, 0.33, 0.5, 1] as readonly number[],
   strategy: SELECTION_STRATEGIES,
   optimizer: ['adam', 'sgd'] as readonly OptimizerKind[],
   backend: ['auto', 'gpu', 'cpu'] as readonly BackendChoice[],
@@ -74,7 +80,7 @@ export const CHOICES = {
 /** Settings that need a new run (pretraining again); the others change the running arms in place. */
 export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend'];
 /** Settings that change mid-run and leave a marker on the curves. */
-export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy'];
+export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy', 'headFraction'];
 
 /** The default learning rate of these settings: one value per task, model and optimizer (learningRates.ts). */
 export function defaultLr(p: Pick<LabParams, 'task' | 'optimizer' | 'model'>): number {
@@ -120,6 +126,7 @@ export function paramProblems(p: LabParams): string[] {
     if (!inRange(p[key], b)) problems.push(`${key} must be in [${b.min}, ${b.max}]`);
   }
   if (!inRange(p.k, { min: 0, max: p.n, integer: true })) problems.push(`k must be an integer in [0, n = ${p.n}]`);
+  if (!inRange(p.headFraction, PARAM_BOUNDS.headFraction)) problems.push('headFraction must be in [0, 1]');
   for (const key of ['task', 'model', 'strategy', 'optimizer', 'backend'] as const) {
     if (!(CHOICES[key] as readonly string[]).includes(p[key])) problems.push(`${key} must be one of ${CHOICES[key].join(', ')}`);
   }
@@ -184,7 +191,7 @@ export function decodeHash(hash: string): DecodedParams {
   }
   if (unknown > NOTICE_CAP) ignored.push(`${unknown - NOTICE_CAP} more unknown settings`);
 
-  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed' | 'adapt') => {
+  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed' | 'adapt' | 'headFraction') => {
     const s = q.get(key);
     if (s === null) return;
     const v = s.trim() === '' ? NaN : Number(s);
@@ -203,7 +210,7 @@ export function decodeHash(hash: string): DecodedParams {
   choice('strategy');
   choice('optimizer');
   choice('backend');
-  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt'] as const) num(key);
+  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt', 'headFraction'] as const) num(key);
   // lr's default follows the task, model and optimizer, so a link that sets only `optimizer=sgd` gets
   // SGD's default rate, as choosing SGD in the control does.
   params.lr = defaultLr(params);

@@ -85,13 +85,14 @@ export class LiveRun implements LiveEngine {
 
   constructor(params: LabParams, options: LiveRunOptions = LIVE_DEFAULTS) {
     this.params = params;
-    this.model = params.model;
+    // the transformer has its own live run (transformerLiveRun.ts); this one runs the RNN and the LSTM
+    this.model = params.model as ModelKind;
     // [choice] gain 1.2 for the live view (the CLI's default too); pretraining shorter than the CLI's
     // With shipped weights, zero epochs: regime A is still drawn (the data stream advances exactly as when
     // training), then the trained weights are put in place.
     const cached = options.pretrained;
     const seed = pretrainSeed(
-      { task: params.task, model: params.model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps } },
+      { task: params.task, model: this.model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps } },
       params.seed,
     );
     if (cached) {
