@@ -16,4 +16,6 @@ export default defineConfig({
   plugins: [react()],
   server: { host: '127.0.0.1', port: 5173, headers: CROSS_ORIGIN_ISOLATION },
   preview: { headers: CROSS_ORIGIN_ISOLATION },
+  // ES-module workers: the engine worker imports its GPU modules lazily, as separate chunks
+  worker: { format: 'es' },
 });

@@ -73,7 +73,7 @@ export function restart(): void {
   trace = null;
   lastBatchAt = 0;
   const { options, notes } = runOptions(params);
-  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null });
+  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null, heads: null });
   // shipped pretrained weights for these settings (the default link): fetched while the worker loads
   const path = cachePath(params, options.pretrainSteps, options.pretrainEpochs);
   if (path === null) {
@@ -107,6 +107,7 @@ function onWorkerMessage(m: FromWorker): void {
       pretrainedShipped: m.pretrainedShipped ?? false,
       engine: m.engine,
       engineNote: m.fallbackReason ?? null,
+      cpuKernel: m.cpuKernel ?? null,
       step: 0,
       seriesVersion: useLab.getState().seriesVersion + 1,
     });
@@ -148,6 +149,7 @@ function onWorkerMessage(m: FromWorker): void {
     seriesVersion: state.seriesVersion + 1,
     costs: m.costs,
     ...(m.keptPaths ? { keptPaths: m.keptPaths } : {}),
+    ...(m.heads ? { heads: m.heads } : {}),
     ...(m.metrics ? { metrics: m.metrics, metricsHistory: [...state.metricsHistory.slice(-(METRICS_HISTORY_CAP - 1)), m.metrics] } : {}),
   });
 }
@@ -237,7 +239,7 @@ export function setParam<K extends keyof LabParams>(key: K, value: LabParams[K])
   } else if (LIVE_KEYS.includes(key)) {
     if (key === 'lr') send({ type: 'setLr', runId, lr: next.lr });
     else {
-      send({ type: 'setSparse', runId, k: next.k, strategy: next.strategy });
+      send({ type: 'setSparse', runId, k: next.k, strategy: next.strategy, ...(key === 'headFraction' ? { headFraction: next.headFraction } : {}) });
       useLab.setState({ cpuNotes: runOptions(next).notes });
     }
   } else if (key === 'adapt' && state.status === 'done' && state.step < endStep(next)) {

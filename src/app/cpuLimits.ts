@@ -3,12 +3,13 @@
  * about n⁴ multiply-adds per step (science: W·P with P of size n × n²), so above some n one step takes
  * seconds and the page would stall. The live run, the sweeps and the claims all ask here.
  *
- * When the WebAssembly kernel lands, raise CPU_FULL_RTRL_MAX_N (e.g. to 256) and give
- * `cpuFullRtrlSecondsPerStep` its measured rate: every caller then shows the estimate as a warning.
+ * The engine's float32 transports run on its WebAssembly SIMD kernel, so full RTRL runs live up to
+ * n = 256 (about a second per step there); every caller shows the estimate as a warning first.
  */
+import { estimateRtrlStepSeconds } from '../engine/transport';
 
 /** Largest n at which the CPU engine runs full RTRL live. */
-export const CPU_FULL_RTRL_MAX_N = 128;
+export const CPU_FULL_RTRL_MAX_N = 256;
 
 /** Above this estimated time per step the app warns (the run still goes). */
 export const SLOW_STEP_WARN_S = 0.25;
@@ -30,14 +31,17 @@ export function cpuRate(): number {
   return measuredMacsPerSecond ?? PRIOR_MACS_PER_SECOND;
 }
 
-/** Estimated seconds for one full-RTRL step on the CPU at n: n⁴ multiply-adds at the engine's rate. */
-export function cpuFullRtrlSecondsPerStep(n: number, macsPerSecond = cpuRate()): number {
-  return n ** 4 / macsPerSecond;
+/**
+ * Estimated seconds for one full-RTRL step on the CPU at n: n⁴ multiply-adds at the rate the live run
+ * measured, or, before it has, the engine's estimate for the kernel and threads it runs on now.
+ */
+export function cpuFullRtrlSecondsPerStep(n: number, macsPerSecond: number | null = measuredMacsPerSecond): number {
+  return macsPerSecond ? n ** 4 / macsPerSecond : estimateRtrlStepSeconds('rnn', n, 1, 'full');
 }
 
 /** Estimated seconds for one step of a sparse-k arm: k·n·p ≈ k n³ multiply-adds. */
-export function cpuSparseSecondsPerStep(n: number, k: number, macsPerSecond = cpuRate()): number {
-  return (k * n ** 3) / macsPerSecond;
+export function cpuSparseSecondsPerStep(n: number, k: number, macsPerSecond: number | null = measuredMacsPerSecond): number {
+  return macsPerSecond ? (k * n ** 3) / macsPerSecond : estimateRtrlStepSeconds('rnn', n, 1, k);
 }
 
 export interface CpuPolicy {

@@ -18,6 +18,8 @@ import type { LabParams } from './labParams';
 import type { LiveEngine } from './liveEngine';
 import { LiveRun, type LiveRunOptions, type StepTrace } from './liveRun';
 import type { FromWorker, ToWorker } from './workerProtocol';
+import { startTransportThreads, transportBackendInfo, type TransportInfo } from '../engine/transport';
+import { TRANSFORMER_CPU_ONLY, TransformerLiveRun } from './transformerLiveRun';
 
 /** When this worker's module was evaluated, as an absolute time (for the page's time-to-first-point marks). */
 const evaluatedAt = performance.timeOrigin + performance.now();
@@ -31,6 +33,9 @@ function messageOf(e: unknown): string {
 let runId = -1;
 let lastMetricsStep = -Infinity;
 let startMessage: Extract<ToWorker, { type: 'start' }> | null = null;
+/** when the heads panel was last sent (ms): at most every HEADS_EVERY_MS, so the page is not flooded */
+let lastHeadsAt = -Infinity;
+const HEADS_EVERY_MS = 150;
 
 /** Steps between metric samples: the spectra cost up to n⁴, so larger n samples less often. */
 function metricsEvery(n: number): number {
@@ -134,7 +139,11 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
   let reason: string | undefined = forcedReason;
   let engine = 'CPU';
   let gpuCheckMs = 0;
-  if (reason === undefined) {
+  if (m.params.model === 'transformer') {
+    // the transformer runs on the CPU engine only: said in one line when another backend was asked for
+    run = new TransformerLiveRun({ ...m.params });
+    if (m.params.backend !== 'cpu') reason ??= TRANSFORMER_CPU_ONLY;
+  } else if (reason === undefined) {
     const g = await chooseGpu(m.params);
     gpuCheckMs = performance.now() - t0;
     if (typeof g === 'object') {
@@ -149,8 +158,16 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
       reason = g;
     }
   }
+  let cpuKernel: string | undefined;
+  if (!run) {
+    // the WebAssembly transport's threads start once, before the first CPU step (nested workers start
+    // only while this worker is idle); one thread where the page is not cross-origin isolated
+    cpuThreads ??= startTransportThreads().catch(() => transportBackendInfo());
+    cpuKernel = describeCpuKernel(await cpuThreads);
+  }
   run ??= new LiveRun({ ...m.params }, m.options as LiveRunOptions);
   lastMetricsStep = -Infinity;
+  lastHeadsAt = -Infinity;
   const t1 = performance.now();
   post({
     type: 'started',
@@ -162,7 +179,16 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
     timing: { evaluatedAt, startAt: performance.timeOrigin + t0, gpuCheckMs, buildMs: t1 - t0 - gpuCheckMs },
     pretrainedShipped: m.options.pretrained !== undefined,
     ...(reason ? { fallbackReason: reason } : {}),
+    ...(cpuKernel ? { cpuKernel } : {}),
   });
+}
+
+let cpuThreads: Promise<TransportInfo> | null = null;
+
+/** "WebAssembly SIMD, 2 threads" or "TypeScript kernel: <why>", for the badge's tooltip and the cost meter. */
+function describeCpuKernel(info: TransportInfo): string {
+  if (info.kernel === 'typescript') return `TypeScript kernel: ${info.reason || 'no WebAssembly SIMD'}`;
+  return `WebAssembly SIMD, ${info.threads} thread${info.threads === 1 ? '' : 's'}${info.reason ? ` (${info.reason})` : ''}`;
 }
 
 /** The GPU run failed mid-way: the same run starts over on the CPU, with the reason. */
@@ -189,6 +215,9 @@ async function advance(steps: number): Promise<void> {
   if (sample) lastMetricsStep = r.step;
   const metrics = sample ? r.metrics() : null;
   const keptPaths = sample ? r.keptPaths() : null;
+  const now = performance.now();
+  const heads = r instanceof TransformerLiveRun && now - lastHeadsAt >= HEADS_EVERY_MS ? r.headPanel() : null;
+  if (heads) lastHeadsAt = now;
   post(
     {
       type: 'losses',
@@ -208,8 +237,9 @@ async function advance(steps: number): Promise<void> {
       metrics,
       costs: r.costs(),
       keptPaths,
+      heads,
     },
-    [...losses.map((l) => l.buffer), ...(scored ? [scored.buffer] : []), ...(trace ? [trace.input.buffer, trace.target.buffer, ...trace.prediction.map((p) => p.buffer)] : []), ...(keptPaths ? [keptPaths.W.buffer, keptPaths.sources.buffer] : [])],
+    [...losses.map((l) => l.buffer), ...(scored ? [scored.buffer] : []), ...(trace ? [trace.input.buffer, trace.target.buffer, ...trace.prediction.map((p) => p.buffer)] : []), ...(keptPaths ? [keptPaths.W.buffer, keptPaths.sources.buffer] : []), ...(heads ? [heads.attention.buffer] : [])],
   );
 }
 
@@ -225,7 +255,10 @@ async function handle(m: ToWorker): Promise<void> {
     } else if (m.type === 'setLr') {
       run.setLearningRate(m.lr);
     } else if (m.type === 'setSparse') {
-      await run.setSparse(m.k, m.strategy);
+      if (m.headFraction !== undefined && run instanceof TransformerLiveRun) {
+        run.setHeadFraction(m.headFraction);
+        lastHeadsAt = -Infinity; // show the new heads at once
+      } else await run.setSparse(m.k, m.strategy);
       lastMetricsStep = -Infinity; // show the new mask at once
     }
   } catch (e) {

@@ -8,6 +8,7 @@ import type { ArmCost, ArmInfo, LiveMetrics, Marker } from './liveRun';
 import type { KeptPaths } from './workerProtocol';
 import { DEFAULT_PARAMS, type LabParams } from './labParams';
 import type { WebGpuProbe } from './webgpuProbe';
+import type { HeadPanelData } from './transformerLiveRun';
 
 /** 'done': the run reached its adaptation steps and shows its summary */
 export type RunStatus = 'starting' | 'pretraining' | 'running' | 'paused' | 'done' | 'error';
@@ -23,6 +24,8 @@ export interface LabState {
   webgpu: WebGpuProbe | null;
   /** why the engine worker runs on the CPU although WebGPU was asked for or offered (null: nothing to say) */
   engineNote: string | null;
+  /** on the CPU: which transport kernel computes, with how many threads (null on the GPU) */
+  cpuKernel: string | null;
   /** size limits applied on the CPU, said plainly */
   cpuNotes: string[];
   arms: ArmInfo[];
@@ -48,6 +51,8 @@ export interface LabState {
   metricsHistory: LiveMetrics[];
   costs: ArmCost[];
   keptPaths: KeptPaths | null;
+  /** the transformer's heads panel data, latest sample (null for the RNN and the LSTM) */
+  heads: HeadPanelData | null;
   /** presenter mode: large type, high contrast, controls hidden (URL flag `present=1`) */
   presenter: boolean;
 }
@@ -62,6 +67,7 @@ export const useLab = create<LabState>(() => ({
   engine: 'CPU',
   webgpu: null,
   engineNote: null,
+  cpuKernel: null,
   cpuNotes: [],
   arms: [],
   recovery: [],
@@ -81,5 +87,6 @@ export const useLab = create<LabState>(() => ({
   metricsHistory: [],
   costs: [],
   keptPaths: null,
+  heads: null,
   presenter: false,
 }));

@@ -2,12 +2,14 @@
 import type { ArmCost, ArmInfo, LiveMetrics, LiveRunOptions, Marker, StepTrace } from './liveRun';
 import type { LabParams } from './labParams';
 import type { SelectionStrategy } from '../engine/transportMask';
+import type { HeadPanelData } from './transformerLiveRun';
 
 export type ToWorker =
   | { type: 'start'; runId: number; params: LabParams; options: LiveRunOptions }
   | { type: 'advance'; runId: number; steps: number }
   | { type: 'setLr'; runId: number; lr: number }
-  | { type: 'setSparse'; runId: number; k: number; strategy: SelectionStrategy };
+  /** `headFraction`: the transformer's new ρ (its live control), set when that is what changed */
+  | { type: 'setSparse'; runId: number; k: number; strategy: SelectionStrategy; headFraction?: number };
 
 export type FromWorker =
   | {
@@ -19,6 +21,8 @@ export type FromWorker =
       engine: string;
       /** why the run is on the CPU when WebGPU was asked for or could have been used */
       fallbackReason?: string;
+      /** on the CPU: the transport kernel and its threads (WebAssembly SIMD or TypeScript, and why) */
+      cpuKernel?: string;
       /** where the start-up time went: absolute times (ms since the epoch) and durations, for scripts/first-point.ts */
       timing?: { evaluatedAt: number; startAt: number; gpuCheckMs: number; buildMs: number };
       /** the pretrained weights came with the app (pretrainedCache.ts) instead of being trained here */
@@ -46,6 +50,8 @@ export type FromWorker =
       metrics: LiveMetrics | null;
       costs: ArmCost[];
       keptPaths: KeptPaths | null;
+      /** the transformer's heads panel, sent every ~150 ms (null: none this time, or not a transformer) */
+      heads?: HeadPanelData | null;
     }
   | { type: 'error'; runId: number; message: string };
 

@@ -10,9 +10,10 @@ export function BackendBadge() {
   const engine = useLab((s) => s.engine);
   const webgpu = useLab((s) => s.webgpu);
   const engineNote = useLab((s) => s.engineNote);
+  const cpuKernel = useLab((s) => s.cpuKernel);
   const adapter = webgpu?.available ? webgpu.adapter : null;
   const details = [
-    `Steps run on the ${engine} engine.`,
+    `Steps run on the ${engine} engine${engine === 'CPU' && cpuKernel ? ` (${cpuKernel})` : ''}.`,
     adapter ? `WebGPU adapter found: ${adapter}.` : webgpu === null ? 'Checking WebGPU…' : `WebGPU is unavailable: ${webgpu.available ? '' : webgpu.reason}. The CPU engine runs the same math.`,
     engineNote ? `Why the CPU: ${engineNote}.` : '',
   ]
