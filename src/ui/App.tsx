@@ -12,6 +12,7 @@ import { ClaimsPanel } from './ClaimsPanel';
 import { Controls, KSlider, Transport } from './Controls';
 import { ExportBar } from './ExportBar';
 import { FormulaCard } from './FormulaCard';
+import { HeadsPanel } from './HeadsPanel';
 import { Legend } from './Legend';
 import { LossChart } from './LossChart';
 import { LrPanel } from './LrPanel';
@@ -31,9 +32,11 @@ function RunLine() {
   const n = useLab((s) => s.params.n);
   const k = useLab((s) => s.params.k);
   const adapt = useLab((s) => s.params.adapt);
+  const transformer = useLab((s) => s.params.model === 'transformer');
+  const rho = useLab((s) => s.params.headFraction);
   return (
     <p className="run-line" data-testid="run-line" data-status={status}>
-      <strong>{status === 'done' ? 'finished' : status}</strong> · {task}, n = {n}, k = {k} · step {step} of {LEAD_IN_STEPS + adapt}
+      <strong>{status === 'done' ? 'finished' : status}</strong> · {task}, {transformer ? `transformer, head fraction ρ = ${rho}` : `n = ${n}, k = ${k}`} · step {step} of {LEAD_IN_STEPS + adapt}
       {ms > 0 && ` · ${ms.toFixed(1)} ms per step`}
       {shipped ? ' · pretrained weights shipped with the app' : pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
     </p>
@@ -96,6 +99,7 @@ export function App() {
     return () => clearTimeout(t);
   }, [firstDrawn]);
   const wide = useWide();
+  const transformer = useLab((s) => s.params.model === 'transformer');
   return (
     <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter} data-status={status}>
       <header>
@@ -141,11 +145,13 @@ export function App() {
       </main>
       {drawn && (
         <div className="analysis-grid">
+          {transformer && <HeadsPanel />}
           {(!wide || presenter) && <RecoveryPanel />}
           <LrPanel />
-          <SpectrumPanel />
-          <FidelityPanel />
-          <KeptPathsPanel />
+          {/* the spectra, fidelity and kept paths are the RNN's: the transformer shows its heads instead */}
+          {!transformer && <SpectrumPanel />}
+          {!transformer && <FidelityPanel />}
+          {!transformer && <KeptPathsPanel />}
           <CostMeter />
         </div>
       )}

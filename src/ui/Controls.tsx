@@ -142,6 +142,30 @@ export function KSlider() {
   );
 }
 
+/** The transformer's sparse knob: ρ, the fraction of heads per layer whose outputs carry gradient (live, marks the curves). */
+export function HeadFractionControl() {
+  const rho = useLab((s) => s.params.headFraction);
+  // the live run's default model (transformerLiveRun.ts): H = 4 heads per layer
+  const H = 4;
+  const kept = Math.round(rho * H);
+  return (
+    <div className="field" role="group" aria-labelledby="head-fraction-label" data-testid="head-fraction">
+      <span id="head-fraction-label">
+        Head fraction ρ = <strong data-testid="head-fraction-value">{rho}</strong>: {kept} of {H} heads per layer carry gradient
+        {kept === H ? ' (dense)' : kept === 0 ? ' (none: the MLP, readout and embedding still learn)' : ''}
+      </span>
+      <div style={{ display: 'flex', gap: '0.3rem', flexWrap: 'wrap', marginTop: '0.25rem' }}>
+        {CHOICES.headFraction.map((v) => (
+          <button key={v} type="button" className="small-button" aria-pressed={v === rho} onClick={() => setParam('headFraction', v)} data-testid={`head-fraction-${v}`} style={v === rho ? { fontWeight: 700, outline: '2px solid currentColor' } : undefined}>
+            {v}
+          </button>
+        ))}
+      </div>
+      <small>live: the ρ arm carries on from its weights with the new heads; a marker records when</small>
+    </div>
+  );
+}
+
 function LrHint() {
   const p = useLab((s) => s.params);
   const d = defaultLr(p);
@@ -163,31 +187,46 @@ function LrHint() {
 export function Controls() {
   const rescale = useLab((s) => s.params.rescale);
   const strategy = useLab((s) => s.params.strategy);
+  const transformer = useLab((s) => s.params.model === 'transformer');
   return (
     <form className="controls" aria-label="settings" onSubmit={(e) => e.preventDefault()}>
       <Transport />
       <fieldset>
         <legend>Live (marks the curves)</legend>
-        <KSlider />
-        <NumberField name="k" label="Kept paths per unit k" hint="0 … n; k = n is full RTRL" />
-        <SelectField name="strategy" label="Path selection" hint={STRATEGY_DESCRIPTIONS[strategy]} />
+        {transformer ? (
+          <>
+            <HeadFractionControl />
+            <p className="hint" data-testid="transformer-note" style={{ fontSize: '0.8rem', margin: '0.2rem 0' }}>
+              The transformer (d = 32, 4 heads, 1 layer, window 32) has no k, path selection, n, leak or rescale: its sparse knob is the head fraction, with
+              random heads held fixed. Dense (ρ = 1) is the reference for recovery.
+            </p>
+          </>
+        ) : (
+          <>
+            <KSlider />
+            <NumberField name="k" label="Kept paths per unit k" hint="0 … n; k = n is full RTRL" />
+            <SelectField name="strategy" label="Path selection" hint={STRATEGY_DESCRIPTIONS[strategy]} />
+          </>
+        )}
         <NumberField name="lr" label="Learning rate" hint={<LrHint />} step="any" />
         <NumberField name="speed" label="Steps per frame" hint="1–500 (capped to keep frames smooth)" />
       </fieldset>
       <details className="drawer" data-testid="experiment-drawer">
         <summary>Experiment (restarts the run)</summary>
         <SelectField name="task" label="Task" labels={TASK_LABELS} />
-        <SelectField name="model" label="Model" labels={{ rnn: 'RNN (tanh, leaky)', lstm: 'LSTM' }} />
-        <NumberField name="n" label="Hidden units n" hint={`${PARAM_BOUNDS.n.min}–${PARAM_BOUNDS.n.max}`} />
+        <SelectField name="model" label="Model" labels={{ rnn: 'RNN (tanh, leaky)', lstm: 'LSTM', transformer: 'Transformer (head-sparse, CPU only)' }} />
+        {!transformer && <NumberField name="n" label="Hidden units n" hint={`${PARAM_BOUNDS.n.min}–${PARAM_BOUNDS.n.max}`} />}
         <SelectField name="optimizer" label="Optimizer" hint="the learning rate follows it unless you set one" />
         <NumberField name="adapt" label="Adaptation steps" hint="the run ends after these, with a summary" />
-        <NumberField name="leak" label="Leak α" hint="0.01–1; 1 is the plain tanh RNN" step="0.05" />
+        {!transformer && <NumberField name="leak" label="Leak α" hint="0.01–1; 1 is the plain tanh RNN" step="0.05" />}
         <NumberField name="seed" label="Seed" hint="one seed determines weights, data and paths" />
-        <NumberField name="refresh" label="Redraw paths every R steps" hint="0 keeps the selection fixed" />
-        <div className="field checkbox">
-          <input id="field-rescale" type="checkbox" checked={rescale} onChange={(e) => setParam('rescale', e.target.checked)} />
-          <label htmlFor="field-rescale">Rescale kept transport by n/k</label>
-        </div>
+        <NumberField name="refresh" label={transformer ? 'Redraw heads every R updates' : 'Redraw paths every R steps'} hint="0 keeps the selection fixed" />
+        {!transformer && (
+          <div className="field checkbox">
+            <input id="field-rescale" type="checkbox" checked={rescale} onChange={(e) => setParam('rescale', e.target.checked)} />
+            <label htmlFor="field-rescale">Rescale kept transport by n/k</label>
+          </div>
+        )}
         <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint="auto: WebGPU on a hardware adapter, else the CPU; GPU: WebGPU whenever it works (RNN only)" />
       </details>
     </form>
