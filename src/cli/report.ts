@@ -24,6 +24,13 @@ function recoveryCells(a: Pick<ArmSummary, 'recovery' | 'recoveryUndefined'>): [
   return [`${fmt(r.mean)} ± ${fmt(r.std)}${mark}`, ci(r)];
 }
 
+/** A text table: the first column left-aligned, the rest right-aligned, a dashed rule under the header. */
+function alignedTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
 function ci(s: SeedStatistics, scale = 1, digits = 1): string {
   return s.ci95 ? `[${fmt(s.ci95[0] * scale, digits)}, ${fmt(s.ci95[1] * scale, digits)}]` : '-';
 }
@@ -88,12 +95,7 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
     }
     return row;
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  lines.push('');
-  lines.push(line(header));
-  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) lines.push(line(row));
+  lines.push('', ...alignedTable(header, rows));
   lines.push('');
   lines.push(
     'recovery = (L_frozen - L_arm) / (L_frozen - L_full) x 100, paired per seed; mean ± sample std over seeds, ' +
@@ -176,12 +178,7 @@ export function formatLrSweepTable(grid: readonly number[], results: readonly Ex
     });
     return [String(grid[i]), `${fmt(100 * imp.mean)} % ${ci(imp, 100)}`, ...cells];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  lines.push('');
-  lines.push(line(header));
-  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) lines.push(line(row));
+  lines.push('', ...alignedTable(header, rows));
   // which arm is best at each rate: the picture that shows why full RTRL can lose
   lines.push('');
   results.forEach((r, i) => {
@@ -218,9 +215,7 @@ export function formatTransformerTable(r: TransformerExperimentResult, selection
     const rho = a.label === 'frozen' ? '-' : a.label === 'dense' ? `${c.heads}/${c.heads}` : `${Math.round(Number(a.label.slice(4)) * c.heads)}/${c.heads}`;
     return [a.label, rho, String(a.learningRate), a.meanLoss.mean.toExponential(3), recovery, recoveryCi, `${a.diverged}/${r.job.seeds.length}`, fmt(a.msPerStep, 2), engineering(a.macsPerStep), engineering(a.bytesPerStep)];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  lines.push('', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '');
+  lines.push('', ...alignedTable(header, rows), '');
   lines.push('recovery = (L_frozen - L_arm) / (L_frozen - L_dense) x 100, paired per seed; mean ± sample std, 95 % CI of the mean by a seeded bootstrap');
   if (r.arms.some((a) => a.recoveryUndefined === null && a.recovery.mean > 100)) lines.push(`* above 100 %: adapted better than the dense gradient (every head)`);
   const imp = r.reference.improvement;
