@@ -4,6 +4,7 @@
  * arm's weights) stays in that arm: every other arm's loss curve is bit-identical to a clean run's.
  */
 import { describe, expect, it } from 'vitest';
+import { runToEnd, sameBits } from './helpers/seedRun';
 import { defaultConfig, sparseArm, validateConfig, ConfigError, type ExperimentConfig } from '../src/engine/config';
 import { SeedRun, summarize } from '../src/engine/experiment';
 import { methodLabel, type LearningMethod } from '../src/engine/methods';
@@ -34,19 +35,6 @@ function smallConfig(model: ModelKind, overrides: Partial<ExperimentConfig> = {}
     metricsEvery: 20,
     ...overrides,
   };
-}
-
-function runToEnd(run: SeedRun): SeedRun {
-  while (!run.done) run.step();
-  return run;
-}
-
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return false;
-  return true;
 }
 
 for (const model of ['rnn', 'lstm'] as ModelKind[]) {

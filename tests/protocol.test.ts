@@ -3,6 +3,7 @@
  * full RTRL = 100 % and frozen = 0 %, determinism, divergence isolated to its arm, and config validation.
  */
 import { describe, expect, it } from 'vitest';
+import { runToEnd, sameBits } from './helpers/seedRun';
 import { ConfigError, defaultConfig, sparseArm, validateConfig, type ExperimentConfig } from '../src/engine/config';
 import { runExperiment, SeedRun, summarize } from '../src/engine/experiment';
 
@@ -19,20 +20,6 @@ function smallConfig(overrides: Partial<ExperimentConfig> = {}): ExperimentConfi
     metricsEvery: 20,
     ...overrides,
   };
-}
-
-function runToEnd(run: SeedRun): SeedRun {
-  while (!run.done) run.step();
-  return run;
-}
-
-/** Bit-for-bit equality of two float arrays (NaN payloads included). */
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return false;
-  return true;
 }
 
 function indexOf(config: ExperimentConfig, label: string): number {
