@@ -123,3 +123,24 @@ describe('TransformerLiveRun', () => {
     expect(() => new TransformerLiveRun(params({ headFraction: -0.1 }), SMALL)).toThrow(/head-fraction/);
   });
 });
+
+describe('the head-fraction sweep', () => {
+  it('runs the lab settings at ρ = 0, 0.25, 0.5 and dense, with the arm labels the sweep controller reads', async () => {
+    const { transformerSweepSpec, transformerSweepSeconds } = await import('../src/app/sweep');
+    const { transformerSweepConfig } = await import('../src/app/transformerLiveRun');
+    const { transformerArms, validateTransformerConfig } = await import('../src/engine/models/transformer/protocol');
+    const { headArmLabel } = await import('../src/engine/models/transformer/headSelection');
+    const p = params({ task: 'lorenz', seed: 7 });
+    const spec = transformerSweepSpec(p);
+    expect(spec.fractions).toEqual([0, 0.25, 0.5, 1]);
+    expect(spec.seeds).toEqual([7, 8, 9]);
+    expect(transformerSweepSeconds(spec)).toBeGreaterThan(0);
+    const config = transformerSweepConfig(spec);
+    validateTransformerConfig(config);
+    expect(config.task).toBe('lorenz');
+    expect(config.optimizer.lr).toBe(p.lr);
+    const labels = transformerArms(config).map(headArmLabel);
+    for (const f of spec.fractions) expect(labels).toContain(f === 1 ? 'dense' : `rho=${f}`);
+    expect(labels[0]).toBe('frozen');
+  });
+});

@@ -89,3 +89,47 @@ export function jobCheck(configs: ExperimentConfig[]): { refused: string | null;
   if (big) return { refused: `refused: at n = ${big.n} full RTRL takes about ${cpuFullRtrlSecondsPerStep(big.n).toFixed(1)} s per step on the CPU (the live view leaves it out above n = ${CPU_FULL_RTRL_MAX_N}); this job would take about ${Math.round(estimateS)} s`, estimateS };
   return { refused: null, estimateS };
 }
+
+// ---- the transformer: recovery as a function of the head fraction ρ (its "recovery vs k") ----
+
+/** The head fractions of the transformer's sweep; 1 is dense, the reference (100 % by definition). */
+export const HEAD_SWEEP_FRACTIONS: readonly number[] = [0, 0.25, 0.5, 1];
+
+/**
+ * What the transformer sweep runs, as plain data (the sweep worker builds the engine's config from it with
+ * transformerSweepConfig, so the page does not load the transformer's code): the lab's task, optimizer, lr,
+ * seed and redraw R, on the live run's model (d = 32, H = 4, one layer, window 32, 300 pretraining steps)
+ * at ρ = 0, 0.25, 0.5 and dense, SWEEP_SEEDS seeds, 400 adaptation steps each.
+ */
+export interface TransformerSweepSpec {
+  task: LabParams['task'];
+  optimizer: LabParams['optimizer'];
+  lr: number;
+  refresh: number;
+  seeds: number[];
+  fractions: number[];
+  adaptSteps: number;
+  pretrainSteps: number;
+}
+
+export function transformerSweepSpec(p: LabParams): TransformerSweepSpec {
+  return {
+    task: p.task,
+    optimizer: p.optimizer,
+    lr: p.lr,
+    refresh: p.refresh,
+    seeds: Array.from({ length: SWEEP_SEEDS }, (_, i) => p.seed + i),
+    fractions: [...HEAD_SWEEP_FRACTIONS],
+    adaptSteps: 400,
+    pretrainSteps: 300,
+  };
+}
+
+/**
+ * Seconds the transformer sweep takes, roughly: per seed, pretraining (≈ 35 ms per batch of 8 windows at
+ * d = 32 on this project's 2-core machine) and the five arms' steps (≈ 3.5 ms per step); from the model's
+ * measurements (docs/transformer.md), an upper bound on a fast machine.
+ */
+export function transformerSweepSeconds(s: TransformerSweepSpec): number {
+  return s.seeds.length * (s.pretrainSteps * 0.035 + s.adaptSteps * 0.0035);
+}

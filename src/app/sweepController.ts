@@ -6,7 +6,7 @@
  */
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { ExperimentConfig } from '../engine/config';
-import { jobCheck, lrSweepConfigs, sweepConfig, sweepConfigsN } from './sweep';
+import { jobCheck, lrSweepConfigs, sweepConfig, sweepConfigsN, transformerSweepSeconds, transformerSweepSpec, type TransformerSweepSpec } from './sweep';
 import type { FromSweep, ToSweep } from './sweepWorker';
 import { useLab } from './store';
 
@@ -60,14 +60,27 @@ class Job<S extends JobProgress> {
       this.store.setState({ ...IDLE, ...initial, status: 'refused', label, stepsTotal: total, estimateS: check.estimateS, error: check.refused } as Partial<S>);
       return;
     }
+    this.id++;
+    this.store.setState({ ...IDLE, ...initial, status: 'running', label, stepsTotal: total, estimateS: check.estimateS } as Partial<S>);
+    const m: ToSweep = { type: 'run', sweepId: this.id, configs };
+    this.ensureWorker().postMessage(m);
+  }
+
+  /** The transformer's head-fraction sweep (its own message: the worker builds the engine's config). */
+  startTransformer(spec: TransformerSweepSpec, label: string, initial: Partial<S>): void {
+    this.cancel();
+    this.id++;
+    this.store.setState({ ...IDLE, ...initial, status: 'running', label, stepsTotal: spec.seeds.length * spec.adaptSteps, estimateS: transformerSweepSeconds(spec) } as Partial<S>);
+    const m: ToSweep = { type: 'run-transformer', sweepId: this.id, spec };
+    this.ensureWorker().postMessage(m);
+  }
+
+  private ensureWorker(): Worker {
     if (!this.worker) {
       this.worker = new Worker(new URL('./sweepWorker.ts', import.meta.url), { type: 'module', name: 'sweep' });
       this.worker.onmessage = (e: MessageEvent<FromSweep>) => this.onMessage(e.data);
     }
-    this.id++;
-    this.store.setState({ ...IDLE, ...initial, status: 'running', label, stepsTotal: total, estimateS: check.estimateS } as Partial<S>);
-    const m: ToSweep = { type: 'run', sweepId: this.id, configs };
-    this.worker.postMessage(m);
+    return this.worker;
   }
 
   cancel(): void {
@@ -94,8 +107,8 @@ class Job<S extends JobProgress> {
 // ---- recovery vs k (or n) ----
 
 export interface SweepState extends JobProgress {
-  /** over k at the current n, or over n at the current k */
-  mode: 'k' | 'n';
+  /** over k at the current n, over n at the current k, or the transformer over its head fraction ρ */
+  mode: 'k' | 'n' | 'heads';
   /** the x values: k for mode k, n for mode n */
   ks: number[];
   /** recovery per x value, one entry per finished seed */
@@ -111,10 +124,12 @@ export const useSweep = create<SweepState>(() => ({ ...IDLE, mode: 'k', ks: [], 
 const sweepJob = new Job(useSweep, (m) => {
   const { ks, mode } = useSweep.getState();
   const frozen = m.meanLoss[m.labels.indexOf('frozen')];
-  const full = m.meanLoss[m.labels.findIndex((l) => l.startsWith('full'))];
+  // the reference: full RTRL, or the transformer's dense arm
+  const full = m.meanLoss[m.labels.findIndex((l) => l.startsWith('full') || l === 'dense')];
   const improvement = Number.isFinite(frozen) && Number.isFinite(full) && frozen > 0 ? (frozen - full) / frozen : NaN;
   useSweep.setState((s) => ({
     recovery: s.recovery.map((values, i) => {
+      if (mode === 'heads') return [...values, m.recovery[m.labels.indexOf(ks[i] === 1 ? 'dense' : `rho=${ks[i]}`)] ?? NaN];
       if (mode === 'k') {
         const at = m.labels.indexOf(`k=${ks[i]}`);
         // k = n is run once, as the full arm
@@ -122,12 +137,18 @@ const sweepJob = new Job(useSweep, (m) => {
       }
       return i === m.configIndex ? [...values, m.recovery[m.labels.findIndex((l) => l.startsWith('k='))]] : values;
     }),
-    fullImprovement: s.fullImprovement.map((values, i) => (mode === 'k' || i === m.configIndex ? [...values, improvement] : values)),
+    fullImprovement: s.fullImprovement.map((values, i) => (mode !== 'n' || i === m.configIndex ? [...values, improvement] : values)),
   }));
 });
 
-export function startSweep(mode: 'k' | 'n' = 'k'): void {
+export function startSweep(mode: 'k' | 'n' | 'heads' = 'k'): void {
   const params = useLab.getState().params;
+  if (mode === 'heads') {
+    const spec = transformerSweepSpec(params);
+    const label = `transformer on ${params.task}, ρ in ${spec.fractions.join(', ')}, ${spec.seeds.length} seeds × ${spec.adaptSteps} steps (each seed pretrains first)`;
+    sweepJob.startTransformer(spec, label, { mode, ks: spec.fractions, recovery: spec.fractions.map(() => []), fullImprovement: spec.fractions.map(() => []), seeds: spec.seeds.length, steps: spec.adaptSteps });
+    return;
+  }
   const configs = mode === 'k' ? [sweepConfig(params)] : sweepConfigsN(params);
   const config = configs[0];
   const ks = mode === 'k' ? [...config.arms.flatMap((a) => (a.kind === 'sparse' ? [a.k] : [])), params.n] : configs.map((c) => c.n);
@@ -178,15 +199,16 @@ export function cancelLrSweep(): void {
 }
 
 /** The estimate shown before a job starts, for the current settings (seconds), and whether it is refused. */
-export function jobEstimate(kind: 'k' | 'n' | 'lr'): { estimateS: number; refused: string | null } {
+export function jobEstimate(kind: 'k' | 'n' | 'lr' | 'heads'): { estimateS: number; refused: string | null } {
   const params = useLab.getState().params;
+  if (kind === 'heads') return { estimateS: transformerSweepSeconds(transformerSweepSpec(params)), refused: null };
   const configs = kind === 'k' ? [sweepConfig(params)] : kind === 'n' ? sweepConfigsN(params) : lrSweepConfigs(params);
   const c = jobCheck(configs);
   return { estimateS: c.estimateS, refused: c.refused };
 }
 
 /** "(≈ 190 s)" when a job would take long enough to say so before it starts, else "". */
-export function estimateNote(kind: 'k' | 'n' | 'lr'): string {
+export function estimateNote(kind: 'k' | 'n' | 'lr' | 'heads'): string {
   const e = jobEstimate(kind);
   if (e.refused) return ` Not at n = ${useLab.getState().params.n} on the CPU: full RTRL is left out there.`;
   return e.estimateS > JOB_WARN_S ? ` Estimated ≈ ${Math.round(e.estimateS)} s.` : '';

@@ -6,8 +6,15 @@
  */
 import { SeedRun } from '../engine/experiment';
 import type { ExperimentConfig } from '../engine/config';
+import { TransformerSeedRun } from '../engine/models/transformer/protocol';
+import type { TransformerSweepSpec } from './sweep';
+import { transformerSweepConfig } from './transformerLiveRun';
 
-export type ToSweep = { type: 'run'; sweepId: number; configs: ExperimentConfig[] } | { type: 'cancel'; sweepId: number };
+export type ToSweep =
+  | { type: 'run'; sweepId: number; configs: ExperimentConfig[] }
+  /** the transformer at several head fractions (recovery vs ρ), seed by seed */
+  | { type: 'run-transformer'; sweepId: number; spec: TransformerSweepSpec }
+  | { type: 'cancel'; sweepId: number };
 export type FromSweep =
   | { type: 'seed'; sweepId: number; configIndex: number; seedIndex: number; labels: string[]; recovery: number[]; meanLoss: number[] }
   | { type: 'progress'; sweepId: number; stepsDone: number; stepsTotal: number; elapsedMs: number }
@@ -28,6 +35,10 @@ self.onmessage = async (event: MessageEvent<ToSweep>) => {
       current = -1;
       post({ type: 'cancelled', sweepId: m.sweepId });
     }
+    return;
+  }
+  if (m.type === 'run-transformer') {
+    await runTransformer(m.sweepId, m.spec, post);
     return;
   }
   const { sweepId, configs } = m;
@@ -70,6 +81,44 @@ self.onmessage = async (event: MessageEvent<ToSweep>) => {
     post({ type: 'error', sweepId, message: e instanceof Error ? e.message : String(e) });
   }
 };
+
+/**
+ * The transformer's sweep: per seed one TransformerSeedRun (pretraining, then frozen, dense and each ρ in
+ * lockstep); its arms are labelled frozen, dense, rho=ρ. Progress counts adaptation steps (pretraining,
+ * most of a seed's time, is not counted).
+ */
+async function runTransformer(sweepId: number, spec: TransformerSweepSpec, post: (r: FromSweep) => void): Promise<void> {
+  current = sweepId;
+  const config = transformerSweepConfig(spec);
+  const stepsTotal = spec.seeds.length * spec.adaptSteps;
+  let stepsDone = 0;
+  const t0 = performance.now();
+  try {
+    for (let s = 0; s < spec.seeds.length; s++) {
+      const run = new TransformerSeedRun(config, spec.seeds[s]);
+      while (!run.done) {
+        for (let i = 0; i < PROGRESS_EVERY && !run.done; i++) run.step();
+        stepsDone = s * spec.adaptSteps + run.t;
+        post({ type: 'progress', sweepId, stepsDone, stepsTotal, elapsedMs: performance.now() - t0 });
+        await new Promise((r) => setTimeout(r, 0));
+        if (current !== sweepId) return;
+      }
+      const r = run.result();
+      post({
+        type: 'seed',
+        sweepId,
+        configIndex: 0,
+        seedIndex: s,
+        labels: r.arms.map((a) => a.label),
+        recovery: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)),
+        meanLoss: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.meanLoss)),
+      });
+    }
+    post({ type: 'done', sweepId });
+  } catch (e) {
+    post({ type: 'error', sweepId, message: e instanceof Error ? e.message : String(e) });
+  }
+}
 
 /** Adaptation steps done once seed round s of configuration ci has finished (seed-major order). */
 function doneAfter(configs: ExperimentConfig[], s: number, ci: number): number {

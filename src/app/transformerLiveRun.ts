@@ -21,7 +21,7 @@ import type { TransformerParams, TransformerShape } from '../engine/models/trans
 import { initTransformer } from '../engine/models/transformer/model';
 import { transformerArmCost } from '../engine/models/transformer/cost';
 import { DEFAULT_TRANSFORMER_PRETRAIN, pretrainTransformer } from '../engine/models/transformer/pretrain';
-import { defaultTransformerConfig, transformerShape } from '../engine/models/transformer/protocol';
+import { defaultTransformerConfig, transformerShape, type TransformerExperimentConfig } from '../engine/models/transformer/protocol';
 import type { ModelSettings } from '../engine/models';
 import { RunningLoss } from '../engine/protocol/lossWindow';
 import { Rng, seededStreams } from '../engine/rng';
@@ -389,4 +389,24 @@ export class TransformerLiveRun implements LiveEngine {
 /** The transformer's default learning rate for these settings (learningRates.ts). */
 export function transformerLr(p: Pick<LabParams, 'task' | 'optimizer'>): number {
   return defaultLearningRate(p.task, p.optimizer, 'transformer');
+}
+
+/** The engine's config for the transformer sweep (sweep.ts's plain spec on the live run's model). */
+export function transformerSweepConfig(s: { task: LabParams['task']; optimizer: LabParams['optimizer']; lr: number; refresh: number; fractions: number[]; adaptSteps: number; pretrainSteps: number }): TransformerExperimentConfig {
+  const base = defaultTransformerConfig();
+  const o = TRANSFORMER_LIVE_DEFAULTS;
+  return {
+    ...base,
+    task: s.task,
+    dModel: o.dModel,
+    heads: o.heads,
+    layers: o.layers,
+    context: o.context,
+    headFractions: s.fractions,
+    refreshEvery: s.refresh,
+    optimizer: { kind: s.optimizer, lr: s.lr, clipNorm: 1 },
+    pretrain: { ...base.pretrain, steps: s.pretrainSteps, batch: o.pretrainBatch },
+    adaptSteps: s.adaptSteps,
+    trackHeads: false,
+  };
 }

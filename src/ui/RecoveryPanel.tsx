@@ -26,14 +26,14 @@ function stats(values: number[]): { mean: number; std: number; count: number } {
 export function RecoveryPanel() {
   const sweep = useSweep();
   // re-render on settings changes so the estimate follows them
-  useLab((s) => s.params);
+  const transformer = useLab((s) => s.params.model === 'transformer');
   // a seed whose full RTRL did not adapt has no recovery (its denominator is noise): it is left out
   const defined = (i: number) => (sweep.recovery[i] ?? []).filter((_, s) => (sweep.fullImprovement[i]?.[s] ?? 1) >= FULL_ADAPT_THRESHOLD);
   const points = sweep.ks.map((k, i) => ({ k, ...stats(defined(i)) }));
   const undefinedSeeds = sweep.fullImprovement.reduce((c, v) => Math.max(c, v.filter((x) => !(x >= FULL_ADAPT_THRESHOLD)).length), 0);
   const improvements = (sweep.fullImprovement[0] ?? []).filter(Number.isFinite);
   const above = points.some((p) => p.mean > 100.5 && p.k !== sweep.ks.at(-1));
-  const xName = sweep.mode === 'k' ? 'k' : 'n';
+  const xName = sweep.mode === 'k' ? 'k' : sweep.mode === 'heads' ? 'ρ' : 'n';
   const finite = points.filter((p) => Number.isFinite(p.mean));
   const lo = Math.min(0, ...finite.map((p) => p.mean - p.std));
   const hi = Math.max(110, ...finite.map((p) => p.mean + p.std));
@@ -45,7 +45,7 @@ export function RecoveryPanel() {
   return (
     <section className="panel analysis" aria-labelledby="recovery-title" data-testid="recovery-panel">
       <h2 id="recovery-title">
-        Recovery as a function of {sweep.mode === 'k' ? 'k' : 'n, at fixed k'}
+        Recovery as a function of {sweep.mode === 'heads' ? 'the head fraction ρ (transformer)' : sweep.mode === 'k' ? 'k' : 'n, at fixed k'}
         <FormulaCard label="recovery by k">
           Per seed: recovery<sub>k</sub> = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %, all arms on one stream from one set of pretrained
           weights. Each point: mean ± sample std over the {sweep.recovery[0]?.length ?? 0} seed(s) done
@@ -58,6 +58,16 @@ export function RecoveryPanel() {
           .
         </FormulaCard>
       </h2>
+      {transformer ? (
+        <p className="readout">
+          <button type="button" onClick={() => startSweep('heads')} data-testid="run-sweep-heads" className="inline-button">
+            Sweep head fraction
+          </button>{' '}
+          {sweep.status === 'idle' || sweep.mode !== 'heads'
+            ? `The transformer at ρ = 0, 0.25, 0.5 and dense (ρ = 1, the reference), 3 seeds, on the current task, optimizer and learning rate, in the background.${estimateNote('heads')}`
+            : sweep.label}
+        </p>
+      ) : (
       <p className="readout">
         <button type="button" onClick={() => startSweep('k')} data-testid="run-sweep" className="inline-button">
           Sweep k
@@ -67,6 +77,7 @@ export function RecoveryPanel() {
         </button>{' '}
         {sweep.status === 'idle' ? `Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings.${estimateNote('k')} Sweep n: the current k at n = 16, 32, 64. Both run in the background.` : sweep.label}
       </p>
+      )}
       <JobProgressLine progress={sweep} onCancel={cancelSweep} testId="sweep-progress" />
       {sweep.status !== 'idle' && sweep.status !== 'refused' && (
         <p className="readout" data-testid="sweep-reference">
@@ -91,14 +102,14 @@ export function RecoveryPanel() {
           </text>
         ))}
         <text x={(M.left + W - M.right) / 2} y={H - 6} textAnchor="middle" fontSize="11">
-          {sweep.mode === 'k' ? 'kept paths per unit k' : 'hidden units n'}
+          {sweep.mode === 'k' ? 'kept paths per unit k' : sweep.mode === 'heads' ? 'head fraction ρ (heads per layer passing gradient)' : 'hidden units n'}
         </text>
         <text transform={`translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
           recovery
         </text>
         {finite.map((p) => {
           const cx = x(String(p.k))!;
-          const color = sweep.mode === 'k' && p.k === 0 ? ARM_COLORS.k0 : ARM_COLORS.k;
+          const color = sweep.mode !== 'n' && p.k === 0 ? ARM_COLORS.k0 : ARM_COLORS.k;
           return (
             <g key={p.k}>
               <line x1={cx} x2={cx} y1={y(p.mean - p.std)} y2={y(p.mean + p.std)} stroke={color} strokeWidth={2} />
@@ -109,10 +120,18 @@ export function RecoveryPanel() {
           );
         })}
       </svg>
+      {sweep.mode === 'heads' ? (
+        <p className="caption" data-testid="heads-sweep-caption">
+          <span className="swatch" style={{ background: ARM_COLORS.k0 }} /> ρ = 0 (no gradient through any head output) and <span className="swatch" style={{ background: ARM_COLORS.k }} /> ρ &gt; 0, mean ± std
+          over seeds; 100 % is the dense transformer (ρ = 1), 0 % the frozen one; the dense arm’s own improvement must reach 5 % for recovery to be defined. Paper:
+          50 % head sparsity outperforms dense, 33 % is borderline.
+        </p>
+      ) : (
       <p className="caption">
         <span className="swatch" style={{ background: ARM_COLORS.k0 }} /> k = 0 (immediate term only) and <span className="swatch" style={{ background: ARM_COLORS.k }} /> k ≥ 1,
         mean ± std over seeds; 100 % is full RTRL (k = n), 0 % is the frozen network. Paper: a step from about 0 at k = 0 to most of the recovery at k = 1.
       </p>
+      )}
     </section>
   );
 }
