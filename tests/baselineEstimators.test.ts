@@ -13,42 +13,22 @@ import { readoutParamCount } from '../src/engine/models/readout';
 import { Rng } from '../src/engine/rng';
 import { Snap1Estimator } from '../src/engine/methods/snap1';
 import type { Sequence } from '../src/engine/tasks/task';
-import { randomSequence } from './helpers/randomSequence';
+import { frozenLearner, onlineGradientSum, relativeError } from './helpers/gradients';
+import { randomSequence, segmentedSequence } from './helpers/randomSequence';
 
-function frozenLearner(params: RnnParams, method: LearningMethod, noiseSeed = 1): OnlineLearner<RnnModel> {
-  return new OnlineLearner(new RnnModel(params), method, {
-    optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 },
-    selectionRng: new Rng(1),
-    noiseRng: new Rng(noiseSeed, 7),
-    frozenParams: true,
-  });
+function frozenRnn(params: RnnParams, method: LearningMethod, noiseSeed = 1): OnlineLearner<RnnModel> {
+  return frozenLearner(new RnnModel(params), method, noiseSeed);
 }
 
 /** Σ_t g_t over the sequence, θ fixed. */
 function gradientSum(params: RnnParams, seq: Sequence, method: LearningMethod, noiseSeed = 1): Float64Array {
-  const l = frozenLearner(params, method, noiseSeed);
-  const sum = new Float64Array(params.theta.length);
-  for (let t = 0; t < seq.length; t++) {
-    l.step(seq, t);
-    for (let i = 0; i < sum.length; i++) sum[i] += l.gradTheta[i];
-  }
-  return sum;
+  return onlineGradientSum(frozenRnn(params, method, noiseSeed), seq).theta;
 }
 
 function bpttOf(params: RnnParams, seq: Sequence): Float64Array {
   const g = new Float64Array(params.theta.length);
   bpttGradient(params, seq, 0, seq.length, new Float64Array(params.shape.n), g, new Float64Array(readoutParamCount(params.shape)));
   return g;
-}
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 describe('SnAp-1', () => {
@@ -59,8 +39,8 @@ describe('SnAp-1', () => {
       const { n } = shape;
       for (let i = 0; i < n; i++) for (let q = 0; q < n; q++) if (i !== q) params.theta[i * n + q] = 0;
       const seq = randomSequence(20, 2, 2, 31);
-      const full = frozenLearner(params, { kind: 'full' });
-      const snap = frozenLearner(params, { kind: 'snap1' });
+      const full = frozenRnn(params, { kind: 'full' });
+      const snap = frozenRnn(params, { kind: 'snap1' });
       const trace = (snap.estimator as Snap1Estimator).trace;
       const { u, b, p } = thetaLayout(shape);
       for (let t = 0; t < seq.length; t++) {
@@ -105,10 +85,7 @@ describe('TBPTT(τ)', () => {
   it('a reset empties the window, as BPTT cuts the flow there', () => {
     const shape: RnnShape = { n: 5, m: 2, o: 1, leak: 1 };
     const params = initRnn(shape, new Rng(42), undefined, 'f64');
-    const seq = randomSequence(24, 2, 1, 42);
-    seq.reset[8] = 1;
-    seq.reset[16] = 1;
-    for (let t = 0; t < 24; t++) seq.errorMask[t] = t % 8 === 7 ? 1 : 0;
+    const seq = segmentedSequence(24, 2, 1, 42, 8);
     expect(relativeError(gradientSum(params, seq, { kind: 'tbptt', truncation: 30 }), bpttOf(params, seq))).toBeLessThan(1e-12);
   });
 

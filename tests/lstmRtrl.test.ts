@@ -13,28 +13,15 @@ import { LstmRtrlEstimator } from '../src/engine/methods/rtrl';
 import { LstmSnap1Estimator } from '../src/engine/methods/snap1';
 import { Rng } from '../src/engine/rng';
 import type { Sequence } from '../src/engine/tasks/task';
+import { frozenLearner, onlineGradientSum, relativeError } from './helpers/gradients';
 import { randomSequence } from './helpers/randomSequence';
 
-function frozenLearner(params: LstmParams, method: LearningMethod, noiseSeed = 1): OnlineLearner<LstmModel> {
-  return new OnlineLearner(new LstmModel(params), method, {
-    optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 },
-    selectionRng: new Rng(1),
-    noiseRng: new Rng(noiseSeed, 7),
-    frozenParams: true,
-  });
+function frozenLstm(params: LstmParams, method: LearningMethod, noiseSeed = 1): OnlineLearner<LstmModel> {
+  return frozenLearner(new LstmModel(params), method, noiseSeed);
 }
 
 function rtrlSum(params: LstmParams, seq: Sequence, method: LearningMethod = { kind: 'full' }, noiseSeed = 1) {
-  const l = frozenLearner(params, method, noiseSeed);
-  const theta = new Float64Array(params.theta.length);
-  const readout = new Float64Array(params.readout.length);
-  let loss = 0;
-  for (let t = 0; t < seq.length; t++) {
-    loss += l.step(seq, t);
-    for (let i = 0; i < theta.length; i++) theta[i] += l.gradTheta[i];
-    for (let i = 0; i < readout.length; i++) readout[i] += l.gradReadout[i];
-  }
-  return { theta, readout, loss };
+  return onlineGradientSum(frozenLstm(params, method, noiseSeed), seq);
 }
 
 function bptt(params: LstmParams, seq: Sequence) {
@@ -42,16 +29,6 @@ function bptt(params: LstmParams, seq: Sequence) {
   const readout = new Float64Array(params.readout.length);
   const r = lstmBpttGradient(params, seq, 0, seq.length, new Float64Array(2 * params.shape.n), theta, readout);
   return { theta, readout, loss: r.loss };
-}
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 describe('LSTM full RTRL equals BPTT with θ fixed (float64)', () => {
@@ -107,7 +84,7 @@ describe('LSTM full RTRL equals BPTT with θ fixed (float64)', () => {
     expect(relativeError(rtrlSum(params, seq, sparse(5)).theta, full)).toBeLessThan(1e-12);
     expect(relativeError(rtrlSum(params, seq, sparse(2)).theta, full)).toBeGreaterThan(1e-4);
     // k = 0 still keeps the cell carry: it differs from dropping P entirely (the immediate term alone)
-    const l = frozenLearner(params, sparse(0));
+    const l = frozenLstm(params, sparse(0));
     for (let t = 0; t < 5; t++) l.step(seq, t);
     const est = l.estimator as LstmRtrlEstimator;
     expect(est.sources).toHaveLength(0);
@@ -122,8 +99,8 @@ describe('LSTM baselines', () => {
     const params = initLstm(shape, new Rng(61), 1.2, 'f64');
     for (let r = 0; r < 4 * n; r++) for (let q = 0; q < n; q++) if (q !== r % n) params.theta[r * n + q] = 0;
     const seq = randomSequence(20, m, 2, 61);
-    const full = frozenLearner(params, { kind: 'full' });
-    const snap = frozenLearner(params, { kind: 'snap1' });
+    const full = frozenLstm(params, { kind: 'full' });
+    const snap = frozenLstm(params, { kind: 'snap1' });
     const est = full.estimator as LstmRtrlEstimator;
     const trace = (snap.estimator as LstmSnap1Estimator).traceH;
     const { wx, b, p } = lstmLayout(shape);

@@ -5,32 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bpttGradient } from '../src/engine/models/bptt';
-import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
 import { allocate, type Floats, type Precision } from '../src/engine/precision';
 import { initRnn, RnnModel, type RnnParams, type RnnShape } from '../src/engine/models/rnn';
 import { readoutParamCount } from '../src/engine/models/readout';
 import { Rng } from '../src/engine/rng';
 import type { Sequence } from '../src/engine/tasks/task';
-import { randomSequence } from './helpers/randomSequence';
+import { frozenLearner, onlineGradientSum, relativeError } from './helpers/gradients';
+import { randomSequence, segmentedSequence } from './helpers/randomSequence';
 
 const FULL: LearningMethod = { kind: 'full' };
 
 function rtrlGradientSum(params: RnnParams, seq: Sequence, method: LearningMethod = FULL): { theta: Float64Array; readout: Float64Array; loss: number } {
-  const learner = new OnlineLearner(new RnnModel(params), method, {
-    optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 },
-    selectionRng: new Rng(1),
-    frozenParams: true,
-  });
-  const theta = new Float64Array(params.theta.length);
-  const readout = new Float64Array(params.readout.length);
-  let loss = 0;
-  for (let t = 0; t < seq.length; t++) {
-    loss += learner.step(seq, t);
-    for (let i = 0; i < theta.length; i++) theta[i] += learner.gradTheta[i];
-    for (let i = 0; i < readout.length; i++) readout[i] += learner.gradReadout[i];
-  }
-  return { theta, readout, loss };
+  return onlineGradientSum(frozenLearner(new RnnModel(params), method), seq);
 }
 
 function bpttGradientOf(params: RnnParams, seq: Sequence, precision: Precision): { theta: Floats; readout: Floats; loss: number } {
@@ -38,16 +25,6 @@ function bpttGradientOf(params: RnnParams, seq: Sequence, precision: Precision):
   const readout = allocate(precision, readoutParamCount(params.shape));
   const r = bpttGradient(params, seq, 0, seq.length, allocate(precision, params.shape.n), theta, readout);
   return { theta, readout, loss: r.loss };
-}
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 const cases: { n: number; leak: number; seed: number }[] = [
@@ -77,10 +54,7 @@ describe('full RTRL equals BPTT with θ fixed (float64)', () => {
   it('resets inside the window cut the gradient flow identically', () => {
     const shape: RnnShape = { n: 6, m: 2, o: 1, leak: 0.7 };
     const params = initRnn(shape, new Rng(11), undefined, 'f64');
-    const seq = randomSequence(30, 2, 1, 11);
-    seq.reset[10] = 1;
-    seq.reset[20] = 1;
-    for (let t = 0; t < 30; t++) seq.errorMask[t] = t % 10 === 9 ? 1 : 0;
+    const seq = segmentedSequence(30, 2, 1, 11, 10);
     const rtrl = rtrlGradientSum(params, seq);
     const bptt = bpttGradientOf(params, seq, 'f64');
     expect(relativeError(rtrl.theta, bptt.theta)).toBeLessThan(1e-10);
