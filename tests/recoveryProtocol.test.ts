@@ -11,7 +11,7 @@ import { Rng } from '../src/engine/rng';
 import { bootstrapMeanCI, MIN_REFERENCE_IMPROVEMENT, referenceImprovement, seedStatistics } from '../src/engine/statistics';
 import { createDelayTask, DELAY_STEPS } from '../src/engine/tasks';
 import { compareWithPaper } from '../src/claims/claims';
-import { runExperimentCli } from './helpers/runCli';
+import { itRejectsEach, runExperimentCli } from './helpers/runCli';
 
 describe('bootstrap CI of the mean', () => {
   it('is seeded, brackets the mean, stays inside the range of the values and is null below two values', () => {
@@ -230,14 +230,7 @@ describe('experiment CLI: lr selection, lr sweep, precision and their bad input'
     expect(JSON.parse(r.stdout).precision).toBe('f64');
   });
 
-  BAD.forEach(([args, option], i) => {
-    it(`${args.join(' ')}: exit 2, one line naming ${option}`, async () => {
-      const r = await bad[i];
-      expect(r.code).toBe(2);
-      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
-      expect(r.stderr).toContain(option);
-    });
-  });
+  itRejectsEach(BAD, bad);
 });
 
 /** A tiny RNN experiment with every field spelled out. */

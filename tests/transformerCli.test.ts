@@ -3,7 +3,7 @@
  * arm, with the RNN's statistics; bad transformer values and recurrent-only options give one line, exit 2.
  */
 import { describe, expect, it } from 'vitest';
-import { runExperimentCli } from './helpers/runCli';
+import { itRejectsEach, runExperimentCli } from './helpers/runCli';
 
 describe('experiment CLI --model transformer', () => {
   const run = runExperimentCli(['--model', 'transformer', '--task', 'sine', '--heads', '4', '--head-fraction', '1,0.5,0.25', '--seeds', '2', '--pretrain', '60', '--adapt', '40', '--threads', '1', '--json'], 120_000);
@@ -38,12 +38,5 @@ describe('experiment CLI --model transformer', () => {
     expect(macs('rho=0.5')).toBeGreaterThan(macs('rho=0.25'));
   });
 
-  BAD.forEach(([args, option], i) => {
-    it(`${args.join(' ')}: exit 2, one line naming ${option}`, async () => {
-      const r = await bad[i];
-      expect(r.code).toBe(2);
-      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
-      expect(r.stderr).toContain(option);
-    });
-  });
+  itRejectsEach(BAD, bad);
 });

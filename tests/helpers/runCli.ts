@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,6 +30,18 @@ export function runExperimentCli(args: string[], timeoutMs = 60_000): Promise<Cl
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** One test per bad command line: exit code 2 and a one-line message on stderr that names the option. */
+export function itRejectsEach(cases: readonly (readonly [string[], string])[], results: readonly Promise<CliResult>[]): void {
+  cases.forEach(([args, option], i) => {
+    it(`${args.join(' ')}: exit 2, one line naming ${option}`, async () => {
+      const r = await results[i];
+      expect(r.code).toBe(2);
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toContain(option);
     });
   });
 }
