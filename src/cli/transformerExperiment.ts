@@ -5,9 +5,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Progress } from '../engine/experiment';
+import type { ArmSummary, Progress } from '../engine/experiment';
 import { headArmLabel, TransformerSeedRun, type TransformerExperimentConfig, type TransformerSeedResult } from '../engine/models/transformer';
-import { referenceImprovement, seedStatistics, type ReferenceImprovement, type SeedStatistics } from '../engine/statistics';
+import { referenceImprovement, seedStatistics, type ReferenceImprovement } from '../engine/statistics';
 
 /** A transformer run: the config, its evaluation seeds and, under --lr-select per-arm, each arm's rate. */
 export interface TransformerJob {
@@ -16,17 +16,8 @@ export interface TransformerJob {
   armLearningRates?: Record<string, number>;
 }
 
-export interface TransformerArmSummary {
-  label: string;
-  learningRate: number;
-  meanLoss: SeedStatistics;
-  recovery: SeedStatistics;
-  recoveryUndefined: string | null;
-  diverged: number;
-  msPerStep: number;
-  macsPerStep: number;
-  bytesPerStep: number;
-}
+/** The RNN's arm summary without the learning method: a transformer arm is named by its head fraction. */
+export type TransformerArmSummary = Omit<ArmSummary, 'method'>;
 
 export interface TransformerExperimentResult {
   job: TransformerJob;

@@ -17,18 +17,12 @@ import type { Sequence, Task, TaskName } from '../../tasks/task';
 import { transformerArmCost, type TransformerCost } from './cost';
 import { checkHeadFraction, headArm, headArmLabel, type HeadArm, type HeadStrategy } from './headSelection';
 import { TransformerLearner } from './learner';
-import { initTransformer, transformerParamCount, validateTransformerShape, type PositionCode, type TransformerParams, type TransformerShape } from './model';
+import { initTransformer, transformerParamCount, validateTransformerShape, type TransformerParams, type TransformerShape } from './model';
 import { DEFAULT_TRANSFORMER_PRETRAIN, pretrainTransformer, type TransformerPretrainOptions } from './pretrain';
 
-export interface TransformerExperimentConfig {
+/** The model's shape (d_model, heads, layers, context W, positions, final norm) less the task's sizes, which the task fixes. */
+export interface TransformerExperimentConfig extends Omit<TransformerShape, 'inputSize' | 'outputSize'> {
   task: TaskName;
-  dModel: number;
-  heads: number;
-  layers: number;
-  /** attention window W in steps */
-  context: number;
-  positions: PositionCode;
-  finalNorm: boolean;
   /**
    * ρ of the learning arms besides frozen; 1 is the dense reference and is added when missing, so the arms
    * are frozen, dense, then the other fractions in the order given
