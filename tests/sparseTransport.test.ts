@@ -53,6 +53,16 @@ function immediateTerm(shape: RnnShape, d: ArrayLike<number>, hPrev: ArrayLike<n
 }
 
 /** c_tᵀ P, the gradient the learner must report. */
+/** k distinct random source units per row, ascending within each row (the kernel's layout). */
+function sortedSources(rng: Rng, n: number, k: number): Int32Array {
+  const sources = new Int32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    rng.sampleDistinct(n, k, sources, i * k);
+    sources.subarray(i * k, i * k + k).sort();
+  }
+  return sources;
+}
+
 function cTransposeP(dLdh: ArrayLike<number>, P: ArrayLike<number>, n: number, p: number): Float64Array {
   const g = new Float64Array(p);
   for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) g[c] += dLdh[i] * P[i * p + c];
@@ -70,11 +80,7 @@ describe('transport kernel equals a naive triple loop', () => {
       it(`carry=${carry} k=${k}`, () => {
         const rng = new Rng(1000 + k, carry === 0 ? 1 : 2);
         const P = new Float64Array(n * p).map(() => rng.normal());
-        const sources = new Int32Array(n * k);
-        for (let i = 0; i < n; i++) {
-          rng.sampleDistinct(n, k, sources, i * k);
-          sources.subarray(i * k, i * k + k).sort();
-        }
+        const sources = sortedSources(rng, n, k);
         const coeffs = new Float64Array(n * k).map(() => rng.normal());
         const dLdh = new Float64Array(n).map(() => rng.normal());
         dLdh[2] = 0; // a unit with no error signal (the kernel skips it)
@@ -109,11 +115,7 @@ describe('transport kernel equals a naive triple loop', () => {
     const rng = new Rng(77);
     const P = new Float32Array(n * p).map(() => rng.normal());
     const P0 = P.slice();
-    const sources = new Int32Array(n * k);
-    for (let i = 0; i < n; i++) {
-      rng.sampleDistinct(n, k, sources, i * k);
-      sources.subarray(i * k, i * k + k).sort();
-    }
+    const sources = sortedSources(rng, n, k);
     const coeffs = new Float32Array(n * k).map(() => rng.normal());
     const dLdh = new Float32Array(n).map(() => rng.normal());
     const out = new Float32Array(n * p);
