@@ -147,7 +147,8 @@ export function App() {
         <div className="analysis-grid">
           {transformer && <HeadsPanel />}
           {(!wide || presenter) && <RecoveryPanel />}
-          <LrPanel />
+          {/* the learning-rate sweep runs the RNN's arms */}
+          {!transformer && <LrPanel />}
           {/* the spectra, fidelity and kept paths are the RNN's: the transformer shows its heads instead */}
           {!transformer && <SpectrumPanel />}
           {!transformer && <FidelityPanel />}

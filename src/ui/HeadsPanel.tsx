@@ -14,7 +14,7 @@ import { FormulaCard } from './FormulaCard';
 
 /** attention rows kept per head for the heatmap */
 const HISTORY = 24;
-const CELL_W = 150;
+const CELL_W = 124;
 const MAP_H = 60;
 const BAR_H = 8;
 
@@ -48,7 +48,10 @@ function useAttentionHistory(data: HeadPanelData | null): History | null {
 }
 
 function Heatmap({ rows, W, length, label }: { rows: Float32Array[]; W: number; length: number; label: string }) {
-  const color = scaleSequential(interpolateBlues).domain([0, 1]);
+  // scaled to the head's largest weight in view, so a diffuse head's pattern still shows (1/W is pale)
+  let max = 1e-6;
+  for (const row of rows) for (let j = 0; j < row.length; j++) if (row[j] > max) max = row[j];
+  const color = scaleSequential(interpolateBlues).domain([0, max]);
   const cw = CELL_W / W;
   const rh = MAP_H / HISTORY;
   const offset = HISTORY - rows.length;
@@ -57,8 +60,7 @@ function Heatmap({ rows, W, length, label }: { rows: Float32Array[]; W: number; 
       {rows.map((row, r) =>
         Array.from(row, (v, j) =>
           j < length || r < rows.length - 1 ? (
-            // sharpen small weights a little (√) so a diffuse head is still visible against white
-            <rect key={`${r}-${j}`} x={j * cw} y={(offset + r) * rh} width={cw + 0.3} height={rh + 0.3} fill={color(Math.sqrt(Math.max(0, v)))} />
+            <rect key={`${r}-${j}`} x={j * cw} y={(offset + r) * rh} width={cw + 0.3} height={rh + 0.3} fill={color(Math.max(0, v))} />
           ) : null,
         ),
       )}
@@ -151,7 +153,7 @@ export function HeadsPanel() {
       ))}
       <p className="hint" style={{ fontSize: '0.8rem' }}>
         Filled: the head’s output passes gradient; hollow: stop-gradient (its W<sub>O</sub> columns still learn locally). Heatmap columns: the window,
-        oldest at the left, newest at the right; rows: the last {HISTORY} samples, newest at the bottom; darker = more attention.
+        oldest at the left, newest at the right; rows: the last {HISTORY} samples, newest at the bottom; darker = more attention (scaled to each head’s largest weight shown).
       </p>
     </section>
   );

@@ -6,6 +6,7 @@
 import { scaleLinear, scalePoint } from 'd3';
 import { ABOVE_EXACT, FULL_ADAPT_THRESHOLD, UNDEFINED_RECOVERY } from '../app/recoveryReading';
 import { useLab } from '../app/store';
+import { HEAD_SWEEP_FRACTIONS } from '../app/sweep';
 import { cancelSweep, estimateNote, startSweep, useSweep } from '../app/sweepController';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
@@ -24,9 +25,14 @@ function stats(values: number[]): { mean: number; std: number; count: number } {
 }
 
 export function RecoveryPanel() {
-  const sweep = useSweep();
+  const stored = useSweep();
   // re-render on settings changes so the estimate follows them
   const transformer = useLab((s) => s.params.model === 'transformer');
+  // a sweep of the other kind of model is not shown here (its x axis is k or n, not ρ, or the reverse)
+  const stale = transformer !== (stored.mode === 'heads');
+  const sweep = stale
+    ? { ...stored, status: 'idle' as const, mode: transformer ? ('heads' as const) : ('k' as const), ks: transformer ? [...HEAD_SWEEP_FRACTIONS] : [], recovery: [], fullImprovement: [] }
+    : stored;
   // a seed whose full RTRL did not adapt has no recovery (its denominator is noise): it is left out
   const defined = (i: number) => (sweep.recovery[i] ?? []).filter((_, s) => (sweep.fullImprovement[i]?.[s] ?? 1) >= FULL_ADAPT_THRESHOLD);
   const points = sweep.ks.map((k, i) => ({ k, ...stats(defined(i)) }));

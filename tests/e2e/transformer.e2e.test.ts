@@ -79,6 +79,21 @@ describe('the transformer', () => {
     await page.close();
   });
 
+  it('the head-fraction sweep fills recovery vs ρ in the background, seed by seed', async () => {
+    const page = await openPage(browser, { viewport: { width: 1440, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&model=transformer&backend=cpu&speed=1');
+    await page.waitForSelector('[data-testid=run-sweep-heads]', { timeout: 120_000 });
+    await page.click('[data-testid=run-sweep-heads]');
+    // the first seed (pretraining, then 400 steps of five arms) gives a point for each ρ
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=recovery-chart]')?.getAttribute('data-points') ?? 0) >= 4, null, { timeout: 240_000 });
+    const label = await page.getAttribute('[data-testid=recovery-chart]', 'aria-label');
+    expect(label).toMatch(/ρ=0: -?\d+ %, ρ=0.25: -?\d+ %, ρ=0.5: -?\d+ %, ρ=1: 100 %/);
+    console.log(`head-fraction sweep, first seed: ${label}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('backend=gpu: the transformer runs on the CPU engine and the page says so in one line', async () => {
     const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
