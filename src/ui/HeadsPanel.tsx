@@ -13,9 +13,9 @@ import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 
 /** attention rows kept per head for the heatmap */
-const HISTORY = 24;
+const HISTORY = 32;
 const CELL_W = 124;
-const MAP_H = 60;
+const MAP_H = 96;
 const BAR_H = 8;
 
 interface History {
