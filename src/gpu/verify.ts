@@ -8,7 +8,7 @@ import { OnlineLearner } from '../engine/learner';
 import type { LearningMethod } from '../engine/methods';
 import { initRnn, RnnModel } from '../engine/models/rnn';
 import { Rng } from '../engine/rng';
-import { allocateSequence } from '../engine/tasks/task';
+import { allocateSequence, type Sequence } from '../engine/tasks/task';
 import { GpuBatch, type GpuContext } from './batch';
 import { messageOf } from './device';
 
@@ -17,16 +17,21 @@ export const VERIFY_TOLERANCE = 1e-3;
 
 export type VerifyResult = { ok: true; maxRelativeError: number } | { ok: false; reason: string };
 
+/** A check stream: m inputs per step drawn N(0,1) from `rng`, one output following `target(t)`. */
+export function checkSequence(steps: number, m: number, rng: Rng, target: (t: number) => number): Sequence {
+  const seq = allocateSequence(steps, m, 1);
+  for (let t = 0; t < steps; t++) {
+    for (let j = 0; j < m; j++) seq.x[m * t + j] = rng.normal();
+    seq.y[t] = target(t);
+  }
+  return seq;
+}
+
 export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
   const shape = { n: 5, m: 1, o: 1, leak: 0.5 };
   const params = initRnn(shape, new Rng(7));
   const steps = 12;
-  const seq = allocateSequence(steps, 1, 1);
-  const rng = new Rng(8);
-  for (let t = 0; t < steps; t++) {
-    seq.x[t] = rng.normal();
-    seq.y[t] = Math.sin(0.3 * t);
-  }
+  const seq = checkSequence(steps, 1, new Rng(8), (t) => Math.sin(0.3 * t));
   seq.reset[6] = 1;
   const methods: LearningMethod[] = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(0, 'random')];
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };

@@ -14,9 +14,9 @@ import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
 import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
-import { allocateSequence } from '../../src/engine/tasks/task';
 import { selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
+import { checkSequence } from '../../src/gpu/verify';
 import { nodeContext } from './gpuHarness';
 
 let ctx: GpuContext;
@@ -29,13 +29,9 @@ it('SnAp-1 lanes give the CPU SnAp-1 learner’s losses (Adam, gaps in the error
   const shape = { n: 6, m: 1, o: 1, leak: 0.6 };
   const params = initRnn(shape, new Rng(71), { gain: 1.4, inputScale: 1 });
   const steps = 24;
-  const seq = allocateSequence(steps, 1, 1);
   const r = new Rng(72);
-  for (let t = 0; t < steps; t++) {
-    seq.x[t] = r.normal();
-    seq.y[t] = Math.sin(0.4 * t);
-    seq.errorMask[t] = t % 4 === 3 ? 0 : 1;
-  }
+  const seq = checkSequence(steps, 1, r, (t) => Math.sin(0.4 * t));
+  for (let t = 0; t < steps; t++) seq.errorMask[t] = t % 4 === 3 ? 0 : 1;
   seq.reset[13] = 1;
   const optimizer = { kind: 'adam' as const, lr: 2e-2, clipNorm: 0 };
   const k1 = sparseArm(1, 'random');
@@ -72,14 +68,9 @@ it('TBPTT(τ) lanes give the CPU TBPTT learner’s losses (τ = 1, 4, 30; beside
   const shape = { n: 7, m: 2, o: 1, leak: 0.5 };
   const params = initRnn(shape, new Rng(81), { gain: 1.3, inputScale: 1 });
   const steps = 26;
-  const seq = allocateSequence(steps, 2, 1);
   const r = new Rng(82);
-  for (let t = 0; t < steps; t++) {
-    seq.x[2 * t] = r.normal();
-    seq.x[2 * t + 1] = r.normal();
-    seq.y[t] = Math.cos(0.3 * t);
-    seq.errorMask[t] = t % 5 === 4 ? 0 : 1;
-  }
+  const seq = checkSequence(steps, 2, r, (t) => Math.cos(0.3 * t));
+  for (let t = 0; t < steps; t++) seq.errorMask[t] = t % 5 === 4 ? 0 : 1;
   seq.reset[17] = 1;
   const optimizer = { kind: 'adam' as const, lr: 2e-2, clipNorm: 0.5 };
   const tb = (truncation: number): LearningMethod => ({ kind: 'tbptt', truncation });
