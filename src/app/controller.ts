@@ -125,7 +125,8 @@ function onWorkerMessage(m: FromWorker): void {
   lastBatchAt = now;
   series?.append(m.losses, m.count, m.scored);
   // the CPU's measured rate makes the jobs' time estimates this machine's (steps of n ≥ 32 only)
-  if (state0().engine === 'CPU' && m.msPerStep > 0 && state0().params.n >= 32) {
+  // (RTRL runs only: the transformer's steps say nothing about the transport's rate)
+  if (state0().engine === 'CPU' && m.msPerStep > 0 && state0().params.n >= 32 && state0().params.model !== 'transformer') {
     // a duplicate arm (k = 0 or k = n) is not stepped: its cost is not in the time
     setMeasuredCpuRate(m.costs.reduce((a, c, i) => a + (m.arms[i]?.sameAs ? 0 : c.macs), 0) / (m.msPerStep / 1000));
   }

@@ -35,7 +35,7 @@ export function recoveryWords(recovery: number | null | undefined, improvement: 
 }
 
 /** Full RTRL's own improvement in words: "full RTRL cut the frozen loss by 23 %". */
-export function improvementText(improvement: number | null): string {
-  if (improvement === null) return 'full RTRL’s own improvement: —';
-  return `full RTRL’s own improvement (L̄frozen − L̄full)/L̄frozen = ${(100 * improvement).toFixed(0)} %`;
+export function improvementText(improvement: number | null, reference = 'full RTRL'): string {
+  if (improvement === null) return `${reference}’s own improvement: —`;
+  return `${reference}’s own improvement (L̄frozen − L̄${reference === 'full RTRL' ? 'full' : 'dense'})/L̄frozen = ${(100 * improvement).toFixed(0)} %`;
 }

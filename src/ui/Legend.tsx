@@ -22,6 +22,8 @@ export function Legend() {
   const divergedAt = useLab((s) => s.divergedAt);
   const improvement = useFullImprovement();
   const hasFull = arms.some((a) => a.id === 'full');
+  // the transformer's reference is the dense arm (every head carries gradient), the RNN's full RTRL
+  const reference = useLab((s) => s.params.model) === 'transformer' ? 'the dense arm' : 'full RTRL';
   const undefinedRecovery = recoveryWords(0, improvement).kind === 'undefined';
   return (
     <div className="legend-block">
@@ -68,10 +70,10 @@ export function Legend() {
       </ul>
       <p className="legend-foot" data-testid="recovery-note">
         {!hasFull
-          ? 'Recovery —: its reference, full RTRL, is not running.'
+          ? `Recovery —: its reference, ${reference}, is not running.`
           : undefinedRecovery
-            ? `Recovery is ${UNDEFINED_RECOVERY} (its own improvement is under 5 % of the frozen loss). One seed.`
-            : `One seed · ${improvementText(improvement)}. Recovery = how much of full RTRL’s gain each arm gets.`}
+            ? `Recovery is ${reference === 'full RTRL' ? UNDEFINED_RECOVERY : 'undefined: the dense arm did not adapt'} (its own improvement is under 5 % of the frozen loss). One seed.`
+            : `One seed · ${improvementText(improvement, reference)}. Recovery = how much of ${reference}’s gain each arm gets.`}
       </p>
     </div>
   );
