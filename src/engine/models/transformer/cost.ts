@@ -6,7 +6,7 @@
  */
 import type { HeadArm } from './headSelection';
 import { headCount } from './headSelection';
-import { MLP_RATIO, transformerParamCount, type TransformerShape } from './model';
+import { transformerDims, transformerParamCount, type TransformerShape } from './model';
 
 export interface TransformerCost {
   macs: number;
@@ -23,14 +23,8 @@ export function transformerArmCost(
   options: { bytesPerFloat?: number; trackHeads?: boolean } = {},
 ): TransformerCost {
   const b = options.bytesPerFloat ?? 4;
-  const d = shape.dModel;
-  const m = shape.inputSize;
-  const o = shape.outputSize;
-  const H = shape.heads;
-  const dh = d / H;
-  const F = MLP_RATIO * d;
-  const T = shape.context;
-  const L = shape.layers;
+  // T is the context W: a full window of positions
+  const { d, m, o, H, dh, F, W: T, L } = transformerDims(shape);
   const P = transformerParamCount(shape);
   const queries = (l: number) => (l === L - 1 ? 1 : T);
   // Σ over query positions of the context each attends to

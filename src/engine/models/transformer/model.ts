@@ -56,6 +56,31 @@ export const MLP_RATIO = 4;
 export const LN_EPS = 1e-5;
 
 /** Throws a ConfigError naming the option when the shape is not buildable. */
+/** The sizes the passes and the cost model read off a shape. */
+export interface TransformerDims {
+  /** d_model */
+  d: number;
+  /** m, inputs per step */
+  m: number;
+  /** o, outputs per step */
+  o: number;
+  /** H, heads per layer */
+  H: number;
+  /** d_h = d / H, the width of one head */
+  dh: number;
+  /** F = MLP_RATIO · d, the MLP's hidden width */
+  F: number;
+  /** W, the context window */
+  W: number;
+  /** L, blocks */
+  L: number;
+}
+
+export function transformerDims(s: TransformerShape): TransformerDims {
+  const d = s.dModel;
+  return { d, m: s.inputSize, o: s.outputSize, H: s.heads, dh: d / s.heads, F: MLP_RATIO * d, W: s.context, L: s.layers };
+}
+
 export function validateTransformerShape(s: TransformerShape): void {
   const int = (option: string, v: number, min: number, max: number) => {
     if (!Number.isInteger(v) || v < min || v > max) {
@@ -233,6 +258,8 @@ export class HeadTransport {
  */
 export class TransformerWorkspace {
   readonly shape: TransformerShape;
+  /** the shape's sizes, read once so the passes do not restate them */
+  private readonly dims: TransformerDims;
   readonly precision: Precision;
   /** positions of the last forward */
   T = 0;
@@ -288,6 +315,7 @@ export class TransformerWorkspace {
   constructor(shape: TransformerShape, precision: Precision) {
     validateTransformerShape(shape);
     this.shape = shape;
+    this.dims = transformerDims(shape);
     this.precision = precision;
     const W = shape.context;
     const d = shape.dModel;
@@ -347,18 +375,13 @@ export class TransformerWorkspace {
    */
   forward(P: TransformerParams, x: ArrayLike<number>, xOff: number, T: number, reset: ArrayLike<number> | null, resetOff: number, lossFrom: number): void {
     const s = this.shape;
-    const W = s.context;
+    const { W, d, m, H, dh, F } = this.dims;
     if (!(T >= 1 && T <= W)) throw new RangeError(`window of ${T} positions, context is ${W}`);
     if (!(lossFrom >= 0 && lossFrom < T)) throw new RangeError(`lossFrom ${lossFrom} outside [0, ${T})`);
     this.T = T;
     this.lossFrom = lossFrom;
     const th = P.theta;
     const lay = P.layout;
-    const d = s.dModel;
-    const m = s.inputSize;
-    const H = s.heads;
-    const dh = d / H;
-    const F = MLP_RATIO * d;
     const seg = this.segStart;
     let start = 0;
     for (let p = 0; p < T; p++) {
@@ -535,16 +558,11 @@ export class TransformerWorkspace {
     transport: HeadTransport | null,
   ): void {
     const s = this.shape;
-    const W = s.context;
+    const { W, d, H, dh, F, o: oS } = this.dims;
     const T = this.T;
     const lossFrom = this.lossFrom;
     const th = P.theta;
     const lay = P.layout;
-    const d = s.dModel;
-    const H = s.heads;
-    const dh = d / H;
-    const F = MLP_RATIO * d;
-    const oS = s.outputSize;
     const seg = this.segStart;
     const dz = this.dz;
     // δŷ_p = scale (ŷ_p − y*_p) on the masked positions
