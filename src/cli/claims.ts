@@ -12,7 +12,7 @@ import type { ExperimentResult } from '../engine/experiment';
 import { runExperiment } from '../engine/experiment';
 import { runExperimentParallel } from './parallelExperiment';
 import { runTransformerExperiment, type TransformerExperimentResult } from './transformerExperiment';
-import { parseErrorMessage } from './parseError';
+import { parseErrorMessage, stringOptions } from './parseError';
 
 const USAGE = `usage: npm run claims -- [--size full|reduced] [--only id,id] [--precision f32|f64] [--scaling-n N] [--threads T] [--json | --markdown]
   --markdown     the table for the README's "What we find against the paper"
@@ -28,11 +28,7 @@ async function main(argv: string[]): Promise<number> {
       args: argv,
       strict: true,
       options: {
-        size: { type: 'string' },
-        only: { type: 'string' },
-        threads: { type: 'string' },
-        precision: { type: 'string' },
-        'scaling-n': { type: 'string' },
+        ...stringOptions('size', 'only', 'threads', 'precision', 'scaling-n'),
         json: { type: 'boolean' },
         markdown: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },

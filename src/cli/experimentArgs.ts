@@ -23,6 +23,7 @@ import { DEFAULT_LR_GRID, defaultLearningRate } from '../engine/learningRates';
 import { checkLrGrid, DEFAULT_TUNING_SEEDS, LR_SELECT_MODES, tuningSeeds, type LrSelectMode } from '../engine/learningRateSelection';
 import type { OptimizerKind } from '../engine/optimizer';
 import { defaultTransformerConfig, HEAD_STRATEGIES, validateTransformerConfig, type TransformerExperimentConfig } from '../engine/models/transformer';
+import { stringOptions } from './parseError';
 import type { TransformerJob } from './transformerExperiment';
 import { TASK_NAMES } from '../engine/tasks/task';
 import { SELECTION_STRATEGIES } from '../engine/transportMask';
@@ -102,42 +103,15 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
     strict: true,
     allowPositionals: true,
     options: {
-      task: { type: 'string' },
-      n: { type: 'string' },
-      k: { type: 'string' },
-      arms: { type: 'string' },
-      model: { type: 'string' },
-      strategy: { type: 'string' },
-      refresh: { type: 'string' },
+      ...stringOptions(
+        'task', 'n', 'k', 'arms', 'model', 'strategy', 'refresh', 'optimizer', 'lr', 'clip', 'leak', 'gain',
+        'seeds', 'seed', 'pretrain', 'adapt', 'window', 'metrics-every', 'threads', 'backend', 'lr-select',
+        'lr-grid', 'tuning-seeds', 'precision', 'heads', 'head-fraction', 'd-model', 'layers', 'context',
+        'head-strategy', 'wo-local', 'qkv-local', 'positions',
+      ),
       rescale: { type: 'boolean' },
-      optimizer: { type: 'string' },
-      lr: { type: 'string' },
-      clip: { type: 'string' },
-      leak: { type: 'string' },
-      gain: { type: 'string' },
-      seeds: { type: 'string' },
-      seed: { type: 'string' },
-      pretrain: { type: 'string' },
-      adapt: { type: 'string' },
-      window: { type: 'string' },
       fidelity: { type: 'boolean' },
-      'metrics-every': { type: 'string' },
-      threads: { type: 'string' },
-      backend: { type: 'string' },
-      'lr-select': { type: 'string' },
-      'lr-grid': { type: 'string' },
-      'tuning-seeds': { type: 'string' },
       'lr-sweep': { type: 'boolean' },
-      precision: { type: 'string' },
-      heads: { type: 'string' },
-      'head-fraction': { type: 'string' },
-      'd-model': { type: 'string' },
-      layers: { type: 'string' },
-      context: { type: 'string' },
-      'head-strategy': { type: 'string' },
-      'wo-local': { type: 'string' },
-      'qkv-local': { type: 'string' },
-      positions: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

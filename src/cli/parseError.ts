@@ -8,3 +8,8 @@ export function parseErrorMessage(e: unknown): string {
   }
   return message.replace(/\s*\n\s*/g, ' ');
 }
+
+/** parseArgs options that each take a string value, from their names: one list rather than a line per option. */
+export function stringOptions<N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<N, { type: 'string' }>;
+}
