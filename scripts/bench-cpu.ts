@@ -276,31 +276,23 @@ async function main(): Promise<void> {
     return;
   }
   log('');
-  log('transport ms (float32; full = k = n)   TypeScript    WASM 1 thread   WASM threads   numpy');
-  for (const r of results) {
-    for (const kind of ['full', 'sparse4'] as const) {
-      const t = r.transportMs[kind];
-      const npMs = r.numpyMs ? r.numpyMs[kind] : NaN;
-      log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(npMs).padStart(7)}`);
+  // one row per size and kind: the three engines' times, then a last column of its own
+  const timingRows = (times: (r: SizeResult) => SizeResult['transportMs'], last: (r: SizeResult, kind: 'full' | 'sparse4') => number, lastWidth: number) => {
+    for (const r of results) {
+      for (const kind of ['full', 'sparse4'] as const) {
+        const t = times(r)[kind];
+        log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(last(r, kind)).padStart(lastWidth)}`);
+      }
     }
-  }
+  };
+  log('transport ms (float32; full = k = n)   TypeScript    WASM 1 thread   WASM threads   numpy');
+  timingRows((r) => r.transportMs, (r, kind) => (r.numpyMs ? r.numpyMs[kind] : NaN), 7);
   log('');
   log('transport CPU ms (all threads)          TypeScript    WASM 1 thread   WASM threads   numpy');
-  for (const r of results) {
-    for (const kind of ['full', 'sparse4'] as const) {
-      const t = r.transportCpuMs[kind];
-      const npMs = r.numpyCpuMs ? r.numpyCpuMs[kind] : NaN;
-      log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(npMs).padStart(7)}`);
-    }
-  }
+  timingRows((r) => r.transportCpuMs, (r, kind) => (r.numpyCpuMs ? r.numpyCpuMs[kind] : NaN), 7);
   log('');
   log('learner step ms                         TypeScript    WASM 1 thread   WASM threads   WASM, P copied');
-  for (const r of results) {
-    for (const kind of ['full', 'sparse4'] as const) {
-      const t = r.stepMs[kind];
-      log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(r.stepCopiesMs[kind]).padStart(14)}`);
-    }
-  }
+  timingRows((r) => r.stepMs, (r, kind) => r.stepCopiesMs[kind], 14);
   log('');
   log('  n    copy GB/s   WASM/numpy W·P (1 thr, thr; CPU)   copy/sparse (wall; CPU)   full/sparse (wall; CPU)   step TS/WASM (full, sparse)');
   for (const r of results) {
