@@ -3,23 +3,20 @@
  * full RTRL = 100 % and frozen = 0 %, determinism, divergence isolated to its arm, and config validation.
  */
 import { describe, expect, it } from 'vitest';
-import { runToEnd, sameBits } from './helpers/seedRun';
+import { runToEnd, sameBits, shortConfig } from './helpers/seedRun';
 import { ConfigError, defaultConfig, sparseArm, validateConfig, type ExperimentConfig } from '../src/engine/config';
 import { runExperiment, SeedRun, summarize } from '../src/engine/experiment';
 
 function smallConfig(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
-  const d = defaultConfig();
-  return {
-    ...d,
+  return shortConfig(300, {
     task: 'sine',
     n: 8,
     arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'random'), sparseArm(2, 'random')],
     seeds: [1, 2],
-    pretrain: { ...d.pretrain, steps: 300 },
     adaptSteps: 60,
     metricsEvery: 20,
     ...overrides,
-  };
+  });
 }
 
 function indexOf(config: ExperimentConfig, label: string): number {

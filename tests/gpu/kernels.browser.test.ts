@@ -5,13 +5,14 @@
  * tests/gpu/experiment.gpu.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig, sparseArm, type ExperimentConfig } from '../../src/engine/config';
+import { sparseArm } from '../../src/engine/config';
 import { runExperiment } from '../../src/engine/experiment';
 import { createContext, type GpuContext } from '../../src/gpu/batch';
 import { acquireDevice } from '../../src/gpu/device';
 import { runExperimentGpu } from '../../src/gpu/experimentGpu';
 import { SHADER_NAMES } from '../../src/gpu/shaderSources';
 import { verifyAgainstCpu } from '../../src/gpu/verify';
+import { shortConfig } from '../helpers/seedRun';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -35,17 +36,14 @@ describe('WebGPU kernels in Chromium', () => {
 
   for (const sparseKernel of ['auto', 'vec4'] as const)
   it(`a short experiment (4 arms, 2 seeds, 80 steps) matches the CPU engine (sparse kernel: ${sparseKernel})`, async () => {
-    const d = defaultConfig();
-    const config: ExperimentConfig = {
-      ...d,
+    const config = shortConfig(200, {
       // n = 6 with the sine task's m = 1: p = 48, a multiple of 4, so 'vec4' runs sparseTransportVec4.wgsl
       n: 6,
       arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'random'), sparseArm(2, 'bottom-k')],
       seeds: [1, 2],
-      pretrain: { ...d.pretrain, steps: 200 },
       adaptSteps: 80,
       metricsEvery: 40,
-    };
+    });
     const cpu = runExperiment(config);
     const gpu = await runExperimentGpu(ctx, config, undefined, { sparseKernel });
     cpu.seeds.forEach((seed, s) =>

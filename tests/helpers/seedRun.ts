@@ -1,5 +1,12 @@
-/** Shared by the protocol tests: run a seed to its end, and compare float arrays bit for bit. */
+/** Shared by the protocol tests: a short config, a seed run to its end, and float arrays compared bit for bit. */
+import { defaultConfig, type ExperimentConfig } from '../../src/engine/config';
 import type { SeedRun } from '../../src/engine/experiment';
+
+/** The default config with `pretrainSteps` steps of pretraining and the given fields, for quick protocol runs. */
+export function shortConfig(pretrainSteps: number, fields: Partial<ExperimentConfig>): ExperimentConfig {
+  const d = defaultConfig();
+  return { ...d, pretrain: { ...d.pretrain, steps: pretrainSteps }, ...fields };
+}
 
 /** Steps a seed run until it is done; returns it for chaining. */
 export function runToEnd(run: SeedRun): SeedRun {
