@@ -194,20 +194,15 @@ export function transportThroughput(kernel: CostKernel): Throughput {
   return throughputOf(kernel);
 }
 
-export function transport(
-  P: Floats,
-  out: Floats,
-  n: number,
-  p: number,
-  k: number,
-  sources: Int32Array,
-  coeffs: Floats,
-  carry: number,
-  dLdh: Floats,
-  grad: Floats,
-  tile: number = TRANSPORT_TILE,
-): void {
-  const dense = isDense(n, k, sources);
+/**
+ * The signature both transport kernels share: out[i,:] = carry·P[i,:] + Σ_j coeffs[i,j]·P[sources[i,j],:]
+ * over n rows of p columns (k sources per row), and grad = Σ_i dLdh_i·out[i,:]; `tile` columns at a time;
+ * `dense` says the rows keep all n sources in order (computed from `sources` when not given).
+ */
+export type TransportKernel = (P: Floats, out: Floats, n: number, p: number, k: number, sources: Int32Array, coeffs: Floats, carry: number, dLdh: Floats, grad: Floats, tile?: number, dense?: boolean) => void;
+
+/** The kernel in use: WebAssembly where it is loaded and worth it (or forced), else the TypeScript one. */
+export const transport: TransportKernel = (P, out, n, p, k, sources, coeffs, carry, dLdh, grad, tile = TRANSPORT_TILE, dense = isDense(n, k, sources)) => {
   if (
     backend !== 'typescript' &&
     P instanceof Float32Array && out instanceof Float32Array && coeffs instanceof Float32Array &&
@@ -218,23 +213,10 @@ export function transport(
     return;
   }
   transportTs(P, out, n, p, k, sources, coeffs, carry, dLdh, grad, tile, dense);
-}
+};
 
 /** The TypeScript kernel (any precision): the reference for the WebAssembly one. */
-export function transportTs(
-  P: Floats,
-  out: Floats,
-  n: number,
-  p: number,
-  k: number,
-  sources: Int32Array,
-  coeffs: Floats,
-  carry: number,
-  dLdh: Floats,
-  grad: Floats,
-  tile: number = TRANSPORT_TILE,
-  dense: boolean = isDense(n, k, sources),
-): void {
+export const transportTs: TransportKernel = (P, out, n, p, k, sources, coeffs, carry, dLdh, grad, tile = TRANSPORT_TILE, dense = isDense(n, k, sources)) => {
   grad.fill(0);
   for (let c0 = 0; c0 < p; c0 += tile) {
     const c1 = Math.min(p, c0 + tile);
@@ -250,7 +232,7 @@ export function transportTs(
       for (let c = c0; c < c1; c++) grad[c] += gi * out[o + c];
     }
   }
-}
+};
 
 /** True when every row keeps all n sources in order 0..n-1 (full RTRL, or sparse with k = n). */
 function isDense(n: number, k: number, sources: Int32Array): boolean {
