@@ -25,14 +25,23 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.device.destroy());
 
+/**
+ * One case: an RNN with weights from `seed`, and a check stream from `seed + 1` with an error-free step every
+ * `gap` steps and a reset at `resetAt`. `r` is the stream's generator, which the test draws on further.
+ */
+function checkCase(c: { n: number; m: number; leak: number; gain: number; seed: number; steps: number; target: (t: number) => number; gap: number; resetAt: number }) {
+  const shape = { n: c.n, m: c.m, o: 1, leak: c.leak };
+  const params = initRnn(shape, new Rng(c.seed), { gain: c.gain, inputScale: 1 });
+  const r = new Rng(c.seed + 1);
+  const seq = checkSequence(c.steps, c.m, r, c.target);
+  for (let t = 0; t < c.steps; t++) seq.errorMask[t] = t % c.gap === c.gap - 1 ? 0 : 1;
+  seq.reset[c.resetAt] = 1;
+  return { shape, params, r, seq };
+}
+
 it('SnAp-1 lanes give the CPU SnAp-1 learner’s losses (Adam, gaps in the error signal, a reset)', async () => {
-  const shape = { n: 6, m: 1, o: 1, leak: 0.6 };
-  const params = initRnn(shape, new Rng(71), { gain: 1.4, inputScale: 1 });
   const steps = 24;
-  const r = new Rng(72);
-  const seq = checkSequence(steps, 1, r, (t) => Math.sin(0.4 * t));
-  for (let t = 0; t < steps; t++) seq.errorMask[t] = t % 4 === 3 ? 0 : 1;
-  seq.reset[13] = 1;
+  const { shape, params, r, seq } = checkCase({ n: 6, m: 1, leak: 0.6, gain: 1.4, seed: 71, steps, target: (t) => Math.sin(0.4 * t), gap: 4, resetAt: 13 });
   const optimizer = { kind: 'adam' as const, lr: 2e-2, clipNorm: 0 };
   const k1 = sparseArm(1, 'random');
   const methods: LearningMethod[] = [{ kind: 'snap1' }, k1, { kind: 'frozen' }, { kind: 'snap1' }];
@@ -65,13 +74,8 @@ it('SnAp-1 lanes give the CPU SnAp-1 learner’s losses (Adam, gaps in the error
 });
 
 it('TBPTT(τ) lanes give the CPU TBPTT learner’s losses (τ = 1, 4, 30; beside full, sparse and SnAp-1 lanes)', async () => {
-  const shape = { n: 7, m: 2, o: 1, leak: 0.5 };
-  const params = initRnn(shape, new Rng(81), { gain: 1.3, inputScale: 1 });
   const steps = 26;
-  const r = new Rng(82);
-  const seq = checkSequence(steps, 2, r, (t) => Math.cos(0.3 * t));
-  for (let t = 0; t < steps; t++) seq.errorMask[t] = t % 5 === 4 ? 0 : 1;
-  seq.reset[17] = 1;
+  const { shape, params, seq } = checkCase({ n: 7, m: 2, leak: 0.5, gain: 1.3, seed: 81, steps, target: (t) => Math.cos(0.3 * t), gap: 5, resetAt: 17 });
   const optimizer = { kind: 'adam' as const, lr: 2e-2, clipNorm: 0.5 };
   const tb = (truncation: number): LearningMethod => ({ kind: 'tbptt', truncation });
   const src = new Int32Array(shape.n * 2);
