@@ -1,4 +1,5 @@
 /** The app's endless protocol: lead-in, drift, lockstep arms, in-place changes of k and lr. */
+import { advanceLive } from './helpers/liveEngine';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from '../src/app/labParams';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,11 +8,7 @@ import { CACHED_SETTINGS, cacheKey, cachePath, decodePretrained, encodePretraine
 
 const small = { pretrainSteps: 300, pretrainEpochs: 2, includeFull: true };
 
-function advance(run: LiveRun, steps: number): Float32Array[] {
-  const out = run.arms.map(() => new Float32Array(steps));
-  run.advance(steps, out);
-  return out;
-}
+const advance = advanceLive;
 
 describe('LiveRun', () => {
   it('shows the pretrained network on regime A, then drifts with every arm starting identical', () => {

@@ -1,4 +1,5 @@
 /** The transformer's live run: it runs, recovery follows the RNN's rule, the heads panel's data, a live head-fraction change. */
+import { advanceLive } from './helpers/liveEngine';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS, type LabParams } from '../src/app/labParams';
 import { liveArms } from '../src/app/liveEngine';
@@ -14,11 +15,7 @@ function params(over: Partial<LabParams> = {}): LabParams {
   return p;
 }
 
-function advance(run: TransformerLiveRun, steps: number): Float32Array[] {
-  const out = run.arms.map(() => new Float32Array(steps));
-  run.advance(steps, out);
-  return out;
-}
+const advance = advanceLive;
 
 describe('TransformerLiveRun', () => {
   it('runs the lead-in, drifts, and steps four arms with finite losses and costs', () => {

@@ -154,3 +154,9 @@ export function liveArms(engine: LiveEngine): LiveArm[] {
     divergedAt: divergedAt[a],
   }));
 }
+
+/** Index of the arm whose learner actually runs for arm a: itself, or the arm it duplicates (`sameAs`). */
+export function sourceArm(arms: readonly ArmInfo[], a: number): number {
+  const same = arms[a].sameAs;
+  return same ? arms.findIndex((x) => x.id === same) : a;
+}

@@ -21,7 +21,7 @@ import type { Sequence, Task } from '../engine/tasks/task';
 import type { SelectionStrategy } from '../engine/transportMask';
 import type { LabParams } from './labParams';
 import type { PretrainedState } from './pretrainedCache';
-import { armMethod, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker, type StepTrace } from './liveEngine';
+import { armMethod, sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker, type StepTrace } from './liveEngine';
 
 export { armMethod } from './liveEngine';
 export type { ArmCost, ArmId, ArmInfo, KeptPaths, LiveMetrics, Marker, StepTrace } from './liveEngine';
@@ -129,8 +129,7 @@ export class LiveRun implements LiveEngine {
 
   /** Index of the arm whose learner actually runs for arm a (itself, or the arm it duplicates). */
   private source(a: number): number {
-    const same = this.arms[a].sameAs;
-    return same ? this.arms.findIndex((x) => x.id === same) : a;
+    return sourceArm(this.arms, a);
   }
 
   /** Whether the task scores only some steps (the adding task: the end of each sequence). */

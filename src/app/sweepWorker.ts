@@ -4,6 +4,7 @@
  * seeds, one SeedRun at a time, posting each seed's result as it finishes and its progress in steps
  * every few steps. A `cancel`, or a newer `run`, stops the job at the next progress point.
  */
+import type { ArmSeedResult } from '../engine/protocol/results';
 import { SeedRun } from '../engine/experiment';
 import type { ExperimentConfig } from '../engine/config';
 import { TransformerSeedRun } from '../engine/models/transformer/protocol';
@@ -64,16 +65,7 @@ self.onmessage = async (event: MessageEvent<ToSweep>) => {
         }
         // exact count (the last batch of a run may be short)
         stepsDone = doneAfter(configs, s, ci);
-        const r = run.result();
-        post({
-          type: 'seed',
-          sweepId,
-          configIndex: ci,
-          seedIndex: s,
-          labels: r.arms.map((a) => a.label),
-          recovery: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)),
-          meanLoss: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.meanLoss)),
-        });
+        post(seedMessage(sweepId, ci, s, run.result().arms));
       }
     }
     post({ type: 'done', sweepId });
@@ -103,21 +95,25 @@ async function runTransformer(sweepId: number, spec: TransformerSweepSpec, post:
         await new Promise((r) => setTimeout(r, 0));
         if (current !== sweepId) return;
       }
-      const r = run.result();
-      post({
-        type: 'seed',
-        sweepId,
-        configIndex: 0,
-        seedIndex: s,
-        labels: r.arms.map((a) => a.label),
-        recovery: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)),
-        meanLoss: r.arms.map((a) => (a.divergedAt >= 0 ? NaN : a.meanLoss)),
-      });
+      post(seedMessage(sweepId, 0, s, run.result().arms));
     }
     post({ type: 'done', sweepId });
   } catch (e) {
     post({ type: 'error', sweepId, message: e instanceof Error ? e.message : String(e) });
   }
+}
+
+/** One finished seed's arms as the page reads them: a diverged arm has no recovery and no mean loss. */
+function seedMessage(sweepId: number, configIndex: number, seedIndex: number, arms: readonly ArmSeedResult[]): FromSweep {
+  return {
+    type: 'seed',
+    sweepId,
+    configIndex,
+    seedIndex,
+    labels: arms.map((a) => a.label),
+    recovery: arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)),
+    meanLoss: arms.map((a) => (a.divergedAt >= 0 ? NaN : a.meanLoss)),
+  };
 }
 
 /** Adaptation steps done once seed round s of configuration ci has finished (seed-major order). */

@@ -29,7 +29,7 @@ import { createTask } from '../engine/tasks';
 import type { Sequence, Task } from '../engine/tasks/task';
 import type { SelectionStrategy } from '../engine/transportMask';
 import type { LabParams } from './labParams';
-import type { AdvanceExtra, ArmCost, ArmId, ArmInfo, KeptPaths, LiveEngine, LiveMetrics, Marker } from './liveEngine';
+import { sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker } from './liveEngine';
 
 export { ABOVE_REFERENCE_NOTE };
 
@@ -192,8 +192,7 @@ export class TransformerLiveRun implements LiveEngine {
   }
 
   private source(a: number): number {
-    const same = this.arms[a].sameAs;
-    return same ? this.arms.findIndex((x) => x.id === same) : a;
+    return sourceArm(this.arms, a);
   }
 
   get sparseError(): boolean {
