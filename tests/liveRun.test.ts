@@ -3,8 +3,8 @@ import { advanceLive } from './helpers/liveEngine';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from '../src/app/labParams';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun } from '../src/app/liveRun';
-import { CACHED_SETTINGS, cacheKey, cachePath, decodePretrained, encodePretrained } from '../src/app/pretrainedCache';
+import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun } from '../src/app/worker/liveRun';
+import { CACHED_SETTINGS, cacheKey, cachePath, decodePretrained, encodePretrained } from '../src/app/worker/pretrainedCache';
 
 const small = { pretrainSteps: 300, pretrainEpochs: 2, includeFull: true };
 

@@ -2,8 +2,8 @@
 import { advanceLive } from './helpers/liveEngine';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS, type LabParams } from '../src/app/labParams';
-import { liveArms } from '../src/app/liveEngine';
-import { TRANSFORMER_LEAD_IN, TransformerLiveRun, transformerLr, type TransformerLiveOptions } from '../src/app/transformerLiveRun';
+import { liveArms } from '../src/app/worker/liveEngine';
+import { TRANSFORMER_LEAD_IN, TransformerLiveRun, transformerLr, type TransformerLiveOptions } from '../src/app/worker/transformerLiveRun';
 import { MIN_REFERENCE_IMPROVEMENT } from '../src/engine/statistics';
 
 // small enough for the shared CPUs: d = 16, H = 4, W = 16, a short pretraining
@@ -123,8 +123,8 @@ describe('TransformerLiveRun', () => {
 
 describe('the head-fraction sweep', () => {
   it('runs the lab settings at ρ = 0, 0.25, 0.5 and dense, with the arm labels the sweep controller reads', async () => {
-    const { transformerSweepSpec, transformerSweepSeconds } = await import('../src/app/sweep');
-    const { transformerSweepConfig } = await import('../src/app/transformerLiveRun');
+    const { transformerSweepSpec, transformerSweepSeconds } = await import('../src/app/worker/sweep');
+    const { transformerSweepConfig } = await import('../src/app/worker/transformerLiveRun');
     const { transformerArms, validateTransformerConfig } = await import('../src/engine/models/transformer/protocol');
     const { headArmLabel } = await import('../src/engine/models/transformer/headSelection');
     const p = params({ task: 'lorenz', seed: 7 });

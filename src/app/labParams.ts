@@ -9,6 +9,8 @@ import { defaultLearningRate } from '../engine/learningRates';
 import type { OptimizerKind } from '../engine/optimizer';
 import { TASK_NAMES, type TaskName } from '../engine/tasks/task';
 import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transportMask';
+// the UI reads engine facts through the app layer: the strategies' one-line descriptions for the controls
+export { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
 
 export const HASH_VERSION = 1;
 

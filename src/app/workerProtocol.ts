@@ -1,8 +1,8 @@
 /** Messages between the page and the engine worker. */
-import type { ArmCost, ArmInfo, LiveMetrics, LiveRunOptions, Marker, StepTrace } from './liveRun';
+import type { ArmCost, ArmInfo, LiveMetrics, LiveRunOptions, Marker, StepTrace } from './worker/liveRun';
 import type { LabParams } from './labParams';
 import type { SelectionStrategy } from '../engine/transportMask';
-import type { HeadPanelData } from './transformerLiveRun';
+import type { HeadPanelData } from './worker/transformerLiveRun';
 
 export type ToWorker =
   | { type: 'start'; runId: number; params: LabParams; options: LiveRunOptions }

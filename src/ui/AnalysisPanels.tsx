@@ -5,7 +5,7 @@
 import { scaleSequential } from 'd3';
 import { interpolateRdBu } from 'd3';
 import { useEffect, useRef, useState } from 'react';
-import { useLab } from '../app/store';
+import { useLab } from '../app/page/store';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { MiniChart } from './MiniChart';

@@ -4,9 +4,9 @@
  * Presenter mode keeps the chart, direct labels and a small play/reset/k strip, at large type.
  */
 import { useEffect, useState } from 'react';
-import { setPresenter } from '../app/controller';
-import { LEAD_IN_STEPS } from '../app/liveRun';
-import { useLab } from '../app/store';
+import { setPresenter } from '../app/page/controller';
+import { LEAD_IN_STEPS } from '../app/worker/liveRun';
+import { useLab } from '../app/page/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
 import { ClaimsPanel } from './ClaimsPanel';
 import { Controls, KSlider, Transport } from './Controls';

@@ -4,10 +4,10 @@
  * reading with full RTRL's own improvement, the verdict, and "steps done / needed, ≈ s left" with Cancel.
  * Recovery readings follow recoveryReading.ts: undefined when full RTRL did not adapt.
  */
-import { clearClaim, applyPreset, pause } from '../app/controller';
-import { LEAD_IN_STEPS } from '../app/liveRun';
-import { improvementText } from '../app/recoveryReading';
-import { useLab } from '../app/store';
+import { clearClaim, applyPreset, pause } from '../app/page/controller';
+import { LEAD_IN_STEPS } from '../app/worker/liveRun';
+import { improvementText } from '../app/page/recoveryReading';
+import { useLab } from '../app/page/store';
 import { CLAIMS } from '../claims/claims';
 import { CLAIM_PRESETS, liveVerdict, type LiveReading } from '../claims/livePresets';
 import { useFullImprovement } from './Legend';

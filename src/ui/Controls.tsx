@@ -6,11 +6,10 @@
  * with a message.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import { play, pause, restart, setParam, stepOnce } from '../app/controller';
-import { CHOICES, defaultLr, PARAM_BOUNDS, type LabParams } from '../app/labParams';
-import { useLab } from '../app/store';
-import { sweepKs } from '../app/sweep';
-import { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
+import { play, pause, restart, setParam, stepOnce } from '../app/page/controller';
+import { CHOICES, defaultLr, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, type LabParams } from '../app/labParams';
+import { useLab } from '../app/page/store';
+import { sweepKs } from '../app/worker/sweep';
 
 const TASK_LABELS: Record<string, string> = {
   sine: 'Sine drift',

@@ -4,10 +4,10 @@
  * plain header row) and the run as JSON (with the full link).
  */
 import { useState } from 'react';
-import { getSeries } from '../app/controller';
-import { download, fullLink, runToCsv, runToJson } from '../app/exportRun';
-import { fullImprovement, recoveryWords } from '../app/recoveryReading';
-import { useLab } from '../app/store';
+import { getSeries } from '../app/page/controller';
+import { download, fullLink, runToCsv, runToJson } from '../app/page/exportRun';
+import { fullImprovement, recoveryWords } from '../app/page/recoveryReading';
+import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 import { drawLossChart } from './LossChart';
 

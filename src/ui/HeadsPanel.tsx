@@ -7,8 +7,8 @@
  */
 import { scaleLinear, scaleSequential, interpolateBlues } from 'd3';
 import { useRef } from 'react';
-import { useLab } from '../app/store';
-import type { HeadPanelData } from '../app/transformerLiveRun';
+import { useLab } from '../app/page/store';
+import type { HeadPanelData } from '../app/worker/transformerLiveRun';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 

@@ -1,5 +1,5 @@
 /** "steps done / total, ≈ s left" for a background job, with a bar and a Cancel button while it runs. */
-import { progressText, type JobProgress } from '../app/sweepController';
+import { progressText, type JobProgress } from '../app/page/sweepController';
 
 export function JobProgressLine({ progress, onCancel, testId }: { progress: JobProgress; onCancel: () => void; testId: string }) {
   if (progress.status === 'idle') return null;

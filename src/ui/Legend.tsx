@@ -3,8 +3,8 @@
  * recoveryReading.ts: one seed, full RTRL's own improvement beside it, "undefined" when full RTRL did
  * not adapt, and a note above 100 %. An arm identical to another (k = 0, k = n) is listed once.
  */
-import { ABOVE_EXACT, fullImprovement, improvementText, recoveryWords, UNDEFINED_RECOVERY } from '../app/recoveryReading';
-import { useLab } from '../app/store';
+import { ABOVE_EXACT, fullImprovement, improvementText, recoveryWords, UNDEFINED_RECOVERY } from '../app/page/recoveryReading';
+import { useLab } from '../app/page/store';
 import { ArmSwatch } from './armColors';
 
 /** Full RTRL's own improvement from the store's mean losses (null before the drift or without it). */

@@ -6,10 +6,10 @@
  */
 import { scaleLinear, scaleLog } from 'd3';
 import { useEffect, useRef, useState } from 'react';
-import { getSeries, markFirstCurve } from '../app/controller';
-import { LEAD_IN_STEPS, type ArmInfo, type Marker } from '../app/liveRun';
-import type { LossSeries } from '../app/lossSeries';
-import { useLab } from '../app/store';
+import { getSeries, markFirstCurve } from '../app/page/controller';
+import { LEAD_IN_STEPS, type ArmInfo, type Marker } from '../app/worker/liveRun';
+import type { LossSeries } from '../app/page/lossSeries';
+import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 
 interface Hover {

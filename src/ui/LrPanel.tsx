@@ -5,9 +5,9 @@
  * d3 computes scales, ticks and paths; React renders them.
  */
 import { line, scaleLog } from 'd3';
-import { useLab } from '../app/store';
-import { cancelLrSweep, estimateNote, startLrSweep, useLrSweep } from '../app/sweepController';
-import type { ArmId } from '../app/liveRun';
+import { useLab } from '../app/page/store';
+import { cancelLrSweep, estimateNote, startLrSweep, useLrSweep } from '../app/page/sweepController';
+import type { ArmId } from '../app/worker/liveRun';
 import { ARM_COLORS, ARM_DASHES, ArmSwatch } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';

@@ -4,10 +4,10 @@
  * when there is one, is plain to see.
  */
 import { scaleLinear, scalePoint } from 'd3';
-import { ABOVE_EXACT, FULL_ADAPT_THRESHOLD, UNDEFINED_RECOVERY } from '../app/recoveryReading';
-import { useLab } from '../app/store';
-import { HEAD_SWEEP_FRACTIONS } from '../app/sweep';
-import { cancelSweep, estimateNote, startSweep, useSweep } from '../app/sweepController';
+import { ABOVE_EXACT, FULL_ADAPT_THRESHOLD, UNDEFINED_RECOVERY } from '../app/page/recoveryReading';
+import { useLab } from '../app/page/store';
+import { HEAD_SWEEP_FRACTIONS } from '../app/worker/sweep';
+import { cancelSweep, estimateNote, startSweep, useSweep } from '../app/page/sweepController';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';

@@ -2,9 +2,9 @@
  * The end of a run: recovery per arm from this one seed, full RTRL's own improvement, and the command
  * that measures the same settings over five seeds.
  */
-import { play } from '../app/controller';
-import { recoveryWords, ABOVE_EXACT, improvementText } from '../app/recoveryReading';
-import { useLab } from '../app/store';
+import { play } from '../app/page/controller';
+import { recoveryWords, ABOVE_EXACT, improvementText } from '../app/page/recoveryReading';
+import { useLab } from '../app/page/store';
 import { useFullImprovement } from './Legend';
 
 export function cliCommand(p: ReturnType<typeof useLab.getState>['params']): string {

@@ -4,7 +4,7 @@
  * and not given, a link with problems, a size limit) and lists at most NOTICE_CAP problems.
  */
 import { capProblems } from '../app/labParams';
-import { useLab } from '../app/store';
+import { useLab } from '../app/page/store';
 
 export function BackendBadge() {
   const engine = useLab((s) => s.engine);

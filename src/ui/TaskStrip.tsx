@@ -5,9 +5,9 @@
  */
 import { scaleLinear } from 'd3';
 import { useEffect, useRef } from 'react';
-import { getTrace } from '../app/controller';
-import { LEAD_IN_STEPS } from '../app/liveRun';
-import { useLab } from '../app/store';
+import { getTrace } from '../app/page/controller';
+import { LEAD_IN_STEPS } from '../app/worker/liveRun';
+import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 
 const HEIGHT = 78;

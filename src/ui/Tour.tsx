@@ -3,7 +3,7 @@
  * nothing. It is shown once per browser (remembered in localStorage) and never in presenter mode.
  */
 import { useState } from 'react';
-import { useLab } from '../app/store';
+import { useLab } from '../app/page/store';
 
 const STEPS = [
   { title: 'What you see', text: 'A network learned regime A. At the red drift line the data changes, and every arm must adapt online, from the same weights, on the same stream.' },

@@ -3,7 +3,7 @@
  * palette (distinct under the common colour-vision deficiencies, and on a projector); the dashes keep
  * the arms apart even in greyscale.
  */
-import type { ArmId } from '../app/liveRun';
+import type { ArmId } from '../app/worker/liveRun';
 
 export const ARM_COLORS: Record<ArmId, string> = {
   frozen: '#4d4d4d',

@@ -3,10 +3,10 @@
  * page (React DOM, d3, the panels) is a separate chunk loaded after the worker has started, so the
  * engine's start-up and the page's load overlap (time to the first drawn point).
  */
-import { onVisibility, restart, setPresenter, stepOnce, tick, togglePlay, writeHash } from '../app/controller';
+import { onVisibility, restart, setPresenter, stepOnce, tick, togglePlay, writeHash } from '../app/page/controller';
 import { decodeHash } from '../app/labParams';
-import { useLab } from '../app/store';
-import { probeWebGpu } from '../app/webgpuProbe';
+import { useLab } from '../app/page/store';
+import { probeWebGpu } from '../app/page/webgpuProbe';
 import { isClaimPreset } from '../claims/livePresets';
 import './styles.css';
 

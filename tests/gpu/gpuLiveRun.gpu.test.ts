@@ -1,5 +1,5 @@
 /**
- * The app's GPU path (src/app/gpuLiveRun.ts) against the CPU LiveRun: same pretraining and lead-in, then
+ * The app's GPU path (src/app/worker/gpuLiveRun.ts) against the CPU LiveRun: same pretraining and lead-in, then
  * the post-drift losses of every arm agree within experiment.gpu.test.ts's per-step tolerance (2e-2
  * relative + 1e-5 absolute). A live k change rebuilds the batch and keeps going; a lost device rejects
  * with a GpuError (the worker then falls back to the CPU).
@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/batch';
 import { GpuError } from '../../src/gpu/errors';
-import { GpuLiveRun } from '../../src/app/gpuLiveRun';
+import { GpuLiveRun } from '../../src/app/worker/gpuLiveRun';
 import { DEFAULT_PARAMS, type LabParams } from '../../src/app/labParams';
-import { LEAD_IN_STEPS, LiveRun } from '../../src/app/liveRun';
+import { LEAD_IN_STEPS, LiveRun } from '../../src/app/worker/liveRun';
 import { nodeContext } from './gpuHarness';
 
 let ctx: GpuContext;

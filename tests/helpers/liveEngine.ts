@@ -1,4 +1,4 @@
-import type { LiveEngine } from '../../src/app/liveEngine';
+import type { LiveEngine } from '../../src/app/worker/liveEngine';
 
 /** Advances a (CPU) live engine by `steps` and returns each arm's losses over them. */
 export function advanceLive(run: LiveEngine, steps: number): Float32Array[] {

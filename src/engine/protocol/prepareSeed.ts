@@ -1,7 +1,7 @@
 /**
  * Protocol steps 1-2 (science.md §6), written once for every run: the task and the model of one seed,
  * pretrained on regime A, and the arms that adapt on regime B from identical weights and state. The CLI's
- * seed run (experiment.ts), the live app (app/liveRun.ts) and the GPU runs (gpu/experimentGpu.ts) all
+ * seed run (experiment.ts), the live app (app/worker/liveRun.ts) and the GPU runs (gpu/experimentGpu.ts) all
  * start here, so their arms begin from the same numbers.
  *
  * Seeded streams per purpose (rng.ts): `init` draws the weights, `data` draws the task, regime A and then

@@ -3,13 +3,13 @@
  * changes, forwards live changes (k, lr, strategy) without a reset, and paces the worker with one
  * `advance` per animation frame. The UI calls these functions and renders the store; it computes nothing.
  */
-import { cpuPolicy, setMeasuredCpuRate } from './cpuLimits';
-import { cacheKey, cachePath, decodePretrained, type PretrainedState } from './pretrainedCache';
-import { defaultLr, encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, withChange, type LabParams } from './labParams';
-import { LEAD_IN_STEPS, LIVE_DEFAULTS, type LiveRunOptions } from './liveRun';
+import { cpuPolicy, setMeasuredCpuRate } from '../cpuLimits';
+import { cacheKey, cachePath, decodePretrained, type PretrainedState } from '../worker/pretrainedCache';
+import { defaultLr, encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, withChange, type LabParams } from '../labParams';
+import { LEAD_IN_STEPS, LIVE_DEFAULTS, type LiveRunOptions } from '../worker/liveRun';
 import { LossSeries, TraceSeries } from './lossSeries';
 import { METRICS_HISTORY_CAP, useLab } from './store';
-import type { FromWorker, ToWorker } from './workerProtocol';
+import type { FromWorker, ToWorker } from '../workerProtocol';
 
 /** Target worker time per frame: more steps per frame than this would lag the display. */
 const FRAME_BUDGET_MS = 40;
@@ -49,7 +49,7 @@ function send(m: ToWorker): void {
 function ensureWorker(): Worker {
   if (worker) return worker;
   performance.mark('lab:worker-created');
-  worker = new Worker(new URL('./engineWorker.ts', import.meta.url), { type: 'module', name: 'engine' });
+  worker = new Worker(new URL('../worker/engineWorker.ts', import.meta.url), { type: 'module', name: 'engine' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onWorkerMessage(e.data);
   worker.onerror = (e) => {
     e.preventDefault();

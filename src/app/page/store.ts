@@ -4,11 +4,11 @@
  * moves when they change.
  */
 import { create } from 'zustand';
-import type { ArmCost, ArmInfo, LiveMetrics, Marker } from './liveRun';
-import type { KeptPaths } from './workerProtocol';
-import { DEFAULT_PARAMS, type LabParams } from './labParams';
+import type { ArmCost, ArmInfo, LiveMetrics, Marker } from '../worker/liveRun';
+import type { KeptPaths } from '../workerProtocol';
+import { DEFAULT_PARAMS, type LabParams } from '../labParams';
 import type { WebGpuProbe } from './webgpuProbe';
-import type { HeadPanelData } from './transformerLiveRun';
+import type { HeadPanelData } from '../worker/transformerLiveRun';
 
 /** 'done': the run reached its adaptation steps and shows its summary */
 export type RunStatus = 'starting' | 'pretraining' | 'running' | 'paused' | 'done' | 'error';

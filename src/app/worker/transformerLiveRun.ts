@@ -13,22 +13,22 @@
  * does not carry over: the optimizer's moments (Adam's m and v restart from zero: the learner keeps them
  * private) and the selection (S_ℓ is drawn again from a stream named by the change).
  */
-import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT } from '../engine/statistics';
-import { defaultLearningRate } from '../engine/learningRates';
-import { headArm, headCount, type HeadArm, type HeadStrategy } from '../engine/models/transformer/headSelection';
-import { TransformerLearner } from '../engine/models/transformer/learner';
-import type { TransformerParams, TransformerShape } from '../engine/models/transformer/model';
-import { initTransformer } from '../engine/models/transformer/model';
-import { transformerArmCost } from '../engine/models/transformer/cost';
-import { DEFAULT_TRANSFORMER_PRETRAIN, pretrainTransformer } from '../engine/models/transformer/pretrain';
-import { defaultTransformerConfig, transformerShape, type TransformerExperimentConfig } from '../engine/models/transformer/protocol';
-import type { ModelSettings } from '../engine/models';
-import { RunningLoss } from '../engine/protocol/lossWindow';
-import { Rng, seededStreams } from '../engine/rng';
-import { createTask } from '../engine/tasks';
-import type { Sequence, Task } from '../engine/tasks/task';
-import type { SelectionStrategy } from '../engine/transportMask';
-import type { LabParams } from './labParams';
+import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT } from '../../engine/statistics';
+import { defaultLearningRate } from '../../engine/learningRates';
+import { headArm, headCount, type HeadArm, type HeadStrategy } from '../../engine/models/transformer/headSelection';
+import { TransformerLearner } from '../../engine/models/transformer/learner';
+import type { TransformerParams, TransformerShape } from '../../engine/models/transformer/model';
+import { initTransformer } from '../../engine/models/transformer/model';
+import { transformerArmCost } from '../../engine/models/transformer/cost';
+import { DEFAULT_TRANSFORMER_PRETRAIN, pretrainTransformer } from '../../engine/models/transformer/pretrain';
+import { defaultTransformerConfig, transformerShape, type TransformerExperimentConfig } from '../../engine/models/transformer/protocol';
+import type { ModelSettings } from '../../engine/models';
+import { RunningLoss } from '../../engine/protocol/lossWindow';
+import { Rng, seededStreams } from '../../engine/rng';
+import { createTask } from '../../engine/tasks';
+import type { Sequence, Task } from '../../engine/tasks/task';
+import type { SelectionStrategy } from '../../engine/transportMask';
+import type { LabParams } from '../labParams';
 import { sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker } from './liveEngine';
 
 export { ABOVE_REFERENCE_NOTE };

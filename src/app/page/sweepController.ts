@@ -5,9 +5,9 @@
  * estimated time) where the live view would refuse it (cpuLimits.ts).
  */
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
-import type { ExperimentConfig } from '../engine/config';
-import { jobCheck, lrSweepConfigs, sweepConfig, sweepConfigsN, transformerSweepSeconds, transformerSweepSpec, type TransformerSweepSpec } from './sweep';
-import type { FromSweep, ToSweep } from './sweepWorker';
+import type { ExperimentConfig } from '../../engine/config';
+import { jobCheck, lrSweepConfigs, sweepConfig, sweepConfigsN, transformerSweepSeconds, transformerSweepSpec, type TransformerSweepSpec } from '../worker/sweep';
+import type { FromSweep, ToSweep } from '../worker/sweepWorker';
 import { useLab } from './store';
 
 /** Above this estimate the panel says how long the job will take before it starts. */
@@ -77,7 +77,7 @@ class Job<S extends JobProgress> {
 
   private ensureWorker(): Worker {
     if (!this.worker) {
-      this.worker = new Worker(new URL('./sweepWorker.ts', import.meta.url), { type: 'module', name: 'sweep' });
+      this.worker = new Worker(new URL('../worker/sweepWorker.ts', import.meta.url), { type: 'module', name: 'sweep' });
       this.worker.onmessage = (e: MessageEvent<FromSweep>) => this.onMessage(e.data);
     }
     return this.worker;

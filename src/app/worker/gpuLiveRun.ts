@@ -20,18 +20,18 @@
  * Any GPU failure (device lost, validation, readback) rejects advance()/setSparse() with a GpuError;
  * the worker then falls back to the CPU engine.
  */
-import type { LearningMethod } from '../engine/methods';
-import { jacobianSpectrum } from '../engine/metrics';
-import { recurrentParamCount, type RnnParams, type RnnShape } from '../engine/models/rnn';
-import { Rng } from '../engine/rng';
-import { allocateSequence, type Sequence } from '../engine/tasks/task';
-import { selectPaths, type SelectionStrategy } from '../engine/transportMask';
-import { GpuBatch, type GpuContext, type LaneSpec } from '../gpu/batch';
-import { GpuError } from '../gpu/errors';
-import type { BatchTimings } from '../gpu/timing';
-import { planMemory } from '../gpu/memoryPlan';
-import type { LabParams } from './labParams';
-import { RunningLoss } from '../engine/protocol/lossWindow';
+import type { LearningMethod } from '../../engine/methods';
+import { jacobianSpectrum } from '../../engine/metrics';
+import { recurrentParamCount, type RnnParams, type RnnShape } from '../../engine/models/rnn';
+import { Rng } from '../../engine/rng';
+import { allocateSequence, type Sequence } from '../../engine/tasks/task';
+import { selectPaths, type SelectionStrategy } from '../../engine/transportMask';
+import { GpuBatch, type GpuContext, type LaneSpec } from '../../gpu/batch';
+import { GpuError } from '../../gpu/errors';
+import type { BatchTimings } from '../../gpu/timing';
+import { planMemory } from '../../gpu/memoryPlan';
+import type { LabParams } from '../labParams';
+import { RunningLoss } from '../../engine/protocol/lossWindow';
 import type { AdvanceExtra, KeptPaths, LiveEngine } from './liveEngine';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
 

@@ -2,10 +2,10 @@
  * Recovery as a function of k: one experiment whose arms are frozen, full and k ∈ {0, 1, 2, 4, …, n},
  * run seed by seed so each point fills in as its seeds finish. Pure; sweepWorker.ts runs it off the page.
  */
-import { defaultConfig, sparseArm, type ExperimentConfig } from '../engine/config';
-import { DEFAULT_LR_GRID } from '../engine/learningRates';
-import { CPU_FULL_RTRL_MAX_N, cpuFullRtrlSecondsPerStep, cpuSparseSecondsPerStep } from './cpuLimits';
-import type { LabParams } from './labParams';
+import { defaultConfig, sparseArm, type ExperimentConfig } from '../../engine/config';
+import { DEFAULT_LR_GRID } from '../../engine/learningRates';
+import { CPU_FULL_RTRL_MAX_N, cpuFullRtrlSecondsPerStep, cpuSparseSecondsPerStep } from '../cpuLimits';
+import type { LabParams } from '../labParams';
 
 /** 0, the powers of two below n, and n itself. */
 export function sweepKs(n: number): number[] {
@@ -79,14 +79,25 @@ export function estimateSeconds(configs: ExperimentConfig[]): number {
   return s;
 }
 
+/** A background job estimated to take longer than this on the CPU is refused (the CLI runs it, in threads). */
+export const JOB_BUDGET_S = 300;
+
 /**
- * Whether a job may run on the CPU, as the live view decides: refused above the n where the live view
- * drops full RTRL (every sweep needs it as the reference of recovery), else its estimated time.
+ * Whether a job may run on the CPU: refused above the n where the live view drops full RTRL (every sweep
+ * needs it as the reference of recovery), or when its estimated time exceeds JOB_BUDGET_S; else its estimate.
  */
 export function jobCheck(configs: ExperimentConfig[]): { refused: string | null; estimateS: number } {
-  const big = configs.find((c) => c.n > CPU_FULL_RTRL_MAX_N && c.arms.some((a) => a.kind === 'full' || (a.kind === 'sparse' && a.k === c.n)));
+  const needsFull = (c: ExperimentConfig) => c.arms.some((a) => a.kind === 'full' || (a.kind === 'sparse' && a.k === c.n));
+  const big = configs.find((c) => c.n > CPU_FULL_RTRL_MAX_N && needsFull(c));
   const estimateS = estimateSeconds(configs);
   if (big) return { refused: `refused: at n = ${big.n} full RTRL takes about ${cpuFullRtrlSecondsPerStep(big.n).toFixed(1)} s per step on the CPU (the live view leaves it out above n = ${CPU_FULL_RTRL_MAX_N}); this job would take about ${Math.round(estimateS)} s`, estimateS };
+  if (estimateS > JOB_BUDGET_S) {
+    const n = Math.max(...configs.map((c) => c.n));
+    return {
+      refused: `refused: at n = ${n} this job would take about ${Math.round(estimateS)} s on the CPU (full RTRL about ${cpuFullRtrlSecondsPerStep(n).toFixed(2)} s per step), over the ${JOB_BUDGET_S} s a background job may take; the CLI runs it (npm run experiment)`,
+      estimateS,
+    };
+  }
   return { refused: null, estimateS };
 }
 

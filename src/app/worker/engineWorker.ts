@@ -13,12 +13,12 @@
  */
 // The WebGPU modules load on first use (dynamic imports): a CPU run, the common case on software
 // adapters and without WebGPU, starts without parsing them.
-import type { GpuContext } from '../gpu/batch';
-import type { LabParams } from './labParams';
+import type { GpuContext } from '../../gpu/batch';
+import type { LabParams } from '../labParams';
 import type { LiveEngine } from './liveEngine';
 import { LiveRun, type LiveRunOptions, type StepTrace } from './liveRun';
-import type { FromWorker, ToWorker } from './workerProtocol';
-import { startTransportThreads, transportBackendInfo, type TransportInfo } from '../engine/transport';
+import type { FromWorker, ToWorker } from '../workerProtocol';
+import { startTransportThreads, transportBackendInfo, type TransportInfo } from '../../engine/transport';
 import { TRANSFORMER_CPU_ONLY, TransformerLiveRun } from './transformerLiveRun';
 
 /** When this worker's module was evaluated, as an absolute time (for the page's time-to-first-point marks). */
@@ -66,7 +66,7 @@ async function device(): Promise<Gpu | string> {
   if (gpu && !gpu.ctx.health.lost) return gpu;
   gpu = null;
   const nav = (self as unknown as { navigator?: Navigator }).navigator;
-  const [{ acquireDevice }, { createContext }] = await Promise.all([import('../gpu/device'), import('../gpu/batch')]);
+  const [{ acquireDevice }, { createContext }] = await Promise.all([import('../../gpu/device'), import('../../gpu/batch')]);
   const r = await acquireDevice(nav?.gpu, 'sparse-rtrl-lab');
   if (!r.ok) return r.error.message;
   const ctx = await createContext(r.device, r.description);
@@ -119,7 +119,7 @@ async function chooseGpu(params: LabParams): Promise<Gpu | string | undefined> {
   }
   if (g.verified === null) {
     try {
-      const { verifyAgainstCpu } = await import('../gpu/verify');
+      const { verifyAgainstCpu } = await import('../../gpu/verify');
       const v = await verifyAgainstCpu(g.ctx);
       g.verified = v.ok ? true : v.reason;
     } catch (e) {

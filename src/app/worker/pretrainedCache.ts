@@ -5,7 +5,7 @@
  * bit for bit and rewrites it with UPDATE_PRETRAINED=1). The data stream still advances through regime A
  * as if it had trained, so the run that follows is the same run.
  */
-import type { LabParams } from './labParams';
+import type { LabParams } from '../labParams';
 
 export interface PretrainedState {
   /** recurrent parameters θ (the model's flat vector) */

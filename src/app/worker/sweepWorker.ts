@@ -4,10 +4,10 @@
  * seeds, one SeedRun at a time, posting each seed's result as it finishes and its progress in steps
  * every few steps. A `cancel`, or a newer `run`, stops the job at the next progress point.
  */
-import type { ArmSeedResult } from '../engine/protocol/results';
-import { SeedRun } from '../engine/experiment';
-import type { ExperimentConfig } from '../engine/config';
-import { TransformerSeedRun } from '../engine/models/transformer/protocol';
+import type { ArmSeedResult } from '../../engine/protocol/results';
+import { SeedRun } from '../../engine/experiment';
+import type { ExperimentConfig } from '../../engine/config';
+import { TransformerSeedRun } from '../../engine/models/transformer/protocol';
 import type { TransformerSweepSpec } from './sweep';
 import { transformerSweepConfig } from './transformerLiveRun';
 

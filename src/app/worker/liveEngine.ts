@@ -10,11 +10,11 @@
  * k in lockstep from identical weights on an identical, endless stream. The learning rate, k and the
  * selection strategy change in place; a marker records when.
  */
-import type { LearningMethod } from '../engine/methods';
-import type { Spectrum } from '../engine/metrics';
-import type { ModelSettings } from '../engine/models';
-import type { SelectionStrategy } from '../engine/transportMask';
-import type { LabParams } from './labParams';
+import type { LearningMethod } from '../../engine/methods';
+import type { Spectrum } from '../../engine/metrics';
+import type { ModelSettings } from '../../engine/models';
+import type { SelectionStrategy } from '../../engine/transportMask';
+import type { LabParams } from '../labParams';
 
 export type ArmId = 'frozen' | 'full' | 'k0' | 'k';
 

@@ -7,19 +7,19 @@
  * (engine/protocol/: pretrainSeed, armLearner, RunningLoss); this class implements LiveEngine
  * (liveEngine.ts), the interface the worker drives.
  */
-import { GradientFidelityProbe } from '../engine/gradientFidelity';
-import type { OnlineLearner } from '../engine/learner';
-import { methodCost } from '../engine/methods';
-import { jacobianSpectrum, sensitivitySpectrum } from '../engine/metrics';
-import { MODELS, type ModelKind, type ModelParams, type ModelSettings } from '../engine/models';
-import type { LearningMethod } from '../engine/methods';
-import { DEFAULT_PRETRAIN } from '../engine/pretrain';
-import { RunningLoss } from '../engine/protocol/lossWindow';
-import { armLearner, pretrainSeed } from '../engine/protocol/prepareSeed';
-import { Rng } from '../engine/rng';
-import type { Sequence, Task } from '../engine/tasks/task';
-import type { SelectionStrategy } from '../engine/transportMask';
-import type { LabParams } from './labParams';
+import { GradientFidelityProbe } from '../../engine/gradientFidelity';
+import type { OnlineLearner } from '../../engine/learner';
+import { methodCost } from '../../engine/methods';
+import { jacobianSpectrum, sensitivitySpectrum } from '../../engine/metrics';
+import { MODELS, type ModelKind, type ModelParams, type ModelSettings } from '../../engine/models';
+import type { LearningMethod } from '../../engine/methods';
+import { DEFAULT_PRETRAIN } from '../../engine/pretrain';
+import { RunningLoss } from '../../engine/protocol/lossWindow';
+import { armLearner, pretrainSeed } from '../../engine/protocol/prepareSeed';
+import { Rng } from '../../engine/rng';
+import type { Sequence, Task } from '../../engine/tasks/task';
+import type { SelectionStrategy } from '../../engine/transportMask';
+import type { LabParams } from '../labParams';
 import type { PretrainedState } from './pretrainedCache';
 import { armMethod, sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker, type StepTrace } from './liveEngine';
 

@@ -6,7 +6,7 @@
  * Above 100 % an arm adapted better than the exact online gradient did, which needs saying.
  */
 
-import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT } from '../engine/statistics';
+import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT } from '../../engine/statistics';
 
 /** Full RTRL must cut the frozen loss by at least this fraction for recovery to be defined (the CLI's rule). */
 export const FULL_ADAPT_THRESHOLD = MIN_REFERENCE_IMPROVEMENT;

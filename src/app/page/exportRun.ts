@@ -1,5 +1,5 @@
 /** The run as files: JSON (settings, seed, recovery, markers, curves) and CSV (one column per arm). */
-import { encodeHash } from './labParams';
+import { encodeHash } from '../labParams';
 import type { LossSeries } from './lossSeries';
 import type { LabState } from './store';
 
