@@ -205,6 +205,11 @@ function bootstrapOverSeeds(count: number, stat: (seedIndices: number[]) => numb
   return [values[Math.floor(0.025 * (values.length - 1))], values[Math.ceil(0.975 * (values.length - 1))]];
 }
 
+/** "3 points" (a rounded −0 reads as 0; NaN as undefined). */
+function points(x: number): string {
+  return Number.isFinite(x) ? `${Math.round(x) + 0} points` : 'undefined';
+}
+
 function cvOf(values: number[]): number {
   const m = values.reduce((a, b) => a + b, 0) / values.length;
   const sd = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / Math.max(1, values.length - 1));
@@ -283,7 +288,7 @@ export const CLAIMS: Claim[] = [
         measured: `sine: ${sine.text}; delay: ${delay.text}`,
         value: Math.max(Number.isFinite(sine.step) ? sine.step : -Infinity, Number.isFinite(delay.step) ? delay.step : -Infinity),
         verdict,
-        detail: `step from k=0 to k=1: sine ${sine.step.toFixed(0)} points, delay ${delay.step.toFixed(0)} points; where k = 0 already recovers most, the immediate term carries the useful gradient`,
+        detail: `step from k=0 to k=1: sine ${points(sine.step)}, delay ${points(delay.step)}; where k = 0 already recovers most, the immediate term carries the useful gradient`,
       };
     },
   },
