@@ -18,26 +18,41 @@ export async function runExperimentParallel(
   onProgress?: (p: Progress) => void,
   threads = Math.min(availableParallelism(), config.seeds.length),
 ): Promise<ExperimentResult> {
-  const results: SeedResult[] = new Array(config.seeds.length);
+  const { results, taskDescription } = await runSeedsInWorkers<SeedResult>(config.seeds, (seed) => ({ config, seed }), threads, config.adaptSteps, onProgress);
+  return summarize(config, results, taskDescription);
+}
+
+/**
+ * Runs one seedWorker per seed, at most `threads` at once, and collects each seed's posted result in seed
+ * order. `workerData(seed)` says what the worker runs (a recurrent config, or a transformer job).
+ */
+export async function runSeedsInWorkers<R>(
+  seeds: readonly number[],
+  workerData: (seed: number) => unknown,
+  threads: number,
+  steps: number,
+  onProgress?: (p: Progress) => void,
+): Promise<{ results: R[]; taskDescription: string }> {
+  const results: R[] = new Array(seeds.length);
   let taskDescription = '';
   let next = 0;
   const runOne = (seedIndex: number) =>
     new Promise<void>((resolve, reject) => {
-      const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { config, seed: config.seeds[seedIndex] } });
+      const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: workerData(seeds[seedIndex]) });
       worker.on('message', (m) => {
         if (m.type === 'progress') {
-          onProgress?.({ seedIndex, seedCount: config.seeds.length, phase: m.phase, step: m.step, steps: config.adaptSteps });
+          onProgress?.({ seedIndex, seedCount: seeds.length, phase: m.phase, step: m.step, steps });
         } else if (m.type === 'result') {
           results[seedIndex] = m.result;
           taskDescription = m.taskDescription;
         }
       });
       worker.on('error', reject);
-      worker.on('exit', (code) => (code === 0 && results[seedIndex] ? resolve() : reject(new Error(`seed ${config.seeds[seedIndex]}: worker exited with code ${code}`))));
+      worker.on('exit', (code) => (code === 0 && results[seedIndex] ? resolve() : reject(new Error(`seed ${seeds[seedIndex]}: worker exited with code ${code}`))));
     });
   const lane = async () => {
-    while (next < config.seeds.length) await runOne(next++);
+    while (next < seeds.length) await runOne(next++);
   };
-  await Promise.all(Array.from({ length: Math.max(1, threads) }, lane));
-  return summarize(config, results, taskDescription);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(threads, seeds.length)) }, lane));
+  return { results, taskDescription };
 }

@@ -4,10 +4,11 @@
  * every head carries gradient) as the reference in place of full RTRL. Seeds run in worker threads.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import type { ArmSummary, Progress } from '../engine/experiment';
+import { armStatistics, type ArmSummary, type Progress } from '../engine/experiment';
+import { pickRates, scoreRates } from '../engine/learningRateSelection';
 import { headArmLabel, TransformerSeedRun, type TransformerExperimentConfig, type TransformerSeedResult } from '../engine/models/transformer';
-import { referenceImprovement, seedStatistics, type ReferenceImprovement } from '../engine/statistics';
+import { referenceImprovement, type ReferenceImprovement } from '../engine/statistics';
+import { runSeedsInWorkers } from './parallelExperiment';
 
 /** A transformer run: the config, its evaluation seeds and, under --lr-select per-arm, each arm's rate. */
 export interface TransformerJob {
@@ -43,42 +44,21 @@ export function runTransformerSeedJob(job: TransformerJob, seed: number, onProgr
   return { result: run.result(), taskDescription: run.task.description };
 }
 
-// The worker is TypeScript, like the CLI: Node 20 workers do not inherit tsx's hook, so the bootstrap registers it.
-const WORKER_URL = new URL('./seedWorker.ts', import.meta.url).href;
-const WORKER_BOOTSTRAP = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); });`;
-
 /** Every seed of the job (in `threads` worker threads, or in-process with one), summarised per arm. */
 export async function runTransformerExperiment(job: TransformerJob, threads: number = availableParallelism(), onProgress?: (p: Progress) => void): Promise<TransformerExperimentResult> {
-  const results: TransformerSeedResult[] = new Array(job.seeds.length);
-  let taskDescription = '';
-  const seedCount = job.seeds.length;
-  if (threads <= 1) {
-    job.seeds.forEach((seed, seedIndex) => {
-      onProgress?.({ seedIndex, seedCount, phase: 'pretrain', step: 0, steps: job.config.adaptSteps });
-      const r = runTransformerSeedJob(job, seed, (step) => onProgress?.({ seedIndex, seedCount, phase: 'adapt', step, steps: job.config.adaptSteps }));
-      results[seedIndex] = r.result;
-      taskDescription = r.taskDescription;
-    });
+  const steps = job.config.adaptSteps;
+  if (threads > 1) {
+    const { results, taskDescription } = await runSeedsInWorkers<TransformerSeedResult>(job.seeds, (seed) => ({ transformer: job, seed }), threads, steps, onProgress);
     return summarizeTransformer(job, results, taskDescription);
   }
-  let next = 0;
-  const runOne = (seedIndex: number) =>
-    new Promise<void>((resolve, reject) => {
-      const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { transformer: job, seed: job.seeds[seedIndex] } });
-      worker.on('message', (m) => {
-        if (m.type === 'progress') onProgress?.({ seedIndex, seedCount, phase: m.phase, step: m.step, steps: job.config.adaptSteps });
-        else if (m.type === 'result') {
-          results[seedIndex] = m.result;
-          taskDescription = m.taskDescription;
-        }
-      });
-      worker.on('error', reject);
-      worker.on('exit', (code) => (code === 0 && results[seedIndex] ? resolve() : reject(new Error(`seed ${job.seeds[seedIndex]}: worker exited with code ${code}`))));
-    });
-  const lane = async () => {
-    while (next < seedCount) await runOne(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(threads, seedCount) }, lane));
+  const seedCount = job.seeds.length;
+  let taskDescription = '';
+  const results = job.seeds.map((seed, seedIndex) => {
+    onProgress?.({ seedIndex, seedCount, phase: 'pretrain', step: 0, steps });
+    const r = runTransformerSeedJob(job, seed, (step) => onProgress?.({ seedIndex, seedCount, phase: 'adapt', step, steps }));
+    taskDescription = r.taskDescription;
+    return r.result;
+  });
   return summarizeTransformer(job, results, taskDescription);
 }
 
@@ -94,11 +74,8 @@ export function summarizeTransformer(job: TransformerJob, seeds: TransformerSeed
     return {
       label,
       learningRate: job.armLearningRates?.[label] ?? job.config.optimizer.lr,
-      meanLoss: seedStatistics(perSeed.map((r) => r.meanLoss)),
-      recovery: seedStatistics(perSeed.map((r) => (r.divergedAt >= 0 ? NaN : r.recovery))),
       recoveryUndefined: reference.undefinedReason?.replace('full RTRL', 'the dense arm') ?? null,
-      diverged: perSeed.filter((r) => r.divergedAt >= 0).length,
-      msPerStep: perSeed.reduce((acc, r) => acc + r.msPerStep, 0) / perSeed.length,
+      ...armStatistics(perSeed),
       macsPerStep: seeds[0].costs[a].macs,
       bytesPerStep: seeds[0].costs[a].bytes,
     };
@@ -125,13 +102,9 @@ export async function selectTransformerRates(
     runs.push(await runTransformerExperiment({ config: { ...job.config, optimizer: { ...job.config.optimizer, lr } }, seeds: tuningSeeds }, threads));
     log(`  lr ${lr}: done (${((performance.now() - start) / 1000).toFixed(0)} s so far)`);
   }
-  const scores: Record<string, number[]> = {};
-  for (const [i, a] of runs[0].arms.entries()) {
-    scores[a.label] = runs.map((r) => (r.arms[i].diverged > 0 || !Number.isFinite(r.arms[i].meanLoss.mean) ? Infinity : r.arms[i].meanLoss.mean));
-  }
-  const best = (label: string) => grid[scores[label].reduce((b, s, i, all) => (s < all[b] ? i : b), 0)];
-  const dense = best('dense');
-  const chosen = Object.fromEntries(Object.keys(scores).map((label) => [label, mode === 'per-arm' && label !== 'frozen' ? best(label) : dense]));
+  const scores = scoreRates(runs);
+  const chosen = pickRates(mode, grid, scores, 'dense');
+  const dense = chosen['dense'];
   const seconds = (performance.now() - start) / 1000;
   log(`lr selection (${mode}, transformer) took ${seconds.toFixed(0)} s`);
   const selected: TransformerJob = { ...job, config: { ...job.config, optimizer: { ...job.config.optimizer, lr: dense } }, armLearningRates: mode === 'per-arm' ? chosen : undefined };

@@ -15,7 +15,7 @@ import { referenceImprovement, seedStatistics } from './statistics';
 import type { Sequence, Task } from './tasks/task';
 import { armLearners, prepareSeed } from './protocol/prepareSeed';
 import { armSeedResults } from './protocol/lossWindow';
-import type { ArmSummary, ExperimentResult, Progress, SeedResult } from './protocol/results';
+import type { ArmSeedResult, ArmSummary, ExperimentResult, Progress, SeedResult } from './protocol/results';
 import type { SeedRunner } from './protocol/seedRun';
 
 export type { ArmSeedResult, ArmSummary, ExperimentResult, Progress, SeedResult } from './protocol/results';
@@ -167,6 +167,19 @@ export function runExperiment(config: ExperimentConfig, onProgress?: (p: Progres
   return summarize(config, seeds, taskDescription);
 }
 
+/**
+ * One arm over seeds: its mean loss and paired recovery as statistics (a diverged seed's recovery drops
+ * out), how many seeds diverged, its mean measured time per step. Every model's summary uses it.
+ */
+export function armStatistics(perSeed: readonly ArmSeedResult[]): Pick<ArmSummary, 'meanLoss' | 'recovery' | 'diverged' | 'msPerStep'> {
+  return {
+    meanLoss: seedStatistics(perSeed.map((r) => r.meanLoss)),
+    recovery: seedStatistics(perSeed.map((r) => (r.divergedAt >= 0 ? NaN : r.recovery))),
+    diverged: perSeed.filter((r) => r.divergedAt >= 0).length,
+    msPerStep: perSeed.reduce((acc, r) => acc + r.msPerStep, 0) / Math.max(1, perSeed.length),
+  };
+}
+
 export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDescription: string): ExperimentResult {
   const p = seeds.length > 0 ? seeds[0].paramCount : config.n * (config.n + 2);
   const frozenIndex = config.arms.findIndex((a) => a.kind === 'frozen');
@@ -185,10 +198,7 @@ export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDes
       method,
       learningRate: armLearningRate(config, label),
       recoveryUndefined: reference.undefinedReason,
-      meanLoss: seedStatistics(perSeed.map((r) => r.meanLoss)),
-      recovery: seedStatistics(perSeed.map((r) => (r.divergedAt >= 0 ? NaN : r.recovery))),
-      diverged: perSeed.filter((r) => r.divergedAt >= 0).length,
-      msPerStep: perSeed.reduce((acc, r) => acc + r.msPerStep, 0) / Math.max(1, perSeed.length),
+      ...armStatistics(perSeed),
       macsPerStep: cost.macs,
       bytesPerStep: cost.bytes,
     };

@@ -66,11 +66,36 @@ export function tuningConfigs(config: ExperimentConfig, mode: Exclude<LrSelectMo
   }));
 }
 
-/** Mean adaptation loss over seeds, +∞ if the arm diverged on any seed. */
-function score(result: ExperimentResult, label: string): number {
-  const a = result.arms.find((x) => x.label === label);
-  if (!a || a.diverged > 0 || !Number.isFinite(a.meanLoss.mean)) return Infinity;
-  return a.meanLoss.mean;
+/** What selection reads off a tuning run: each arm's mean loss over seeds and how many seeds diverged. */
+export interface TuningRun {
+  arms: readonly { label: string; meanLoss: { mean: number }; diverged: number }[];
+}
+
+/** Each arm's score per grid rate (`runs[i]` ran at grid[i]): its mean loss, +∞ if it diverged on any seed. */
+export function scoreRates(runs: readonly TuningRun[]): Record<string, number[]> {
+  const scores: Record<string, number[]> = {};
+  for (const { label } of runs[0].arms) {
+    scores[label] = runs.map((r) => {
+      const a = r.arms.find((x) => x.label === label);
+      return !a || a.diverged > 0 || !Number.isFinite(a.meanLoss.mean) ? Infinity : a.meanLoss.mean;
+    });
+  }
+  return scores;
+}
+
+/**
+ * The rate each arm runs with: under `full` the reference's best rate for every arm, under `per-arm` each
+ * arm its own best (frozen, which never updates, takes the reference's). A tie goes to the smaller rate.
+ */
+export function pickRates(mode: Exclude<LrSelectMode, 'fixed'>, grid: readonly number[], scores: Record<string, number[]>, reference: string): Record<string, number> {
+  const best = (label: string) => {
+    const s = scores[label];
+    let at = 0;
+    for (let i = 1; i < s.length; i++) if (s[i] < s[at]) at = i;
+    return grid[at];
+  };
+  const referenceRate = best(reference);
+  return Object.fromEntries(Object.keys(scores).map((label) => [label, mode === 'per-arm' && label !== 'frozen' ? best(label) : referenceRate]));
 }
 
 /** Judges the tuning runs (`results[i]` ran at `grid[i]`) and says which rate each arm of `config` gets. */
@@ -81,22 +106,10 @@ export function chooseLearningRates(
   seeds: readonly number[],
   results: readonly ExperimentResult[],
 ): LrSelection {
-  const labels = results[0].arms.map((a) => a.label);
-  const scores: Record<string, number[]> = {};
-  for (const label of labels) scores[label] = results.map((r) => score(r, label));
-  const best = (label: string) => {
-    const s = scores[label];
-    let at = 0;
-    for (let i = 1; i < s.length; i++) if (s[i] < s[at]) at = i;
-    return grid[at];
-  };
-  const fullRate = best('full');
-  const chosen: Record<string, number> = {};
-  for (const method of config.arms) {
-    const label = methodLabel(method);
-    // frozen never updates; under `full` every arm takes the reference's rate
-    chosen[label] = mode === 'per-arm' && method.kind !== 'frozen' ? best(label) : fullRate;
-  }
+  const scores = scoreRates(results);
+  const picked = pickRates(mode, grid, scores, 'full');
+  // every arm of the evaluation config (under `full` its tuning ran frozen and full only)
+  const chosen = Object.fromEntries(config.arms.map((m) => methodLabel(m)).map((label) => [label, picked[label] ?? picked['full']]));
   return { mode, grid: [...grid], tuningSeeds: [...seeds], scores, chosen };
 }
 
