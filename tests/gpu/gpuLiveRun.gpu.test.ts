@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/batch';
 import { GpuError } from '../../src/gpu/errors';
-import { GpuLiveRun } from '../../src/app/worker/gpuLiveRun';
+import { GpuLiveRun, TRACE_STEPS } from '../../src/app/worker/gpuLiveRun';
 import { DEFAULT_PARAMS, type LabParams } from '../../src/app/labParams';
+import type { LiveEngine, StepTrace } from '../../src/app/worker/liveEngine';
 import { LEAD_IN_STEPS, LiveRun } from '../../src/app/worker/liveRun';
 import { nodeContext } from './gpuHarness';
 
@@ -20,6 +21,22 @@ afterAll(() => ctx?.device.destroy());
 
 const OPTIONS = { pretrainSteps: 400, pretrainEpochs: 2, includeFull: true };
 const params = (o: Partial<LabParams> = {}): LabParams => ({ ...DEFAULT_PARAMS, n: 8, k: 2, model: 'rnn', ...o });
+
+/** Advances `run` by the given pieces, each with a task-strip trace as the worker asks; the losses and the trace, whole. */
+async function traced(run: LiveEngine, pieces: number[]): Promise<{ losses: Float32Array[]; trace: StepTrace; scored: Uint8Array }> {
+  const total = pieces.reduce((a, b) => a + b, 0);
+  const losses = run.arms.map(() => new Float32Array(total));
+  const scored = new Uint8Array(total);
+  const trace: StepTrace = { input: new Float32Array(total), target: new Float32Array(total), prediction: run.arms.map(() => new Float32Array(total)) };
+  let done = 0;
+  for (const piece of pieces) {
+    const part = (x: Float32Array) => x.subarray(done, done + piece);
+    const trace1 = { input: part(trace.input), target: part(trace.target), prediction: trace.prediction.map(part) };
+    await run.advance(piece, losses.map(part), { trace: trace1, scored: scored.subarray(done, done + piece) });
+    done += piece;
+  }
+  return { losses, trace, scored };
+}
 
 describe('GpuLiveRun', () => {
   it('matches the CPU LiveRun through the lead-in and 50 steps after the drift', async () => {
@@ -71,6 +88,129 @@ describe('GpuLiveRun', () => {
     expect(b[3].every(Number.isFinite)).toBe(true);
     expect(gpu.keptPaths()?.sources.length).toBe(8 * 4);
     ref.dispose();
+    gpu.dispose();
+  });
+
+  it('fills the task strip as the CPU does: input and target every step, each arm’s prediction at the traced steps', async () => {
+    const cpu = new LiveRun(params(), OPTIONS);
+    const gpu = GpuLiveRun.create(ctx, params(), OPTIONS);
+    expect(gpu.traces).toBe(true);
+    // the lead-in, across the drift, single steps, and a piece longer than TRACE_STEPS (its first steps untraced)
+    const long = TRACE_STEPS + 8;
+    const pieces = [100, 70, 1, 29, long];
+    const want = await traced(cpu, pieces);
+    const got = await traced(gpu, pieces);
+    const total = want.trace.input.length;
+    expect(Array.from(got.trace.input)).toEqual(Array.from(want.trace.input));
+    expect(Array.from(got.trace.target)).toEqual(Array.from(want.trace.target));
+    const untraced = (t: number) => t >= total - long && t < total - TRACE_STEPS;
+    for (let a = 0; a < cpu.arms.length; a++) {
+      for (let t = 0; t < total; t++) {
+        const g = got.trace.prediction[a][t];
+        if (untraced(t)) {
+          expect(g, `arm ${a} step ${t} is not traced`).toBeNaN();
+          continue;
+        }
+        const w = want.trace.prediction[a][t];
+        expect(Math.abs(g - w), `arm ${cpu.arms[a].id} step ${t}: GPU ${g} CPU ${w}`).toBeLessThanOrEqual(1e-3 + 1e-3 * Math.abs(w));
+      }
+    }
+    // after the drift the arms part ways: the strip shows more than one line
+    const last = total - 1;
+    expect(new Set(got.trace.prediction.map((p) => p[last].toFixed(6))).size).toBeGreaterThan(1);
+    gpu.dispose();
+  });
+
+  it('traces steps without an error signal too (the adding task): V h + c after the step', async () => {
+    const p = { task: 'adding' as const, lr: 3e-3 };
+    const cpu = new LiveRun(params(p), OPTIONS);
+    const gpu = GpuLiveRun.create(ctx, params(p), OPTIONS);
+    const pieces = [LEAD_IN_STEPS, 30];
+    const want = await traced(cpu, pieces);
+    const got = await traced(gpu, pieces);
+    expect(gpu.sparseError).toBe(true);
+    let unscored = 0;
+    for (let t = LEAD_IN_STEPS; t < LEAD_IN_STEPS + 30; t++) {
+      for (let a = 0; a < cpu.arms.length; a++) {
+        const w = want.trace.prediction[a][t];
+        expect(Math.abs(got.trace.prediction[a][t] - w), `arm ${a} step ${t}`).toBeLessThanOrEqual(5e-3 + 5e-3 * Math.abs(w));
+      }
+      if (got.scored[t] === 0) unscored++;
+    }
+    expect(Array.from(got.scored)).toEqual(Array.from(want.scored));
+    // most steps of a sequence carry no error signal: those read V h + c
+    expect(unscored).toBeGreaterThan(10);
+    gpu.dispose();
+  });
+
+  it('k = 0 set after the drift renames the arm as the CPU does, keyed by arm id, shown once', async () => {
+    const cpu = new LiveRun(params(), OPTIONS);
+    const gpu = GpuLiveRun.create(ctx, params(), OPTIONS);
+    const pre = LEAD_IN_STEPS + 10;
+    await cpu.advance(pre, cpu.arms.map(() => new Float32Array(pre)));
+    await gpu.advance(pre, gpu.arms.map(() => new Float32Array(pre)));
+    cpu.setSparse(0, 'random');
+    await gpu.setSparse(0, 'random');
+    expect(gpu.arms).toEqual(cpu.arms);
+    expect(gpu.arms[3]).toEqual({ id: 'k', label: `k = 0 since step ${pre}` });
+    expect(new Set(gpu.arms.map((a) => a.id)).size).toBe(gpu.arms.length);
+    expect(gpu.arms.filter((a) => a.label === 'k = 0')).toHaveLength(1);
+    // k = n: the same, named apart from full RTRL
+    cpu.setSparse(8, 'random');
+    await gpu.setSparse(8, 'random');
+    expect(gpu.arms[3]).toEqual({ id: 'k', label: `k = 8 since step ${pre}` });
+    expect(gpu.arms).toEqual(cpu.arms);
+    gpu.dispose();
+  });
+
+  it('a k arm that starts as a twin (k = 0) is no lane of its own; a k change after the drift splits it off from its twin’s state, as on the CPU', async () => {
+    const cpu = new LiveRun(params({ k: 0 }), OPTIONS);
+    const gpu = GpuLiveRun.create(ctx, params({ k: 0 }), OPTIONS);
+    expect(gpu.arms[3].sameAs).toBe('k0');
+    const pre = LEAD_IN_STEPS + 20;
+    const want = cpu.arms.map(() => new Float32Array(pre + 20));
+    const got = gpu.arms.map(() => new Float32Array(pre + 20));
+    cpu.advance(pre, want.map((x) => x.subarray(0, pre)));
+    await gpu.advance(pre, got.map((x) => x.subarray(0, pre)));
+    // the twin reads the k = 0 lane's losses, exactly
+    expect(Array.from(got[3])).toEqual(Array.from(got[2]));
+    cpu.setSparse(2, 'random');
+    await gpu.setSparse(2, 'random');
+    expect(gpu.arms[3]).toEqual({ id: 'k', label: 'k = 2' });
+    cpu.advance(20, want.map((x) => x.subarray(pre)));
+    await gpu.advance(20, got.map((x) => x.subarray(pre)));
+    for (let a = 0; a < cpu.arms.length; a++) {
+      for (let t = pre; t < pre + 20; t++) {
+        expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[a][t]) + 1e-5);
+      }
+    }
+    // the k arm now learns with its own mask: it leaves the k = 0 arm's curve
+    expect(Array.from(got[3].subarray(pre))).not.toEqual(Array.from(got[2].subarray(pre)));
+    expect(gpu.keptPaths()?.sources.length).toBe(8 * 2);
+    gpu.dispose();
+  });
+
+  it('gives the cost meter its kernel timings and the badge its sparse kernel and timing source', async () => {
+    const gpu = GpuLiveRun.create(ctx, params(), OPTIONS);
+    const info = gpu.gpuInfo();
+    expect(info.software).toBe(ctx.software);
+    expect(info.adapter).toBe(ctx.description);
+    // known before the first batch: the badge shows it from the start
+    expect(info.sparseTransport).toMatch(ctx.software ? /^sparse transport: scalar, barrier-free \(software adapter/ : /^sparse transport: vec4/);
+    expect(info.timingSource).toBe(ctx.device.features.has('timestamp-query') ? 'timestamp-query' : 'submit-to-done');
+    expect(gpu.kernelTimings()).toBeNull();
+    await gpu.advance(LEAD_IN_STEPS + 60, gpu.arms.map(() => new Float32Array(LEAD_IN_STEPS + 60)));
+    const t = gpu.kernelTimings()!;
+    expect(t.source).toBe(info.timingSource);
+    expect(t.steps).toBeGreaterThan(0);
+    expect(t.msPerStep).toBeGreaterThan(0);
+    if (t.source === 'timestamp-query') {
+      expect(t.kernels.map((k) => k.name)).toContain('forward');
+      expect(t.kernels.every((k) => k.ms >= 0)).toBe(true);
+    } else {
+      expect(t.kernels).toEqual([]);
+    }
+    expect(gpu.sparseTransport()).toBe(info.sparseTransport);
     gpu.dispose();
   });
 

@@ -13,6 +13,13 @@
  *  - k / strategy: the batch is rebuilt from the arms' current state on the rest of the segment; the k
  *    arm keeps its weights, h and P, draws a new mask from its current W, and restarts its Adam moments,
  *    exactly what LiveRun.setSparse does on the CPU.
+ * Arms: one lane per arm that runs. An arm identical to another (`sameAs`: the k arm at k = 0 or k = n)
+ * is not a lane; it reads its twin's losses, as on the CPU. A k change after the drift makes it an arm of
+ * its own ("k = 0 since step s", LiveRun's naming), its lane carrying on from its twin's state.
+ * The task strip: the lead-in is the CPU's trace; after the drift each arm's output stays on the GPU, so a
+ * traced step runs alone and its outputs are read back (the error record e_t + y*_t, or V h_t + c on a
+ * step without an error signal). That costs a round trip per step, so at most TRACE_STEPS steps of each
+ * advance() are traced (the last ones; the others' predictions are NaN, a gap in the strip).
  * Metrics on this path are a subset: ‖P‖ per arm and the Jacobian spectrum of the full arm (sampled on the
  * GPU every `metricsEvery` steps); the P spectrum and the gradient cosines are null (they need P itself
  * or shadow transports on the CPU). The kept-paths view shows the k arm's mask with W as of the last
@@ -20,28 +27,33 @@
  * Any GPU failure (device lost, validation, readback) rejects advance()/setSparse() with a GpuError;
  * the worker then falls back to the CPU engine.
  */
-import type { LearningMethod } from '../../engine/methods';
+import { methodLabel, runsOnGpu, type LearningMethod } from '../../engine/methods';
 import { jacobianSpectrum } from '../../engine/metrics';
 import { recurrentParamCount, type RnnParams, type RnnShape } from '../../engine/models/rnn';
 import { Rng } from '../../engine/rng';
 import { allocateSequence, type Sequence } from '../../engine/tasks/task';
 import { selectPaths, type SelectionStrategy } from '../../engine/transportMask';
-import { GpuBatch, type GpuContext, type LaneSpec } from '../../gpu/batch';
+import { GpuBatch, type BatchSnapshot, type GpuContext, type LaneSpec } from '../../gpu/batch';
+import { batchLayout } from '../../gpu/layout';
+import { chooseSparseTransport, type SparseChoice } from '../../gpu/sparseVariant';
 import { GpuError } from '../../gpu/errors';
 import type { BatchTimings } from '../../gpu/timing';
 import { planMemory } from '../../gpu/memoryPlan';
 import type { LabParams } from '../labParams';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
-import type { AdvanceExtra, KeptPaths, LiveEngine } from './liveEngine';
-import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
+import { sourceArm, type AdvanceExtra, type GpuRunInfo, type KeptPaths, type LiveEngine, type StepTrace } from './liveEngine';
+import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, kArmInfo, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
 
 /** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
 export const SEGMENT_CHUNKS = 20;
 
+/** Steps of one advance() whose outputs are read back for the task strip (a round trip each): the last ones. */
+export const TRACE_STEPS = 32;
+
 export class GpuLiveRun implements LiveEngine {
   readonly backend = 'gpu';
-  /** each arm's output stays on the GPU: no trace of the task after the drift */
-  readonly traces = false;
+  /** the task strip: the lead-in's from the CPU, after the drift read back per traced step (TRACE_STEPS) */
+  readonly traces = true;
   readonly cpu: LiveRun;
   readonly ctx: GpuContext;
   /** global step: lead-in steps first, then adaptation */
@@ -58,22 +70,35 @@ export class GpuLiveRun implements LiveEngine {
   private readonly metricsEvery: number;
   private latest: LiveMetrics | null = null;
   private kW: Float32Array | null = null;
+  /** the k arm's selection as of the last (re)build (its twin's lane has none when it is a duplicate) */
+  private kSources: Int32Array | null = null;
+  /** arm of each lane, and lane of each arm (a duplicate arm's is its twin's) */
+  private laneArms: number[] = [];
+  private armLane: number[] = [];
+  /** the sparse transport kernel this adapter gets (sparseVariant.ts), known before the first batch */
+  private readonly sparseChoice: SparseChoice;
   private disposed = false;
 
   private constructor(ctx: GpuContext, cpu: LiveRun, metricsEvery: number) {
     this.ctx = ctx;
     this.cpu = cpu;
     this.metricsEvery = metricsEvery;
+    this.sparseChoice = chooseSparseTransport(ctx.software, batchLayout(cpu.shape));
     this.window = new RunningLoss(cpu.arms.length);
     this.diverged = cpu.arms.map(() => -1);
   }
 
   /** Pretrains on the CPU and checks the run fits the device in one batch; throws a GpuError if not. */
   static create(ctx: GpuContext, params: LabParams, options: LiveRunOptions = LIVE_DEFAULTS, metricsEvery = 0): GpuLiveRun {
-    if (params.model !== 'rnn') throw new GpuError('validation', 'the WebGPU engine runs the RNN only; the LSTM runs on the CPU');
+    // the methods' registry says what the GPU engine runs for which model; GpuBatch is the RNN's batch
+    const methods0 = (['frozen', 'full', 'k0', 'k'] as const).map((id) => armMethod(params, id));
+    const off = methods0.filter((m) => params.model === 'transformer' || !runsOnGpu(m, params.model as 'rnn' | 'lstm'));
+    if (off.length > 0) throw new GpuError('validation', `the WebGPU engine does not run ${off.map(methodLabel).join(', ')} for the ${params.model}`);
+    if (params.model !== 'rnn') throw new GpuError('validation', `the app's GPU live run has no batch for the ${params.model} yet`);
     ctx.health.check();
     const cpu = new LiveRun(params, options);
     const { n, m, o } = cpu.shape;
+    // planned with every arm a lane: a duplicate k arm becomes one when k changes after the drift
     const methods = cpu.arms.map((a) => armMethod(params, a.id));
     const limits = ctx.device.limits;
     // throws MemoryPlanError (a GpuError) with the numbers when one lane does not fit
@@ -104,17 +129,22 @@ export class GpuLiveRun implements LiveEngine {
     return this.cpu.sparseError;
   }
 
-  /** Advances `count` steps; writes each arm's losses into out[arm][0..count) (and `extra.scored`; no trace). */
+  /**
+   * Advances `count` steps; writes each arm's losses into out[arm][0..count), `extra.scored`, and
+   * `extra.trace`: input and target every step, each arm's output at the traced steps (module comment).
+   */
   async advance(count: number, out: Float32Array[], extra: AdvanceExtra = {}): Promise<number> {
-    const scored = extra.scored;
+    const { scored, trace } = extra;
     let s = 0;
     if (this.step < LEAD_IN_STEPS) {
       const c = Math.min(count, LEAD_IN_STEPS - this.step);
-      this.cpu.advance(c, out, { scored });
+      this.cpu.advance(c, out, { scored, trace });
       this.step += c;
       s = c;
     }
     if (s < count && this.batch === null) await this.startBatch();
+    // steps of this call from which each step runs alone and its outputs are read back
+    const tracedFrom = trace ? Math.max(s, count - TRACE_STEPS) : Infinity;
     while (s < count) {
       this.checkLive();
       let batch = this.batch!;
@@ -123,21 +153,34 @@ export class GpuLiveRun implements LiveEngine {
         batch = this.batch!;
       }
       const t0 = batch.t;
-      const c = Math.min(count - s, batch.steps - t0);
+      const traced = s >= tracedFrom;
+      const c = traced ? 1 : Math.min(count - s, batch.steps - t0, tracedFrom - s);
       await batch.advance(c);
-      const mask = this.stream!.errorMask;
+      const stream = this.stream!;
+      const mask = stream.errorMask;
       for (let a = 0; a < this.arms.length; a++) {
-        const curve = batch.losses[a];
+        // a duplicate arm reads its twin's lane (its loss is the twin's, as on the CPU)
+        const lane = this.armLane[a];
+        const curve = batch.losses[lane];
         for (let r = 0; r < c; r++) {
           const loss = curve[t0 + r];
           out[a][s + r] = loss;
           this.window.add(a, loss, mask[t0 + r] === 1);
         }
-        if (this.diverged[a] < 0 && batch.divergedAt[a] >= 0) this.diverged[a] = this.offset + batch.divergedAt[a];
+        if (this.diverged[a] < 0 && batch.divergedAt[lane] >= 0) this.diverged[a] = this.offset + batch.divergedAt[lane];
       }
       for (let r = 0; r < c; r++) {
         this.window.countStep(mask[t0 + r] === 1);
         if (scored) scored[s + r] = mask[t0 + r];
+      }
+      if (trace) {
+        const { inputSize: m, outputSize: o } = stream;
+        for (let r = 0; r < c; r++) {
+          trace.input[s + r] = stream.x[(t0 + r) * m];
+          trace.target[s + r] = stream.y[(t0 + r) * o];
+          for (let a = 0; a < this.arms.length; a++) trace.prediction[a][s + r] = NaN;
+        }
+        if (traced) await this.traceOutputs(batch, t0, trace, s);
       }
       this.absorbSample(batch);
       s += c;
@@ -146,8 +189,45 @@ export class GpuLiveRun implements LiveEngine {
     return count;
   }
 
+  /**
+   * Each arm's first output at step t, the step the batch has just run, into trace.prediction[·][s]:
+   * y_t = e_t + y*_t from the state record where the step had an error signal (exact); elsewhere e_t is 0
+   * (forward.wgsl), so y_t = V h_t + c with h_t as the step left it and V, c as read now, after the step's
+   * update (the same as at the step for frozen arms; one optimizer update on for the others).
+   */
+  private async traceOutputs(batch: GpuBatch, t: number, trace: StepTrace, s: number): Promise<void> {
+    const stream = this.stream!;
+    const { n, p, st, stride, state } = batch.layout;
+    const o = stream.outputSize;
+    const target = stream.y[t * o];
+    const scoredStep = stream.errorMask[t] === 1;
+    const rec = await batch.read('state');
+    const params = scoredStep ? null : await batch.read('params');
+    // h_t is in the buffer the next step reads (parity of the steps done)
+    const h = scoredStep ? null : await batch.read(batch.t % 2 === 0 ? 'h0' : 'h1');
+    for (let a = 0; a < this.arms.length; a++) {
+      const i = batch.laneIndex(this.armLane[a]);
+      let y: number;
+      if (params && h) {
+        // the readout (V row-major o × n, then c) follows θ in the lane's parameter record
+        const v = i * stride + p;
+        y = params[v + o * n];
+        for (let j = 0; j < n; j++) y += params[v + j] * h[i * n + j];
+      } else {
+        y = rec[i * st + state.e] + target;
+      }
+      trace.prediction[a][s] = y;
+    }
+  }
+
   private checkLive(): void {
     if (this.disposed) throw new GpuError('validation', 'the GPU run was disposed');
+  }
+
+  /** Lanes from the arms: one per arm that is not a duplicate, in arm order; a duplicate reads its twin's. */
+  private assignLanes(): void {
+    this.laneArms = this.arms.map((_, a) => a).filter((a) => sourceArm(this.arms, a) === a);
+    this.armLane = this.arms.map((_, a) => this.laneArms.indexOf(sourceArm(this.arms, a)));
   }
 
   /** The drift happened on the CPU: build the first batch from its arms. */
@@ -155,22 +235,29 @@ export class GpuLiveRun implements LiveEngine {
     const h = this.cpu.handOff();
     this.nextChunk = h.nextChunk;
     const learners = h.learners.map((l) => l.asRnn()!);
+    this.assignLanes();
     // The GPU lanes reuse the CPU learners' selection streams (the CPU arms never step again), so
     // refreshed masks are drawn exactly as the CPU would draw them.
-    this.specs = learners.map((l) => ({
-      method: l.method,
-      params: l.params,
-      hInit: Float32Array.from(l.state.h),
-      sources: l.method.kind === 'sparse' ? Int32Array.from(l.sources) : undefined,
-      selectionRng: l.selectionRng,
-      stream: 0,
-    }));
+    this.specs = this.laneArms.map((a) => {
+      const l = learners[a];
+      return {
+        method: l.method,
+        params: l.params,
+        hInit: Float32Array.from(l.state.h),
+        sources: l.method.kind === 'sparse' ? Int32Array.from(l.sources) : undefined,
+        selectionRng: l.selectionRng,
+        stream: 0,
+      };
+    });
     const first = h.seq;
     const chunks = [first];
     for (let i = 1; i < SEGMENT_CHUNKS; i++) chunks.push(h.nextChunk());
     this.stream = concat(chunks);
     const k = this.kIndex();
-    this.kW = Float32Array.from(learners[k].params.theta.subarray(0, this.shape.n * this.shape.n));
+    const kl = learners[k];
+    // a duplicate k arm's learner was built but never steps: its weights are its twin's (the same at the drift)
+    this.kW = Float32Array.from(kl.params.theta.subarray(0, this.shape.n * this.shape.n));
+    this.kSources = kl.method.kind === 'sparse' ? Int32Array.from(kl.sources) : null;
     this.batch = await GpuBatch.create(this.ctx, this.shape, [this.stream], this.specs, this.batchOptions());
     this.offset = 0;
   }
@@ -192,25 +279,34 @@ export class GpuLiveRun implements LiveEngine {
 
   /**
    * A new batch on `stream`, every lane carrying on from where the old batch is now. With `kLane`, the k
-   * arm's method and mask change (weights, h and P carry over; Adam restarts for that arm).
+   * arm's method and mask change (weights, h and P carry over; Adam restarts for that arm); a k arm that
+   * was a duplicate becomes a lane of its own, starting from its twin's lane.
    */
   private async rebuild(stream: Sequence, kLane: { method: LearningMethod; selectionRng: Rng } | null): Promise<void> {
     const old = this.batch!;
     const { n } = this.shape;
     const snap = await old.snapshot();
     const k = this.kIndex();
+    const oldArmLane = this.armLane;
+    const oldSpecs = this.specs;
     // W, the first n×n block of θ (the engine's layout), ranks the k arm's new selection
-    const W = snap.lanes[k].theta.slice(0, n * n);
+    const W = snap.lanes[oldArmLane[k]].theta.slice(0, n * n);
+    this.assignLanes();
+    // every lane's state from the lane that ran its arm so far (its own, or its twin's for a k arm split off)
+    this.specs = this.laneArms.map((a) => oldSpecs[oldArmLane[a]]);
+    const moved: BatchSnapshot = { t: snap.t, lanes: this.laneArms.map((a) => snap.lanes[oldArmLane[a]]) };
+    const kl = this.armLane[k];
     if (kLane) {
       const method = kLane.method;
       const src = method.kind === 'sparse' ? new Int32Array(n * method.k) : undefined;
       if (src && method.kind === 'sparse') selectPaths(method.strategy, W, n, method.k, kLane.selectionRng, src);
-      this.specs[k] = { ...this.specs[k], method, sources: src, selectionRng: kLane.selectionRng };
+      this.specs[kl] = { ...this.specs[kl], method, sources: src, selectionRng: kLane.selectionRng };
+      this.kSources = src ?? null;
     }
     const next = await GpuBatch.create(this.ctx, this.shape, [stream], this.specs, this.batchOptions());
     try {
       // a new k keeps the arm's weights, h and P, and restarts its optimizer with the new selection
-      next.restore(snap, kLane ? { resetOptimizer: [k], newSelection: [k] } : {});
+      next.restore(moved, kLane ? { resetOptimizer: [kl], newSelection: [kl] } : {});
     } catch (e) {
       next.destroy();
       throw e;
@@ -231,7 +327,10 @@ export class GpuLiveRun implements LiveEngine {
       step: LEAD_IN_STEPS + this.offset + sample.t + 1,
       jacobian: full ? jacobianSpectrum({ shape: this.shape, theta: padTheta(full.W, recurrentParamCount(this.shape)), readout: new Float32Array(0) } as RnnParams, full.d) : null,
       sensitivity: null,
-      sensitivityNorm: sample.norms.map((x) => (Number.isFinite(x) ? x : null)),
+      sensitivityNorm: this.arms.map((_, a) => {
+        const x = sample.norms[this.armLane[a]];
+        return Number.isFinite(x) ? x : null;
+      }),
       cosine: { k: null, k0: null },
     };
   }
@@ -253,15 +352,25 @@ export class GpuLiveRun implements LiveEngine {
     return this.batch?.timings() ?? null;
   }
 
-  /** Which sparse transport kernel the GPU runs and why (a line for the backend badge's tooltip); null before the drift. */
-  sparseTransport(): string | null {
-    return this.batch?.sparseTransport.reason ?? null;
+  /** Which sparse transport kernel the GPU runs and why (a line for the backend badge's tooltip), from the start. */
+  sparseTransport(): string {
+    return (this.batch?.sparseTransport ?? this.sparseChoice).reason;
+  }
+
+  /** What the badge and the cost meter say about the GPU: adapter, sparse kernel, how kernels are timed. */
+  gpuInfo(): GpuRunInfo {
+    return {
+      adapter: this.ctx.description,
+      software: this.ctx.software,
+      sparseTransport: this.sparseTransport(),
+      // timing.ts: timestamps where the device has the feature (acquireDevice asks for it), else submit-to-done
+      timingSource: this.ctx.device.features.has('timestamp-query') ? 'timestamp-query' : 'submit-to-done',
+    };
   }
 
   keptPaths(): KeptPaths | null {
     if (!this.drifted || this.batch === null) return this.cpu.keptPaths();
-    const k = this.kIndex();
-    const src = this.specs[k].sources;
+    const src = this.kSources;
     return { n: this.shape.n, k: this.params.k, W: Float32Array.from(this.kW!), sources: src ? Int32Array.from(src) : new Int32Array(0) };
   }
 
@@ -299,7 +408,10 @@ export class GpuLiveRun implements LiveEngine {
     this.params.k = k;
     this.params.strategy = strategy;
     const index = this.kIndex();
-    this.arms[index] = { id: 'k', label: `k = ${k}` };
+    // LiveRun's naming: after the drift the arm carries its own weights on with the new mask, so at k = 0
+    // or k = n it is no twin, and is named apart from one
+    const info = kArmInfo(k, this.shape.n, this.arms.some((a) => a.id === 'full'));
+    this.arms[index] = info.sameAs ? { id: 'k', label: `k = ${k} since step ${this.step}` } : info;
     this.markers.push({ step: this.step, label: changedK ? `k = ${k}` : strategy });
     const rest = sliceSequence(this.stream!, this.batch.t);
     const selectionRng = Rng.forLabel(this.params.seed, `selection k ${this.markers.length}`);

@@ -14,6 +14,7 @@ import type { LearningMethod } from '../../engine/methods';
 import type { Spectrum } from '../../engine/metrics';
 import type { ModelSettings } from '../../engine/models';
 import type { SelectionStrategy } from '../../engine/transportMask';
+import type { BatchTimings } from '../../gpu/timing';
 import type { LabParams } from '../labParams';
 
 export type ArmId = 'frozen' | 'full' | 'k0' | 'k';
@@ -60,6 +61,20 @@ export interface ArmCost {
   bytes: number;
   /** floats of P this arm keeps */
   sensitivityFloats: number;
+  /** the transformer, which has no P: floats of the context window it carries from step to step */
+  windowFloats?: number;
+}
+
+/** What a GPU run says about itself, for the backend badge's tooltip and the cost meter. */
+export interface GpuRunInfo {
+  /** the adapter's name */
+  adapter: string;
+  /** a software adapter (SwiftShader, a fallback adapter): a CPU rasteriser, not a GPU */
+  software: boolean;
+  /** the sparse transport kernel chosen for this adapter, and why (sparseVariant.ts) */
+  sparseTransport: string;
+  /** how the kernels are timed on this device (timing.ts) */
+  timingSource: BatchTimings['source'];
 }
 
 /** W of the k arm (row-major n×n) and its kept sources (k per row), for the kept-paths view. */
@@ -123,6 +138,10 @@ export interface LiveEngine {
   divergedAt(): number[];
   /** Releases what the engine holds (the GPU's buffers); the run must not be used after. */
   dispose(): void;
+  /** GPU runs: the adapter, the sparse transport kernel and the timing source. */
+  gpuInfo?(): GpuRunInfo;
+  /** GPU runs: measured time per step and per kernel of the current batch (null before the drift). */
+  kernelTimings?(): BatchTimings | null;
 }
 
 /** The learning method of each arm of the live view, from the settings. */
