@@ -1,13 +1,14 @@
 /**
- * A batch of lanes on the GPU: every lane is one arm of one seed (frozen, full RTRL or sparse-k), all of
+ * A batch of lanes on the GPU: every lane is one arm of one seed (frozen, full RTRL, sparse-k, SnAp-1,
+ * TBPTT(τ), UORO or KF-RTRL), all of
  * one shape, and every lane advances in the same dispatches (the batch dimension is the workgroup grid's
  * z, or x for per-lane kernels). Many steps are encoded into one command buffer; nothing is read back
  * inside the step loop. Losses (and, at metric steps, ‖P‖, P Pᵀ and the full arm's W and D_t) come back
  * through a pool of MAP_READ staging buffers at the end of each chunk of steps (readback.ts).
  *
  * The kernels are the descriptors of stepKernels.ts, dispatched in order every step; the buffers' layouts
- * are layout.ts's. Lanes are ordered sparse, then full, then frozen, so each kernel covers a contiguous
- * range. Carry-over to a new batch (the live app's endless stream) is snapshot() then restore().
+ * are layout.ts's. Lanes are ordered sparse, full, TBPTT, UORO, KF-RTRL, frozen, so each kernel covers a
+ * contiguous range. Carry-over to a new batch (the live app's endless stream) is snapshot() then restore().
  */
 import type { LearningMethod } from '../engine/methods';
 import type { OptimizerConfig } from '../engine/optimizer';
@@ -29,6 +30,8 @@ import {
   encodeLanes,
   encodeStreams,
   GS,
+  kfRecord,
+  uoroRecord,
   WG,
   type BatchLayout,
   type LaneRecord,
@@ -64,6 +67,8 @@ export interface LaneSpec {
   sources?: Int32Array;
   /** sparse lanes with refreshEvery > 0: the stream later selections are drawn from */
   selectionRng?: Rng;
+  /** UORO and KF-RTRL lanes: the arm's noise stream (the CPU's armStreams noiseRng); the batch draws from it */
+  noiseRng?: Rng;
   /** which of the batch's streams this lane reads */
   stream: number;
 }
@@ -107,6 +112,8 @@ export interface LaneSnapshot {
   sources: Int32Array | null;
   /** TBPTT lanes: the window of recent steps */
   window: Float32Array | null;
+  /** UORO and KF-RTRL lanes: the lane's record (layout.ts uoroRecord, kfRecord: the factors, then scratch) */
+  factors: Float32Array | null;
   diverged: boolean;
   /** optimizer updates so far (Adam's t) */
   updates: number;
@@ -126,18 +133,21 @@ export interface RestoreOptions {
   newSelection?: readonly number[];
 }
 
+type LaneRange = 'sparse' | 'full' | 'tbptt' | 'uoro' | 'kf' | 'frozen';
+
 /**
- * How a lane's method runs here: the transport range it joins (sparse lanes first, then full, then
- * frozen), and its lane record's k, scale and initial selection.
+ * How a lane's method runs here: the range it joins (sparse lanes first, then full, TBPTT, UORO, KF-RTRL,
+ * frozen), its lane record's k, scale and initial selection, and the floats it needs in the TBPTT window
+ * buffer, the factors buffer and, per step, the noise ring.
  */
 function laneTransport(
   spec: LaneSpec,
-  shape: { n: number; m: number },
+  layout: BatchLayout,
   ext: number,
-): { range: 'sparse' | 'full' | 'tbptt' | 'frozen'; k: number; scale: number; sources: Int32Array | null; window: number } {
+): { range: LaneRange; k: number; scale: number; sources: Int32Array | null; window: number; factors: number; draws: number } {
   const m = spec.method;
-  const { n } = shape;
-  const none = { scale: 1, sources: null, window: 0 };
+  const { n } = layout;
+  const none = { scale: 1, sources: null, window: 0, factors: 0, draws: 0 };
   switch (m.kind) {
     case 'frozen':
       return { range: 'frozen', k: 0, ...none };
@@ -146,22 +156,29 @@ function laneTransport(
     case 'tbptt':
       // k is τ; the window holds [count, head] and τ slots of (h_{s-1}, d_s, x_s) (tbptt.wgsl; n ≤ 8·WG)
       if (n > 8 * WG) throw new GpuError('validation', `lane ${ext}: TBPTT on the GPU supports n ≤ ${8 * WG}`);
-      return { range: 'tbptt', k: m.truncation, ...none, window: 2 + m.truncation * (2 * n + shape.m) };
+      return { range: 'tbptt', k: m.truncation, ...none, window: 2 + m.truncation * (2 * n + layout.m) };
+    case 'uoro':
+    case 'kf':
+      // k is set to the lane's noise ring by the batch: n signs ν per step for UORO, (c1, c2) for KF-RTRL
+      if (!spec.noiseRng) throw new RangeError(`lane ${ext}: a ${m.kind} lane needs its arm's noise stream (LaneSpec.noiseRng)`);
+      if (m.kind === 'uoro') return { range: 'uoro', k: 0, ...none, factors: uoroRecord(layout).size, draws: n };
+      return { range: 'kf', k: 0, ...none, factors: kfRecord(layout).size, draws: 2 };
     case 'sparse':
       if (m.k > 0 && (!spec.sources || spec.sources.length < n * m.k)) throw new RangeError(`lane ${ext}: sparse lane needs n*k = ${n * m.k} sources`);
-      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : null, window: 0 };
+      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : null, window: 0, factors: 0, draws: 0 };
     case 'snap1':
       // SnAp-1 (methods/snap1.ts) is the sparse transport with one path per unit, its own:
       //   P[i,·] <- (1-α + d_i W_ii) P[i,·] + immediate term,
       // so P keeps only the entries the immediate term touches, the CPU's trace (n·p floats here, p there).
-      return { range: 'sparse', k: 1, scale: 1, sources: Int32Array.from({ length: n }, (_, i) => i), window: 0 };
+      return { range: 'sparse', k: 1, scale: 1, sources: Int32Array.from({ length: n }, (_, i) => i), window: 0, factors: 0, draws: 0 };
     default:
-      throw new GpuError('validation', `lane ${ext}: '${m.kind}' does not run on the GPU engine`);
+      // every method runs here today; a method added to the registry later is refused with its name
+      throw new GpuError('validation', `lane ${ext}: '${(m as { kind: string }).kind}' does not run on the GPU engine`);
   }
 }
 
-export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources';
-type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams' | 'window';
+export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'factors';
+type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams' | 'window' | 'noise';
 
 /** A kernel table entry built for this batch: its pipeline, bind groups (one, or one per parity) and grid. */
 interface BuiltKernel {
@@ -176,11 +193,13 @@ export class GpuBatch {
   /** lanes, streams, steps available */
   readonly B: number;
   readonly steps: number;
-  /** sparse, full, with a P (sparse + full), TBPTT, learning (all but frozen) lane counts */
+  /** sparse, full, with a P (sparse + full), TBPTT, UORO, KF-RTRL, learning (all but frozen) lane counts */
   readonly S: number;
   readonly F: number;
   readonly PL: number;
   readonly Tb: number;
+  readonly U: number;
+  readonly K: number;
   readonly L: number;
   /** sizes of this batch's records (layout.ts) */
   readonly layout: BatchLayout;
@@ -205,6 +224,11 @@ export class GpuBatch {
   private readonly intOf: number[];
   private readonly options: Required<Omit<BatchOptions, 'label'>> & { label: string };
   private readonly srcOffset: number[];
+  /** UORO and KF-RTRL lanes (internal index): the offset of the noise ring and the signs per step */
+  private readonly noiseOffset: number[] = [];
+  private readonly draws: number[] = [];
+  /** the host copy of the noise rings, filled per chunk (no allocation per chunk) */
+  private readonly noiseRing: Float32Array<ArrayBuffer>;
   private readonly buffers: Record<BufferName, GPUBuffer>;
   private readonly pairs: { h: [GPUBuffer, GPUBuffer]; P: [GPUBuffer, GPUBuffer] };
   private readonly allBuffers: GPUBuffer[] = [];
@@ -232,12 +256,12 @@ export class GpuBatch {
     this.layout = layout;
     const { n, stride, st, pFloats } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
-    const transports = specs.map((spec, ext) => laneTransport(spec, shape, ext));
+    const transports = specs.map((spec, ext) => laneTransport(spec, layout, ext));
     const storage = ctx.device.limits.maxStorageBuffersPerShaderStage;
     if (transports.some((x) => x.range === 'tbptt') && storage < 9) {
       throw new GpuError('validation', `TBPTT on the GPU binds 9 storage buffers in one kernel; this device allows ${storage}: run it on the CPU engine`);
     }
-    const rank = { sparse: 0, full: 1, tbptt: 2, frozen: 3 };
+    const rank: Record<LaneRange, number> = { sparse: 0, full: 1, tbptt: 2, uoro: 3, kf: 4, frozen: 5 };
     this.intOf = [];
     this.extOf = specs.map((_, i) => i).sort((a, b) => rank[transports[a].range] - rank[transports[b].range] || a - b);
     this.extOf.forEach((ext, i) => (this.intOf[ext] = i));
@@ -245,13 +269,28 @@ export class GpuBatch {
     this.S = transports.filter((x) => x.range === 'sparse').length;
     this.F = transports.filter((x) => x.range === 'full').length;
     this.Tb = transports.filter((x) => x.range === 'tbptt').length;
+    this.U = transports.filter((x) => x.range === 'uoro').length;
+    this.K = transports.filter((x) => x.range === 'kf').length;
     this.PL = this.S + this.F;
-    this.L = this.PL + this.Tb;
+    this.L = this.PL + this.Tb + this.U + this.K;
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.divergedAt = specs.map(() => -1);
     this.selectionsDrawn = specs.map((s) => (s.method.kind === 'sparse' ? 1 : 0));
     this.sparseTransport = chooseSparseTransport(ctx.software, layout, this.options.sparseKernel);
-    this.env = { layout, B: this.B, S: this.S, F: this.F, PL: this.PL, Tb: this.Tb, L: this.L, optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd', sparseShader: this.sparseTransport.shader };
+    this.env = {
+      layout,
+      B: this.B,
+      S: this.S,
+      F: this.F,
+      PL: this.PL,
+      Tb: this.Tb,
+      U: this.U,
+      K: this.K,
+      L: this.L,
+      chunk: this.options.readbackEvery,
+      optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd',
+      sparseShader: this.sparseTransport.shader,
+    };
 
     const { device } = ctx;
     this.readback = new ReadbackPool(device, this.options.label, this.options.poolSize);
@@ -266,13 +305,22 @@ export class GpuBatch {
     this.srcOffset = [];
     let srcTotal = 0;
     let winTotal = 0;
+    let factorTotal = 0;
+    let noiseTotal = 0;
+    const CH = this.options.readbackEvery;
     for (let i = 0; i < B; i++) {
       const x = transports[this.extOf[i]];
-      // a TBPTT lane's record points at its window instead of a selection (tbptt.wgsl)
-      this.srcOffset.push(x.range === 'tbptt' ? winTotal : srcTotal);
+      // a TBPTT lane's record points at its window instead of a selection (tbptt.wgsl), a UORO or KF-RTRL
+      // lane's at its record in the factors buffer (and its k at its noise ring)
+      this.srcOffset.push(x.range === 'tbptt' ? winTotal : x.factors > 0 ? factorTotal : srcTotal);
+      this.noiseOffset.push(noiseTotal);
+      this.draws.push(x.draws);
       srcTotal += x.sources?.length ?? 0;
       winTotal += x.window;
+      factorTotal += x.factors;
+      noiseTotal += x.draws * CH;
     }
+    this.noiseRing = new Float32Array(Math.max(4, noiseTotal));
     const T = this.steps;
     this.buffers = {
       params: make('params [θ; V, c]', B * stride),
@@ -294,6 +342,8 @@ export class GpuBatch {
       lanes: make('lanes', 4 * B),
       streams: make('streams [x, y*, flags]', streams.length * T * layout.ss),
       window: make('TBPTT windows [count, head, τ × (h, d, x)]', winTotal),
+      factors: make('UORO [s, θ̃, …] and KF-RTRL [u, Aᵀ, …] records', factorTotal),
+      noise: make('UORO ν and KF-RTRL (c1, c2) rings', noiseTotal),
     };
     const b = this.buffers;
     this.pairs = { h: [b.h0, b.h1], P: [b.P0, b.P1] };
@@ -309,7 +359,7 @@ export class GpuBatch {
       params.set(spec.params.readout, i * stride + layout.p);
       if (spec.hInit) h.set(spec.hInit, i * n);
       const x = transports[this.extOf[i]];
-      records.push({ k: x.k, srcOffset: this.srcOffset[i], scale: x.scale, stream: spec.stream });
+      records.push({ k: x.draws > 0 ? this.noiseOffset[i] : x.k, srcOffset: this.srcOffset[i], scale: x.scale, stream: spec.stream });
       if (x.sources) sources.set(x.sources, this.srcOffset[i]);
     }
     const q = device.queue;
@@ -445,8 +495,10 @@ export class GpuBatch {
     const gramFloats = sample ? this.F * n * n : 0;
     const wFloats = gramFloats;
     const dFloats = sample ? this.F * n : 0;
+    // the UORO and KF-RTRL lanes' factors (s, θ̃ or u, Aᵀ), whose norms stand in for ‖P‖
+    const factorFloats = sample ? this.factorLanes().reduce((a, f) => a + f.prefix, 0) : 0;
     // resolved timestamps (u64) go last, 8-byte aligned
-    const tsOffset = 8 * Math.ceil((lossFloats + ctlFloats + normFloats + gramFloats + wFloats + dFloats) / 2);
+    const tsOffset = 8 * Math.ceil((lossFloats + ctlFloats + normFloats + gramFloats + wFloats + dFloats + factorFloats) / 2);
     const total = (tsOffset + this.timer.bytes) / 4;
     const staging = await this.readback.acquire(total * 4);
 
@@ -486,7 +538,9 @@ export class GpuBatch {
       copy(b.grams, 0, gramFloats);
       for (let f = 0; f < this.F; f++) copy(b.params, (this.S + f) * stride, n * n);
       for (let f = 0; f < this.F; f++) copy(b.state, (this.S + f) * st + state.d, n);
+      for (const f of this.factorLanes()) copy(b.factors, this.srcOffset[f.lane], f.prefix);
     }
+    this.fillNoise(t0, t1);
     this.timer.resolve(enc, staging, tsOffset);
     device.queue.submit([enc.finish()]);
     const landed = this.timer.submitted(t1 - t0);
@@ -495,6 +549,44 @@ export class GpuBatch {
       this.timer.absorb(data, tsOffset);
       this.absorb(new Float32Array(data), t0, t1, sample);
     });
+  }
+
+  /** The UORO and KF-RTRL lanes (internal index), with the length of their factors' prefix and its split. */
+  private factorLanes(): { lane: number; prefix: number; first: number }[] {
+    const out: { lane: number; prefix: number; first: number }[] = [];
+    const uo = uoroRecord(this.layout);
+    const kf = kfRecord(this.layout);
+    const base = this.PL + this.Tb;
+    for (let u = 0; u < this.U; u++) out.push({ lane: base + u, prefix: uo.prefix, first: uo.tt });
+    for (let k = 0; k < this.K; k++) out.push({ lane: base + this.U + k, prefix: kf.prefix, first: kf.a });
+    return out;
+  }
+
+  /**
+   * [choice] The UORO and KF-RTRL signs of steps t0..t1-1, drawn here on the host from each lane's own
+   * noise stream (the CPU estimator's Rng, in the CPU's order: n ν's per UORO step, c1 then c2 per KF step)
+   * and uploaded once per chunk into a ring of CH = readbackEvery steps (a chunk never runs more; the
+   * write lands after the previous chunk's commands on the queue timeline, so a ring slot in use is never
+   * overwritten). Why not xoshiro128** in WGSL: the draws would agree just as exactly, but the stream's
+   * state would live in two places (the GPU's buffer and the lane's Rng, which the live app carries from
+   * batch to batch), and would need the Rng's private state; drawn here, the host stream is the one source
+   * and agreement is exact by construction. The cost is small: n u32 draws per UORO lane and step (~1 µs
+   * at n = 256 in V8), and n floats uploaded per step against the n² W it reads anyway.
+   */
+  private fillNoise(t0: number, t1: number): void {
+    if (this.U + this.K === 0) return;
+    const CH = this.options.readbackEvery;
+    const ring = this.noiseRing;
+    for (let i = this.PL + this.Tb; i < this.L; i++) {
+      const rng = this.specs[this.extOf[i]].noiseRng!;
+      const draws = this.draws[i];
+      const off = this.noiseOffset[i];
+      for (let t = t0; t < t1; t++) {
+        const slot = off + (t % CH) * draws;
+        for (let j = 0; j < draws; j++) ring[slot + j] = rng.rademacher();
+      }
+    }
+    this.ctx.device.queue.writeBuffer(this.buffers.noise, 0, ring);
   }
 
   /** Kernel timings so far (timing.ts): per kernel and step with timestamp queries, else submit-to-done per step. */
@@ -525,6 +617,16 @@ export class GpuBatch {
       const d = data.slice(off + 2 * this.F * n * n + f * n, off + 2 * this.F * n * n + (f + 1) * n);
       full.push({ lane: this.extOf[this.S + f], W, d, gram });
     }
+    off += 2 * this.F * n * n + this.F * n;
+    // UORO ‖s‖·‖θ̃‖ and KF-RTRL ‖u‖·‖A‖, as the CPU estimators' sensitivityNorm
+    for (const f of this.factorLanes()) {
+      let a = 0;
+      let b = 0;
+      for (let e = 0; e < f.first; e++) a += data[off + e] * data[off + e];
+      for (let e = f.first; e < f.prefix; e++) b += data[off + e] * data[off + e];
+      norms[this.extOf[f.lane]] = Math.sqrt(a) * Math.sqrt(b);
+      off += f.prefix;
+    }
     this.samples.push({ t: t1 - 1, norms, full });
   }
 
@@ -538,7 +640,7 @@ export class GpuBatch {
     const { n, p, stride, pFloats } = this.layout;
     const b = this.buffers;
     const adam = this.env.optimizer === 'adam' && this.L > 0;
-    const [params, h, P, moments, ctlF, sources, window] = await Promise.all([
+    const [params, h, P, moments, ctlF, sources, window, factors] = await Promise.all([
       this.readFloats(b.params, 0, this.B * stride),
       this.readFloats(this.pairs.h[x], 0, this.B * n),
       this.PL > 0 ? this.readFloats(this.pairs.P[x], 0, this.PL * pFloats) : null,
@@ -546,7 +648,10 @@ export class GpuBatch {
       this.readFloats(b.ctl, 0, controlWords(this.B)),
       this.readFloats(b.sources, 0, b.sources.size / 4),
       this.readFloats(b.window, 0, b.window.size / 4),
+      this.readFloats(b.factors, 0, b.factors.size / 4),
     ]);
+    const uo = uoroRecord(this.layout).size;
+    const kf = kfRecord(this.layout).size;
     const ctl = new Uint32Array(ctlF.buffer, ctlF.byteOffset, ctlF.length);
     const srcWords = new Int32Array(sources.buffer, sources.byteOffset, sources.length);
     const lanes = this.specs.map((spec, ext): LaneSnapshot => {
@@ -563,6 +668,7 @@ export class GpuBatch {
         moments: learning && moments ? { m: moments.slice(mi, mi + stride), v: moments.slice(mi + stride, mi + 2 * stride) } : null,
         sources: m.kind === 'sparse' ? srcWords.slice(this.srcOffset[i], this.srcOffset[i] + n * m.k) : null,
         window: m.kind === 'tbptt' ? window.slice(this.srcOffset[i], this.srcOffset[i] + 2 + m.truncation * (2 * n + this.layout.m)) : null,
+        factors: m.kind === 'uoro' || m.kind === 'kf' ? factors.slice(this.srcOffset[i], this.srcOffset[i] + (m.kind === 'uoro' ? uo : kf)) : null,
         diverged: ctl[controlIndex(i, 'diverged')] !== 0,
         updates: ctl[controlIndex(i, 'updates')],
       };
@@ -601,6 +707,9 @@ export class GpuBatch {
         P.set(lane.P, i * pFloats);
       }
       if (lane.window && this.specs[ext].method.kind === 'tbptt') this.ctx.device.queue.writeBuffer(b.window, this.srcOffset[i] * 4, Float32Array.from(lane.window));
+      // a UORO or KF-RTRL lane's record (the noise stream carries on in its LaneSpec's noiseRng)
+      const kind = this.specs[ext].method.kind;
+      if (lane.factors && (kind === 'uoro' || kind === 'kf')) this.ctx.device.queue.writeBuffer(b.factors, this.srcOffset[i] * 4, Float32Array.from(lane.factors));
       const restart = reset.has(ext);
       if (adam && learning && lane.moments && !restart) {
         moments.set(lane.moments.m, 2 * i * stride);

@@ -17,6 +17,8 @@
  *   lanes    per lane: { k, srcOffset, scale, stream } (u32, u32, f32, u32)
  *   streams  per stream and step: [x_t (m), y*_t (o), flags (1 = has error, 2 = reset)]   SS = m + o + 1
  *   hyper    uniform { lr, clip, 0, 0 }
+ *   factors  per UORO lane its record [s, θ̃, …] and per KF-RTRL lane [u, Aᵀ, …] (uoroRecord, kfRecord below)
+ *   noise    per UORO / KF-RTRL lane a ring of CH steps of its signs (n ν's, or c1 and c2), drawn by the host
  */
 import type { Sequence } from '../engine/tasks/task';
 
@@ -99,6 +101,33 @@ export function batchLayout(shape: GpuShape): BatchLayout {
     gt: Math.ceil(p / WG),
     gr: Math.ceil(nr / WG),
   };
+}
+
+/**
+ * A UORO lane's record in the factors buffer (floats; uoroState.wgsl, uoroGradient.wgsl):
+ *   [s (n), θ̃ (p), (D_t ν)/ρ1 (n), ĥ_t (n+m+1), 1/ρ0, c_tᵀ s_t, keep (0 on a reset step), Σθ̃² partials (gt)]
+ * s and θ̃ lead, so ‖s‖·‖θ̃‖ (the CPU's sensitivityNorm) reads one prefix; the rest is the step's scratch
+ * and the partial sums that give the next step ‖θ̃‖ without another pass over θ̃.
+ */
+export function uoroRecord(l: BatchLayout): { s: number; tt: number; ar: number; hh: number; inv0: number; cs: number; keep: number; tq: number; size: number; prefix: number } {
+  const { n, m, p, gt } = l;
+  const ar = n + p;
+  const hh = ar + n;
+  const inv0 = hh + n + m + 1;
+  return { s: 0, tt: n, ar, hh, inv0, cs: inv0 + 1, keep: inv0 + 2, tq: inv0 + 3, size: inv0 + 3 + gt, prefix: n + p };
+}
+
+/**
+ * A KF-RTRL lane's record in the factors buffer (floats; kfTransport.wgsl, kfUpdate.wgsl, kfGradient.wgsl):
+ *   [u (n+m+1), Aᵀ (n × n, row r = column r of A), ‖(J A)ᵀ row r‖² (n), (J A)ᵀ row r · c_t (n), a = Aᵀc_t (n), c1/p1, c2/p2]
+ * u and Aᵀ lead (‖u‖·‖A‖ reads one prefix). J A is written over Aᵀ in place (each workgroup stages its row).
+ */
+export function kfRecord(l: BatchLayout): { u: number; a: number; sq: number; jc: number; av: number; fa: number; fd: number; size: number; prefix: number } {
+  const { n, m } = l;
+  const a = n + m + 1;
+  const sq = a + n * n;
+  const fa = sq + 3 * n;
+  return { u: 0, a, sq, jc: sq + n, av: sq + 2 * n, fa, fd: fa + 1, size: fa + 2, prefix: a + n * n };
 }
 
 /** Control words of a batch of B lanes. */
@@ -186,6 +215,21 @@ override ST_CLIP: u32 = 2u * N + O;
 override ST_FINITE: u32 = 2u * N + O + 1u;
 override GT: u32 = (NP + WG - 1u) / WG;
 override GR: u32 = (NR + WG - 1u) / WG;
+// ĥ_t = [h_{t-1}; x_t; 1]; the UORO and KF-RTRL records (uoroRecord, kfRecord in layout.ts)
+override NL: u32 = N + M + 1u;
+override UO_TT: u32 = N;
+override UO_AR: u32 = N + NP;
+override UO_HH: u32 = 2u * N + NP;
+override UO_INV0: u32 = 2u * N + NP + NL;
+override UO_CS: u32 = UO_INV0 + 1u;
+override UO_KEEP: u32 = UO_INV0 + 2u;
+override UO_TQ: u32 = UO_INV0 + 3u;
+override KF_A: u32 = NL;
+override KF_SQ: u32 = NL + N * N;
+override KF_JC: u32 = KF_SQ + N;
+override KF_AV: u32 = KF_SQ + 2u * N;
+override KF_FA: u32 = KF_SQ + 3u * N;
+override KF_FD: u32 = KF_FA + 1u;
 const CTL_STEP: u32 = ${CONTROL.step}u;
 const CTL_DIVERGED: u32 = ${CONTROL.diverged}u;
 const CTL_UPDATES: u32 = ${CONTROL.updates}u;

@@ -18,7 +18,7 @@ import { SPARSE_SHADERS, VEC4_PER_INVOCATION } from './sparseVariant';
 /** Buffers a kernel can bind: batch buffers by name, and the ping-ponged ones by role. */
 export type BindingName =
   | 'params' | 'state' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'lanes' | 'streams' | 'hyper' | 'partials' | 'norms' | 'grams'
-  | 'window'
+  | 'window' | 'factors' | 'noise'
   | 'hIn' | 'hOut' | 'pIn' | 'pOut' | 'pCur'
   // the benchmark's reference kernels
   | 'src' | 'dst' | 'lhs' | 'rhs' | 'out';
@@ -30,18 +30,26 @@ export type Bindings = Readonly<Partial<Record<BindingName, Access>>>;
 
 export type KernelName =
   | 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'tbptt' | 'readoutGradient' | 'clipScale' | 'update' | 'stepEnd'
+  | 'uoroState' | 'uoroGradient' | 'kfTransport' | 'kfUpdate' | 'kfGradient'
   | 'sumSquares' | 'gram' | 'copy' | 'matmul';
 
 /** What the descriptors need to know about a batch. */
 export interface KernelEnv {
   layout: BatchLayout;
-  /** lanes: all, sparse, full, with a P (sparse + full), TBPTT, learning (all but frozen); lanes are ordered sparse, full, TBPTT, frozen */
+  /**
+   * lanes: all, sparse, full, with a P (sparse + full), TBPTT, UORO, KF-RTRL, learning (all but frozen);
+   * lanes are ordered sparse, full, TBPTT, UORO, KF-RTRL, frozen
+   */
   B: number;
   S: number;
   F: number;
   PL: number;
   Tb: number;
+  U: number;
+  K: number;
   L: number;
+  /** steps in the UORO and KF-RTRL lanes' noise rings (the batch's readbackEvery: a chunk never runs more) */
+  chunk: number;
   optimizer: 'adam' | 'sgd';
   /** the sparse transport kernel chosen for this adapter and shape (sparseVariant.ts) */
   sparseShader: ShaderName;
@@ -62,7 +70,10 @@ export interface KernelSpec {
 const transport = { params: 'read', state: 'read', pIn: 'read', pOut: 'write' } as const;
 const perLane = { streams: 'read', lanes: 'read', ctl: 'write' } as const;
 
-/** One step, in dispatch order: forward -> transport -> immediate -> g = cᵀP -> readout gradient -> clip -> update -> step end. */
+/**
+ * One step, in dispatch order: forward -> transport -> immediate -> g = cᵀP (the RTRL lanes) -> the
+ * baselines' gradients (TBPTT, UORO, KF-RTRL) -> readout gradient -> clip -> update -> step end.
+ */
 export const STEP_KERNELS: readonly KernelSpec[] = [
   {
     name: 'forward',
@@ -98,6 +109,43 @@ export const STEP_KERNELS: readonly KernelSpec[] = [
     bindings: { params: 'read', state: 'read', hIn: 'read', window: 'write', grad: 'write', partials: 'write', ...perLane },
     constants: (e) => ({ LANE_BASE: e.PL }),
     dispatch: (e) => [1, 1, e.Tb],
+  },
+  // UORO: the O(n²) state side, one workgroup per lane, then the O(p) parameter side over GT workgroups
+  {
+    name: 'uoroState',
+    shader: 'uoroState',
+    bindings: { params: 'read', state: 'read', hIn: 'read', factors: 'write', noise: 'read', ...perLane },
+    constants: (e) => ({ LANE_BASE: e.PL + e.Tb, CH: e.chunk }),
+    dispatch: (e) => [1, 1, e.U],
+  },
+  {
+    name: 'uoroGradient',
+    shader: 'uoroGradient',
+    bindings: { lanes: 'read', factors: 'write', grad: 'write', partials: 'write' },
+    constants: (e) => ({ LANE_BASE: e.PL + e.Tb }),
+    dispatch: (e) => [e.layout.gt, 1, e.U],
+  },
+  // KF-RTRL: J A (n³, a workgroup per column of A), the fold (one workgroup per lane), then A and g over GT workgroups
+  {
+    name: 'kfTransport',
+    shader: 'kfTransport',
+    bindings: { params: 'read', state: 'read', factors: 'write', ...perLane },
+    constants: (e) => ({ LANE_BASE: e.PL + e.Tb + e.U }),
+    dispatch: (e) => [e.layout.n, 1, e.K],
+  },
+  {
+    name: 'kfUpdate',
+    shader: 'kfUpdate',
+    bindings: { state: 'read', hIn: 'read', factors: 'write', noise: 'read', ...perLane },
+    constants: (e) => ({ LANE_BASE: e.PL + e.Tb + e.U, CH: e.chunk }),
+    dispatch: (e) => [1, 1, e.K],
+  },
+  {
+    name: 'kfGradient',
+    shader: 'kfGradient',
+    bindings: { state: 'read', lanes: 'read', factors: 'write', grad: 'write', partials: 'write' },
+    constants: (e) => ({ LANE_BASE: e.PL + e.Tb + e.U }),
+    dispatch: (e) => [e.layout.gt, 1, e.K],
   },
   {
     name: 'readoutGradient',

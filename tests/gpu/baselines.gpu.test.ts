@@ -12,10 +12,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
+import { KfRtrlEstimator } from '../../src/engine/methods/kfRtrl';
+import { UoroEstimator } from '../../src/engine/methods/uoro';
 import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
 import { selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
+import { kfRecord, uoroRecord } from '../../src/gpu/layout';
 import { checkSequence } from '../../src/gpu/verify';
 import { nodeContext } from './gpuHarness';
 
@@ -102,6 +105,78 @@ it('TBPTT(τ) lanes give the CPU TBPTT learner’s losses (τ = 1, 4, 30; beside
     // τ = 1 and τ = 30 differ from each other (the window's reach matters), so a kernel that ignored τ would fail
     const differ = batch.losses[2].some((x, t) => Math.abs(x - batch.losses[5][t]) > 1e-3 * Math.abs(x) + 1e-6);
     expect(differ).toBe(true);
+  } finally {
+    batch.destroy();
+  }
+});
+
+/** max |a - b| over the entries, against max |b| */
+function worstDiff(a: ArrayLike<number>, b: ArrayLike<number>): { abs: number; scale: number } {
+  let abs = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    abs = Math.max(abs, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return { abs, scale };
+}
+
+it('UORO and KF-RTRL lanes follow the CPU learners step by step (loss, h, θ, readout, factors), noise from the same streams', async () => {
+  const steps = 22;
+  const stepwise = 9;
+  const { shape, params, r, seq } = checkCase({ n: 6, m: 2, leak: 0.5, gain: 1.3, seed: 91, steps, target: (t) => Math.sin(0.5 * t), gap: 4, resetAt: 6 });
+  const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 1 };
+  const methods: LearningMethod[] = [{ kind: 'uoro' }, { kind: 'kf' }, { kind: 'full' }, { kind: 'frozen' }, { kind: 'uoro' }, { kind: 'tbptt', truncation: 3 }, { kind: 'kf' }];
+  const noise = (a: number) => Rng.forLabel(91, `noise ${a}`);
+  const hInit = Float32Array.from({ length: shape.n }, () => r.normal() * 0.3);
+  // readbackEvery 4: the later chunks of 4 steps go round the noise ring
+  const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method, a) => ({ method, params, hInit, noiseRng: noise(a), stream: 0 })), { optimizer, readbackEvery: 4, label: 'uoro-kf' });
+  const cpu = methods.map((method, a) => new OnlineLearner(new RnnModel(params, hInit), method, { optimizer, selectionRng: new Rng(92), noiseRng: noise(a) }));
+  const layout = batch.layout;
+  const worst = { loss: 0, state: 0, factors: 0 };
+  const check = (what: string, got: ArrayLike<number>, want: ArrayLike<number>, rel: number, key: keyof typeof worst) => {
+    const d = worstDiff(got, want);
+    worst[key] = Math.max(worst[key], d.abs / Math.max(d.scale, 1e-6));
+    expect(d.abs, `${what}: worst |GPU - CPU| ${d.abs} against max |CPU| ${d.scale}`).toBeLessThanOrEqual(rel * d.scale + 1e-6);
+  };
+  try {
+    const want = methods.map(() => new Float64Array(steps));
+    for (let t = 0; t < stepwise; t++) {
+      await batch.advance(1);
+      const snap = await batch.snapshot();
+      methods.forEach((method, a) => {
+        want[a][t] = cpu[a].step(seq, t);
+        if (method.kind !== 'uoro' && method.kind !== 'kf') return;
+        const lane = snap.lanes[a];
+        const at = `${method.kind} lane ${a} after step ${t}`;
+        check(`${at} h`, lane.h, cpu[a].state.h, 1e-4, 'state');
+        check(`${at} θ`, lane.theta, cpu[a].params.theta, 1e-4, 'state');
+        check(`${at} readout`, lane.readout, cpu[a].params.readout, 1e-4, 'state');
+        if (method.kind === 'uoro') {
+          const est = cpu[a].estimator as UoroEstimator;
+          const rec = uoroRecord(layout);
+          check(`${at} s`, lane.factors!.subarray(rec.s, rec.s + shape.n), est.s, 1e-3, 'factors');
+          check(`${at} θ̃`, lane.factors!.subarray(rec.tt, rec.tt + layout.p), est.thetaTilde, 1e-3, 'factors');
+        } else {
+          const est = cpu[a].estimator as KfRtrlEstimator;
+          const rec = kfRecord(layout);
+          check(`${at} u`, lane.factors!.subarray(rec.u, rec.u + layout.n + layout.m + 1), est.u, 1e-3, 'factors');
+          check(`${at} Aᵀ`, lane.factors!.subarray(rec.a, rec.a + shape.n * shape.n), est.aT, 1e-3, 'factors');
+        }
+      });
+    }
+    await batch.advance(steps - stepwise);
+    for (let t = stepwise; t < steps; t++) methods.forEach((_, a) => (want[a][t] = cpu[a].step(seq, t)));
+    methods.forEach((method, a) => {
+      for (let t = 0; t < steps; t++) {
+        const got = batch.losses[a][t];
+        worst.loss = Math.max(worst.loss, Math.abs(got - want[a][t]) / Math.max(1e-6, Math.abs(want[a][t])));
+        expect(Math.abs(got - want[a][t]), `${method.kind} lane ${a} step ${t}: GPU ${got}, CPU ${want[a][t]}`).toBeLessThanOrEqual(1e-3 * Math.abs(want[a][t]) + 1e-6);
+      }
+    });
+    // two UORO lanes (and two KF lanes) with their own streams differ: the draws reach the result
+    for (const [x, y] of [[0, 4], [1, 6]]) expect(batch.losses[x].some((v, t) => Math.abs(v - batch.losses[y][t]) > 1e-3 * Math.abs(v) + 1e-6)).toBe(true);
+    console.log(`UORO/KF-RTRL GPU vs CPU: worst relative loss ${worst.loss.toExponential(2)}, h/θ ${worst.state.toExponential(2)}, factors ${worst.factors.toExponential(2)}`);
   } finally {
     batch.destroy();
   }

@@ -118,5 +118,5 @@ export const kf: MethodRecord<KfMethod> = {
     bytes: (jvp + 2 * states * rows + p) * bytesPerFloat,
   }),
   estimators: everyModel(create),
-  gpu: [],
+  gpu: ['rnn'],
 };

@@ -99,5 +99,5 @@ export const uoro: MethodRecord<UoroMethod> = {
   // J s, then νᵀF, the θ̃ update, two norms and ĝ = (cᵀs) θ̃, each O(p)
   cost: (_m, { jvp, p, states, bytesPerFloat }) => ({ macs: jvp + 5 * p + 4 * states, bytes: (jvp + 3 * p + 4 * states) * bytesPerFloat }),
   estimators: everyModel(create),
-  gpu: [],
+  gpu: ['rnn'],
 };
