@@ -1,0 +1,94 @@
+// LSTM forward step with readout, error, dL/dh and loss (src/engine/models/lstm.ts), one lane per workgroup:
+//   z_t = W_h h_{t-1} + W_x x_t + b   (4n rows: gates i, f, g, o)
+//   i, f, o = σ(z_i, z_f, z_o),  g = tanh(z_g),  c_t = f⊙c_{t-1} + i⊙g,  h_t = o⊙tanh(c_t)
+//   y_t = V h_t + c,  e_t = (y_t - y*_t)·hasError,  dL/dh_t = Vᵀ e_t,  L_t = ½‖e_t‖²
+// and the local derivatives the transport needs (state record, ST_LOCAL):
+//   a_i = g σ'(z_i), a_f = c_{t-1} σ'(z_f), a_g = i tanh'(z_g), a_o = tanh(c_t) σ'(z_o), β = o (1 - tanh² c_t), f.
+// It also stages ĥ_t's h_{t-1} and x_t and the reset flag in the state record (lstmLayout.ts says why).
+// A reset step starts from h = c = 0. A lane that has diverged records NaN; a non-finite loss raises its
+// fault flag (stepEnd.wgsl). h and c share the ping-ponged buffers: h at lane·N, c at C_BASE + lane·N.
+
+var<workgroup> hNew: array<f32, N>;
+var<workgroup> err: array<f32, O>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let lane = wid.x;
+  let t = atomicLoad(&ctl[CTL_STEP]);
+  let s0 = recordOf(lanes[lane].stream, t);
+  let flags = u32(streams[s0 + SS_FLAGS]);
+  let keep = (flags & FLAG_RESET) == 0u;
+  let hasError = (flags & FLAG_ERROR) != 0u;
+  let th = lane * STRIDE;
+  let hb = lane * N;
+  let cb = C_BASE + lane * N;
+  let sb = lane * ST;
+  let lb = sb + ST_LOCAL;
+  for (var q = lid; q < N; q += WG) {
+    var hp = 0.0;
+    if (keep) { hp = hIn[hb + q]; }
+    state[sb + ST_HPREV + q] = hp;
+  }
+  for (var l = lid; l < M; l += WG) { state[sb + ST_X + l] = streams[s0 + l]; }
+  if (lid == 0u) { state[sb + ST_KEEP] = select(0.0, 1.0, keep); }
+  for (var j = lid; j < N; j += WG) {
+    var z: array<f32, 4>;
+    for (var gate = 0u; gate < 4u; gate++) {
+      let r = gate * N + j;
+      var a = params[th + TH_B + r];
+      if (keep) {
+        for (var q = 0u; q < N; q++) { a += params[th + r * N + q] * hIn[hb + q]; }
+      }
+      for (var l = 0u; l < M; l++) { a += params[th + TH_WX + r * M + l] * streams[s0 + l]; }
+      z[gate] = a;
+    }
+    let gi = sigmoid(z[0]);
+    let gf = sigmoid(z[1]);
+    let gg = tanhSafe(z[2]);
+    let go = sigmoid(z[3]);
+    var cp = 0.0;
+    if (keep) { cp = hIn[cb + j]; }
+    let cv = gf * cp + gi * gg;
+    let tc = tanhSafe(cv);
+    let hv = go * tc;
+    hNew[j] = hv;
+    hOut[hb + j] = hv;
+    hOut[cb + j] = cv;
+    state[lb + L_I * N + j] = gg * gi * (1.0 - gi);
+    state[lb + L_F * N + j] = cp * gf * (1.0 - gf);
+    state[lb + L_G * N + j] = gi * (1.0 - gg * gg);
+    state[lb + L_O * N + j] = tc * go * (1.0 - go);
+    state[lb + L_BETA * N + j] = go * (1.0 - tc * tc);
+    state[lb + L_FORGET * N + j] = gf;
+  }
+  workgroupBarrier();
+  for (var j = 0u; j < O; j++) {
+    var s = 0.0;
+    for (var i = lid; i < N; i += WG) { s += params[th + NP + j * N + i] * hNew[i]; }
+    let vh = workgroupSum(lid, s);
+    if (lid == 0u) {
+      let y = params[th + NP + O * N + j] + vh;
+      var e = 0.0;
+      if (hasError) { e = y - streams[s0 + M + j]; }
+      err[j] = e;
+    }
+  }
+  workgroupBarrier();
+  for (var i = lid; i < N; i += WG) {
+    var c = 0.0;
+    for (var j = 0u; j < O; j++) { c += params[th + NP + j * N + i] * err[j]; }
+    state[sb + ST_DLDH + i] = c;
+  }
+  if (lid < O) { state[sb + ST_ERR + lid] = err[lid]; }
+  if (lid == 0u) {
+    var loss = 0.0;
+    for (var j = 0u; j < O; j++) { loss += 0.5 * err[j] * err[j]; }
+    let ctlBase = ctlOf(lane);
+    if (atomicLoad(&ctl[ctlBase + CTL_DIVERGED]) != 0u) {
+      loss = nan();
+    } else if (nonFinite(loss)) {
+      atomicStore(&ctl[ctlBase + CTL_FAULT], 1u);
+    }
+    losses[t * B + lane] = loss;
+  }
+}
