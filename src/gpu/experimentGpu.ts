@@ -9,20 +9,23 @@
  * Differences from the CPU engine, by design: ms/step is the wall time of one batched step (all lanes
  * together), the same for every arm of a batch; the gradient-fidelity probe (--fidelity) is not run on
  * the GPU, so gradientCosine stays empty; only the methods whose record says the GPU runs them for the
- * RNN (runsOnGpu: frozen, full, sparse-k) run here, at one learning rate for every arm.
+ * model (runsOnGpu) run here, at one learning rate for every arm. The RNN's lanes run in a GpuBatch, the
+ * LSTM's (frozen, full, sparse-k) in an LstmBatch (lstmBatch.ts); both have the surface used here.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { validateConfig, type ExperimentConfig } from '../engine/config';
 import { summarize, type ExperimentResult, type Progress, type SeedResult, type SeedRunner } from '../engine/experiment';
 import { gpuMethodKinds, methodLabel, methodRecord, runsOnGpu, type LearningMethod } from '../engine/methods';
 import { jacobianSpectrum, spectrumOf } from '../engine/metrics';
-import { MODEL_KINDS, type ModelKind } from '../engine/models';
-import { recurrentParamCount } from '../engine/models/rnn';
+import { MODEL_KINDS, MODELS, type ModelKind } from '../engine/models';
+import type { RnnParams } from '../engine/models/rnn';
+import type { Sequence } from '../engine/tasks/task';
 import { armSeedResults, referenceArms } from '../engine/protocol/lossWindow';
-import { GpuBatch, type GpuContext, type LaneSpec, type MetricSample } from './batch';
+import { GpuBatch, type GpuContext, type MetricSample } from './batch';
 import { GpuError } from './errors';
 import { planMemory, type MemoryPlan } from './memoryPlan';
-import { laneFor, prepareSeed, type PreparedSeed } from './protocol';
+import { LstmBatch } from './lstmBatch';
+import { laneFor, lstmLaneFor, prepareSeed, type PreparedSeed } from './protocol';
 import type { SparsePreference } from './sparseVariant';
 
 /** The arm kinds the GPU engine runs (for the RNN), as the method registry states them. */
@@ -41,7 +44,8 @@ export function checkGpuArms(arms: readonly LearningMethod[], model?: string, ra
   const other = arms.find((a) => !runsOnGpu(a, kind));
   if (other) {
     const forms = gpuMethodKinds(kind).map((k) => methodRecord(k).form);
-    throw new GpuError('validation', `the GPU engine runs ${forms.join(', ')} arms only; '${other.kind}' runs on the CPU engine (--backend cpu)`);
+    const forModel = GPU_MODELS.length > 1 ? ` for the ${kind.toUpperCase()}` : '';
+    throw new GpuError('validation', `the GPU engine runs ${forms.join(', ')} arms only${forModel}; '${other.kind}' runs on the CPU engine (--backend cpu)`);
   }
   const own = Object.entries(rates?.armLearningRates ?? {}).find(([label, lr]) => lr !== rates!.optimizer.lr && arms.some((a) => methodLabel(a) === label));
   if (own) throw new GpuError('validation', `the GPU engine runs every arm at one learning rate; ${own[0]} has its own (${own[1]}): per-arm rates run on the CPU engine (--backend cpu)`);
@@ -67,7 +71,28 @@ interface LaneOutcome {
   sampleSteps: number[];
 }
 
-function laneOutcome(batch: GpuBatch, ext: number): LaneOutcome {
+/** A batch of either model: what the protocol reads of it. */
+export type ModelBatch = GpuBatch | LstmBatch;
+
+/** The batch of `prepared`'s model: each lane one arm (`arms[i]`) of the seed on streams[streamOf[i]]. */
+async function createBatch(
+  ctx: GpuContext,
+  config: ExperimentConfig,
+  prepared: readonly PreparedSeed[],
+  streams: readonly Sequence[],
+  lanes: readonly { prepared: PreparedSeed; arm: LearningMethod; stream: number }[],
+  label: string,
+  options: GpuRunOptions,
+): Promise<ModelBatch> {
+  const first = prepared[0];
+  const opts = batchOptions(config, label, options);
+  if (first.model === 'lstm') {
+    return LstmBatch.create(ctx, first.shape, streams, lanes.map((l) => lstmLaneFor(l.prepared, l.arm, l.stream)), opts);
+  }
+  return GpuBatch.create(ctx, first.shape, streams, lanes.map((l) => laneFor(l.prepared, l.arm, l.stream)), opts);
+}
+
+function laneOutcome(batch: ModelBatch, ext: number): LaneOutcome {
   return {
     losses: batch.losses[ext],
     divergedAt: batch.divergedAt[ext],
@@ -93,7 +118,8 @@ function seedResult(config: ExperimentConfig, prepared: PreparedSeed, outcomes: 
       const t = full.sampleSteps[j];
       // SeedRun samples only while the full arm is alive (divergedAt is set at the step that diverged)
       if (full.divergedAt >= 0 && full.divergedAt <= t) return;
-      const spec = jacobianSpectrum({ shape: prepared.shape, theta: s.W, readout: new Float32Array(0) }, s.d);
+      // the RNN's spectra (an LSTM batch samples ‖P‖ only, as SeedRun does for the LSTM)
+      const spec = jacobianSpectrum({ shape: prepared.shape, theta: s.W, readout: new Float32Array(0) } as RnnParams, s.d);
       jacobianCondition.push(spec.condition);
       jacobianEffectiveRank.push(spec.effectiveRank);
       if (t > 0) sensitivityCondition.push(gramSpectrumCondition(s.gram, n));
@@ -101,7 +127,7 @@ function seedResult(config: ExperimentConfig, prepared: PreparedSeed, outcomes: 
   }
   return {
     seed: prepared.seed,
-    paramCount: recurrentParamCount(prepared.shape),
+    paramCount: MODELS[prepared.model].paramCount(prepared.shape),
     pretrainLoss: prepared.pretrainLoss,
     arms,
     losses: curves,
@@ -129,9 +155,9 @@ export class GpuSeedRun implements SeedRunner {
   readonly seed: number;
   readonly config: ExperimentConfig;
   readonly prepared: PreparedSeed;
-  readonly batch: GpuBatch;
+  readonly batch: ModelBatch;
 
-  private constructor(config: ExperimentConfig, prepared: PreparedSeed, batch: GpuBatch) {
+  private constructor(config: ExperimentConfig, prepared: PreparedSeed, batch: ModelBatch) {
     this.config = config;
     this.seed = prepared.seed;
     this.prepared = prepared;
@@ -143,10 +169,10 @@ export class GpuSeedRun implements SeedRunner {
     checkGpuArms(config.arms, config.model, config);
     const prepared = prepareSeed(config, seed);
     const { n, m, o } = prepared.shape;
-    const plan = planMemory({ n, m, o, arms: config.arms, seedCount: 1, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
+    const plan = planMemory({ n, m, o, model: prepared.model, arms: config.arms, seedCount: 1, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
     if (plan.waves.length > 1) throw new GpuError('memory-plan', `one seed's arms do not fit at once (${plan.summary}); use runExperimentGpu, which runs them in waves`);
-    const lanes = config.arms.map((method) => laneFor(prepared, method, 0));
-    const batch = await GpuBatch.create(ctx, prepared.shape, [prepared.stream], lanes, batchOptions(config, `seed ${seed}`, options));
+    const lanes = config.arms.map((arm) => ({ prepared, arm, stream: 0 }));
+    const batch = await createBatch(ctx, config, [prepared], [prepared.stream], lanes, `seed ${seed}`, options);
     return new GpuSeedRun(config, prepared, batch);
   }
 
@@ -198,12 +224,13 @@ export async function runExperimentGpu(
     prepared.push(prepareSeed(config, seed));
   });
   const { n, m, o } = prepared[0].shape;
-  const plan = planMemory({ n, m, o, arms: config.arms, seedCount, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
+  const plan = planMemory({ n, m, o, model: prepared[0].model, arms: config.arms, seedCount, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
   const outcomes: LaneOutcome[][] = config.seeds.map(() => []);
   for (const [w, wave] of plan.waves.entries()) {
     const seedsInWave = [...new Set(wave.map((l) => l.seedIndex))];
-    const lanes: LaneSpec[] = wave.map((l) => laneFor(prepared[l.seedIndex], config.arms[l.armIndex], seedsInWave.indexOf(l.seedIndex)));
-    const batch = await GpuBatch.create(ctx, prepared[0].shape, seedsInWave.map((s) => prepared[s].stream), lanes, batchOptions(config, `wave ${w + 1}/${plan.waves.length}`, options));
+    const lanes = wave.map((l) => ({ prepared: prepared[l.seedIndex], arm: config.arms[l.armIndex], stream: seedsInWave.indexOf(l.seedIndex) }));
+    const streams = seedsInWave.map((s) => prepared[s].stream);
+    const batch = await createBatch(ctx, config, prepared, streams, lanes, `wave ${w + 1}/${plan.waves.length}`, options);
     try {
       const every = Math.max(1, Math.floor(config.adaptSteps / 20));
       while (!batch.done) {

@@ -7,8 +7,10 @@
  * refuses with the numbers.
  */
 import type { LearningMethod } from '../engine/methods';
+import type { ModelKind } from '../engine/models';
 import { MemoryPlanError } from './errors';
 import { batchLayout, laneFloats } from './layout';
+import { lstmBatchLayout, lstmLaneFloats } from './lstmLayout';
 
 /** [choice] WebGPU cannot query free GPU memory, so the planner works to a budget (option `budgetBytes`). */
 export const DEFAULT_BUDGET_BYTES = 2 * 1024 ** 3;
@@ -28,6 +30,8 @@ export interface PlanInput {
   budgetBytes?: number;
   /** adaptation steps (the loss and stream buffers grow with it) */
   steps: number;
+  /** the RNN (GpuBatch) or the LSTM (LstmBatch, whose lanes hold P^h and P^c in one binding); default rnn */
+  model?: ModelKind;
 }
 
 export interface PlannedLane {
@@ -49,16 +53,19 @@ export interface MemoryPlan {
 const MiB = 1024 * 1024;
 const fmtMiB = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
 
-/** Bytes of one lane's buffers, from the batch layout (layout.ts). */
-export function laneBytes(n: number, m: number, o: number): { pBytes: number; learning: number; frozen: number } {
-  const f = laneFloats(batchLayout({ n, m, o }));
+/**
+ * Bytes of one lane's buffers, from the batch layout (layout.ts, or lstmLayout.ts for the LSTM). pBytes is
+ * what one learning lane adds to the P binding: P for the RNN, P^h and P^c for the LSTM.
+ */
+export function laneBytes(n: number, m: number, o: number, model: ModelKind = 'rnn'): { pBytes: number; learning: number; frozen: number } {
+  const f = model === 'lstm' ? lstmLaneFloats(lstmBatchLayout({ n, m, o })) : laneFloats(batchLayout({ n, m, o }));
   return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen };
 }
 
 export function planMemory(input: PlanInput): MemoryPlan {
   const { n, m, o, arms, seedCount, limits, steps } = input;
   const budget = input.budgetBytes ?? DEFAULT_BUDGET_BYTES;
-  const { pBytes, learning, frozen } = laneBytes(n, m, o);
+  const { pBytes, learning, frozen } = laneBytes(n, m, o, input.model);
   const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const perSeedStream = steps * (m + o + 1) * 4;
   if (pBytes > binding) {

@@ -14,5 +14,5 @@ export const frozen: MethodRecord<FrozenMethod> = {
   // the forward pass over W_h
   cost: (_m, { rows, n, bytesPerFloat }) => ({ macs: rows * n, bytes: rows * n * bytesPerFloat }),
   estimators: everyModel(() => null),
-  gpu: ['rnn'],
+  gpu: ['rnn', 'lstm'],
 };

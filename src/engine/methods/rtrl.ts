@@ -284,7 +284,7 @@ export const full: MethodRecord<FullMethod> = {
   ...fixedLabel('full'),
   cost: (_m, dims) => rtrlCost(dims.n, dims),
   estimators,
-  gpu: ['rnn'],
+  gpu: ['rnn', 'lstm'],
 };
 
 export const sparse: MethodRecord<SparseMethod> = {
@@ -298,7 +298,7 @@ export const sparse: MethodRecord<SparseMethod> = {
   },
   cost: (m, dims) => rtrlCost(m.k, dims),
   estimators,
-  gpu: ['rnn'],
+  gpu: ['rnn', 'lstm'],
 };
 
 /** P's blocks: float32 in the WebAssembly kernel's memory (transported in place), float64 ordinary arrays. */
