@@ -1,5 +1,7 @@
 /** Messages between the page and the engine worker. */
 import type { ArmCost, ArmInfo, LiveMetrics, LiveRunOptions, Marker, StepTrace } from './worker/liveRun';
+import type { GpuRunInfo } from './worker/liveEngine';
+import type { BatchTimings } from '../gpu/timing';
 import type { LabParams } from './labParams';
 import type { SelectionStrategy } from '../engine/transportMask';
 import type { HeadPanelData } from './worker/transformerLiveRun';
@@ -23,6 +25,8 @@ export type FromWorker =
       fallbackReason?: string;
       /** on the CPU: the transport kernel and its threads (WebAssembly SIMD or TypeScript, and why) */
       cpuKernel?: string;
+      /** on the GPU: the adapter, the sparse transport kernel chosen for it and why, how kernels are timed */
+      gpu?: GpuRunInfo;
       /** where the start-up time went: absolute times (ms since the epoch) and durations, for scripts/first-point.ts */
       timing?: { evaluatedAt: number; startAt: number; gpuCheckMs: number; buildMs: number };
       /** the pretrained weights came with the app (pretrainedCache.ts) instead of being trained here */
@@ -37,7 +41,7 @@ export type FromWorker =
       count: number;
       /** for tasks scored on some steps only (adding): 1 where the step carried an error signal; null: every step */
       scored: Uint8Array | null;
-      /** the task and each arm's output step by step (CPU runs; null on the GPU path) */
+      /** the task and each arm's output step by step (on the GPU, outputs at the traced steps, NaN between) */
       trace: StepTrace | null;
       arms: ArmInfo[];
       recovery: (number | null)[];
@@ -49,6 +53,8 @@ export type FromWorker =
       /** sampled every few steps (see engineWorker.ts) */
       metrics: LiveMetrics | null;
       costs: ArmCost[];
+      /** GPU runs: the measured time per step and per kernel (timestamps or submit-to-done); null otherwise or before the drift */
+      kernelTimings: BatchTimings | null;
       keptPaths: KeptPaths | null;
       /** the transformer's heads panel, sent every ~150 ms (null: none this time, or not a transformer) */
       heads?: HeadPanelData | null;

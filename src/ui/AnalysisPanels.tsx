@@ -6,6 +6,7 @@ import { scaleSequential } from 'd3';
 import { interpolateRdBu } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import { useLab } from '../app/page/store';
+import type { ArmCost } from '../app/worker/liveEngine';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { MiniChart } from './MiniChart';
@@ -191,20 +192,86 @@ function eng(x: number): string {
   return x.toFixed(0);
 }
 
+/** Milliseconds, or microseconds below 0.1 ms. */
+function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  return ms < 0.1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+}
+
+/** The GPU's measured kernel time (GpuBatch.timings): per kernel with timestamp queries, else submit-to-done per step. */
+function GpuTimings() {
+  const t = useLab((s) => s.kernelTimings);
+  const gpu = useLab((s) => s.gpuInfo);
+  const source = t?.source ?? gpu?.timingSource ?? null;
+  const stamps = source === 'timestamp-query';
+  const total = t ? t.kernels.reduce((a, k) => a + (Number.isFinite(k.ms) ? k.ms : 0), 0) : 0;
+  return (
+    <div className="gpu-timings" data-testid="gpu-timings" data-source={source ?? ''}>
+      <h3>{stamps ? 'GPU time per kernel (timestamp queries)' : 'GPU time per step (submit-to-done)'}</h3>
+      {t === null ? (
+        <p className="caption">Measured from the drift on, when the arms step on the GPU.</p>
+      ) : (
+        <>
+          <p className="caption" data-testid="gpu-ms-per-step">
+            {duration(t.msPerStep)} per step for all arms together, over {t.steps} step{t.steps === 1 ? '' : 's'}
+            {stamps
+              ? ': the sum of the kernels’ GPU time, timed at the first step of every chunk.'
+              : ': wall time from a chunk’s submit until its results are back, per step. It includes the queue’s latency and, on a software adapter, the CPU it shares with everything else; this adapter has no timestamp queries, so there is no per-kernel split.'}
+          </p>
+          {t.kernels.length > 0 && (
+            <table className="cost" data-testid="gpu-kernels">
+              <thead>
+                <tr>
+                  <th scope="col">kernel</th>
+                  <th scope="col">per step</th>
+                  <th scope="col">share</th>
+                </tr>
+              </thead>
+              <tbody>
+                {t.kernels.map((k) => (
+                  <tr key={k.name}>
+                    <th scope="row">{k.name}</th>
+                    <td>{duration(k.ms)}</td>
+                    <td>{total > 0 && Number.isFinite(k.ms) ? `${Math.round((100 * k.ms) / total)} %` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
 export function CostMeter() {
   const arms = useLab((s) => s.arms);
   const costs = useLab((s) => s.costs);
   const ms = useLab((s) => s.msPerStep);
   const engine = useLab((s) => s.engine);
   const n = useLab((s) => s.params.n);
+  const transformer = useLab((s) => s.params.model === 'transformer');
+  // the memory column: P for the recurrent models; the transformer has no P and carries its context window
+  const memory = (c: ArmCost | undefined): string => {
+    if (!c) return '—';
+    if (transformer) return c.windowFloats !== undefined ? `${eng(c.windowFloats * 4)}B` : '—';
+    return `${eng(c.sensitivityFloats * 4)}B`;
+  };
   return (
     <section className="panel analysis" aria-labelledby="cost-title" data-testid="cost-meter">
       <h2 id="cost-title">
         Cost per step
-        <FormulaCard label="cost">
-          P is n × p with p = n² + n m + n. Full RTRL: W P costs n·n·p multiply-adds ≈ n⁴ = {eng(n ** 4)}. Sparse-k: k·n·p ≈ k n³. Bytes: the k source rows read and one row
-          written per unit, 4 bytes a float.
-        </FormulaCard>
+        {transformer ? (
+          <FormulaCard label="cost">
+            One online step over a full window of W positions: the forward pass, the backward pass through the window with gradient through the heads in S only, and
+            Adam over every weight. There is no sensitivity matrix P: what an arm carries from step to step is its window of the last W inputs.
+          </FormulaCard>
+        ) : (
+          <FormulaCard label="cost">
+            P is n × p with p = n² + n m + n. Full RTRL: W P costs n·n·p multiply-adds ≈ n⁴ = {eng(n ** 4)}. Sparse-k: k·n·p ≈ k n³. Bytes: the k source rows read and one
+            row written per unit, 4 bytes a float.
+          </FormulaCard>
+        )}
       </h2>
       <table className="cost">
         <thead>
@@ -212,7 +279,9 @@ export function CostMeter() {
             <th scope="col">arm</th>
             <th scope="col">multiply-adds</th>
             <th scope="col">bytes moved</th>
-            <th scope="col">memory of P</th>
+            <th scope="col" data-testid="cost-memory-column">
+              {transformer ? 'context window carried' : 'memory of P'}
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -223,15 +292,18 @@ export function CostMeter() {
               </th>
               <td>{eng(costs[a]?.macs ?? NaN)}</td>
               <td>{eng(costs[a]?.bytes ?? NaN)}B</td>
-              <td>{costs[a] ? `${eng(costs[a].sensitivityFloats * 4)}B` : '—'}</td>
+              <td>{memory(costs[a])}</td>
             </tr>
           ))}
         </tbody>
       </table>
       <p className="caption">
-        Full RTRL: n·n·p ≈ n⁴ = {eng(n ** 4)} multiply-adds; sparse-k: k·n·p ≈ k n³. Measured on the {engine} engine: {ms > 0 ? `${ms.toFixed(2)} ms` : '—'} per step for
-        all arms together.
+        {transformer
+          ? 'Dense backpropagates through every head; a head fraction ρ sends gradient through round(ρH) heads per layer. '
+          : `Full RTRL: n·n·p ≈ n⁴ = ${eng(n ** 4)} multiply-adds; sparse-k: k·n·p ≈ k n³. `}
+        Measured on the {engine} engine: {ms > 0 ? `${ms.toFixed(2)} ms` : '—'} per step for all arms together{engine !== 'CPU' ? ' in the worker, read-backs included' : ''}.
       </p>
+      {engine !== 'CPU' && <GpuTimings />}
     </section>
   );
 }

@@ -99,15 +99,17 @@ export function App() {
     return () => clearTimeout(t);
   }, [firstDrawn]);
   const wide = useWide();
-  const transformer = useLab((s) => s.params.model === 'transformer');
+  const model = useLab((s) => s.params.model);
+  const transformer = model === 'transformer';
   return (
     <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter} data-status={status}>
       <header>
         <div>
           <h1>Sparse RTRL Lab</h1>
-          <p className="story" data-testid="story">
-            At the red line the data changes; watch which learners recover: exact RTRL, which tracks every path of influence, or cheap ones that keep
-            only k paths per unit.
+          <p className="story" data-testid="story" data-model={model}>
+            {model === 'transformer'
+              ? 'At the red line the data changes; watch which learners recover: dense backpropagation, which sends gradient through every attention head, or cheaper ones that send it through only a fraction ρ of the heads.'
+              : `At the red line the data changes; watch which learners recover: exact RTRL, which tracks every path of influence through the ${model === 'lstm' ? 'LSTM' : 'network'}, or cheap ones that keep only k paths per unit.`}
           </p>
         </div>
         <div className="header-side">

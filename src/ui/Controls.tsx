@@ -9,6 +9,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { play, pause, restart, setParam, stepOnce } from '../app/page/controller';
 import { CHOICES, defaultLr, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, type LabParams } from '../app/labParams';
 import { useLab } from '../app/page/store';
+import { backendHint } from '../app/gpuSupport';
 import { sweepKs } from '../app/worker/sweep';
 
 const TASK_LABELS: Record<string, string> = {
@@ -226,7 +227,7 @@ export function Controls() {
             <label htmlFor="field-rescale">Rescale kept transport by n/k</label>
           </div>
         )}
-        <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint="auto: WebGPU on a hardware adapter, else the CPU; GPU: WebGPU whenever it works (RNN only)" />
+        <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint={backendHint()} />
       </details>
     </form>
   );

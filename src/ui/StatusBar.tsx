@@ -11,16 +11,34 @@ export function BackendBadge() {
   const webgpu = useLab((s) => s.webgpu);
   const engineNote = useLab((s) => s.engineNote);
   const cpuKernel = useLab((s) => s.cpuKernel);
+  const gpu = useLab((s) => s.gpuInfo);
   const adapter = webgpu?.available ? webgpu.adapter : null;
+  const onGpu = engine !== 'CPU' && gpu !== null;
   const details = [
     `Steps run on the ${engine} engine${engine === 'CPU' && cpuKernel ? ` (${cpuKernel})` : ''}.`,
-    adapter ? `WebGPU adapter found: ${adapter}.` : webgpu === null ? 'Checking WebGPU…' : `WebGPU is unavailable: ${webgpu.available ? '' : webgpu.reason}. The CPU engine runs the same math.`,
+    onGpu
+      ? `Adapter: ${gpu.adapter}${gpu.software ? ', a software adapter (a CPU rasteriser, not a GPU: the CPU engine is faster here)' : ''}.`
+      : adapter
+        ? `WebGPU adapter found: ${adapter}.`
+        : webgpu === null
+          ? 'Checking WebGPU…'
+          : `WebGPU is unavailable: ${webgpu.available ? '' : webgpu.reason}. The CPU engine runs the same math.`,
+    // sparseVariant.ts's sentence: which sparse transport kernel this adapter gets, and why
+    onGpu ? `${gpu.sparseTransport.charAt(0).toUpperCase()}${gpu.sparseTransport.slice(1)}.` : '',
+    onGpu ? `Kernel timing: ${gpu.timingSource === 'timestamp-query' ? 'timestamp queries, per kernel' : 'submit-to-done per step (this adapter has no timestamp queries)'}.` : '',
     engineNote ? `Why the CPU: ${engineNote}.` : '',
   ]
     .filter(Boolean)
     .join(' ');
   return (
-    <div className="badge" data-testid="backend-badge" data-engine={engine} title={details}>
+    <div
+      className="badge"
+      data-testid="backend-badge"
+      data-engine={engine}
+      data-software={onGpu ? String(gpu.software) : undefined}
+      data-sparse-transport={onGpu ? gpu.sparseTransport : undefined}
+      title={details}
+    >
       <strong>{engine === 'CPU' ? 'CPU' : 'GPU'}</strong>
       <span>{engine !== 'CPU' ? engine.replace('WebGPU · ', '') : adapter ? 'WebGPU available' : webgpu === null ? 'checking WebGPU…' : 'no WebGPU'}</span>
       <span className="visually-hidden">{details}</span>

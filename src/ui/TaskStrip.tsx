@@ -105,9 +105,14 @@ export function TaskStrip() {
       ctx.stroke();
     }
     line(trace.target, '#111', 3, []);
+    // predictions drawn after the drift, counted for the tests (the GPU path reads them back at traced steps)
+    let adapted = 0;
     arms.forEach((arm, a) => {
-      if (!arm.sameAs && a < trace.arms) line(trace.prediction[a], ARM_COLORS[arm.id], 1.6, ARM_DASHES[arm.id]);
+      if (arm.sameAs || a >= trace.arms) return;
+      line(trace.prediction[a], ARM_COLORS[arm.id], 1.6, ARM_DASHES[arm.id]);
+      for (let i = 0; i < n; i++) if (trace.firstStep + i >= LEAD_IN_STEPS && Number.isFinite(trace.at(trace.prediction[a], i))) adapted++;
     });
+    canvas.dataset.adaptedPredictions = String(adapted);
     ctx.setLineDash([]);
     if (!presenter) {
       ctx.fillStyle = '#222';

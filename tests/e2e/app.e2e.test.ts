@@ -67,6 +67,20 @@ describe('with WebGPU (SwiftShader)', () => {
     // recovery of the k arm, read against full RTRL from the GPU's losses, with the reference's own improvement
     await expect.poll(() => page.locator('[data-testid=legend] li[data-arm=k]').textContent()).toMatch(/recovery (-?\d+ %|undefined)/);
     await expect.poll(() => page.textContent('[data-testid=recovery-note]')).toMatch(/One seed|undefined/);
+    // the task strip draws each arm's prediction after the drift on the GPU path too
+    await expect.poll(async () => Number((await page.getAttribute('[data-testid=task-strip] canvas', 'data-adapted-predictions')) ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
+    // the badge's tooltip: a software adapter named as such, the sparse kernel chosen for it and why, the timing source
+    const title = (await page.getAttribute('[data-testid=backend-badge]', 'title')) ?? '';
+    expect(title).toMatch(/software adapter/);
+    expect(title).toMatch(/Sparse transport: scalar, barrier-free \(software adapter/);
+    expect(title).toMatch(/Kernel timing: (timestamp queries|submit-to-done)/);
+    expect(await page.getAttribute('[data-testid=backend-badge]', 'data-software')).toBe('true');
+    // the cost meter: the GPU's measured time per step, saying how it was timed
+    const timings = page.locator('[data-testid=gpu-timings]');
+    await expect.poll(() => timings.getAttribute('data-source'), { timeout: 30_000 }).toMatch(/^(timestamp-query|submit-to-done)$/);
+    await expect.poll(() => page.textContent('[data-testid=gpu-ms-per-step]'), { timeout: 30_000 }).toMatch(/(ms|µs) per step for all arms together, over \d+ steps?: (the sum of the kernels|wall time from a chunk)/);
+    if ((await timings.getAttribute('data-source')) === 'timestamp-query') expect(await page.locator('[data-testid=gpu-kernels] tbody tr').count()).toBeGreaterThan(0);
+    await page.locator('[data-testid=cost-meter]').screenshot({ path: `${OUT}/app-gpu-cost-meter.png` });
     await page.screenshot({ path: `${OUT}/app-gpu.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

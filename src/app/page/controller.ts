@@ -73,7 +73,7 @@ export function restart(): void {
   trace = null;
   lastBatchAt = 0;
   const { options, notes } = runOptions(params);
-  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null, heads: null });
+  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null, heads: null, kernelTimings: null });
   // shipped pretrained weights for these settings (the default link): fetched while the worker loads
   const path = cachePath(params, options.pretrainSteps, options.pretrainEpochs);
   if (path === null) {
@@ -108,6 +108,8 @@ function onWorkerMessage(m: FromWorker): void {
       engine: m.engine,
       engineNote: m.fallbackReason ?? null,
       cpuKernel: m.cpuKernel ?? null,
+      gpuInfo: m.gpu ?? null,
+      kernelTimings: null,
       step: 0,
       seriesVersion: useLab.getState().seriesVersion + 1,
     });
@@ -149,6 +151,8 @@ function onWorkerMessage(m: FromWorker): void {
     stepsPerSecond,
     seriesVersion: state.seriesVersion + 1,
     costs: m.costs,
+    // a rebuilt batch (k change, new segment) has no timings until its first chunk lands: keep the last
+    ...(m.kernelTimings ? { kernelTimings: m.kernelTimings } : {}),
     ...(m.keptPaths ? { keptPaths: m.keptPaths } : {}),
     ...(m.heads ? { heads: m.heads } : {}),
     ...(m.metrics ? { metrics: m.metrics, metricsHistory: [...state.metricsHistory.slice(-(METRICS_HISTORY_CAP - 1)), m.metrics] } : {}),

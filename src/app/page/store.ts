@@ -5,6 +5,8 @@
  */
 import { create } from 'zustand';
 import type { ArmCost, ArmInfo, LiveMetrics, Marker } from '../worker/liveRun';
+import type { GpuRunInfo } from '../worker/liveEngine';
+import type { BatchTimings } from '../../gpu/timing';
 import type { KeptPaths } from '../workerProtocol';
 import { DEFAULT_PARAMS, type LabParams } from '../labParams';
 import type { WebGpuProbe } from './webgpuProbe';
@@ -26,6 +28,10 @@ export interface LabState {
   engineNote: string | null;
   /** on the CPU: which transport kernel computes, with how many threads (null on the GPU) */
   cpuKernel: string | null;
+  /** on the GPU: the adapter, the sparse transport kernel chosen for it and why, the timing source (null on the CPU) */
+  gpuInfo: GpuRunInfo | null;
+  /** on the GPU: measured time per step and per kernel of the current batch (null before the drift and on the CPU) */
+  kernelTimings: BatchTimings | null;
   /** size limits applied on the CPU, said plainly */
   cpuNotes: string[];
   arms: ArmInfo[];
@@ -68,6 +74,8 @@ export const useLab = create<LabState>(() => ({
   webgpu: null,
   engineNote: null,
   cpuKernel: null,
+  gpuInfo: null,
+  kernelTimings: null,
   cpuNotes: [],
   arms: [],
   recovery: [],

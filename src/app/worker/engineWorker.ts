@@ -20,6 +20,7 @@ import { LiveRun, type LiveRunOptions, type StepTrace } from './liveRun';
 import type { FromWorker, ToWorker } from '../workerProtocol';
 import { startTransportThreads, transportBackendInfo, type TransportInfo } from '../../engine/transport';
 import { TRANSFORMER_CPU_ONLY, TransformerLiveRun } from './transformerLiveRun';
+import { gpuRefusal } from '../gpuSupport';
 
 /** When this worker's module was evaluated, as an absolute time (for the page's time-to-first-point marks). */
 const evaluatedAt = performance.timeOrigin + performance.now();
@@ -69,10 +70,12 @@ async function device(): Promise<Gpu | string> {
   const [{ acquireDevice }, { createContext }] = await Promise.all([import('../../gpu/device'), import('../../gpu/batch')]);
   const r = await acquireDevice(nav?.gpu, 'sparse-rtrl-lab');
   if (!r.ok) return r.error.message;
-  const ctx = await createContext(r.device, r.description);
   const arch = r.adapter.info?.architecture;
   const name = arch && !r.description.toLowerCase().includes(arch.toLowerCase()) ? `${arch} ${r.description}` : r.description;
-  gpu = { ctx, engine: `WebGPU · ${name}`, software: software(r.adapter) || r.isFallbackAdapter, verified: null };
+  // the context is told a fallback adapter is one (its kernels are chosen for software: sparseVariant.ts)
+  const ctx = await createContext(r.device, name, r.isFallbackAdapter || software(r.adapter));
+  // a software adapter is named as such: it is a CPU rasteriser, not a GPU
+  gpu = { ctx, engine: `WebGPU · ${name}${ctx.software && !/software/i.test(name) ? ' (software adapter)' : ''}`, software: ctx.software, verified: null };
   return gpu;
 }
 
@@ -100,7 +103,9 @@ function softwareAdapter(): Promise<string | null> {
 /** The GPU to run on, or why not (undefined: the CPU was asked for, nothing to say). */
 async function chooseGpu(params: LabParams): Promise<Gpu | string | undefined> {
   if (params.backend === 'cpu') return undefined;
-  if (params.model !== 'rnn') return 'the WebGPU engine runs the RNN only: the LSTM runs on the CPU engine';
+  // what the GPU engine runs for this model, from the methods' registry (gpuSupport.ts)
+  const refused = gpuRefusal(params);
+  if (refused !== null) return refused;
   if (params.backend === 'auto') {
     // auto on a software adapter stays on the CPU: learn that from the adapter alone, before paying for a
     // device and its kernels (this is on the way to the first drawn point)
@@ -142,7 +147,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
   if (m.params.model === 'transformer') {
     // the transformer runs on the CPU engine only: said in one line when another backend was asked for
     run = new TransformerLiveRun({ ...m.params });
-    if (m.params.backend !== 'cpu') reason ??= TRANSFORMER_CPU_ONLY;
+    if (m.params.backend !== 'cpu') reason ??= gpuRefusal(m.params) ?? TRANSFORMER_CPU_ONLY;
   } else if (reason === undefined) {
     const g = await chooseGpu(m.params);
     gpuCheckMs = performance.now() - t0;
@@ -159,6 +164,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
     }
   }
   let cpuKernel: string | undefined;
+  const gpuInfo = run?.gpuInfo?.();
   if (!run) {
     // the WebAssembly transport's threads start once, before the first CPU step (nested workers start
     // only while this worker is idle); one thread where the page is not cross-origin isolated
@@ -180,6 +186,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
     pretrainedShipped: m.options.pretrained !== undefined,
     ...(reason ? { fallbackReason: reason } : {}),
     ...(cpuKernel ? { cpuKernel } : {}),
+    ...(gpuInfo ? { gpu: gpuInfo } : {}),
   });
 }
 
@@ -236,6 +243,7 @@ async function advance(steps: number): Promise<void> {
       msPerStep: ms / steps,
       metrics,
       costs: r.costs(),
+      kernelTimings: r.kernelTimings?.() ?? null,
       keptPaths,
       heads,
     },

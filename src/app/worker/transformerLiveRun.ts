@@ -38,7 +38,7 @@ export const TRANSFORMER_LEAD_IN = 150;
 const CHUNK = 1000;
 
 /** The line the page shows when the GPU backend was asked for. */
-export const TRANSFORMER_CPU_ONLY = 'the WebGPU engine runs the RNN only: the transformer runs on the CPU engine';
+export const TRANSFORMER_CPU_ONLY = 'the WebGPU engine has no transformer kernels: the transformer runs on the CPU engine';
 
 export interface TransformerLiveOptions {
   /** pretraining steps (mini-batches of windows); the app uses fewer than the CLI's 600 so the first curve comes quickly */
@@ -312,7 +312,8 @@ export class TransformerLiveRun implements LiveEngine {
   costs(): ArmCost[] {
     return this.arms.map((arm) => {
       const c = transformerArmCost(this.tshape, this.armOf(arm.id), { bytesPerFloat: 4, trackHeads: true });
-      return { macs: c.macs, bytes: c.bytes, sensitivityFloats: 0 };
+      // no P: what it carries from step to step is its context window of the last W inputs
+      return { macs: c.macs, bytes: c.bytes, sensitivityFloats: 0, windowFloats: this.tshape.context * this.tshape.inputSize };
     });
   }
 

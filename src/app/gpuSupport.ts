@@ -1,0 +1,50 @@
+/**
+ * What the app can run on the WebGPU engine, read from the methods' registry (engine/methods: each method
+ * names the models the GPU engine runs it for), so that an arm or a model added to the GPU engine follows
+ * here without an edit: the worker's choice of engine, its one-line refusals, and the Backend control's hint.
+ * The one fact the registry cannot give is which models the app's GPU live run has a batch for.
+ */
+import { methodLabel, runsOnGpu } from '../engine/methods';
+import type { ModelKind } from '../engine/models';
+import type { LabParams, ModelName } from './labParams';
+import { armMethod, type ArmId } from './worker/liveEngine';
+
+/** The live view's arms (liveRun.ts): every one must run on the GPU for a run to go there. */
+const LIVE_ARMS: readonly ArmId[] = ['frozen', 'full', 'k0', 'k'];
+
+/** Models the app's GPU live run (gpuLiveRun.ts) has a batch for: GpuBatch runs the RNN. */
+export const GPU_LIVE_MODELS: readonly ModelName[] = ['rnn'];
+
+const MODEL_TEXT: Record<ModelName, string> = { rnn: 'RNN', lstm: 'LSTM', transformer: 'transformer' };
+
+/** The live arms of `p` (its k included) the GPU engine does not run for its model, per the registry. */
+function armsOnGpu(p: LabParams): string[] {
+  return LIVE_ARMS.map((id) => armMethod(p, id))
+    .filter((m) => !runsOnGpu(m, p.model as ModelKind))
+    .map(methodLabel);
+}
+
+/** Why a run of these settings stays on the CPU engine whatever the backend (null: the GPU can run it). */
+export function gpuRefusal(p: LabParams): string | null {
+  const model = MODEL_TEXT[p.model];
+  if (p.model === 'transformer') return `the WebGPU engine has no transformer kernels: the ${model} runs on the CPU engine`;
+  const off = armsOnGpu(p);
+  if (off.length === LIVE_ARMS.length) return `the WebGPU engine runs none of the live arms for the ${model}: the ${model} runs on the CPU engine`;
+  if (off.length > 0) return `the WebGPU engine does not run ${off.join(', ')} for the ${model}: the run stays on the CPU engine`;
+  if (!GPU_LIVE_MODELS.includes(p.model)) return `the app's GPU live run has no ${model} batch yet: the ${model} runs on the CPU engine`;
+  return null;
+}
+
+/** The models whose live runs go to the GPU (every live arm on the GPU engine, a live batch in the app). */
+export function gpuModels(): ModelName[] {
+  return (['rnn', 'lstm', 'transformer'] as const).filter((model) => gpuRefusal({ model, k: 4, strategy: 'random', refresh: 0, rescale: false } as LabParams) === null);
+}
+
+/** The Backend control's hint: what runs on the GPU and what stays on the CPU, as the registry says. */
+export function backendHint(): string {
+  const on = gpuModels();
+  const off = (['rnn', 'lstm', 'transformer'] as const).filter((m) => !on.includes(m));
+  const names = (ms: readonly ModelName[]) => ms.map((m) => `the ${MODEL_TEXT[m]}`).join(' and ');
+  const gpu = on.length > 0 ? `GPU: WebGPU whenever it works, for ${names(on)} (every arm)` : 'GPU: no model runs on WebGPU yet';
+  return `auto: WebGPU on a hardware adapter, else the CPU; ${gpu}${off.length > 0 ? `; ${names(off)} run${off.length === 1 ? 's' : ''} on the CPU` : ''}`;
+}
