@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, sparseArm, type ExperimentConfig } from '../../src/engine/config';
 import { runExperiment, SeedRun } from '../../src/engine/experiment';
 import type { GpuContext } from '../../src/gpu/batch';
-import { GpuSeedRun, runExperimentGpu } from '../../src/gpu/experimentGpu';
-import { prepareSeed, laneFor } from '../../src/gpu/protocol';
+import { checkGpuArms, GpuSeedRun, runExperimentGpu } from '../../src/gpu/experimentGpu';
+import { prepareSeed, laneFor, lstmLaneFor } from '../../src/gpu/protocol';
 import { nodeContext } from './gpuHarness';
 
 let ctx: GpuContext;
@@ -130,5 +130,112 @@ describe('a whole experiment, GPU vs CPU', () => {
     } finally {
       run.destroy();
     }
+  });
+});
+
+/**
+ * The LSTM (LstmBatch lanes) against the CPU engine's LSTM, with the RNN's stated tolerances above. Observed
+ * on SwiftShader (n = 6, 200 steps, 5 arms x 2 seeds): printed by the test; the per-step kernels'
+ * agreement is tests/gpu/lstm.gpu.test.ts's.
+ */
+describe('the LSTM on the GPU vs the CPU', () => {
+  const lstmConfig = (overrides: Partial<ExperimentConfig> = {}) =>
+    config({
+      model: 'lstm',
+      n: 6,
+      arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'random'), sparseArm(2, 'random'), sparseArm(3, 'top-k', 50)],
+      pretrain: { ...defaultConfig().pretrain, steps: 300 },
+      adaptSteps: 200,
+      optimizer: { kind: 'adam', lr: 3e-3, clipNorm: 1 },
+      ...overrides,
+    });
+
+  it('LSTM lanes start where SeedRun’s LSTM arms start: weights, [h; c], stream, selections', () => {
+    const c = lstmConfig({ adaptSteps: 20 });
+    const cpu = new SeedRun(c, 3);
+    const gpu = prepareSeed(c, 3);
+    expect(gpu.model).toBe('lstm');
+    expect(Array.from(gpu.pretrained.theta)).toEqual(Array.from(cpu.pretrained.theta));
+    expect(Array.from(gpu.hStart!)).toEqual(Array.from(cpu.learners[0].model.runningState()));
+    c.arms.forEach((arm, a) => {
+      if (arm.kind !== 'sparse' || arm.k === 0) return;
+      expect(Array.from(lstmLaneFor(gpu, arm, 0).sources!)).toEqual(Array.from(cpu.learners[a].sources));
+    });
+    expect(() => laneFor(gpu, c.arms[0], 0)).toThrow(/LstmBatch/);
+  });
+
+  it('200 steps, 5 arms x 2 seeds: loss curves, mean losses, recovery, divergence and ‖P‖ agree', async () => {
+    const c = lstmConfig();
+    const cpu = runExperiment(c);
+    const gpu = await runExperimentGpu(ctx, c);
+    expect(gpu.plan.waves).toHaveLength(1);
+    let worstStep = 0;
+    let worstMean = 0;
+    let worstRecovery = 0;
+    let worstNorm = 0;
+    c.seeds.forEach((_, s) => {
+      c.arms.forEach((_, a) => {
+        const want = cpu.seeds[s].losses[a];
+        const got = gpu.seeds[s].losses[a];
+        for (let t = 0; t < c.adaptSteps; t++) {
+          const err = Math.abs(got[t] - want[t]);
+          worstStep = Math.max(worstStep, err / Math.abs(want[t]));
+          expect(err, `seed ${s} arm ${a} step ${t}: GPU ${got[t]} CPU ${want[t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[t]) + 1e-5);
+        }
+        const cw = cpu.seeds[s].arms[a];
+        const gw = gpu.seeds[s].arms[a];
+        expect(gw.label).toBe(cw.label);
+        worstMean = Math.max(worstMean, Math.abs(gw.meanLoss - cw.meanLoss) / cw.meanLoss);
+        expect(Math.abs(gw.meanLoss - cw.meanLoss)).toBeLessThanOrEqual(1e-3 * cw.meanLoss);
+        if (Number.isFinite(cw.recovery)) {
+          worstRecovery = Math.max(worstRecovery, Math.abs(gw.recovery - cw.recovery));
+          expect(Math.abs(gw.recovery - cw.recovery)).toBeLessThanOrEqual(1);
+        }
+        expect(gw.divergedAt).toBe(cw.divergedAt);
+      });
+      const cs = cpu.seeds[s];
+      const gs = gpu.seeds[s];
+      expect(gs.paramCount).toBe(cs.paramCount);
+      // the LSTM reports ‖[P^h; P^c]‖ only, no spectra, on both engines
+      expect(gs.jacobianCondition).toEqual(cs.jacobianCondition);
+      cs.sensitivityNorm.forEach((norms, a) => {
+        expect(gs.sensitivityNorm[a]).toHaveLength(norms.length);
+        norms.forEach((x, j) => {
+          if (Number.isNaN(x)) return expect(gs.sensitivityNorm[a][j]).toBeNaN();
+          worstNorm = Math.max(worstNorm, Math.abs(gs.sensitivityNorm[a][j] - x) / x);
+          expect(Math.abs(gs.sensitivityNorm[a][j] - x) / x).toBeLessThan(1e-3);
+        });
+      });
+    });
+    console.log(
+      `LSTM experiment GPU vs CPU: worst per-step relative loss difference ${worstStep.toExponential(2)}, ` +
+        `mean loss ${worstMean.toExponential(2)}, recovery ${worstRecovery.toFixed(3)} points, ‖P‖ ${worstNorm.toExponential(2)}`,
+    );
+  });
+
+  it('GpuSeedRun of an LSTM seed, advanced in uneven pieces, gives SeedRun’s result', async () => {
+    const c = lstmConfig({ adaptSteps: 60, arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'self-first', 20)], metricsEvery: 25 });
+    const run = await GpuSeedRun.create(ctx, c, 4, { readbackEvery: 16 });
+    try {
+      for (const piece of [1, 9, 20, 30]) await run.advance(piece);
+      expect(run.done).toBe(true);
+      const cpu = new SeedRun(c, 4);
+      while (!cpu.done) cpu.step();
+      const want = cpu.result();
+      const got = run.result();
+      got.arms.forEach((a, i) => expect(Math.abs(a.meanLoss - want.arms[i].meanLoss)).toBeLessThanOrEqual(1e-3 * want.arms[i].meanLoss));
+      expect(run.batch.selectionsDrawn[2]).toBe(cpu.learners[2].selectionsDrawn);
+    } finally {
+      run.destroy();
+    }
+  });
+
+  it('refuses in one line what the GPU does not run for the LSTM', () => {
+    for (const arm of [{ kind: 'snap1' }, { kind: 'tbptt', truncation: 20 }, { kind: 'uoro' }, { kind: 'kf' }] as const) {
+      expect(() => checkGpuArms([{ kind: 'frozen' }, { kind: 'full' }, arm], 'lstm')).toThrow(
+        new RegExp(`^the GPU engine runs frozen, full, k=K arms only for the LSTM; '${arm.kind}' runs on the CPU engine \\(--backend cpu\\)$`),
+      );
+    }
+    expect(() => checkGpuArms([{ kind: 'frozen' }, { kind: 'full' }, sparseArm(4, 'random')], 'lstm')).not.toThrow();
   });
 });

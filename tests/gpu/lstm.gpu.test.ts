@@ -37,6 +37,41 @@ describe('LSTM kernels (Dawn)', () => {
     await expect(compareLstmWithCpu(ctx, { steps: 2, methods: [sparseArm(3, 'random')], mutate: (lanes) => (lanes[0].method = sparseArm(2, 'random')) })).rejects.toThrow(/step 1 (Ph|Pc)\[/);
   });
 
+  it('snapshot() then restore() in a new batch continues every lane exactly (the live run\u2019s carry-over)', async () => {
+    const shape = { n: 5, m: 1, o: 1 };
+    const params = initLstm(shape, new Rng(3));
+    const seq = allocateSequence(12, 1, 1);
+    const r = new Rng(4);
+    for (let t = 0; t < 12; t++) {
+      seq.x[t] = r.normal();
+      seq.y[t] = r.normal();
+      seq.errorMask[t] = 1;
+    }
+    const head = { ...seq, length: 5, x: seq.x.slice(0, 5), y: seq.y.slice(0, 5), errorMask: seq.errorMask.slice(0, 5), reset: seq.reset.slice(0, 5) };
+    const tail = { ...seq, length: 7, x: seq.x.slice(5), y: seq.y.slice(5), errorMask: seq.errorMask.slice(5), reset: seq.reset.slice(5) };
+    const methods = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random')] as const;
+    const lanes = methods.map((method) => ({ method, params, sources: Int32Array.from({ length: 10 }, (_, i) => (i * 3) % 5), stream: 0 }));
+    const options = { optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 } as const, readbackEvery: 3, timing: false };
+    const whole = await LstmBatch.create(ctx, shape, [seq], lanes, options);
+    const first = await LstmBatch.create(ctx, shape, [head], lanes, options);
+    const second = await LstmBatch.create(ctx, shape, [tail], lanes, options);
+    try {
+      await whole.advance(12);
+      await first.advance(5);
+      second.restore(await first.snapshot());
+      await second.advance(7);
+      methods.forEach((_, a) => {
+        expect(Array.from(first.losses[a])).toEqual(Array.from(whole.losses[a].slice(0, 5)));
+        expect(Array.from(second.losses[a])).toEqual(Array.from(whole.losses[a].slice(5)));
+      });
+      expect((await second.snapshot()).lanes[1].ph).toEqual((await whole.snapshot()).lanes[1].ph);
+    } finally {
+      whole.destroy();
+      first.destroy();
+      second.destroy();
+    }
+  });
+
   it('refuses the arms it does not run, in one line', async () => {
     const shape = { n: 3, m: 1, o: 1 };
     const params = initLstm(shape, new Rng(1));

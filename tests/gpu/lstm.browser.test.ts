@@ -1,0 +1,30 @@
+/**
+ * The LSTM kernels in a real browser (Chromium, SwiftShader WebGPU): lstm*.wgsl compile without errors or
+ * warnings, and the step-by-step check of tests/gpu/lstm.gpu.test.ts passes (frozen, full, k = 0, 2, 3
+ * lanes: h, c, P^h, P^c, g, weights and loss against the CPU learner, 2e-5 · (1 + |cpu|)).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext, type GpuContext } from '../../src/gpu/batch';
+import { acquireDevice } from '../../src/gpu/device';
+import { LSTM_SHADER_NAMES, LstmKernels } from '../../src/gpu/lstmKernels';
+import { compareLstmWithCpu, LSTM_TOL } from './lstmCompare';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  const r = await acquireDevice(navigator.gpu);
+  if (!r.ok) throw r.error;
+  ctx = await createContext(r.device, r.description, r.isFallbackAdapter);
+});
+afterAll(() => ctx?.device.destroy());
+
+describe('LSTM kernels in Chromium', () => {
+  it('lstm*.wgsl compile with no errors or warnings', async () => {
+    const kernels = await LstmKernels.of(ctx.device);
+    for (const name of LSTM_SHADER_NAMES) expect((await kernels.messages(name)).filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
+  });
+
+  it('LSTM lanes match the CPU learner step by step', async () => {
+    const r = await compareLstmWithCpu(ctx, { steps: 6 });
+    for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
+  });
+});
