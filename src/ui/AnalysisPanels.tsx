@@ -213,7 +213,7 @@ function GpuTimings() {
       ) : (
         <>
           <p className="caption" data-testid="gpu-ms-per-step">
-            {duration(t.msPerStep)} per step for all arms together, over {t.steps} step{t.steps === 1 ? '' : 's'}
+            {duration(t.msPerStep)} per step for all arms together, over {t.steps} {stamps ? 'timed ' : ''}step{t.steps === 1 ? '' : 's'}
             {stamps
               ? ': the sum of the kernels’ GPU time, timed at the first step of every chunk.'
               : ': wall time from a chunk’s submit until its results are back, per step. It includes the queue’s latency and, on a software adapter, the CPU it shares with everything else; this adapter has no timestamp queries, so there is no per-kernel split.'}
@@ -299,7 +299,7 @@ export function CostMeter() {
       </table>
       <p className="caption">
         {transformer
-          ? 'Dense backpropagates through every head; a head fraction ρ sends gradient through round(ρH) heads per layer. '
+          ? 'Dense backpropagates through every head; a head fraction ρ sends gradient through round(ρH) heads per layer. No P: each arm carries its window of the last W inputs. '
           : `Full RTRL: n·n·p ≈ n⁴ = ${eng(n ** 4)} multiply-adds; sparse-k: k·n·p ≈ k n³. `}
         Measured on the {engine} engine: {ms > 0 ? `${ms.toFixed(2)} ms` : '—'} per step for all arms together{engine !== 'CPU' ? ' in the worker, read-backs included' : ''}.
       </p>

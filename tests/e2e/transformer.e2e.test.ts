@@ -102,6 +102,15 @@ describe('the transformer', () => {
     const note = page.locator('[data-testid=engine-fallback-note]');
     await expect.poll(() => note.textContent(), { timeout: 30_000 }).toContain('the transformer runs on the CPU engine');
     expect(await page.getAttribute('[data-testid=backend-badge]', 'data-engine')).toBe('CPU');
+    // the page speaks of the model shown: the story is the heads', the cost meter has no P, the hint names what the GPU runs
+    const story = await page.textContent('[data-testid=story]');
+    expect(story).toMatch(/heads/);
+    expect(story).not.toMatch(/RTRL/);
+    await page.waitForSelector('[data-testid=cost-memory-column]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid=cost-memory-column]')).toBe('context window carried');
+    const hint = await page.locator('#field-backend').locator('xpath=..').locator('small').textContent();
+    expect(hint).toMatch(/for the RNN .*the transformer runs? on the CPU/);
+    expect(hint).not.toMatch(/RNN only/);
     expect(errors).toEqual([]);
     await page.close();
   });
