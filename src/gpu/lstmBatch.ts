@@ -6,17 +6,18 @@
  *
  * One step, in dispatch order:
  *   lstmForward      z_t, gates, c_t, h_t, the local derivatives, y_t, e_t, dL/dh_t, L_t     (one workgroup per lane)
- *   lstmTransport    P^c_t and P^h_t from P^h_{t-1}, P^c_{t-1}, with the immediate terms   (lanes with a P)
+ *   lstmTransport    P^c_t and P^h_t from P^h_{t-1}, P^c_{t-1}, with the immediate terms   (sparse-k lanes: a gather)
+ *   lstmDense        the same for full-RTRL lanes, as tiled matrix products                (full lanes)
  *   gradient         g_t = c_tᵀ P^h_t                                                      (RNN kernel)
  *   readoutGradient, clipScale, update, stepEnd                                            (RNN kernels)
  * and, every metricsEvery steps, sumSquares over P^h and P^c (‖[P^h; P^c]‖, the CPU's sensitivityNorm).
  * The RNN kernels run unchanged with the LSTM's p and state length as override constants (lstmLayout.ts).
  *
- * Full RTRL runs through the same gather kernel as sparse-k, with k = n and every source: one kernel to
- * test, and the fused cell/output transports read P^h once for both. A tiled dense kernel like the RNN's
- * would be the next step for full lanes on hardware.
+ * Both transports fuse the cell and output paths so P^h_{t-1} is read once for both. Full RTRL has its own
+ * tiled kernel because the gather, run with k = n, would read every row of P^h once per unit (n² p loads
+ * per step); the tile reuses each loaded value TS times, as the RNN's dense kernel does.
  *
- * Lanes are ordered: lanes with a P (sparse and full, in the order given), then frozen.
+ * Lanes are ordered sparse, full, frozen (each kernel covers a contiguous range).
  */
 import type { LearningMethod } from '../engine/methods';
 import { LstmModel, type LstmParams } from '../engine/models/lstm';
@@ -24,10 +25,10 @@ import type { OptimizerConfig } from '../engine/optimizer';
 import type { Floats } from '../engine/precision';
 import type { Rng } from '../engine/rng';
 import type { Sequence } from '../engine/tasks/task';
-import { allPaths, selectPaths } from '../engine/transportMask';
+import { selectPaths } from '../engine/transportMask';
 import type { GpuContext, MetricSample, BatchOptions } from './batch';
 import { GpuError } from './errors';
-import { baseConstants, COLS, CONTROL, controlIndex, controlWords, encodeHyper, encodeLanes, encodeStreams, GS, WG, type BatchLayout, type GpuShape, type LaneRecord } from './layout';
+import { baseConstants, COLS, CONTROL, TS, controlIndex, controlWords, encodeHyper, encodeLanes, encodeStreams, GS, WG, type BatchLayout, type GpuShape, type LaneRecord } from './layout';
 import { LSTM_BINDINGS, LstmKernels, type LstmShaderName } from './lstmKernels';
 import { lstmBatchLayout, lstmConstants, type LstmBatchLayout } from './lstmLayout';
 import { readBuffer, ReadbackPool } from './readback';
@@ -91,18 +92,18 @@ type BufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'mom
 export type LstmBatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources';
 
 /** How a lane's method runs here: with a P or frozen, its k, scale and initial selection. */
-function laneTransport(spec: LstmLaneSpec, n: number, ext: number): { P: boolean; k: number; scale: number; sources: Int32Array | null } {
+function laneTransport(spec: LstmLaneSpec, n: number, ext: number): { range: 'sparse' | 'full' | 'frozen'; k: number; scale: number; sources: Int32Array | null } {
   const m = spec.method;
   switch (m.kind) {
     case 'frozen':
-      return { P: false, k: 0, scale: 1, sources: null };
+      return { range: 'frozen', k: 0, scale: 1, sources: null };
     case 'full':
-      // the gather kernel with every source, in order (PathSelection's allPaths)
-      return { P: true, k: n, scale: 1, sources: allPaths(n) };
+      // every source, in order (lstmDense.wgsl needs no list)
+      return { range: 'full', k: n, scale: 1, sources: null };
     case 'sparse':
       if (!(m.k >= 0 && m.k <= n)) throw new RangeError(`lane ${ext}: k must be in [0, ${n}], got ${m.k}`);
       if (m.k > 0 && (!spec.sources || spec.sources.length < n * m.k)) throw new RangeError(`lane ${ext}: sparse lane needs n*k = ${n * m.k} sources`);
-      return { P: true, k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : null };
+      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : null };
     default:
       throw new GpuError('validation', `lane ${ext}: '${m.kind}' does not run on the GPU engine for the LSTM (frozen, full and k=K do)`);
   }
@@ -117,7 +118,9 @@ export class LstmBatch {
   readonly shape: GpuShape;
   readonly B: number;
   readonly steps: number;
-  /** lanes with a P (sparse and full), and learning lanes (the same: every learning lane has a P) */
+  /** sparse lanes, full lanes, lanes with a P (sparse + full), learning lanes (the same: every learning lane has a P) */
+  readonly S: number;
+  readonly F: number;
   readonly PL: number;
   readonly L: number;
   readonly layout: LstmBatchLayout;
@@ -128,7 +131,7 @@ export class LstmBatch {
   elapsedMs = 0;
   readonly selectionsDrawn: number[];
   /** the transport kernel and why (GpuBatch's badge line has the same shape) */
-  readonly sparseTransport = { shader: 'lstmTransport', reason: 'LSTM transport: one fused gather kernel (scalar, barrier-free) for sparse-k and full lanes' };
+  readonly sparseTransport = { shader: 'lstmTransport', reason: 'LSTM sparse transport: fused cell/output gather, scalar and barrier-free (full lanes: tiled kernel)' };
 
   private readonly ctx: GpuContext;
   private readonly specs: LstmLaneSpec[];
@@ -162,10 +165,13 @@ export class LstmBatch {
     const { n, stride, st, pFloats } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
     const transports = specs.map((spec, ext) => laneTransport(spec, n, ext));
-    this.extOf = specs.map((_, i) => i).sort((a, b) => Number(transports[b].P) - Number(transports[a].P) || a - b);
+    const rank = { sparse: 0, full: 1, frozen: 2 };
+    this.extOf = specs.map((_, i) => i).sort((a, b) => rank[transports[a].range] - rank[transports[b].range] || a - b);
     this.extOf.forEach((ext, i) => (this.intOf[ext] = i));
     this.B = specs.length;
-    this.PL = transports.filter((x) => x.P).length;
+    this.S = transports.filter((x) => x.range === 'sparse').length;
+    this.F = transports.filter((x) => x.range === 'full').length;
+    this.PL = this.S + this.F;
     this.L = this.PL;
     this.laneK = transports.map((x) => x.k);
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
@@ -251,11 +257,12 @@ export class LstmBatch {
     const lstm = await LstmKernels.of(this.ctx.device);
     const base = { ...baseConstants(layout, this.steps, B, 0), ...lstmConstants(layout) };
     const adam = this.options.optimizer.kind === 'adam';
-    const own = (name: LstmShaderName, dims: [number, number, number]) => ({ name, dims, own: true as const, constants: { ...base, PL } });
+    const own = (name: LstmShaderName, dims: [number, number, number], extra: Record<string, number> = {}) => ({ name, dims, own: true as const, constants: { ...base, PL, ...extra } });
     const rnn = (name: RnnKernel, dims: [number, number, number], extra: Record<string, number> = {}) => ({ name, dims, own: false as const, constants: { ...base, ...extra } });
     const stepTable = [
       own('lstmForward', [B, 1, 1]),
-      own('lstmTransport', [Math.ceil(layout.p / (WG * COLS)), layout.n, PL]),
+      own('lstmTransport', [Math.ceil(layout.p / (WG * COLS)), layout.n, this.S]),
+      own('lstmDense', [Math.ceil(layout.p / TS), Math.ceil(layout.n / TS), this.F], { LANE_BASE: this.S, TS }),
       rnn('gradient', [layout.gt, 1, PL]),
       rnn('readoutGradient', [layout.gr, 1, L]),
       rnn('clipScale', [L, 1, 1]),

@@ -1,5 +1,5 @@
 /**
- * The LSTM batch's kernels. Its own two (lstmForward.wgsl, lstmTransport.wgsl) are compiled here as
+ * The LSTM batch's kernels. Its own three (lstmForward.wgsl, lstmTransport.wgsl, lstmDense.wgsl) are compiled here as
  * kernels.ts compiles the RNN's: layout.ts's preamble, the LSTM preamble (lstmLayout.ts), binding
  * declarations generated from the descriptor below, then the kernel file, checked with
  * getCompilationInfo so an error names the file and its own line. The rest of a step (g = cᵀP, the
@@ -14,13 +14,14 @@ import { LSTM_PREAMBLE } from './lstmLayout';
 import type { ShaderName } from './shaderSources';
 import type { Bindings } from './stepKernels';
 
-export const LSTM_SHADER_NAMES = ['lstmForward', 'lstmTransport'] as const;
+export const LSTM_SHADER_NAMES = ['lstmForward', 'lstmTransport', 'lstmDense'] as const;
 export type LstmShaderName = (typeof LSTM_SHADER_NAMES)[number];
 
 /** Each LSTM kernel's buffers in binding order (names as in the RNN batch; hIn/hOut hold [h; c]). */
 export const LSTM_BINDINGS: Readonly<Record<LstmShaderName, Bindings>> = {
   lstmForward: { params: 'read', hIn: 'read', hOut: 'write', state: 'write', streams: 'read', lanes: 'read', ctl: 'write', losses: 'write' },
   lstmTransport: { params: 'read', state: 'read', sources: 'read', lanes: 'read', pIn: 'read', pOut: 'write' },
+  lstmDense: { params: 'read', state: 'read', pIn: 'read', pOut: 'write' },
 };
 
 let sourcesPromise: Promise<Record<LstmShaderName, string>> | null = null;

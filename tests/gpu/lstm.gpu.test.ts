@@ -1,7 +1,7 @@
 /**
  * The LSTM lanes of the WebGPU engine against the CPU engine, in Node through Dawn: every step's loss,
- * h_t, c_t, P^h_t, P^c_t, gradient and updated weights of frozen, full, k = 0, k = 2 and k = 3 (top-k,
- * rescaled, redrawn) lanes, within lstmCompare.ts's stated tolerance (2e-5 · (1 + |cpu|)).
+ * h_t, c_t, P^h_t, P^c_t, gradient and updated weights of frozen, full, k = 0, k = 2, k = 3 (top-k,
+ * rescaled, redrawn) and k = n lanes, within lstmCompare.ts's stated tolerance (2e-5 · (1 + |cpu|)).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
@@ -26,9 +26,14 @@ describe('LSTM kernels (Dawn)', () => {
     for (const name of LSTM_SHADER_NAMES) expect((await kernels.messages(name)).filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
   });
 
-  it('frozen, full, k = 0, 2, 3 lanes: h, c, P^h, P^c, g, weights and loss match the CPU learner every step', async () => {
+  it('frozen, full, k = 0, 2, 3, n lanes: h, c, P^h, P^c, g, weights and loss match the CPU learner every step', async () => {
     const r = await compareLstmWithCpu(ctx, { steps: 8 });
     console.log(`LSTM GPU vs CPU over ${r.steps} steps, worst relative difference: ${Object.entries(r.worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+    for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
+  });
+
+  it('n = 34 (more than one 32-wide tile of units and sources): full and k = 3 lanes match the CPU learner', async () => {
+    const r = await compareLstmWithCpu(ctx, { n: 34, m: 1, o: 1, steps: 3, methods: [{ kind: 'full' }, sparseArm(3, 'random')] });
     for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
   });
 

@@ -25,13 +25,17 @@ import { LstmBatch, type LstmLaneSpec } from '../../src/gpu/lstmBatch';
 
 export const LSTM_TOL = 2e-5;
 
-/** The lanes compared: frozen, full, k = 0, k = 2 (random), k = 3 (top-k, rescaled, redrawn every 3 steps). */
+/**
+ * The lanes compared (n = 6): frozen, full (lstmDense.wgsl), k = 0, k = 2 (random), k = 3 (top-k, rescaled,
+ * redrawn every 3 steps) and k = n (the gather kernel with every source; lstmTransport.wgsl).
+ */
 export const LSTM_METHODS: LearningMethod[] = [
   { kind: 'frozen' },
   { kind: 'full' },
   sparseArm(0, 'random'),
   sparseArm(2, 'random'),
   sparseArm(3, 'top-k', 3, true),
+  sparseArm(6, 'random'),
 ];
 
 export interface LstmCompareResult {
