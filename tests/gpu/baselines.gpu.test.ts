@@ -1,5 +1,10 @@
 /**
- * The baselines on the GPU against the CPU engine's estimators. TBPTT(τ) (tbptt.wgsl, one workgroup per
+ * The baselines on the GPU against the CPU engine's estimators. UORO and KF-RTRL (uoro*.wgsl, kf*.wgsl;
+ * their signs drawn on the host from the same noise streams as the CPU learners'): step by step, loss, h,
+ * θ, readout and the factors (s, θ̃ / u, Aᵀ) within 1e-4 (h, θ, readout) and 1e-3 (factors) of the largest
+ * CPU entry, and losses within 1e-3 relative + 1e-6 over 22 steps (observed: 3.5e-5, 3.8e-6, 2.8e-6);
+ * two lanes with their own streams must differ, so the draws reach the result; snapshot()/restore()
+ * carries them over bit for bit. TBPTT(τ) (tbptt.wgsl, one workgroup per
  * lane backpropagating through its window) beside the RTRL lanes, per-step losses within the same
  * tolerance as below. SnAp-1 (a sparse lane with each unit's own path, src/gpu/batch.ts laneTransport)
  * against methods/snap1.ts: the loss curves of a run with Adam, error-free steps
@@ -16,6 +21,7 @@ import { KfRtrlEstimator } from '../../src/engine/methods/kfRtrl';
 import { UoroEstimator } from '../../src/engine/methods/uoro';
 import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
+import { allocateSequence } from '../../src/engine/tasks/task';
 import { selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { kfRecord, uoroRecord } from '../../src/gpu/layout';
@@ -179,5 +185,43 @@ it('UORO and KF-RTRL lanes follow the CPU learners step by step (loss, h, θ, re
     console.log(`UORO/KF-RTRL GPU vs CPU: worst relative loss ${worst.loss.toExponential(2)}, h/θ ${worst.state.toExponential(2)}, factors ${worst.factors.toExponential(2)}`);
   } finally {
     batch.destroy();
+  }
+});
+
+it('UORO and KF-RTRL lanes carry over: 6 steps, snapshot, restore, 4 more give one 10-step batch’s losses bit for bit', async () => {
+  const steps = 10;
+  const { shape, params, seq } = checkCase({ n: 5, m: 1, leak: 0.6, gain: 1.2, seed: 111, steps, target: (t) => Math.cos(0.4 * t), gap: 3, resetAt: 8 });
+  const part = (from: number, to: number) => {
+    const s = allocateSequence(to - from, shape.m, 1);
+    s.x.set(seq.x.subarray(from * shape.m, to * shape.m));
+    s.y.set(seq.y.subarray(from, to));
+    s.errorMask.set(seq.errorMask.subarray(from, to));
+    s.reset.set(seq.reset.subarray(from, to));
+    return s;
+  };
+  const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
+  const methods: LearningMethod[] = [{ kind: 'kf' }, { kind: 'frozen' }, { kind: 'uoro' }];
+  // the second batch reuses the first's lane specs: the noise streams carry on
+  const specs = () => methods.map((method, a) => ({ method, params, noiseRng: Rng.forLabel(112, `noise ${a}`), stream: 0 }));
+  const whole = await GpuBatch.create(ctx, shape, [seq], specs(), { optimizer, readbackEvery: 4, label: 'whole' });
+  const carried = specs();
+  const first = await GpuBatch.create(ctx, shape, [part(0, 6)], carried, { optimizer, readbackEvery: 4, label: 'first' });
+  const second = await GpuBatch.create(ctx, shape, [part(6, steps)], carried, { optimizer, readbackEvery: 4, label: 'second' });
+  try {
+    await whole.advance(steps);
+    await first.advance(6);
+    const snap = await first.snapshot();
+    expect(snap.lanes[0].factors).not.toBeNull();
+    expect(snap.lanes[1].factors).toBeNull();
+    second.restore(snap);
+    await second.advance(steps - 6);
+    methods.forEach((_, a) => {
+      expect(Array.from(first.losses[a]), `lane ${a} first part`).toEqual(Array.from(whole.losses[a].subarray(0, 6)));
+      expect(Array.from(second.losses[a]), `lane ${a} second part`).toEqual(Array.from(whole.losses[a].subarray(6)));
+    });
+  } finally {
+    whole.destroy();
+    first.destroy();
+    second.destroy();
   }
 });
