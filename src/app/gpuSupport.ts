@@ -12,8 +12,8 @@ import { armMethod, type ArmId } from './worker/liveEngine';
 /** The live view's arms (liveRun.ts): every one must run on the GPU for a run to go there. */
 const LIVE_ARMS: readonly ArmId[] = ['frozen', 'full', 'k0', 'k'];
 
-/** Models the app's GPU live run (gpuLiveRun.ts) has a batch for: GpuBatch runs the RNN. */
-export const GPU_LIVE_MODELS: readonly ModelName[] = ['rnn'];
+/** Models the app's GPU live run (gpuLiveRun.ts) has a batch for: GpuBatch runs the RNN, LstmBatch the LSTM. */
+export const GPU_LIVE_MODELS: readonly ModelName[] = ['rnn', 'lstm'];
 
 const MODEL_TEXT: Record<ModelName, string> = { rnn: 'RNN', lstm: 'LSTM', transformer: 'transformer' };
 

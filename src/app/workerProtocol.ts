@@ -55,6 +55,8 @@ export type FromWorker =
       costs: ArmCost[];
       /** GPU runs: the measured time per step and per kernel (timestamps or submit-to-done); null otherwise or before the drift */
       kernelTimings: BatchTimings | null;
+      /** GPU runs: as in 'started', up to date (the LSTM's sparse kernel is known from the drift on) */
+      gpu?: GpuRunInfo;
       keptPaths: KeptPaths | null;
       /** the transformer's heads panel, sent every ~150 ms (null: none this time, or not a transformer) */
       heads?: HeadPanelData | null;

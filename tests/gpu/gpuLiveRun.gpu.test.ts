@@ -214,6 +214,34 @@ describe('GpuLiveRun', () => {
     gpu.dispose();
   });
 
+  it('runs the LSTM on the GPU (LstmBatch): losses and task strip as the CPU LiveRun, and a live k change as the CPU makes it', async () => {
+    const p = params({ model: 'lstm', lr: 1e-3 });
+    const cpu = new LiveRun({ ...p }, OPTIONS);
+    const gpu = GpuLiveRun.create(ctx, { ...p }, OPTIONS);
+    const pre = LEAD_IN_STEPS + 20;
+    const want = await traced(cpu, [pre]);
+    const got = await traced(gpu, [pre]);
+    cpu.setSparse(4, 'random');
+    await gpu.setSparse(4, 'random');
+    expect(gpu.arms).toEqual(cpu.arms);
+    const want2 = await traced(cpu, [20]);
+    const got2 = await traced(gpu, [20]);
+    for (const [w, g, from] of [[want, got, 0], [want2, got2, pre]] as const) {
+      for (let a = 0; a < cpu.arms.length; a++) {
+        for (let t = 0; t < w.losses[a].length; t++) {
+          const wl = w.losses[a][t];
+          expect(Math.abs(g.losses[a][t] - wl), `arm ${cpu.arms[a].id} step ${from + t}: GPU ${g.losses[a][t]} CPU ${wl}`).toBeLessThanOrEqual(2e-2 * Math.abs(wl) + 1e-5);
+          const wp = w.trace.prediction[a][t];
+          expect(Math.abs(g.trace.prediction[a][t] - wp), `prediction arm ${a} step ${from + t}`).toBeLessThanOrEqual(1e-3 + 1e-3 * Math.abs(wp));
+        }
+      }
+    }
+    expect(gpu.kernelTimings()?.steps).toBeGreaterThan(0);
+    expect(gpu.sparseTransport()).toMatch(/^LSTM sparse transport/);
+    expect(gpu.keptPaths()).toBeNull();
+    gpu.dispose();
+  });
+
   it('a lost device rejects advance() with a GpuError', async () => {
     const own = await nodeContext();
     const gpu = GpuLiveRun.create(own, params(), OPTIONS);

@@ -153,6 +153,7 @@ function onWorkerMessage(m: FromWorker): void {
     costs: m.costs,
     // a rebuilt batch (k change, new segment) has no timings until its first chunk lands: keep the last
     ...(m.kernelTimings ? { kernelTimings: m.kernelTimings } : {}),
+    ...(m.gpu && m.gpu.sparseTransport !== state.gpuInfo?.sparseTransport ? { gpuInfo: m.gpu } : {}),
     ...(m.keptPaths ? { keptPaths: m.keptPaths } : {}),
     ...(m.heads ? { heads: m.heads } : {}),
     ...(m.metrics ? { metrics: m.metrics, metricsHistory: [...state.metricsHistory.slice(-(METRICS_HISTORY_CAP - 1)), m.metrics] } : {}),

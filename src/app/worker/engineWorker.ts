@@ -4,8 +4,9 @@
  * for `advance` once per animation frame and only after the previous answer arrived, which paces the
  * worker to the display and stops it when the tab is hidden.
  *
- * Engine choice at 'start' (backend honesty): 'gpu', or 'auto' on a hardware adapter, runs the RNN arms on
- * WebGPU (GpuLiveRun) after the start-up verification against the CPU; 'auto' on a software adapter
+ * Engine choice at 'start' (backend honesty): 'gpu', or 'auto' on a hardware adapter, runs the arms on
+ * WebGPU (GpuLiveRun: the RNN's and the LSTM's, as the methods' registry allows, gpuSupport.ts) after the
+ * start-up verification against the CPU; 'auto' on a software adapter
  * (SwiftShader, isFallbackAdapter) stays on the CPU, which is faster there. Every failure (no
  * navigator.gpu, no adapter, requestDevice, verification, planner, device lost mid-run) ends on the CPU
  * LiveRun with the reason in `fallbackReason`. Messages are handled one at a time (a promise chain), so
@@ -244,6 +245,8 @@ async function advance(steps: number): Promise<void> {
       metrics,
       costs: r.costs(),
       kernelTimings: r.kernelTimings?.() ?? null,
+      // the LSTM's sparse kernel is known once its batch exists (the drift): the badge follows
+      ...(r.gpuInfo ? { gpu: r.gpuInfo() } : {}),
       keptPaths,
       heads,
     },

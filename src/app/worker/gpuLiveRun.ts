@@ -1,8 +1,9 @@
 /**
- * The live run with the RNN arms on WebGPU (the app's GPU path). The CPU LiveRun does what it already does
+ * The live run with the arms on WebGPU (the app's GPU path): the RNN's as lanes of a GpuBatch, the LSTM's
+ * as lanes of an LstmBatch (the same surface). The CPU LiveRun does what it already does
  * well and cheaply: pretraining, the 150-step lead-in and generating regime B. At the drift it hands its
- * arms over (pretrained weights, the lead-in's h, the initial masks, the selection streams) and every arm
- * then steps as one lane of a GpuBatch on the same regime-B stream, in lockstep.
+ * arms over (pretrained weights, the lead-in's running state, the initial masks, the selection streams) and
+ * every arm then steps as one lane of the model's batch on the same regime-B stream, in lockstep.
  *
  * The stream is endless: a batch holds one segment (SEGMENT_CHUNKS chunks of the CPU's data stream, so
  * the numbers are the CPU's stream), and at its end the batch is rebuilt on the next segment with every
@@ -11,8 +12,9 @@
  * Live changes:
  *  - learning rate: in place (GpuBatch.setLearningRate), from the next step on.
  *  - k / strategy: the batch is rebuilt from the arms' current state on the rest of the segment; the k
- *    arm keeps its weights, h and P, draws a new mask from its current W, and restarts its Adam moments,
- *    exactly what LiveRun.setSparse does on the CPU.
+ *    arm keeps its weights and running state, draws a new mask from its current path weights, and restarts
+ *    its Adam moments, exactly what LiveRun.setSparse does on the CPU: the RNN's P carries over, the
+ *    LSTM's restarts from zero (the CPU's LSTM estimator keeps P private, so the CPU cannot carry it).
  * Arms: one lane per arm that runs. An arm identical to another (`sameAs`: the k arm at k = 0 or k = n)
  * is not a lane; it reads its twin's losses, as on the CPU. A k change after the drift makes it an arm of
  * its own ("k = 0 since step s", LiveRun's naming), its lane carrying on from its twin's state.
@@ -20,26 +22,29 @@
  * traced step runs alone and its outputs are read back (the error record e_t + y*_t, or V h_t + c on a
  * step without an error signal). That costs a round trip per step, so at most TRACE_STEPS steps of each
  * advance() are traced (the last ones; the others' predictions are NaN, a gap in the strip).
- * Metrics on this path are a subset: ‖P‖ per arm and the Jacobian spectrum of the full arm (sampled on the
- * GPU every `metricsEvery` steps); the P spectrum and the gradient cosines are null (they need P itself
+ * Metrics on this path are a subset: ‖P‖ per arm and, for the RNN, the Jacobian spectrum of the full arm
+ * (sampled on the GPU every `metricsEvery` steps); the P spectrum and the gradient cosines are null (they need P itself
  * or shadow transports on the CPU). The kept-paths view shows the k arm's mask with W as of the last
  * (re)build of the batch.
  * Any GPU failure (device lost, validation, readback) rejects advance()/setSparse() with a GpuError;
  * the worker then falls back to the CPU engine.
  */
-import { methodLabel, runsOnGpu, type LearningMethod } from '../../engine/methods';
+import type { LearningMethod } from '../../engine/methods';
 import { jacobianSpectrum } from '../../engine/metrics';
+import { MODELS } from '../../engine/models';
 import { recurrentParamCount, type RnnParams, type RnnShape } from '../../engine/models/rnn';
 import { Rng } from '../../engine/rng';
 import { allocateSequence, type Sequence } from '../../engine/tasks/task';
 import { selectPaths, type SelectionStrategy } from '../../engine/transportMask';
 import { GpuBatch, type BatchSnapshot, type GpuContext, type LaneSpec } from '../../gpu/batch';
+import { LstmBatch, type LstmBatchSnapshot, type LstmLaneSpec } from '../../gpu/lstmBatch';
 import { batchLayout } from '../../gpu/layout';
 import { chooseSparseTransport, type SparseChoice } from '../../gpu/sparseVariant';
 import { GpuError } from '../../gpu/errors';
 import type { BatchTimings } from '../../gpu/timing';
 import { planMemory } from '../../gpu/memoryPlan';
 import type { LabParams } from '../labParams';
+import { gpuRefusal } from '../gpuSupport';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
 import { sourceArm, type AdvanceExtra, type GpuRunInfo, type KeptPaths, type LiveEngine, type StepTrace } from './liveEngine';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, kArmInfo, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
@@ -50,6 +55,11 @@ export const SEGMENT_CHUNKS = 20;
 /** Steps of one advance() whose outputs are read back for the task strip (a round trip each): the last ones. */
 export const TRACE_STEPS = 32;
 
+/** The batch of the run's model: GpuBatch (RNN) or LstmBatch, one surface. */
+type ModelBatch = GpuBatch | LstmBatch;
+type ModelLaneSpec = LaneSpec | LstmLaneSpec;
+type ModelSnapshot = BatchSnapshot | LstmBatchSnapshot;
+
 export class GpuLiveRun implements LiveEngine {
   readonly backend = 'gpu';
   /** the task strip: the lead-in's from the CPU, after the drift read back per traced step (TRACE_STEPS) */
@@ -58,8 +68,9 @@ export class GpuLiveRun implements LiveEngine {
   readonly ctx: GpuContext;
   /** global step: lead-in steps first, then adaptation */
   step = 0;
-  private batch: GpuBatch | null = null;
-  private specs: LaneSpec[] = [];
+  private batch: ModelBatch | null = null;
+  private specs: ModelLaneSpec[] = [];
+  private readonly model: 'rnn' | 'lstm';
   private stream: Sequence | null = null;
   private nextChunk: (() => Sequence) | null = null;
   /** adaptation steps before the current batch's step 0 */
@@ -75,26 +86,25 @@ export class GpuLiveRun implements LiveEngine {
   /** arm of each lane, and lane of each arm (a duplicate arm's is its twin's) */
   private laneArms: number[] = [];
   private armLane: number[] = [];
-  /** the sparse transport kernel this adapter gets (sparseVariant.ts), known before the first batch */
-  private readonly sparseChoice: SparseChoice;
+  /** the RNN's sparse transport kernel on this adapter (sparseVariant.ts), known before the first batch */
+  private readonly sparseChoice: SparseChoice | null;
   private disposed = false;
 
   private constructor(ctx: GpuContext, cpu: LiveRun, metricsEvery: number) {
     this.ctx = ctx;
     this.cpu = cpu;
     this.metricsEvery = metricsEvery;
-    this.sparseChoice = chooseSparseTransport(ctx.software, batchLayout(cpu.shape));
+    this.model = cpu.params.model === 'lstm' ? 'lstm' : 'rnn';
+    this.sparseChoice = this.model === 'rnn' ? chooseSparseTransport(ctx.software, batchLayout(cpu.shape)) : null;
     this.window = new RunningLoss(cpu.arms.length);
     this.diverged = cpu.arms.map(() => -1);
   }
 
   /** Pretrains on the CPU and checks the run fits the device in one batch; throws a GpuError if not. */
   static create(ctx: GpuContext, params: LabParams, options: LiveRunOptions = LIVE_DEFAULTS, metricsEvery = 0): GpuLiveRun {
-    // the methods' registry says what the GPU engine runs for which model; GpuBatch is the RNN's batch
-    const methods0 = (['frozen', 'full', 'k0', 'k'] as const).map((id) => armMethod(params, id));
-    const off = methods0.filter((m) => params.model === 'transformer' || !runsOnGpu(m, params.model as 'rnn' | 'lstm'));
-    if (off.length > 0) throw new GpuError('validation', `the WebGPU engine does not run ${off.map(methodLabel).join(', ')} for the ${params.model}`);
-    if (params.model !== 'rnn') throw new GpuError('validation', `the app's GPU live run has no batch for the ${params.model} yet`);
+    // what the GPU engine runs for which model: the methods' registry (gpuSupport.ts)
+    const refused = gpuRefusal(params);
+    if (refused !== null) throw new GpuError('validation', refused);
     ctx.health.check();
     const cpu = new LiveRun(params, options);
     const { n, m, o } = cpu.shape;
@@ -102,7 +112,7 @@ export class GpuLiveRun implements LiveEngine {
     const methods = cpu.arms.map((a) => armMethod(params, a.id));
     const limits = ctx.device.limits;
     // throws MemoryPlanError (a GpuError) with the numbers when one lane does not fit
-    const plan = planMemory({ n, m, o, arms: methods, seedCount: 1, limits, steps: SEGMENT_CHUNKS * 1000 });
+    const plan = planMemory({ n, m, o, arms: methods, seedCount: 1, limits, steps: SEGMENT_CHUNKS * 1000, model: params.model === 'lstm' ? 'lstm' : 'rnn' });
     if (plan.waves.length > 1) throw new GpuError('memory-plan', `n=${n} does not fit this device in one batch: ${plan.summary}`);
     return new GpuLiveRun(ctx, cpu, metricsEvery);
   }
@@ -195,7 +205,7 @@ export class GpuLiveRun implements LiveEngine {
    * (forward.wgsl), so y_t = V h_t + c with h_t as the step left it and V, c as read now, after the step's
    * update (the same as at the step for frozen arms; one optimizer update on for the others).
    */
-  private async traceOutputs(batch: GpuBatch, t: number, trace: StepTrace, s: number): Promise<void> {
+  private async traceOutputs(batch: ModelBatch, t: number, trace: StepTrace, s: number): Promise<void> {
     const stream = this.stream!;
     const { n, p, st, stride, state } = batch.layout;
     const o = stream.outputSize;
@@ -234,7 +244,7 @@ export class GpuLiveRun implements LiveEngine {
   private async startBatch(): Promise<void> {
     const h = this.cpu.handOff();
     this.nextChunk = h.nextChunk;
-    const learners = h.learners.map((l) => l.asRnn()!);
+    const learners = h.learners;
     this.assignLanes();
     // The GPU lanes reuse the CPU learners' selection streams (the CPU arms never step again), so
     // refreshed masks are drawn exactly as the CPU would draw them.
@@ -243,11 +253,12 @@ export class GpuLiveRun implements LiveEngine {
       return {
         method: l.method,
         params: l.params,
-        hInit: Float32Array.from(l.state.h),
+        // the running state: h for the RNN, [h; c] for the LSTM
+        hInit: Float32Array.from(l.model.runningState()),
         sources: l.method.kind === 'sparse' ? Int32Array.from(l.sources) : undefined,
         selectionRng: l.selectionRng,
         stream: 0,
-      };
+      } as ModelLaneSpec;
     });
     const first = h.seq;
     const chunks = [first];
@@ -258,8 +269,14 @@ export class GpuLiveRun implements LiveEngine {
     // a duplicate k arm's learner was built but never steps: its weights are its twin's (the same at the drift)
     this.kW = Float32Array.from(kl.params.theta.subarray(0, this.shape.n * this.shape.n));
     this.kSources = kl.method.kind === 'sparse' ? Int32Array.from(kl.sources) : null;
-    this.batch = await GpuBatch.create(this.ctx, this.shape, [this.stream], this.specs, this.batchOptions());
+    this.batch = await this.createBatch(this.stream);
     this.offset = 0;
+  }
+
+  private createBatch(stream: Sequence): Promise<ModelBatch> {
+    return this.model === 'lstm'
+      ? LstmBatch.create(this.ctx, this.shape, [stream], this.specs as LstmLaneSpec[], this.batchOptions())
+      : GpuBatch.create(this.ctx, this.shape, [stream], this.specs as LaneSpec[], this.batchOptions());
   }
 
   private nextSegment(): Sequence {
@@ -289,24 +306,35 @@ export class GpuLiveRun implements LiveEngine {
     const k = this.kIndex();
     const oldArmLane = this.armLane;
     const oldSpecs = this.specs;
-    // W, the first n×n block of θ (the engine's layout), ranks the k arm's new selection
-    const W = snap.lanes[oldArmLane[k]].theta.slice(0, n * n);
+    const kSnap = snap.lanes[oldArmLane[k]];
+    // W (the first n×n block of θ, the engine's layout) for the kept-paths view; the model's path weights
+    // (W for the RNN, |W_h| over the four gates for the LSTM) rank the k arm's new selection
+    const W = kSnap.theta.slice(0, n * n);
     this.assignLanes();
     // every lane's state from the lane that ran its arm so far (its own, or its twin's for a k arm split off)
     this.specs = this.laneArms.map((a) => oldSpecs[oldArmLane[a]]);
-    const moved: BatchSnapshot = { t: snap.t, lanes: this.laneArms.map((a) => snap.lanes[oldArmLane[a]]) };
+    const lanes = this.laneArms.map((a) => snap.lanes[oldArmLane[a]]);
     const kl = this.armLane[k];
     if (kLane) {
       const method = kLane.method;
       const src = method.kind === 'sparse' ? new Int32Array(n * method.k) : undefined;
-      if (src && method.kind === 'sparse') selectPaths(method.strategy, W, n, method.k, kLane.selectionRng, src);
+      if (src && method.kind === 'sparse') {
+        const weights = MODELS[this.model].create({ shape: this.shape, theta: kSnap.theta, readout: kSnap.readout } as never).pathWeights();
+        selectPaths(method.strategy, weights, n, method.k, kLane.selectionRng, src);
+      }
       this.specs[kl] = { ...this.specs[kl], method, sources: src, selectionRng: kLane.selectionRng };
       this.kSources = src ?? null;
+      // the LSTM's k arm restarts P^h and P^c from zero, as LiveRun.setSparse does on the CPU
+      if (this.model === 'lstm') {
+        const l = lanes[kl] as LstmBatchSnapshot['lanes'][number];
+        lanes[kl] = { ...l, ph: l.ph && new Float32Array(l.ph.length), pc: l.pc && new Float32Array(l.pc.length) };
+      }
     }
-    const next = await GpuBatch.create(this.ctx, this.shape, [stream], this.specs, this.batchOptions());
+    const moved = { t: snap.t, lanes } as ModelSnapshot;
+    const next = await this.createBatch(stream);
     try {
-      // a new k keeps the arm's weights, h and P, and restarts its optimizer with the new selection
-      next.restore(moved, kLane ? { resetOptimizer: [kl], newSelection: [kl] } : {});
+      // a new k keeps the arm's weights, running state (and the RNN's P), restarts its optimizer with the new selection
+      (next as GpuBatch).restore(moved as BatchSnapshot, kLane ? { resetOptimizer: [kl], newSelection: [kl] } : {});
     } catch (e) {
       next.destroy();
       throw e;
@@ -318,7 +346,7 @@ export class GpuLiveRun implements LiveEngine {
     this.kW = W;
   }
 
-  private absorbSample(batch: GpuBatch): void {
+  private absorbSample(batch: ModelBatch): void {
     const sample = batch.samples[batch.samples.length - 1];
     if (!sample) return;
     batch.samples.length = 0;
@@ -352,9 +380,12 @@ export class GpuLiveRun implements LiveEngine {
     return this.batch?.timings() ?? null;
   }
 
-  /** Which sparse transport kernel the GPU runs and why (a line for the backend badge's tooltip), from the start. */
+  /**
+   * Which sparse transport kernel the GPU runs and why (a line for the backend badge's tooltip): the RNN's
+   * from the start (sparseVariant.ts chooses by adapter), the LSTM's once its batch exists (the drift).
+   */
   sparseTransport(): string {
-    return (this.batch?.sparseTransport ?? this.sparseChoice).reason;
+    return this.batch?.sparseTransport.reason ?? this.sparseChoice?.reason ?? 'LSTM sparse transport: the batch is built at the drift';
   }
 
   /** What the badge and the cost meter say about the GPU: adapter, sparse kernel, how kernels are timed. */
@@ -369,7 +400,8 @@ export class GpuLiveRun implements LiveEngine {
   }
 
   keptPaths(): KeptPaths | null {
-    if (!this.drifted || this.batch === null) return this.cpu.keptPaths();
+    // the LSTM has no kept-paths view (LiveRun.keptPaths: W_h is 4n × n)
+    if (!this.drifted || this.batch === null || this.model !== 'rnn') return this.cpu.keptPaths();
     const src = this.kSources;
     return { n: this.shape.n, k: this.params.k, W: Float32Array.from(this.kW!), sources: src ? Int32Array.from(src) : new Int32Array(0) };
   }
