@@ -161,6 +161,8 @@ function laneTransport(
     case 'kf':
       // k is set to the lane's noise ring by the batch: n signs ν per step for UORO, (c1, c2) for KF-RTRL
       if (!spec.noiseRng) throw new RangeError(`lane ${ext}: a ${m.kind} lane needs its arm's noise stream (LaneSpec.noiseRng)`);
+      // uoroState.wgsl stages s and J s (2n floats), kfTransport.wgsl a row of Aᵀ, in 16 KiB of workgroup memory
+      if (n > 16 * WG) throw new GpuError('validation', `lane ${ext}: ${m.kind === 'uoro' ? 'UORO' : 'KF-RTRL'} on the GPU supports n ≤ ${16 * WG}`);
       if (m.kind === 'uoro') return { range: 'uoro', k: 0, ...none, factors: uoroRecord(layout).size, draws: n };
       return { range: 'kf', k: 0, ...none, factors: kfRecord(layout).size, draws: 2 };
     case 'sparse':
