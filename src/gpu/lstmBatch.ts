@@ -20,7 +20,7 @@
  * Lanes are ordered sparse, full, frozen (each kernel covers a contiguous range).
  */
 import type { LearningMethod } from '../engine/methods';
-import { LstmModel, type LstmParams } from '../engine/models/lstm';
+import type { LstmParams } from '../engine/models/lstm';
 import type { OptimizerConfig } from '../engine/optimizer';
 import type { Floats } from '../engine/precision';
 import type { Rng } from '../engine/rng';
@@ -109,9 +109,22 @@ function laneTransport(spec: LstmLaneSpec, n: number, ext: number): { range: 'sp
   }
 }
 
-/** |W_h| per (unit, source) over the four gates: the LSTM's path weights (LstmModel.pathWeights). */
-function lstmPathWeights(params: LstmParams): Floats {
-  return new LstmModel(params).pathWeights();
+/**
+ * The LSTM's path weights ‖W_h[·_j, q]‖ over the four gates (LstmModel.pathWeights), n × n, from θ (or its
+ * first 4n·n entries, W_h): what a new selection is ranked by, e.g. from a snapshot's θ when a live run
+ * changes k (selectPaths(strategy, lstmPathWeights(shape, lane.theta), n, k, rng, out)).
+ */
+export function lstmPathWeights(shape: GpuShape, theta: Floats): Floats {
+  const n = shape.n;
+  const out = new Float32Array(n * n);
+  for (let j = 0; j < n; j++) {
+    for (let q = 0; q < n; q++) {
+      let s = 0;
+      for (let gate = 0; gate < 4; gate++) s += theta[(gate * n + j) * n + q] ** 2;
+      out[j * n + q] = Math.sqrt(s);
+    }
+  }
+  return out;
 }
 
 export class LstmBatch {
@@ -365,10 +378,7 @@ export class LstmBatch {
       if (this.divergedAt[ext] >= 0) continue;
       const i = this.intOf[ext];
       let weights: Floats = new Float32Array(n * n);
-      if (m.strategy === 'top-k' || m.strategy === 'bottom-k') {
-        const W = await this.readFloats(this.buffers.params, i * stride, 4 * n * n);
-        weights = lstmPathWeights({ ...spec.params, theta: padTo(W, this.layout.p) });
-      }
+      if (m.strategy === 'top-k' || m.strategy === 'bottom-k') weights = lstmPathWeights(this.shape, await this.readFloats(this.buffers.params, i * stride, 4 * n * n));
       const out = new Int32Array(n * m.k);
       if (!spec.selectionRng) throw new RangeError(`lane ${ext}: refreshing selection needs selectionRng`);
       selectPaths(m.strategy, weights, n, m.k, spec.selectionRng, out);
@@ -572,8 +582,3 @@ export class LstmBatch {
   }
 }
 
-function padTo(a: Float32Array, length: number): Float32Array {
-  const out = new Float32Array(length);
-  out.set(a);
-  return out;
-}

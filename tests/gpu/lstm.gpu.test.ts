@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
-import { initLstm } from '../../src/engine/models/lstm';
+import { initLstm, LstmModel } from '../../src/engine/models/lstm';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
 import type { GpuContext } from '../../src/gpu/batch';
-import { LstmBatch } from '../../src/gpu/lstmBatch';
+import { LstmBatch, lstmPathWeights } from '../../src/gpu/lstmBatch';
 import { LSTM_SHADER_NAMES, LstmKernels } from '../../src/gpu/lstmKernels';
+import { verifyLstmAgainstCpu } from '../../src/gpu/lstmVerify';
 import { nodeContext } from './gpuHarness';
 import { compareLstmWithCpu, LSTM_TOL } from './lstmCompare';
 
@@ -75,6 +76,17 @@ describe('LSTM kernels (Dawn)', () => {
       first.destroy();
       second.destroy();
     }
+  });
+
+  it('the LSTM start-up verification passes on this device', async () => {
+    const r = await verifyLstmAgainstCpu(ctx);
+    expect(r).toMatchObject({ ok: true });
+    if (r.ok) expect(r.maxRelativeError).toBeLessThan(1e-3);
+  });
+
+  it('lstmPathWeights is LstmModel.pathWeights (what the selections are ranked by)', () => {
+    const params = initLstm({ n: 4, m: 2, o: 1 }, new Rng(6));
+    expect(Array.from(lstmPathWeights({ n: 4, m: 2, o: 1 }, params.theta))).toEqual(Array.from(new LstmModel(params).pathWeights()));
   });
 
   it('refuses the arms it does not run, in one line', async () => {
