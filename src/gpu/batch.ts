@@ -231,6 +231,8 @@ export class GpuBatch {
   private readonly draws: number[] = [];
   /** the host copy of the noise rings, filled per chunk (no allocation per chunk) */
   private readonly noiseRing: Float32Array<ArrayBuffer>;
+  /** UORO and KF-RTRL lanes (internal index): their factors' prefix (s, θ̃ or u, Aᵀ) and where its second factor starts */
+  private readonly factorLanes: { lane: number; prefix: number; first: number }[] = [];
   private readonly buffers: Record<BufferName, GPUBuffer>;
   private readonly pairs: { h: [GPUBuffer, GPUBuffer]; P: [GPUBuffer, GPUBuffer] };
   private readonly allBuffers: GPUBuffer[] = [];
@@ -323,6 +325,12 @@ export class GpuBatch {
       noiseTotal += x.draws * CH;
     }
     this.noiseRing = new Float32Array(Math.max(4, noiseTotal));
+    const uo = uoroRecord(layout);
+    const kf = kfRecord(layout);
+    for (let i = this.PL + this.Tb; i < this.L; i++) {
+      const isUoro = i < this.PL + this.Tb + this.U;
+      this.factorLanes.push({ lane: i, prefix: isUoro ? uo.prefix : kf.prefix, first: isUoro ? uo.tt : kf.a });
+    }
     const T = this.steps;
     this.buffers = {
       params: make('params [θ; V, c]', B * stride),
@@ -498,7 +506,7 @@ export class GpuBatch {
     const wFloats = gramFloats;
     const dFloats = sample ? this.F * n : 0;
     // the UORO and KF-RTRL lanes' factors (s, θ̃ or u, Aᵀ), whose norms stand in for ‖P‖
-    const factorFloats = sample ? this.factorLanes().reduce((a, f) => a + f.prefix, 0) : 0;
+    const factorFloats = sample ? this.factorLanes.reduce((a, f) => a + f.prefix, 0) : 0;
     // resolved timestamps (u64) go last, 8-byte aligned
     const tsOffset = 8 * Math.ceil((lossFloats + ctlFloats + normFloats + gramFloats + wFloats + dFloats + factorFloats) / 2);
     const total = (tsOffset + this.timer.bytes) / 4;
@@ -540,7 +548,7 @@ export class GpuBatch {
       copy(b.grams, 0, gramFloats);
       for (let f = 0; f < this.F; f++) copy(b.params, (this.S + f) * stride, n * n);
       for (let f = 0; f < this.F; f++) copy(b.state, (this.S + f) * st + state.d, n);
-      for (const f of this.factorLanes()) copy(b.factors, this.srcOffset[f.lane], f.prefix);
+      for (const f of this.factorLanes) copy(b.factors, this.srcOffset[f.lane], f.prefix);
     }
     this.fillNoise(t0, t1);
     this.timer.resolve(enc, staging, tsOffset);
@@ -551,17 +559,6 @@ export class GpuBatch {
       this.timer.absorb(data, tsOffset);
       this.absorb(new Float32Array(data), t0, t1, sample);
     });
-  }
-
-  /** The UORO and KF-RTRL lanes (internal index), with the length of their factors' prefix and its split. */
-  private factorLanes(): { lane: number; prefix: number; first: number }[] {
-    const out: { lane: number; prefix: number; first: number }[] = [];
-    const uo = uoroRecord(this.layout);
-    const kf = kfRecord(this.layout);
-    const base = this.PL + this.Tb;
-    for (let u = 0; u < this.U; u++) out.push({ lane: base + u, prefix: uo.prefix, first: uo.tt });
-    for (let k = 0; k < this.K; k++) out.push({ lane: base + this.U + k, prefix: kf.prefix, first: kf.a });
-    return out;
   }
 
   /**
@@ -625,7 +622,7 @@ export class GpuBatch {
     }
     off += 2 * this.F * n * n + this.F * n;
     // UORO ‖s‖·‖θ̃‖ and KF-RTRL ‖u‖·‖A‖, as the CPU estimators' sensitivityNorm
-    for (const f of this.factorLanes()) {
+    for (const f of this.factorLanes) {
       let a = 0;
       let b = 0;
       for (let e = 0; e < f.first; e++) a += data[off + e] * data[off + e];
