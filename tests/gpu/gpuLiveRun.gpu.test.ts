@@ -11,6 +11,7 @@ import { GpuLiveRun, TRACE_STEPS } from '../../src/app/worker/gpuLiveRun';
 import { DEFAULT_PARAMS, type LabParams } from '../../src/app/labParams';
 import type { LiveEngine, StepTrace } from '../../src/app/worker/liveEngine';
 import { LEAD_IN_STEPS, LiveRun } from '../../src/app/worker/liveRun';
+import { TRACE_WINDOW } from '../../src/app/page/lossSeries';
 import { nodeContext } from './gpuHarness';
 
 let ctx: GpuContext;
@@ -95,14 +96,17 @@ describe('GpuLiveRun', () => {
     const cpu = new LiveRun(params(), OPTIONS);
     const gpu = GpuLiveRun.create(ctx, params(), OPTIONS);
     expect(gpu.traces).toBe(true);
-    // the lead-in, across the drift, single steps, and a piece longer than TRACE_STEPS (its first steps untraced)
+    // the lead-in, across the drift, single steps, a long piece while the drift is in the strip's window
+    // (every step traced), and one past it longer than TRACE_STEPS (its first steps untraced)
     const long = TRACE_STEPS + 8;
-    const pieces = [100, 70, 1, 29, long];
+    const inWindow = TRACE_WINDOW - 50;
+    const pieces = [100, 70, 1, 29, inWindow, long];
     const want = await traced(cpu, pieces);
     const got = await traced(gpu, pieces);
     const total = want.trace.input.length;
     expect(Array.from(got.trace.input)).toEqual(Array.from(want.trace.input));
     expect(Array.from(got.trace.target)).toEqual(Array.from(want.trace.target));
+    expect(total).toBe(LEAD_IN_STEPS + TRACE_WINDOW + long);
     const untraced = (t: number) => t >= total - long && t < total - TRACE_STEPS;
     for (let a = 0; a < cpu.arms.length; a++) {
       for (let t = 0; t < total; t++) {

@@ -20,8 +20,10 @@
  * its own ("k = 0 since step s", LiveRun's naming), its lane carrying on from its twin's state.
  * The task strip: the lead-in is the CPU's trace; after the drift each arm's output stays on the GPU, so a
  * traced step runs alone and its outputs are read back (the error record e_t + y*_t, or V h_t + c on a
- * step without an error signal). That costs a round trip per step, so at most TRACE_STEPS steps of each
- * advance() are traced (the last ones; the others' predictions are NaN, a gap in the strip).
+ * step without an error signal). That costs round trips, so every step is traced only while the drift is
+ * in the strip's window (its first TRACE_WINDOW adaptation steps, the part that teaches); after that the
+ * last TRACE_STEPS steps of each advance() (the others' predictions are NaN, a gap in the strip; at the
+ * default few steps per frame there is none).
  * Metrics on this path are a subset: ‖P‖ per arm and, for the RNN, the Jacobian spectrum of the full arm
  * (sampled on the GPU every `metricsEvery` steps); the P spectrum and the gradient cosines are null (they need P itself
  * or shadow transports on the CPU). The kept-paths view shows the k arm's mask with W as of the last
@@ -46,14 +48,15 @@ import { planMemory } from '../../gpu/memoryPlan';
 import type { LabParams } from '../labParams';
 import { gpuRefusal } from '../gpuSupport';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
+import { TRACE_WINDOW } from '../page/lossSeries';
 import { sourceArm, type AdvanceExtra, type GpuRunInfo, type KeptPaths, type LiveEngine, type StepTrace } from './liveEngine';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, kArmInfo, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
 
 /** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
 export const SEGMENT_CHUNKS = 20;
 
-/** Steps of one advance() whose outputs are read back for the task strip (a round trip each): the last ones. */
-export const TRACE_STEPS = 32;
+/** Once the drift has left the task strip: steps of one advance() whose outputs are read back (the last ones). */
+export const TRACE_STEPS = 16;
 
 /** The batch of the run's model: GpuBatch (RNN) or LstmBatch, one surface. */
 type ModelBatch = GpuBatch | LstmBatch;
@@ -153,8 +156,10 @@ export class GpuLiveRun implements LiveEngine {
       s = c;
     }
     if (s < count && this.batch === null) await this.startBatch();
-    // steps of this call from which each step runs alone and its outputs are read back
-    const tracedFrom = trace ? Math.max(s, count - TRACE_STEPS) : Infinity;
+    // steps of this call from which each step runs alone and its outputs are read back, and the global step
+    // up to which every step is (the drift in the strip's window)
+    const tracedFrom = trace ? count - TRACE_STEPS : Infinity;
+    const tracedUntil = trace ? LEAD_IN_STEPS + TRACE_WINDOW : 0;
     while (s < count) {
       this.checkLive();
       let batch = this.batch!;
@@ -163,8 +168,8 @@ export class GpuLiveRun implements LiveEngine {
         batch = this.batch!;
       }
       const t0 = batch.t;
-      const traced = s >= tracedFrom;
-      const c = traced ? 1 : Math.min(count - s, batch.steps - t0, tracedFrom - s);
+      const traced = s >= tracedFrom || this.step < tracedUntil;
+      const c = traced ? 1 : Math.min(count - s, batch.steps - t0, Math.max(1, tracedFrom - s));
       await batch.advance(c);
       const stream = this.stream!;
       const mask = stream.errorMask;
