@@ -12,6 +12,8 @@ import { DEFAULT_PARAMS, type LabParams } from '../../src/app/labParams';
 import type { LiveEngine, StepTrace } from '../../src/app/worker/liveEngine';
 import { LEAD_IN_STEPS, LiveRun } from '../../src/app/worker/liveRun';
 import { TRACE_WINDOW } from '../../src/app/page/lossSeries';
+import { backendHint, gpuRefusal } from '../../src/app/gpuSupport';
+import { runsOnGpu } from '../../src/engine/methods';
 import { nodeContext } from './gpuHarness';
 
 let ctx: GpuContext;
@@ -244,6 +246,17 @@ describe('GpuLiveRun', () => {
     expect(gpu.sparseTransport()).toMatch(/^LSTM sparse transport/);
     expect(gpu.keptPaths()).toBeNull();
     gpu.dispose();
+  });
+
+  it('goes to the GPU for the models whose live arms the methods’ registry puts there, and says why not in one line', () => {
+    const lstmOnGpu = [{ kind: 'frozen' }, { kind: 'full' }, { kind: 'sparse', k: 2, strategy: 'random', refreshEvery: 0, rescale: false }].every((m) => runsOnGpu(m as never, 'lstm'));
+    expect(gpuRefusal(params())).toBeNull();
+    expect(gpuRefusal(params({ model: 'lstm' })) === null).toBe(lstmOnGpu);
+    expect(gpuRefusal(params({ model: 'transformer' }))).toMatch(/the transformer runs on the CPU engine/);
+    expect(() => GpuLiveRun.create(ctx, params({ model: 'transformer' }), OPTIONS)).toThrow(GpuError);
+    const hint = backendHint();
+    expect(hint).toContain(lstmOnGpu ? 'for the RNN and the LSTM' : 'for the RNN (every arm); the LSTM');
+    expect(hint).not.toMatch(/RNN only/);
   });
 
   it('a lost device rejects advance() with a GpuError', async () => {
