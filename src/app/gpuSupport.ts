@@ -27,11 +27,11 @@ function armsOnGpu(p: LabParams): string[] {
 /** Why a run of these settings stays on the CPU engine whatever the backend (null: the GPU can run it). */
 export function gpuRefusal(p: LabParams): string | null {
   const model = MODEL_TEXT[p.model];
-  if (p.model === 'transformer') return `the WebGPU engine has no transformer kernels: the ${model} runs on the CPU engine`;
+  if (p.model === 'transformer') return `the WebGPU engine has no transformer kernels, so the ${model} runs on the CPU engine`;
   const off = armsOnGpu(p);
-  if (off.length === LIVE_ARMS.length) return `the WebGPU engine runs none of the live arms for the ${model}: the ${model} runs on the CPU engine`;
-  if (off.length > 0) return `the WebGPU engine does not run ${off.join(', ')} for the ${model}: the run stays on the CPU engine`;
-  if (!GPU_LIVE_MODELS.includes(p.model)) return `the app's GPU live run has no ${model} batch yet: the ${model} runs on the CPU engine`;
+  if (off.length === LIVE_ARMS.length) return `the WebGPU engine runs none of the live arms for the ${model}, so the ${model} runs on the CPU engine`;
+  if (off.length > 0) return `the WebGPU engine does not run ${off.join(', ')} for the ${model}, so the run stays on the CPU engine`;
+  if (!GPU_LIVE_MODELS.includes(p.model)) return `the app's GPU live run has no ${model} batch yet, so the ${model} runs on the CPU engine`;
   return null;
 }
 

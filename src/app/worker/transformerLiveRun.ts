@@ -38,7 +38,7 @@ export const TRANSFORMER_LEAD_IN = 150;
 const CHUNK = 1000;
 
 /** The line the page shows when the GPU backend was asked for. */
-export const TRANSFORMER_CPU_ONLY = 'the WebGPU engine has no transformer kernels: the transformer runs on the CPU engine';
+export const TRANSFORMER_CPU_ONLY = 'the WebGPU engine has no transformer kernels, so the transformer runs on the CPU engine';
 
 export interface TransformerLiveOptions {
   /** pretraining steps (mini-batches of windows); the app uses fewer than the CLI's 600 so the first curve comes quickly */
