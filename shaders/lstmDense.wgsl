@@ -52,11 +52,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     workgroupBarrier();
     for (var kk = 0u; kk < TS; kk++) {
       let y = vec4f(pTile[kk * TS + lid.x], pTile[kk * TS + lid.x + Q], pTile[kk * TS + lid.x + 2u * Q], pTile[kk * TS + lid.x + 3u * Q]);
-      for (var a = 0u; a < 4u; a++) {
-        let row = (lid.y + a * Q) * TS + kk;
-        accC[a] += cTile[row] * y;
-        accH[a] += hTile[row] * y;
-      }
+      // unrolled by hand: constant indices keep the accumulators in registers (a dynamic index makes some
+      // compilers, SwiftShader's among them, keep the arrays in memory)
+      let r0 = lid.y * TS + kk;
+      let r1 = r0 + Q * TS;
+      let r2 = r1 + Q * TS;
+      let r3 = r2 + Q * TS;
+      accC[0] += cTile[r0] * y;
+      accC[1] += cTile[r1] * y;
+      accC[2] += cTile[r2] * y;
+      accC[3] += cTile[r3] * y;
+      accH[0] += hTile[r0] * y;
+      accH[1] += hTile[r1] * y;
+      accH[2] += hTile[r2] * y;
+      accH[3] += hTile[r3] * y;
     }
     workgroupBarrier();
   }

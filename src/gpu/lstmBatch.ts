@@ -15,9 +15,10 @@
  *
  * Both transports fuse the cell and output paths so P^h_{t-1} is read once for both. Full RTRL has its own
  * tiled kernel because the gather, run with k = n, would read every row of P^h once per unit (n² p loads
- * per step); the tile reuses each loaded value TS times, as the RNN's dense kernel does.
+ * per step); the tile reuses each loaded value TS times, as the RNN's dense kernel does. On a software
+ * adapter full lanes run the gather with every source instead (chooseLstmFullTransport says why).
  *
- * Lanes are ordered sparse, full, frozen (each kernel covers a contiguous range).
+ * Lanes are ordered sparse (and full lanes run by the gather), full, frozen: each kernel covers a contiguous range.
  */
 import type { LearningMethod } from '../engine/methods';
 import type { LstmParams } from '../engine/models/lstm';
@@ -25,8 +26,8 @@ import type { OptimizerConfig } from '../engine/optimizer';
 import type { Floats } from '../engine/precision';
 import type { Rng } from '../engine/rng';
 import type { Sequence } from '../engine/tasks/task';
-import { selectPaths } from '../engine/transportMask';
-import type { GpuContext, MetricSample, BatchOptions } from './batch';
+import { allPaths, selectPaths } from '../engine/transportMask';
+import type { BatchOptions, GpuContext, MetricSample } from './batch';
 import { GpuError } from './errors';
 import { baseConstants, COLS, CONTROL, TS, controlIndex, controlWords, encodeHyper, encodeLanes, encodeStreams, GS, WG, type BatchLayout, type GpuShape, type LaneRecord } from './layout';
 import { LSTM_BINDINGS, LstmKernels, type LstmShaderName } from './lstmKernels';
@@ -34,6 +35,29 @@ import { lstmBatchLayout, lstmConstants, type LstmBatchLayout } from './lstmLayo
 import { readBuffer, ReadbackPool } from './readback';
 import type { ShaderName } from './shaderSources';
 import { KernelTimer, type BatchTimings } from './timing';
+
+/** Which kernel the full-RTRL lanes run: the tiled products, or the gather with every source; 'auto' by adapter. */
+export type LstmFullTransport = 'auto' | 'tiled' | 'gather';
+
+export interface LstmBatchOptions extends Omit<BatchOptions, 'sparseKernel'> {
+  /** full lanes' kernel (chooseLstmFullTransport); default 'auto' */
+  fullTransport?: LstmFullTransport;
+}
+
+/**
+ * The full lanes' kernel on this adapter, and why (a line for the backend badge's tooltip). Measured on
+ * SwiftShader at n = 32: the gather with k = n took about half the tiled kernel's time (workgroup barriers
+ * are slow there, and it has no tiles to stage); on a hardware adapter the tile's reuse of each P^h load
+ * (2·TS multiply-adds per load instead of 2) is the design's expectation, not yet a measurement.
+ */
+export function chooseLstmFullTransport(software: boolean, preference: LstmFullTransport = 'auto'): { gather: boolean; reason: string } {
+  const sparse = 'LSTM transport: sparse lanes run a fused cell/output gather (scalar, barrier-free)';
+  if (preference === 'tiled') return { gather: false, reason: `${sparse}; full lanes a tiled kernel (asked for)` };
+  if (preference === 'gather') return { gather: true, reason: `${sparse}; full lanes the same gather with every source (asked for)` };
+  return software
+    ? { gather: true, reason: `${sparse}; full lanes the same gather with every source (software adapter: workgroup barriers are slow there)` }
+    : { gather: false, reason: `${sparse}; full lanes a tiled kernel (hardware adapter)` };
+}
 
 export interface LstmLaneSpec {
   method: LearningMethod;
@@ -92,14 +116,14 @@ type BufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'mom
 export type LstmBatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources';
 
 /** How a lane's method runs here: with a P or frozen, its k, scale and initial selection. */
-function laneTransport(spec: LstmLaneSpec, n: number, ext: number): { range: 'sparse' | 'full' | 'frozen'; k: number; scale: number; sources: Int32Array | null } {
+function laneTransport(spec: LstmLaneSpec, n: number, ext: number, fullGather: boolean): { range: 'sparse' | 'full' | 'frozen'; k: number; scale: number; sources: Int32Array | null } {
   const m = spec.method;
   switch (m.kind) {
     case 'frozen':
       return { range: 'frozen', k: 0, scale: 1, sources: null };
     case 'full':
-      // every source, in order (lstmDense.wgsl needs no list)
-      return { range: 'full', k: n, scale: 1, sources: null };
+      // every source, in order: the tiled kernel needs no list; the gather is given PathSelection's allPaths
+      return fullGather ? { range: 'sparse', k: n, scale: 1, sources: allPaths(n) } : { range: 'full', k: n, scale: 1, sources: null };
     case 'sparse':
       if (!(m.k >= 0 && m.k <= n)) throw new RangeError(`lane ${ext}: k must be in [0, ${n}], got ${m.k}`);
       if (m.k > 0 && (!spec.sources || spec.sources.length < n * m.k)) throw new RangeError(`lane ${ext}: sparse lane needs n*k = ${n * m.k} sources`);
@@ -144,13 +168,13 @@ export class LstmBatch {
   elapsedMs = 0;
   readonly selectionsDrawn: number[];
   /** the transport kernel and why (GpuBatch's badge line has the same shape) */
-  readonly sparseTransport = { shader: 'lstmTransport', reason: 'LSTM sparse transport: fused cell/output gather, scalar and barrier-free (full lanes: tiled kernel)' };
+  readonly sparseTransport: { shader: string; reason: string };
 
   private readonly ctx: GpuContext;
   private readonly specs: LstmLaneSpec[];
   private readonly extOf: number[];
   private readonly intOf: number[] = [];
-  private readonly options: Required<Omit<BatchOptions, 'label' | 'sparseKernel'>> & { label: string };
+  private readonly options: Required<Omit<LstmBatchOptions, 'label'>> & { label: string };
   private readonly srcOffset: number[] = [];
   private readonly laneK: number[];
   private readonly buffers: Record<BufferName, GPUBuffer>;
@@ -161,7 +185,7 @@ export class LstmBatch {
   private timer!: KernelTimer;
   private destroyed = false;
 
-  private constructor(ctx: GpuContext, shape: GpuShape, streams: readonly Sequence[], specs: LstmLaneSpec[], options: BatchOptions) {
+  private constructor(ctx: GpuContext, shape: GpuShape, streams: readonly Sequence[], specs: LstmLaneSpec[], options: LstmBatchOptions) {
     this.ctx = ctx;
     this.shape = { n: shape.n, m: shape.m, o: shape.o };
     this.specs = specs;
@@ -171,13 +195,16 @@ export class LstmBatch {
       metricsEvery: options.metricsEvery ?? 0,
       poolSize: options.poolSize ?? 3,
       timing: options.timing ?? true,
+      fullTransport: options.fullTransport ?? 'auto',
       label: options.label ?? 'lstm batch',
     };
+    const full = chooseLstmFullTransport(ctx.software, this.options.fullTransport);
+    this.sparseTransport = { shader: full.gather ? 'lstmTransport' : 'lstmTransport, lstmDense', reason: full.reason };
     const layout = lstmBatchLayout(this.shape);
     this.layout = layout;
     const { n, stride, st, pFloats } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
-    const transports = specs.map((spec, ext) => laneTransport(spec, n, ext));
+    const transports = specs.map((spec, ext) => laneTransport(spec, n, ext, full.gather));
     const rank = { sparse: 0, full: 1, frozen: 2 };
     this.extOf = specs.map((_, i) => i).sort((a, b) => rank[transports[a].range] - rank[transports[b].range] || a - b);
     this.extOf.forEach((ext, i) => (this.intOf[ext] = i));
@@ -256,7 +283,7 @@ export class LstmBatch {
    * A batch of LSTM lanes on `streams` (lane i reads streams[lanes[i].stream]); `shape` is the LSTM's
    * n, m, o. Lanes: frozen, full or sparse (method records' `gpu` includes 'lstm'); others are refused.
    */
-  static async create(ctx: GpuContext, shape: GpuShape, streams: readonly Sequence[], lanes: LstmLaneSpec[], options: BatchOptions): Promise<LstmBatch> {
+  static async create(ctx: GpuContext, shape: GpuShape, streams: readonly Sequence[], lanes: LstmLaneSpec[], options: LstmBatchOptions): Promise<LstmBatch> {
     ctx.health.check();
     const batch = new LstmBatch(ctx, shape, streams, lanes, options);
     await batch.build();

@@ -9,7 +9,7 @@ import { initLstm, LstmModel } from '../../src/engine/models/lstm';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
 import type { GpuContext } from '../../src/gpu/batch';
-import { LstmBatch, lstmPathWeights } from '../../src/gpu/lstmBatch';
+import { chooseLstmFullTransport, LstmBatch, lstmPathWeights } from '../../src/gpu/lstmBatch';
 import { LSTM_SHADER_NAMES, LstmKernels } from '../../src/gpu/lstmKernels';
 import { verifyLstmAgainstCpu } from '../../src/gpu/lstmVerify';
 import { nodeContext } from './gpuHarness';
@@ -27,15 +27,22 @@ describe('LSTM kernels (Dawn)', () => {
     for (const name of LSTM_SHADER_NAMES) expect((await kernels.messages(name)).filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
   });
 
-  it('frozen, full, k = 0, 2, 3, n lanes: h, c, P^h, P^c, g, weights and loss match the CPU learner every step', async () => {
-    const r = await compareLstmWithCpu(ctx, { steps: 8 });
-    console.log(`LSTM GPU vs CPU over ${r.steps} steps, worst relative difference: ${Object.entries(r.worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+  for (const fullTransport of ['tiled', 'gather'] as const)
+  it(`frozen, full (${fullTransport}), k = 0, 2, 3, n lanes: h, c, P^h, P^c, g, weights and loss match the CPU learner every step`, async () => {
+    const r = await compareLstmWithCpu(ctx, { steps: 8, fullTransport });
+    console.log(`LSTM GPU vs CPU (full: ${fullTransport}) over ${r.steps} steps, worst relative difference: ${Object.entries(r.worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
     for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
   });
 
-  it('n = 34 (more than one 32-wide tile of units and sources): full and k = 3 lanes match the CPU learner', async () => {
-    const r = await compareLstmWithCpu(ctx, { n: 34, m: 1, o: 1, steps: 3, methods: [{ kind: 'full' }, sparseArm(3, 'random')] });
+  it('n = 34 (more than one 32-wide tile of units and sources): full (tiled) and k = 3 lanes match the CPU learner', async () => {
+    const r = await compareLstmWithCpu(ctx, { n: 34, m: 1, o: 1, steps: 3, methods: [{ kind: 'full' }, sparseArm(3, 'random')], fullTransport: 'tiled' });
     for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
+  });
+
+  it('full lanes: the gather on a software adapter, the tiled kernel on a hardware one, with the reason', () => {
+    expect(chooseLstmFullTransport(true)).toMatchObject({ gather: true, reason: expect.stringMatching(/software adapter/) });
+    expect(chooseLstmFullTransport(false)).toMatchObject({ gather: false, reason: expect.stringMatching(/tiled kernel \(hardware adapter\)/) });
+    expect(chooseLstmFullTransport(true, 'tiled').gather).toBe(false);
   });
 
   it('the comparison can fail: a lane whose k differs from its CPU twin is caught', async () => {

@@ -21,12 +21,12 @@ import { Rng } from '../../src/engine/rng';
 import { allocateSequence, type Sequence } from '../../src/engine/tasks/task';
 import { selectPaths } from '../../src/engine/transportMask';
 import type { GpuContext } from '../../src/gpu/batch';
-import { LstmBatch, type LstmLaneSpec } from '../../src/gpu/lstmBatch';
+import { LstmBatch, type LstmFullTransport, type LstmLaneSpec } from '../../src/gpu/lstmBatch';
 
 export const LSTM_TOL = 2e-5;
 
 /**
- * The lanes compared (n = 6): frozen, full (lstmDense.wgsl), k = 0, k = 2 (random), k = 3 (top-k, rescaled,
+ * The lanes compared (n = 6): frozen, full (lstmDense.wgsl, or the gather with every source), k = 0, k = 2 (random), k = 3 (top-k, rescaled,
  * redrawn every 3 steps) and k = n (the gather kernel with every source; lstmTransport.wgsl).
  */
 export const LSTM_METHODS: LearningMethod[] = [
@@ -68,7 +68,19 @@ export async function compareLstmWithCpu(
     tol = LSTM_TOL,
     methods = LSTM_METHODS,
     mutate,
-  }: { n?: number; m?: number; o?: number; steps?: number; tol?: number; methods?: LearningMethod[]; /** changes the GPU lanes after they were built (the tests that must fail) */ mutate?: (lanes: LstmLaneSpec[]) => void } = {},
+    fullTransport = 'auto',
+  }: {
+    n?: number;
+    m?: number;
+    o?: number;
+    steps?: number;
+    tol?: number;
+    methods?: LearningMethod[];
+    /** changes the GPU lanes after they were built (the tests that must fail) */
+    mutate?: (lanes: LstmLaneSpec[]) => void;
+    /** the full lanes' kernel (lstmDense.wgsl when 'tiled') */
+    fullTransport?: LstmFullTransport;
+  } = {},
 ): Promise<LstmCompareResult> {
   const shape = { n, m, o, leak: 1 };
   const params = initLstm(shape, new Rng(21), 1.2);
@@ -96,7 +108,7 @@ export async function compareLstmWithCpu(
     return { method, params, hInit: sInit[a], sources, selectionRng, stream: 0 };
   });
   mutate?.(lanes);
-  const batch = await LstmBatch.create(ctx, shape, [seq], lanes, { optimizer, readbackEvery: 1, timing: false, label: 'lstm compare' });
+  const batch = await LstmBatch.create(ctx, shape, [seq], lanes, { optimizer, readbackEvery: 1, timing: false, label: 'lstm compare', fullTransport });
   const worst: Record<string, number> = {};
   const check = (what: string, lane: number, t: number, got: ArrayLike<number>, want: ArrayLike<number>) => {
     if (got.length !== want.length) throw new Error(`lane ${lane} step ${t} ${what}: ${got.length} entries on the GPU, ${want.length} on the CPU`);
