@@ -68,7 +68,8 @@ export const CLI_USAGE = `usage: npm run experiment -- [options]
   --fidelity          also measure cos(g_k, g_full) on the full arm's trajectory
   --metrics-every M   sample the Jacobian spectrum and ‖P‖ every M steps, 0 = off (default 100)
   --threads T         worker threads running seeds in parallel (default: one per core, at most one per seed)
-  --backend B         cpu | gpu: the CPU engine, or WebGPU (Dawn in Node) for the RNN arms (default cpu)
+  --backend B         cpu | gpu: the CPU engine, or WebGPU (Dawn in Node): every RNN arm, the LSTM's frozen,
+                      full and k=K arms (default cpu)
   --json              print one JSON object instead of the table
   --help              this text`;
 

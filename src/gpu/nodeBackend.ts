@@ -9,6 +9,7 @@ import { acquireDevice } from './device';
 import { GpuError } from './errors';
 import { checkGpuArms, runExperimentGpu, type GpuExperimentResult } from './experimentGpu';
 import { nodeGpu } from './nodeGpu';
+import { verifyLstmAgainstCpu } from './lstmVerify';
 import { verifyAgainstCpu } from './verify';
 
 export type NodeGpuOutcome =
@@ -28,8 +29,13 @@ export async function runOnNodeGpu(config: ExperimentConfig, onProgress?: (p: Pr
   if (!acquired.ok) return { kind: 'unavailable', error: acquired.error };
   const ctx = await createContext(acquired.device, acquired.description, acquired.isFallbackAdapter);
   try {
+    // the RNN's kernels always; the LSTM's too when they will run (a few steps against the CPU learner)
     const check = await verifyAgainstCpu(ctx);
     if (!check.ok) return { kind: 'mismatch', reason: check.reason };
+    if (config.model === 'lstm') {
+      const lstmCheck = await verifyLstmAgainstCpu(ctx);
+      if (!lstmCheck.ok) return { kind: 'mismatch', reason: lstmCheck.reason };
+    }
     const result = await runExperimentGpu(ctx, config, onProgress);
     return { kind: 'ran', result, adapter: acquired.description };
   } finally {
