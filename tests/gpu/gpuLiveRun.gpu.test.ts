@@ -224,6 +224,8 @@ describe('GpuLiveRun', () => {
     const p = params({ model: 'lstm', lr: 1e-3 });
     const cpu = new LiveRun({ ...p }, OPTIONS);
     const gpu = GpuLiveRun.create(ctx, { ...p }, OPTIONS);
+    const before = gpu.sparseTransport();
+    expect(before).toMatch(ctx.software ? /software adapter/ : /hardware adapter/);
     const pre = LEAD_IN_STEPS + 20;
     const want = await traced(cpu, [pre]);
     const got = await traced(gpu, [pre]);
@@ -243,7 +245,9 @@ describe('GpuLiveRun', () => {
       }
     }
     expect(gpu.kernelTimings()?.steps).toBeGreaterThan(0);
-    expect(gpu.sparseTransport()).toMatch(/^LSTM sparse transport/);
+    // the LSTM's kernels chosen by adapter, the same line before the first batch (the badge) and after it
+    expect(gpu.sparseTransport()).toMatch(/^LSTM transport: sparse lanes run a fused cell\/output gather/);
+    expect(gpu.sparseTransport()).toBe(before);
     expect(gpu.keptPaths()).toBeNull();
     gpu.dispose();
   });

@@ -54,7 +54,8 @@ interface Gpu {
   ctx: GpuContext;
   engine: string;
   software: boolean;
-  verified: string | true | null;
+  /** the start-up check of each model's kernels against the CPU: true, or why it failed (absent: not run yet) */
+  verified: Partial<Record<'rnn' | 'lstm', string | true>>;
 }
 let gpu: Gpu | null = null;
 
@@ -76,7 +77,7 @@ async function device(): Promise<Gpu | string> {
   // the context is told a fallback adapter is one (its kernels are chosen for software: sparseVariant.ts)
   const ctx = await createContext(r.device, name, r.isFallbackAdapter || software(r.adapter));
   // a software adapter is named as such: it is a CPU rasteriser, not a GPU
-  gpu = { ctx, engine: `WebGPU · ${name}${ctx.software && !/software/i.test(name) ? ' (software adapter)' : ''}`, software: ctx.software, verified: null };
+  gpu = { ctx, engine: `WebGPU · ${name}${ctx.software && !/software/i.test(name) ? ' (software adapter)' : ''}`, software: ctx.software, verified: {} };
   return gpu;
 }
 
@@ -123,16 +124,20 @@ async function chooseGpu(params: LabParams): Promise<Gpu | string | undefined> {
   if (params.backend === 'auto' && g.software) {
     return `backend auto keeps the CPU engine: the WebGPU adapter (${g.engine.replace('WebGPU · ', '')}) is a software fallback, 10-100× slower than the CPU engine here. Choose Backend GPU to run on it anyway`;
   }
-  if (g.verified === null) {
-    try {
-      const { verifyAgainstCpu } = await import('../../gpu/verify');
-      const v = await verifyAgainstCpu(g.ctx);
-      g.verified = v.ok ? true : v.reason;
-    } catch (e) {
-      g.verified = `verification failed: ${messageOf(e)}`;
+  // the RNN's kernels always; the LSTM's too before an LSTM run (as the CLI's --backend gpu does)
+  const models: ('rnn' | 'lstm')[] = params.model === 'lstm' ? ['rnn', 'lstm'] : ['rnn'];
+  for (const model of models) {
+    if (g.verified[model] === undefined) {
+      try {
+        const v = model === 'lstm' ? await (await import('../../gpu/lstmVerify')).verifyLstmAgainstCpu(g.ctx) : await (await import('../../gpu/verify')).verifyAgainstCpu(g.ctx);
+        g.verified[model] = v.ok ? true : v.reason;
+      } catch (e) {
+        g.verified[model] = `verification failed: ${messageOf(e)}`;
+      }
     }
+    const v = g.verified[model];
+    if (v !== true) return `the WebGPU engine failed its start-up check${model === 'lstm' ? ' of the LSTM kernels' : ''} against the CPU (${v})`;
   }
-  if (g.verified !== true) return `the WebGPU engine failed its start-up check against the CPU (${g.verified})`;
   return g;
 }
 

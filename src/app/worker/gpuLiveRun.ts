@@ -39,7 +39,7 @@ import { Rng } from '../../engine/rng';
 import { allocateSequence, type Sequence } from '../../engine/tasks/task';
 import { selectPaths, type SelectionStrategy } from '../../engine/transportMask';
 import { GpuBatch, type BatchSnapshot, type GpuContext, type LaneSpec } from '../../gpu/batch';
-import { LstmBatch, type LstmBatchSnapshot, type LstmLaneSpec } from '../../gpu/lstmBatch';
+import { chooseLstmFullTransport, LstmBatch, type LstmBatchSnapshot, type LstmLaneSpec } from '../../gpu/lstmBatch';
 import { batchLayout } from '../../gpu/layout';
 import { chooseSparseTransport, type SparseChoice } from '../../gpu/sparseVariant';
 import { GpuError } from '../../gpu/errors';
@@ -89,8 +89,8 @@ export class GpuLiveRun implements LiveEngine {
   /** arm of each lane, and lane of each arm (a duplicate arm's is its twin's) */
   private laneArms: number[] = [];
   private armLane: number[] = [];
-  /** the RNN's sparse transport kernel on this adapter (sparseVariant.ts), known before the first batch */
-  private readonly sparseChoice: SparseChoice | null;
+  /** the transport kernels on this adapter and why (sparseVariant.ts, lstmBatch.ts), known before the first batch */
+  private readonly sparseChoice: Pick<SparseChoice, 'reason'>;
   private disposed = false;
 
   private constructor(ctx: GpuContext, cpu: LiveRun, metricsEvery: number) {
@@ -98,7 +98,7 @@ export class GpuLiveRun implements LiveEngine {
     this.cpu = cpu;
     this.metricsEvery = metricsEvery;
     this.model = cpu.params.model === 'lstm' ? 'lstm' : 'rnn';
-    this.sparseChoice = this.model === 'rnn' ? chooseSparseTransport(ctx.software, batchLayout(cpu.shape)) : null;
+    this.sparseChoice = this.model === 'rnn' ? chooseSparseTransport(ctx.software, batchLayout(cpu.shape)) : chooseLstmFullTransport(ctx.software);
     this.window = new RunningLoss(cpu.arms.length);
     this.diverged = cpu.arms.map(() => -1);
   }
@@ -385,12 +385,9 @@ export class GpuLiveRun implements LiveEngine {
     return this.batch?.timings() ?? null;
   }
 
-  /**
-   * Which sparse transport kernel the GPU runs and why (a line for the backend badge's tooltip): the RNN's
-   * from the start (sparseVariant.ts chooses by adapter), the LSTM's once its batch exists (the drift).
-   */
+  /** Which transport kernels the GPU runs and why, chosen by adapter (a line for the backend badge's tooltip), from the start. */
   sparseTransport(): string {
-    return this.batch?.sparseTransport.reason ?? this.sparseChoice?.reason ?? 'LSTM sparse transport: the batch is built at the drift';
+    return (this.batch?.sparseTransport ?? this.sparseChoice).reason;
   }
 
   /** What the badge and the cost meter say about the GPU: adapter, sparse kernel, how kernels are timed. */
