@@ -87,6 +87,20 @@ describe('with WebGPU (SwiftShader)', () => {
     await page.close();
   });
 
+  it('backend=gpu runs the LSTM on WebGPU too (its kernels checked at start-up): the curves and the task strip draw past the drift', async () => {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&model=lstm&n=8&k=2&backend=gpu');
+    await expect.poll(() => page.getAttribute('[data-testid=backend-badge]', 'data-engine'), { timeout: 60_000 }).toMatch(/^WebGPU · /);
+    await waitForPoints(page, 170, 120_000);
+    expect(await page.locator('[data-testid=engine-fallback-note]').count()).toBe(0);
+    expect(await page.getAttribute('[data-testid=backend-badge]', 'title')).toMatch(/LSTM transport: /);
+    await expect.poll(async () => Number((await page.getAttribute('[data-testid=task-strip] canvas', 'data-adapted-predictions')) ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await page.getAttribute('[data-testid=backend-badge]', 'data-engine')).toMatch(/^WebGPU · /);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('backend=auto on a software adapter (SwiftShader) stays on the CPU engine and says why', async () => {
     const page = await openPage(browser);
     const errors = collectErrors(page);

@@ -26,7 +26,7 @@
  * default few steps per frame there is none).
  * Metrics on this path are a subset: ‖P‖ per arm and, for the RNN, the Jacobian spectrum of the full arm
  * (sampled on the GPU every `metricsEvery` steps); the P spectrum and the gradient cosines are null (they need P itself
- * or shadow transports on the CPU). The kept-paths view shows the k arm's mask with W as of the last
+ * or shadow transports on the CPU). The kept-paths view (RNN) shows the k arm's mask with W as of the last
  * (re)build of the batch.
  * Any GPU failure (device lost, validation, readback) rejects advance()/setSparse() with a GpuError;
  * the worker then falls back to the CPU engine.
