@@ -93,11 +93,6 @@ export function prepareSeed(config: ExperimentConfig, seed: number): PreparedSee
   return { ...p, stream: p.task.generate('B', config.adaptSteps, p.data) };
 }
 
-/** The prepared seed typed as the RNN's, or null for another model (the GPU engine runs the RNN only). */
-export function asRnnSeed<S extends PretrainedSeed>(prepared: S): (S & PretrainedSeed<'rnn'>) | null {
-  return prepared.model === 'rnn' ? (prepared as S & PretrainedSeed<'rnn'>) : null;
-}
-
 /** An arm's own streams: its path selection and its noise, labelled by the seed and the arm's name. */
 export function armStreams(seed: number, name: string): { selectionRng: Rng; noiseRng: Rng } {
   return { selectionRng: Rng.forLabel(seed, `selection ${name}`), noiseRng: Rng.forLabel(seed, `noise ${name}`) };
