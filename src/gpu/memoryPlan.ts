@@ -1,7 +1,8 @@
 /**
  * The memory planner: the bytes an experiment needs on the GPU (per lane = one arm of one seed) against
- * the device's limits. Every learning lane holds two copies of P (n × p floats, ping-ponged), its
- * gradient and Adam moments; all lanes of a wave share one P buffer, so a wave must fit both one storage
+ * the device's limits. Every RTRL lane (full, sparse-k, SnAp-1) holds two copies of P (n × p floats,
+ * ping-ponged), its gradient and Adam moments; TBPTT, UORO and KF-RTRL lanes hold their own records (a
+ * window, or the two factors) instead of P; all lanes of a wave share one P buffer, so a wave must fit both one storage
  * binding and the memory budget. When the lanes do not fit at once they run in waves (seed by seed, and
  * a seed's arms split only when one seed alone is too big); when even one lane does not fit, the plan
  * refuses with the numbers.
@@ -9,7 +10,7 @@
 import type { LearningMethod } from '../engine/methods';
 import type { ModelKind } from '../engine/models';
 import { MemoryPlanError } from './errors';
-import { batchLayout, laneFloats } from './layout';
+import { batchLayout, kfRecord, laneFloats, uoroRecord } from './layout';
 import { lstmBatchLayout, lstmLaneFloats } from './lstmLayout';
 
 /** [choice] WebGPU cannot query free GPU memory, so the planner works to a budget (option `budgetBytes`). */
@@ -62,25 +63,54 @@ export function laneBytes(n: number, m: number, o: number, model: ModelKind = 'r
   return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen };
 }
 
+/** Whether an arm's lane holds P in the shared P buffers (the RTRL lanes: full, sparse-k, SnAp-1). */
+function holdsP(arm: LearningMethod): boolean {
+  return arm.kind === 'full' || arm.kind === 'sparse' || arm.kind === 'snap1';
+}
+
+/**
+ * Bytes of one arm's lane: P twice for an RTRL lane; for TBPTT, UORO and KF-RTRL the same parameters,
+ * gradient and moments with their own record instead of P (batch.ts: the window and factors buffers).
+ */
+function armLaneBytes(arm: LearningMethod, n: number, m: number, o: number, sizes: { pBytes: number; learning: number; frozen: number }): number {
+  if (arm.kind === 'frozen') return sizes.frozen;
+  if (holdsP(arm)) return sizes.learning;
+  const withoutP = sizes.learning - 2 * sizes.pBytes;
+  const layout = batchLayout({ n, m, o });
+  switch (arm.kind) {
+    case 'tbptt':
+      return withoutP + 4 * (2 + arm.truncation * (2 * n + m));
+    case 'uoro':
+      return withoutP + 4 * uoroRecord(layout).size;
+    case 'kf':
+      return withoutP + 4 * kfRecord(layout).size;
+    default:
+      return sizes.learning;
+  }
+}
+
 export function planMemory(input: PlanInput): MemoryPlan {
   const { n, m, o, arms, seedCount, limits, steps } = input;
   const budget = input.budgetBytes ?? DEFAULT_BUDGET_BYTES;
-  const { pBytes, learning, frozen } = laneBytes(n, m, o, input.model);
+  const sizes = laneBytes(n, m, o, input.model);
+  const { pBytes, learning, frozen } = sizes;
+  const bytesOf = arms.map((arm) => armLaneBytes(arm, n, m, o, sizes));
   const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const perSeedStream = steps * (m + o + 1) * 4;
-  if (pBytes > binding) {
+  if (arms.some(holdsP) && pBytes > binding) {
     throw new MemoryPlanError(pBytes, binding,
       `n=${n} does not fit this device: one arm's sensitivity P needs ${fmtMiB(pBytes)} in one storage binding, the device allows ${fmtMiB(binding)}`);
   }
-  if (learning + perSeedStream > budget) {
-    throw new MemoryPlanError(learning, budget,
-      `n=${n} does not fit: one learning arm needs ${fmtMiB(learning)}, the memory budget is ${fmtMiB(budget)}`);
+  const largest = Math.max(frozen, ...bytesOf);
+  if (largest + perSeedStream > budget) {
+    throw new MemoryPlanError(largest, budget,
+      `n=${n} does not fit: one learning arm needs ${fmtMiB(largest)}, the memory budget is ${fmtMiB(budget)}`);
   }
   const waves: PlannedLane[][] = [];
   const waveBytes: number[] = [];
   let wave: PlannedLane[] = [];
   let bytes = 0;
-  let learningInWave = 0;
+  let pLanesInWave = 0;
   let seedsInWave = new Set<number>();
   const close = () => {
     if (wave.length === 0) return;
@@ -88,23 +118,23 @@ export function planMemory(input: PlanInput): MemoryPlan {
     waveBytes.push(bytes);
     wave = [];
     bytes = 0;
-    learningInWave = 0;
+    pLanesInWave = 0;
     seedsInWave = new Set();
   };
   // Whole seeds first: a wave takes a seed only if all its arms fit, unless the seed alone is too big.
-  const seedLearning = arms.filter((a) => a.kind !== 'frozen').length;
-  const seedBytes = seedLearning * learning + (arms.length - seedLearning) * frozen + perSeedStream + steps * arms.length * 4;
+  const seedLearning = arms.filter(holdsP).length;
+  const seedBytes = bytesOf.reduce((a, b) => a + b, 0) + perSeedStream + steps * arms.length * 4;
   const seedFits = seedBytes <= budget && (seedLearning * pBytes <= binding);
   for (let s = 0; s < seedCount; s++) {
-    if (seedFits && (bytes + seedBytes > budget || (learningInWave + seedLearning) * pBytes > binding)) close();
+    if (seedFits && (bytes + seedBytes > budget || (pLanesInWave + seedLearning) * pBytes > binding)) close();
     arms.forEach((arm, a) => {
-      const isLearning = arm.kind !== 'frozen';
-      const add = (isLearning ? learning : frozen) + (seedsInWave.has(s) ? 0 : perSeedStream) + steps * 4;
-      if (bytes + add > budget || (isLearning && (learningInWave + 1) * pBytes > binding)) close();
+      const isP = holdsP(arm);
+      const add = bytesOf[a] + (seedsInWave.has(s) ? 0 : perSeedStream) + steps * 4;
+      if (bytes + add > budget || (isP && (pLanesInWave + 1) * pBytes > binding)) close();
       wave.push({ seedIndex: s, armIndex: a });
-      bytes += (isLearning ? learning : frozen) + (seedsInWave.has(s) ? 0 : perSeedStream) + steps * 4;
+      bytes += bytesOf[a] + (seedsInWave.has(s) ? 0 : perSeedStream) + steps * 4;
       seedsInWave.add(s);
-      if (isLearning) learningInWave++;
+      if (isP) pLanesInWave++;
     });
   }
   close();

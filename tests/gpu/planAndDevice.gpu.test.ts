@@ -38,6 +38,17 @@ describe('memory planner', () => {
     expect(plan.summary).toMatch(/waves/);
   });
 
+  it('sizes TBPTT, UORO and KF-RTRL lanes by their own records, not by two copies of P', () => {
+    // at n = 256 one RTRL lane is 130 MiB; the baselines' lanes hold a window or two factors (< 2 MiB)
+    const baselines = [{ kind: 'uoro' } as const, { kind: 'kf' } as const, { kind: 'tbptt', truncation: 20 } as const];
+    const plan = planMemory({ n: 256, m: 1, o: 1, arms: baselines, seedCount: 5, steps: 1000, limits: swiftshader, budgetBytes: 1024 ** 3 });
+    expect(plan.waves).toHaveLength(1);
+    expect(plan.waveBytes[0]).toBeLessThan(64 * 1024 ** 2);
+    // with full RTRL beside them the waves are set by the P lanes alone: two seeds' worth of P per GiB
+    const mixed = planMemory({ n: 256, m: 1, o: 1, arms: [...arms, ...baselines], seedCount: 5, steps: 1000, limits: swiftshader, budgetBytes: 1024 ** 3 });
+    expect(mixed.waves.map((w) => w.length)).toEqual([14, 14, 7]);
+  });
+
   it('refuses an impossible size, giving needed and available bytes', () => {
     const limits = { maxStorageBufferBindingSize: 128 * 1024 ** 2, maxBufferSize: 256 * 1024 ** 2 };
     let error: unknown;
