@@ -1,5 +1,6 @@
 /**
- * The start-up check: a small batch (n = 5; frozen, full, k = 2 and k = 0 lanes; 12 steps with Adam) run
+ * The start-up check: a small batch (n = 5; frozen, full, k = 2, k = 0, SnAp-1, TBPTT(3), UORO and KF-RTRL
+ * lanes; 12 steps with Adam) run
  * on the device and on the CPU engine from the same weights and stream. A device whose kernels disagree
  * beyond the tolerance is not used: the caller falls back to the CPU with the reason this returns.
  */
@@ -33,16 +34,22 @@ export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
   const steps = 12;
   const seq = checkSequence(steps, 1, new Rng(8), (t) => Math.sin(0.3 * t));
   seq.reset[6] = 1;
-  const methods: LearningMethod[] = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(0, 'random')];
+  // every lane kind the batch runs, so no kernel starts unchecked (UORO and KF-RTRL draw from a noise stream:
+  // the CPU learner and the GPU lane each get their own copy of the same stream)
+  const methods: LearningMethod[] = [
+    { kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(0, 'random'),
+    { kind: 'snap1' }, { kind: 'tbptt', truncation: 3 }, { kind: 'uoro' }, { kind: 'kf' },
+  ];
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
-  const cpu = methods.map((m) => new OnlineLearner(new RnnModel(params), m, { optimizer, selectionRng: new Rng(9) }));
+  const noise = (a: number) => new Rng(100 + a);
+  const cpu = methods.map((m, a) => new OnlineLearner(new RnnModel(params), m, { optimizer, selectionRng: new Rng(9), noiseRng: noise(a) }));
   let batch: GpuBatch | null = null;
   try {
     batch = await GpuBatch.create(
       ctx,
       shape,
       [seq],
-      methods.map((method, a) => ({ method, params, stream: 0, sources: cpu[a].sources })),
+      methods.map((method, a) => ({ method, params, stream: 0, sources: cpu[a].sources, noiseRng: noise(a) })),
       { optimizer, readbackEvery: steps, label: 'verification' },
     );
     await batch.advance(steps);
