@@ -1,7 +1,8 @@
 /**
  * The start-up check: a small batch (n = 5; frozen, full, k = 2, k = 0, SnAp-1, TBPTT(3), UORO and KF-RTRL
- * lanes; 12 steps with Adam) run on the device and on the CPU engine from the same weights and stream. A device whose kernels disagree
- * beyond the tolerance is not used: the caller falls back to the CPU with the reason this returns.
+ * lanes; 12 steps with Adam) run on the device and on the CPU engine from the same weights and stream.
+ * A device whose kernels disagree beyond the tolerance is not used: the caller falls back to the CPU with
+ * the reason this returns.
  */
 import { sparseArm } from '../engine/config';
 import { OnlineLearner } from '../engine/learner';
