@@ -4,7 +4,7 @@
  * two. Tolerance, per element (u = 2⁻²⁴, float32 unit roundoff; the kernels sum in different orders):
  *   |Δout[i,c]| ≤ 2(k + 2) u · B[i,c],   B[i,c] = |carry·P[i,c]| + Σ_j |coeff[i,j]·P[src[i,j],c]|
  *   |Δg[c]|     ≤ 2(n + k + 4) u · Σ_i |dLdh[i]|·B[i,c]
- * and bit-identical results whatever the thread count.
+ * and bit-identical results whatever the thread count, and in place (out = P) or not.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ import {
 } from '../src/engine/transport';
 import { allPaths, SELECTION_STRATEGIES, selectPaths, type SelectionStrategy } from '../src/engine/transportMask';
 import { allocBytes, freeBytes, heapBytesInUse, inWasmHeap, wasmRuntime, wasmSimdSupported } from '../src/engine/wasm/memory';
+import { setWasmTiles, wasmTiles } from '../src/engine/wasm/wasmTransport';
 import { partStart } from '../src/engine/wasm/workerPool';
 import { randomSequence } from './helpers/randomSequence';
 
@@ -90,6 +91,20 @@ function expectWithinTolerance(c: Case, got: { out: Float32Array; grad: Float32A
   }
   expect(Array.from(got.grad.subarray(p))).toEqual([0, 0, 0]);
   expect(worst).toBeLessThan(1e-5);
+}
+
+/** The bits of a float array (so -0, NaN payloads and every rounding are compared exactly). */
+function bits(a: Float32Array | Float64Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+/** The transport with out = P on a copy of c.P (in the kernel's memory when `heap`): the new P and g. */
+function runInPlace(c: Case, heap: boolean): { out: Float32Array; grad: Float32Array } {
+  const P = heap ? allocateTransportFloats(c.n * c.p) : new Float32Array(c.n * c.p);
+  P.set(c.P);
+  const grad = new Float32Array(c.p + 3).fill(Number.NaN);
+  transport(P, P, c.n, c.p, c.k, c.sources, c.coeffs, c.carry, c.dLdh, grad);
+  return { out: P, grad };
 }
 
 afterAll(() => {
@@ -171,6 +186,73 @@ describe('WebAssembly transport kernel', () => {
     }
     setTransportThreads(1);
     setTransportBackend('auto');
+  });
+
+  it('in place (out = P) is bit-identical to out of place: random sizes, ragged p, k = 0..n, tiles, threads', async () => {
+    setTransportBackend('wasm');
+    const saved = wasmTiles();
+    const rng = new Rng(15);
+    let cases = 0;
+    try {
+      for (const threads of [1, 2]) {
+        if (threads === 1) setTransportThreads(1);
+        else expect((await startTransportThreads(2)).threads).toBe(2);
+        // small tiles give many tiles, each with a ragged end when the tile is not a multiple of 4 wide
+        for (const tiles of [[8, 8, 8], [16, 24, 40], [saved.dense, saved.sparse, saved.sparseInPlace]]) {
+          setWasmTiles(tiles[0], tiles[1], tiles[2]);
+          for (const n of [1, 3, 5, 9, 16, 48]) {
+            const p = n * (n + 2) + Math.floor(rng.uniform() * 13);
+            const ks: (number | 'full')[] = Array.from(new Set([0, 1, 3, 4, 5, Math.min(n, 8), n])).filter((k) => k <= n);
+            for (const k of [...ks, 'full' as const]) {
+              const heap = cases % 3 !== 0;
+              const c = makeCase(rng, n, p, k, 'random', heap);
+              const ref = run(c, heap);
+              const got = runInPlace(c, heap);
+              if (bits(got.out) !== bits(ref.out) || bits(got.grad) !== bits(ref.grad)) {
+                throw new Error(`in place differs: n=${n} p=${p} k=${k} carry=${c.carry} tiles=${tiles} threads=${threads} heap=${heap}`);
+              }
+              cases++;
+            }
+          }
+        }
+      }
+    } finally {
+      setWasmTiles(saved.dense, saved.sparse, saved.sparseInPlace);
+      setTransportThreads(1);
+      setTransportBackend('auto');
+    }
+    expect(cases).toBeGreaterThan(200);
+  });
+
+  it('the TypeScript kernel in place is bit-identical to its out-of-place result (float32 and float64)', () => {
+    const rng = new Rng(16);
+    let cases = 0;
+    for (const n of [1, 2, 5, 8, 13]) {
+      const p = n * (n + 2) + Math.floor(rng.uniform() * 9);
+      for (const k of [0, 1, 2, 3, 4, 5, n, 'full' as const].filter((x) => x === 'full' || x <= n)) {
+        const c = makeCase(rng, n, p, k, 'random', false);
+        for (const tile of [1, 7, 64, 1024]) {
+          for (const F of [Float32Array, Float64Array]) {
+            const P = F.from(c.P);
+            const coeffs = F.from(c.coeffs);
+            const dLdh = F.from(c.dLdh);
+            const out = new F(n * p).fill(Number.NaN);
+            const grad = new F(p);
+            transportTs(P, out, n, p, c.k, c.sources, coeffs, c.carry, dLdh, grad, tile);
+            const Q = F.from(c.P);
+            const gradQ = new F(p).fill(Number.NaN);
+            transportTs(Q, Q, n, p, c.k, c.sources, coeffs, c.carry, dLdh, gradQ, tile);
+            expect(bits(Q)).toBe(bits(out));
+            expect(bits(gradQ)).toBe(bits(grad));
+            cases++;
+          }
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(200);
+    // overlapping without being P is refused
+    const P = new Float64Array(20);
+    expect(() => transportTs(P.subarray(0, 10), P.subarray(5, 15), 1, 10, 0, new Int32Array(0), new Float64Array(0), 1, new Float64Array(1), new Float64Array(10))).toThrow(/overlaps P/);
   });
 
   it('splits columns at multiples of 8, covering [0, p) once', () => {

@@ -20,6 +20,10 @@
  * (transportBackendInfo() says which runs and why). The two agree within float32 rounding: the
  * WebAssembly kernel sums in float32, this one in float64 per group of four terms, so
  *   |out_wasm - out_ts| ≤ (k + 2) · 2⁻²³ · (|carry·P| + Σ_j |coeff_ij · P_src|)   (tests/wasmTransport.test.ts).
+ *
+ * In place: `out` may be P itself (the RNN's RTRL keeps one P). Both kernels then stage each tile's
+ * new rows and copy them over P's tile once every row of the tile is computed (each column reads only
+ * its own column of P), with the same arithmetic in the same order: bit-identical to out of place.
  */
 import type { Floats } from './precision';
 import { allocateTransportFloats, wasmRuntime, wasmSimdSupported, wasmUnavailableReason } from './wasm/memory';
@@ -203,6 +207,7 @@ export type TransportKernel = (P: Floats, out: Floats, n: number, p: number, k: 
 
 /** The kernel in use: WebAssembly where it is loaded and worth it (or forced), else the TypeScript one. */
 export const transport: TransportKernel = (P, out, n, p, k, sources, coeffs, carry, dLdh, grad, tile = TRANSPORT_TILE, dense = isDense(n, k, sources)) => {
+  aliased(P, out); // out must be P itself or not overlap it
   if (
     backend !== 'typescript' &&
     P instanceof Float32Array && out instanceof Float32Array && coeffs instanceof Float32Array &&
@@ -215,21 +220,61 @@ export const transport: TransportKernel = (P, out, n, p, k, sources, coeffs, car
   transportTs(P, out, n, p, k, sources, coeffs, carry, dLdh, grad, tile, dense);
 };
 
-/** The TypeScript kernel (any precision): the reference for the WebAssembly one. */
+/** Staging rows for the in-place TypeScript kernel, one per precision, grown as needed (not per step). */
+let stage32 = new Float32Array(0);
+let stage64 = new Float64Array(0);
+function stageFor(out: Floats, length: number): Floats {
+  if (out instanceof Float32Array) {
+    if (stage32.length < length) stage32 = new Float32Array(length);
+    return stage32;
+  }
+  if (stage64.length < length) stage64 = new Float64Array(length);
+  return stage64;
+}
+
+/** True when P and out are the same floats (either precision). */
+function aliased(P: Floats, out: Floats): boolean {
+  if (P === out) return true;
+  if (P.buffer !== out.buffer) return false;
+  const bytes = P.BYTES_PER_ELEMENT;
+  const a0 = P.byteOffset, a1 = a0 + P.length * bytes, b0 = out.byteOffset, b1 = b0 + out.length * out.BYTES_PER_ELEMENT;
+  if (a0 === b0 && a1 === b1 && bytes === out.BYTES_PER_ELEMENT) return true;
+  if (a0 < b1 && b0 < a1) throw new RangeError('transport: out overlaps P without being P (pass P itself to update in place)');
+  return false;
+}
+
+/**
+ * The TypeScript kernel (any precision): the reference for the WebAssembly one. In place (out = P) a
+ * tile's rows are computed into a staging block (row stride = the tile's width, same element type as
+ * out, so every intermediate store rounds as it would in out) and then copied over P's tile.
+ */
 export const transportTs: TransportKernel = (P, out, n, p, k, sources, coeffs, carry, dLdh, grad, tile = TRANSPORT_TILE, dense = isDense(n, k, sources)) => {
   grad.fill(0);
+  const inPlace = aliased(P, out);
+  const stage = inPlace ? stageFor(out, n * Math.min(tile, p)) : out;
   for (let c0 = 0; c0 < p; c0 += tile) {
     const c1 = Math.min(p, c0 + tile);
+    // out row i of this tile starts at oRow(i) + c0: out's own row, or row i of the staging block
+    const stride = inPlace ? c1 - c0 : p;
+    const shift = inPlace ? -c0 : 0;
     let i = 0;
     if (dense) {
-      for (; i + 1 < n; i += 2) denseRowPair(P, out, n, p, coeffs, carry, i, c0, c1);
+      for (; i + 1 < n; i += 2) denseRowPair(P, stage, n, p, coeffs, carry, i, c0, c1, i * stride + shift, (i + 1) * stride + shift);
     }
-    for (; i < n; i++) sparseRow(P, out, p, k, sources, coeffs, carry, i, c0, c1);
+    for (; i < n; i++) sparseRow(P, stage, p, k, sources, coeffs, carry, i, c0, c1, i * stride + shift);
     for (let r = 0; r < n; r++) {
       const gi = dLdh[r];
       if (gi === 0) continue;
-      const o = r * p;
-      for (let c = c0; c < c1; c++) grad[c] += gi * out[o + c];
+      const o = r * stride + shift;
+      for (let c = c0; c < c1; c++) grad[c] += gi * stage[o + c];
+    }
+    if (inPlace) {
+      const w = c1 - c0;
+      for (let r = 0; r < n; r++) {
+        const o = r * p + c0;
+        const s = r * w;
+        for (let c = 0; c < w; c++) out[o + c] = stage[s + c];
+      }
     }
   }
 };
@@ -244,15 +289,21 @@ function isDense(n: number, k: number, sources: Int32Array): boolean {
   return true;
 }
 
-/** Rows i and i+1 over the tile [c0, c1): out = carry·P_row + Σ_q coeff[row, q] P_q, sources 0..n-1. */
-function denseRowPair(P: Floats, out: Floats, n: number, p: number, coeffs: Floats, carry: number, i: number, c0: number, c1: number): void {
-  const oa = i * p;
-  const ob = oa + p;
+/**
+ * Rows i and i+1 over the tile [c0, c1): out = carry·P_row + Σ_q coeff[row, q] P_q, sources 0..n-1;
+ * their outputs at out[oa + c] and out[ob + c].
+ */
+function denseRowPair(
+  P: Floats, out: Floats, n: number, p: number, coeffs: Floats, carry: number, i: number, c0: number, c1: number,
+  oa: number, ob: number,
+): void {
+  const pa = i * p;
+  const pb = pa + p;
   const wa = i * n;
   const wb = wa + n;
   for (let c = c0; c < c1; c++) {
-    out[oa + c] = carry * P[oa + c];
-    out[ob + c] = carry * P[ob + c];
+    out[oa + c] = carry * P[pa + c];
+    out[ob + c] = carry * P[pb + c];
   }
   let q = 0;
   for (; q + 3 < n; q += 4) {
@@ -283,15 +334,18 @@ function denseRowPair(P: Floats, out: Floats, n: number, p: number, coeffs: Floa
   }
 }
 
-/** Row i over the tile [c0, c1): out = carry·P_i + Σ_j coeff[i, j] P_{src[i, j]}, sources four at a time. */
+/**
+ * Row i over the tile [c0, c1): out = carry·P_i + Σ_j coeff[i, j] P_{src[i, j]}, sources four at a
+ * time; the row's output at out[o + c].
+ */
 function sparseRow(
   P: Floats, out: Floats, p: number, k: number, sources: Int32Array, coeffs: Floats, carry: number,
-  i: number, c0: number, c1: number,
+  i: number, c0: number, c1: number, o: number,
 ): void {
-  const o = i * p;
+  const pi = i * p;
   const base = i * k;
   if (carry !== 0) {
-    for (let c = c0; c < c1; c++) out[o + c] = carry * P[o + c];
+    for (let c = c0; c < c1; c++) out[o + c] = carry * P[pi + c];
   } else {
     for (let c = c0; c < c1; c++) out[o + c] = 0;
   }

@@ -32,7 +32,7 @@ export interface DenseKernel {
 }
 export interface SparseKernel {
   (P: number, out: number, n: number, p: number, k: number, src: number, cf: number, carry: number,
-   dLdh: number, grad: number, c0: number, c1: number, tile: number): void;
+   dLdh: number, grad: number, c0: number, c1: number, tile: number, scratch: number): void;
 }
 
 export interface WasmRuntime {

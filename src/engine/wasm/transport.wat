@@ -127,8 +127,10 @@
       (f32x4.add (v128.load offset=16 (local.get $o)) (f32x4.mul (local.get $d) (local.get $x1)))))
 
   ;; One column `col` of every row, scalar, the same operations in the same order as one vector lane.
+  ;; Row i's result goes to ob + i·os: out's column (ob = out + 4 col, os = 4p) or, in place, a staging
+  ;; column (it reads P[:, col] for every row, so it cannot overwrite that column as it goes).
   (func $denseCol
-    (param $P i32) (param $out i32) (param $n i32) (param $p4 i32) (param $A i32)
+    (param $P i32) (param $ob i32) (param $os i32) (param $n i32) (param $p4 i32) (param $A i32)
     (param $carry f32) (param $dLdh i32) (param $grad i32) (param $col i32)
     (local $i i32) (local $q i32) (local $acc f32) (local $c4 i32) (local $arow i32) (local $g i32)
     (local.set $c4 (i32.shl (local.get $col) (i32.const 2)))
@@ -146,7 +148,7 @@
                      (f32.load (i32.add (local.get $P) (i32.add (i32.mul (local.get $q) (local.get $p4)) (local.get $c4)))))))
           (local.set $q (i32.add (local.get $q) (i32.const 1)))
           (br_if $qs (i32.lt_u (local.get $q) (local.get $n))))
-        (f32.store (i32.add (local.get $out) (i32.add (i32.mul (local.get $i) (local.get $p4)) (local.get $c4))) (local.get $acc))
+        (f32.store (i32.add (local.get $ob) (i32.mul (local.get $i) (local.get $os))) (local.get $acc))
         (f32.store (local.get $g) (f32.add (f32.load (local.get $g))
           (f32.mul (f32.load (i32.add (local.get $dLdh) (i32.shl (local.get $i) (i32.const 2)))) (local.get $acc))))
         (local.set $arow (i32.add (local.get $arow) (i32.shl (local.get $n) (i32.const 2))))
@@ -156,13 +158,17 @@
   ;; Dense transport of columns [c0, c1), n ≥ 1. `ap` = A packed in 4-row blocks (see above), `A` the
   ;; plain n × n coefficients (for the n mod 4 last rows and the ragged columns), `panel` this thread's
   ;; scratch of n × tile floats; `tile` a multiple of 8.
+  ;; In place (out = P): the micro-kernels read only the packed panel, so they may write over the tile
+  ;; of P it was packed from (those lines are in cache: no read-for-ownership from memory); a ragged
+  ;; column is computed into the panel (free by then) and copied back, since it reads P[:, col] directly.
   (func (export "dense")
     (param $P i32) (param $out i32) (param $n i32) (param $p i32) (param $ap i32) (param $A i32)
     (param $carry f32) (param $dLdh i32) (param $grad i32) (param $panel i32)
     (param $c0 i32) (param $c1 i32) (param $tile i32)
     (local $p4 i32) (local $n32 i32) (local $ct i32) (local $w i32) (local $wv i32) (local $q i32)
     (local $src i32) (local $dst i32) (local $end i32) (local $sl i32) (local $col i32) (local $colEnd i32)
-    (local $r i32) (local $apb i32)
+    (local $r i32) (local $apb i32) (local $ip i32) (local $i i32)
+    (local.set $ip (i32.eq (local.get $P) (local.get $out)))
     (local.set $p4 (i32.shl (local.get $p) (i32.const 2)))
     (local.set $n32 (i32.shl (local.get $n) (i32.const 5)))
     (memory.fill (i32.add (local.get $grad) (i32.shl (local.get $c0) (i32.const 2)))
@@ -227,8 +233,25 @@
         (block $tail
           (loop $tc
             (br_if $tail (i32.ge_u (local.get $col) (local.get $colEnd)))
-            (call $denseCol (local.get $P) (local.get $out) (local.get $n) (local.get $p4) (local.get $A)
-              (local.get $carry) (local.get $dLdh) (local.get $grad) (local.get $col))
+            (if (local.get $ip)
+              (then
+                (call $denseCol (local.get $P) (local.get $panel) (i32.const 4) (local.get $n) (local.get $p4) (local.get $A)
+                  (local.get $carry) (local.get $dLdh) (local.get $grad) (local.get $col))
+                ;; P[i, col] = staged[i]
+                (local.set $i (i32.const 0))
+                (local.set $dst (i32.add (local.get $P) (i32.shl (local.get $col) (i32.const 2))))
+                (block $copied
+                  (loop $cp
+                    (br_if $copied (i32.ge_u (local.get $i) (local.get $n)))
+                    (f32.store (local.get $dst) (f32.load (i32.add (local.get $panel) (i32.shl (local.get $i) (i32.const 2)))))
+                    (local.set $dst (i32.add (local.get $dst) (local.get $p4)))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br $cp))))
+              (else
+                (call $denseCol (local.get $P)
+                  (i32.add (local.get $out) (i32.shl (local.get $col) (i32.const 2))) (local.get $p4)
+                  (local.get $n) (local.get $p4) (local.get $A)
+                  (local.get $carry) (local.get $dLdh) (local.get $grad) (local.get $col))))
             (local.set $col (i32.add (local.get $col) (i32.const 1)))
             (br $tc)))
         (local.set $ct (i32.add (local.get $ct) (local.get $w)))
@@ -241,9 +264,10 @@
   ;; floats) fits in L2, so each source row read by several units comes from cache.
   ;; ---------------------------------------------------------------------------------------------
 
-  ;; One column `col` of every row, scalar, the same operations in the same order as one vector lane.
+  ;; One column `col` of every row, scalar, the same operations in the same order as one vector lane;
+  ;; row i's result goes to ob + i·os (out's column, or in place the tile's staging rows).
   (func $sparseCol
-    (param $P i32) (param $out i32) (param $n i32) (param $p4 i32) (param $k i32) (param $src i32) (param $cf i32)
+    (param $P i32) (param $ob i32) (param $os i32) (param $n i32) (param $p4 i32) (param $k i32) (param $src i32) (param $cf i32)
     (param $carry f32) (param $dLdh i32) (param $grad i32) (param $col i32)
     (local $i i32) (local $j i32) (local $acc f32) (local $t f32) (local $c4 i32) (local $sb i32) (local $cb i32) (local $d f32)
     (local.set $c4 (i32.shl (local.get $col) (i32.const 2)))
@@ -283,7 +307,7 @@
             (local.set $cb (i32.add (local.get $cb) (i32.const 4)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $rest)))
-        (f32.store (i32.add (local.get $out) (i32.add (i32.mul (local.get $i) (local.get $p4)) (local.get $c4))) (local.get $acc))
+        (f32.store (i32.add (local.get $ob) (i32.mul (local.get $i) (local.get $os))) (local.get $acc))
         (local.set $d (f32.load (i32.add (local.get $dLdh) (i32.shl (local.get $i) (i32.const 2)))))
         (if (f32.ne (local.get $d) (f32.const 0))
           (then
@@ -294,15 +318,22 @@
 
   ;; Sparse transport of columns [c0, c1): `src` n × k int32 source rows, `cf` n × k coefficients;
   ;; `tile` a multiple of 8.
+  ;; In place (out = P; `scr` this thread's scratch of n × tile floats): a tile's new rows are written to
+  ;; the scratch (row stride = the tile's width) while P's tile is only read, then copied over P's tile,
+  ;; whose lines are still in cache. Out of place (`scr` unused) they go straight to out, and every store
+  ;; to a line not in cache first reads it from memory (write-allocate): in place saves that pass over P.
   (func (export "sparse")
     (param $P i32) (param $out i32) (param $n i32) (param $p i32) (param $k i32) (param $src i32) (param $cf i32)
     (param $carry f32) (param $dLdh i32) (param $grad i32) (param $c0 i32) (param $c1 i32) (param $tile i32)
+    (param $scr i32)
+    (local $ip i32) (local $ob i32) (local $os i32)
     (local $p4 i32) (local $ct i32) (local $w i32) (local $wb i32) (local $i i32) (local $j i32)
     (local $o i32) (local $pi i32) (local $sb i32) (local $cb i32) (local $v i32) (local $g i32) (local $col i32)
     (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
     (local $c v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $d f32) (local $dv v128)
     (local $acc v128) (local $fused i32) (local $cm v128) (local $zero v128)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $ao i32) (local $ag i32) (local $ap i32)
+    (local.set $ip (i32.eq (local.get $P) (local.get $out)))
     (local.set $p4 (i32.shl (local.get $p) (i32.const 2)))
     (local.set $c (f32x4.splat (local.get $carry)))
     ;; carry = 0 (no leak): the carry term is +0 exactly, as in TypeScript (0·P would be -0 or NaN)
@@ -319,14 +350,21 @@
         ;; bytes of the tile done four columns at a time
         (local.set $wb (i32.shl (i32.and (local.get $w) (i32.const -4)) (i32.const 2)))
         (local.set $g (i32.add (local.get $grad) (i32.shl (local.get $ct) (i32.const 2))))
+        ;; where row i of this tile's result goes: ob + i·os
+        (if (local.get $ip)
+          (then
+            (local.set $ob (local.get $scr))
+            (local.set $os (i32.shl (local.get $w) (i32.const 2))))
+          (else
+            (local.set $ob (i32.add (local.get $out) (i32.shl (local.get $ct) (i32.const 2))))
+            (local.set $os (local.get $p4))))
         (local.set $i (i32.const 0))
         (local.set $sb (local.get $src))
         (local.set $cb (local.get $cf))
         (block $rowsDone
           (loop $rows
             (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $n)))
-            (local.set $o (i32.add (local.get $out)
-              (i32.add (i32.mul (local.get $i) (local.get $p4)) (i32.shl (local.get $ct) (i32.const 2)))))
+            (local.set $o (i32.add (local.get $ob) (i32.mul (local.get $i) (local.get $os))))
             (local.set $pi (i32.add (local.get $P)
               (i32.add (i32.mul (local.get $i) (local.get $p4)) (i32.shl (local.get $ct) (i32.const 2)))))
             (local.set $j (i32.const 0))
@@ -532,10 +570,26 @@
         (block $tail
           (loop $tc
             (br_if $tail (i32.ge_u (local.get $col) (i32.add (local.get $ct) (local.get $w))))
-            (call $sparseCol (local.get $P) (local.get $out) (local.get $n) (local.get $p4) (local.get $k)
+            (call $sparseCol (local.get $P)
+              (i32.add (local.get $ob) (i32.shl (i32.sub (local.get $col) (local.get $ct)) (i32.const 2))) (local.get $os)
+              (local.get $n) (local.get $p4) (local.get $k)
               (local.get $src) (local.get $cf) (local.get $carry) (local.get $dLdh) (local.get $grad) (local.get $col))
             (local.set $col (i32.add (local.get $col) (i32.const 1)))
             (br $tc)))
+        ;; in place: P[i, ct : ct+w] = staged row i (native memmove; P's tile is still in cache)
+        (if (local.get $ip)
+          (then
+            (local.set $i (i32.const 0))
+            (local.set $pi (i32.add (local.get $P) (i32.shl (local.get $ct) (i32.const 2))))
+            (local.set $o (local.get $scr))
+            (block $copied
+              (loop $cp
+                (br_if $copied (i32.ge_u (local.get $i) (local.get $n)))
+                (memory.copy (local.get $pi) (local.get $o) (local.get $os))
+                (local.set $pi (i32.add (local.get $pi) (local.get $p4)))
+                (local.set $o (i32.add (local.get $o) (local.get $os)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $cp)))))
         (local.set $ct (i32.add (local.get $ct) (local.get $w)))
         (br $tiles))))
 )

@@ -7,6 +7,10 @@
  * back. P and its successor are used in place when they were allocated with allocateTransportFloats;
  * otherwise they are copied in and out (2 n·p floats each way), which the dense transport's n·n·p
  * multiply-adds dwarf but a sparse one's (k+1)·n·p do not; transport.ts decides.
+ *
+ * In place (out is P itself): both kernels overwrite P with its successor tile by tile (the sparse one
+ * through a per-thread staging scratch of n × tile floats), computing every column with the same
+ * operations in the same order as out of place, so the results are bit-identical either way.
  */
 import { allocBytes, freeBytes, inWasmHeap, wasmRuntime, type WasmRuntime } from './memory';
 import { CMD_DENSE, CMD_SPARSE, ensureNodePool, poolThreads, runJob, wantedThreads, type JobArgs } from './workerPool';
@@ -20,12 +24,25 @@ let denseTile = 128;
  * Longer stretches keep the hardware prefetcher streaming; the source rows of a tile still come from L3.
  */
 let sparseTile = 2048;
+/**
+ * Columns per tile of the in-place sparse kernel: its staging scratch (n × tile floats per thread) and
+ * P's tile share the caches. Chosen by measurement (scripts/bench-cpu.ts --tiles; see docs/cpu-engine.md).
+ */
+let sparseTileInPlace = 512;
 
-/** Overrides the tile widths (multiples of 8), for the benchmark's tuning runs. */
-export function setWasmTiles(dense: number, sparse: number): void {
-  if (dense % 8 !== 0 || sparse % 8 !== 0 || dense <= 0 || sparse <= 0) throw new RangeError('tiles must be positive multiples of 8');
+/** Overrides the tile widths (multiples of 8), for the benchmark's tuning runs; `sparseInPlace` defaults to unchanged. */
+export function setWasmTiles(dense: number, sparse: number, sparseInPlace: number = sparseTileInPlace): void {
+  for (const t of [dense, sparse, sparseInPlace]) {
+    if (t % 8 !== 0 || t <= 0) throw new RangeError('tiles must be positive multiples of 8');
+  }
   denseTile = dense;
   sparseTile = sparse;
+  sparseTileInPlace = sparseInPlace;
+}
+
+/** The tile widths in use (dense, sparse, sparse in place). */
+export function wasmTiles(): { dense: number; sparse: number; sparseInPlace: number } {
+  return { dense: denseTile, sparse: sparseTile, sparseInPlace: sparseTileInPlace };
 }
 /** Below this many multiply-adds a job runs on the calling thread: waking workers costs more. */
 const THREAD_MIN_MACS = 1 << 19;
@@ -36,6 +53,11 @@ interface Slot {
 }
 const slot = (): Slot => ({ offset: 0, bytes: 0 });
 const slots = { coeffs: slot(), src: slot(), dLdh: slot(), grad: slot(), apack: slot(), panels: slot(), pIn: slot(), pOut: slot() };
+
+/** True when `a` and `b` are the same floats (the transport then runs in place). */
+export function sameFloats(a: Float32Array, b: Float32Array): boolean {
+  return a === b || (a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length);
+}
 
 /** A block of at least `bytes` for this slot, reallocated only when it must grow. */
 function reserve(rt: WasmRuntime, s: Slot, bytes: number): number {
@@ -74,7 +96,8 @@ function partsFor(rt: WasmRuntime, macs: number, p: number): number {
 
 /**
  * The transport of transport.ts on the WebAssembly kernel, all buffers float32. `dense` says the
- * sources are 0..n-1 in every row (k = n). Returns false (doing nothing) when the kernel is unavailable.
+ * sources are 0..n-1 in every row (k = n); `out` may be P itself (in place). Returns false (doing
+ * nothing) when the kernel is unavailable.
  */
 export function wasmTransport(
   P: Float32Array,
@@ -99,18 +122,22 @@ export function wasmTransport(
   const macs = np * (dense ? n : k + 1);
   const parts = partsFor(rt, macs, p);
   // Reserve every block first: growing a plain (unshared) memory detaches the views made before it.
+  const inPlace = sameFloats(P, out);
   const pInPlace = inWasmHeap(P);
-  const outInPlace = inWasmHeap(out);
+  const outInPlace = inPlace ? pInPlace : inWasmHeap(out);
   const pOff = pInPlace ? P.byteOffset : reserve(rt, slots.pIn, np * 4);
-  const outOff = outInPlace ? out.byteOffset : reserve(rt, slots.pOut, np * 4);
+  // in place on a staged copy of P too: one copy in, one out
+  const outOff = inPlace ? pOff : outInPlace ? out.byteOffset : reserve(rt, slots.pOut, np * 4);
   const nk = n * k;
   const cfOff = reserve(rt, slots.coeffs, nk * 4);
   const srcOff = dense ? 0 : reserve(rt, slots.src, nk * 4);
   const dOff = reserve(rt, slots.dLdh, n * 4);
   const gOff = reserve(rt, slots.grad, p * 4);
-  const panelBytes = n * denseTile * 4;
+  // per thread: the dense kernel's packed panel, or the in-place sparse kernel's staging rows
+  const tile = dense ? denseTile : inPlace ? sparseTileInPlace : sparseTile;
+  const panelBytes = dense || inPlace ? n * tile * 4 : 0;
   const apOff = dense ? reserve(rt, slots.apack, nk * 4) : 0;
-  const panelOff = dense ? reserve(rt, slots.panels, parts * panelBytes) : 0;
+  const panelOff = panelBytes > 0 ? reserve(rt, slots.panels, parts * panelBytes) : 0;
   views(rt);
 
   if (!pInPlace) f32.set(P.subarray(0, np), pOff / 4);
@@ -132,15 +159,15 @@ export function wasmTransport(
 
   const args: JobArgs = {
     P: pOff, out: outOff, n, p, k, src: srcOff, cf: cfOff, carry, dLdh: dOff, grad: gOff,
-    ap: apOff, panel: panelOff, panelBytes, tile: dense ? denseTile : sparseTile,
+    ap: apOff, panel: panelOff, panelBytes, tile,
   };
   if (dense) {
     runJob(CMD_DENSE, args, parts, (c0, c1) =>
-      rt.dense(pOff, outOff, n, p, apOff, cfOff, carry, dOff, gOff, panelOff, c0, c1, denseTile),
+      rt.dense(pOff, outOff, n, p, apOff, cfOff, carry, dOff, gOff, panelOff, c0, c1, tile),
     );
   } else {
     runJob(CMD_SPARSE, args, parts, (c0, c1) =>
-      rt.sparse(pOff, outOff, n, p, k, srcOff, cfOff, carry, dOff, gOff, c0, c1, sparseTile),
+      rt.sparse(pOff, outOff, n, p, k, srcOff, cfOff, carry, dOff, gOff, c0, c1, tile, panelOff),
     );
   }
 

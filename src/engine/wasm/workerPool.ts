@@ -8,6 +8,8 @@
  * Control block (int32 words at byte 0 of the shared memory):
  *   0 generation (bumped to start a job)   1 parts done   2 command (0 dense, 1 sparse, 2 exit)
  *   3 parts in this job   4 workers ready   5 error flag   8.. the kernel's arguments (see ARG)
+ * `panel` + index · `panelBytes` is each thread's own scratch: the dense kernel's packed panel, the
+ * in-place sparse kernel's staging rows.
  *
  * Starting: in Node the workers start synchronously on first use (process.getBuiltinModule gives
  * worker_threads without an import, and the workers say they are ready through the control block). In
@@ -63,7 +65,7 @@ function start(bytes, memory, index) {
           ctl[${ARG.dLdh}], ctl[${ARG.grad}], (ctl[${ARG.panel}] >>> 0) + index * ctl[${ARG.panelBytes}], c0, c1, ctl[${ARG.tile}]);
       } else {
         sparse(ctl[${ARG.P}], ctl[${ARG.out}], ctl[${ARG.n}], p, ctl[${ARG.k}], ctl[${ARG.src}], ctl[${ARG.cf}], fctl[${ARG.carry}],
-          ctl[${ARG.dLdh}], ctl[${ARG.grad}], c0, c1, ctl[${ARG.tile}]);
+          ctl[${ARG.dLdh}], ctl[${ARG.grad}], c0, c1, ctl[${ARG.tile}], (ctl[${ARG.panel}] >>> 0) + index * ctl[${ARG.panelBytes}]);
       }
     } catch (e) {
       Atomics.store(ctl, ${ERR}, 1);
