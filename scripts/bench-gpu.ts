@@ -11,14 +11,23 @@
  *   - the sparse and dense transport kernels' bytes/s and FLOP/s beside a plain copy kernel's bytes/s
  *     and a plain tiled matmul kernel's FLOP/s on the same adapter, in the same run (the ratios are the
  *     figures that carry over between adapters);
+ *   - the LSTM's lanes (LstmBatch: full RTRL and sparse k = 4, one arm and a batch) at n = 64, 128, 256
+ *     (--quick: 8), and the baselines' lanes (UORO, KF-RTRL, SnAp-1, TBPTT(20), one arm each and a
+ *     batch) at n = 64, 128, 256 (--quick: 16): steps/s and each kernel's GPU time;
  *   - the CPU engine's ms per learner step, and TensorFlow.js's WebGPU backend doing the same sparse
  *     (gather, scale, sum) and dense (matMul) P updates on the same adapter.
+ * Every timed entry says which of issue 13's hardware targets applies to it (`target`: the threshold, the
+ * value, `met`) or that none does; `targets` at the top lists them all, so a run's figures can be quoted
+ * as they stand. --time-budget-s S: the run skips (and names, under `skippedForTime`) whatever would not
+ * finish within S seconds, estimated from the measurements so far; the RNN's sizes come first, then the
+ * LSTM, the baselines, the CPU engine and TF.js.
  * --json prints one JSON document on stdout (the human-readable lines go to stderr); --out also writes it
  * to FILE, after each size (with "complete": false until the end), so a run cut short keeps what it measured. Steps per measurement adapt to the adapter's speed, so a software adapter finishes in minutes.
  */
 import { writeFileSync } from 'node:fs';
 import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
+import { initLstm, lstmParamCount } from '../src/engine/models/lstm';
 import { initRnn, recurrentParamCount, RnnModel, type RnnShape } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
 import { allocateSequence, type Sequence } from '../src/engine/tasks/task';
@@ -26,6 +35,7 @@ import { selectPaths } from '../src/engine/transportMask';
 import { createContext, GpuBatch, type GpuContext, type LaneSpec } from '../src/gpu/batch';
 import { acquireDevice } from '../src/gpu/device';
 import { GpuError } from '../src/gpu/errors';
+import { LstmBatch, type LstmLaneSpec } from '../src/gpu/lstmBatch';
 import { WG } from '../src/gpu/layout';
 import { planMemory } from '../src/gpu/memoryPlan';
 import { nodeGpu } from '../src/gpu/nodeGpu';
@@ -45,12 +55,22 @@ if (!(budgetGiB > 0)) {
   console.error('bench:gpu: --budget-gib must be a positive number of GiB');
   process.exit(2);
 }
+const timeBudgetS = argValue('--time-budget-s') === undefined ? Infinity : Number(argValue('--time-budget-s'));
+if (!(timeBudgetS > 0)) {
+  console.error('bench:gpu: --time-budget-s must be a positive number of seconds');
+  process.exit(2);
+}
 // --quick: one small size that runs in CI time on a software adapter (the path, not the speed)
 const SIZES = quick ? [32] : [64, 128, 256, 512];
+/** the LSTM's and the baselines' sizes (issue 13's coverage: up to n = 256) */
+const LSTM_SIZES = quick ? [8] : [64, 128, 256];
+const BASELINE_SIZES = quick ? [16] : [64, 128, 256];
+const TBPTT_WINDOW = 20;
 const SEEDS = quick ? 2 : 3;
 /** wall milliseconds one measurement aims at (steps adapt to the adapter) */
-const TARGET_MS = quick ? 250 : 1500;
-const MAX_STEPS = quick ? 12 : 200;
+const TARGET_MS = quick ? 250 : 1000;
+/** steps per measurement at most (a fast adapter reaches this before the time target) */
+const MAX_STEPS = quick ? 12 : 500;
 const optimizer = { kind: 'adam' as const, lr: 1e-4, clipNorm: 0 };
 const LEAK = 0.3;
 
@@ -95,6 +115,19 @@ function lane(shape: RnnShape, method: LearningMethod, stream: number): LaneSpec
     sources = new Int32Array(shape.n * method.k);
     selectPaths('random', params.theta, shape.n, method.k, new Rng(2), sources);
   }
+  // UORO's and KF-RTRL's random signs come from the lane's own noise stream, as on the CPU
+  return { method, params, sources, stream, noiseRng: new Rng(100 + stream) };
+}
+
+/** An LSTM lane: weights from one seed, a random selection for sparse lanes. */
+function lstmLane(shape: RnnShape, method: LearningMethod, stream: number): LstmLaneSpec {
+  const params = initLstm({ n: shape.n, m: shape.m, o: shape.o }, new Rng(1));
+  let sources: Int32Array | undefined;
+  if (method.kind === 'sparse') {
+    sources = new Int32Array(shape.n * method.k);
+    // 'random' ignores the weights it is given
+    selectPaths('random', params.theta, shape.n, method.k, new Rng(2), sources);
+  }
   return { method, params, sources, stream };
 }
 
@@ -104,10 +137,22 @@ interface StepRun {
   timings: BatchTimings;
 }
 
+/** What timeBatch needs of a batch: GpuBatch and LstmBatch both have it. */
+interface Steppable {
+  advance(steps: number): Promise<void>;
+  timings(): BatchTimings;
+  destroy(): void;
+}
+
+/** Wall ms of every measurement so far (batch creation included): the time budget's estimate. */
+const measureMs: number[] = [];
+const estimateMs = (count: number) => count * (measureMs.length ? measureMs.reduce((a, b) => a + b, 0) / measureMs.length : TARGET_MS * 1.5 + 500);
+
 /** Whole steps of a batch: one warm-up step, then as many as fit the time target. */
-async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number, sparseKernel: SparsePreference = 'auto'): Promise<StepRun> {
+async function timeBatch(make: (seqs: Sequence[]) => Promise<Steppable>, streams: number): Promise<StepRun> {
+  const begun = performance.now();
   const seqs = Array.from({ length: streams }, (_, s) => randomStream(MAX_STEPS + 1, 10 + s));
-  const batch = await GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench', sparseKernel });
+  const batch = await make(seqs);
   try {
     let t0 = performance.now();
     await batch.advance(1);
@@ -118,8 +163,43 @@ async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], str
     return { wallMsPerStep: (performance.now() - t0) / steps, steps, timings: batch.timings() };
   } finally {
     batch.destroy();
+    measureMs.push(performance.now() - begun);
   }
 }
+
+async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number, sparseKernel: SparsePreference = 'auto'): Promise<StepRun> {
+  return timeBatch((seqs) => GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench', sparseKernel }), streams);
+}
+
+async function runLstmSteps(ctx: GpuContext, shape: RnnShape, lanes: LstmLaneSpec[], streams: number): Promise<StepRun> {
+  return timeBatch((seqs) => LstmBatch.create(ctx, { n: shape.n, m: shape.m, o: shape.o }, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench lstm' }), streams);
+}
+
+/** issue 13's targets for an H100/H200-class GPU */
+const TARGETS = {
+  fullSteps: { id: 'full-n256-steps', text: 'n = 256 full RTRL >= 1,000 steps/s per arm (RNN)', threshold: 1000, unit: 'steps/s' },
+  sparseSteps: { id: 'sparse-k4-n256-steps', text: 'n = 256 sparse k = 4 >= 5,000 steps/s per arm (RNN)', threshold: 5000, unit: 'steps/s' },
+  sparseBytes: { id: 'sparse-vs-copy-bytes', text: "sparse kernel >= 0.8 of the copy kernel's bytes/s", threshold: 0.8, unit: 'ratio' },
+  denseFlops: { id: 'dense-vs-matmul-flops', text: "dense kernel >= 50 % of the plain matmul's FLOP/s", threshold: 0.5, unit: 'ratio' },
+} as const;
+type TargetKey = keyof typeof TARGETS;
+interface TargetRow {
+  where: string;
+  value: number | null;
+  met: boolean | null;
+}
+const targetRows: Record<TargetKey, TargetRow[]> = { fullSteps: [], sparseSteps: [], sparseBytes: [], denseFlops: [] };
+let hardwareAdapter = false;
+
+/** An entry's `target` field: the target that applies, its value here and whether it was met (null: no value). */
+function target(key: TargetKey, where: string, value: number | null | undefined): Record<string, unknown> {
+  const t = TARGETS[key];
+  const v = value === undefined || value === null || !Number.isFinite(value) ? null : value;
+  const met = v === null ? null : v >= t.threshold;
+  targetRows[key].push({ where, value: v, met });
+  return { id: t.id, text: t.text, threshold: t.threshold, unit: t.unit, value: v, met, ...(hardwareAdapter ? {} : { note: 'software adapter: not a hardware figure' }) };
+}
+const noTarget = (why: string) => ({ none: why });
 
 /** GPU ms of one dispatch, median of `reps`: timestamp queries where available, else submit-to-done. */
 async function timeDispatch(ctx: GpuContext, pipeline: GPUComputePipeline, group: GPUBindGroup, dims: [number, number, number], reps: number): Promise<number> {
@@ -191,6 +271,8 @@ function cpuStepMs(shape: RnnShape, arm: Arm): { msPerStep: number; steps: numbe
   let t0 = performance.now();
   learner.step(seq, 0);
   const warm = performance.now() - t0;
+  // a step of a second or more: the first is the measurement (compilation is a small part of it by then)
+  if (warm >= TARGET_MS) return { msPerStep: warm, steps: 1 };
   const steps = Math.max(1, Math.min(MAX_STEPS, Math.floor(TARGET_MS / Math.max(warm, 1e-3))));
   const times: number[] = [];
   for (let t = 1; t <= steps; t++) {
@@ -313,11 +395,46 @@ async function main(): Promise<void> {
   say(`max storage binding ${(limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB; kernel timing: ${timing}; memory budget ${budgetGiB} GiB`);
   if (software) say('NOTE: this adapter is a software rasteriser (SwiftShader on the CPU): these figures show the code runs; they are NOT speed claims.');
 
+  hardwareAdapter = !software;
   const sizes: Record<string, unknown>[] = [];
+  const lstm: Record<string, unknown>[] = [];
+  const baselines: Record<string, unknown>[] = [];
+  const skippedForTime: string[] = [];
   report.sizes = sizes;
+  report.lstm = lstm;
+  report.baselines = baselines;
+  report.skippedForTime = skippedForTime;
+  report.timeBudgetSeconds = Number.isFinite(timeBudgetS) ? timeBudgetS : null;
+  const targetSummary = () =>
+    (Object.keys(TARGETS) as TargetKey[]).map((key) => {
+      const rows = targetRows[key];
+      const measured = rows.filter((r) => r.met !== null);
+      return { ...TARGETS[key], hardware: !software, met: measured.length ? measured.every((r) => r.met) : null, entries: rows };
+    });
   const flush = (complete: boolean) => {
+    report.targets = targetSummary();
     if (outFile) writeFileSync(outFile, JSON.stringify({ ...report, complete }, null, 2) + '\n');
   };
+  const deadline = started + timeBudgetS * 1000;
+  /** whether about `needMs` more fits the time budget; else `what` is named as skipped (and its entry says why) */
+  const fits = (what: string, needMs: number, entry?: Record<string, unknown>) => {
+    if (performance.now() + needMs <= deadline) return true;
+    const why = `time budget: about ${(needMs / 1000).toFixed(0)} s needed, ${Math.max(0, (deadline - performance.now()) / 1000).toFixed(0)} s left of ${timeBudgetS} s`;
+    skippedForTime.push(`${what}: ${why}`);
+    if (entry) entry.skipped = why;
+    say(`${what}: skipped (${why})`);
+    return false;
+  };
+  const kernelList = (t: BatchTimings) => t.kernels.map((k) => ({ name: k.name, ms: k.ms }));
+  const gpuMs = (t: BatchTimings) => (t.source === 'timestamp-query' ? t.msPerStep : null);
+  /** the first wave of arms × seeds that fits, as lanes */
+  const firstWave = <L>(plan: { waves: { seedIndex: number; armIndex: number }[][] }, make: (armIndex: number, stream: number) => L) => {
+    const wave = plan.waves[0];
+    const seedsInWave = [...new Set(wave.map((l) => l.seedIndex))];
+    return { lanes: wave.map((l) => make(l.armIndex, seedsInWave.indexOf(l.seedIndex))), seeds: seedsInWave.length };
+  };
+
+  // --- the RNN: k = 0, 4, n and full, one arm and a batch; the kernels against copy and matmul ---
   for (const n of SIZES) {
     flush(false);
     const shape: RnnShape = { n, m: 1, o: 1, leak: LEAK };
@@ -335,6 +452,8 @@ async function main(): Promise<void> {
       say(`n = ${n}: skipped: ${e.message}`);
       continue;
     }
+    // four arms, two sparse variants, the batch and the yardsticks
+    if (!fits(`RNN n = ${n}`, estimateMs(8), entry)) continue;
     say(`n = ${n} (p = ${p}): ${plan.summary}`);
     // one arm at a time
     const oneArm: Record<string, unknown>[] = [];
@@ -343,15 +462,23 @@ async function main(): Promise<void> {
       const r = await runSteps(ctx, shape, [lane(shape, arm.method, 0)], 1);
       const transport = r.timings.kernels.find((k) => k.name === (arm.method.kind === 'full' ? 'dense' : 'sparse'));
       if (transport) kernelMs[arm.label] = transport.ms;
+      const stepsPerSecond = 1000 / r.wallMsPerStep;
+      const where = `sizes[n=${n}].oneArm[${arm.label}]`;
       oneArm.push({
         arm: arm.label,
         wallMsPerStep: r.wallMsPerStep,
-        stepsPerSecond: 1000 / r.wallMsPerStep,
-        gpuMsPerStep: r.timings.source === 'timestamp-query' ? r.timings.msPerStep : null,
+        stepsPerSecond,
+        gpuMsPerStep: gpuMs(r.timings),
         steps: r.steps,
-        kernels: r.timings.kernels.map((k) => ({ name: k.name, ms: k.ms })),
+        kernels: kernelList(r.timings),
+        target:
+          n === 256 && arm.label === 'full'
+            ? target('fullSteps', where, stepsPerSecond)
+            : n === 256 && arm.label === 'k=4'
+              ? target('sparseSteps', where, stepsPerSecond)
+              : noTarget('issue 13 sets steps/s targets for n = 256 full and sparse k = 4 only'),
       });
-      say(`  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
+      say(`  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(stepsPerSecond, 1).padStart(9)} steps/s` +
         (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (transport ${fmt(transport?.ms, 3)} ms)` : '') + ` [${r.steps} steps]`);
     }
     entry.oneArm = oneArm;
@@ -367,69 +494,222 @@ async function main(): Promise<void> {
     entry.sparseVariants = { chosen: choice.shader, reason: choice.reason, k4KernelMs: variants };
     say(`  sparse transport: ${choice.reason}; k=4 kernel ms: scalar ${fmt(variants.sparseTransport, 3)}, vec4 ${fmt(variants.sparseTransportVec4, 3)}`);
     // the batch: the first wave of arms × seeds that fits
-    const wave = plan.waves[0];
-    const seedsInWave = [...new Set(wave.map((l) => l.seedIndex))];
-    const lanes = wave.map((l) => lane(shape, arms[l.armIndex].method, seedsInWave.indexOf(l.seedIndex)));
-    const b = await runSteps(ctx, shape, lanes, seedsInWave.length);
-    entry.batch = { lanes: lanes.length, arms: arms.map((a) => a.label), seeds: seedsInWave.length, wallMsPerStep: b.wallMsPerStep, laneStepsPerSecond: (1000 / b.wallMsPerStep) * lanes.length, steps: b.steps };
-    say(`  batch of ${lanes.length} lanes (${arms.length} arms x ${seedsInWave.length} seeds): ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * lanes.length, 1)} lane-steps/s`);
+    const wave = firstWave(plan, (a, stream) => lane(shape, arms[a].method, stream));
+    const b = await runSteps(ctx, shape, wave.lanes, wave.seeds);
+    const batchStepsPerSecond = 1000 / b.wallMsPerStep;
+    entry.batch = {
+      lanes: wave.lanes.length,
+      arms: arms.map((a) => a.label),
+      seeds: wave.seeds,
+      wallMsPerStep: b.wallMsPerStep,
+      stepsPerSecondPerArm: batchStepsPerSecond,
+      laneStepsPerSecond: batchStepsPerSecond * wave.lanes.length,
+      gpuMsPerStep: gpuMs(b.timings),
+      steps: b.steps,
+      kernels: kernelList(b.timings),
+      // every lane advances one step per batch step, so each arm's steps/s is the batch's; the full lanes are the slowest
+      target: n === 256 ? target('fullSteps', `sizes[n=${n}].batch`, batchStepsPerSecond) : noTarget('issue 13 sets steps/s targets for n = 256 only'),
+    };
+    say(`  batch of ${wave.lanes.length} lanes (${arms.length} arms x ${wave.seeds} seeds): ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt(batchStepsPerSecond * wave.lanes.length, 1)} lane-steps/s`);
     // kernels against the references
     const reps = quick ? 1 : 10;
+    const refStart = performance.now();
     const ref = await references(ctx, n, p, reps);
+    measureMs.push(performance.now() - refStart);
     const sparseBytes = (k: number) => (k + 2) * n * p * 4;
     const sparseFlops = (k: number) => 2 * (k + 1) * n * p;
     const copyGBs = gb(2 * n * p * 4, ref.copyMs);
     const matmulGFs = (2 * n * n * p) / (ref.matmulMs * 1e-3) / 1e9;
     const kern = (label: string, k: number) => {
       const ms = kernelMs[label];
-      if (ms === undefined) return null;
-      return { ms, gbPerSecond: gb(sparseBytes(k), ms), gflopPerSecond: sparseFlops(k) / (ms * 1e-3) / 1e9, bytesVsCopy: gb(sparseBytes(k), ms) / copyGBs };
+      const bytesVsCopy = ms === undefined ? null : gb(sparseBytes(k), ms) / copyGBs;
+      const t = target('sparseBytes', `sizes[n=${n}].kernels.sparse${label === 'k=4' ? 'K4' : 'Kn'}`, bytesVsCopy);
+      if (ms === undefined) return { ms: null, target: t };
+      return { ms, gbPerSecond: gb(sparseBytes(k), ms), gflopPerSecond: sparseFlops(k) / (ms * 1e-3) / 1e9, bytesVsCopy, target: t };
     };
     const denseMs = kernelMs.full;
-    const dense = denseMs === undefined ? null : { ms: denseMs, gbPerSecond: gb(2 * n * p * 4, denseMs), gflopPerSecond: (2 * n * n * p + 2 * n * p) / (denseMs * 1e-3) / 1e9, flopsVsMatmul: (2 * n * n * p + 2 * n * p) / (denseMs * 1e-3) / 1e9 / matmulGFs };
+    const denseGFs = denseMs === undefined ? null : (2 * n * n * p + 2 * n * p) / (denseMs * 1e-3) / 1e9;
+    const denseTarget = target('denseFlops', `sizes[n=${n}].kernels.dense`, denseGFs === null ? null : denseGFs / matmulGFs);
+    const dense = denseMs === undefined || denseGFs === null
+      ? { ms: null, target: denseTarget }
+      : { ms: denseMs, gbPerSecond: gb(2 * n * p * 4, denseMs), gflopPerSecond: denseGFs, flopsVsMatmul: denseGFs / matmulGFs, target: denseTarget };
+    const k4 = kern('k=4', 4);
     entry.kernels = {
       source: timing,
-      sparseK4: kern('k=4', 4),
+      sparseK4: k4,
       sparseKn: kern('k=n', n),
       dense,
       copy: { ms: ref.copyMs, gbPerSecond: copyGBs },
       matmul: { ms: ref.matmulMs, gflopPerSecond: matmulGFs },
     };
-    const k4 = kern('k=4', 4);
-    say(`  kernels: sparse k=4 ${fmt(k4?.gbPerSecond)} GB/s (${fmt(k4?.bytesVsCopy)} of copy ${fmt(copyGBs)} GB/s); dense ${fmt(dense?.gflopPerSecond)} GFLOP/s (${fmt(dense?.flopsVsMatmul)} of matmul ${fmt(matmulGFs)} GFLOP/s)` +
+    say(`  kernels: sparse k=4 ${fmt(k4.gbPerSecond)} GB/s (${fmt(k4.bytesVsCopy)} of copy ${fmt(copyGBs)} GB/s); dense ${fmt(dense.gflopPerSecond)} GFLOP/s (${fmt(dense.flopsVsMatmul)} of matmul ${fmt(matmulGFs)} GFLOP/s)` +
       (timing === 'timestamp-query' ? '' : ' [no timestamps: sparse/dense figures unavailable]'));
-    // the CPU engine
-    const cpu = arms.map((arm) => ({ arm: arm.label, ...cpuStepMs(shape, arm) }));
+  }
+  flush(false);
+
+  // --- the LSTM's lanes (LstmBatch): full RTRL and sparse k = 4, one arm and a batch ---
+  const lstmArms: Arm[] = [
+    { label: 'full', method: { kind: 'full' } },
+    { label: 'k=4', method: { kind: 'sparse', k: 4, strategy: 'random', refreshEvery: 0, rescale: false } },
+  ];
+  for (const n of LSTM_SIZES) {
+    const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
+    const entry: Record<string, unknown> = { n, p: lstmParamCount(shape) };
+    lstm.push(entry);
+    say('');
+    let plan;
+    try {
+      plan = planMemory({ n, m: 1, o: 1, arms: lstmArms.map((a) => a.method), seedCount: SEEDS, steps: MAX_STEPS + 1, limits, budgetBytes: budgetGiB * 1024 ** 3, model: 'lstm' });
+    } catch (e) {
+      if (!(e instanceof GpuError)) throw e;
+      entry.skipped = e.message;
+      say(`LSTM n = ${n}: skipped: ${e.message}`);
+      continue;
+    }
+    if (!fits(`LSTM n = ${n}`, estimateMs(lstmArms.length + 1), entry)) continue;
+    say(`LSTM n = ${n} (p = ${entry.p}): ${plan.summary}`);
+    const lstmNote = noTarget("issue 13's steps/s targets are stated for the RNN; an LSTM step does about 4x the RNN's work at the same n (p = 4n(n+m+1))");
+    const oneArm: Record<string, unknown>[] = [];
+    for (const arm of lstmArms) {
+      const r = await runLstmSteps(ctx, shape, [lstmLane(shape, arm.method, 0)], 1);
+      oneArm.push({ arm: arm.label, wallMsPerStep: r.wallMsPerStep, stepsPerSecond: 1000 / r.wallMsPerStep, gpuMsPerStep: gpuMs(r.timings), steps: r.steps, kernels: kernelList(r.timings), target: lstmNote });
+      say(`  LSTM ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
+        (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step` : '') + ` [${r.steps} steps]`);
+    }
+    entry.oneArm = oneArm;
+    const wave = firstWave(plan, (a, stream) => lstmLane(shape, lstmArms[a].method, stream));
+    const b = await runLstmSteps(ctx, shape, wave.lanes, wave.seeds);
+    entry.batch = {
+      lanes: wave.lanes.length,
+      arms: lstmArms.map((a) => a.label),
+      seeds: wave.seeds,
+      wallMsPerStep: b.wallMsPerStep,
+      stepsPerSecondPerArm: 1000 / b.wallMsPerStep,
+      laneStepsPerSecond: (1000 / b.wallMsPerStep) * wave.lanes.length,
+      gpuMsPerStep: gpuMs(b.timings),
+      steps: b.steps,
+      kernels: kernelList(b.timings),
+      target: lstmNote,
+    };
+    say(`  LSTM batch of ${wave.lanes.length} lanes: ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * wave.lanes.length, 1)} lane-steps/s`);
+    flush(false);
+  }
+
+  // --- the baselines' lanes (GpuBatch): UORO, KF-RTRL, SnAp-1, TBPTT(20), one arm each and a batch ---
+  const baselineArms: Arm[] = [
+    { label: 'uoro', method: { kind: 'uoro' } },
+    { label: 'kf', method: { kind: 'kf' } },
+    { label: 'snap1', method: { kind: 'snap1' } },
+    { label: `tbptt:${TBPTT_WINDOW}`, method: { kind: 'tbptt', truncation: TBPTT_WINDOW } },
+  ];
+  const baselineNote = noTarget('issue 13 sets no speed target for the baselines');
+  for (const n of BASELINE_SIZES) {
+    const shape: RnnShape = { n, m: 1, o: 1, leak: LEAK };
+    const entry: Record<string, unknown> = { n, p: recurrentParamCount(shape) };
+    baselines.push(entry);
+    say('');
+    let plan;
+    try {
+      plan = planMemory({ n, m: 1, o: 1, arms: baselineArms.map((a) => a.method), seedCount: SEEDS, steps: MAX_STEPS + 1, limits, budgetBytes: budgetGiB * 1024 ** 3 });
+    } catch (e) {
+      if (!(e instanceof GpuError)) throw e;
+      entry.skipped = e.message;
+      say(`baselines n = ${n}: skipped: ${e.message}`);
+      continue;
+    }
+    if (!fits(`baselines n = ${n}`, estimateMs(baselineArms.length + 1), entry)) continue;
+    say(`baselines n = ${n}: ${plan.summary}`);
+    const oneArm: Record<string, unknown>[] = [];
+    for (const arm of baselineArms) {
+      const r = await runSteps(ctx, shape, [lane(shape, arm.method, 0)], 1);
+      oneArm.push({ arm: arm.label, wallMsPerStep: r.wallMsPerStep, stepsPerSecond: 1000 / r.wallMsPerStep, gpuMsPerStep: gpuMs(r.timings), steps: r.steps, kernels: kernelList(r.timings), target: baselineNote });
+      const top = [...r.timings.kernels].sort((a, b) => b.ms - a.ms).slice(0, 2);
+      say(`  ${arm.label.padEnd(8)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
+        (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (${top.map((k) => `${k.name} ${fmt(k.ms, 3)}`).join(', ')})` : '') + ` [${r.steps} steps]`);
+    }
+    entry.oneArm = oneArm;
+    const wave = firstWave(plan, (a, stream) => lane(shape, baselineArms[a].method, stream));
+    const b = await runSteps(ctx, shape, wave.lanes, wave.seeds);
+    entry.batch = {
+      lanes: wave.lanes.length,
+      arms: baselineArms.map((a) => a.label),
+      seeds: wave.seeds,
+      wallMsPerStep: b.wallMsPerStep,
+      stepsPerSecondPerArm: 1000 / b.wallMsPerStep,
+      laneStepsPerSecond: (1000 / b.wallMsPerStep) * wave.lanes.length,
+      gpuMsPerStep: gpuMs(b.timings),
+      steps: b.steps,
+      kernels: kernelList(b.timings),
+      target: baselineNote,
+    };
+    say(`  baselines batch of ${wave.lanes.length} lanes: ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * wave.lanes.length, 1)} lane-steps/s`);
+    flush(false);
+  }
+
+  // --- the CPU engine on the RNN's sizes (after the GPU figures: it is the part a short budget drops first) ---
+  say('');
+  for (const entry of sizes) {
+    if (entry.skipped) continue;
+    const n = entry.n as number;
+    const shape: RnnShape = { n, m: 1, o: 1, leak: LEAK };
+    const p = recurrentParamCount(shape);
+    // about a GFLOP/s in the CPU engine's transport, and a couple of time targets per arm
+    const need = armsFor(n).reduce((ms, arm) => {
+      const k = arm.method.kind === 'full' ? n : arm.method.kind === 'sparse' ? arm.method.k : 0;
+      return ms + 2 * TARGET_MS + (2 * k * n * p) / 1e6;
+    }, 0);
+    if (!fits(`CPU engine n = ${n}`, need)) {
+      entry.cpu = { skipped: skippedForTime[skippedForTime.length - 1] };
+      continue;
+    }
+    const cpu = armsFor(n).map((arm) => ({ arm: arm.label, ...cpuStepMs(shape, arm) }));
     entry.cpu = cpu;
-    say(`  CPU engine ms/step: ${cpu.map((c) => `${c.arm} ${'msPerStep' in c ? fmt(c.msPerStep, 2) : 'skipped'}`).join(', ')}`);
+    say(`CPU engine n = ${n} ms/step: ${cpu.map((c) => `${c.arm} ${'msPerStep' in c ? fmt(c.msPerStep, 2) : 'skipped'}`).join(', ')}`);
   }
   flush(false);
 
   // TF.js on the same adapter
-  const tf = await loadTfjs(gpu!);
   say('');
-  if (typeof tf === 'string') {
-    report.tfjs = { skipped: `could not start on this adapter: ${tf}` };
-    say(`TensorFlow.js WebGPU backend: could not start on this adapter: ${tf}`);
+  if (!fits('TF.js', 2 * TARGET_MS * SIZES.length + 5000)) {
+    report.tfjs = { skipped: skippedForTime[skippedForTime.length - 1] };
   } else {
-    const rows: Record<string, unknown>[] = [];
-    for (const n of SIZES) {
-      const p = n * n + 2 * n;
-      if (sizes.find((s) => s.n === n)?.skipped) {
-        rows.push({ n, skipped: 'size skipped above' });
-        continue;
+    const tf = await loadTfjs(gpu!);
+    if (typeof tf === 'string') {
+      report.tfjs = { skipped: `could not start on this adapter: ${tf}` };
+      say(`TensorFlow.js WebGPU backend: could not start on this adapter: ${tf}`);
+    } else {
+      const rows: Record<string, unknown>[] = [];
+      for (const n of SIZES) {
+        const p = n * n + 2 * n;
+        if (sizes.find((s) => s.n === n)?.skipped) {
+          rows.push({ n, skipped: 'size skipped above' });
+          continue;
+        }
+        if (!fits(`TF.js n = ${n}`, 2 * TARGET_MS)) {
+          rows.push({ n, skipped: skippedForTime[skippedForTime.length - 1] });
+          continue;
+        }
+        // the dense product at n = 512 is 69 GFLOP: on a software adapter it would take minutes
+        const dense = !(software && 2 * n * n * p > 5e9);
+        const t = await tfjsUpdateMs(tf, n, quick ? 1 : 5, dense);
+        rows.push({ n, sparseK4Ms: t.sparseMs, denseMs: t.denseMs, ...(dense ? {} : { denseSkipped: 'software adapter, too large' }) });
+        say(`TF.js ${tf.getBackend()} n = ${n}: sparse k=4 P update ${fmt(t.sparseMs)} ms, dense ${t.denseMs === null ? 'skipped' : `${fmt(t.denseMs)} ms`}`);
       }
-      // the dense product at n = 512 is 69 GFLOP: on a software adapter it would take minutes
-      const dense = !(software && 2 * n * n * p > 5e9);
-      const t = await tfjsUpdateMs(tf, n, quick ? 1 : 5, dense);
-      rows.push({ n, sparseK4Ms: t.sparseMs, denseMs: t.denseMs, ...(dense ? {} : { denseSkipped: 'software adapter, too large' }) });
-      say(`TF.js ${tf.getBackend()} n = ${n}: sparse k=4 P update ${fmt(t.sparseMs)} ms, dense ${t.denseMs === null ? 'skipped' : `${fmt(t.denseMs)} ms`}`);
+      report.tfjs = { backend: tf.getBackend(), what: 'the P update alone (carry + transport; no forward, immediate term, gradient or optimizer)', sizes: rows };
     }
-    report.tfjs = { backend: tf.getBackend(), what: 'the P update alone (carry + transport; no forward, immediate term, gradient or optimizer)', sizes: rows };
   }
   ctx.health.dispose();
   device.destroy();
+  // the targets, for quoting
+  say('');
+  for (const t of targetSummary()) {
+    const rows = t.entries.map((r) => `${r.where} ${fmt(r.value, t.unit === 'ratio' ? 2 : 0)}${r.met === null ? '' : r.met ? ' met' : ' NOT met'}`);
+    say(`target ${t.text}: ${t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met'}${software ? ' (software adapter: not a hardware figure)' : ''}${rows.length ? ` [${rows.join('; ')}]` : ''}`);
+  }
+  if (skippedForTime.length) say(`skipped for the time budget: ${skippedForTime.join(' | ')}`);
+  report.elapsedSeconds = (performance.now() - started) / 1000;
   report.complete = true;
+  report.targets = targetSummary();
   if (json) console.log(JSON.stringify(report, null, 2));
   flush(true);
 }

@@ -1,6 +1,9 @@
 /**
  * `npm run bench:gpu -- --quick --json` runs to the end on whatever adapter is present (SwiftShader here)
- * and prints the figures the GPU benchmark promises. Only the shape is checked: speed is never a test.
+ * and prints every figure the GPU benchmark promises: the RNN's arms (one arm and a batch) with the kernels
+ * against the copy and matmul yardsticks, the LSTM's lanes, the baselines' lanes, the CPU engine, TF.js, and
+ * issue 13's targets with the entries they apply to. Only the shape is checked (a missing entry fails):
+ * speed is never a test.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -8,21 +11,79 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+interface Timed {
+  arm: string;
+  stepsPerSecond: number;
+  gpuMsPerStep: number | null;
+  kernels: { name: string; ms: number }[];
+  target: { id?: string; none?: string };
+}
+
+/** One arm's or a batch's entry: a speed, the per-kernel split where timestamps exist, and a target or why none. */
+function expectTimed(e: Timed & { stepsPerSecondPerArm?: number }, timestamps: boolean) {
+  expect(e.stepsPerSecond ?? e.stepsPerSecondPerArm).toBeGreaterThan(0);
+  if (timestamps) {
+    expect(e.gpuMsPerStep).toBeGreaterThan(0);
+    expect(e.kernels.length).toBeGreaterThan(0);
+    for (const k of e.kernels) expect(k.ms).toBeGreaterThanOrEqual(0);
+  }
+  expect(e.target).toBeTruthy();
+  expect(typeof e.target.id === 'string' || typeof e.target.none === 'string').toBe(true);
+}
+
 describe('bench:gpu --quick --json', () => {
-  it('completes and reports kernels against the copy and matmul yardsticks, the CPU engine and TF.js', () => {
+  it('completes and reports the RNN, LSTM and baseline lanes, the yardsticks, the CPU engine, TF.js and the targets', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench-gpu.ts', '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.complete).toBe(true);
     expect(out.quick).toBe(true);
     expect(typeof out.adapter.description).toBe('string');
+    expect(out.skippedForTime).toEqual([]);
+    const timestamps = out.timing === 'timestamp-query';
+    // the RNN
     expect(out.sizes.length).toBeGreaterThan(0);
     for (const size of out.sizes) {
-      expect(size.oneArm.length).toBeGreaterThan(0);
-      for (const arm of size.oneArm) expect(arm.stepsPerSecond).toBeGreaterThan(0);
-      expect(size.kernels).toBeTruthy();
-      expect(size.cpu).toBeTruthy();
+      expect(size.oneArm.map((a: Timed) => a.arm)).toEqual(['k=0', 'k=4', 'k=n', 'full']);
+      for (const arm of size.oneArm) expectTimed(arm, timestamps);
+      expectTimed(size.batch, timestamps);
+      expect(size.batch.lanes).toBeGreaterThan(1);
+      expect(size.kernels.copy.gbPerSecond).toBeGreaterThan(0);
+      expect(size.kernels.matmul.gflopPerSecond).toBeGreaterThan(0);
+      for (const k of [size.kernels.sparseK4, size.kernels.sparseKn, size.kernels.dense]) expect(k.target.id).toMatch(/vs-(copy|matmul)/);
+      if (timestamps) {
+        expect(size.kernels.sparseK4.bytesVsCopy).toBeGreaterThan(0);
+        expect(size.kernels.dense.flopsVsMatmul).toBeGreaterThan(0);
+        expect(typeof size.kernels.sparseK4.target.met).toBe('boolean');
+      }
+      expect(size.cpu.length).toBe(4);
     }
+    // the LSTM's lanes: full and sparse k = 4, one arm and a batch
+    expect(out.lstm.length).toBeGreaterThan(0);
+    for (const size of out.lstm) {
+      expect(size.oneArm.map((a: Timed) => a.arm)).toEqual(['full', 'k=4']);
+      for (const arm of size.oneArm) expectTimed(arm, timestamps);
+      expectTimed(size.batch, timestamps);
+      if (timestamps) expect(size.oneArm[0].kernels.map((k: { name: string }) => k.name)).toContain('lstmForward');
+    }
+    // the baselines' lanes: UORO, KF-RTRL, SnAp-1, TBPTT(20)
+    expect(out.baselines.length).toBeGreaterThan(0);
+    for (const size of out.baselines) {
+      expect(size.oneArm.map((a: Timed) => a.arm)).toEqual(['uoro', 'kf', 'snap1', 'tbptt:20']);
+      for (const arm of size.oneArm) expectTimed(arm, timestamps);
+      expectTimed(size.batch, timestamps);
+      if (timestamps) {
+        const names = (i: number) => size.oneArm[i].kernels.map((k: { name: string }) => k.name);
+        expect(names(0)).toContain('uoroState');
+        expect(names(1)).toContain('kfTransport');
+        expect(names(3)).toContain('tbptt');
+      }
+    }
+    // the targets: all four, each with the entries it applies to (the kernel ratios at every size)
+    expect(out.targets.map((t: { id: string }) => t.id)).toEqual(['full-n256-steps', 'sparse-k4-n256-steps', 'sparse-vs-copy-bytes', 'dense-vs-matmul-flops']);
+    for (const t of out.targets) expect(t.hardware).toBe(!out.adapter.software);
+    expect(out.targets[2].entries.length).toBe(2 * out.sizes.length);
+    expect(out.targets[3].entries.length).toBe(out.sizes.length);
     expect(out.tfjs.sizes.length).toBeGreaterThan(0);
   }, 300_000);
 });
