@@ -1,6 +1,6 @@
 /**
  * CPU engine benchmark (a script that prints figures; no thresholds, no assertions).
- *   npm run bench:cpu [-- --quick] [-- --json] [-- --threads N]
+ *   npm run bench:cpu [-- --quick] [-- --json] [-- --threads N] [-- --rounds R] [-- --tiles]
  * For n = 64, 128, 256 (quick: 64, 128), all in one run so the figures are side by side on whatever
  * load the machine has:
  *   - the transport alone (full RTRL and sparse k = 4, float32) on the TypeScript kernel, the
@@ -15,6 +15,11 @@
  * Ratios printed: WebAssembly full transport / numpy W·P (the target is ≤ 3), copy time / sparse
  * transport time (≥ 0.5: at least half of memory speed), full / sparse transport (≥ 32 at n = 256).
  * TypeScript full RTRL at n = 256 takes seconds: it is timed once.
+ *
+ * In place (out = P, one buffer): the WebAssembly transports out of place and in place and the native
+ * copy are timed side by side in R alternating rounds (default 5; --rounds R), one thread and N threads,
+ * and each figure is the median over rounds of each round's median; likewise one RNN learner step with
+ * P double-buffered and in place. `--tiles` instead tunes the in-place sparse tile at n = 256 (and 128).
  */
 import { spawnSync } from 'node:child_process';
 import { OnlineLearner } from '../src/engine/learner';
@@ -32,6 +37,7 @@ import {
   type TransportBackend,
 } from '../src/engine/transport';
 import { allPaths } from '../src/engine/transportMask';
+import { setWasmTiles, wasmTiles } from '../src/engine/wasm/wasmTransport';
 import { hardwareThreads } from '../src/engine/wasm/workerPool';
 
 const args = process.argv.slice(2);
@@ -43,6 +49,13 @@ if (!(Number.isInteger(threads) && threads >= 1)) {
   console.error(`--threads must be a whole number ≥ 1, got ${args[threadArg + 1]}`);
   process.exit(2);
 }
+const roundArg = args.indexOf('--rounds');
+const rounds = roundArg >= 0 ? Number(args[roundArg + 1]) : quick ? 3 : 5;
+if (!(Number.isInteger(rounds) && rounds >= 1)) {
+  console.error(`--rounds must be a whole number ≥ 1, got ${args[roundArg + 1]}`);
+  process.exit(2);
+}
+const tuneTiles = args.includes('--tiles');
 const sizes = quick ? [64, 128] : [64, 128, 256];
 const K = 4;
 
@@ -88,7 +101,25 @@ function reps(n: number, e: Engine, full: boolean): { reps: number; warmup: numb
   return { reps: quick ? 5 : n >= 256 ? 9 : 15, warmup: 3 };
 }
 
-function learnerStepMs(n: number, method: LearningMethod, e: Engine, pInKernelMemory = true): number {
+/**
+ * Times each function in `rounds` rounds, in turn within a round (so load changes hit them alike);
+ * per function the median over rounds of each round's median wall and CPU ms (timeMs).
+ */
+function alternate(fns: Record<string, () => void>, reps: number, warmup: number): Record<string, { ms: number; cpuMs: number }> {
+  const wall: Record<string, number[]> = {};
+  const cpu: Record<string, number[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      (wall[name] ??= []).push(timeMs(fn, reps, r === 0 ? warmup : 1));
+      (cpu[name] ??= []).push(lastCpuMs);
+    }
+  }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  return Object.fromEntries(Object.keys(fns).map((k) => [k, { ms: med(wall[k]), cpuMs: med(cpu[k]) }]));
+}
+
+/** A learner on `method` whose P is in the kernel's memory: two buffers, or one updated in place. */
+function learnerStepMs(n: number, method: LearningMethod, e: Engine, pInKernelMemory = true, pBuffers?: 1 | 2): number {
   const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
   const learner = new OnlineLearner(new RnnModel(initRnn(shape, new Rng(1))), method, {
     optimizer: { kind: 'adam', lr: 1e-4, clipNorm: 0 },
@@ -98,8 +129,11 @@ function learnerStepMs(n: number, method: LearningMethod, e: Engine, pInKernelMe
   if (s && e !== 'typescript' && pInKernelMemory) {
     // P in the kernel's memory, as Sensitivity gets it from allocateTransportFloats: no copies per step
     s.current = allocateTransportFloats(s.current.length);
-    s.next = allocateTransportFloats(s.next.length);
+    s.next = s.next === s.current ? s.current : allocateTransportFloats(s.next.length);
   }
+  // force one P (updated in place) or two (double-buffered) whatever the estimator chose
+  if (s && pBuffers === 1) s.next = s.current;
+  if (s && pBuffers === 2 && s.next === s.current) s.next = e !== 'typescript' && pInKernelMemory ? allocateTransportFloats(s.current.length) : new Float32Array(s.current.length);
   const { reps: r, warmup } = reps(n, e, method.kind === 'full');
   const steps = r + warmup + 1;
   const seq = allocateSequence(steps, 1, 1);
@@ -181,6 +215,18 @@ interface SizeResult {
   stepCopiesMs: { full: number; sparse4: number };
   numpyMs?: { full: number; sparse4: number };
   numpyCpuMs?: { full: number; sparse4: number };
+  /**
+   * Side by side in alternating rounds (medians over rounds), WebAssembly on 1 thread and on N: the
+   * copy, the transports out of place and in place (out = P), and one RNN learner step (1 thread)
+   * with P double-buffered and in place.
+   */
+  inPlace: {
+    rounds: number;
+    tile: number;
+    threads1: Record<'copy' | 'sparseOut' | 'sparseInPlace' | 'fullOut' | 'fullInPlace', { ms: number; cpuMs: number }>;
+    threadsN: Record<'copy' | 'sparseOut' | 'sparseInPlace' | 'fullOut' | 'fullInPlace', { ms: number; cpuMs: number }>;
+    step: Record<'sparseTwoP' | 'sparseOneP' | 'fullTwoP' | 'fullOneP', { ms: number; cpuMs: number }>;
+  };
   ratios: Record<string, number>;
 }
 
@@ -237,6 +283,56 @@ async function main(): Promise<void> {
         stepCopiesMs.sparse4 = learnerStepMs(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e, false);
       }
     }
+    // In place against out of place and the copy, alternating (the machine may be shared)
+    const sparseK4: LearningMethod = { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false };
+    const side = async (e: 'wasm' | 'threads') => {
+      await useEngine(e);
+      const sp = alternate(
+        {
+          copy: () => dst.set(P),
+          sparseOut: () => transport(P, out, n, p, K, sources, coeffs, 0.5, dLdh, grad),
+          sparseInPlace: () => transport(P, P, n, p, K, sources, coeffs, 0.5, dLdh, grad),
+        },
+        quick ? 3 : 5,
+        2,
+      );
+      const rf = reps(n, e, true);
+      const fu = alternate(
+        {
+          fullOut: () => transport(P, out, n, p, n, full, fullCoeffs, 0.5, dLdh, grad),
+          fullInPlace: () => transport(P, P, n, p, n, full, fullCoeffs, 0.5, dLdh, grad),
+        },
+        n >= 256 ? 1 : rf.reps,
+        1,
+      );
+      return { ...sp, ...fu } as SizeResult['inPlace']['threads1'];
+    };
+    // the in-place calls above replace P by its transports (sparse ones shrink it by about half each):
+    // refill it, so that no later run meets subnormal floats
+    const refill = () => {
+      for (let i = 0; i < P.length; i++) P[i] = rng.normal();
+    };
+    const threads1 = await side('wasm');
+    refill();
+    const threadsN = await side('threads');
+    refill();
+    await useEngine('wasm');
+    const step: Record<string, { ms: number; cpuMs: number }> = {};
+    for (const [name, method, buffers] of [
+      ['sparseTwoP', sparseK4, 2], ['sparseOneP', sparseK4, 1], ['fullTwoP', { kind: 'full' }, 2], ['fullOneP', { kind: 'full' }, 1],
+    ] as const) {
+      // each learnerStepMs builds its own learner: alternate by repeating the pair
+      const ms: number[] = [];
+      const cpu: number[] = [];
+      for (let r = 0; r < (method.kind === 'full' && n >= 256 ? 1 : rounds); r++) {
+        ms.push(learnerStepMs(n, method, 'wasm', true, buffers));
+        cpu.push(lastCpuMs);
+      }
+      const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+      step[name] = { ms: med(ms), cpuMs: med(cpu) };
+    }
+    const inPlace: SizeResult['inPlace'] = { rounds, tile: wasmTiles().sparseInPlace, threads1, threadsN, step: step as SizeResult['inPlace']['step'] };
+
     const np = numpy?.sizes.find((s) => s.n === n);
     const best = (r: Record<Engine, number>) => Math.min(r.wasm, r.threads);
     const ratios: Record<string, number> = {
@@ -248,6 +344,13 @@ async function main(): Promise<void> {
       fullOverSparseTransportCpu: transportCpuMs.full.wasm / transportCpuMs.sparse4.wasm,
       fullOverSparseTransport: best(transportMs.full) / best(transportMs.sparse4),
       fullStepTsOverBest: stepMs.full.typescript / best(stepMs.full),
+      // side by side (alternating rounds), one thread, CPU time
+      copyOverSparseOutCpuAlt: threads1.copy.cpuMs / threads1.sparseOut.cpuMs,
+      copyOverSparseInPlaceCpuAlt: threads1.copy.cpuMs / threads1.sparseInPlace.cpuMs,
+      fullOverSparseOutCpuAlt: threads1.fullOut.cpuMs / threads1.sparseOut.cpuMs,
+      fullInPlaceOverSparseInPlaceCpuAlt: threads1.fullInPlace.cpuMs / threads1.sparseInPlace.cpuMs,
+      sparseOutOverInPlaceCpuAlt: threads1.sparseOut.cpuMs / threads1.sparseInPlace.cpuMs,
+      sparseOutOverInPlaceWallThreads: threadsN.sparseOut.ms / threadsN.sparseInPlace.ms,
       sparseStepTsOverBest: stepMs.sparse4.typescript / best(stepMs.sparse4),
     };
     if (np) {
@@ -267,6 +370,7 @@ async function main(): Promise<void> {
       stepCopiesMs,
       numpyMs: np ? { full: np.fullMs, sparse4: np.sparseMs } : undefined,
       numpyCpuMs: np ? { full: np.fullCpuMs, sparse4: np.sparseCpuMs } : undefined,
+      inPlace,
       ratios,
     });
   }
@@ -302,6 +406,22 @@ async function main(): Promise<void> {
     );
   }
   log('');
+  log(`in place (out = P) vs out of place vs copy, side by side: medians of ${rounds} alternating rounds, ms wall / CPU`);
+  log('  n    threads   copy           sparse out     sparse in place   full out          full in place     copy/sparse CPU (out, in pl.)   full/sparse CPU (out, in pl.)');
+  const wc = (x: { ms: number; cpuMs: number }) => `${fmt(x.ms)} / ${fmt(x.cpuMs)}`;
+  for (const r of results) {
+    for (const [label, t] of [['1', r.inPlace.threads1], [String(threads), r.inPlace.threadsN]] as const) {
+      log(
+        `  ${String(r.n).padEnd(4)} ${label.padStart(7)}   ${wc(t.copy).padEnd(14)} ${wc(t.sparseOut).padEnd(14)} ${wc(t.sparseInPlace).padEnd(17)} ${wc(t.fullOut).padEnd(17)} ${wc(t.fullInPlace).padEnd(17)} ${`${fmt(t.copy.cpuMs / t.sparseOut.cpuMs)}, ${fmt(t.copy.cpuMs / t.sparseInPlace.cpuMs)}`.padStart(29)}   ${`${fmt(t.fullOut.cpuMs / t.sparseOut.cpuMs, 1)}, ${fmt(t.fullInPlace.cpuMs / t.sparseInPlace.cpuMs, 1)}`.padStart(29)}`,
+      );
+    }
+  }
+  log('RNN learner step, WASM 1 thread, ms wall / CPU: P double-buffered vs one P in place');
+  for (const r of results) {
+    const s = r.inPlace.step;
+    log(`  n=${String(r.n).padEnd(4)} sparse k=${K}: ${wc(s.sparseTwoP)} vs ${wc(s.sparseOneP)}    full: ${wc(s.fullTwoP)} vs ${wc(s.fullOneP)}`);
+  }
+  log('');
   log('copy/sparse time = (one TypedArray.set of P) / (sparse transport): 1 would be memory speed, since the');
   log('sparse transport at best reads P once and writes its successor once. WASM columns use the faster of');
   log(`1 and ${threads} threads. The machine may be shared: compare within a run, not across runs; CPU`);
@@ -309,4 +429,45 @@ async function main(): Promise<void> {
   if (numpy) log(`numpy ${numpy.version}, BLAS threads: ${numpy.threads}`);
 }
 
-await main();
+/** --tiles: CPU ms of the in-place sparse k = 4 transport per tile width, alternating with out of place and the copy. */
+function tuneInPlaceTile(): void {
+  setTransportBackend('wasm');
+  setTransportThreads(1);
+  const saved = wasmTiles();
+  const tiles = [256, 512, 1024, 2048, 4096];
+  for (const n of quick ? [128] : [128, 256]) {
+    const p = n * (n + 2);
+    const rng = new Rng(4);
+    const P = allocateTransportFloats(n * p);
+    for (let i = 0; i < P.length; i++) P[i] = rng.normal();
+    const out = allocateTransportFloats(n * p);
+    const dst = new Float32Array(n * p);
+    const dLdh = new Float32Array(n).map(() => rng.normal());
+    const grad = new Float32Array(p);
+    const sources = new Int32Array(n * K);
+    for (let i = 0; i < n; i++) rng.sampleDistinct(n, K, sources, i * K);
+    // |Σ_j c_j P_j| keeps P's scale (variance 4 · 0.25 = 1): repeated in-place calls stay clear of subnormals
+    const coeffs = new Float32Array(n * K).map(() => rng.normal() * 0.5);
+    const fns: Record<string, () => void> = {
+      copy: () => dst.set(P),
+      [`out of place, tile ${saved.sparse}`]: () => {
+        setWasmTiles(saved.dense, saved.sparse, saved.sparseInPlace);
+        transport(P, out, n, p, K, sources, coeffs, 0, dLdh, grad);
+      },
+    };
+    for (const t of tiles) {
+      fns[`in place, tile ${t}`] = () => {
+        setWasmTiles(saved.dense, saved.sparse, t);
+        transport(P, P, n, p, K, sources, coeffs, 0, dLdh, grad);
+      };
+    }
+    const res = alternate(fns, 5, 2);
+    log(`n = ${n}, sparse k = ${K}, one thread: medians of ${rounds} alternating rounds`);
+    for (const [name, r] of Object.entries(res)) log(`  ${name.padEnd(24)} ${fmt(r.ms).padStart(8)} ms   ${fmt(r.cpuMs).padStart(8)} CPU ms   copy/this CPU ${fmt(res.copy.cpuMs / r.cpuMs)}`);
+    if (json) console.log(JSON.stringify({ n, k: K, rounds, tiles: res }));
+  }
+  setWasmTiles(saved.dense, saved.sparse, saved.sparseInPlace);
+}
+
+if (tuneTiles) tuneInPlaceTile();
+else await main();

@@ -10,7 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
-import { initRnn, RnnModel } from '../src/engine/models/rnn';
+import { RNN_IN_PLACE_MIN_BYTES } from '../src/engine/methods/rtrl';
+import { initRnn, recurrentParamCount, RnnModel } from '../src/engine/models/rnn';
+import { Sensitivity } from '../src/engine/sensitivity';
 import { Rng } from '../src/engine/rng';
 import {
   allocateTransportFloats,
@@ -253,6 +255,34 @@ describe('WebAssembly transport kernel', () => {
     // overlapping without being P is refused
     const P = new Float64Array(20);
     expect(() => transportTs(P.subarray(0, 10), P.subarray(5, 15), 1, 10, 0, new Int32Array(0), new Float64Array(0), 1, new Float64Array(1), new Float64Array(10))).toThrow(/overlaps P/);
+  });
+
+  it('the RNN keeps one P, updated in place, when P is large, with the same results as two buffers', () => {
+    // n = 128, m = 1, float32: P is 8.5 MB, over the threshold; n = 64 stays double-buffered
+    const shape = { n: 128, m: 1, o: 1, leak: 0.5 };
+    expect(shape.n * recurrentParamCount(shape) * 4).toBeGreaterThanOrEqual(RNN_IN_PLACE_MIN_BYTES);
+    const make = (n: number, method: LearningMethod) =>
+      new OnlineLearner(new RnnModel(initRnn({ ...shape, n }, new Rng(1))), method, { optimizer: { kind: 'adam', lr: 1e-3, clipNorm: 0 }, selectionRng: new Rng(2) });
+    const small = make(64, { kind: 'full' }).sensitivity!;
+    expect(small.next).not.toBe(small.current);
+    const sparse: LearningMethod = { kind: 'sparse', k: 4, strategy: 'random', refreshEvery: 0, rescale: false };
+    const seq = randomSequence(6, 1, 1, 7);
+    for (const method of [sparse, { kind: 'full' } as LearningMethod]) {
+      setTransportBackend('auto');
+      const one = make(128, method);
+      const two = make(128, method);
+      const s1 = one.sensitivity!;
+      expect(s1.next).toBe(s1.current);
+      expect(s1).toBeInstanceOf(Sensitivity);
+      // the same own fields as a Sensitivity built by its constructor (guards the one-buffer construction)
+      expect(Object.keys(s1).sort()).toEqual(Object.keys(new Sensitivity({ n: 2, m: 1, o: 1, leak: 1 }, 'f32')).sort());
+      const s2 = two.sensitivity!;
+      s2.next = allocateTransportFloats(s2.current.length); // double-buffered
+      const steps = method.kind === 'full' ? 2 : 6;
+      for (let t = 0; t < steps; t++) expect(one.step(seq, t)).toBe(two.step(seq, t));
+      expect(bits(s1.current as Float32Array)).toBe(bits(s2.current as Float32Array));
+      expect(s1.norm()).toBeGreaterThan(0);
+    }
   });
 
   it('splits columns at multiples of 8, covering [0, p) once', () => {

@@ -25,10 +25,13 @@ let denseTile = 128;
  */
 let sparseTile = 2048;
 /**
- * Columns per tile of the in-place sparse kernel: its staging scratch (n × tile floats per thread) and
- * P's tile share the caches. Chosen by measurement (scripts/bench-cpu.ts --tiles; see docs/cpu-engine.md).
+ * Columns per tile of the in-place sparse kernel: its staging scratch (n × tile floats per thread, 1 MiB
+ * at n = 256) and P's tile share L2/L3. Measured on one core (AMD EPYC, 512 KiB L2, 32 MiB L3; medians
+ * of 9 alternating rounds, CPU ms of the k = 4 transport for tiles 512 / 1024 / 2048 / 4096):
+ * n = 256: 24.3 / 21.2 / 22.4 / 28.9 (out of place, 2048: 23.8); n = 128: 3.3 / 2.6 / 2.6 (2.7).
+ * `npm run bench:cpu -- --tiles` repeats this.
  */
-let sparseTileInPlace = 512;
+let sparseTileInPlace = 1024;
 
 /** Overrides the tile widths (multiples of 8), for the benchmark's tuning runs; `sparseInPlace` defaults to unchanged. */
 export function setWasmTiles(dense: number, sparse: number, sparseInPlace: number = sparseTileInPlace): void {
