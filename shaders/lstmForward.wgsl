@@ -62,12 +62,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     state[lb + L_FORGET * N + j] = gf;
   }
   workgroupBarrier();
+  // the first output y_t[0], kept by invocation 0 for the outputs record below
+  var y0 = 0.0;
   for (var j = 0u; j < O; j++) {
     var s = 0.0;
     for (var i = lid; i < N; i += WG) { s += params[th + NP + j * N + i] * hNew[i]; }
     let vh = workgroupSum(lid, s);
     if (lid == 0u) {
       let y = params[th + NP + O * N + j] + vh;
+      if (j == 0u) { y0 = y; }
       var e = 0.0;
       if (hasError) { e = y - streams[s0 + M + j]; }
       err[j] = e;
@@ -86,9 +89,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let ctlBase = ctlOf(lane);
     if (atomicLoad(&ctl[ctlBase + CTL_DIVERGED]) != 0u) {
       loss = nan();
+      y0 = nan();
     } else if (nonFinite(loss)) {
       atomicStore(&ctl[ctlBase + CTL_FAULT], 1u);
     }
     losses[t * B + lane] = loss;
+    // the buffer's second half: each lane's first output per step, read back with the losses (the app's
+    // task strip); the host sizes the buffer as two equal halves
+    losses[arrayLength(&losses) / 2u + t * B + lane] = y0;
   }
 }

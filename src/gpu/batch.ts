@@ -31,6 +31,7 @@ import {
   encodeStreams,
   GS,
   kfRecord,
+  stepRecordHalf,
   uoroRecord,
   WG,
   type BatchLayout,
@@ -207,6 +208,11 @@ export class GpuBatch {
   readonly layout: BatchLayout;
   /** loss curve per lane (external order), NaN until read back */
   readonly losses: Float32Array[];
+  /**
+   * each lane's first output y_t[0] per step (external order): the forward pass's, before the step's
+   * update, as the CPU learner's state.y; NaN until read back, and for a lane that had diverged
+   */
+  readonly outputs: Float32Array[];
   /** adaptation step of each lane's first NaN/Inf, or -1 (as of the last readback) */
   readonly divergedAt: number[];
   readonly samples: MetricSample[] = [];
@@ -238,6 +244,8 @@ export class GpuBatch {
   private readonly allBuffers: GPUBuffer[] = [];
   private readonly env: KernelEnv;
   private readonly readback: ReadbackPool;
+  /** where the outputs start in the losses buffer (stepRecordHalf) */
+  private readonly outputHalf: number;
   private stepKernels: BuiltKernel[] = [];
   private metricKernels: BuiltKernel[] = [];
   private timer!: KernelTimer;
@@ -278,6 +286,8 @@ export class GpuBatch {
     this.PL = this.S + this.F;
     this.L = this.PL + this.Tb + this.U + this.K;
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
+    this.outputs = specs.map(() => new Float32Array(this.steps).fill(NaN));
+    this.outputHalf = stepRecordHalf(this.steps, this.B);
     this.divergedAt = specs.map(() => -1);
     this.selectionsDrawn = specs.map((s) => (s.method.kind === 'sparse' ? 1 : 0));
     this.sparseTransport = chooseSparseTransport(ctx.software, layout, this.options.sparseKernel);
@@ -343,7 +353,7 @@ export class GpuBatch {
       // bound under SGD too (update.wgsl serves both), as a stub
       moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * L * stride : 4),
       ctl: make('control [t, per lane: diverged, adam t, fault]', controlWords(B)),
-      losses: make('losses', T * B),
+      losses: make('losses [L; y_0] per step and lane', 2 * this.outputHalf),
       sources: make('sources', srcTotal),
       hyper: make('hyper', 4, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       norms: make('‖P‖² partials', L * GS),
@@ -500,6 +510,8 @@ export class GpuBatch {
     const every = this.options.metricsEvery;
     const sample = every > 0 && (t1 - 1) % every === 0;
     const lossFloats = (t1 - t0) * B;
+    // the outputs y_t[0] (the losses buffer's second half), as many again
+    const outFloats = lossFloats;
     const ctlFloats = controlWords(B);
     const normFloats = sample ? this.PL * GS : 0;
     const gramFloats = sample ? this.F * n * n : 0;
@@ -508,7 +520,7 @@ export class GpuBatch {
     // the UORO and KF-RTRL lanes' factors (s, θ̃ or u, Aᵀ), whose norms stand in for ‖P‖
     const factorFloats = sample ? this.factorLanes.reduce((a, f) => a + f.prefix, 0) : 0;
     // resolved timestamps (u64) go last, 8-byte aligned
-    const tsOffset = 8 * Math.ceil((lossFloats + ctlFloats + normFloats + gramFloats + wFloats + dFloats + factorFloats) / 2);
+    const tsOffset = 8 * Math.ceil((lossFloats + outFloats + ctlFloats + normFloats + gramFloats + wFloats + dFloats + factorFloats) / 2);
     const total = (tsOffset + this.timer.bytes) / 4;
     const staging = await this.readback.acquire(total * 4);
 
@@ -542,6 +554,7 @@ export class GpuBatch {
     const b = this.buffers;
     const { stride, st, state } = this.layout;
     copy(b.losses, t0 * B, lossFloats);
+    copy(b.losses, this.outputHalf + t0 * B, outFloats);
     copy(b.ctl, 0, ctlFloats);
     if (sample) {
       copy(b.norms, 0, normFloats);
@@ -600,8 +613,14 @@ export class GpuBatch {
   private absorb(data: Float32Array, t0: number, t1: number, sample: boolean): void {
     const B = this.B;
     const { n } = this.layout;
-    for (let r = 0; r < t1 - t0; r++) for (let i = 0; i < B; i++) this.losses[this.extOf[i]][t0 + r] = data[r * B + i];
-    let off = (t1 - t0) * B;
+    const rows = (t1 - t0) * B;
+    for (let r = 0; r < t1 - t0; r++) {
+      for (let i = 0; i < B; i++) {
+        this.losses[this.extOf[i]][t0 + r] = data[r * B + i];
+        this.outputs[this.extOf[i]][t0 + r] = data[rows + r * B + i];
+      }
+    }
+    let off = 2 * rows;
     const ctl = new Uint32Array(data.buffer, data.byteOffset + off * 4, controlWords(B));
     for (let i = 0; i < B; i++) this.divergedAt[this.extOf[i]] = ctl[controlIndex(i, 'diverged')] - 1;
     off += controlWords(B);

@@ -130,6 +130,16 @@ export function kfRecord(l: BatchLayout): { u: number; a: number; sq: number; jc
   return { u: 0, a, sq, jc: sq + n, av: sq + 2 * n, fa, fd: fa + 1, size: fa + 2, prefix: a + n * n };
 }
 
+/**
+ * Floats in each half of the `losses` buffer: the first half holds L_t of every lane and step
+ * (losses[t·B + lane]), the second each lane's first output y_t[0] (losses[half + t·B + lane]), which the
+ * forward kernels write and the batch reads back with the losses. The kernels find the second half at
+ * arrayLength(&losses) / 2, so the buffer is exactly two halves (and at least 16 bytes: half ≥ 2).
+ */
+export function stepRecordHalf(steps: number, lanes: number): number {
+  return Math.max(2, steps * lanes);
+}
+
 /** Control words of a batch of B lanes. */
 export const controlWords = (B: number): number => CONTROL.headerWords + CONTROL.laneWords * B;
 /** Index of lane i's word `field` in the control buffer. */

@@ -29,7 +29,7 @@ import type { Sequence } from '../engine/tasks/task';
 import { allPaths, selectPaths } from '../engine/transportMask';
 import type { BatchOptions, GpuContext, MetricSample } from './batch';
 import { GpuError } from './errors';
-import { baseConstants, COLS, CONTROL, TS, controlIndex, controlWords, encodeHyper, encodeLanes, encodeStreams, GS, WG, type BatchLayout, type GpuShape, type LaneRecord } from './layout';
+import { baseConstants, COLS, CONTROL, TS, controlIndex, controlWords, encodeHyper, encodeLanes, encodeStreams, GS, stepRecordHalf, WG, type BatchLayout, type GpuShape, type LaneRecord } from './layout';
 import { LSTM_BINDINGS, LstmKernels, type LstmShaderName } from './lstmKernels';
 import { lstmBatchLayout, lstmConstants, type LstmBatchLayout } from './lstmLayout';
 import { readBuffer, ReadbackPool } from './readback';
@@ -162,6 +162,8 @@ export class LstmBatch {
   readonly L: number;
   readonly layout: LstmBatchLayout;
   readonly losses: Float32Array[];
+  /** each lane's first output y_t[0] per step, before the step's update (GpuBatch.outputs) */
+  readonly outputs: Float32Array[];
   readonly divergedAt: number[];
   readonly samples: MetricSample[] = [];
   t = 0;
@@ -180,6 +182,8 @@ export class LstmBatch {
   private readonly buffers: Record<BufferName, GPUBuffer>;
   private readonly allBuffers: GPUBuffer[] = [];
   private readonly readback: ReadbackPool;
+  /** where the outputs start in the losses buffer (stepRecordHalf) */
+  private readonly outputHalf: number;
   private stepKernels: BuiltKernel[] = [];
   private metricKernels: BuiltKernel[] = [];
   private timer!: KernelTimer;
@@ -215,6 +219,8 @@ export class LstmBatch {
     this.L = this.PL;
     this.laneK = transports.map((x) => x.k);
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
+    this.outputs = specs.map(() => new Float32Array(this.steps).fill(NaN));
+    this.outputHalf = stepRecordHalf(this.steps, this.B);
     this.divergedAt = specs.map(() => -1);
     this.selectionsDrawn = specs.map((s) => (s.method.kind === 'sparse' ? 1 : 0));
 
@@ -243,7 +249,7 @@ export class LstmBatch {
       grad: make('gradient', L * stride),
       moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * L * stride : 4),
       ctl: make('control', controlWords(B)),
-      losses: make('losses', T * B),
+      losses: make('losses [L; y_0] per step and lane', 2 * this.outputHalf),
       sources: make('sources', srcTotal),
       hyper: make('hyper', 4, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       norms: make('‖P‖² partials', 2 * PL * GS),
@@ -428,7 +434,7 @@ export class LstmBatch {
     const lossFloats = (t1 - t0) * B;
     const ctlFloats = controlWords(B);
     const normFloats = sample ? 2 * this.PL * GS : 0;
-    const tsOffset = 8 * Math.ceil((lossFloats + ctlFloats + normFloats) / 2);
+    const tsOffset = 8 * Math.ceil((2 * lossFloats + ctlFloats + normFloats) / 2);
     const total = (tsOffset + this.timer.bytes) / 4;
     const staging = await this.readback.acquire(total * 4);
     const label = `${this.options.label} steps ${t0}..${t1 - 1}`;
@@ -458,6 +464,8 @@ export class LstmBatch {
       off += floats;
     };
     copy(this.buffers.losses, t0 * B, lossFloats);
+    // the outputs y_t[0] (the losses buffer's second half)
+    copy(this.buffers.losses, this.outputHalf + t0 * B, lossFloats);
     copy(this.buffers.ctl, 0, ctlFloats);
     if (sample) copy(this.buffers.norms, 0, normFloats);
     this.timer.resolve(enc, staging, tsOffset);
@@ -476,8 +484,14 @@ export class LstmBatch {
 
   private absorb(data: Float32Array, t0: number, t1: number, sample: boolean): void {
     const B = this.B;
-    for (let r = 0; r < t1 - t0; r++) for (let i = 0; i < B; i++) this.losses[this.extOf[i]][t0 + r] = data[r * B + i];
-    let off = (t1 - t0) * B;
+    const rows = (t1 - t0) * B;
+    for (let r = 0; r < t1 - t0; r++) {
+      for (let i = 0; i < B; i++) {
+        this.losses[this.extOf[i]][t0 + r] = data[r * B + i];
+        this.outputs[this.extOf[i]][t0 + r] = data[rows + r * B + i];
+      }
+    }
+    let off = 2 * rows;
     const ctl = new Uint32Array(data.buffer, data.byteOffset + off * 4, controlWords(B));
     for (let i = 0; i < B; i++) this.divergedAt[this.extOf[i]] = ctl[controlIndex(i, 'diverged')] - 1;
     off += controlWords(B);

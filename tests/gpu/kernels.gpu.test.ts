@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import type { LearningMethod } from '../../src/engine/methods';
 import { Adam, clipScale, Sgd, type OptimizerConfig } from '../../src/engine/optimizer';
-import { allocateState, forwardStep, initRnn, type RnnShape } from '../../src/engine/models/rnn';
+import { allocateState, forwardStep, initRnn, RnnModel, type RnnShape } from '../../src/engine/models/rnn';
 import { readoutGradient, readoutStep } from '../../src/engine/models/readout';
 import { Rng } from '../../src/engine/rng';
 import { addImmediateTerm } from '../../src/engine/sensitivity';
@@ -19,6 +19,7 @@ import { allocateSequence, type Sequence } from '../../src/engine/tasks/task';
 import { transport } from '../../src/engine/transport';
 import { allPaths, selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
+import { OnlineLearner } from '../../src/engine/learner';
 import type { Floats } from '../../src/engine/precision';
 import { chooseSparseTransport } from '../../src/gpu/sparseVariant';
 import { nodeContext } from './gpuHarness';
@@ -89,7 +90,42 @@ describe('kernels vs the CPU engine (Dawn)', () => {
         expectClose(state.subarray(i * st + n, i * st + 2 * n), cpu.dLdh, `dLdh lane ${a}`);
         expectClose(state.subarray(i * st + 2 * n, i * st + 2 * n + o), cpu.e, `e lane ${a}`);
         expectClose([losses[i]], [loss], `loss lane ${a}`);
+        // the buffer's second half: each lane's first output y_t[0]
+        expectClose([losses[losses.length / 2 + i]], [cpu.y[0]], `output lane ${a}`);
       });
+    } finally {
+      batch.destroy();
+    }
+  });
+
+  it('the step record: each lane\u2019s first output per step, read back with the losses, is the CPU learner\u2019s y_t[0] (steps without an error signal and a reset too)', async () => {
+    const steps = 17;
+    const seq = allocateSequence(steps, shape.m, shape.o);
+    const r = new Rng(31);
+    for (let t = 0; t < steps; t++) {
+      for (let l = 0; l < shape.m; l++) seq.x[t * shape.m + l] = r.normal();
+      for (let j = 0; j < shape.o; j++) seq.y[t * shape.o + j] = Math.sin(0.5 * t + j);
+      seq.errorMask[t] = t % 5 === 4 ? 0 : 1;
+    }
+    seq.reset[9] = 1;
+    const arms: LearningMethod[] = [{ kind: 'full' }, sparseArm(0, 'random'), { kind: 'frozen' }];
+    const optimizer: OptimizerConfig = { kind: 'adam', lr: 3e-2, clipNorm: 0 };
+    const paramsOf = () => initRnn(shape, new Rng(32), { gain: 1.3, inputScale: 1 });
+    const hInit = Float32Array.from({ length: shape.n }, () => r.normal() * 0.3);
+    const batch = await GpuBatch.create(ctx, shape, [seq], arms.map((method) => ({ method, params: paramsOf(), hInit, stream: 0 })), { optimizer, readbackEvery: 4, label: 'outputs' });
+    try {
+      await batch.advance(steps);
+      arms.forEach((method, a) => {
+        const cpu = new OnlineLearner(new RnnModel(paramsOf(), hInit), method, { optimizer, selectionRng: new Rng(33) });
+        for (let t = 0; t < steps; t++) {
+          cpu.step(seq, t);
+          const want = cpu.state.y[0];
+          const got = batch.outputs[a][t];
+          expect(Math.abs(got - want), `lane ${a} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want)));
+        }
+      });
+      // the learning lanes leave the frozen one: the record is per lane, not one lane's copied
+      expect(Math.abs(batch.outputs[0][steps - 1] - batch.outputs[2][steps - 1])).toBeGreaterThan(1e-3);
     } finally {
       batch.destroy();
     }

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
+import { OnlineLearner } from '../../src/engine/learner';
+import type { LearningMethod } from '../../src/engine/methods';
 import { initLstm, LstmModel } from '../../src/engine/models/lstm';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
@@ -82,6 +84,38 @@ describe('LSTM kernels (Dawn)', () => {
       whole.destroy();
       first.destroy();
       second.destroy();
+    }
+  });
+
+  it('the step record: each lane\u2019s first output per step is the CPU learner\u2019s y_t[0] (steps without an error signal and a reset too)', async () => {
+    const shape = { n: 5, m: 2, o: 2 };
+    const steps = 13;
+    const seq = allocateSequence(steps, shape.m, shape.o);
+    const r = new Rng(41);
+    for (let t = 0; t < steps; t++) {
+      for (let l = 0; l < shape.m; l++) seq.x[t * shape.m + l] = r.normal();
+      for (let j = 0; j < shape.o; j++) seq.y[t * shape.o + j] = Math.cos(0.4 * t + j);
+      seq.errorMask[t] = t % 4 === 3 ? 0 : 1;
+    }
+    seq.reset[7] = 1;
+    const methods: LearningMethod[] = [{ kind: 'full' }, sparseArm(0, 'random'), { kind: 'frozen' }];
+    const optimizer = { kind: 'adam', lr: 3e-2, clipNorm: 0 } as const;
+    const paramsOf = () => initLstm(shape, new Rng(42), 1.2);
+    const batch = await LstmBatch.create(ctx, shape, [seq], methods.map((method) => ({ method, params: paramsOf(), stream: 0 })), { optimizer, readbackEvery: 5, timing: false, label: 'lstm outputs' });
+    try {
+      await batch.advance(steps);
+      methods.forEach((method, a) => {
+        const cpu = new OnlineLearner(new LstmModel(paramsOf()), method, { optimizer, selectionRng: new Rng(43) });
+        for (let t = 0; t < steps; t++) {
+          cpu.step(seq, t);
+          const want = cpu.state.y[0];
+          const got = batch.outputs[a][t];
+          expect(Math.abs(got - want), `lane ${a} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want)));
+        }
+      });
+      expect(Math.abs(batch.outputs[0][steps - 1] - batch.outputs[2][steps - 1])).toBeGreaterThan(1e-4);
+    } finally {
+      batch.destroy();
     }
   });
 
