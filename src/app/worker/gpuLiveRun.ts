@@ -18,12 +18,10 @@
  * Arms: one lane per arm that runs. An arm identical to another (`sameAs`: the k arm at k = 0 or k = n)
  * is not a lane; it reads its twin's losses, as on the CPU. A k change after the drift makes it an arm of
  * its own ("k = 0 since step s", LiveRun's naming), its lane carrying on from its twin's state.
- * The task strip: the lead-in is the CPU's trace; after the drift each arm's output stays on the GPU, so a
- * traced step runs alone and its outputs are read back (the error record e_t + y*_t, or V h_t + c on a
- * step without an error signal). That costs round trips, so every step is traced only while the drift is
- * in the strip's window (its first TRACE_WINDOW adaptation steps, the part that teaches); after that the
- * last TRACE_STEPS steps of each advance() (the others' predictions are NaN, a gap in the strip; at the
- * default few steps per frame there is none).
+ * The task strip: the lead-in is the CPU's trace; after the drift each arm's prediction is its lane's
+ * first output y_t[0], which the forward kernel records every step beside the loss and the batch reads back
+ * with the losses (GpuBatch.outputs / LstmBatch.outputs): exact at every step and any speed, for no extra
+ * round trip.
  * Metrics on this path are a subset: ‖P‖ per arm and, for the RNN, the Jacobian spectrum of the full arm
  * (sampled on the GPU every `metricsEvery` steps); the P spectrum and the gradient cosines are null (they need P itself
  * or shadow transports on the CPU). The kept-paths view (RNN) shows the k arm's mask with W as of the last
@@ -48,15 +46,11 @@ import { planMemory } from '../../gpu/memoryPlan';
 import type { LabParams } from '../labParams';
 import { gpuRefusal } from '../gpuSupport';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
-import { TRACE_WINDOW } from '../page/lossSeries';
-import { sourceArm, type AdvanceExtra, type GpuRunInfo, type KeptPaths, type LiveEngine, type StepTrace } from './liveEngine';
+import { sourceArm, type AdvanceExtra, type GpuRunInfo, type KeptPaths, type LiveEngine } from './liveEngine';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, kArmInfo, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
 
 /** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
 export const SEGMENT_CHUNKS = 20;
-
-/** Once the drift has left the task strip: steps of one advance() whose outputs are read back (the last ones). */
-export const TRACE_STEPS = 16;
 
 /** The batch of the run's model: GpuBatch (RNN) or LstmBatch, one surface. */
 type ModelBatch = GpuBatch | LstmBatch;
@@ -65,7 +59,7 @@ type ModelSnapshot = BatchSnapshot | LstmBatchSnapshot;
 
 export class GpuLiveRun implements LiveEngine {
   readonly backend = 'gpu';
-  /** the task strip: the lead-in's from the CPU, after the drift read back per traced step (TRACE_STEPS) */
+  /** the task strip: the lead-in's from the CPU, after the drift the lanes' recorded outputs */
   readonly traces = true;
   readonly cpu: LiveRun;
   readonly ctx: GpuContext;
@@ -156,10 +150,6 @@ export class GpuLiveRun implements LiveEngine {
       s = c;
     }
     if (s < count && this.batch === null) await this.startBatch();
-    // steps of this call from which each step runs alone and its outputs are read back, and the global step
-    // up to which every step is (the drift in the strip's window)
-    const tracedFrom = trace ? count - TRACE_STEPS : Infinity;
-    const tracedUntil = trace ? LEAD_IN_STEPS + TRACE_WINDOW : 0;
     while (s < count) {
       this.checkLive();
       let batch = this.batch!;
@@ -168,8 +158,7 @@ export class GpuLiveRun implements LiveEngine {
         batch = this.batch!;
       }
       const t0 = batch.t;
-      const traced = s >= tracedFrom || this.step < tracedUntil;
-      const c = traced ? 1 : Math.min(count - s, batch.steps - t0, Math.max(1, tracedFrom - s));
+      const c = Math.min(count - s, batch.steps - t0);
       await batch.advance(c);
       const stream = this.stream!;
       const mask = stream.errorMask;
@@ -193,46 +182,15 @@ export class GpuLiveRun implements LiveEngine {
         for (let r = 0; r < c; r++) {
           trace.input[s + r] = stream.x[(t0 + r) * m];
           trace.target[s + r] = stream.y[(t0 + r) * o];
-          for (let a = 0; a < this.arms.length; a++) trace.prediction[a][s + r] = NaN;
+          // y_t[0] before the step's update, as the CPU's trace (a duplicate arm shows its twin's lane)
+          for (let a = 0; a < this.arms.length; a++) trace.prediction[a][s + r] = batch.outputs[this.armLane[a]][t0 + r];
         }
-        if (traced) await this.traceOutputs(batch, t0, trace, s);
       }
       this.absorbSample(batch);
       s += c;
       this.step += c;
     }
     return count;
-  }
-
-  /**
-   * Each arm's first output at step t, the step the batch has just run, into trace.prediction[·][s]:
-   * y_t = e_t + y*_t from the state record where the step had an error signal (exact); elsewhere e_t is 0
-   * (forward.wgsl), so y_t = V h_t + c with h_t as the step left it and V, c as read now, after the step's
-   * update (the same as at the step for frozen arms; one optimizer update on for the others).
-   */
-  private async traceOutputs(batch: ModelBatch, t: number, trace: StepTrace, s: number): Promise<void> {
-    const stream = this.stream!;
-    const { n, p, st, stride, state } = batch.layout;
-    const o = stream.outputSize;
-    const target = stream.y[t * o];
-    const scoredStep = stream.errorMask[t] === 1;
-    const rec = await batch.read('state');
-    const params = scoredStep ? null : await batch.read('params');
-    // h_t is in the buffer the next step reads (parity of the steps done)
-    const h = scoredStep ? null : await batch.read(batch.t % 2 === 0 ? 'h0' : 'h1');
-    for (let a = 0; a < this.arms.length; a++) {
-      const i = batch.laneIndex(this.armLane[a]);
-      let y: number;
-      if (params && h) {
-        // the readout (V row-major o × n, then c) follows θ in the lane's parameter record
-        const v = i * stride + p;
-        y = params[v + o * n];
-        for (let j = 0; j < n; j++) y += params[v + j] * h[i * n + j];
-      } else {
-        y = rec[i * st + state.e] + target;
-      }
-      trace.prediction[a][s] = y;
-    }
   }
 
   private checkLive(): void {
