@@ -5,7 +5,8 @@
 #   tests.txt        vitest's output for tests/gpu (Node + Dawn; Chromium too where /usr/bin/chromium exists)
 #   bench-gpu.json   npm run bench:gpu -- --json (the figures; rewritten after each section, "complete": false
 #                    until the end), bench-gpu.txt its readable lines
-#   adapter.txt, npm-ci.txt, unpack.txt   the adapter probe, and the install steps' output where they ran
+#   install.txt      the install steps' output, where any ran (the bundle, npm ci, apt)
+# (at most five files: the device tool brings back eight)
 #
 #   scripts/gpu-check.sh --pack     on a machine with the package registries (a developer's): writes
 #                                   .gpu-bundle/ (ignored by git) for a GPU machine that reaches no network:
@@ -67,6 +68,7 @@ start=$(date +%s)
 elapsed() { echo $(( $(date +%s) - start )); }
 summary="$out/summary.txt"
 : > "$summary"
+rm -f "$out/install.txt"
 log() { echo "$*" | tee -a "$summary"; }
 
 # --- Node and the packages: from the bundle where there is one (an offline GPU machine), else npm ci ---
@@ -87,7 +89,7 @@ if [ -d "$bundle" ]; then
       for f in "$bundle"/debs/*.deb; do dpkg -x "$f" / && echo "unpacked $(basename "$f")"; done
       ldconfig
     fi
-  } > "$out/unpack.txt" 2>&1
+  } >> "$out/install.txt" 2>&1
 fi
 [ -x /tmp/gpu-check-node/node/bin/node ] && export PATH="/tmp/gpu-check-node/node/bin:$PATH"
 
@@ -102,15 +104,15 @@ if [ -f node_modules/.package-lock.json ] && [ -d node_modules/webgpu ] && [ -d 
   log "node_modules present: npm ci skipped"
 else
   log "npm ci"
-  if ! timeout 150 npm ci --prefer-offline --no-audit --no-fund > "$out/npm-ci.txt" 2>&1; then
-    log "FAILED: npm ci (see npm-ci.txt; a machine without the registries needs .gpu-bundle from scripts/gpu-check.sh --pack)"
+  if ! timeout 150 npm ci --prefer-offline --no-audit --no-fund >> "$out/install.txt" 2>&1; then
+    log "FAILED: npm ci (see install.txt; a machine without the registries needs .gpu-bundle from scripts/gpu-check.sh --pack)"
     exit 1
   fi
 fi
 
 # --- Vulkan: the loader, and hardware drivers only unless the caller chose ---
 if ! ldconfig -p 2> /dev/null | grep -q 'libvulkan\.so\.1'; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null && timeout 120 apt-get install -y --no-install-recommends libvulkan1 > "$out/apt.txt" 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null && timeout 120 apt-get install -y --no-install-recommends libvulkan1 >> "$out/install.txt" 2>&1; then
     log "installed libvulkan1 (the Vulkan loader Dawn needs)"
   else
     log "WARNING: libvulkan.so.1 not found and not installed (no bundle, no apt): Dawn will find no adapter"
@@ -141,8 +143,8 @@ else
   done
   if [ ${#icds[@]} -eq 0 ] && ldconfig -p 2> /dev/null | grep -q 'libGLX_nvidia\.so\.0'; then
     # the NVIDIA driver is there without its manifest: the manifest it ships names this library
-    printf '{ "file_format_version": "1.0.0", "ICD": { "library_path": "libGLX_nvidia.so.0", "api_version": "1.3.0" } }\n' > "$out/nvidia_icd.json"
-    icds+=("$out/nvidia_icd.json")
+    printf '{ "file_format_version": "1.0.0", "ICD": { "library_path": "libGLX_nvidia.so.0", "api_version": "1.3.0" } }\n' > /tmp/gpu-check-nvidia_icd.json
+    icds+=(/tmp/gpu-check-nvidia_icd.json)
     log "no Vulkan ICD manifest found; wrote nvidia_icd.json for libGLX_nvidia.so.0"
   fi
   if [ ${#icds[@]} -gt 0 ]; then
@@ -167,14 +169,15 @@ const i = a.info ?? {};
 console.log([i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') + (a.isFallbackAdapter ? ' (fallback adapter)' : ''));
 console.log('maxStorageBufferBindingSize ' + a.limits.maxStorageBufferBindingSize + ', maxBufferSize ' + a.limits.maxBufferSize + ', timestamp-query ' + a.features.has('timestamp-query'));
 process.exit(0);
-" > "$out/adapter.txt" 2>&1
+" > /tmp/gpu-check-adapter.txt 2> /tmp/gpu-check-adapter.err
 rc=$?
-log "adapter: $(head -1 "$out/adapter.txt")"
+# Dawn's stderr carries noise (XDG_RUNTIME_DIR); it is shown only when no adapter came
+{ cat /tmp/gpu-check-adapter.txt; [ $rc -eq 0 ] || grep -v XDG_RUNTIME_DIR /tmp/gpu-check-adapter.err; } | head -8 | sed 's/^/adapter: /' | tee -a "$summary"
 software=0
 if [ $rc -ne 0 ]; then
-  log "FAILED: no WebGPU adapter (exit $rc; adapter.txt): the tests and the benchmark cannot run"
+  log "FAILED: no WebGPU adapter (exit $rc): the tests and the benchmark cannot run"
   exit 1
-elif grep -qiE 'swiftshader|llvmpipe|lavapipe|fallback' "$out/adapter.txt"; then
+elif grep -qiE 'swiftshader|llvmpipe|lavapipe|fallback' /tmp/gpu-check-adapter.txt; then
   software=1
   [ $gpu_device = 1 ] && log "WARNING: a GPU device exists but Dawn's adapter is a software one: these are NOT hardware figures"
 fi
@@ -188,7 +191,7 @@ log "tests: vitest run $tests --project node (time limit ${tests_limit} s)"
 # shellcheck disable=SC2086
 timeout "$tests_limit" node node_modules/vitest/vitest.mjs run $tests --project node --exclude tests/gpu/benchQuick.gpu.test.ts > "$out/tests.txt" 2>&1
 rc=$?
-log "  exit $rc$( [ $rc -eq 124 ] && echo ' (time limit reached)'): $(grep -aE '(Test Files|Tests) +[0-9]' "$out/tests.txt" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | paste -sd ';' -)"
+log "  exit $rc$( [ $rc -eq 124 ] && echo ' (time limit reached)'): $(sed 's/\x1b\[[0-9;]*m//g' "$out/tests.txt" | grep -aE '^ *(Test Files|Tests) +[0-9]' | tr -s ' ' | paste -sd ';' -)"
 [ $rc -eq 0 ] || status=1
 if [ -x /usr/bin/chromium ] && [ "$(elapsed)" -lt $(( tests_limit - 30 )) ]; then
   log "tests: vitest run tests/gpu/kernels.browser.test.ts --project browser"

@@ -138,7 +138,7 @@ export class GpuLiveRun implements LiveEngine {
 
   /**
    * Advances `count` steps; writes each arm's losses into out[arm][0..count), `extra.scored`, and
-   * `extra.trace`: input and target every step, each arm's output at the traced steps (module comment).
+   * `extra.trace`: input and target every step, each arm's recorded output every step (module comment).
    */
   async advance(count: number, out: Float32Array[], extra: AdvanceExtra = {}): Promise<number> {
     const { scored, trace } = extra;
