@@ -22,6 +22,8 @@
  * P double-buffered and in place. `--tiles` instead tunes the in-place sparse tile at n = 256 (and 128).
  */
 import { spawnSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
 import { initRnn, recurrentParamCount, RnnModel, type RnnShape } from '../src/engine/models/rnn';
@@ -118,7 +120,25 @@ function alternate(fns: Record<string, () => void>, reps: number, warmup: number
   return Object.fromEntries(Object.keys(fns).map((k) => [k, { ms: med(wall[k]), cpuMs: med(cpu[k]) }]));
 }
 
-/** A learner on `method` whose P is in the kernel's memory: two buffers, or one updated in place. */
+/**
+ * Frees the kernel-memory P of learners no longer used before the next one is built: the heap frees a
+ * block when its array is garbage collected (a FinalizationRegistry, whose callbacks run as tasks), and
+ * at n = 256 a run's dozens of learners would otherwise fill the 4 GiB memory.
+ */
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as (() => void) | undefined;
+async function reclaim(): Promise<void> {
+  gc?.();
+  await new Promise((r) => setTimeout(r, 0));
+}
+
+/** learnerStepMs after reclaim(). */
+async function learnerStep(...a: Parameters<typeof learnerStepMs>): Promise<number> {
+  await reclaim();
+  return learnerStepMs(...a);
+}
+
+/** One learner step's median ms on `method`; P as Sensitivity allocates it, or in ordinary arrays, or forced to 1 or 2 buffers. */
 function learnerStepMs(n: number, method: LearningMethod, e: Engine, pInKernelMemory = true, pBuffers?: 1 | 2): number {
   const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
   const learner = new OnlineLearner(new RnnModel(initRnn(shape, new Rng(1))), method, {
@@ -126,14 +146,16 @@ function learnerStepMs(n: number, method: LearningMethod, e: Engine, pInKernelMe
     selectionRng: new Rng(2),
   });
   const s = learner.sensitivity;
-  if (s && e !== 'typescript' && pInKernelMemory) {
-    // P in the kernel's memory, as Sensitivity gets it from allocateTransportFloats: no copies per step
-    s.current = allocateTransportFloats(s.current.length);
-    s.next = s.next === s.current ? s.current : allocateTransportFloats(s.next.length);
+  // Sensitivity keeps a float32 P in the kernel's memory (allocateTransportFloats): no copies per step.
+  // pInKernelMemory = false moves P to ordinary arrays, copied in and out of the kernel's memory every step.
+  if (s && !pInKernelMemory) {
+    const one = s.next === s.current;
+    s.current = new Float32Array(s.current.length);
+    s.next = one ? s.current : new Float32Array(s.next.length);
   }
   // force one P (updated in place) or two (double-buffered) whatever the estimator chose
   if (s && pBuffers === 1) s.next = s.current;
-  if (s && pBuffers === 2 && s.next === s.current) s.next = e !== 'typescript' && pInKernelMemory ? allocateTransportFloats(s.current.length) : new Float32Array(s.current.length);
+  if (s && pBuffers === 2 && s.next === s.current) s.next = pInKernelMemory ? allocateTransportFloats(s.current.length) : new Float32Array(s.current.length);
   const { reps: r, warmup } = reps(n, e, method.kind === 'full');
   const steps = r + warmup + 1;
   const seq = allocateSequence(steps, 1, 1);
@@ -244,6 +266,7 @@ async function main(): Promise<void> {
 
   const results: SizeResult[] = [];
   for (const n of sizes) {
+    await reclaim();
     const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
     const p = recurrentParamCount(shape);
     const rng = new Rng(4);
@@ -275,12 +298,12 @@ async function main(): Promise<void> {
       const rs = reps(n, e, false);
       transportMs.sparse4[e] = timeMs(() => transport(P, out, n, p, K, sources, coeffs, 0.5, dLdh, grad), rs.reps, rs.warmup);
       transportCpuMs.sparse4[e] = lastCpuMs;
-      stepMs.full[e] = learnerStepMs(n, { kind: 'full' }, e);
-      stepMs.sparse4[e] = learnerStepMs(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e);
+      stepMs.full[e] = await learnerStep(n, { kind: 'full' }, e);
+      stepMs.sparse4[e] = await learnerStep(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e);
       if (e === 'wasm') {
         // P in ordinary arrays, copied into the kernel's memory and back each step
-        stepCopiesMs.full = learnerStepMs(n, { kind: 'full' }, e, false);
-        stepCopiesMs.sparse4 = learnerStepMs(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e, false);
+        stepCopiesMs.full = await learnerStep(n, { kind: 'full' }, e, false);
+        stepCopiesMs.sparse4 = await learnerStep(n, { kind: 'sparse', k: K, strategy: 'random', refreshEvery: 0, rescale: false }, e, false);
       }
     }
     // In place against out of place and the copy, alternating (the machine may be shared)
@@ -317,20 +340,22 @@ async function main(): Promise<void> {
     const threadsN = await side('threads');
     refill();
     await useEngine('wasm');
-    const step: Record<string, { ms: number; cpuMs: number }> = {};
-    for (const [name, method, buffers] of [
+    // each learnerStep builds its own learner; the two and one-P learners take turns, round by round
+    const stepRuns: Record<string, { ms: number[]; cpu: number[] }> = {};
+    const stepCases = [
       ['sparseTwoP', sparseK4, 2], ['sparseOneP', sparseK4, 1], ['fullTwoP', { kind: 'full' }, 2], ['fullOneP', { kind: 'full' }, 1],
-    ] as const) {
-      // each learnerStepMs builds its own learner: alternate by repeating the pair
-      const ms: number[] = [];
-      const cpu: number[] = [];
-      for (let r = 0; r < (method.kind === 'full' && n >= 256 ? 1 : rounds); r++) {
-        ms.push(learnerStepMs(n, method, 'wasm', true, buffers));
-        cpu.push(lastCpuMs);
+    ] as const;
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, method, buffers] of stepCases) {
+        if (method.kind === 'full' && n >= 256 && r >= 2) continue; // about a second per step there
+        const run = (stepRuns[name] ??= { ms: [], cpu: [] });
+        run.ms.push(await learnerStep(n, method, 'wasm', true, buffers));
+        run.cpu.push(lastCpuMs);
       }
-      const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-      step[name] = { ms: med(ms), cpuMs: med(cpu) };
     }
+    const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    const step: Record<string, { ms: number; cpuMs: number }> = {};
+    for (const [name] of stepCases) step[name] = { ms: med(stepRuns[name].ms), cpuMs: med(stepRuns[name].cpu) };
     const inPlace: SizeResult['inPlace'] = { rounds, tile: wasmTiles().sparseInPlace, threads1, threadsN, step: step as SizeResult['inPlace']['step'] };
 
     const np = numpy?.sizes.find((s) => s.n === n);
