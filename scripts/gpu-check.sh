@@ -78,7 +78,8 @@ untar() { # FILE.tar.xz DIR: with xz where it exists, else with Python's tarfile
 }
 if [ -d "$bundle" ]; then
   {
-    if ! command -v node > /dev/null && [ -f "$bundle/node.tar.xz" ]; then
+    # package.json asks for Node >= 20: an older one on the machine gives way to the bundle's
+    if [ -f "$bundle/node.tar.xz" ] && [ "$(node -p 'process.versions.node.split(".")[0]' 2> /dev/null || echo 0)" -lt 20 ]; then
       mkdir -p /tmp/gpu-check-node && untar "$bundle/node.tar.xz" /tmp/gpu-check-node && echo "node from the bundle"
     fi
     if [ ! -d node_modules/webgpu ] && [ -f "$bundle/node_modules.tar.xz" ]; then
