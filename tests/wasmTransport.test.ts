@@ -274,8 +274,6 @@ describe('WebAssembly transport kernel', () => {
       const s1 = one.sensitivity!;
       expect(s1.next).toBe(s1.current);
       expect(s1).toBeInstanceOf(Sensitivity);
-      // the same own fields as a Sensitivity built by its constructor (guards the one-buffer construction)
-      expect(Object.keys(s1).sort()).toEqual(Object.keys(new Sensitivity({ n: 2, m: 1, o: 1, leak: 1 }, 'f32')).sort());
       const s2 = two.sensitivity!;
       s2.next = allocateTransportFloats(s2.current.length); // double-buffered
       const steps = method.kind === 'full' ? 2 : 6;

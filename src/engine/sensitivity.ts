@@ -11,15 +11,19 @@ export class Sensitivity {
   readonly p: number;
   /** P_{t-1} before a step, P_t after it */
   current: Floats;
-  /** scratch the next P is written into; swapped with `current` after each step */
+  /**
+   * what the next P is written into: a second buffer swapped with `current` after each step, or (one
+   * buffer) `current` itself, which the transport then updates in place and swap() leaves alone
+   */
   next: Floats;
 
-  constructor(shape: RnnShape, precision: Precision) {
+  constructor(shape: RnnShape, precision: Precision, buffers: 1 | 2 = 2) {
     this.n = shape.n;
     this.p = recurrentParamCount(shape);
-    // float32 P lives in the WebAssembly kernel's memory, so the transport runs on it in place
-    this.current = precision === 'f32' ? allocateTransportFloats(this.n * this.p) : allocate(precision, this.n * this.p);
-    this.next = precision === 'f32' ? allocateTransportFloats(this.n * this.p) : allocate(precision, this.n * this.p);
+    // float32 P lives in the WebAssembly kernel's memory, so the kernel reads and writes it without copies
+    const make = () => (precision === 'f32' ? allocateTransportFloats(this.n * this.p) : allocate(precision, this.n * this.p));
+    this.current = make();
+    this.next = buffers === 2 ? make() : this.current;
   }
 
   swap(): void {

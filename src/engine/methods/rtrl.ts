@@ -101,15 +101,8 @@ export const RNN_IN_PLACE_MIN_BYTES = 8 * 2 ** 20;
  * place and swap() does nothing), halving its memory; otherwise Sensitivity's two buffers.
  */
 function rnnSensitivity(shape: RnnShape, precision: Precision): Sensitivity {
-  const n = shape.n;
-  const p = recurrentParamCount(shape);
-  if (n * p * (precision === 'f32' ? 4 : 8) < RNN_IN_PLACE_MIN_BYTES) return new Sensitivity(shape, precision);
-  // Sensitivity's constructor allocates two P; build the same object around one (its methods read
-  // only n, p, current and next). [sensitivity.ts could take the buffer count instead.]
-  const P = allocateP(precision, n * p);
-  const s = Object.create(Sensitivity.prototype) as Sensitivity;
-  Object.assign(s, { n, p, current: P, next: P });
-  return s;
+  const bytes = shape.n * recurrentParamCount(shape) * (precision === 'f32' ? 4 : 8);
+  return new Sensitivity(shape, precision, bytes < RNN_IN_PLACE_MIN_BYTES ? 2 : 1);
 }
 
 /** RTRL for the vanilla RNN: P_t through transport.ts, then the immediate term (sensitivity.ts). */
