@@ -214,7 +214,16 @@ log "bench: bench-gpu.ts ${bench[*]} (hard limit ${left} s)"
 timeout "$left" node --import tsx scripts/bench-gpu.ts "${bench[@]}" > /dev/null 2> "$out/bench-gpu.txt"
 rc=$?
 log "  exit $rc$( [ $rc -eq 124 ] && echo ' (hard time limit reached: bench-gpu.json has the sections that finished)')"
-grep -aE '^\[ *[0-9]+ s\] (target|skipped for the time budget)' "$out/bench-gpu.txt" | sed 's/^\[ *[0-9]* s\] /  /' | tee -a "$summary"
+# the targets and what was skipped, from the JSON (written after each section, so also after a hard stop)
+node -e '
+const fs = require("fs");
+let d;
+try { d = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch { console.log("  no bench-gpu.json"); process.exit(0); }
+const f = (v) => (v === null ? "-" : v >= 100 ? v.toFixed(0) : v.toFixed(2));
+console.log(`  adapter ${d.adapter?.description}${d.adapter?.software ? " (software: NOT hardware figures)" : ""}; complete: ${d.complete}`);
+for (const t of d.targets ?? []) console.log(`  target ${t.text}: ${t.met === null ? "not measured" : t.met ? "met" : "NOT met"} [${t.entries.map((e) => `${e.where} ${f(e.value)}`).join("; ")}]`);
+for (const s of d.skippedForTime ?? []) console.log(`  skipped for time: ${s}`);
+' "$out/bench-gpu.json" | tee -a "$summary"
 [ $rc -eq 0 ] || status=1
 log "done in $(elapsed) s; results in $out"
 exit $status
