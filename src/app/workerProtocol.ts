@@ -41,7 +41,7 @@ export type FromWorker =
       count: number;
       /** for tasks scored on some steps only (adding): 1 where the step carried an error signal; null: every step */
       scored: Uint8Array | null;
-      /** the task and each arm's output step by step (on the GPU, outputs at the traced steps, NaN between) */
+      /** the task and each arm's output step by step (on the GPU too: the forward kernel records y_t[0] per lane) */
       trace: StepTrace | null;
       arms: ArmInfo[];
       recovery: (number | null)[];

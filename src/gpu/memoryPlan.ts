@@ -122,17 +122,18 @@ export function planMemory(input: PlanInput): MemoryPlan {
     seedsInWave = new Set();
   };
   // Whole seeds first: a wave takes a seed only if all its arms fit, unless the seed alone is too big.
+  // per lane and step: its loss and its first output (the losses buffer's two halves)
   const seedLearning = arms.filter(holdsP).length;
-  const seedBytes = bytesOf.reduce((a, b) => a + b, 0) + perSeedStream + steps * arms.length * 4;
+  const seedBytes = bytesOf.reduce((a, b) => a + b, 0) + perSeedStream + steps * arms.length * 8;
   const seedFits = seedBytes <= budget && (seedLearning * pBytes <= binding);
   for (let s = 0; s < seedCount; s++) {
     if (seedFits && (bytes + seedBytes > budget || (pLanesInWave + seedLearning) * pBytes > binding)) close();
     arms.forEach((arm, a) => {
       const isP = holdsP(arm);
-      const add = bytesOf[a] + (seedsInWave.has(s) ? 0 : perSeedStream) + steps * 4;
+      const add = bytesOf[a] + (seedsInWave.has(s) ? 0 : perSeedStream) + steps * 8;
       if (bytes + add > budget || (isP && (pLanesInWave + 1) * pBytes > binding)) close();
       wave.push({ seedIndex: s, armIndex: a });
-      bytes += bytesOf[a] + (seedsInWave.has(s) ? 0 : perSeedStream) + steps * 4;
+      bytes += bytesOf[a] + (seedsInWave.has(s) ? 0 : perSeedStream) + steps * 8;
       seedsInWave.add(s);
       if (isP) pLanesInWave++;
     });

@@ -105,7 +105,7 @@ export function TaskStrip() {
       ctx.stroke();
     }
     line(trace.target, '#111', 3, []);
-    // predictions drawn after the drift, counted for the tests (the GPU path reads them back at traced steps)
+    // predictions drawn after the drift, counted for the tests (the GPU path records every step's output too)
     let adapted = 0;
     arms.forEach((arm, a) => {
       if (arm.sameAs || a >= trace.arms) return;
