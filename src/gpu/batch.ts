@@ -191,6 +191,20 @@ interface BuiltKernel {
   dims: [number, number, number];
 }
 
+/**
+ * Where the chunk that starts at step t ends (the steps encoded per submit and read back together): at
+ * most readbackEvery steps, stopping after a metric step and at every sparse lane's next refresh step, so
+ * metrics and redrawn selections happen between chunks. Shared by GpuBatch and LstmBatch.
+ */
+export function nextChunkEnd(t: number, end: number, readbackEvery: number, metricsEvery: number, specs: readonly { method: LearningMethod }[]): number {
+  let chunkEnd = Math.min(end, t + readbackEvery);
+  if (metricsEvery > 0) chunkEnd = Math.min(chunkEnd, Math.ceil(t / metricsEvery) * metricsEvery + 1);
+  for (const { method: m } of specs) {
+    if (m.kind === 'sparse' && m.refreshEvery > 0) chunkEnd = Math.min(chunkEnd, (Math.floor(t / m.refreshEvery) + 1) * m.refreshEvery);
+  }
+  return chunkEnd;
+}
+
 export class GpuBatch {
   readonly shape: RnnShape;
   /** lanes, streams, steps available */
@@ -447,12 +461,7 @@ export class GpuBatch {
     const { readbackEvery, metricsEvery } = this.options;
     while (this.t < end) {
       await this.refreshSelections();
-      let chunkEnd = Math.min(end, this.t + readbackEvery);
-      if (metricsEvery > 0) chunkEnd = Math.min(chunkEnd, Math.ceil(this.t / metricsEvery) * metricsEvery + 1);
-      for (const spec of this.specs) {
-        const m = spec.method;
-        if (m.kind === 'sparse' && m.refreshEvery > 0) chunkEnd = Math.min(chunkEnd, (Math.floor(this.t / m.refreshEvery) + 1) * m.refreshEvery);
-      }
+      const chunkEnd = nextChunkEnd(this.t, end, readbackEvery, metricsEvery, this.specs);
       await this.encodeChunk(this.t, chunkEnd);
       this.t = chunkEnd;
     }

@@ -27,7 +27,7 @@ import type { Floats } from '../engine/precision';
 import type { Rng } from '../engine/rng';
 import type { Sequence } from '../engine/tasks/task';
 import { allPaths, selectPaths } from '../engine/transportMask';
-import type { BatchOptions, GpuContext, MetricSample } from './batch';
+import { nextChunkEnd, type BatchOptions, type GpuContext, type MetricSample } from './batch';
 import { GpuError } from './errors';
 import { baseConstants, COLS, CONTROL, TS, controlIndex, controlWords, encodeHyper, encodeLanes, encodeStreams, GS, stepRecordHalf, WG, type BatchLayout, type GpuShape, type LaneRecord } from './layout';
 import { LSTM_BINDINGS, LstmKernels, type LstmShaderName } from './lstmKernels';
@@ -368,12 +368,7 @@ export class LstmBatch {
     const { readbackEvery, metricsEvery } = this.options;
     while (this.t < end) {
       await this.refreshSelections();
-      let chunkEnd = Math.min(end, this.t + readbackEvery);
-      if (metricsEvery > 0) chunkEnd = Math.min(chunkEnd, Math.ceil(this.t / metricsEvery) * metricsEvery + 1);
-      for (const spec of this.specs) {
-        const m = spec.method;
-        if (m.kind === 'sparse' && m.refreshEvery > 0) chunkEnd = Math.min(chunkEnd, (Math.floor(this.t / m.refreshEvery) + 1) * m.refreshEvery);
-      }
+      const chunkEnd = nextChunkEnd(this.t, end, readbackEvery, metricsEvery, this.specs);
       await this.encodeChunk(this.t, chunkEnd);
       this.t = chunkEnd;
     }
