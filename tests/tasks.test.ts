@@ -5,6 +5,7 @@ import {
   createSineTask,
   createLorenzTask,
   createNeuralDecodingTask,
+  ADDING_TRIVIAL_MSE,
   createAddingTask,
   LORENZ_A_STATS,
   simulateLorenz,
@@ -202,7 +203,7 @@ describe('neural decoding task', () => {
 
 describe('adding task', () => {
   const T = 30;
-  const check = (regime: 'A' | 'B', seq: Sequence) => {
+  const check = (rule: 'sum' | 'difference', seq: Sequence) => {
     const whole = Math.floor(seq.length / T);
     for (let s = 0; s < whole; s++) {
       const start = s * T;
@@ -220,30 +221,53 @@ describe('adding task', () => {
         if (i < T - 1) expect(seq.y[t]).toBe(0);
       }
       expect(marked.length).toBe(2);
-      const expected = regime === 'A' ? marked[0] + marked[1] : marked[0] - marked[1];
+      const expected = rule === 'sum' ? marked[0] + marked[1] : marked[0] - marked[1];
       expect(seq.y[start + T - 1]).toBeCloseTo(expected, 6);
     }
   };
 
-  it('error only at sequence ends, resets at starts, two markers, sum in A and difference in B', () => {
+  it('the drift variant: error only at sequence ends, resets at starts, two markers, sum in A and difference in B', () => {
     const rng = new Rng(9);
-    const task = createAddingTask(rng, T);
+    const task = createAddingTask(rng, T, 'difference');
+    expect(task.name).toBe('adding-difference');
     expect(task.inputSize).toBe(2);
     expect(task.outputSize).toBe(1);
     const a = task.generate('A', 40 * T, rng);
     const b = task.generate('B', 40 * T, rng);
-    check('A', a);
-    check('B', b);
+    check('sum', a);
+    check('difference', b);
     // B's difference takes both signs, A's sum is never negative.
     expect(Array.from(b.y).some((v) => v < 0)).toBe(true);
     expect(Array.from(a.y).every((v) => v >= 0)).toBe(true);
+  });
+
+  it('the standard adding problem: the sum in both regimes, and the constant predictor 1 has MSE ≈ 2/12', () => {
+    const rng = new Rng(11);
+    const task = createTask('adding', rng, { length: 12 });
+    expect(task.name).toBe('adding');
+    const b = task.generate('B', 12 * 4000, rng);
+    const T12 = 12;
+    let sq = 0;
+    let count = 0;
+    for (let s = 0; s < 4000; s++) {
+      const end = s * T12 + T12 - 1;
+      expect(b.errorMask[end]).toBe(1);
+      sq += (b.y[end] - 1) ** 2;
+      count++;
+    }
+    expect(Array.from(b.y).every((v) => v >= 0)).toBe(true);
+    // 4000 sums: the sample MSE of the constant 1 lies within a few standard errors of 1/6
+    expect(sq / count).toBeGreaterThan(ADDING_TRIVIAL_MSE - 0.01);
+    expect(sq / count).toBeLessThan(ADDING_TRIVIAL_MSE + 0.01);
+    expect(task.trivialLoss).toBeCloseTo(ADDING_TRIVIAL_MSE / 2, 12);
+    expect(() => createTask('adding', rng, { length: 1 })).toThrow(/integer >= 2/);
   });
 
   it('a length that is not a multiple of the sequence length ends in an unscored padding tail', () => {
     const rng = new Rng(10);
     const task = createAddingTask(rng, T);
     const seq = task.generate('A', 3 * T + 7, rng);
-    check('A', seq);
+    check('sum', seq);
     expect(seq.reset[3 * T]).toBe(1);
     for (let t = 3 * T; t < seq.length; t++) {
       expect(seq.errorMask[t]).toBe(0);

@@ -17,7 +17,7 @@ import {
   type Bound,
   type ExperimentConfig,
 } from '../engine/config';
-import { methodLabel, parseMethodLabel, type LearningMethod } from '../engine/methods';
+import { METHOD_FORMS, methodLabel, parseMethodLabel, type LearningMethod } from '../engine/methods';
 import { MODEL_KINDS } from '../engine/models';
 import { DEFAULT_LR_GRID, defaultLearningRate } from '../engine/learningRates';
 import { checkLrGrid, DEFAULT_TUNING_SEEDS, LR_SELECT_MODES, tuningSeeds, type LrSelectMode } from '../engine/learningRateSelection';
@@ -25,11 +25,16 @@ import type { OptimizerKind } from '../engine/optimizer';
 import { defaultTransformerConfig, HEAD_STRATEGIES, validateTransformerConfig, type TransformerExperimentConfig } from '../engine/models/transformer';
 import { stringOptions } from './parseError';
 import type { TransformerJob } from './transformerExperiment';
-import { TASK_NAMES } from '../engine/tasks/task';
+import { ADDING_LENGTH_BOUNDS, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from '../engine/tasks/task';
+import { DELAY_STEPS } from '../engine/tasks/delay';
 import { SELECTION_STRATEGIES } from '../engine/transportMask';
 
 export const CLI_USAGE = `usage: npm run experiment -- [options]
-  --task NAME         ${TASK_NAMES.join(' | ')} (default sine)
+  --task NAME         ${TASK_NAMES.join(' | ')} (default sine); adding is the standard adding
+                      problem (target the sum, no drift; constant predictor MSE 0.167), adding-difference
+                      its drift variant (sum -> difference)
+  --delay A:B         the delay task's τ before -> after the drift, each ${DELAY_BOUNDS.min}..${DELAY_BOUNDS.max} (default ${DELAY_STEPS.A}:${DELAY_STEPS.B})
+  --length T          the adding problems' sequence length, ${ADDING_LENGTH_BOUNDS.min}..${ADDING_LENGTH_BOUNDS.max} (default ${DEFAULT_ADDING_LENGTH})
   --n N               hidden units, ${BOUNDS.n.min}..${BOUNDS.n.max} (default 64)
   --model NAME        ${[...MODEL_KINDS, 'transformer'].join(' | ')}: the vanilla RNN, the LSTM, or a small causal
                       transformer with head-sparse gradient transport (default rnn)
@@ -38,8 +43,9 @@ export const CLI_USAGE = `usage: npm run experiment -- [options]
                       --head-strategy random|top|bottom, --refresh R, --wo-local on|off (on),
                       --qkv-local on|off (off), --positions learned|sinusoidal; --pretrain T counts its
                       pretraining updates (default 600)
-  --arms LIST         the arms, e.g. frozen,full,k=4,k=0,uoro,kf,snap1,tbptt:20; must include frozen and full
-                      (default frozen,full and the --k arms)
+  --arms LIST         the arms, e.g. frozen,readout,full,k=4,k=0,uoro,kf,snap1,tbptt:20; must include frozen
+                      and full (default frozen,readout,full and the --k arms); readout adapts V, c only: the
+                      floor that recovery beyond the readout is measured from
   --k LIST            kept paths per unit for the sparse arms, e.g. 0,1,2,4,8,64 (each 0..n; default 0,1,4);
                       with --arms, adds these k=... arms to its list
   --strategy NAME     ${SELECTION_STRATEGIES.join(' | ')} (default random)
@@ -108,7 +114,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
         'task', 'n', 'k', 'arms', 'model', 'strategy', 'refresh', 'optimizer', 'lr', 'clip', 'leak', 'gain',
         'seeds', 'seed', 'pretrain', 'adapt', 'window', 'metrics-every', 'threads', 'backend', 'lr-select',
         'lr-grid', 'tuning-seeds', 'precision', 'heads', 'head-fraction', 'd-model', 'layers', 'context',
-        'head-strategy', 'wo-local', 'qkv-local', 'positions',
+        'head-strategy', 'wo-local', 'qkv-local', 'positions', 'delay', 'length',
       ),
       rescale: { type: 'boolean' },
       fidelity: { type: 'boolean' },
@@ -120,6 +126,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   if (positionals.length > 0) throw new ConfigError('arguments', `unexpected argument '${positionals[0]}' (options start with --)`);
   const d = defaultConfig();
   const task = values.task === undefined ? d.task : checkChoice('--task', values.task, TASK_NAMES);
+  const taskOptions = parseTaskOptions(task, values.delay, values.length);
   const n = numberOption('n', values.n, d.n, BOUNDS.n);
   const strategy = values.strategy === undefined ? 'random' : checkChoice('--strategy', values.strategy, SELECTION_STRATEGIES);
   const refresh = numberOption('refresh', values.refresh, 0, BOUNDS.refreshEvery);
@@ -149,7 +156,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   let arms: LearningMethod[];
   if (values.arms === undefined) {
     const ks = parseKList(values.k ?? '0,1,4', n);
-    arms = [{ kind: 'frozen' }, { kind: 'full' }, ...ks.map((k) => sparseArm(k, strategy, refresh, sparseDefaults.rescale))];
+    arms = [{ kind: 'frozen' }, { kind: 'readout' }, { kind: 'full' }, ...ks.map((k) => sparseArm(k, strategy, refresh, sparseDefaults.rescale))];
   } else {
     arms = parseArmList(values.arms, n, sparseDefaults);
     // --k beside --arms adds its k=... arms, skipping those --arms already lists
@@ -159,6 +166,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   }
   const config: ExperimentConfig = {
     task,
+    ...(taskOptions ? { taskOptions } : {}),
     model,
     n,
     arms,
@@ -209,7 +217,7 @@ export function parseArmList(
   const arms = raw.split(',').map((label) => {
     const arm = parseMethodLabel(label, sparseDefaults);
     if (arm === null) {
-      throw new ConfigError('--arms', `--arms: unknown arm '${label.trim()}' (known: frozen, full, k=K, uoro, kf, snap1, tbptt:T)`);
+      throw new ConfigError('--arms', `--arms: unknown arm '${label.trim()}' (known: ${METHOD_FORMS.join(', ')})`);
     }
     if (arm.kind === 'sparse') checkBound(`--arms ${label.trim()}: k`, arm.k, { min: 0, max: n, integer: true });
     if (arm.kind === 'tbptt') checkBound(`--arms ${label.trim()}: tbptt`, arm.truncation, BOUNDS.truncation);
@@ -276,6 +284,22 @@ function parseTransformerJob(values: Record<string, string | boolean | undefined
     throw e;
   }
   return { config, seeds: shared.seeds };
+}
+
+/** `--delay A:B` (delay task only) and `--length T` (adding problems only), checked against their bounds. */
+export function parseTaskOptions(task: TaskName, delay: string | undefined, length: string | undefined): TaskOptions | undefined {
+  const options: TaskOptions = {};
+  if (delay !== undefined) {
+    if (task !== 'delay') throw new ConfigError('--delay', `--delay applies to --task delay only (got --task ${task})`);
+    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(delay);
+    if (!m) throw new ConfigError('--delay', `--delay must be A:B, τ before and after the drift, each an integer in [${DELAY_BOUNDS.min}, ${DELAY_BOUNDS.max}], got '${delay}'`);
+    options.delay = { A: checkBound('--delay', Number(m[1]), DELAY_BOUNDS), B: checkBound('--delay', Number(m[2]), DELAY_BOUNDS) };
+  }
+  if (length !== undefined) {
+    if (task !== 'adding' && task !== 'adding-difference') throw new ConfigError('--length', `--length applies to --task adding or adding-difference only (got --task ${task})`);
+    options.length = checkBound('--length', length.trim() === '' ? NaN : Number(length), ADDING_LENGTH_BOUNDS);
+  }
+  return Object.keys(options).length > 0 ? options : undefined;
 }
 
 /** "1e-4,3e-4" -> [1e-4, 3e-4]; an empty entry is NaN, which checkLrGrid rejects. */

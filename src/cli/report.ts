@@ -1,6 +1,6 @@
 /** The experiment's table and JSON, shared by the CLI and the claims suite. */
 import type { ArmSummary, ExperimentResult } from '../engine/experiment';
-import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, type SeedStatistics } from '../engine/statistics';
+import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, NO_READOUT_ARM, type SeedStatistics } from '../engine/statistics';
 import { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
 import type { SelectionRun } from './lrSelectionRunner';
 import type { TransformerExperimentResult } from './transformerExperiment';
@@ -22,6 +22,29 @@ function recoveryCells(a: Pick<ArmSummary, 'recovery' | 'recoveryUndefined'>): [
   const r = a.recovery;
   const mark = r.mean > 100 ? '*' : '';
   return [`${fmt(r.mean)} ± ${fmt(r.std)}${mark}`, ci(r)];
+}
+
+/** Recovery beyond the readout and its CI; "-" for the reference arms, "undefined" when the task does not need transport. */
+function beyondReadoutCells(a: Pick<ArmSummary, 'recoveryBeyondReadout' | 'recoveryBeyondReadoutUndefined' | 'method'>): [string, string] {
+  if (a.method.kind === 'frozen') return ['-', '-'];
+  if (a.recoveryBeyondReadoutUndefined !== null) return ['undefined', '-'];
+  const r = a.recoveryBeyondReadout;
+  return [`${fmt(r.mean)} ± ${fmt(r.std)}`, ci(r)];
+}
+
+/** One line on what the transport adds: full RTRL's gain over readout-only with CI, or why the task does not need it. */
+export function transportLine(r: ExperimentResult): string | null {
+  const gain = r.transportGain;
+  if (!gain) return `recovery beyond the readout: not measured (${NO_READOUT_ARM})`;
+  const imp = gain.improvement;
+  const base = `transport: full RTRL improved on readout-only by ${fmt(100 * imp.mean)} % (95 % CI ${ci(imp, 100)}, ${imp.count} seed${imp.count === 1 ? '' : 's'})`;
+  return gain.undefinedReason ? `${base}\nrecovery beyond the readout is undefined: ${gain.undefinedReason}` : base;
+}
+
+/** The constant predictor's line for tasks that state one (the adding problems). */
+export function trivialLine(r: ExperimentResult): string | null {
+  if (r.trivialLoss === null) return null;
+  return `trivial constant predictor: loss ${r.trivialLoss.toExponential(3)} (MSE ${fmt(2 * r.trivialLoss, 3)}); an arm above it learned nothing usable`;
 }
 
 /** A text table: the first column left-aligned, the rest right-aligned, a dashed rule under the header. */
@@ -73,16 +96,19 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
   );
   const pre = r.seeds.map((s) => s.pretrainLoss.at(-1) ?? NaN);
   lines.push(`pretrain loss (regime A, last epoch): ${pre.map((x) => x.toExponential(2)).join(', ')}`);
-  const header = ['arm', 'lr', 'mean loss', 'recovery %', '95 % CI', 'CV', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
+  const header = ['arm', 'lr', 'mean loss', 'recovery %', '95 % CI', 'beyond readout %', '95 % CI', 'CV', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
   if (c.fidelity) header.push('cos(g,g_full)');
   const rows = r.arms.map((a) => {
     const [recovery, recoveryCi] = recoveryCells(a);
+    const [beyond, beyondCi] = beyondReadoutCells(a);
     const row = [
       a.label,
       String(a.learningRate),
       a.meanLoss.mean.toExponential(3),
       recovery,
       recoveryCi,
+      beyond,
+      beyondCi,
       a.recoveryUndefined === null ? fmt(a.recovery.cv, 2) : '-',
       `${a.diverged}/${c.seeds.length}`,
       fmt(a.msPerStep, 2),
@@ -98,11 +124,16 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
   lines.push('', ...alignedTable(header, rows));
   lines.push('');
   lines.push(
-    'recovery = (L_frozen - L_arm) / (L_frozen - L_full) x 100, paired per seed; mean ± sample std over seeds, ' +
-      '95 % CI of the mean by a seeded bootstrap; CV = std / mean',
+    "recovery (the paper's definition) = (L_frozen - L_arm) / (L_frozen - L_full) x 100; beyond readout = (L_readout - L_arm) / (L_readout - L_full) x 100, " +
+      'what the transport adds over adapting the readout alone; both paired per seed, mean ± sample std over seeds, ' +
+      '95 % CI of the mean by a seeded bootstrap; CV = std / mean (of recovery)',
   );
   if (r.arms.some((a) => a.recoveryUndefined === null && a.recovery.mean > 100)) lines.push(`* above 100 %: ${ABOVE_REFERENCE_NOTE}`);
   lines.push(referenceLine(r));
+  const transport = transportLine(r);
+  if (transport) lines.push(transport);
+  const trivial = trivialLine(r);
+  if (trivial) lines.push(trivial);
   const ranking = referenceRanking(r);
   if (ranking) lines.push(ranking);
   const fullIndex = c.arms.findIndex((a) => a.kind === 'full');
@@ -123,13 +154,16 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
   return lines.join('\n');
 }
 
-/** An arm for JSON: recovery is null (with the reason) when the reference did not adapt. */
+/** An arm for JSON: recovery (and recovery beyond the readout) is null, with the reason, where undefined. */
 function armToJson(a: ArmSummary) {
   const defined = a.recoveryUndefined === null;
+  const beyondDefined = a.recoveryBeyondReadoutUndefined === null && a.method.kind !== 'frozen';
   return {
     ...a,
     recovery: defined ? a.recovery : null,
     recoveryUndefined: a.recoveryUndefined,
+    recoveryBeyondReadout: beyondDefined ? a.recoveryBeyondReadout : null,
+    recoveryBeyondReadoutUndefined: a.method.kind === 'frozen' ? 'frozen is below the readout floor: not measured against it' : a.recoveryBeyondReadoutUndefined,
     aboveReference: defined && a.recovery.mean > 100 ? ABOVE_REFERENCE_NOTE : null,
   };
 }
@@ -142,6 +176,8 @@ export function resultToJson(r: ExperimentResult, selection: SelectionRun | null
     precision: r.config.precision ?? 'f32',
     lrSelection: selection ? { ...selection.selection, seconds: selection.seconds, cached: selection.cached } : { mode: 'fixed', lr: r.config.optimizer.lr },
     reference: { ...r.reference, minImprovement: MIN_REFERENCE_IMPROVEMENT },
+    transportGain: r.transportGain ? { ...r.transportGain, minImprovement: MIN_REFERENCE_IMPROVEMENT } : null,
+    trivialPredictor: r.trivialLoss === null ? null : { loss: r.trivialLoss, mse: 2 * r.trivialLoss },
     arms: r.arms.map(armToJson),
     jacobianCondition: r.jacobianCondition,
     jacobianEffectiveRank: r.jacobianEffectiveRank,

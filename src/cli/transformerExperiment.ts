@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { armStatistics, type ArmSummary, type Progress } from '../engine/experiment';
 import { pickRates, scoreRates } from '../engine/learningRateSelection';
 import { headArmLabel, TransformerSeedRun, type TransformerExperimentConfig, type TransformerSeedResult } from '../engine/models/transformer';
-import { referenceImprovement, type ReferenceImprovement } from '../engine/statistics';
+import { NO_READOUT_ARM, referenceImprovement, type ReferenceImprovement } from '../engine/statistics';
 import { runSeedsInWorkers } from './parallelExperiment';
 
 /** A transformer run: the config, its evaluation seeds and, under --lr-select per-arm, each arm's rate. */
@@ -75,6 +75,7 @@ export function summarizeTransformer(job: TransformerJob, seeds: TransformerSeed
       label,
       learningRate: job.armLearningRates?.[label] ?? job.config.optimizer.lr,
       recoveryUndefined: reference.undefinedReason?.replace('full RTRL', 'the dense arm') ?? null,
+      recoveryBeyondReadoutUndefined: NO_READOUT_ARM,
       ...armStatistics(perSeed),
       macsPerStep: seeds[0].costs[a].macs,
       bytesPerStep: seeds[0].costs[a].bytes,

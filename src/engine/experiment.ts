@@ -11,10 +11,11 @@ import { methodCost, methodLabel, type LearningMethod } from './methods';
 import { jacobianSpectrum, sensitivitySpectrum } from './metrics';
 import { MODELS, type ModelParams, type ModelSettings } from './models';
 import { Rng } from './rng';
-import { referenceImprovement, seedStatistics } from './statistics';
+import { NO_READOUT_ARM, referenceImprovement, seedStatistics, transportGain } from './statistics';
 import type { Sequence, Task } from './tasks/task';
+import { createTask } from './tasks';
 import { armLearners, prepareSeed } from './protocol/prepareSeed';
-import { armSeedResults } from './protocol/lossWindow';
+import { armSeedResults, referenceArms } from './protocol/lossWindow';
 import type { ArmSeedResult, ArmSummary, ExperimentResult, Progress, SeedResult } from './protocol/results';
 import type { SeedRunner } from './protocol/seedRun';
 
@@ -171,10 +172,11 @@ export function runExperiment(config: ExperimentConfig, onProgress?: (p: Progres
  * One arm over seeds: its mean loss and paired recovery as statistics (a diverged seed's recovery drops
  * out), how many seeds diverged, its mean measured time per step. Every model's summary uses it.
  */
-export function armStatistics(perSeed: readonly ArmSeedResult[]): Pick<ArmSummary, 'meanLoss' | 'recovery' | 'diverged' | 'msPerStep'> {
+export function armStatistics(perSeed: readonly ArmSeedResult[]): Pick<ArmSummary, 'meanLoss' | 'recovery' | 'recoveryBeyondReadout' | 'diverged' | 'msPerStep'> {
   return {
     meanLoss: seedStatistics(perSeed.map((r) => r.meanLoss)),
     recovery: seedStatistics(perSeed.map((r) => (r.divergedAt >= 0 ? NaN : r.recovery))),
+    recoveryBeyondReadout: seedStatistics(perSeed.map((r) => (r.divergedAt >= 0 ? NaN : r.recoveryBeyondReadout))),
     diverged: perSeed.filter((r) => r.divergedAt >= 0).length,
     msPerStep: perSeed.reduce((acc, r) => acc + r.msPerStep, 0) / Math.max(1, perSeed.length),
   };
@@ -182,13 +184,15 @@ export function armStatistics(perSeed: readonly ArmSeedResult[]): Pick<ArmSummar
 
 export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDescription: string): ExperimentResult {
   const p = seeds.length > 0 ? seeds[0].paramCount : config.n * (config.n + 2);
-  const frozenIndex = config.arms.findIndex((a) => a.kind === 'frozen');
-  const fullIndex = config.arms.findIndex((a) => a.kind === 'full');
-  // a seed where full RTRL diverged gives NaN and drops out of the reference's statistics
+  const ref = referenceArms(config.arms);
+  // a seed where full RTRL (or readout-only) diverged gives NaN and drops out of the reference's statistics
+  const lossOf = (a: number) => seeds.map((s) => (s.arms[a].divergedAt >= 0 ? NaN : s.arms[a].meanLoss));
   const reference = referenceImprovement(
-    seeds.map((s) => s.arms[frozenIndex].meanLoss),
-    seeds.map((s) => (s.arms[fullIndex].divergedAt >= 0 ? NaN : s.arms[fullIndex].meanLoss)),
+    seeds.map((s) => s.arms[ref.frozen].meanLoss),
+    lossOf(ref.full),
   );
+  const gain = ref.readout >= 0 ? transportGain(lossOf(ref.readout), lossOf(ref.full)) : null;
+  const beyondUndefined = gain === null ? NO_READOUT_ARM : gain.undefinedReason;
   const arms = config.arms.map((method, a): ArmSummary => {
     const cost = methodCost(method, config.n, p, 4, config.model ?? 'rnn');
     const perSeed = seeds.map((s) => s.arms[a]);
@@ -198,6 +202,7 @@ export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDes
       method,
       learningRate: armLearningRate(config, label),
       recoveryUndefined: reference.undefinedReason,
+      recoveryBeyondReadoutUndefined: beyondUndefined,
       ...armStatistics(perSeed),
       macsPerStep: cost.macs,
       bytesPerStep: cost.bytes,
@@ -207,6 +212,8 @@ export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDes
     config,
     taskDescription,
     reference,
+    trivialLoss: createTask(config.task, new Rng(0), config.taskOptions).trivialLoss ?? null,
+    transportGain: gain,
     arms,
     seeds,
     jacobianCondition: seedStatistics(seeds.flatMap((s) => s.jacobianCondition)),

@@ -66,6 +66,7 @@ export class OnlineLearner<M extends RecurrentModel = RecurrentModel> {
     };
     const noise = options.noiseRng ?? Rng.forLabel(1, `noise ${this.label}`);
     this.estimator = createEstimator(model, method, { selection: options.selectionRng, noise });
+    this.update.thetaFrozen = this.estimator?.freezesTheta ?? false;
   }
 
   /** the model's weights */

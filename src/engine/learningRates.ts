@@ -25,7 +25,8 @@ const SELECTED: Record<string, number> = {
   'rnn/lorenz/adam': 1e-4,
   // selected at n = 20, the size of the paper's decoder and of the neural-decoding claim
   'rnn/neural/adam': 1e-3,
-  'rnn/adding/adam': 3e-3,
+  // measured on the drift variant (sum -> difference); the standard adding problem has no entry yet
+  'rnn/adding-difference/adam': 3e-3,
   // the transformer's dense arm (ρ = 1), d = 32, H = 4, one layer, window 32 (docs/transformer.md)
   'transformer/sine/adam': 3e-4,
   'transformer/lorenz/adam': 3e-5,

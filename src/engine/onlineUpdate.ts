@@ -14,6 +14,8 @@ export interface UpdateTarget {
   optimizerTheta: Optimizer;
   optimizerReadout: Optimizer;
   clipNorm: number;
+  /** θ is never stepped (the readout-only arm: its g_t is zero, so clipping sees the readout alone) */
+  thetaFrozen?: boolean;
 }
 
 /** Applies one update; returns false when a gradient or a weight is no longer finite (the arm diverged). */
@@ -23,7 +25,7 @@ export function applyOnlineUpdate(u: UpdateTarget): boolean {
   for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
   if (!Number.isFinite(sq)) return false;
   const scaleG = clipScale(u.clipNorm, u.gradTheta, u.gradReadout);
-  u.optimizerTheta.step(u.theta, u.gradTheta, scaleG);
+  if (!u.thetaFrozen) u.optimizerTheta.step(u.theta, u.gradTheta, scaleG);
   u.optimizerReadout.step(u.readout, u.gradReadout, scaleG);
   return allFinite(u.theta) && allFinite(u.readout);
 }

@@ -89,5 +89,35 @@ export function undefinedRecoveryReason(improvement: SeedStatistics): string | n
   return null;
 }
 
+/**
+ * What the transport adds beyond the readout (docs/science.md, "What the transport adds"): full RTRL's gain
+ * over the readout-only arm, (L_readout − L_full) / L_readout per seed. When it is under
+ * MIN_REFERENCE_IMPROVEMENT or its CI includes 0, the task does not need transport: the readout alone
+ * adapts about as well as the exact online gradient, and recovery beyond the readout is undefined.
+ */
+export function transportGain(readoutLoss: readonly number[], fullLoss: readonly number[]): ReferenceImprovement {
+  const perSeed = readoutLoss.map((r, s) => (r - fullLoss[s]) / r);
+  const improvement = seedStatistics(perSeed);
+  return { improvement, undefinedReason: undefinedBeyondReadoutReason(improvement) };
+}
+
+/** The words every table and the app use when the task does not need transport. */
+export const NO_TRANSPORT_NEEDED = 'the task does not need transport';
+
+export function undefinedBeyondReadoutReason(gain: SeedStatistics): string | null {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  if (gain.count === 0) return 'full RTRL or readout-only diverged on every seed';
+  if (gain.mean < MIN_REFERENCE_IMPROVEMENT) {
+    return `${NO_TRANSPORT_NEEDED}: full RTRL improved on readout-only by ${pct(gain.mean)}, under the ${pct(MIN_REFERENCE_IMPROVEMENT)} needed`;
+  }
+  if (gain.ci95 && gain.ci95[0] <= 0) {
+    return `${NO_TRANSPORT_NEEDED}: full RTRL's gain over readout-only, 95 % CI [${pct(gain.ci95[0])}, ${pct(gain.ci95[1])}], includes 0`;
+  }
+  return null;
+}
+
+/** Why recovery beyond the readout is missing when the run has no readout-only arm. */
+export const NO_READOUT_ARM = 'no readout-only arm in this run (add readout to the arms)';
+
 /** Words for a recovery above 100 %: the arm adapted better than the exact online gradient it is measured against. */
 export const ABOVE_REFERENCE_NOTE = 'adapted better than the exact online gradient';

@@ -1,20 +1,21 @@
 /**
  * The method registry: every learning method an arm can use, one record each (method.ts). What an arm
  * does is a `LearningMethod`, parsed from and printed to the short labels the CLI and tables use:
- * `frozen`, `full`, `k=4`, `uoro`, `kf`, `snap1`, `tbptt:20`. Adding a method is its file (the record
+ * `frozen`, `readout`, `full`, `k=4`, `uoro`, `kf`, `snap1`, `tbptt:20`. Adding a method is its file (the record
  * and its estimators) plus one line in `METHODS`; its type joins `LearningMethod` from there.
  */
 import { MODELS, type ModelKind, type ModelTypes, type RecurrentModel } from '../models';
 import { frozen } from './frozen';
 import { kf } from './kfRtrl';
 import type { EstimatorFactory, EstimatorStreams, GradientEstimator, MethodCost, MethodRecord, SparseDefaults } from './method';
+import { readout } from './readout';
 import { full, sparse } from './rtrl';
 import { snap1 } from './snap1';
 import { tbptt } from './tbptt';
 import { uoro } from './uoro';
 
 /** Every method, in the order the usage text lists them. */
-export const METHODS = [frozen, full, sparse, uoro, kf, snap1, tbptt] as const;
+export const METHODS = [frozen, readout, full, sparse, uoro, kf, snap1, tbptt] as const;
 
 type MethodOf<R> = R extends MethodRecord<infer M> ? M : never;
 /** What an arm of the experiment does with its gradient transport. */
@@ -99,6 +100,7 @@ export function gpuMethodKinds(model: ModelKind = 'rnn'): MethodKind[] {
 
 export type { EstimatorStreams, GradientEstimator, MethodCost, MethodRecord, SparseDefaults } from './method';
 export type { FrozenMethod } from './frozen';
+export type { ReadoutMethod } from './readout';
 export type { FullMethod, RtrlMethod, SparseMethod } from './rtrl';
 export type { UoroMethod } from './uoro';
 export type { KfMethod } from './kfRtrl';

@@ -33,6 +33,8 @@ export interface GradientEstimator {
   readonly selectionsDrawn?: number;
   /** the RNN's exact or masked sensitivity P_t (n × p), where one is kept */
   readonly sensitivity?: Sensitivity;
+  /** true: θ is never stepped (the readout-only arm); only the readout adapts */
+  readonly freezesTheta?: boolean;
 }
 
 /** The random streams an estimator may draw from, each its own so arms never share draws. */

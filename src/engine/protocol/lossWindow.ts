@@ -32,9 +32,13 @@ export function windowMeanLoss(curves: readonly Float32Array[], errorMask: Uint8
   });
 }
 
-/** Where the two reference arms of recovery sit in an arm list (-1 when absent). */
-export function referenceArms(arms: readonly LearningMethod[]): { frozen: number; full: number } {
-  return { frozen: arms.findIndex((a) => a.kind === 'frozen'), full: arms.findIndex((a) => a.kind === 'full') };
+/** Where the reference arms of recovery sit in an arm list (-1 when absent): frozen, full and readout-only. */
+export function referenceArms(arms: readonly LearningMethod[]): { frozen: number; full: number; readout: number } {
+  return {
+    frozen: arms.findIndex((a) => a.kind === 'frozen'),
+    full: arms.findIndex((a) => a.kind === 'full'),
+    readout: arms.findIndex((a) => a.kind === 'readout'),
+  };
 }
 
 /** Recovery per arm from the arms' mean losses, against the arms at `frozen` and `full`. */
@@ -42,11 +46,20 @@ export function recoveries(meanLoss: readonly number[], frozen: number, full: nu
   return meanLoss.map((l) => recoveryPercent(meanLoss[frozen], l, meanLoss[full]));
 }
 
-/** A fixed-length run's per-arm window: mean loss and recovery (config order; frozen and full required). */
-export function lossWindow(config: ExperimentConfig, curves: readonly Float32Array[], errorMask: Uint8Array, stepsDone: number): { meanLoss: number[]; recovery: number[] } {
+/**
+ * A fixed-length run's per-arm window: mean loss, recovery (the paper's, against frozen) and recovery beyond
+ * the readout (against readout-only; NaN without a readout arm). Config order; frozen and full required.
+ */
+export function lossWindow(
+  config: ExperimentConfig,
+  curves: readonly Float32Array[],
+  errorMask: Uint8Array,
+  stepsDone: number,
+): { meanLoss: number[]; recovery: number[]; recoveryBeyondReadout: number[] } {
   const meanLoss = windowMeanLoss(curves, errorMask, windowStart(config), stepsDone);
   const ref = referenceArms(config.arms);
-  return { meanLoss, recovery: recoveries(meanLoss, ref.frozen, ref.full) };
+  const beyond = ref.readout >= 0 ? recoveries(meanLoss, ref.readout, ref.full) : meanLoss.map(() => NaN);
+  return { meanLoss, recovery: recoveries(meanLoss, ref.frozen, ref.full), recoveryBeyondReadout: beyond };
 }
 
 /** Each arm's result of one seed (config order): its window's mean loss and recovery, divergence and time. */
@@ -58,11 +71,12 @@ export function armSeedResults(
   divergedAt: (a: number) => number,
   msPerStep: (a: number) => number,
 ): ArmSeedResult[] {
-  const { meanLoss, recovery } = lossWindow(config, curves, errorMask, stepsDone);
+  const { meanLoss, recovery, recoveryBeyondReadout } = lossWindow(config, curves, errorMask, stepsDone);
   return config.arms.map((method, a) => ({
     label: methodLabel(method),
     meanLoss: meanLoss[a],
     recovery: recovery[a],
+    recoveryBeyondReadout: recoveryBeyondReadout[a],
     divergedAt: divergedAt(a),
     msPerStep: msPerStep(a),
   }));

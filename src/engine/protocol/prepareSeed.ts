@@ -18,11 +18,13 @@ import type { Floats, Precision } from '../precision';
 import { pretrainModel, type PretrainOptions } from '../pretrain';
 import { Rng, seededStreams } from '../rng';
 import { createTask } from '../tasks';
-import type { Sequence, Task, TaskName } from '../tasks/task';
+import type { Sequence, Task, TaskName, TaskOptions } from '../tasks/task';
 
 /** What fixes a seed's pretrained model: the task, the model and its size, the init and the pretraining. */
 export interface SeedSettings {
   task: TaskName;
+  /** the task's parameters (delay τ, adding length) */
+  taskOptions?: TaskOptions;
   model: ModelKind;
   n: number;
   /** the RNN's leak α (the other models ignore it) */
@@ -59,7 +61,7 @@ export interface PreparedSeed<K extends ModelKind = ModelKind> extends Pretraine
 /** Protocol step 1: the task, the model's init and its pretraining on regime A. */
 export function pretrainSeed(settings: SeedSettings, seed: number): PretrainedSeed {
   const streams = seededStreams(seed);
-  const task = createTask(settings.task, streams.data);
+  const task = createTask(settings.task, streams.data, settings.taskOptions);
   const shape: ModelSettings = { n: settings.n, m: task.inputSize, o: task.outputSize, leak: settings.leak };
   const record = MODELS[settings.model];
   const params = record.init(shape, streams.init, settings.gain, settings.precision);
@@ -78,6 +80,7 @@ export function pretrainSeed(settings: SeedSettings, seed: number): PretrainedSe
 export function seedSettings(config: ExperimentConfig): SeedSettings {
   return {
     task: config.task,
+    taskOptions: config.taskOptions,
     model: config.model ?? 'rnn',
     n: config.n,
     leak: config.leak,

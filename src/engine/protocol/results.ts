@@ -12,6 +12,8 @@ export interface ArmSeedResult {
   meanLoss: number;
   /** recovery in % against this seed's frozen and full arms; NaN if this arm or full diverged */
   recovery: number;
+  /** recovery beyond the readout in %, (L_readout − L_arm) / (L_readout − L_full); NaN without a readout arm */
+  recoveryBeyondReadout: number;
   /** adaptation step of the first NaN/Inf, or -1 */
   divergedAt: number;
   /** measured wall time per step of this arm */
@@ -49,6 +51,10 @@ export interface ArmSummary {
   recovery: SeedStatistics;
   /** null when recovery means something; else why it does not (the reference did not adapt) */
   recoveryUndefined: string | null;
+  /** recovery beyond the readout per seed, paired (against that seed's readout-only and full arms) */
+  recoveryBeyondReadout: SeedStatistics;
+  /** null when recovery beyond the readout means something; else why not (no readout arm, or the task does not need transport) */
+  recoveryBeyondReadoutUndefined: string | null;
   diverged: number;
   msPerStep: number;
   macsPerStep: number;
@@ -60,6 +66,10 @@ export interface ExperimentResult {
   taskDescription: string;
   /** full RTRL's own improvement over frozen, (L_frozen − L_full) / L_frozen, and whether recovery is defined */
   reference: ReferenceImprovement;
+  /** the task's constant-predictor loss (½·MSE), where it states one (the adding problems), else null */
+  trivialLoss: number | null;
+  /** full RTRL's gain over readout-only, (L_readout − L_full) / L_readout, and whether the task needs transport; null without a readout arm */
+  transportGain: ReferenceImprovement | null;
   arms: ArmSummary[];
   seeds: SeedResult[];
   jacobianCondition: SeedStatistics;

@@ -5,17 +5,19 @@ import { createDelayTask } from './delay';
 import { createLorenzTask } from './lorenz';
 import { createNeuralDecodingTask } from './neuralDecoding';
 import { createSineTask } from './sine';
-import type { Task, TaskName } from './task';
+import { DEFAULT_ADDING_LENGTH, type Task, type TaskName, type TaskOptions } from './task';
 
-export type { Regime, Sequence, Task, TaskName } from './task';
-export { TASK_NAMES, allocateSequence } from './task';
-export { createAddingTask } from './adding';
+export type { Regime, Sequence, Task, TaskName, TaskOptions } from './task';
+export { ADDING_LENGTH_BOUNDS, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, TASK_NAMES, allocateSequence } from './task';
+export { ADDING_TRIVIAL_MSE, createAddingTask } from './adding';
 export { createDelayTask, DELAY_STEPS } from './delay';
 export { createLorenzTask, LORENZ_A_STATS, simulateLorenz } from './lorenz';
 export { createNeuralDecodingTask } from './neuralDecoding';
 export { createSineTask } from './sine';
 
-export function createTask(name: TaskName, rng: Rng): Task {
+/** A task by name; `options` sets the parameters the task has (the others ignore them). */
+export function createTask(name: TaskName, rng: Rng, options: TaskOptions = {}): Task {
+  const length = options.length ?? DEFAULT_ADDING_LENGTH;
   switch (name) {
     case 'sine':
       return createSineTask(rng);
@@ -24,9 +26,11 @@ export function createTask(name: TaskName, rng: Rng): Task {
     case 'neural':
       return createNeuralDecodingTask(rng);
     case 'adding':
-      return createAddingTask(rng);
+      return createAddingTask(rng, length, 'sum');
+    case 'adding-difference':
+      return createAddingTask(rng, length, 'difference');
     case 'delay':
-      return createDelayTask(rng);
+      return createDelayTask(rng, options.delay);
     default: {
       const unknown: never = name;
       throw new Error(`unknown task: ${String(unknown)}`);

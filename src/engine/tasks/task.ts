@@ -21,6 +21,11 @@ export interface Sequence {
 
 export interface Task {
   readonly name: TaskName;
+  /**
+   * The loss of the best constant predictor on regime B (½·MSE, the lab's loss unit), where a task states
+   * one: the reference line an arm must get under to have learned anything (the adding problem: ½·2/12).
+   */
+  readonly trivialLoss?: number;
   readonly inputSize: number;
   readonly outputSize: number;
   /** One line that says what regime A and regime B are, for tables and captions. */
@@ -29,8 +34,23 @@ export interface Task {
   generate(regime: Regime, length: number, rng: Rng): Sequence;
 }
 
-export type TaskName = 'sine' | 'lorenz' | 'neural' | 'adding' | 'delay';
-export const TASK_NAMES: readonly TaskName[] = ['sine', 'lorenz', 'neural', 'adding', 'delay'];
+export type TaskName = 'sine' | 'lorenz' | 'neural' | 'adding' | 'adding-difference' | 'delay';
+export const TASK_NAMES: readonly TaskName[] = ['sine', 'lorenz', 'neural', 'adding', 'adding-difference', 'delay'];
+
+/** A task's parameters: the delay task's τ before and after the drift, the adding problems' sequence length. */
+export interface TaskOptions {
+  /** delayed recall: τ in regime A and in regime B (DELAY_BOUNDS) */
+  delay?: { readonly A: number; readonly B: number };
+  /** adding problems: steps per sequence (ADDING_LENGTH_BOUNDS) */
+  length?: number;
+}
+
+/** τ of the delay task: 1 ≤ τ ≤ 64. */
+export const DELAY_BOUNDS = { min: 1, max: 64, integer: true } as const;
+/** T of the adding problems: 2 ≤ T ≤ 10000. */
+export const ADDING_LENGTH_BOUNDS = { min: 2, max: 10_000, integer: true } as const;
+/** The adding problems' default sequence length. */
+export const DEFAULT_ADDING_LENGTH = 30;
 
 export function allocateSequence(length: number, inputSize: number, outputSize: number): Sequence {
   return {

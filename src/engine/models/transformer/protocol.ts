@@ -272,6 +272,7 @@ export class TransformerSeedRun {
       label: l.label,
       meanLoss: meanLoss[a],
       recovery: denseDiverged || l.divergedAt >= 0 ? NaN : recoveryPercent(frozen, meanLoss[a], dense),
+      recoveryBeyondReadout: NaN,
       divergedAt: l.divergedAt,
       msPerStep: this.elapsedMs[a] / Math.max(1, this.t),
     }));
