@@ -54,7 +54,7 @@ describe('experiment CLI', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('a tiny run prints JSON with frozen, full, k=0, k=2 and full recovery 100', async () => {
+  it('a tiny run prints JSON with frozen, readout, full, k=0, k=2 and full recovery 100', async () => {
     const r = await tiny;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('error');
@@ -63,7 +63,7 @@ describe('experiment CLI', () => {
       arms: { label: string; recovery: { mean: number; count: number }; diverged: number }[];
       seeds: { seed: number; arms: { label: string; recovery: number }[] }[];
     };
-    expect(json.arms.map((a) => a.label)).toEqual(['frozen', 'full', 'k=0', 'k=2']);
+    expect(json.arms.map((a) => a.label)).toEqual(['frozen', 'readout', 'full', 'k=0', 'k=2']);
     const full = json.arms.find((a) => a.label === 'full')!;
     expect(full.recovery.mean).toBe(100);
     expect(full.recovery.count).toBe(1);

@@ -7,7 +7,10 @@ import { parseExperimentArgs, CLI_USAGE } from './experimentArgs';
 import { formatLrSweepTable, formatResultTable, formatTransformerTable, lrSweepToJson, resultToJson, transformerToJson } from './report';
 import type { ParsedArgs } from './experimentArgs';
 import { runTransformerExperiment, selectTransformerRates, type TransformerJob } from './transformerExperiment';
-import { ConfigError } from '../engine/config';
+import { ConfigError, type ExperimentConfig } from '../engine/config';
+import { frontierOf } from '../engine/frontier';
+import { collectMap } from '../engine/recoveryMap';
+import { formatFrontierTable, formatMapTable, frontierToJson, mapToJson } from './mapReport';
 import { runExperiment, type ExperimentResult, type Progress } from '../engine/experiment';
 import { applyLearningRates } from '../engine/learningRateSelection';
 import { selectLearningRates, type ExperimentRunner, type SelectionRun } from './lrSelectionRunner';
@@ -36,6 +39,18 @@ async function main(argv: string[]): Promise<number> {
   let config = parsed.config;
   const log = (line: string) => process.stderr.write(line + '\n');
   const runCpu: ExperimentRunner = (c, onProgress) => (threads > 1 ? runExperimentParallel(c, onProgress, Math.min(threads, c.seeds.length)) : Promise.resolve(runExperiment(c, onProgress)));
+  if (parsed.map) {
+    const plan = parsed.map;
+    const results: ExperimentResult[] = [];
+    for (const [i, run] of plan.runs.entries()) {
+      log(`map: run ${i + 1}/${plan.runs.length} (${run.cells.length} cell${run.cells.length === 1 ? '' : 's'})`);
+      results.push(parsed.backend === 'gpu' ? await runGpuOrCpu(run.config) : await runCpu(run.config, progressReporter()));
+    }
+    const map = collectMap(plan, results);
+    const description = results[0]?.taskDescription ?? '';
+    process.stdout.write(json ? JSON.stringify(mapToJson(map, config, description)) + '\n' : formatMapTable(map, config, description) + '\n');
+    return 0;
+  }
   if (parsed.lrSweep) {
     const results: ExperimentResult[] = [];
     for (const lr of parsed.lrGrid) {
@@ -51,22 +66,37 @@ async function main(argv: string[]): Promise<number> {
     config = applyLearningRates(config, selection.selection);
   }
   let result;
-  if (parsed.backend === 'gpu') {
-    // Loaded only when asked for, so the CPU path never touches Dawn.
-    const { runOnNodeGpu } = await import('../gpu/nodeBackend');
-    const gpu = await runOnNodeGpu(config, progressReporter());
-    if (gpu.kind === 'unavailable') {
-      process.stderr.write(`error: --backend gpu: ${gpu.error.message}\n`);
-      return 2;
-    }
-    if (gpu.kind === 'mismatch') process.stderr.write(`warning: --backend gpu: ${gpu.reason}; falling back to the CPU engine\n`);
-    result = gpu.kind === 'ran' ? gpu.result : runExperiment(config, progressReporter());
-  } else {
+  try {
     // Seeds are independent: one worker thread per core; a single thread runs in-process.
-    result = await runCpu(config, progressReporter());
+    result = parsed.backend === 'gpu' ? await runGpuOrCpu(config) : await runCpu(config, progressReporter());
+  } catch (e) {
+    if (!(e instanceof GpuUnavailable)) throw e;
+    process.stderr.write(`error: --backend gpu: ${e.message}\n`);
+    return 2;
+  }
+  if (parsed.frontier) {
+    const frontier = frontierOf(result);
+    process.stdout.write(json ? JSON.stringify(frontierToJson(frontier, result)) + '\n' : formatFrontierTable(frontier, result) + '\n');
+    return 0;
   }
   process.stdout.write(json ? JSON.stringify(resultToJson(result, selection)) + '\n' : formatResultTable(result, selection) + '\n');
   return 0;
+}
+
+/** No WebGPU adapter in this process: the CLI ends with exit code 2. */
+class GpuUnavailable extends Error {}
+
+/**
+ * One experiment on the WebGPU engine (Dawn in Node); where an arm does not run there (the method
+ * registry's word), the CPU engine runs the whole experiment and a warning says so.
+ */
+async function runGpuOrCpu(config: ExperimentConfig): Promise<ExperimentResult> {
+  // Loaded only when asked for, so the CPU path never touches Dawn.
+  const { runOnNodeGpu } = await import('../gpu/nodeBackend');
+  const gpu = await runOnNodeGpu(config, progressReporter());
+  if (gpu.kind === 'unavailable') throw new GpuUnavailable(gpu.error.message);
+  if (gpu.kind === 'mismatch') process.stderr.write(`warning: --backend gpu: ${gpu.reason}; falling back to the CPU engine\n`);
+  return gpu.kind === 'ran' ? gpu.result : runExperiment(config, progressReporter());
 }
 
 /** `--model transformer`: the same table, JSON, statistics, selection and sweep, with dense as the reference. */

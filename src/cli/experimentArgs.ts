@@ -24,6 +24,8 @@ import { checkLrGrid, DEFAULT_TUNING_SEEDS, LR_SELECT_MODES, tuningSeeds, type L
 import type { OptimizerKind } from '../engine/optimizer';
 import { defaultTransformerConfig, HEAD_STRATEGIES, validateTransformerConfig, type TransformerExperimentConfig } from '../engine/models/transformer';
 import { stringOptions } from './parseError';
+import { frontierArms } from '../engine/frontier';
+import { MAP_AXES, parseMapAxes, planMap, type MapPlan } from '../engine/recoveryMap';
 import type { TransformerJob } from './transformerExperiment';
 import { ADDING_LENGTH_BOUNDS, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from '../engine/tasks/task';
 import { DELAY_STEPS } from '../engine/tasks/delay';
@@ -76,6 +78,13 @@ export const CLI_USAGE = `usage: npm run experiment -- [options]
   --threads T         worker threads running seeds in parallel (default: one per core, at most one per seed)
   --backend B         cpu | gpu: the CPU engine, or WebGPU (Dawn in Node): every RNN arm, the LSTM's frozen,
                       full and k=K arms (default cpu)
+  --map X=LIST Y=LIST the recovery map: recovery beyond the readout over two axes, each one of
+                      ${MAP_AXES.join(', ')} with at least two values (e.g. --map k=0,1,2,4,8 tau=1,2,4,8;
+                      tau needs --task delay); every cell has frozen, readout, full and its sparse arm, seeds
+                      and a 95 % CI; without a k axis the sparse arm is --k's single value (default 4)
+  --frontier          cost against quality: readout, k = 0, 1, 2, 4 … n, SnAp-1, UORO, KF-RTRL and TBPTT(τ)
+                      with τ the task's memory demand, by multiply-adds per step and recovery beyond the
+                      readout, and which arms are on the frontier
   --json              print one JSON object instead of the table
   --help              this text`;
 
@@ -92,6 +101,10 @@ export interface ParsedArgs {
   tuningSeeds: number[];
   /** run every grid rate and print the learning-rate sensitivity */
   lrSweep: boolean;
+  /** `--map`: the recovery map's plan (then `config` is its base) */
+  map: MapPlan | null;
+  /** `--frontier`: config.arms are the frontier's arms */
+  frontier: boolean;
   /** `--model transformer`: the transformer's run (then `config` only carries the shared settings) */
   transformer: TransformerJob | null;
   json: boolean;
@@ -104,9 +117,18 @@ function numberOption(option: string, raw: string | undefined, fallback: number,
   return checkBound(`--${option}`, value, bound);
 }
 
+/** `--map k=0,1 tau=1,2` → `--map=k=0,1 tau=1,2`: the axes after --map travel as one value. */
+function gatherMapAxes(argv: string[]): string[] {
+  const at = argv.indexOf('--map');
+  if (at < 0) return argv;
+  let end = at + 1;
+  while (end < argv.length && !argv[end].startsWith('--')) end++;
+  return [...argv.slice(0, at), `--map=${argv.slice(at + 1, end).join(' ')}`, ...argv.slice(end)];
+}
+
 export function parseExperimentArgs(argv: string[]): ParsedArgs {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: gatherMapAxes(argv),
     strict: true,
     allowPositionals: true,
     options: {
@@ -114,8 +136,9 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
         'task', 'n', 'k', 'arms', 'model', 'strategy', 'refresh', 'optimizer', 'lr', 'clip', 'leak', 'gain',
         'seeds', 'seed', 'pretrain', 'adapt', 'window', 'metrics-every', 'threads', 'backend', 'lr-select',
         'lr-grid', 'tuning-seeds', 'precision', 'heads', 'head-fraction', 'd-model', 'layers', 'context',
-        'head-strategy', 'wo-local', 'qkv-local', 'positions', 'delay', 'length',
+        'head-strategy', 'wo-local', 'qkv-local', 'positions', 'delay', 'length', 'map',
       ),
+      frontier: { type: 'boolean' },
       rescale: { type: 'boolean' },
       fidelity: { type: 'boolean' },
       'lr-sweep': { type: 'boolean' },
@@ -154,7 +177,10 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   const window = values.window === undefined ? 'all' : checkChoice('--window', values.window, ['all', 'last-quarter'] as const);
   const sparseDefaults = { strategy, refreshEvery: refresh, rescale: values.rescale ?? false };
   let arms: LearningMethod[];
-  if (values.arms === undefined) {
+  if (values.frontier) {
+    if (values.arms !== undefined || values.k !== undefined) throw new ConfigError('--frontier', '--frontier chooses its arms itself (readout, k = 0 … n, SnAp-1, UORO, KF-RTRL, TBPTT); drop --arms and --k');
+    arms = frontierArms({ ...d, task, taskOptions, n, arms: [sparseArm(0, strategy, refresh, sparseDefaults.rescale)] });
+  } else if (values.arms === undefined) {
     const ks = parseKList(values.k ?? '0,1,4', n);
     arms = [{ kind: 'frozen' }, { kind: 'readout' }, { kind: 'full' }, ...ks.map((k) => sparseArm(k, strategy, refresh, sparseDefaults.rescale))];
   } else {
@@ -182,6 +208,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
     precision,
   };
   validateConfig(config);
+  const map = values.map === undefined ? null : parseMapOption(values.map, config, values.k, lrSelect, values['lr-sweep'] ?? false, values.frontier ?? false);
   const threads = numberOption('threads', values.threads, Math.min(availableParallelism(), seedCount), { min: 1, max: 64, integer: true });
   const backend = values.backend === undefined ? 'cpu' : checkChoice('--backend', values.backend, ['cpu', 'gpu'] as const);
   if (transformer && backend === 'gpu') throw new ConfigError('--backend', '--backend gpu: the transformer runs on the CPU engine only (--backend cpu)');
@@ -199,6 +226,8 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
     tuningSeeds: tuningSeeds(config.seeds, tuningSeedCount),
     transformer: transformerJob,
     lrSweep: values['lr-sweep'] ?? false,
+    map,
+    frontier: values.frontier ?? false,
     json: values.json ?? false,
     help: values.help ?? false,
   };
@@ -235,7 +264,7 @@ export function parseArmList(
 /** Options that only the transformer reads. */
 const TRANSFORMER_ONLY = ['heads', 'head-fraction', 'd-model', 'layers', 'context', 'head-strategy', 'wo-local', 'qkv-local', 'positions'] as const;
 /** Options that only the recurrent models read. */
-const RECURRENT_ONLY = ['n', 'k', 'arms', 'strategy', 'rescale', 'leak', 'gain', 'fidelity', 'metrics-every'] as const;
+const RECURRENT_ONLY = ['n', 'k', 'arms', 'strategy', 'rescale', 'leak', 'gain', 'fidelity', 'metrics-every', 'map', 'frontier', 'delay', 'length'] as const;
 
 /**
  * `--model transformer`: the transformer's config from its options and the shared ones (task, optimizer,
@@ -284,6 +313,19 @@ function parseTransformerJob(values: Record<string, string | boolean | undefined
     throw e;
   }
   return { config, seeds: shared.seeds };
+}
+
+/** `--map`'s two axes and the plan over the base config; a single --k value is the sparse arm where k is no axis. */
+function parseMapOption(raw: string, config: ExperimentConfig, k: string | undefined, lrSelect: LrSelectMode, lrSweep: boolean, frontier: boolean): MapPlan {
+  if (lrSelect !== 'fixed' || lrSweep || frontier) {
+    throw new ConfigError('--map', '--map runs every cell at one fixed rate (--lr, or the task\'s default): it cannot be combined with --lr-select, --lr-sweep or --frontier; put lr on an axis to compare rates');
+  }
+  const axes = parseMapAxes(raw.trim() === '' ? [] : raw.trim().split(/\s+/));
+  const hasK = axes.some((a) => a.name === 'k');
+  const ks = k === undefined ? [4] : parseKList(k, config.n);
+  if (hasK && k !== undefined) throw new ConfigError('--map', '--map with a k axis takes its k values from the axis; drop --k');
+  if (!hasK && ks.length !== 1) throw new ConfigError('--map', `--map without a k axis measures one sparse arm: give a single --k value (got ${k})`);
+  return planMap(config, axes, ks[0]);
 }
 
 /** `--delay A:B` (delay task only) and `--length T` (adding problems only), checked against their bounds. */
