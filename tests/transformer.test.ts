@@ -274,9 +274,9 @@ describe('transformer options and protocol', () => {
     expect(() => new TransformerSeedRun({ ...c, context: -3 }, 1)).toThrow(/context/);
   });
 
-  it('the arms are frozen, dense, then the other fractions', () => {
+  it('the arms are frozen, readout, dense, then the other fractions', () => {
     const c = { ...defaultTransformerConfig(), headFractions: [0.5, 1, 0.25, 0.5, 0] };
-    expect(transformerArms(c).map((a) => (a.kind === 'frozen' ? 'frozen' : a.fraction))).toEqual(['frozen', 1, 0.5, 0.25, 0]);
+    expect(transformerArms(c).map((a) => (a.kind === 'heads' ? a.fraction : a.kind))).toEqual(['frozen', 'readout', 1, 0.5, 0.25, 0]);
   });
 
   const small: TransformerExperimentConfig = {
@@ -294,15 +294,19 @@ describe('transformer options and protocol', () => {
     const infos: number[] = [];
     const r = runTransformerSeed(small, 3, (run, t) => {
       if (t === 10) {
-        const info = run.headInfo(2); // rho=0.5
+        const info = run.headInfo(3); // rho=0.5
         infos.push(...info.carrying);
         // each head's attention over the window sums to 1
         for (let h = 0; h < 4; h++) expect(info.attention.subarray(h * 8, h * 8 + 8).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       }
     });
-    expect(r.arms.map((a) => a.label)).toEqual(['frozen', 'dense', 'rho=0.5', 'rho=0']);
+    expect(r.arms.map((a) => a.label)).toEqual(['frozen', 'readout', 'dense', 'rho=0.5', 'rho=0']);
     expect(Math.abs(r.arms[0].recovery)).toBe(0);
-    expect(r.arms[1].recovery).toBe(100);
+    expect(r.arms[2].recovery).toBe(100);
+    // beyond the readout: readout-only is 0 %, dense 100 %
+    expect(Math.abs(r.arms[1].recoveryBeyondReadout)).toBe(0);
+    expect(r.arms[2].recoveryBeyondReadout).toBe(100);
+    for (const a of r.arms) expect(Number.isFinite(a.recoveryBeyondReadout)).toBe(true);
     expect(infos.reduce((a, b) => a + b, 0)).toBe(2);
     for (const a of r.arms) {
       expect(Number.isFinite(a.meanLoss)).toBe(true);
@@ -310,12 +314,13 @@ describe('transformer options and protocol', () => {
       expect(a.msPerStep).toBeGreaterThan(0);
     }
     expect(r.losses[0].length).toBe(40);
-    expect(r.meanHeadNorm[1].every(Number.isFinite)).toBe(true);
+    expect(r.meanHeadNorm[2].every(Number.isFinite)).toBe(true);
     expect(r.meanHeadNorm[0].every(Number.isNaN)).toBe(true);
+    expect(r.meanHeadNorm[1].every(Number.isNaN)).toBe(true);
     const again = runTransformerSeed(small, 3);
     expect(again.arms.map((a) => a.meanLoss)).toEqual(r.arms.map((a) => a.meanLoss));
     const other = runTransformerSeed(small, 4);
-    expect(other.arms[1].meanLoss).not.toBe(r.arms[1].meanLoss);
+    expect(other.arms[2].meanLoss).not.toBe(r.arms[2].meanLoss);
   });
 
   it('regime B is the stream the RNN sees for the same seed and regime-A length', () => {

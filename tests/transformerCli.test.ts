@@ -22,13 +22,14 @@ describe('experiment CLI --model transformer', () => {
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.model).toBe('transformer');
-    expect(json.arms.map((a: { label: string }) => a.label)).toEqual(['frozen', 'dense', 'rho=0.5', 'rho=0.25']);
+    expect(json.arms.map((a: { label: string }) => a.label)).toEqual(['frozen', 'readout', 'dense', 'rho=0.5', 'rho=0.25']);
     expect(json.seeds).toEqual([1, 2]);
     expect(json.reference.improvement.count).toBe(2);
     for (const a of json.arms) {
       expect(a.macsPerStep).toBeGreaterThan(0);
       if (a.recovery !== null) expect(a.recovery.ci95).toHaveLength(2);
       else expect(a.recoveryUndefined).toMatch(/did not adapt/);
+      expect(a).toHaveProperty('recoveryBeyondReadout');
     }
     const dense = json.arms.find((a: { label: string }) => a.label === 'dense');
     if (dense.recovery !== null) expect(dense.recovery.mean).toBe(100);

@@ -1,13 +1,14 @@
 /**
  * The experiment runner's transformer path: `--model transformer` (src/engine/models/transformer). The
  * same protocol, table, JSON, statistics and learning-rate selection as the RNN's, with `dense` (ρ = 1,
- * every head carries gradient) as the reference in place of full RTRL. Seeds run in worker threads.
+ * every head carries gradient) as the reference in place of full RTRL and `readout` (only the output head
+ * adapts) as the floor of recovery beyond the readout. Seeds run in worker threads.
  */
 import { availableParallelism } from 'node:os';
 import { armStatistics, type ArmSummary, type Progress } from '../engine/experiment';
 import { pickRates, scoreRates } from '../engine/learningRateSelection';
 import { headArmLabel, TransformerSeedRun, type TransformerExperimentConfig, type TransformerSeedResult } from '../engine/models/transformer';
-import { NO_READOUT_ARM, referenceImprovement, type ReferenceImprovement } from '../engine/statistics';
+import { NO_READOUT_ARM, referenceImprovement, transportGain, type ReferenceImprovement } from '../engine/statistics';
 import { runSeedsInWorkers } from './parallelExperiment';
 
 /** A transformer run: the config, its evaluation seeds and, under --lr-select per-arm, each arm's rate. */
@@ -25,6 +26,8 @@ export interface TransformerExperimentResult {
   taskDescription: string;
   /** the dense arm's own improvement over frozen, and whether recovery is defined */
   reference: ReferenceImprovement;
+  /** the dense arm's gain over readout-only, (L_readout − L_dense) / L_readout, and whether the task needs transport; null without a readout arm */
+  transportGain: ReferenceImprovement | null;
   arms: TransformerArmSummary[];
   seeds: TransformerSeedResult[];
 }
@@ -65,23 +68,34 @@ export async function runTransformerExperiment(job: TransformerJob, threads: num
 export function summarizeTransformer(job: TransformerJob, seeds: TransformerSeedResult[], taskDescription: string): TransformerExperimentResult {
   const labels = seeds[0].arms.map((a) => a.label);
   const at = (label: string) => labels.indexOf(label);
+  // a seed where the arm diverged gives NaN and drops out of the reference's statistics
+  const lossOf = (a: number) => seeds.map((s) => (s.arms[a].divergedAt >= 0 ? NaN : s.arms[a].meanLoss));
   const reference = referenceImprovement(
     seeds.map((s) => s.arms[at('frozen')].meanLoss),
-    seeds.map((s) => (s.arms[at('dense')].divergedAt >= 0 ? NaN : s.arms[at('dense')].meanLoss)),
+    lossOf(at('dense')),
   );
+  reference.undefinedReason = denseWording(reference.undefinedReason);
+  const gain = at('readout') >= 0 ? transportGain(lossOf(at('readout')), lossOf(at('dense'))) : null;
+  if (gain) gain.undefinedReason = denseWording(gain.undefinedReason);
+  const beyondUndefined = gain === null ? NO_READOUT_ARM : gain.undefinedReason;
   const arms = labels.map((label, a): TransformerArmSummary => {
     const perSeed = seeds.map((s) => s.arms[a]);
     return {
       label,
       learningRate: job.armLearningRates?.[label] ?? job.config.optimizer.lr,
-      recoveryUndefined: reference.undefinedReason?.replace('full RTRL', 'the dense arm') ?? null,
-      recoveryBeyondReadoutUndefined: NO_READOUT_ARM,
+      recoveryUndefined: reference.undefinedReason,
+      recoveryBeyondReadoutUndefined: beyondUndefined,
       ...armStatistics(perSeed),
       macsPerStep: seeds[0].costs[a].macs,
       bytesPerStep: seeds[0].costs[a].bytes,
     };
   });
-  return { job, taskDescription, reference, arms, seeds };
+  return { job, taskDescription, reference, transportGain: gain, arms, seeds };
+}
+
+/** The statistics module's reasons name the RNN's reference; the transformer's is the dense arm. */
+function denseWording(reason: string | null): string | null {
+  return reason === null ? null : reason.replace(/full RTRL/g, 'the dense arm');
 }
 
 /**

@@ -2,7 +2,8 @@
  * Theoretical work of one online step of a transformer arm with a full context (T = W): multiply-adds and
  * bytes moved, counted from the loops of model.ts (forward over the window with one query in the last
  * block, backward with head-sparse transport, the optimizer step). Softmax exponentials, LayerNorm and
- * GELU count as one multiply-add per element.
+ * GELU count as one multiply-add per element. The readout arm is the forward plus the output head's
+ * gradient and update only: no backward below the head.
  */
 import type { HeadArm } from './headSelection';
 import { headCount } from './headSelection';
@@ -43,6 +44,13 @@ export function transformerArmCost(
   }
   fwd += 2 * d + d * o;
   if (arm.kind === 'frozen') return { macs: fwd, bytes: fwdBytes * b, forwardMacs: fwd, backwardMacs: 0 };
+  if (arm.kind === 'readout') {
+    // δŷ at the newest position, δW_r = δŷ ⊗ LN_f(z^L), δb_r = δŷ; then ‖g‖², the clip and Adam over the head
+    const head = o * d + o;
+    const headBwd = o * d + o;
+    const headBytes = head /* grad zeroed */ + d /* LN_f(z^L) read */ + 5 * head; /* g, m, v read; m, v, θ written */
+    return { macs: fwd + headBwd + 5 * head, bytes: (fwdBytes + headBytes) * b, forwardMacs: fwd, backwardMacs: headBwd };
+  }
 
   const c = headCount(arm.fraction, H);
   const dense = c === H;

@@ -16,6 +16,11 @@ export const HEAD_STRATEGY_DESCRIPTIONS: Record<HeadStrategy, string> = {
 
 export type HeadArm =
   | { readonly kind: 'frozen' }
+  /**
+   * every parameter frozen but the output head (W_r, b_r), which adapts from its exact local gradient: the
+   * floor recovery beyond the readout is measured from (as the RNN's readout-only arm)
+   */
+  | { readonly kind: 'readout' }
   | {
       readonly kind: 'heads';
       /** ρ in [0, 1]; 1 is the dense reference */
@@ -29,9 +34,9 @@ export type HeadArm =
       readonly qkvLocal: boolean;
     };
 
-/** `frozen`, `dense` (ρ = 1) or `rho=0.5`. */
+/** `frozen`, `readout`, `dense` (ρ = 1) or `rho=0.5`. */
 export function headArmLabel(arm: HeadArm): string {
-  if (arm.kind === 'frozen') return 'frozen';
+  if (arm.kind === 'frozen' || arm.kind === 'readout') return arm.kind;
   return arm.fraction === 1 ? 'dense' : `rho=${arm.fraction}`;
 }
 

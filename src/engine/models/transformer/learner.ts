@@ -2,8 +2,9 @@
  * One online arm of the transformer experiment: each step it appends x_t to its context (the last W
  * inputs since the latest reset), runs the forward over that window, takes L_t = ½‖ŷ_t − y*_t‖² at the
  * newest position, backpropagates exactly through the window with head-sparse transport, and makes one
- * optimizer step (global-norm clipping, then Adam or SGD) where errorMask_t = 1. Nothing is allocated
- * inside `step`.
+ * optimizer step (global-norm clipping, then Adam or SGD) where errorMask_t = 1. The readout arm runs
+ * the forward and the output head's gradient only, and steps the head alone. Nothing is allocated inside
+ * `step`.
  */
 import { allFinite } from '../../onlineUpdate';
 import { clipScale, createOptimizer, type Optimizer, type OptimizerConfig } from '../../optimizer';
@@ -28,10 +29,14 @@ export class TransformerLearner {
   readonly label: string;
   readonly params: TransformerParams;
   readonly workspace: TransformerWorkspace;
-  /** null for the frozen arm */
+  /** null for the frozen and readout arms (no head carries gradient) */
   readonly transport: HeadTransport | null;
-  /** ∂L_t/∂θ of the last update (as used before clipping) */
+  /** ∂L_t/∂θ of the last update (as used before clipping; the readout arm fills the head's slice only) */
   readonly grad: Floats;
+  /** the output head's slice of θ, [W_r; b_r] (a view: contiguous at the end of θ) */
+  readonly headTheta: Floats;
+  /** the head's slice of `grad` (a view) */
+  readonly headGrad: Floats;
   /** |S_ℓ| */
   readonly headsPerLayer: number;
   /** adaptation steps taken */
@@ -63,9 +68,15 @@ export class TransformerLearner {
     this.grad = allocate(precision, params.theta.length);
     this.scratchA = new Int32Array(shape.heads);
     this.scratchB = new Int32Array(shape.heads);
-    if (arm.kind === 'frozen') {
+    const lay = this.params.layout;
+    const headEnd = lay.br + shape.outputSize;
+    if (lay.br !== lay.wr + shape.outputSize * shape.dModel) throw new Error('transformer layout: W_r and b_r are not contiguous');
+    this.headTheta = this.params.theta.subarray(lay.wr, headEnd);
+    this.headGrad = this.grad.subarray(lay.wr, headEnd);
+    if (arm.kind === 'frozen' || arm.kind === 'readout') {
       this.transport = null;
-      this.optimizer = null;
+      // the readout arm's optimizer state covers the head only
+      this.optimizer = arm.kind === 'readout' ? createOptimizer(options.optimizer, this.headTheta) : null;
       this.headsPerLayer = 0;
       this.chooseByNorm = null;
     } else {
@@ -124,6 +135,7 @@ export class TransformerLearner {
     const yOff = t * o - (T - 1) * o;
     const loss = ws.windowLoss(seq.y, yOff, null, 0);
     if (!Number.isFinite(loss)) return this.diverge();
+    if (this.arm.kind === 'readout') return this.headStep(seq, t, yOff, loss);
     const transport = this.transport;
     if (transport === null || this.optimizer === null || seq.errorMask[t] !== 1) return loss;
 
@@ -157,6 +169,24 @@ export class TransformerLearner {
     const scale = clipScale(this.options.optimizer.clipNorm, grad);
     this.optimizer.step(this.params.theta, grad, scale);
     return allFinite(this.params.theta) ? loss : this.diverge();
+  }
+
+  /** The readout arm's update: the head's exact gradient from LN_f(z^L), clipped over the head alone. */
+  private headStep(seq: Sequence, t: number, yOff: number, loss: number): number {
+    if (this.optimizer === null || seq.errorMask[t] !== 1) return loss;
+    const g = this.headGrad;
+    g.fill(0);
+    this.workspace.headBackward(this.params, seq.y, yOff, null, 0, 1, this.grad);
+    this.updates++;
+    if (this.options.frozenParams) return loss;
+    let sq = 0;
+    for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
+    if (!Number.isFinite(sq)) return this.diverge();
+    // clipScale's rule on the norm already summed (no rest-argument array, no second pass)
+    const clip = this.options.optimizer.clipNorm;
+    const norm = Math.sqrt(sq);
+    this.optimizer.step(this.headTheta, g, clip > 0 && norm > clip ? clip / norm : 1);
+    return allFinite(this.headTheta) ? loss : this.diverge();
   }
 
   private push(x: ArrayLike<number>, off: number): void {

@@ -565,21 +565,18 @@ export class TransformerWorkspace {
     const lay = P.layout;
     const seg = this.segStart;
     const dz = this.dz;
-    // δŷ_p = scale (ŷ_p − y*_p) on the masked positions
+    // the head's own gradient first: the readout arm runs this alone, so both see the same arithmetic
+    this.headBackward(P, y, yOff, mask, maskOff, lossScale, grad);
+    // δŷ_p = scale (ŷ_p − y*_p) on the masked positions, carried into LN_f(z^L)
     dz.fill(0, 0, T * d);
-    const nf = this.nf;
     const dnf = this.dbn; // scratch, free until the first block
     dnf.fill(0, lossFrom * d, T * d);
     for (let p = lossFrom; p < T; p++) {
       if (mask !== null && mask[maskOff + p] !== 1) continue;
       for (let i = 0; i < oS; i++) {
         const e = lossScale * (this.yhat[p * oS + i] - y[yOff + p * oS + i]);
-        grad[lay.br + i] += e;
         const r = lay.wr + i * d;
-        for (let j = 0; j < d; j++) {
-          grad[r + j] += e * nf[p * d + j];
-          dnf[p * d + j] += e * th[r + j];
-        }
+        for (let j = 0; j < d; j++) dnf[p * d + j] += e * th[r + j];
       }
     }
     const zL = this.z[s.layers];
@@ -745,6 +742,26 @@ export class TransformerWorkspace {
     }
     // embedding: δW_e += δz⁰_p ⊗ x_p, δb_e += δz⁰_p, δpos_{p−seg(p)} += δz⁰_p — needs the inputs again
     this.embeddingBackward(P, grad);
+  }
+
+  /**
+   * The output head's gradient alone, accumulated into grad[wr ..+ o·d] and grad[br ..+ o] (+=): δW_r +=
+   * δŷ_p ⊗ LN_f(z^L_p), δb_r += δŷ_p over the last forward's masked positions. O(o·d) per position; nothing
+   * below the head is touched (the readout arm's whole backward).
+   */
+  headBackward(P: TransformerParams, y: ArrayLike<number>, yOff: number, mask: ArrayLike<number> | null, maskOff: number, lossScale: number, grad: Floats): void {
+    const { d, o: oS } = this.dims;
+    const lay = P.layout;
+    const nf = this.nf;
+    for (let p = this.lossFrom; p < this.T; p++) {
+      if (mask !== null && mask[maskOff + p] !== 1) continue;
+      for (let i = 0; i < oS; i++) {
+        const e = lossScale * (this.yhat[p * oS + i] - y[yOff + p * oS + i]);
+        grad[lay.br + i] += e;
+        const r = lay.wr + i * d;
+        for (let j = 0; j < d; j++) grad[r + j] += e * nf[p * d + j];
+      }
+    }
   }
 
   /** the inputs of the last forward, kept by reference for the embedding's backward */

@@ -1,6 +1,6 @@
 /**
  * The lab's protocol for the transformer (pretrain on A, drift, arms in lockstep on B, recovery against
- * frozen and dense), one seed at a time. `TransformerSeedRun` is steppable (the app advances it frame by
+ * frozen and dense, recovery beyond the readout against readout-only and dense), one seed at a time. `TransformerSeedRun` is steppable (the app advances it frame by
  * frame); `runTransformerSeed` runs it to the end. The data come from `seededStreams(seed).data` exactly as
  * the RNN's SeedRun draws them (regime A of `pretrain.dataSteps` steps, then regime B), so for the same seed
  * and A length the transformer and the RNN see the identical regime-B stream.
@@ -24,8 +24,8 @@ import { DEFAULT_TRANSFORMER_PRETRAIN, pretrainTransformer, type TransformerPret
 export interface TransformerExperimentConfig extends Omit<TransformerShape, 'inputSize' | 'outputSize'> {
   task: TaskName;
   /**
-   * ρ of the learning arms besides frozen; 1 is the dense reference and is added when missing, so the arms
-   * are frozen, dense, then the other fractions in the order given
+   * ρ of the learning arms besides frozen and readout; 1 is the dense reference and is added when missing,
+   * so the arms are frozen, readout, dense, then the other fractions in the order given
    */
   headFractions: number[];
   strategy: HeadStrategy;
@@ -68,10 +68,13 @@ export function defaultTransformerConfig(): TransformerExperimentConfig {
   };
 }
 
-/** The arms of a config: frozen, dense, then each other fraction (duplicates and a repeated 1 dropped). */
+/**
+ * The arms of a config: frozen, readout (the floor of recovery beyond the readout), dense, then each other
+ * fraction (duplicates and a repeated 1 dropped).
+ */
 export function transformerArms(c: TransformerExperimentConfig): HeadArm[] {
   const opts = { strategy: c.strategy, refreshEvery: c.refreshEvery, woLocal: c.woLocal, qkvLocal: c.qkvLocal };
-  const arms: HeadArm[] = [{ kind: 'frozen' }, headArm(1, opts)];
+  const arms: HeadArm[] = [{ kind: 'frozen' }, { kind: 'readout' }, headArm(1, opts)];
   for (const f of c.headFractions) {
     checkHeadFraction(f);
     if (f === 1 || arms.some((a) => a.kind === 'heads' && a.fraction === f)) continue;
@@ -132,7 +135,7 @@ export interface TransformerSeedResult {
   paramCount: number;
   /** mean per-position loss of each 5 % block of pretraining */
   pretrainLoss: number[];
-  /** rows shaped like the RNN's, recovery against this seed's frozen and dense arms */
+  /** rows shaped like the RNN's: recovery against this seed's frozen and dense arms, beyond the readout against readout and dense */
   arms: ArmSeedResult[];
   /** per-arm loss curves over the adaptation, indexed like `arms` */
   losses: Float32Array[];
@@ -265,14 +268,17 @@ export class TransformerSeedRun {
   result(): TransformerSeedResult {
     // the lab's one loss window (protocol/lossWindow.ts): all steps or the last quarter, scored steps only
     const meanLoss = windowMeanLoss(this.losses, this.stream.errorMask, windowStart(this.config), this.t);
-    const frozen = meanLoss[0];
-    const dense = meanLoss[1];
-    const denseDiverged = this.learners[1].divergedAt >= 0;
+    const ref = transformerReferenceArms(this.arms);
+    const frozen = meanLoss[ref.frozen];
+    const dense = meanLoss[ref.dense];
+    const denseDiverged = this.learners[ref.dense].divergedAt >= 0;
+    const readoutDiverged = ref.readout < 0 || this.learners[ref.readout].divergedAt >= 0;
+    const readout = ref.readout >= 0 ? meanLoss[ref.readout] : NaN;
     const arms: ArmSeedResult[] = this.learners.map((l, a) => ({
       label: l.label,
       meanLoss: meanLoss[a],
       recovery: denseDiverged || l.divergedAt >= 0 ? NaN : recoveryPercent(frozen, meanLoss[a], dense),
-      recoveryBeyondReadout: NaN,
+      recoveryBeyondReadout: denseDiverged || readoutDiverged || l.divergedAt >= 0 ? NaN : recoveryPercent(readout, meanLoss[a], dense),
       divergedAt: l.divergedAt,
       msPerStep: this.elapsedMs[a] / Math.max(1, this.t),
     }));
@@ -286,6 +292,15 @@ export class TransformerSeedRun {
       meanHeadNorm: this.normSum.map((s, a) => s.map((v, i) => (this.normCount[a][i] > 0 ? v / this.normCount[a][i] : NaN))),
     };
   }
+}
+
+/** Where frozen, readout-only and dense (ρ = 1) sit in an arm list (-1 when absent). */
+export function transformerReferenceArms(arms: readonly HeadArm[]): { frozen: number; readout: number; dense: number } {
+  return {
+    frozen: arms.findIndex((a) => a.kind === 'frozen'),
+    readout: arms.findIndex((a) => a.kind === 'readout'),
+    dense: arms.findIndex((a) => a.kind === 'heads' && a.fraction === 1),
+  };
 }
 
 /** Runs one seed to the end; `onStep(run, t)` is called after each adaptation step t. */
