@@ -21,10 +21,31 @@ const arbParams: fc.Arbitrary<LabParams> = fc
     adapt: fc.integer({ min: 100, max: 100_000 }),
     backend: fc.constantFrom(...CHOICES.backend),
     headFraction: fc.double({ min: 0, max: 1, noNaN: true }),
+    delayA: fc.integer({ min: 1, max: 64 }),
+    delayB: fc.integer({ min: 1, max: 64 }),
+    length: fc.integer({ min: 2, max: 10_000 }),
   })
-  .map(({ kFraction, ...p }) => ({ ...p, k: Math.floor(kFraction * p.n) }));
+  // a task's parameters ride in the link with their own task only; the others stay at their defaults
+  .map(({ kFraction, ...p }) => ({
+    ...p,
+    k: Math.floor(kFraction * p.n),
+    delayA: p.task === 'delay' ? p.delayA : DEFAULT_PARAMS.delayA,
+    delayB: p.task === 'delay' ? p.delayB : DEFAULT_PARAMS.delayB,
+    length: p.task === 'adding' || p.task === 'adding-difference' ? p.length : DEFAULT_PARAMS.length,
+  }));
 
 describe('URL hash', () => {
+  it('the delay task’s τ and the adding length ride in the link with their task; a bad one falls back and is named', () => {
+    const p: LabParams = { ...DEFAULT_PARAMS, task: 'delay', delayA: 2, delayB: 6 };
+    expect(encodeHash(p)).toContain('delayA=2&delayB=6');
+    expect(encodeHash({ ...p, task: 'sine' })).not.toContain('delay');
+    expect(decodeHash(encodeHash(p)).params).toEqual(p);
+    const bad = decodeHash('#task=delay&delayA=0&delayB=65&length=1');
+    expect(bad.params.delayA).toBe(DEFAULT_PARAMS.delayA);
+    expect(bad.params.delayB).toBe(DEFAULT_PARAMS.delayB);
+    expect(bad.ignored).toEqual(['delayA=0 (must be an integer in [1, 64])', 'delayB=65 (must be an integer in [1, 64])', 'length=1 (must be an integer in [2, 10000])']);
+  });
+
   it('round-trips every valid configuration exactly, with nothing ignored', () => {
     fc.assert(
       fc.property(arbParams, (p) => {

@@ -7,7 +7,8 @@
 import { BOUNDS } from '../engine/config';
 import { defaultLearningRate } from '../engine/learningRates';
 import type { OptimizerKind } from '../engine/optimizer';
-import { TASK_NAMES, type TaskName } from '../engine/tasks/task';
+import { ADDING_LENGTH_BOUNDS, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from '../engine/tasks/task';
+import { DELAY_STEPS } from '../engine/tasks/delay';
 import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transportMask';
 // the UI reads engine facts through the app layer: the strategies' one-line descriptions for the controls
 export { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
@@ -37,6 +38,11 @@ export interface LabParams {
   /** adaptation steps after the drift before the run ends with its summary (the CLI's --adapt) */
   adapt: number;
   backend: BackendChoice;
+  /** the delay task's τ before and after the drift (its memory demand) */
+  delayA: number;
+  delayB: number;
+  /** the adding problems' sequence length */
+  length: number;
 }
 
 export const DEFAULT_PARAMS: LabParams = {
@@ -55,7 +61,17 @@ export const DEFAULT_PARAMS: LabParams = {
   speed: 4,
   adapt: 2000,
   backend: 'auto',
+  delayA: DELAY_STEPS.A,
+  delayB: DELAY_STEPS.B,
+  length: DEFAULT_ADDING_LENGTH,
 };
+
+/** The engine's task parameters of these settings (only the task's own are passed on). */
+export function taskOptionsOf(p: Pick<LabParams, 'task' | 'delayA' | 'delayB' | 'length'>): TaskOptions {
+  if (p.task === 'delay') return { delay: { A: p.delayA, B: p.delayB } };
+  if (p.task === 'adding' || p.task === 'adding-difference') return { length: p.length };
+  return {};
+}
 
 /** The app's own limits: the engine's, narrowed where a live view would be unusable. */
 export const PARAM_BOUNDS = {
@@ -67,6 +83,9 @@ export const PARAM_BOUNDS = {
   speed: { min: 1, max: 500, integer: true },
   adapt: { min: 100, max: 100_000, integer: true },
   headFraction: { min: 0, max: 1, integer: false },
+  delayA: DELAY_BOUNDS,
+  delayB: DELAY_BOUNDS,
+  length: ADDING_LENGTH_BOUNDS,
 } as const;
 
 export const CHOICES = {
@@ -80,7 +99,7 @@ export const CHOICES = {
 };
 
 /** Settings that need a new run (pretraining again); the others change the running arms in place. */
-export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend'];
+export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend', 'delayA', 'delayB', 'length'];
 /** Settings that change mid-run and leave a marker on the curves. */
 export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy', 'headFraction'];
 
@@ -123,7 +142,7 @@ function inRange(v: number, b: { min: number; max: number; integer: boolean }): 
 /** Checks a whole LabParams (from the controls or a link); returns the list of problems. */
 export function paramProblems(p: LabParams): string[] {
   const problems: string[] = [];
-  for (const key of ['n', 'refresh', 'lr', 'leak', 'seed', 'speed', 'adapt'] as const) {
+  for (const key of ['n', 'refresh', 'lr', 'leak', 'seed', 'speed', 'adapt', 'delayA', 'delayB', 'length'] as const) {
     const b = PARAM_BOUNDS[key];
     if (!inRange(p[key], b)) problems.push(`${key} must be in [${b.min}, ${b.max}]`);
   }
@@ -147,6 +166,8 @@ export function encodeHash(p: LabParams, view: ViewFlags = { present: false, cla
   q.set('v', String(HASH_VERSION));
   for (const key of Object.keys(DEFAULT_PARAMS) as (keyof LabParams)[]) {
     const v = p[key];
+    // a task parameter rides in the link only for its own task and when it is not the default
+    if ((key === 'delayA' || key === 'delayB' || key === 'length') && (v === DEFAULT_PARAMS[key] || !(key in taskOptionsFields(p.task)))) continue;
     // lr at its default is left out, so the link keeps following the default when the table changes
     if (key === 'lr' && v === defaultLr(p)) continue;
     q.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
@@ -193,7 +214,7 @@ export function decodeHash(hash: string): DecodedParams {
   }
   if (unknown > NOTICE_CAP) ignored.push(`${unknown - NOTICE_CAP} more unknown settings`);
 
-  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed' | 'adapt' | 'headFraction') => {
+  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed' | 'adapt' | 'headFraction' | 'delayA' | 'delayB' | 'length') => {
     const s = q.get(key);
     if (s === null) return;
     const v = s.trim() === '' ? NaN : Number(s);
@@ -212,7 +233,7 @@ export function decodeHash(hash: string): DecodedParams {
   choice('strategy');
   choice('optimizer');
   choice('backend');
-  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt', 'headFraction'] as const) num(key);
+  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt', 'headFraction', 'delayA', 'delayB', 'length'] as const) num(key);
   // lr's default follows the task, model and optimizer, so a link that sets only `optimizer=sgd` gets
   // SGD's default rate, as choosing SGD in the control does.
   params.lr = defaultLr(params);
@@ -231,6 +252,13 @@ export function decodeHash(hash: string): DecodedParams {
   }
   if (params.k > params.n) params.k = Math.min(DEFAULT_PARAMS.k, params.n);
   return { params, view, ignored };
+}
+
+/** The LabParams fields of a task's parameters. */
+function taskOptionsFields(task: TaskName): Partial<Record<'delayA' | 'delayB' | 'length', true>> {
+  if (task === 'delay') return { delayA: true, delayB: true };
+  if (task === 'adding' || task === 'adding-difference') return { length: true };
+  return {};
 }
 
 /** Shortens what a link carried before echoing it back, so a hostile link cannot flood the notice. */
