@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CLAIMS, describeSettings, VERDICTS, type ClaimOutcome, type ClaimSize } from '../claims/claims';
+import { CLAIMS, describeSettings, transformerTransportColumns, transportColumns, VERDICTS, type ClaimOutcome, type ClaimSize } from '../claims/claims';
 import { PRECISIONS, type ExperimentConfig } from '../engine/config';
 import type { Precision } from '../engine/precision';
 import type { ExperimentResult } from '../engine/experiment';
@@ -99,20 +99,22 @@ async function main(argv: string[]): Promise<number> {
       const t = job.config;
       const settings = `transformer d=${t.dModel} H=${t.heads} L=${t.layers} window ${t.context} on ${t.task}; ${t.optimizer.kind} lr ${t.optimizer.lr} (the task's default, chosen for the dense arm); ${t.precision}; ${job.seeds.length} seeds`;
       let outcome: ClaimOutcome;
+      const columns = transformerTransportColumns(r, c.beyondArm);
       try {
-        outcome = { ...c.judgeTransformer(r), settings };
+        outcome = { ...c.judgeTransformer(r), ...columns, settings };
       } catch (e) {
-        outcome = { measured: 'error', value: NaN, verdict: 'not run', detail: (e as Error).message, settings };
+        outcome = { measured: 'error', value: NaN, verdict: 'not run', detail: (e as Error).message, ...columns, settings };
       }
       return { id: c.id, statement: c.statement, paper: c.paper, rule: c.rule, ...outcome };
     }
     const results = Object.fromEntries(Object.entries(c.experiments(size, options)).map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
     const settings = (Object.keys(results).length ? describeSettings(results) : '-') + (c.note ? `; ${c.note(size, options)}` : '');
     let outcome: ClaimOutcome;
+    const columns = transportColumns(results, c.beyondArm ?? 'k=4');
     try {
-      outcome = { ...c.judge(results, size), settings };
+      outcome = { ...c.judge(results, size), ...columns, settings };
     } catch (e) {
-      outcome = { measured: 'error', value: NaN, verdict: 'not run', detail: (e as Error).message, settings };
+      outcome = { measured: 'error', value: NaN, verdict: 'not run', detail: (e as Error).message, ...columns, settings };
     }
     return { id: c.id, statement: c.statement, paper: c.paper, rule: c.rule, ...outcome };
   });
@@ -125,20 +127,23 @@ async function main(argv: string[]): Promise<number> {
     const out = [
       `_${title} (\`npm run claims -- --size ${size}${precision === 'f64' ? ' --precision f64' : ''} --markdown\`)._`,
       '',
-      '| claim | paper | ours (mean ± std [95 % CI]) | verdict | settings |',
-      '|---|---|---|---|---|',
-      ...outcomes.map((o) => `| ${cell(o.statement)} | ${cell(o.paper)} | ${cell(o.measured)} | **${o.verdict}** | ${cell(o.settings)} |`),
+      "| claim | paper | ours (paper's definition: vs frozen; mean ± std [95 % CI]) | readout-only's own recovery | beyond the readout | does the task need transport? | verdict | settings |",
+      '|---|---|---|---|---|---|---|---|',
+      ...outcomes.map(
+        (o) =>
+          `| ${cell(o.statement)} | ${cell(o.paper)} | ${cell(o.measured)} | ${cell(o.readoutOnly)} | ${cell(o.beyondReadout)} | ${cell(o.transport)} | **${o.verdict}** | ${cell(o.settings)} |`,
+      ),
       '',
       ...outcomes.map((o) => `- \`${o.id}\`: ${cell(o.rule)}. ${cell(o.detail)}.`),
     ];
     process.stdout.write(out.join('\n') + '\n');
   } else {
-    const header = ['claim', 'paper', 'measured', 'verdict'];
-    const rows = outcomes.map((o) => [o.id, o.paper, o.measured, o.verdict]);
+    const header = ['claim', 'paper', 'measured', 'beyond readout', 'verdict'];
+    const rows = outcomes.map((o) => [o.id, o.paper, o.measured, o.beyondReadout, o.verdict]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
     const out = [title, '', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
-    for (const o of outcomes) out.push(`${o.id} (${o.settings}): ${o.rule}. ${o.detail}.`);
+    for (const o of outcomes) out.push(`${o.id} (${o.settings}): ${o.rule}. ${o.detail}. Transport: ${o.transport}; readout-only recovers ${o.readoutOnly}.`);
     process.stdout.write(out.join('\n') + '\n');
   }
   return 0;
