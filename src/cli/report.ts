@@ -95,7 +95,7 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
         : ''),
   );
   const pre = r.seeds.map((s) => s.pretrainLoss.at(-1) ?? NaN);
-  lines.push(`pretrain loss (regime A, last epoch): ${pre.map((x) => x.toExponential(2)).join(', ')}`);
+  lines.push(c.pretrain.steps === 0 ? 'no pretraining: every arm starts from the initial weights' : `pretrain loss (regime A, last epoch): ${pre.map((x) => x.toExponential(2)).join(', ')}`);
   const header = ['arm', 'lr', 'mean loss', 'recovery %', '95 % CI', 'beyond readout %', '95 % CI', 'CV', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
   if (c.fidelity) header.push('cos(g,g_full)');
   const rows = r.arms.map((a) => {
