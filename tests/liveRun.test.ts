@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from '../src/app/labParams';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun } from '../src/app/worker/liveRun';
+import { liveArms } from '../src/app/worker/liveEngine';
+import { RunningLoss } from '../src/engine/protocol/lossWindow';
 import { CACHED_SETTINGS, cacheKey, cachePath, decodePretrained, encodePretrained } from '../src/app/worker/pretrainedCache';
 
 const small = { pretrainSteps: 300, pretrainEpochs: 2, includeFull: true };
@@ -13,7 +15,7 @@ const advance = advanceLive;
 describe('LiveRun', () => {
   it('shows the pretrained network on regime A, then drifts with every arm starting identical', () => {
     const run = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);
-    expect(run.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k']);
+    expect(run.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout']);
     const lead = advance(run, LEAD_IN_STEPS);
     for (let a = 1; a < run.arms.length; a++) expect(Array.from(lead[a])).toEqual(Array.from(lead[0]));
     expect(run.markers).toEqual([{ step: LEAD_IN_STEPS, label: 'drift' }]);
@@ -54,9 +56,97 @@ describe('LiveRun', () => {
 
   it('without full RTRL (the CPU cap) recovery is unknown, not made up', () => {
     const run = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2 }, { ...small, includeFull: false });
-    expect(run.arms.map((a) => a.id)).toEqual(['frozen', 'k0', 'k']);
+    expect(run.arms.map((a) => a.id)).toEqual(['frozen', 'k0', 'k', 'readout']);
     advance(run, LEAD_IN_STEPS + 10);
-    expect(run.recovery()).toEqual([null, null, null]);
+    expect(run.recovery()).toEqual([null, null, null, null]);
+    expect(run.recoveryBeyondReadout()).toEqual([null, null, null, null]);
+  });
+});
+
+describe('LiveRun readout-only arm', () => {
+  it('keeps θ at the pretrained values while its readout adapts, and draws its own line', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);
+    const r = run.arms.findIndex((a) => a.id === 'readout');
+    expect(run.arms[r]).toEqual({ id: 'readout', label: 'readout only' });
+    const pretrained = run.pretrainedState();
+    const out = advance(run, LEAD_IN_STEPS + 200);
+    const params = run.armParams(r);
+    expect(Array.from(params.theta)).toEqual(Array.from(pretrained.theta));
+    expect(Array.from(params.readout)).not.toEqual(Array.from(pretrained.readout));
+    // full RTRL's θ moved: the readout arm's stillness is its method's, not a run that did not learn
+    expect(Array.from(run.armParams(run.arms.findIndex((a) => a.id === 'full')).theta)).not.toEqual(Array.from(pretrained.theta));
+    // its line: finite losses, identical to frozen's at the drift's first step, apart from it later
+    expect(out[r].every(Number.isFinite)).toBe(true);
+    expect(out[r][LEAD_IN_STEPS]).toBe(out[0][LEAD_IN_STEPS]);
+    expect(out[r][LEAD_IN_STEPS + 199]).not.toBe(out[0][LEAD_IN_STEPS + 199]);
+    // no P: nothing transported, nothing stored
+    expect(run.costs()[r].sensitivityFloats).toBe(0);
+    expect(run.costs()[r].macs).toBeLessThan(run.costs()[run.arms.findIndex((a) => a.id === 'k0')].macs);
+    expect(run.metrics().sensitivityNorm[r]).toBeNull();
+    expect(liveArms(run)[r].method).toEqual({ kind: 'readout' });
+  });
+
+  it('recovery beyond the readout is RunningLoss against the readout arm and full; the paper’s against frozen', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);
+    const steps = LEAD_IN_STEPS + 150;
+    const out = advance(run, steps);
+    const ids = run.arms.map((a) => a.id);
+    const [frozen, full, readout] = [ids.indexOf('frozen'), ids.indexOf('full'), ids.indexOf('readout')];
+    // the same window from the losses the run reported
+    const window = new RunningLoss(run.arms.length);
+    for (let t = LEAD_IN_STEPS; t < steps; t++) {
+      for (let a = 0; a < run.arms.length; a++) window.add(a, out[a][t], true);
+      window.countStep(true);
+    }
+    const none = () => false;
+    const beyond = run.recoveryBeyondReadout();
+    const expected = window.recovery(readout, full, none);
+    for (let a = 0; a < run.arms.length; a++) expect(beyond[a]!).toBeCloseTo(expected[a]!, 3);
+    expect(beyond[readout]).toBe(0);
+    expect(beyond[full]).toBe(100);
+    const paper = run.recovery();
+    const paperExpected = window.recovery(frozen, full, none);
+    for (let a = 0; a < run.arms.length; a++) expect(paper[a]!).toBeCloseTo(paperExpected[a]!, 3);
+    // readout-only's own recovery (the paper's) is a number of its own
+    expect(Number.isFinite(paper[readout]!)).toBe(true);
+    expect(liveArms(run).map((a) => a.recoveryBeyondReadout)).toEqual(beyond);
+    // before the drift there is nothing to read
+    const fresh = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);
+    advance(fresh, 10);
+    expect(fresh.recoveryBeyondReadout().every((x) => x === null)).toBe(true);
+  });
+
+  it('a learning-rate change reaches the readout arm too', () => {
+    const a = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2 }, small);
+    const b = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2 }, small);
+    advance(a, LEAD_IN_STEPS + 10);
+    advance(b, LEAD_IN_STEPS + 10);
+    a.setLearningRate(DEFAULT_PARAMS.lr * 10);
+    const r = a.arms.findIndex((x) => x.id === 'readout');
+    expect(advance(a, 20)[r][19]).not.toBe(advance(b, 20)[r][19]);
+  });
+});
+
+describe('LiveRun task options', () => {
+  it('the delay task’s τ before and after the drift reach the live task', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, task: 'delay', delayA: 2, delayB: 6, n: 6, k: 2 }, small);
+    expect(run.task.description).toContain('τ 2 -> 6');
+    // the default τ when the link sets none
+    expect(new LiveRun({ ...DEFAULT_PARAMS, task: 'delay', n: 6, k: 2 }, small).task.description).toContain('τ 4 -> 8');
+    // after the drift the target is the input τ_B = 6 steps back
+    const steps = LEAD_IN_STEPS + 40;
+    const trace = { input: new Float32Array(steps), target: new Float32Array(steps), prediction: run.arms.map(() => new Float32Array(steps)) };
+    run.advance(steps, run.arms.map(() => new Float32Array(steps)), { trace });
+    for (let t = LEAD_IN_STEPS + 6; t < steps; t++) expect(trace.target[t]).toBe(trace.input[t - 6]);
+    for (let t = 2; t < LEAD_IN_STEPS; t++) expect(trace.target[t]).toBe(trace.input[t - 2]);
+  });
+
+  it('the adding problems’ length reaches the live task: one scored step per sequence of T', () => {
+    const run = new LiveRun({ ...DEFAULT_PARAMS, task: 'adding', length: 10, n: 6, k: 2 }, small);
+    const steps = LEAD_IN_STEPS + 100;
+    const scored = new Uint8Array(steps);
+    run.advance(steps, run.arms.map(() => new Float32Array(steps)), { scored });
+    expect(scored.subarray(LEAD_IN_STEPS).reduce((a, b) => a + b, 0)).toBe(10);
   });
 });
 
@@ -75,6 +165,10 @@ describe('LiveRun with the LSTM', () => {
     run.setSparse(4, 'random');
     const after = advance(run, 5);
     expect(after[3].every(Number.isFinite)).toBe(true);
+    // the LSTM's readout-only arm: θ where pretraining left it
+    const r = run.arms.findIndex((a) => a.id === 'readout');
+    expect(after[r].every(Number.isFinite)).toBe(true);
+    expect(Array.from(run.armParams(r).theta)).toEqual(Array.from(run.pretrainedState().theta));
     expect(run.costs()[1].macs).toBeGreaterThan(run.costs()[3].macs);
   });
 });
@@ -82,7 +176,7 @@ describe('LiveRun with the LSTM', () => {
 describe('LiveRun arms without duplicates', () => {
   it('at k = 0 the k arm is the k = 0 arm: marked, not stepped twice, same losses', () => {
     const run = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 0 }, small);
-    expect(run.arms.map((a) => a.sameAs ?? null)).toEqual([null, null, null, 'k0']);
+    expect(run.arms.map((a) => a.sameAs ?? null)).toEqual([null, null, null, 'k0', null]);
     advance(run, LEAD_IN_STEPS + 30);
     const out = advance(run, 20);
     expect(Array.from(out[3])).toEqual(Array.from(out[2]));
@@ -158,6 +252,16 @@ describe('shipped pretrained weights', () => {
     const b = advance(shipped, LEAD_IN_STEPS + 200);
     for (let arm = 0; arm < a.length; arm++) expect(Array.from(b[arm])).toEqual(Array.from(a[arm]));
     expect(() => new LiveRun({ ...params, n: 7 }, { ...small, pretrained: state })).toThrow(/do not fit/);
+  });
+
+  it('the shipped file is found for the default settings, whatever the other tasks’ options; a task option is part of the key', () => {
+    const { pretrainSteps, pretrainEpochs } = LIVE_DEFAULTS;
+    const path = cachePath(DEFAULT_PARAMS, pretrainSteps, pretrainEpochs);
+    expect(path).toBe('pretrained/sine-rnn-n64-leak0.3-seed1-p3000x6.json');
+    // τ and the adding length do not belong to the sine task: the same weights
+    expect(cachePath({ ...DEFAULT_PARAMS, delayA: 2, length: 50 }, pretrainSteps, pretrainEpochs)).toBe(path);
+    expect(cacheKey({ ...DEFAULT_PARAMS, task: 'delay', delayA: 2, delayB: 6 }, 1, 1)).toContain('tau2to6');
+    expect(cacheKey({ ...DEFAULT_PARAMS, task: 'delay' }, 1, 1)).not.toBe(cacheKey({ ...DEFAULT_PARAMS, task: 'delay', delayB: 9 }, 1, 1));
   });
 
   for (const settings of CACHED_SETTINGS) {

@@ -18,16 +18,17 @@ function params(over: Partial<LabParams> = {}): LabParams {
 const advance = advanceLive;
 
 describe('TransformerLiveRun', () => {
-  it('runs the lead-in, drifts, and steps four arms with finite losses and costs', () => {
+  it('runs the lead-in, drifts, and steps five arms with finite losses and costs', () => {
     const run = new TransformerLiveRun(params(), SMALL);
-    expect(run.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k']);
+    expect(run.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout']);
     expect(run.arms[3].label).toBe('ρ = 0.5 (2 of 4 heads)');
     expect(run.backend).toBe('cpu');
     expect(run.pretrainLoss.length).toBeGreaterThan(0);
     const lead = advance(run, TRANSFORMER_LEAD_IN);
     // before the drift every arm shows the same frozen pretrained model
     expect(Array.from(lead[3])).toEqual(Array.from(lead[0]));
-    expect(run.recovery()).toEqual([null, null, null, null]);
+    expect(run.recovery()).toEqual([null, null, null, null, null]);
+    expect(run.recoveryBeyondReadout()).toEqual([null, null, null, null, null]);
     expect(run.markers).toEqual([{ step: TRANSFORMER_LEAD_IN, label: 'drift' }]);
     const out = advance(run, 60);
     for (const curve of out) for (const v of curve) expect(Number.isFinite(v)).toBe(true);
@@ -36,7 +37,10 @@ describe('TransformerLiveRun', () => {
     // frozen runs the forward only; dense does the most work; ρ = 0 lies between
     expect(costs[0].macs).toBeLessThan(costs[2].macs);
     expect(costs[2].macs).toBeLessThan(costs[1].macs);
-    expect(liveArms(run)).toHaveLength(4);
+    // readout-only: the forward pass and the output head's gradient, less than any arm that backpropagates
+    expect(costs[4].macs).toBeGreaterThan(costs[0].macs);
+    expect(costs[4].macs).toBeLessThan(costs[2].macs);
+    expect(liveArms(run)).toHaveLength(5);
   });
 
   it('recovery is null while dense has not improved on frozen by 5 %, and 0 / 100 for frozen / dense when it has', () => {
@@ -45,7 +49,8 @@ describe('TransformerLiveRun', () => {
     advance(still, TRANSFORMER_LEAD_IN + 200);
     const imp = still.referenceImprovement()!;
     expect(Math.abs(imp)).toBeLessThan(MIN_REFERENCE_IMPROVEMENT);
-    expect(still.recovery()).toEqual([null, null, null, null]);
+    expect(still.recovery()).toEqual([null, null, null, null, null]);
+    expect(still.recoveryBeyondReadout()).toEqual([null, null, null, null, null]);
 
     const run = new TransformerLiveRun(params({ lr: 3e-3 }), SMALL);
     advance(run, TRANSFORMER_LEAD_IN + 400);
@@ -55,6 +60,15 @@ describe('TransformerLiveRun', () => {
     expect(r[1]).toBeCloseTo(100, 9);
     expect(Number.isFinite(r[2]!)).toBe(true);
     expect(Number.isFinite(r[3]!)).toBe(true);
+    // beyond the readout: against readout-only (0 %) and dense (100 %)
+    const b = run.recoveryBeyondReadout();
+    expect(b[4]).toBeCloseTo(0, 9);
+    expect(b[1]).toBeCloseTo(100, 9);
+  });
+
+  it('the task options reach the transformer’s task', () => {
+    const run = new TransformerLiveRun(params({ task: 'delay', delayA: 2, delayB: 6 }), { ...SMALL, pretrainSteps: 0 });
+    expect(run.task.description).toContain('τ 2 -> 6');
   });
 
   it('heads panel: L×H cells, round(ρH) carrying per layer, every head measured, attention a distribution over the window', () => {

@@ -44,7 +44,10 @@ export type FromWorker =
       /** the task and each arm's output step by step (on the GPU too: the forward kernel records y_t[0] per lane) */
       trace: StepTrace | null;
       arms: ArmInfo[];
+      /** per arm against frozen and full (the paper's recovery) */
       recovery: (number | null)[];
+      /** per arm against readout-only and full (recovery beyond the readout) */
+      recoveryBeyondReadout: (number | null)[];
       meanLoss: number[];
       adaptedSteps: number;
       divergedAt: number[];

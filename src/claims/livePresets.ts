@@ -2,20 +2,27 @@
  * Each claim of science.md §1 as a one-click preset of the live app: the settings to show it, and how to
  * read a verdict off one live seed. The headless suite (claims.ts) is the multi-seed measurement; a
  * live verdict is for the room: it says that it is one seed, shows the reference's own improvement, and
- * is `undefined` when full RTRL did not adapt on this seed.
+ * is `undefined` when full RTRL did not adapt on this seed. Recovery claims say both recoveries: the
+ * paper's (against frozen) and beyond the readout (against readout-only, which every learning arm's
+ * readout already matches).
+ *
+ * Before the claims, two stories one click apart (STORY_PRESETS): where the readout does most of the
+ * adapting, and where propagation through time matters.
  */
 import type { LabParams } from '../app/labParams';
 import { defaultLearningRate } from '../engine/learningRates';
-import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, seedStatistics } from '../engine/statistics';
+import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, NO_TRANSPORT_NEEDED, seedStatistics } from '../engine/statistics';
 import { CLAIMS, compareWithPaper, type Verdict } from './claims';
 
 /** The headless suite's verdict words, plus `running` until the run has enough steps. */
 export type LiveVerdict = Verdict | 'running' | 'not modelled';
 
 export interface LiveReading {
-  /** the numbers the live run gives for the arms: frozen, full RTRL, k = 0, the chosen k */
-  recovery: { full: number | null; k0: number | null; k: number | null };
-  meanLoss: { frozen: number; full: number; k0: number; k: number };
+  /** the numbers the live run gives for the arms: frozen, full RTRL, k = 0, the chosen k, readout-only */
+  recovery: { full: number | null; k0: number | null; k: number | null; readout?: number | null };
+  /** recovery beyond the readout (against readout-only and full), null where the run has no readout arm */
+  beyondReadout?: { k0: number | null; k: number | null };
+  meanLoss: { frozen: number; full: number; k0: number; k: number; readout?: number };
   jacobianCondition: number | null;
   adaptedSteps: number;
 }
@@ -48,14 +55,29 @@ function undefinedReading(r: LiveReading): { measured: string; verdict: 'undefin
   return { measured: `undefined: full RTRL did not adapt (${referenceText(r)})`, verdict: 'undefined' };
 }
 
+/** Full RTRL's gain over readout-only on this one seed, (L_readout − L_full) / L_readout (NaN without readout-only). */
+export function liveTransportGain(r: LiveReading): number {
+  const readout = r.meanLoss.readout ?? NaN;
+  return (readout - r.meanLoss.full) / readout;
+}
+
+/** "30 % beyond the readout", or why it is undefined on this seed (the task does not need transport). */
+function beyondText(r: LiveReading, value: number | null | undefined): string {
+  if (r.beyondReadout === undefined) return '';
+  const gain = liveTransportGain(r);
+  if (Number.isFinite(gain) && gain < MIN_REFERENCE_IMPROVEMENT) return `beyond the readout undefined (${NO_TRANSPORT_NEEDED}: full RTRL improved on readout-only by ${(100 * gain).toFixed(0)} %)`;
+  return `${pct(value ?? null)} beyond the readout`;
+}
+
 /** A recovery claim read off one seed: the value against the paper's mean ± 2 std, as the suite judges it. */
 const recoveryAgainstPaper = (paperMean: number, paperStd: number, floor = 50) => (r: LiveReading) => {
   const none = undefinedReading(r);
   if (none) return none;
   const value = r.recovery.k ?? NaN;
   const above = value > 100 ? ` (${ABOVE_REFERENCE_NOTE})` : '';
+  const beyond = beyondText(r, r.beyondReadout?.k);
   return {
-    measured: `k = ${pct(r.recovery.k)}${above}; ${referenceText(r)}`,
+    measured: `k = ${pct(r.recovery.k)}${above} vs frozen (paper’s definition)${beyond ? `, ${beyond}` : ''}; ${referenceText(r)}`,
     verdict: compareWithPaper(seedStatistics([value]), paperMean, paperStd, floor),
   };
 };
@@ -113,8 +135,35 @@ export const CLAIM_PRESETS: ClaimPreset[] = [
   },
 ];
 
+/** Two stories one click apart, on the first screen beside the claims. */
+export interface StoryPreset {
+  id: string;
+  title: string;
+  /** what to look at, one line */
+  text: string;
+  settings: Partial<LabParams>;
+}
+
+export const STORY_PRESETS: StoryPreset[] = [
+  {
+    id: 'story-redundancy',
+    title: 'Redundancy: the readout does most of it',
+    text: 'The default sine drift: the readout-only line (θ frozen, only V and c adapt) lands close to full RTRL.',
+    // the default settings (their pretrained weights ship with the app)
+    settings: { task: 'sine', model: 'rnn', n: 64, k: 4, strategy: 'random', leak: 0.3, refresh: 0, rescale: false, ...lr('sine') },
+  },
+  {
+    id: 'story-propagation',
+    title: 'Where propagation matters',
+    text: 'Delayed recall, τ 4 → 8: the target lies steps back, so the transport has to carry credit beyond what the readout can do.',
+    // settings: from the recovery map
+    settings: { task: 'delay', model: 'rnn', delayA: 4, delayB: 8, n: 32, k: 8, strategy: 'top-k', refresh: 0, rescale: false, ...lr('delay') },
+  },
+];
+
+/** A claim's or a story's id: what the link's `claim=` may carry. */
 export function isClaimPreset(id: string): boolean {
-  return CLAIMS.some((c) => c.id === id);
+  return CLAIMS.some((c) => c.id === id) || STORY_PRESETS.some((s) => s.id === id);
 }
 
 /** The verdict for the live reading, or `running` until enough steps have passed. */

@@ -13,7 +13,7 @@ import { Controls, KSlider, Transport } from './Controls';
 import { ExportBar } from './ExportBar';
 import { FormulaCard } from './FormulaCard';
 import { HeadsPanel } from './HeadsPanel';
-import { Legend } from './Legend';
+import { Legend, RecoveryReadout } from './Legend';
 import { LossChart } from './LossChart';
 import { LrPanel } from './LrPanel';
 import { RecoveryPanel } from './RecoveryPanel';
@@ -29,6 +29,8 @@ function RunLine() {
   const pretrainMs = useLab((s) => s.pretrainMs);
   const shipped = useLab((s) => s.pretrainedShipped);
   const task = useLab((s) => s.params.task);
+  const delay = useLab((s) => `τ ${s.params.delayA} → ${s.params.delayB}`);
+  const length = useLab((s) => s.params.length);
   const n = useLab((s) => s.params.n);
   const k = useLab((s) => s.params.k);
   const adapt = useLab((s) => s.params.adapt);
@@ -36,27 +38,35 @@ function RunLine() {
   const rho = useLab((s) => s.params.headFraction);
   return (
     <p className="run-line" data-testid="run-line" data-status={status}>
-      <strong>{status === 'done' ? 'finished' : status}</strong> · {task}, {transformer ? `transformer, head fraction ρ = ${rho}` : `n = ${n}, k = ${k}`} · step {step} of {LEAD_IN_STEPS + adapt}
+      <strong>{status === 'done' ? 'finished' : status}</strong> · {task}
+      {task === 'delay' ? ` (${delay})` : task === 'adding' || task === 'adding-difference' ? ` (T = ${length})` : ''}, {transformer ? `transformer, head fraction ρ = ${rho}` : `n = ${n}, k = ${k}`} · step {step} of {LEAD_IN_STEPS + adapt}
       {ms > 0 && ` · ${ms.toFixed(1)} ms per step`}
       {shipped ? ' · pretrained weights shipped with the app' : pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
     </p>
   );
 }
 
-/** Recovery with this run's numbers in it. */
+/** Both recoveries with this run's numbers in them. */
 function RecoveryFormula() {
   const arms = useLab((s) => s.arms);
   const meanLoss = useLab((s) => s.meanLoss);
   const recovery = useLab((s) => s.recovery);
+  const beyond = useLab((s) => s.recoveryBeyondReadout);
   const i = (id: string) => arms.findIndex((a) => a.id === id);
   const L = (id: string) => (i(id) >= 0 && Number.isFinite(meanLoss[i(id)]) ? meanLoss[i(id)].toExponential(2) : '—');
-  const r = i('k') >= 0 ? recovery[i('k')] : null;
+  const value = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(1)} %`);
+  const k = i('k');
   return (
     <FormulaCard label="recovery">
-      Recovery of the k arm = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %
-      <br />= ({L('frozen')} − {L('k')}) / ({L('frozen')} − {L('full')}) × 100 % = <strong>{r === null || r === undefined ? '—' : `${r.toFixed(1)} %`}</strong>
-      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed. When full RTRL cut the frozen loss by less
-      than 5 %, the denominator is noise and recovery is undefined. Above 100 %, the arm adapted better than the exact online gradient.
+      Recovery vs frozen (the paper’s definition) of the k arm = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %
+      <br />= ({L('frozen')} − {L('k')}) / ({L('frozen')} − {L('full')}) × 100 % = <strong>{value(k >= 0 ? recovery[k] : null)}</strong>
+      <br />
+      Beyond the readout = (L̄<sub>readout</sub> − L̄<sub>k</sub>) / (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 % = ({L('readout')} − {L('k')}) / ({L('readout')} − {L('full')}) × 100 % ={' '}
+      <strong>{value(k >= 0 ? beyond[k] : null)}</strong>
+      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed. Readout-only keeps W, U, b frozen and adapts
+      only V, c, as every learning arm does besides its transport: so recovery vs frozen mostly measures what the arms share, and beyond the readout what the
+      transport adds. When full RTRL cut the frozen loss by less than 5 %, the denominator is noise and both are undefined; when it beat readout-only by less than
+      5 %, the task does not need transport and recovery beyond the readout is undefined. Above 100 %, the arm adapted better than the exact online gradient.
     </FormulaCard>
   );
 }
@@ -134,6 +144,7 @@ export function App() {
           {!presenter && <RunLine />}
           <LossChart />
           <Legend />
+          {!presenter && <RecoveryReadout />}
           <RunSummary />
           <TaskStrip />
           {!presenter && <ExportBar />}

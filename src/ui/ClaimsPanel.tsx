@@ -1,16 +1,18 @@
 /**
- * The paper's claims as cards beside the chart, one click each: the preset configures and starts the run
- * (also when paused) and brings the chart into view; the card shows the paper's number, the live one-seed
+ * Two stories, then the paper's claims, as cards beside the chart, one click each: the preset configures
+ * and starts the run (also when paused) and brings the chart into view. A story says what to look at and,
+ * once running, both recoveries of the live seed. A claim card shows the paper's number, the live one-seed
  * reading with full RTRL's own improvement, the verdict, and "steps done / needed, ≈ s left" with Cancel.
- * Recovery readings follow recoveryReading.ts: undefined when full RTRL did not adapt.
+ * Recovery readings follow recoveryReading.ts: undefined when full RTRL did not adapt, and beyond the
+ * readout undefined when the task does not need transport.
  */
 import { clearClaim, applyPreset, pause } from '../app/page/controller';
 import { LEAD_IN_STEPS } from '../app/worker/liveRun';
-import { improvementText } from '../app/page/recoveryReading';
+import { improvementText, recoverySentences } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
 import { CLAIMS } from '../claims/claims';
-import { CLAIM_PRESETS, liveVerdict, type LiveReading } from '../claims/livePresets';
-import { useFullImprovement } from './Legend';
+import { CLAIM_PRESETS, liveVerdict, STORY_PRESETS, type LiveReading } from '../claims/livePresets';
+import { useFullImprovement, useRecoveryReading } from './Legend';
 
 /** Claims whose live reading is a recovery: undefined when its reference did not adapt. */
 const RECOVERY_CLAIMS = new Set(['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'neural-decoding', 'sgd']);
@@ -18,15 +20,19 @@ const RECOVERY_CLAIMS = new Set(['k4-recovers', 'k4-scales', 'selection-invarian
 function useReading(): LiveReading {
   const arms = useLab((s) => s.arms);
   const recovery = useLab((s) => s.recovery);
+  const beyond = useLab((s) => s.recoveryBeyondReadout);
   const meanLoss = useLab((s) => s.meanLoss);
   const metrics = useLab((s) => s.metrics);
   const adaptedSteps = useLab((s) => s.adaptedSteps);
   const at = (id: string) => arms.findIndex((a) => a.id === id);
   const rec = (id: string) => (at(id) >= 0 ? (recovery[at(id)] ?? null) : null);
   const loss = (id: string) => (at(id) >= 0 ? (meanLoss[at(id)] ?? NaN) : NaN);
+  const past = (id: string) => (at(id) >= 0 ? (beyond[at(id)] ?? null) : null);
+  const hasReadout = at('readout') >= 0;
   return {
-    recovery: { full: rec('full'), k0: rec('k0'), k: rec('k') },
-    meanLoss: { frozen: loss('frozen'), full: loss('full'), k0: loss('k0'), k: loss('k') },
+    recovery: { full: rec('full'), k0: rec('k0'), k: rec('k'), readout: rec('readout') },
+    ...(hasReadout ? { beyondReadout: { k0: past('k0'), k: past('k') } } : {}),
+    meanLoss: { frozen: loss('frozen'), full: loss('full'), k0: loss('k0'), k: loss('k'), readout: loss('readout') },
     jacobianCondition: metrics?.jacobian?.condition ?? null,
     adaptedSteps,
   };
@@ -40,6 +46,42 @@ function showChart(): void {
   if (r.top < 0 || r.bottom > window.innerHeight) chart.scrollIntoView({ block: 'center', behavior: 'smooth' });
 }
 
+/** The two stories: one click each, the same as a claim's (the story's id rides in the link as `claim=`). */
+function Stories() {
+  const active = useLab((s) => s.claim);
+  const reading = useRecoveryReading();
+  const sentences = recoverySentences(reading);
+  return (
+    <div className="stories" role="group" aria-label="two stories" data-testid="stories">
+      {STORY_PRESETS.map((story) => {
+        const isActive = active === story.id;
+        return (
+          <div key={story.id}>
+            <button
+              type="button"
+              className="story-card"
+              aria-pressed={isActive}
+              data-testid={story.id}
+              onClick={() => {
+                applyPreset(story.id, story.settings);
+                showChart();
+              }}
+            >
+              <strong>{story.title}</strong>
+              <span>{story.text}</span>
+            </button>
+            {isActive && (
+              <p className="caption" data-testid={`${story.id}-reading`}>
+                Live, one seed: {sentences.paper}; {sentences.beyond}.
+              </p>
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
 export function ClaimsPanel() {
   const active = useLab((s) => s.claim);
   const step = useLab((s) => s.step);
@@ -49,7 +91,8 @@ export function ClaimsPanel() {
   const improvement = useFullImprovement();
   return (
     <section className="panel claims" aria-labelledby="claims-title" data-testid="claims-panel">
-      <h2 id="claims-title">The paper’s claims</h2>
+      <h2 id="claims-title">Two stories, then the paper’s claims</h2>
+      <Stories />
       <p className="caption">Click one: it sets up the run and reads a verdict off one live seed.</p>
       <ul className="claim-cards">
         {CLAIMS.map((c) => {

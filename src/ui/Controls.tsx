@@ -16,11 +16,12 @@ const TASK_LABELS: Record<string, string> = {
   sine: 'Sine drift',
   lorenz: 'Lorenz (ρ 28 → 35)',
   neural: 'Neural decoding drift',
-  adding: 'Adding task (error at the end only)',
+  adding: 'Standard adding problem (error at the end only, no drift)',
+  'adding-difference': 'Adding problem, drift variant (sum → difference)',
   delay: 'Delayed recall (τ changes)',
 };
 
-type NumberKey = 'n' | 'k' | 'lr' | 'leak' | 'seed' | 'refresh' | 'speed' | 'adapt';
+type NumberKey = 'n' | 'k' | 'lr' | 'leak' | 'seed' | 'refresh' | 'speed' | 'adapt' | 'delayA' | 'delayB' | 'length';
 
 function NumberField({ name, label, hint, step }: { name: NumberKey; label: string; hint: ReactNode; step?: string }) {
   const value = useLab((s) => s.params[name]);
@@ -184,6 +185,28 @@ function LrHint() {
   );
 }
 
+/** The task's own parameters: the delay task's τ before → after the drift, the adding problems' length. */
+function TaskOptionFields() {
+  const task = useLab((s) => s.params.task);
+  const b = PARAM_BOUNDS.delayA;
+  if (task === 'delay') {
+    return (
+      <fieldset className="task-options" data-testid="delay-fields">
+        <legend>Delay τ before → after the drift</legend>
+        <div className="field-pair">
+          <NumberField name="delayA" label="τ before (regime A)" hint={`${b.min}–${b.max} steps`} />
+          <NumberField name="delayB" label="τ after (regime B)" hint={`${b.min}–${b.max} steps`} />
+        </div>
+      </fieldset>
+    );
+  }
+  if (task === 'adding' || task === 'adding-difference') {
+    const l = PARAM_BOUNDS.length;
+    return <NumberField name="length" label="Sequence length T" hint={`${l.min}–${l.max} steps; the error arrives at the last`} />;
+  }
+  return null;
+}
+
 export function Controls() {
   const rescale = useLab((s) => s.params.rescale);
   const strategy = useLab((s) => s.params.strategy);
@@ -214,6 +237,7 @@ export function Controls() {
       <details className="drawer" data-testid="experiment-drawer">
         <summary>Experiment (restarts the run)</summary>
         <SelectField name="task" label="Task" labels={TASK_LABELS} />
+        <TaskOptionFields />
         <SelectField name="model" label="Model" labels={{ rnn: 'RNN (tanh, leaky)', lstm: 'LSTM', transformer: 'Transformer (head-sparse, CPU only)' }} />
         {!transformer && <NumberField name="n" label="Hidden units n" hint={`${PARAM_BOUNDS.n.min}–${PARAM_BOUNDS.n.max}`} />}
         <SelectField name="optimizer" label="Optimizer" hint="the learning rate follows it unless you set one" />

@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { getSeries } from '../app/page/controller';
 import { download, fullLink, runToCsv, runToJson } from '../app/page/exportRun';
-import { fullImprovement, recoveryWords } from '../app/page/recoveryReading';
+import { readRecovery } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 import { drawLossChart } from './LossChart';
@@ -24,7 +24,8 @@ export function figureCanvas(): HTMLCanvasElement {
   const p = state.params;
   const W = 1200;
   const chartH = 520;
-  const H = 60 + chartH + 40 + 70;
+  // room for a second row of the legend (five arms with both recoveries do not fit one)
+  const H = 60 + chartH + 40 + 70 + 24;
   const scale = 2;
   const canvas = document.createElement('canvas');
   canvas.width = W * scale;
@@ -41,16 +42,23 @@ export function figureCanvas(): HTMLCanvasElement {
   ctx.translate(0, 60);
   drawLossChart(ctx, getSeries(), state.arms, state.markers, { width: W, height: chartH, scale: 1.3 });
   ctx.restore();
-  // legend
-  const fi = state.arms.findIndex((a) => a.id === 'frozen');
-  const ui = state.arms.findIndex((a) => a.id === 'full');
-  const improvement = fi >= 0 && ui >= 0 ? fullImprovement(state.meanLoss[fi], state.meanLoss[ui]) : null;
+  // legend: each arm with both recoveries (the paper's and beyond the readout), as the page words them
+  const reading = readRecovery({ ...state, transformer: p.model === 'transformer' });
+  const improvement = reading.improvement;
+  const byIndex = new Map(reading.arms.map((r) => [r.index, r]));
+  const short = (w: { kind: string; text: string }) => (w.kind === 'undefined' ? 'undefined' : w.text);
   let x = 24;
-  const y = 60 + chartH + 14;
+  let y = 60 + chartH + 14;
   ctx.font = `15px ${FONT}`;
   ctx.textBaseline = 'middle';
   state.arms.forEach((arm, a) => {
     if (arm.sameAs) return;
+    const r = reading.waiting ? undefined : byIndex.get(a);
+    const text = `${arm.label}${r ? `: recovery ${short(r.paper)}${r.beyond ? `, beyond the readout ${short(r.beyond)}` : ''}` : ''}`;
+    if (x > 24 && x + 36 + ctx.measureText(text).width > W - 24) {
+      x = 24;
+      y += 24;
+    }
     ctx.strokeStyle = ARM_COLORS[arm.id];
     ctx.lineWidth = 3;
     ctx.setLineDash(ARM_DASHES[arm.id]);
@@ -59,8 +67,6 @@ export function figureCanvas(): HTMLCanvasElement {
     ctx.lineTo(x + 30, y);
     ctx.stroke();
     ctx.setLineDash([]);
-    const words = arm.id === 'frozen' || arm.id === 'full' ? null : recoveryWords(state.recovery[a], improvement);
-    const text = `${arm.label}${words ? `: recovery ${words.kind === 'undefined' ? 'undefined' : words.text}` : ''}`;
     ctx.fillStyle = '#111';
     ctx.fillText(text, x + 36, y);
     x += 36 + ctx.measureText(text).width + 28;
@@ -68,7 +74,7 @@ export function figureCanvas(): HTMLCanvasElement {
   ctx.fillStyle = '#333';
   ctx.font = `13px ${FONT}`;
   ctx.fillText(
-    `One seed (${p.seed}), ${state.adaptedSteps} adaptation steps · ${p.model.toUpperCase()}, ${p.optimizer} lr ${p.lr}, leak ${p.leak} · full RTRL’s own improvement ${improvement === null ? '—' : `${(100 * improvement).toFixed(0)} %`} · engine ${state.engine}`,
+    `One seed (${p.seed}), ${state.adaptedSteps} adaptation steps · ${p.model.toUpperCase()}, ${p.optimizer} lr ${p.lr}, leak ${p.leak} · full RTRL’s own improvement ${improvement === null ? '—' : `${(100 * improvement).toFixed(0)} %`}${reading.hasReadout ? ` · over readout-only ${reading.gain === null ? '—' : `${(100 * reading.gain).toFixed(0)} %`}${reading.beyondUndefined && !reading.paperUndefined ? ' (the task does not need transport)' : ''}` : ''} · engine ${state.engine}`,
     24,
     y + 30,
   );

@@ -1,10 +1,24 @@
 /**
- * One entry per arm: its line sample, name and recovery so far (the paper's measure), worded by
- * recoveryReading.ts: one seed, full RTRL's own improvement beside it, "undefined" when full RTRL did
- * not adapt, and a note above 100 %. An arm identical to another (k = 0, k = n) is listed once.
+ * One entry per arm: its line sample, name and its two recoveries so far, worded by recoveryReading.ts:
+ * the paper's (against frozen) and beyond the readout (against readout-only), one seed, full RTRL's own
+ * improvement beside them, "undefined" when full RTRL did not adapt or the task does not need transport,
+ * a note above 100 %, and "waiting for the drift" before it. An arm identical to another (k = 0, k = n)
+ * is listed once. Below the list, the reading says both recoveries in full, with their labels.
  */
-import { ABOVE_EXACT, fullImprovement, improvementText, recoveryWords, UNDEFINED_RECOVERY } from '../app/page/recoveryReading';
+import {
+  ABOVE_EXACT,
+  BEYOND_READOUT_LABEL,
+  fullImprovement,
+  gainText,
+  improvementText,
+  PAPER_RECOVERY_LABEL,
+  readRecovery,
+  recoverySentences,
+  type RecoveryReading,
+  type RecoveryWords,
+} from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
+import { useShallow } from 'zustand/react/shallow';
 import { ArmSwatch } from './armColors';
 
 /** Full RTRL's own improvement from the store's mean losses (null before the drift or without it). */
@@ -16,15 +30,46 @@ export function useFullImprovement(): number | null {
   return fi >= 0 && ui >= 0 ? fullImprovement(meanLoss[fi], meanLoss[ui]) : null;
 }
 
+/** Both recoveries of the run on show, read from the store (recoveryReading.ts). */
+export function useRecoveryReading(): RecoveryReading {
+  const input = useLab(
+    useShallow((s) => ({
+      arms: s.arms,
+      recovery: s.recovery,
+      recoveryBeyondReadout: s.recoveryBeyondReadout,
+      meanLoss: s.meanLoss,
+      divergedAt: s.divergedAt,
+      step: s.step,
+      adaptedSteps: s.adaptedSteps,
+      transformer: s.params.model === 'transformer',
+    })),
+  );
+  return readRecovery(input);
+}
+
+function Value({ words, testId }: { words: RecoveryWords; testId?: string }) {
+  if (words.kind === 'value') {
+    return (
+      <span data-testid={testId}>
+        {words.text}
+        {words.aboveExact && (
+          <abbr className="above-exact" title={`Above 100 %: this arm ${ABOVE_EXACT} (full RTRL) over these steps.`} data-testid="above-exact">
+            {' '}
+            ↑ {ABOVE_EXACT}
+          </abbr>
+        )}
+      </span>
+    );
+  }
+  return <span data-testid={testId}>{words.kind === 'undefined' ? 'undefined' : '—'}</span>;
+}
+
 export function Legend() {
   const arms = useLab((s) => s.arms);
-  const recovery = useLab((s) => s.recovery);
   const divergedAt = useLab((s) => s.divergedAt);
-  const improvement = useFullImprovement();
-  const hasFull = arms.some((a) => a.id === 'full');
-  // the transformer's reference is the dense arm (every head carries gradient), the RNN's full RTRL
-  const reference = useLab((s) => s.params.model) === 'transformer' ? 'the dense arm' : 'full RTRL';
-  const undefinedRecovery = recoveryWords(0, improvement).kind === 'undefined';
+  const reading = useRecoveryReading();
+  const { reference, improvement, waiting } = reading;
+  const byIndex = new Map(reading.arms.map((r) => [r.index, r]));
   return (
     <div className="legend-block">
       <ul className="legend" aria-label="arms and their recovery so far" data-testid="legend">
@@ -32,7 +77,7 @@ export function Legend() {
           if (arm.sameAs) return null;
           const twin = arms.find((x) => x.sameAs === arm.id);
           const diverged = (divergedAt[a] ?? -1) >= 0;
-          const words = recoveryWords(recovery[a], improvement);
+          const r = byIndex.get(a);
           return (
             <li key={arm.id} data-arm={arm.id}>
               <ArmSwatch id={arm.id} />
@@ -42,24 +87,22 @@ export function Legend() {
                   (= the chosen {twin.label})
                 </span>
               )}
-              {arm.id !== 'frozen' && arm.id !== 'full' && (
+              {r && !waiting && (
                 <span className="legend-value">
                   {diverged ? (
                     `diverged at step ${divergedAt[a]}`
-                  ) : words.kind === 'value' ? (
+                  ) : (
                     <>
-                      recovery {words.text}
-                      {words.aboveExact && (
-                        <abbr className="above-exact" title={`Above 100 %: this arm ${ABOVE_EXACT} (full RTRL) over these steps.`} data-testid="above-exact">
+                      <span title={PAPER_RECOVERY_LABEL}>
+                        recovery <Value words={r.paper} />
+                      </span>
+                      {r.beyond && (
+                        <span title={`recovery ${BEYOND_READOUT_LABEL}: (L̄readout − L̄arm)/(L̄readout − L̄full)`}>
                           {' '}
-                          ↑ {ABOVE_EXACT}
-                        </abbr>
+                          · {BEYOND_READOUT_LABEL} <Value words={r.beyond} />
+                        </span>
                       )}
                     </>
-                  ) : words.kind === 'undefined' ? (
-                    'recovery undefined'
-                  ) : (
-                    'recovery —'
                   )}
                 </span>
               )}
@@ -69,12 +112,26 @@ export function Legend() {
         })}
       </ul>
       <p className="legend-foot" data-testid="recovery-note">
-        {!hasFull
-          ? `Recovery —: its reference, ${reference}, is not running.`
-          : undefinedRecovery
-            ? `Recovery is ${reference === 'full RTRL' ? UNDEFINED_RECOVERY : 'undefined: the dense arm did not adapt'} (its own improvement is under 5 % of the frozen loss). One seed.`
-            : `One seed · ${improvementText(improvement, reference)}. Recovery = how much of ${reference}’s gain each arm gets.`}
+        {waiting
+          ? `Recovery: ${waiting}. One seed.`
+          : !reading.hasFull
+            ? `Recovery —: its reference, ${reference}, is not running.`
+            : reading.paperUndefined
+              ? `Recovery is ${reading.paperUndefined} (its own improvement is under 5 % of the frozen loss). One seed.`
+              : `One seed · ${improvementText(improvement, reference)}${reading.hasReadout ? ` · ${gainText(reading.gain, reference)}` : ''}. Recovery = how much of ${reference}’s gain each arm gets.`}
       </p>
+    </div>
+  );
+}
+
+/** Both recoveries in full, with their labels: the paper's and beyond the readout (readout-only's own among the first). */
+export function RecoveryReadout() {
+  const reading = useRecoveryReading();
+  const { paper, beyond } = recoverySentences(reading);
+  return (
+    <div className="recovery-reading" data-testid="recovery-reading" data-waiting={reading.waiting !== null} aria-live="off">
+      <p data-testid="recovery-paper">{paper}</p>
+      <p data-testid="recovery-beyond">{beyond}</p>
     </div>
   );
 }

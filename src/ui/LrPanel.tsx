@@ -1,6 +1,7 @@
 /**
  * Learning-rate sensitivity: the current settings run at each rate of the grid in a background worker,
- * mean adaptation loss per arm (frozen, full RTRL, k = 0, k = 4) on log–log axes, the live run's rate
+ * mean adaptation loss per arm (the sweep's arms: frozen, full RTRL, k = 0, k = 4, and readout-only when the
+ * sweep runs it) on log–log axes, the live run's rate
  * marked. This is the picture that shows why full RTRL can lose: its best rate is not the others'.
  * d3 computes scales, ticks and paths; React renders them.
  */
@@ -8,6 +9,7 @@ import { line, scaleLog } from 'd3';
 import { useLab } from '../app/page/store';
 import { cancelLrSweep, estimateNote, startLrSweep, useLrSweep } from '../app/page/sweepController';
 import type { ArmId } from '../app/worker/liveRun';
+import { lrSweepConfigs } from '../app/worker/sweep';
 import { ARM_COLORS, ARM_DASHES, ArmSwatch } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';
@@ -18,7 +20,12 @@ const M = { left: 60, right: 16, top: 14, bottom: 42 };
 
 /** The engine's arm labels to the app's arm ids (colours). */
 function armId(label: string): ArmId {
-  return label === 'frozen' ? 'frozen' : label === 'full' ? 'full' : label === 'k=0' ? 'k0' : 'k';
+  return label === 'frozen' ? 'frozen' : label === 'full' ? 'full' : label === 'readout' ? 'readout' : label === 'k=0' ? 'k0' : 'k';
+}
+
+/** The engine's arm label as the live view names the arm. */
+function armName(label: string): string {
+  return label === 'full' ? 'full RTRL' : label === 'readout' ? 'readout only' : label.replace('=', ' = ');
 }
 
 function meanStd(v: number[]): { mean: number; std: number } {
@@ -30,9 +37,11 @@ function meanStd(v: number[]): { mean: number; std: number } {
 
 export function LrPanel() {
   const s = useLrSweep();
-  useLab((st) => st.params);
+  const params = useLab((st) => st.params);
+  // the arms the sweep would run now, named as the live view names them
+  const planned = lrSweepConfigs(params)[0]?.arms.map((m) => armName(m.kind === 'sparse' ? `k=${m.k}` : m.kind)) ?? [];
   const series = s.arms.map((label, a) => ({
-    label: label === 'full' ? 'full RTRL' : label.replace('=', ' = '),
+    label: armName(label),
     id: armId(label),
     points: s.lrs.map((lr, i) => ({ lr, ...meanStd(s.meanLoss[i]?.[a] ?? []) })).filter((p) => Number.isFinite(p.mean) && p.mean > 0),
   }));
@@ -67,7 +76,7 @@ export function LrPanel() {
           Sweep learning rate
         </button>{' '}
         {s.status === 'idle'
-          ? `Runs the current settings at each rate of the grid in the background: frozen, full RTRL, k = 0 and k = 4.${estimateNote('lr')}`
+          ? `Runs the current settings at each rate of the grid in the background: ${planned.slice(0, -1).join(', ')} and ${planned.at(-1)}.${estimateNote('lr')}`
           : `${s.label}. ${s.seeds === 1 ? 'One seed per point: no error bars.' : `Mean ± std over ${s.seeds} seeds.`}`}
       </p>
       <JobProgressLine progress={s} onCancel={cancelLrSweep} testId="lr-progress" />

@@ -73,7 +73,7 @@ export function restart(): void {
   trace = null;
   lastBatchAt = 0;
   const { options, notes } = runOptions(params);
-  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null, heads: null, kernelTimings: null });
+  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], recoveryBeyondReadout: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null, heads: null, kernelTimings: null });
   // shipped pretrained weights for these settings (the default link): fetched while the worker loads
   const path = cachePath(params, options.pretrainSteps, options.pretrainEpochs);
   if (path === null) {
@@ -142,6 +142,7 @@ function onWorkerMessage(m: FromWorker): void {
     ...(ended ? { status: 'done' as const } : {}),
     arms: m.arms,
     recovery: m.recovery,
+    recoveryBeyondReadout: m.recoveryBeyondReadout,
     meanLoss: m.meanLoss,
     adaptedSteps: m.adaptedSteps,
     divergedAt: m.divergedAt,

@@ -1,5 +1,9 @@
-/** The run as files: JSON (settings, seed, recovery, markers, curves) and CSV (one column per arm). */
+/**
+ * The run as files: JSON (settings, seed, both recoveries, markers, curves) and CSV (one column per arm,
+ * readout-only's last as its arm is).
+ */
 import { encodeHash } from '../labParams';
+import { ARM_ROLES, type ArmRole } from '../worker/liveEngine';
 import type { LossSeries } from './lossSeries';
 import type { LabState } from './store';
 
@@ -11,7 +15,20 @@ export interface RunExport {
   steps: number;
   firstStep: number;
   markers: LabState['markers'];
-  arms: { id: string; label: string; recovery: number | null; divergedAt: number; loss: (number | null)[] }[];
+  arms: {
+    id: string;
+    label: string;
+    /** reference (full RTRL), baseline (frozen), floor (readout-only) or sparse */
+    role: ArmRole;
+    /** mean loss over the adaptation so far (null before the drift) */
+    meanLoss: number | null;
+    /** against frozen and full: the paper's recovery */
+    recovery: number | null;
+    /** against readout-only and full: recovery beyond the readout */
+    recoveryBeyondReadout: number | null;
+    divergedAt: number;
+    loss: (number | null)[];
+  }[];
 }
 
 /** The full link of these settings: the page's address with the settings' hash. */
@@ -32,7 +49,10 @@ export function runToJson(state: LabState, series: LossSeries | null): RunExport
     arms: state.arms.map((arm, a) => ({
       id: arm.id,
       label: arm.label,
+      role: ARM_ROLES[arm.id],
+      meanLoss: Number.isFinite(state.meanLoss[a]) ? state.meanLoss[a] : null,
       recovery: state.recovery[a] ?? null,
+      recoveryBeyondReadout: state.recoveryBeyondReadout[a] ?? null,
       divergedAt: state.divergedAt[a] ?? -1,
       // JSON has no NaN: a diverged step is null
       loss: Array.from({ length }, (_, i) => {

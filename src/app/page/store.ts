@@ -35,7 +35,10 @@ export interface LabState {
   /** size limits applied on the CPU, said plainly */
   cpuNotes: string[];
   arms: ArmInfo[];
+  /** per arm, against frozen and full: the paper's recovery */
   recovery: (number | null)[];
+  /** per arm, against readout-only and full: recovery beyond the readout */
+  recoveryBeyondReadout: (number | null)[];
   meanLoss: number[];
   adaptedSteps: number;
   /** the claim preset being shown (URL flag `claim=`), or null */
@@ -79,6 +82,7 @@ export const useLab = create<LabState>(() => ({
   cpuNotes: [],
   arms: [],
   recovery: [],
+  recoveryBeyondReadout: [],
   meanLoss: [],
   adaptedSteps: 0,
   claim: null,

@@ -242,6 +242,7 @@ async function advance(steps: number): Promise<void> {
       trace,
       arms: r.arms,
       recovery: r.recovery(),
+      recoveryBeyondReadout: r.recoveryBeyondReadout(),
       meanLoss: r.meanLoss(),
       adaptedSteps: r.adaptedSteps,
       divergedAt: r.divergedAt(),

@@ -15,7 +15,10 @@
  *    arm keeps its weights and running state, draws a new mask from its current path weights, and restarts
  *    its Adam moments, exactly what LiveRun.setSparse does on the CPU: the RNN's P carries over, the
  *    LSTM's restarts from zero (the CPU's LSTM estimator keeps P private, so the CPU cannot carry it).
- * Arms: one lane per arm that runs. An arm identical to another (`sameAs`: the k arm at k = 0 or k = n)
+ * Arms: one lane per arm that runs. An arm whose method the registry does not put on the GPU for this model
+ * and that is cheap to step (readout-only: a forward pass and the readout's gradient, gpuSupport.ts) is a
+ * host arm: its CPU learner from the drift steps beside the lanes on the same stream, in lockstep, so the
+ * floor of recovery beyond the readout does not send the whole run to the CPU. An arm identical to another (`sameAs`: the k arm at k = 0 or k = n)
  * is not a lane; it reads its twin's losses, as on the CPU. A k change after the drift makes it an arm of
  * its own ("k = 0 since step s", LiveRun's naming), its lane carrying on from its twin's state.
  * The task strip: the lead-in is the CPU's trace; after the drift each arm's prediction is its lane's
@@ -29,6 +32,7 @@
  * Any GPU failure (device lost, validation, readback) rejects advance()/setSparse() with a GpuError;
  * the worker then falls back to the CPU engine.
  */
+import type { OnlineLearner } from '../../engine/learner';
 import type { LearningMethod } from '../../engine/methods';
 import { jacobianSpectrum } from '../../engine/metrics';
 import { MODELS } from '../../engine/models';
@@ -44,7 +48,7 @@ import { GpuError } from '../../gpu/errors';
 import type { BatchTimings } from '../../gpu/timing';
 import { planMemory } from '../../gpu/memoryPlan';
 import type { LabParams } from '../labParams';
-import { gpuRefusal } from '../gpuSupport';
+import { gpuHostArms, gpuRefusal } from '../gpuSupport';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
 import { sourceArm, type AdvanceExtra, type GpuRunInfo, type KeptPaths, type LiveEngine } from './liveEngine';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, kArmInfo, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
@@ -80,9 +84,12 @@ export class GpuLiveRun implements LiveEngine {
   private kW: Float32Array | null = null;
   /** the k arm's selection as of the last (re)build (its twin's lane has none when it is a duplicate) */
   private kSources: Int32Array | null = null;
-  /** arm of each lane, and lane of each arm (a duplicate arm's is its twin's) */
+  /** arm of each lane, and lane of each arm (a duplicate arm's is its twin's; -1 for a host arm) */
   private laneArms: number[] = [];
   private armLane: number[] = [];
+  /** the arms stepped on the CPU beside the lanes (no GPU lane for their method), and their learners from the drift */
+  private readonly hostArms: ReadonlySet<number>;
+  private hostLearners = new Map<number, OnlineLearner>();
   /** the transport kernels on this adapter and why (sparseVariant.ts, lstmBatch.ts), known before the first batch */
   private readonly sparseChoice: Pick<SparseChoice, 'reason'>;
   private disposed = false;
@@ -95,6 +102,8 @@ export class GpuLiveRun implements LiveEngine {
     this.sparseChoice = this.model === 'rnn' ? chooseSparseTransport(ctx.software, batchLayout(cpu.shape)) : chooseLstmFullTransport(ctx.software);
     this.window = new RunningLoss(cpu.arms.length);
     this.diverged = cpu.arms.map(() => -1);
+    const hosted = gpuHostArms(cpu.params);
+    this.hostArms = new Set(cpu.arms.flatMap((a, i) => (hosted.includes(a.id) ? [i] : [])));
   }
 
   /** Pretrains on the CPU and checks the run fits the device in one batch; throws a GpuError if not. */
@@ -105,8 +114,10 @@ export class GpuLiveRun implements LiveEngine {
     ctx.health.check();
     const cpu = new LiveRun(params, options);
     const { n, m, o } = cpu.shape;
-    // planned with every arm a lane: a duplicate k arm becomes one when k changes after the drift
-    const methods = cpu.arms.map((a) => armMethod(params, a.id));
+    // planned with every arm a lane (a duplicate k arm becomes one when k changes after the drift), but
+    // the arms stepped on the CPU beside the lanes
+    const hosted = gpuHostArms(params);
+    const methods = cpu.arms.filter((a) => !hosted.includes(a.id)).map((a) => armMethod(params, a.id));
     const limits = ctx.device.limits;
     // throws MemoryPlanError (a GpuError) with the numbers when one lane does not fit
     const plan = planMemory({ n, m, o, arms: methods, seedCount: 1, limits, steps: SEGMENT_CHUNKS * 1000, model: params.model === 'lstm' ? 'lstm' : 'rnn' });
@@ -163,6 +174,7 @@ export class GpuLiveRun implements LiveEngine {
       const stream = this.stream!;
       const mask = stream.errorMask;
       for (let a = 0; a < this.arms.length; a++) {
+        if (this.hostArms.has(a)) continue;
         // a duplicate arm reads its twin's lane (its loss is the twin's, as on the CPU)
         const lane = this.armLane[a];
         const curve = batch.losses[lane];
@@ -183,9 +195,10 @@ export class GpuLiveRun implements LiveEngine {
           trace.input[s + r] = stream.x[(t0 + r) * m];
           trace.target[s + r] = stream.y[(t0 + r) * o];
           // y_t[0] before the step's update, as the CPU's trace (a duplicate arm shows its twin's lane)
-          for (let a = 0; a < this.arms.length; a++) trace.prediction[a][s + r] = batch.outputs[this.armLane[a]][t0 + r];
+          for (let a = 0; a < this.arms.length; a++) if (!this.hostArms.has(a)) trace.prediction[a][s + r] = batch.outputs[this.armLane[a]][t0 + r];
         }
       }
+      this.stepHostArms(stream, t0, c, s, out, trace);
       this.absorbSample(batch);
       s += c;
       this.step += c;
@@ -193,14 +206,27 @@ export class GpuLiveRun implements LiveEngine {
     return count;
   }
 
+  /** The host arms' CPU learners over steps [t0, t0 + c) of the stream the lanes just ran. */
+  private stepHostArms(stream: Sequence, t0: number, c: number, s: number, out: Float32Array[], trace: AdvanceExtra['trace']): void {
+    for (const [a, learner] of this.hostLearners) {
+      for (let r = 0; r < c; r++) {
+        const loss = learner.step(stream, t0 + r);
+        out[a][s + r] = loss;
+        this.window.add(a, loss, stream.errorMask[t0 + r] === 1);
+        if (trace) trace.prediction[a][s + r] = learner.state.y[0];
+      }
+      if (this.diverged[a] < 0 && learner.divergedAt >= 0) this.diverged[a] = learner.divergedAt;
+    }
+  }
+
   private checkLive(): void {
     if (this.disposed) throw new GpuError('validation', 'the GPU run was disposed');
   }
 
-  /** Lanes from the arms: one per arm that is not a duplicate, in arm order; a duplicate reads its twin's. */
+  /** Lanes from the arms: one per arm that is not a duplicate or a host arm, in arm order; a duplicate reads its twin's. */
   private assignLanes(): void {
-    this.laneArms = this.arms.map((_, a) => a).filter((a) => sourceArm(this.arms, a) === a);
-    this.armLane = this.arms.map((_, a) => this.laneArms.indexOf(sourceArm(this.arms, a)));
+    this.laneArms = this.arms.map((_, a) => a).filter((a) => sourceArm(this.arms, a) === a && !this.hostArms.has(a));
+    this.armLane = this.arms.map((_, a) => (this.hostArms.has(a) ? -1 : this.laneArms.indexOf(sourceArm(this.arms, a))));
   }
 
   /** The drift happened on the CPU: build the first batch from its arms. */
@@ -209,6 +235,8 @@ export class GpuLiveRun implements LiveEngine {
     this.nextChunk = h.nextChunk;
     const learners = h.learners;
     this.assignLanes();
+    // the host arms carry on with the learners the drift built (they never stepped on the CPU run)
+    this.hostLearners = new Map([...this.hostArms].map((a) => [a, learners[a]]));
     // The GPU lanes reuse the CPU learners' selection streams (the CPU arms never step again), so
     // refreshed masks are drawn exactly as the CPU would draw them.
     this.specs = this.laneArms.map((a) => {
@@ -319,7 +347,7 @@ export class GpuLiveRun implements LiveEngine {
       jacobian: full ? jacobianSpectrum({ shape: this.shape, theta: padTheta(full.W, recurrentParamCount(this.shape)), readout: new Float32Array(0) } as RnnParams, full.d) : null,
       sensitivity: null,
       sensitivityNorm: this.arms.map((_, a) => {
-        const x = sample.norms[this.armLane[a]];
+        const x = this.armLane[a] >= 0 ? sample.norms[this.armLane[a]] : NaN;
         return Number.isFinite(x) ? x : null;
       }),
       cosine: { k: null, k0: null },
@@ -372,6 +400,14 @@ export class GpuLiveRun implements LiveEngine {
     return this.window.recovery(frozen, full, (a) => this.diverged[a] >= 0);
   }
 
+  recoveryBeyondReadout(): (number | null)[] {
+    const readout = this.arms.findIndex((a) => a.id === 'readout');
+    const full = this.arms.findIndex((a) => a.id === 'full');
+    // a diverged floor measures nothing (LiveRun's rule)
+    if (readout < 0 || this.diverged[readout] >= 0) return this.arms.map(() => null);
+    return this.window.recovery(readout, full, (a) => this.diverged[a] >= 0);
+  }
+
   meanLoss(): number[] {
     return this.window.meanLoss();
   }
@@ -385,7 +421,9 @@ export class GpuLiveRun implements LiveEngine {
   }
 
   setLearningRate(lr: number): void {
-    this.cpu.setLearningRate(lr); // records the marker; before the drift it is the whole change
+    // records the marker; before the drift it is the whole change; after it, it reaches the host arms'
+    // learners too (they are the CPU run's own)
+    this.cpu.setLearningRate(lr);
     this.batch?.setLearningRate(lr);
   }
 

@@ -6,9 +6,12 @@
  * recovery), and the worker (engineWorker.ts) is typed against this interface only.
  *
  * The protocol of a live run: pretrain on regime A, show the pretrained network frozen on regime A for
- * LEAD_IN_STEPS, drift to regime B, then adapt the arms frozen, full (unless capped), k = 0 and the chosen
- * k in lockstep from identical weights on an identical, endless stream. The learning rate, k and the
- * selection strategy change in place; a marker records when.
+ * LEAD_IN_STEPS, drift to regime B, then adapt the arms frozen, full (unless capped), k = 0, the chosen k
+ * and readout-only in lockstep from identical weights on an identical, endless stream. The learning rate,
+ * k and the selection strategy change in place; a marker records when.
+ *
+ * Readout-only (θ frozen, V and c adapt) is the floor of recovery beyond the readout: it comes last in the
+ * list, so the older arms keep their places in the messages, the exports' columns and the GPU's lanes.
  */
 import type { LearningMethod } from '../../engine/methods';
 import type { Spectrum } from '../../engine/metrics';
@@ -17,10 +20,21 @@ import type { SelectionStrategy } from '../../engine/transportMask';
 import type { BatchTimings } from '../../gpu/timing';
 import type { LabParams } from '../labParams';
 
-export type ArmId = 'frozen' | 'full' | 'k0' | 'k';
+export type ArmId = 'frozen' | 'full' | 'k0' | 'k' | 'readout';
+
+/**
+ * What an arm is for in the reading of a run: the reference recovery is measured against (full RTRL), the
+ * baseline that does not learn (frozen), the floor where only the readout adapts, or a sparse arm.
+ */
+export type ArmRole = 'reference' | 'baseline' | 'floor' | 'sparse';
+
+export const ARM_ROLES: Record<ArmId, ArmRole> = { frozen: 'baseline', full: 'reference', readout: 'floor', k0: 'sparse', k: 'sparse' };
+
+/** The readout-only arm's entry (the same in every live engine). */
+export const READOUT_ARM: ArmInfo = { id: 'readout', label: 'readout only' };
 
 export interface ArmInfo {
-  /** stable id for colours and series: 'frozen' | 'full' | 'k0' | 'k' */
+  /** stable id for colours and series: 'frozen' | 'full' | 'k0' | 'k' | 'readout' */
   id: ArmId;
   label: string;
   /**
@@ -99,6 +113,8 @@ export interface LiveArm extends ArmInfo {
   meanLoss: number;
   /** recovery so far against frozen and full, null without full RTRL, before the drift, or diverged */
   recovery: number | null;
+  /** recovery so far against readout-only and full (recovery beyond the readout), null where recovery is */
+  recoveryBeyondReadout: number | null;
   /** adaptation step of the first NaN/Inf, or -1 */
   divergedAt: number;
 }
@@ -130,8 +146,10 @@ export interface LiveEngine {
   /** Multiply-adds, bytes and P's size per arm (science.md §3-§4). */
   costs(): ArmCost[];
   keptPaths(): KeptPaths | null;
-  /** Recovery so far per arm, null where it is not defined. */
+  /** Recovery so far per arm against frozen and full (the paper's), null where it is not defined. */
   recovery(): (number | null)[];
+  /** Recovery so far per arm against readout-only and full (beyond the readout), null where it is not defined. */
+  recoveryBeyondReadout(): (number | null)[];
   /** Mean loss per arm over the adaptation so far, NaN before the drift. */
   meanLoss(): number[];
   /** Index of each diverged arm's first bad step, or -1. */
@@ -155,6 +173,8 @@ export function armMethod(p: LabParams, id: ArmId): LearningMethod {
       return { kind: 'sparse', k: 0, strategy: p.strategy, refreshEvery: 0, rescale: false };
     case 'k':
       return { kind: 'sparse', k: p.k, strategy: p.strategy, refreshEvery: p.refresh, rescale: p.rescale };
+    case 'readout':
+      return { kind: 'readout' };
   }
 }
 
@@ -163,6 +183,7 @@ export function liveArms(engine: LiveEngine): LiveArm[] {
   const costs = engine.costs();
   const meanLoss = engine.meanLoss();
   const recovery = engine.recovery();
+  const beyond = engine.recoveryBeyondReadout();
   const divergedAt = engine.divergedAt();
   return engine.arms.map((arm, a) => ({
     ...arm,
@@ -170,6 +191,7 @@ export function liveArms(engine: LiveEngine): LiveArm[] {
     cost: costs[a],
     meanLoss: meanLoss[a],
     recovery: recovery[a],
+    recoveryBeyondReadout: beyond[a],
     divergedAt: divergedAt[a],
   }));
 }

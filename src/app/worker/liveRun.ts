@@ -1,8 +1,8 @@
 /**
  * The protocol as a live, endless run for the app (no DOM: it runs in the worker and in Node tests).
  * Pretrain on regime A, show the pretrained network on regime A for a short lead-in, drift to regime B,
- * then adapt the arms frozen, full, k = 0 and the chosen k in lockstep from identical weights on an
- * identical stream, generated in chunks as long as the run goes on. k, the learning rate and the
+ * then adapt the arms frozen, full, k = 0, the chosen k and readout-only in lockstep from identical weights
+ * on an identical stream, generated in chunks as long as the run goes on. k, the learning rate and the
  * selection strategy change in place (a marker records when). The protocol's steps are the engine's
  * (engine/protocol/: pretrainSeed, armLearner, RunningLoss); this class implements LiveEngine
  * (liveEngine.ts), the interface the worker drives.
@@ -19,9 +19,9 @@ import { armLearner, pretrainSeed } from '../../engine/protocol/prepareSeed';
 import { Rng } from '../../engine/rng';
 import type { Sequence, Task } from '../../engine/tasks/task';
 import type { SelectionStrategy } from '../../engine/transportMask';
-import type { LabParams } from '../labParams';
+import { taskOptionsOf, type LabParams } from '../labParams';
 import type { PretrainedState } from './pretrainedCache';
-import { armMethod, sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker, type StepTrace } from './liveEngine';
+import { armMethod, READOUT_ARM, sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker, type StepTrace } from './liveEngine';
 
 export { armMethod } from './liveEngine';
 export type { ArmCost, ArmId, ArmInfo, KeptPaths, LiveMetrics, Marker, StepTrace } from './liveEngine';
@@ -92,7 +92,7 @@ export class LiveRun implements LiveEngine {
     // training), then the trained weights are put in place.
     const cached = options.pretrained;
     const seed = pretrainSeed(
-      { task: params.task, model: this.model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps } },
+      { task: params.task, taskOptions: taskOptionsOf(params), model: this.model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps } },
       params.seed,
     );
     if (cached) {
@@ -119,6 +119,9 @@ export class LiveRun implements LiveEngine {
       ...(options.includeFull ? [{ id: 'full' as const, label: 'full RTRL' }] : []),
       { id: 'k0', label: 'k = 0' },
       kArmInfo(params.k, params.n, options.includeFull),
+      // last, so the other arms keep their indices; its selection and noise streams are its own (by label),
+      // so it changes nothing in the others' runs
+      { ...READOUT_ARM },
     ];
     this.learners = [];
     this.window = new RunningLoss(this.arms.length);
@@ -264,7 +267,8 @@ export class LiveRun implements LiveEngine {
     const p = MODELS[this.model].paramCount(this.shape);
     return this.arms.map((arm) => {
       const c = methodCost(this.methodOf(arm.id), this.shape.n, p, 4, this.model);
-      return { macs: c.macs, bytes: c.bytes, sensitivityFloats: arm.id === 'frozen' ? 0 : this.shape.n * p };
+      // frozen and readout-only carry no P
+      return { macs: c.macs, bytes: c.bytes, sensitivityFloats: arm.id === 'frozen' || arm.id === 'readout' ? 0 : this.shape.n * p };
     });
   }
 
@@ -284,6 +288,21 @@ export class LiveRun implements LiveEngine {
     const frozen = this.arms.findIndex((a) => a.id === 'frozen');
     const full = this.arms.findIndex((a) => a.id === 'full');
     return this.window.recovery(frozen, full, (a) => this.learners[this.source(a)]?.divergedAt >= 0);
+  }
+
+  /** Recovery beyond the readout so far, per arm: (L̄_readout − L̄_arm) / (L̄_readout − L̄_full) × 100. */
+  recoveryBeyondReadout(): (number | null)[] {
+    const readout = this.arms.findIndex((a) => a.id === 'readout');
+    const full = this.arms.findIndex((a) => a.id === 'full');
+    const diverged = (a: number) => this.learners[this.source(a)]?.divergedAt >= 0;
+    // a diverged floor measures nothing
+    if (readout < 0 || diverged(readout)) return this.arms.map(() => null);
+    return this.window.recovery(readout, full, diverged);
+  }
+
+  /** An arm's current weights (its twin's for a duplicate), the pretrained ones before the drift. */
+  armParams(a: number): ModelParams {
+    return this.learners[this.source(a)]?.params ?? this.pretrained;
   }
 
   /** Mean loss per arm over the adaptation so far (steps with an error signal), NaN before the drift. */

@@ -5,7 +5,7 @@
  * bit for bit and rewrites it with UPDATE_PRETRAINED=1). The data stream still advances through regime A
  * as if it had trained, so the run that follows is the same run.
  */
-import type { LabParams } from '../labParams';
+import { DEFAULT_PARAMS, taskOptionsOf, type LabParams } from '../labParams';
 
 export interface PretrainedState {
   /** recurrent parameters θ (the model's flat vector) */
@@ -18,18 +18,29 @@ export interface PretrainedState {
   epochLoss: number[];
 }
 
-type CacheKeyParams = Pick<LabParams, 'task' | 'model' | 'n' | 'leak' | 'seed'>;
+/** What fixes the pretrained weights; the task's own parameters (τ, the adding length) default to the app's. */
+type CacheKeyParams = Pick<LabParams, 'task' | 'model' | 'n' | 'leak' | 'seed'> & Partial<Pick<LabParams, 'delayA' | 'delayB' | 'length'>>;
 
 /** The settings whose pretrained weights ship in public/pretrained/. */
 export const CACHED_SETTINGS: readonly CacheKeyParams[] = [{ task: 'sine', model: 'rnn', n: 64, leak: 0.3, seed: 1 }];
 
-export function cacheKey(p: CacheKeyParams, steps: number, epochs: number): string {
-  return `${p.task}-${p.model}-n${p.n}-leak${p.leak}-seed${p.seed}-p${steps}x${epochs}`;
+/** The task's parameters as a key part: '' for a task without any (the sine task's key is unchanged). */
+function taskOptionsKey(p: CacheKeyParams): string {
+  const o = taskOptionsOf({ ...DEFAULT_PARAMS, ...p });
+  return (o.delay ? `-tau${o.delay.A}to${o.delay.B}` : '') + (o.length !== undefined ? `-len${o.length}` : '');
 }
 
-/** The file's path under public/ (and the site root), or null when these settings are not shipped. */
+export function cacheKey(p: CacheKeyParams, steps: number, epochs: number): string {
+  return `${p.task}-${p.model}-n${p.n}-leak${p.leak}-seed${p.seed}${taskOptionsKey(p)}-p${steps}x${epochs}`;
+}
+
+/**
+ * The file's path under public/ (and the site root), or null when these settings are not shipped. Only
+ * these inputs of pretraining are in the key: the arms (readout-only among them) start from the weights
+ * and do not change them.
+ */
 export function cachePath(p: CacheKeyParams, steps: number, epochs: number): string | null {
-  const hit = CACHED_SETTINGS.some((c) => c.task === p.task && c.model === p.model && c.n === p.n && c.leak === p.leak && c.seed === p.seed);
+  const hit = CACHED_SETTINGS.some((c) => cacheKey(c, steps, epochs) === cacheKey(p, steps, epochs));
   return hit ? `pretrained/${cacheKey(p, steps, epochs)}.json` : null;
 }
 

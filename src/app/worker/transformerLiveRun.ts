@@ -2,11 +2,13 @@
  * The transformer's live run for the app (no DOM: it runs in the worker and in Node tests), the
  * LiveEngine of issue 14. The protocol is LiveRun's with the transformer's arms (docs/transformer.md):
  * pretrain on regime A, show the pretrained model frozen on regime A for a short lead-in, drift to regime B,
- * then adapt the arms frozen, dense (ρ = 1, the reference), ρ = 0 and the chosen head fraction ρ in lockstep
- * from identical weights on an identical, endless stream generated in chunks.
+ * then adapt the arms frozen, dense (ρ = 1, the reference), ρ = 0, the chosen head fraction ρ and
+ * readout-only (only the output head adapts, the floor of recovery beyond the readout) in lockstep from
+ * identical weights on an identical, endless stream generated in chunks.
  *
  * The arms keep the LiveEngine's ids so the chart's colours and series work unchanged: dense is 'full', ρ = 0
- * is 'k0' and the chosen fraction is 'k'. The transformer runs on the CPU only.
+ * is 'k0', the chosen fraction is 'k' and readout-only 'readout' (last, as in LiveRun). The transformer runs
+ * on the CPU only.
  *
  * A change of the head fraction (`setHeadFraction`) rebuilds the 'k' arm's learner on that arm's current
  * weights and copies its context window (the last W inputs), so the forward pass continues exactly; what
@@ -28,8 +30,8 @@ import { Rng, seededStreams } from '../../engine/rng';
 import { createTask } from '../../engine/tasks';
 import type { Sequence, Task } from '../../engine/tasks/task';
 import type { SelectionStrategy } from '../../engine/transportMask';
-import type { LabParams } from '../labParams';
-import { sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker } from './liveEngine';
+import { taskOptionsOf, type LabParams } from '../labParams';
+import { READOUT_ARM, sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker } from './liveEngine';
 
 export { ABOVE_REFERENCE_NOTE };
 
@@ -135,7 +137,7 @@ export class TransformerLiveRun implements LiveEngine {
       context: options.context,
     };
     const streams = seededStreams(params.seed);
-    this.task = createTask(params.task, streams.data);
+    this.task = createTask(params.task, streams.data, taskOptionsOf(params));
     this.tshape = transformerShape(config, this.task);
     this.shape = { n: options.dModel, m: this.task.inputSize, o: this.task.outputSize, leak: 0 } as unknown as ModelSettings;
     // As TransformerSeedRun: regime A (4000 steps), pretraining windows from their own stream, so the data
@@ -154,6 +156,7 @@ export class TransformerLiveRun implements LiveEngine {
       { id: 'full', label: 'dense (ρ = 1)' },
       { id: 'k0', label: 'ρ = 0' },
       this.fractionInfo(params.headFraction),
+      { ...READOUT_ARM },
     ];
     this.window = new RunningLoss(this.arms.length);
     this.stepLoss = new Float64Array(this.arms.length);
@@ -180,6 +183,8 @@ export class TransformerLiveRun implements LiveEngine {
         return headArm(0, opts);
       case 'k':
         return headArm(this.params.headFraction, opts);
+      case 'readout':
+        return { kind: 'readout' };
     }
   }
 
@@ -339,6 +344,18 @@ export class TransformerLiveRun implements LiveEngine {
     const denseDiverged = (this.learners[1]?.divergedAt ?? -1) >= 0;
     if (improvement === null || improvement < MIN_REFERENCE_IMPROVEMENT || denseDiverged) return this.arms.map(() => null);
     return this.window.recovery(0, 1, (a) => this.learners[this.source(a)]?.divergedAt >= 0);
+  }
+
+  /**
+   * Recovery beyond the readout so far per arm: (L̄_readout − L̄_arm) / (L̄_readout − L̄_dense) × 100, null
+   * where the paper's recovery is (dense did not adapt, or diverged) and when readout-only diverged.
+   */
+  recoveryBeyondReadout(): (number | null)[] {
+    const readout = this.arms.findIndex((a) => a.id === 'readout');
+    const paper = this.recovery();
+    const diverged = (a: number) => this.learners[this.source(a)]?.divergedAt >= 0;
+    if (readout < 0 || paper.every((r) => r === null) || diverged(readout)) return this.arms.map(() => null);
+    return this.window.recovery(readout, 1, diverged);
   }
 
   meanLoss(): number[] {
