@@ -1,5 +1,6 @@
 // Exact, local readout gradient (science.md §2): ∂L/∂V = e_t h_tᵀ, ∂L/∂c = e_t, written after θ's
-// gradient in the lane's gradient vector, with each workgroup's Σ g² for the clip.
+// gradient in the lane's gradient record (a readout lane's record is this part alone: the preamble's
+// gradReadoutStart), with each workgroup's Σ g² for the clip.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
@@ -14,8 +15,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
     } else {
       g = state[err + e - O * N];
     }
-    grad[lane * STRIDE + NP + e] = g;
+    grad[gradReadoutStart(lane) + e] = g;
   }
   let sq = workgroupSum(lid, g * g);
-  if (lid == 0u) { partials[lane * (GT + GR) + GT + wid.x] = sq; }
+  if (lid == 0u) { partials[partialsReadoutStart(lane) + wid.x] = sq; }
 }

@@ -4,15 +4,19 @@
 //   Adam: m <- β1 m + (1-β1) g,  v <- β2 v + (1-β2) g²,  w <- w - (lr / (1-β1^t)) m / (sqrt(v / (1-β2^t)) + ε)
 // with g already scaled by the clip factor and t this lane's update count. ADAM is set per pipeline; the
 // moments buffer is bound under SGD too (a 16-byte stub) so one descriptor serves both.
+// A dispatch covers lanes LANE_BASE + z and parameters FIRST.. of each: the θ-learning lanes from 0, the
+// readout lanes (θ frozen) from NP, so their θ is never read or written and they keep no θ moments.
 override ADAM: bool;
+override LANE_BASE: u32 = 0u;
+override FIRST: u32 = 0u;
 const BETA1: f32 = 0.9;
 const BETA2: f32 = 0.999;
 const EPS: f32 = 1e-8;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  let e = gid.x;
-  let lane = wid.z;
+  let e = FIRST + gid.x;
+  let lane = LANE_BASE + wid.z;
   if (e >= STRIDE) { return; }
   let t = atomicLoad(&ctl[CTL_STEP]);
   let hasError = (u32(streams[recordOf(lanes[lane].stream, t) + SS_FLAGS]) & FLAG_ERROR) != 0u;
@@ -21,22 +25,24 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let sb = lane * ST;
   if (state[sb + ST_FINITE] == 0.0) { atomicStore(&ctl[cb + CTL_FAULT], 1u); return; }
   let pi = lane * STRIDE + e;
+  // parameter e's gradient in the lane's record (e ≥ NP for a readout lane, whose record is NR long)
+  let gi = gradReadoutStart(lane) + e - NP;
   var w: f32;
   if (ADAM) {
     let steps = f32(atomicLoad(&ctl[cb + CTL_UPDATES]) + 1u);
     let bc1 = 1.0 - pow(BETA1, steps);
     let bc2 = 1.0 - pow(BETA2, steps);
-    let g = grad[pi] * state[sb + ST_CLIP];
-    // per learning lane: [m (STRIDE); v (STRIDE)]
-    let mi = lane * 2u * STRIDE + e;
-    let vi = mi + STRIDE;
+    let g = grad[gi] * state[sb + ST_CLIP];
+    // per learning lane: [m; v] of its gradient record, at twice the record's start
+    let mi = gradStart(lane) + gi;
+    let vi = mi + gradFloats(lane);
     let m = BETA1 * moments[mi] + (1.0 - BETA1) * g;
     let v = BETA2 * moments[vi] + (1.0 - BETA2) * g * g;
     moments[mi] = m;
     moments[vi] = v;
     w = params[pi] - ((hyper.lr / bc1) * m) / (sqrt(v / bc2) + EPS);
   } else {
-    w = params[pi] - (hyper.lr * state[sb + ST_CLIP]) * grad[pi];
+    w = params[pi] - (hyper.lr * state[sb + ST_CLIP]) * grad[gi];
   }
   params[pi] = w;
   if (nonFinite(w)) { atomicStore(&ctl[cb + CTL_FAULT], 1u); }

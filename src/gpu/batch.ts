@@ -1,14 +1,14 @@
 /**
- * A batch of lanes on the GPU: every lane is one arm of one seed (frozen, full RTRL, sparse-k, SnAp-1,
- * TBPTT(τ), UORO or KF-RTRL), all of
+ * A batch of lanes on the GPU: every lane is one arm of one seed (frozen, readout-only, full RTRL,
+ * sparse-k, SnAp-1, TBPTT(τ), UORO or KF-RTRL), all of
  * one shape, and every lane advances in the same dispatches (the batch dimension is the workgroup grid's
  * z, or x for per-lane kernels). Many steps are encoded into one command buffer; nothing is read back
  * inside the step loop. Losses (and, at metric steps, ‖P‖, P Pᵀ and the full arm's W and D_t) come back
  * through a pool of MAP_READ staging buffers at the end of each chunk of steps (readback.ts).
  *
  * The kernels are the descriptors of stepKernels.ts, dispatched in order every step; the buffers' layouts
- * are layout.ts's. Lanes are ordered sparse, full, TBPTT, UORO, KF-RTRL, frozen, so each kernel covers a
- * contiguous range. Carry-over to a new batch (the live app's endless stream) is snapshot() then restore().
+ * are layout.ts's. Lanes are ordered sparse, full, TBPTT, UORO, KF-RTRL, readout, frozen, so each kernel
+ * covers a contiguous range. Carry-over to a new batch (the live app's endless stream) is snapshot() then restore().
  */
 import type { LearningMethod } from '../engine/methods';
 import type { OptimizerConfig } from '../engine/optimizer';
@@ -29,6 +29,7 @@ import {
   encodeHyper,
   encodeLanes,
   encodeStreams,
+  gradRecord,
   GS,
   kfRecord,
   stepRecordHalf,
@@ -92,7 +93,7 @@ export interface BatchOptions {
 /** One metrics sample, taken after step `t`. */
 export interface MetricSample {
   t: number;
-  /** ‖P‖ per lane (external order; NaN for frozen lanes) */
+  /** ‖P‖ per lane (external order; NaN for frozen, readout and TBPTT lanes) */
   norms: number[];
   /** per full lane: its external index, W (n×n), D_t (n) and the Gram matrix P Pᵀ (n×n) */
   full: { lane: number; W: Float32Array; d: Float32Array; gram: Float32Array }[];
@@ -107,7 +108,7 @@ export interface LaneSnapshot {
   h: Float32Array;
   /** P_t (n × p), learning lanes only */
   P: Float32Array | null;
-  /** Adam's first and second moments over [θ; V, c], learning lanes under Adam only */
+  /** Adam's first and second moments over [θ; V, c], learning lanes under Adam only (zero over θ for a readout lane) */
   moments: { m: Float32Array; v: Float32Array } | null;
   /** the selection in use, sparse lanes only */
   sources: Int32Array | null;
@@ -134,12 +135,12 @@ export interface RestoreOptions {
   newSelection?: readonly number[];
 }
 
-type LaneRange = 'sparse' | 'full' | 'tbptt' | 'uoro' | 'kf' | 'frozen';
+type LaneRange = 'sparse' | 'full' | 'tbptt' | 'uoro' | 'kf' | 'readout' | 'frozen';
 
 /**
  * How a lane's method runs here: the range it joins (sparse lanes first, then full, TBPTT, UORO, KF-RTRL,
- * frozen), its lane record's k, scale and initial selection, and the floats it needs in the TBPTT window
- * buffer, the factors buffer and, per step, the noise ring.
+ * readout, frozen), its lane record's k, scale and initial selection, and the floats it needs in the TBPTT
+ * window buffer, the factors buffer and, per step, the noise ring.
  */
 function laneTransport(
   spec: LaneSpec,
@@ -152,6 +153,11 @@ function laneTransport(
   switch (m.kind) {
     case 'frozen':
       return { range: 'frozen', k: 0, ...none };
+    case 'readout':
+      // θ frozen, the readout adapting: the last learning lanes, after every θ-gradient kernel's range, so
+      // they run the forward pass, the readout gradient, the clip and the readout's update only, and hold
+      // a gradient and moments for V and c alone (layout.ts gradRecord); no P, no θ gradient, no θ state
+      return { range: 'readout', k: 0, ...none };
     case 'full':
       return { range: 'full', k: 0, ...none };
     case 'tbptt':
@@ -210,13 +216,17 @@ export class GpuBatch {
   /** lanes, streams, steps available */
   readonly B: number;
   readonly steps: number;
-  /** sparse, full, with a P (sparse + full), TBPTT, UORO, KF-RTRL, learning (all but frozen) lane counts */
+  /**
+   * sparse, full, with a P (sparse + full), TBPTT, UORO, KF-RTRL, readout (θ frozen), learning (all but
+   * frozen; the readout lanes are its last R) lane counts
+   */
   readonly S: number;
   readonly F: number;
   readonly PL: number;
   readonly Tb: number;
   readonly U: number;
   readonly K: number;
+  readonly R: number;
   readonly L: number;
   /** sizes of this batch's records (layout.ts) */
   readonly layout: BatchLayout;
@@ -287,7 +297,7 @@ export class GpuBatch {
     if (transports.some((x) => x.range === 'tbptt') && storage < 9) {
       throw new GpuError('validation', `TBPTT on the GPU binds 9 storage buffers in one kernel; this device allows ${storage}: run it on the CPU engine`);
     }
-    const rank: Record<LaneRange, number> = { sparse: 0, full: 1, tbptt: 2, uoro: 3, kf: 4, frozen: 5 };
+    const rank: Record<LaneRange, number> = { sparse: 0, full: 1, tbptt: 2, uoro: 3, kf: 4, readout: 5, frozen: 6 };
     this.intOf = [];
     this.extOf = specs.map((_, i) => i).sort((a, b) => rank[transports[a].range] - rank[transports[b].range] || a - b);
     this.extOf.forEach((ext, i) => (this.intOf[ext] = i));
@@ -297,8 +307,9 @@ export class GpuBatch {
     this.Tb = transports.filter((x) => x.range === 'tbptt').length;
     this.U = transports.filter((x) => x.range === 'uoro').length;
     this.K = transports.filter((x) => x.range === 'kf').length;
+    this.R = transports.filter((x) => x.range === 'readout').length;
     this.PL = this.S + this.F;
-    this.L = this.PL + this.Tb + this.U + this.K;
+    this.L = this.PL + this.Tb + this.U + this.K + this.R;
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.outputs = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.outputHalf = stepRecordHalf(this.steps, this.B);
@@ -314,6 +325,7 @@ export class GpuBatch {
       Tb: this.Tb,
       U: this.U,
       K: this.K,
+      R: this.R,
       L: this.L,
       chunk: this.options.readbackEvery,
       optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd',
@@ -351,11 +363,13 @@ export class GpuBatch {
     this.noiseRing = new Float32Array(Math.max(4, noiseTotal));
     const uo = uoroRecord(layout);
     const kf = kfRecord(layout);
-    for (let i = this.PL + this.Tb; i < this.L; i++) {
+    for (let i = this.PL + this.Tb; i < this.L - this.R; i++) {
       const isUoro = i < this.PL + this.Tb + this.U;
       this.factorLanes.push({ lane: i, prefix: isUoro ? uo.prefix : kf.prefix, first: isUoro ? uo.tt : kf.a });
     }
     const T = this.steps;
+    // the learning lanes' gradient records: θ and readout, the readout lanes' the readout alone (gradRecord)
+    const gradFloats = gradRecord(layout, L - this.R, L).start;
     this.buffers = {
       params: make('params [θ; V, c]', B * stride),
       h0: make('h (even steps read)', B * n),
@@ -363,16 +377,16 @@ export class GpuBatch {
       state: make('state [D, dLdh, e, clip, finite]', B * st),
       P0: make('P (even steps read)', this.PL * pFloats),
       P1: make('P (odd steps read)', this.PL * pFloats),
-      grad: make('gradient', L * stride),
+      grad: make('gradient', gradFloats),
       // bound under SGD too (update.wgsl serves both), as a stub
-      moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * L * stride : 4),
+      moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * gradFloats : 4),
       ctl: make('control [t, per lane: diverged, adam t, fault]', controlWords(B)),
       losses: make('losses [L; y_0] per step and lane', 2 * this.outputHalf),
       sources: make('sources', srcTotal),
       hyper: make('hyper', 4, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       norms: make('‖P‖² partials', L * GS),
       grams: make('P Pᵀ', this.F * n * n),
-      partials: make('Σg² partials', L * (layout.gt + layout.gr)),
+      partials: make('Σg² partials', (L - this.R) * layout.gt + L * layout.gr),
       lanes: make('lanes', 4 * B),
       streams: make('streams [x, y*, flags]', streams.length * T * layout.ss),
       window: make('TBPTT windows [count, head, τ × (h, d, x)]', winTotal),
@@ -602,7 +616,7 @@ export class GpuBatch {
     if (this.U + this.K === 0) return;
     const CH = this.options.readbackEvery;
     const ring = this.noiseRing;
-    for (let i = this.PL + this.Tb; i < this.L; i++) {
+    for (let i = this.PL + this.Tb; i < this.L - this.R; i++) {
       const rng = this.specs[this.extOf[i]].noiseRng!;
       const draws = this.draws[i];
       const off = this.noiseOffset[i];
@@ -675,7 +689,7 @@ export class GpuBatch {
       this.readFloats(b.params, 0, this.B * stride),
       this.readFloats(this.pairs.h[x], 0, this.B * n),
       this.PL > 0 ? this.readFloats(this.pairs.P[x], 0, this.PL * pFloats) : null,
-      adam ? this.readFloats(b.moments, 0, 2 * this.L * stride) : null,
+      adam ? this.readFloats(b.moments, 0, b.moments.size / 4) : null,
       this.readFloats(b.ctl, 0, controlWords(this.B)),
       this.readFloats(b.sources, 0, b.sources.size / 4),
       this.readFloats(b.window, 0, b.window.size / 4),
@@ -689,14 +703,20 @@ export class GpuBatch {
       const i = this.intOf[ext];
       const learning = i < this.L;
       const m = spec.method;
-      // per learning lane, Adam's [m (stride); v (stride)] (adam.wgsl)
-      const mi = 2 * i * stride;
+      // per learning lane, Adam's [m; v] over its gradient record (update.wgsl), in the engine's [θ; V, c]
+      const rec = gradRecord(this.layout, this.L - this.R, i);
+      const at = stride - rec.floats;
+      const moment = (from: number) => {
+        const out = new Float32Array(stride);
+        out.set(moments!.subarray(from, from + rec.floats), at);
+        return out;
+      };
       return {
         theta: params.slice(i * stride, i * stride + p),
         readout: params.slice(i * stride + p, (i + 1) * stride),
         h: h.slice(i * n, (i + 1) * n),
         P: i < this.PL && P ? P.slice(i * pFloats, (i + 1) * pFloats) : null,
-        moments: learning && moments ? { m: moments.slice(mi, mi + stride), v: moments.slice(mi + stride, mi + 2 * stride) } : null,
+        moments: learning && moments ? { m: moment(2 * rec.start), v: moment(2 * rec.start + rec.floats) } : null,
         sources: m.kind === 'sparse' ? srcWords.slice(this.srcOffset[i], this.srcOffset[i] + n * m.k) : null,
         window: m.kind === 'tbptt' ? window.slice(this.srcOffset[i], this.srcOffset[i] + 2 + m.truncation * (2 * n + this.layout.m)) : null,
         factors: m.kind === 'uoro' || m.kind === 'kf' ? factors.slice(this.srcOffset[i], this.srcOffset[i] + (m.kind === 'uoro' ? uo : kf)) : null,
@@ -725,7 +745,7 @@ export class GpuBatch {
     const h = new Float32Array(this.B * n);
     const P = new Float32Array(Math.max(1, this.PL * pFloats));
     const adam = this.env.optimizer === 'adam' && this.L > 0;
-    const moments = new Float32Array(adam ? 2 * this.L * stride : 1);
+    const moments = new Float32Array(adam ? b.moments.size / 4 : 1);
     const ctl = new Uint32Array(controlWords(this.B));
     snap.lanes.forEach((lane, ext) => {
       const i = this.intOf[ext];
@@ -743,8 +763,10 @@ export class GpuBatch {
       if (lane.factors && (kind === 'uoro' || kind === 'kf')) this.ctx.device.queue.writeBuffer(b.factors, this.srcOffset[i] * 4, Float32Array.from(lane.factors));
       const restart = reset.has(ext);
       if (adam && learning && lane.moments && !restart) {
-        moments.set(lane.moments.m, 2 * i * stride);
-        moments.set(lane.moments.v, 2 * i * stride + stride);
+        // a readout lane keeps the moments of V and c only
+        const rec = gradRecord(this.layout, this.L - this.R, i);
+        moments.set(lane.moments.m.subarray(stride - rec.floats), 2 * rec.start);
+        moments.set(lane.moments.v.subarray(stride - rec.floats), 2 * rec.start + rec.floats);
       }
       // the new batch counts its own steps from 0; a diverged lane stays frozen (diverged "at" step 0)
       ctl[controlIndex(i, 'diverged')] = lane.diverged ? 1 : 0;

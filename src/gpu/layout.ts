@@ -6,13 +6,14 @@
  * a size override, the lane struct or the workgroup reduction, and no file outside src/gpu/ knows an
  * offset (webgpu-utils derives layouts from one definition in the same spirit).
  *
- * Buffers (per lane, in the batch's internal lane order: sparse, full, frozen):
+ * Buffers (per lane, in the batch's internal lane order: sparse, full, TBPTT, UORO, KF-RTRL, readout, frozen):
  *   params   [θ = (W n×n, U n×m, b n); V o×n, c o]                 stride = p + o n + o
  *   h0, h1   h_t (n), ping-ponged: step t reads h[t % 2], writes h[(t+1) % 2]
  *   state    [D_t (n), dL/dh_t (n), e_t (o), clip scale, θ-gradient finite]   ST = 2n + o + 2
- *   P0, P1   P_t (n × p) per learning lane, ping-ponged like h
- *   grad     [g_θ (p); g_V, g_c] per learning lane                          stride
- *   moments  Adam's [m (stride); v (stride)] per learning lane
+ *   P0, P1   P_t (n × p) per RTRL lane (sparse, full), ping-ponged like h
+ *   grad     per learning lane: [g_θ (p); g_V, g_c] (stride), a readout lane [g_V, g_c] (o n + o) only
+ *   moments  Adam's [m; v] of each learning lane's gradient record (gradRecord below)
+ *   partials Σg² per gradient workgroup: [θ (GT); readout (GR)] per learning lane, [readout (GR)] per readout lane
  *   ctl      [step t, 0, 0, 0; per lane: diverged at t+1 (0 = alive), optimizer updates, fault, 0]
  *   lanes    per lane: { k, srcOffset, scale, stream } (u32, u32, f32, u32)
  *   streams  per stream and step: [x_t (m), y*_t (o), flags (1 = has error, 2 = reset)]   SS = m + o + 1
@@ -146,12 +147,24 @@ export const controlWords = (B: number): number => CONTROL.headerWords + CONTROL
 export const controlIndex = (lane: number, field: 'diverged' | 'updates' | 'fault'): number =>
   CONTROL.headerWords + CONTROL.laneWords * lane + CONTROL[field];
 
-/** Per-lane floats of every buffer, for the memory planner: learning lanes hold P twice, gradient, moments. */
-export function laneFloats(layout: BatchLayout): { p: number; learning: number; frozen: number } {
-  const { n, stride, st, pFloats } = layout;
+/**
+ * Learning lane `lane`'s gradient record (floats into `grad`), when the first `thetaLanes` learning lanes
+ * learn θ and the rest are readout lanes: [g_θ; g_V, g_c] (stride) for the former, [g_V, g_c] (nr) for the
+ * latter. Adam's [m; v] of the record start at twice `start`. The preamble's gradStart and gradFloats.
+ */
+export function gradRecord(l: BatchLayout, thetaLanes: number, lane: number): { start: number; floats: number } {
+  return { start: lane * l.nr + Math.min(lane, thetaLanes) * l.p, floats: lane < thetaLanes ? l.stride : l.nr };
+}
+
+/**
+ * Per-lane floats of every buffer, for the memory planner: RTRL lanes hold P twice, gradient, moments;
+ * readout lanes only the readout's gradient and moments beside their parameters; frozen lanes neither.
+ */
+export function laneFloats(layout: BatchLayout): { p: number; learning: number; readout: number; frozen: number } {
+  const { n, nr, stride, st, pFloats } = layout;
   // h0 + h1, the state record, the control record and the lane record
   const small = 2 * n + st + CONTROL.laneWords + LANE_RECORD.words;
-  return { p: pFloats, learning: 2 * pFloats + 4 * stride + small, frozen: stride + small };
+  return { p: pFloats, learning: 2 * pFloats + 4 * stride + small, readout: stride + 3 * nr + small, frozen: stride + small };
 }
 
 export interface LaneRecord {
@@ -240,6 +253,19 @@ override KF_JC: u32 = KF_SQ + N;
 override KF_AV: u32 = KF_SQ + 2u * N;
 override KF_FA: u32 = KF_SQ + 3u * N;
 override KF_FD: u32 = KF_FA + 1u;
+// The learning lanes' gradient and Σg² records. Lanes below THETA_LANES learn θ: [g_θ (NP); g_V, g_c (NR)]
+// at lane · STRIDE and partials [θ (GT); readout (GR)] at lane · (GT + GR), as the θ-gradient kernels index
+// them. The readout lanes after them (θ frozen) hold only the readout's part, so no θ record is kept for them.
+override THETA_LANES: u32 = B;
+/** Start of a learning lane's gradient record (its Adam [m; v] start at twice this). */
+fn gradStart(lane: u32) -> u32 { return lane * NR + min(lane, THETA_LANES) * NP; }
+/** Start of a learning lane's readout gradient (g_V, then g_c): after its θ gradient, if it has one. */
+fn gradReadoutStart(lane: u32) -> u32 { return lane * NR + min(lane + 1u, THETA_LANES) * NP; }
+/** Floats of a learning lane's gradient record: STRIDE, or NR for a readout lane. */
+fn gradFloats(lane: u32) -> u32 { return gradReadoutStart(lane) + NR - gradStart(lane); }
+/** Start of a learning lane's Σg² partials, and of its readout partials (after its θ ones, if any). */
+fn partialsStart(lane: u32) -> u32 { return lane * GR + min(lane, THETA_LANES) * GT; }
+fn partialsReadoutStart(lane: u32) -> u32 { return lane * GR + min(lane + 1u, THETA_LANES) * GT; }
 const CTL_STEP: u32 = ${CONTROL.step}u;
 const CTL_DIVERGED: u32 = ${CONTROL.diverged}u;
 const CTL_UPDATES: u32 = ${CONTROL.updates}u;

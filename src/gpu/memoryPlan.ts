@@ -2,7 +2,8 @@
  * The memory planner: the bytes an experiment needs on the GPU (per lane = one arm of one seed) against
  * the device's limits. Every RTRL lane (full, sparse-k, SnAp-1) holds two copies of P (n × p floats,
  * ping-ponged), its gradient and Adam moments; TBPTT, UORO and KF-RTRL lanes hold their own records (a
- * window, or the two factors) instead of P; all lanes of a wave share one P buffer, so a wave must fit both one storage
+ * window, or the two factors) instead of P; a readout lane (θ frozen) holds its parameters and the
+ * readout's gradient and moments only; all lanes of a wave share one P buffer, so a wave must fit both one storage
  * binding and the memory budget. When the lanes do not fit at once they run in waves (seed by seed, and
  * a seed's arms split only when one seed alone is too big); when even one lane does not fit, the plan
  * refuses with the numbers.
@@ -58,9 +59,14 @@ const fmtMiB = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
  * Bytes of one lane's buffers, from the batch layout (layout.ts, or lstmLayout.ts for the LSTM). pBytes is
  * what one learning lane adds to the P binding: P for the RNN, P^h and P^c for the LSTM.
  */
-export function laneBytes(n: number, m: number, o: number, model: ModelKind = 'rnn'): { pBytes: number; learning: number; frozen: number } {
-  const f = model === 'lstm' ? lstmLaneFloats(lstmBatchLayout({ n, m, o })) : laneFloats(batchLayout({ n, m, o }));
-  return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen };
+export function laneBytes(n: number, m: number, o: number, model: ModelKind = 'rnn'): { pBytes: number; learning: number; frozen: number; readout: number } {
+  if (model === 'lstm') {
+    const f = lstmLaneFloats(lstmBatchLayout({ n, m, o }));
+    // no LSTM readout lanes run on the GPU; were they to, they would hold this: a frozen lane plus V, c's gradient and moments
+    return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen, readout: 4 * f.frozen + 12 * (o * n + o) };
+  }
+  const f = laneFloats(batchLayout({ n, m, o }));
+  return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen, readout: 4 * f.readout };
 }
 
 /** Whether an arm's lane holds P in the shared P buffers (the RTRL lanes: full, sparse-k, SnAp-1). */
@@ -72,8 +78,9 @@ function holdsP(arm: LearningMethod): boolean {
  * Bytes of one arm's lane: P twice for an RTRL lane; for TBPTT, UORO and KF-RTRL the same parameters,
  * gradient and moments with their own record instead of P (batch.ts: the window and factors buffers).
  */
-function armLaneBytes(arm: LearningMethod, n: number, m: number, o: number, sizes: { pBytes: number; learning: number; frozen: number }): number {
+function armLaneBytes(arm: LearningMethod, n: number, m: number, o: number, sizes: { pBytes: number; learning: number; frozen: number; readout: number }): number {
   if (arm.kind === 'frozen') return sizes.frozen;
+  if (arm.kind === 'readout') return sizes.readout;
   if (holdsP(arm)) return sizes.learning;
   const withoutP = sizes.learning - 2 * sizes.pBytes;
   const layout = batchLayout({ n, m, o });

@@ -29,7 +29,7 @@ export type Access = 'read' | 'write';
 export type Bindings = Readonly<Partial<Record<BindingName, Access>>>;
 
 export type KernelName =
-  | 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'tbptt' | 'readoutGradient' | 'clipScale' | 'update' | 'stepEnd'
+  | 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'tbptt' | 'readoutGradient' | 'clipScale' | 'update' | 'updateReadout' | 'stepEnd'
   | 'uoroState' | 'uoroGradient' | 'kfTransport' | 'kfUpdate' | 'kfGradient'
   | 'sumSquares' | 'gram' | 'copy' | 'matmul';
 
@@ -37,8 +37,9 @@ export type KernelName =
 export interface KernelEnv {
   layout: BatchLayout;
   /**
-   * lanes: all, sparse, full, with a P (sparse + full), TBPTT, UORO, KF-RTRL, learning (all but frozen);
-   * lanes are ordered sparse, full, TBPTT, UORO, KF-RTRL, frozen
+   * lanes: all, sparse, full, with a P (sparse + full), TBPTT, UORO, KF-RTRL, readout (θ frozen, V and c
+   * adapt), learning (all but frozen: the readout lanes are the last R of them); lanes are ordered sparse,
+   * full, TBPTT, UORO, KF-RTRL, readout, frozen
    */
   B: number;
   S: number;
@@ -47,6 +48,7 @@ export interface KernelEnv {
   Tb: number;
   U: number;
   K: number;
+  R: number;
   L: number;
   /** steps in the UORO and KF-RTRL lanes' noise rings (the batch's readbackEvery: a chunk never runs more) */
   chunk: number;
@@ -69,10 +71,15 @@ export interface KernelSpec {
 
 const transport = { params: 'read', state: 'read', pIn: 'read', pOut: 'write' } as const;
 const perLane = { streams: 'read', lanes: 'read', ctl: 'write' } as const;
+const update = { params: 'write', grad: 'read', moments: 'write', state: 'read', ...perLane, hyper: 'read' } as const;
+/** The learning lanes that learn θ: the readout lanes come after them (the preamble's THETA_LANES). */
+const thetaLanes = (e: KernelEnv) => ({ THETA_LANES: e.L - e.R });
 
 /**
  * One step, in dispatch order: forward -> transport -> immediate -> g = cᵀP (the RTRL lanes) -> the
  * baselines' gradients (TBPTT, UORO, KF-RTRL) -> readout gradient -> clip -> update -> step end.
+ * Readout lanes (θ frozen) join only the forward pass, the readout gradient, the clip and the readout's
+ * part of the update (`updateReadout`): no θ-gradient kernel's range reaches them.
  */
 export const STEP_KERNELS: readonly KernelSpec[] = [
   {
@@ -151,15 +158,24 @@ export const STEP_KERNELS: readonly KernelSpec[] = [
     name: 'readoutGradient',
     shader: 'readoutGradient',
     bindings: { state: 'read', hOut: 'read', grad: 'write', partials: 'write' },
+    constants: thetaLanes,
     dispatch: (e) => [e.layout.gr, 1, e.L],
   },
-  { name: 'clipScale', shader: 'clipScale', bindings: { partials: 'read', state: 'write', hyper: 'read' }, dispatch: (e) => [e.L, 1, 1] },
+  { name: 'clipScale', shader: 'clipScale', bindings: { partials: 'read', state: 'write', hyper: 'read' }, constants: thetaLanes, dispatch: (e) => [e.L, 1, 1] },
   {
     name: 'update',
     shader: 'update',
-    bindings: { params: 'write', grad: 'read', moments: 'write', state: 'read', ...perLane, hyper: 'read' },
-    constants: (e) => ({ ADAM: e.optimizer === 'adam' ? 1 : 0 }),
-    dispatch: (e) => [Math.ceil(e.layout.stride / WG), 1, e.L],
+    bindings: update,
+    constants: (e) => ({ ADAM: e.optimizer === 'adam' ? 1 : 0, ...thetaLanes(e) }),
+    dispatch: (e) => [Math.ceil(e.layout.stride / WG), 1, e.L - e.R],
+  },
+  // the readout lanes: the same kernel over V and c only, a dispatch of its own rather than a θ branch per lane
+  {
+    name: 'updateReadout',
+    shader: 'update',
+    bindings: update,
+    constants: (e) => ({ ADAM: e.optimizer === 'adam' ? 1 : 0, ...thetaLanes(e), LANE_BASE: e.L - e.R, FIRST: e.layout.p }),
+    dispatch: (e) => [Math.ceil(e.layout.nr / WG), 1, e.R],
   },
   { name: 'stepEnd', shader: 'stepEnd', bindings: { ...perLane, losses: 'write' }, dispatch: () => [1, 1, 1] },
 ];

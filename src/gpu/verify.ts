@@ -1,6 +1,6 @@
 /**
- * The start-up check: a small batch (n = 5; frozen, full, k = 2, k = 0, SnAp-1, TBPTT(3), UORO and KF-RTRL
- * lanes; 12 steps with Adam) run on the device and on the CPU engine from the same weights and stream.
+ * The start-up check: a small batch (n = 5; frozen, readout-only, full, k = 2, k = 0, SnAp-1, TBPTT(3), UORO
+ * and KF-RTRL lanes; 12 steps with Adam) run on the device and on the CPU engine from the same weights and stream.
  * A device whose kernels disagree beyond the tolerance is not used: the caller falls back to the CPU with
  * the reason this returns.
  */
@@ -15,6 +15,12 @@ import { messageOf } from './device';
 
 /** Relative loss tolerance: float32 rounding over 12 steps stays near 1e-5; a wrong kernel is off by far more. */
 export const VERIFY_TOLERANCE = 1e-3;
+/**
+ * Losses below this are compared against it (an absolute 1e-6, as the GPU tests allow): a lane whose
+ * loss nears zero (the readout lane fits the target at step 11, L ≈ 1e-5) keeps the absolute rounding of
+ * y (a few 1e-6 on SwiftShader, as for the other lanes), which relative to L alone passes 1e-3.
+ */
+const VERIFY_LOSS_FLOOR = 1e-3;
 
 export type VerifyResult = { ok: true; maxRelativeError: number } | { ok: false; reason: string };
 
@@ -37,7 +43,7 @@ export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
   // every lane kind the batch runs, so no kernel starts unchecked (UORO and KF-RTRL draw from a noise stream:
   // the CPU learner and the GPU lane each get their own copy of the same stream)
   const methods: LearningMethod[] = [
-    { kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(0, 'random'),
+    { kind: 'frozen' }, { kind: 'readout' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(0, 'random'),
     { kind: 'snap1' }, { kind: 'tbptt', truncation: 3 }, { kind: 'uoro' }, { kind: 'kf' },
   ];
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
@@ -63,9 +69,9 @@ export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
     for (let t = 0; t < steps; t++) {
       const want = cpu[a].step(seq, t);
       const got = batch.losses[a][t];
-      const rel = Math.abs(got - want) / Math.max(1e-6, Math.abs(want));
+      const rel = Math.abs(got - want) / Math.max(VERIFY_LOSS_FLOOR, Math.abs(want));
       if (!(rel <= VERIFY_TOLERANCE)) {
-        return { ok: false, reason: `verification mismatch: arm ${cpu[a].label}, step ${t}: GPU loss ${got}, CPU ${want} (tolerance ${VERIFY_TOLERANCE} relative)` };
+        return { ok: false, reason: `verification mismatch: arm ${cpu[a].label}, step ${t}: GPU loss ${got}, CPU ${want} (tolerance ${VERIFY_TOLERANCE} relative, ${VERIFY_TOLERANCE * VERIFY_LOSS_FLOOR} absolute below a loss of ${VERIFY_LOSS_FLOOR})` };
       }
       worst = Math.max(worst, rel);
     }

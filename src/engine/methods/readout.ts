@@ -30,5 +30,5 @@ export const readout: MethodRecord<ReadoutMethod> = {
   // the forward pass over W_h (as frozen) and the readout's gradient e_t [h_t; 1]ᵀ, per output
   cost: (_m, { rows, n, bytesPerFloat }) => ({ macs: rows * n + n + 1, bytes: (rows * n + 2 * (n + 1)) * bytesPerFloat }),
   estimators: everyModel(() => new ReadoutOnlyEstimator()),
-  gpu: [],
+  gpu: ['rnn'],
 };

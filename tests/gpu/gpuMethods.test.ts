@@ -1,0 +1,44 @@
+/**
+ * What the method registry says the GPU engine runs, and how the planner sizes the readout lane; no device
+ * needed. The readout-only arm runs as a lane of the RNN batch (not of the LSTM's), and its lane holds
+ * its parameters with the readout's gradient and Adam moments only: no P, no θ gradient or moments.
+ */
+import { expect, it } from 'vitest';
+import { gpuMethodKinds, runsOnGpu } from '../../src/engine/methods';
+import { checkGpuArms } from '../../src/gpu/experimentGpu';
+import { batchLayout, gradRecord, laneFloats } from '../../src/gpu/layout';
+import { laneBytes, planMemory } from '../../src/gpu/memoryPlan';
+
+it('the registry runs the readout arm on the GPU for the RNN, not for the LSTM', () => {
+  expect(gpuMethodKinds('rnn')).toContain('readout');
+  expect(runsOnGpu({ kind: 'readout' }, 'rnn')).toBe(true);
+  expect(runsOnGpu({ kind: 'readout' }, 'lstm')).toBe(false);
+  expect(() => checkGpuArms([{ kind: 'frozen' }, { kind: 'readout' }, { kind: 'full' }], 'rnn')).not.toThrow();
+  expect(() => checkGpuArms([{ kind: 'frozen' }, { kind: 'readout' }], 'lstm')).toThrow(/'readout' runs on the CPU engine/);
+});
+
+it('a readout lane is sized by what it holds: a frozen lane plus the gradient and moments of V and c', () => {
+  const [n, m, o] = [256, 1, 2];
+  const layout = batchLayout({ n, m, o });
+  const f = laneFloats(layout);
+  expect(f.readout - f.frozen).toBe(3 * layout.nr);
+  expect(f.readout).toBeLessThan(f.learning - 2 * f.p);
+  const sizes = laneBytes(n, m, o);
+  const limits = { maxStorageBufferBindingSize: 1024 ** 3, maxBufferSize: 1024 ** 3 };
+  const plan = (arms: Parameters<typeof planMemory>[0]['arms']) => planMemory({ n, m, o, arms, seedCount: 3, steps: 100, limits }).waveBytes[0];
+  expect(plan([{ kind: 'readout' }]) - plan([{ kind: 'frozen' }])).toBe(3 * (sizes.readout - sizes.frozen));
+  // a P binding too small for one RTRL lane does not stop readout lanes (they hold no P)
+  const tiny = { maxStorageBufferBindingSize: sizes.pBytes - 4, maxBufferSize: 1024 ** 3 };
+  expect(() => planMemory({ n, m, o, arms: [{ kind: 'readout' }], seedCount: 2, steps: 100, limits: tiny })).not.toThrow();
+});
+
+it('gradient records: θ lanes [g_θ; g_V, g_c] at lane · stride, readout lanes after them [g_V, g_c] only', () => {
+  const l = batchLayout({ n: 5, m: 2, o: 1 });
+  // three θ lanes, then two readout lanes
+  expect([0, 1, 2].map((i) => gradRecord(l, 3, i))).toEqual([0, 1, 2].map((i) => ({ start: i * l.stride, floats: l.stride })));
+  expect(gradRecord(l, 3, 3)).toEqual({ start: 3 * l.stride, floats: l.nr });
+  expect(gradRecord(l, 3, 4)).toEqual({ start: 3 * l.stride + l.nr, floats: l.nr });
+  // the end of the last record: the gradient buffer's floats
+  expect(gradRecord(l, 3, 5).start).toBe(3 * l.stride + 2 * l.nr);
+  expect(gradRecord(l, 0, 2).start).toBe(2 * l.nr);
+});
