@@ -1,13 +1,27 @@
 /**
  * Background jobs in their own worker, each with a small store the panels render: the recovery sweeps
- * (over k at the current n, over n at the current k) and the learning-rate sweep. Every job reports
+ * (over k at the current n, over n at the current k), the learning-rate sweep, the recovery map (k × τ on
+ * the delay task, two strategies) and cost against quality (the frontier's arms on the current task). Every job reports
  * "steps done / total, ≈ seconds left", can be cancelled, and is refused (or warned about, with its
  * estimated time) where the live view would refuse it (cpuLimits.ts).
  */
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { ExperimentConfig } from '../../engine/config';
-import { jobCheck, lrSweepConfigs, sweepConfig, sweepConfigsN, transformerSweepSeconds, transformerSweepSpec, type TransformerSweepSpec } from '../worker/sweep';
+import {
+  frontierConfig,
+  jobCheck,
+  lrSweepConfigs,
+  mapJob,
+  mapJobCheck,
+  sweepConfig,
+  sweepConfigsN,
+  transformerSweepSeconds,
+  transformerSweepSpec,
+  type MapJob,
+  type TransformerSweepSpec,
+} from '../worker/sweep';
 import type { FromSweep, ToSweep } from '../worker/sweepWorker';
+import type { SeedArms } from './analysisResults';
 import { useLab } from './store';
 
 /** Above this estimate the panel says how long the job will take before it starts. */
@@ -52,9 +66,9 @@ class Job<S extends JobProgress> {
     private readonly onSeed: (m: Extract<FromSweep, { type: 'seed' }>) => void,
   ) {}
 
-  start(configs: ExperimentConfig[], label: string, initial: Partial<S>): void {
+  /** `check`: the job's own refusal rule where it has one (the map's n limit), else jobCheck's */
+  start(configs: ExperimentConfig[], label: string, initial: Partial<S>, check = jobCheck(configs)): void {
     this.cancel();
-    const check = jobCheck(configs);
     const total = configs.reduce((a, c) => a + c.seeds.length * c.adaptSteps, 0);
     if (check.refused) {
       this.store.setState({ ...IDLE, ...initial, status: 'refused', label, stepsTotal: total, estimateS: check.estimateS, error: check.refused } as Partial<S>);
@@ -198,17 +212,81 @@ export function cancelLrSweep(): void {
   lrJob.cancel();
 }
 
+// ---- the recovery map: k × τ on the delay task, random and top-k side by side ----
+
+/** A finished seed of configuration `configIndex` (its seed drawn from `config`), kept by seed index. */
+function withSeed(seeds: (SeedArms | undefined)[][], m: Extract<FromSweep, { type: 'seed' }>, config: ExperimentConfig | undefined): (SeedArms | undefined)[][] {
+  const next = seeds.slice();
+  const row = (next[m.configIndex] ?? []).slice();
+  row[m.seedIndex] = { seed: config?.seeds[m.seedIndex] ?? m.seedIndex, paramCount: m.paramCount, taskDescription: m.taskDescription, arms: m.arms };
+  next[m.configIndex] = row;
+  return next;
+}
+
+export interface MapJobState extends JobProgress {
+  /** what runs (null before the first start) */
+  job: MapJob | null;
+  /** seeds[configIndex][seedIndex] as they finish */
+  seeds: (SeedArms | undefined)[][];
+}
+
+export const useMapJob = create<MapJobState>(() => ({ ...IDLE, job: null, seeds: [] }));
+
+const mapRunner = new Job(useMapJob, (m) => useMapJob.setState((s) => ({ seeds: withSeed(s.seeds, m, s.job?.configs[m.configIndex]) })));
+
+/** What the map runs at the current settings, with its refusal or estimate. */
+export function mapJobNow(): { job: MapJob; check: { refused: string | null; estimateS: number } } {
+  const job = mapJob(useLab.getState().params);
+  return { job, check: mapJobCheck(job) };
+}
+
+export function startMapJob(): void {
+  const { job, check } = mapJobNow();
+  const c = job.configs[0];
+  const label = `delay task, n = ${job.n}, k × τ for ${job.strategies.join(' and ')}, ${c.seeds.length} seeds × ${c.adaptSteps} steps per run, ${job.configs.length} runs`;
+  mapRunner.start(job.configs, label, { job, seeds: job.configs.map(() => []) }, check);
+}
+
+export function cancelMapJob(): void {
+  mapRunner.cancel();
+}
+
+// ---- cost against quality: the frontier's arms on the current task ----
+
+export interface FrontierJobState extends JobProgress {
+  config: ExperimentConfig | null;
+  seeds: (SeedArms | undefined)[];
+}
+
+export const useFrontierJob = create<FrontierJobState>(() => ({ ...IDLE, config: null, seeds: [] }));
+
+const frontierRunner = new Job(useFrontierJob, (m) => useFrontierJob.setState((s) => ({ seeds: withSeed([s.seeds], { ...m, configIndex: 0 }, s.config ?? undefined)[0] })));
+
+export function startFrontierJob(): void {
+  const params = useLab.getState().params;
+  const config = frontierConfig(params);
+  const label = `${params.task}, n = ${config.n}, ${config.arms.length - 1} arms, ${config.seeds.length} seeds × ${config.adaptSteps} steps`;
+  frontierRunner.start([config], label, { config, seeds: [] });
+}
+
+export function cancelFrontierJob(): void {
+  frontierRunner.cancel();
+}
+
+export type JobKind = 'k' | 'n' | 'lr' | 'heads' | 'map' | 'frontier';
+
 /** The estimate shown before a job starts, for the current settings (seconds), and whether it is refused. */
-export function jobEstimate(kind: 'k' | 'n' | 'lr' | 'heads'): { estimateS: number; refused: string | null } {
+export function jobEstimate(kind: JobKind): { estimateS: number; refused: string | null } {
   const params = useLab.getState().params;
   if (kind === 'heads') return { estimateS: transformerSweepSeconds(transformerSweepSpec(params)), refused: null };
-  const configs = kind === 'k' ? [sweepConfig(params)] : kind === 'n' ? sweepConfigsN(params) : lrSweepConfigs(params);
+  if (kind === 'map') return mapJobNow().check;
+  const configs = kind === 'k' ? [sweepConfig(params)] : kind === 'n' ? sweepConfigsN(params) : kind === 'frontier' ? [frontierConfig(params)] : lrSweepConfigs(params);
   const c = jobCheck(configs);
   return { estimateS: c.estimateS, refused: c.refused };
 }
 
 /** "(≈ 190 s)" when a job would take long enough to say so before it starts, else "". */
-export function estimateNote(kind: 'k' | 'n' | 'lr' | 'heads'): string {
+export function estimateNote(kind: JobKind): string {
   const e = jobEstimate(kind);
   if (e.refused) return ` Not at n = ${useLab.getState().params.n} on the CPU: full RTRL is left out there.`;
   return e.estimateS > JOB_WARN_S ? ` Estimated ≈ ${Math.round(e.estimateS)} s.` : '';

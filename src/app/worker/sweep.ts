@@ -3,9 +3,12 @@
  * run seed by seed so each point fills in as its seeds finish. Pure; sweepWorker.ts runs it off the page.
  */
 import { defaultConfig, sparseArm, type ExperimentConfig } from '../../engine/config';
+import { frontierArms } from '../../engine/frontier';
 import { DEFAULT_LR_GRID } from '../../engine/learningRates';
+import { planMap, type MapPlan } from '../../engine/recoveryMap';
+import type { SelectionStrategy } from '../../engine/transportMask';
 import { CPU_FULL_RTRL_MAX_N, cpuFullRtrlSecondsPerStep, cpuSparseSecondsPerStep } from '../cpuLimits';
-import type { LabParams } from '../labParams';
+import { taskOptionsOf, withChange, type LabParams } from '../labParams';
 
 /** 0, the powers of two below n, and n itself. */
 export function sweepKs(n: number): number[] {
@@ -27,6 +30,8 @@ export function sweepConfig(p: LabParams): ExperimentConfig {
   return {
     ...base,
     task: p.task,
+    // the lab's τ (delay) or length (adding), so a sweep runs the task the live run shows
+    taskOptions: taskOptionsOf(p),
     n: p.n,
     leak: p.leak,
     optimizer: { kind: p.optimizer, lr: p.lr, clipNorm: 0 },
@@ -99,6 +104,95 @@ export function jobCheck(configs: ExperimentConfig[]): { refused: string | null;
     };
   }
   return { refused: null, estimateS };
+}
+
+// ---- the recovery map (k × τ on the delay task) and cost against quality ----
+
+/** τ after the drift, the map's rows. */
+export const MAP_TAUS: readonly number[] = [1, 2, 4, 8, 16];
+/** The two selection strategies drawn side by side. */
+export const MAP_STRATEGIES: readonly SelectionStrategy[] = ['random', 'top-k'];
+/** Largest n the app runs the map at: ten experiments with full RTRL each take minutes above it on the CPU. */
+export const MAP_MAX_N = 32;
+
+/** k = 0, 1, 2, 4, … up to n/2, the map's columns. */
+export function mapKs(n: number): number[] {
+  const ks = [0];
+  for (let k = 1; k <= n / 2; k *= 2) ks.push(k);
+  return ks;
+}
+
+/** The lab's settings on the delay task: its learning rate follows the task's default unless the user set one. */
+export function delayParams(p: LabParams): LabParams {
+  return p.task === 'delay' ? p : withChange(p, 'task', 'delay');
+}
+
+export interface MapJob {
+  n: number;
+  /** one plan per strategy, MAP_STRATEGIES order */
+  plans: MapPlan[];
+  strategies: SelectionStrategy[];
+  /** every plan's runs, plan after plan: the job's configurations */
+  configs: ExperimentConfig[];
+  /** configs[i] is run `run` of plan `plan` */
+  runOf: { plan: number; run: number }[];
+}
+
+/**
+ * The map job: for each strategy, the plan of k (columns) × τ (rows) on the delay task with the lab's n,
+ * τ before the drift, optimizer, rate, leak and selection settings, and the sweep's seeds and short
+ * pretraining and adaptation. One run per τ: its k values are arms of that run.
+ */
+export function mapJob(p: LabParams): MapJob {
+  const q = delayParams(p);
+  const base: ExperimentConfig = { ...sweepConfig(q), arms: [{ kind: 'frozen' }, { kind: 'readout' }, { kind: 'full' }] };
+  const strategies = [...MAP_STRATEGIES];
+  const plans = strategies.map((strategy) =>
+    planMap(
+      { ...base, arms: [...base.arms, sparseArm(0, strategy, q.refresh, q.rescale)] },
+      [
+        { name: 'k', values: mapKs(q.n) },
+        { name: 'tau', values: [...MAP_TAUS] },
+      ],
+    ),
+  );
+  const runOf = plans.flatMap((plan, pi) => plan.runs.map((_, ri) => ({ plan: pi, run: ri })));
+  return { n: q.n, plans, strategies, configs: runOf.map(({ plan, run }) => plans[plan].runs[run].config), runOf };
+}
+
+/** The CLI command for one strategy's map at any n (in threads, no app limit), with the CLI's longer pretraining and adaptation. */
+export function mapCliCommand(job: MapJob, strategy: SelectionStrategy): string {
+  const c = job.configs[0];
+  const d = c.taskOptions?.delay;
+  const sparse = c.arms.find((a) => a.kind === 'sparse');
+  const selection = sparse?.kind === 'sparse' ? `${sparse.refreshEvery > 0 ? ` --refresh ${sparse.refreshEvery}` : ''}${sparse.rescale ? ' --rescale' : ''}` : '';
+  return [
+    `npm run experiment -- --task delay${d ? ` --delay ${d.A}:${d.B}` : ''} --n ${c.n} --optimizer ${c.optimizer.kind} --lr ${c.optimizer.lr} --leak ${c.leak}`,
+    `--strategy ${strategy}${selection} --map k=${mapKs(c.n).join(',')} tau=${MAP_TAUS.join(',')}`,
+    `--seeds ${c.seeds.length} --seed ${c.seeds[0]}`,
+  ].join(' ');
+}
+
+/** Whether the map may run: refused above MAP_MAX_N with its estimate (the panel shows the CLI commands), else as any job. */
+export function mapJobCheck(job: MapJob): { refused: string | null; estimateS: number } {
+  const check = jobCheck(job.configs);
+  if (job.n > MAP_MAX_N) {
+    return {
+      refused: `refused: the map runs ${job.configs.length} experiments (${MAP_TAUS.length} τ × ${job.strategies.length} strategies) of ${job.configs[0].seeds.length} seeds, each with full RTRL; at n = ${job.n} that is about ${Math.round(check.estimateS)} s on the CPU, so the app runs it up to n = ${MAP_MAX_N}; the CLI runs it at any n (the commands below)`,
+      estimateS: check.estimateS,
+    };
+  }
+  return check;
+}
+
+/**
+ * Cost against quality on the lab's task: the sweep's settings (seeds, short pretraining and adaptation)
+ * with the frontier's arms (readout-only, full, k = 0 … n with the lab's selection, SnAp-1, UORO, KF-RTRL,
+ * TBPTT with the task's memory demand).
+ */
+export function frontierConfig(p: LabParams): ExperimentConfig {
+  const c = sweepConfig(p);
+  return { ...c, arms: frontierArms({ ...c, arms: [sparseArm(0, p.strategy, p.refresh, p.rescale)] }) };
 }
 
 // ---- the transformer: recovery as a function of the head fraction ρ (its "recovery vs k") ----

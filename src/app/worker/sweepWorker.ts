@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 /**
- * Runs a background job (the recovery-vs-k and -vs-n sweeps, the learning-rate sweep): configurations ×
- * seeds, one SeedRun at a time, posting each seed's result as it finishes and its progress in steps
- * every few steps. A `cancel`, or a newer `run`, stops the job at the next progress point.
+ * Runs a background job (the recovery-vs-k and -vs-n sweeps, the learning-rate sweep, the recovery map, cost
+ * against quality): configurations × seeds, one SeedRun at a time, posting each seed's result as it
+ * finishes and its progress in steps every few steps. A `cancel`, or a newer `run`, stops the job at the
+ * next progress point.
  */
 import type { ArmSeedResult } from '../../engine/protocol/results';
 import { SeedRun } from '../../engine/experiment';
@@ -17,7 +18,19 @@ export type ToSweep =
   | { type: 'run-transformer'; sweepId: number; spec: TransformerSweepSpec }
   | { type: 'cancel'; sweepId: number };
 export type FromSweep =
-  | { type: 'seed'; sweepId: number; configIndex: number; seedIndex: number; labels: string[]; recovery: number[]; meanLoss: number[] }
+  | {
+      type: 'seed';
+      sweepId: number;
+      configIndex: number;
+      seedIndex: number;
+      labels: string[];
+      recovery: number[];
+      meanLoss: number[];
+      /** the seed's arms as the engine reports them, and what summarize needs beside them (the map and the frontier) */
+      arms: ArmSeedResult[];
+      paramCount: number;
+      taskDescription: string;
+    }
   | { type: 'progress'; sweepId: number; stepsDone: number; stepsTotal: number; elapsedMs: number }
   | { type: 'done'; sweepId: number }
   | { type: 'cancelled'; sweepId: number }
@@ -65,7 +78,8 @@ self.onmessage = async (event: MessageEvent<ToSweep>) => {
         }
         // exact count (the last batch of a run may be short)
         stepsDone = doneAfter(configs, s, ci);
-        post(seedMessage(sweepId, ci, s, run.result().arms));
+        const result = run.result();
+        post(seedMessage(sweepId, ci, s, result.arms, result.paramCount, run.task.description));
       }
     }
     post({ type: 'done', sweepId });
@@ -95,7 +109,8 @@ async function runTransformer(sweepId: number, spec: TransformerSweepSpec, post:
         await new Promise((r) => setTimeout(r, 0));
         if (current !== sweepId) return;
       }
-      post(seedMessage(sweepId, 0, s, run.result().arms));
+      const result = run.result();
+      post(seedMessage(sweepId, 0, s, result.arms, result.paramCount, ''));
     }
     post({ type: 'done', sweepId });
   } catch (e) {
@@ -104,7 +119,7 @@ async function runTransformer(sweepId: number, spec: TransformerSweepSpec, post:
 }
 
 /** One finished seed's arms as the page reads them: a diverged arm has no recovery and no mean loss. */
-function seedMessage(sweepId: number, configIndex: number, seedIndex: number, arms: readonly ArmSeedResult[]): FromSweep {
+function seedMessage(sweepId: number, configIndex: number, seedIndex: number, arms: readonly ArmSeedResult[], paramCount: number, taskDescription: string): FromSweep {
   return {
     type: 'seed',
     sweepId,
@@ -113,6 +128,9 @@ function seedMessage(sweepId: number, configIndex: number, seedIndex: number, ar
     labels: arms.map((a) => a.label),
     recovery: arms.map((a) => (a.divergedAt >= 0 ? NaN : a.recovery)),
     meanLoss: arms.map((a) => (a.divergedAt >= 0 ? NaN : a.meanLoss)),
+    arms: arms.map((a) => ({ ...a })),
+    paramCount,
+    taskDescription,
   };
 }
 

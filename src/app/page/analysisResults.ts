@@ -1,0 +1,223 @@
+/**
+ * From the job worker's per-seed results to what the map and the frontier panels draw. Pure: the
+ * experiments are summarised with the engine's own `summarize` (the CLI's numbers, CI and undefined rules),
+ * the map's grid comes from `collectMap`, the frontier from `frontierOf`; this file only reads them out.
+ */
+import type { ExperimentConfig } from '../../engine/config';
+import { summarize, type ArmSeedResult, type ExperimentResult, type SeedResult } from '../../engine/experiment';
+import { frontierOf, type Frontier } from '../../engine/frontier';
+import { collectMap, type MapCell, type RecoveryMap } from '../../engine/recoveryMap';
+import { NO_TRANSPORT_NEEDED, type SeedStatistics } from '../../engine/statistics';
+import type { SelectionStrategy } from '../../engine/transportMask';
+import type { MapJob } from '../worker/sweep';
+
+/** One finished seed of one configuration, as the job worker posts it. */
+export interface SeedArms {
+  seed: number;
+  paramCount: number;
+  taskDescription: string;
+  arms: ArmSeedResult[];
+}
+
+/** The engine's SeedResult of a posted seed: the worker sends no curves or spectra, summarize needs none. */
+export function seedResultOf(s: SeedArms): SeedResult {
+  return {
+    seed: s.seed,
+    paramCount: s.paramCount,
+    pretrainLoss: [],
+    arms: s.arms,
+    losses: [],
+    jacobianCondition: [],
+    jacobianEffectiveRank: [],
+    sensitivityCondition: [],
+    sensitivityNorm: [],
+    gradientCosine: {},
+  };
+}
+
+/** The experiment over the seeds finished so far (in seed order); null before the first. */
+export function experimentOf(config: ExperimentConfig, seeds: readonly (SeedArms | undefined)[]): ExperimentResult | null {
+  const done = seeds.filter((s): s is SeedArms => s !== undefined);
+  if (done.length === 0) return null;
+  return summarize(config, done.map(seedResultOf), done[0].taskDescription);
+}
+
+// ---- the recovery map ----
+
+export interface MapGrid {
+  strategy: SelectionStrategy;
+  map: RecoveryMap;
+  /** pending[yi][xi]: the cell's run has no finished seed yet */
+  pending: boolean[][];
+  /** seeds finished in the run with the fewest */
+  seedsDone: number;
+}
+
+/**
+ * One grid per strategy from the seeds finished so far (`seeds[configIndex][seedIndex]`): the runs with at
+ * least one seed are summarised and collected; the others' cells are pending.
+ */
+export function mapGrids(job: MapJob, seeds: readonly (readonly (SeedArms | undefined)[] | undefined)[]): MapGrid[] {
+  return job.plans.map((plan, pi) => {
+    const results = plan.runs.map((run, ri) => {
+      const ci = job.runOf.findIndex((r) => r.plan === pi && r.run === ri);
+      return experimentOf(run.config, seeds[ci] ?? []);
+    });
+    const done = plan.runs.map((_, ri) => results[ri] !== null);
+    const map = collectMap({ ...plan, runs: plan.runs.filter((_, ri) => done[ri]) }, results.filter((r): r is ExperimentResult => r !== null));
+    const pending = map.cells.map((row) => row.map(() => false));
+    plan.runs.forEach((run, ri) => {
+      if (!done[ri]) for (const { xi, yi } of run.cells) pending[yi][xi] = true;
+    });
+    const seedsDone = Math.min(...results.map((r) => r?.seeds.length ?? 0));
+    return { strategy: job.strategies[pi], map, pending, seedsDone };
+  });
+}
+
+export type HeatState = 'value' | 'no-transport' | 'k-over-n' | 'undefined' | 'pending';
+
+export interface HeatCell {
+  xi: number;
+  yi: number;
+  x: number;
+  y: number;
+  state: HeatState;
+  /** recovery beyond the readout (%), mean over seeds; null unless state is 'value' */
+  value: number | null;
+  ci95: [number, number] | null;
+  seeds: number;
+  /** what the cell shows: the mean, or why there is none */
+  text: string;
+  /** the cell's CI as text ('' without one) */
+  ciText: string;
+  /** the hover: the cell, its value with CI, full RTRL's gain over readout-only, the mean losses */
+  title: string;
+}
+
+const pct = (v: number) => `${Math.round(v)}`;
+
+function ciOf(s: SeedStatistics | null): [number, number] | null {
+  return s?.ci95 && Number.isFinite(s.ci95[0]) && Number.isFinite(s.ci95[1]) ? s.ci95 : null;
+}
+
+function stateOf(cell: MapCell, pending: boolean): HeatState {
+  if (pending) return 'pending';
+  if (cell.label === null) return 'k-over-n';
+  if (cell.beyondReadout && Number.isFinite(cell.beyondReadout.mean)) return 'value';
+  return cell.beyondReadoutUndefined?.startsWith(NO_TRANSPORT_NEEDED) ? 'no-transport' : 'undefined';
+}
+
+const SHORT: Record<Exclude<HeatState, 'value' | 'pending'>, string> = {
+  'no-transport': 'no transport needed',
+  'k-over-n': 'k > n',
+  undefined: 'undefined',
+};
+
+/**
+ * The cells of a k × τ grid, row by row, with what each shows and says on hover; `pendingText` is what a
+ * cell without a finished seed says ('running…' while the job runs, 'not run' after a cancel).
+ */
+export function heatCells(grid: MapGrid, pendingText = 'running…'): HeatCell[] {
+  const [xAxis, yAxis] = grid.map.axes;
+  return grid.map.cells.flatMap((row, yi) =>
+    row.map((cell, xi): HeatCell => {
+      const state = stateOf(cell, grid.pending[yi][xi]);
+      const where = `${xAxis.name} = ${cell.x}, ${yAxis.name === 'tau' ? 'τ' : yAxis.name} = ${cell.y} (${grid.strategy})`;
+      const b = cell.beyondReadout;
+      const ci = state === 'value' ? ciOf(b) : null;
+      const seeds = b?.count ?? 0;
+      const ciText = ci ? `[${pct(ci[0])}, ${pct(ci[1])}]` : '';
+      const gain = cell.transportGain?.improvement;
+      const extra: string[] = [];
+      if (gain && Number.isFinite(gain.mean)) extra.push(`full RTRL’s gain over readout-only ${(100 * gain.mean).toFixed(1)} %`);
+      if (cell.meanLoss) {
+        extra.push(`mean loss: arm ${cell.meanLoss.arm.toExponential(2)}, readout-only ${cell.meanLoss.readout.toExponential(2)}, full RTRL ${cell.meanLoss.full.toExponential(2)}`);
+      }
+      if (cell.diverged > 0) extra.push(`${cell.diverged} seed(s) diverged`);
+      let title: string;
+      if (state === 'value') {
+        title = `${where}: recovery beyond the readout ${pct(b!.mean)} %${ci ? `, 95 % CI ${ciText} %` : ' (one seed: no CI yet)'}, ${seeds} seed${seeds === 1 ? '' : 's'}`;
+      } else if (state === 'pending') {
+        title = `${where}: ${pendingText === 'running…' ? 'waiting for its first seed' : pendingText}`;
+      } else {
+        title = `${where}: ${SHORT[state]}${cell.beyondReadoutUndefined ? ` (${cell.beyondReadoutUndefined})` : ''}`;
+      }
+      if (extra.length && state !== 'pending') title += `; ${extra.join('; ')}`;
+      return {
+        xi,
+        yi,
+        x: cell.x as number,
+        y: cell.y as number,
+        state,
+        value: state === 'value' ? b!.mean : null,
+        ci95: ci,
+        seeds,
+        text: state === 'value' ? pct(b!.mean) : state === 'pending' ? pendingText : SHORT[state],
+        ciText,
+        title,
+      };
+    }),
+  );
+}
+
+// ---- cost against quality ----
+
+/** An arm's engine label in the panel's words: full → full RTRL, k=4 → k = 4, tbptt:8 → TBPTT(8). */
+export function armName(label: string): string {
+  const fixed: Record<string, string> = { full: 'full RTRL', readout: 'readout-only', frozen: 'frozen', snap1: 'SnAp-1', uoro: 'UORO', kf: 'KF-RTRL' };
+  if (fixed[label]) return fixed[label];
+  const t = /^tbptt:(\d+)$/.exec(label);
+  if (t) return `TBPTT(${t[1]})`;
+  return label.replace(/^k=/, 'k = ');
+}
+
+export interface FrontierPlotPoint {
+  label: string;
+  /** multiply-adds per step */
+  x: number;
+  /** recovery beyond the readout (%), or mean loss where that is undefined */
+  y: number;
+  /** its 95 % CI where there is one */
+  lo: number | null;
+  hi: number | null;
+  onFrontier: boolean;
+  diverged: number;
+}
+
+export interface FrontierPlot {
+  /** 'beyond': y is recovery beyond the readout; 'loss': it is undefined on this task, y is the mean loss */
+  mode: 'beyond' | 'loss';
+  /** why recovery beyond the readout is undefined (null in 'beyond' mode) */
+  undefinedReason: string | null;
+  yLabel: string;
+  /** every arm with a finite y, cheapest first */
+  points: FrontierPlotPoint[];
+  /** the on-frontier points, cheapest first: the step line goes through them */
+  frontier: FrontierPlotPoint[];
+}
+
+/** The frontier as a plot: y per arm, its CI, the step line's points. Arms with no finite y are left out. */
+export function frontierPlot(f: Frontier): FrontierPlot {
+  const mode = f.beyondReadoutUndefined === null ? 'beyond' : 'loss';
+  const points = f.points
+    .map((p): FrontierPlotPoint => {
+      const s = mode === 'beyond' ? p.beyondReadout : p.meanLoss;
+      const ci = ciOf(s);
+      return { label: p.label, x: p.macsPerStep, y: s?.mean ?? NaN, lo: ci?.[0] ?? null, hi: ci?.[1] ?? null, onFrontier: p.onFrontier, diverged: p.diverged };
+    })
+    .filter((p) => Number.isFinite(p.y) && p.x > 0)
+    .sort((a, b) => a.x - b.x);
+  return {
+    mode,
+    undefinedReason: f.beyondReadoutUndefined,
+    yLabel: mode === 'beyond' ? 'recovery beyond the readout (%)' : 'mean loss L̄ (log, lower is better)',
+    points,
+    frontier: points.filter((p) => p.onFrontier),
+  };
+}
+
+/** The frontier of a job's seeds so far; null before the first seed. */
+export function frontierFromSeeds(config: ExperimentConfig, seeds: readonly (SeedArms | undefined)[]): { frontier: Frontier; result: ExperimentResult } | null {
+  const result = experimentOf(config, seeds);
+  return result ? { frontier: frontierOf(result), result } : null;
+}

@@ -1,0 +1,268 @@
+/**
+ * The app's recovery-map and cost-against-quality jobs, without a browser: the configurations they hand
+ * the sweep worker, the refusal above n = 32, the per-seed results read back into the engine's summary,
+ * the map's grid and cells, and the frontier's plot data.
+ */
+import { describe, expect, it } from 'vitest';
+import { armName, experimentOf, frontierPlot, heatCells, mapGrids, type SeedArms } from '../src/app/page/analysisResults';
+import { DEFAULT_PARAMS, defaultLr, type LabParams } from '../src/app/labParams';
+import { delayParams, frontierConfig, MAP_MAX_N, MAP_TAUS, mapCliCommand, mapJob, mapJobCheck, mapKs, sweepConfig, SWEEP_SEEDS, type MapJob } from '../src/app/worker/sweep';
+import { startMapJob, useMapJob, startFrontierJob, useFrontierJob } from '../src/app/page/sweepController';
+import { useLab } from '../src/app/page/store';
+import { parseExperimentArgs } from '../src/cli/experimentArgs';
+import type { ExperimentConfig } from '../src/engine/config';
+import { runExperiment, SeedRun, type ArmSeedResult } from '../src/engine/experiment';
+import { frontierArms, type Frontier } from '../src/engine/frontier';
+import { methodLabel } from '../src/engine/methods';
+import { seedStatistics } from '../src/engine/statistics';
+
+const small = (over: Partial<LabParams> = {}): LabParams => ({ ...DEFAULT_PARAMS, n: 8, k: 2, ...over });
+
+describe('the map job: configurations', () => {
+  it('k = 0, 1, 2, 4, … up to n/2', () => {
+    expect(mapKs(4)).toEqual([0, 1, 2]);
+    expect(mapKs(5)).toEqual([0, 1, 2]);
+    expect(mapKs(8)).toEqual([0, 1, 2, 4]);
+    expect(mapKs(32)).toEqual([0, 1, 2, 4, 8, 16]);
+  });
+
+  it('one run per τ and strategy on the delay task, the k values as arms of each run, the lab’s settings', () => {
+    const p = small({ delayA: 3, leak: 0.5, seed: 7, refresh: 50, strategy: 'top-k' });
+    const job = mapJob(p);
+    expect(job.strategies).toEqual(['random', 'top-k']);
+    expect(job.configs).toHaveLength(MAP_TAUS.length * 2);
+    expect(job.runOf[0]).toEqual({ plan: 0, run: 0 });
+    expect(job.runOf.at(-1)).toEqual({ plan: 1, run: MAP_TAUS.length - 1 });
+    job.configs.forEach((c, i) => {
+      const { plan, run } = job.runOf[i];
+      expect(c).toBe(job.plans[plan].runs[run].config);
+      expect(c.task).toBe('delay');
+      expect(c.n).toBe(8);
+      expect(c.leak).toBe(0.5);
+      expect(c.seeds).toEqual([7, 8, 9]);
+      expect(c.taskOptions?.delay).toEqual({ A: 3, B: MAP_TAUS[run] });
+      // the sweep's short pretraining and adaptation
+      expect(c.pretrain.steps).toBe(sweepConfig(p).pretrain.steps);
+      expect(c.adaptSteps).toBe(600);
+      expect(c.arms.map(methodLabel)).toEqual(['frozen', 'readout', 'full', 'k=0', 'k=1', 'k=2', 'k=4']);
+      for (const a of c.arms) if (a.kind === 'sparse') expect(a).toMatchObject({ strategy: job.strategies[plan], refreshEvery: 50 });
+    });
+    // grid: k on x, τ on y; every cell of a row comes from that τ's run
+    const plan = job.plans[0];
+    expect(plan.axes.map((a) => a.name)).toEqual(['k', 'tau']);
+    expect(plan.runs[2].cells.map((c) => [c.xi, c.yi])).toEqual([
+      [0, 2],
+      [1, 2],
+      [2, 2],
+      [3, 2],
+    ]);
+  });
+
+  it('moves the learning rate to the delay task’s default unless the user set one', () => {
+    const sine = small();
+    expect(mapJob(sine).configs[0].optimizer.lr).toBe(defaultLr({ ...sine, task: 'delay' }));
+    expect(delayParams(sine).task).toBe('delay');
+    const own = small({ lr: 0.0123 });
+    expect(mapJob(own).configs[0].optimizer.lr).toBe(0.0123);
+  });
+
+  it('is refused above n = 32 with its estimate; the CLI commands it shows parse to the same map', () => {
+    const ok = mapJobCheck(mapJob(small({ n: MAP_MAX_N })));
+    expect(ok.refused).toBeNull();
+    expect(ok.estimateS).toBeGreaterThan(0);
+    const job = mapJob(small({ n: 64, k: 4 }));
+    const big = mapJobCheck(job);
+    expect(big.refused).toMatch(/^refused: the map runs 10 experiments .* at n = 64 that is about \d+ s on the CPU, so the app runs it up to n = 32/);
+    for (const strategy of job.strategies) {
+      const command = mapCliCommand(job, strategy);
+      const parsed = parseExperimentArgs(command.split(' ').slice(4));
+      const plan = parsed.map!;
+      expect(plan.axes).toEqual(job.plans[0].axes);
+      expect(plan.strategy).toBe(strategy);
+      expect(parsed.config).toMatchObject({ task: 'delay', n: 64, leak: job.configs[0].leak, seeds: job.configs[0].seeds, optimizer: job.configs[0].optimizer });
+      expect(parsed.config.taskOptions?.delay?.A).toBe(job.configs[0].taskOptions?.delay?.A);
+    }
+  });
+
+  it('the page refuses it above n = 32 before any worker starts, and says so in its progress line', () => {
+    useLab.setState({ params: small({ n: 64, k: 4 }) });
+    startMapJob();
+    const s = useMapJob.getState();
+    expect(s.status).toBe('refused');
+    expect(s.error).toMatch(/at n = 64 .* up to n = 32/);
+    expect(s.stepsTotal).toBe(10 * 3 * 400);
+    // the frontier at n = 256 is refused by the CPU's time budget, with its estimate
+    useLab.setState({ params: small({ n: 256, k: 4 }) });
+    startFrontierJob();
+    expect(useFrontierJob.getState().status).toBe('refused');
+    expect(useFrontierJob.getState().error).toMatch(/^refused: at n = 256 .* about \d+ s/);
+  });
+
+  it('the sweeps carry the lab’s task parameters (τ, length) to the engine', () => {
+    expect(sweepConfig(small({ task: 'delay', delayA: 2, delayB: 6 })).taskOptions).toEqual({ delay: { A: 2, B: 6 } });
+    expect(sweepConfig(small({ task: 'adding', length: 30 })).taskOptions).toEqual({ length: 30 });
+    expect(sweepConfig(small()).taskOptions).toEqual({});
+  });
+});
+
+describe('the frontier job: configuration', () => {
+  it('the frontier’s arms on the lab’s task with its selection, TBPTT at the task’s memory demand', () => {
+    const p = small({ task: 'delay', delayB: 6, strategy: 'top-k' });
+    const c = frontierConfig(p);
+    expect(c.seeds).toHaveLength(SWEEP_SEEDS);
+    expect(c.arms.map(methodLabel)).toEqual(['frozen', 'readout', 'full', 'k=0', 'k=1', 'k=2', 'k=4', 'k=8', 'snap1', 'uoro', 'kf', 'tbptt:6']);
+    expect(c.arms).toEqual(frontierArms({ ...c, arms: [c.arms[3]] }));
+    for (const a of c.arms) if (a.kind === 'sparse') expect(a.strategy).toBe('top-k');
+  });
+});
+
+/** A posted seed, as the worker sends it (structured clone), from a real SeedRun. */
+function posted(config: ExperimentConfig, seed: number): SeedArms {
+  const run = new SeedRun(config, seed);
+  while (!run.done) run.step();
+  const r = run.result();
+  return structuredClone({ seed, paramCount: r.paramCount, taskDescription: run.task.description, arms: r.arms });
+}
+
+describe('per-seed results back into the engine’s summary', () => {
+  it('gives the numbers runExperiment gives, from the posted arms alone', () => {
+    const config: ExperimentConfig = { ...mapJob(small({ n: 4 })).configs[3], seeds: [1, 2], adaptSteps: 40, pretrain: { ...sweepConfig(small()).pretrain, steps: 128, epochs: 1 } };
+    const direct = runExperiment(config);
+    const viaSeeds = experimentOf(config, [posted(config, 1), posted(config, 2)])!;
+    expect(viaSeeds.taskDescription).toBe(direct.taskDescription);
+    expect(viaSeeds.transportGain).toEqual(direct.transportGain);
+    expect(viaSeeds.arms.map((a) => [a.label, a.meanLoss, a.recoveryBeyondReadout, a.recoveryBeyondReadoutUndefined, a.macsPerStep])).toEqual(
+      direct.arms.map((a) => [a.label, a.meanLoss, a.recoveryBeyondReadout, a.recoveryBeyondReadoutUndefined, a.macsPerStep]),
+    );
+    expect(experimentOf(config, [])).toBeNull();
+  });
+});
+
+/** Hand-made seed results: readout, full and each k arm's loss, beyond-readout computed as the engine does. */
+function fakeSeed(config: ExperimentConfig, seedIndex: number, loss: (label: string) => number): SeedArms {
+  const L = (l: string) => loss(l) * (1 + 0.01 * seedIndex);
+  const arms: ArmSeedResult[] = config.arms.map((a) => {
+    const label = methodLabel(a);
+    const la = L(label);
+    return {
+      label,
+      meanLoss: la,
+      recovery: ((L('frozen') - la) / (L('frozen') - L('full'))) * 100,
+      recoveryBeyondReadout: ((L('readout') - la) / (L('readout') - L('full'))) * 100,
+      divergedAt: -1,
+      msPerStep: 1,
+    };
+  });
+  return { seed: config.seeds[seedIndex], paramCount: config.n * (config.n + 2), taskDescription: 'delay', arms };
+}
+
+describe('the map’s grid and cells', () => {
+  const job: MapJob = mapJob(small());
+  // τ = 1: readout-only does as well as full RTRL (no transport needed); else k arms recover 20 % per k step
+  const lossFor = (tau: number) => (label: string) => {
+    if (label === 'frozen') return 1;
+    if (label === 'readout') return 0.6;
+    if (label === 'full') return tau === 1 ? 0.599 : 0.2;
+    const k = Number(label.slice(2));
+    return tau === 1 ? 0.6 : 0.6 - 0.4 * Math.min(1, 0.2 * (1 + Math.log2(k + 1)));
+  };
+  const seedsFor = (count: (ci: number) => number) =>
+    job.configs.map((c, ci) => Array.from({ length: count(ci) }, (_, s) => fakeSeed(c, s, lossFor(c.taskOptions!.delay!.B))));
+
+  it('every seed done: values with a CI, τ = 1 hatched as “no transport needed”', () => {
+    const grids = mapGrids(job, seedsFor(() => 3));
+    expect(grids.map((g) => g.strategy)).toEqual(['random', 'top-k']);
+    const g = grids[0];
+    expect(g.seedsDone).toBe(3);
+    const cells = heatCells(g);
+    expect(cells).toHaveLength(4 * MAP_TAUS.length);
+    const at = (k: number, tau: number) => cells.find((c) => c.x === k && c.y === tau)!;
+    expect(at(0, 1).state).toBe('no-transport');
+    expect(at(0, 1).text).toBe('no transport needed');
+    expect(at(0, 1).title).toMatch(/^k = 0, τ = 1 \(random\): no transport needed \(the task does not need transport/);
+    const c = at(2, 8);
+    expect(c.state).toBe('value');
+    // (0.6 − L_k)/(0.6 − 0.2) × 100 with L_k = 0.6 − 0.4·0.2·(1 + log2 3), the same on every seed up to the 1 % scale
+    expect(c.value!).toBeCloseTo(20 * (1 + Math.log2(3)), 6);
+    expect(c.seeds).toBe(3);
+    expect(c.ci95).not.toBeNull();
+    expect(c.text).toBe(String(Math.round(c.value!)));
+    expect(c.title).toMatch(/^k = 2, τ = 8 \(random\): recovery beyond the readout \d+ %, 95 % CI \[\d+, \d+\] %, 3 seeds; full RTRL’s gain over readout-only 66\.\d %; mean loss: arm /);
+  });
+
+  it('part way: runs without a seed are pending, the others show one seed without a CI', () => {
+    // seed-major: the first round has reached the first 3 of the 10 runs
+    const grids = mapGrids(job, seedsFor((ci) => (ci < 3 ? 1 : 0)));
+    const cells = heatCells(grids[0]);
+    const rowOf = (tau: number) => cells.filter((c) => c.y === tau);
+    expect(rowOf(2).every((c) => c.state === 'value' && c.ci95 === null && c.seeds === 1)).toBe(true);
+    expect(rowOf(2)[1].title).toContain('one seed: no CI yet');
+    expect(rowOf(8).every((c) => c.state === 'pending' && c.text === 'running…')).toBe(true);
+    expect(heatCells(grids[0], 'not run').find((c) => c.y === 16)!.text).toBe('not run');
+    expect(heatCells(grids[1]).every((c) => c.state === 'pending')).toBe(true);
+    expect(grids[0].seedsDone).toBe(0);
+  });
+
+  it('a k above n leaves its cell “k > n”', () => {
+    const base = job.plans[0];
+    const wide: MapJob = {
+      ...job,
+      plans: [{ ...base, axes: [{ name: 'k', values: [0, 1, 2, 4, 16] }, base.axes[1]] }],
+      strategies: ['random'],
+      runOf: base.runs.map((_, run) => ({ plan: 0, run })),
+      configs: base.runs.map((r) => r.config),
+    };
+    const cells = heatCells(mapGrids(wide, seedsFor(() => 2).slice(0, base.runs.length))[0]);
+    const over = cells.filter((c) => c.x === 16);
+    expect(over.every((c) => c.state === 'k-over-n' && c.text === 'k > n')).toBe(true);
+  });
+});
+
+describe('the frontier as a plot', () => {
+  const stat = (v: number[]) => seedStatistics(v);
+  const point = (label: string, macs: number, beyond: number[] | null, loss: number[], onFrontier: boolean, diverged = 0) => ({
+    label,
+    method: { kind: 'frozen' } as const,
+    macsPerStep: macs,
+    beyondReadout: beyond ? stat(beyond) : null,
+    recovery: null,
+    meanLoss: stat(loss),
+    diverged,
+    onFrontier,
+  });
+  const defined: Frontier = {
+    task: 'delay',
+    beyondReadoutUndefined: null,
+    points: [
+      point('full', 1e6, [100, 100], [0.2, 0.21], false),
+      point('readout', 10, [0, 0], [0.6, 0.61], true),
+      point('k=1', 1e4, [70, 80], [0.3, 0.31], true),
+      point('uoro', 1e3, [-5, 5], [0.7, 0.71], false),
+      point('kf', 5e4, [NaN], [NaN], false, 1),
+    ],
+  };
+
+  it('recovery beyond the readout by cost, cheapest first; the step line through the frontier; no finite y, no point', () => {
+    const plot = frontierPlot(defined);
+    expect(plot.mode).toBe('beyond');
+    expect(plot.yLabel).toBe('recovery beyond the readout (%)');
+    expect(plot.points.map((p) => p.label)).toEqual(['readout', 'uoro', 'k=1', 'full']);
+    expect(plot.frontier.map((p) => p.label)).toEqual(['readout', 'k=1']);
+    const k1 = plot.points[2];
+    expect(k1).toMatchObject({ x: 1e4, y: 75 });
+    expect(k1.lo).toBeGreaterThanOrEqual(70);
+    expect(k1.hi).toBeLessThanOrEqual(80);
+  });
+
+  it('where recovery beyond the readout is undefined: mean loss, lower is better', () => {
+    const plot = frontierPlot({ ...defined, beyondReadoutUndefined: 'the task does not need transport: …', points: defined.points.map((p) => ({ ...p, beyondReadout: null })) });
+    expect(plot.mode).toBe('loss');
+    expect(plot.yLabel).toMatch(/mean loss .*lower is better/);
+    expect(plot.undefinedReason).toMatch(/^the task does not need transport/);
+    expect(plot.points.find((p) => p.label === 'full')!.y).toBeCloseTo(0.205, 9);
+  });
+
+  it('arm names in words', () => {
+    expect(['full', 'readout', 'k=4', 'snap1', 'uoro', 'kf', 'tbptt:8'].map(armName)).toEqual(['full RTRL', 'readout-only', 'k = 4', 'SnAp-1', 'UORO', 'KF-RTRL', 'TBPTT(8)']);
+  });
+});
