@@ -57,7 +57,7 @@ describe('GpuLiveRun', () => {
     }
     expect(done).toBe(steps);
     expect(gpu.step).toBe(cpu.step);
-    expect(gpu.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k']);
+    expect(gpu.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout']);
     for (let a = 0; a < cpu.arms.length; a++) {
       for (let t = 0; t < steps; t++) {
         expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[a][t]) + 1e-5);
