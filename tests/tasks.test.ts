@@ -10,6 +10,7 @@ import {
   LORENZ_A_STATS,
   simulateLorenz,
   TASK_NAMES,
+  TASKS,
   type Sequence,
 } from '../src/engine/tasks';
 import { NEURAL_CHANNELS } from '../src/engine/tasks/neuralDecoding';
@@ -102,6 +103,22 @@ describe('Lorenz task', () => {
     // ρ = 35 lifts the attractor: z mean well above A's, measured in A's units.
     expect(sb.mean[2] - sa.mean[2]).toBeGreaterThan(0.5);
     expect(b.x.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('the task registry', () => {
+  it('has one record per task name, each with a label, a story and bounded parameters', () => {
+    expect(Object.keys(TASKS).sort()).toEqual([...TASK_NAMES].sort());
+    for (const name of TASK_NAMES) {
+      const r = TASKS[name];
+      expect(r.name).toBe(name);
+      expect(r.label.length).toBeGreaterThan(3);
+      expect(r.story.length).toBeGreaterThan(10);
+      for (const p of r.parameters) expect(p.bounds.min).toBeLessThan(p.bounds.max);
+      expect(createTask(name, new Rng(1)).name).toBe(name);
+    }
+    expect(TASKS.delay.parameters.map((p) => p.key)).toEqual(['delay']);
+    expect(createTask('delay', new Rng(1), { delay: { A: 3, B: 5 } }).description).toContain('τ 3 -> 5');
   });
 });
 

@@ -17,7 +17,7 @@ import {
   type Bound,
   type ExperimentConfig,
 } from '../engine/config';
-import { METHOD_FORMS, methodLabel, parseMethodLabel, type LearningMethod } from '../engine/methods';
+import { METHOD_FORMS, methodLabel, parseMethodLabel, validateMethod, type LearningMethod } from '../engine/methods';
 import { MODEL_KINDS } from '../engine/models';
 import { DEFAULT_LR_GRID, defaultLearningRate } from '../engine/learningRates';
 import { checkLrGrid, DEFAULT_TUNING_SEEDS, LR_SELECT_MODES, tuningSeeds, type LrSelectMode } from '../engine/learningRateSelection';
@@ -248,8 +248,7 @@ export function parseArmList(
     if (arm === null) {
       throw new ConfigError('--arms', `--arms: unknown arm '${label.trim()}' (known: ${METHOD_FORMS.join(', ')})`);
     }
-    if (arm.kind === 'sparse') checkBound(`--arms ${label.trim()}: k`, arm.k, { min: 0, max: n, integer: true });
-    if (arm.kind === 'tbptt') checkBound(`--arms ${label.trim()}: tbptt`, arm.truncation, BOUNDS.truncation);
+    validateMethod(arm, { n }, `--arms ${label.trim()}: `);
     return arm;
   });
   const labels = arms.map(methodLabel);

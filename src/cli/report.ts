@@ -1,5 +1,6 @@
 /** The experiment's table and JSON, shared by the CLI and the claims suite. */
 import type { ArmSummary, ExperimentResult } from '../engine/experiment';
+import { MODELS } from '../engine/models';
 import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, NO_READOUT_ARM, type SeedStatistics } from '../engine/statistics';
 import { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
 import type { SelectionRun } from './lrSelectionRunner';
@@ -145,10 +146,10 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
   if (r.jacobianCondition.count > 0) {
     lines.push(
       `J_t of the full arm: condition number ${fmt(r.jacobianCondition.mean, 2)} ± ${fmt(r.jacobianCondition.std, 2)}, ` +
-        `effective rank ${fmt(r.jacobianEffectiveRank.mean, 1)} of ${c.n} (${r.jacobianCondition.count} samples); ` +
+        `effective rank ${fmt(r.jacobianEffectiveRank.mean, 1)} of ${MODELS[c.model ?? 'rnn'].statesPerUnit * c.n} (${r.jacobianCondition.count} samples); ` +
         `P_t condition number median ${fmt(median(r.seeds.flatMap((s) => s.sensitivityCondition)), 1)}`,
     );
-    if (c.n === 64) lines.push('paper: the Jacobian is full-rank and near-isotropic, condition numbers 2.6 - 6.5');
+    if (c.n === 64 && (c.model ?? 'rnn') === 'rnn') lines.push('paper: the Jacobian is full-rank and near-isotropic, condition numbers 2.6 - 6.5');
   }
   if (c.task === 'sine' && c.n === 64) lines.push('paper (arXiv:2603.15195): k=4 of n=64 recovers 84 ± 6 % (5 seeds)');
   return lines.join('\n');

@@ -2,14 +2,15 @@
  * An experiment's settings and their allowed ranges. One table of bounds serves the CLI, the URL hash
  * and the controls, so a limit cannot be bypassed through one of them (tensorflow/playground #63).
  */
-import { methodLabel, type LearningMethod } from './methods';
+import { ConfigError, BOUNDS, checkBound, checkChoice } from './bounds';
+import { methodLabel, validateMethod, type LearningMethod } from './methods';
 import { MODEL_KINDS, type ModelKind } from './models';
 import { defaultLearningRate } from './learningRates';
 import { type OptimizerConfig, type OptimizerKind } from './optimizer';
 import type { Precision } from './precision';
 import { DEFAULT_PRETRAIN, type PretrainOptions } from './pretrain';
 import { ADDING_LENGTH_BOUNDS, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from './tasks/task';
-import { SELECTION_STRATEGIES, type SelectionStrategy } from './transportMask';
+import type { SelectionStrategy } from './transportMask';
 
 export interface ExperimentConfig {
   task: TaskName;
@@ -52,57 +53,7 @@ export function armLearningRate(config: ExperimentConfig, label: string): number
   return config.armLearningRates?.[label] ?? config.optimizer.lr;
 }
 
-/** Inclusive numeric bounds; `integer` ones must be whole. */
-export interface Bound {
-  min: number;
-  max: number;
-  integer: boolean;
-}
-
-export const BOUNDS = {
-  n: { min: 2, max: 512, integer: true },
-  seeds: { min: 1, max: 100, integer: true },
-  seed: { min: 0, max: 2 ** 31 - 1, integer: true },
-  lr: { min: 1e-6, max: 1, integer: false },
-  leak: { min: 0.01, max: 1, integer: false },
-  gain: { min: 0.1, max: 3, integer: false },
-  pretrainSteps: { min: 0, max: 1_000_000, integer: true },
-  adaptSteps: { min: 1, max: 1_000_000, integer: true },
-  refreshEvery: { min: 0, max: 1_000_000, integer: true },
-  clipNorm: { min: 0, max: 1e6, integer: false },
-  metricsEvery: { min: 0, max: 1_000_000, integer: true },
-  /** TBPTT(τ)'s window */
-  truncation: { min: 1, max: 10_000, integer: true },
-} satisfies Record<string, Bound>;
-
-export type BoundName = keyof typeof BOUNDS;
-
-/** A setting out of range, named so the message can say which and what is allowed. */
-export class ConfigError extends Error {
-  constructor(readonly option: string, message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-export function describeBound(b: Bound): string {
-  return `${b.integer ? 'an integer' : 'a number'} in [${b.min}, ${b.max}]`;
-}
-
-/** Checks a value against its bound; `option` is the name to print (e.g. `--n`). */
-export function checkBound(option: string, value: number, bound: Bound): number {
-  if (!Number.isFinite(value) || value < bound.min || value > bound.max || (bound.integer && !Number.isInteger(value))) {
-    throw new ConfigError(option, `${option} must be ${describeBound(bound)}, got ${Number.isNaN(value) ? 'not a number' : value}`);
-  }
-  return value;
-}
-
-export function checkChoice<T extends string>(option: string, value: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(value)) {
-    throw new ConfigError(option, `${option} must be one of ${choices.join(', ')}, got '${value}'`);
-  }
-  return value as T;
-}
+export { BOUNDS, ConfigError, checkBound, checkChoice, describeBound, type Bound, type BoundName } from './bounds';
 
 export function defaultConfig(): ExperimentConfig {
   return {
@@ -162,11 +113,6 @@ export function validateConfig(c: ExperimentConfig): void {
   const labels = c.arms.map(methodLabel);
   const twice = labels.find((l, i) => labels.indexOf(l) !== i);
   if (twice !== undefined) throw new ConfigError('arms', `arms list ${twice} twice`);
-  for (const a of c.arms) {
-    if (a.kind === 'tbptt') checkBound('tbptt', a.truncation, BOUNDS.truncation);
-    if (a.kind !== 'sparse') continue;
-    checkBound('k', a.k, { min: 0, max: c.n, integer: true });
-    checkChoice('strategy', a.strategy, SELECTION_STRATEGIES);
-    checkBound('refresh', a.refreshEvery, BOUNDS.refreshEvery);
-  }
+  // each method checks its own settings (k ≤ n, τ ≥ 1, …): methods/<name>.ts
+  for (const a of c.arms) validateMethod(a, { n: c.n });
 }

@@ -8,7 +8,7 @@ import { armLearningRate, validateConfig } from './config';
 import { GradientFidelityProbe } from './gradientFidelity';
 import type { OnlineLearner } from './learner';
 import { methodCost, methodLabel, type LearningMethod } from './methods';
-import { jacobianSpectrum, sensitivitySpectrum } from './metrics';
+import { modelJacobianSpectrum, sensitivitySpectrum } from './metrics';
 import { MODELS, type ModelParams, type ModelSettings } from './models';
 import { Rng } from './rng';
 import { NO_READOUT_ARM, referenceImprovement, seedStatistics, transportGain } from './statistics';
@@ -105,10 +105,11 @@ export class SeedRun implements SeedRunner {
   }
 
   private sampleMetrics(): void {
-    // The spectra are the RNN's J_t and P_t; the LSTM's arms report ‖P‖ only.
-    const full = this.learners.find((l) => l.method.kind === 'full')?.asRnn();
+    // J_t's spectrum from any model's own state Jacobian (n × n for the RNN, 2n × 2n for the LSTM); P_t's
+    // where the full arm keeps one (the RNN's)
+    const full = this.learners.find((l) => l.method.kind === 'full');
     if (full && full.divergedAt < 0) {
-      const s = jacobianSpectrum(full.params, full.state.d);
+      const s = modelJacobianSpectrum(full.model);
       this.jacobianCondition.push(s.condition);
       this.jacobianEffectiveRank.push(s.effectiveRank);
       // P's Gram costs n²p (one full step); skipped at t = 0, where P holds one immediate term only.

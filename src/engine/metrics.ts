@@ -5,6 +5,7 @@
  */
 import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import type { Floats } from './precision';
+import type { RecurrentModel } from './models/recurrentModel';
 import { stateJacobian, type RnnParams } from './models/rnn';
 
 /** Recovery_arm = (L_frozen - L_arm) / (L_frozen - L_full) × 100 %, not capped (science.md §6.5). */
@@ -52,6 +53,18 @@ export function jacobianSpectrum(params: RnnParams, d: Floats): Spectrum {
   const n = params.shape.n;
   const J = new Float64Array(n * n);
   stateJacobian(params, d, J);
+  return squareSpectrum(J, n);
+}
+
+/** Singular values of any model's state Jacobian J_t = ∂s_t/∂s_{t-1} (S × S: n for the RNN, 2n for the LSTM). */
+export function modelJacobianSpectrum(model: Pick<RecurrentModel, 'stateSize' | 'stateJacobian'>): Spectrum {
+  const S = model.stateSize;
+  const J = new Float64Array(S * S);
+  model.stateJacobian(J);
+  return squareSpectrum(J, S);
+}
+
+function squareSpectrum(J: Float64Array, n: number): Spectrum {
   const rows = Array.from({ length: n }, (_, i) => Array.from(J.subarray(i * n, i * n + n)));
   const svd = new SingularValueDecomposition(new Matrix(rows), {
     computeLeftSingularVectors: false,

@@ -8,21 +8,29 @@ import type { Rng } from './rng';
 
 export type SelectionStrategy = 'random' | 'top-k' | 'bottom-k' | 'self-first' | 'shared-columns';
 
-export const SELECTION_STRATEGIES: readonly SelectionStrategy[] = [
-  'random',
-  'top-k',
-  'bottom-k',
-  'self-first',
-  'shared-columns',
-];
+/** What a selection strategy is: one line for the controls and tables, and whether it ranks the weights. */
+export interface StrategyRecord {
+  readonly description: string;
+  /**
+   * true: the choice ranks the current |W| (or the model's path weights), so a redraw must read the weights
+   * as they are now (the GPU reads them back first); false: it draws from the arm's selection stream alone.
+   */
+  readonly usesWeights: boolean;
+}
 
-export const STRATEGY_DESCRIPTIONS: Record<SelectionStrategy, string> = {
-  random: 'k of n sources drawn uniformly per row (the paper headline)',
-  'top-k': 'the k largest |W_iq| of each row',
-  'bottom-k': 'the k smallest |W_iq| of each row (adversarial)',
-  'self-first': 'the unit itself plus k-1 random sources',
-  'shared-columns': 'one set of k source units shared by every row',
+export const STRATEGIES: Readonly<Record<SelectionStrategy, StrategyRecord>> = {
+  random: { description: 'k of n sources drawn uniformly per row (the paper headline)', usesWeights: false },
+  'top-k': { description: 'the k largest |W_iq| of each row', usesWeights: true },
+  'bottom-k': { description: 'the k smallest |W_iq| of each row (adversarial)', usesWeights: true },
+  'self-first': { description: 'the unit itself plus k-1 random sources', usesWeights: false },
+  'shared-columns': { description: 'one set of k source units shared by every row', usesWeights: false },
 };
+
+export const SELECTION_STRATEGIES: readonly SelectionStrategy[] = Object.keys(STRATEGIES) as SelectionStrategy[];
+
+export const STRATEGY_DESCRIPTIONS: Readonly<Record<SelectionStrategy, string>> = Object.fromEntries(
+  SELECTION_STRATEGIES.map((s) => [s, STRATEGIES[s].description]),
+) as Record<SelectionStrategy, string>;
 
 /**
  * Fills `out` (length n*k) with each row's kept sources. `W` is row-major n×n (the first n² entries of θ).

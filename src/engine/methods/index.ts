@@ -80,6 +80,11 @@ export function methodCost(method: LearningMethod, n: number, p: number, bytesPe
   });
 }
 
+/** Checks a method's own settings (its record's `validate`); throws a ConfigError naming the setting. */
+export function validateMethod(method: LearningMethod, run: { n: number }, prefix = ''): void {
+  recordOf(method).validate?.(method, run, prefix);
+}
+
 /** The gradient estimator of `method` for `model` (null for an arm that does not learn). */
 export function createEstimator(model: RecurrentModel, method: LearningMethod, streams: EstimatorStreams): GradientEstimator | null {
   const kind = model.kind as ModelKind;

@@ -87,6 +87,11 @@ export interface MethodRecord<M extends { readonly kind: string }> {
   /** the inverse of `label`; null when `label` is not this method's (ranges are validateConfig's job) */
   parse(label: string, sparse: SparseDefaults): M | null;
   cost(method: M, dims: CostDims): MethodCost;
+  /**
+   * Checks the method's own settings against the run (k ≤ n, τ ≥ 1, …); throws a ConfigError naming the
+   * setting, prefixed by `prefix` (e.g. the CLI's `--arms k=99: `). Absent: nothing to check.
+   */
+  validate?(method: M, run: { n: number }, prefix?: string): void;
   /** an estimator per model; a model without one cannot run this method */
   readonly estimators: { readonly [K in ModelKind]?: EstimatorFactory<M, ModelTypes[K]> };
   /** the models the GPU engine (src/gpu) runs this method for */

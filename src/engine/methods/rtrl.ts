@@ -16,6 +16,7 @@
  * the cell carry f ⊙ P^c and the c -> h term are always kept. Both transports run through the RNN's tiled
  * kernel (transport.ts) with a zero carry; the carry is added after.
  */
+import { BOUNDS, checkBound, checkChoice } from '../bounds';
 import type { RecurrentModel } from '../models';
 import { LOCAL_BETA, LOCAL_F, LOCAL_FORGET, LOCAL_G, LOCAL_I, LOCAL_O, lstmLayout, type LstmModel } from '../models/lstm';
 import { recurrentParamCount, type RnnModel, type RnnShape } from '../models/rnn';
@@ -24,7 +25,7 @@ import type { Rng } from '../rng';
 import { addImmediateTerm, Sensitivity } from '../sensitivity';
 import type { Sequence } from '../tasks/task';
 import { allocateTransportFloats, transport } from '../transport';
-import { allPaths, selectPaths, type SelectionStrategy } from '../transportMask';
+import { allPaths, SELECTION_STRATEGIES, selectPaths, type SelectionStrategy } from '../transportMask';
 import { fixedLabel, strictNumber, type CostDims, type EstimatorStreams, type GradientEstimator, type MethodCost, type MethodRecord } from './method';
 
 export type FullMethod = { readonly kind: 'full' };
@@ -317,6 +318,11 @@ export const sparse: MethodRecord<SparseMethod> = {
     return k ? { kind: 'sparse', k: strictNumber(k[1]), ...defaults } : null;
   },
   cost: (m, dims) => rtrlCost(m.k, dims),
+  validate: (m, { n }, prefix = '') => {
+    checkBound(`${prefix}k`, m.k, { min: 0, max: n, integer: true });
+    checkChoice(`${prefix}strategy`, m.strategy, SELECTION_STRATEGIES);
+    checkBound(`${prefix}refresh`, m.refreshEvery, BOUNDS.refreshEvery);
+  },
   estimators,
   gpu: ['rnn', 'lstm'],
 };

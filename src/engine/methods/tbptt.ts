@@ -13,6 +13,7 @@
  *   Cost τ (n² + p) per step, memory τ (2n + m).
  * The LSTM: the same window through lstmBackwardStep (models/lstm.ts). Cost τ (4n² + p), memory τ (7n + m).
  */
+import { BOUNDS, checkBound } from '../bounds';
 import { lstmBackwardStep, type LstmModel } from '../models/lstm';
 import type { RecurrentModel } from '../models/recurrentModel';
 import { thetaLayout, type RnnModel } from '../models/rnn';
@@ -187,6 +188,7 @@ export const tbptt: MethodRecord<TbpttMethod> = {
     const tau = /^tbptt:(.+)$/.exec(label);
     return tau ? { kind: 'tbptt', truncation: strictNumber(tau[1]) } : null;
   },
+  validate: (m, _run, prefix = '') => void checkBound(`${prefix}tbptt`, m.truncation, BOUNDS.truncation),
   // per window step: δ through W_hᵀ, the outer product into g, the elementwise gates
   cost: (m, { model, n, p, jvp, bytesPerFloat: b }) => {
     const tau = m.truncation;

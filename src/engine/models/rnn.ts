@@ -135,6 +135,11 @@ export class RnnModel extends ReadoutModel<RnnParams, RnnState> {
   }
 
   /** W itself: the first n² entries of θ */
+  /** J_t = (1-α) I + D_t W directly (n² instead of n jvp passes; the spectra's numbers since the start). */
+  override stateJacobian(out: Float64Array): void {
+    stateJacobian(this.params, this.state.d, out);
+  }
+
   pathWeights(): Floats {
     return this.params.theta;
   }

@@ -5,7 +5,7 @@ import { createDelayTask } from './delay';
 import { createLorenzTask } from './lorenz';
 import { createNeuralDecodingTask } from './neuralDecoding';
 import { createSineTask } from './sine';
-import { DEFAULT_ADDING_LENGTH, type Task, type TaskName, type TaskOptions } from './task';
+import { ADDING_LENGTH_BOUNDS, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, type Task, type TaskName, type TaskOptions } from './task';
 
 export type { Regime, Sequence, Task, TaskName, TaskOptions } from './task';
 export { ADDING_LENGTH_BOUNDS, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, TASK_NAMES, allocateSequence } from './task';
@@ -15,25 +15,75 @@ export { createLorenzTask, LORENZ_A_STATS, simulateLorenz } from './lorenz';
 export { createNeuralDecodingTask } from './neuralDecoding';
 export { createSineTask } from './sine';
 
+/** A task's parameter: its key in TaskOptions, its words, its bounds. */
+export interface TaskParameter {
+  readonly key: 'delay' | 'length';
+  readonly label: string;
+  readonly bounds: { readonly min: number; readonly max: number; readonly integer: boolean };
+}
+
+/** One record per task: its name, what the app calls it, the story it tells, its parameters, its generator. */
+export interface TaskRecord {
+  readonly name: TaskName;
+  readonly label: string;
+  /** one sentence for the app: what the task shows about transport */
+  readonly story: string;
+  readonly parameters: readonly TaskParameter[];
+  create(rng: Rng, options: TaskOptions): Task;
+}
+
+const DELAY_PARAMETER: TaskParameter = { key: 'delay', label: 'τ before → after the drift', bounds: DELAY_BOUNDS };
+const LENGTH_PARAMETER: TaskParameter = { key: 'length', label: 'sequence length T', bounds: ADDING_LENGTH_BOUNDS };
+
+/** The task registry. Adding a task is its file plus one entry here (and its name in TaskName). */
+export const TASKS: Readonly<Record<TaskName, TaskRecord>> = {
+  sine: {
+    name: 'sine',
+    label: 'sine (next value of two sines; frequencies drift)',
+    story: 'The target needs little memory: adapting the readout alone recovers most of what full RTRL does.',
+    parameters: [],
+    create: (rng) => createSineTask(rng),
+  },
+  lorenz: {
+    name: 'lorenz',
+    label: 'Lorenz (next state of a chaotic system; ρ drifts)',
+    story: 'A chaotic system: sensitivities can blow up, and whether sparse transport is steadier than full RTRL is measured, not assumed.',
+    parameters: [],
+    create: (rng) => createLorenzTask(rng),
+  },
+  neural: {
+    name: 'neural',
+    label: 'neural decoding (simulated recordings; a new session)',
+    story: 'Simulated recordings with cross-session drift, standing in for the paper’s primate data.',
+    parameters: [],
+    create: (rng) => createNeuralDecodingTask(rng),
+  },
+  adding: {
+    name: 'adding',
+    label: 'adding problem (standard; error only at the end)',
+    story: 'The error arrives once per sequence: the scope condition where every RTRL variant is expected to struggle.',
+    parameters: [LENGTH_PARAMETER],
+    create: (rng, o) => createAddingTask(rng, o.length ?? DEFAULT_ADDING_LENGTH, 'sum'),
+  },
+  'adding-difference': {
+    name: 'adding-difference',
+    label: 'adding, drift variant (sum → difference)',
+    story: 'The adding problem with a drift: the same inputs, a new rule for the target.',
+    parameters: [LENGTH_PARAMETER],
+    create: (rng, o) => createAddingTask(rng, o.length ?? DEFAULT_ADDING_LENGTH, 'difference'),
+  },
+  delay: {
+    name: 'delay',
+    label: 'delayed recall (target x_{t−τ}; τ drifts)',
+    story: 'The target is an input τ steps back: credit must travel through time, and which paths are kept decides the result.',
+    parameters: [DELAY_PARAMETER],
+    create: (rng, o) => createDelayTask(rng, o.delay),
+  },
+};
+
 /** A task by name; `options` sets the parameters the task has (the others ignore them). */
 export function createTask(name: TaskName, rng: Rng, options: TaskOptions = {}): Task {
-  const length = options.length ?? DEFAULT_ADDING_LENGTH;
-  switch (name) {
-    case 'sine':
-      return createSineTask(rng);
-    case 'lorenz':
-      return createLorenzTask(rng);
-    case 'neural':
-      return createNeuralDecodingTask(rng);
-    case 'adding':
-      return createAddingTask(rng, length, 'sum');
-    case 'adding-difference':
-      return createAddingTask(rng, length, 'difference');
-    case 'delay':
-      return createDelayTask(rng, options.delay);
-    default: {
-      const unknown: never = name;
-      throw new Error(`unknown task: ${String(unknown)}`);
-    }
-  }
+  const record = TASKS[name];
+  if (!record) throw new Error(`unknown task: ${String(name)}`);
+  return record.create(rng, options);
 }
