@@ -119,7 +119,7 @@ export function App() {
           <p className="story" data-testid="story" data-model={model}>
             {model === 'transformer'
               ? 'At the red line the data changes; watch which learners recover: dense backpropagation, which sends gradient through every attention head, or cheaper ones that send it through only a fraction ρ of the heads.'
-              : `At the red line the data changes; watch which learners recover: exact RTRL, which tracks every path of influence through the ${model === 'lstm' ? 'LSTM' : 'network'}, or cheap ones that keep only k paths per unit.`}
+              : `At the red line the data changes; watch which learners recover: exact RTRL, which tracks every path of influence through the ${model === 'lstm' ? 'LSTM' : 'network'}, cheap ones that keep only k paths per unit, or readout-only, which adapts just the output weights.`}
           </p>
         </div>
         <div className="header-side">

@@ -72,7 +72,7 @@ function Stories() {
             </button>
             {isActive && (
               <p className="caption" data-testid={`${story.id}-reading`}>
-                Live, one seed: {sentences.paper}; {sentences.beyond}.
+                Live, one seed: {reading.waiting ? `${reading.waiting}.` : `${sentences.paper}; ${sentences.beyond}.`}
               </p>
             )}
           </div>

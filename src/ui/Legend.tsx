@@ -9,7 +9,6 @@ import {
   ABOVE_EXACT,
   BEYOND_READOUT_LABEL,
   fullImprovement,
-  gainText,
   improvementText,
   PAPER_RECOVERY_LABEL,
   readRecovery,
@@ -18,7 +17,6 @@ import {
   type RecoveryWords,
 } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
-import { useShallow } from 'zustand/react/shallow';
 import { ArmSwatch } from './armColors';
 
 /** Full RTRL's own improvement from the store's mean losses (null before the drift or without it). */
@@ -32,19 +30,15 @@ export function useFullImprovement(): number | null {
 
 /** Both recoveries of the run on show, read from the store (recoveryReading.ts). */
 export function useRecoveryReading(): RecoveryReading {
-  const input = useLab(
-    useShallow((s) => ({
-      arms: s.arms,
-      recovery: s.recovery,
-      recoveryBeyondReadout: s.recoveryBeyondReadout,
-      meanLoss: s.meanLoss,
-      divergedAt: s.divergedAt,
-      step: s.step,
-      adaptedSteps: s.adaptedSteps,
-      transformer: s.params.model === 'transformer',
-    })),
-  );
-  return readRecovery(input);
+  const arms = useLab((s) => s.arms);
+  const recovery = useLab((s) => s.recovery);
+  const recoveryBeyondReadout = useLab((s) => s.recoveryBeyondReadout);
+  const meanLoss = useLab((s) => s.meanLoss);
+  const divergedAt = useLab((s) => s.divergedAt);
+  const step = useLab((s) => s.step);
+  const adaptedSteps = useLab((s) => s.adaptedSteps);
+  const transformer = useLab((s) => s.params.model === 'transformer');
+  return readRecovery({ arms, recovery, recoveryBeyondReadout, meanLoss, divergedAt, step, adaptedSteps, transformer });
 }
 
 function Value({ words, testId }: { words: RecoveryWords; testId?: string }) {
@@ -118,7 +112,7 @@ export function Legend() {
             ? `Recovery —: its reference, ${reference}, is not running.`
             : reading.paperUndefined
               ? `Recovery is ${reading.paperUndefined} (its own improvement is under 5 % of the frozen loss). One seed.`
-              : `One seed · ${improvementText(improvement, reference)}${reading.hasReadout ? ` · ${gainText(reading.gain, reference)}` : ''}. Recovery = how much of ${reference}’s gain each arm gets.`}
+              : `One seed · ${improvementText(improvement, reference)}${reading.hasReadout && reading.gain !== null ? `, over readout-only ${(100 * reading.gain).toFixed(0)} %` : ''}. Recovery = how much of ${reference}’s gain each arm gets.`}
       </p>
     </div>
   );

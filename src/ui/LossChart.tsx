@@ -20,7 +20,8 @@ interface Hover {
 
 /** The chart's height for a window: what is left after the header, legend, strip and export row. */
 export function chartHeight(width: number, presenter: boolean): number {
-  const room = window.innerHeight - (presenter ? 330 : 360);
+  // below it outside presenter mode: the legend, both recoveries' reading, the task strip and the export row
+  const room = window.innerHeight - (presenter ? 330 : 380);
   return Math.round(Math.max(200, Math.min(520, width * 0.55, room)));
 }
 

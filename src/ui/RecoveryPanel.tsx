@@ -53,8 +53,8 @@ export function RecoveryPanel() {
       <h2 id="recovery-title">
         Recovery as a function of {sweep.mode === 'heads' ? 'the head fraction ρ (transformer)' : sweep.mode === 'k' ? 'k' : 'n, at fixed k'}
         <FormulaCard label="recovery by k">
-          Per seed: recovery<sub>k</sub> = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %, all arms on one stream from one set of pretrained
-          weights. Each point: mean ± sample std over the {sweep.recovery[0]?.length ?? 0} seed(s) done
+          Per seed: recovery<sub>k</sub> vs frozen (the paper’s definition) = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %, all arms on one stream from one set of pretrained
+          weights. It counts the readout’s own adapting, which every arm shares; the live reading and the recovery map also say recovery beyond the readout. Each point: mean ± sample std over the {sweep.recovery[0]?.length ?? 0} seed(s) done
           {finite.length > 0 && (
             <>
               {' '}
@@ -111,7 +111,7 @@ export function RecoveryPanel() {
           {sweep.mode === 'k' ? 'kept paths per unit k' : sweep.mode === 'heads' ? 'head fraction ρ (heads per layer passing gradient)' : 'hidden units n'}
         </text>
         <text transform={`translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
-          recovery
+          recovery vs frozen (paper’s definition)
         </text>
         {finite.map((p) => {
           const cx = x(String(p.k))!;

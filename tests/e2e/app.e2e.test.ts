@@ -224,7 +224,7 @@ describe('analysis panels, presenter mode and accessibility', () => {
     await waitForPoints(page, 300);
     await expect.poll(async () => Number(await page.textContent('[data-testid=jacobian-condition]')), { timeout: 30_000 }).toBeGreaterThan(1);
     await expect.poll(async () => Number(await page.textContent('[data-testid=cosine-k]')), { timeout: 30_000 }).toBeGreaterThan(-1.01);
-    expect(await page.locator('[data-testid=cost-meter] tbody tr').count()).toBe(4);
+    expect(await page.locator('[data-testid=cost-meter] tbody tr').count()).toBe(5);
     // hovering a kept-path cell reads out the entry and the row's kept set
     const canvas = page.locator('[data-testid=kept-paths-canvas]');
     await canvas.scrollIntoViewIfNeeded();
@@ -315,14 +315,17 @@ describe('recovery sweep and export', () => {
     const json = JSON.parse(await streamText(await jsonDownload.createReadStream()));
     expect(json.app).toBe('sparse-rtrl-lab');
     expect(json.settings).toMatchObject({ n: 10, k: 3, seed: 2 });
-    expect(json.arms.map((a: { id: string }) => a.id)).toEqual(['frozen', 'full', 'k0', 'k']);
+    expect(json.arms.map((a: { id: string }) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout']);
     expect(json.arms[1].recovery).toBe(100);
+    // both recoveries per arm: beyond the readout is 0 for readout-only and 100 for full RTRL by definition
+    expect(json.arms[4]).toMatchObject({ role: 'floor', recoveryBeyondReadout: 0 });
+    expect(json.arms[1].recoveryBeyondReadout).toBe(100);
     expect(json.arms[0].loss.length).toBeGreaterThanOrEqual(200);
     expect(json.markers[0]).toEqual({ step: 150, label: 'drift' });
     const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
     const csv = (await streamText(await csvDownload.createReadStream())).trim().split('\n');
     // one plain header row: spreadsheets read a leading comment as data
-    expect(csv[0]).toBe('step,loss frozen,loss full RTRL,loss k = 0,loss k = 3');
+    expect(csv[0]).toBe('step,loss frozen,loss full RTRL,loss k = 0,loss k = 3,loss readout only');
     expect(csv.length - 1).toBe(json.arms[0].loss.length);
     // the JSON carries the full link, which opens the same run
     expect(json.link).toBe(url + '#' + new URL(json.link).hash.slice(1));
@@ -498,7 +501,7 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
       const errors = collectErrors(page);
       await page.goto(url + hash);
       await waitForPoints(page, 400);
-      expect(await page.locator('[data-testid=legend] li').count()).toBe(3);
+      expect(await page.locator('[data-testid=legend] li').count()).toBe(4);
       expect(await page.locator('[data-testid=legend] li', { hasText: twin }).locator('[data-testid=legend-twin]').count()).toBe(1);
       // every k on the slider, one after another: still no console error
       for (let i = 0; i <= 4; i++) {
@@ -670,6 +673,138 @@ describe('background jobs: progress, time left, cancel, refusal', () => {
     expect(await page.locator('[data-testid=lr-chosen]').count()).toBe(1);
     expect(await page.textContent('[data-testid=lr-panel]')).toContain('One seed per point');
     expect(await page.getAttribute('[data-testid=lr-chart]', 'aria-label')).toMatch(/full RTRL best at lr [\d.e-]+/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the readout floor, both recoveries, the task’s τ and the two stories', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(true);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('the default page draws a readout-only line, labelled in the legend, and shows both recoveries after the drift', async () => {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url);
+    await waitForPoints(page, 250);
+    const entry = page.locator('[data-testid=legend] li[data-arm=readout]');
+    expect(await entry.textContent()).toContain('readout only');
+    expect(await page.getAttribute('[data-testid=loss-chart] canvas', 'aria-label')).toContain('readout only');
+    // its line on the canvas, in its own colour (Okabe–Ito sky blue, #56b4e9)
+    const skyBlue = await page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('[data-testid=loss-chart] canvas')!;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0x56) < 12 && Math.abs(d[i + 1] - 0xb4) < 12 && Math.abs(d[i + 2] - 0xe9) < 12 && d[i + 3] > 200) n++;
+      return n;
+    });
+    expect(skyBlue).toBeGreaterThan(30);
+    // after the drift: the paper's recovery (readout-only's own among it) and recovery beyond the readout, labelled
+    const paper = page.locator('[data-testid=recovery-paper]');
+    const beyond = page.locator('[data-testid=recovery-beyond]');
+    await expect.poll(() => paper.textContent(), { timeout: 30_000 }).toMatch(/^recovery vs frozen \(paper’s definition\): (k = 0 -?\d+ %, k = 4 -?\d+ %, readout only -?\d+ %|undefined: full RTRL did not adapt)/);
+    expect(await beyond.textContent()).toMatch(/^beyond the readout: (k = 0 -?\d+ %, k = 4 -?\d+ %|undefined: the task does not need transport: the readout alone adapts about as well as full RTRL \(full RTRL improved on readout-only by -?\d+ %|undefined: full RTRL did not adapt)/);
+    // the legend: both per learning arm, one seed in the note
+    expect(await page.textContent('[data-testid=legend] li[data-arm=k]')).toMatch(/recovery (-?\d+ %|undefined) · beyond the readout (-?\d+ %|undefined)/);
+    expect(await page.textContent('[data-testid=recovery-note]')).toMatch(/One seed/);
+    expect(await page.textContent('[data-testid=recovery-note]')).toMatch(/, over readout-only -?\d+ %|undefined/);
+    await page.screenshot({ path: `${OUT}/app-readout.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('before the drift recovery waits for it: nothing reads undefined', async () => {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=8&speed=1');
+    await waitForPoints(page, 2);
+    await page.click('[data-testid=play-pause]');
+    await page.waitForTimeout(300);
+    const step = Number(await page.getAttribute('[data-testid=loss-chart]', 'data-points'));
+    expect(step).toBeLessThan(150);
+    const reading = (await page.textContent('[data-testid=recovery-reading]'))!;
+    expect(reading).toContain('recovery vs frozen (paper’s definition): waiting for the drift');
+    expect(reading).toContain('beyond the readout: waiting for the drift');
+    expect(reading).not.toContain('undefined');
+    expect(await page.textContent('[data-testid=legend]')).not.toContain('undefined');
+    expect(await page.textContent('[data-testid=recovery-note]')).toContain('waiting for the drift');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a link with the delay task’s τ shows it in the drawer; a malformed τ falls back with a notice; the adding problems show their length', async () => {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#task=delay&delayA=2&delayB=6&n=8');
+    await waitForPoints(page, 1);
+    await page.click('[data-testid=experiment-drawer] summary');
+    expect(await page.inputValue('#field-task')).toBe('delay');
+    expect(await page.inputValue('#field-delayA')).toBe('2');
+    expect(await page.inputValue('#field-delayB')).toBe('6');
+    expect(await page.textContent('[data-testid=run-line]')).toContain('τ 2 → 6');
+    expect(await page.locator('#field-length').count()).toBe(0);
+    // τ typed in the drawer: a new run, in the link
+    await page.fill('#field-delayB', '9');
+    await page.press('#field-delayB', 'Enter');
+    await expect.poll(() => page.url()).toContain('delayB=9');
+    await expect.poll(() => page.textContent('[data-testid=run-line]')).toContain('τ 2 → 9');
+    // out of range: refused with a message, the run keeps its τ
+    await page.fill('#field-delayA', '65');
+    await page.press('#field-delayA', 'Enter');
+    await expect.poll(() => page.textContent('#field-delayA-hint')).toContain('delayA must be in [1, 64]');
+    // the task select names the adding problems; the length field shows for them only
+    const options = await page.locator('#field-task option').allTextContents();
+    expect(options).toContain('Standard adding problem (error at the end only, no drift)');
+    expect(options).toContain('Adding problem, drift variant (sum → difference)');
+    await page.selectOption('#field-task', 'adding-difference');
+    await expect.poll(() => page.locator('#field-length').count()).toBe(1);
+    expect(await page.inputValue('#field-length')).toBe('30');
+    expect(await page.locator('#field-delayA').count()).toBe(0);
+
+    const bad = await openPage(browser);
+    const badErrors = collectErrors(bad);
+    await bad.goto(url + '#v=1&task=delay&delayA=99&n=8');
+    await waitForPoints(bad, 1);
+    await expect.poll(() => bad.textContent('[data-testid=ignored-link-notice]')).toMatch(/delayA=99 \(must be an integer in \[1, 64\]\)/);
+    await bad.click('[data-testid=experiment-drawer] summary');
+    expect(await bad.inputValue('#field-delayA')).toBe('4');
+    expect([...errors, ...badErrors]).toEqual([]);
+    await page.close();
+    await bad.close();
+  });
+
+  it('two stories, one click apart: “Where propagation matters” switches to the delay task, “Redundancy” back to the sine task', async () => {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&n=8');
+    await waitForPoints(page, 5);
+    const propagation = page.locator('[data-testid=story-propagation]');
+    const redundancy = page.locator('[data-testid=story-redundancy]');
+    // on the first screen
+    for (const story of [propagation, redundancy]) {
+      const box = (await story.boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(720);
+    }
+    expect(await propagation.textContent()).toContain('Where propagation matters');
+    expect(await redundancy.textContent()).toContain('Redundancy: the readout does most of it');
+    await propagation.click();
+    await expect.poll(() => page.url()).toContain('task=delay');
+    expect(page.url()).toContain('claim=story-propagation');
+    expect(await propagation.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.textContent('[data-testid=run-line]')).toMatch(/delay \(τ 4 → 8\), n = 32, k = 8/);
+    expect(await page.inputValue('#field-strategy')).toBe('top-k');
+    await expect.poll(() => page.textContent('[data-testid=story-propagation-reading]'), { timeout: 30_000 }).toMatch(/waiting for the drift|beyond the readout/);
+    await waitForPoints(page, 170);
+    await expect.poll(() => page.textContent('[data-testid=story-propagation-reading]'), { timeout: 30_000 }).toMatch(/recovery vs frozen \(paper’s definition\): .*; beyond the readout: /);
+    await page.screenshot({ path: `${OUT}/app-story-propagation.png` });
+    await redundancy.click();
+    await expect.poll(() => page.url()).toContain('task=sine');
+    await expect.poll(() => page.textContent('[data-testid=run-line]')).toMatch(/sine, n = 64, k = 4/);
     expect(errors).toEqual([]);
     await page.close();
   });
