@@ -4,10 +4,10 @@
  * the map's grid and cells, and the frontier's plot data.
  */
 import { describe, expect, it } from 'vitest';
-import { armName, experimentOf, frontierPlot, heatCells, mapGrids, type SeedArms } from '../src/app/page/analysisResults';
+import { armName, experimentOf, frontierPlot, heatCells, mapGrids, mergeCoincident, placeLabels, type SeedArms } from '../src/app/page/analysisResults';
 import { DEFAULT_PARAMS, defaultLr, type LabParams } from '../src/app/labParams';
-import { delayParams, frontierConfig, MAP_MAX_N, MAP_TAUS, mapCliCommand, mapJob, mapJobCheck, mapKs, sweepConfig, SWEEP_SEEDS, type MapJob } from '../src/app/worker/sweep';
-import { startMapJob, useMapJob, startFrontierJob, useFrontierJob } from '../src/app/page/sweepController';
+import { armOverheadSeconds, delayParams, estimateSeconds, frontierConfig, jobCheck, pretrainSeconds, MAP_MAX_N, MAP_TAUS, mapCliCommand, mapJob, mapKs, sweepConfig, SWEEP_SEEDS, type MapJob } from '../src/app/worker/sweep';
+import { startFrontierJob, useFrontierJob } from '../src/app/page/sweepController';
 import { useLab } from '../src/app/page/store';
 import { parseExperimentArgs } from '../src/cli/experimentArgs';
 import type { ExperimentConfig } from '../src/engine/config';
@@ -66,36 +66,47 @@ describe('the map job: configurations', () => {
     expect(mapJob(own).configs[0].optimizer.lr).toBe(0.0123);
   });
 
-  it('is refused above n = 32 with its estimate; the CLI commands it shows parse to the same map', () => {
-    const ok = mapJobCheck(mapJob(small({ n: MAP_MAX_N })));
-    expect(ok.refused).toBeNull();
-    expect(ok.estimateS).toBeGreaterThan(0);
+  it('runs at n = 32 at most, saying why; the CLI commands it shows parse to the same map at the lab’s n', () => {
+    const at32 = mapJob(small({ n: MAP_MAX_N }));
+    expect(at32.capNote).toBeNull();
+    expect(at32.n).toBe(32);
+    const check = jobCheck(at32.configs);
+    expect(check.refused).toBeNull();
+    expect(check.estimateS).toBeGreaterThan(0);
     const job = mapJob(small({ n: 64, k: 4 }));
-    const big = mapJobCheck(job);
-    expect(big.refused).toMatch(/^refused: the map runs 10 experiments .* at n = 64 that is about \d+ s on the CPU, so the app runs it up to n = 32/);
+    expect(job.n).toBe(32);
+    expect(job.labN).toBe(64);
+    expect(job.configs.every((c) => c.n === 32)).toBe(true);
+    expect(job.plans[0].axes[0].values).toEqual([0, 1, 2, 4, 8, 16]);
+    expect(job.capNote).toMatch(/^the map runs at n = 32, not the lab’s n = 64: its 10 experiments of 3 seeds, each with full RTRL, would take about \d+ s at n = 64 on the CPU; the CLI runs them/);
     for (const strategy of job.strategies) {
       const command = mapCliCommand(job, strategy);
       const parsed = parseExperimentArgs(command.split(' ').slice(4));
       const plan = parsed.map!;
-      expect(plan.axes).toEqual(job.plans[0].axes);
+      expect(plan.axes).toEqual([{ name: 'k', values: mapKs(64) }, job.plans[0].axes[1]]);
       expect(plan.strategy).toBe(strategy);
       expect(parsed.config).toMatchObject({ task: 'delay', n: 64, leak: job.configs[0].leak, seeds: job.configs[0].seeds, optimizer: job.configs[0].optimizer });
-      expect(parsed.config.taskOptions?.delay?.A).toBe(job.configs[0].taskOptions?.delay?.A);
+      expect(parsed.config.taskOptions?.delay).toEqual({ A: DEFAULT_PARAMS.delayA, B: DEFAULT_PARAMS.delayB });
     }
   });
 
-  it('the page refuses it above n = 32 before any worker starts, and says so in its progress line', () => {
-    useLab.setState({ params: small({ n: 64, k: 4 }) });
-    startMapJob();
-    const s = useMapJob.getState();
-    expect(s.status).toBe('refused');
-    expect(s.error).toMatch(/at n = 64 .* up to n = 32/);
-    expect(s.stepsTotal).toBe(10 * 3 * 400);
-    // the frontier at n = 256 is refused by the CPU's time budget, with its estimate
+  it('the page refuses a job over the CPU’s time budget before any worker starts, and says so in its progress line', () => {
+    // the frontier at n = 256: full RTRL and k = 256 at about n⁴ each
     useLab.setState({ params: small({ n: 256, k: 4 }) });
     startFrontierJob();
     expect(useFrontierJob.getState().status).toBe('refused');
     expect(useFrontierJob.getState().error).toMatch(/^refused: at n = 256 .* about \d+ s/);
+    expect(useFrontierJob.getState().stepsTotal).toBe(3 * 200);
+  });
+
+  it('the estimate counts pretraining and each learning arm’s overhead, not only the transports', () => {
+    const c = mapJob(small({ n: 16 })).configs[0];
+    const still: ExperimentConfig = { ...c, arms: [{ kind: 'frozen' }, { kind: 'readout' }] };
+    expect(estimateSeconds([still])).toBeCloseTo(3 * pretrainSeconds(c), 12);
+    const one: ExperimentConfig = { ...still, arms: [...still.arms, { kind: 'uoro' }] };
+    expect(estimateSeconds([one]) - estimateSeconds([still])).toBeCloseTo(3 * c.adaptSteps * armOverheadSeconds(16), 12);
+    // the map at n = 32 (about 80 s on the project's machine) is announced before it starts
+    expect(jobCheck(mapJob(small({ n: 32 })).configs).estimateS).toBeGreaterThan(30);
   });
 
   it('the sweeps carry the lab’s task parameters (τ, length) to the engine', () => {
@@ -166,8 +177,9 @@ describe('the map’s grid and cells', () => {
     const k = Number(label.slice(2));
     return tau === 1 ? 0.6 : 0.6 - 0.4 * Math.min(1, 0.2 * (1 + Math.log2(k + 1)));
   };
-  const seedsFor = (count: (ci: number) => number) =>
-    job.configs.map((c, ci) => Array.from({ length: count(ci) }, (_, s) => fakeSeed(c, s, lossFor(c.taskOptions!.delay!.B))));
+  // each run summarised over its seeds, as the page keeps them
+  const seedsFor = (count: (ci: number) => number, configs = job.configs) =>
+    configs.map((c, ci) => experimentOf(c, Array.from({ length: count(ci) }, (_, s) => fakeSeed(c, s, lossFor(c.taskOptions!.delay!.B)))));
 
   it('every seed done: values with a CI, τ = 1 hatched as “no transport needed”', () => {
     const grids = mapGrids(job, seedsFor(() => 3));
@@ -212,7 +224,7 @@ describe('the map’s grid and cells', () => {
       runOf: base.runs.map((_, run) => ({ plan: 0, run })),
       configs: base.runs.map((r) => r.config),
     };
-    const cells = heatCells(mapGrids(wide, seedsFor(() => 2).slice(0, base.runs.length))[0]);
+    const cells = heatCells(mapGrids(wide, seedsFor(() => 2, wide.configs))[0]);
     const over = cells.filter((c) => c.x === 16);
     expect(over.every((c) => c.state === 'k-over-n' && c.text === 'k > n')).toBe(true);
   });
@@ -264,5 +276,37 @@ describe('the frontier as a plot', () => {
 
   it('arm names in words', () => {
     expect(['full', 'readout', 'k=4', 'snap1', 'uoro', 'kf', 'tbptt:8'].map(armName)).toEqual(['full RTRL', 'readout-only', 'k = 4', 'SnAp-1', 'UORO', 'KF-RTRL', 'TBPTT(8)']);
+  });
+
+  it('labels: points at one place share a label; labels avoid each other, the points and the edges', () => {
+    const merged = mergeCoincident([
+      { px: 100, py: 50, text: 'full RTRL' },
+      { px: 101, py: 50, text: 'k = 8' },
+      { px: 40, py: 90, text: 'k = 0' },
+    ]);
+    expect(merged.map((m) => [m.text, m.hidden])).toEqual([
+      ['full RTRL, k = 8', false],
+      ['k = 8', true],
+      ['k = 0', false],
+    ]);
+    const plot = { x0: 0, x1: 200, y0: 0, y1: 100 };
+    const items = [
+      { px: 50, py: 50, text: 'k = 1' },
+      { px: 56, py: 50, text: 'k = 2' },
+      { px: 195, py: 5, text: 'full RTRL' },
+    ];
+    const spots = placeLabels(items, plot);
+    const box = (i: number) => {
+      const w = items[i].text.length * 5.8;
+      const x = items[i].px + spots[i].dx;
+      const x0 = spots[i].anchor === 'start' ? x : spots[i].anchor === 'end' ? x - w : x - w / 2;
+      return { x0, x1: x0 + w, y0: items[i].py + spots[i].dy - 9, y1: items[i].py + spots[i].dy + 2 };
+    };
+    const [a, b, c] = [0, 1, 2].map(box);
+    expect(Math.min(a.x1, b.x1) <= Math.max(a.x0, b.x0) || Math.min(a.y1, b.y1) <= Math.max(a.y0, b.y0)).toBe(true);
+    // at the top right corner the label goes left and below, inside the plot
+    expect(c.x0).toBeGreaterThanOrEqual(0);
+    expect(c.x1).toBeLessThanOrEqual(200);
+    expect(c.y0).toBeGreaterThanOrEqual(0);
   });
 });

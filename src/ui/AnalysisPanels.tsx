@@ -1,6 +1,7 @@
 /**
  * The analysis views beside the loss curves: the spectra of J_t and P_t, gradient fidelity and ‖P_t‖
- * over time, the kept paths on W, and the cost of each arm. Colours match the loss curves.
+ * over time, the kept paths on W, the cost of each arm, and after it the recovery map and cost against
+ * quality (background jobs, MapPanel.tsx and FrontierPanel.tsx). Colours match the loss curves.
  */
 import { scaleSequential } from 'd3';
 import { interpolateRdBu } from 'd3';
@@ -9,6 +10,8 @@ import { useLab } from '../app/page/store';
 import type { ArmCost } from '../app/worker/liveEngine';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
+import { FrontierPanel } from './FrontierPanel';
+import { MapPanel } from './MapPanel';
 import { MiniChart } from './MiniChart';
 
 const J_COLOR = '#1f4e9c';
@@ -244,7 +247,23 @@ function GpuTimings() {
   );
 }
 
+/**
+ * The cost meter, then the RNN's job panels that place the arms by cost and quality (the transformer has
+ * its own head-fraction sweep): they sit in the analysis grid after it, as sections like the others, so
+ * the page's SVG export finds them the same way.
+ */
 export function CostMeter() {
+  const transformer = useLab((s) => s.params.model === 'transformer');
+  return (
+    <>
+      <CostMeterPanel />
+      {!transformer && <MapPanel />}
+      {!transformer && <FrontierPanel />}
+    </>
+  );
+}
+
+function CostMeterPanel() {
   const arms = useLab((s) => s.arms);
   const costs = useLab((s) => s.costs);
   const ms = useLab((s) => s.msPerStep);

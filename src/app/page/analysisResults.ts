@@ -5,7 +5,9 @@
  */
 import type { ExperimentConfig } from '../../engine/config';
 import { summarize, type ArmSeedResult, type ExperimentResult, type SeedResult } from '../../engine/experiment';
-import { frontierOf, type Frontier } from '../../engine/frontier';
+import type { Frontier } from '../../engine/frontier';
+// the panels read the frontier through the app layer
+export { frontierOf } from '../../engine/frontier';
 import { collectMap, type MapCell, type RecoveryMap } from '../../engine/recoveryMap';
 import { NO_TRANSPORT_NEEDED, type SeedStatistics } from '../../engine/statistics';
 import type { SelectionStrategy } from '../../engine/transportMask';
@@ -54,22 +56,20 @@ export interface MapGrid {
 }
 
 /**
- * One grid per strategy from the seeds finished so far (`seeds[configIndex][seedIndex]`): the runs with at
- * least one seed are summarised and collected; the others' cells are pending.
+ * One grid per strategy from each run's experiment over the seeds finished so far (`results[configIndex]`,
+ * experimentOf's; null or missing before the run's first seed): those runs are collected, the others'
+ * cells are pending. The page summarises a run when one of its seeds lands, not the whole map each time.
  */
-export function mapGrids(job: MapJob, seeds: readonly (readonly (SeedArms | undefined)[] | undefined)[]): MapGrid[] {
+export function mapGrids(job: MapJob, results: readonly (ExperimentResult | null | undefined)[]): MapGrid[] {
   return job.plans.map((plan, pi) => {
-    const results = plan.runs.map((run, ri) => {
-      const ci = job.runOf.findIndex((r) => r.plan === pi && r.run === ri);
-      return experimentOf(run.config, seeds[ci] ?? []);
-    });
-    const done = plan.runs.map((_, ri) => results[ri] !== null);
-    const map = collectMap({ ...plan, runs: plan.runs.filter((_, ri) => done[ri]) }, results.filter((r): r is ExperimentResult => r !== null));
+    const own = plan.runs.map((_, ri) => results[job.runOf.findIndex((r) => r.plan === pi && r.run === ri)] ?? null);
+    const done = own.map((r) => r !== null);
+    const map = collectMap({ ...plan, runs: plan.runs.filter((_, ri) => done[ri]) }, own.filter((r): r is ExperimentResult => r !== null));
     const pending = map.cells.map((row) => row.map(() => false));
     plan.runs.forEach((run, ri) => {
       if (!done[ri]) for (const { xi, yi } of run.cells) pending[yi][xi] = true;
     });
-    const seedsDone = Math.min(...results.map((r) => r?.seeds.length ?? 0));
+    const seedsDone = Math.min(...own.map((r) => r?.seeds.length ?? 0));
     return { strategy: job.strategies[pi], map, pending, seedsDone };
   });
 }
@@ -216,8 +216,74 @@ export function frontierPlot(f: Frontier): FrontierPlot {
   };
 }
 
-/** The frontier of a job's seeds so far; null before the first seed. */
-export function frontierFromSeeds(config: ExperimentConfig, seeds: readonly (SeedArms | undefined)[]): { frontier: Frontier; result: ExperimentResult } | null {
-  const result = experimentOf(config, seeds);
-  return result ? { frontier: frontierOf(result), result } : null;
+/** Where a point's label goes: offset from the point and the text anchor. */
+export interface LabelSpot {
+  dx: number;
+  dy: number;
+  anchor: 'start' | 'middle' | 'end';
+}
+
+interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+const overlap = (a: Box, b: Box) => Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0)) * Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
+
+/**
+ * Labels beside points (in pixels) so they cover as little as they can of each other and of the points:
+ * each label in turn takes the first of six spots around its point with the least overlap with the
+ * labels already placed, the points and the plot's edges. Text width is estimated at `charW` per character.
+ */
+export function placeLabels(items: readonly { px: number; py: number; text: string }[], plot: Box, charW = 5.8, lineH = 11, r = 5): LabelSpot[] {
+  const spots: LabelSpot[] = [
+    { dx: 7, dy: -6, anchor: 'start' },
+    { dx: 7, dy: 13, anchor: 'start' },
+    { dx: -7, dy: -6, anchor: 'end' },
+    { dx: -7, dy: 13, anchor: 'end' },
+    { dx: 0, dy: -10, anchor: 'middle' },
+    { dx: 0, dy: 19, anchor: 'middle' },
+  ];
+  const dots: Box[] = items.map((p) => ({ x0: p.px - r, x1: p.px + r, y0: p.py - r, y1: p.py + r }));
+  const placed: Box[] = [];
+  return items.map((p) => {
+    const w = p.text.length * charW;
+    let best = spots[0];
+    let bestCost = Infinity;
+    let bestBox: Box | null = null;
+    for (const s of spots) {
+      const x = p.px + s.dx;
+      const x0 = s.anchor === 'start' ? x : s.anchor === 'end' ? x - w : x - w / 2;
+      const box = { x0, x1: x0 + w, y0: p.py + s.dy - lineH + 2, y1: p.py + s.dy + 2 };
+      const inside = { x0: Math.max(box.x0, plot.x0), x1: Math.min(box.x1, plot.x1), y0: Math.max(box.y0, plot.y0), y1: Math.min(box.y1, plot.y1) };
+      const outside = w * lineH - Math.max(0, inside.x1 - inside.x0) * Math.max(0, inside.y1 - inside.y0);
+      const cost = [...placed, ...dots].reduce((c, b) => c + overlap(box, b), 0) + 2 * outside;
+      if (cost < bestCost) {
+        best = s;
+        bestCost = cost;
+        bestBox = box;
+      }
+      if (cost === 0) break;
+    }
+    placed.push(bestBox!);
+    return best;
+  });
+}
+
+/** Points drawn at the same place (k = n and full RTRL) share one label: their names joined. */
+export function mergeCoincident<T extends { px: number; py: number; text: string }>(items: readonly T[], within = 2): (T & { hidden: boolean })[] {
+  const out = items.map((p) => ({ ...p, hidden: false }));
+  out.forEach((p, i) => {
+    if (p.hidden) return;
+    for (let j = i + 1; j < out.length; j++) {
+      const q = out[j];
+      if (!q.hidden && Math.abs(q.px - p.px) <= within && Math.abs(q.py - p.py) <= within) {
+        p.text = `${p.text}, ${q.text}`;
+        q.hidden = true;
+      }
+    }
+  });
+  return out;
 }

@@ -12,7 +12,6 @@ import {
   jobCheck,
   lrSweepConfigs,
   mapJob,
-  mapJobCheck,
   sweepConfig,
   sweepConfigsN,
   transformerSweepSeconds,
@@ -21,7 +20,8 @@ import {
   type TransformerSweepSpec,
 } from '../worker/sweep';
 import type { FromSweep, ToSweep } from '../worker/sweepWorker';
-import type { SeedArms } from './analysisResults';
+import { experimentOf, type SeedArms } from './analysisResults';
+import type { ExperimentResult } from '../../engine/experiment';
 import { useLab } from './store';
 
 /** Above this estimate the panel says how long the job will take before it starts. */
@@ -228,23 +228,34 @@ export interface MapJobState extends JobProgress {
   job: MapJob | null;
   /** seeds[configIndex][seedIndex] as they finish */
   seeds: (SeedArms | undefined)[][];
+  /** each run summarised over its seeds so far (null before its first): redone for the run a seed lands in only */
+  results: (ExperimentResult | null)[];
 }
 
-export const useMapJob = create<MapJobState>(() => ({ ...IDLE, job: null, seeds: [] }));
+export const useMapJob = create<MapJobState>(() => ({ ...IDLE, job: null, seeds: [], results: [] }));
 
-const mapRunner = new Job(useMapJob, (m) => useMapJob.setState((s) => ({ seeds: withSeed(s.seeds, m, s.job?.configs[m.configIndex]) })));
+const mapRunner = new Job(useMapJob, (m) =>
+  useMapJob.setState((s) => {
+    const config = s.job?.configs[m.configIndex];
+    if (!config) return {};
+    const seeds = withSeed(s.seeds, m, config);
+    const results = s.results.slice();
+    results[m.configIndex] = experimentOf(config, seeds[m.configIndex]);
+    return { seeds, results };
+  }),
+);
 
-/** What the map runs at the current settings, with its refusal or estimate. */
+/** What the map runs at the current settings (n at most MAP_MAX_N), with its refusal or estimate. */
 export function mapJobNow(): { job: MapJob; check: { refused: string | null; estimateS: number } } {
   const job = mapJob(useLab.getState().params);
-  return { job, check: mapJobCheck(job) };
+  return { job, check: jobCheck(job.configs) };
 }
 
 export function startMapJob(): void {
   const { job, check } = mapJobNow();
   const c = job.configs[0];
-  const label = `delay task, n = ${job.n}, k × τ for ${job.strategies.join(' and ')}, ${c.seeds.length} seeds × ${c.adaptSteps} steps per run, ${job.configs.length} runs`;
-  mapRunner.start(job.configs, label, { job, seeds: job.configs.map(() => []) }, check);
+  const label = `delay task, n = ${job.n}${job.capNote ? ` (the lab’s ${job.labN} is above the map’s ${job.n})` : ''}, k × τ for ${job.strategies.join(' and ')}, ${c.seeds.length} seeds × ${c.adaptSteps} steps per run, ${job.configs.length} runs`;
+  mapRunner.start(job.configs, label, { job, seeds: job.configs.map(() => []), results: job.configs.map(() => null) }, check);
 }
 
 export function cancelMapJob(): void {
@@ -256,17 +267,25 @@ export function cancelMapJob(): void {
 export interface FrontierJobState extends JobProgress {
   config: ExperimentConfig | null;
   seeds: (SeedArms | undefined)[];
+  /** the experiment over the seeds so far (null before the first) */
+  result: ExperimentResult | null;
 }
 
-export const useFrontierJob = create<FrontierJobState>(() => ({ ...IDLE, config: null, seeds: [] }));
+export const useFrontierJob = create<FrontierJobState>(() => ({ ...IDLE, config: null, seeds: [], result: null }));
 
-const frontierRunner = new Job(useFrontierJob, (m) => useFrontierJob.setState((s) => ({ seeds: withSeed([s.seeds], { ...m, configIndex: 0 }, s.config ?? undefined)[0] })));
+const frontierRunner = new Job(useFrontierJob, (m) =>
+  useFrontierJob.setState((s) => {
+    if (!s.config) return {};
+    const seeds = withSeed([s.seeds], { ...m, configIndex: 0 }, s.config)[0];
+    return { seeds, result: experimentOf(s.config, seeds) };
+  }),
+);
 
 export function startFrontierJob(): void {
   const params = useLab.getState().params;
   const config = frontierConfig(params);
   const label = `${params.task}, n = ${config.n}, ${config.arms.length - 1} arms, ${config.seeds.length} seeds × ${config.adaptSteps} steps`;
-  frontierRunner.start([config], label, { config, seeds: [] });
+  frontierRunner.start([config], label, { config, seeds: [], result: null });
 }
 
 export function cancelFrontierJob(): void {
