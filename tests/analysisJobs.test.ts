@@ -6,7 +6,22 @@
 import { describe, expect, it } from 'vitest';
 import { armName, experimentOf, frontierPlot, heatCells, mapGrids, mergeCoincident, placeLabels, type SeedArms } from '../src/app/page/analysisResults';
 import { DEFAULT_PARAMS, defaultLr, type LabParams } from '../src/app/labParams';
-import { armOverheadSeconds, delayParams, estimateSeconds, frontierConfig, jobCheck, pretrainSeconds, MAP_MAX_N, MAP_TAUS, mapCliCommand, mapJob, mapKs, sweepConfig, SWEEP_SEEDS, type MapJob } from '../src/app/worker/sweep';
+import {
+  armOverheadSeconds,
+  delayParams,
+  estimateSeconds,
+  frontierConfig,
+  jobCheck,
+  pretrainSeconds,
+  MAP_MAX_N,
+  MAP_TAUS,
+  mapCliCommand,
+  mapJob,
+  mapKs,
+  sweepConfig,
+  SWEEP_SEEDS,
+  type MapJob,
+} from '../src/app/worker/sweep';
 import { startFrontierJob, useFrontierJob } from '../src/app/page/sweepController';
 import { useLab } from '../src/app/page/store';
 import { parseExperimentArgs } from '../src/cli/experimentArgs';
@@ -78,14 +93,22 @@ describe('the map job: configurations', () => {
     expect(job.labN).toBe(64);
     expect(job.configs.every((c) => c.n === 32)).toBe(true);
     expect(job.plans[0].axes[0].values).toEqual([0, 1, 2, 4, 8, 16]);
-    expect(job.capNote).toMatch(/^the map runs at n = 32, not the lab’s n = 64: its 10 experiments of 3 seeds, each with full RTRL, would take about \d+ s at n = 64 on the CPU; the CLI runs them/);
+    expect(job.capNote).toMatch(
+      /^the map runs at n = 32, not the lab’s n = 64: its 10 experiments of 3 seeds, each with full RTRL, would take about \d+ s at n = 64 on the CPU; the CLI runs them/,
+    );
     for (const strategy of job.strategies) {
       const command = mapCliCommand(job, strategy);
       const parsed = parseExperimentArgs(command.split(' ').slice(4));
       const plan = parsed.map!;
       expect(plan.axes).toEqual([{ name: 'k', values: mapKs(64) }, job.plans[0].axes[1]]);
       expect(plan.strategy).toBe(strategy);
-      expect(parsed.config).toMatchObject({ task: 'delay', n: 64, leak: job.configs[0].leak, seeds: job.configs[0].seeds, optimizer: job.configs[0].optimizer });
+      expect(parsed.config).toMatchObject({
+        task: 'delay',
+        n: 64,
+        leak: job.configs[0].leak,
+        seeds: job.configs[0].seeds,
+        optimizer: job.configs[0].optimizer,
+      });
       expect(parsed.config.taskOptions?.delay).toEqual({ A: DEFAULT_PARAMS.delayA, B: DEFAULT_PARAMS.delayB });
     }
   });
@@ -137,7 +160,12 @@ function posted(config: ExperimentConfig, seed: number): SeedArms {
 
 describe('per-seed results back into the engine’s summary', () => {
   it('gives the numbers runExperiment gives, from the posted arms alone', () => {
-    const config: ExperimentConfig = { ...mapJob(small({ n: 4 })).configs[3], seeds: [1, 2], adaptSteps: 40, pretrain: { ...sweepConfig(small()).pretrain, steps: 128, epochs: 1 } };
+    const config: ExperimentConfig = {
+      ...mapJob(small({ n: 4 })).configs[3],
+      seeds: [1, 2],
+      adaptSteps: 40,
+      pretrain: { ...sweepConfig(small()).pretrain, steps: 128, epochs: 1 },
+    };
     const direct = runExperiment(config);
     const viaSeeds = experimentOf(config, [posted(config, 1), posted(config, 2)])!;
     expect(viaSeeds.taskDescription).toBe(direct.taskDescription);
@@ -179,10 +207,18 @@ describe('the map’s grid and cells', () => {
   };
   // each run summarised over its seeds, as the page keeps them
   const seedsFor = (count: (ci: number) => number, configs = job.configs) =>
-    configs.map((c, ci) => experimentOf(c, Array.from({ length: count(ci) }, (_, s) => fakeSeed(c, s, lossFor(c.taskOptions!.delay!.B)))));
+    configs.map((c, ci) =>
+      experimentOf(
+        c,
+        Array.from({ length: count(ci) }, (_, s) => fakeSeed(c, s, lossFor(c.taskOptions!.delay!.B))),
+      ),
+    );
 
   it('every seed done: values with a CI, τ = 1 hatched as “no transport needed”', () => {
-    const grids = mapGrids(job, seedsFor(() => 3));
+    const grids = mapGrids(
+      job,
+      seedsFor(() => 3),
+    );
     expect(grids.map((g) => g.strategy)).toEqual(['random', 'top-k']);
     const g = grids[0];
     expect(g.seedsDone).toBe(3);
@@ -199,12 +235,17 @@ describe('the map’s grid and cells', () => {
     expect(c.seeds).toBe(3);
     expect(c.ci95).not.toBeNull();
     expect(c.text).toBe(String(Math.round(c.value!)));
-    expect(c.title).toMatch(/^k = 2, τ = 8 \(random\): recovery beyond the readout \d+ %, 95 % CI \[\d+, \d+\] %, 3 seeds; full RTRL’s gain over readout-only 66\.\d %; mean loss: arm /);
+    expect(c.title).toMatch(
+      /^k = 2, τ = 8 \(random\): recovery beyond the readout \d+ %, 95 % CI \[\d+, \d+\] %, 3 seeds; full RTRL’s gain over readout-only 66\.\d %; mean loss: arm /,
+    );
   });
 
   it('part way: runs without a seed are pending, the others show one seed without a CI', () => {
     // seed-major: the first round has reached the first 3 of the 10 runs
-    const grids = mapGrids(job, seedsFor((ci) => (ci < 3 ? 1 : 0)));
+    const grids = mapGrids(
+      job,
+      seedsFor((ci) => (ci < 3 ? 1 : 0)),
+    );
     const cells = heatCells(grids[0]);
     const rowOf = (tau: number) => cells.filter((c) => c.y === tau);
     expect(rowOf(2).every((c) => c.state === 'value' && c.ci95 === null && c.seeds === 1)).toBe(true);
@@ -224,7 +265,12 @@ describe('the map’s grid and cells', () => {
       runOf: base.runs.map((_, run) => ({ plan: 0, run })),
       configs: base.runs.map((r) => r.config),
     };
-    const cells = heatCells(mapGrids(wide, seedsFor(() => 2, wide.configs))[0]);
+    const cells = heatCells(
+      mapGrids(
+        wide,
+        seedsFor(() => 2, wide.configs),
+      )[0],
+    );
     const over = cells.filter((c) => c.x === 16);
     expect(over.every((c) => c.state === 'k-over-n' && c.text === 'k > n')).toBe(true);
   });
@@ -267,7 +313,11 @@ describe('the frontier as a plot', () => {
   });
 
   it('where recovery beyond the readout is undefined: mean loss, lower is better', () => {
-    const plot = frontierPlot({ ...defined, beyondReadoutUndefined: 'the task does not need transport: …', points: defined.points.map((p) => ({ ...p, beyondReadout: null })) });
+    const plot = frontierPlot({
+      ...defined,
+      beyondReadoutUndefined: 'the task does not need transport: …',
+      points: defined.points.map((p) => ({ ...p, beyondReadout: null })),
+    });
     expect(plot.mode).toBe('loss');
     expect(plot.yLabel).toMatch(/mean loss .*lower is better/);
     expect(plot.undefinedReason).toMatch(/^the task does not need transport/);
@@ -275,7 +325,15 @@ describe('the frontier as a plot', () => {
   });
 
   it('arm names in words', () => {
-    expect(['full', 'readout', 'k=4', 'snap1', 'uoro', 'kf', 'tbptt:8'].map(armName)).toEqual(['full RTRL', 'readout-only', 'k = 4', 'SnAp-1', 'UORO', 'KF-RTRL', 'TBPTT(8)']);
+    expect(['full', 'readout', 'k=4', 'snap1', 'uoro', 'kf', 'tbptt:8'].map(armName)).toEqual([
+      'full RTRL',
+      'readout-only',
+      'k = 4',
+      'SnAp-1',
+      'UORO',
+      'KF-RTRL',
+      'TBPTT(8)',
+    ]);
   });
 
   it('labels: points at one place share a label; labels avoid each other, the points and the edges', () => {

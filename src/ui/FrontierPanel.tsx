@@ -9,8 +9,7 @@ import { axisBottom, axisLeft, curveStepAfter, format, line, scaleLinear, scaleL
 import { useLayoutEffect, useMemo, useRef } from 'react';
 import { armName, frontierOf, frontierPlot, mergeCoincident, placeLabels, type FrontierPlotPoint } from '../app/page/analysisResults';
 import { useLab } from '../app/page/store';
-import { cancelFrontierJob, JOB_WARN_S, jobEstimate, startFrontierJob, useFrontierJob } from '../app/page/sweepController';
-import { frontierConfig } from '../app/worker/sweep';
+import { cancelFrontierJob, frontierNow, JOB_WARN_S, startFrontierJob, useFrontierJob } from '../app/page/sweepController';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';
 
@@ -37,13 +36,15 @@ function withCi(mean: number, lo: number | null, hi: number | null, digits = 0):
 export function FrontierPanel() {
   const s = useFrontierJob();
   const params = useLab((st) => st.params);
-  const next = useMemo(() => ({ config: frontierConfig(params), estimate: jobEstimate('frontier') }), [params]);
+  const next = useMemo(() => frontierNow(params), [params]);
   const data = useMemo(() => (s.result ? { result: s.result, frontier: frontierOf(s.result) } : null), [s.result]);
   const plot = data ? frontierPlot(data.frontier) : null;
   const pts = plot?.points ?? [];
   const beyond = plot?.mode !== 'loss';
   const xDomain = pts.length ? [Math.min(...pts.map((p) => p.x)) / 2, Math.max(...pts.map((p) => p.x)) * 2] : [10, 1e7];
-  const x = scaleLog().domain(xDomain).range([M.left, W - M.right]);
+  const x = scaleLog()
+    .domain(xDomain)
+    .range([M.left, W - M.right]);
   const ys = pts.flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y]).filter(Number.isFinite);
   const y = beyond
     ? scaleLinear()
@@ -58,10 +59,20 @@ export function FrontierPanel() {
   const key = `${xDomain.join()}|${y.domain().join()}|${beyond}`;
   useLayoutEffect(() => {
     const style = (g: SVGGElement) => select(g).attr('font-family', null).attr('font-size', 11);
-    if (xRef.current) style(xRef.current).call(axisBottom(x).tickValues(decades(x.domain(), x.ticks(4))).tickFormat((v) => macs(Number(v))).tickSizeOuter(0));
+    if (xRef.current)
+      style(xRef.current).call(
+        axisBottom(x)
+          .tickValues(decades(x.domain(), x.ticks(4)))
+          .tickFormat((v) => macs(Number(v)))
+          .tickSizeOuter(0),
+      );
     if (yRef.current) {
       // within a decade the log axis takes d3's own ticks, which need two significant digits
-      const yAxis = beyond ? axisLeft(y).ticks(6) : axisLeft(y).tickValues(decades(y.domain(), y.ticks(4))).tickFormat((v) => lossTick(Number(v)));
+      const yAxis = beyond
+        ? axisLeft(y).ticks(6)
+        : axisLeft(y)
+            .tickValues(decades(y.domain(), y.ticks(4)))
+            .tickFormat((v) => lossTick(Number(v)));
       style(yRef.current).call(yAxis.tickSizeOuter(0));
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -88,9 +99,9 @@ export function FrontierPanel() {
       <h2 id="frontier-title">
         Cost against quality
         <FormulaCard label="the frontier">
-          x: the arm’s multiply-adds per step (the engine’s cost model, log scale). y: recovery beyond the readout, (L̄<sub>readout</sub> − L̄<sub>arm</sub>) /
-          (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 % per seed, mean and 95 % CI over seeds. An arm is on the frontier when no arm that costs no more does better;
-          an arm that diverged on a seed is never on it.
+          x: the arm’s multiply-adds per step (the engine’s cost model, log scale). y: recovery beyond the readout, (L̄<sub>readout</sub> − L̄<sub>arm</sub>) / (L̄
+          <sub>readout</sub> − L̄<sub>full</sub>) × 100 % per seed, mean and 95 % CI over seeds. An arm is on the frontier when no arm that costs no more does
+          better; an arm that diverged on a seed is never on it.
         </FormulaCard>
       </h2>
       <p className="readout">
@@ -101,7 +112,11 @@ export function FrontierPanel() {
           {running
             ? `${s.label}; ${seedsDone} seed${seedsDone === 1 ? '' : 's'} done`
             : `${params.task}, ${params.model !== 'rnn' ? 'the RNN (the jobs run the RNN’s arms), ' : ''}n = ${c.n}: readout-only, full RTRL, k = 0 … ${c.n} (${params.strategy}), SnAp-1, UORO, KF-RTRL and TBPTT(${tbptt?.kind === 'tbptt' ? tbptt.truncation : '—'}) at the task’s memory demand, ${c.seeds.length} seeds; each pretrains ${c.pretrain.steps} steps and adapts ${c.adaptSteps}, in the background.${
-                next.estimate.refused ? '' : next.estimate.estimateS > JOB_WARN_S ? ` Estimated ≈ ${Math.round(next.estimate.estimateS)} s.` : ''
+                next.check.refused
+                  ? ` Not on the CPU at n = ${c.n}: about ${Math.round(next.check.estimateS)} s.`
+                  : next.check.estimateS > JOB_WARN_S
+                    ? ` Estimated ≈ ${Math.round(next.check.estimateS)} s.`
+                    : ''
               }`}
         </span>
       </p>
@@ -112,7 +127,15 @@ export function FrontierPanel() {
         </p>
       )}
       {running && (
-        <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="frontier-chart" data-points={pts.length} data-mode={plot?.mode ?? ''} style={{ fontFamily: 'system-ui, sans-serif' }}>
+        <svg
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-label={summary}
+          data-testid="frontier-chart"
+          data-points={pts.length}
+          data-mode={plot?.mode ?? ''}
+          style={{ fontFamily: 'system-ui, sans-serif' }}
+        >
           {beyond &&
             [0, 100].map((v) => (
               <g key={v}>
@@ -182,8 +205,9 @@ export function FrontierPanel() {
         </table>
       )}
       <p className="caption">
-        <span className="swatch" style={{ background: ON }} aria-hidden="true" /> on the frontier (the step line), <span className="swatch frontier-off" aria-hidden="true" /> off it.
-        Multiply-adds are the engine’s cost model per step, not measured time. {beyond ? '0 = the readout alone, 100 = full RTRL.' : 'Lower loss is better.'}
+        <span className="swatch" style={{ background: ON }} aria-hidden="true" /> on the frontier (the step line),{' '}
+        <span className="swatch frontier-off" aria-hidden="true" /> off it. Multiply-adds are the engine’s cost model per step, not measured time.{' '}
+        {beyond ? '0 = the readout alone, 100 = full RTRL.' : 'Lower loss is better.'}
       </p>
     </section>
   );

@@ -8,8 +8,7 @@ import { axisBottom, axisLeft, hcl, interpolateViridis, range, scaleBand, scaleL
 import { memo, useLayoutEffect, useMemo, useRef } from 'react';
 import { heatCells, mapGrids, type HeatCell, type MapGrid } from '../app/page/analysisResults';
 import { useLab } from '../app/page/store';
-import { cancelMapJob, JOB_WARN_S, mapJobNow, startMapJob, useMapJob } from '../app/page/sweepController';
-import { MAP_MAX_N, mapCliCommand, MAP_TAUS } from '../app/worker/sweep';
+import { cancelMapJob, JOB_WARN_S, MAP_MAX_N, MAP_TAUS, mapCliCommand, mapJobNow, startMapJob, useMapJob } from '../app/page/sweepController';
 import { STRATEGY_DESCRIPTIONS } from '../app/labParams';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';
@@ -45,9 +44,14 @@ const Heatmap = memo(function Heatmap({ grid, running }: { grid: MapGrid; runnin
   const ys = yAxis.values.map(String);
   const cellsBottom = M.top + ys.length * CELL_H;
   const H = cellsBottom + BELOW;
-  const x = scaleBand<string>().domain(xs).range([M.left, W - M.right]).padding(0.05);
+  const x = scaleBand<string>()
+    .domain(xs)
+    .range([M.left, W - M.right])
+    .padding(0.05);
   const y = scaleBand<string>().domain(ys).range([M.top, cellsBottom]).padding(0.06);
-  const legend = scaleLinear().domain(DOMAIN).range([M.left, W - M.right - 110]);
+  const legend = scaleLinear()
+    .domain(DOMAIN)
+    .range([M.left, W - M.right - 110]);
   const xRef = useRef<SVGGElement>(null);
   const yRef = useRef<SVGGElement>(null);
   const lRef = useRef<SVGGElement>(null);
@@ -55,7 +59,17 @@ const Heatmap = memo(function Heatmap({ grid, running }: { grid: MapGrid; runnin
   const style = (g: SVGGElement) => select(g).attr('font-family', null).attr('font-size', 11);
   useAxis(xRef, (g) => style(g).call(axisBottom(x).tickSizeOuter(0)), [key]);
   useAxis(yRef, (g) => style(g).call(axisLeft(y).tickSizeOuter(0)), [key]);
-  useAxis(lRef, (g) => style(g).call(axisBottom(legend).ticks(5).tickFormat((v) => `${v}`).tickSizeOuter(0)), [key]);
+  useAxis(
+    lRef,
+    (g) =>
+      style(g).call(
+        axisBottom(legend)
+          .ticks(5)
+          .tickFormat((v) => `${v}`)
+          .tickSizeOuter(0),
+      ),
+    [key],
+  );
   const safe = grid.strategy.replace(/[^a-z0-9]/gi, '');
   const hatch = `map-hatch-${safe}`;
   const gradient = `map-gradient-${safe}`;
@@ -69,7 +83,14 @@ const Heatmap = memo(function Heatmap({ grid, running }: { grid: MapGrid; runnin
     defined.length ? ` (${defined.map((c) => `k=${c.x}, τ=${c.y}: ${c.text} %`).join('; ')})` : ''
   }.`;
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid={`map-${grid.strategy}`} data-cells={cells.length} style={{ fontFamily: 'system-ui, sans-serif' }}>
+    <svg
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={summary}
+      data-testid={`map-${grid.strategy}`}
+      data-cells={cells.length}
+      style={{ fontFamily: 'system-ui, sans-serif' }}
+    >
       <defs>
         <pattern id={hatch} patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">
           <rect width="7" height="7" fill="#eceef1" />
@@ -93,7 +114,15 @@ const Heatmap = memo(function Heatmap({ grid, running }: { grid: MapGrid; runnin
         τ after the drift (steps)
       </text>
       <g data-testid="map-legend">
-        <rect x={legend.range()[0]} y={cellsBottom + 48} width={legend.range()[1] - legend.range()[0]} height={12} fill={`url(#${gradient})`} stroke="#9aa0a8" strokeWidth={0.5} />
+        <rect
+          x={legend.range()[0]}
+          y={cellsBottom + 48}
+          width={legend.range()[1] - legend.range()[0]}
+          height={12}
+          fill={`url(#${gradient})`}
+          stroke="#9aa0a8"
+          strokeWidth={0.5}
+        />
         <g ref={lRef} transform={`translate(0 ${cellsBottom + 60})`} />
         <text x={legend.range()[0]} y={cellsBottom + 92} fontSize="10.5">
           recovery beyond the readout (%): 0 = readout alone, 100 = full RTRL
@@ -110,7 +139,25 @@ const Heatmap = memo(function Heatmap({ grid, running }: { grid: MapGrid; runnin
   );
 });
 
-function Cell({ c, x, y, w, h, hatch, showText, showCi }: { c: HeatCell; x: number; y: number; w: number; h: number; hatch: string; showText: boolean; showCi: boolean }) {
+function Cell({
+  c,
+  x,
+  y,
+  w,
+  h,
+  hatch,
+  showText,
+  showCi,
+}: {
+  c: HeatCell;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  hatch: string;
+  showText: boolean;
+  showCi: boolean;
+}) {
   const fill = c.state === 'value' ? mapColor(c.value!) : c.state === 'pending' ? '#fafbfc' : `url(#${hatch})`;
   const ink = c.state === 'value' ? inkOn(fill) : c.state === 'pending' ? '#6b7079' : '#1a1c20';
   const cx = x + w / 2;
@@ -120,7 +167,15 @@ function Cell({ c, x, y, w, h, hatch, showText, showCi }: { c: HeatCell; x: numb
   return (
     <g data-testid="map-cell" data-state={c.state} data-value={c.value ?? ''} data-k={c.x} data-tau={c.y}>
       <title>{c.title}</title>
-      <rect x={x} y={y} width={w} height={h} fill={fill} stroke={c.state === 'pending' ? '#c3c7cd' : 'none'} strokeDasharray={c.state === 'pending' ? '3 3' : undefined} />
+      <rect
+        x={x}
+        y={y}
+        width={w}
+        height={h}
+        fill={fill}
+        stroke={c.state === 'pending' ? '#c3c7cd' : 'none'}
+        strokeDasharray={c.state === 'pending' ? '3 3' : undefined}
+      />
       {showText && c.state === 'value' && (
         <text x={cx} y={showCi && c.ciText ? cy - 5 : cy} textAnchor="middle" dominantBaseline="middle" fontSize="12" fontWeight={600} fill={ink}>
           {c.text}
@@ -133,7 +188,9 @@ function Cell({ c, x, y, w, h, hatch, showText, showCi }: { c: HeatCell; x: numb
       )}
       {showText && c.state !== 'value' && (
         <>
-          {c.state !== 'pending' && <rect x={x + 3} y={cy - 6.5 * words.length - 1} width={w - 6} height={13 * words.length + 2} fill="#fff" opacity={0.85} rx={2} />}
+          {c.state !== 'pending' && (
+            <rect x={x + 3} y={cy - 6.5 * words.length - 1} width={w - 6} height={13 * words.length + 2} fill="#fff" opacity={0.85} rx={2} />
+          )}
           {words.map((wd, i) => (
             <text key={wd} x={cx} y={cy + (i - (words.length - 1) / 2) * 12} textAnchor="middle" dominantBaseline="middle" fontSize="9.5" fill={ink}>
               {wd}
@@ -149,7 +206,7 @@ export function MapPanel() {
   const s = useMapJob();
   const params = useLab((st) => st.params);
   // what a run would be at the current settings (the description, the estimate, the refusal)
-  const now = useMemo(() => mapJobNow(), [params]);
+  const now = useMemo(() => mapJobNow(params), [params]);
   const grids = useMemo(() => (s.job ? mapGrids(s.job, s.results) : null), [s.job, s.results]);
   const c = now.job.configs[0];
   const ks = now.job.plans[0].axes[0].values.join(', ');
@@ -164,9 +221,9 @@ export function MapPanel() {
       <h2 id="map-title">
         Recovery map: where does the transport matter?
         <FormulaCard label="recovery beyond the readout">
-          Per seed: beyond readout<sub>k</sub> = (L̄<sub>readout</sub> − L̄<sub>k</sub>) / (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 %, where readout-only freezes θ and adapts
-          only V, c. Each cell: mean and 95 % bootstrap CI over seeds. Undefined (“no transport needed”) where full RTRL improves on readout-only by under 5 % or
-          its CI includes 0: the readout alone does what the exact gradient does, so there is nothing beyond it to recover.
+          Per seed: beyond readout<sub>k</sub> = (L̄<sub>readout</sub> − L̄<sub>k</sub>) / (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 %, where readout-only
+          freezes θ and adapts only V, c. Each cell: mean and 95 % bootstrap CI over seeds. Undefined (“no transport needed”) where full RTRL improves on
+          readout-only by under 5 % or its CI includes 0: the readout alone does what the exact gradient does, so there is nothing beyond it to recover.
         </FormulaCard>
       </h2>
       <p className="readout">
@@ -176,10 +233,11 @@ export function MapPanel() {
         <span data-testid="map-description">
           {s.status === 'idle' || s.status === 'refused' ? (
             <>
-              The {params.model !== 'rnn' ? 'RNN (the jobs run the RNN’s arms) on the ' : ''}delay task{params.task !== 'delay' ? ` (the current task is ${params.task}; τ is the delay task’s)` : ''}: k = {ks} (up to n/2) × τ = {MAP_TAUS.join(', ')}{' '}
-              after the drift (τ = {c.taskOptions?.delay?.A} before it), random and top-k side by side; n = {now.job.n}, {c.optimizer.kind} lr {c.optimizer.lr}, leak{' '}
-              {c.leak}, {c.seeds.length} seeds. Short runs, like the sweeps: each pretrains {c.pretrain.steps} steps ({c.pretrain.epochs} epochs) and adapts{' '}
-              {c.adaptSteps} steps (the CLI: 4000 and 1000); {now.job.configs.length} runs in the background.
+              The {params.model !== 'rnn' ? 'RNN (the jobs run the RNN’s arms) on the ' : ''}delay task
+              {params.task !== 'delay' ? ` (the current task is ${params.task}; τ is the delay task’s)` : ''}: k = {ks} (up to n/2) × τ = {MAP_TAUS.join(', ')}{' '}
+              after the drift (τ = {c.taskOptions?.delay?.A} before it), random and top-k side by side; n = {now.job.n}, {c.optimizer.kind} lr {c.optimizer.lr},
+              leak {c.leak}, {c.seeds.length} seeds. Short runs, like the sweeps: each pretrains {c.pretrain.steps} steps ({c.pretrain.epochs} epochs) and
+              adapts {c.adaptSteps} steps (the CLI: 4000 and 1000); {now.job.configs.length} runs in the background.
               {now.check.refused
                 ? ` Not on the CPU: about ${Math.round(now.check.estimateS)} s.`
                 : now.check.estimateS > JOB_WARN_S

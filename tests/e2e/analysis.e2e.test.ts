@@ -69,9 +69,14 @@ describe('recovery map and cost against quality', () => {
       const states = await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
       expect(states.every((s) => s === 'value' || s === 'no-transport' || s === 'undefined')).toBe(true);
       const titles = await cells.evaluateAll((els) => els.map((e) => e.querySelector('title')?.textContent ?? ''));
-      for (const t of titles) expect(t).toMatch(/^k = \d+, τ = \d+ \((random|top-k)\): (recovery beyond the readout -?\d+ %, 95 % CI \[-?\d+, -?\d+\] %, 3 seeds|no transport needed|undefined)/);
+      for (const t of titles)
+        expect(t).toMatch(
+          /^k = \d+, τ = \d+ \((random|top-k)\): (recovery beyond the readout -?\d+ %, 95 % CI \[-?\d+, -?\d+\] %, 3 seeds|no transport needed|undefined)/,
+        );
       // a defined cell shows its mean as text and its value as data
-      const values = await cells.evaluateAll((els) => els.filter((e) => e.getAttribute('data-state') === 'value').map((e) => [e.getAttribute('data-value'), e.querySelector('text')?.textContent]));
+      const values = await cells.evaluateAll((els) =>
+        els.filter((e) => e.getAttribute('data-state') === 'value').map((e) => [e.getAttribute('data-value'), e.querySelector('text')?.textContent]),
+      );
       for (const [v, text] of values) expect(text).toBe(String(Math.round(Number(v))));
     }
     expect(await page.locator('[data-testid=map-legend]').count()).toBe(2);
@@ -79,7 +84,9 @@ describe('recovery map and cost against quality', () => {
     // the SVG export offers each map as its own figure
     await page.focus('[data-testid=export-svg-choice]');
     const options = await page.locator('[data-testid=export-svg-choice] option').allTextContents();
-    expect(options).toEqual(expect.arrayContaining([expect.stringMatching(/^Recovery map: .*: random: /), expect.stringMatching(/^Recovery map: .*: top-k: /)]));
+    expect(options).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Recovery map: .*: random: /), expect.stringMatching(/^Recovery map: .*: top-k: /)]),
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -132,7 +139,9 @@ describe('recovery map and cost against quality', () => {
     const progress = page.locator('[data-testid=frontier-progress]');
     await expect.poll(() => progress.getAttribute('data-status'), { timeout: 240_000, interval: 1000 }).toBe('done');
     expect(await page.getAttribute('[data-testid=frontier-chart]', 'data-mode')).toBe('loss');
-    expect(await page.textContent('[data-testid=frontier-undefined]')).toMatch(/undefined here: the task does not need transport: .*mean loss instead \(lower is better\)/);
+    expect(await page.textContent('[data-testid=frontier-undefined]')).toMatch(
+      /undefined here: the task does not need transport: .*mean loss instead \(lower is better\)/,
+    );
     expect(await page.textContent('[data-testid=frontier-chart]')).toContain('mean loss L̄ (log, lower is better)');
     expect(await page.locator('[data-testid=frontier-table] tbody td:nth-child(3)', { hasText: 'undefined' }).count()).toBe(11);
     expect(await page.locator('[data-testid=frontier-point]').count()).toBe(11);
@@ -147,7 +156,9 @@ describe('recovery map and cost against quality', () => {
     await page.goto(url + '#v=1&n=64&k=4&task=delay&speed=1');
     await page.waitForSelector('[data-testid=run-map]', { timeout: 60_000 });
     expect(await page.textContent('[data-testid=map-description]')).toMatch(/k = 0, 1, 2, 4, 8, 16 \(up to n\/2\) .* n = 32,/);
-    expect(await page.textContent('[data-testid=map-cap]')).toMatch(/^At most n = 32 on the CPU: the map runs at n = 32, not the lab’s n = 64: .* about \d+ s at n = 64 on the CPU/);
+    expect(await page.textContent('[data-testid=map-cap]')).toMatch(
+      /^At most n = 32 on the CPU: the map runs at n = 32, not the lab’s n = 64: .* about \d+ s at n = 64 on the CPU/,
+    );
     expect(await page.locator('[data-testid=map-cli] code').allTextContents()).toEqual([
       expect.stringMatching(/^npm run experiment -- --task delay .*--n 64 .*--strategy random --map k=0,1,2,4,8,16,32 tau=1,2,4,8,16 --seeds 3/),
       expect.stringMatching(/--strategy top-k /),

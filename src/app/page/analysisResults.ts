@@ -64,7 +64,10 @@ export function mapGrids(job: MapJob, results: readonly (ExperimentResult | null
   return job.plans.map((plan, pi) => {
     const own = plan.runs.map((_, ri) => results[job.runOf.findIndex((r) => r.plan === pi && r.run === ri)] ?? null);
     const done = own.map((r) => r !== null);
-    const map = collectMap({ ...plan, runs: plan.runs.filter((_, ri) => done[ri]) }, own.filter((r): r is ExperimentResult => r !== null));
+    const map = collectMap(
+      { ...plan, runs: plan.runs.filter((_, ri) => done[ri]) },
+      own.filter((r): r is ExperimentResult => r !== null),
+    );
     const pending = map.cells.map((row) => row.map(() => false));
     plan.runs.forEach((run, ri) => {
       if (!done[ri]) for (const { xi, yi } of run.cells) pending[yi][xi] = true;
@@ -131,7 +134,9 @@ export function heatCells(grid: MapGrid, pendingText = 'running…'): HeatCell[]
       const extra: string[] = [];
       if (gain && Number.isFinite(gain.mean)) extra.push(`full RTRL’s gain over readout-only ${(100 * gain.mean).toFixed(1)} %`);
       if (cell.meanLoss) {
-        extra.push(`mean loss: arm ${cell.meanLoss.arm.toExponential(2)}, readout-only ${cell.meanLoss.readout.toExponential(2)}, full RTRL ${cell.meanLoss.full.toExponential(2)}`);
+        extra.push(
+          `mean loss: arm ${cell.meanLoss.arm.toExponential(2)}, readout-only ${cell.meanLoss.readout.toExponential(2)}, full RTRL ${cell.meanLoss.full.toExponential(2)}`,
+        );
       }
       if (cell.diverged > 0) extra.push(`${cell.diverged} seed(s) diverged`);
       let title: string;

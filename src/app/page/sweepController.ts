@@ -24,6 +24,9 @@ import { experimentOf, type SeedArms } from './analysisResults';
 import type { ExperimentResult } from '../../engine/experiment';
 import { useLab } from './store';
 
+// the panels read the map's constants and commands here, beside the jobs that use them
+export { MAP_MAX_N, MAP_TAUS, mapCliCommand } from '../worker/sweep';
+
 /** Above this estimate the panel says how long the job will take before it starts. */
 export const JOB_WARN_S = 30;
 
@@ -246,8 +249,8 @@ const mapRunner = new Job(useMapJob, (m) =>
 );
 
 /** What the map runs at the current settings (n at most MAP_MAX_N), with its refusal or estimate. */
-export function mapJobNow(): { job: MapJob; check: { refused: string | null; estimateS: number } } {
-  const job = mapJob(useLab.getState().params);
+export function mapJobNow(params = useLab.getState().params): { job: MapJob; check: { refused: string | null; estimateS: number } } {
+  const job = mapJob(params);
   return { job, check: jobCheck(job.configs) };
 }
 
@@ -263,6 +266,12 @@ export function cancelMapJob(): void {
 }
 
 // ---- cost against quality: the frontier's arms on the current task ----
+
+/** What the frontier job runs at these settings, with its estimate or refusal. */
+export function frontierNow(params = useLab.getState().params): { config: ExperimentConfig; check: { refused: string | null; estimateS: number } } {
+  const config = frontierConfig(params);
+  return { config, check: jobCheck([config]) };
+}
 
 export interface FrontierJobState extends JobProgress {
   config: ExperimentConfig | null;
