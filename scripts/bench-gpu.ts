@@ -11,7 +11,7 @@
  *   - the sparse and dense transport kernels' bytes/s and FLOP/s beside a plain copy kernel's bytes/s
  *     and a plain tiled matmul kernel's FLOP/s on the same adapter, in the same run (the ratios are the
  *     figures that carry over between adapters);
- *   - the LSTM's lanes (LstmBatch: full RTRL and sparse k = 4, one arm and a batch) at n = 64, 128, 256
+ *   - the LSTM's lanes (GpuBatch with the LSTM's record: full RTRL and sparse k = 4, one arm and a batch) at n = 64, 128, 256
  *     (--quick: 8), and the baselines' lanes (UORO, KF-RTRL, SnAp-1, TBPTT(20), one arm each and a
  *     batch) at n = 64, 128, 256 (--quick: 16): steps/s and each kernel's GPU time;
  *   - the CPU engine's ms per learner step, and TensorFlow.js's WebGPU backend doing the same sparse
@@ -35,7 +35,6 @@ import { selectPaths } from '../src/engine/transportMask';
 import { createContext, GpuBatch, type GpuContext, type LaneSpec } from '../src/gpu/batch';
 import { acquireDevice } from '../src/gpu/device';
 import { GpuError } from '../src/gpu/errors';
-import { LstmBatch, type LstmLaneSpec } from '../src/gpu/lstmBatch';
 import { WG } from '../src/gpu/layout';
 import { planMemory } from '../src/gpu/memoryPlan';
 import { nodeGpu } from '../src/gpu/nodeGpu';
@@ -120,7 +119,7 @@ function lane(shape: RnnShape, method: LearningMethod, stream: number): LaneSpec
 }
 
 /** An LSTM lane: weights from one seed, a random selection for sparse lanes. */
-function lstmLane(shape: RnnShape, method: LearningMethod, stream: number): LstmLaneSpec {
+function lstmLane(shape: RnnShape, method: LearningMethod, stream: number): LaneSpec {
   const params = initLstm({ n: shape.n, m: shape.m, o: shape.o }, new Rng(1));
   let sources: Int32Array | undefined;
   if (method.kind === 'sparse') {
@@ -137,13 +136,6 @@ interface StepRun {
   timings: BatchTimings;
 }
 
-/** What timeBatch needs of a batch: GpuBatch and LstmBatch both have it. */
-interface Steppable {
-  advance(steps: number): Promise<void>;
-  timings(): BatchTimings;
-  destroy(): void;
-}
-
 /**
  * Wall ms of every measurement so far (batch creation included). The time budget's estimate of `count` more
  * is the slowest of the last four times count: sizes grow as the run goes on, so a mean would under-estimate.
@@ -152,7 +144,7 @@ const measureMs: number[] = [];
 const estimateMs = (count: number) => count * (measureMs.length ? Math.max(...measureMs.slice(-4)) : TARGET_MS * 1.5 + 500);
 
 /** Whole steps of a batch: one warm-up step, then as many as fit the time target. */
-async function timeBatch(make: (seqs: Sequence[]) => Promise<Steppable>, streams: number): Promise<StepRun> {
+async function timeBatch(make: (seqs: Sequence[]) => Promise<GpuBatch>, streams: number): Promise<StepRun> {
   const begun = performance.now();
   const seqs = Array.from({ length: streams }, (_, s) => randomStream(MAX_STEPS + 1, 10 + s));
   const batch = await make(seqs);
@@ -174,8 +166,8 @@ async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], str
   return timeBatch((seqs) => GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench', sparseKernel }), streams);
 }
 
-async function runLstmSteps(ctx: GpuContext, shape: RnnShape, lanes: LstmLaneSpec[], streams: number): Promise<StepRun> {
-  return timeBatch((seqs) => LstmBatch.create(ctx, { n: shape.n, m: shape.m, o: shape.o }, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench lstm' }), streams);
+async function runLstmSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number): Promise<StepRun> {
+  return timeBatch((seqs) => GpuBatch.create(ctx, { n: shape.n, m: shape.m, o: shape.o }, seqs, lanes, { model: 'lstm', optimizer, readbackEvery: 10, label: 'bench lstm' }), streams);
 }
 
 /** issue 13's targets for an H100/H200-class GPU */
@@ -554,7 +546,7 @@ async function main(): Promise<void> {
   }
   flush(false);
 
-  // --- the LSTM's lanes (LstmBatch): full RTRL and sparse k = 4, one arm and a batch ---
+  // --- the LSTM's lanes (GpuBatch, model 'lstm'): full RTRL and sparse k = 4, one arm and a batch ---
   const lstmArms: Arm[] = [
     { label: 'full', method: { kind: 'full' } },
     { label: 'k=4', method: { kind: 'sparse', k: 4, strategy: 'random', refreshEvery: 0, rescale: false } },

@@ -8,7 +8,7 @@ override LANE_BASE: u32;
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let lane = LANE_BASE + wid.z;
-  let r0 = lanes[lane].srcOffset;
+  let r0 = lanes[lane].factorOffset;
   let c = gid.x;
   if (c < N * N) {
     let r = c / N;

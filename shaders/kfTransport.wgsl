@@ -12,7 +12,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let lane = LANE_BASE + wid.z;
   let r = wid.x;
   let info = lanes[lane];
-  let r0 = info.srcOffset;
+  let r0 = info.factorOffset;
   let t = atomicLoad(&ctl[CTL_STEP]);
   let keep = (u32(streams[recordOf(info.stream, t) + SS_FLAGS]) & FLAG_RESET) == 0u;
   let row = r0 + KF_A + r * N;

@@ -13,12 +13,12 @@ const EPS: f32 = 1e-7;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = LANE_BASE + wid.z;
   let info = lanes[lane];
-  let r0 = info.srcOffset;
+  let r0 = info.factorOffset;
   let t = atomicLoad(&ctl[CTL_STEP]);
   let rec = recordOf(info.stream, t);
   let keep = (u32(streams[rec + SS_FLAGS]) & FLAG_RESET) == 0u;
-  // the lane record's k is this lane's noise ring: CH slots of (c1, c2)
-  let nz = info.k + (t % CH) * 2u;
+  // the lane's noise ring: CH slots of (c1, c2)
+  let nz = info.noiseOffset + (t % CH) * 2u;
   let sb = lane * ST;
   var jq = 0.0;
   var dq = 0.0;

@@ -4,7 +4,7 @@
 //   y_t = V h_t + c,  e_t = (y_t - y*_t)·hasError,  dL/dh_t = Vᵀ e_t,  L_t = ½‖e_t‖²
 // and the local derivatives the transport needs (state record, ST_LOCAL):
 //   a_i = g σ'(z_i), a_f = c_{t-1} σ'(z_f), a_g = i tanh'(z_g), a_o = tanh(c_t) σ'(z_o), β = o (1 - tanh² c_t), f.
-// It also stages ĥ_t's h_{t-1} and x_t and the reset flag in the state record (lstmLayout.ts says why).
+// It also stages ĥ_t's h_{t-1} and x_t and the reset flag in the state record (lstmGpu.ts says why).
 // A reset step starts from h = c = 0. A lane that has diverged records NaN; a non-finite loss raises its
 // fault flag (stepEnd.wgsl). h and c share the ping-ponged buffers: h at lane·N, c at C_BASE + lane·N.
 

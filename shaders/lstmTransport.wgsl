@@ -10,7 +10,7 @@
 // Fused, so P^h_{t-1} is read once per kept source and P^h_t, P^c_t written once. Like sparseTransport.wgsl,
 // barrier-free: each invocation recomputes row j's k coefficient pairs (cache hits) and owns COLS columns
 // spaced WG apart so a workgroup's loads of one source row are contiguous.
-// P buffers: P^h of lane at lane·N·NP, P^c at PC_BASE + lane·N·NP (lstmLayout.ts).
+// P buffers: P^h of lane at lane·N·NP, P^c at PC_BASE + lane·N·NP (lstmGpu.ts).
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

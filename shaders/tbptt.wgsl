@@ -2,8 +2,8 @@
 // step pushes (h_{t-1}, D_t, x_t) into the lane's ring of τ slots, then backpropagates c_t = ∂L_t/∂h_t
 // through the newest `count` slots with the current W:
 //   δ_t = c_t,   g += (d_s ⊙ δ_s) ĥ_sᵀ,   δ_{s-1} = (1-α) δ_s + Wᵀ (d_s ⊙ δ_s)
-// A reset step empties the window (no gradient crosses it). The lane record's k is τ and its srcOffset
-// the lane's window: [count, head, τ slots of (h_{s-1} (N), d_s (N), x_s (M))]. Writes θ's gradient and
+// A reset step empties the window (no gradient crosses it). The lane record's tau is τ and its windowOffset
+// where the lane's window starts: [count, head, τ slots of (h_{s-1} (N), d_s (N), x_s (M))]. Writes θ's gradient and
 // its Σg² (all in the first partial of the lane; the others zero) for clipScale.wgsl.
 override LANE_BASE: u32;
 
@@ -16,8 +16,8 @@ var<workgroup> headW: u32;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = LANE_BASE + wid.z;
   let info = lanes[lane];
-  let tau = info.k;
-  let w0 = info.srcOffset;
+  let tau = info.tau;
+  let w0 = info.windowOffset;
   let slotSize = 2u * N + M;
   let t = atomicLoad(&ctl[CTL_STEP]);
   let rec = recordOf(info.stream, t);

@@ -9,7 +9,7 @@ override LANE_BASE: u32;
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let lane = LANE_BASE + wid.z;
-  let r0 = lanes[lane].srcOffset;
+  let r0 = lanes[lane].factorOffset;
   let c = gid.x;
   var g = 0.0;
   var v = 0.0;

@@ -17,12 +17,12 @@ var<workgroup> js: array<f32, N>;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = LANE_BASE + wid.z;
   let info = lanes[lane];
-  let r0 = info.srcOffset;
+  let r0 = info.factorOffset;
   let t = atomicLoad(&ctl[CTL_STEP]);
   let rec = recordOf(info.stream, t);
   let keep = (u32(streams[rec + SS_FLAGS]) & FLAG_RESET) == 0u;
-  // the lane record's k is this lane's noise ring: CH slots of N signs
-  let nz = info.k + (t % CH) * N;
+  // the lane's noise ring: CH slots of N signs
+  let nz = info.noiseOffset + (t % CH) * N;
   let th = lane * STRIDE;
   let sb = lane * ST;
   for (var i = lid; i < N; i += WG) {

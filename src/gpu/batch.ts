@@ -1,28 +1,33 @@
 /**
- * A batch of lanes on the GPU: every lane is one arm of one seed (frozen, readout-only, full RTRL,
- * sparse-k, SnAp-1, TBPTT(τ), UORO or KF-RTRL), all of
- * one shape, and every lane advances in the same dispatches (the batch dimension is the workgroup grid's
- * z, or x for per-lane kernels). Many steps are encoded into one command buffer; nothing is read back
- * inside the step loop. Losses (and, at metric steps, ‖P‖, P Pᵀ and the full arm's W and D_t) come back
- * through a pool of MAP_READ staging buffers at the end of each chunk of steps (readback.ts).
+ * A batch of lanes on the GPU, for any model with a GPU record (gpuModels.ts): every lane is one arm of
+ * one seed, all of one shape, and every lane advances in the same dispatches (the batch dimension is the
+ * workgroup grid's z, or x for per-lane kernels). Many steps are encoded into one command buffer; nothing
+ * is read back inside the step loop. Losses (and, at metric steps, ‖P‖, and for the RNN P Pᵀ and the full
+ * arm's W and D_t) come back through a pool of MAP_READ staging buffers at the end of each chunk of steps
+ * (readback.ts).
  *
- * The kernels are the descriptors of stepKernels.ts, dispatched in order every step; the buffers' layouts
- * are layout.ts's. Lanes are ordered sparse, full, TBPTT, UORO, KF-RTRL, readout, frozen, so each kernel
- * covers a contiguous range. Carry-over to a new batch (the live app's endless stream) is snapshot() then restore().
+ * The model's record gives the layout, its preamble, its forward and transport kernels and which of them
+ * run on this adapter; each lane's method gives, through its lane-kind record (laneKinds.ts), the range it
+ * joins, its lane record's fields, its slices of the extra buffers and what the snapshot carries of it.
+ * The step is gpuModels.ts stepTable(model), dispatched in order every step. Lanes are ordered by range
+ * (layout.ts LANE_RANGES: sparse, full, TBPTT, UORO, KF-RTRL, readout, frozen), so each kernel covers a
+ * contiguous range. Carry-over to a new batch (the live app's endless stream) is snapshot() then restore().
  */
-import type { LearningMethod } from '../engine/methods';
+import { methodRecord, type LearningMethod } from '../engine/methods';
+import { MODELS, type ModelKind } from '../engine/models';
+import type { ModelParams } from '../engine/models/recurrentModel';
 import type { OptimizerConfig } from '../engine/optimizer';
 import type { Floats } from '../engine/precision';
-import type { RnnParams, RnnShape } from '../engine/models/rnn';
 import type { Rng } from '../engine/rng';
 import type { Sequence } from '../engine/tasks/task';
-import { selectPaths } from '../engine/transportMask';
+import { selectPaths, STRATEGIES } from '../engine/transportMask';
 import { DeviceHealth } from './device';
 import { GpuError } from './errors';
+import { gpuModel, metricTable, stepTable, type GpuModel, type TransportOptions } from './gpuModels';
 import { KernelCache } from './kernels';
+import { laneKind, laneKindsFor, type ExtraBuffer, type LaneKind, type LanePlan } from './laneKinds';
 import {
   baseConstants,
-  batchLayout,
   controlIndex,
   controlWords,
   CONTROL,
@@ -31,18 +36,19 @@ import {
   encodeStreams,
   gradRecord,
   GS,
-  kfRecord,
   stepRecordHalf,
-  uoroRecord,
-  WG,
+  LANE_RANGES,
+  LANE_WORDS,
   type BatchLayout,
+  type GpuShape,
+  type LaneRange,
   type LaneRecord,
 } from './layout';
 import { readBuffer, ReadbackPool } from './readback';
 import { loadShaderSources } from './shaderSources';
-import { chooseSparseTransport, type SparseChoice, type SparsePreference } from './sparseVariant';
+import type { TransportChoice } from './sparseVariant';
 import { KernelTimer, type BatchTimings } from './timing';
-import { bindingNames, METRIC_KERNELS, pingPong, shaderOf, STEP_KERNELS, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
+import { bindingNames, pingPong, shaderOf, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
 
 /** A device with its kernels and health watch: what every GPU run needs. */
 export interface GpuContext {
@@ -61,9 +67,9 @@ export async function createContext(device: GPUDevice, description = 'WebGPU dev
 
 export interface LaneSpec {
   method: LearningMethod;
-  /** starting weights (copied to the GPU) */
-  params: RnnParams;
-  /** starting hidden state h (zeros when absent) */
+  /** starting weights θ and readout, in the model's layout (copied to the GPU) */
+  params: Pick<ModelParams, 'theta' | 'readout'>;
+  /** starting running state: h, or the LSTM's [h; c] (h alone: c = 0); zeros when absent */
   hInit?: Floats;
   /** sparse lanes: the initial selection, k indices per row, drawn by the CPU code */
   sources?: Int32Array;
@@ -75,8 +81,10 @@ export interface LaneSpec {
   stream: number;
 }
 
-export interface BatchOptions {
+export interface BatchOptions extends TransportOptions {
   optimizer: OptimizerConfig;
+  /** the model the lanes are (its GPU record, gpuModels.ts); default the RNN */
+  model?: ModelKind;
   /** steps per submitted chunk (and per loss readback) */
   readbackEvery?: number;
   /** sample ‖P‖ and the full arms' spectra data every this many steps, after step t % every == 0; 0 = never */
@@ -85,29 +93,32 @@ export interface BatchOptions {
   poolSize?: number;
   /** time the kernels (timing.ts): timestamps where the device has them, else submit-to-done; default true */
   timing?: boolean;
-  /** which sparse transport kernel (sparseVariant.ts); 'auto' chooses by adapter */
-  sparseKernel?: SparsePreference;
   label?: string;
 }
 
 /** One metrics sample, taken after step `t`. */
 export interface MetricSample {
   t: number;
-  /** ‖P‖ per lane (external order; NaN for frozen, readout and TBPTT lanes) */
+  /** ‖P‖ per lane (external order; ‖[P^h; P^c]‖ for the LSTM, the factors' stand-in for UORO and KF-RTRL; NaN for frozen, readout and TBPTT lanes) */
   norms: number[];
-  /** per full lane: its external index, W (n×n), D_t (n) and the Gram matrix P Pᵀ (n×n) */
+  /** per full lane of a model with spectra (the RNN): its external index, W (n×n), D_t (n) and the Gram matrix P Pᵀ (n×n) */
   full: { lane: number; W: Float32Array; d: Float32Array; gram: Float32Array }[];
 }
 
 /** One lane's state between batches, in the engine's terms (no GPU offsets). */
 export interface LaneSnapshot {
-  /** θ = (W, U, b) and the readout (V, c), as RnnParams lays them out */
+  /** θ and the readout (V, c), in the model's layout */
   theta: Float32Array;
   readout: Float32Array;
   /** h_t: the hidden state the next step reads */
   h: Float32Array;
-  /** P_t (n × p), learning lanes only */
-  P: Float32Array | null;
+  /** the LSTM's c_t (the model's second state part, GpuModel.stateNames) */
+  c?: Float32Array;
+  /** the RNN's P_t (n × p), lanes with a P only (GpuModel.pNames) */
+  P?: Float32Array | null;
+  /** the LSTM's P^h_t and P^c_t (n × p each), lanes with a P only */
+  ph?: Float32Array | null;
+  pc?: Float32Array | null;
   /** Adam's first and second moments over [θ; V, c], learning lanes under Adam only (zero over θ for a readout lane) */
   moments: { m: Float32Array; v: Float32Array } | null;
   /** the selection in use, sparse lanes only */
@@ -135,57 +146,6 @@ export interface RestoreOptions {
   newSelection?: readonly number[];
 }
 
-type LaneRange = 'sparse' | 'full' | 'tbptt' | 'uoro' | 'kf' | 'readout' | 'frozen';
-
-/**
- * How a lane's method runs here: the range it joins (sparse lanes first, then full, TBPTT, UORO, KF-RTRL,
- * readout, frozen), its lane record's k, scale and initial selection, and the floats it needs in the TBPTT
- * window buffer, the factors buffer and, per step, the noise ring.
- */
-function laneTransport(
-  spec: LaneSpec,
-  layout: BatchLayout,
-  ext: number,
-): { range: LaneRange; k: number; scale: number; sources: Int32Array | null; window: number; factors: number; draws: number } {
-  const m = spec.method;
-  const { n } = layout;
-  const none = { scale: 1, sources: null, window: 0, factors: 0, draws: 0 };
-  switch (m.kind) {
-    case 'frozen':
-      return { range: 'frozen', k: 0, ...none };
-    case 'readout':
-      // θ frozen, the readout adapting: the last learning lanes, after every θ-gradient kernel's range, so
-      // they run the forward pass, the readout gradient, the clip and the readout's update only, and hold
-      // a gradient and moments for V and c alone (layout.ts gradRecord); no P, no θ gradient, no θ state
-      return { range: 'readout', k: 0, ...none };
-    case 'full':
-      return { range: 'full', k: 0, ...none };
-    case 'tbptt':
-      // k is τ; the window holds [count, head] and τ slots of (h_{s-1}, d_s, x_s) (tbptt.wgsl; n ≤ 8·WG)
-      if (n > 8 * WG) throw new GpuError('validation', `lane ${ext}: TBPTT on the GPU supports n ≤ ${8 * WG}`);
-      return { range: 'tbptt', k: m.truncation, ...none, window: 2 + m.truncation * (2 * n + layout.m) };
-    case 'uoro':
-    case 'kf':
-      // k is set to the lane's noise ring by the batch: n signs ν per step for UORO, (c1, c2) for KF-RTRL
-      if (!spec.noiseRng) throw new RangeError(`lane ${ext}: a ${m.kind} lane needs its arm's noise stream (LaneSpec.noiseRng)`);
-      // uoroState.wgsl stages s and J s (2n floats), kfTransport.wgsl a row of Aᵀ, in 16 KiB of workgroup memory
-      if (n > 16 * WG) throw new GpuError('validation', `lane ${ext}: ${m.kind === 'uoro' ? 'UORO' : 'KF-RTRL'} on the GPU supports n ≤ ${16 * WG}`);
-      if (m.kind === 'uoro') return { range: 'uoro', k: 0, ...none, factors: uoroRecord(layout).size, draws: n };
-      return { range: 'kf', k: 0, ...none, factors: kfRecord(layout).size, draws: 2 };
-    case 'sparse':
-      if (m.k > 0 && (!spec.sources || spec.sources.length < n * m.k)) throw new RangeError(`lane ${ext}: sparse lane needs n*k = ${n * m.k} sources`);
-      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : null, window: 0, factors: 0, draws: 0 };
-    case 'snap1':
-      // SnAp-1 (methods/snap1.ts) is the sparse transport with one path per unit, its own:
-      //   P[i,·] <- (1-α + d_i W_ii) P[i,·] + immediate term,
-      // so P keeps only the entries the immediate term touches, the CPU's trace (n·p floats here, p there).
-      return { range: 'sparse', k: 1, scale: 1, sources: Int32Array.from({ length: n }, (_, i) => i), window: 0, factors: 0, draws: 0 };
-    default:
-      // every method runs here today; a method added to the registry later is refused with its name
-      throw new GpuError('validation', `lane ${ext}: '${(m as { kind: string }).kind}' does not run on the GPU engine`);
-  }
-}
-
 export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'factors';
 type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams' | 'window' | 'noise';
 
@@ -197,10 +157,17 @@ interface BuiltKernel {
   dims: [number, number, number];
 }
 
+/** A lane as this batch runs it: its kind, plan and where its slices of the extra buffers start. */
+interface BatchLane {
+  kind: LaneKind;
+  plan: LanePlan;
+  offset: Record<ExtraBuffer, number>;
+}
+
 /**
  * Where the chunk that starts at step t ends (the steps encoded per submit and read back together): at
  * most readbackEvery steps, stopping after a metric step and at every sparse lane's next refresh step, so
- * metrics and redrawn selections happen between chunks. Shared by GpuBatch and LstmBatch.
+ * metrics and redrawn selections happen between chunks.
  */
 export function nextChunkEnd(t: number, end: number, readbackEvery: number, metricsEvery: number, specs: readonly { method: LearningMethod }[]): number {
   let chunkEnd = Math.min(end, t + readbackEvery);
@@ -211,8 +178,23 @@ export function nextChunkEnd(t: number, end: number, readbackEvery: number, metr
   return chunkEnd;
 }
 
+/** How `spec` runs in a batch of `model`, or a one-line refusal. */
+function planLane(model: GpuModel, spec: LaneSpec, layout: BatchLayout, ext: number, transport: TransportChoice): BatchLane {
+  const kind = laneKind(spec.method.kind);
+  if (!kind || !kind.models.includes(model.kind)) {
+    const forms = laneKindsFor(model.kind).map((k) => methodRecord(k).form);
+    throw new GpuError('validation', `lane ${ext}: '${spec.method.kind}' does not run on the GPU engine for the ${model.name} (${forms.join(', ')} do)`);
+  }
+  if (spec.params.theta.length !== layout.p) {
+    throw new RangeError(`lane ${ext}: θ has ${spec.params.theta.length} entries, the ${model.name} of n=${layout.n}, m=${layout.m} has ${layout.p}`);
+  }
+  const plan = kind.lane(spec.method, spec, layout, ext, transport);
+  return { kind, plan, offset: { sources: 0, window: 0, factors: 0, noise: 0 } };
+}
+
 export class GpuBatch {
-  readonly shape: RnnShape;
+  readonly shape: GpuShape & { leak?: number };
+  readonly model: GpuModel;
   /** lanes, streams, steps available */
   readonly B: number;
   readonly steps: number;
@@ -228,7 +210,7 @@ export class GpuBatch {
   readonly K: number;
   readonly R: number;
   readonly L: number;
-  /** sizes of this batch's records (layout.ts) */
+  /** sizes of this batch's records (layout.ts, extended by the model) */
   readonly layout: BatchLayout;
   /** loss curve per lane (external order), NaN until read back */
   readonly losses: Float32Array[];
@@ -246,22 +228,22 @@ export class GpuBatch {
   elapsedMs = 0;
   /** selections drawn per lane (external order), the initial one included */
   readonly selectionsDrawn: number[];
-  /** the sparse transport kernel this batch runs, and why (for the backend badge's tooltip) */
-  readonly sparseTransport: SparseChoice;
+  /** the transport kernels this batch runs, and why (for the backend badge's tooltip) */
+  readonly sparseTransport: TransportChoice;
 
   private readonly ctx: GpuContext;
   private readonly specs: LaneSpec[];
   /** internal lane -> external index, and back */
   private readonly extOf: number[];
-  private readonly intOf: number[];
-  private readonly options: Required<Omit<BatchOptions, 'label'>> & { label: string };
-  private readonly srcOffset: number[];
-  /** UORO and KF-RTRL lanes (internal index): the offset of the noise ring and the signs per step */
-  private readonly noiseOffset: number[] = [];
-  private readonly draws: number[] = [];
+  private readonly intOf: number[] = [];
+  /** per internal lane */
+  private readonly lanes: BatchLane[];
+  private readonly count: Record<LaneRange, number>;
+  private readonly base: Record<LaneRange, number>;
+  private readonly options: Required<Omit<BatchOptions, 'label' | 'model' | keyof TransportOptions>> & { label: string };
   /** the host copy of the noise rings, filled per chunk (no allocation per chunk) */
   private readonly noiseRing: Float32Array<ArrayBuffer>;
-  /** UORO and KF-RTRL lanes (internal index): their factors' prefix (s, θ̃ or u, Aᵀ) and where its second factor starts */
+  /** lanes (internal index) whose factors record stands in for ‖P‖: its prefix and where its second factor starts */
   private readonly factorLanes: { lane: number; prefix: number; first: number }[] = [];
   private readonly buffers: Record<BufferName, GPUBuffer>;
   private readonly pairs: { h: [GPUBuffer, GPUBuffer]; P: [GPUBuffer, GPUBuffer] };
@@ -275,58 +257,54 @@ export class GpuBatch {
   private timer!: KernelTimer;
   private destroyed = false;
 
-  private constructor(ctx: GpuContext, shape: RnnShape, streams: readonly Sequence[], specs: LaneSpec[], options: BatchOptions) {
+  private constructor(ctx: GpuContext, shape: GpuShape & { leak?: number }, streams: readonly Sequence[], specs: LaneSpec[], options: BatchOptions) {
     this.ctx = ctx;
     this.shape = shape;
     this.specs = specs;
+    this.model = gpuModel(options.model ?? 'rnn');
     this.options = {
       optimizer: options.optimizer,
       readbackEvery: options.readbackEvery ?? 50,
       metricsEvery: options.metricsEvery ?? 0,
       poolSize: options.poolSize ?? 3,
       timing: options.timing ?? true,
-      sparseKernel: options.sparseKernel ?? 'auto',
       label: options.label ?? 'batch',
     };
-    const layout = batchLayout(shape);
+    const layout = this.model.layout(shape);
     this.layout = layout;
-    const { n, stride, st, pFloats } = layout;
+    const { n, stride, st, pFloats, stateParts, pParts } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
-    const transports = specs.map((spec, ext) => laneTransport(spec, layout, ext));
-    const storage = ctx.device.limits.maxStorageBuffersPerShaderStage;
-    if (transports.some((x) => x.range === 'tbptt') && storage < 9) {
-      throw new GpuError('validation', `TBPTT on the GPU binds 9 storage buffers in one kernel; this device allows ${storage}: run it on the CPU engine`);
+    this.sparseTransport = this.model.chooseTransport(ctx.software, layout, options);
+    const planned = specs.map((spec, ext) => planLane(this.model, spec, layout, ext, this.sparseTransport));
+    for (const kind of new Set(planned.map((x) => x.kind))) {
+      const refused = kind.refusal?.(ctx.device.limits);
+      if (refused) throw new GpuError('validation', refused);
     }
-    const rank: Record<LaneRange, number> = { sparse: 0, full: 1, tbptt: 2, uoro: 3, kf: 4, readout: 5, frozen: 6 };
-    this.intOf = [];
-    this.extOf = specs.map((_, i) => i).sort((a, b) => rank[transports[a].range] - rank[transports[b].range] || a - b);
+    const rank = (ext: number) => LANE_RANGES.indexOf(planned[ext].plan.range);
+    this.extOf = specs.map((_, i) => i).sort((a, b) => rank(a) - rank(b) || a - b);
     this.extOf.forEach((ext, i) => (this.intOf[ext] = i));
+    this.lanes = this.extOf.map((ext) => planned[ext]);
     this.B = specs.length;
-    this.S = transports.filter((x) => x.range === 'sparse').length;
-    this.F = transports.filter((x) => x.range === 'full').length;
-    this.Tb = transports.filter((x) => x.range === 'tbptt').length;
-    this.U = transports.filter((x) => x.range === 'uoro').length;
-    this.K = transports.filter((x) => x.range === 'kf').length;
-    this.R = transports.filter((x) => x.range === 'readout').length;
+    this.count = Object.fromEntries(LANE_RANGES.map((r) => [r, this.lanes.filter((x) => x.plan.range === r).length])) as Record<LaneRange, number>;
+    let first = 0;
+    this.base = Object.fromEntries(LANE_RANGES.map((r) => [r, (first += this.count[r]) - this.count[r]])) as Record<LaneRange, number>;
+    const c = this.count;
+    [this.S, this.F, this.Tb, this.U, this.K, this.R] = [c.sparse, c.full, c.tbptt, c.uoro, c.kf, c.readout];
     this.PL = this.S + this.F;
-    this.L = this.PL + this.Tb + this.U + this.K + this.R;
+    this.L = this.B - c.frozen;
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.outputs = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.outputHalf = stepRecordHalf(this.steps, this.B);
     this.divergedAt = specs.map(() => -1);
     this.selectionsDrawn = specs.map((s) => (s.method.kind === 'sparse' ? 1 : 0));
-    this.sparseTransport = chooseSparseTransport(ctx.software, layout, this.options.sparseKernel);
     this.env = {
       layout,
       B: this.B,
-      S: this.S,
-      F: this.F,
+      count: this.count,
+      base: this.base,
       PL: this.PL,
-      Tb: this.Tb,
-      U: this.U,
-      K: this.K,
-      R: this.R,
       L: this.L,
+      thetaLanes: this.L - this.R,
       chunk: this.options.readbackEvery,
       optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd',
       sparseShader: this.sparseTransport.shader,
@@ -340,76 +318,76 @@ export class GpuBatch {
       this.allBuffers.push(b);
       return b;
     };
-    const { B, L } = this;
-    // sparse sources, each lane's n*k indices one after another
-    this.srcOffset = [];
-    let srcTotal = 0;
-    let winTotal = 0;
-    let factorTotal = 0;
-    let noiseTotal = 0;
+    const { B, L, PL } = this;
+    // each lane's slices of the extra buffers, one lane after another (noise: CH steps of its draws)
     const CH = this.options.readbackEvery;
-    for (let i = 0; i < B; i++) {
-      const x = transports[this.extOf[i]];
-      // a TBPTT lane's record points at its window instead of a selection (tbptt.wgsl), a UORO or KF-RTRL
-      // lane's at its record in the factors buffer (and its k at its noise ring)
-      this.srcOffset.push(x.range === 'tbptt' ? winTotal : x.factors > 0 ? factorTotal : srcTotal);
-      this.noiseOffset.push(noiseTotal);
-      this.draws.push(x.draws);
-      srcTotal += x.sources?.length ?? 0;
-      winTotal += x.window;
-      factorTotal += x.factors;
-      noiseTotal += x.draws * CH;
+    const total: Record<ExtraBuffer, number> = { sources: 0, window: 0, factors: 0, noise: 0 };
+    for (const lane of this.lanes) {
+      const { plan } = lane;
+      const floats: Record<ExtraBuffer, number> = { sources: plan.sources?.length ?? 0, window: plan.window ?? 0, factors: plan.factors ?? 0, noise: (plan.draws ?? 0) * CH };
+      for (const b of Object.keys(total) as ExtraBuffer[]) {
+        lane.offset[b] = total[b];
+        total[b] += floats[b];
+      }
     }
-    this.noiseRing = new Float32Array(Math.max(4, noiseTotal));
-    const uo = uoroRecord(layout);
-    const kf = kfRecord(layout);
-    for (let i = this.PL + this.Tb; i < this.L - this.R; i++) {
-      const isUoro = i < this.PL + this.Tb + this.U;
-      this.factorLanes.push({ lane: i, prefix: isUoro ? uo.prefix : kf.prefix, first: isUoro ? uo.tt : kf.a });
-    }
+    this.noiseRing = new Float32Array(Math.max(4, total.noise));
+    this.lanes.forEach((lane, i) => {
+      const norm = lane.kind.factorNorm?.(layout);
+      if (norm) this.factorLanes.push({ lane: i, ...norm });
+    });
     const T = this.steps;
+    const parts = this.model.stateNames.join(', ');
     // the learning lanes' gradient records: θ and readout, the readout lanes' the readout alone (gradRecord)
     const gradFloats = gradRecord(layout, L - this.R, L).start;
     this.buffers = {
       params: make('params [θ; V, c]', B * stride),
-      h0: make('h (even steps read)', B * n),
-      h1: make('h (odd steps read)', B * n),
-      state: make('state [D, dLdh, e, clip, finite]', B * st),
-      P0: make('P (even steps read)', this.PL * pFloats),
-      P1: make('P (odd steps read)', this.PL * pFloats),
+      h0: make(`${parts} (even steps read)`, stateParts * B * n),
+      h1: make(`${parts} (odd steps read)`, stateParts * B * n),
+      state: make('state records', B * st),
+      P0: make(`${this.model.pNames.join(', ')} (even steps read)`, pParts * PL * pFloats),
+      P1: make(`${this.model.pNames.join(', ')} (odd steps read)`, pParts * PL * pFloats),
       grad: make('gradient', gradFloats),
       // bound under SGD too (update.wgsl serves both), as a stub
       moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * gradFloats : 4),
       ctl: make('control [t, per lane: diverged, adam t, fault]', controlWords(B)),
       losses: make('losses [L; y_0] per step and lane', 2 * this.outputHalf),
-      sources: make('sources', srcTotal),
+      sources: make('sources', total.sources),
       hyper: make('hyper', 4, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
-      norms: make('‖P‖² partials', L * GS),
-      grams: make('P Pᵀ', this.F * n * n),
+      norms: make('‖P‖² partials', pParts * PL * GS),
+      grams: make('P Pᵀ', this.model.spectra ? this.F * n * n : 0),
       partials: make('Σg² partials', (L - this.R) * layout.gt + L * layout.gr),
-      lanes: make('lanes', 4 * B),
+      lanes: make('lanes', LANE_WORDS * B),
       streams: make('streams [x, y*, flags]', streams.length * T * layout.ss),
-      window: make('TBPTT windows [count, head, τ × (h, d, x)]', winTotal),
-      factors: make('UORO [s, θ̃, …] and KF-RTRL [u, Aᵀ, …] records', factorTotal),
-      noise: make('UORO ν and KF-RTRL (c1, c2) rings', noiseTotal),
+      window: make('TBPTT windows [count, head, τ × (h, d, x)]', total.window),
+      factors: make('UORO [s, θ̃, …] and KF-RTRL [u, Aᵀ, …] records', total.factors),
+      noise: make('UORO ν and KF-RTRL (c1, c2) rings', total.noise),
     };
     const b = this.buffers;
     this.pairs = { h: [b.h0, b.h1], P: [b.P0, b.P1] };
 
     // initial contents
     const params = new Float32Array(B * stride);
-    const h = new Float32Array(B * n);
-    const records: LaneRecord[] = [];
-    const sources = new Uint32Array(Math.max(4, srcTotal));
-    for (let i = 0; i < B; i++) {
+    const h = new Float32Array(stateParts * B * n);
+    const records: Partial<LaneRecord>[] = [];
+    const sources = new Uint32Array(Math.max(4, total.sources));
+    this.lanes.forEach(({ plan, offset }, i) => {
       const spec = specs[this.extOf[i]];
       params.set(spec.params.theta, i * stride);
       params.set(spec.params.readout, i * stride + layout.p);
-      if (spec.hInit) h.set(spec.hInit, i * n);
-      const x = transports[this.extOf[i]];
-      records.push({ k: x.draws > 0 ? this.noiseOffset[i] : x.k, srcOffset: this.srcOffset[i], scale: x.scale, stream: spec.stream });
-      if (x.sources) sources.set(x.sources, this.srcOffset[i]);
-    }
+      // part q of the running state (h, then the LSTM's c) after part q-1 of every lane
+      for (let q = 0; q < stateParts; q++) if (spec.hInit && spec.hInit.length >= (q + 1) * n) h.set(spec.hInit.subarray(q * n, (q + 1) * n), (q * B + i) * n);
+      records.push({
+        stream: spec.stream,
+        k: plan.k,
+        srcOffset: offset.sources,
+        scale: plan.scale,
+        tau: plan.tau,
+        windowOffset: offset.window,
+        noiseOffset: offset.noise,
+        factorOffset: offset.factors,
+      });
+      if (plan.sources) sources.set(plan.sources, offset.sources);
+    });
     const q = device.queue;
     q.writeBuffer(b.params, 0, params);
     q.writeBuffer(b.h0, 0, h);
@@ -419,10 +397,15 @@ export class GpuBatch {
     q.writeBuffer(b.hyper, 0, encodeHyper(options.optimizer.lr, options.optimizer.clipNorm));
   }
 
-  static async create(ctx: GpuContext, shape: RnnShape, streams: readonly Sequence[], lanes: LaneSpec[], options: BatchOptions): Promise<GpuBatch> {
+  /**
+   * A batch of lanes on `streams` (lane i reads streams[lanes[i].stream]); `shape` is the model's n, m, o
+   * (and the RNN's leak), `options.model` the model (default the RNN). Each lane's method must run on the
+   * GPU for that model (its lane kind, laneKinds.ts); any other is refused in one line.
+   */
+  static async create(ctx: GpuContext, shape: GpuShape & { leak?: number }, streams: readonly Sequence[], lanes: LaneSpec[], options: BatchOptions): Promise<GpuBatch> {
     ctx.health.check();
     const batch = new GpuBatch(ctx, shape, streams, lanes, options);
-    [batch.stepKernels, batch.metricKernels] = await Promise.all([batch.build(STEP_KERNELS), batch.build(METRIC_KERNELS)]);
+    [batch.stepKernels, batch.metricKernels] = await Promise.all([batch.build(stepTable(batch.model)), batch.build(metricTable(batch.model))]);
     batch.timer = new KernelTimer(ctx.device, batch.options.label, batch.stepKernels.map((k) => k.spec.name), batch.options.timing);
     ctx.health.check();
     return batch;
@@ -431,7 +414,7 @@ export class GpuBatch {
   /** Pipelines and bind groups of the table's entries that have work in this batch. */
   private async build(table: readonly KernelSpec[]): Promise<BuiltKernel[]> {
     const env = this.env;
-    const base = baseConstants(this.layout, this.steps, this.B, this.shape.leak);
+    const base = { ...baseConstants(this.layout, this.steps, this.B, this.shape.leak ?? 0), ...this.model.constants(this.layout) };
     const used = table.filter((spec) => spec.dispatch(env).every((d) => d > 0));
     return Promise.all(
       used.map(async (spec) => {
@@ -495,28 +478,35 @@ export class GpuBatch {
     this.readback.check();
   }
 
-  /** Redraws the selection of sparse lanes due at step t (learner.ts: before the step, when t % R == 0). */
+  /**
+   * Redraws the selection of sparse lanes due at step t, before the step (PathSelection.beforeStep): from
+   * the model's path weights as of now where the strategy ranks them (a read back), else from the arm's
+   * selection stream alone. Waits for the readbacks first, so a lane that diverged draws no more (the CPU
+   * learner stops stepping it); chunks end at refresh steps, so this wait comes at those steps only.
+   */
   private async refreshSelections(): Promise<void> {
     const t = this.t;
     if (t === 0) return;
+    const due = (m: LearningMethod) => m.kind === 'sparse' && m.refreshEvery > 0 && t % m.refreshEvery === 0 && m.k > 0;
+    if (!this.specs.some((s) => due(s.method))) return;
+    await this.drain();
     const { n, stride } = this.layout;
+    const unranked = new Float32Array(n * n);
     for (let ext = 0; ext < this.specs.length; ext++) {
       const spec = this.specs[ext];
       const m = spec.method;
-      if (m.kind !== 'sparse' || m.refreshEvery <= 0 || t % m.refreshEvery !== 0 || m.k === 0) continue;
-      if (this.divergedAt[ext] >= 0) continue;
+      if (m.kind !== 'sparse' || !due(m) || this.divergedAt[ext] >= 0) continue;
       const i = this.intOf[ext];
-      // top-k / bottom-k rank the current |W|: read it back (a wait, at refresh steps only)
-      let W: Floats = spec.params.theta;
-      if (m.strategy === 'top-k' || m.strategy === 'bottom-k') {
-        await this.drain();
-        W = await this.readFloats(this.buffers.params, i * stride, n * n);
+      let weights: Floats = unranked;
+      if (STRATEGIES[m.strategy].usesWeights) {
+        const rows = MODELS[this.model.kind].rowsPerUnit * n;
+        weights = this.model.pathWeights(this.layout, await this.readFloats(this.buffers.params, i * stride, rows * n));
       }
       const out = new Int32Array(n * m.k);
       if (!spec.selectionRng) throw new RangeError(`lane ${ext}: refreshing selection needs selectionRng`);
-      selectPaths(m.strategy, W, n, m.k, spec.selectionRng, out);
+      selectPaths(m.strategy, weights, n, m.k, spec.selectionRng, out);
       this.selectionsDrawn[ext]++;
-      this.ctx.device.queue.writeBuffer(this.buffers.sources, this.srcOffset[i] * 4, Uint32Array.from(out));
+      this.ctx.device.queue.writeBuffer(this.buffers.sources, this.lanes[i].offset.sources * 4, Uint32Array.from(out));
     }
   }
 
@@ -528,18 +518,19 @@ export class GpuBatch {
 
   private async encodeChunk(t0: number, t1: number): Promise<void> {
     const { device } = this.ctx;
-    const { n } = this.layout;
+    const { n, pParts } = this.layout;
     const B = this.B;
     const every = this.options.metricsEvery;
     const sample = every > 0 && (t1 - 1) % every === 0;
+    const spectra = sample && this.model.spectra;
     const lossFloats = (t1 - t0) * B;
     // the outputs y_t[0] (the losses buffer's second half), as many again
     const outFloats = lossFloats;
     const ctlFloats = controlWords(B);
-    const normFloats = sample ? this.PL * GS : 0;
-    const gramFloats = sample ? this.F * n * n : 0;
+    const normFloats = sample ? pParts * this.PL * GS : 0;
+    const gramFloats = spectra ? this.F * n * n : 0;
     const wFloats = gramFloats;
-    const dFloats = sample ? this.F * n : 0;
+    const dFloats = spectra ? this.F * n : 0;
     // the UORO and KF-RTRL lanes' factors (s, θ̃ or u, Aᵀ), whose norms stand in for ‖P‖
     const factorFloats = sample ? this.factorLanes.reduce((a, f) => a + f.prefix, 0) : 0;
     // resolved timestamps (u64) go last, 8-byte aligned
@@ -581,10 +572,12 @@ export class GpuBatch {
     copy(b.ctl, 0, ctlFloats);
     if (sample) {
       copy(b.norms, 0, normFloats);
-      copy(b.grams, 0, gramFloats);
-      for (let f = 0; f < this.F; f++) copy(b.params, (this.S + f) * stride, n * n);
-      for (let f = 0; f < this.F; f++) copy(b.state, (this.S + f) * st + state.d, n);
-      for (const f of this.factorLanes) copy(b.factors, this.srcOffset[f.lane], f.prefix);
+      if (spectra) {
+        copy(b.grams, 0, gramFloats);
+        for (let f = 0; f < this.F; f++) copy(b.params, (this.base.full + f) * stride, n * n);
+        for (let f = 0; f < this.F; f++) copy(b.state, (this.base.full + f) * st + state.d, n);
+      }
+      for (const f of this.factorLanes) copy(b.factors, this.lanes[f.lane].offset.factors, f.prefix);
     }
     this.fillNoise(t0, t1);
     this.timer.resolve(enc, staging, tsOffset);
@@ -613,18 +606,18 @@ export class GpuBatch {
    * the step reads anyway.
    */
   private fillNoise(t0: number, t1: number): void {
-    if (this.U + this.K === 0) return;
+    if (!this.lanes.some((x) => x.plan.draws)) return;
     const CH = this.options.readbackEvery;
     const ring = this.noiseRing;
-    for (let i = this.PL + this.Tb; i < this.L - this.R; i++) {
+    this.lanes.forEach(({ plan, offset }, i) => {
+      const draws = plan.draws ?? 0;
+      if (draws === 0) return;
       const rng = this.specs[this.extOf[i]].noiseRng!;
-      const draws = this.draws[i];
-      const off = this.noiseOffset[i];
       for (let t = t0; t < t1; t++) {
-        const slot = off + (t % CH) * draws;
+        const slot = offset.noise + (t % CH) * draws;
         for (let j = 0; j < draws; j++) ring[slot + j] = rng.rademacher();
       }
-    }
+    });
     this.ctx.device.queue.writeBuffer(this.buffers.noise, 0, ring);
   }
 
@@ -635,7 +628,7 @@ export class GpuBatch {
 
   private absorb(data: Float32Array, t0: number, t1: number, sample: boolean): void {
     const B = this.B;
-    const { n } = this.layout;
+    const { n, pParts } = this.layout;
     const rows = (t1 - t0) * B;
     for (let r = 0; r < t1 - t0; r++) {
       for (let i = 0; i < B; i++) {
@@ -650,19 +643,26 @@ export class GpuBatch {
     if (!sample) return;
     const norms = this.specs.map(() => NaN);
     for (let i = 0; i < this.PL; i++) {
+      // ‖P‖ over every part: lane i's partials of part q are PL lanes after those of part q-1
       let s = 0;
-      for (let g = 0; g < GS; g++) s += data[off + i * GS + g];
+      for (let g = 0; g < GS; g++) {
+        let x = 0;
+        for (let q = 0; q < pParts; q++) x += data[off + (q * this.PL + i) * GS + g];
+        s += x;
+      }
       norms[this.extOf[i]] = Math.sqrt(s);
     }
-    off += this.PL * GS;
+    off += pParts * this.PL * GS;
     const full: MetricSample['full'] = [];
-    for (let f = 0; f < this.F; f++) {
-      const gram = data.slice(off + f * n * n, off + (f + 1) * n * n);
-      const W = data.slice(off + this.F * n * n + f * n * n, off + this.F * n * n + (f + 1) * n * n);
-      const d = data.slice(off + 2 * this.F * n * n + f * n, off + 2 * this.F * n * n + (f + 1) * n);
-      full.push({ lane: this.extOf[this.S + f], W, d, gram });
+    if (this.model.spectra) {
+      for (let f = 0; f < this.F; f++) {
+        const gram = data.slice(off + f * n * n, off + (f + 1) * n * n);
+        const W = data.slice(off + this.F * n * n + f * n * n, off + this.F * n * n + (f + 1) * n * n);
+        const d = data.slice(off + 2 * this.F * n * n + f * n, off + 2 * this.F * n * n + (f + 1) * n);
+        full.push({ lane: this.extOf[this.base.full + f], W, d, gram });
+      }
+      off += 2 * this.F * n * n + this.F * n;
     }
-    off += 2 * this.F * n * n + this.F * n;
     // UORO ‖s‖·‖θ̃‖ and KF-RTRL ‖u‖·‖A‖, as the CPU estimators' sensitivityNorm
     for (const f of this.factorLanes) {
       let a = 0;
@@ -682,56 +682,58 @@ export class GpuBatch {
     this.checkUsable();
     await this.drain();
     const x = this.t % 2;
-    const { n, p, stride, pFloats } = this.layout;
+    const { n, p, stride, pFloats, stateParts, pParts } = this.layout;
+    const { B, PL, L } = this;
     const b = this.buffers;
-    const adam = this.env.optimizer === 'adam' && this.L > 0;
+    const adam = this.env.optimizer === 'adam' && L > 0;
     const [params, h, P, moments, ctlF, sources, window, factors] = await Promise.all([
-      this.readFloats(b.params, 0, this.B * stride),
-      this.readFloats(this.pairs.h[x], 0, this.B * n),
-      this.PL > 0 ? this.readFloats(this.pairs.P[x], 0, this.PL * pFloats) : null,
+      this.readFloats(b.params, 0, B * stride),
+      this.readFloats(this.pairs.h[x], 0, stateParts * B * n),
+      PL > 0 ? this.readFloats(this.pairs.P[x], 0, pParts * PL * pFloats) : null,
       adam ? this.readFloats(b.moments, 0, b.moments.size / 4) : null,
-      this.readFloats(b.ctl, 0, controlWords(this.B)),
+      this.readFloats(b.ctl, 0, controlWords(B)),
       this.readFloats(b.sources, 0, b.sources.size / 4),
       this.readFloats(b.window, 0, b.window.size / 4),
       this.readFloats(b.factors, 0, b.factors.size / 4),
     ]);
-    const uo = uoroRecord(this.layout).size;
-    const kf = kfRecord(this.layout).size;
     const ctl = new Uint32Array(ctlF.buffer, ctlF.byteOffset, ctlF.length);
     const srcWords = new Int32Array(sources.buffer, sources.byteOffset, sources.length);
-    const lanes = this.specs.map((spec, ext): LaneSnapshot => {
+    const lanes = this.specs.map((_, ext): LaneSnapshot => {
       const i = this.intOf[ext];
-      const learning = i < this.L;
-      const m = spec.method;
+      const { kind, plan, offset } = this.lanes[i];
       // per learning lane, Adam's [m; v] over its gradient record (update.wgsl), in the engine's [θ; V, c]
-      const rec = gradRecord(this.layout, this.L - this.R, i);
+      const rec = gradRecord(this.layout, L - this.R, i);
       const at = stride - rec.floats;
       const moment = (from: number) => {
         const out = new Float32Array(stride);
         out.set(moments!.subarray(from, from + rec.floats), at);
         return out;
       };
-      return {
+      const carried = (name: 'window' | 'factors', all: Float32Array) => (kind.carries.includes(name) ? all.slice(offset[name], offset[name] + (plan[name] ?? 0)) : null);
+      const lane: LaneSnapshot = {
         theta: params.slice(i * stride, i * stride + p),
         readout: params.slice(i * stride + p, (i + 1) * stride),
         h: h.slice(i * n, (i + 1) * n),
-        P: i < this.PL && P ? P.slice(i * pFloats, (i + 1) * pFloats) : null,
-        moments: learning && moments ? { m: moment(2 * rec.start), v: moment(2 * rec.start + rec.floats) } : null,
-        sources: m.kind === 'sparse' ? srcWords.slice(this.srcOffset[i], this.srcOffset[i] + n * m.k) : null,
-        window: m.kind === 'tbptt' ? window.slice(this.srcOffset[i], this.srcOffset[i] + 2 + m.truncation * (2 * n + this.layout.m)) : null,
-        factors: m.kind === 'uoro' || m.kind === 'kf' ? factors.slice(this.srcOffset[i], this.srcOffset[i] + (m.kind === 'uoro' ? uo : kf)) : null,
+        moments: i < L && moments ? { m: moment(2 * rec.start), v: moment(2 * rec.start + rec.floats) } : null,
+        sources: kind.carries.includes('sources') ? srcWords.slice(offset.sources, offset.sources + (plan.sources?.length ?? 0)) : null,
+        window: carried('window', window),
+        factors: carried('factors', factors),
         diverged: ctl[controlIndex(i, 'diverged')] !== 0,
         updates: ctl[controlIndex(i, 'updates')],
       };
+      // the model's state and P parts by name (h, c; P, or P^h and P^c)
+      this.model.stateNames.forEach((name, q) => (lane[name] = h.slice((q * B + i) * n, (q * B + i + 1) * n)));
+      this.model.pNames.forEach((name, q) => (lane[name] = i < PL && P ? P.slice((q * PL + i) * pFloats, (q * PL + i + 1) * pFloats) : null));
+      return lane;
     });
     return { t: this.t, lanes };
   }
 
   /**
    * Continues every lane from `snap` (taken from a batch with the same lanes, in the same order) in this
-   * new batch, before its first step: weights, h, P, Adam moments and step counts, selections; a lane that
-   * had diverged stays frozen. `resetOptimizer` lanes restart their optimizer; `newSelection` lanes keep
-   * the selection of this batch's LaneSpec.
+   * new batch, before its first step: weights, running state, P, Adam moments and step counts, selections
+   * and the lane kinds' records; a lane that had diverged stays frozen. `resetOptimizer` lanes restart
+   * their optimizer; `newSelection` lanes keep the selection of this batch's LaneSpec.
    */
   restore(snap: BatchSnapshot, options: RestoreOptions = {}): void {
     this.checkUsable();
@@ -739,32 +741,41 @@ export class GpuBatch {
     if (snap.lanes.length !== this.B) throw new RangeError(`${this.options.label}: snapshot has ${snap.lanes.length} lanes, the batch ${this.B}`);
     const reset = new Set(options.resetOptimizer ?? []);
     const reselected = new Set(options.newSelection ?? []);
-    const { n, p, stride, pFloats } = this.layout;
+    const { n, p, stride, pFloats, stateParts, pParts } = this.layout;
+    const { B, PL, L } = this;
     const b = this.buffers;
-    const params = new Float32Array(this.B * stride);
-    const h = new Float32Array(this.B * n);
-    const P = new Float32Array(Math.max(1, this.PL * pFloats));
-    const adam = this.env.optimizer === 'adam' && this.L > 0;
+    const q = this.ctx.device.queue;
+    const params = new Float32Array(B * stride);
+    const h = new Float32Array(stateParts * B * n);
+    const P = new Float32Array(Math.max(1, pParts * PL * pFloats));
+    const adam = this.env.optimizer === 'adam' && L > 0;
     const moments = new Float32Array(adam ? b.moments.size / 4 : 1);
-    const ctl = new Uint32Array(controlWords(this.B));
+    const ctl = new Uint32Array(controlWords(B));
     snap.lanes.forEach((lane, ext) => {
       const i = this.intOf[ext];
-      const learning = i < this.L;
+      const { kind, offset } = this.lanes[i];
       params.set(lane.theta, i * stride);
       params.set(lane.readout, i * stride + p);
-      h.set(lane.h, i * n);
-      if (i < this.PL) {
-        if (!lane.P) throw new RangeError(`lane ${ext}: the snapshot has no P for an RTRL lane`);
-        P.set(lane.P, i * pFloats);
+      this.model.stateNames.forEach((name, part) => {
+        const v = lane[name];
+        if (v) h.set(v, (part * B + i) * n);
+      });
+      if (i < PL) {
+        this.model.pNames.forEach((name, part) => {
+          const v = lane[name];
+          if (!v) throw new RangeError(`lane ${ext}: the snapshot has no P for an RTRL lane`);
+          P.set(v, (part * PL + i) * pFloats);
+        });
       }
-      if (lane.window && this.specs[ext].method.kind === 'tbptt') this.ctx.device.queue.writeBuffer(b.window, this.srcOffset[i] * 4, Float32Array.from(lane.window));
-      // a UORO or KF-RTRL lane's record (the noise stream carries on in its LaneSpec's noiseRng)
-      const kind = this.specs[ext].method.kind;
-      if (lane.factors && (kind === 'uoro' || kind === 'kf')) this.ctx.device.queue.writeBuffer(b.factors, this.srcOffset[i] * 4, Float32Array.from(lane.factors));
+      // a lane kind's own records (the noise stream carries on in its LaneSpec's noiseRng)
+      for (const name of ['window', 'factors'] as const) {
+        const v = lane[name];
+        if (v && kind.carries.includes(name)) q.writeBuffer(b[name], offset[name] * 4, Float32Array.from(v));
+      }
       const restart = reset.has(ext);
-      if (adam && learning && lane.moments && !restart) {
+      if (adam && i < L && lane.moments && !restart) {
         // a readout lane keeps the moments of V and c only
-        const rec = gradRecord(this.layout, this.L - this.R, i);
+        const rec = gradRecord(this.layout, L - this.R, i);
         moments.set(lane.moments.m.subarray(stride - rec.floats), 2 * rec.start);
         moments.set(lane.moments.v.subarray(stride - rec.floats), 2 * rec.start + rec.floats);
       }
@@ -774,14 +785,13 @@ export class GpuBatch {
       const m = this.specs[ext].method;
       if (m.kind === 'sparse' && m.k > 0 && !reselected.has(ext)) {
         if (!lane.sources || lane.sources.length !== n * m.k) throw new RangeError(`lane ${ext}: the snapshot's selection does not fit k = ${m.k}; pass it in newSelection`);
-        this.ctx.device.queue.writeBuffer(b.sources, this.srcOffset[i] * 4, Uint32Array.from(lane.sources));
+        q.writeBuffer(b.sources, offset.sources * 4, Uint32Array.from(lane.sources));
       }
     });
     ctl[CONTROL.step] = 0;
-    const q = this.ctx.device.queue;
     q.writeBuffer(b.params, 0, params);
     q.writeBuffer(b.h0, 0, h);
-    if (this.PL > 0) q.writeBuffer(b.P0, 0, P);
+    if (PL > 0) q.writeBuffer(b.P0, 0, P);
     if (adam) q.writeBuffer(b.moments, 0, moments);
     q.writeBuffer(b.ctl, 0, ctl);
   }

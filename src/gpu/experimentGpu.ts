@@ -9,8 +9,8 @@
  * Differences from the CPU engine, by design: ms/step is the wall time of one batched step (all lanes
  * together), the same for every arm of a batch; the gradient-fidelity probe (--fidelity) is not run on
  * the GPU, so gradientCosine stays empty; only the methods whose record says the GPU runs them for the
- * model (runsOnGpu) run here, at one learning rate for every arm. The RNN's lanes run in a GpuBatch, the
- * LSTM's (frozen, full, sparse-k) in an LstmBatch (lstmBatch.ts); both have the surface used here.
+ * model (runsOnGpu) run here, at one learning rate for every arm. Every model's lanes run in a GpuBatch
+ * (batch.ts) through the model's GPU record.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { validateConfig, type ExperimentConfig } from '../engine/config';
@@ -24,8 +24,7 @@ import { armSeedResults, referenceArms } from '../engine/protocol/lossWindow';
 import { GpuBatch, type GpuContext, type MetricSample } from './batch';
 import { GpuError } from './errors';
 import { planMemory, type MemoryPlan } from './memoryPlan';
-import { LstmBatch } from './lstmBatch';
-import { laneFor, lstmLaneFor, prepareSeed, type PreparedSeed } from './protocol';
+import { laneFor, prepareSeed, type PreparedSeed } from './protocol';
 import type { SparsePreference } from './sparseVariant';
 
 /** The arm kinds the GPU engine runs (for the RNN), as the method registry states them. */
@@ -71,9 +70,6 @@ interface LaneOutcome {
   sampleSteps: number[];
 }
 
-/** A batch of either model: what the protocol reads of it. */
-export type ModelBatch = GpuBatch | LstmBatch;
-
 /** The batch of `prepared`'s model: each lane one arm (`arms[i]`) of the seed on streams[streamOf[i]]. */
 async function createBatch(
   ctx: GpuContext,
@@ -83,16 +79,12 @@ async function createBatch(
   lanes: readonly { prepared: PreparedSeed; arm: LearningMethod; stream: number }[],
   label: string,
   options: GpuRunOptions,
-): Promise<ModelBatch> {
+): Promise<GpuBatch> {
   const first = prepared[0];
-  const opts = batchOptions(config, label, options);
-  if (first.model === 'lstm') {
-    return LstmBatch.create(ctx, first.shape, streams, lanes.map((l) => lstmLaneFor(l.prepared, l.arm, l.stream)), opts);
-  }
-  return GpuBatch.create(ctx, first.shape, streams, lanes.map((l) => laneFor(l.prepared, l.arm, l.stream)), opts);
+  return GpuBatch.create(ctx, first.shape, streams, lanes.map((l) => laneFor(l.prepared, l.arm, l.stream)), { ...batchOptions(config, label, options), model: first.model });
 }
 
-function laneOutcome(batch: ModelBatch, ext: number): LaneOutcome {
+function laneOutcome(batch: GpuBatch, ext: number): LaneOutcome {
   return {
     losses: batch.losses[ext],
     divergedAt: batch.divergedAt[ext],
@@ -155,9 +147,9 @@ export class GpuSeedRun implements SeedRunner {
   readonly seed: number;
   readonly config: ExperimentConfig;
   readonly prepared: PreparedSeed;
-  readonly batch: ModelBatch;
+  readonly batch: GpuBatch;
 
-  private constructor(config: ExperimentConfig, prepared: PreparedSeed, batch: ModelBatch) {
+  private constructor(config: ExperimentConfig, prepared: PreparedSeed, batch: GpuBatch) {
     this.config = config;
     this.seed = prepared.seed;
     this.prepared = prepared;

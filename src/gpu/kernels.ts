@@ -1,15 +1,17 @@
 /**
- * Shader modules and compute pipelines, each labelled with its shader's name. A module is a generated
- * header, the layout preamble (layout.ts) and the binding declarations of the kernel's descriptor
- * (stepKernels.ts), followed by the kernel's file; it is checked with getCompilationInfo, so a WGSL error
- * names the kernel's file and its own line (or says it is in the header). Pipelines are cached by shader
- * and override constants (tfjs-backend-webgpu's program cache).
+ * Shader modules and compute pipelines of every model's kernels, one compile path, each labelled with its
+ * shader's name. A module is a generated header, the layout preamble (layout.ts), the preamble extension
+ * of the model whose own kernel it is (gpuModels.ts), and the binding declarations of the kernel's
+ * descriptor, followed by the kernel's file; it is checked with getCompilationInfo, so a WGSL error names
+ * the kernel's file and its own line (or says it is in the header). Pipelines are cached by shader and
+ * override constants (tfjs-backend-webgpu's program cache).
  */
 import { ShaderCompileError, GpuError } from './errors';
 import { messageOf } from './device';
+import { shaderBindings, shaderModel } from './gpuModels';
 import { WGSL_PREAMBLE, wgslBindings } from './layout';
 import type { ShaderName, ShaderSources } from './shaderSources';
-import { bindingNames, SHADER_TYPES, shaderBindings, type Bindings } from './stepKernels';
+import { BENCH_KERNELS, bindingNames, SHADER_TYPES, type Bindings } from './stepKernels';
 
 export interface CompileMessage {
   type: GPUCompilationMessageType;
@@ -27,7 +29,7 @@ export interface CompileMessage {
 export function checkBindings(kernel: string, shader: ShaderName, source: string, bindings: Bindings): void {
   const where = `kernel '${kernel}' (${shader}.wgsl)`;
   const own = /@binding\(\s*(\d+)\s*\)\s*var(?:<[^>]*>)?\s+([A-Za-z_]\w*)/.exec(source);
-  if (own) throw new GpuError('validation', `${where}: declares binding ${own[1]} '${own[2]}' itself; bindings come from its descriptor in src/gpu/stepKernels.ts`);
+  if (own) throw new GpuError('validation', `${where}: declares binding ${own[1]} '${own[2]}' itself; bindings come from its descriptor (src/gpu/stepKernels.ts, or its model's GPU record)`);
   const code = source.replace(/\/\/[^\n]*/g, '');
   bindingNames(bindings).forEach((name, i) => {
     if (!new RegExp(`\\b${name}\\b`).test(code)) throw new GpuError('validation', `${where}: binding ${i} '${name}' is bound by the descriptor but never used by the shader`);
@@ -37,19 +39,19 @@ export function checkBindings(kernel: string, shader: ShaderName, source: string
 export class KernelCache {
   private readonly modules = new Map<ShaderName, Promise<GPUShaderModule>>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
-  private readonly bindings = shaderBindings();
+  private readonly bindings = shaderBindings(BENCH_KERNELS);
 
   constructor(readonly device: GPUDevice, readonly sources: ShaderSources) {}
 
   /** The descriptor bindings of `name` (every shader in shaders/ has a descriptor). */
   bindingsOf(name: ShaderName): Bindings {
     const b = this.bindings.get(name);
-    if (!b) throw new GpuError('validation', `${name}.wgsl: no kernel descriptor in src/gpu/stepKernels.ts names this shader`);
+    if (!b) throw new GpuError('validation', `${name}.wgsl: no kernel descriptor (stepKernels.ts, a model's GPU record) names this shader`);
     return b;
   }
 
   private header(name: ShaderName): string {
-    return WGSL_PREAMBLE + wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]) + `// ---- ${name}.wgsl ----\n`;
+    return WGSL_PREAMBLE + (shaderModel(name)?.preamble ?? '') + wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]) + `// ---- ${name}.wgsl ----\n`;
   }
 
   /** The WGSL compiled for `name`: the header, then the kernel file. */
@@ -60,7 +62,9 @@ export class KernelCache {
   /** Where a line of the compiled module comes from. */
   private sourceLine(name: ShaderName, moduleLine: number): { file: string; line: number } {
     const header = this.header(name).split('\n').length - 1;
-    return moduleLine > header ? { file: `${name}.wgsl`, line: moduleLine - header } : { file: `${name}.wgsl (generated header: src/gpu/layout.ts)`, line: moduleLine };
+    const model = shaderModel(name);
+    const from = model?.preamble ? `src/gpu/layout.ts, src/gpu/${model.kind}Gpu.ts` : 'src/gpu/layout.ts';
+    return moduleLine > header ? { file: `${name}.wgsl`, line: moduleLine - header } : { file: `${name}.wgsl (generated header: ${from})`, line: moduleLine };
   }
 
   /** Compiler messages of one shader (errors, warnings, infos), with lines of the kernel file. */
@@ -92,7 +96,7 @@ export class KernelCache {
   /**
    * The compute pipeline of `name` with these override constants (entry point `main`). `kernel` names
    * the descriptor in messages; the descriptor's bindings must be the shader's (they are when both come
-   * from stepKernels.ts).
+   * from one descriptor).
    */
   pipeline(name: ShaderName, constants: Record<string, number>, kernel: { name: string; bindings: Bindings } = { name, bindings: this.bindingsOf(name) }): Promise<GPUComputePipeline> {
     if (kernel.bindings !== this.bindingsOf(name)) checkBindings(kernel.name, name, this.sources[name], kernel.bindings);

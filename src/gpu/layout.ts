@@ -6,18 +6,24 @@
  * a size override, the lane struct or the workgroup reduction, and no file outside src/gpu/ knows an
  * offset (webgpu-utils derives layouts from one definition in the same spirit).
  *
- * Buffers (per lane, in the batch's internal lane order: sparse, full, TBPTT, UORO, KF-RTRL, readout, frozen):
+ * The layout below is the RNN's; a model's GPU record (gpuModels.ts) extends it with its p, the tail of
+ * its state record and how many parts its running state and P have (the LSTM: [h; c], [P^h; P^c]).
+ *
+ * Buffers (per lane, in the batch's internal lane order LANE_RANGES: sparse, full, TBPTT, UORO, KF-RTRL, readout, frozen):
  *   params   [θ = (W n×n, U n×m, b n); V o×n, c o]                 stride = p + o n + o
- *   h0, h1   h_t (n), ping-ponged: step t reads h[t % 2], writes h[(t+1) % 2]
- *   state    [D_t (n), dL/dh_t (n), e_t (o), clip scale, θ-gradient finite]   ST = 2n + o + 2
- *   P0, P1   P_t (n × p) per RTRL lane (sparse, full), ping-ponged like h
+ *   h0, h1   h_t (n) of every lane, then a model's further state parts likewise; ping-ponged: step t
+ *            reads h[t % 2], writes h[(t+1) % 2]
+ *   state    [D_t (n), dL/dh_t (n), e_t (o), clip scale, θ-gradient finite, the model's tail]   ST = 2n + o + 2 (+ tail)
+ *   P0, P1   P_t (n × p) per RTRL lane (sparse, full), then a model's further P parts likewise; ping-ponged like h
  *   grad     per learning lane: [g_θ (p); g_V, g_c] (stride), a readout lane [g_V, g_c] (o n + o) only
  *   moments  Adam's [m; v] of each learning lane's gradient record (gradRecord below)
  *   partials Σg² per gradient workgroup: [θ (GT); readout (GR)] per learning lane, [readout (GR)] per readout lane
  *   ctl      [step t, 0, 0, 0; per lane: diverged at t+1 (0 = alive), optimizer updates, fault, 0]
- *   lanes    per lane: { k, srcOffset, scale, stream } (u32, u32, f32, u32)
+ *   lanes    per lane: LANE_FIELDS below, one meaning per field
  *   streams  per stream and step: [x_t (m), y*_t (o), flags (1 = has error, 2 = reset)]   SS = m + o + 1
  *   hyper    uniform { lr, clip, 0, 0 }
+ *   sources  per sparse lane its n·k kept sources
+ *   window   per TBPTT lane its window of recent steps
  *   factors  per UORO lane its record [s, θ̃, …] and per KF-RTRL lane [u, Aᵀ, …] (uoroRecord, kfRecord below)
  *   noise    per UORO / KF-RTRL lane a ring of CH steps of its signs (n ν's, or c1 and c2), drawn by the host
  */
@@ -53,8 +59,38 @@ export const CONTROL = {
   fault: 2,
 } as const;
 
-/** The lane record, one per lane (words). */
-export const LANE_RECORD = { words: 4, k: 0, srcOffset: 1, scale: 2, stream: 3 } as const;
+/**
+ * The lane record, one per lane, a word per field in this order (`struct Lane` in the preamble is generated
+ * from it). Each field has one meaning, set by the lane kinds that use it (laneKinds.ts); the rest are 0.
+ */
+export const LANE_FIELDS = {
+  /** every lane: the stream it reads */
+  stream: 'u32',
+  /** sparse transport (sparse-k, SnAp-1, a full lane run by a gather): kept sources per unit */
+  k: 'u32',
+  /** sparse transport: where the lane's n·k sources start in `sources` */
+  srcOffset: 'u32',
+  /** sparse transport: the rescale of the transported terms (n/k, or 1) */
+  scale: 'f32',
+  /** TBPTT: the window length τ */
+  tau: 'u32',
+  /** TBPTT: where the lane's window starts in `window` */
+  windowOffset: 'u32',
+  /** UORO, KF-RTRL: where the lane's ring of signs starts in `noise` */
+  noiseOffset: 'u32',
+  /** UORO, KF-RTRL: where the lane's record starts in `factors` */
+  factorOffset: 'u32',
+} as const;
+export type LaneField = keyof typeof LANE_FIELDS;
+export type LaneRecord = Record<LaneField, number>;
+export const LANE_WORDS = Object.keys(LANE_FIELDS).length;
+
+/**
+ * The lane ranges in the batch's internal lane order: each kernel covers one contiguous range. Lanes of
+ * the first two hold P; every range but the last learns; readout lanes learn V and c only.
+ */
+export const LANE_RANGES = ['sparse', 'full', 'tbptt', 'uoro', 'kf', 'readout', 'frozen'] as const;
+export type LaneRange = (typeof LANE_RANGES)[number];
 
 /** Flag bits of a stream record's last float. */
 export const STREAM_FLAGS = { error: 1, reset: 2 } as const;
@@ -62,9 +98,12 @@ export const STREAM_FLAGS = { error: 1, reset: 2 } as const;
 /** The hyper-parameter uniform (floats). */
 export const HYPER = { floats: 4, lr: 0, clip: 1 } as const;
 
+/** Offsets inside the state record: the shared ones every kernel reads, and a model's own. */
+export type StateOffsets = { readonly dLdh: number; readonly e: number; readonly clip: number; readonly finite: number } & Readonly<Record<string, number>>;
+
 /** Sizes of one batch's records, in floats (or words). */
 export interface BatchLayout extends GpuShape {
-  /** recurrent parameters θ per lane: p = n² + n m + n */
+  /** recurrent parameters θ per lane (the RNN's p = n² + n m + n) */
   p: number;
   /** readout parameters per lane: o n + o */
   nr: number;
@@ -72,22 +111,42 @@ export interface BatchLayout extends GpuShape {
   stride: number;
   /** state record per lane */
   st: number;
-  /** offsets inside the state record */
-  state: { d: number; dLdh: number; e: number; clip: number; finite: number };
+  state: StateOffsets;
   /** stream record per step */
   ss: number;
-  /** P of one learning lane, n × p */
+  /** one part of one learning lane's P, n × p */
   pFloats: number;
   /** workgroups of the gradient kernels per lane (θ part, readout part): their Σg² partials */
   gt: number;
   gr: number;
+  /** running-state parts per lane (h, or the LSTM's h and c): part q of every lane follows part q-1 of every lane */
+  stateParts: number;
+  /** P parts per lane with a P (P, or the LSTM's P^h and P^c), held likewise */
+  pParts: number;
 }
 
-export function batchLayout(shape: GpuShape): BatchLayout {
+/** What a model changes in the layout: its p, the tail it appends to the state record, its parts. */
+export interface LayoutExtension {
+  p: number;
+  /** floats after the shared state record, and the model's own offsets (the record's first n floats are the model's too) */
+  stateTail: number;
+  offsets: Readonly<Record<string, number>>;
+  stateParts: number;
+  pParts: number;
+}
+
+/** The RNN's extension: θ = (W, U, b) in the engine's order (rnn.ts), D_t in the state record's first n floats. */
+export function rnnExtension(shape: GpuShape): LayoutExtension {
+  const { n, m } = shape;
+  return { p: n * n + n * m + n, stateTail: 0, offsets: { d: 0 }, stateParts: 1, pParts: 1 };
+}
+
+/** A batch's layout: the RNN's, or a model's extension of it. */
+export function batchLayout(shape: GpuShape, ext: LayoutExtension = rnnExtension(shape)): BatchLayout {
   const { n, m, o } = shape;
-  // the engine's θ = (W, U, b) and readout (V, c), in its order (rnn.ts); tests read one against the other
-  const p = n * n + n * m + n;
+  const { p } = ext;
   const nr = o * n + o;
+  const shared = 2 * n + o + 2;
   return {
     n,
     m,
@@ -95,12 +154,14 @@ export function batchLayout(shape: GpuShape): BatchLayout {
     p,
     nr,
     stride: p + nr,
-    st: 2 * n + o + 2,
-    state: { d: 0, dLdh: n, e: 2 * n, clip: 2 * n + o, finite: 2 * n + o + 1 },
+    st: shared + ext.stateTail,
+    state: { ...ext.offsets, dLdh: n, e: 2 * n, clip: 2 * n + o, finite: 2 * n + o + 1 },
     ss: m + o + 1,
     pFloats: n * p,
     gt: Math.ceil(p / WG),
     gr: Math.ceil(nr / WG),
+    stateParts: ext.stateParts,
+    pParts: ext.pParts,
   };
 }
 
@@ -157,34 +218,28 @@ export function gradRecord(l: BatchLayout, thetaLanes: number, lane: number): { 
 }
 
 /**
- * Per-lane floats of every buffer, for the memory planner: RTRL lanes hold P twice, gradient, moments;
- * readout lanes only the readout's gradient and moments beside their parameters; frozen lanes neither.
+ * Per-lane floats of every buffer, for the memory planner (laneKinds.ts sizes each lane kind from these):
+ * `p` is what one RTRL lane adds to the P binding (every P part); RTRL lanes hold it twice, with gradient,
+ * moments and ‖P‖² partials; readout lanes only the readout's gradient and moments beside their parameters;
+ * frozen lanes neither. `withoutP` is a learning lane without P, the base of TBPTT, UORO and KF-RTRL lanes.
  */
-export function laneFloats(layout: BatchLayout): { p: number; learning: number; readout: number; frozen: number } {
-  const { n, nr, stride, st, pFloats } = layout;
+export function laneFloats(layout: BatchLayout): { p: number; learning: number; withoutP: number; readout: number; frozen: number } {
+  const { n, nr, stride, st, pFloats, stateParts, pParts } = layout;
   // h0 + h1, the state record, the control record and the lane record
-  const small = 2 * n + st + CONTROL.laneWords + LANE_RECORD.words;
-  return { p: pFloats, learning: 2 * pFloats + 4 * stride + small, readout: stride + 3 * nr + small, frozen: stride + small };
+  const small = 2 * stateParts * n + st + CONTROL.laneWords + LANE_WORDS;
+  const p = pParts * pFloats;
+  const learning = 2 * p + 4 * stride + small + pParts * GS;
+  return { p, learning, withoutP: learning - 2 * p, readout: stride + 3 * nr + small, frozen: stride + small };
 }
 
-export interface LaneRecord {
-  k: number;
-  srcOffset: number;
-  scale: number;
-  stream: number;
-}
-
-/** The lanes buffer's contents. */
-export function encodeLanes(records: readonly LaneRecord[]): ArrayBuffer {
-  const bytes = new ArrayBuffer(4 * LANE_RECORD.words * Math.max(1, records.length));
+/** The lanes buffer's contents: each record's fields in LANE_FIELDS order (0 where a lane kind sets none). */
+export function encodeLanes(records: readonly Partial<LaneRecord>[]): ArrayBuffer {
+  const fields = Object.entries(LANE_FIELDS) as [LaneField, 'u32' | 'f32'][];
+  const bytes = new ArrayBuffer(4 * LANE_WORDS * Math.max(1, records.length));
   const u = new Uint32Array(bytes);
   const f = new Float32Array(bytes);
   records.forEach((r, i) => {
-    const b = i * LANE_RECORD.words;
-    u[b + LANE_RECORD.k] = r.k;
-    u[b + LANE_RECORD.srcOffset] = r.srcOffset;
-    f[b + LANE_RECORD.scale] = r.scale;
-    u[b + LANE_RECORD.stream] = r.stream;
+    fields.forEach(([name, type], w) => (type === 'f32' ? f : u)[i * LANE_WORDS + w] = r[name] ?? 0);
   });
   return bytes;
 }
@@ -273,7 +328,7 @@ const CTL_FAULT: u32 = ${CONTROL.fault}u;
 const FLAG_ERROR: u32 = ${STREAM_FLAGS.error}u;
 const FLAG_RESET: u32 = ${STREAM_FLAGS.reset}u;
 
-struct Lane { k: u32, srcOffset: u32, scale: f32, stream: u32 }
+struct Lane { ${Object.entries(LANE_FIELDS).map(([name, type]) => `${name}: ${type}`).join(', ')} }
 struct Hyper { lr: f32, clip: f32 }
 
 /** First control word of a lane's record. */

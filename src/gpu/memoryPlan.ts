@@ -11,8 +11,9 @@
 import type { LearningMethod } from '../engine/methods';
 import type { ModelKind } from '../engine/models';
 import { MemoryPlanError } from './errors';
-import { batchLayout, kfRecord, laneFloats, uoroRecord } from './layout';
-import { lstmBatchLayout, lstmLaneFloats } from './lstmLayout';
+import { gpuModel } from './gpuModels';
+import { laneKind, type LaneSizes } from './laneKinds';
+import { laneFloats, type BatchLayout } from './layout';
 
 /** [choice] WebGPU cannot query free GPU memory, so the planner works to a budget (option `budgetBytes`). */
 export const DEFAULT_BUDGET_BYTES = 2 * 1024 ** 3;
@@ -32,7 +33,7 @@ export interface PlanInput {
   budgetBytes?: number;
   /** adaptation steps (the loss and stream buffers grow with it) */
   steps: number;
-  /** the RNN (GpuBatch) or the LSTM (LstmBatch, whose lanes hold P^h and P^c in one binding); default rnn */
+  /** the model (its GPU record's layout: the LSTM's lanes hold P^h and P^c in one binding); default rnn */
   model?: ModelKind;
 }
 
@@ -56,52 +57,34 @@ const MiB = 1024 * 1024;
 const fmtMiB = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
 
 /**
- * Bytes of one lane's buffers, from the batch layout (layout.ts, or lstmLayout.ts for the LSTM). pBytes is
- * what one learning lane adds to the P binding: P for the RNN, P^h and P^c for the LSTM.
+ * Bytes of one lane's buffers, from the model's batch layout (layout.ts laneFloats). pBytes is what one
+ * learning lane adds to the P binding: P for the RNN, P^h and P^c for the LSTM.
  */
 export function laneBytes(n: number, m: number, o: number, model: ModelKind = 'rnn'): { pBytes: number; learning: number; frozen: number; readout: number } {
-  if (model === 'lstm') {
-    const f = lstmLaneFloats(lstmBatchLayout({ n, m, o }));
-    // no LSTM readout lanes run on the GPU; were they to, they would hold this: a frozen lane plus V, c's gradient and moments
-    return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen, readout: 4 * f.frozen + 12 * (o * n + o) };
-  }
-  const f = laneFloats(batchLayout({ n, m, o }));
+  const f = laneFloats(gpuModel(model).layout({ n, m, o }));
   return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen, readout: 4 * f.readout };
 }
 
 /** Whether an arm's lane holds P in the shared P buffers (the RTRL lanes: full, sparse-k, SnAp-1). */
 function holdsP(arm: LearningMethod): boolean {
-  return arm.kind === 'full' || arm.kind === 'sparse' || arm.kind === 'snap1';
+  return laneKind(arm.kind)?.holdsP ?? false;
 }
 
 /**
- * Bytes of one arm's lane: P twice for an RTRL lane; for TBPTT, UORO and KF-RTRL the same parameters,
- * gradient and moments with their own record instead of P (batch.ts: the window and factors buffers).
+ * Bytes of one arm's lane, as its lane kind sizes it (laneKinds.ts): P twice for an RTRL lane; for TBPTT,
+ * UORO and KF-RTRL the same parameters, gradient and moments with their own record instead of P.
  */
-function armLaneBytes(arm: LearningMethod, n: number, m: number, o: number, sizes: { pBytes: number; learning: number; frozen: number; readout: number }): number {
-  if (arm.kind === 'frozen') return sizes.frozen;
-  if (arm.kind === 'readout') return sizes.readout;
-  if (holdsP(arm)) return sizes.learning;
-  const withoutP = sizes.learning - 2 * sizes.pBytes;
-  const layout = batchLayout({ n, m, o });
-  switch (arm.kind) {
-    case 'tbptt':
-      return withoutP + 4 * (2 + arm.truncation * (2 * n + m));
-    case 'uoro':
-      return withoutP + 4 * uoroRecord(layout).size;
-    case 'kf':
-      return withoutP + 4 * kfRecord(layout).size;
-    default:
-      return sizes.learning;
-  }
+function armLaneBytes(arm: LearningMethod, layout: BatchLayout, sizes: LaneSizes): number {
+  return 4 * (laneKind(arm.kind)?.floats(arm, layout, sizes) ?? sizes.learning);
 }
 
 export function planMemory(input: PlanInput): MemoryPlan {
   const { n, m, o, arms, seedCount, limits, steps } = input;
   const budget = input.budgetBytes ?? DEFAULT_BUDGET_BYTES;
-  const sizes = laneBytes(n, m, o, input.model);
-  const { pBytes, learning, frozen } = sizes;
-  const bytesOf = arms.map((arm) => armLaneBytes(arm, n, m, o, sizes));
+  const layout = gpuModel(input.model ?? 'rnn').layout({ n, m, o });
+  const floats = laneFloats(layout);
+  const [pBytes, learning, frozen] = [4 * floats.p, 4 * floats.learning, 4 * floats.frozen];
+  const bytesOf = arms.map((arm) => armLaneBytes(arm, layout, floats));
   const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const perSeedStream = steps * (m + o + 1) * 4;
   if (arms.some(holdsP) && pBytes > binding) {

@@ -9,7 +9,6 @@ import { acquireDevice } from './device';
 import { GpuError } from './errors';
 import { checkGpuArms, runExperimentGpu, type GpuExperimentResult } from './experimentGpu';
 import { nodeGpu } from './nodeGpu';
-import { verifyLstmAgainstCpu } from './lstmVerify';
 import { verifyAgainstCpu } from './verify';
 
 export type NodeGpuOutcome =
@@ -29,12 +28,10 @@ export async function runOnNodeGpu(config: ExperimentConfig, onProgress?: (p: Pr
   if (!acquired.ok) return { kind: 'unavailable', error: acquired.error };
   const ctx = await createContext(acquired.device, acquired.description, acquired.isFallbackAdapter);
   try {
-    // the RNN's kernels always; the LSTM's too when they will run (a few steps against the CPU learner)
-    const check = await verifyAgainstCpu(ctx);
-    if (!check.ok) return { kind: 'mismatch', reason: check.reason };
-    if (config.model === 'lstm') {
-      const lstmCheck = await verifyLstmAgainstCpu(ctx);
-      if (!lstmCheck.ok) return { kind: 'mismatch', reason: lstmCheck.reason };
+    // the RNN's lanes always; the run's model's too when it is another (a few steps against the CPU learners)
+    for (const model of new Set(['rnn', config.model ?? 'rnn'] as const)) {
+      const check = await verifyAgainstCpu(ctx, model);
+      if (!check.ok) return { kind: 'mismatch', reason: check.reason };
     }
     const result = await runExperimentGpu(ctx, config, onProgress);
     return { kind: 'ran', result, adapter: acquired.description };

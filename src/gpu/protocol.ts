@@ -7,16 +7,14 @@
 import type { ExperimentConfig } from '../engine/config';
 import { methodLabel, type LearningMethod } from '../engine/methods';
 import { MODELS, type ModelKind } from '../engine/models';
-import type { LstmParams } from '../engine/models/lstm';
 import type { ModelParams } from '../engine/models/recurrentModel';
-import type { RnnParams, RnnShape } from '../engine/models/rnn';
+import type { RnnShape } from '../engine/models/rnn';
 import { armStreams, prepareSeed as prepareEngineSeed } from '../engine/protocol/prepareSeed';
 import type { Rng } from '../engine/rng';
 import type { Sequence, Task } from '../engine/tasks/task';
 import { selectPaths } from '../engine/transportMask';
 import type { LaneSpec } from './batch';
 import { GpuError } from './errors';
-import type { LstmLaneSpec } from './lstmBatch';
 
 export interface PreparedSeed {
   seed: number;
@@ -58,15 +56,7 @@ function armStart(prepared: PreparedSeed, method: LearningMethod): { sources?: I
   return { sources, selectionRng, noiseRng };
 }
 
-/** One arm of one RNN seed as a GpuBatch lane. */
+/** One arm of one seed as a lane of its model's batch (hStart is the running state: h, or the LSTM's [h; c]). */
 export function laneFor(prepared: PreparedSeed, method: LearningMethod, streamIndex: number): LaneSpec {
-  if (prepared.model !== 'rnn') throw new GpuError('validation', `laneFor: a ${prepared.model} seed runs as LstmBatch lanes (lstmLaneFor)`);
-  return { method, params: prepared.pretrained as RnnParams, hInit: prepared.hStart, ...armStart(prepared, method), stream: streamIndex };
-}
-
-/** One arm of one LSTM seed as an LstmBatch lane (hStart is [h; c]). */
-export function lstmLaneFor(prepared: PreparedSeed, method: LearningMethod, streamIndex: number): LstmLaneSpec {
-  if (prepared.model !== 'lstm') throw new GpuError('validation', `lstmLaneFor: a ${prepared.model} seed runs as GpuBatch lanes (laneFor)`);
-  const { sources, selectionRng } = armStart(prepared, method);
-  return { method, params: prepared.pretrained as LstmParams, hInit: prepared.hStart, sources, selectionRng, stream: streamIndex };
+  return { method, params: prepared.pretrained, hInit: prepared.hStart, ...armStart(prepared, method), stream: streamIndex };
 }

@@ -24,6 +24,9 @@ export const SHADER_NAMES = [
   'sumSquares',
   'copy',
   'matmul',
+  'lstmForward',
+  'lstmTransport',
+  'lstmDense',
 ] as const;
 export type ShaderName = (typeof SHADER_NAMES)[number];
 export type ShaderSources = Record<ShaderName, string>;

@@ -27,6 +27,12 @@ export interface SparseChoice {
   reason: string;
 }
 
+/** A model's transport kernels on this adapter (its GPU record's chooseTransport), for the batch. */
+export interface TransportChoice extends SparseChoice {
+  /** full-RTRL lanes run the sparse range's kernel with every source instead of their own (they join that range) */
+  fullAsGather: boolean;
+}
+
 export function chooseSparseTransport(software: boolean, layout: Pick<BatchLayout, 'p'>, preference: SparsePreference = 'auto'): SparseChoice {
   const scalar = 'sparse transport: scalar, barrier-free';
   const vec4 = 'sparse transport: vec4 loads along P, indices and coefficients staged per workgroup';

@@ -1,17 +1,21 @@
 /**
- * The start-up check: a small batch (n = 5; frozen, readout-only, full, k = 2, k = 0, SnAp-1, TBPTT(3), UORO
- * and KF-RTRL lanes; 12 steps with Adam) run on the device and on the CPU engine from the same weights and stream.
- * A device whose kernels disagree beyond the tolerance is not used: the caller falls back to the CPU with
- * the reason this returns.
+ * The start-up check, for any model: a small batch (n = 5; every lane kind the GPU runs for the model,
+ * with the arms its record names (laneKinds.ts `checks`): for the RNN frozen, readout-only, full, k = 2,
+ * k = 0, SnAp-1, TBPTT(3), UORO and KF-RTRL; for the LSTM frozen, full, k = 2 and k = 0; 12 steps with
+ * Adam and a reset) run on the device and on the CPU engine from the same weights and stream. A device
+ * whose kernels disagree beyond the tolerance is not used for that model: the caller falls back to the
+ * CPU with the reason this returns.
  */
-import { sparseArm } from '../engine/config';
 import { OnlineLearner } from '../engine/learner';
 import type { LearningMethod } from '../engine/methods';
-import { initRnn, RnnModel } from '../engine/models/rnn';
+import { MODELS, type ModelKind } from '../engine/models';
+import { DEFAULT_INIT } from '../engine/models/rnn';
 import { Rng } from '../engine/rng';
 import { allocateSequence, type Sequence } from '../engine/tasks/task';
 import { GpuBatch, type GpuContext } from './batch';
 import { messageOf } from './device';
+import { gpuModel } from './gpuModels';
+import { LANE_KINDS } from './laneKinds';
 
 /** Relative loss tolerance: float32 rounding over 12 steps stays near 1e-5; a wrong kernel is off by far more. */
 export const VERIFY_TOLERANCE = 1e-3;
@@ -34,21 +38,20 @@ export function checkSequence(steps: number, m: number, rng: Rng, target: (t: nu
   return seq;
 }
 
-export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
+/** Checks `model`'s lanes on this device (default the RNN's). */
+export async function verifyAgainstCpu(ctx: GpuContext, model: ModelKind = 'rnn'): Promise<VerifyResult> {
   const shape = { n: 5, m: 1, o: 1, leak: 0.5 };
-  const params = initRnn(shape, new Rng(7));
+  const params = MODELS[model].init(shape, new Rng(7), DEFAULT_INIT.gain);
   const steps = 12;
   const seq = checkSequence(steps, 1, new Rng(8), (t) => Math.sin(0.3 * t));
   seq.reset[6] = 1;
-  // every lane kind the batch runs, so no kernel starts unchecked (UORO and KF-RTRL draw from a noise stream:
-  // the CPU learner and the GPU lane each get their own copy of the same stream)
-  const methods: LearningMethod[] = [
-    { kind: 'frozen' }, { kind: 'readout' }, { kind: 'full' }, sparseArm(2, 'random'), sparseArm(0, 'random'),
-    { kind: 'snap1' }, { kind: 'tbptt', truncation: 3 }, { kind: 'uoro' }, { kind: 'kf' },
-  ];
+  // every lane kind the batch runs for the model, so no kernel starts unchecked (UORO and KF-RTRL draw from
+  // a noise stream: the CPU learner and the GPU lane each get their own copy of the same stream)
+  const methods: LearningMethod[] = LANE_KINDS.filter((k) => k.models.includes(model)).flatMap((k) => k.checks);
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
   const noise = (a: number) => new Rng(100 + a);
-  const cpu = methods.map((m, a) => new OnlineLearner(new RnnModel(params), m, { optimizer, selectionRng: new Rng(9), noiseRng: noise(a) }));
+  const cpu = methods.map((m, a) => new OnlineLearner(MODELS[model].create(params as never), m, { optimizer, selectionRng: new Rng(9), noiseRng: noise(a) }));
+  const what = `${gpuModel(model).name} verification`;
   let batch: GpuBatch | null = null;
   try {
     batch = await GpuBatch.create(
@@ -56,11 +59,11 @@ export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
       shape,
       [seq],
       methods.map((method, a) => ({ method, params, stream: 0, sources: cpu[a].sources, noiseRng: noise(a) })),
-      { optimizer, readbackEvery: steps, label: 'verification' },
+      { optimizer, model, readbackEvery: steps, label: what },
     );
     await batch.advance(steps);
   } catch (e) {
-    return { ok: false, reason: `verification dispatch failed: ${messageOf(e)}` };
+    return { ok: false, reason: `${what} dispatch failed: ${messageOf(e)}` };
   } finally {
     batch?.destroy();
   }
@@ -71,7 +74,7 @@ export async function verifyAgainstCpu(ctx: GpuContext): Promise<VerifyResult> {
       const got = batch.losses[a][t];
       const rel = Math.abs(got - want) / Math.max(VERIFY_LOSS_FLOOR, Math.abs(want));
       if (!(rel <= VERIFY_TOLERANCE)) {
-        return { ok: false, reason: `verification mismatch: arm ${cpu[a].label}, step ${t}: GPU loss ${got}, CPU ${want} (tolerance ${VERIFY_TOLERANCE} relative, ${VERIFY_TOLERANCE * VERIFY_LOSS_FLOOR} absolute below a loss of ${VERIFY_LOSS_FLOOR})` };
+        return { ok: false, reason: `${what} mismatch: arm ${cpu[a].label}, step ${t}: GPU loss ${got}, CPU ${want} (tolerance ${VERIFY_TOLERANCE} relative, ${VERIFY_TOLERANCE * VERIFY_LOSS_FLOOR} absolute below a loss of ${VERIFY_LOSS_FLOOR})` };
       }
       worst = Math.max(worst, rel);
     }

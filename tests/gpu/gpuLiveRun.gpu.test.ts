@@ -215,7 +215,7 @@ describe('GpuLiveRun', () => {
     gpu.dispose();
   });
 
-  it('runs the LSTM on the GPU (LstmBatch): losses and task strip as the CPU LiveRun, and a live k change as the CPU makes it', async () => {
+  it('runs the LSTM on the GPU (its lanes in GpuBatch): losses and task strip as the CPU LiveRun, and a live k change as the CPU makes it', async () => {
     const p = params({ model: 'lstm', lr: 1e-3 });
     const cpu = new LiveRun({ ...p }, OPTIONS);
     const gpu = GpuLiveRun.create(ctx, { ...p }, OPTIONS);

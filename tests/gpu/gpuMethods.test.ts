@@ -4,8 +4,11 @@
  * its parameters with the readout's gradient and Adam moments only: no P, no θ gradient or moments.
  */
 import { expect, it } from 'vitest';
-import { gpuMethodKinds, runsOnGpu } from '../../src/engine/methods';
+import { gpuMethodKinds, METHOD_KINDS, runsOnGpu } from '../../src/engine/methods';
+import { MODEL_KINDS } from '../../src/engine/models';
 import { checkGpuArms } from '../../src/gpu/experimentGpu';
+import { GPU_MODELS, stepTable } from '../../src/gpu/gpuModels';
+import { laneKind, laneKindsFor } from '../../src/gpu/laneKinds';
 import { batchLayout, gradRecord, laneFloats } from '../../src/gpu/layout';
 import { laneBytes, planMemory } from '../../src/gpu/memoryPlan';
 
@@ -15,6 +18,36 @@ it('the registry runs the readout arm on the GPU for the RNN, not for the LSTM',
   expect(runsOnGpu({ kind: 'readout' }, 'lstm')).toBe(false);
   expect(() => checkGpuArms([{ kind: 'frozen' }, { kind: 'readout' }, { kind: 'full' }], 'rnn')).not.toThrow();
   expect(() => checkGpuArms([{ kind: 'frozen' }, { kind: 'readout' }], 'lstm')).toThrow(/'readout' runs on the CPU engine/);
+});
+
+it('the registry\u2019s GPU support is the lane records\u2019, for every model: the same method kinds, a GPU record where any run', () => {
+  for (const model of MODEL_KINDS) {
+    expect([...laneKindsFor(model)].sort(), `${model}: lane kinds vs gpuMethodKinds`).toEqual([...gpuMethodKinds(model)].sort());
+    for (const kind of METHOD_KINDS) expect(laneKind(kind)?.models.includes(model) ?? false, `${kind} on the ${model}`).toBe(runsOnGpu({ kind } as never, model));
+    if (gpuMethodKinds(model).length > 0) expect(GPU_MODELS[model], `${model}: GPU record`).toBeDefined();
+  }
+  // every lane kind a model runs has a kernel of its step that writes its gradient (a θ gradient beside the
+  // readout's for all but readout lanes), dispatched over the lane kind's range
+  for (const model of MODEL_KINDS) {
+    const gpu = GPU_MODELS[model];
+    if (!gpu) continue;
+    const layout = gpu.layout({ n: 4, m: 1, o: 1 });
+    const transport = gpu.chooseTransport(true, layout, {});
+    const zero = { sparse: 0, full: 0, tbptt: 0, uoro: 0, kf: 0, readout: 0, frozen: 0 };
+    const writers = (range: keyof typeof zero) => {
+      const learning = range === 'frozen' ? 0 : 1;
+      const PL = range === 'sparse' || range === 'full' ? 1 : 0;
+      const env = { layout, B: 1, count: { ...zero, [range]: 1 }, base: zero, PL, L: learning, thetaLanes: range === 'readout' ? 0 : learning, chunk: 1, optimizer: 'adam' as const, sparseShader: transport.shader };
+      return stepTable(gpu).filter((k) => k.bindings.grad === 'write' && k.dispatch(env).every((d) => d > 0)).map((k) => k.name);
+    };
+    for (const kind of laneKindsFor(model)) {
+      const record = laneKind(kind)!;
+      const range = record.lane(record.checks[0], { sources: new Int32Array(64), noiseRng: {} }, layout, 0, transport).range;
+      if (range === 'frozen') continue;
+      const base = range === 'readout' ? [] : writers('readout');
+      expect(writers(range).filter((k) => !base.includes(k)), `${model} ${kind} (${range}): a kernel writing its gradient`).not.toEqual([]);
+    }
+  }
 });
 
 it('a readout lane is sized by what it holds: a frozen lane plus the gradient and moments of V and c', () => {

@@ -16,7 +16,8 @@ import { GpuError } from '../../src/gpu/errors';
 import { checkBindings } from '../../src/gpu/kernels';
 import { WGSL_PREAMBLE, wgslBindings } from '../../src/gpu/layout';
 import { loadShaderSources, SHADER_NAMES, type ShaderName } from '../../src/gpu/shaderSources';
-import { BENCH_KERNELS, METRIC_KERNELS, shadersOf, STEP_KERNELS } from '../../src/gpu/stepKernels';
+import { METRIC_KERNELS, STEP_KERNELS } from '../../src/gpu/gpuModels';
+import { BENCH_KERNELS, shadersOf } from '../../src/gpu/stepKernels';
 import { nodeContext } from './gpuHarness';
 
 describe('one layout, one preamble', () => {

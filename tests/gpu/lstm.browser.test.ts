@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type GpuContext } from '../../src/gpu/batch';
 import { acquireDevice } from '../../src/gpu/device';
-import { LSTM_SHADER_NAMES, LstmKernels } from '../../src/gpu/lstmKernels';
+import { LSTM_SHADER_NAMES } from '../../src/gpu/lstmGpu';
 import { compareLstmWithCpu, LSTM_TOL } from './lstmCompare';
 
 let ctx: GpuContext;
@@ -19,7 +19,7 @@ afterAll(() => ctx?.device.destroy());
 
 describe('LSTM kernels in Chromium', () => {
   it('lstm*.wgsl compile with no errors or warnings', async () => {
-    const kernels = await LstmKernels.of(ctx.device);
+    const kernels = ctx.kernels;
     for (const name of LSTM_SHADER_NAMES) expect((await kernels.messages(name)).filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
   });
 

@@ -10,10 +10,9 @@ import type { LearningMethod } from '../../src/engine/methods';
 import { initLstm, LstmModel } from '../../src/engine/models/lstm';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
-import type { GpuContext } from '../../src/gpu/batch';
-import { chooseLstmFullTransport, LstmBatch, lstmPathWeights } from '../../src/gpu/lstmBatch';
-import { LSTM_SHADER_NAMES, LstmKernels } from '../../src/gpu/lstmKernels';
-import { verifyLstmAgainstCpu } from '../../src/gpu/lstmVerify';
+import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
+import { chooseLstmFullTransport, LSTM_SHADER_NAMES, lstmPathWeights } from '../../src/gpu/lstmGpu';
+import { verifyAgainstCpu } from '../../src/gpu/verify';
 import { nodeContext } from './gpuHarness';
 import { compareLstmWithCpu, LSTM_TOL } from './lstmCompare';
 
@@ -25,7 +24,7 @@ afterAll(() => ctx?.device.destroy());
 
 describe('LSTM kernels (Dawn)', () => {
   it('lstm*.wgsl compile with no errors or warnings', async () => {
-    const kernels = await LstmKernels.of(ctx.device);
+    const kernels = ctx.kernels;
     for (const name of LSTM_SHADER_NAMES) expect((await kernels.messages(name)).filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
   });
 
@@ -66,10 +65,10 @@ describe('LSTM kernels (Dawn)', () => {
     const tail = { ...seq, length: 7, x: seq.x.slice(5), y: seq.y.slice(5), errorMask: seq.errorMask.slice(5), reset: seq.reset.slice(5) };
     const methods = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random')] as const;
     const lanes = methods.map((method) => ({ method, params, sources: Int32Array.from({ length: 10 }, (_, i) => (i * 3) % 5), stream: 0 }));
-    const options = { optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 } as const, readbackEvery: 3, timing: false };
-    const whole = await LstmBatch.create(ctx, shape, [seq], lanes, options);
-    const first = await LstmBatch.create(ctx, shape, [head], lanes, options);
-    const second = await LstmBatch.create(ctx, shape, [tail], lanes, options);
+    const options = { model: 'lstm', optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 } as const, readbackEvery: 3, timing: false } as const;
+    const whole = await GpuBatch.create(ctx, shape, [seq], lanes, options);
+    const first = await GpuBatch.create(ctx, shape, [head], lanes, options);
+    const second = await GpuBatch.create(ctx, shape, [tail], lanes, options);
     try {
       await whole.advance(12);
       await first.advance(5);
@@ -101,7 +100,7 @@ describe('LSTM kernels (Dawn)', () => {
     const methods: LearningMethod[] = [{ kind: 'full' }, sparseArm(0, 'random'), { kind: 'frozen' }];
     const optimizer = { kind: 'adam', lr: 3e-2, clipNorm: 0 } as const;
     const paramsOf = () => initLstm(shape, new Rng(42), 1.2);
-    const batch = await LstmBatch.create(ctx, shape, [seq], methods.map((method) => ({ method, params: paramsOf(), stream: 0 })), { optimizer, readbackEvery: 5, timing: false, label: 'lstm outputs' });
+    const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method) => ({ method, params: paramsOf(), stream: 0 })), { model: 'lstm', optimizer, readbackEvery: 5, timing: false, label: 'lstm outputs' });
     try {
       await batch.advance(steps);
       methods.forEach((method, a) => {
@@ -120,7 +119,7 @@ describe('LSTM kernels (Dawn)', () => {
   });
 
   it('the LSTM start-up verification passes on this device', async () => {
-    const r = await verifyLstmAgainstCpu(ctx);
+    const r = await verifyAgainstCpu(ctx, 'lstm');
     expect(r).toMatchObject({ ok: true });
     if (r.ok) expect(r.maxRelativeError).toBeLessThan(1e-3);
   });
@@ -134,7 +133,7 @@ describe('LSTM kernels (Dawn)', () => {
     const shape = { n: 3, m: 1, o: 1 };
     const params = initLstm(shape, new Rng(1));
     const seq = allocateSequence(4, 1, 1);
-    await expect(LstmBatch.create(ctx, shape, [seq], [{ method: { kind: 'snap1' }, params, stream: 0 }], { optimizer: { kind: 'sgd', lr: 0.1, clipNorm: 0 } })).rejects.toThrow(
+    await expect(GpuBatch.create(ctx, shape, [seq], [{ method: { kind: 'snap1' }, params, stream: 0 }], { model: 'lstm', optimizer: { kind: 'sgd', lr: 0.1, clipNorm: 0 } })).rejects.toThrow(
       /'snap1' does not run on the GPU engine for the LSTM/,
     );
   });

@@ -20,8 +20,8 @@ import type { OptimizerConfig } from '../../src/engine/optimizer';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence, type Sequence } from '../../src/engine/tasks/task';
 import { selectPaths } from '../../src/engine/transportMask';
-import type { GpuContext } from '../../src/gpu/batch';
-import { LstmBatch, type LstmFullTransport, type LstmLaneSpec } from '../../src/gpu/lstmBatch';
+import { GpuBatch, type GpuContext, type LaneSpec } from '../../src/gpu/batch';
+import type { LstmFullTransport } from '../../src/gpu/lstmGpu';
 
 export const LSTM_TOL = 2e-5;
 
@@ -77,7 +77,7 @@ export async function compareLstmWithCpu(
     tol?: number;
     methods?: LearningMethod[];
     /** changes the GPU lanes after they were built (the tests that must fail) */
-    mutate?: (lanes: LstmLaneSpec[]) => void;
+    mutate?: (lanes: LaneSpec[]) => void;
     /** the full lanes' kernel (lstmDense.wgsl when 'tiled') */
     fullTransport?: LstmFullTransport;
   } = {},
@@ -96,7 +96,7 @@ export async function compareLstmWithCpu(
   const cpu = methods.map(
     (method, a) => new OnlineLearner(new LstmModel(params, sInit[a]), method, { optimizer, selectionRng: Rng.forLabel(5, `selection ${a}`) }),
   );
-  const lanes: LstmLaneSpec[] = methods.map((method, a) => {
+  const lanes: LaneSpec[] = methods.map((method, a) => {
     const selectionRng = Rng.forLabel(5, `selection ${a}`);
     let sources: Int32Array | undefined;
     if (method.kind === 'sparse') {
@@ -108,7 +108,7 @@ export async function compareLstmWithCpu(
     return { method, params, hInit: sInit[a], sources, selectionRng, stream: 0 };
   });
   mutate?.(lanes);
-  const batch = await LstmBatch.create(ctx, shape, [seq], lanes, { optimizer, readbackEvery: 1, timing: false, label: 'lstm compare', fullTransport });
+  const batch = await GpuBatch.create(ctx, shape, [seq], lanes, { model: 'lstm', optimizer, readbackEvery: 1, timing: false, label: 'lstm compare', fullTransport });
   const worst: Record<string, number> = {};
   const check = (what: string, lane: number, t: number, got: ArrayLike<number>, want: ArrayLike<number>) => {
     if (got.length !== want.length) throw new Error(`lane ${lane} step ${t} ${what}: ${got.length} entries on the GPU, ${want.length} on the CPU`);

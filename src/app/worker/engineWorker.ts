@@ -129,7 +129,7 @@ async function chooseGpu(params: LabParams): Promise<Gpu | string | undefined> {
   for (const model of models) {
     if (g.verified[model] === undefined) {
       try {
-        const v = model === 'lstm' ? await (await import('../../gpu/lstmVerify')).verifyLstmAgainstCpu(g.ctx) : await (await import('../../gpu/verify')).verifyAgainstCpu(g.ctx);
+        const v = await (await import('../../gpu/verify')).verifyAgainstCpu(g.ctx, model);
         g.verified[model] = v.ok ? true : v.reason;
       } catch (e) {
         g.verified[model] = `verification failed: ${messageOf(e)}`;

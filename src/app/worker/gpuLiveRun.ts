@@ -1,6 +1,6 @@
 /**
- * The live run with the arms on WebGPU (the app's GPU path): the RNN's as lanes of a GpuBatch, the LSTM's
- * as lanes of an LstmBatch (the same surface). The CPU LiveRun does what it already does
+ * The live run with the arms on WebGPU (the app's GPU path): the RNN's and the LSTM's arms as lanes of a
+ * GpuBatch (through the model's GPU record). The CPU LiveRun does what it already does
  * well and cheaply: pretraining, the 150-step lead-in and generating regime B. At the drift it hands its
  * arms over (pretrained weights, the lead-in's running state, the initial masks, the selection streams) and
  * every arm then steps as one lane of the model's batch on the same regime-B stream, in lockstep.
@@ -23,7 +23,7 @@
  * its own ("k = 0 since step s", LiveRun's naming), its lane carrying on from its twin's state.
  * The task strip: the lead-in is the CPU's trace; after the drift each arm's prediction is its lane's
  * first output y_t[0], which the forward kernel records every step beside the loss and the batch reads back
- * with the losses (GpuBatch.outputs / LstmBatch.outputs): exact at every step and any speed, for no extra
+ * with the losses (GpuBatch.outputs): exact at every step and any speed, for no extra
  * round trip.
  * Metrics on this path are a subset: ‖P‖ per arm and, for the RNN, the Jacobian spectrum of the full arm
  * (sampled on the GPU every `metricsEvery` steps); the P spectrum and the gradient cosines are null (they need P itself
@@ -41,7 +41,7 @@ import { Rng } from '../../engine/rng';
 import { allocateSequence, type Sequence } from '../../engine/tasks/task';
 import { selectPaths, type SelectionStrategy } from '../../engine/transportMask';
 import { GpuBatch, type BatchSnapshot, type GpuContext, type LaneSpec } from '../../gpu/batch';
-import { chooseLstmFullTransport, LstmBatch, type LstmBatchSnapshot, type LstmLaneSpec } from '../../gpu/lstmBatch';
+import { chooseLstmFullTransport } from '../../gpu/lstmGpu';
 import { batchLayout } from '../../gpu/layout';
 import { chooseSparseTransport, type SparseChoice } from '../../gpu/sparseVariant';
 import { GpuError } from '../../gpu/errors';
@@ -56,10 +56,10 @@ import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, kArmInfo, type ArmCos
 /** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
 export const SEGMENT_CHUNKS = 20;
 
-/** The batch of the run's model: GpuBatch (RNN) or LstmBatch, one surface. */
-type ModelBatch = GpuBatch | LstmBatch;
-type ModelLaneSpec = LaneSpec | LstmLaneSpec;
-type ModelSnapshot = BatchSnapshot | LstmBatchSnapshot;
+/** The batch of the run's model (one batch class for every model). */
+type ModelBatch = GpuBatch;
+type ModelLaneSpec = LaneSpec;
+type ModelSnapshot = BatchSnapshot;
 
 export class GpuLiveRun implements LiveEngine {
   readonly backend = 'gpu';
@@ -90,7 +90,7 @@ export class GpuLiveRun implements LiveEngine {
   /** the arms stepped on the CPU beside the lanes (no GPU lane for their method), and their learners from the drift */
   private readonly hostArms: ReadonlySet<number>;
   private hostLearners = new Map<number, OnlineLearner>();
-  /** the transport kernels on this adapter and why (sparseVariant.ts, lstmBatch.ts), known before the first batch */
+  /** the transport kernels on this adapter and why (sparseVariant.ts, lstmGpu.ts), known before the first batch */
   private readonly sparseChoice: Pick<SparseChoice, 'reason'>;
   private disposed = false;
 
@@ -265,9 +265,7 @@ export class GpuLiveRun implements LiveEngine {
   }
 
   private createBatch(stream: Sequence): Promise<ModelBatch> {
-    return this.model === 'lstm'
-      ? LstmBatch.create(this.ctx, this.shape, [stream], this.specs as LstmLaneSpec[], this.batchOptions())
-      : GpuBatch.create(this.ctx, this.shape, [stream], this.specs as LaneSpec[], this.batchOptions());
+    return GpuBatch.create(this.ctx, this.shape, [stream], this.specs, { ...this.batchOptions(), model: this.model });
   }
 
   private nextSegment(): Sequence {
@@ -317,7 +315,7 @@ export class GpuLiveRun implements LiveEngine {
       this.kSources = src ?? null;
       // the LSTM's k arm restarts P^h and P^c from zero, as LiveRun.setSparse does on the CPU
       if (this.model === 'lstm') {
-        const l = lanes[kl] as LstmBatchSnapshot['lanes'][number];
+        const l = lanes[kl];
         lanes[kl] = { ...l, ph: l.ph && new Float32Array(l.ph.length), pc: l.pc && new Float32Array(l.pc.length) };
       }
     }

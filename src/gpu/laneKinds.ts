@@ -1,0 +1,179 @@
+/**
+ * What a method contributes to the GPU engine, one lane-kind record per method kind: the models it runs
+ * on, the range its lanes join (the batch orders lanes by range, layout.ts LANE_RANGES), its lane
+ * record's named fields, its slices of the extra buffers (sources, window, factors, noise), what the
+ * snapshot carries of it, its bytes for the memory planner and the arms the start-up check runs.
+ * `models` must be the method record's `gpu` field (tests/gpu/gpuMethods.test.ts checks every model).
+ */
+import type { LearningMethod, MethodKind } from '../engine/methods';
+import type { ModelKind } from '../engine/models';
+import { allPaths } from '../engine/transportMask';
+import { GpuError } from './errors';
+import { kfRecord, laneFloats, uoroRecord, WG, type BatchLayout, type LaneRange } from './layout';
+import type { TransportChoice } from './sparseVariant';
+
+/** The buffers a lane may hold a slice of, beside the per-lane records every lane has. */
+export type ExtraBuffer = 'sources' | 'window' | 'factors' | 'noise';
+
+/** How one lane runs in a batch. */
+export interface LanePlan {
+  range: LaneRange;
+  /** its lane-record fields (layout.ts LANE_FIELDS) besides the stream and the buffer offsets, which the batch sets */
+  k?: number;
+  scale?: number;
+  tau?: number;
+  /** its initial selection, n·k source indices (its slice of `sources`) */
+  sources?: Int32Array;
+  /** floats of its slice of `window` and `factors`, and of `noise` per step (signs drawn from its noise stream) */
+  window?: number;
+  factors?: number;
+  draws?: number;
+}
+
+/** What a lane kind reads of a lane's spec (batch.ts LaneSpec). */
+export interface LaneInput {
+  sources?: Int32Array;
+  noiseRng?: unknown;
+}
+
+/** Per-lane floats of a model's layout (layout.ts laneFloats), what the planner sizes each lane kind from. */
+export type LaneSizes = ReturnType<typeof laneFloats>;
+
+export interface LaneKind<M extends LearningMethod = LearningMethod> {
+  kind: M['kind'];
+  /** the models the GPU engine runs it for (their records have its kernels): its method record's `gpu` */
+  models: readonly ModelKind[];
+  /** its lanes hold P (two copies in the shared P buffers: the planner's binding check) */
+  holdsP: boolean;
+  /** its lane in a batch of `layout` (`ext` names the lane in messages) */
+  lane(method: M, spec: LaneInput, layout: BatchLayout, ext: number, transport: TransportChoice): LanePlan;
+  /** the extra buffers whose slice the snapshot carries over to a new batch (its noise stream carries on in its spec) */
+  carries: readonly Exclude<ExtraBuffer, 'noise'>[];
+  /** a factors record whose two leading factors' norms multiply to its stand-in for ‖P‖: where the second starts, where both end */
+  factorNorm?(layout: BatchLayout): { first: number; prefix: number };
+  /** planner: floats of one lane */
+  floats(method: M, layout: BatchLayout, sizes: LaneSizes): number;
+  /** why this device cannot run it, or null */
+  refusal?(limits: GPUSupportedLimits): string | null;
+  /** the arms of this kind the start-up check runs (verify.ts) */
+  checks: readonly M[];
+}
+
+type Of<K extends MethodKind> = Extract<LearningMethod, { kind: K }>;
+const define = <K extends MethodKind>(kind: K, r: Omit<LaneKind<Of<NoInfer<K>>>, 'kind'>): LaneKind => ({ kind, ...r }) as unknown as LaneKind;
+/** A sparse-k arm (config.ts sparseArm, typed as the sparse method). */
+const sparse = (k: number): Of<'sparse'> => ({ kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false });
+
+/** A TBPTT lane's window: [count, head] and τ slots of (h_{s-1}, d_s, x_s) (tbptt.wgsl). */
+const tbpttWindow = (layout: BatchLayout, tau: number) => 2 + tau * (2 * layout.n + layout.m);
+
+/** UORO and KF-RTRL: a factors record and a ring of signs from the arm's own noise stream. */
+function factorLane(kind: 'uoro' | 'kf', spec: LaneInput, layout: BatchLayout, ext: number): LanePlan {
+  const name = kind === 'uoro' ? 'UORO' : 'KF-RTRL';
+  if (!spec.noiseRng) throw new RangeError(`lane ${ext}: a ${kind} lane needs its arm's noise stream (LaneSpec.noiseRng)`);
+  // uoroState.wgsl stages s and J s (2n floats), kfTransport.wgsl a row of Aᵀ, in 16 KiB of workgroup memory
+  if (layout.n > 16 * WG) throw new GpuError('validation', `lane ${ext}: ${name} on the GPU supports n ≤ ${16 * WG}`);
+  // n signs ν per step for UORO, (c1, c2) for KF-RTRL
+  return kind === 'uoro' ? { range: 'uoro', factors: uoroRecord(layout).size, draws: layout.n } : { range: 'kf', factors: kfRecord(layout).size, draws: 2 };
+}
+
+/** Every lane kind, in the order the start-up check runs them. */
+export const LANE_KINDS: readonly LaneKind[] = [
+  define('frozen', {
+    models: ['rnn', 'lstm'],
+    holdsP: false,
+    lane: () => ({ range: 'frozen' }),
+    carries: [],
+    floats: (_m, _l, s) => s.frozen,
+    checks: [{ kind: 'frozen' }],
+  }),
+  define('readout', {
+    models: ['rnn'],
+    holdsP: false,
+    // θ frozen, the readout adapting: the last learning lanes, after every θ-gradient kernel's range, so they
+    // run the forward pass, the readout gradient, the clip and the readout's update only, and hold a
+    // gradient and moments for V and c alone (layout.ts gradRecord); no P, no θ gradient, no θ state
+    lane: () => ({ range: 'readout' }),
+    carries: [],
+    floats: (_m, _l, s) => s.readout,
+    checks: [{ kind: 'readout' }],
+  }),
+  define('full', {
+    models: ['rnn', 'lstm'],
+    holdsP: true,
+    // on a model and adapter where full lanes run the sparse kernel, with every source in order (PathSelection's allPaths)
+    lane: (_m, _s, layout, _e, transport) => (transport.fullAsGather ? { range: 'sparse', k: layout.n, scale: 1, sources: allPaths(layout.n) } : { range: 'full' }),
+    carries: [],
+    floats: (_m, _l, s) => s.learning,
+    checks: [{ kind: 'full' }],
+  }),
+  define('sparse', {
+    models: ['rnn', 'lstm'],
+    holdsP: true,
+    lane: (m, spec, { n }, ext) => {
+      if (!(m.k >= 0 && m.k <= n)) throw new RangeError(`lane ${ext}: k must be in [0, ${n}], got ${m.k}`);
+      if (m.k > 0 && (!spec.sources || spec.sources.length < n * m.k)) throw new RangeError(`lane ${ext}: sparse lane needs n*k = ${n * m.k} sources`);
+      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : undefined };
+    },
+    carries: ['sources'],
+    floats: (_m, _l, s) => s.learning,
+    checks: [sparse(2), sparse(0)],
+  }),
+  define('snap1', {
+    models: ['rnn'],
+    holdsP: true,
+    // SnAp-1 (methods/snap1.ts) is the sparse transport with one path per unit, its own:
+    //   P[i,·] <- (1-α + d_i W_ii) P[i,·] + immediate term,
+    // so P keeps only the entries the immediate term touches, the CPU's trace (n·p floats here, p there).
+    lane: (_m, _s, { n }) => ({ range: 'sparse', k: 1, scale: 1, sources: Int32Array.from({ length: n }, (_, i) => i) }),
+    carries: [],
+    floats: (_m, _l, s) => s.learning,
+    checks: [{ kind: 'snap1' }],
+  }),
+  define('tbptt', {
+    models: ['rnn'],
+    holdsP: false,
+    lane: (m, _s, layout, ext) => {
+      if (layout.n > 8 * WG) throw new GpuError('validation', `lane ${ext}: TBPTT on the GPU supports n ≤ ${8 * WG}`);
+      return { range: 'tbptt', tau: m.truncation, window: tbpttWindow(layout, m.truncation) };
+    },
+    carries: ['window'],
+    floats: (m, l, s) => s.withoutP + tbpttWindow(l, m.truncation),
+    // WebGPU's default is 8 storage buffers per stage; acquireDevice asks for up to 10
+    refusal: (limits) =>
+      limits.maxStorageBuffersPerShaderStage < 9
+        ? `TBPTT on the GPU binds 9 storage buffers in one kernel; this device allows ${limits.maxStorageBuffersPerShaderStage}: run it on the CPU engine`
+        : null,
+    checks: [{ kind: 'tbptt', truncation: 3 }],
+  }),
+  define('uoro', {
+    models: ['rnn'],
+    holdsP: false,
+    lane: (_m, spec, layout, ext) => factorLane('uoro', spec, layout, ext),
+    carries: ['factors'],
+    // ‖s‖·‖θ̃‖, the CPU estimator's sensitivityNorm
+    factorNorm: (l) => ({ first: uoroRecord(l).tt, prefix: uoroRecord(l).prefix }),
+    floats: (_m, l, s) => s.withoutP + uoroRecord(l).size,
+    checks: [{ kind: 'uoro' }],
+  }),
+  define('kf', {
+    models: ['rnn'],
+    holdsP: false,
+    lane: (_m, spec, layout, ext) => factorLane('kf', spec, layout, ext),
+    carries: ['factors'],
+    // ‖u‖·‖A‖
+    factorNorm: (l) => ({ first: kfRecord(l).a, prefix: kfRecord(l).prefix }),
+    floats: (_m, l, s) => s.withoutP + kfRecord(l).size,
+    checks: [{ kind: 'kf' }],
+  }),
+];
+
+/** The lane kind of a method kind, if the GPU engine has one. */
+export function laneKind(kind: MethodKind): LaneKind | undefined {
+  return LANE_KINDS.find((r) => r.kind === kind);
+}
+
+/** The method kinds the GPU engine runs lanes of for a model, in LANE_KINDS order. */
+export function laneKindsFor(model: ModelKind): MethodKind[] {
+  return LANE_KINDS.filter((r) => r.models.includes(model)).map((r) => r.kind);
+}
