@@ -77,13 +77,24 @@ async function main(argv: string[]): Promise<number> {
 
   // Run each distinct configuration once.
   const cache = new Map<string, ExperimentResult>();
+  const failures = new Map<string, string>();
   const plan = claims.flatMap((c) => Object.values(c.experiments(size, options)));
   const distinct = [...new Map(plan.map((cfg) => [JSON.stringify(cfg), cfg])).values()];
   const t0 = performance.now();
   for (const [i, cfg] of distinct.entries()) {
     process.stderr.write(`[${i + 1}/${distinct.length}] ${describe(cfg)}\n`);
-    const result = threads > 1 && cfg.seeds.length > 1 ? await runExperimentParallel(cfg, undefined, Math.min(threads, cfg.seeds.length)) : runExperiment(cfg);
-    cache.set(JSON.stringify(cfg), result);
+    const run = () => (threads > 1 && cfg.seeds.length > 1 ? runExperimentParallel(cfg, undefined, Math.min(threads, cfg.seeds.length)) : Promise.resolve(runExperiment(cfg)));
+    // one failed configuration (a worker lost, say) is retried once, then marks its claims 'not run': the
+    // rest of a long suite is kept
+    try {
+      cache.set(JSON.stringify(cfg), await run().catch((e: unknown) => {
+        process.stderr.write(`  failed (${e instanceof Error ? e.message : String(e)}); retrying once\n`);
+        return run();
+      }));
+    } catch (e) {
+      process.stderr.write(`  failed again: ${e instanceof Error ? e.message : String(e)}\n`);
+      failures.set(JSON.stringify(cfg), e instanceof Error ? e.message : String(e));
+    }
   }
   const transformerResults = new Map<string, TransformerExperimentResult>();
   for (const c of claims) {
@@ -107,7 +118,13 @@ async function main(argv: string[]): Promise<number> {
       }
       return { id: c.id, statement: c.statement, paper: c.paper, rule: c.rule, ...outcome };
     }
-    const results = Object.fromEntries(Object.entries(c.experiments(size, options)).map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
+    const configs = Object.entries(c.experiments(size, options));
+    const failed = configs.map(([, cfg]) => failures.get(JSON.stringify(cfg))).find((f) => f !== undefined);
+    if (failed !== undefined) {
+      const none = { transport: '-', readoutOnly: '-', beyondReadout: '-' };
+      return { id: c.id, statement: c.statement, paper: c.paper, rule: c.rule, measured: 'error', value: NaN, verdict: 'not run' as const, detail: failed, ...none, settings: '-' };
+    }
+    const results = Object.fromEntries(configs.map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
     const settings = (Object.keys(results).length ? describeSettings(results) : '-') + (c.note ? `; ${c.note(size, options)}` : '');
     let outcome: ClaimOutcome;
     const columns = transportColumns(results, c.beyondArm ?? 'k=4');

@@ -68,6 +68,8 @@ function start(bytes, memory, index) {
           ctl[${ARG.dLdh}], ctl[${ARG.grad}], c0, c1, ctl[${ARG.tile}], (ctl[${ARG.panel}] >>> 0) + index * ctl[${ARG.panelBytes}]);
       }
     } catch (e) {
+      // the caller sees only the flag; the message goes to stderr / the console for the one who debugs it
+      console.error('WebAssembly transport worker ' + index + ':', e && e.stack ? e.stack : e);
       Atomics.store(ctl, ${ERR}, 1);
     }
     Atomics.add(ctl, ${DONE}, 1);
