@@ -9,15 +9,13 @@ import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
 import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
-import { createContext, GpuBatch, type GpuContext } from '../../src/gpu/batch';
-import { acquireDevice } from '../../src/gpu/device';
+import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { checkSequence } from '../../src/gpu/verify';
+import { contextOf } from './gpuHarness';
 
 let ctx: GpuContext;
 beforeAll(async () => {
-  const r = await acquireDevice(navigator.gpu);
-  if (!r.ok) throw r.error;
-  ctx = await createContext(r.device, r.description, r.isFallbackAdapter);
+  ctx = await contextOf(navigator.gpu);
 });
 afterAll(() => ctx?.device.destroy());
 

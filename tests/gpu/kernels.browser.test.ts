@@ -7,18 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { runExperiment } from '../../src/engine/experiment';
-import { createContext, type GpuContext } from '../../src/gpu/batch';
-import { acquireDevice } from '../../src/gpu/device';
+import type { GpuContext } from '../../src/gpu/batch';
 import { runExperimentGpu } from '../../src/gpu/experimentGpu';
 import { SHADER_NAMES } from '../../src/gpu/shaderSources';
 import { verifyAgainstCpu } from '../../src/gpu/verify';
 import { shortConfig } from '../helpers/seedRun';
+import { contextOf } from './gpuHarness';
 
 let ctx: GpuContext;
 beforeAll(async () => {
-  const r = await acquireDevice(navigator.gpu);
-  if (!r.ok) throw r.error;
-  ctx = await createContext(r.device, r.description, r.isFallbackAdapter);
+  ctx = await contextOf(navigator.gpu);
 });
 afterAll(() => ctx?.device.destroy());
 

@@ -4,16 +4,14 @@
  * lanes: h, c, P^h, P^c, g, weights and loss against the CPU learner, 2e-5 · (1 + |cpu|)).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, type GpuContext } from '../../src/gpu/batch';
-import { acquireDevice } from '../../src/gpu/device';
+import type { GpuContext } from '../../src/gpu/batch';
 import { LSTM_SHADER_NAMES } from '../../src/gpu/lstmGpu';
 import { compareLstmWithCpu, LSTM_TOL } from './lstmCompare';
+import { contextOf } from './gpuHarness';
 
 let ctx: GpuContext;
 beforeAll(async () => {
-  const r = await acquireDevice(navigator.gpu);
-  if (!r.ok) throw r.error;
-  ctx = await createContext(r.device, r.description, r.isFallbackAdapter);
+  ctx = await contextOf(navigator.gpu);
 });
 afterAll(() => ctx?.device.destroy());
 
