@@ -7,8 +7,10 @@
  */
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { ExperimentConfig } from '../../engine/config';
+import { CPU_FULL_RTRL_MAX_N } from '../cpuLimits';
 import {
   frontierConfig,
+  JOB_BUDGET_S,
   jobCheck,
   lrSweepConfigs,
   mapJob,
@@ -316,6 +318,10 @@ export function jobEstimate(kind: JobKind): { estimateS: number; refused: string
 /** "(≈ 190 s)" when a job would take long enough to say so before it starts, else "". */
 export function estimateNote(kind: JobKind): string {
   const e = jobEstimate(kind);
-  if (e.refused) return ` Not at n = ${useLab.getState().params.n} on the CPU: full RTRL is left out there.`;
+  if (e.refused) {
+    const n = useLab.getState().params.n;
+    // refused for time below the n where the live view drops full RTRL
+    return n > CPU_FULL_RTRL_MAX_N ? ` Not at n = ${n} on the CPU: full RTRL is left out there.` : ` Not on the CPU at n = ${n}: about ${Math.round(e.estimateS)} s, over the ${JOB_BUDGET_S} s a background job may take.`;
+  }
   return e.estimateS > JOB_WARN_S ? ` Estimated ≈ ${Math.round(e.estimateS)} s.` : '';
 }
