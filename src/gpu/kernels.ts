@@ -63,7 +63,7 @@ export class KernelCache {
   private sourceLine(name: ShaderName, moduleLine: number): { file: string; line: number } {
     const header = this.header(name).split('\n').length - 1;
     const model = shaderModel(name);
-    const from = model?.preamble ? `src/gpu/layout.ts, src/gpu/${model.kind}Gpu.ts` : 'src/gpu/layout.ts';
+    const from = model?.preamble ? `src/gpu/layout.ts and the ${model.name}'s GPU record` : 'src/gpu/layout.ts';
     return moduleLine > header ? { file: `${name}.wgsl`, line: moduleLine - header } : { file: `${name}.wgsl (generated header: ${from})`, line: moduleLine };
   }
 

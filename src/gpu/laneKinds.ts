@@ -33,7 +33,8 @@ export interface LanePlan {
 /** What a lane kind reads of a lane's spec (batch.ts LaneSpec). */
 export interface LaneInput {
   sources?: Int32Array;
-  noiseRng?: unknown;
+  /** only its presence is checked here; the batch draws from it */
+  noiseRng?: object;
 }
 
 /** Per-lane floats of a model's layout (layout.ts laneFloats), what the planner sizes each lane kind from. */
@@ -67,14 +68,33 @@ const sparse = (k: number): Of<'sparse'> => ({ kind: 'sparse', k, strategy: 'ran
 /** A TBPTT lane's window: [count, head] and τ slots of (h_{s-1}, d_s, x_s) (tbptt.wgsl). */
 const tbpttWindow = (layout: BatchLayout, tau: number) => 2 + tau * (2 * layout.n + layout.m);
 
-/** UORO and KF-RTRL: a factors record and a ring of signs from the arm's own noise stream. */
-function factorLane(kind: 'uoro' | 'kf', spec: LaneInput, layout: BatchLayout, ext: number): LanePlan {
-  const name = kind === 'uoro' ? 'UORO' : 'KF-RTRL';
-  if (!spec.noiseRng) throw new RangeError(`lane ${ext}: a ${kind} lane needs its arm's noise stream (LaneSpec.noiseRng)`);
-  // uoroState.wgsl stages s and J s (2n floats), kfTransport.wgsl a row of Aᵀ, in 16 KiB of workgroup memory
-  if (layout.n > 16 * WG) throw new GpuError('validation', `lane ${ext}: ${name} on the GPU supports n ≤ ${16 * WG}`);
-  // n signs ν per step for UORO, (c1, c2) for KF-RTRL
-  return kind === 'uoro' ? { range: 'uoro', factors: uoroRecord(layout).size, draws: layout.n } : { range: 'kf', factors: kfRecord(layout).size, draws: 2 };
+/**
+ * UORO and KF-RTRL: no P; a record in `factors` whose two leading factors' norms multiply to the CPU
+ * estimator's sensitivityNorm (‖s‖·‖θ̃‖, ‖u‖·‖A‖), and a ring of signs per step drawn from the arm's own
+ * noise stream (n ν's for UORO, c1 and c2 for KF-RTRL).
+ */
+function factorKind(
+  kind: 'uoro' | 'kf',
+  name: string,
+  models: readonly ModelKind[],
+  record: (l: BatchLayout) => { size: number; prefix: number },
+  first: (l: BatchLayout) => number,
+  draws: (l: BatchLayout) => number,
+): LaneKind {
+  return define(kind, {
+    models,
+    holdsP: false,
+    lane: (_m, spec, layout, ext) => {
+      if (!spec.noiseRng) throw new RangeError(`lane ${ext}: a ${kind} lane needs its arm's noise stream (LaneSpec.noiseRng)`);
+      // uoroState.wgsl stages s and J s (2n floats), kfTransport.wgsl a row of Aᵀ, in 16 KiB of workgroup memory
+      if (layout.n > 16 * WG) throw new GpuError('validation', `lane ${ext}: ${name} on the GPU supports n ≤ ${16 * WG}`);
+      return { range: kind, factors: record(layout).size, draws: draws(layout) };
+    },
+    carries: ['factors'],
+    factorNorm: (l) => ({ first: first(l), prefix: record(l).prefix }),
+    floats: (_m, l, s) => s.withoutP + record(l).size,
+    checks: [{ kind }],
+  });
 }
 
 /** Every lane kind, in the order the start-up check runs them. */
@@ -146,26 +166,8 @@ export const LANE_KINDS: readonly LaneKind[] = [
         : null,
     checks: [{ kind: 'tbptt', truncation: 3 }],
   }),
-  define('uoro', {
-    models: ['rnn'],
-    holdsP: false,
-    lane: (_m, spec, layout, ext) => factorLane('uoro', spec, layout, ext),
-    carries: ['factors'],
-    // ‖s‖·‖θ̃‖, the CPU estimator's sensitivityNorm
-    factorNorm: (l) => ({ first: uoroRecord(l).tt, prefix: uoroRecord(l).prefix }),
-    floats: (_m, l, s) => s.withoutP + uoroRecord(l).size,
-    checks: [{ kind: 'uoro' }],
-  }),
-  define('kf', {
-    models: ['rnn'],
-    holdsP: false,
-    lane: (_m, spec, layout, ext) => factorLane('kf', spec, layout, ext),
-    carries: ['factors'],
-    // ‖u‖·‖A‖
-    factorNorm: (l) => ({ first: kfRecord(l).a, prefix: kfRecord(l).prefix }),
-    floats: (_m, l, s) => s.withoutP + kfRecord(l).size,
-    checks: [{ kind: 'kf' }],
-  }),
+  factorKind('uoro', 'UORO', ['rnn'], uoroRecord, (l) => uoroRecord(l).tt, (l) => l.n),
+  factorKind('kf', 'KF-RTRL', ['rnn'], kfRecord, (l) => kfRecord(l).a, () => 2),
 ];
 
 /** The lane kind of a method kind, if the GPU engine has one. */
