@@ -10,7 +10,6 @@ import {
   type RecoveryInput,
 } from '../src/app/page/recoveryReading';
 import type { ArmInfo } from '../src/app/worker/liveEngine';
-import { LEAD_IN_STEPS } from '../src/app/worker/liveRun';
 import { recoveryPercent } from '../src/engine/metrics';
 
 const ARMS: ArmInfo[] = [
@@ -29,7 +28,7 @@ function input(meanLoss: number[], over: Partial<RecoveryInput> = {}): RecoveryI
     recovery: meanLoss.map((l) => recoveryPercent(meanLoss[0], l, meanLoss[1])),
     recoveryBeyondReadout: meanLoss.map((l) => recoveryPercent(meanLoss[4], l, meanLoss[1])),
     divergedAt: meanLoss.map(() => -1),
-    step: LEAD_IN_STEPS + 500,
+    markers: [{ step: 150, label: 'drift' }],
     adaptedSteps: 500,
     ...over,
   };
@@ -37,7 +36,7 @@ function input(meanLoss: number[], over: Partial<RecoveryInput> = {}): RecoveryI
 
 describe('readRecovery', () => {
   it('before the drift it waits: nothing is called undefined', () => {
-    const r = readRecovery(input([NaN, NaN, NaN, NaN, NaN], { step: 20, adaptedSteps: 0, recovery: ARMS.map(() => null), recoveryBeyondReadout: ARMS.map(() => null) }));
+    const r = readRecovery(input([NaN, NaN, NaN, NaN, NaN], { markers: [], adaptedSteps: 0, recovery: ARMS.map(() => null), recoveryBeyondReadout: ARMS.map(() => null) }));
     expect(r.waiting).toBe(WAITING_FOR_DRIFT);
     const { paper, beyond } = recoverySentences(r);
     expect(paper).toBe(`${PAPER_RECOVERY_LABEL}: ${WAITING_FOR_DRIFT}`);

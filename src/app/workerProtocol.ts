@@ -5,6 +5,15 @@ import type { BatchTimings } from '../gpu/timing';
 import type { LabParams } from './labParams';
 import type { SelectionStrategy } from '../engine/transportMask';
 import type { HeadPanelData } from './worker/transformerLiveRun';
+import type { ArmId } from './worker/liveEngine';
+
+/**
+ * What an arm is for in the reading of a run: the reference recovery is measured against (full RTRL), the
+ * baseline that does not learn (frozen), the floor where only the readout adapts, or a sparse arm.
+ */
+export type ArmRole = 'reference' | 'baseline' | 'floor' | 'sparse';
+
+export const ARM_ROLES: Record<ArmId, ArmRole> = { frozen: 'baseline', full: 'reference', readout: 'floor', k0: 'sparse', k: 'sparse' };
 
 export type ToWorker =
   | { type: 'start'; runId: number; params: LabParams; options: LiveRunOptions }

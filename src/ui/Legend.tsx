@@ -35,10 +35,10 @@ export function useRecoveryReading(): RecoveryReading {
   const recoveryBeyondReadout = useLab((s) => s.recoveryBeyondReadout);
   const meanLoss = useLab((s) => s.meanLoss);
   const divergedAt = useLab((s) => s.divergedAt);
-  const step = useLab((s) => s.step);
+  const markers = useLab((s) => s.markers);
   const adaptedSteps = useLab((s) => s.adaptedSteps);
   const transformer = useLab((s) => s.params.model === 'transformer');
-  return readRecovery({ arms, recovery, recoveryBeyondReadout, meanLoss, divergedAt, step, adaptedSteps, transformer });
+  return readRecovery({ arms, recovery, recoveryBeyondReadout, meanLoss, divergedAt, markers, adaptedSteps, transformer });
 }
 
 function Value({ words, testId }: { words: RecoveryWords; testId?: string }) {

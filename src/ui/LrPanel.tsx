@@ -9,7 +9,6 @@ import { line, scaleLog } from 'd3';
 import { useLab } from '../app/page/store';
 import { cancelLrSweep, estimateNote, startLrSweep, useLrSweep } from '../app/page/sweepController';
 import type { ArmId } from '../app/worker/liveRun';
-import { lrSweepConfigs } from '../app/worker/sweep';
 import { ARM_COLORS, ARM_DASHES, ArmSwatch } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';
@@ -37,9 +36,7 @@ function meanStd(v: number[]): { mean: number; std: number } {
 
 export function LrPanel() {
   const s = useLrSweep();
-  const params = useLab((st) => st.params);
-  // the arms the sweep would run now, named as the live view names them
-  const planned = lrSweepConfigs(params)[0]?.arms.map((m) => armName(m.kind === 'sparse' ? `k=${m.k}` : m.kind)) ?? [];
+  useLab((st) => st.params);
   const series = s.arms.map((label, a) => ({
     label: armName(label),
     id: armId(label),
@@ -76,7 +73,7 @@ export function LrPanel() {
           Sweep learning rate
         </button>{' '}
         {s.status === 'idle'
-          ? `Runs the current settings at each rate of the grid in the background: ${planned.slice(0, -1).join(', ')} and ${planned.at(-1)}.${estimateNote('lr')}`
+          ? `Runs the current settings at each rate of the grid in the background: frozen, full RTRL, k = 0 and k = 4.${estimateNote('lr')}`
           : `${s.label}. ${s.seeds === 1 ? 'One seed per point: no error bars.' : `Mean ± std over ${s.seeds} seeds.`}`}
       </p>
       <JobProgressLine progress={s} onCancel={cancelLrSweep} testId="lr-progress" />

@@ -3,7 +3,7 @@
  * readout-only's last as its arm is).
  */
 import { encodeHash } from '../labParams';
-import { ARM_ROLES, type ArmRole } from '../worker/liveEngine';
+import { ARM_ROLES, type ArmRole } from '../workerProtocol';
 import type { LossSeries } from './lossSeries';
 import type { LabState } from './store';
 

@@ -14,8 +14,7 @@
  */
 
 import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, NO_TRANSPORT_NEEDED } from '../../engine/statistics';
-import type { ArmInfo } from '../worker/liveEngine';
-import { LEAD_IN_STEPS } from '../worker/liveRun';
+import type { ArmInfo, Marker } from '../worker/liveEngine';
 
 /** Full RTRL must cut the frozen loss by at least this fraction for recovery to be defined (the CLI's rule). */
 export const FULL_ADAPT_THRESHOLD = MIN_REFERENCE_IMPROVEMENT;
@@ -124,8 +123,9 @@ export interface RecoveryInput {
   recoveryBeyondReadout: readonly (number | null)[];
   meanLoss: readonly number[];
   divergedAt: readonly number[];
-  /** global step (the lead-in's steps first) and adaptation steps with an error signal */
-  step: number;
+  /** the run's markers: the drift's says the lead-in is over (LiveRun's and the transformer's alike) */
+  markers: readonly Marker[];
+  /** adaptation steps with an error signal so far */
   adaptedSteps: number;
   transformer?: boolean;
 }
@@ -137,8 +137,8 @@ export function readRecovery(s: RecoveryInput): RecoveryReading {
   const reference = s.transformer ? 'the dense arm' : 'full RTRL';
   const hasFull = at('full') >= 0;
   const hasReadout = at('readout') >= 0;
-  // the transformer's lead-in has LiveRun's length
-  const waiting = s.step < LEAD_IN_STEPS ? WAITING_FOR_DRIFT : s.adaptedSteps === 0 ? WAITING_FOR_ERROR : null;
+  const drifted = s.markers.some((m) => m.label === 'drift');
+  const waiting = !drifted ? WAITING_FOR_DRIFT : s.adaptedSteps === 0 ? WAITING_FOR_ERROR : null;
   const improvement = waiting ? null : fullImprovement(loss('frozen'), loss('full'));
   const gain = waiting ? null : gainOverReadout(loss('readout'), loss('full'));
   const didNotAdapt = s.transformer ? 'undefined: the dense arm did not adapt' : UNDEFINED_RECOVERY;

@@ -22,14 +22,6 @@ import type { LabParams } from '../labParams';
 
 export type ArmId = 'frozen' | 'full' | 'k0' | 'k' | 'readout';
 
-/**
- * What an arm is for in the reading of a run: the reference recovery is measured against (full RTRL), the
- * baseline that does not learn (frozen), the floor where only the readout adapts, or a sparse arm.
- */
-export type ArmRole = 'reference' | 'baseline' | 'floor' | 'sparse';
-
-export const ARM_ROLES: Record<ArmId, ArmRole> = { frozen: 'baseline', full: 'reference', readout: 'floor', k0: 'sparse', k: 'sparse' };
-
 /** The readout-only arm's entry (the same in every live engine). */
 export const READOUT_ARM: ArmInfo = { id: 'readout', label: 'readout only' };
 
