@@ -198,8 +198,10 @@ describe('the LSTM on the GPU vs the CPU', () => {
       const cs = cpu.seeds[s];
       const gs = gpu.seeds[s];
       expect(gs.paramCount).toBe(cs.paramCount);
-      // the LSTM reports ‖[P^h; P^c]‖ only, no spectra, on both engines
-      expect(gs.jacobianCondition).toEqual(cs.jacobianCondition);
+      // J_t's spectrum of the LSTM comes from the CPU engine (its stateJacobian); the GPU's LSTM lanes
+      // report ‖[P^h; P^c]‖ only
+      expect(cs.jacobianCondition.length).toBeGreaterThan(0);
+      expect(gs.jacobianCondition).toEqual([]);
       cs.sensitivityNorm.forEach((norms, a) => {
         expect(gs.sensitivityNorm[a]).toHaveLength(norms.length);
         norms.forEach((x, j) => {
