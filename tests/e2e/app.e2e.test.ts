@@ -796,7 +796,7 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     await expect.poll(() => page.url()).toContain('task=delay');
     expect(page.url()).toContain('claim=story-propagation');
     expect(await propagation.getAttribute('aria-pressed')).toBe('true');
-    await expect.poll(() => page.textContent('[data-testid=run-line]')).toMatch(/delay \(τ 4 → 8\), n = 32, k = 8/);
+    await expect.poll(() => page.textContent('[data-testid=run-line]')).toMatch(/delay \(τ 4 → 2\), n = 64, k = 4/);
     expect(await page.inputValue('#field-strategy')).toBe('top-k');
     await expect.poll(() => page.textContent('[data-testid=story-propagation-reading]'), { timeout: 30_000 }).toMatch(/waiting for the drift|beyond the readout/);
     await waitForPoints(page, 170);
