@@ -12,7 +12,7 @@ import { armSeedResults } from '../src/engine/protocol/lossWindow';
 import { armLearners, prepareSeed } from '../src/engine/protocol/prepareSeed';
 import { collectMap, parseMapAxes, planMap } from '../src/engine/recoveryMap';
 import { transportGain, seedStatistics, NO_TRANSPORT_NEEDED } from '../src/engine/statistics';
-import { runExperimentCli } from './helpers/runCli';
+import { itRejectsEach, runExperimentCli, runExperimentJson } from './helpers/runCli';
 
 function small(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
   const d = defaultConfig();
@@ -226,11 +226,7 @@ describe('experiment CLI: readout, --delay, --length, --map, --frontier', () => 
   ];
   const bad = BAD.map(([args]) => cli(args));
 
-  const parse = async (p: ReturnType<typeof cli>) => {
-    const r = await p;
-    expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout);
-  };
+  const parse = runExperimentJson;
 
   it('--task sine: a readout arm, and recoveryBeyondReadout on every arm (null with a reason where undefined)', async () => {
     const j = await parse(sine);
@@ -275,12 +271,5 @@ describe('experiment CLI: readout, --delay, --length, --map, --frontier', () => 
     expect(costs).toEqual([...costs].sort((a: number, b: number) => a - b));
   });
 
-  BAD.forEach(([args, option], i) => {
-    it(`${args.join(' ')}: exit 2, one line naming ${option}`, async () => {
-      const r = await bad[i];
-      expect(r.code).toBe(2);
-      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
-      expect(r.stderr).toContain(option);
-    });
-  });
+  itRejectsEach(BAD, bad);
 });

@@ -45,3 +45,10 @@ export function itRejectsEach(cases: readonly (readonly [string[], string])[], r
     });
   });
 }
+
+/** A finished run's JSON, after checking it exited 0 (stderr shown when it did not). */
+export async function runExperimentJson(result: Promise<CliResult>): Promise<any> {
+  const r = await result;
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
