@@ -199,6 +199,17 @@ describe('cost against quality', () => {
   });
 });
 
+describe('the frontier at equal cost', () => {
+  it('k = n and full RTRL cost the same: a lead under half a point is a tie, both stay on the frontier', () => {
+    const c = small({ arms: [{ kind: 'frozen' }, { kind: 'readout' }, { kind: 'full' }, sparseArm(6, 'random')], seeds: [1, 2] });
+    // k = 6 = n beats full by a hair (2e-6 of loss)
+    const seeds = [seedWith(1, [4, 3, 2, 1.999998], c), seedWith(2, [4, 3.1, 2, 1.999998], c)];
+    const f = frontierOf(summarize(c, seeds, 'hand-made'));
+    expect(f.points.find((p) => p.label === 'full')!.macsPerStep).toBe(f.points.find((p) => p.label === 'k=6')!.macsPerStep);
+    expect(f.points.filter((p) => p.onFrontier).map((p) => p.label).sort()).toEqual(['full', 'k=6', 'readout']);
+  });
+});
+
 describe('experiment CLI: readout, --delay, --length, --map, --frontier', () => {
   const cli = runExperimentCli;
   const tinyArgs = ['--n', '6', '--seeds', '2', '--pretrain', '100', '--adapt', '30', '--threads', '1', '--json'];

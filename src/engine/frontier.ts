@@ -4,7 +4,8 @@
  * least as well: there sparse RTRL earns its place, or does not, beside SnAp-1, UORO, KF-RTRL and
  * truncated BPTT with a window equal to the task's memory demand.
  */
-import { sparseArm, type ExperimentConfig } from './config';
+// no runtime import of config.ts (the methods' registry): the app's page reads frontierArms for its job estimates
+import type { ExperimentConfig } from './config';
 import type { LearningMethod } from './methods';
 import type { ArmSummary, ExperimentResult } from './protocol/results';
 import type { SeedStatistics } from './statistics';
@@ -34,9 +35,9 @@ export function frontierKs(n: number): number[] {
  * settings, SnAp-1, UORO, KF-RTRL and TBPTT(τ) with τ the task's memory demand. (k = n runs the sparse
  * kernel over every path: its cost is the masked transport's, its result full RTRL's.)
  */
-export function frontierArms(config: ExperimentConfig): LearningMethod[] {
+export function frontierArms(config: Pick<ExperimentConfig, 'arms' | 'n' | 'task' | 'taskOptions'>): LearningMethod[] {
   const first = config.arms.find((a) => a.kind === 'sparse');
-  const sparse = (k: number): LearningMethod => (first?.kind === 'sparse' ? { ...first, k } : sparseArm(k, 'random'));
+  const sparse = (k: number): LearningMethod => (first?.kind === 'sparse' ? { ...first, k } : { kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false });
   return [
     { kind: 'frozen' },
     { kind: 'readout' },
@@ -77,9 +78,15 @@ export function frontierOf(result: ExperimentResult): Frontier {
   const arms = result.arms.filter((a) => a.method.kind !== 'frozen');
   const undefinedReason = arms[0]?.recoveryBeyondReadoutUndefined ?? null;
   const score = (a: ArmSummary) => (undefinedReason === null ? a.recoveryBeyondReadout.mean : -a.meanLoss.mean);
+  // at equal cost, a lead smaller than this is a tie (k = n and full RTRL are the same arithmetic): half a
+  // recovery point, or half a percent of the loss
+  const tie = (a: ArmSummary) => (undefinedReason === null ? 0.5 : 0.005 * a.meanLoss.mean);
   const points = arms.map((a): FrontierPoint => {
     const dominated = arms.some(
-      (b) => b !== a && b.diverged === 0 && b.macsPerStep <= a.macsPerStep && score(b) >= score(a) && (b.macsPerStep < a.macsPerStep || score(b) > score(a)),
+      (b) =>
+        b !== a &&
+        b.diverged === 0 &&
+        ((b.macsPerStep < a.macsPerStep && score(b) >= score(a)) || (b.macsPerStep <= a.macsPerStep && score(b) > score(a) + tie(a))),
     );
     return {
       label: a.label,
