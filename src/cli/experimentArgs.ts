@@ -3,6 +3,8 @@
  * Every numeric option is checked against the engine's BOUNDS, so the CLI, the URL and the controls
  * share one set of limits.
  */
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -27,14 +29,29 @@ import { stringOptions } from './parseError';
 import { frontierArms } from '../engine/frontier';
 import { MAP_AXES, parseMapAxes, planMap, type MapPlan } from '../engine/recoveryMap';
 import type { TransformerJob } from './transformerExperiment';
-import { ADDING_LENGTH_BOUNDS, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from '../engine/tasks/task';
+import { ADDING_LENGTH_BOUNDS, DATA_TASK_NAMES, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from '../engine/tasks/task';
+import { CSV_HORIZON_BOUNDS, CSV_LIMITS, csvSeriesFromText, DATE_FORMATS, DEFAULT_CSV_HORIZON, MISSING_POLICIES, type CsvSeries } from '../engine/tasks/csv';
+import { WEATHER_HORIZON } from '../engine/tasks/weather';
 import { DELAY_STEPS } from '../engine/tasks/delay';
 import { SELECTION_STRATEGIES } from '../engine/transportMask';
 
 export const CLI_USAGE = `usage: npm run experiment -- [options]
-  --task NAME         ${TASK_NAMES.join(' | ')} (default sine); adding is the standard adding
-                      problem (target the sum, no drift; constant predictor MSE 0.167), adding-difference
-                      its drift variant (sum -> difference)
+  --task NAME         ${[...TASK_NAMES, ...DATA_TASK_NAMES].join(' | ')} (default sine); adding is the
+                      standard adding problem (target the sum, no drift; constant predictor MSE 0.167),
+                      adding-difference its drift variant (sum -> difference); weather and co2 are recorded
+                      series shipped with the lab (temperature ${WEATHER_HORIZON} h ahead, Seattle winter -> summer;
+                      Mauna Loa CO2's monthly change, 1964-89 -> 1990-2020); csv is your own table:
+  --data FILE         csv: the table (comma, semicolon or tab; a header row naming the columns; at most
+                      50 MB and 1 M rows); rows are counted from 1 after the header
+  --inputs A,B        csv: the input columns
+  --target C          csv: the column to predict (it may also be an input)
+  --horizon H         csv: the target is H rows after the inputs, ${CSV_HORIZON_BOUNDS.min}..${CSV_HORIZON_BOUNDS.max} (default ${DEFAULT_CSV_HORIZON})
+  --drift-at ROW|DATE csv: the first row of regime B, a row number or a date (${DATE_FORMATS.split(' (')[0]}) looked
+                      up in the date column; regime A is the rows before it. Columns are z-scored on regime A;
+                      each regime needs its steps + H rows (--pretrain + H before the drift, --adapt + H from it)
+  --date-column NAME  csv: where --drift-at's date is looked up (default the first column of dates)
+  --missing M         csv: ${MISSING_POLICIES.join(' | ')}: a missing cell (empty, NA, NaN, null) stops with its row and
+                      column, drops its row, or repeats the value above (default error)
   --delay A:B         the delay task's τ before -> after the drift, each ${DELAY_BOUNDS.min}..${DELAY_BOUNDS.max} (default ${DELAY_STEPS.A}:${DELAY_STEPS.B})
   --length T          the adding problems' sequence length, ${ADDING_LENGTH_BOUNDS.min}..${ADDING_LENGTH_BOUNDS.max} (default ${DEFAULT_ADDING_LENGTH})
   --n N               hidden units, ${BOUNDS.n.min}..${BOUNDS.n.max} (default 64)
@@ -137,6 +154,7 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
         'seeds', 'seed', 'pretrain', 'adapt', 'window', 'metrics-every', 'threads', 'backend', 'lr-select',
         'lr-grid', 'tuning-seeds', 'precision', 'heads', 'head-fraction', 'd-model', 'layers', 'context',
         'head-strategy', 'wo-local', 'qkv-local', 'positions', 'delay', 'length', 'map',
+        'data', 'inputs', 'target', 'horizon', 'drift-at', 'date-column', 'missing',
       ),
       frontier: { type: 'boolean' },
       rescale: { type: 'boolean' },
@@ -148,8 +166,10 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   });
   if (positionals.length > 0) throw new ConfigError('arguments', `unexpected argument '${positionals[0]}' (options start with --)`);
   const d = defaultConfig();
-  const task = values.task === undefined ? d.task : checkChoice('--task', values.task, TASK_NAMES);
-  const taskOptions = parseTaskOptions(task, values.delay, values.length);
+  const task = values.task === undefined ? d.task : checkChoice<TaskName>('--task', values.task, [...TASK_NAMES, ...DATA_TASK_NAMES]);
+  if (task === 'csv' && values.model === 'transformer') throw new ConfigError('--task', '--task csv runs with the RNN and the LSTM (--model rnn or lstm); the transformer takes no table');
+  const csv = parseCsvOptions(task, values);
+  const taskOptions = csv ? { ...parseTaskOptions(task, values.delay, values.length), csv } : parseTaskOptions(task, values.delay, values.length);
   const n = numberOption('n', values.n, d.n, BOUNDS.n);
   const strategy = values.strategy === undefined ? 'random' : checkChoice('--strategy', values.strategy, SELECTION_STRATEGIES);
   const refresh = numberOption('refresh', values.refresh, 0, BOUNDS.refreshEvery);
@@ -341,6 +361,57 @@ export function parseTaskOptions(task: TaskName, delay: string | undefined, leng
     options.length = checkBound('--length', length.trim() === '' ? NaN : Number(length), ADDING_LENGTH_BOUNDS);
   }
   return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** The csv task's options; they apply to --task csv only. */
+const CSV_OPTIONS = ['data', 'inputs', 'target', 'horizon', 'drift-at', 'date-column', 'missing'] as const;
+
+/**
+ * `--task csv --data FILE --inputs A,B --target C [--horizon H] --drift-at ROW|DATE [--date-column NAME]
+ * [--missing error|drop|ffill]`: reads the file (at most CSV_LIMITS.bytes) and hands its text to the engine's
+ * parser (tasks/csv.ts), whose every complaint is a CsvError naming the option and, for a bad cell, its row
+ * and column. Undefined for other tasks, which refuse these options.
+ */
+export function parseCsvOptions(task: TaskName, values: Partial<Record<(typeof CSV_OPTIONS)[number], string | undefined>>): CsvSeries | undefined {
+  if (task !== 'csv') {
+    const given = CSV_OPTIONS.find((o) => values[o] !== undefined);
+    if (given) throw new ConfigError(`--${given}`, `--${given} applies to --task csv only (got --task ${task})`);
+    return undefined;
+  }
+  for (const o of ['data', 'inputs', 'target', 'drift-at'] as const) {
+    if (values[o] === undefined) throw new ConfigError(`--${o}`, `--task csv needs --${o} (--data FILE --inputs A,B --target C --drift-at ROW|DATE)`);
+  }
+  const file = values.data!;
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (e) {
+    throw new ConfigError('--data', `--data: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : parseErrorLine(e)}`);
+  }
+  if (size > CSV_LIMITS.bytes) throw new ConfigError('--data', `--data: ${file} is ${(size / 1e6).toFixed(1)} MB; the limit is 50 MB`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError('--data', `--data: cannot read ${file}: ${parseErrorLine(e)}`);
+  }
+  const horizon = values.horizon === undefined ? DEFAULT_CSV_HORIZON : checkBound('--horizon', values.horizon.trim() === '' ? NaN : Number(values.horizon), CSV_HORIZON_BOUNDS);
+  const missing = values.missing === undefined ? 'error' : checkChoice('--missing', values.missing, MISSING_POLICIES);
+  const series = csvSeriesFromText(text, {
+    source: basename(file),
+    inputs: values.inputs!.split(','),
+    target: values.target!,
+    horizon,
+    driftAt: values['drift-at']!,
+    dateColumn: values['date-column'],
+    missing,
+  });
+  return series;
+}
+
+/** An fs error's message on one line. */
+function parseErrorLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).replace(/\s*\n\s*/g, ' ');
 }
 
 /** "1e-4,3e-4" -> [1e-4, 3e-4]; an empty entry is NaN, which checkLrGrid rejects. */

@@ -9,7 +9,8 @@ import { defaultLearningRate } from './learningRates';
 import { type OptimizerConfig, type OptimizerKind } from './optimizer';
 import type { Precision } from './precision';
 import { DEFAULT_PRETRAIN, type PretrainOptions } from './pretrain';
-import { ADDING_LENGTH_BOUNDS, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from './tasks/task';
+import { ADDING_LENGTH_BOUNDS, DATA_TASK_NAMES, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from './tasks/task';
+import { checkCsvSteps } from './tasks/csv';
 import type { SelectionStrategy } from './transportMask';
 
 export interface ExperimentConfig {
@@ -91,8 +92,10 @@ export function sparseArm(k: number, strategy: SelectionStrategy, refreshEvery =
 
 /** Throws a ConfigError naming the first setting that is out of range. */
 export function validateConfig(c: ExperimentConfig): void {
-  checkChoice('task', c.task, TASK_NAMES);
+  checkChoice<TaskName>('task', c.task, [...TASK_NAMES, ...DATA_TASK_NAMES]);
   validateTaskOptions(c.taskOptions);
+  // a table must hold each regime's steps plus the horizon (csv.ts)
+  if (c.task === 'csv') checkCsvSteps(c.taskOptions?.csv, c.pretrain.steps, c.adaptSteps);
   checkBound('n', c.n, BOUNDS.n);
   checkBound('leak', c.leak, BOUNDS.leak);
   checkBound('gain', c.gain, BOUNDS.gain);

@@ -3,6 +3,7 @@
  * drift). The whole stream is generated up front so every arm of an experiment sees the identical data.
  */
 import type { Rng } from '../rng';
+import type { CsvSeries } from './csv';
 
 export type Regime = 'A' | 'B';
 
@@ -34,15 +35,22 @@ export interface Task {
   generate(regime: Regime, length: number, rng: Rng): Sequence;
 }
 
-export type TaskName = 'sine' | 'lorenz' | 'neural' | 'adding' | 'adding-difference' | 'delay';
-export const TASK_NAMES: readonly TaskName[] = ['sine', 'lorenz', 'neural', 'adding', 'adding-difference', 'delay'];
+export type TaskName = 'sine' | 'lorenz' | 'neural' | 'adding' | 'adding-difference' | 'delay' | 'weather' | 'co2' | 'csv';
+/** The tasks that run from their name alone (the csv task also needs its table: DATA_TASK_NAMES). */
+export const TASK_NAMES: readonly BuiltInTaskName[] = ['sine', 'lorenz', 'neural', 'adding', 'adding-difference', 'delay', 'weather', 'co2'];
+/** Tasks that stream a table handed over in TaskOptions (the CLI's --data), so a name alone cannot create them. */
+export type DataTaskName = 'csv';
+export const DATA_TASK_NAMES: readonly DataTaskName[] = ['csv'];
+export type BuiltInTaskName = Exclude<TaskName, DataTaskName>;
 
-/** A task's parameters: the delay task's τ before and after the drift, the adding problems' sequence length. */
+/** A task's parameters: the delay task's τ before and after the drift, the adding problems' sequence length, the csv task's table. */
 export interface TaskOptions {
   /** delayed recall: τ in regime A and in regime B (DELAY_BOUNDS) */
   delay?: { readonly A: number; readonly B: number };
   /** adding problems: steps per sequence (ADDING_LENGTH_BOUNDS) */
   length?: number;
+  /** the csv task: the user's table, parsed and checked (csv.ts csvSeries) */
+  csv?: CsvSeries;
 }
 
 /** τ of the delay task: 1 ≤ τ ≤ 64. */
