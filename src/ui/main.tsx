@@ -7,7 +7,9 @@ import { onVisibility, restart, setPresenter, stepOnce, tick, togglePlay, writeH
 import { decodeHash } from '../app/labParams';
 import { useLab } from '../app/page/store';
 import { probeWebGpu } from '../app/page/webgpuProbe';
+import { startServiceWorker } from '../app/page/serviceWorkerClient';
 import { isClaimPreset } from '../claims/livePresets';
+import { showUpdateBanner } from './updateBanner';
 import './styles.css';
 
 const { params, view, ignored } = decodeHash(location.hash);
@@ -18,6 +20,8 @@ if (view.claim && !isClaimPreset(view.claim)) {
 useLab.setState({ params, ignoredFields: ignored, presenter: view.present, claim: view.claim });
 writeHash(params);
 restart();
+// production builds: offline cache, threads on hosts without COOP/COEP (one reload), the update banner
+startServiceWorker(showUpdateBanner);
 // The badge's own WebGPU probe waits for the first drawn point (or 3 s): the engine worker asks for an
 // adapter on its way to that point, and two requests at once slow both.
 let probed = false;

@@ -167,7 +167,8 @@ const pretrainedFiles = new Map<string, Promise<PretrainedState | null>>();
 function fetchPretrained(path: string, key: string): Promise<PretrainedState | null> {
   let p = pretrainedFiles.get(path);
   if (!p) {
-    p = fetch(new URL(path, document.baseURI))
+    // under the build's base (a subpath such as /REPO/ on a static host), not the site root
+    p = fetch(new URL(import.meta.env.BASE_URL + path, document.baseURI))
       .then((r) => (r.ok ? r.json() : null))
       .then((json) => decodePretrained(key, json))
       .catch(() => null);
