@@ -42,9 +42,32 @@ export default tseslint.config(
     rules: forbid([{ group: ['**/app/**', '**/ui/**', '**/cli/**', '**/claims/**'], message: 'the GPU host code sits beside the engine and imports only it' }]),
   },
   {
+    // what the page may load: the contract (and its page and ui modules); the workers, the engine, the GPU code,
+    // and the app modules that load the engine's registries reach it as types only
     files: ['src/app/page/**/*.ts', 'src/ui/**/*.ts', 'src/ui/**/*.tsx'],
     rules: forbid(
-      [{ group: ['**/engine/**', '**/gpu/**', '**/worker/**', '../worker/*', '../app/worker/*'], message: 'the page reaches the engine and the workers through src/app/contract (types may be imported)' }],
+      [
+        {
+          group: ['**/engine/**', '**/gpu/**', '**/worker/**', '../worker/*', '../app/worker/*', '**/labParams', '**/gpuSupport'],
+          message: 'the page reaches the engine and the workers through src/app/contract (types may be imported)',
+        },
+      ],
+      true,
+    ),
+  },
+  {
+    // the contract is in the page's entry chunk: engine values only from the engine's small modules with no
+    // heavy imports (tests/build/entryChunk.test.ts checks the built chunk), nothing from the workers or the page
+    files: ['src/app/contract/**/*.ts', 'src/app/labParams.ts'],
+    rules: forbid(
+      [
+        {
+          // any engine module but these (a path's end, so '../../engine/wasm/cost' and '../engine/bounds' alike)
+          regex: '(^|/)engine/(?!(bounds|frontier|learningRates|statistics|transportMask|tasks/task|tasks/delay|wasm/cost|wasm/simd)$)',
+          message: 'the contract takes engine values from its small modules only (bounds, frontier, learningRates, statistics, tasks/task, tasks/delay, transportMask, wasm/cost, wasm/simd); types from anywhere',
+        },
+        { group: ['**/gpu/**', '**/worker/**', '**/page/**', '**/ui/**', '**/claims/**', '**/gpuSupport'], message: 'the contract is what page and workers share: it imports neither side (types may be imported)' },
+      ],
       true,
     ),
   },

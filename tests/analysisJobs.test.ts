@@ -1,33 +1,40 @@
 /**
- * The app's recovery-map and cost-against-quality jobs, without a browser: the configurations they hand
- * the sweep worker, the refusal above n = 32, the per-seed results read back into the engine's summary,
- * the map's grid and cells, and the frontier's plot data.
+ * The app's recovery-map and cost-against-quality jobs, without a browser: the runs the page describes
+ * (the contract) and the configurations the job worker builds from the same job spec, the refusal above
+ * n = 32, the per-seed results summarised on the worker's side into the engine's summary, the map's grid
+ * and cells, and the frontier's plot data.
  */
 import { describe, expect, it } from 'vitest';
-import { armName, experimentOf, frontierPlot, heatCells, mapGrids, mergeCoincident, placeLabels, type SeedArms } from '../src/app/page/analysisResults';
-import { DEFAULT_PARAMS, defaultLr, type LabParams } from '../src/app/labParams';
+import { armName, frontierPlot, heatCells, mergeCoincident, placeLabels } from '../src/app/page/analysisResults';
 import {
   armOverheadSeconds,
+  DEFAULT_PARAMS,
+  defaultLr,
   delayParams,
   estimateSeconds,
-  frontierConfig,
+  frontierRun,
   jobCheck,
-  pretrainSeconds,
+  jobRuns,
+  jobSteps,
   MAP_MAX_N,
   MAP_TAUS,
   mapCliCommand,
   mapJob,
   mapKs,
-  sweepConfig,
+  pretrainSeconds,
+  sweepRun,
   SWEEP_SEEDS,
-  type MapJob,
-} from '../src/app/worker/sweep';
+  type JobKind,
+  type LabParams,
+} from '../src/app/contract';
+import { experimentConfig, experimentOf, JobResults, mapGrids, workerJob, type SeedArms } from '../src/app/worker/sweep';
 import { startFrontierJob, useFrontierJob } from '../src/app/page/sweepController';
 import { useLab } from '../src/app/page/store';
 import { parseExperimentArgs } from '../src/cli/experimentArgs';
 import type { ExperimentConfig } from '../src/engine/config';
 import { runExperiment, SeedRun, type ArmSeedResult } from '../src/engine/experiment';
-import { frontierArms, type Frontier } from '../src/engine/frontier';
+import { frontierArms, frontierOf, type Frontier } from '../src/engine/frontier';
+import type { MapPlan } from '../src/engine/recoveryMap';
 import { methodLabel } from '../src/engine/methods';
 import { seedStatistics } from '../src/engine/statistics';
 
@@ -44,27 +51,33 @@ describe('the map job: configurations', () => {
   it('one run per τ and strategy on the delay task, the k values as arms of each run, the lab’s settings', () => {
     const p = small({ delayA: 3, leak: 0.5, seed: 7, refresh: 50, strategy: 'top-k' });
     const job = mapJob(p);
+    const { configs, map } = workerJob({ kind: 'map', params: p });
+    const plans = map!.plans;
     expect(job.strategies).toEqual(['random', 'top-k']);
-    expect(job.configs).toHaveLength(MAP_TAUS.length * 2);
+    expect(configs).toHaveLength(MAP_TAUS.length * 2);
+    expect(job.runs).toHaveLength(MAP_TAUS.length * 2);
     expect(job.runOf[0]).toEqual({ plan: 0, run: 0 });
     expect(job.runOf.at(-1)).toEqual({ plan: 1, run: MAP_TAUS.length - 1 });
-    job.configs.forEach((c, i) => {
+    configs.forEach((c, i) => {
       const { plan, run } = job.runOf[i];
-      expect(c).toBe(job.plans[plan].runs[run].config);
+      expect(c).toBe(plans[plan].runs[run].config);
+      // the page's plain run is the worker's config (the engine's planMap) over the engine's defaults
+      expect(c).toEqual(experimentConfig(job.runs[i]));
       expect(c.task).toBe('delay');
       expect(c.n).toBe(8);
       expect(c.leak).toBe(0.5);
       expect(c.seeds).toEqual([7, 8, 9]);
       expect(c.taskOptions?.delay).toEqual({ A: 3, B: MAP_TAUS[run] });
       // the sweep's short pretraining and adaptation
-      expect(c.pretrain.steps).toBe(sweepConfig(p).pretrain.steps);
+      expect(c.pretrain.steps).toBe(sweepRun(p).pretrain.steps);
       expect(c.adaptSteps).toBe(600);
       expect(c.arms.map(methodLabel)).toEqual(['frozen', 'readout', 'full', 'k=0', 'k=1', 'k=2', 'k=4']);
       for (const a of c.arms) if (a.kind === 'sparse') expect(a).toMatchObject({ strategy: job.strategies[plan], refreshEvery: 50 });
     });
     // grid: k on x, τ on y; every cell of a row comes from that τ's run
-    const plan = job.plans[0];
+    const plan = plans[0];
     expect(plan.axes.map((a) => a.name)).toEqual(['k', 'tau']);
+    expect(plan.axes[0].values).toEqual(job.ks);
     expect(plan.runs[2].cells.map((c) => [c.xi, c.yi])).toEqual([
       [0, 2],
       [1, 2],
@@ -73,26 +86,37 @@ describe('the map job: configurations', () => {
     ]);
   });
 
+  it('the worker builds every job’s configs from the spec alone: the page’s runs over the engine’s defaults', () => {
+    const p = small({ task: 'delay', delayB: 6 });
+    for (const kind of ['k', 'n', 'lr', 'map', 'frontier'] as JobKind[]) {
+      const spec = { kind, params: p };
+      const { configs } = workerJob(spec);
+      expect(configs).toEqual(jobRuns(spec).map(experimentConfig));
+      expect(jobSteps(spec)).toBe(configs.reduce((a, c) => a + c.seeds.length * c.adaptSteps, 0));
+      for (const c of configs) expect(c).toMatchObject({ metricsEvery: 0, gain: 1.2, pretrain: { steps: 3000, epochs: 6 } });
+    }
+  });
+
   it('moves the learning rate to the delay task’s default unless the user set one', () => {
     const sine = small();
-    expect(mapJob(sine).configs[0].optimizer.lr).toBe(defaultLr({ ...sine, task: 'delay' }));
+    expect(mapJob(sine).runs[0].optimizer.lr).toBe(defaultLr({ ...sine, task: 'delay' }));
     expect(delayParams(sine).task).toBe('delay');
     const own = small({ lr: 0.0123 });
-    expect(mapJob(own).configs[0].optimizer.lr).toBe(0.0123);
+    expect(mapJob(own).runs[0].optimizer.lr).toBe(0.0123);
   });
 
   it('runs at n = 32 at most, saying why; the CLI commands it shows parse to the same map at the lab’s n', () => {
     const at32 = mapJob(small({ n: MAP_MAX_N }));
     expect(at32.capNote).toBeNull();
     expect(at32.n).toBe(32);
-    const check = jobCheck(at32.configs);
+    const check = jobCheck(at32.runs);
     expect(check.refused).toBeNull();
     expect(check.estimateS).toBeGreaterThan(0);
     const job = mapJob(small({ n: 64, k: 4 }));
     expect(job.n).toBe(32);
     expect(job.labN).toBe(64);
-    expect(job.configs.every((c) => c.n === 32)).toBe(true);
-    expect(job.plans[0].axes[0].values).toEqual([0, 1, 2, 4, 8, 16]);
+    expect(job.runs.every((c) => c.n === 32)).toBe(true);
+    expect(job.ks).toEqual([0, 1, 2, 4, 8, 16]);
     expect(job.capNote).toMatch(
       /^the map runs at n = 32, not the lab’s n = 64: its 10 experiments of 3 seeds, each with full RTRL, would take about \d+ s at n = 64 on the CPU; the CLI runs them/,
     );
@@ -100,14 +124,17 @@ describe('the map job: configurations', () => {
       const command = mapCliCommand(job, strategy);
       const parsed = parseExperimentArgs(command.split(' ').slice(4));
       const plan = parsed.map!;
-      expect(plan.axes).toEqual([{ name: 'k', values: mapKs(64) }, job.plans[0].axes[1]]);
+      expect(plan.axes).toEqual([
+        { name: 'k', values: mapKs(64) },
+        { name: 'tau', values: [...MAP_TAUS] },
+      ]);
       expect(plan.strategy).toBe(strategy);
       expect(parsed.config).toMatchObject({
         task: 'delay',
         n: 64,
-        leak: job.configs[0].leak,
-        seeds: job.configs[0].seeds,
-        optimizer: job.configs[0].optimizer,
+        leak: job.runs[0].leak,
+        seeds: job.runs[0].seeds,
+        optimizer: job.runs[0].optimizer,
       });
       expect(parsed.config.taskOptions?.delay).toEqual({ A: DEFAULT_PARAMS.delayA, B: DEFAULT_PARAMS.delayB });
     }
@@ -123,26 +150,26 @@ describe('the map job: configurations', () => {
   });
 
   it('the estimate counts pretraining and each learning arm’s overhead, not only the transports', () => {
-    const c = mapJob(small({ n: 16 })).configs[0];
-    const still: ExperimentConfig = { ...c, arms: [{ kind: 'frozen' }, { kind: 'readout' }] };
+    const c = mapJob(small({ n: 16 })).runs[0];
+    const still = { ...c, arms: [{ kind: 'frozen' }, { kind: 'readout' }] as ExperimentConfig['arms'] };
     expect(estimateSeconds([still])).toBeCloseTo(3 * pretrainSeconds(c), 12);
-    const one: ExperimentConfig = { ...still, arms: [...still.arms, { kind: 'uoro' }] };
+    const one = { ...still, arms: [...still.arms, { kind: 'uoro' }] as ExperimentConfig['arms'] };
     expect(estimateSeconds([one]) - estimateSeconds([still])).toBeCloseTo(3 * c.adaptSteps * armOverheadSeconds(16), 12);
     // the map at n = 32 (about 80 s on the project's machine) is announced before it starts
-    expect(jobCheck(mapJob(small({ n: 32 })).configs).estimateS).toBeGreaterThan(30);
+    expect(jobCheck(mapJob(small({ n: 32 })).runs).estimateS).toBeGreaterThan(30);
   });
 
   it('the sweeps carry the lab’s task parameters (τ, length) to the engine', () => {
-    expect(sweepConfig(small({ task: 'delay', delayA: 2, delayB: 6 })).taskOptions).toEqual({ delay: { A: 2, B: 6 } });
-    expect(sweepConfig(small({ task: 'adding', length: 30 })).taskOptions).toEqual({ length: 30 });
-    expect(sweepConfig(small()).taskOptions).toEqual({});
+    expect(sweepRun(small({ task: 'delay', delayA: 2, delayB: 6 })).taskOptions).toEqual({ delay: { A: 2, B: 6 } });
+    expect(sweepRun(small({ task: 'adding', length: 30 })).taskOptions).toEqual({ length: 30 });
+    expect(sweepRun(small()).taskOptions).toEqual({});
   });
 });
 
 describe('the frontier job: configuration', () => {
   it('the frontier’s arms on the lab’s task with its selection, TBPTT at the task’s memory demand', () => {
     const p = small({ task: 'delay', delayB: 6, strategy: 'top-k' });
-    const c = frontierConfig(p);
+    const c = frontierRun(p);
     expect(c.seeds).toHaveLength(SWEEP_SEEDS);
     expect(c.arms.map(methodLabel)).toEqual(['frozen', 'readout', 'full', 'k=0', 'k=1', 'k=2', 'k=4', 'k=8', 'snap1', 'uoro', 'kf', 'tbptt:6']);
     expect(c.arms).toEqual(frontierArms({ ...c, arms: [c.arms[3]] }));
@@ -150,7 +177,7 @@ describe('the frontier job: configuration', () => {
   });
 });
 
-/** A posted seed, as the worker sends it (structured clone), from a real SeedRun. */
+/** A finished seed, as the worker keeps it, from a real SeedRun. */
 function posted(config: ExperimentConfig, seed: number): SeedArms {
   const run = new SeedRun(config, seed);
   while (!run.done) run.step();
@@ -161,10 +188,10 @@ function posted(config: ExperimentConfig, seed: number): SeedArms {
 describe('per-seed results back into the engine’s summary', () => {
   it('gives the numbers runExperiment gives, from the posted arms alone', () => {
     const config: ExperimentConfig = {
-      ...mapJob(small({ n: 4 })).configs[3],
+      ...experimentConfig(mapJob(small({ n: 4 })).runs[3]),
       seeds: [1, 2],
       adaptSteps: 40,
-      pretrain: { ...sweepConfig(small()).pretrain, steps: 128, epochs: 1 },
+      pretrain: { ...experimentConfig(sweepRun(small())).pretrain, steps: 128, epochs: 1 },
     };
     const direct = runExperiment(config);
     const viaSeeds = experimentOf(config, [posted(config, 1), posted(config, 2)])!;
@@ -196,7 +223,9 @@ function fakeSeed(config: ExperimentConfig, seedIndex: number, loss: (label: str
 }
 
 describe('the map’s grid and cells', () => {
-  const job: MapJob = mapJob(small());
+  const job = mapJob(small());
+  const { configs, map } = workerJob({ kind: 'map', params: small() });
+  const plans = map!.plans;
   // τ = 1: readout-only does as well as full RTRL (no transport needed); else k arms recover 20 % per k step
   const lossFor = (tau: number) => (label: string) => {
     if (label === 'frozen') return 1;
@@ -205,9 +234,9 @@ describe('the map’s grid and cells', () => {
     const k = Number(label.slice(2));
     return tau === 1 ? 0.6 : 0.6 - 0.4 * Math.min(1, 0.2 * (1 + Math.log2(k + 1)));
   };
-  // each run summarised over its seeds, as the page keeps them
-  const seedsFor = (count: (ci: number) => number, configs = job.configs) =>
-    configs.map((c, ci) =>
+  // each run summarised over its seeds, as the worker keeps them
+  const seedsFor = (count: (ci: number) => number, cs = configs) =>
+    cs.map((c, ci) =>
       experimentOf(
         c,
         Array.from({ length: count(ci) }, (_, s) => fakeSeed(c, s, lossFor(c.taskOptions!.delay!.B))),
@@ -217,6 +246,7 @@ describe('the map’s grid and cells', () => {
   it('every seed done: values with a CI, τ = 1 hatched as “no transport needed”', () => {
     const grids = mapGrids(
       job,
+      plans,
       seedsFor(() => 3),
     );
     expect(grids.map((g) => g.strategy)).toEqual(['random', 'top-k']);
@@ -244,6 +274,7 @@ describe('the map’s grid and cells', () => {
     // seed-major: the first round has reached the first 3 of the 10 runs
     const grids = mapGrids(
       job,
+      plans,
       seedsFor((ci) => (ci < 3 ? 1 : 0)),
     );
     const cells = heatCells(grids[0]);
@@ -257,22 +288,37 @@ describe('the map’s grid and cells', () => {
   });
 
   it('a k above n leaves its cell “k > n”', () => {
-    const base = job.plans[0];
-    const wide: MapJob = {
-      ...job,
-      plans: [{ ...base, axes: [{ name: 'k', values: [0, 1, 2, 4, 16] }, base.axes[1]] }],
-      strategies: ['random'],
-      runOf: base.runs.map((_, run) => ({ plan: 0, run })),
-      configs: base.runs.map((r) => r.config),
-    };
+    const base = plans[0];
+    const wide: MapPlan = { ...base, axes: [{ name: 'k', values: [0, 1, 2, 4, 16] }, base.axes[1]] };
+    const wideJob = { strategies: job.strategies.slice(0, 1), runOf: base.runs.map((_, run) => ({ plan: 0, run })) };
     const cells = heatCells(
       mapGrids(
-        wide,
-        seedsFor(() => 2, wide.configs),
+        wideJob,
+        [wide],
+        seedsFor(
+          () => 2,
+          base.runs.map((r) => r.config),
+        ),
       )[0],
     );
     const over = cells.filter((c) => c.x === 16);
     expect(over.every((c) => c.state === 'k-over-n' && c.text === 'k > n')).toBe(true);
+  });
+
+  it('the worker summarises each seed as it lands: the grids it sends, and the frontier’s', () => {
+    const results = new JobResults({ spec: { kind: 'map', params: small() }, configs, map: { job, plans } });
+    configs.forEach((c, ci) => {
+      if (ci < 3) results.add(ci, 0, fakeSeed(c, 0, lossFor(c.taskOptions!.delay!.B)));
+    });
+    expect(results.grids()).toEqual(mapGrids(job, plans, seedsFor((ci) => (ci < 3 ? 1 : 0))));
+    expect(results.frontier()?.seedsDone).toBe(1);
+    const frontier = workerJob({ kind: 'frontier', params: small() });
+    const f = new JobResults(frontier);
+    expect(f.frontier()).toBeNull();
+    expect(f.grids()).toBeNull();
+    const c = frontier.configs[0];
+    f.add(0, 0, fakeSeed(c, 0, (label) => (label === 'frozen' ? 1 : label === 'readout' ? 0.6 : 0.3)));
+    expect(f.frontier()).toEqual({ frontier: frontierOf(experimentOf(c, [fakeSeed(c, 0, (label) => (label === 'frozen' ? 1 : label === 'readout' ? 0.6 : 0.3))])!), seedsDone: 1 });
   });
 });
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun } from '../src/app/worker/liveRun';
 import { liveArms } from '../src/app/worker/liveEngine';
 import { RunningLoss } from '../src/engine/protocol/lossWindow';
-import { CACHED_SETTINGS, cacheKey, cachePath, decodePretrained, encodePretrained } from '../src/app/worker/pretrainedCache';
+import { CACHED_SETTINGS, cacheKey, cachePath, decodePretrained, encodePretrained } from '../src/app/contract';
 
 const small = { pretrainSteps: 300, pretrainEpochs: 2, includeFull: true };
 
@@ -83,7 +83,8 @@ describe('LiveRun readout-only arm', () => {
     expect(run.costs()[r].sensitivityFloats).toBe(0);
     expect(run.costs()[r].macs).toBeLessThan(run.costs()[run.arms.findIndex((a) => a.id === 'k0')].macs);
     expect(run.metrics().sensitivityNorm[r]).toBeNull();
-    expect(liveArms(run)[r].method).toEqual({ kind: 'readout' });
+    expect(liveArms(run)[r]).toMatchObject({ method: 'readout', role: 'floor' });
+    expect(liveArms(run).map((a) => a.method)).toEqual(['frozen', 'full', 'k=0', 'k=2', 'readout']);
   });
 
   it('recovery beyond the readout is RunningLoss against the readout arm and full; the paper’s against frozen', () => {

@@ -137,7 +137,7 @@ describe('TransformerLiveRun', () => {
 
 describe('the head-fraction sweep', () => {
   it('runs the lab settings at ρ = 0, 0.25, 0.5 and dense, with the arm labels the sweep controller reads', async () => {
-    const { transformerSweepSpec, transformerSweepSeconds } = await import('../src/app/worker/sweep');
+    const { transformerSweepSpec, transformerSweepSeconds } = await import('../src/app/contract');
     const { transformerSweepConfig } = await import('../src/app/worker/transformerLiveRun');
     const { transformerArms, validateTransformerConfig } = await import('../src/engine/models/transformer/protocol');
     const { headArmLabel } = await import('../src/engine/models/transformer/headSelection');

@@ -4,14 +4,16 @@
  * the controls would refuse (tensorflow/playground #63). A malformed field falls back to its default and
  * is reported; the rest of the link is kept.
  */
-import { BOUNDS } from '../engine/config';
 import { defaultLearningRate } from '../engine/learningRates';
 import type { OptimizerKind } from '../engine/optimizer';
-import { ADDING_LENGTH_BOUNDS, DEFAULT_ADDING_LENGTH, DELAY_BOUNDS, TASK_NAMES, type TaskName, type TaskOptions } from '../engine/tasks/task';
+import { DEFAULT_ADDING_LENGTH, TASK_NAMES, type TaskName, type TaskOptions } from '../engine/tasks/task';
 import { DELAY_STEPS } from '../engine/tasks/delay';
 import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transportMask';
 // the UI reads engine facts through the app layer: the strategies' one-line descriptions for the controls
 export { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
+import { PARAM_BOUNDS } from './contract/params';
+// the bounds live in the contract (engine/bounds.ts, not config.ts): the page loads no engine registry
+export { PARAM_BOUNDS };
 
 export const HASH_VERSION = 1;
 
@@ -72,21 +74,6 @@ export function taskOptionsOf(p: Pick<LabParams, 'task' | 'delayA' | 'delayB' | 
   if (p.task === 'adding' || p.task === 'adding-difference') return { length: p.length };
   return {};
 }
-
-/** The app's own limits: the engine's, narrowed where a live view would be unusable. */
-export const PARAM_BOUNDS = {
-  n: { min: 4, max: 256, integer: true },
-  refresh: BOUNDS.refreshEvery,
-  lr: BOUNDS.lr,
-  leak: BOUNDS.leak,
-  seed: BOUNDS.seed,
-  speed: { min: 1, max: 500, integer: true },
-  adapt: { min: 100, max: 100_000, integer: true },
-  headFraction: { min: 0, max: 1, integer: false },
-  delayA: DELAY_BOUNDS,
-  delayB: DELAY_BOUNDS,
-  length: ADDING_LENGTH_BOUNDS,
-} as const;
 
 export const CHOICES = {
   task: TASK_NAMES,

@@ -28,7 +28,7 @@
 import type { Floats } from './precision';
 import { allocateTransportFloats, wasmRuntime, wasmSimdSupported, wasmUnavailableReason } from './wasm/memory';
 import { wasmTransport } from './wasm/wasmTransport';
-import { estimateSeconds, setMeasuredThroughput, throughputOf, transportWork, type CostKernel, type Throughput } from './wasm/cost';
+import { estimateRtrlSeconds, estimateSeconds, setMeasuredThroughput, throughputOf, transportWork, type CostKernel, type Throughput } from './wasm/cost';
 import { hardwareThreads, poolThreads, poolUnavailableReason, setWantedThreads, startPool, stopPool, wantedThreads } from './wasm/workerPool';
 
 export { allocateTransportFloats, transportWork };
@@ -129,8 +129,8 @@ export function estimateStepSeconds(macs: number, bytes: number, backend: Transp
 
 /**
  * Estimated seconds per learner step of full RTRL (k = 'full') or sparse-k RTRL for a model with n
- * units and m inputs: the RNN has one transport of P (n × n(n+m+1)), the LSTM two of P^h
- * (n × 4n(n+m+1)). The rest of a step is O(p) and left out.
+ * units and m inputs (wasm/cost.ts estimateRtrlSeconds) on the kernel and threads that would run it now,
+ * or on the one named.
  */
 export function estimateRtrlStepSeconds(
   model: 'rnn' | 'lstm',
@@ -139,11 +139,8 @@ export function estimateRtrlStepSeconds(
   k: number | 'full',
   backend: TransportInfo | CostKernel = transportBackendInfo(),
 ): number {
-  const kk = k === 'full' ? n : k;
-  const p = (model === 'lstm' ? 4 : 1) * n * (n + m + 1);
-  const { macs, bytes } = transportWork(n, p, kk);
-  const transports = model === 'lstm' ? 2 : 1;
-  return transports * estimateStepSeconds(macs, bytes, backend);
+  if (typeof backend === 'string') return estimateRtrlSeconds(model, n, m, k, backend, 1);
+  return estimateRtrlSeconds(model, n, m, k, backend.kernel, backend.threads);
 }
 
 /**

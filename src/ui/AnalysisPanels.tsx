@@ -7,7 +7,7 @@ import { scaleSequential } from 'd3';
 import { interpolateRdBu } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import { useLab } from '../app/page/store';
-import type { ArmCost } from '../app/worker/liveEngine';
+import type { ArmCost } from '../app/contract';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { FrontierPanel } from './FrontierPanel';
@@ -265,7 +265,6 @@ export function CostMeter() {
 
 function CostMeterPanel() {
   const arms = useLab((s) => s.arms);
-  const costs = useLab((s) => s.costs);
   const ms = useLab((s) => s.msPerStep);
   const engine = useLab((s) => s.engine);
   const n = useLab((s) => s.params.n);
@@ -304,14 +303,14 @@ function CostMeterPanel() {
           </tr>
         </thead>
         <tbody>
-          {arms.map((arm, a) => (
+          {arms.map((arm) => (
             <tr key={arm.id}>
               <th scope="row">
                 <span className="swatch" style={{ background: ARM_COLORS[arm.id] }} aria-hidden="true" /> {arm.label}
               </th>
-              <td>{eng(costs[a]?.macs ?? NaN)}</td>
-              <td>{eng(costs[a]?.bytes ?? NaN)}B</td>
-              <td>{memory(costs[a])}</td>
+              <td>{eng(arm.cost?.macs ?? NaN)}</td>
+              <td>{eng(arm.cost?.bytes ?? NaN)}B</td>
+              <td>{memory(arm.cost)}</td>
             </tr>
           ))}
         </tbody>

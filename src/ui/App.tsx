@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { setPresenter } from '../app/page/controller';
-import { LEAD_IN_STEPS } from '../app/worker/liveRun';
+import { LEAD_IN_STEPS } from '../app/contract';
 import { useLab } from '../app/page/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
 import { ClaimsPanel } from './ClaimsPanel';
@@ -49,20 +49,20 @@ function RunLine() {
 /** Both recoveries with this run's numbers in them. */
 function RecoveryFormula() {
   const arms = useLab((s) => s.arms);
-  const meanLoss = useLab((s) => s.meanLoss);
-  const recovery = useLab((s) => s.recovery);
-  const beyond = useLab((s) => s.recoveryBeyondReadout);
-  const i = (id: string) => arms.findIndex((a) => a.id === id);
-  const L = (id: string) => (i(id) >= 0 && Number.isFinite(meanLoss[i(id)]) ? meanLoss[i(id)].toExponential(2) : '—');
+  const arm = (id: string) => arms.find((a) => a.id === id);
+  const L = (id: string) => {
+    const loss = arm(id)?.meanLoss ?? NaN;
+    return Number.isFinite(loss) ? loss.toExponential(2) : '—';
+  };
   const value = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(1)} %`);
-  const k = i('k');
+  const k = arm('k');
   return (
     <FormulaCard label="recovery">
       Recovery vs frozen (the paper’s definition) of the k arm = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %
-      <br />= ({L('frozen')} − {L('k')}) / ({L('frozen')} − {L('full')}) × 100 % = <strong>{value(k >= 0 ? recovery[k] : null)}</strong>
+      <br />= ({L('frozen')} − {L('k')}) / ({L('frozen')} − {L('full')}) × 100 % = <strong>{value(k?.recovery)}</strong>
       <br />
       Beyond the readout = (L̄<sub>readout</sub> − L̄<sub>k</sub>) / (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 % = ({L('readout')} − {L('k')}) / ({L('readout')} − {L('full')}) × 100 % ={' '}
-      <strong>{value(k >= 0 ? beyond[k] : null)}</strong>
+      <strong>{value(k?.recoveryBeyondReadout)}</strong>
       <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed. Readout-only keeps W, U, b frozen and adapts
       only V, c, as every learning arm does besides its transport: so recovery vs frozen mostly measures what the arms share, and beyond the readout what the
       transport adds. When full RTRL cut the frozen loss by less than 5 %, the denominator is noise and both are undefined; when it beat readout-only by less than

@@ -7,7 +7,7 @@
  * readout undefined when the task does not need transport.
  */
 import { clearClaim, applyPreset, pause } from '../app/page/controller';
-import { LEAD_IN_STEPS } from '../app/worker/liveRun';
+import { LEAD_IN_STEPS } from '../app/contract';
 import { improvementText, recoverySentences } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
 import { CLAIMS } from '../claims/claims';
@@ -19,16 +19,13 @@ const RECOVERY_CLAIMS = new Set(['k4-recovers', 'k4-scales', 'selection-invarian
 
 function useReading(): LiveReading {
   const arms = useLab((s) => s.arms);
-  const recovery = useLab((s) => s.recovery);
-  const beyond = useLab((s) => s.recoveryBeyondReadout);
-  const meanLoss = useLab((s) => s.meanLoss);
   const metrics = useLab((s) => s.metrics);
   const adaptedSteps = useLab((s) => s.adaptedSteps);
-  const at = (id: string) => arms.findIndex((a) => a.id === id);
-  const rec = (id: string) => (at(id) >= 0 ? (recovery[at(id)] ?? null) : null);
-  const loss = (id: string) => (at(id) >= 0 ? (meanLoss[at(id)] ?? NaN) : NaN);
-  const past = (id: string) => (at(id) >= 0 ? (beyond[at(id)] ?? null) : null);
-  const hasReadout = at('readout') >= 0;
+  const arm = (id: string) => arms.find((a) => a.id === id);
+  const rec = (id: string) => arm(id)?.recovery ?? null;
+  const loss = (id: string) => arm(id)?.meanLoss ?? NaN;
+  const past = (id: string) => arm(id)?.recoveryBeyondReadout ?? null;
+  const hasReadout = arm('readout') !== undefined;
   return {
     recovery: { full: rec('full'), k0: rec('k0'), k: rec('k'), readout: rec('readout') },
     ...(hasReadout ? { beyondReadout: { k0: past('k0'), k: past('k') } } : {}),

@@ -7,10 +7,8 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { play, pause, restart, setParam, stepOnce } from '../app/page/controller';
-import { CHOICES, defaultLr, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, type LabParams } from '../app/labParams';
+import { CHOICES, defaultLr, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, sweepKs, type LabParams } from '../app/contract';
 import { useLab } from '../app/page/store';
-import { backendHint } from '../app/gpuSupport';
-import { sweepKs } from '../app/worker/sweep';
 
 const TASK_LABELS: Record<string, string> = {
   sine: 'Sine drift',
@@ -211,6 +209,8 @@ export function Controls() {
   const rescale = useLab((s) => s.params.rescale);
   const strategy = useLab((s) => s.params.strategy);
   const transformer = useLab((s) => s.params.model === 'transformer');
+  // the methods' registry's word on what runs on the GPU, from the engine worker
+  const backendHint = useLab((s) => s.backendHint);
   return (
     <form className="controls" aria-label="settings" onSubmit={(e) => e.preventDefault()}>
       <Transport />
@@ -251,7 +251,7 @@ export function Controls() {
             <label htmlFor="field-rescale">Rescale kept transport by n/k</label>
           </div>
         )}
-        <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint={backendHint()} />
+        <SelectField name="backend" label="Backend" labels={{ auto: 'auto', gpu: 'GPU (WebGPU)', cpu: 'CPU' }} hint={backendHint || undefined} />
       </details>
     </form>
   );

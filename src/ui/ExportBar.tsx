@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { getSeries } from '../app/page/controller';
 import { download, fullLink, runToCsv, runToJson } from '../app/page/exportRun';
-import { readRecovery } from '../app/page/recoveryReading';
+import { readArms } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 import { drawLossChart } from './LossChart';
@@ -43,7 +43,7 @@ export function figureCanvas(): HTMLCanvasElement {
   drawLossChart(ctx, getSeries(), state.arms, state.markers, { width: W, height: chartH, scale: 1.3 });
   ctx.restore();
   // legend: each arm with both recoveries (the paper's and beyond the readout), as the page words them
-  const reading = readRecovery({ ...state, transformer: p.model === 'transformer' });
+  const reading = readArms(state.arms, { ...state, transformer: p.model === 'transformer' });
   const improvement = reading.improvement;
   const byIndex = new Map(reading.arms.map((r) => [r.index, r]));
   const short = (w: { kind: string; text: string }) => (w.kind === 'undefined' ? 'undefined' : w.text);

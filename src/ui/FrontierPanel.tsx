@@ -7,7 +7,7 @@
  */
 import { axisBottom, axisLeft, curveStepAfter, format, line, scaleLinear, scaleLog, select } from 'd3';
 import { useLayoutEffect, useMemo, useRef } from 'react';
-import { armName, frontierOf, frontierPlot, mergeCoincident, placeLabels, type FrontierPlotPoint } from '../app/page/analysisResults';
+import { armName, frontierPlot, mergeCoincident, placeLabels, type FrontierPlotPoint } from '../app/page/analysisResults';
 import { useLab } from '../app/page/store';
 import { cancelFrontierJob, frontierNow, JOB_WARN_S, startFrontierJob, useFrontierJob } from '../app/page/sweepController';
 import { FormulaCard } from './FormulaCard';
@@ -37,8 +37,7 @@ export function FrontierPanel() {
   const s = useFrontierJob();
   const params = useLab((st) => st.params);
   const next = useMemo(() => frontierNow(params), [params]);
-  const data = useMemo(() => (s.result ? { result: s.result, frontier: frontierOf(s.result) } : null), [s.result]);
-  const plot = data ? frontierPlot(data.frontier) : null;
+  const plot = useMemo(() => (s.frontier ? frontierPlot(s.frontier) : null), [s.frontier]);
   const pts = plot?.points ?? [];
   const beyond = plot?.mode !== 'loss';
   const xDomain = pts.length ? [Math.min(...pts.map((p) => p.x)) / 2, Math.max(...pts.map((p) => p.x)) * 2] : [10, 1e7];
@@ -88,10 +87,10 @@ export function FrontierPanel() {
   const spots = placeLabels(shown, { x0: M.left, x1: W - M.right, y0: M.top, y1: H - M.bottom });
   const spotOf = new Map(shown.map((l, i) => [l, spots[i]]));
   const summary = pts.length
-    ? `Cost against quality on ${data!.result.config.task}: ${beyond ? 'recovery beyond the readout' : 'mean loss'} by multiply-adds per step; on the frontier: ${on.map((p) => armName(p.label)).join(', ')}.`
+    ? `Cost against quality on ${s.run?.task ?? params.task}: ${beyond ? 'recovery beyond the readout' : 'mean loss'} by multiply-adds per step; on the frontier: ${on.map((p) => armName(p.label)).join(', ')}.`
     : 'Cost against quality: not run yet.';
-  const seedsDone = s.seeds.filter(Boolean).length;
-  const c = next.config;
+  const seedsDone = s.seedsDone;
+  const c = next.run;
   const tbptt = c.arms.find((a) => a.kind === 'tbptt');
   const running = s.status !== 'idle' && s.status !== 'refused';
   return (
@@ -180,7 +179,7 @@ export function FrontierPanel() {
           })}
         </svg>
       )}
-      {data && (
+      {s.frontier && (
         <table className="cost frontier-table" data-testid="frontier-table">
           <thead>
             <tr>
@@ -192,7 +191,7 @@ export function FrontierPanel() {
             </tr>
           </thead>
           <tbody>
-            {data.frontier.points.map((p) => (
+            {s.frontier.points.map((p) => (
               <tr key={p.label} data-on-frontier={p.onFrontier}>
                 <th scope="row">{armName(p.label)}</th>
                 <td>{macs(p.macsPerStep)}</td>

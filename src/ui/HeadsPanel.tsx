@@ -8,7 +8,7 @@
 import { scaleLinear, scaleSequential, interpolateBlues } from 'd3';
 import { useRef } from 'react';
 import { useLab } from '../app/page/store';
-import type { HeadPanelData } from '../app/worker/transformerLiveRun';
+import type { HeadPanelData } from '../app/contract';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 

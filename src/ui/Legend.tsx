@@ -11,7 +11,7 @@ import {
   fullImprovement,
   improvementText,
   PAPER_RECOVERY_LABEL,
-  readRecovery,
+  readArms,
   recoverySentences,
   type RecoveryReading,
   type RecoveryWords,
@@ -22,23 +22,18 @@ import { ArmSwatch } from './armColors';
 /** Full RTRL's own improvement from the store's mean losses (null before the drift or without it). */
 export function useFullImprovement(): number | null {
   const arms = useLab((s) => s.arms);
-  const meanLoss = useLab((s) => s.meanLoss);
-  const fi = arms.findIndex((a) => a.id === 'frozen');
-  const ui = arms.findIndex((a) => a.id === 'full');
-  return fi >= 0 && ui >= 0 ? fullImprovement(meanLoss[fi], meanLoss[ui]) : null;
+  const frozen = arms.find((a) => a.id === 'frozen');
+  const full = arms.find((a) => a.id === 'full');
+  return frozen && full ? fullImprovement(frozen.meanLoss, full.meanLoss) : null;
 }
 
 /** Both recoveries of the run on show, read from the store (recoveryReading.ts). */
 export function useRecoveryReading(): RecoveryReading {
   const arms = useLab((s) => s.arms);
-  const recovery = useLab((s) => s.recovery);
-  const recoveryBeyondReadout = useLab((s) => s.recoveryBeyondReadout);
-  const meanLoss = useLab((s) => s.meanLoss);
-  const divergedAt = useLab((s) => s.divergedAt);
   const markers = useLab((s) => s.markers);
   const adaptedSteps = useLab((s) => s.adaptedSteps);
   const transformer = useLab((s) => s.params.model === 'transformer');
-  return readRecovery({ arms, recovery, recoveryBeyondReadout, meanLoss, divergedAt, markers, adaptedSteps, transformer });
+  return readArms(arms, { markers, adaptedSteps, transformer });
 }
 
 function Value({ words, testId }: { words: RecoveryWords; testId?: string }) {
@@ -60,7 +55,6 @@ function Value({ words, testId }: { words: RecoveryWords; testId?: string }) {
 
 export function Legend() {
   const arms = useLab((s) => s.arms);
-  const divergedAt = useLab((s) => s.divergedAt);
   const reading = useRecoveryReading();
   const { reference, improvement, waiting } = reading;
   const byIndex = new Map(reading.arms.map((r) => [r.index, r]));
@@ -70,7 +64,7 @@ export function Legend() {
         {arms.map((arm, a) => {
           if (arm.sameAs) return null;
           const twin = arms.find((x) => x.sameAs === arm.id);
-          const diverged = (divergedAt[a] ?? -1) >= 0;
+          const diverged = arm.divergedAt >= 0;
           const r = byIndex.get(a);
           return (
             <li key={arm.id} data-arm={arm.id}>
@@ -84,7 +78,7 @@ export function Legend() {
               {r && !waiting && (
                 <span className="legend-value">
                   {diverged ? (
-                    `diverged at step ${divergedAt[a]}`
+                    `diverged at step ${arm.divergedAt}`
                   ) : (
                     <>
                       <span title={PAPER_RECOVERY_LABEL}>
@@ -100,7 +94,7 @@ export function Legend() {
                   )}
                 </span>
               )}
-              {arm.id === 'full' && diverged && <span className="legend-value">diverged at step {divergedAt[a]}</span>}
+              {arm.id === 'full' && diverged && <span className="legend-value">diverged at step {arm.divergedAt}</span>}
             </li>
           );
         })}

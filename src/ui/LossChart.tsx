@@ -7,7 +7,7 @@
 import { scaleLinear, scaleLog } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import { getSeries, markFirstCurve } from '../app/page/controller';
-import { LEAD_IN_STEPS, type ArmInfo, type Marker } from '../app/worker/liveRun';
+import { LEAD_IN_STEPS, type ArmInfo, type Marker } from '../app/contract';
 import type { LossSeries } from '../app/page/lossSeries';
 import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';

@@ -8,7 +8,7 @@
 import { line, scaleLog } from 'd3';
 import { useLab } from '../app/page/store';
 import { cancelLrSweep, estimateNote, startLrSweep, useLrSweep } from '../app/page/sweepController';
-import type { ArmId } from '../app/worker/liveRun';
+import type { ArmId } from '../app/contract';
 import { ARM_COLORS, ARM_DASHES, ArmSwatch } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';

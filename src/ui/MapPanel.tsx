@@ -6,10 +6,10 @@
  */
 import { axisBottom, axisLeft, hcl, interpolateViridis, range, scaleBand, scaleLinear, scaleSequential, select } from 'd3';
 import { memo, useLayoutEffect, useMemo, useRef } from 'react';
-import { heatCells, mapGrids, type HeatCell, type MapGrid } from '../app/page/analysisResults';
+import { heatCells, type HeatCell, type MapGrid } from '../app/page/analysisResults';
 import { useLab } from '../app/page/store';
 import { cancelMapJob, JOB_WARN_S, MAP_MAX_N, MAP_TAUS, mapCliCommand, mapJobNow, startMapJob, useMapJob } from '../app/page/sweepController';
-import { STRATEGY_DESCRIPTIONS } from '../app/labParams';
+import { STRATEGY_DESCRIPTIONS } from '../app/contract';
 import { FormulaCard } from './FormulaCard';
 import { JobProgressLine } from './JobProgress';
 
@@ -207,15 +207,15 @@ export function MapPanel() {
   const params = useLab((st) => st.params);
   // what a run would be at the current settings (the description, the estimate, the refusal)
   const now = useMemo(() => mapJobNow(params), [params]);
-  const grids = useMemo(() => (s.job ? mapGrids(s.job, s.results) : null), [s.job, s.results]);
-  const c = now.job.configs[0];
-  const ks = now.job.plans[0].axes[0].values.join(', ');
+  const grids = s.job ? s.grids : null;
+  const c = now.job.runs[0];
+  const ks = now.job.ks.join(', ');
   const capped = (s.status === 'idle' ? now.job : (s.job ?? now.job)).capNote;
   const showMaps = grids !== null && s.status !== 'idle' && s.status !== 'refused';
   const seedsDone = grids ? Math.min(...grids.map((g) => g.seedsDone)) : 0;
-  const jobSeeds = s.job?.configs[0].seeds.length ?? 0;
+  const jobSeeds = s.job?.runs[0].seeds.length ?? 0;
   // the row where τ after the drift equals τ before it has no drift at all
-  const tauA = (s.job ?? now.job).configs[0].taskOptions?.delay?.A;
+  const tauA = (s.job ?? now.job).runs[0].taskOptions?.delay?.A;
   return (
     <section className="panel analysis map-panel" aria-labelledby="map-title" data-testid="map-panel">
       <h2 id="map-title">
@@ -237,7 +237,7 @@ export function MapPanel() {
               {params.task !== 'delay' ? ` (the current task is ${params.task}; τ is the delay task’s)` : ''}: k = {ks} (up to n/2) × τ = {MAP_TAUS.join(', ')}{' '}
               after the drift (τ = {c.taskOptions?.delay?.A} before it), random and top-k side by side; n = {now.job.n}, {c.optimizer.kind} lr {c.optimizer.lr},
               leak {c.leak}, {c.seeds.length} seeds. Short runs, like the sweeps: each pretrains {c.pretrain.steps} steps ({c.pretrain.epochs} epochs) and
-              adapts {c.adaptSteps} steps (the CLI: 4000 and 1000); {now.job.configs.length} runs in the background.
+              adapts {c.adaptSteps} steps (the CLI: 4000 and 1000); {now.job.runs.length} runs in the background.
               {now.check.refused
                 ? ` Not on the CPU: about ${Math.round(now.check.estimateS)} s.`
                 : now.check.estimateS > JOB_WARN_S

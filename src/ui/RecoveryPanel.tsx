@@ -6,7 +6,7 @@
 import { scaleLinear, scalePoint } from 'd3';
 import { ABOVE_EXACT, FULL_ADAPT_THRESHOLD, UNDEFINED_RECOVERY } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
-import { HEAD_SWEEP_FRACTIONS } from '../app/worker/sweep';
+import { HEAD_SWEEP_FRACTIONS } from '../app/contract';
 import { cancelSweep, estimateNote, startSweep, useSweep } from '../app/page/sweepController';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';

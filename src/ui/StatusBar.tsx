@@ -3,7 +3,7 @@
  * CPU runs) in its tooltip; a notice appears only when something is wrong (an error, WebGPU asked for
  * and not given, a link with problems, a size limit) and lists at most NOTICE_CAP problems.
  */
-import { capProblems } from '../app/labParams';
+import { capProblems } from '../app/contract';
 import { useLab } from '../app/page/store';
 
 export function BackendBadge() {

@@ -6,7 +6,7 @@
 import { scaleLinear } from 'd3';
 import { useEffect, useRef } from 'react';
 import { getTrace } from '../app/page/controller';
-import { LEAD_IN_STEPS } from '../app/worker/liveRun';
+import { LEAD_IN_STEPS } from '../app/contract';
 import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 

@@ -6,7 +6,7 @@
  * RTRL's blue), where vermillion falls onto k = 0's orange and reddish purple onto k's green
  * (tests/armColors.test.ts measures it).
  */
-import type { ArmId } from '../app/worker/liveRun';
+import type { ArmId } from '../app/contract';
 
 export const ARM_COLORS: Record<ArmId, string> = {
   frozen: '#4d4d4d',

@@ -4,19 +4,14 @@
  * engine's start-up and the page's load overlap (time to the first drawn point).
  */
 import { onVisibility, restart, setPresenter, stepOnce, tick, togglePlay, writeHash } from '../app/page/controller';
-import { decodeHash } from '../app/labParams';
+import { decodeHash } from '../app/contract';
 import { useLab } from '../app/page/store';
 import { probeWebGpu } from '../app/page/webgpuProbe';
 import { startServiceWorker } from '../app/page/serviceWorkerClient';
-import { isClaimPreset } from '../claims/livePresets';
 import { showUpdateBanner } from './updateBanner';
 import './styles.css';
 
 const { params, view, ignored } = decodeHash(location.hash);
-if (view.claim && !isClaimPreset(view.claim)) {
-  ignored.push(`claim=${view.claim} (no such claim)`);
-  view.claim = null;
-}
 useLab.setState({ params, ignoredFields: ignored, presenter: view.present, claim: view.claim });
 writeHash(params);
 restart();
@@ -75,6 +70,13 @@ window.addEventListener('hashchange', () => {
   restart();
 });
 
-void Promise.all([import('react'), import('react-dom/client'), import('./App')]).then(([{ StrictMode, createElement }, { createRoot }, { App }]) => {
+// the claims (and the engine facts they read) load with the panels, not in the entry chunk: the link's
+// claim is checked here, before the first render
+void Promise.all([import('react'), import('react-dom/client'), import('./App'), import('../claims/livePresets')]).then(([{ StrictMode, createElement }, { createRoot }, { App }, { isClaimPreset }]) => {
+  const { claim, ignoredFields } = useLab.getState();
+  if (claim && !isClaimPreset(claim)) {
+    useLab.setState({ claim: null, ignoredFields: [...ignoredFields, `claim=${claim} (no such claim)`] });
+    writeHash(useLab.getState().params);
+  }
   createRoot(document.getElementById('root')!).render(createElement(StrictMode, null, createElement(App)));
 });

@@ -831,7 +831,7 @@ describe('shipped pretrained weights in the browser', () => {
     await waitForPoints(page, 1);
     // a string, so the test runner does not rewrite the page's dynamic imports into its own
     const same = await page.evaluate(`(async () => {
-      const cache = await import('/src/app/worker/pretrainedCache.ts');
+      const cache = await import('/src/app/contract/pretrained.ts');
       const live = await import('/src/app/worker/liveRun.ts');
       const labParams = await import('/src/app/labParams.ts');
       const settings = cache.CACHED_SETTINGS[0];

@@ -1,81 +1,14 @@
 /**
- * From the job worker's per-seed results to what the map and the frontier panels draw. Pure: the
- * experiments are summarised with the engine's own `summarize` (the CLI's numbers, CI and undefined rules),
- * the map's grid comes from `collectMap`, the frontier from `frontierOf`; this file only reads them out.
+ * What the map and the frontier panels draw, from what the job worker sent: the worker summarised the
+ * seeds with the engine's own summarize, collectMap and frontierOf (worker/sweep.ts); this file only
+ * words and places them (cells with their hover text, the frontier's points, labels that avoid each other).
  */
-import type { ExperimentConfig } from '../../engine/config';
-import { summarize, type ArmSeedResult, type ExperimentResult, type SeedResult } from '../../engine/experiment';
 import type { Frontier } from '../../engine/frontier';
-// the panels read the frontier through the app layer
-export { frontierOf } from '../../engine/frontier';
-import { collectMap, type MapCell, type RecoveryMap } from '../../engine/recoveryMap';
-import { NO_TRANSPORT_NEEDED, type SeedStatistics } from '../../engine/statistics';
-import type { SelectionStrategy } from '../../engine/transportMask';
-import type { MapJob } from '../worker/sweep';
+import type { MapCell } from '../../engine/recoveryMap';
+import type { SeedStatistics } from '../../engine/statistics';
+import { NO_TRANSPORT_NEEDED, type MapGrid } from '../contract';
 
-/** One finished seed of one configuration, as the job worker posts it. */
-export interface SeedArms {
-  seed: number;
-  paramCount: number;
-  taskDescription: string;
-  arms: ArmSeedResult[];
-}
-
-/** The engine's SeedResult of a posted seed: the worker sends no curves or spectra, summarize needs none. */
-export function seedResultOf(s: SeedArms): SeedResult {
-  return {
-    seed: s.seed,
-    paramCount: s.paramCount,
-    pretrainLoss: [],
-    arms: s.arms,
-    losses: [],
-    jacobianCondition: [],
-    jacobianEffectiveRank: [],
-    sensitivityCondition: [],
-    sensitivityNorm: [],
-    gradientCosine: {},
-  };
-}
-
-/** The experiment over the seeds finished so far (in seed order); null before the first. */
-export function experimentOf(config: ExperimentConfig, seeds: readonly (SeedArms | undefined)[]): ExperimentResult | null {
-  const done = seeds.filter((s): s is SeedArms => s !== undefined);
-  if (done.length === 0) return null;
-  return summarize(config, done.map(seedResultOf), done[0].taskDescription);
-}
-
-// ---- the recovery map ----
-
-export interface MapGrid {
-  strategy: SelectionStrategy;
-  map: RecoveryMap;
-  /** pending[yi][xi]: the cell's run has no finished seed yet */
-  pending: boolean[][];
-  /** seeds finished in the run with the fewest */
-  seedsDone: number;
-}
-
-/**
- * One grid per strategy from each run's experiment over the seeds finished so far (`results[configIndex]`,
- * experimentOf's; null or missing before the run's first seed): those runs are collected, the others'
- * cells are pending. The page summarises a run when one of its seeds lands, not the whole map each time.
- */
-export function mapGrids(job: MapJob, results: readonly (ExperimentResult | null | undefined)[]): MapGrid[] {
-  return job.plans.map((plan, pi) => {
-    const own = plan.runs.map((_, ri) => results[job.runOf.findIndex((r) => r.plan === pi && r.run === ri)] ?? null);
-    const done = own.map((r) => r !== null);
-    const map = collectMap(
-      { ...plan, runs: plan.runs.filter((_, ri) => done[ri]) },
-      own.filter((r): r is ExperimentResult => r !== null),
-    );
-    const pending = map.cells.map((row) => row.map(() => false));
-    plan.runs.forEach((run, ri) => {
-      if (!done[ri]) for (const { xi, yi } of run.cells) pending[yi][xi] = true;
-    });
-    const seedsDone = Math.min(...own.map((r) => r?.seeds.length ?? 0));
-    return { strategy: job.strategies[pi], map, pending, seedsDone };
-  });
-}
+export type { MapGrid } from '../contract';
 
 export type HeatState = 'value' | 'no-transport' | 'k-over-n' | 'undefined' | 'pending';
 

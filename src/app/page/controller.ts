@@ -3,13 +3,28 @@
  * changes, forwards live changes (k, lr, strategy) without a reset, and paces the worker with one
  * `advance` per animation frame. The UI calls these functions and renders the store; it computes nothing.
  */
-import { cpuPolicy, setMeasuredCpuRate } from '../cpuLimits';
-import { cacheKey, cachePath, decodePretrained, type PretrainedState } from '../worker/pretrainedCache';
-import { defaultLr, encodeHash, LIVE_KEYS, paramProblems, RESTART_KEYS, withChange, type LabParams } from '../labParams';
-import { LEAD_IN_STEPS, LIVE_DEFAULTS, type LiveRunOptions } from '../worker/liveRun';
+import {
+  cacheKey,
+  cachePath,
+  cpuPolicy,
+  decodePretrained,
+  defaultLr,
+  encodeHash,
+  LEAD_IN_STEPS,
+  LIVE_DEFAULTS,
+  LIVE_KEYS,
+  paramProblems,
+  RESTART_KEYS,
+  setMeasuredCpuRate,
+  withChange,
+  type FromWorker,
+  type LabParams,
+  type LiveRunOptions,
+  type PretrainedState,
+  type ToWorker,
+} from '../contract';
 import { LossSeries, TraceSeries } from './lossSeries';
 import { METRICS_HISTORY_CAP, useLab } from './store';
-import type { FromWorker, ToWorker } from '../workerProtocol';
 
 /** Target worker time per frame: more steps per frame than this would lag the display. */
 const FRAME_BUDGET_MS = 40;
@@ -73,7 +88,7 @@ export function restart(): void {
   trace = null;
   lastBatchAt = 0;
   const { options, notes } = runOptions(params);
-  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], recovery: [], recoveryBeyondReadout: [], meanLoss: [], adaptedSteps: 0, divergedAt: [], markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], costs: [], keptPaths: null, heads: null, kernelTimings: null });
+  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], adaptedSteps: 0, markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], keptPaths: null, heads: null, kernelTimings: null });
   // shipped pretrained weights for these settings (the default link): fetched while the worker loads
   const path = cachePath(params, options.pretrainSteps, options.pretrainEpochs);
   if (path === null) {
@@ -87,6 +102,10 @@ export function restart(): void {
 }
 
 function onWorkerMessage(m: FromWorker): void {
+  if (m.type === 'ready') {
+    useLab.setState({ backendHint: m.backendHint });
+    return;
+  }
   if (m.runId !== runId) return;
   if (m.type === 'error') {
     awaiting = false;
@@ -130,7 +149,7 @@ function onWorkerMessage(m: FromWorker): void {
   // (RTRL runs only: the transformer's steps say nothing about the transport's rate)
   if (state0().engine === 'CPU' && m.msPerStep > 0 && state0().params.n >= 32 && state0().params.model !== 'transformer') {
     // a duplicate arm (k = 0 or k = n) is not stepped: its cost is not in the time
-    setMeasuredCpuRate(m.costs.reduce((a, c, i) => a + (m.arms[i]?.sameAs ? 0 : c.macs), 0) / (m.msPerStep / 1000));
+    setMeasuredCpuRate(m.arms.reduce((a, arm) => a + (arm.sameAs ? 0 : arm.cost.macs), 0) / (m.msPerStep / 1000));
   }
   if (m.trace) trace?.append(m.trace, m.count);
   const state = useLab.getState();
@@ -141,17 +160,12 @@ function onWorkerMessage(m: FromWorker): void {
   useLab.setState({
     ...(ended ? { status: 'done' as const } : {}),
     arms: m.arms,
-    recovery: m.recovery,
-    recoveryBeyondReadout: m.recoveryBeyondReadout,
-    meanLoss: m.meanLoss,
     adaptedSteps: m.adaptedSteps,
-    divergedAt: m.divergedAt,
     markers: [...m.markers],
     step,
     msPerStep: m.msPerStep,
     stepsPerSecond,
     seriesVersion: state.seriesVersion + 1,
-    costs: m.costs,
     // a rebuilt batch (k change, new segment) has no timings until its first chunk lands: keep the last
     ...(m.kernelTimings ? { kernelTimings: m.kernelTimings } : {}),
     ...(m.gpu && m.gpu.sparseTransport !== state.gpuInfo?.sparseTransport ? { gpuInfo: m.gpu } : {}),

@@ -2,8 +2,7 @@
  * The run as files: JSON (settings, seed, both recoveries, markers, curves) and CSV (one column per arm,
  * readout-only's last as its arm is).
  */
-import { encodeHash } from '../labParams';
-import { ARM_ROLES, type ArmRole } from '../workerProtocol';
+import { encodeHash, type ArmRole } from '../contract';
 import type { LossSeries } from './lossSeries';
 import type { LabState } from './store';
 
@@ -49,11 +48,11 @@ export function runToJson(state: LabState, series: LossSeries | null): RunExport
     arms: state.arms.map((arm, a) => ({
       id: arm.id,
       label: arm.label,
-      role: ARM_ROLES[arm.id],
-      meanLoss: Number.isFinite(state.meanLoss[a]) ? state.meanLoss[a] : null,
-      recovery: state.recovery[a] ?? null,
-      recoveryBeyondReadout: state.recoveryBeyondReadout[a] ?? null,
-      divergedAt: state.divergedAt[a] ?? -1,
+      role: arm.role,
+      meanLoss: Number.isFinite(arm.meanLoss) ? arm.meanLoss : null,
+      recovery: arm.recovery ?? null,
+      recoveryBeyondReadout: arm.recoveryBeyondReadout ?? null,
+      divergedAt: arm.divergedAt ?? -1,
       // JSON has no NaN: a diverged step is null
       loss: Array.from({ length }, (_, i) => {
         const v = series!.at(series!.raw, a, i);

@@ -13,8 +13,7 @@
  * drift nothing is undefined: the run is waiting for it.
  */
 
-import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, NO_TRANSPORT_NEEDED } from '../../engine/statistics';
-import type { ArmInfo, Marker } from '../worker/liveEngine';
+import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, NO_TRANSPORT_NEEDED, type ArmInfo, type LiveArm, type Marker } from '../contract';
 
 /** Full RTRL must cut the frozen loss by at least this fraction for recovery to be defined (the CLI's rule). */
 export const FULL_ADAPT_THRESHOLD = MIN_REFERENCE_IMPROVEMENT;
@@ -155,6 +154,18 @@ export function readRecovery(s: RecoveryInput): RecoveryReading {
     return { index, arm, paper, beyond, diverged: (s.divergedAt[index] ?? -1) >= 0 };
   });
   return { waiting, reference, hasFull, hasReadout, improvement, gain, paperUndefined, beyondUndefined, arms };
+}
+
+/** Reads both recoveries from the worker's arm records (the store's `arms`). */
+export function readArms(arms: readonly LiveArm[], s: Pick<RecoveryInput, 'markers' | 'adaptedSteps' | 'transformer'>): RecoveryReading {
+  return readRecovery({
+    ...s,
+    arms,
+    recovery: arms.map((a) => a.recovery),
+    recoveryBeyondReadout: arms.map((a) => a.recoveryBeyondReadout),
+    meanLoss: arms.map((a) => a.meanLoss),
+    divergedAt: arms.map((a) => a.divergedAt),
+  });
 }
 
 /** "k = 4 95 %" / "k = 4 diverged" / "k = 4 —", as the lists of the summary and the reading say it. */

@@ -4,13 +4,9 @@
  * moves when they change.
  */
 import { create } from 'zustand';
-import type { ArmCost, ArmInfo, LiveMetrics, Marker } from '../worker/liveRun';
-import type { GpuRunInfo } from '../worker/liveEngine';
 import type { BatchTimings } from '../../gpu/timing';
-import type { KeptPaths } from '../workerProtocol';
-import { DEFAULT_PARAMS, type LabParams } from '../labParams';
+import { DEFAULT_PARAMS, type GpuRunInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker } from '../contract';
 import type { WebGpuProbe } from './webgpuProbe';
-import type { HeadPanelData } from '../worker/transformerLiveRun';
 
 /** 'done': the run reached its adaptation steps and shows its summary */
 export type RunStatus = 'starting' | 'pretraining' | 'running' | 'paused' | 'done' | 'error';
@@ -34,16 +30,13 @@ export interface LabState {
   kernelTimings: BatchTimings | null;
   /** size limits applied on the CPU, said plainly */
   cpuNotes: string[];
-  arms: ArmInfo[];
-  /** per arm, against frozen and full: the paper's recovery */
-  recovery: (number | null)[];
-  /** per arm, against readout-only and full: recovery beyond the readout */
-  recoveryBeyondReadout: (number | null)[];
-  meanLoss: number[];
+  /** the Backend control's hint, as the engine worker words it from the methods' registry ('' until it has) */
+  backendHint: string;
+  /** every arm as one record: what it is, its cost, mean loss, both recoveries and divergence */
+  arms: LiveArm[];
   adaptedSteps: number;
   /** the claim preset being shown (URL flag `claim=`), or null */
   claim: string | null;
-  divergedAt: number[];
   markers: Marker[];
   step: number;
   msPerStep: number;
@@ -58,7 +51,6 @@ export interface LabState {
   /** the latest sampled metrics and their history (capped) */
   metrics: LiveMetrics | null;
   metricsHistory: LiveMetrics[];
-  costs: ArmCost[];
   keptPaths: KeptPaths | null;
   /** the transformer's heads panel data, latest sample (null for the RNN and the LSTM) */
   heads: HeadPanelData | null;
@@ -80,13 +72,10 @@ export const useLab = create<LabState>(() => ({
   gpuInfo: null,
   kernelTimings: null,
   cpuNotes: [],
+  backendHint: '',
   arms: [],
-  recovery: [],
-  recoveryBeyondReadout: [],
-  meanLoss: [],
   adaptedSteps: 0,
   claim: null,
-  divergedAt: [],
   markers: [],
   step: 0,
   msPerStep: 0,
@@ -97,7 +86,6 @@ export const useLab = create<LabState>(() => ({
   seriesVersion: 0,
   metrics: null,
   metricsHistory: [],
-  costs: [],
   keptPaths: null,
   heads: null,
   presenter: false,

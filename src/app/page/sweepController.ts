@@ -6,28 +6,33 @@
  * estimated time) where the live view would refuse it (cpuLimits.ts).
  */
 import { create, type StoreApi, type UseBoundStore } from 'zustand';
-import type { ExperimentConfig } from '../../engine/config';
-import { CPU_FULL_RTRL_MAX_N } from '../cpuLimits';
 import {
-  frontierConfig,
+  CPU_FULL_RTRL_MAX_N,
+  frontierRun,
   JOB_BUDGET_S,
   jobCheck,
-  lrSweepConfigs,
+  jobEstimate,
+  jobSteps,
+  lrSweepRuns,
   mapJob,
-  sweepConfig,
-  sweepConfigsN,
-  transformerSweepSeconds,
+  sweepRun,
+  sweepRunsN,
   transformerSweepSpec,
+  type FromSweep,
+  type JobCheck,
+  type JobKind,
+  type JobRun,
+  type JobSpec,
+  type MapGrid,
   type MapJob,
-  type TransformerSweepSpec,
-} from '../worker/sweep';
-import type { FromSweep, ToSweep } from '../worker/sweepWorker';
-import { experimentOf, type SeedArms } from './analysisResults';
-import type { ExperimentResult } from '../../engine/experiment';
+  type ToSweep,
+} from '../contract';
+import type { Frontier } from '../../engine/frontier';
 import { useLab } from './store';
 
 // the panels read the map's constants and commands here, beside the jobs that use them
-export { MAP_MAX_N, MAP_TAUS, mapCliCommand } from '../worker/sweep';
+export { MAP_MAX_N, MAP_TAUS, mapCliCommand } from '../contract';
+export type { JobKind } from '../contract';
 
 /** Above this estimate the panel says how long the job will take before it starts. */
 export const JOB_WARN_S = 30;
@@ -62,35 +67,28 @@ export function progressText(p: JobProgress): string {
   return '';
 }
 
+type JobMessage = Extract<FromSweep, { type: 'seed' | 'map' | 'frontier' }>;
+
 /** One worker per kind of job; a new job of that kind replaces the running one. */
 class Job<S extends JobProgress> {
   private worker: Worker | null = null;
   private id = 0;
   constructor(
     readonly store: UseBoundStore<StoreApi<S>>,
-    private readonly onSeed: (m: Extract<FromSweep, { type: 'seed' }>) => void,
+    private readonly onResult: (m: JobMessage) => void,
   ) {}
 
-  /** `check`: the job's own refusal rule where it has one (the map's n limit), else jobCheck's */
-  start(configs: ExperimentConfig[], label: string, initial: Partial<S>, check = jobCheck(configs)): void {
+  /** Sends the job spec to the worker (which builds its configurations), or says why it is refused. */
+  start(spec: JobSpec, label: string, initial: Partial<S>, check: JobCheck = jobEstimate(spec)): void {
     this.cancel();
-    const total = configs.reduce((a, c) => a + c.seeds.length * c.adaptSteps, 0);
+    const total = jobSteps(spec);
     if (check.refused) {
       this.store.setState({ ...IDLE, ...initial, status: 'refused', label, stepsTotal: total, estimateS: check.estimateS, error: check.refused } as Partial<S>);
       return;
     }
     this.id++;
     this.store.setState({ ...IDLE, ...initial, status: 'running', label, stepsTotal: total, estimateS: check.estimateS } as Partial<S>);
-    const m: ToSweep = { type: 'run', sweepId: this.id, configs };
-    this.ensureWorker().postMessage(m);
-  }
-
-  /** The transformer's head-fraction sweep (its own message: the worker builds the engine's config). */
-  startTransformer(spec: TransformerSweepSpec, label: string, initial: Partial<S>): void {
-    this.cancel();
-    this.id++;
-    this.store.setState({ ...IDLE, ...initial, status: 'running', label, stepsTotal: spec.seeds.length * spec.adaptSteps, estimateS: transformerSweepSeconds(spec) } as Partial<S>);
-    const m: ToSweep = { type: 'run-transformer', sweepId: this.id, spec };
+    const m: ToSweep = { type: 'run', sweepId: this.id, spec };
     this.ensureWorker().postMessage(m);
   }
 
@@ -119,7 +117,7 @@ class Job<S extends JobProgress> {
     else if (m.type === 'progress') {
       const rate = m.elapsedMs / Math.max(1, m.stepsDone);
       this.store.setState({ stepsDone: m.stepsDone, stepsTotal: m.stepsTotal, etaS: (rate * (m.stepsTotal - m.stepsDone)) / 1000 } as Partial<S>);
-    } else this.onSeed(m);
+    } else this.onResult(m);
   }
 }
 
@@ -140,42 +138,53 @@ export interface SweepState extends JobProgress {
 
 export const useSweep = create<SweepState>(() => ({ ...IDLE, mode: 'k', ks: [], recovery: [], fullImprovement: [], seeds: 0, steps: 0 }));
 
-const sweepJob = new Job(useSweep, (m) => {
-  const { ks, mode } = useSweep.getState();
-  const frozen = m.meanLoss[m.labels.indexOf('frozen')];
-  // the reference: full RTRL, or the transformer's dense arm
-  const full = m.meanLoss[m.labels.findIndex((l) => l.startsWith('full') || l === 'dense')];
-  const improvement = Number.isFinite(frozen) && Number.isFinite(full) && frozen > 0 ? (frozen - full) / frozen : NaN;
-  useSweep.setState((s) => ({
-    recovery: s.recovery.map((values, i) => {
-      if (mode === 'heads') return [...values, m.recovery[m.labels.indexOf(ks[i] === 1 ? 'dense' : `rho=${ks[i]}`)] ?? NaN];
-      if (mode === 'k') {
-        const at = m.labels.indexOf(`k=${ks[i]}`);
-        // k = n is run once, as the full arm
-        return [...values, at >= 0 ? m.recovery[at] : m.recovery[m.labels.indexOf('full')]];
-      }
-      return i === m.configIndex ? [...values, m.recovery[m.labels.findIndex((l) => l.startsWith('k='))]] : values;
-    }),
-    fullImprovement: s.fullImprovement.map((values, i) => (mode !== 'n' || i === m.configIndex ? [...values, improvement] : values)),
-  }));
-});
+/** The per-seed readings of a sweep (its other messages are the map's and the frontier's). */
+function seedOnly(on: (m: Extract<FromSweep, { type: 'seed' }>) => void): (m: JobMessage) => void {
+  return (m) => {
+    if (m.type === 'seed') on(m);
+  };
+}
+
+const sweepJob = new Job(
+  useSweep,
+  seedOnly((m) => {
+    const { ks, mode } = useSweep.getState();
+    const frozen = m.meanLoss[m.labels.indexOf('frozen')];
+    // the reference: full RTRL, or the transformer's dense arm
+    const full = m.meanLoss[m.labels.findIndex((l) => l.startsWith('full') || l === 'dense')];
+    const improvement = Number.isFinite(frozen) && Number.isFinite(full) && frozen > 0 ? (frozen - full) / frozen : NaN;
+    useSweep.setState((s) => ({
+      recovery: s.recovery.map((values, i) => {
+        if (mode === 'heads') return [...values, m.recovery[m.labels.indexOf(ks[i] === 1 ? 'dense' : `rho=${ks[i]}`)] ?? NaN];
+        if (mode === 'k') {
+          const at = m.labels.indexOf(`k=${ks[i]}`);
+          // k = n is run once, as the full arm
+          return [...values, at >= 0 ? m.recovery[at] : m.recovery[m.labels.indexOf('full')]];
+        }
+        return i === m.configIndex ? [...values, m.recovery[m.labels.findIndex((l) => l.startsWith('k='))]] : values;
+      }),
+      fullImprovement: s.fullImprovement.map((values, i) => (mode !== 'n' || i === m.configIndex ? [...values, improvement] : values)),
+    }));
+  }),
+);
 
 export function startSweep(mode: 'k' | 'n' | 'heads' = 'k'): void {
   const params = useLab.getState().params;
+  const spec: JobSpec = { kind: mode, params };
   if (mode === 'heads') {
-    const spec = transformerSweepSpec(params);
-    const label = `transformer on ${params.task}, ρ in ${spec.fractions.join(', ')}, ${spec.seeds.length} seeds × ${spec.adaptSteps} steps (each seed pretrains first)`;
-    sweepJob.startTransformer(spec, label, { mode, ks: spec.fractions, recovery: spec.fractions.map(() => []), fullImprovement: spec.fractions.map(() => []), seeds: spec.seeds.length, steps: spec.adaptSteps });
+    const t = transformerSweepSpec(params);
+    const label = `transformer on ${params.task}, ρ in ${t.fractions.join(', ')}, ${t.seeds.length} seeds × ${t.adaptSteps} steps (each seed pretrains first)`;
+    sweepJob.start(spec, label, { mode, ks: t.fractions, recovery: t.fractions.map(() => []), fullImprovement: t.fractions.map(() => []), seeds: t.seeds.length, steps: t.adaptSteps });
     return;
   }
-  const configs = mode === 'k' ? [sweepConfig(params)] : sweepConfigsN(params);
-  const config = configs[0];
-  const ks = mode === 'k' ? [...config.arms.flatMap((a) => (a.kind === 'sparse' ? [a.k] : [])), params.n] : configs.map((c) => c.n);
+  const runs = mode === 'k' ? [sweepRun(params)] : sweepRunsN(params);
+  const run = runs[0];
+  const ks = mode === 'k' ? [...run.arms.flatMap((a) => (a.kind === 'sparse' ? [a.k] : [])), params.n] : runs.map((c) => c.n);
   const label =
     mode === 'k'
-      ? `${params.task}, n = ${params.n}, ${params.strategy}, ${config.seeds.length} seeds × ${config.adaptSteps} steps`
-      : `${params.task}, k = ${params.k}, n in ${ks.join(', ')}, ${config.seeds.length} seeds`;
-  sweepJob.start(configs, label, { mode, ks, recovery: ks.map(() => []), fullImprovement: ks.map(() => []), seeds: config.seeds.length, steps: config.adaptSteps });
+      ? `${params.task}, n = ${params.n}, ${params.strategy}, ${run.seeds.length} seeds × ${run.adaptSteps} steps`
+      : `${params.task}, k = ${params.k}, n in ${ks.join(', ')}, ${run.seeds.length} seeds`;
+  sweepJob.start(spec, label, { mode, ks, recovery: ks.map(() => []), fullImprovement: ks.map(() => []), seeds: run.seeds.length, steps: run.adaptSteps });
 }
 
 export function cancelSweep(): void {
@@ -198,19 +207,22 @@ export interface LrSweepState extends JobProgress {
 
 export const useLrSweep = create<LrSweepState>(() => ({ ...IDLE, lrs: [], arms: [], meanLoss: [], chosenLr: NaN, seeds: 0, steps: 0 }));
 
-const lrJob = new Job(useLrSweep, (m) => {
-  useLrSweep.setState((s) => ({
-    arms: m.labels,
-    meanLoss: s.meanLoss.map((perArm, i) => (i === m.configIndex ? m.labels.map((_, a) => [...(perArm[a] ?? []), m.meanLoss[a]]) : perArm)),
-  }));
-});
+const lrJob = new Job(
+  useLrSweep,
+  seedOnly((m) => {
+    useLrSweep.setState((s) => ({
+      arms: m.labels,
+      meanLoss: s.meanLoss.map((perArm, i) => (i === m.configIndex ? m.labels.map((_, a) => [...(perArm[a] ?? []), m.meanLoss[a]]) : perArm)),
+    }));
+  }),
+);
 
 export function startLrSweep(): void {
   const params = useLab.getState().params;
-  const configs = lrSweepConfigs(params);
-  const lrs = configs.map((c) => c.optimizer.lr);
-  const label = `${params.task}, n = ${params.n}, ${params.optimizer}, ${configs[0].seeds.length} seed${configs[0].seeds.length > 1 ? 's' : ''} × ${configs[0].adaptSteps} steps per point`;
-  lrJob.start(configs, label, { lrs, arms: [], meanLoss: lrs.map(() => []), chosenLr: params.lr, seeds: configs[0].seeds.length, steps: configs[0].adaptSteps });
+  const runs = lrSweepRuns(params);
+  const lrs = runs.map((c) => c.optimizer.lr);
+  const label = `${params.task}, n = ${params.n}, ${params.optimizer}, ${runs[0].seeds.length} seed${runs[0].seeds.length > 1 ? 's' : ''} × ${runs[0].adaptSteps} steps per point`;
+  lrJob.start({ kind: 'lr', params }, label, { lrs, arms: [], meanLoss: lrs.map(() => []), chosenLr: params.lr, seeds: runs[0].seeds.length, steps: runs[0].adaptSteps });
 }
 
 export function cancelLrSweep(): void {
@@ -219,48 +231,31 @@ export function cancelLrSweep(): void {
 
 // ---- the recovery map: k × τ on the delay task, random and top-k side by side ----
 
-/** A finished seed of configuration `configIndex` (its seed drawn from `config`), kept by seed index. */
-function withSeed(seeds: (SeedArms | undefined)[][], m: Extract<FromSweep, { type: 'seed' }>, config: ExperimentConfig | undefined): (SeedArms | undefined)[][] {
-  const next = seeds.slice();
-  const row = (next[m.configIndex] ?? []).slice();
-  row[m.seedIndex] = { seed: config?.seeds[m.seedIndex] ?? m.seedIndex, paramCount: m.paramCount, taskDescription: m.taskDescription, arms: m.arms };
-  next[m.configIndex] = row;
-  return next;
-}
-
 export interface MapJobState extends JobProgress {
   /** what runs (null before the first start) */
   job: MapJob | null;
-  /** seeds[configIndex][seedIndex] as they finish */
-  seeds: (SeedArms | undefined)[][];
-  /** each run summarised over its seeds so far (null before its first): redone for the run a seed lands in only */
-  results: (ExperimentResult | null)[];
+  /** the grids over the seeds finished so far, as the worker summarised them (null before the first seed) */
+  grids: MapGrid[] | null;
 }
 
-export const useMapJob = create<MapJobState>(() => ({ ...IDLE, job: null, seeds: [], results: [] }));
+export const useMapJob = create<MapJobState>(() => ({ ...IDLE, job: null, grids: null }));
 
-const mapRunner = new Job(useMapJob, (m) =>
-  useMapJob.setState((s) => {
-    const config = s.job?.configs[m.configIndex];
-    if (!config) return {};
-    const seeds = withSeed(s.seeds, m, config);
-    const results = s.results.slice();
-    results[m.configIndex] = experimentOf(config, seeds[m.configIndex]);
-    return { seeds, results };
-  }),
-);
+const mapRunner = new Job(useMapJob, (m) => {
+  if (m.type === 'map') useMapJob.setState({ grids: m.grids });
+});
 
 /** What the map runs at the current settings (n at most MAP_MAX_N), with its refusal or estimate. */
-export function mapJobNow(params = useLab.getState().params): { job: MapJob; check: { refused: string | null; estimateS: number } } {
+export function mapJobNow(params = useLab.getState().params): { job: MapJob; check: JobCheck } {
   const job = mapJob(params);
-  return { job, check: jobCheck(job.configs) };
+  return { job, check: jobCheck(job.runs) };
 }
 
 export function startMapJob(): void {
-  const { job, check } = mapJobNow();
-  const c = job.configs[0];
-  const label = `delay task, n = ${job.n}${job.capNote ? ` (the lab’s ${job.labN} is above the map’s ${job.n})` : ''}, k × τ for ${job.strategies.join(' and ')}, ${c.seeds.length} seeds × ${c.adaptSteps} steps per run, ${job.configs.length} runs`;
-  mapRunner.start(job.configs, label, { job, seeds: job.configs.map(() => []), results: job.configs.map(() => null) }, check);
+  const params = useLab.getState().params;
+  const { job, check } = mapJobNow(params);
+  const c = job.runs[0];
+  const label = `delay task, n = ${job.n}${job.capNote ? ` (the lab’s ${job.labN} is above the map’s ${job.n})` : ''}, k × τ for ${job.strategies.join(' and ')}, ${c.seeds.length} seeds × ${c.adaptSteps} steps per run, ${job.runs.length} runs`;
+  mapRunner.start({ kind: 'map', params }, label, { job, grids: null }, check);
 }
 
 export function cancelMapJob(): void {
@@ -270,56 +265,42 @@ export function cancelMapJob(): void {
 // ---- cost against quality: the frontier's arms on the current task ----
 
 /** What the frontier job runs at these settings, with its estimate or refusal. */
-export function frontierNow(params = useLab.getState().params): { config: ExperimentConfig; check: { refused: string | null; estimateS: number } } {
-  const config = frontierConfig(params);
-  return { config, check: jobCheck([config]) };
+export function frontierNow(params = useLab.getState().params): { run: JobRun; check: JobCheck } {
+  const run = frontierRun(params);
+  return { run, check: jobCheck([run]) };
 }
 
 export interface FrontierJobState extends JobProgress {
-  config: ExperimentConfig | null;
-  seeds: (SeedArms | undefined)[];
-  /** the experiment over the seeds so far (null before the first) */
-  result: ExperimentResult | null;
+  /** what runs (null before the first start) */
+  run: JobRun | null;
+  /** the frontier over the seeds finished so far, as the worker summarised it (null before the first) */
+  frontier: Frontier | null;
+  seedsDone: number;
 }
 
-export const useFrontierJob = create<FrontierJobState>(() => ({ ...IDLE, config: null, seeds: [], result: null }));
+export const useFrontierJob = create<FrontierJobState>(() => ({ ...IDLE, run: null, frontier: null, seedsDone: 0 }));
 
-const frontierRunner = new Job(useFrontierJob, (m) =>
-  useFrontierJob.setState((s) => {
-    if (!s.config) return {};
-    const seeds = withSeed([s.seeds], { ...m, configIndex: 0 }, s.config)[0];
-    return { seeds, result: experimentOf(s.config, seeds) };
-  }),
-);
+const frontierRunner = new Job(useFrontierJob, (m) => {
+  if (m.type === 'frontier') useFrontierJob.setState({ frontier: m.frontier, seedsDone: m.seedsDone });
+});
 
 export function startFrontierJob(): void {
   const params = useLab.getState().params;
-  const config = frontierConfig(params);
-  const label = `${params.task}, n = ${config.n}, ${config.arms.length - 1} arms, ${config.seeds.length} seeds × ${config.adaptSteps} steps`;
-  frontierRunner.start([config], label, { config, seeds: [], result: null });
+  const run = frontierRun(params);
+  const label = `${params.task}, n = ${run.n}, ${run.arms.length - 1} arms, ${run.seeds.length} seeds × ${run.adaptSteps} steps`;
+  frontierRunner.start({ kind: 'frontier', params }, label, { run, frontier: null, seedsDone: 0 });
 }
 
 export function cancelFrontierJob(): void {
   frontierRunner.cancel();
 }
 
-export type JobKind = 'k' | 'n' | 'lr' | 'heads' | 'map' | 'frontier';
-
-/** The estimate shown before a job starts, for the current settings (seconds), and whether it is refused. */
-export function jobEstimate(kind: JobKind): { estimateS: number; refused: string | null } {
-  const params = useLab.getState().params;
-  if (kind === 'heads') return { estimateS: transformerSweepSeconds(transformerSweepSpec(params)), refused: null };
-  if (kind === 'map') return mapJobNow().check;
-  const configs = kind === 'k' ? [sweepConfig(params)] : kind === 'n' ? sweepConfigsN(params) : kind === 'frontier' ? [frontierConfig(params)] : lrSweepConfigs(params);
-  const c = jobCheck(configs);
-  return { estimateS: c.estimateS, refused: c.refused };
-}
-
 /** "(≈ 190 s)" when a job would take long enough to say so before it starts, else "". */
 export function estimateNote(kind: JobKind): string {
-  const e = jobEstimate(kind);
+  const params = useLab.getState().params;
+  const e = jobEstimate({ kind, params });
   if (e.refused) {
-    const n = useLab.getState().params.n;
+    const n = params.n;
     // refused for time below the n where the live view drops full RTRL
     return n > CPU_FULL_RTRL_MAX_N ? ` Not at n = ${n} on the CPU: full RTRL is left out there.` : ` Not on the CPU at n = ${n}: about ${Math.round(e.estimateS)} s, over the ${JOB_BUDGET_S} s a background job may take.`;
   }

@@ -15,13 +15,12 @@
 // The WebGPU modules load on first use (dynamic imports): a CPU run, the common case on software
 // adapters and without WebGPU, starts without parsing them.
 import type { GpuContext } from '../../gpu/batch';
-import type { LabParams } from '../labParams';
-import type { LiveEngine } from './liveEngine';
-import { LiveRun, type LiveRunOptions, type StepTrace } from './liveRun';
-import type { FromWorker, ToWorker } from '../workerProtocol';
+import type { FromWorker, LabParams, StepTrace, ToWorker } from '../contract';
+import { liveArms, type LiveEngine } from './liveEngine';
+import { LiveRun } from './liveRun';
 import { startTransportThreads, transportBackendInfo, type TransportInfo } from '../../engine/transport';
 import { TRANSFORMER_CPU_ONLY, TransformerLiveRun } from './transformerLiveRun';
-import { gpuRefusal } from '../gpuSupport';
+import { backendHint, gpuRefusal } from '../gpuSupport';
 
 /** When this worker's module was evaluated, as an absolute time (for the page's time-to-first-point marks). */
 const evaluatedAt = performance.timeOrigin + performance.now();
@@ -47,6 +46,9 @@ function metricsEvery(n: number): number {
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 }
+
+// the Backend control's hint comes from the methods' registry, which only the worker loads
+post({ type: 'ready', backendHint: backendHint() });
 
 // ---- the WebGPU device, acquired and verified once per worker ----
 
@@ -177,14 +179,14 @@ async function start(m: Extract<ToWorker, { type: 'start' }>, forcedReason?: str
     cpuThreads ??= startTransportThreads().catch(() => transportBackendInfo());
     cpuKernel = describeCpuKernel(await cpuThreads);
   }
-  run ??= new LiveRun({ ...m.params }, m.options as LiveRunOptions);
+  run ??= new LiveRun({ ...m.params }, m.options);
   lastMetricsStep = -Infinity;
   lastHeadsAt = -Infinity;
   const t1 = performance.now();
   post({
     type: 'started',
     runId,
-    arms: run.arms,
+    arms: liveArms(run),
     pretrainLoss: run.pretrainLoss,
     pretrainMs: t1 - t0,
     engine,
@@ -240,16 +242,11 @@ async function advance(steps: number): Promise<void> {
       count: steps,
       scored,
       trace,
-      arms: r.arms,
-      recovery: r.recovery(),
-      recoveryBeyondReadout: r.recoveryBeyondReadout(),
-      meanLoss: r.meanLoss(),
+      arms: liveArms(r),
       adaptedSteps: r.adaptedSteps,
-      divergedAt: r.divergedAt(),
       markers: r.markers,
       msPerStep: ms / steps,
       metrics,
-      costs: r.costs(),
       kernelTimings: r.kernelTimings?.() ?? null,
       // the LSTM's sparse kernel is known once its batch exists (the drift): the badge follows
       ...(r.gpuInfo ? { gpu: r.gpuInfo() } : {}),
@@ -279,15 +276,16 @@ async function handle(m: ToWorker): Promise<void> {
       lastMetricsStep = -Infinity; // show the new mask at once
     }
   } catch (e) {
+    let failure = e;
     if (run?.backend === 'gpu' && m.runId === runId) {
       try {
         await fallBack(e);
         return;
       } catch (e2) {
-        e = e2;
+        failure = e2;
       }
     }
-    post({ type: 'error', runId, message: messageOf(e) });
+    post({ type: 'error', runId, message: messageOf(failure) });
   }
 }
 

@@ -47,7 +47,7 @@ import { chooseSparseTransport, type SparseChoice } from '../../gpu/sparseVarian
 import { GpuError } from '../../gpu/errors';
 import type { BatchTimings } from '../../gpu/timing';
 import { planMemory } from '../../gpu/memoryPlan';
-import type { LabParams } from '../labParams';
+import type { LabParams } from '../contract';
 import { gpuHostArms, gpuRefusal } from '../gpuSupport';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
 import { sourceArm, type AdvanceExtra, type GpuRunInfo, type KeptPaths, type LiveEngine } from './liveEngine';
@@ -355,6 +355,10 @@ export class GpuLiveRun implements LiveEngine {
   metrics(): LiveMetrics {
     if (!this.drifted || this.latest === null) return { ...this.cpu.metrics(), step: this.step };
     return this.latest;
+  }
+
+  methods(): string[] {
+    return this.cpu.methods();
   }
 
   costs(): ArmCost[] {

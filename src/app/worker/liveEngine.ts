@@ -14,101 +14,19 @@
  * list, so the older arms keep their places in the messages, the exports' columns and the GPU's lanes.
  */
 import type { LearningMethod } from '../../engine/methods';
-import type { Spectrum } from '../../engine/metrics';
 import type { ModelSettings } from '../../engine/models';
 import type { SelectionStrategy } from '../../engine/transportMask';
 import type { BatchTimings } from '../../gpu/timing';
-import type { LabParams } from '../labParams';
+import { ARM_ROLES, type ArmCost, type ArmId, type ArmInfo, type GpuRunInfo, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker, type StepTrace } from '../contract';
 
-export type ArmId = 'frozen' | 'full' | 'k0' | 'k' | 'readout';
-
-/** The readout-only arm's entry (the same in every live engine). */
-export const READOUT_ARM: ArmInfo = { id: 'readout', label: 'readout only' };
-
-export interface ArmInfo {
-  /** stable id for colours and series: 'frozen' | 'full' | 'k0' | 'k' | 'readout' */
-  id: ArmId;
-  label: string;
-  /**
-   * The arm this one is identical to, if any: the k arm at k = 0 is the k = 0 arm, and at k = n it is
-   * full RTRL (every path kept). It is computed once, shown once, with a note.
-   */
-  sameAs?: ArmId;
-}
-
-/** The task on show, step by step: first input, first target, each arm's first output. */
-export interface StepTrace {
-  input: Float32Array;
-  target: Float32Array;
-  prediction: Float32Array[];
-}
-
-export interface Marker {
-  step: number;
-  label: string;
-}
-
-/** What the analysis panels show, sampled every few steps (the spectra cost up to n⁴, like one full step). */
-export interface LiveMetrics {
-  step: number;
-  /** singular values of J_t of the reference arm (full RTRL, else the k arm) */
-  jacobian: Spectrum | null;
-  /** singular values of the full arm's P_t (through P Pᵀ) */
-  sensitivity: Spectrum | null;
-  /** ‖P_t‖ per arm (null for frozen) */
-  sensitivityNorm: (number | null)[];
-  /** cos(g_k, g_full) on the full arm's trajectory for the k arm, and for k = 0 */
-  cosine: { k: number | null; k0: number | null };
-}
-
-/** Theoretical cost of one step per arm, for the cost meter. */
-export interface ArmCost {
-  macs: number;
-  bytes: number;
-  /** floats of P this arm keeps */
-  sensitivityFloats: number;
-  /** the transformer, which has no P: floats of the context window it carries from step to step */
-  windowFloats?: number;
-}
-
-/** What a GPU run says about itself, for the backend badge's tooltip and the cost meter. */
-export interface GpuRunInfo {
-  /** the adapter's name */
-  adapter: string;
-  /** a software adapter (SwiftShader, a fallback adapter): a CPU rasteriser, not a GPU */
-  software: boolean;
-  /** the sparse transport kernel chosen for this adapter, and why (sparseVariant.ts) */
-  sparseTransport: string;
-  /** how the kernels are timed on this device (timing.ts) */
-  timingSource: BatchTimings['source'];
-}
-
-/** W of the k arm (row-major n×n) and its kept sources (k per row), for the kept-paths view. */
-export interface KeptPaths {
-  n: number;
-  k: number;
-  W: Float32Array;
-  sources: Int32Array;
-}
+// the arms' records and readings are the contract's (the page reads them too)
+export { READOUT_ARM } from '../contract';
+export type { ArmCost, ArmId, ArmInfo, GpuRunInfo, KeptPaths, LiveArm, LiveMetrics, Marker, StepTrace } from '../contract';
 
 /** What `advance` also fills when asked: which steps were scored, and the task's trace. */
 export interface AdvanceExtra {
   scored?: Uint8Array;
   trace?: StepTrace;
-}
-
-/** One arm of a live run as one record: what it is, what it does, what it costs and how it is doing. */
-export interface LiveArm extends ArmInfo {
-  method: LearningMethod;
-  cost: ArmCost;
-  /** mean loss over the adaptation so far (steps with an error signal), NaN before the drift */
-  meanLoss: number;
-  /** recovery so far against frozen and full, null without full RTRL, before the drift, or diverged */
-  recovery: number | null;
-  /** recovery so far against readout-only and full (recovery beyond the readout), null where recovery is */
-  recoveryBeyondReadout: number | null;
-  /** adaptation step of the first NaN/Inf, or -1 */
-  divergedAt: number;
 }
 
 export interface LiveEngine {
@@ -137,6 +55,8 @@ export interface LiveEngine {
   metrics(): LiveMetrics;
   /** Multiply-adds, bytes and P's size per arm (science.md §3-§4). */
   costs(): ArmCost[];
+  /** The engine's label of each arm's method ('frozen', 'full', 'k=4', 'readout'; the transformer's 'dense', 'rho=0.5'). */
+  methods(): string[];
   keptPaths(): KeptPaths | null;
   /** Recovery so far per arm against frozen and full (the paper's), null where it is not defined. */
   recovery(): (number | null)[];
@@ -170,8 +90,9 @@ export function armMethod(p: LabParams, id: ArmId): LearningMethod {
   }
 }
 
-/** Every arm of a live run as one record each (the parallel per-arm readings gathered). */
+/** Every arm of a live run as one record each (what the worker sends the page). */
 export function liveArms(engine: LiveEngine): LiveArm[] {
+  const methods = engine.methods();
   const costs = engine.costs();
   const meanLoss = engine.meanLoss();
   const recovery = engine.recovery();
@@ -179,7 +100,8 @@ export function liveArms(engine: LiveEngine): LiveArm[] {
   const divergedAt = engine.divergedAt();
   return engine.arms.map((arm, a) => ({
     ...arm,
-    method: armMethod(engine.params, arm.id),
+    role: ARM_ROLES[arm.id],
+    method: methods[a],
     cost: costs[a],
     meanLoss: meanLoss[a],
     recovery: recovery[a],

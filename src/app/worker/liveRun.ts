@@ -9,7 +9,7 @@
  */
 import { GradientFidelityProbe } from '../../engine/gradientFidelity';
 import type { OnlineLearner } from '../../engine/learner';
-import { methodCost } from '../../engine/methods';
+import { methodCost, methodLabel } from '../../engine/methods';
 import { jacobianSpectrum, sensitivitySpectrum } from '../../engine/metrics';
 import { MODELS, type ModelKind, type ModelParams, type ModelSettings } from '../../engine/models';
 import type { LearningMethod } from '../../engine/methods';
@@ -19,12 +19,13 @@ import { armLearner, pretrainSeed } from '../../engine/protocol/prepareSeed';
 import { Rng } from '../../engine/rng';
 import type { Sequence, Task } from '../../engine/tasks/task';
 import type { SelectionStrategy } from '../../engine/transportMask';
-import { taskOptionsOf, type LabParams } from '../labParams';
-import type { PretrainedState } from './pretrainedCache';
-import { armMethod, READOUT_ARM, sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker, type StepTrace } from './liveEngine';
+import { LEAD_IN_STEPS, LIVE_DEFAULTS, READOUT_ARM, taskOptionsOf, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LabParams, type LiveMetrics, type LiveRunOptions, type Marker, type PretrainedState, type StepTrace } from '../contract';
+import { armMethod, sourceArm, type AdvanceExtra, type LiveEngine } from './liveEngine';
 
 export { armMethod } from './liveEngine';
 export type { ArmCost, ArmId, ArmInfo, KeptPaths, LiveMetrics, Marker, StepTrace } from './liveEngine';
+// the lead-in and the options are the contract's (the page draws and sends them)
+export { LEAD_IN_STEPS, LIVE_DEFAULTS, type LiveRunOptions };
 
 /** An arm's learner: the RNN's or the LSTM's. */
 type ArmLearner = OnlineLearner;
@@ -34,8 +35,6 @@ function runningState(l: ArmLearner): Float32Array {
   return l.model.runningState();
 }
 
-/** Steps of regime A shown before the drift, so the jump in loss is visible. */
-export const LEAD_IN_STEPS = 150;
 const CHUNK = 1000;
 
 /** The k arm's entry: its label and, at k = 0 or k = n, the arm it duplicates. */
@@ -43,18 +42,6 @@ export function kArmInfo(k: number, n: number, includeFull: boolean): ArmInfo {
   const sameAs: ArmId | undefined = k === 0 ? 'k0' : k === n && includeFull ? 'full' : undefined;
   return sameAs ? { id: 'k', label: `k = ${k}`, sameAs } : { id: 'k', label: `k = ${k}` };
 }
-export interface LiveRunOptions {
-  /** pretraining steps and epochs; the app uses fewer than the CLI so the first curve comes quickly */
-  pretrainSteps: number;
-  pretrainEpochs: number;
-  /** leave full RTRL out (the CPU cap at large n) */
-  includeFull: boolean;
-  /** pretrained weights shipped for these settings (pretrainedCache.ts): pretraining is skipped, not changed */
-  pretrained?: PretrainedState;
-}
-
-export const LIVE_DEFAULTS: LiveRunOptions = { pretrainSteps: 3000, pretrainEpochs: 6, includeFull: true };
-
 export class LiveRun implements LiveEngine {
   readonly backend = 'cpu';
   /** the CPU has each arm's output to show */
@@ -200,7 +187,7 @@ export class LiveRun implements LiveEngine {
     trace.target[s] = this.seq.y[t * this.seq.outputSize];
   }
 
-  /** The pretrained state, as pretrainedCache.ts ships it (call before advancing: the weights are the pretrained ones). */
+  /** The pretrained state, as the app ships it (contract/pretrained.ts) (call before advancing: the weights are the pretrained ones). */
   pretrainedState(): PretrainedState {
     const p = this.pretrained as { theta: Float32Array | Float64Array; readout: Float32Array | Float64Array };
     return { theta: Float32Array.from(p.theta), readout: Float32Array.from(p.readout), hEnd: Float32Array.from(this.hStart ?? []), epochLoss: [...this.pretrainLoss] };
@@ -260,6 +247,10 @@ export class LiveRun implements LiveEngine {
         k0: this.probe && Number.isFinite(this.probe.lastCosine[1]) ? this.probe.lastCosine[1] : null,
       },
     };
+  }
+
+  methods(): string[] {
+    return this.arms.map((arm) => methodLabel(this.methodOf(arm.id)));
   }
 
   /** Multiply-adds, bytes and P's size per arm (science.md §3-§4). */

@@ -17,7 +17,7 @@
  */
 import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT } from '../../engine/statistics';
 import { defaultLearningRate } from '../../engine/learningRates';
-import { headArm, headCount, type HeadArm, type HeadStrategy } from '../../engine/models/transformer/headSelection';
+import { headArm, headArmLabel, headCount, type HeadArm, type HeadStrategy } from '../../engine/models/transformer/headSelection';
 import { TransformerLearner } from '../../engine/models/transformer/learner';
 import type { TransformerParams, TransformerShape } from '../../engine/models/transformer/model';
 import { initTransformer } from '../../engine/models/transformer/model';
@@ -30,13 +30,14 @@ import { Rng, seededStreams } from '../../engine/rng';
 import { createTask } from '../../engine/tasks';
 import type { Sequence, Task } from '../../engine/tasks/task';
 import type { SelectionStrategy } from '../../engine/transportMask';
-import { taskOptionsOf, type LabParams } from '../labParams';
-import { READOUT_ARM, sourceArm, type AdvanceExtra, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LiveEngine, type LiveMetrics, type Marker } from './liveEngine';
+import { LEAD_IN_STEPS, READOUT_ARM, taskOptionsOf, type ArmCost, type ArmId, type ArmInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveMetrics, type Marker } from '../contract';
+import { sourceArm, type AdvanceExtra, type LiveEngine } from './liveEngine';
 
 export { ABOVE_REFERENCE_NOTE };
 
-/** Steps of regime A shown before the drift (as LiveRun's lead-in). */
-export const TRANSFORMER_LEAD_IN = 150;
+/** Steps of regime A shown before the drift: LiveRun's lead-in. */
+export const TRANSFORMER_LEAD_IN = LEAD_IN_STEPS;
+export type { HeadPanelData };
 const CHUNK = 1000;
 
 /** The line the page shows when the GPU backend was asked for. */
@@ -54,27 +55,6 @@ export interface TransformerLiveOptions {
 }
 
 export const TRANSFORMER_LIVE_DEFAULTS: TransformerLiveOptions = { pretrainSteps: 300, pretrainBatch: 8, dModel: 32, heads: 4, layers: 1, context: 32 };
-
-/** What the heads panel shows: the chosen-fraction arm's heads at the current step. */
-export interface HeadPanelData {
-  step: number;
-  /** the arm shown (the chosen fraction's; the lead-in shows the frozen pretrained model) */
-  arm: string;
-  fraction: number;
-  layers: number;
-  heads: number;
-  context: number;
-  /** positions in the window now */
-  length: number;
-  /** whether this step carried an error signal (on other steps no head carries gradient) */
-  updated: boolean;
-  /** [ℓ·H + h] = 1 if the head's output carried gradient this step */
-  carrying: number[];
-  /** ‖∂L/∂o^h‖ this step, [ℓ·H + h]; null where not measured (frozen, lead-in, unscored step) */
-  gradNorm: (number | null)[];
-  /** the newest position's attention over the window, [(ℓ·H + h)·W + j], j = 0 the oldest slot */
-  attention: Float32Array;
-}
 
 /** The fraction arm's label: 'ρ = 0.5 (2 of 4 heads)'. */
 export function fractionLabel(fraction: number, heads: number): string {
@@ -311,6 +291,10 @@ export class TransformerLiveRun implements LiveEngine {
   /** No spectra for the transformer: the analysis panels of the RNN do not apply. */
   metrics(): LiveMetrics {
     return { step: this.step, jacobian: null, sensitivity: null, sensitivityNorm: this.arms.map(() => null), cosine: { k: null, k0: null } };
+  }
+
+  methods(): string[] {
+    return this.arms.map((arm) => headArmLabel(this.armOf(arm.id)));
   }
 
   /** Multiply-adds and bytes per step per arm (transformerArmCost, full window; trackHeads counted). */

@@ -52,3 +52,16 @@ export function estimateSeconds(macs: number, bytes: number, kernel: CostKernel,
   const t = throughputOf(kernel);
   return Math.max(macs / (t.macsPerSecond * Math.max(1, threads)), bytes / t.bytesPerSecond);
 }
+
+/**
+ * Estimated seconds per learner step of full RTRL (k = 'full') or sparse-k RTRL for a model with n units
+ * and m inputs, on `kernel` with `threads` threads: the RNN has one transport of P (n × n(n+m+1)), the
+ * LSTM two of P^h (n × 4n(n+m+1)). The rest of a step is O(p) and left out.
+ */
+export function estimateRtrlSeconds(model: 'rnn' | 'lstm', n: number, m: number, k: number | 'full', kernel: CostKernel, threads: number): number {
+  const kk = k === 'full' ? n : k;
+  const p = (model === 'lstm' ? 4 : 1) * n * (n + m + 1);
+  const { macs, bytes } = transportWork(n, p, kk);
+  const transports = model === 'lstm' ? 2 : 1;
+  return transports * estimateSeconds(macs, bytes, kernel, threads);
+}

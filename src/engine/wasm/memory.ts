@@ -13,11 +13,9 @@
  * 64-byte aligned blocks above it.
  */
 import { TRANSPORT_WASM_PLAIN, TRANSPORT_WASM_SHARED } from './transportWasm.generated';
+import { wasmSimdSupported } from './simd';
 
-/** A tiny module using 128-bit SIMD (i8x16.splat, i8x16.popcnt): validates only where SIMD runs. */
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
+export { wasmSimdSupported } from './simd';
 
 /** Bytes below this are the control block; allocations start here. */
 export const HEAP_BASE = 65536;
@@ -47,21 +45,12 @@ export interface WasmRuntime {
 
 let runtime: WasmRuntime | null | undefined;
 let unavailableReason = '';
-let simdSupported: boolean | undefined;
 
 function decodeBase64(b64: string): Uint8Array {
   const s = atob(b64);
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   return bytes;
-}
-
-/** Whether this JavaScript engine runs WebAssembly 128-bit SIMD (validating a tiny SIMD module). */
-export function wasmSimdSupported(): boolean {
-  if (simdSupported === undefined) {
-    simdSupported = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(SIMD_PROBE);
-  }
-  return simdSupported;
 }
 
 /** SharedArrayBuffer is usable: always in Node, in a browser only when the page is cross-origin isolated. */

@@ -5,8 +5,13 @@
  *
  * The engine's float32 transports run on its WebAssembly SIMD kernel, so full RTRL runs live up to
  * n = 256 (about a second per step there); every caller shows the estimate as a warning first.
+ *
+ * Page and worker both read it, so it loads no transport: the prior is the engine's cost model
+ * (wasm/cost.ts) on the kernel the worker will run (WebAssembly SIMD where this engine validates it) on
+ * one thread, as the transport's own estimate gives on a thread without a pool.
  */
-import { estimateRtrlStepSeconds } from '../engine/transport';
+import { estimateRtrlSeconds } from '../../engine/wasm/cost';
+import { wasmSimdSupported } from '../../engine/wasm/simd';
 
 /** Largest n at which the CPU engine runs full RTRL live. */
 export const CPU_FULL_RTRL_MAX_N = 256;
@@ -31,17 +36,22 @@ export function cpuRate(): number {
   return measuredMacsPerSecond ?? PRIOR_MACS_PER_SECOND;
 }
 
+/** The prior seconds per step of the RNN's full (k = 'full') or sparse-k transport before a measurement. */
+function priorSeconds(n: number, k: number | 'full'): number {
+  return estimateRtrlSeconds('rnn', n, 1, k, wasmSimdSupported() ? 'wasm' : 'typescript', 1);
+}
+
 /**
  * Estimated seconds for one full-RTRL step on the CPU at n: n⁴ multiply-adds at the rate the live run
- * measured, or, before it has, the engine's estimate for the kernel and threads it runs on now.
+ * measured, or, before it has, the engine's cost model's (priorSeconds).
  */
 export function cpuFullRtrlSecondsPerStep(n: number, macsPerSecond: number | null = measuredMacsPerSecond): number {
-  return macsPerSecond ? n ** 4 / macsPerSecond : estimateRtrlStepSeconds('rnn', n, 1, 'full');
+  return macsPerSecond ? n ** 4 / macsPerSecond : priorSeconds(n, 'full');
 }
 
 /** Estimated seconds for one step of a sparse-k arm: k·n·p ≈ k n³ multiply-adds. */
 export function cpuSparseSecondsPerStep(n: number, k: number, macsPerSecond: number | null = measuredMacsPerSecond): number {
-  return macsPerSecond ? (k * n ** 3) / macsPerSecond : estimateRtrlStepSeconds('rnn', n, 1, k);
+  return macsPerSecond ? (k * n ** 3) / macsPerSecond : priorSeconds(n, k);
 }
 
 export interface CpuPolicy {
