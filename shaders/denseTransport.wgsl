@@ -4,19 +4,16 @@
 // spaced TS/4 apart). A and P tiles of TS×TS are staged in workgroup memory, so every P value loaded from
 // memory feeds TS multiply-adds and every value read from workgroup memory feeds 4.
 // Lanes are the full-RTRL lanes LANE_BASE + z. A reset step transports P = 0.
-override LANE_BASE: u32 = 0u;
-override TS: u32 = 32u;
-override Q: u32 = TS / 4u;
+//! include denseTile
+//! include laneStep
 
 var<workgroup> aTile: array<f32, TS * TS>;
-var<workgroup> pTile: array<f32, TS * TS>;
 
 @compute @workgroup_size(Q, Q)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) lix: u32) {
   let lane = LANE_BASE + wid.z;
-  let t = atomicLoad(&ctl[CTL_STEP]);
-  let keep = (u32(streams[recordOf(lanes[lane].stream, t) + SS_FLAGS]) & FLAG_RESET) == 0u;
+  let keep = laneStep(lane).keep;
   let i0 = wid.y * TS;
   let c0 = wid.x * TS;
   let base = lane * N * NP;
@@ -32,15 +29,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       var av = 0.0;
       if (i < N && q < N) { av = state[sb + i] * params[th + i * N + q]; }
       aTile[e] = av;
-      let qr = q0 + r;
-      let c = c0 + cc;
-      var pv = 0.0;
-      if (qr < N && c < NP) { pv = pIn[base + qr * NP + c]; }
-      pTile[e] = pv;
+      stagePTile(e, base, q0 + r, c0 + cc);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TS; kk++) {
-      let y = vec4f(pTile[kk * TS + lid.x], pTile[kk * TS + lid.x + Q], pTile[kk * TS + lid.x + 2u * Q], pTile[kk * TS + lid.x + 3u * Q]);
+      let y = pTileRow(kk, lid.x);
       acc[0] += aTile[lid.y * TS + kk] * y;
       acc[1] += aTile[(lid.y + Q) * TS + kk] * y;
       acc[2] += aTile[(lid.y + 2u * Q) * TS + kk] * y;

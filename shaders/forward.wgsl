@@ -1,20 +1,17 @@
 // RNN forward step with readout, error, dLdh and loss (science.md §2), one lane (arm × seed) per workgroup:
 //   a_t = W h_{t-1} + U x_t + b,  h_t = (1-α) h_{t-1} + α tanh(a_t),  D_t = α (1 - tanh²(a_t))
 //   y_t = V h_t + c,  e_t = (y_t - y*_t)·hasError,  c_t = Vᵀ e_t,  L_t = ½‖e_t‖²
-// A lane that has diverged records NaN; a non-finite loss raises the lane's fault flag (stepEnd.wgsl).
-// Sizes, records and helpers: the preamble (src/gpu/layout.ts).
+// The readout, error, dL/dh and loss: common/readoutTail.wgsl. Sizes, records and helpers: the preamble
+// (src/gpu/layout.ts).
 
-var<workgroup> hNew: array<f32, N>;
-var<workgroup> err: array<f32, O>;
+//! include readoutTail
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.x;
-  let t = atomicLoad(&ctl[CTL_STEP]);
-  let s0 = recordOf(lanes[lane].stream, t);
-  let flags = u32(streams[s0 + SS_FLAGS]);
-  let keep = (flags & FLAG_RESET) == 0u;  // a reset starts from h = 0
-  let hasError = (flags & FLAG_ERROR) != 0u;
+  let now = laneStep(lane);
+  let s0 = now.rec;
+  let keep = now.keep;  // a reset starts from h = 0
   let th = lane * STRIDE;
   let hb = lane * N;
   let sb = lane * ST;
@@ -35,41 +32,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     hOut[hb + i] = hv;
     state[sb + i] = LEAK * (1.0 - th_a * th_a);
   }
-  workgroupBarrier();
-  // the first output y_t[0], kept by invocation 0 for the outputs record below
-  var y0 = 0.0;
-  for (var j = 0u; j < O; j++) {
-    var s = 0.0;
-    for (var i = lid; i < N; i += WG) { s += params[th + NP + j * N + i] * hNew[i]; }
-    let vh = workgroupSum(lid, s);
-    if (lid == 0u) {
-      let y = params[th + NP + O * N + j] + vh;
-      if (j == 0u) { y0 = y; }
-      var e = 0.0;
-      if (hasError) { e = y - streams[s0 + M + j]; }
-      err[j] = e;
-    }
-  }
-  workgroupBarrier();
-  for (var i = lid; i < N; i += WG) {
-    var c = 0.0;
-    for (var j = 0u; j < O; j++) { c += params[th + NP + j * N + i] * err[j]; }
-    state[sb + ST_DLDH + i] = c;
-  }
-  if (lid < O) { state[sb + ST_ERR + lid] = err[lid]; }
-  if (lid == 0u) {
-    var loss = 0.0;
-    for (var j = 0u; j < O; j++) { loss += 0.5 * err[j] * err[j]; }
-    let cb = ctlOf(lane);
-    if (atomicLoad(&ctl[cb + CTL_DIVERGED]) != 0u) {
-      loss = nan();
-      y0 = nan();
-    } else if (nonFinite(loss)) {
-      atomicStore(&ctl[cb + CTL_FAULT], 1u);
-    }
-    losses[t * B + lane] = loss;
-    // the buffer's second half: each lane's first output per step, read back with the losses (the app's
-    // task strip); the host sizes the buffer as two equal halves
-    losses[arrayLength(&losses) / 2u + t * B + lane] = y0;
-  }
+  readoutTail(lid, lane, now);
 }

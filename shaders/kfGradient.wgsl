@@ -2,6 +2,7 @@
 // lane: finishes A <- (c1/p1) J A + (c2/p2) D_t over Aᵀ's n² entries (J A is there, from kfTransport.wgsl),
 // and writes the gradient g_t[(r, l)] = a_r u_l in θ's layout (W, U, b) with each workgroup's Σg² for
 // clipScale.wgsl. a = Aᵀ c_t and u come from kfUpdate.wgsl.
+//! include thetaEntry
 override LANE_BASE: u32;
 
 @compute @workgroup_size(WG)
@@ -18,22 +19,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   }
   var g = 0.0;
   if (c < NP) {
-    var r: u32;
-    var l: u32;
-    if (c < N * N) {
-      r = c / N;
-      l = c % N;
-    } else if (c < N * N + N * M) {
-      let e = c - N * N;
-      r = e / M;
-      l = N + e % M;
-    } else {
-      r = c - N * N - N * M;
-      l = N + M;
-    }
-    g = factors[r0 + KF_AV + r] * factors[r0 + l];
+    let rl = thetaEntry(c);
+    g = factors[r0 + KF_AV + rl.x] * factors[r0 + rl.y];
     grad[lane * STRIDE + c] = g;
   }
-  let gq = workgroupSum(lid, g * g);
-  if (lid == 0u) { partials[lane * (GT + GR) + wid.x] = gq; }
+  thetaPartial(lid, lane, wid.x, g);
 }

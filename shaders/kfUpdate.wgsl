@@ -4,9 +4,7 @@
 //   u <- c1 p1 u + c2 p2 ĥ_t,   A <- (c1/p1) J A + (c2/p2) D_t   (the second half in kfGradient.wgsl)
 //   a = Aᵀ c_t = (c1/p1) (J A)ᵀ c_t + (c2/p2) D_t c_t   (D_t is diagonal for the RNN)
 // ‖J A‖² and (J A)ᵀ c_t are kfTransport.wgsl's per-row sums. A reset step starts from u = 0.
-override LANE_BASE: u32;
-/** steps in the noise ring (the batch's readbackEvery) */
-override CH: u32;
+//! include noiseLane
 const EPS: f32 = 1e-7;
 
 @compute @workgroup_size(WG)
@@ -14,11 +12,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let lane = LANE_BASE + wid.z;
   let info = lanes[lane];
   let r0 = info.factorOffset;
-  let t = atomicLoad(&ctl[CTL_STEP]);
-  let rec = recordOf(info.stream, t);
-  let keep = (u32(streams[rec + SS_FLAGS]) & FLAG_RESET) == 0u;
-  // the lane's noise ring: CH slots of (c1, c2)
-  let nz = info.noiseOffset + (t % CH) * 2u;
+  let now = laneStep(lane);
+  // this step's (c1, c2)
+  let nz = noiseSlot(info, now, 2u);
   let sb = lane * ST;
   var jq = 0.0;
   var dq = 0.0;
@@ -31,15 +27,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var hq = 0.0;
   for (var l = lid; l < NL; l += WG) {
     var u = 0.0;
-    if (keep) { u = factors[r0 + l]; }
+    if (now.keep) { u = factors[r0 + l]; }
     uq += u * u;
-    var h = 1.0;
-    if (l < N) {
-      h = 0.0;
-      if (keep) { h = hIn[lane * N + l]; }
-    } else if (l < N + M) {
-      h = streams[rec + l - N];
-    }
+    let h = hatEntry(lane, now, l);
     hq += h * h;
   }
   let p1 = sqrt((sqrt(workgroupSum(lid, jq)) + EPS) / (sqrt(workgroupSum(lid, uq)) + EPS));
@@ -48,15 +38,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let c2 = noise[nz + 1u];
   for (var l = lid; l < NL; l += WG) {
     var u = 0.0;
-    if (keep) { u = factors[r0 + l]; }
-    var h = 1.0;
-    if (l < N) {
-      h = 0.0;
-      if (keep) { h = hIn[lane * N + l]; }
-    } else if (l < N + M) {
-      h = streams[rec + l - N];
-    }
-    factors[r0 + l] = c1 * p1 * u + c2 * p2 * h;
+    if (now.keep) { u = factors[r0 + l]; }
+    factors[r0 + l] = c1 * p1 * u + c2 * p2 * hatEntry(lane, now, l);
   }
   let fa = c1 / p1;
   let fd = c2 / p2;

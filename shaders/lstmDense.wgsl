@@ -7,13 +7,11 @@
 // does for the RNN: every P^h value loaded from memory feeds 2·TS multiply-adds. The coefficient tiles are
 // formed while staging (4 W_h loads per entry, cache hits). The epilogue adds the cell carry, the
 // immediate terms and the c -> h term. Lanes are LANE_BASE + z. A reset step transports P = 0.
-override LANE_BASE: u32 = 0u;
-override TS: u32 = 32u;
-override Q: u32 = TS / 4u;
+//! include denseTile
+//! include lstmColumn
 
 var<workgroup> cTile: array<f32, TS * TS>;
 var<workgroup> hTile: array<f32, TS * TS>;
-var<workgroup> pTile: array<f32, TS * TS>;
 
 @compute @workgroup_size(Q, Q)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
@@ -43,15 +41,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       }
       cTile[e] = ac;
       hTile[e] = ah;
-      let qr = q0 + r;
-      let c = c0 + cc;
-      var pv = 0.0;
-      if (qr < N && c < NP) { pv = pIn[base + qr * NP + c]; }
-      pTile[e] = pv;
+      stagePTile(e, base, q0 + r, c0 + cc);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TS; kk++) {
-      let y = vec4f(pTile[kk * TS + lid.x], pTile[kk * TS + lid.x + Q], pTile[kk * TS + lid.x + 2u * Q], pTile[kk * TS + lid.x + 3u * Q]);
+      let y = pTileRow(kk, lid.x);
       // unrolled by hand: constant indices keep the accumulators in registers (a dynamic index makes some
       // compilers, SwiftShader's among them, keep the arrays in memory)
       let r0 = lid.y * TS + kk;
@@ -72,12 +66,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var a = 0u; a < 4u; a++) {
     let j = j0 + lid.y + a * Q;
     if (j >= N) { continue; }
-    let ai = state[lb + L_I * N + j];
-    let af = state[lb + L_F * N + j];
-    let ag = state[lb + L_G * N + j];
-    let ao = state[lb + L_O * N + j];
-    let beta = state[lb + L_BETA * N + j];
-    let fg = state[lb + L_FORGET * N + j];
+    let d = lstmLocal(lb, j);
     let rowH = base + j * NP;
     let rowC = PC_BASE + rowH;
     for (var b = 0u; b < 4u; b++) {
@@ -86,28 +75,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       var pc = 0.0;
       var ph = 0.0;
       if (keep) {
-        pc = accC[a][b] + fg * pIn[rowC + c];
+        pc = accC[a][b] + d.forget * pIn[rowC + c];
         ph = accH[a][b];
       }
-      // the immediate term: which row of θ column c belongs to, and its ĥ entry
-      var row: u32;
-      var hv: f32;
-      if (c < TH_WX) {
-        row = c / N;
-        hv = state[sb + ST_HPREV + c % N];
-      } else if (c < TH_B) {
-        row = (c - TH_WX) / M;
-        hv = state[sb + ST_X + (c - TH_WX) % M];
-      } else {
-        row = c - TH_B;
-        hv = 1.0;
-      }
-      if (row == j) { pc += ai * hv; }
-      else if (row == N + j) { pc += af * hv; }
-      else if (row == 2u * N + j) { pc += ag * hv; }
-      else if (row == 3u * N + j) { ph += ao * hv; }
-      pOut[rowC + c] = pc;
-      pOut[rowH + c] = ph + beta * pc;
+      finishColumn(sb, j, c, d, pc, ph, rowC, rowH);
     }
   }
 }

@@ -5,20 +5,17 @@
 // and the local derivatives the transport needs (state record, ST_LOCAL):
 //   a_i = g σ'(z_i), a_f = c_{t-1} σ'(z_f), a_g = i tanh'(z_g), a_o = tanh(c_t) σ'(z_o), β = o (1 - tanh² c_t), f.
 // It also stages ĥ_t's h_{t-1} and x_t and the reset flag in the state record (lstmGpu.ts says why).
-// A reset step starts from h = c = 0. A lane that has diverged records NaN; a non-finite loss raises its
-// fault flag (stepEnd.wgsl). h and c share the ping-ponged buffers: h at lane·N, c at C_BASE + lane·N.
+// A reset step starts from h = c = 0. The readout, error, dL/dh and loss: common/readoutTail.wgsl. h and c
+// share the ping-ponged buffers: h at lane·N, c at C_BASE + lane·N.
 
-var<workgroup> hNew: array<f32, N>;
-var<workgroup> err: array<f32, O>;
+//! include readoutTail
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.x;
-  let t = atomicLoad(&ctl[CTL_STEP]);
-  let s0 = recordOf(lanes[lane].stream, t);
-  let flags = u32(streams[s0 + SS_FLAGS]);
-  let keep = (flags & FLAG_RESET) == 0u;
-  let hasError = (flags & FLAG_ERROR) != 0u;
+  let now = laneStep(lane);
+  let s0 = now.rec;
+  let keep = now.keep;
   let th = lane * STRIDE;
   let hb = lane * N;
   let cb = C_BASE + lane * N;
@@ -61,41 +58,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     state[lb + L_BETA * N + j] = go * (1.0 - tc * tc);
     state[lb + L_FORGET * N + j] = gf;
   }
-  workgroupBarrier();
-  // the first output y_t[0], kept by invocation 0 for the outputs record below
-  var y0 = 0.0;
-  for (var j = 0u; j < O; j++) {
-    var s = 0.0;
-    for (var i = lid; i < N; i += WG) { s += params[th + NP + j * N + i] * hNew[i]; }
-    let vh = workgroupSum(lid, s);
-    if (lid == 0u) {
-      let y = params[th + NP + O * N + j] + vh;
-      if (j == 0u) { y0 = y; }
-      var e = 0.0;
-      if (hasError) { e = y - streams[s0 + M + j]; }
-      err[j] = e;
-    }
-  }
-  workgroupBarrier();
-  for (var i = lid; i < N; i += WG) {
-    var c = 0.0;
-    for (var j = 0u; j < O; j++) { c += params[th + NP + j * N + i] * err[j]; }
-    state[sb + ST_DLDH + i] = c;
-  }
-  if (lid < O) { state[sb + ST_ERR + lid] = err[lid]; }
-  if (lid == 0u) {
-    var loss = 0.0;
-    for (var j = 0u; j < O; j++) { loss += 0.5 * err[j] * err[j]; }
-    let ctlBase = ctlOf(lane);
-    if (atomicLoad(&ctl[ctlBase + CTL_DIVERGED]) != 0u) {
-      loss = nan();
-      y0 = nan();
-    } else if (nonFinite(loss)) {
-      atomicStore(&ctl[ctlBase + CTL_FAULT], 1u);
-    }
-    losses[t * B + lane] = loss;
-    // the buffer's second half: each lane's first output per step, read back with the losses (the app's
-    // task strip); the host sizes the buffer as two equal halves
-    losses[arrayLength(&losses) / 2u + t * B + lane] = y0;
-  }
+  readoutTail(lid, lane, now);
 }

@@ -11,6 +11,7 @@
 // barrier-free: each invocation recomputes row j's k coefficient pairs (cache hits) and owns COLS columns
 // spaced WG apart so a workgroup's loads of one source row are contiguous.
 // P buffers: P^h of lane at lane·N·NP, P^c at PC_BASE + lane·N·NP (lstmGpu.ts).
+//! include lstmColumn
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -21,12 +22,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let sb = lane * ST;
   let lb = sb + ST_LOCAL;
   let keep = state[sb + ST_KEEP] != 0.0;
-  let ai = state[lb + L_I * N + j];
-  let af = state[lb + L_F * N + j];
-  let ag = state[lb + L_G * N + j];
-  let ao = state[lb + L_O * N + j];
-  let beta = state[lb + L_BETA * N + j];
-  let fg = state[lb + L_FORGET * N + j];
+  let d = lstmLocal(lb, j);
   let s = info.scale;
   let th = lane * STRIDE;
   let wi = th + j * N;
@@ -43,12 +39,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   if (keep) {
     for (var u = 0u; u < COLS; u++) {
       let c = c0 + u * WG;
-      if (c < NP) { accC[u] = fg * pIn[rowC + c]; }
+      if (c < NP) { accC[u] = d.forget * pIn[rowC + c]; }
     }
     for (var jj = 0u; jj < k; jj++) {
       let q = sources[srcRow + jj];
-      let cc = s * (af * params[wf + q] + ai * params[wi + q] + ag * params[wg + q]);
-      let ch = s * (ao * params[wo + q]);
+      let cc = s * (d.f * params[wf + q] + d.i * params[wi + q] + d.g * params[wg + q]);
+      let ch = s * (d.o * params[wo + q]);
       let r = base + q * NP;
       for (var u = 0u; u < COLS; u++) {
         let c = c0 + u * WG;
@@ -63,26 +59,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var u = 0u; u < COLS; u++) {
     let c = c0 + u * WG;
     if (c >= NP) { continue; }
-    // the immediate term: which row of θ column c belongs to, and its ĥ entry
-    var row: u32;
-    var hv: f32;
-    if (c < TH_WX) {
-      row = c / N;
-      hv = state[sb + ST_HPREV + c % N];
-    } else if (c < TH_B) {
-      row = (c - TH_WX) / M;
-      hv = state[sb + ST_X + (c - TH_WX) % M];
-    } else {
-      row = c - TH_B;
-      hv = 1.0;
-    }
-    var pc = accC[u];
-    var ph = accH[u];
-    if (row == j) { pc += ai * hv; }
-    else if (row == N + j) { pc += af * hv; }
-    else if (row == 2u * N + j) { pc += ag * hv; }
-    else if (row == 3u * N + j) { ph += ao * hv; }
-    pOut[rowC + c] = pc;
-    pOut[rowH + c] = ph + beta * pc;
+    finishColumn(sb, j, c, d, accC[u], accH[u], rowC, rowH);
   }
 }

@@ -4,20 +4,16 @@
 // transports P = 0. The immediate term is added by immediate.wgsl. Each invocation owns COLS columns
 // spaced WG apart, so a workgroup's loads of one source row are contiguous, and each coefficient loaded
 // feeds COLS multiply-adds.
+//! include sparseRow
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.z;
   let i = wid.y;
-  let info = lanes[lane];
-  let k = info.k;
-  let t = atomicLoad(&ctl[CTL_STEP]);
-  let keep = (u32(streams[recordOf(info.stream, t) + SS_FLAGS]) & FLAG_RESET) == 0u;
   // d_i·s·W_{i,q} is recomputed per invocation rather than staged in workgroup memory: no barrier, which
   // software adapters (SwiftShader) run far slower, and the k loads hit the cache.
-  let di = state[lane * ST + i] * info.scale;
-  let srcRow = info.srcOffset + i * k;
-  let wRow = lane * STRIDE + i * N;
+  let k = lanes[lane].k;
+  let sr = sparseRow(lane, i);
   let carry = 1.0 - LEAK;
   let base = lane * N * NP;
   let row = base + i * NP;
@@ -28,8 +24,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     if (c < NP && carry != 0.0) { acc[u] = carry * pIn[row + c]; }
   }
   for (var j = 0u; j < k; j++) {
-    let q = sources[srcRow + j];
-    let w = di * params[wRow + q];
+    let q = sources[sr.srcRow + j];
+    let w = sr.di * params[sr.wRow + q];
     let r = base + q * NP;
     for (var u = 0u; u < COLS; u++) {
       let c = c0 + u * WG;
@@ -38,6 +34,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var u = 0u; u < COLS; u++) {
     let c = c0 + u * WG;
-    if (c < NP) { pOut[row + c] = select(0.0, acc[u], keep); }
+    if (c < NP) { pOut[row + c] = select(0.0, acc[u], sr.keep); }
   }
 }

@@ -6,6 +6,7 @@
 // invocation owns VPT vec4 columns spaced WG apart, so a workgroup's loads of one source row are
 // contiguous. Meant for hardware adapters; the barrier-free sparseTransport.wgsl stays where barriers are
 // costly (software adapters); src/gpu/sparseVariant.ts chooses. A reset step transports P = 0.
+//! include sparseRow
 override VPT: u32 = 2u;
 const MAX_VPT: u32 = 4u;
 
@@ -16,13 +17,8 @@ var<workgroup> coefS: array<f32, WG>;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.z;
   let i = wid.y;
-  let info = lanes[lane];
-  let k = info.k;
-  let t = atomicLoad(&ctl[CTL_STEP]);
-  let keep = (u32(streams[recordOf(info.stream, t) + SS_FLAGS]) & FLAG_RESET) == 0u;
-  let di = state[lane * ST + i] * info.scale;
-  let srcRow = info.srcOffset + i * k;
-  let wRow = lane * STRIDE + i * N;
+  let k = lanes[lane].k;
+  let sr = sparseRow(lane, i);
   let carry = 1.0 - LEAK;
   let np4 = NP / 4u;
   let base = lane * N * np4;
@@ -34,11 +30,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     if (c < np4 && carry != 0.0) { acc[u] = carry * pIn[row + c]; }
   }
   // k is the same for the whole workgroup (one lane), so the barriers below are in uniform control flow
+  // (read from the lane record, not returned by sparseRow: WGSL's uniformity analysis sees a returned
+  // struct as one value, and its keep comes from an atomic load)
   for (var j0 = 0u; j0 < k; j0 += WG) {
     if (j0 + lid < k) {
-      let q = sources[srcRow + j0 + lid];
+      let q = sources[sr.srcRow + j0 + lid];
       srcS[lid] = q;
-      coefS[lid] = di * params[wRow + q];
+      coefS[lid] = sr.di * params[sr.wRow + q];
     }
     workgroupBarrier();
     let count = min(WG, k - j0);
@@ -54,6 +52,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var u = 0u; u < VPT; u++) {
     let c = c0 + u * WG;
-    if (c < np4) { pOut[row + c] = select(vec4f(0.0), acc[u], keep); }
+    if (c < np4) { pOut[row + c] = select(vec4f(0.0), acc[u], sr.keep); }
   }
 }

@@ -3,6 +3,7 @@
 //   ĝ_t = (c_tᵀ s_t) θ̃_t
 // with what uoroState.wgsl left in the lane's record. Writes θ's gradient with each workgroup's Σg² for
 // clipScale.wgsl, and each workgroup's Σθ̃² for the next step's ρ0. A reset step drops the old θ̃.
+//! include thetaEntry
 override LANE_BASE: u32;
 
 @compute @workgroup_size(WG)
@@ -14,31 +15,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   var g = 0.0;
   var v = 0.0;
   if (c < NP) {
-    // θ entry c is (row r, ĥ entry l)
-    var r: u32;
-    var l: u32;
-    if (c < N * N) {
-      r = c / N;
-      l = c % N;
-    } else if (c < N * N + N * M) {
-      let e = c - N * N;
-      r = e / M;
-      l = N + e % M;
-    } else {
-      r = c - N * N - N * M;
-      l = N + M;
-    }
+    let rl = thetaEntry(c);
     var old = 0.0;
     if (factors[r0 + UO_KEEP] != 0.0) { old = factors[r0 + UO_TT + c]; }
-    v = old * factors[r0 + UO_INV0] + factors[r0 + UO_AR + r] * factors[r0 + UO_HH + l];
+    v = old * factors[r0 + UO_INV0] + factors[r0 + UO_AR + rl.x] * factors[r0 + UO_HH + rl.y];
     factors[r0 + UO_TT + c] = v;
     g = factors[r0 + UO_CS] * v;
     grad[lane * STRIDE + c] = g;
   }
-  let gq = workgroupSum(lid, g * g);
+  thetaPartial(lid, lane, wid.x, g);
   let tq = workgroupSum(lid, v * v);
-  if (lid == 0u) {
-    partials[lane * (GT + GR) + wid.x] = gq;
-    factors[r0 + UO_TQ + wid.x] = tq;
-  }
+  if (lid == 0u) { factors[r0 + UO_TQ + wid.x] = tq; }
 }

@@ -5,9 +5,7 @@
 // and leaves for uoroGradient.wgsl (the parallel O(p) half) (D_t ν)/ρ1, ĥ_t, 1/ρ0 and c_tᵀ s_t in the lane's
 // record (layout.ts uoroRecord). ‖θ̃‖² is the sum of uoroGradient's partials of the step before, so θ̃ is not
 // read here. A reset step starts from s = θ̃ = 0 (the CPU's estimator.reset()).
-override LANE_BASE: u32;
-/** steps in the noise ring (the batch's readbackEvery) */
-override CH: u32;
+//! include noiseLane
 const EPS: f32 = 1e-7;
 
 var<workgroup> sOld: array<f32, N>;
@@ -18,11 +16,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let lane = LANE_BASE + wid.z;
   let info = lanes[lane];
   let r0 = info.factorOffset;
-  let t = atomicLoad(&ctl[CTL_STEP]);
-  let rec = recordOf(info.stream, t);
-  let keep = (u32(streams[rec + SS_FLAGS]) & FLAG_RESET) == 0u;
-  // the lane's noise ring: CH slots of N signs
-  let nz = info.noiseOffset + (t % CH) * N;
+  let now = laneStep(lane);
+  let keep = now.keep;
+  // this step's N signs
+  let nz = noiseSlot(info, now, N);
   let th = lane * STRIDE;
   let sb = lane * ST;
   for (var i = lid; i < N; i += WG) {
@@ -49,13 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   var hsq = 0.0;
   for (var l = lid; l < NL; l += WG) {
-    var h = 1.0;
-    if (l < N) {
-      h = 0.0;
-      if (keep) { h = hIn[lane * N + l]; }
-    } else if (l < N + M) {
-      h = streams[rec + l - N];
-    }
+    let h = hatEntry(lane, now, l);
     factors[r0 + UO_HH + l] = h;
     hsq += h * h;
   }

@@ -2,19 +2,22 @@
  * Shader modules and compute pipelines of every model's kernels, one compile path, each labelled with its
  * shader's name. A module is a generated header, the layout preamble (layout.ts), the preamble extension
  * of the model whose own kernel it is (gpuModels.ts), and the binding declarations of the kernel's
- * descriptor, followed by the kernel's file; it is checked with getCompilationInfo, so a WGSL error names
- * the kernel's file and its own line (or says it is in the header). Pipelines are cached by shader and
+ * descriptor, followed by the shared snippets the kernel file includes (shaderSources.ts kernelParts) and
+ * the kernel's file; it is checked with getCompilationInfo, so a WGSL error names the kernel's file (or
+ * the snippet's) and its own line, or says it is in the header. Pipelines are cached by shader and
  * override constants (tfjs-backend-webgpu's program cache).
  */
 import { ShaderCompileError, GpuError } from './errors';
 import { messageOf } from './device';
 import { shaderBindings, shaderModel } from './gpuModels';
 import { WGSL_PREAMBLE, wgslBindings } from './layout';
-import type { ShaderName, ShaderSources } from './shaderSources';
+import { kernelParts, kernelSource, type KernelPart, type ShaderName, type ShaderSources } from './shaderSources';
 import { BENCH_KERNELS, bindingNames, SHADER_TYPES, type Bindings } from './stepKernels';
 
 export interface CompileMessage {
   type: GPUCompilationMessageType;
+  /** the file the line is in: the kernel's, a snippet it includes (common/…), or the generated header */
+  file: string;
   line: number;
   column: number;
   message: string;
@@ -51,34 +54,47 @@ export class KernelCache {
   }
 
   private header(name: ShaderName): string {
-    return WGSL_PREAMBLE + (shaderModel(name)?.preamble ?? '') + wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]) + `// ---- ${name}.wgsl ----\n`;
+    return WGSL_PREAMBLE + (shaderModel(name)?.preamble ?? '') + wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]);
   }
 
-  /** The WGSL compiled for `name`: the header, then the kernel file. */
+  /** The module's parts after the header, each headed by a marker line naming its file: the snippets it includes, then the kernel file. */
+  private parts(name: ShaderName): KernelPart[] {
+    return kernelParts(name, this.sources).map((p) => ({ file: p.file, text: `// ---- ${p.file} ----\n${p.text.endsWith('\n') ? p.text : `${p.text}\n`}` }));
+  }
+
+  /** The WGSL compiled for `name`: the header, the snippets it includes, then the kernel file. */
   code(name: ShaderName): string {
-    return this.header(name) + this.sources[name];
+    return this.header(name) + this.parts(name).map((p) => p.text).join('');
   }
 
-  /** Where a line of the compiled module comes from. */
+  /** Where a line of the compiled module comes from (a part's marker line counts as the line before its first). */
   private sourceLine(name: ShaderName, moduleLine: number): { file: string; line: number } {
-    const header = this.header(name).split('\n').length - 1;
-    const model = shaderModel(name);
-    const from = model?.preamble ? `src/gpu/layout.ts and the ${model.name}'s GPU record` : 'src/gpu/layout.ts';
-    return moduleLine > header ? { file: `${name}.wgsl`, line: moduleLine - header } : { file: `${name}.wgsl (generated header: ${from})`, line: moduleLine };
+    let start = this.header(name).split('\n').length - 1;
+    if (moduleLine <= start) {
+      const model = shaderModel(name);
+      const from = model?.preamble ? `src/gpu/layout.ts and the ${model.name}'s GPU record` : 'src/gpu/layout.ts';
+      return { file: `${name}.wgsl (generated header: ${from})`, line: moduleLine };
+    }
+    for (const p of this.parts(name)) {
+      const lines = p.text.split('\n').length - 1;
+      if (moduleLine <= start + lines) return { file: p.file, line: moduleLine - start - 1 };
+      start += lines;
+    }
+    return { file: `${name}.wgsl`, line: moduleLine - start };
   }
 
   /** Compiler messages of one shader (errors, warnings, infos), with lines of the kernel file. */
   async messages(name: ShaderName): Promise<CompileMessage[]> {
     const module = this.device.createShaderModule({ label: `${name}.wgsl`, code: this.code(name) });
     const info = await module.getCompilationInfo();
-    return info.messages.map((m) => ({ type: m.type, line: this.sourceLine(name, m.lineNum).line, column: m.linePos, message: m.message }));
+    return info.messages.map((m) => ({ type: m.type, ...this.sourceLine(name, m.lineNum), column: m.linePos, message: m.message }));
   }
 
   module(name: ShaderName): Promise<GPUShaderModule> {
     let m = this.modules.get(name);
     if (!m) {
       m = (async () => {
-        checkBindings(name, name, this.sources[name], this.bindingsOf(name));
+        checkBindings(name, name, kernelSource(name, this.sources), this.bindingsOf(name));
         const module = this.device.createShaderModule({ label: `${name}.wgsl`, code: this.code(name) });
         const info = await module.getCompilationInfo();
         const error = info.messages.find((x) => x.type === 'error');
@@ -99,7 +115,7 @@ export class KernelCache {
    * from one descriptor).
    */
   pipeline(name: ShaderName, constants: Record<string, number>, kernel: { name: string; bindings: Bindings } = { name, bindings: this.bindingsOf(name) }): Promise<GPUComputePipeline> {
-    if (kernel.bindings !== this.bindingsOf(name)) checkBindings(kernel.name, name, this.sources[name], kernel.bindings);
+    if (kernel.bindings !== this.bindingsOf(name)) checkBindings(kernel.name, name, kernelSource(name, this.sources), kernel.bindings);
     const key = `${name}:${JSON.stringify(constants)}`;
     let p = this.pipelines.get(key);
     if (!p) {

@@ -1,7 +1,8 @@
 /**
- * The GPU layout has one home: no shader restates the preamble (sizes, struct Lane, helpers, the
- * reduction) or its bindings (generated from the kernel descriptor), and a kernel file that does not fit
- * its descriptor is refused naming the kernel and binding; carry-over through snapshot()/restore() continues a batch exactly, with the
+ * The GPU layout has one home: no shader or shared snippet restates the preamble (sizes, struct Lane,
+ * helpers, the reduction) or its bindings (generated from the kernel descriptor), and a kernel file that
+ * does not fit its descriptor (with the snippets it includes) is refused naming the kernel and binding;
+ * snippets are included once each, in order; carry-over through snapshot()/restore() continues a batch exactly, with the
  * optimizer reset only where asked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { GpuBatch, type GpuContext, type LaneSpec } from '../../src/gpu/batch';
 import { GpuError } from '../../src/gpu/errors';
 import { checkBindings } from '../../src/gpu/kernels';
 import { WGSL_PREAMBLE, wgslBindings } from '../../src/gpu/layout';
-import { loadShaderSources, SHADER_NAMES, type ShaderName } from '../../src/gpu/shaderSources';
+import { kernelParts, kernelSource, loadShaderSources, SHADER_NAMES, SNIPPET_FILES, type ShaderName } from '../../src/gpu/shaderSources';
 import { METRIC_KERNELS, STEP_KERNELS } from '../../src/gpu/gpuModels';
 import { BENCH_KERNELS, shadersOf } from '../../src/gpu/stepKernels';
 import { nodeContext } from './gpuHarness';
@@ -24,7 +25,7 @@ describe('one layout, one preamble', () => {
   it('no shader restates a size override, struct Lane, a helper or the workgroup reduction', async () => {
     const sources = await loadShaderSources();
     const restated = [/@binding\(/, /override\s+(N|M|O|T|B|LEAK|WG|NP|NR|STRIDE|SS|ST|GT|GR)\s*:/, /struct\s+Lane\b/, /struct\s+Hyper\b/, /fn\s+(nonFinite|isNan|nan|workgroupSum)\b/, /for \(var w = WG \/ 2u/];
-    for (const name of SHADER_NAMES) for (const re of restated) expect(re.test(sources[name]), `${name}.wgsl matches ${re}`).toBe(false);
+    for (const name of [...SHADER_NAMES, ...SNIPPET_FILES]) for (const re of restated) expect(re.test(sources[name]), `${name}.wgsl matches ${re}`).toBe(false);
     for (const re of restated.slice(1)) expect(re.test(WGSL_PREAMBLE), `the preamble has ${re}`).toBe(true);
   });
 
@@ -33,7 +34,7 @@ describe('one layout, one preamble', () => {
     const covered = new Set<ShaderName>();
     for (const spec of [...STEP_KERNELS, ...METRIC_KERNELS, ...BENCH_KERNELS]) {
       for (const shader of shadersOf(spec)) {
-        expect(() => checkBindings(spec.name, shader, sources[shader], spec.bindings)).not.toThrow();
+        expect(() => checkBindings(spec.name, shader, kernelSource(shader, sources), spec.bindings)).not.toThrow();
         covered.add(shader);
       }
     }
@@ -56,6 +57,26 @@ describe('one layout, one preamble', () => {
     expect(() => checkBindings('gram', 'gram', sources.gram, { pCur: 'read', grams: 'write', norms: 'write' })).toThrow(
       "kernel 'gram' (gram.wgsl): binding 2 'norms' is bound by the descriptor but never used by the shader",
     );
+  });
+
+  it('snippets are included by marker line, each once, after the snippets they include; every snippet is used', async () => {
+    const sources = await loadShaderSources();
+    // readoutTail includes laneStep, so laneStep comes first; the kernel file last, unchanged
+    expect(kernelParts('forward', sources).map((p) => p.file)).toEqual(['common/laneStep.wgsl', 'common/readoutTail.wgsl', 'forward.wgsl']);
+    expect(kernelParts('forward', sources).at(-1)?.text).toBe(sources.forward);
+    expect(kernelParts('gram', sources).map((p) => p.file)).toEqual(['gram.wgsl']);
+    // two snippets that both include laneStep: it comes once
+    const twice = { ...sources, sparseTransport: `//! include readoutTail\n${sources.sparseTransport}` };
+    expect(kernelParts('sparseTransport', twice).filter((p) => p.file === 'common/laneStep.wgsl')).toHaveLength(1);
+    const used = new Set(SHADER_NAMES.flatMap((n) => kernelParts(n, sources).map((p) => p.file)));
+    for (const file of SNIPPET_FILES) expect(used.has(`${file}.wgsl`), `${file}.wgsl is included by no kernel`).toBe(true);
+  });
+
+  it('an include of an unknown snippet, or a cycle, is refused naming the file', async () => {
+    const sources = await loadShaderSources();
+    expect(() => kernelParts('gram', { ...sources, gram: `//! include nowhere\n${sources.gram}` })).toThrow("gram.wgsl includes 'nowhere', which is not a snippet of shaders/common/");
+    const cycle = { ...sources, 'common/laneStep': `//! include readoutTail\n${sources['common/laneStep']}` };
+    expect(() => kernelParts('forward', cycle)).toThrow("common/laneStep.wgsl includes 'readoutTail', which includes it back");
   });
 });
 

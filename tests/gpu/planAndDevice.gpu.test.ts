@@ -1,7 +1,7 @@
 /**
  * The memory planner (waves, refusal with numbers), device acquisition's typed failures, a destroyed
  * device's lost path, and the compile check: every .wgsl compiles with no errors or warnings, and a
- * broken shader's error names its file and line.
+ * broken shader's error names its file and line (a snippet's own, when the error is in an included one).
  */
 import { describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
@@ -109,6 +109,27 @@ describe('on a real (Dawn) device', () => {
       const err = await cache.module('gram').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ShaderCompileError);
       expect((err as ShaderCompileError).message).toMatch(new RegExp(`^gram\\.wgsl:${line}:\\d+: `));
+    } finally {
+      ctx.device.destroy();
+    }
+  });
+
+  it('a compile error in an included snippet names the snippet and its line; the kernel file keeps its own lines', async () => {
+    const ctx = await nodeContext();
+    try {
+      const sources = await loadShaderSources();
+      const snippet = sources['common/readoutTail'].replace('var loss = 0.0;', 'var loss = 0.0 +;');
+      const line = snippet.split('\n').findIndex((l) => l.includes('0.0 +;')) + 1;
+      const cache = new KernelCache(ctx.device, { ...sources, 'common/readoutTail': snippet });
+      for (const name of ['forward', 'lstmForward'] as const) {
+        const err = await cache.module(name).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ShaderCompileError);
+        expect((err as ShaderCompileError).message).toMatch(new RegExp(`^common/readoutTail\\.wgsl:${line}:\\d+: `));
+      }
+      const kernel = sources.forward.replace('var hp = 0.0;', 'var hp = 0.0 +;');
+      const kernelLine = kernel.split('\n').findIndex((l) => l.includes('0.0 +;')) + 1;
+      const err = await new KernelCache(ctx.device, { ...sources, forward: kernel }).module('forward').catch((e: unknown) => e);
+      expect((err as ShaderCompileError).message).toMatch(new RegExp(`^forward\\.wgsl:${kernelLine}:\\d+: `));
     } finally {
       ctx.device.destroy();
     }
