@@ -197,42 +197,29 @@ export interface CsvSeries extends SeriesTable {
   readonly digest: string;
 }
 
-/** A CsvSeries whose JSON (the CLI's --json, the lr-selection cache key) is a summary and the digest, not every value. */
-class CsvSeriesData implements CsvSeries {
-  constructor(
-    readonly source: string,
-    readonly names: readonly string[],
-    readonly values: Float64Array,
-    readonly rows: number,
-    readonly inputs: readonly number[],
-    readonly target: number,
-    readonly horizon: number,
-    readonly regimes: SeriesTable['regimes'],
-    readonly rowNumbers: Int32Array,
-    readonly driftAt: string,
-    readonly missing: MissingPolicy,
-    readonly dropped: number,
-    readonly filled: number,
-    readonly digest: string,
-  ) {}
-
-  toJSON(): unknown {
-    const [a, b] = [this.regimes.A[0], this.regimes.B[0]];
+/**
+ * The prototype of every CsvSeries csvSeries makes: its JSON (the CLI's --json, the lr-selection cache key)
+ * is a summary and the digest, not every value. A structured clone (a worker thread's copy) drops the
+ * prototype and keeps the data, which is all the task reads.
+ */
+const SUMMARISED = {
+  toJSON(this: CsvSeries): unknown {
+    const span = ([lo, hi]: readonly [number, number]) => ({ firstRow: this.rowNumbers[lo], lastRow: this.rowNumbers[hi - 1], rows: hi - lo });
     return {
       source: this.source,
       inputs: this.inputs.map((i) => this.names[i]),
       target: this.names[this.target],
       horizon: this.horizon,
       driftAt: this.driftAt,
-      regimeA: { firstRow: this.rowNumbers[a[0]], lastRow: this.rowNumbers[a[1] - 1], rows: a[1] - a[0] },
-      regimeB: { firstRow: this.rowNumbers[b[0]], lastRow: this.rowNumbers[b[1] - 1], rows: b[1] - b[0] },
+      regimeA: span(this.regimes.A[0]),
+      regimeB: span(this.regimes.B[0]),
       missing: this.missing,
       dropped: this.dropped,
       filled: this.filled,
       digest: this.digest,
     };
-  }
-}
+  },
+};
 
 /** FNV-1a (32 bits) over bytes, continued from `h`. */
 function fnv1a(bytes: Uint8Array, h = 0x811c9dc5): number {
@@ -367,22 +354,23 @@ export function csvSeries(table: CsvTable, spec: CsvTaskSpec): CsvSeries {
   const digest = fnv1a(settings, fnv1a(new Uint8Array(trimmed.buffer)))
     .toString(16)
     .padStart(8, '0');
-  return new CsvSeriesData(
-    spec.source,
+  const series: CsvSeries = {
+    source: spec.source,
     names,
-    trimmed,
+    values: trimmed,
     rows,
-    inputCols.map((j) => used.indexOf(j)),
-    used.indexOf(targetCol),
+    inputs: inputCols.map((j) => used.indexOf(j)),
+    target: used.indexOf(targetCol),
     horizon,
     regimes,
     rowNumbers,
-    spec.driftAt.trim(),
+    driftAt: spec.driftAt.trim(),
     missing,
     dropped,
     filled,
     digest,
-  );
+  };
+  return Object.assign(Object.create(SUMMARISED) as CsvSeries, series);
 }
 
 /** The index (into kept rows) of regime B's first row: a row number, or the first row at or after a date. */
