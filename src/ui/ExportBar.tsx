@@ -10,6 +10,7 @@ import { readArms } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 import { drawLossChart } from './LossChart';
+import { constantPredictorReference } from '../app/contract';
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 
@@ -40,7 +41,7 @@ export function figureCanvas(): HTMLCanvasElement {
   ctx.fillText(`Loss after the drift: ${p.task}, n = ${p.n}, k = ${p.k} (${p.strategy})`, 24, 18);
   ctx.save();
   ctx.translate(0, 60);
-  drawLossChart(ctx, getSeries(), state.arms, state.markers, { width: W, height: chartH, scale: 1.3 });
+  drawLossChart(ctx, getSeries(), state.arms, state.markers, { width: W, height: chartH, scale: 1.3, reference: constantPredictorReference(p.task) });
   ctx.restore();
   // legend: each arm with both recoveries (the paper's and beyond the readout), as the page words them
   const reading = readArms(state.arms, { ...state, transformer: p.model === 'transformer' });

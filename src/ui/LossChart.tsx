@@ -7,7 +7,7 @@
 import { scaleLinear, scaleLog } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import { getSeries, markFirstCurve } from '../app/page/controller';
-import { LEAD_IN_STEPS, type ArmInfo, type Marker } from '../app/contract';
+import { constantPredictorReference, LEAD_IN_STEPS, type ArmInfo, type LossReference, type Marker } from '../app/contract';
 import type { LossSeries } from '../app/page/lossSeries';
 import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
@@ -30,6 +30,8 @@ export interface DrawOptions {
   height: number;
   /** text scale: 2 in presenter mode */
   scale: number;
+  /** a horizontal reference (the adding problems' constant predictor), drawn dotted and labelled */
+  reference?: LossReference | null;
 }
 
 /** Draws the curves into ctx (CSS pixels); shared by the live canvas and the "figure as shown" export. */
@@ -67,6 +69,11 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
   // at most five decades, so a near-zero lead-in does not squash the part that matters
   lo = Math.max(1e-7, lo / 3, hi / 1e5);
   hi = Math.max(hi * 3, lo * 10);
+  const ref = o.reference;
+  if (ref) {
+    lo = Math.min(lo, ref.loss / 2);
+    hi = Math.max(hi, ref.loss * 2);
+  }
   const x0 = series.firstStep;
   const x1 = series.firstStep + Math.max(n, 50);
   const x = scaleLinear().domain([x0, x1]).range([M.left, width - M.right]);
@@ -100,6 +107,23 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
   ctx.rotate(-Math.PI / 2);
   ctx.fillText('loss (log)', 0, 0);
   ctx.restore();
+
+  if (ref) {
+    // the constant predictor: an arm above this line learned nothing usable
+    const py = Math.round(y(ref.loss)) + 0.5;
+    ctx.strokeStyle = '#555';
+    ctx.setLineDash([2, 3]);
+    ctx.beginPath();
+    ctx.moveTo(M.left, py);
+    ctx.lineTo(width - M.right, py);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = '#333';
+    ctx.font = font(11);
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText(ref.label, width - M.right - 4, py - 2);
+  }
 
   // markers: the drift and each live change
   ctx.setLineDash([4, 4]);
@@ -215,6 +239,7 @@ export function LossChart() {
   const markers = useLab((s) => s.markers);
   const step = useLab((s) => s.step);
   const presenter = useLab((s) => s.presenter);
+  const task = useLab((s) => s.params.task);
   const scalesRef = useRef<{ x: (v: number) => number; invertX: (px: number) => number } | null>(null);
 
   useEffect(() => {
@@ -243,7 +268,8 @@ export function LossChart() {
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    scalesRef.current = drawLossChart(ctx, series, arms, markers, { width, height, scale: presenter ? 2 : 1 });
+    scalesRef.current = drawLossChart(ctx, series, arms, markers, { width, height, scale: presenter ? 2 : 1, reference: constantPredictorReference(task) });
+    wrap.dataset.reference = constantPredictorReference(task)?.label ?? '';
     wrap.dataset.points = String(series?.length ?? 0);
     if (scalesRef.current) markFirstCurve();
   });

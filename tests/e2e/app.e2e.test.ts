@@ -765,6 +765,9 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     await expect.poll(() => page.locator('#field-length').count()).toBe(1);
     expect(await page.inputValue('#field-length')).toBe('30');
     expect(await page.locator('#field-delayA').count()).toBe(0);
+    // the adding problems draw the constant predictor's line (MSE 2/12) on the loss chart; other tasks do not
+    await waitForPoints(page, 1);
+    await expect.poll(() => page.getAttribute('[data-testid=loss-chart]', 'data-reference')).toBe('constant predictor (MSE 0.167)');
 
     const bad = await openPage(browser);
     const badErrors = collectErrors(bad);
@@ -773,6 +776,7 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     await expect.poll(() => bad.textContent('[data-testid=ignored-link-notice]')).toMatch(/delayA=99 \(must be an integer in \[1, 64\]\)/);
     await bad.click('[data-testid=experiment-drawer] summary');
     expect(await bad.inputValue('#field-delayA')).toBe('4');
+    expect(await bad.getAttribute('[data-testid=loss-chart]', 'data-reference')).toBe('');
     expect([...errors, ...badErrors]).toEqual([]);
     await page.close();
     await bad.close();

@@ -15,3 +15,4 @@ export * from './live';
 export * from './pretrained';
 // the words and thresholds of recovery, the engine's (statistics.ts: only Rng beside it)
 export { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, NO_TRANSPORT_NEEDED } from '../../engine/statistics';
+export * from './reference';
