@@ -17,7 +17,7 @@ import { createTask } from './tasks';
 import { armLearners, prepareSeed } from './protocol/prepareSeed';
 import { armSeedResults, referenceArms } from './protocol/lossWindow';
 import type { ArmSeedResult, ArmSummary, ExperimentResult, Progress, SeedResult } from './protocol/results';
-import type { SeedRunner } from './protocol/seedRun';
+import { stepArms, type SeedRunner } from './protocol/seedRun';
 
 export type { ArmSeedResult, ArmSummary, ExperimentResult, Progress, SeedResult } from './protocol/results';
 export type { SeedRunner } from './protocol/seedRun';
@@ -85,11 +85,7 @@ export class SeedRun implements SeedRunner {
   /** Advances every arm by one adaptation step, in lockstep. */
   step(): void {
     const t = this.t;
-    for (let a = 0; a < this.learners.length; a++) {
-      const start = performance.now();
-      this.losses[a][t] = this.learners[a].step(this.stream, t);
-      this.elapsedMs[a] += performance.now() - start;
-    }
+    stepArms(this.learners, this.stream, t, this.losses, this.elapsedMs);
     if (this.probe) {
       for (let j = 0; j < this.probe.lastCosine.length; j++) {
         const c = this.probe.lastCosine[j];

@@ -15,6 +15,29 @@ import { Rng } from './rng';
 import type { Sensitivity } from './sensitivity';
 import type { Sequence } from './tasks/task';
 
+/**
+ * What the protocol asks of every arm's learner, whatever its model: one online step on a stream, the
+ * step it diverged at, a live learning rate, its output and the norm of what it carries. OnlineLearner
+ * (the recurrent models) and the transformer's TransformerLearner implement it, so the live loop (the
+ * app's LiveLoop) and the seed runs' lockstep (protocol/seedRun.ts stepArms) step either alike.
+ */
+export interface Learner {
+  /** the arm's method as the results name it ('full', 'k=4', 'readout'; the transformer's 'dense', 'rho=0.5') */
+  readonly label: string;
+  /** adaptation steps taken */
+  readonly stepsTaken: number;
+  /** the adaptation step at which a NaN/Inf appeared, or -1 (a rebuilt arm carries its predecessor's) */
+  divergedAt: number;
+  /** One online step on step t of `seq`. Returns L_t (NaN once the arm has diverged). */
+  step(seq: Sequence, t: number): number;
+  /** Changes the learning rate mid-run (the app's live control). */
+  setLearningRate(lr: number): void;
+  /** ‖P_t‖ or its stand-in; NaN where the arm carries none (frozen, TBPTT, the transformer's window) */
+  sensitivityNorm(): number;
+  /** The first output y_t[0] of the last step (the app's task strip). */
+  output(): number;
+}
+
 export interface LearnerOptions {
   optimizer: OptimizerConfig;
   /** stream the path selection draws from (only sparse arms draw) */
@@ -25,7 +48,7 @@ export interface LearnerOptions {
   frozenParams?: boolean;
 }
 
-export class OnlineLearner<M extends RecurrentModel = RecurrentModel> {
+export class OnlineLearner<M extends RecurrentModel = RecurrentModel> implements Learner {
   readonly model: M;
   readonly method: LearningMethod;
   readonly label: string;
@@ -116,6 +139,11 @@ export class OnlineLearner<M extends RecurrentModel = RecurrentModel> {
   setLearningRate(lr: number): void {
     this.update.optimizerTheta.lr = lr;
     this.update.optimizerReadout.lr = lr;
+  }
+
+  /** y_t[0] of the last step. */
+  output(): number {
+    return this.model.state.y[0];
   }
 
   /** One online step on step t of `seq`. Returns L_t (NaN once the arm has diverged). */

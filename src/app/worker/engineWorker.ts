@@ -231,7 +231,7 @@ async function advance(steps: number): Promise<void> {
   const metrics = sample ? r.metrics() : null;
   const keptPaths = sample ? r.keptPaths() : null;
   const now = performance.now();
-  const heads = r instanceof TransformerLiveRun && now - lastHeadsAt >= HEADS_EVERY_MS ? r.headPanel() : null;
+  const heads = r.headPanel && now - lastHeadsAt >= HEADS_EVERY_MS ? r.headPanel() : null;
   if (heads) lastHeadsAt = now;
   post(
     {
@@ -269,11 +269,10 @@ async function handle(m: ToWorker): Promise<void> {
     } else if (m.type === 'setLr') {
       run.setLearningRate(m.lr);
     } else if (m.type === 'setSparse') {
-      if (m.headFraction !== undefined && run instanceof TransformerLiveRun) {
-        run.setHeadFraction(m.headFraction);
-        lastHeadsAt = -Infinity; // show the new heads at once
-      } else await run.setSparse(m.k, m.strategy);
-      lastMetricsStep = -Infinity; // show the new mask at once
+      await run.setSparse(m.k, m.strategy, m.headFraction);
+      // show the new mask, or the new heads, at once
+      lastMetricsStep = -Infinity;
+      lastHeadsAt = -Infinity;
     }
   } catch (e) {
     let failure = e;

@@ -17,7 +17,7 @@ import type { LearningMethod } from '../../engine/methods';
 import type { ModelSettings } from '../../engine/models';
 import type { SelectionStrategy } from '../../engine/transportMask';
 import type { BatchTimings } from '../../gpu/timing';
-import { ARM_ROLES, type ArmCost, type ArmId, type ArmInfo, type GpuRunInfo, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker, type StepTrace } from '../contract';
+import { ARM_ROLES, type ArmCost, type ArmId, type ArmInfo, type GpuRunInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker, type StepTrace } from '../contract';
 
 // the arms' records and readings are the contract's (the page reads them too)
 export { READOUT_ARM } from '../contract';
@@ -49,8 +49,11 @@ export interface LiveEngine {
   /** Advances `count` steps; writes each arm's losses into out[arm][0..count). Returns steps done. */
   advance(count: number, out: Float32Array[], extra?: AdvanceExtra): number | Promise<number>;
   setLearningRate(lr: number): void;
-  /** New k or strategy for the sparse arm, in place: its weights, state and P carry on. */
-  setSparse(k: number, strategy: SelectionStrategy): void | Promise<void>;
+  /**
+   * New k or strategy for the sparse arm, in place: its weights, state and P carry on. `headFraction`: the
+   * transformer's ρ, its sparse arm's live control, when that is what changed (the RNN's engines ignore it).
+   */
+  setSparse(k: number, strategy: SelectionStrategy, headFraction?: number): void | Promise<void>;
   /** The analysis panels' numbers now (up to two n⁴ passes: every few steps, not every step). */
   metrics(): LiveMetrics;
   /** Multiply-adds, bytes and P's size per arm (science.md §3-§4). */
@@ -68,6 +71,8 @@ export interface LiveEngine {
   divergedAt(): number[];
   /** Releases what the engine holds (the GPU's buffers); the run must not be used after. */
   dispose(): void;
+  /** The transformer: its heads panel now (every other engine has none). */
+  headPanel?(): HeadPanelData;
   /** GPU runs: the adapter, the sparse transport kernel and the timing source. */
   gpuInfo?(): GpuRunInfo;
   /** GPU runs: measured time per step and per kernel of the current batch (null before the drift). */

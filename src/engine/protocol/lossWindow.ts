@@ -46,22 +46,6 @@ export function recoveries(meanLoss: readonly number[], frozen: number, full: nu
   return meanLoss.map((l) => recoveryPercent(meanLoss[frozen], l, meanLoss[full]));
 }
 
-/**
- * A fixed-length run's per-arm window: mean loss, recovery (the paper's, against frozen) and recovery beyond
- * the readout (against readout-only; NaN without a readout arm). Config order; frozen and full required.
- */
-export function lossWindow(
-  config: ExperimentConfig,
-  curves: readonly Float32Array[],
-  errorMask: Uint8Array,
-  stepsDone: number,
-): { meanLoss: number[]; recovery: number[]; recoveryBeyondReadout: number[] } {
-  const meanLoss = windowMeanLoss(curves, errorMask, windowStart(config), stepsDone);
-  const ref = referenceArms(config.arms);
-  const beyond = ref.readout >= 0 ? recoveries(meanLoss, ref.readout, ref.full) : meanLoss.map(() => NaN);
-  return { meanLoss, recovery: recoveries(meanLoss, ref.frozen, ref.full), recoveryBeyondReadout: beyond };
-}
-
 /** Each arm's result of one seed (config order): its window's mean loss and recovery, divergence and time. */
 export function armSeedResults(
   config: ExperimentConfig,
@@ -71,12 +55,32 @@ export function armSeedResults(
   divergedAt: (a: number) => number,
   msPerStep: (a: number) => number,
 ): ArmSeedResult[] {
-  const { meanLoss, recovery, recoveryBeyondReadout } = lossWindow(config, curves, errorMask, stepsDone);
-  return config.arms.map((method, a) => ({
-    label: methodLabel(method),
+  return seedArmResults(config.arms.map(methodLabel), referenceArms(config.arms), curves, errorMask, windowStart(config), stepsDone, divergedAt, msPerStep);
+}
+
+/**
+ * Each arm's result of one seed over steps [from, to) of its curve, whatever the model: its window's mean
+ * loss, recovery against the arms at `ref.frozen` and `ref.full` (the reference: full RTRL, the
+ * transformer's dense arm) and beyond the readout against `ref.readout` (NaN without one), divergence and time.
+ */
+export function seedArmResults(
+  labels: readonly string[],
+  ref: { frozen: number; full: number; readout: number },
+  curves: readonly Float32Array[],
+  errorMask: Uint8Array,
+  from: number,
+  to: number,
+  divergedAt: (a: number) => number,
+  msPerStep: (a: number) => number,
+): ArmSeedResult[] {
+  const meanLoss = windowMeanLoss(curves, errorMask, from, to);
+  const recovery = recoveries(meanLoss, ref.frozen, ref.full);
+  const beyond = ref.readout >= 0 ? recoveries(meanLoss, ref.readout, ref.full) : meanLoss.map(() => NaN);
+  return labels.map((label, a) => ({
+    label,
     meanLoss: meanLoss[a],
     recovery: recovery[a],
-    recoveryBeyondReadout: recoveryBeyondReadout[a],
+    recoveryBeyondReadout: beyond[a],
     divergedAt: divergedAt(a),
     msPerStep: msPerStep(a),
   }));

@@ -6,6 +6,8 @@
  * test) drives either through this interface and compares their results field by field.
  */
 import type { ExperimentConfig } from '../config';
+import type { Learner } from '../learner';
+import type { Sequence } from '../tasks/task';
 import type { SeedResult } from './results';
 
 export interface SeedRunner {
@@ -23,3 +25,15 @@ export interface SeedRunner {
   result(): SeedResult;
 }
 
+
+/**
+ * One adaptation step of every arm in lockstep on step t of the stream, whatever the model (SeedRun, the
+ * transformer's TransformerSeedRun): each arm's loss into losses[a][t], its time into elapsedMs[a].
+ */
+export function stepArms(learners: readonly Learner[], stream: Sequence, t: number, losses: Float32Array[], elapsedMs: Float64Array): void {
+  for (let a = 0; a < learners.length; a++) {
+    const start = performance.now();
+    losses[a][t] = learners[a].step(stream, t);
+    elapsedMs[a] += performance.now() - start;
+  }
+}

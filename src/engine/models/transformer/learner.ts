@@ -6,6 +6,7 @@
  * the forward and the output head's gradient only, and steps the head alone. Nothing is allocated inside
  * `step`.
  */
+import type { Learner } from '../../learner';
 import { allFinite } from '../../onlineUpdate';
 import { clipScale, createOptimizer, type Optimizer, type OptimizerConfig } from '../../optimizer';
 import { allocate, precisionOf, type Floats } from '../../precision';
@@ -24,7 +25,7 @@ export interface TransformerLearnerOptions {
   frozenParams?: boolean;
 }
 
-export class TransformerLearner {
+export class TransformerLearner implements Learner {
   readonly arm: HeadArm;
   readonly label: string;
   readonly params: TransformerParams;
@@ -105,6 +106,17 @@ export class TransformerLearner {
   /** Changes the learning rate mid-run (the UI's live control). */
   setLearningRate(lr: number): void {
     if (this.optimizer) this.optimizer.lr = lr;
+  }
+
+  /** No sensitivity P: what the arm carries is its context window (NaN, as for frozen). */
+  sensitivityNorm(): number {
+    return NaN;
+  }
+
+  /** The first output at the newest position of the last forward pass (NaN before the first). */
+  output(): number {
+    const T = this.workspace.T;
+    return T > 0 ? this.workspace.yhat[(T - 1) * this.params.shape.outputSize] : NaN;
   }
 
   /** The newest position's attention over the window for (layer, head) into out[outOff ..+ W] (0 past the window). */

@@ -5,10 +5,10 @@
  * the RNN's SeedRun draws them (regime A of `pretrain.dataSteps` steps, then regime B), so for the same seed
  * and A length the transformer and the RNN see the identical regime-B stream.
  */
-import { windowMeanLoss, windowStart } from '../../protocol/lossWindow';
+import { seedArmResults, windowStart } from '../../protocol/lossWindow';
+import { stepArms } from '../../protocol/seedRun';
 import type { ArmSeedResult } from '../../experiment';
 import { ConfigError } from '../../config';
-import { recoveryPercent } from '../../metrics';
 import type { OptimizerConfig } from '../../optimizer';
 import { precisionOf, type Precision } from '../../precision';
 import { Rng, seededStreams } from '../../rng';
@@ -224,11 +224,10 @@ export class TransformerSeedRun {
   /** Advances every arm by one adaptation step, in lockstep. */
   step(): void {
     const t = this.t;
+    stepArms(this.learners, this.stream, t, this.losses, this.elapsedMs);
+    // each arm's head norms are its own transport's: read after the lockstep step, as right after its own
     for (let a = 0; a < this.learners.length; a++) {
       const l = this.learners[a];
-      const start = performance.now();
-      this.losses[a][t] = l.step(this.stream, t);
-      this.elapsedMs[a] += performance.now() - start;
       if (this.config.trackHeads && l.transport !== null && this.stream.errorMask[t] === 1 && l.divergedAt < 0) {
         const norms = l.transport.norms;
         const sum = this.normSum[a];
@@ -266,21 +265,23 @@ export class TransformerSeedRun {
 
   /** Per-arm results of this seed (over the steps taken so far; call when `done`). */
   result(): TransformerSeedResult {
-    // the lab's one loss window (protocol/lossWindow.ts): all steps or the last quarter, scored steps only
-    const meanLoss = windowMeanLoss(this.losses, this.stream.errorMask, windowStart(this.config), this.t);
+    // the lab's one loss window and recoveries (protocol/lossWindow.ts) with dense as the reference; a
+    // diverged arm, or a diverged dense (readout-only, for beyond the readout), reads NaN
     const ref = transformerReferenceArms(this.arms);
-    const frozen = meanLoss[ref.frozen];
-    const dense = meanLoss[ref.dense];
-    const denseDiverged = this.learners[ref.dense].divergedAt >= 0;
-    const readoutDiverged = ref.readout < 0 || this.learners[ref.readout].divergedAt >= 0;
-    const readout = ref.readout >= 0 ? meanLoss[ref.readout] : NaN;
-    const arms: ArmSeedResult[] = this.learners.map((l, a) => ({
-      label: l.label,
-      meanLoss: meanLoss[a],
-      recovery: denseDiverged || l.divergedAt >= 0 ? NaN : recoveryPercent(frozen, meanLoss[a], dense),
-      recoveryBeyondReadout: denseDiverged || readoutDiverged || l.divergedAt >= 0 ? NaN : recoveryPercent(readout, meanLoss[a], dense),
-      divergedAt: l.divergedAt,
-      msPerStep: this.elapsedMs[a] / Math.max(1, this.t),
+    const diverged = (a: number) => a < 0 || this.learners[a].divergedAt >= 0;
+    const arms = seedArmResults(
+      this.learners.map((l) => l.label),
+      { frozen: ref.frozen, full: ref.dense, readout: ref.readout },
+      this.losses,
+      this.stream.errorMask,
+      windowStart(this.config),
+      this.t,
+      (a) => this.learners[a].divergedAt,
+      (a) => this.elapsedMs[a] / Math.max(1, this.t),
+    ).map((r, a) => ({
+      ...r,
+      recovery: diverged(ref.dense) || diverged(a) ? NaN : r.recovery,
+      recoveryBeyondReadout: diverged(ref.dense) || diverged(ref.readout) || diverged(a) ? NaN : r.recoveryBeyondReadout,
     }));
     return {
       seed: this.seed,
