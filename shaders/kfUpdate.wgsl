@@ -10,11 +10,10 @@ const EPS: f32 = 1e-7;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = LANE_BASE + wid.z;
-  let info = lanes[lane];
-  let r0 = info.factorOffset;
+  let r0 = lanes[lane].factorOffset;
   let now = laneStep(lane);
   // this step's (c1, c2)
-  let nz = noiseSlot(info, now, 2u);
+  let nz = noiseSlot(lane, now, 2u);
   let sb = lane * ST;
   var jq = 0.0;
   var dq = 0.0;

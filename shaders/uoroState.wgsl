@@ -14,12 +14,11 @@ var<workgroup> js: array<f32, N>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = LANE_BASE + wid.z;
-  let info = lanes[lane];
-  let r0 = info.factorOffset;
+  let r0 = lanes[lane].factorOffset;
   let now = laneStep(lane);
   let keep = now.keep;
   // this step's N signs
-  let nz = noiseSlot(info, now, N);
+  let nz = noiseSlot(lane, now, N);
   let th = lane * STRIDE;
   let sb = lane * ST;
   for (var i = lid; i < N; i += WG) {

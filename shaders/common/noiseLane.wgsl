@@ -18,6 +18,6 @@ fn hatEntry(lane: u32, now: LaneStep, l: u32) -> f32 {
 }
 
 // Where this step's slot of `size` noise values starts in the lane's ring.
-fn noiseSlot(info: Lane, now: LaneStep, size: u32) -> u32 {
-  return info.noiseOffset + (now.t % CH) * size;
+fn noiseSlot(lane: u32, now: LaneStep, size: u32) -> u32 {
+  return lanes[lane].noiseOffset + (now.t % CH) * size;
 }
