@@ -11,21 +11,17 @@
  * recovery 0.000 points. Needs laneFor (src/gpu/protocol.ts) to give each lane its arm's noiseRng. A lane given another noise stream than the CPU arm's would miss
  * these bounds by far (tests/gpu/baselines.gpu.test.ts shows two streams give different curves).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sparseArm, type ExperimentConfig } from '../../src/engine/config';
-import { runExperiment } from '../../src/engine/experiment';
 import type { LearningMethod } from '../../src/engine/methods';
 import type { GpuContext } from '../../src/gpu/batch';
-import { runExperimentGpu } from '../../src/gpu/experimentGpu';
 import { runExperimentCli } from '../helpers/runCli';
 import { shortConfig } from '../helpers/seedRun';
-import { nodeContext } from './gpuHarness';
+import { expectGpuExperiment } from './compare';
+import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 const ARMS: LearningMethod[] = [
   { kind: 'frozen' },
@@ -43,49 +39,8 @@ function config(): ExperimentConfig {
 }
 
 it('runExperimentGpu with every arm gives the CPU engine’s curves, means, recoveries and ‖P‖ stand-ins', async () => {
-  const c = config();
-  const cpu = runExperiment(c);
-  const gpu = await runExperimentGpu(ctx, c);
-  expect(gpu.plan.waves).toHaveLength(1);
-  let worstStep = 0;
-  let worstMean = 0;
-  let worstRecovery = 0;
-  c.seeds.forEach((_, s) => {
-    c.arms.forEach((_, a) => {
-      const want = cpu.seeds[s].losses[a];
-      const got = gpu.seeds[s].losses[a];
-      for (let t = 0; t < c.adaptSteps; t++) {
-        const err = Math.abs(got[t] - want[t]);
-        if (Number.isFinite(want[t])) worstStep = Math.max(worstStep, err / Math.abs(want[t]));
-        expect(err, `seed ${s} arm ${cpu.seeds[s].arms[a].label} step ${t}: GPU ${got[t]} CPU ${want[t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[t]) + 1e-5);
-      }
-      const cw = cpu.seeds[s].arms[a];
-      const gw = gpu.seeds[s].arms[a];
-      expect(gw.label).toBe(cw.label);
-      expect(gw.divergedAt).toBe(cw.divergedAt);
-      worstMean = Math.max(worstMean, Math.abs(gw.meanLoss - cw.meanLoss) / cw.meanLoss);
-      expect(Math.abs(gw.meanLoss - cw.meanLoss), `seed ${s} ${cw.label} mean loss`).toBeLessThanOrEqual(1e-3 * cw.meanLoss);
-      if (Number.isFinite(cw.recovery)) {
-        worstRecovery = Math.max(worstRecovery, Math.abs(gw.recovery - cw.recovery));
-        expect(Math.abs(gw.recovery - cw.recovery), `seed ${s} ${cw.label} recovery`).toBeLessThanOrEqual(1);
-      }
-    });
-    // ‖P‖, and UORO's ‖s‖·‖θ̃‖ and KF-RTRL's ‖u‖·‖A‖ in its place (NaN for frozen and TBPTT on both)
-    cpu.seeds[s].sensitivityNorm.forEach((norms, a) =>
-      norms.forEach((x, j) => {
-        const y = gpu.seeds[s].sensitivityNorm[a][j];
-        if (Number.isNaN(x)) expect(y).toBeNaN();
-        else expect(Math.abs(y - x) / x, `seed ${s} arm ${a} sample ${j}: GPU ${y} CPU ${x}`).toBeLessThan(1e-3);
-      }),
-    );
-  });
-  cpu.arms.forEach((arm, a) => {
-    if (Number.isFinite(arm.recovery.mean)) expect(Math.abs(gpu.arms[a].recovery.mean - arm.recovery.mean)).toBeLessThanOrEqual(1);
-  });
-  console.log(
-    `all arms GPU vs CPU: worst per-step relative loss difference ${worstStep.toExponential(2)}, ` +
-      `mean loss ${worstMean.toExponential(2)}, recovery ${worstRecovery.toFixed(3)} points`,
-  );
+  // ‖P‖, and UORO's ‖s‖·‖θ̃‖ and KF-RTRL's ‖u‖·‖A‖ in its place (NaN for frozen and TBPTT on both)
+  await expectGpuExperiment('all arms', ctx, config());
 });
 
 it('npm run experiment -- --backend gpu --arms frozen,readout,full,k=4,uoro,kf,snap1,tbptt:20 prints the CPU’s table', async () => {

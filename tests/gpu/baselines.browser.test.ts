@@ -4,20 +4,17 @@
  * reset), the UORO and KF-RTRL signs drawn from the same noise streams as the CPU's. Tolerance as
  * tests/gpu/baselines.gpu.test.ts: 1e-3 relative + 1e-6 absolute per step (float32 rounding only).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
 import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { checkSequence } from '../../src/gpu/verify';
-import { contextOf } from './gpuHarness';
+import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await contextOf(navigator.gpu);
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c), () => navigator.gpu);
 
 it('UORO, KF-RTRL, SnAp-1 and TBPTT lanes give the CPU learners’ losses in Chromium', async () => {
   const shape = { n: 5, m: 1, o: 1, leak: 0.5 };

@@ -13,7 +13,7 @@
  * rounding over 24 steps stays near 1e-5; a wrong path or index is off by far more. The same run with
  * the arm as a plain sparse arm of k = 1 (a random path per unit) must differ, so the test can fail.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
@@ -21,18 +21,15 @@ import { KfRtrlEstimator } from '../../src/engine/methods/kfRtrl';
 import { UoroEstimator } from '../../src/engine/methods/uoro';
 import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
-import { allocateSequence } from '../../src/engine/tasks/task';
 import { selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { kfRecord, uoroRecord } from '../../src/gpu/layout';
 import { checkSequence } from '../../src/gpu/verify';
-import { nodeContext } from './gpuHarness';
+import { expectCarryOver } from './compare';
+import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 /**
  * One case: an RNN with weights from `seed`, and a check stream from `seed + 1` with an error-free step every
@@ -189,39 +186,16 @@ it('UORO and KF-RTRL lanes follow the CPU learners step by step (loss, h, θ, re
 });
 
 it('UORO and KF-RTRL lanes carry over: 6 steps, snapshot, restore, 4 more give one 10-step batch’s losses bit for bit', async () => {
-  const steps = 10;
-  const { shape, params, seq } = checkCase({ n: 5, m: 1, leak: 0.6, gain: 1.2, seed: 111, steps, target: (t) => Math.cos(0.4 * t), gap: 3, resetAt: 8 });
-  const part = (from: number, to: number) => {
-    const s = allocateSequence(to - from, shape.m, 1);
-    s.x.set(seq.x.subarray(from * shape.m, to * shape.m));
-    s.y.set(seq.y.subarray(from, to));
-    s.errorMask.set(seq.errorMask.subarray(from, to));
-    s.reset.set(seq.reset.subarray(from, to));
-    return s;
-  };
+  const { shape, params, seq } = checkCase({ n: 5, m: 1, leak: 0.6, gain: 1.2, seed: 111, steps: 10, target: (t) => Math.cos(0.4 * t), gap: 3, resetAt: 8 });
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
   const methods: LearningMethod[] = [{ kind: 'kf' }, { kind: 'frozen' }, { kind: 'uoro' }];
   // the second batch reuses the first's lane specs: the noise streams carry on
   const specs = () => methods.map((method, a) => ({ method, params, noiseRng: Rng.forLabel(112, `noise ${a}`), stream: 0 }));
-  const whole = await GpuBatch.create(ctx, shape, [seq], specs(), { optimizer, readbackEvery: 4, label: 'whole' });
   const carried = specs();
-  const first = await GpuBatch.create(ctx, shape, [part(0, 6)], carried, { optimizer, readbackEvery: 4, label: 'first' });
-  const second = await GpuBatch.create(ctx, shape, [part(6, steps)], carried, { optimizer, readbackEvery: 4, label: 'second' });
-  try {
-    await whole.advance(steps);
-    await first.advance(6);
-    const snap = await first.snapshot();
-    expect(snap.lanes[0].factors).not.toBeNull();
-    expect(snap.lanes[1].factors).toBeNull();
-    second.restore(snap);
-    await second.advance(steps - 6);
-    methods.forEach((_, a) => {
-      expect(Array.from(first.losses[a]), `lane ${a} first part`).toEqual(Array.from(whole.losses[a].subarray(0, 6)));
-      expect(Array.from(second.losses[a]), `lane ${a} second part`).toEqual(Array.from(whole.losses[a].subarray(6)));
-    });
-  } finally {
-    whole.destroy();
-    first.destroy();
-    second.destroy();
-  }
+  await expectCarryOver(seq, 6, (part, label) => GpuBatch.create(ctx, shape, [part], label === 'whole' ? specs() : carried, { optimizer, readbackEvery: 4, label }), {
+    onSnapshot: (snap) => {
+      expect(snap.lanes[0].factors).not.toBeNull();
+      expect(snap.lanes[1].factors).toBeNull();
+    },
+  });
 });

@@ -9,20 +9,18 @@
  * ~1e-7). Stated: each step's loss within 2e-2 relative + 1e-5 absolute, mean loss within 1e-3 relative,
  * recovery within 1 percentage point, divergence steps identical.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConfig, sparseArm, type ExperimentConfig } from '../../src/engine/config';
-import { runExperiment, SeedRun } from '../../src/engine/experiment';
+import { SeedRun } from '../../src/engine/experiment';
 import type { GpuContext } from '../../src/gpu/batch';
-import { checkGpuArms, GpuSeedRun, runExperimentGpu } from '../../src/gpu/experimentGpu';
+import { checkGpuArms, runExperimentGpu } from '../../src/gpu/experimentGpu';
 import { laneBytes, planMemory } from '../../src/gpu/memoryPlan';
 import { prepareSeed, laneFor } from '../../src/gpu/protocol';
-import { nodeContext } from './gpuHarness';
+import { expectGpuExperiment, expectSeedRunInPieces } from './compare';
+import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 function config(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
   const d = defaultConfig();
@@ -58,52 +56,15 @@ describe('protocol: GPU lanes start where the CPU arms start', () => {
 
 describe('a whole experiment, GPU vs CPU', () => {
   it('300 steps, 5 arms x 2 seeds in one batch: loss curves, mean losses, recovery and metrics agree', async () => {
-    const c = config();
-    const cpu = runExperiment(c);
-    const gpu = await runExperimentGpu(ctx, c);
-    expect(gpu.plan.waves).toHaveLength(1);
-    let worstStep = 0;
-    let worstMean = 0;
-    let worstRecovery = 0;
-    c.seeds.forEach((_, s) => {
-      c.arms.forEach((_, a) => {
-        const want = cpu.seeds[s].losses[a];
-        const got = gpu.seeds[s].losses[a];
-        for (let t = 0; t < c.adaptSteps; t++) {
-          const err = Math.abs(got[t] - want[t]);
-          worstStep = Math.max(worstStep, err / Math.abs(want[t]));
-          expect(err, `seed ${s} arm ${a} step ${t}: GPU ${got[t]} CPU ${want[t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[t]) + 1e-5);
-        }
-        const cw = cpu.seeds[s].arms[a];
-        const gw = gpu.seeds[s].arms[a];
-        expect(gw.label).toBe(cw.label);
-        worstMean = Math.max(worstMean, Math.abs(gw.meanLoss - cw.meanLoss) / cw.meanLoss);
-        expect(Math.abs(gw.meanLoss - cw.meanLoss)).toBeLessThanOrEqual(1e-3 * cw.meanLoss);
-        if (Number.isFinite(cw.recovery)) {
-          worstRecovery = Math.max(worstRecovery, Math.abs(gw.recovery - cw.recovery));
-          expect(Math.abs(gw.recovery - cw.recovery)).toBeLessThanOrEqual(1);
-        }
-        expect(gw.divergedAt).toBe(cw.divergedAt);
-      });
-      // metrics: same samples; ‖P‖ to float32 accuracy, spectra to a few percent (eigen-decompositions of
-      // nearly equal matrices)
-      const cs = cpu.seeds[s];
+    const { cpu, gpu } = await expectGpuExperiment('experiment', ctx, config());
+    // the spectra: same samples, to a few percent (eigen-decompositions of nearly equal matrices)
+    cpu.seeds.forEach((cs, s) => {
       const gs = gpu.seeds[s];
       expect(gs.jacobianCondition.length).toBe(cs.jacobianCondition.length);
       expect(gs.sensitivityCondition.length).toBe(cs.sensitivityCondition.length);
       cs.jacobianCondition.forEach((x, j) => expect(Math.abs(gs.jacobianCondition[j] - x) / x).toBeLessThan(1e-2));
       cs.sensitivityCondition.forEach((x, j) => expect(Math.abs(gs.sensitivityCondition[j] - x) / x).toBeLessThan(5e-2));
-      cs.sensitivityNorm.forEach((norms, a) =>
-        norms.forEach((x, j) => (Number.isNaN(x) ? expect(gs.sensitivityNorm[a][j]).toBeNaN() : expect(Math.abs(gs.sensitivityNorm[a][j] - x) / x).toBeLessThan(1e-3))),
-      );
     });
-    cpu.arms.forEach((arm, a) => {
-      if (Number.isFinite(arm.recovery.mean)) expect(Math.abs(gpu.arms[a].recovery.mean - arm.recovery.mean)).toBeLessThanOrEqual(1);
-    });
-    console.log(
-      `experiment GPU vs CPU: worst per-step relative loss difference ${worstStep.toExponential(2)}, ` +
-        `mean loss ${worstMean.toExponential(2)}, recovery ${worstRecovery.toFixed(3)} points`,
-    );
   });
 
   it('waves: a budget too small for both seeds runs them one after the other, with the same numbers', async () => {
@@ -116,21 +77,9 @@ describe('a whole experiment, GPU vs CPU', () => {
 
   it('GpuSeedRun advanced in uneven pieces gives SeedRun’s result', async () => {
     const c = config({ adaptSteps: 70, arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(1, 'self-first', 20)], metricsEvery: 30 });
-    const run = await GpuSeedRun.create(ctx, c, 4, { readbackEvery: 16 });
-    try {
-      for (const piece of [1, 9, 25, 35]) await run.advance(piece);
-      expect(run.done).toBe(true);
-      const cpu = new SeedRun(c, 4);
-      while (!cpu.done) cpu.step();
-      const want = cpu.result();
-      const got = run.result();
-      expect(got.arms.map((a) => a.label)).toEqual(want.arms.map((a) => a.label));
-      got.arms.forEach((a, i) => expect(Math.abs(a.meanLoss - want.arms[i].meanLoss)).toBeLessThanOrEqual(1e-3 * want.arms[i].meanLoss));
-      expect(got.sensitivityNorm[1]).toHaveLength(want.sensitivityNorm[1].length);
-      expect(run.batch.selectionsDrawn[2]).toBe(cpu.learners[2].selectionsDrawn);
-    } finally {
-      run.destroy();
-    }
+    const { got, want } = await expectSeedRunInPieces(ctx, c, 4, [1, 9, 25, 35]);
+    expect(got.arms.map((a) => a.label)).toEqual(want.arms.map((a) => a.label));
+    expect(got.sensitivityNorm[1]).toHaveLength(want.sensitivityNorm[1].length);
   });
 });
 
@@ -167,71 +116,19 @@ describe('the LSTM on the GPU vs the CPU', () => {
   });
 
   it('200 steps, 5 arms x 2 seeds: loss curves, mean losses, recovery, divergence and ‖P‖ agree', async () => {
-    const c = lstmConfig();
-    const cpu = runExperiment(c);
-    const gpu = await runExperimentGpu(ctx, c);
-    expect(gpu.plan.waves).toHaveLength(1);
-    let worstStep = 0;
-    let worstMean = 0;
-    let worstRecovery = 0;
-    let worstNorm = 0;
-    c.seeds.forEach((_, s) => {
-      c.arms.forEach((_, a) => {
-        const want = cpu.seeds[s].losses[a];
-        const got = gpu.seeds[s].losses[a];
-        for (let t = 0; t < c.adaptSteps; t++) {
-          const err = Math.abs(got[t] - want[t]);
-          worstStep = Math.max(worstStep, err / Math.abs(want[t]));
-          expect(err, `seed ${s} arm ${a} step ${t}: GPU ${got[t]} CPU ${want[t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[t]) + 1e-5);
-        }
-        const cw = cpu.seeds[s].arms[a];
-        const gw = gpu.seeds[s].arms[a];
-        expect(gw.label).toBe(cw.label);
-        worstMean = Math.max(worstMean, Math.abs(gw.meanLoss - cw.meanLoss) / cw.meanLoss);
-        expect(Math.abs(gw.meanLoss - cw.meanLoss)).toBeLessThanOrEqual(1e-3 * cw.meanLoss);
-        if (Number.isFinite(cw.recovery)) {
-          worstRecovery = Math.max(worstRecovery, Math.abs(gw.recovery - cw.recovery));
-          expect(Math.abs(gw.recovery - cw.recovery)).toBeLessThanOrEqual(1);
-        }
-        expect(gw.divergedAt).toBe(cw.divergedAt);
-      });
-      const cs = cpu.seeds[s];
-      const gs = gpu.seeds[s];
-      expect(gs.paramCount).toBe(cs.paramCount);
+    const { cpu, gpu } = await expectGpuExperiment('LSTM experiment', ctx, lstmConfig());
+    cpu.seeds.forEach((cs, s) => {
+      expect(gpu.seeds[s].paramCount).toBe(cs.paramCount);
       // J_t's spectrum of the LSTM comes from the CPU engine (its stateJacobian); the GPU's LSTM lanes
       // report ‖[P^h; P^c]‖ only
       expect(cs.jacobianCondition.length).toBeGreaterThan(0);
-      expect(gs.jacobianCondition).toEqual([]);
-      cs.sensitivityNorm.forEach((norms, a) => {
-        expect(gs.sensitivityNorm[a]).toHaveLength(norms.length);
-        norms.forEach((x, j) => {
-          if (Number.isNaN(x)) return expect(gs.sensitivityNorm[a][j]).toBeNaN();
-          worstNorm = Math.max(worstNorm, Math.abs(gs.sensitivityNorm[a][j] - x) / x);
-          expect(Math.abs(gs.sensitivityNorm[a][j] - x) / x).toBeLessThan(1e-3);
-        });
-      });
+      expect(gpu.seeds[s].jacobianCondition).toEqual([]);
     });
-    console.log(
-      `LSTM experiment GPU vs CPU: worst per-step relative loss difference ${worstStep.toExponential(2)}, ` +
-        `mean loss ${worstMean.toExponential(2)}, recovery ${worstRecovery.toFixed(3)} points, ‖P‖ ${worstNorm.toExponential(2)}`,
-    );
   });
 
   it('GpuSeedRun of an LSTM seed, advanced in uneven pieces, gives SeedRun’s result', async () => {
     const c = lstmConfig({ adaptSteps: 60, arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'self-first', 20)], metricsEvery: 25 });
-    const run = await GpuSeedRun.create(ctx, c, 4, { readbackEvery: 16 });
-    try {
-      for (const piece of [1, 9, 20, 30]) await run.advance(piece);
-      expect(run.done).toBe(true);
-      const cpu = new SeedRun(c, 4);
-      while (!cpu.done) cpu.step();
-      const want = cpu.result();
-      const got = run.result();
-      got.arms.forEach((a, i) => expect(Math.abs(a.meanLoss - want.arms[i].meanLoss)).toBeLessThanOrEqual(1e-3 * want.arms[i].meanLoss));
-      expect(run.batch.selectionsDrawn[2]).toBe(cpu.learners[2].selectionsDrawn);
-    } finally {
-      run.destroy();
-    }
+    await expectSeedRunInPieces(ctx, c, 4, [1, 9, 20, 30]);
   });
 
   it('the planner sizes LSTM lanes: P^h and P^c share the P binding', () => {

@@ -4,7 +4,7 @@
  * relative + 1e-5 absolute). A live k change rebuilds the batch and keeps going; a lost device rejects
  * with a GpuError (the worker then falls back to the CPU).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/batch';
 import { GpuError } from '../../src/gpu/errors';
 import { GpuLiveRun } from '../../src/app/worker/gpuLiveRun';
@@ -14,13 +14,10 @@ import { LEAD_IN_STEPS, LiveRun } from '../../src/app/worker/liveRun';
 import { TRACE_WINDOW } from '../../src/app/page/lossSeries';
 import { backendHint, gpuRefusal } from '../../src/app/gpuSupport';
 import { runsOnGpu } from '../../src/engine/methods';
-import { nodeContext } from './gpuHarness';
+import { deviceForFile, nodeContext } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 const OPTIONS = { pretrainSteps: 400, pretrainEpochs: 2, includeFull: true };
 const params = (o: Partial<LabParams> = {}): LabParams => ({ ...DEFAULT_PARAMS, n: 8, k: 2, model: 'rnn', ...o });

@@ -3,19 +3,16 @@
  * stepped on the CPU beside the lanes (gpuSupport.ts); either way its losses and both recoveries agree
  * with the CPU LiveRun's, and a learning-rate change reaches it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/batch';
 import { GpuLiveRun } from '../../src/app/worker/gpuLiveRun';
 import { DEFAULT_PARAMS, type LabParams } from '../../src/app/labParams';
 import { LEAD_IN_STEPS, LiveRun } from '../../src/app/worker/liveRun';
 import { gpuHostArms } from '../../src/app/gpuSupport';
-import { nodeContext } from './gpuHarness';
+import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 const OPTIONS = { pretrainSteps: 300, pretrainEpochs: 2, includeFull: true };
 

@@ -2,9 +2,11 @@
  * The same kernels in a real browser (Chromium, SwiftShader WebGPU): every shader compiles without
  * errors or warnings, the start-up verification (every step kernel, all lane kinds, against the CPU
  * engine) passes, and a short batched experiment's losses match the CPU engine's (tolerances as in
- * tests/gpu/experiment.gpu.test.ts).
+ * tests/gpu/experiment.gpu.test.ts). The LSTM lanes pass the step-by-step check of
+ * tests/gpu/lstm.gpu.test.ts (frozen, full, k = 0, 2, 3 lanes: h, c, P^h, P^c, g, weights and loss against
+ * the CPU learner, 2e-5 · (1 + |cpu|)).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { runExperiment } from '../../src/engine/experiment';
 import type { GpuContext } from '../../src/gpu/batch';
@@ -12,20 +14,15 @@ import { runExperimentGpu } from '../../src/gpu/experimentGpu';
 import { SHADER_NAMES } from '../../src/gpu/shaderSources';
 import { verifyAgainstCpu } from '../../src/gpu/verify';
 import { shortConfig } from '../helpers/seedRun';
-import { contextOf } from './gpuHarness';
+import { deviceForFile, expectCleanCompile } from './gpuHarness';
+import { compareLstmWithCpu, LSTM_TOL } from './lstmCompare';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await contextOf(navigator.gpu);
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c), () => navigator.gpu);
 
 describe('WebGPU kernels in Chromium', () => {
   it('every .wgsl compiles with no errors or warnings', async () => {
-    for (const name of SHADER_NAMES) {
-      const messages = await ctx.kernels.messages(name);
-      expect(messages.filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
-    }
+    await expectCleanCompile(ctx, SHADER_NAMES);
   });
 
   it('the start-up verification against the CPU engine passes', async () => {
@@ -52,5 +49,13 @@ describe('WebGPU kernels in Chromium', () => {
         expect(Math.abs(gpu.seeds[s].arms[a].meanLoss - seed.arms[a].meanLoss)).toBeLessThanOrEqual(1e-3 * seed.arms[a].meanLoss);
       }),
     );
+  });
+});
+
+describe('LSTM kernels in Chromium', () => {
+  // lstm*.wgsl compile in the check of every .wgsl above
+  it('LSTM lanes match the CPU learner step by step', async () => {
+    const r = await compareLstmWithCpu(ctx, { steps: 6 });
+    for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
   });
 });

@@ -7,7 +7,7 @@
  * about K·2⁻²⁴·Σ|terms| ≈ 1e-6 for the K ≤ 20 terms of these sizes (n = 7) with O(1) values, so 2e-5
  * leaves headroom without hiding a wrong index, which is off by O(1).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import type { LearningMethod } from '../../src/engine/methods';
 import { Adam, clipScale, Sgd, type OptimizerConfig } from '../../src/engine/optimizer';
@@ -22,7 +22,8 @@ import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { Floats } from '../../src/engine/precision';
 import { chooseSparseTransport } from '../../src/gpu/sparseVariant';
-import { nodeContext } from './gpuHarness';
+import { expectOutputs, outputsStream } from './compare';
+import { deviceForFile } from './gpuHarness';
 
 const TOL = 2e-5;
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = TOL): void {
@@ -34,10 +35,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
 }
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 const shape: RnnShape = { n: 7, m: 2, o: 2, leak: 0.6 };
 const { n, m, o } = shape;
@@ -99,33 +97,18 @@ describe('kernels vs the CPU engine (Dawn)', () => {
   });
 
   it('the step record: each lane\u2019s first output per step, read back with the losses, is the CPU learner\u2019s y_t[0] (steps without an error signal and a reset too)', async () => {
-    const steps = 17;
-    const seq = allocateSequence(steps, shape.m, shape.o);
     const r = new Rng(31);
-    for (let t = 0; t < steps; t++) {
-      for (let l = 0; l < shape.m; l++) seq.x[t * shape.m + l] = r.normal();
-      for (let j = 0; j < shape.o; j++) seq.y[t * shape.o + j] = Math.sin(0.5 * t + j);
-      seq.errorMask[t] = t % 5 === 4 ? 0 : 1;
-    }
-    seq.reset[9] = 1;
+    const seq = outputsStream(17, shape.m, shape.o, r, (t, j) => Math.sin(0.5 * t + j), 5, 9);
     const arms: LearningMethod[] = [{ kind: 'full' }, sparseArm(0, 'random'), { kind: 'frozen' }];
     const optimizer: OptimizerConfig = { kind: 'adam', lr: 3e-2, clipNorm: 0 };
     const paramsOf = () => initRnn(shape, new Rng(32), { gain: 1.3, inputScale: 1 });
     const hInit = Float32Array.from({ length: shape.n }, () => r.normal() * 0.3);
     const batch = await GpuBatch.create(ctx, shape, [seq], arms.map((method) => ({ method, params: paramsOf(), hInit, stream: 0 })), { optimizer, readbackEvery: 4, label: 'outputs' });
     try {
-      await batch.advance(steps);
-      arms.forEach((method, a) => {
-        const cpu = new OnlineLearner(new RnnModel(paramsOf(), hInit), method, { optimizer, selectionRng: new Rng(33) });
-        for (let t = 0; t < steps; t++) {
-          cpu.step(seq, t);
-          const want = cpu.state.y[0];
-          const got = batch.outputs[a][t];
-          expect(Math.abs(got - want), `lane ${a} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want)));
-        }
-      });
+      await batch.advance(seq.length);
+      expectOutputs(batch, seq, (a) => new OnlineLearner(new RnnModel(paramsOf(), hInit), arms[a], { optimizer, selectionRng: new Rng(33) }));
       // the learning lanes leave the frozen one: the record is per lane, not one lane's copied
-      expect(Math.abs(batch.outputs[0][steps - 1] - batch.outputs[2][steps - 1])).toBeGreaterThan(1e-3);
+      expect(Math.abs(batch.outputs[0][seq.length - 1] - batch.outputs[2][seq.length - 1])).toBeGreaterThan(1e-3);
     } finally {
       batch.destroy();
     }

@@ -5,7 +5,7 @@
  * snippets are included once each, in order; carry-over through snapshot()/restore() continues a batch exactly, with the
  * optimizer reset only where asked.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import type { LearningMethod } from '../../src/engine/methods';
 import { initRnn, type RnnShape } from '../../src/engine/models/rnn';
@@ -19,7 +19,8 @@ import { WGSL_PREAMBLE, wgslBindings } from '../../src/gpu/layout';
 import { kernelParts, kernelSource, loadShaderSources, SHADER_NAMES, SNIPPET_FILES, type ShaderName } from '../../src/gpu/shaderSources';
 import { METRIC_KERNELS, STEP_KERNELS } from '../../src/gpu/gpuModels';
 import { BENCH_KERNELS, shadersOf } from '../../src/gpu/stepKernels';
-import { nodeContext } from './gpuHarness';
+import { expectCarryOver } from './compare';
+import { deviceForFile } from './gpuHarness';
 
 describe('one layout, one preamble', () => {
   it('no shader restates a size override, struct Lane, a helper or the workgroup reduction', async () => {
@@ -82,10 +83,7 @@ describe('one layout, one preamble', () => {
 
 describe('carry-over: snapshot() and restore()', () => {
   let ctx: GpuContext;
-  beforeAll(async () => {
-    ctx = await nodeContext();
-  });
-  afterAll(() => ctx?.device.destroy());
+  deviceForFile((c) => (ctx = c));
 
   const shape: RnnShape = { n: 6, m: 1, o: 1, leak: 0.7 };
   // the TBPTT lane carries its window of recent steps over too
@@ -119,32 +117,15 @@ describe('carry-over: snapshot() and restore()', () => {
   }
 
   it('6 steps, snapshot, restore into a new batch, 4 more: the losses of one 10-step batch, bit for bit', async () => {
-    const whole = await GpuBatch.create(ctx, shape, [stream(10)], lanes(), { optimizer, label: 'whole' });
     // the second batch reuses the first's lane specs, so the refreshing lane's selection stream carries on
     const specs = lanes();
-    const first = await GpuBatch.create(ctx, shape, [stream(6)], specs, { optimizer, label: 'first' });
-    try {
-      await whole.advance(10);
-      await first.advance(6);
-      const snap = await first.snapshot();
-      expect(snap.t).toBe(6);
-      // the sparse lane with refreshEvery 5 redrew its selection at step 5: the snapshot carries the new one
-      expect(first.selectionsDrawn[3]).toBe(2);
-      const second = await GpuBatch.create(ctx, shape, [stream(4, 6)], specs, { optimizer, label: 'second' });
-      try {
-        second.restore(snap);
-        await second.advance(4);
-        methods.forEach((_, a) => {
-          expect(Array.from(first.losses[a]), `lane ${a} first part`).toEqual(Array.from(whole.losses[a].subarray(0, 6)));
-          expect(Array.from(second.losses[a]), `lane ${a} second part`).toEqual(Array.from(whole.losses[a].subarray(6, 10)));
-        });
-      } finally {
-        second.destroy();
-      }
-    } finally {
-      whole.destroy();
-      first.destroy();
-    }
+    await expectCarryOver(stream(10), 6, (part, label) => GpuBatch.create(ctx, shape, [part], label === 'whole' ? lanes() : specs, { optimizer, label }), {
+      onSnapshot: (snap, first) => {
+        expect(snap.t).toBe(6);
+        // the sparse lane with refreshEvery 5 redrew its selection at step 5: the snapshot carries the new one
+        expect(first.selectionsDrawn[3]).toBe(2);
+      },
+    });
   });
 
   it('resetOptimizer zeroes that lane’s Adam moments and step count, and only that lane’s', async () => {

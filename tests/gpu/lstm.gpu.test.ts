@@ -3,7 +3,7 @@
  * h_t, c_t, P^h_t, P^c_t, gradient and updated weights of frozen, full, k = 0, k = 2, k = 3 (top-k,
  * rescaled, redrawn) and k = n lanes, within lstmCompare.ts's stated tolerance (2e-5 · (1 + |cpu|)).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
@@ -13,19 +13,16 @@ import { allocateSequence } from '../../src/engine/tasks/task';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { chooseLstmFullTransport, LSTM_SHADER_NAMES, lstmPathWeights } from '../../src/gpu/lstmGpu';
 import { verifyAgainstCpu } from '../../src/gpu/verify';
-import { nodeContext } from './gpuHarness';
+import { deviceForFile, expectCleanCompile } from './gpuHarness';
 import { compareLstmWithCpu, LSTM_TOL } from './lstmCompare';
+import { expectCarryOver, expectOutputs, outputsStream } from './compare';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 describe('LSTM kernels (Dawn)', () => {
   it('lstm*.wgsl compile with no errors or warnings', async () => {
-    const kernels = ctx.kernels;
-    for (const name of LSTM_SHADER_NAMES) expect((await kernels.messages(name)).filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
+    await expectCleanCompile(ctx, LSTM_SHADER_NAMES);
   });
 
   for (const fullTransport of ['tiled', 'gather'] as const)
@@ -61,58 +58,25 @@ describe('LSTM kernels (Dawn)', () => {
       seq.y[t] = r.normal();
       seq.errorMask[t] = 1;
     }
-    const head = { ...seq, length: 5, x: seq.x.slice(0, 5), y: seq.y.slice(0, 5), errorMask: seq.errorMask.slice(0, 5), reset: seq.reset.slice(0, 5) };
-    const tail = { ...seq, length: 7, x: seq.x.slice(5), y: seq.y.slice(5), errorMask: seq.errorMask.slice(5), reset: seq.reset.slice(5) };
     const methods = [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random')] as const;
     const lanes = methods.map((method) => ({ method, params, sources: Int32Array.from({ length: 10 }, (_, i) => (i * 3) % 5), stream: 0 }));
     const options = { model: 'lstm', optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 } as const, readbackEvery: 3, timing: false } as const;
-    const whole = await GpuBatch.create(ctx, shape, [seq], lanes, options);
-    const first = await GpuBatch.create(ctx, shape, [head], lanes, options);
-    const second = await GpuBatch.create(ctx, shape, [tail], lanes, options);
-    try {
-      await whole.advance(12);
-      await first.advance(5);
-      second.restore(await first.snapshot());
-      await second.advance(7);
-      methods.forEach((_, a) => {
-        expect(Array.from(first.losses[a])).toEqual(Array.from(whole.losses[a].slice(0, 5)));
-        expect(Array.from(second.losses[a])).toEqual(Array.from(whole.losses[a].slice(5)));
-      });
-      expect((await second.snapshot()).lanes[1].ph).toEqual((await whole.snapshot()).lanes[1].ph);
-    } finally {
-      whole.destroy();
-      first.destroy();
-      second.destroy();
-    }
+    await expectCarryOver(seq, 5, (part) => GpuBatch.create(ctx, shape, [part], lanes, options), {
+      atEnd: async (whole, second) => expect((await second.snapshot()).lanes[1].ph).toEqual((await whole.snapshot()).lanes[1].ph),
+    });
   });
 
   it('the step record: each lane\u2019s first output per step is the CPU learner\u2019s y_t[0] (steps without an error signal and a reset too)', async () => {
     const shape = { n: 5, m: 2, o: 2 };
-    const steps = 13;
-    const seq = allocateSequence(steps, shape.m, shape.o);
-    const r = new Rng(41);
-    for (let t = 0; t < steps; t++) {
-      for (let l = 0; l < shape.m; l++) seq.x[t * shape.m + l] = r.normal();
-      for (let j = 0; j < shape.o; j++) seq.y[t * shape.o + j] = Math.cos(0.4 * t + j);
-      seq.errorMask[t] = t % 4 === 3 ? 0 : 1;
-    }
-    seq.reset[7] = 1;
+    const seq = outputsStream(13, shape.m, shape.o, new Rng(41), (t, j) => Math.cos(0.4 * t + j), 4, 7);
     const methods: LearningMethod[] = [{ kind: 'full' }, sparseArm(0, 'random'), { kind: 'frozen' }];
     const optimizer = { kind: 'adam', lr: 3e-2, clipNorm: 0 } as const;
     const paramsOf = () => initLstm(shape, new Rng(42), 1.2);
     const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method) => ({ method, params: paramsOf(), stream: 0 })), { model: 'lstm', optimizer, readbackEvery: 5, timing: false, label: 'lstm outputs' });
     try {
-      await batch.advance(steps);
-      methods.forEach((method, a) => {
-        const cpu = new OnlineLearner(new LstmModel(paramsOf()), method, { optimizer, selectionRng: new Rng(43) });
-        for (let t = 0; t < steps; t++) {
-          cpu.step(seq, t);
-          const want = cpu.state.y[0];
-          const got = batch.outputs[a][t];
-          expect(Math.abs(got - want), `lane ${a} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want)));
-        }
-      });
-      expect(Math.abs(batch.outputs[0][steps - 1] - batch.outputs[2][steps - 1])).toBeGreaterThan(1e-4);
+      await batch.advance(seq.length);
+      expectOutputs(batch, seq, (a) => new OnlineLearner(new LstmModel(paramsOf()), methods[a], { optimizer, selectionRng: new Rng(43) }));
+      expect(Math.abs(batch.outputs[0][seq.length - 1] - batch.outputs[2][seq.length - 1])).toBeGreaterThan(1e-4);
     } finally {
       batch.destroy();
     }

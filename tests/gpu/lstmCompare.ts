@@ -1,6 +1,6 @@
 /**
  * The LSTM lanes of the GPU engine against the CPU engine's LSTM learner, step by step (shared by
- * lstm.gpu.test.ts in Node and lstm.browser.test.ts in Chromium). Each lane and its CPU twin start from
+ * lstm.gpu.test.ts in Node and kernels.browser.test.ts in Chromium). Each lane and its CPU twin start from
  * the same weights and running state [h; c] and read the same stream; after every step the GPU's loss,
  * h_t, c_t, P^h_t, P^c_t, gradient [g_θ; g_V, g_c] and updated weights [θ; V, c] are read back and
  * compared with the CPU learner's.

@@ -8,14 +8,14 @@ import { sparseArm } from '../../src/engine/config';
 import { initRnn } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
-import { GpuBatch } from '../../src/gpu/batch';
+import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { acquireDevice } from '../../src/gpu/device';
 import { GpuDeviceLostError, MemoryPlanError, ShaderCompileError } from '../../src/gpu/errors';
 import { KernelCache } from '../../src/gpu/kernels';
 import { planMemory } from '../../src/gpu/memoryPlan';
-import { loadShaderSources, SHADER_NAMES } from '../../src/gpu/shaderSources';
+import { loadShaderSources, SHADER_NAMES, type ShaderName, type SnippetFile } from '../../src/gpu/shaderSources';
 import { verifyAgainstCpu } from '../../src/gpu/verify';
-import { nodeContext } from './gpuHarness';
+import { deviceForFile, expectCleanCompile, nodeContext } from './gpuHarness';
 
 const arms = [{ kind: 'frozen' } as const, { kind: 'full' } as const, sparseArm(4, 'random'), sparseArm(0, 'random')];
 const swiftshader = { maxStorageBufferBindingSize: 1024 ** 3, maxBufferSize: 1024 ** 3 };
@@ -87,77 +87,52 @@ describe('device acquisition: typed results, never a rejection', () => {
 });
 
 describe('on a real (Dawn) device', () => {
+  let ctx: GpuContext;
+  deviceForFile((c) => (ctx = c));
+
   it('every .wgsl compiles with no errors or warnings', async () => {
-    const ctx = await nodeContext();
-    try {
-      for (const name of SHADER_NAMES) {
-        const messages = await ctx.kernels.messages(name);
-        expect(messages.filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
-      }
-    } finally {
-      ctx.device.destroy();
-    }
+    await expectCleanCompile(ctx, SHADER_NAMES);
   });
 
-  it('a compile error names the shader and line', async () => {
-    const ctx = await nodeContext();
-    try {
-      const sources = await loadShaderSources();
-      const broken = { ...sources, gram: sources.gram.replace('var s = 0.0;', 'var s = 0.0 +;') };
-      const line = broken.gram.split('\n').findIndex((l) => l.includes('0.0 +;')) + 1;
-      const cache = new KernelCache(ctx.device, broken);
-      const err = await cache.module('gram').catch((e: unknown) => e);
+  it('a compile error names the file and its line: the kernel file, or the snippet it includes', async () => {
+    // a device of its own: the broken modules' errors would fail the next test's checks on a shared one
+    const own = await nodeContext();
+    const sources = await loadShaderSources();
+    // compiles `name` with `statement` in `file` broken; expects the error to name `file` and that line
+    const expectError = async (name: ShaderName, file: ShaderName | SnippetFile, statement: string) => {
+      const broken = sources[file].replace(statement, statement.replace(';', ' +;'));
+      const line = broken.split('\n').findIndex((l) => l.includes(' +;')) + 1;
+      const err = await new KernelCache(own.device, { ...sources, [file]: broken }).module(name).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ShaderCompileError);
-      expect((err as ShaderCompileError).message).toMatch(new RegExp(`^gram\\.wgsl:${line}:\\d+: `));
-    } finally {
-      ctx.device.destroy();
-    }
-  });
-
-  it('a compile error in an included snippet names the snippet and its line; the kernel file keeps its own lines', async () => {
-    const ctx = await nodeContext();
+      expect((err as ShaderCompileError).message).toMatch(new RegExp(`^${file}\\.wgsl:${line}:\\d+: `));
+    };
     try {
-      const sources = await loadShaderSources();
-      const snippet = sources['common/readoutTail'].replace('var loss = 0.0;', 'var loss = 0.0 +;');
-      const line = snippet.split('\n').findIndex((l) => l.includes('0.0 +;')) + 1;
-      const cache = new KernelCache(ctx.device, { ...sources, 'common/readoutTail': snippet });
-      for (const name of ['forward', 'lstmForward'] as const) {
-        const err = await cache.module(name).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(ShaderCompileError);
-        expect((err as ShaderCompileError).message).toMatch(new RegExp(`^common/readoutTail\\.wgsl:${line}:\\d+: `));
-      }
-      const kernel = sources.forward.replace('var hp = 0.0;', 'var hp = 0.0 +;');
-      const kernelLine = kernel.split('\n').findIndex((l) => l.includes('0.0 +;')) + 1;
-      const err = await new KernelCache(ctx.device, { ...sources, forward: kernel }).module('forward').catch((e: unknown) => e);
-      expect((err as ShaderCompileError).message).toMatch(new RegExp(`^forward\\.wgsl:${kernelLine}:\\d+: `));
+      await expectError('gram', 'gram', 'var s = 0.0;');
+      await expectError('forward', 'forward', 'var hp = 0.0;');
+      for (const name of ['forward', 'lstmForward'] as const) await expectError(name, 'common/readoutTail', 'var loss = 0.0;');
     } finally {
-      ctx.device.destroy();
+      own.device.destroy();
     }
   });
 
   it('the start-up verification passes on this adapter', async () => {
-    const ctx = await nodeContext();
-    try {
-      const r = await verifyAgainstCpu(ctx);
-      expect(r).toMatchObject({ ok: true });
-    } finally {
-      ctx.device.destroy();
-    }
+    expect(await verifyAgainstCpu(ctx)).toMatchObject({ ok: true });
   });
 
   it('a destroyed device gives the lost path: advance rejects with GpuDeviceLostError', async () => {
-    const ctx = await nodeContext();
+    // a device of its own, since it destroys it
+    const own = await nodeContext();
     const shape = { n: 4, m: 1, o: 1, leak: 1 };
     const seq = allocateSequence(20, 1, 1);
-    const batch = await GpuBatch.create(ctx, shape, [seq], [{ method: { kind: 'full' }, params: initRnn(shape, new Rng(1)), stream: 0 }], {
+    const batch = await GpuBatch.create(own, shape, [seq], [{ method: { kind: 'full' }, params: initRnn(shape, new Rng(1)), stream: 0 }], {
       optimizer: { kind: 'adam', lr: 1e-3, clipNorm: 0 },
     });
     await batch.advance(5);
-    ctx.device.destroy();
-    await ctx.device.lost;
+    own.device.destroy();
+    await own.device.lost;
     const err = await batch.advance(5).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GpuDeviceLostError);
     expect((err as GpuDeviceLostError).reason).toBe('destroyed');
-    expect(ctx.health.lost?.reason).toBe('destroyed');
+    expect(own.health.lost?.reason).toBe('destroyed');
   });
 });

@@ -5,7 +5,7 @@
  * rounding over 12 steps is ~1e-5 (see kernels.gpu.test.ts), a wrong mask or index is off by far more.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
@@ -14,13 +14,10 @@ import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
 import { SELECTION_STRATEGIES, selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
-import { nodeContext } from './gpuHarness';
+import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 it('GPU and CPU agree over random n, k, strategy and seed', async () => {
   await fc.assert(

@@ -10,23 +10,20 @@
  * while V and c move and follow the CPU's. A batch mixing readout lanes with frozen, full, sparse and TBPTT
  * lanes gives every lane the CPU's losses, and carries over through snapshot()/restore() bit for bit.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
 import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import type { OptimizerConfig } from '../../src/engine/optimizer';
 import { Rng } from '../../src/engine/rng';
-import { allocateSequence, type Sequence } from '../../src/engine/tasks/task';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { checkSequence } from '../../src/gpu/verify';
-import { nodeContext } from './gpuHarness';
+import { expectCarryOver } from './compare';
+import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 /** An RNN from `seed` and a check stream with an error-free step every `gap` steps and a reset at `resetAt`. */
 function checkCase(c: { n: number; m: number; seed: number; steps: number; gap: number; resetAt: number }) {
@@ -140,41 +137,18 @@ it('a batch mixing readout lanes with frozen, full, sparse and TBPTT lanes gives
 });
 
 it('readout lanes carry over: 8 steps, snapshot, restore, 6 more give one 14-step batch’s losses and weights bit for bit', async () => {
-  const steps = 14;
-  const cut = 8;
-  const { shape, params, seq, hInit } = checkCase({ n: 5, m: 1, seed: 151, steps, gap: 3, resetAt: 10 });
-  const part = (from: number, to: number): Sequence => {
-    const s = allocateSequence(to - from, shape.m, 1);
-    s.x.set(seq.x.subarray(from * shape.m, to * shape.m));
-    s.y.set(seq.y.subarray(from, to));
-    s.errorMask.set(seq.errorMask.subarray(from, to));
-    s.reset.set(seq.reset.subarray(from, to));
-    return s;
-  };
+  const { shape, params, seq, hInit } = checkCase({ n: 5, m: 1, seed: 151, steps: 14, gap: 3, resetAt: 10 });
   const optimizer = { kind: 'adam' as const, lr: 2e-2, clipNorm: 0 };
   const methods: LearningMethod[] = [{ kind: 'readout' }, { kind: 'full' }, { kind: 'frozen' }, { kind: 'readout' }];
   const specs = () => methods.map((method) => ({ method, params, hInit, stream: 0 }));
-  const whole = await GpuBatch.create(ctx, shape, [seq], specs(), { optimizer, readbackEvery: 5, label: 'whole' });
-  const first = await GpuBatch.create(ctx, shape, [part(0, cut)], specs(), { optimizer, readbackEvery: 5, label: 'first' });
-  const second = await GpuBatch.create(ctx, shape, [part(cut, steps)], specs(), { optimizer, readbackEvery: 5, label: 'second' });
-  try {
-    await whole.advance(steps);
-    await first.advance(cut);
-    second.restore(await first.snapshot());
-    await second.advance(steps - cut);
-    methods.forEach((_, a) => {
-      expect(Array.from(first.losses[a]), `lane ${a} first part`).toEqual(Array.from(whole.losses[a].subarray(0, cut)));
-      expect(Array.from(second.losses[a]), `lane ${a} second part`).toEqual(Array.from(whole.losses[a].subarray(cut)));
-    });
-    const [a, b] = [await whole.snapshot(), await second.snapshot()];
-    for (const lane of [0, 3]) {
-      expect(Array.from(b.lanes[lane].readout)).toEqual(Array.from(a.lanes[lane].readout));
-      expect(Array.from(b.lanes[lane].moments!.m)).toEqual(Array.from(a.lanes[lane].moments!.m));
-      expect(Array.from(b.lanes[lane].moments!.v)).toEqual(Array.from(a.lanes[lane].moments!.v));
-    }
-  } finally {
-    whole.destroy();
-    first.destroy();
-    second.destroy();
-  }
+  await expectCarryOver(seq, 8, (part, label) => GpuBatch.create(ctx, shape, [part], specs(), { optimizer, readbackEvery: 5, label }), {
+    atEnd: async (whole, second) => {
+      const [a, b] = [await whole.snapshot(), await second.snapshot()];
+      for (const lane of [0, 3]) {
+        expect(Array.from(b.lanes[lane].readout)).toEqual(Array.from(a.lanes[lane].readout));
+        expect(Array.from(b.lanes[lane].moments!.m)).toEqual(Array.from(a.lanes[lane].moments!.m));
+        expect(Array.from(b.lanes[lane].moments!.v)).toEqual(Array.from(a.lanes[lane].moments!.v));
+      }
+    },
+  });
 });

@@ -3,20 +3,17 @@
  * queries (one timed step per chunk), else submit-to-done wall time per step; timing a step (a pass per
  * kernel) leaves the numbers unchanged. No thresholds on the times themselves: only that they are figures.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sparseArm } from '../../src/engine/config';
 import { initRnn } from '../../src/engine/models/rnn';
 import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
 import { selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext, type LaneSpec } from '../../src/gpu/batch';
-import { nodeContext } from './gpuHarness';
+import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-beforeAll(async () => {
-  ctx = await nodeContext();
-});
-afterAll(() => ctx?.device.destroy());
+deviceForFile((c) => (ctx = c));
 
 const shape = { n: 5, m: 1, o: 1, leak: 0.8 };
 
