@@ -432,6 +432,76 @@ async function main(): Promise<void> {
     const seedsInWave = [...new Set(wave.map((l) => l.seedIndex))];
     return { lanes: wave.map((l) => make(l.armIndex, seedsInWave.indexOf(l.seedIndex))), seeds: seedsInWave.length };
   };
+  /** the memory plan of `arms` × SEEDS at this n, or null when the device cannot hold one lane (`what` is named as skipped) */
+  const planOrSkip = (what: string, n: number, arms: Arm[], entry: Record<string, unknown>, model?: 'lstm') => {
+    try {
+      return planMemory({ n, m: 1, o: 1, arms: arms.map((a) => a.method), seedCount: SEEDS, steps: MAX_STEPS + 1, limits, budgetBytes: budgetGiB * 1024 ** 3, ...(model ? { model } : {}) });
+    } catch (e) {
+      if (!(e instanceof GpuError)) throw e;
+      entry.skipped = e.message;
+      say(`${what}: skipped: ${e.message}`);
+      return null;
+    }
+  };
+  /** a batch's entry; `targetOf` gets each arm's steps/s (every lane advances one step per batch step) */
+  const batchEntry = (wave: { lanes: unknown[]; seeds: number }, arms: Arm[], b: StepRun, targetOf: (stepsPerSecond: number) => Record<string, unknown>) => {
+    const stepsPerSecond = 1000 / b.wallMsPerStep;
+    return {
+      lanes: wave.lanes.length,
+      arms: arms.map((a) => a.label),
+      seeds: wave.seeds,
+      wallMsPerStep: b.wallMsPerStep,
+      stepsPerSecondPerArm: stepsPerSecond,
+      laneStepsPerSecond: stepsPerSecond * wave.lanes.length,
+      gpuMsPerStep: gpuMs(b.timings),
+      steps: b.steps,
+      kernels: kernelList(b.timings),
+      target: targetOf(stepsPerSecond),
+    };
+  };
+  /**
+   * The LSTM's and the baselines' sections: at each n, every arm alone, then the first wave of arms × seeds
+   * as one batch, into `entries`; `note` says why no target applies.
+   */
+  const laneSection = async (
+    name: string,
+    sizes: readonly number[],
+    arms: Arm[],
+    entries: Record<string, unknown>[],
+    o: {
+      leak: number;
+      model?: 'lstm';
+      paramCount: (shape: RnnShape) => number;
+      lane: (shape: RnnShape, method: LearningMethod, stream: number) => LaneSpec;
+      run: (ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number) => Promise<StepRun>;
+      note: Record<string, unknown>;
+    },
+  ) => {
+    for (const n of sizes) {
+      const shape: RnnShape = { n, m: 1, o: 1, leak: o.leak };
+      const entry: Record<string, unknown> = { n, p: o.paramCount(shape) };
+      entries.push(entry);
+      say('');
+      const plan = planOrSkip(`${name} n = ${n}`, n, arms, entry, o.model);
+      if (!plan) continue;
+      if (!fits(`${name} n = ${n}`, estimateMs(arms.length + 1), entry)) continue;
+      say(`${name} n = ${n} (p = ${entry.p}): ${plan.summary}`);
+      const oneArm: Record<string, unknown>[] = [];
+      for (const arm of arms) {
+        const r = await o.run(ctx, shape, [o.lane(shape, arm.method, 0)], 1);
+        oneArm.push({ arm: arm.label, wallMsPerStep: r.wallMsPerStep, stepsPerSecond: 1000 / r.wallMsPerStep, gpuMsPerStep: gpuMs(r.timings), steps: r.steps, kernels: kernelList(r.timings), target: o.note });
+        const top = [...r.timings.kernels].sort((a, b) => b.ms - a.ms).slice(0, 2);
+        say(`  ${arm.label.padEnd(8)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
+          (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (${top.map((k) => `${k.name} ${fmt(k.ms, 3)}`).join(', ')})` : '') + ` [${r.steps} steps]`);
+      }
+      entry.oneArm = oneArm;
+      const wave = firstWave(plan, (a, stream) => o.lane(shape, arms[a].method, stream));
+      const b = await o.run(ctx, shape, wave.lanes, wave.seeds);
+      entry.batch = batchEntry(wave, arms, b, () => o.note);
+      say(`  ${name} batch of ${wave.lanes.length} lanes: ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * wave.lanes.length, 1)} lane-steps/s`);
+      flush(false);
+    }
+  };
 
   // --- the RNN: k = 0, 4, n and full, one arm and a batch; the kernels against copy and matmul ---
   for (const n of SIZES) {
@@ -442,15 +512,8 @@ async function main(): Promise<void> {
     const entry: Record<string, unknown> = { n, p };
     sizes.push(entry);
     say('');
-    let plan;
-    try {
-      plan = planMemory({ n, m: 1, o: 1, arms: arms.map((a) => a.method), seedCount: SEEDS, steps: MAX_STEPS + 1, limits, budgetBytes: budgetGiB * 1024 ** 3 });
-    } catch (e) {
-      if (!(e instanceof GpuError)) throw e;
-      entry.skipped = e.message;
-      say(`n = ${n}: skipped: ${e.message}`);
-      continue;
-    }
+    const plan = planOrSkip(`RNN n = ${n}`, n, arms, entry);
+    if (!plan) continue;
     // four arms, two sparse variants, the batch and the yardsticks
     if (!fits(`RNN n = ${n}`, estimateMs(8), entry)) continue;
     say(`n = ${n} (p = ${p}): ${plan.summary}`);
@@ -496,19 +559,10 @@ async function main(): Promise<void> {
     const wave = firstWave(plan, (a, stream) => lane(shape, arms[a].method, stream));
     const b = await runSteps(ctx, shape, wave.lanes, wave.seeds);
     const batchStepsPerSecond = 1000 / b.wallMsPerStep;
-    entry.batch = {
-      lanes: wave.lanes.length,
-      arms: arms.map((a) => a.label),
-      seeds: wave.seeds,
-      wallMsPerStep: b.wallMsPerStep,
-      stepsPerSecondPerArm: batchStepsPerSecond,
-      laneStepsPerSecond: batchStepsPerSecond * wave.lanes.length,
-      gpuMsPerStep: gpuMs(b.timings),
-      steps: b.steps,
-      kernels: kernelList(b.timings),
-      // every lane advances one step per batch step, so each arm's steps/s is the batch's; the full lanes are the slowest
-      target: n === 256 ? target('fullSteps', `sizes[n=${n}].batch`, batchStepsPerSecond) : noTarget('issue 13 sets steps/s targets for n = 256 only'),
-    };
+    // the full lanes are the slowest, and set the batch's pace
+    entry.batch = batchEntry(wave, arms, b, (stepsPerSecond) =>
+      n === 256 ? target('fullSteps', `sizes[n=${n}].batch`, stepsPerSecond) : noTarget('issue 13 sets steps/s targets for n = 256 only'),
+    );
     say(`  batch of ${wave.lanes.length} lanes (${arms.length} arms x ${wave.seeds} seeds): ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt(batchStepsPerSecond * wave.lanes.length, 1)} lane-steps/s`);
     // kernels against the references
     const reps = quick ? 1 : 10;
@@ -551,48 +605,14 @@ async function main(): Promise<void> {
     { label: 'full', method: { kind: 'full' } },
     { label: 'k=4', method: { kind: 'sparse', k: 4, strategy: 'random', refreshEvery: 0, rescale: false } },
   ];
-  for (const n of LSTM_SIZES) {
-    const shape: RnnShape = { n, m: 1, o: 1, leak: 1 };
-    const entry: Record<string, unknown> = { n, p: lstmParamCount(shape) };
-    lstm.push(entry);
-    say('');
-    let plan;
-    try {
-      plan = planMemory({ n, m: 1, o: 1, arms: lstmArms.map((a) => a.method), seedCount: SEEDS, steps: MAX_STEPS + 1, limits, budgetBytes: budgetGiB * 1024 ** 3, model: 'lstm' });
-    } catch (e) {
-      if (!(e instanceof GpuError)) throw e;
-      entry.skipped = e.message;
-      say(`LSTM n = ${n}: skipped: ${e.message}`);
-      continue;
-    }
-    if (!fits(`LSTM n = ${n}`, estimateMs(lstmArms.length + 1), entry)) continue;
-    say(`LSTM n = ${n} (p = ${entry.p}): ${plan.summary}`);
-    const lstmNote = noTarget("issue 13's steps/s targets are stated for the RNN; an LSTM step does about 4x the RNN's work at the same n (p = 4n(n+m+1))");
-    const oneArm: Record<string, unknown>[] = [];
-    for (const arm of lstmArms) {
-      const r = await runLstmSteps(ctx, shape, [lstmLane(shape, arm.method, 0)], 1);
-      oneArm.push({ arm: arm.label, wallMsPerStep: r.wallMsPerStep, stepsPerSecond: 1000 / r.wallMsPerStep, gpuMsPerStep: gpuMs(r.timings), steps: r.steps, kernels: kernelList(r.timings), target: lstmNote });
-      say(`  LSTM ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
-        (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step` : '') + ` [${r.steps} steps]`);
-    }
-    entry.oneArm = oneArm;
-    const wave = firstWave(plan, (a, stream) => lstmLane(shape, lstmArms[a].method, stream));
-    const b = await runLstmSteps(ctx, shape, wave.lanes, wave.seeds);
-    entry.batch = {
-      lanes: wave.lanes.length,
-      arms: lstmArms.map((a) => a.label),
-      seeds: wave.seeds,
-      wallMsPerStep: b.wallMsPerStep,
-      stepsPerSecondPerArm: 1000 / b.wallMsPerStep,
-      laneStepsPerSecond: (1000 / b.wallMsPerStep) * wave.lanes.length,
-      gpuMsPerStep: gpuMs(b.timings),
-      steps: b.steps,
-      kernels: kernelList(b.timings),
-      target: lstmNote,
-    };
-    say(`  LSTM batch of ${wave.lanes.length} lanes: ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * wave.lanes.length, 1)} lane-steps/s`);
-    flush(false);
-  }
+  await laneSection('LSTM', LSTM_SIZES, lstmArms, lstm, {
+    leak: 1,
+    model: 'lstm',
+    paramCount: lstmParamCount,
+    lane: lstmLane,
+    run: runLstmSteps,
+    note: noTarget("issue 13's steps/s targets are stated for the RNN; an LSTM step does about 4x the RNN's work at the same n (p = 4n(n+m+1))"),
+  });
 
   // --- the baselines' lanes (GpuBatch): UORO, KF-RTRL, SnAp-1, TBPTT(20), one arm each and a batch ---
   const baselineArms: Arm[] = [
@@ -601,49 +621,13 @@ async function main(): Promise<void> {
     { label: 'snap1', method: { kind: 'snap1' } },
     { label: `tbptt:${TBPTT_WINDOW}`, method: { kind: 'tbptt', truncation: TBPTT_WINDOW } },
   ];
-  const baselineNote = noTarget('issue 13 sets no speed target for the baselines');
-  for (const n of BASELINE_SIZES) {
-    const shape: RnnShape = { n, m: 1, o: 1, leak: LEAK };
-    const entry: Record<string, unknown> = { n, p: recurrentParamCount(shape) };
-    baselines.push(entry);
-    say('');
-    let plan;
-    try {
-      plan = planMemory({ n, m: 1, o: 1, arms: baselineArms.map((a) => a.method), seedCount: SEEDS, steps: MAX_STEPS + 1, limits, budgetBytes: budgetGiB * 1024 ** 3 });
-    } catch (e) {
-      if (!(e instanceof GpuError)) throw e;
-      entry.skipped = e.message;
-      say(`baselines n = ${n}: skipped: ${e.message}`);
-      continue;
-    }
-    if (!fits(`baselines n = ${n}`, estimateMs(baselineArms.length + 1), entry)) continue;
-    say(`baselines n = ${n}: ${plan.summary}`);
-    const oneArm: Record<string, unknown>[] = [];
-    for (const arm of baselineArms) {
-      const r = await runSteps(ctx, shape, [lane(shape, arm.method, 0)], 1);
-      oneArm.push({ arm: arm.label, wallMsPerStep: r.wallMsPerStep, stepsPerSecond: 1000 / r.wallMsPerStep, gpuMsPerStep: gpuMs(r.timings), steps: r.steps, kernels: kernelList(r.timings), target: baselineNote });
-      const top = [...r.timings.kernels].sort((a, b) => b.ms - a.ms).slice(0, 2);
-      say(`  ${arm.label.padEnd(8)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
-        (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (${top.map((k) => `${k.name} ${fmt(k.ms, 3)}`).join(', ')})` : '') + ` [${r.steps} steps]`);
-    }
-    entry.oneArm = oneArm;
-    const wave = firstWave(plan, (a, stream) => lane(shape, baselineArms[a].method, stream));
-    const b = await runSteps(ctx, shape, wave.lanes, wave.seeds);
-    entry.batch = {
-      lanes: wave.lanes.length,
-      arms: baselineArms.map((a) => a.label),
-      seeds: wave.seeds,
-      wallMsPerStep: b.wallMsPerStep,
-      stepsPerSecondPerArm: 1000 / b.wallMsPerStep,
-      laneStepsPerSecond: (1000 / b.wallMsPerStep) * wave.lanes.length,
-      gpuMsPerStep: gpuMs(b.timings),
-      steps: b.steps,
-      kernels: kernelList(b.timings),
-      target: baselineNote,
-    };
-    say(`  baselines batch of ${wave.lanes.length} lanes: ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * wave.lanes.length, 1)} lane-steps/s`);
-    flush(false);
-  }
+  await laneSection('baselines', BASELINE_SIZES, baselineArms, baselines, {
+    leak: LEAK,
+    paramCount: recurrentParamCount,
+    lane,
+    run: (c, shape, lanes, streams) => runSteps(c, shape, lanes, streams),
+    note: noTarget('issue 13 sets no speed target for the baselines'),
+  });
 
   // --- the CPU engine on the RNN's sizes (after the GPU figures: it is the part a short budget drops first) ---
   say('');
