@@ -59,7 +59,7 @@ export class KernelCache {
 
   /** The module's parts after the header, each headed by a marker line naming its file: the snippets it includes, then the kernel file. */
   private parts(name: ShaderName): KernelPart[] {
-    return kernelParts(name, this.sources).map((p) => ({ file: p.file, text: `// ---- ${p.file} ----\n${p.text.endsWith('\n') ? p.text : `${p.text}\n`}` }));
+    return kernelParts(name, this.sources).map((p) => ({ file: p.file, text: `// ---- ${p.file} ----\n${p.text}` }));
   }
 
   /** The WGSL compiled for `name`: the header, the snippets it includes, then the kernel file. */

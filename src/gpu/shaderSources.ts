@@ -47,7 +47,7 @@ export const SNIPPET_FILES = SNIPPET_NAMES.map((n): SnippetFile => `common/${n}`
 export type ShaderSources = Record<ShaderName | SnippetFile, string>;
 const SOURCE_FILES: readonly (ShaderName | SnippetFile)[] = [...SHADER_NAMES, ...SNIPPET_FILES];
 
-/** One part of a kernel's module body: a snippet or the kernel file, named by its path under shaders/. */
+/** One part of a kernel's module body: a snippet or the kernel file, named by its path under shaders/; its text ends with a newline. */
 export interface KernelPart {
   file: string;
   text: string;
@@ -76,18 +76,20 @@ export function kernelParts(name: ShaderName, sources: ShaderSources): KernelPar
       if (done.has(key)) continue;
       visit(key, [...open, key]);
       done.add(key);
-      parts.push({ file: `${key}.wgsl`, text: sources[key as SnippetFile] });
+      parts.push({ file: `${key}.wgsl`, text: withNewline(sources[key as SnippetFile]) });
     }
   };
   visit(name, [name]);
-  parts.push({ file: `${name}.wgsl`, text: sources[name] });
+  parts.push({ file: `${name}.wgsl`, text: withNewline(sources[name]) });
   return parts;
 }
+
+const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
 
 /** The kernel file with its snippets before it, as compiled after the header (what checkBindings reads). */
 export function kernelSource(name: ShaderName, sources: ShaderSources): string {
   return kernelParts(name, sources)
-    .map((p) => (p.text.endsWith('\n') ? p.text : `${p.text}\n`))
+    .map((p) => p.text)
     .join('');
 }
 
