@@ -1,4 +1,4 @@
-/** The transformer model of issue 14: head-sparse gradient transport (docs/transformer.md). */
+/** The transformer model: head-sparse gradient transport (docs/transformer.md). */
 export * from './model';
 export * from './headSelection';
 export * from './learner';

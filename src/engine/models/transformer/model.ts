@@ -12,7 +12,7 @@
  * All parameters live in one flat vector θ (offsets in `TransformerLayout`); every matrix is row-major
  * (out × in), so W_O^h, the block that reads head h, is columns h·d_h…(h+1)·d_h of W_O.
  *
- * Head-sparse gradient transport (science of issue 14): the backward pass lets gradient flow through the
+ * Head-sparse gradient transport (docs/transformer.md): the backward pass lets gradient flow through the
  * outputs of the heads in S_ℓ only; the others are stop-gradient, sg(o^h). The forward pass never changes.
  * `HeadTransport` says which heads carry gradient and the two toggles for the heads outside S_ℓ.
  *
