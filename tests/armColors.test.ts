@@ -1,13 +1,13 @@
 /**
- * The arms' colours and dashes: every arm its own Okabe–Ito colour and dash rhythm, and readout-only's
- * colour apart from every other arm's also under simulated deuteranopia and protanopia (Machado, Oliveira
- * & Fernandes 2009, severity 1), measured as CIE76 ΔE in CIELAB.
+ * The arms' colours and dashes: every arm its own colour and dash rhythm; the five arms of every run
+ * pairwise ΔE ≥ 40 and every baseline ΔE ≥ 20 from every other arm, under normal vision and simulated
+ * deuteranopia, protanopia and tritanopia (Machado, Oliveira & Fernandes 2009, severity 1), measured as
+ * CIE76 ΔE in CIELAB; every colour at least 3:1 against white.
  */
 import { describe, expect, it } from 'vitest';
 import { ARM_COLORS, ARM_DASHES } from '../src/ui/armColors';
 import type { ArmId } from '../src/app/worker/liveEngine';
 
-const OKABE_ITO = ['#000000', '#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7'];
 const DEUTERANOPIA = [
   [0.367322, 0.860646, -0.227968],
   [0.280085, 0.672501, 0.047413],
@@ -18,6 +18,24 @@ const PROTANOPIA = [
   [0.114503, 0.786281, 0.099216],
   [-0.003882, -0.048116, 1.051998],
 ];
+const TRITANOPIA = [
+  [1.255528, -0.076749, -0.178779],
+  [-0.078411, 0.930809, 0.147602],
+  [0.004733, 0.691367, 0.3039],
+];
+const VISIONS: [string, number[][] | null][] = [
+  ['normal vision', null],
+  ['deuteranopia', DEUTERANOPIA],
+  ['protanopia', PROTANOPIA],
+  ['tritanopia', TRITANOPIA],
+];
+const CORE: ArmId[] = ['frozen', 'full', 'k0', 'k', 'readout'];
+
+/** WCAG contrast ratio of a colour against white. */
+function contrastOnWhite(hex: string): number {
+  const [r, g, b] = linear(hex);
+  return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05);
+}
 
 const toLinear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
 const linear = (hex: string) => [1, 3, 5].map((i) => toLinear(parseInt(hex.slice(i, i + 2), 16) / 255));
@@ -41,19 +59,33 @@ const deltaE = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]
 describe('arm colours', () => {
   const ids = Object.keys(ARM_COLORS) as ArmId[];
 
-  it('one colour and one dash rhythm per arm; readout-only is not frozen’s grey', () => {
+  it('one colour and one dash rhythm per arm, every arm listed', () => {
     expect(new Set(ids.map((id) => ARM_COLORS[id])).size).toBe(ids.length);
     expect(new Set(ids.map((id) => ARM_DASHES[id].join(' '))).size).toBe(ids.length);
-    expect(ARM_COLORS.readout).not.toBe(ARM_COLORS.frozen);
-    expect(OKABE_ITO).toContain(ARM_COLORS.readout);
+    expect(ids).toEqual(expect.arrayContaining([...CORE, 'uoro', 'kf', 'snap1', 'tbptt']));
   });
 
-  it('readout-only stays apart from every other arm under normal vision, deuteranopia and protanopia', () => {
-    for (const m of [null, DEUTERANOPIA, PROTANOPIA]) {
-      for (const id of ids) {
-        if (id === 'readout') continue;
-        expect(deltaE(seen(ARM_COLORS.readout, m), seen(ARM_COLORS[id], m)), `readout vs ${id}`).toBeGreaterThan(20);
+  it('the five arms of every run stay ΔE ≥ 40 apart under normal vision and three colour-vision deficiencies', () => {
+    for (const [vision, m] of VISIONS) {
+      for (const a of CORE) {
+        for (const b of CORE) {
+          if (a < b) expect(deltaE(seen(ARM_COLORS[a], m), seen(ARM_COLORS[b], m)), `${a} vs ${b}, ${vision}`).toBeGreaterThanOrEqual(40);
+        }
       }
     }
+  });
+
+  it('each baseline stays ΔE ≥ 20 from every other arm under all four visions', () => {
+    for (const [vision, m] of VISIONS) {
+      for (const a of ids.filter((id) => !CORE.includes(id))) {
+        for (const b of ids) {
+          if (a !== b) expect(deltaE(seen(ARM_COLORS[a], m), seen(ARM_COLORS[b], m)), `${a} vs ${b}, ${vision}`).toBeGreaterThanOrEqual(20);
+        }
+      }
+    }
+  });
+
+  it('every colour reads on white (contrast ≥ 3:1, lines on a projector)', () => {
+    for (const id of ids) expect(contrastOnWhite(ARM_COLORS[id]), id).toBeGreaterThanOrEqual(3);
   });
 });

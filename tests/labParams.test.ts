@@ -1,7 +1,8 @@
 /** The link format: a round trip keeps every setting; each bad field falls back alone and is named. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capProblems, CHOICES, decodeHash, DEFAULT_PARAMS, defaultLr, encodeHash, NOTICE_CAP, paramProblems, PARAM_BOUNDS, withChange, type LabParams } from '../src/app/labParams';
+import { capProblems, CHOICES, decodeHash, DEFAULT_PARAMS, defaultLr, encodeHash, MAX_BASELINES, NOTICE_CAP, paramProblems, PARAM_BOUNDS, RESTART_KEYS, withChange, type LabParams } from '../src/app/labParams';
+import { BASELINE_ARMS } from '../src/app/contract';
 import { defaultLearningRate } from '../src/engine/learningRates';
 
 const arbParams: fc.Arbitrary<LabParams> = fc
@@ -24,6 +25,8 @@ const arbParams: fc.Arbitrary<LabParams> = fc
     delayA: fc.integer({ min: 1, max: 64 }),
     delayB: fc.integer({ min: 1, max: 64 }),
     length: fc.integer({ min: 2, max: 10_000 }),
+    baselines: fc.subarray(BASELINE_ARMS.map((b) => b.id), { maxLength: MAX_BASELINES }),
+    truncation: fc.integer({ min: 1, max: 256 }),
   })
   // a task's parameters ride in the link with their own task only; the others stay at their defaults
   .map(({ kFraction, ...p }) => ({
@@ -32,9 +35,30 @@ const arbParams: fc.Arbitrary<LabParams> = fc
     delayA: p.task === 'delay' ? p.delayA : DEFAULT_PARAMS.delayA,
     delayB: p.task === 'delay' ? p.delayB : DEFAULT_PARAMS.delayB,
     length: p.task === 'adding' || p.task === 'adding-difference' ? p.length : DEFAULT_PARAMS.length,
+    // τ rides in the link beside TBPTT only
+    truncation: p.baselines.includes('tbptt') ? p.truncation : DEFAULT_PARAMS.truncation,
   }));
 
 describe('URL hash', () => {
+  it('baselines ride in the link as one list in listing order, τ beside TBPTT; a bad or extra one is named and dropped', () => {
+    const p: LabParams = { ...DEFAULT_PARAMS, baselines: ['uoro', 'tbptt'], truncation: 4 };
+    expect(encodeHash(p)).toContain('baselines=uoro%2Ctbptt&truncation=4');
+    expect(encodeHash(DEFAULT_PARAMS)).not.toContain('baselines');
+    expect(encodeHash({ ...DEFAULT_PARAMS, truncation: 4 })).not.toContain('truncation');
+    const d = decodeHash('#v=1&baselines=tbptt,nope,uoro,uoro&k=3');
+    expect(d.params.baselines).toEqual(['uoro', 'tbptt']);
+    expect(d.params.k).toBe(3);
+    expect(d.ignored).toEqual(['baselines: nope (must be among uoro, kf, snap1, tbptt)']);
+    const all = decodeHash('#v=1&baselines=tbptt,snap1,kf,uoro');
+    expect(all.params.baselines).toEqual(['uoro', 'kf', 'snap1']);
+    expect(all.ignored).toEqual([`baselines: tbptt (at most ${MAX_BASELINES} at a time, 8 arms on the chart)`]);
+    expect(paramProblems({ ...DEFAULT_PARAMS, baselines: ['uoro', 'kf', 'snap1', 'tbptt'] })).toEqual([`at most ${MAX_BASELINES} baselines at a time (8 arms on the chart)`]);
+    expect(paramProblems({ ...DEFAULT_PARAMS, baselines: ['uoro', 'uoro'] })).toHaveLength(1);
+    expect(paramProblems({ ...DEFAULT_PARAMS, truncation: 0 })).toEqual(['truncation must be in [1, 256]']);
+    // adding one restarts the run: every arm from the same drift, in lockstep
+    expect(RESTART_KEYS).toEqual(expect.arrayContaining(['baselines', 'truncation']));
+  });
+
   it('the delay task’s τ and the adding length ride in the link with their task; a bad one falls back and is named', () => {
     const p: LabParams = { ...DEFAULT_PARAMS, task: 'delay', delayA: 2, delayB: 6 };
     expect(encodeHash(p)).toContain('delayA=2&delayB=6');

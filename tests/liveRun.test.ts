@@ -63,6 +63,57 @@ describe('LiveRun', () => {
   });
 });
 
+describe('LiveRun baselines added by the user', () => {
+  for (const model of ['rnn', 'lstm'] as const) {
+    it(`${model}: UORO, KF-RTRL, SnAp-1 and TBPTT(τ) join after readout-only as records, each the engine's method on the same stream, changing no other arm`, () => {
+      const base = { ...DEFAULT_PARAMS, model, n: 6, k: 2 };
+      const plain = new LiveRun(base, small);
+      const added = new LiveRun({ ...base, baselines: ['uoro', 'snap1', 'tbptt'], truncation: 3 }, small);
+      const other = new LiveRun({ ...base, baselines: ['kf'] }, small);
+      expect(added.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout', 'uoro', 'snap1', 'tbptt']);
+      expect(added.arms.slice(5).map((a) => a.label)).toEqual(['UORO', 'SnAp-1', 'TBPTT(3)']);
+      expect(added.methods().slice(5)).toEqual(['uoro', 'snap1', 'tbptt:3']);
+      const steps = LEAD_IN_STEPS + 60;
+      const p = advance(plain, steps);
+      const a = advance(added, steps);
+      const o = advance(other, steps);
+      // the five arms every run has: bit for bit the same with or without baselines (streams are per arm)
+      for (let i = 0; i < 5; i++) expect(Array.from(a[i]), plain.arms[i].id).toEqual(Array.from(p[i]));
+      // each baseline starts from the pretrained weights at the drift (its first loss is frozen's), then learns its own way
+      for (const i of [5, 6, 7]) {
+        expect(a[i][LEAD_IN_STEPS]).toBe(a[0][LEAD_IN_STEPS]);
+        expect(a[i][steps - 1]).not.toBe(a[0][steps - 1]);
+      }
+      expect(o[5][steps - 1]).not.toBe(o[0][steps - 1]);
+      expect(new Set([a[5][steps - 1], a[6][steps - 1], a[7][steps - 1], o[5][steps - 1]]).size).toBe(4);
+      // as records: role, method, what each carries instead of P, recovery against frozen and full
+      const records = liveArms(added).slice(5);
+      expect(records.map((r) => [r.role, r.method])).toEqual([
+        ['baseline', 'uoro'],
+        ['baseline', 'snap1'],
+        ['baseline', 'tbptt:3'],
+      ]);
+      for (const r of records) {
+        expect(r.cost.sensitivityFloats).toBeGreaterThan(0);
+        expect(r.cost.sensitivityFloats).toBeLessThan(liveArms(added)[1].cost.sensitivityFloats);
+        expect(r.recovery === null || Number.isFinite(r.recovery)).toBe(true);
+      }
+      const window = new RunningLoss(added.arms.length);
+      for (let t = LEAD_IN_STEPS; t < steps; t++) {
+        for (let i = 0; i < added.arms.length; i++) window.add(i, a[i][t], true);
+        window.countStep(true);
+      }
+      expect(added.recovery()[7]).toBeCloseTo(window.recovery(0, 1, () => false)[7]!, 3);
+    });
+  }
+
+  it('the transformer lists no baselines (they are the recurrent models’ methods)', async () => {
+    const { TransformerLiveRun, TRANSFORMER_LIVE_DEFAULTS } = await import('../src/app/worker/transformerLiveRun');
+    const run = new TransformerLiveRun({ ...DEFAULT_PARAMS, model: 'transformer', baselines: ['uoro'] }, { ...TRANSFORMER_LIVE_DEFAULTS, pretrainSteps: 20, dModel: 8, heads: 2, context: 8 });
+    expect(run.arms.map((a) => a.id)).not.toContain('uoro');
+  });
+});
+
 describe('LiveRun readout-only arm', () => {
   it('keeps θ at the pretrained values while its readout adapts, and draws its own line', () => {
     const run = new LiveRun({ ...DEFAULT_PARAMS, n: 8, k: 2 }, small);

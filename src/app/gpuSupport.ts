@@ -9,8 +9,13 @@ import type { ModelKind } from '../engine/models';
 import type { LabParams, ModelName } from './labParams';
 import { armMethod, type ArmId } from './worker/liveEngine';
 
-/** The live view's arms (liveRun.ts): every one must run on the GPU for a run to go there, except a host arm. */
+/** The arms every live run has (liveRun.ts): every one must run on the GPU for a run to go there, except a host arm. */
 export const LIVE_ARMS: readonly ArmId[] = ['frozen', 'full', 'k0', 'k', 'readout'];
+
+/** The live arms of a run of `p`: every run's, then the baselines the user added. */
+function liveArmsOf(p: LabParams): ArmId[] {
+  return [...LIVE_ARMS, ...(p.baselines ?? [])];
+}
 
 /**
  * Arms the GPU live run may step on the CPU beside its lanes when the registry gives them no GPU lane for
@@ -26,7 +31,7 @@ const MODEL_TEXT: Record<ModelName, string> = { rnn: 'RNN', lstm: 'LSTM', transf
 
 /** The live arms of `p` (its k included) the GPU engine does not run for its model, per the registry. */
 function armsOffGpu(p: LabParams): ArmId[] {
-  return LIVE_ARMS.filter((id) => !runsOnGpu(armMethod(p, id), p.model as ModelKind));
+  return liveArmsOf(p).filter((id) => !runsOnGpu(armMethod(p, id), p.model as ModelKind));
 }
 
 /** The live arms a GPU run of `p` steps on the CPU beside its lanes (the GPU engine has no lane for them). */
@@ -46,7 +51,7 @@ export function gpuRefusal(p: LabParams): string | null {
   const model = MODEL_TEXT[p.model];
   if (p.model === 'transformer') return `the WebGPU engine has no transformer kernels, so the ${model} runs on the CPU engine`;
   const off = blockingArms(p);
-  if (off.length === LIVE_ARMS.length - HOST_ARMS.length) return `the WebGPU engine runs none of the live arms for the ${model}, so the ${model} runs on the CPU engine`;
+  if (off.length === liveArmsOf(p).filter((id) => !HOST_ARMS.includes(id)).length) return `the WebGPU engine runs none of the live arms for the ${model}, so the ${model} runs on the CPU engine`;
   if (off.length > 0) return `the WebGPU engine does not run ${off.join(', ')} for the ${model}, so the run stays on the CPU engine`;
   if (!GPU_LIVE_MODELS.includes(p.model)) return `the app's GPU live run has no ${model} batch yet, so the ${model} runs on the CPU engine`;
   return null;

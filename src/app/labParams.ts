@@ -12,6 +12,7 @@ import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transpor
 // the UI reads engine facts through the app layer: the strategies' one-line descriptions for the controls
 export { STRATEGY_DESCRIPTIONS } from '../engine/transportMask';
 import { PARAM_BOUNDS } from './contract/params';
+import { BASELINE_ARMS, MAX_LIVE_ARMS, type BaselineArmId } from './contract/live';
 // the bounds live in the contract (engine/bounds.ts, not config.ts): the page loads no engine registry
 export { PARAM_BOUNDS };
 
@@ -45,6 +46,10 @@ export interface LabParams {
   delayB: number;
   /** the adding problems' sequence length */
   length: number;
+  /** other online methods shown beside the sparse arms (the RNN and the LSTM), in BASELINE_ARMS order */
+  baselines: BaselineArmId[];
+  /** TBPTT's window τ when TBPTT is among the baselines */
+  truncation: number;
 }
 
 export const DEFAULT_PARAMS: LabParams = {
@@ -66,7 +71,21 @@ export const DEFAULT_PARAMS: LabParams = {
   delayA: DELAY_STEPS.A,
   delayB: DELAY_STEPS.B,
   length: DEFAULT_ADDING_LENGTH,
+  baselines: [],
+  // [choice] 16 steps: longer than every built-in task's memory demand at its defaults (delay τ = 8)
+  truncation: 16,
 };
+
+/** The arms every recurrent live run has (frozen, full RTRL, k = 0, k, readout-only); the rest of MAX_LIVE_ARMS are baselines. */
+export const CORE_LIVE_ARMS = 5;
+/** The most baselines a live run takes, so the chart keeps a colour and dash per arm. */
+export const MAX_BASELINES = MAX_LIVE_ARMS - CORE_LIVE_ARMS;
+const BASELINE_IDS: readonly BaselineArmId[] = BASELINE_ARMS.map((b) => b.id);
+
+/** `ids` in the order the baselines are listed (and join a run), each once. */
+export function orderBaselines(ids: readonly BaselineArmId[]): BaselineArmId[] {
+  return BASELINE_IDS.filter((id) => ids.includes(id));
+}
 
 /** The engine's task parameters of these settings (only the task's own are passed on). */
 export function taskOptionsOf(p: Pick<LabParams, 'task' | 'delayA' | 'delayB' | 'length'>): TaskOptions {
@@ -86,7 +105,8 @@ export const CHOICES = {
 };
 
 /** Settings that need a new run (pretraining again); the others change the running arms in place. */
-export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend', 'delayA', 'delayB', 'length'];
+// An added baseline restarts the run: every arm starts from the same weights at the same drift, in lockstep.
+export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend', 'delayA', 'delayB', 'length', 'baselines', 'truncation'];
 /** Settings that change mid-run and leave a marker on the curves. */
 export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy', 'headFraction'];
 
@@ -129,7 +149,7 @@ function inRange(v: number, b: { min: number; max: number; integer: boolean }): 
 /** Checks a whole LabParams (from the controls or a link); returns the list of problems. */
 export function paramProblems(p: LabParams): string[] {
   const problems: string[] = [];
-  for (const key of ['n', 'refresh', 'lr', 'leak', 'seed', 'speed', 'adapt', 'delayA', 'delayB', 'length'] as const) {
+  for (const key of ['n', 'refresh', 'lr', 'leak', 'seed', 'speed', 'adapt', 'delayA', 'delayB', 'length', 'truncation'] as const) {
     const b = PARAM_BOUNDS[key];
     if (!inRange(p[key], b)) problems.push(`${key} must be in [${b.min}, ${b.max}]`);
   }
@@ -137,6 +157,11 @@ export function paramProblems(p: LabParams): string[] {
   if (!inRange(p.headFraction, PARAM_BOUNDS.headFraction)) problems.push('headFraction must be in [0, 1]');
   for (const key of ['task', 'model', 'strategy', 'optimizer', 'backend'] as const) {
     if (!(CHOICES[key] as readonly string[]).includes(p[key])) problems.push(`${key} must be one of ${CHOICES[key].join(', ')}`);
+  }
+  if (!Array.isArray(p.baselines) || p.baselines.some((b) => !BASELINE_IDS.includes(b)) || new Set(p.baselines).size !== p.baselines.length) {
+    problems.push(`baselines must be distinct ones of ${BASELINE_IDS.join(', ')}`);
+  } else if (p.baselines.length > MAX_BASELINES) {
+    problems.push(`at most ${MAX_BASELINES} baselines at a time (${MAX_LIVE_ARMS} arms on the chart)`);
   }
   return problems;
 }
@@ -157,6 +182,12 @@ export function encodeHash(p: LabParams, view: ViewFlags = { present: false, cla
     if ((key === 'delayA' || key === 'delayB' || key === 'length') && (v === DEFAULT_PARAMS[key] || !(key in taskOptionsFields(p.task)))) continue;
     // lr at its default is left out, so the link keeps following the default when the table changes
     if (key === 'lr' && v === defaultLr(p)) continue;
+    // the baselines as one comma list, only when there are some; τ only beside TBPTT
+    if (key === 'baselines') {
+      if (p.baselines.length > 0) q.set(key, p.baselines.join(','));
+      continue;
+    }
+    if (key === 'truncation' && (v === DEFAULT_PARAMS.truncation || !p.baselines.includes('tbptt'))) continue;
     q.set(key, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   }
   if (view.present) q.set('present', '1');
@@ -201,7 +232,7 @@ export function decodeHash(hash: string): DecodedParams {
   }
   if (unknown > NOTICE_CAP) ignored.push(`${unknown - NOTICE_CAP} more unknown settings`);
 
-  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed' | 'adapt' | 'headFraction' | 'delayA' | 'delayB' | 'length') => {
+  const num = (key: 'n' | 'refresh' | 'lr' | 'leak' | 'seed' | 'speed' | 'adapt' | 'headFraction' | 'delayA' | 'delayB' | 'length' | 'truncation') => {
     const s = q.get(key);
     if (s === null) return;
     const v = s.trim() === '' ? NaN : Number(s);
@@ -220,7 +251,16 @@ export function decodeHash(hash: string): DecodedParams {
   choice('strategy');
   choice('optimizer');
   choice('backend');
-  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt', 'headFraction', 'delayA', 'delayB', 'length'] as const) num(key);
+  for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt', 'headFraction', 'delayA', 'delayB', 'length', 'truncation'] as const) num(key);
+  const baselines = q.get('baselines');
+  if (baselines !== null) {
+    const named = baselines.split(',').map((b) => b.trim()).filter((b) => b !== '');
+    const bad = named.filter((b) => !(BASELINE_IDS as readonly string[]).includes(b));
+    if (bad.length > 0) ignored.push(`baselines: ${bad.slice(0, NOTICE_CAP).map(clip).join(', ')} (must be among ${BASELINE_IDS.join(', ')})`);
+    const known = orderBaselines(named.filter((b): b is BaselineArmId => (BASELINE_IDS as readonly string[]).includes(b)));
+    if (known.length > MAX_BASELINES) ignored.push(`baselines: ${known.slice(MAX_BASELINES).join(', ')} (at most ${MAX_BASELINES} at a time, ${MAX_LIVE_ARMS} arms on the chart)`);
+    params.baselines = known.slice(0, MAX_BASELINES);
+  }
   // lr's default follows the task, model and optimizer, so a link that sets only `optimizer=sgd` gets
   // SGD's default rate, as choosing SGD in the control does.
   params.lr = defaultLr(params);

@@ -88,6 +88,7 @@ export class OnlineLearner<M extends RecurrentModel = RecurrentModel> implements
       clipNorm: options.optimizer.clipNorm,
     };
     const noise = options.noiseRng ?? Rng.forLabel(1, `noise ${this.label}`);
+    this.noiseRng = noise;
     this.estimator = createEstimator(model, method, { selection: options.selectionRng, noise });
     this.update.thetaFrozen = this.estimator?.freezesTheta ?? false;
   }
@@ -101,6 +102,9 @@ export class OnlineLearner<M extends RecurrentModel = RecurrentModel> implements
   get state(): M['state'] {
     return this.model.state;
   }
+
+  /** the stream UORO's and KF-RTRL's noise draws from (the GPU engine continues it) */
+  readonly noiseRng: Rng;
 
   /** the stream this arm's path selection draws from (the GPU engine continues it) */
   get selectionRng(): Rng {

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { play, pause, restart, setParam, stepOnce } from '../app/page/controller';
-import { CHOICES, defaultLr, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, sweepKs, type LabParams } from '../app/contract';
+import { BASELINE_ARMS, CHOICES, defaultLr, MAX_BASELINES, MAX_LIVE_ARMS, orderBaselines, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, sweepKs, type LabParams } from '../app/contract';
 import { useLab } from '../app/page/store';
 
 const TASK_LABELS: Record<string, string> = {
@@ -19,7 +19,7 @@ const TASK_LABELS: Record<string, string> = {
   delay: 'Delayed recall (τ changes)',
 };
 
-type NumberKey = 'n' | 'k' | 'lr' | 'leak' | 'seed' | 'refresh' | 'speed' | 'adapt' | 'delayA' | 'delayB' | 'length';
+type NumberKey = 'n' | 'k' | 'lr' | 'leak' | 'seed' | 'refresh' | 'speed' | 'adapt' | 'delayA' | 'delayB' | 'length' | 'truncation';
 
 function NumberField({ name, label, hint, step }: { name: NumberKey; label: string; hint: ReactNode; step?: string }) {
   const value = useLab((s) => s.params[name]);
@@ -205,6 +205,37 @@ function TaskOptionFields() {
   return null;
 }
 
+/**
+ * Other online methods beside the sparse arms (the RNN and the LSTM): each checked one joins the run as an
+ * arm from the same drift, so adding one restarts the run. At most MAX_BASELINES, so every arm on the chart
+ * keeps a colour and a dash of its own.
+ */
+function BaselineFields() {
+  const baselines = useLab((s) => s.params.baselines);
+  const full = baselines.length >= MAX_BASELINES;
+  const toggle = (id: LabParams['baselines'][number], on: boolean) => setParam('baselines', orderBaselines(on ? [...baselines, id] : baselines.filter((b) => b !== id)));
+  const t = PARAM_BOUNDS.truncation;
+  return (
+    <fieldset className="baselines" data-testid="baseline-fields">
+      <legend>Compare with other online methods</legend>
+      {BASELINE_ARMS.map((b) => {
+        const checked = baselines.includes(b.id);
+        return (
+          <div className="field checkbox" key={b.id}>
+            <input id={`field-baseline-${b.id}`} type="checkbox" checked={checked} disabled={!checked && full} onChange={(e) => toggle(b.id, e.target.checked)} data-testid={`baseline-${b.id}`} aria-describedby={`field-baseline-${b.id}-hint`} />
+            <label htmlFor={`field-baseline-${b.id}`}>{b.name}</label>
+            <small id={`field-baseline-${b.id}-hint`}>{b.describe}</small>
+          </div>
+        );
+      })}
+      {baselines.includes('tbptt') && <NumberField name="truncation" label="TBPTT window τ" hint={`${t.min}–${t.max} steps back; each step costs about τ forward-size passes`} />}
+      <small data-testid="baseline-note">
+        {full ? `At most ${MAX_BASELINES} at a time: ${MAX_LIVE_ARMS} arms on the chart, each its own colour and dash.` : 'Each joins the run from the drift on, on the same stream; adding one restarts the run.'}
+      </small>
+    </fieldset>
+  );
+}
+
 export function Controls() {
   const rescale = useLab((s) => s.params.rescale);
   const strategy = useLab((s) => s.params.strategy);
@@ -245,6 +276,7 @@ export function Controls() {
         {!transformer && <NumberField name="leak" label="Leak α" hint="0.01–1; 1 is the plain tanh RNN" step="0.05" />}
         <NumberField name="seed" label="Seed" hint="one seed determines weights, data and paths" />
         <NumberField name="refresh" label={transformer ? 'Redraw heads every R updates' : 'Redraw paths every R steps'} hint="0 keeps the selection fixed" />
+        {!transformer && <BaselineFields />}
         {!transformer && (
           <div className="field checkbox">
             <input id="field-rescale" type="checkbox" checked={rescale} onChange={(e) => setParam('rescale', e.target.checked)} />

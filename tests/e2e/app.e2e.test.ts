@@ -101,6 +101,44 @@ describe('with WebGPU (SwiftShader)', () => {
     await page.close();
   });
 
+  it('baselines added from the drawer join the live run as arms, on the CPU and on the GPU path', async () => {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    for (const backend of ['cpu', 'gpu'] as const) {
+      await page.goto(url + `#v=1&n=8&k=2&speed=8&backend=${backend}`);
+      await page.reload();
+      await waitForPoints(page, 5, 120_000);
+      const drawer = page.locator('[data-testid=experiment-drawer]');
+      if (!(await drawer.evaluate((d) => (d as HTMLDetailsElement).open))) await drawer.locator('summary').click();
+      await page.getByLabel('UORO').check();
+      await expect.poll(() => page.url()).toContain('baselines=uoro');
+      await page.getByLabel('TBPTT').check();
+      await expect.poll(() => page.url()).toContain('baselines=uoro%2Ctbptt');
+      await page.getByLabel('TBPTT window τ').fill('4');
+      await page.getByLabel('TBPTT window τ').press('Enter');
+      await expect.poll(() => page.url()).toContain('truncation=4');
+      // the run restarted with both as arms of their own: legend, cost meter, curves past the drift
+      await expect.poll(() => page.textContent('[data-testid=legend] li[data-arm=uoro]'), { timeout: 60_000 }).toContain('UORO');
+      await expect.poll(() => page.textContent('[data-testid=legend] li[data-arm=tbptt]')).toContain('TBPTT(4)');
+      await waitForPoints(page, 200, 120_000);
+      await expect.poll(() => page.locator('[data-testid=legend] li[data-arm=uoro]').textContent()).toMatch(/recovery (-?\d+ %|undefined)/);
+      expect(await page.textContent('[data-testid=cost-meter]')).toContain('TBPTT(4)');
+      expect(await page.getAttribute('[data-testid=loss-chart] canvas', 'aria-label')).toContain('UORO');
+      const engine = await page.getAttribute('[data-testid=backend-badge]', 'data-engine');
+      if (backend === 'gpu') expect(engine).toMatch(/^WebGPU · /);
+      else expect(engine).toBe('CPU');
+      expect(await page.locator('[data-testid=engine-fallback-note]').count()).toBe(0);
+      // a third fits (eight arms on the chart); a fourth is refused by the control, and said why
+      await page.getByLabel('SnAp-1').check();
+      await expect.poll(() => page.url()).toContain('baselines=uoro%2Csnap1%2Ctbptt');
+      expect(await page.getByLabel('KF-RTRL').isDisabled()).toBe(true);
+      expect(await page.textContent('[data-testid=baseline-note]')).toMatch(/At most 3 at a time: 8 arms/);
+      await page.screenshot({ path: `${OUT}/app-baselines-${backend}.png`, fullPage: true });
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('backend=auto on a software adapter (SwiftShader) stays on the CPU engine and says why', async () => {
     const page = await openPage(browser);
     const errors = collectErrors(page);
@@ -695,15 +733,15 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     const entry = page.locator('[data-testid=legend] li[data-arm=readout]');
     expect(await entry.textContent()).toContain('readout only');
     expect(await page.getAttribute('[data-testid=loss-chart] canvas', 'aria-label')).toContain('readout only');
-    // its line on the canvas, in its own colour (Okabe–Ito sky blue, #56b4e9)
-    const skyBlue = await page.evaluate(() => {
+    // its line on the canvas, in its own colour (armColors.tsx: #aa6666)
+    const own = await page.evaluate(() => {
       const c = document.querySelector<HTMLCanvasElement>('[data-testid=loss-chart] canvas')!;
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0x56) < 12 && Math.abs(d[i + 1] - 0xb4) < 12 && Math.abs(d[i + 2] - 0xe9) < 12 && d[i + 3] > 200) n++;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0xaa) < 12 && Math.abs(d[i + 1] - 0x66) < 12 && Math.abs(d[i + 2] - 0x66) < 12 && d[i + 3] > 200) n++;
       return n;
     });
-    expect(skyBlue).toBeGreaterThan(30);
+    expect(own).toBeGreaterThan(30);
     // after the drift: the paper's recovery (readout-only's own among it) and recovery beyond the readout, labelled
     const paper = page.locator('[data-testid=recovery-paper]');
     const beyond = page.locator('[data-testid=recovery-beyond]');

@@ -255,6 +255,31 @@ describe('GpuLiveRun', () => {
     expect(hint).not.toMatch(/RNN only/);
   });
 
+  it('runs the baselines a user adds as lanes beside the others: every arm as the CPU LiveRun; where the registry has no lane, it says so', async () => {
+    for (const baselines of [['uoro', 'kf', 'tbptt'], ['snap1']] as LabParams['baselines'][]) {
+      const p = params({ baselines, truncation: 3 });
+      expect(gpuRefusal(p)).toBeNull();
+      const cpu = new LiveRun(p, OPTIONS);
+      const gpu = GpuLiveRun.create(ctx, p, OPTIONS);
+      const steps = LEAD_IN_STEPS + 40;
+      const want = cpu.arms.map(() => new Float32Array(steps));
+      const got = gpu.arms.map(() => new Float32Array(steps));
+      cpu.advance(steps, want);
+      await gpu.advance(steps, got);
+      expect(gpu.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout', ...baselines]);
+      for (let a = 0; a < cpu.arms.length; a++) {
+        for (let t = LEAD_IN_STEPS; t < steps; t++) {
+          expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[a][t]) + 1e-5);
+        }
+      }
+      // a baseline learns: by the end its loss is no longer frozen's
+      expect(got[5][steps - 1]).not.toBe(got[0][steps - 1]);
+      gpu.dispose();
+    }
+    // the registry puts no LSTM baseline on the GPU: the run stays on the CPU, and the line says which
+    if (!runsOnGpu({ kind: 'uoro' }, 'lstm')) expect(gpuRefusal(params({ model: 'lstm', baselines: ['uoro'] }))).toMatch(/does not run uoro for the LSTM/);
+  });
+
   it('a lost device rejects advance() with a GpuError', async () => {
     const own = await nodeContext();
     const gpu = GpuLiveRun.create(own, params(), OPTIONS);

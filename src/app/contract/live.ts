@@ -10,16 +10,44 @@ import type { BatchTimings } from '../../gpu/timing';
 import type { LabParams } from '../labParams';
 import type { PretrainedState } from './pretrained';
 
+/**
+ * The other online methods a user can add to a live run beside the sparse arms (the RNN and the LSTM):
+ * UORO, KF-RTRL, SnAp-1 and TBPTT(τ), each the engine's method of the same name.
+ */
+export type BaselineArmId = 'uoro' | 'kf' | 'snap1' | 'tbptt';
+
 /** Stable arm ids for colours and series, the same in every live engine (the transformer's dense arm is 'full'). */
-export type ArmId = 'frozen' | 'full' | 'k0' | 'k' | 'readout';
+export type ArmId = 'frozen' | 'full' | 'k0' | 'k' | 'readout' | BaselineArmId;
 
 /**
- * What an arm is for in the reading of a run: the reference recovery is measured against (full RTRL), the
- * baseline that does not learn (frozen), the floor where only the readout adapts, or a sparse arm.
+ * What an arm is for in the reading of a run: the reference recovery is measured against (full RTRL), a
+ * floor (frozen: nothing adapts, the paper's 0 %; readout-only: the floor of recovery beyond the readout),
+ * a sparse arm, or a baseline (another approximation of the online gradient, to compare with).
  */
 export type ArmRole = 'reference' | 'baseline' | 'floor' | 'sparse';
 
-export const ARM_ROLES: Record<ArmId, ArmRole> = { frozen: 'baseline', full: 'reference', readout: 'floor', k0: 'sparse', k: 'sparse' };
+export const ARM_ROLES: Record<ArmId, ArmRole> = {
+  frozen: 'floor',
+  full: 'reference',
+  readout: 'floor',
+  k0: 'sparse',
+  k: 'sparse',
+  uoro: 'baseline',
+  kf: 'baseline',
+  snap1: 'baseline',
+  tbptt: 'baseline',
+};
+
+/** The baselines a user can add, in the order they are listed and join the run, with their labels. */
+export const BASELINE_ARMS: readonly { id: BaselineArmId; name: string; describe: string }[] = [
+  { id: 'uoro', name: 'UORO', describe: 'a rank-one unbiased estimate of P, O(n²) per step' },
+  { id: 'kf', name: 'KF-RTRL', describe: 'a Kronecker-factored estimate of P, O(n³) per step' },
+  { id: 'snap1', name: 'SnAp-1', describe: 'P kept only where a weight touches its own unit, O(n²) per step' },
+  { id: 'tbptt', name: 'TBPTT', describe: 'backpropagation through the last τ steps, O(τn²) per step' },
+];
+
+/** The most arms a live chart shows: each keeps a colour and a dash of its own (armColors.tsx). */
+export const MAX_LIVE_ARMS = 8;
 
 /** Steps of regime A shown before the drift, so the jump in loss is visible (every live engine). */
 export const LEAD_IN_STEPS = 150;
@@ -41,7 +69,7 @@ export const READOUT_ARM: ArmInfo = { id: 'readout', label: 'readout only' };
 export interface ArmCost {
   macs: number;
   bytes: number;
-  /** floats of P this arm keeps */
+  /** floats of P this arm keeps, or of what stands in for P (a baseline's; the method's `carried`) */
   sensitivityFloats: number;
   /** the transformer, which has no P: floats of the context window it carries from step to step */
   windowFloats?: number;

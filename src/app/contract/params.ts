@@ -18,4 +18,6 @@ export const PARAM_BOUNDS = {
   delayA: DELAY_BOUNDS,
   delayB: DELAY_BOUNDS,
   length: ADDING_LENGTH_BOUNDS,
+  /** TBPTT's window in a live run: each step backpropagates τ steps, so τ n² per arm and step */
+  truncation: { min: 1, max: 256, integer: true },
 } as const;

@@ -248,6 +248,8 @@ export class GpuLiveRun implements LiveEngine {
         hInit: Float32Array.from(l.model.runningState()),
         sources: l.method.kind === 'sparse' ? Int32Array.from(l.sources) : undefined,
         selectionRng: l.selectionRng,
+        // UORO's and KF-RTRL's noise: the stream the CPU learner would have drawn from (it never steps again)
+        noiseRng: l.noiseRng,
         stream: 0,
       } as ModelLaneSpec;
     });

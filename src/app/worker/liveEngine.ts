@@ -17,7 +17,7 @@ import type { LearningMethod } from '../../engine/methods';
 import type { ModelSettings } from '../../engine/models';
 import type { SelectionStrategy } from '../../engine/transportMask';
 import type { BatchTimings } from '../../gpu/timing';
-import { ARM_ROLES, type ArmCost, type ArmId, type ArmInfo, type GpuRunInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker, type StepTrace } from '../contract';
+import { ARM_ROLES, BASELINE_ARMS, type ArmCost, type ArmId, type ArmInfo, type GpuRunInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker, type StepTrace } from '../contract';
 
 // the arms' records and readings are the contract's (the page reads them too)
 export { READOUT_ARM } from '../contract';
@@ -92,7 +92,23 @@ export function armMethod(p: LabParams, id: ArmId): LearningMethod {
       return { kind: 'sparse', k: p.k, strategy: p.strategy, refreshEvery: p.refresh, rescale: p.rescale };
     case 'readout':
       return { kind: 'readout' };
+    case 'uoro':
+      return { kind: 'uoro' };
+    case 'kf':
+      return { kind: 'kf' };
+    case 'snap1':
+      return { kind: 'snap1' };
+    case 'tbptt':
+      return { kind: 'tbptt', truncation: p.truncation };
   }
+}
+
+/** The baselines' arm entries of a recurrent live run, after readout-only (so the older arms keep their places). */
+export function baselineArms(p: LabParams): ArmInfo[] {
+  return p.baselines.map((id) => {
+    const b = BASELINE_ARMS.find((x) => x.id === id)!;
+    return { id, label: id === 'tbptt' ? `TBPTT(${p.truncation})` : b.name };
+  });
 }
 
 /** Every arm of a live run as one record each (what the worker sends the page). */

@@ -19,7 +19,7 @@ import { Rng } from '../../engine/rng';
 import type { Sequence } from '../../engine/tasks/task';
 import type { SelectionStrategy } from '../../engine/transportMask';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, READOUT_ARM, taskOptionsOf, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LabParams, type LiveMetrics, type LiveRunOptions, type PretrainedState } from '../contract';
-import { armMethod, type LiveEngine } from './liveEngine';
+import { armMethod, baselineArms, type LiveEngine } from './liveEngine';
 import { LiveLoop } from './liveLoop';
 
 export { armMethod } from './liveEngine';
@@ -84,6 +84,8 @@ export class LiveRun extends LiveLoop<ArmLearner> implements LiveEngine {
       // last, so the other arms keep their indices; its selection and noise streams are its own (by label),
       // so it changes nothing in the others' runs
       { ...READOUT_ARM },
+      // the baselines the user added, after it (their streams are their own too)
+      ...baselineArms(params),
     ];
     // The lead-in: the pretrained network, frozen, on more of regime A.
     const lead = createLearner(params, model, seed.pretrained, { kind: 'frozen' }, 'lead', seed.hStart);
@@ -167,8 +169,7 @@ export class LiveRun extends LiveLoop<ArmLearner> implements LiveEngine {
     const p = MODELS[this.model].paramCount(this.shape);
     return this.arms.map((arm) => {
       const c = methodCost(this.methodOf(arm.id), this.shape.n, p, 4, this.model);
-      // frozen and readout-only carry no P
-      return { macs: c.macs, bytes: c.bytes, sensitivityFloats: arm.id === 'frozen' || arm.id === 'readout' ? 0 : this.shape.n * p };
+      return { macs: c.macs, bytes: c.bytes, sensitivityFloats: c.carried };
     });
   }
 

@@ -85,6 +85,9 @@ function armOf(p: LabParams, id: ArmId): HeadArm {
       return headArm(p.headFraction, opts);
     case 'readout':
       return { kind: 'readout' };
+    default:
+      // the RNN's and the LSTM's baselines have no transformer form (the transformer run never lists them)
+      throw new RangeError(`the transformer has no ${id} arm`);
   }
 }
 

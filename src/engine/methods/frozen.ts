@@ -12,7 +12,7 @@ export const frozen: MethodRecord<FrozenMethod> = {
   describe: 'no learning (the floor of recovery)',
   ...fixedLabel('frozen'),
   // the forward pass over W_h
-  cost: (_m, { rows, n, bytesPerFloat }) => ({ macs: rows * n, bytes: rows * n * bytesPerFloat }),
+  cost: (_m, { rows, n, bytesPerFloat }) => ({ macs: rows * n, bytes: rows * n * bytesPerFloat, carried: 0 }),
   estimators: everyModel(() => null),
   gpu: ['rnn', 'lstm'],
 };

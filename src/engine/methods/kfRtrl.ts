@@ -116,6 +116,7 @@ export const kf: MethodRecord<KfMethod> = {
   cost: (_m, { rows, jvp, states, p, hHat, bytesPerFloat }) => ({
     macs: rows * jvp + 3 * states * rows + p + 2 * hHat,
     bytes: (jvp + 2 * states * rows + p) * bytesPerFloat,
+    carried: hHat + rows * states,
   }),
   estimators: everyModel(create),
   gpu: ['rnn'],

@@ -71,6 +71,11 @@ export interface CostDims {
 export interface MethodCost {
   macs: number;
   bytes: number;
+  /**
+   * floats the arm carries from step to step for its gradient: P (n·p for the RNN), or what stands in for
+   * it (UORO's s and θ̃, KF-RTRL's u and A, SnAp-1's traces, TBPTT's window); 0 for frozen and readout-only
+   */
+  carried: number;
 }
 
 /** Builds the estimator of one method for one model (null: the arm learns nothing, e.g. frozen). */

@@ -28,7 +28,7 @@ export const readout: MethodRecord<ReadoutMethod> = {
   describe: 'readout only: W, U, b frozen, V and c adapt (the floor that recovery beyond the readout is measured from)',
   ...fixedLabel('readout'),
   // the forward pass over W_h (as frozen) and the readout's gradient e_t [h_t; 1]ᵀ, per output
-  cost: (_m, { rows, n, bytesPerFloat }) => ({ macs: rows * n + n + 1, bytes: (rows * n + 2 * (n + 1)) * bytesPerFloat }),
+  cost: (_m, { rows, n, bytesPerFloat }) => ({ macs: rows * n + n + 1, bytes: (rows * n + 2 * (n + 1)) * bytesPerFloat, carried: 0 }),
   estimators: everyModel(() => new ReadoutOnlyEstimator()),
   gpu: ['rnn'],
 };

@@ -289,8 +289,9 @@ export class LstmRtrlEstimator implements GradientEstimator {
  * small m), half of §5's unfused 16 n⁴.
  */
 function rtrlCost(k: number, { model, n, p, bytesPerFloat: b }: CostDims): MethodCost {
-  if (model === 'lstm') return { macs: 2 * k * n * p + 3 * n * p, bytes: (2 * k + 5) * n * p * b };
-  return { macs: k * n * p + 2 * n * p, bytes: (k + 2) * n * p * b };
+  // P: the RNN's n × p; the LSTM's P^h and P^c
+  if (model === 'lstm') return { macs: 2 * k * n * p + 3 * n * p, bytes: (2 * k + 5) * n * p * b, carried: 2 * n * p };
+  return { macs: k * n * p + 2 * n * p, bytes: (k + 2) * n * p * b, carried: n * p };
 }
 
 const estimators = {

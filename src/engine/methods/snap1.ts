@@ -148,7 +148,7 @@ export const snap1: MethodRecord<Snap1Method> = {
   describe: 'SnAp-1, the entries of P the immediate term touches (the e-prop trace)',
   ...fixedLabel('snap1'),
   // each kept entry: carry, self-path and immediate term, then its share of g_t; read, write, g
-  cost: (_m, { model, p, bytesPerFloat: b }) => (model === 'lstm' ? { macs: 6 * p + p, bytes: 5 * p * b } : { macs: 3 * p + p, bytes: 3 * p * b }),
+  cost: (_m, { model, p, bytesPerFloat: b }) => (model === 'lstm' ? { macs: 6 * p + p, bytes: 5 * p * b, carried: 2 * p } : { macs: 3 * p + p, bytes: 3 * p * b, carried: p }),
   estimators: {
     rnn: (model) => new Snap1Estimator(model),
     lstm: (model) => new LstmSnap1Estimator(model),

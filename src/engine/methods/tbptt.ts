@@ -190,10 +190,12 @@ export const tbptt: MethodRecord<TbpttMethod> = {
   },
   validate: (m, _run, prefix = '') => void checkBound(`${prefix}tbptt`, m.truncation, BOUNDS.truncation),
   // per window step: δ through W_hᵀ, the outer product into g, the elementwise gates
-  cost: (m, { model, n, p, jvp, bytesPerFloat: b }) => {
+  cost: (m, { model, n, p, jvp, hHat, states, rows, bytesPerFloat: b }) => {
     const tau = m.truncation;
     const elementwise = model === 'lstm' ? 12 * n : 3 * n;
-    return { macs: tau * (jvp + p + elementwise), bytes: tau * (jvp + 2 * p + elementwise) * b };
+    // the window: per step the state before it, its local derivatives (about one per preactivation row) and x
+    const carried = tau * (states + rows + (hHat - n - 1));
+    return { macs: tau * (jvp + p + elementwise), bytes: tau * (jvp + 2 * p + elementwise) * b, carried };
   },
   estimators: {
     rnn: (model, m) => new RnnTbpttEstimator(model, m.truncation),

@@ -97,7 +97,7 @@ export const uoro: MethodRecord<UoroMethod> = {
   describe: 'rank-1 unbiased estimate of P (UORO)',
   ...fixedLabel('uoro'),
   // J s, then νᵀF, the θ̃ update, two norms and ĝ = (cᵀs) θ̃, each O(p)
-  cost: (_m, { jvp, p, states, bytesPerFloat }) => ({ macs: jvp + 5 * p + 4 * states, bytes: (jvp + 3 * p + 4 * states) * bytesPerFloat }),
+  cost: (_m, { jvp, p, states, bytesPerFloat }) => ({ macs: jvp + 5 * p + 4 * states, bytes: (jvp + 3 * p + 4 * states) * bytesPerFloat, carried: states + p }),
   estimators: everyModel(create),
   gpu: ['rnn'],
 };
