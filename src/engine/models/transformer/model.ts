@@ -374,25 +374,42 @@ export class TransformerWorkspace {
    * lossFrom (the loss needs no more); earlier blocks compute every position, since later keys read them.
    */
   forward(P: TransformerParams, x: ArrayLike<number>, xOff: number, T: number, reset: ArrayLike<number> | null, resetOff: number, lossFrom: number): void {
-    const s = this.shape;
-    const { W, d, m, H, dh, F } = this.dims;
+    const { W } = this.dims;
     if (!(T >= 1 && T <= W)) throw new RangeError(`window of ${T} positions, context is ${W}`);
     if (!(lossFrom >= 0 && lossFrom < T)) throw new RangeError(`lossFrom ${lossFrom} outside [0, ${T})`);
     this.T = T;
     this.lossFrom = lossFrom;
-    const th = P.theta;
-    const lay = P.layout;
     const seg = this.segStart;
     let start = 0;
     for (let p = 0; p < T; p++) {
       if (reset !== null && p > 0 && reset[resetOff + p] === 1) start = p;
       seg[p] = start;
     }
-    // z⁰_p = W_e x_p + b_e + pos_{p - seg(p)}
+    this.embedForward(P, x, xOff);
+    for (let l = 0; l < this.shape.layers; l++) {
+      // the last block computes its queries and MLP only where the loss is read
+      const qs = this.queryStart(l);
+      this.attentionForward(P, l, qs);
+      this.mlpForward(P, l, qs);
+    }
+    this.readoutForward(P);
+  }
+
+  /** First query position of block ℓ: lossFrom for the last block, 0 for the others (later keys read them). */
+  private queryStart(l: number): number {
+    return l === this.shape.layers - 1 ? this.lossFrom : 0;
+  }
+
+  /** z⁰_p = W_e x_p + b_e + pos_{p - seg(p)} */
+  private embedForward(P: TransformerParams, x: ArrayLike<number>, xOff: number): void {
+    const { d, m } = this.dims;
+    const th = P.theta;
+    const lay = P.layout;
+    const seg = this.segStart;
     const z0 = this.z[0];
     const posTable = lay.pos >= 0 ? th : this.sinusoid;
     const posBase = lay.pos >= 0 ? lay.pos : 0;
-    for (let p = 0; p < T; p++) {
+    for (let p = 0; p < this.T; p++) {
       const pi = posBase + (p - seg[p]) * d;
       const xo = xOff + p * m;
       for (let i = 0; i < d; i++) {
@@ -402,116 +419,135 @@ export class TransformerWorkspace {
         z0[p * d + i] = acc;
       }
     }
+  }
+
+  /** Block ℓ's attention: a = LN₁(z^ℓ), q/k/v per head, A^h = softmax(q k / √d_h) within the segment, o^h = A^h v. */
+  private attentionForward(P: TransformerParams, l: number, qs: number): void {
+    const { W, d, H, dh } = this.dims;
+    const T = this.T;
+    const th = P.theta;
+    const Lo = P.layout.layers[l];
+    const seg = this.segStart;
     const scale = 1 / Math.sqrt(dh);
-    for (let l = 0; l < s.layers; l++) {
-      const Lo = lay.layers[l];
-      const qs = l === s.layers - 1 ? lossFrom : 0;
-      const zin = this.z[l];
-      const zout = this.z[l + 1];
-      const a = this.a[l];
-      layerNorm(th, Lo.ln1g, Lo.ln1b, zin, a, this.mu1[l], this.inv1[l], 0, T, d);
-      const q = this.q[l];
-      const k = this.k[l];
-      const v = this.v[l];
-      for (let h = 0; h < H; h++) {
-        const src = this.frozenInMask !== null && this.frozenInMask[l * H + h] === 1 ? this.frozenIn![l] : a;
-        for (let i = h * dh; i < (h + 1) * dh; i++) {
-          const rq = Lo.wq + i * d;
-          const rk = Lo.wk + i * d;
-          const rv = Lo.wv + i * d;
-          for (let p = 0; p < T; p++) {
-            const so = p * d;
-            let ak = th[Lo.bk + i];
-            let av = th[Lo.bv + i];
-            for (let j = 0; j < d; j++) {
-              ak += th[rk + j] * src[so + j];
-              av += th[rv + j] * src[so + j];
-            }
-            k[so + i] = ak;
-            v[so + i] = av;
-            if (p >= qs) {
-              let aq = th[Lo.bq + i];
-              for (let j = 0; j < d; j++) aq += th[rq + j] * src[so + j];
-              q[so + i] = aq;
-            }
+    const a = this.a[l];
+    layerNorm(th, Lo.ln1g, Lo.ln1b, this.z[l], a, this.mu1[l], this.inv1[l], 0, T, d);
+    const q = this.q[l];
+    const k = this.k[l];
+    const v = this.v[l];
+    for (let h = 0; h < H; h++) {
+      const src = this.frozenInMask !== null && this.frozenInMask[l * H + h] === 1 ? this.frozenIn![l] : a;
+      for (let i = h * dh; i < (h + 1) * dh; i++) {
+        const rq = Lo.wq + i * d;
+        const rk = Lo.wk + i * d;
+        const rv = Lo.wv + i * d;
+        for (let p = 0; p < T; p++) {
+          const so = p * d;
+          let ak = th[Lo.bk + i];
+          let av = th[Lo.bv + i];
+          for (let j = 0; j < d; j++) {
+            ak += th[rk + j] * src[so + j];
+            av += th[rv + j] * src[so + j];
           }
-        }
-      }
-      // A^h_{pj} = softmax_j(q^h_p · k^h_j / √d_h) over seg(p) ≤ j ≤ p; o^h_p = Σ_j A^h_{pj} v^h_j
-      const att = this.att[l];
-      const o = this.o[l];
-      for (let h = 0; h < H; h++) {
-        const c0 = h * dh;
-        for (let p = qs; p < T; p++) {
-          const row = (h * W + p) * W;
-          let max = -Infinity;
-          for (let j = seg[p]; j <= p; j++) {
-            let sc = 0;
-            for (let c = 0; c < dh; c++) sc += q[p * d + c0 + c] * k[j * d + c0 + c];
-            sc *= scale;
-            att[row + j] = sc;
-            if (sc > max) max = sc;
+          k[so + i] = ak;
+          v[so + i] = av;
+          if (p >= qs) {
+            let aq = th[Lo.bq + i];
+            for (let j = 0; j < d; j++) aq += th[rq + j] * src[so + j];
+            q[so + i] = aq;
           }
-          let sum = 0;
-          for (let j = seg[p]; j <= p; j++) {
-            const e = Math.exp(att[row + j] - max);
-            att[row + j] = e;
-            sum += e;
-          }
-          const invSum = 1 / sum;
-          for (let j = 0; j < seg[p]; j++) att[row + j] = 0;
-          for (let j = seg[p]; j <= p; j++) att[row + j] *= invSum;
-          for (let j = p + 1; j < W; j++) att[row + j] = 0;
-          for (let c = 0; c < dh; c++) {
-            let acc = 0;
-            for (let j = seg[p]; j <= p; j++) acc += att[row + j] * v[j * d + c0 + c];
-            o[p * d + c0 + c] = acc;
-          }
-        }
-        if (this.frozenOutMask !== null && this.frozenOutMask[l * H + h] === 1) {
-          const fo = this.frozenOut![l];
-          for (let p = qs; p < T; p++) for (let c = 0; c < dh; c++) o[p * d + c0 + c] = fo[p * d + c0 + c];
-        }
-      }
-      // u_p = z_p + W_O o_p + b_O;  z'_p = u_p + W₂ GELU(W₁ LN₂(u_p) + b₁) + b₂
-      const u = this.u[l];
-      for (let p = qs; p < T; p++) {
-        const pd = p * d;
-        for (let i = 0; i < d; i++) {
-          let acc = zin[pd + i] + th[Lo.bo + i];
-          const r = Lo.wo + i * d;
-          for (let j = 0; j < d; j++) acc += th[r + j] * o[pd + j];
-          u[pd + i] = acc;
-        }
-      }
-      const bn = this.bn[l];
-      layerNorm(th, Lo.ln2g, Lo.ln2b, u, bn, this.mu2[l], this.inv2[l], qs, T, d);
-      const hpre = this.hpre[l];
-      const f = this.f[l];
-      for (let p = qs; p < T; p++) {
-        const pd = p * d;
-        const pF = p * F;
-        for (let i = 0; i < F; i++) {
-          let acc = th[Lo.b1 + i];
-          const r = Lo.w1 + i * d;
-          for (let j = 0; j < d; j++) acc += th[r + j] * bn[pd + j];
-          hpre[pF + i] = acc;
-          f[pF + i] = gelu(acc);
-        }
-        for (let i = 0; i < d; i++) {
-          let acc = u[pd + i] + th[Lo.b2 + i];
-          const r = Lo.w2 + i * F;
-          for (let j = 0; j < F; j++) acc += th[r + j] * f[pF + j];
-          zout[pd + i] = acc;
         }
       }
     }
-    // ŷ_p = W_r LN_f(z^L_p) + b_r for p ≥ lossFrom
-    const zL = this.z[s.layers];
+    // A^h_{pj} = softmax_j(q^h_p · k^h_j / √d_h) over seg(p) ≤ j ≤ p; o^h_p = Σ_j A^h_{pj} v^h_j
+    const att = this.att[l];
+    const o = this.o[l];
+    for (let h = 0; h < H; h++) {
+      const c0 = h * dh;
+      for (let p = qs; p < T; p++) {
+        const row = (h * W + p) * W;
+        let max = -Infinity;
+        for (let j = seg[p]; j <= p; j++) {
+          let sc = 0;
+          for (let c = 0; c < dh; c++) sc += q[p * d + c0 + c] * k[j * d + c0 + c];
+          sc *= scale;
+          att[row + j] = sc;
+          if (sc > max) max = sc;
+        }
+        let sum = 0;
+        for (let j = seg[p]; j <= p; j++) {
+          const e = Math.exp(att[row + j] - max);
+          att[row + j] = e;
+          sum += e;
+        }
+        const invSum = 1 / sum;
+        for (let j = 0; j < seg[p]; j++) att[row + j] = 0;
+        for (let j = seg[p]; j <= p; j++) att[row + j] *= invSum;
+        for (let j = p + 1; j < W; j++) att[row + j] = 0;
+        for (let c = 0; c < dh; c++) {
+          let acc = 0;
+          for (let j = seg[p]; j <= p; j++) acc += att[row + j] * v[j * d + c0 + c];
+          o[p * d + c0 + c] = acc;
+        }
+      }
+      if (this.frozenOutMask !== null && this.frozenOutMask[l * H + h] === 1) {
+        const fo = this.frozenOut![l];
+        for (let p = qs; p < T; p++) for (let c = 0; c < dh; c++) o[p * d + c0 + c] = fo[p * d + c0 + c];
+      }
+    }
+  }
+
+  /** Block ℓ's rest: u_p = z_p + W_O o_p + b_O;  z'_p = u_p + W₂ GELU(W₁ LN₂(u_p) + b₁) + b₂ */
+  private mlpForward(P: TransformerParams, l: number, qs: number): void {
+    const { d, F } = this.dims;
+    const T = this.T;
+    const th = P.theta;
+    const Lo = P.layout.layers[l];
+    const zin = this.z[l];
+    const zout = this.z[l + 1];
+    const o = this.o[l];
+    const u = this.u[l];
+    for (let p = qs; p < T; p++) {
+      const pd = p * d;
+      for (let i = 0; i < d; i++) {
+        let acc = zin[pd + i] + th[Lo.bo + i];
+        const r = Lo.wo + i * d;
+        for (let j = 0; j < d; j++) acc += th[r + j] * o[pd + j];
+        u[pd + i] = acc;
+      }
+    }
+    const bn = this.bn[l];
+    layerNorm(th, Lo.ln2g, Lo.ln2b, u, bn, this.mu2[l], this.inv2[l], qs, T, d);
+    const hpre = this.hpre[l];
+    const f = this.f[l];
+    for (let p = qs; p < T; p++) {
+      const pd = p * d;
+      const pF = p * F;
+      for (let i = 0; i < F; i++) {
+        let acc = th[Lo.b1 + i];
+        const r = Lo.w1 + i * d;
+        for (let j = 0; j < d; j++) acc += th[r + j] * bn[pd + j];
+        hpre[pF + i] = acc;
+        f[pF + i] = gelu(acc);
+      }
+      for (let i = 0; i < d; i++) {
+        let acc = u[pd + i] + th[Lo.b2 + i];
+        const r = Lo.w2 + i * F;
+        for (let j = 0; j < F; j++) acc += th[r + j] * f[pF + j];
+        zout[pd + i] = acc;
+      }
+    }
+  }
+
+  /** ŷ_p = W_r LN_f(z^L_p) + b_r for p ≥ lossFrom */
+  private readoutForward(P: TransformerParams): void {
+    const { d, o: oS } = this.dims;
+    const { T, lossFrom } = this;
+    const th = P.theta;
+    const lay = P.layout;
+    const zL = this.z[this.shape.layers];
     const nf = this.nf;
     if (lay.lnfg >= 0) layerNorm(th, lay.lnfg, lay.lnfb, zL, nf, this.muf, this.invf, lossFrom, T, d);
     else for (let i = lossFrom * d; i < T * d; i++) nf[i] = zL[i];
-    const oS = s.outputSize;
     for (let p = lossFrom; p < T; p++) {
       for (let i = 0; i < oS; i++) {
         let acc = th[lay.br + i];
@@ -557,17 +593,26 @@ export class TransformerWorkspace {
     grad: Floats,
     transport: HeadTransport | null,
   ): void {
-    const s = this.shape;
-    const { W, d, H, dh, F, o: oS } = this.dims;
-    const T = this.T;
-    const lossFrom = this.lossFrom;
-    const th = P.theta;
-    const lay = P.layout;
-    const seg = this.segStart;
-    const dz = this.dz;
     // the head's own gradient first: the readout arm runs this alone, so both see the same arithmetic
     this.headBackward(P, y, yOff, mask, maskOff, lossScale, grad);
-    // δŷ_p = scale (ŷ_p − y*_p) on the masked positions, carried into LN_f(z^L)
+    this.readoutInputBackward(P, y, yOff, mask, maskOff, lossScale, grad);
+    for (let l = this.shape.layers - 1; l >= 0; l--) {
+      const qs = this.queryStart(l);
+      this.mlpBackward(P, l, qs, grad);
+      const anyPropagates = this.outputProjectionBackward(P, l, qs, grad, transport);
+      this.attentionBackward(P, l, qs, grad, transport, anyPropagates);
+    }
+    // embedding: δW_e += δz⁰_p ⊗ x_p, δb_e += δz⁰_p, δpos_{p−seg(p)} += δz⁰_p — needs the inputs again
+    this.embeddingBackward(P, grad);
+  }
+
+  /** δŷ_p = scale (ŷ_p − y*_p) on the masked positions, carried through W_r and LN_f into δz^L (dz). */
+  private readoutInputBackward(P: TransformerParams, y: ArrayLike<number>, yOff: number, mask: ArrayLike<number> | null, maskOff: number, lossScale: number, grad: Floats): void {
+    const { d, o: oS } = this.dims;
+    const { T, lossFrom } = this;
+    const th = P.theta;
+    const lay = P.layout;
+    const dz = this.dz;
     dz.fill(0, 0, T * d);
     const dnf = this.dbn; // scratch, free until the first block
     dnf.fill(0, lossFrom * d, T * d);
@@ -579,169 +624,198 @@ export class TransformerWorkspace {
         for (let j = 0; j < d; j++) dnf[p * d + j] += e * th[r + j];
       }
     }
-    const zL = this.z[s.layers];
+    const zL = this.z[this.shape.layers];
     if (lay.lnfg >= 0) layerNormBackward(th, grad, lay.lnfg, lay.lnfb, zL, dnf, dz, this.muf, this.invf, lossFrom, T, d);
     else for (let i = lossFrom * d; i < T * d; i++) dz[i] += dnf[i];
+  }
 
-    const scale = 1 / Math.sqrt(dh);
-    const runHead = this.runHead;
-    for (let l = s.layers - 1; l >= 0; l--) {
-      const Lo = lay.layers[l];
-      const qs = l === s.layers - 1 ? lossFrom : 0;
-      const zin = this.z[l];
-      const u = this.u[l];
-      const bn = this.bn[l];
-      const hpre = this.hpre[l];
-      const f = this.f[l];
-      const du = this.du;
-      const dh1 = this.dh;
-      const dbn = this.dbn;
-      // MLP: δu_p = δz'_p + LN₂ᵀ(W₁ᵀ (GELU'(h) ⊙ W₂ᵀ δz'_p))
-      dbn.fill(0, qs * d, T * d);
-      for (let p = qs; p < T; p++) {
-        for (let i = 0; i < d; i++) {
-          const g = dz[p * d + i];
-          du[p * d + i] = g;
-          grad[Lo.b2 + i] += g;
-        }
-        const pd = p * d;
-        const pF = p * F;
-        dh1.fill(0, pF, pF + F);
-        for (let i = 0; i < d; i++) {
-          const g = dz[pd + i];
-          const r = Lo.w2 + i * F;
-          for (let j = 0; j < F; j++) {
-            grad[r + j] += g * f[pF + j];
-            dh1[pF + j] += th[r + j] * g;
-          }
-        }
-        for (let j = 0; j < F; j++) dh1[pF + j] *= geluDerivative(hpre[pF + j]);
-        for (let i = 0; i < F; i++) {
-          const g = dh1[pF + i];
-          grad[Lo.b1 + i] += g;
-          const r = Lo.w1 + i * d;
-          for (let j = 0; j < d; j++) {
-            grad[r + j] += g * bn[pd + j];
-            dbn[pd + j] += g * th[r + j];
-          }
+  /** Block ℓ's MLP: δu_p = δz'_p + LN₂ᵀ(W₁ᵀ (GELU'(h) ⊙ W₂ᵀ δz'_p)), from dz into du. */
+  private mlpBackward(P: TransformerParams, l: number, qs: number, grad: Floats): void {
+    const { d, F } = this.dims;
+    const T = this.T;
+    const th = P.theta;
+    const Lo = P.layout.layers[l];
+    const dz = this.dz;
+    const u = this.u[l];
+    const bn = this.bn[l];
+    const hpre = this.hpre[l];
+    const f = this.f[l];
+    const du = this.du;
+    const dh1 = this.dh;
+    const dbn = this.dbn;
+    dbn.fill(0, qs * d, T * d);
+    for (let p = qs; p < T; p++) {
+      for (let i = 0; i < d; i++) {
+        const g = dz[p * d + i];
+        du[p * d + i] = g;
+        grad[Lo.b2 + i] += g;
+      }
+      const pd = p * d;
+      const pF = p * F;
+      dh1.fill(0, pF, pF + F);
+      for (let i = 0; i < d; i++) {
+        const g = dz[pd + i];
+        const r = Lo.w2 + i * F;
+        for (let j = 0; j < F; j++) {
+          grad[r + j] += g * f[pF + j];
+          dh1[pF + j] += th[r + j] * g;
         }
       }
-      layerNormBackward(th, grad, Lo.ln2g, Lo.ln2b, u, dbn, du, this.mu2[l], this.inv2[l], qs, T, d);
-      // attention output: δb_O = Σ δu; δW_O^h = Σ_p δu_p ⊗ o^h_p; δo^h_p = W_O^hᵀ δu_p
-      const o = this.o[l];
-      const dO = this.dO;
-      for (let p = qs; p < T; p++) for (let i = 0; i < d; i++) grad[Lo.bo + i] += du[p * d + i];
-      const sel = transport === null ? null : transport.selected;
-      const measure = transport !== null && (transport.measureNorms || transport.onLayerNorms !== null);
-      for (let h = 0; h < H; h++) {
-        const chosen = sel === null || sel[l * H + h] === 1;
-        const c0 = h * dh;
-        if (chosen || transport!.woLocal) {
-          for (let i = 0; i < d; i++) {
-            const r = Lo.wo + i * d + c0;
-            for (let p = qs; p < T; p++) {
-              const g = du[p * d + i];
-              for (let c = 0; c < dh; c++) grad[r + c] += g * o[p * d + c0 + c];
-            }
-          }
-        }
-        const need = chosen || measure || transport!.qkvLocal;
-        if (!need) continue;
-        let sq = 0;
-        for (let p = qs; p < T; p++) {
-          const pc = p * d + c0;
-          dO.fill(0, pc, pc + dh);
-          for (let i = 0; i < d; i++) {
-            const g = du[p * d + i];
-            const r = Lo.wo + i * d + c0;
-            for (let c = 0; c < dh; c++) dO[pc + c] += th[r + c] * g;
-          }
-          for (let c = 0; c < dh; c++) sq += dO[pc + c] * dO[pc + c];
-        }
-        if (transport !== null) transport.norms[l * H + h] = Math.sqrt(sq);
-      }
-      if (transport !== null && transport.onLayerNorms !== null) transport.onLayerNorms(l, transport);
-      // which heads run their own backward: those in S_ℓ, and with qkvLocal every head
-      let anyPropagates = false;
-      for (let h = 0; h < H; h++) {
-        const chosen = sel === null || sel[l * H + h] === 1;
-        runHead[h] = chosen || transport!.qkvLocal ? 1 : 0;
-        if (chosen) anyPropagates = true;
-      }
-      const q = this.q[l];
-      const k = this.k[l];
-      const v = this.v[l];
-      const a = this.a[l];
-      const att = this.att[l];
-      const dq = this.dq;
-      const dk = this.dk;
-      const dv = this.dv;
-      const da = this.da;
-      const dA = this.dA;
-      da.fill(0, 0, T * d);
-      for (let h = 0; h < H; h++) {
-        if (runHead[h] === 0) continue;
-        const c0 = h * dh;
-        for (let p = 0; p < T; p++) {
-          for (let c = 0; c < dh; c++) {
-            dq[p * d + c0 + c] = 0;
-            dk[p * d + c0 + c] = 0;
-            dv[p * d + c0 + c] = 0;
-          }
-        }
-        // softmax backward: δA_pj = δo_p·v_j, δs_pj = A_pj (δA_pj − Σ_j' A_pj' δA_pj') / √d_h
-        for (let p = qs; p < T; p++) {
-          const row = (h * W + p) * W;
-          let dot = 0;
-          for (let j = seg[p]; j <= p; j++) {
-            let acc = 0;
-            for (let c = 0; c < dh; c++) acc += dO[p * d + c0 + c] * v[j * d + c0 + c];
-            dA[j] = acc;
-            dot += att[row + j] * acc;
-          }
-          for (let j = seg[p]; j <= p; j++) {
-            const A = att[row + j];
-            const ds = A * (dA[j] - dot) * scale;
-            for (let c = 0; c < dh; c++) {
-              dq[p * d + c0 + c] += ds * k[j * d + c0 + c];
-              dk[j * d + c0 + c] += ds * q[p * d + c0 + c];
-              dv[j * d + c0 + c] += A * dO[p * d + c0 + c];
-            }
-          }
-        }
-        const src = this.frozenInMask !== null && this.frozenInMask[l * H + h] === 1 ? this.frozenIn![l] : a;
-        const propagate = sel === null || sel[l * H + h] === 1;
-        for (let i = c0; i < c0 + dh; i++) {
-          const rq = Lo.wq + i * d;
-          const rk = Lo.wk + i * d;
-          const rv = Lo.wv + i * d;
-          for (let p = 0; p < T; p++) {
-            const gk = dk[p * d + i];
-            const gv = dv[p * d + i];
-            const gq = p >= qs ? dq[p * d + i] : 0;
-            grad[Lo.bk + i] += gk;
-            grad[Lo.bv + i] += gv;
-            grad[Lo.bq + i] += gq;
-            const so = p * d;
-            for (let j = 0; j < d; j++) {
-              const x = src[so + j];
-              grad[rk + j] += gk * x;
-              grad[rv + j] += gv * x;
-              grad[rq + j] += gq * x;
-            }
-            if (propagate) {
-              for (let j = 0; j < d; j++) da[so + j] += th[rk + j] * gk + th[rv + j] * gv + th[rq + j] * gq;
-            }
-          }
+      for (let j = 0; j < F; j++) dh1[pF + j] *= geluDerivative(hpre[pF + j]);
+      for (let i = 0; i < F; i++) {
+        const g = dh1[pF + i];
+        grad[Lo.b1 + i] += g;
+        const r = Lo.w1 + i * d;
+        for (let j = 0; j < d; j++) {
+          grad[r + j] += g * bn[pd + j];
+          dbn[pd + j] += g * th[r + j];
         }
       }
-      // δz_p = δu_p + LN₁ᵀ(δa_p); rows p < qs have δu_p = 0 (the last block computed no output there)
-      for (let p = 0; p < qs; p++) for (let i = 0; i < d; i++) dz[p * d + i] = 0;
-      for (let i = qs * d; i < T * d; i++) dz[i] = du[i];
-      if (anyPropagates) layerNormBackward(th, grad, Lo.ln1g, Lo.ln1b, zin, da, dz, this.mu1[l], this.inv1[l], 0, T, d);
     }
-    // embedding: δW_e += δz⁰_p ⊗ x_p, δb_e += δz⁰_p, δpos_{p−seg(p)} += δz⁰_p — needs the inputs again
-    this.embeddingBackward(P, grad);
+    layerNormBackward(th, grad, Lo.ln2g, Lo.ln2b, u, dbn, du, this.mu2[l], this.inv2[l], qs, T, d);
+  }
+
+  /**
+   * Block ℓ's attention output: δb_O = Σ δu; δW_O^h = Σ_p δu_p ⊗ o^h_p; δo^h_p = W_O^hᵀ δu_p (into dO) for the
+   * heads that need it, their norms measured; sets which heads run their own backward (those in S_ℓ, and
+   * with qkvLocal every head). Returns whether any head passes gradient on below the block.
+   */
+  private outputProjectionBackward(P: TransformerParams, l: number, qs: number, grad: Floats, transport: HeadTransport | null): boolean {
+    const { d, H, dh } = this.dims;
+    const T = this.T;
+    const th = P.theta;
+    const Lo = P.layout.layers[l];
+    const du = this.du;
+    const o = this.o[l];
+    const dO = this.dO;
+    for (let p = qs; p < T; p++) for (let i = 0; i < d; i++) grad[Lo.bo + i] += du[p * d + i];
+    const sel = transport === null ? null : transport.selected;
+    const measure = transport !== null && (transport.measureNorms || transport.onLayerNorms !== null);
+    for (let h = 0; h < H; h++) {
+      const chosen = sel === null || sel[l * H + h] === 1;
+      const c0 = h * dh;
+      if (chosen || transport!.woLocal) {
+        for (let i = 0; i < d; i++) {
+          const r = Lo.wo + i * d + c0;
+          for (let p = qs; p < T; p++) {
+            const g = du[p * d + i];
+            for (let c = 0; c < dh; c++) grad[r + c] += g * o[p * d + c0 + c];
+          }
+        }
+      }
+      const need = chosen || measure || transport!.qkvLocal;
+      if (!need) continue;
+      let sq = 0;
+      for (let p = qs; p < T; p++) {
+        const pc = p * d + c0;
+        dO.fill(0, pc, pc + dh);
+        for (let i = 0; i < d; i++) {
+          const g = du[p * d + i];
+          const r = Lo.wo + i * d + c0;
+          for (let c = 0; c < dh; c++) dO[pc + c] += th[r + c] * g;
+        }
+        for (let c = 0; c < dh; c++) sq += dO[pc + c] * dO[pc + c];
+      }
+      if (transport !== null) transport.norms[l * H + h] = Math.sqrt(sq);
+    }
+    if (transport !== null && transport.onLayerNorms !== null) transport.onLayerNorms(l, transport);
+    const runHead = this.runHead;
+    let anyPropagates = false;
+    for (let h = 0; h < H; h++) {
+      const chosen = sel === null || sel[l * H + h] === 1;
+      runHead[h] = chosen || transport!.qkvLocal ? 1 : 0;
+      if (chosen) anyPropagates = true;
+    }
+    return anyPropagates;
+  }
+
+  /**
+   * Block ℓ's heads that run their backward: softmax, then W_{q,k,v}; the selected ones pass δa on, and
+   * δz_p = δu_p + LN₁ᵀ(δa_p) leaves the block in dz.
+   */
+  private attentionBackward(P: TransformerParams, l: number, qs: number, grad: Floats, transport: HeadTransport | null, anyPropagates: boolean): void {
+    const { W, d, H, dh } = this.dims;
+    const T = this.T;
+    const th = P.theta;
+    const Lo = P.layout.layers[l];
+    const seg = this.segStart;
+    const scale = 1 / Math.sqrt(dh);
+    const sel = transport === null ? null : transport.selected;
+    const runHead = this.runHead;
+    const dO = this.dO;
+    const du = this.du;
+    const dz = this.dz;
+    const q = this.q[l];
+    const k = this.k[l];
+    const v = this.v[l];
+    const a = this.a[l];
+    const att = this.att[l];
+    const dq = this.dq;
+    const dk = this.dk;
+    const dv = this.dv;
+    const da = this.da;
+    const dA = this.dA;
+    da.fill(0, 0, T * d);
+    for (let h = 0; h < H; h++) {
+      if (runHead[h] === 0) continue;
+      const c0 = h * dh;
+      for (let p = 0; p < T; p++) {
+        for (let c = 0; c < dh; c++) {
+          dq[p * d + c0 + c] = 0;
+          dk[p * d + c0 + c] = 0;
+          dv[p * d + c0 + c] = 0;
+        }
+      }
+      // softmax backward: δA_pj = δo_p·v_j, δs_pj = A_pj (δA_pj − Σ_j' A_pj' δA_pj') / √d_h
+      for (let p = qs; p < T; p++) {
+        const row = (h * W + p) * W;
+        let dot = 0;
+        for (let j = seg[p]; j <= p; j++) {
+          let acc = 0;
+          for (let c = 0; c < dh; c++) acc += dO[p * d + c0 + c] * v[j * d + c0 + c];
+          dA[j] = acc;
+          dot += att[row + j] * acc;
+        }
+        for (let j = seg[p]; j <= p; j++) {
+          const A = att[row + j];
+          const ds = A * (dA[j] - dot) * scale;
+          for (let c = 0; c < dh; c++) {
+            dq[p * d + c0 + c] += ds * k[j * d + c0 + c];
+            dk[j * d + c0 + c] += ds * q[p * d + c0 + c];
+            dv[j * d + c0 + c] += A * dO[p * d + c0 + c];
+          }
+        }
+      }
+      const src = this.frozenInMask !== null && this.frozenInMask[l * H + h] === 1 ? this.frozenIn![l] : a;
+      const propagate = sel === null || sel[l * H + h] === 1;
+      for (let i = c0; i < c0 + dh; i++) {
+        const rq = Lo.wq + i * d;
+        const rk = Lo.wk + i * d;
+        const rv = Lo.wv + i * d;
+        for (let p = 0; p < T; p++) {
+          const gk = dk[p * d + i];
+          const gv = dv[p * d + i];
+          const gq = p >= qs ? dq[p * d + i] : 0;
+          grad[Lo.bk + i] += gk;
+          grad[Lo.bv + i] += gv;
+          grad[Lo.bq + i] += gq;
+          const so = p * d;
+          for (let j = 0; j < d; j++) {
+            const x = src[so + j];
+            grad[rk + j] += gk * x;
+            grad[rv + j] += gv * x;
+            grad[rq + j] += gq * x;
+          }
+          if (propagate) {
+            for (let j = 0; j < d; j++) da[so + j] += th[rk + j] * gk + th[rv + j] * gv + th[rq + j] * gq;
+          }
+        }
+      }
+    }
+    // δz_p = δu_p + LN₁ᵀ(δa_p); rows p < qs have δu_p = 0 (the last block computed no output there)
+    for (let p = 0; p < qs; p++) for (let i = 0; i < d; i++) dz[p * d + i] = 0;
+    for (let i = qs * d; i < T * d; i++) dz[i] = du[i];
+    if (anyPropagates) layerNormBackward(th, grad, Lo.ln1g, Lo.ln1b, this.z[l], da, dz, this.mu1[l], this.inv1[l], 0, T, d);
   }
 
   /**
