@@ -635,14 +635,8 @@ export class TransformerWorkspace {
     const T = this.T;
     const th = P.theta;
     const Lo = P.layout.layers[l];
-    const dz = this.dz;
-    const u = this.u[l];
-    const bn = this.bn[l];
-    const hpre = this.hpre[l];
-    const f = this.f[l];
-    const du = this.du;
-    const dh1 = this.dh;
-    const dbn = this.dbn;
+    const { dz, du, dh: dh1, dbn } = this;
+    const [u, bn, hpre, f] = [this.u[l], this.bn[l], this.hpre[l], this.f[l]];
     dbn.fill(0, qs * d, T * d);
     for (let p = qs; p < T; p++) {
       for (let i = 0; i < d; i++) {
@@ -741,20 +735,8 @@ export class TransformerWorkspace {
     const seg = this.segStart;
     const scale = 1 / Math.sqrt(dh);
     const sel = transport === null ? null : transport.selected;
-    const runHead = this.runHead;
-    const dO = this.dO;
-    const du = this.du;
-    const dz = this.dz;
-    const q = this.q[l];
-    const k = this.k[l];
-    const v = this.v[l];
-    const a = this.a[l];
-    const att = this.att[l];
-    const dq = this.dq;
-    const dk = this.dk;
-    const dv = this.dv;
-    const da = this.da;
-    const dA = this.dA;
+    const { runHead, dO, du, dz, dq, dk, dv, da, dA } = this;
+    const [q, k, v, a, att] = [this.q[l], this.k[l], this.v[l], this.a[l], this.att[l]];
     da.fill(0, 0, T * d);
     for (let h = 0; h < H; h++) {
       if (runHead[h] === 0) continue;
