@@ -12,7 +12,7 @@ import { armSeedResults } from '../src/engine/protocol/lossWindow';
 import { armLearners, prepareSeed } from '../src/engine/protocol/prepareSeed';
 import { collectMap, parseMapAxes, planMap } from '../src/engine/recoveryMap';
 import { transportGain, seedStatistics, NO_TRANSPORT_NEEDED } from '../src/engine/statistics';
-import { itRejectsEach, runExperimentCli, runExperimentJson } from './helpers/runCli';
+import { itRejectsEach, rejectionCases, runExperimentCli, runExperimentJson } from './helpers/runCli';
 
 function small(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
   const d = defaultConfig();
@@ -218,23 +218,12 @@ describe('experiment CLI: readout, --delay, --length, --map, --frontier', () => 
   const adding = cli(['--task', 'adding', '--length', '5', '--arms', 'frozen,readout,full,k=1', ...tinyArgs]);
   const map = cli(['--task', 'delay', '--map', 'k=0,2', 'tau=1,2', ...tinyArgs]);
   const frontier = cli(['--task', 'delay', '--delay', '2:3', '--frontier', ...tinyArgs.slice(2), '--n', '4']);
-  const BAD: [string[], string][] = [
-    [['--task', 'delay', '--delay', '0:6'], '--delay'],
-    [['--task', 'delay', '--delay', '2:65'], '--delay'],
-    [['--task', 'delay', '--delay', '2-6'], '--delay'],
-    [['--task', 'delay', '--delay', ''], '--delay'],
-    [['--task', 'sine', '--delay', '2:6'], '--delay'],
-    [['--task', 'adding', '--length', '1'], '--length'],
-    [['--task', 'adding', '--length', '10001'], '--length'],
-    [['--task', 'adding', '--length', 'x'], '--length'],
-    [['--map', 'k=0'], '--map'],
-    [['--map', 'k=0,1'], '--map'],
-    [['--map', 'foo=1,2', 'k=0,1'], '--map'],
-    [['--map', 'k=0,1', 'n=4,8', 'lr=1e-3,1e-2'], '--map'],
-    [['--map', 'k=', 'n=4,8'], '--map'],
-    [['--map', 'k=0,1', 'tau=1,2'], '--map'],
-    [['--arms', 'frozen,full,readout,readout'], '--arms'],
-  ];
+  const BAD = rejectionCases({
+    '--delay': ['--task delay --delay 0:6', '--task delay --delay 2:65', '--task delay --delay 2-6', ['--task', 'delay', '--delay', ''], '--task sine --delay 2:6'],
+    '--length': ['--task adding --length 1', '--task adding --length 10001', '--task adding --length x'],
+    '--map': ['--map k=0', '--map k=0,1', '--map foo=1,2 k=0,1', '--map k=0,1 n=4,8 lr=1e-3,1e-2', '--map k= n=4,8', '--map k=0,1 tau=1,2'],
+    '--arms': ['--arms frozen,full,readout,readout'],
+  });
   const bad = BAD.map(([args]) => cli(args));
 
   const parse = runExperimentJson;

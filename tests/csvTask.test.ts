@@ -20,13 +20,13 @@ import {
   parseCsv,
   parseDate,
   parseNumber,
-  type CsvSeries,
   type CsvTaskSpec,
 } from '../src/engine/tasks/csv';
 import { createSeriesTask, regimeRows, type SeriesTable } from '../src/engine/tasks/series';
 import type { Sequence } from '../src/engine/tasks/task';
 import { WEATHER_HORIZON, WEATHER_REGIMES, weatherTable, weatherValues } from '../src/engine/tasks/weather';
 import { itRejectsEach, runExperimentCli, runExperimentJson } from './helpers/runCli';
+import { regimeStreams } from './helpers/taskStreams';
 
 /** The error `fn` throws (failing the test when it throws none). */
 function thrown(fn: () => unknown): Error {
@@ -314,14 +314,9 @@ describe('the stream', () => {
   });
 
   it('is deterministic per seed, and a CsvSeries crosses to a worker (structured clone) intact', () => {
-    const run = (seed: number, data: CsvSeries) => {
-      const rng = new Rng(seed);
-      const task = createTask('csv', rng, { csv: data });
-      return [task.generate('A', 300, rng), task.generate('B', 300, rng)];
-    };
-    const [a1, b1] = run(7, series);
-    const [a2, b2] = run(7, structuredClone(series));
-    const [a3] = run(8, series);
+    const [a1, b1] = regimeStreams('csv', 7, 300, { csv: series });
+    const [a2, b2] = regimeStreams('csv', 7, 300, { csv: structuredClone(series) });
+    const [a3] = regimeStreams('csv', 8, 300, { csv: series });
     expect(sameBits(a1, a2) && sameBits(b1, b2)).toBe(true);
     expect(sameBits(a1, a3)).toBe(false);
     // JSON carries a summary and a digest, not the values
@@ -415,14 +410,9 @@ describe('the recorded tasks', () => {
 
   it('determinism: each recorded task’s A and B streams are fixed by the seed and differ between seeds', () => {
     for (const name of ['weather', 'co2'] as const) {
-      const run = (seed: number) => {
-        const rng = new Rng(seed);
-        const task = createTask(name, rng);
-        return [task.generate('A', 500, rng), task.generate('B', 500, rng)];
-      };
-      const [a1, b1] = run(11);
-      const [a2, b2] = run(11);
-      const [a3, b3] = run(12);
+      const [a1, b1] = regimeStreams(name, 11, 500);
+      const [a2, b2] = regimeStreams(name, 11, 500);
+      const [a3, b3] = regimeStreams(name, 12, 500);
       expect(sameBits(a1, a2) && sameBits(b1, b2)).toBe(true);
       expect(sameBits(a1, a3) || sameBits(b1, b3)).toBe(false);
     }

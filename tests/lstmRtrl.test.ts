@@ -13,7 +13,7 @@ import { LstmRtrlEstimator } from '../src/engine/methods/rtrl';
 import { LstmSnap1Estimator } from '../src/engine/methods/snap1';
 import { Rng } from '../src/engine/rng';
 import type { Sequence } from '../src/engine/tasks/task';
-import { frozenLearner, onlineGradientSum, relativeError } from './helpers/gradients';
+import { centralDifferences, frozenLearner, onlineGradientSum, relativeError } from './helpers/gradients';
 import { randomSequence } from './helpers/randomSequence';
 
 function frozenLstm(params: LstmParams, method: LearningMethod, noiseSeed = 1): OnlineLearner<LstmModel> {
@@ -61,17 +61,7 @@ describe('LSTM full RTRL equals BPTT with θ fixed (float64)', () => {
     const params = initLstm(shape, new Rng(21), 1.2, 'f64');
     const seq = randomSequence(12, 2, 2, 21);
     const r = rtrlSum(params, seq);
-    const fd = new Float64Array(params.theta.length);
-    const eps = 1e-6;
-    for (let i = 0; i < fd.length; i++) {
-      const v = params.theta[i];
-      params.theta[i] = v + eps;
-      const lp = bptt(params, seq).loss;
-      params.theta[i] = v - eps;
-      const lm = bptt(params, seq).loss;
-      params.theta[i] = v;
-      fd[i] = (lp - lm) / (2 * eps);
-    }
+    const fd = centralDifferences(params.theta, () => bptt(params, seq).loss, 1e-6);
     expect(relativeError(r.theta, fd)).toBeLessThan(1e-6);
   });
 

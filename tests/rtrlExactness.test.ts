@@ -11,7 +11,7 @@ import { initRnn, RnnModel, type RnnParams, type RnnShape } from '../src/engine/
 import { readoutParamCount } from '../src/engine/models/readout';
 import { Rng } from '../src/engine/rng';
 import type { Sequence } from '../src/engine/tasks/task';
-import { frozenLearner, onlineGradientSum, relativeError } from './helpers/gradients';
+import { centralDifferences, frozenLearner, onlineGradientSum, relativeError } from './helpers/gradients';
 import { randomSequence, segmentedSequence } from './helpers/randomSequence';
 
 const FULL: LearningMethod = { kind: 'full' };
@@ -68,18 +68,7 @@ describe('finite differences agree with both', () => {
       const params = initRnn(shape, new Rng(seed), { gain: 1.2, inputScale: 1 }, 'f64');
       const seq = randomSequence(15, 2, 2, seed);
       const rtrl = rtrlGradientSum(params, seq);
-      const lossAt = () => bpttGradientOf(params, seq, 'f64').loss;
-      const fd = new Float64Array(params.theta.length);
-      const eps = 1e-6;
-      for (let i = 0; i < params.theta.length; i++) {
-        const v = params.theta[i];
-        params.theta[i] = v + eps;
-        const lp = lossAt();
-        params.theta[i] = v - eps;
-        const lm = lossAt();
-        params.theta[i] = v;
-        fd[i] = (lp - lm) / (2 * eps);
-      }
+      const fd = centralDifferences(params.theta, () => bpttGradientOf(params, seq, 'f64').loss, 1e-6);
       expect(relativeError(rtrl.theta, fd)).toBeLessThan(1e-6);
     });
   }

@@ -15,6 +15,7 @@ import {
 } from '../src/engine/tasks';
 import { NEURAL_CHANNELS } from '../src/engine/tasks/neuralDecoding';
 import { SINE_HORIZON } from '../src/engine/tasks/sine';
+import { regimeStreams } from './helpers/taskStreams';
 
 /** Per-dimension mean and std of a step-major buffer. */
 function columnStats(data: ArrayLike<number>, width: number): { mean: number[]; std: number[] } {
@@ -125,14 +126,9 @@ describe('the task registry', () => {
 describe('determinism', () => {
   for (const name of TASK_NAMES) {
     it(`${name}: the seed determines the A and B streams bit for bit`, () => {
-      const run = (seed: number) => {
-        const rng = new Rng(seed);
-        const task = createTask(name, rng);
-        return [task.generate('A', 300, rng), task.generate('B', 300, rng)];
-      };
-      const [a1, b1] = run(7);
-      const [a2, b2] = run(7);
-      const [a3, b3] = run(8);
+      const [a1, b1] = regimeStreams(name, 7, 300);
+      const [a2, b2] = regimeStreams(name, 7, 300);
+      const [a3, b3] = regimeStreams(name, 8, 300);
       expect(sameBits(a1, a2)).toBe(true);
       expect(sameBits(b1, b2)).toBe(true);
       expect(sameBits(a1, a3)).toBe(false);

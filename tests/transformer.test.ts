@@ -1,5 +1,5 @@
 /**
- * The transformer of issue 14 (docs/transformer.md): the dense gradient against central finite
+ * The transformer (docs/transformer.md): the dense gradient against central finite
  * differences in float64, each head-sparse rule against finite differences of the same model with the
  * stop-gradient made real (the non-selected heads' outputs, or inputs, frozen as constants), ρ = 1
  * bit-identical to dense, the forward pass independent of ρ, the head selection, the protocol, and the
@@ -28,6 +28,7 @@ import {
 import { Rng, seededStreams } from '../src/engine/rng';
 import { createTask } from '../src/engine/tasks';
 import { allocateSequence, type Sequence } from '../src/engine/tasks/task';
+import { centralDifferences } from './helpers/gradients';
 
 const TINY: TransformerShape = { inputSize: 2, outputSize: 2, dModel: 8, heads: 4, layers: 2, context: 6, positions: 'learned', finalNorm: true };
 
@@ -57,18 +58,7 @@ function analytic(P: TransformerParams, seq: Sequence, T: number, lossFrom: numb
 
 /** Central differences, h = 1e-5, of every parameter. */
 function finiteDifferences(ws: TransformerWorkspace, P: TransformerParams, seq: Sequence, T: number, lossFrom: number): Float64Array {
-  const h = 1e-5;
-  const g = new Float64Array(P.theta.length);
-  for (let i = 0; i < P.theta.length; i++) {
-    const keep = P.theta[i];
-    P.theta[i] = keep + h;
-    const up = lossOf(ws, P, seq, T, lossFrom);
-    P.theta[i] = keep - h;
-    const down = lossOf(ws, P, seq, T, lossFrom);
-    P.theta[i] = keep;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
+  return centralDifferences(P.theta, () => lossOf(ws, P, seq, T, lossFrom), 1e-5);
 }
 
 /**

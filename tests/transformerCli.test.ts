@@ -3,18 +3,17 @@
  * arm, with the RNN's statistics; bad transformer values and recurrent-only options give one line, exit 2.
  */
 import { describe, expect, it } from 'vitest';
-import { itRejectsEach, runExperimentCli } from './helpers/runCli';
+import { itRejectsEach, rejectionCases, runExperimentCli } from './helpers/runCli';
 
 describe('experiment CLI --model transformer', () => {
   const run = runExperimentCli(['--model', 'transformer', '--task', 'sine', '--heads', '4', '--head-fraction', '1,0.5,0.25', '--seeds', '2', '--pretrain', '60', '--adapt', '40', '--threads', '1', '--json'], 120_000);
-  const BAD: [string[], string][] = [
-    [['--model', 'transformer', '--head-fraction', '1.5'], '--head-fraction'],
-    [['--model', 'transformer', '--heads', '3'], '--heads'],
-    [['--model', 'transformer', '--context', '0'], '--context'],
-    [['--model', 'transformer', '--k', '4'], '--k'],
-    [['--model', 'transformer', '--backend', 'gpu'], '--backend'],
-    [['--heads', '4'], '--heads'],
-  ];
+  const BAD = rejectionCases({
+    '--head-fraction': ['--model transformer --head-fraction 1.5'],
+    '--heads': ['--model transformer --heads 3', '--heads 4'],
+    '--context': ['--model transformer --context 0'],
+    '--k': ['--model transformer --k 4'],
+    '--backend': ['--model transformer --backend gpu'],
+  });
   const bad = BAD.map(([args]) => runExperimentCli(args));
 
   it('prints recovery rows for frozen, dense and each fraction, with CIs and the reference', async () => {

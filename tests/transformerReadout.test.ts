@@ -19,6 +19,7 @@ import {
 } from '../src/engine/models/transformer';
 import { Rng } from '../src/engine/rng';
 import { allocateSequence, type Sequence } from '../src/engine/tasks/task';
+import { centralDifferences } from './helpers/gradients';
 import { runExperimentCli } from './helpers/runCli';
 
 const TINY: TransformerShape = { inputSize: 2, outputSize: 2, dModel: 8, heads: 4, layers: 2, context: 6, positions: 'learned', finalNorm: true };
@@ -81,16 +82,8 @@ describe('transformer readout arm', () => {
     loss();
     const grad = new Float64Array(P64.theta.length);
     ws.headBackward(P64, seq.y, 0, null, 0, 1, grad);
-    const h = 1e-6;
-    for (let i = wr; i < headEnd; i++) {
-      const keep = P64.theta[i];
-      P64.theta[i] = keep + h;
-      const up = loss();
-      P64.theta[i] = keep - h;
-      const down = loss();
-      P64.theta[i] = keep;
-      expect(grad[i]).toBeCloseTo((up - down) / (2 * h), 7);
-    }
+    const fd = centralDifferences(P64.theta, loss, 1e-6, wr, headEnd);
+    for (let i = wr; i < headEnd; i++) expect(grad[i]).toBeCloseTo(fd[i], 7);
   });
 
   it('clips over the head gradient alone (SGD: the step is lr · clip along the head gradient)', () => {

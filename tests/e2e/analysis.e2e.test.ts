@@ -5,42 +5,21 @@
  * new panels and writes them. Screenshots go to test-results/.
  */
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launchChromium, openPage, startAppServer, waitForPoints } from './appServer';
+import { describe, expect, it } from 'vitest';
+import { cancelJob, downloadFrom, downloadText, expectStill, runJobToEnd, startJob } from './appPage';
+import { appSuite, expectNoErrorsThenClose, type AppPage } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
 
-let server: ViteDevServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await startAppServer());
-  browser = await launchChromium(false);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
+const app = appSuite(false);
 
 /** The app at small settings, its live run paused so the jobs have the CPU. */
-async function openSmall(hash: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await openPage(browser, { viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
-  const errors = collectErrors(page);
-  await page.goto(url + hash);
-  await waitForPoints(page, 5);
-  await page.click('[data-testid=play-pause]');
-  await page.waitForSelector('[data-testid=map-panel]', { timeout: 30_000 });
-  return { page, errors };
+async function openSmall(hash: string): Promise<AppPage> {
+  const opened = await app.open(hash, { viewport: { width: 1280, height: 1000 }, acceptDownloads: true, points: 5 });
+  await opened.page.click('[data-testid=play-pause]');
+  await opened.page.waitForSelector('[data-testid=map-panel]', { timeout: 30_000 });
+  return opened;
 }
 
 describe('recovery map and cost against quality', () => {
@@ -49,19 +28,14 @@ describe('recovery map and cost against quality', () => {
     const description = await page.textContent('[data-testid=map-description]');
     expect(description).toMatch(/k = 0, 1, 2, 4 \(up to n\/2\) × τ = 1, 2, 4, 8, 16/);
     expect(description).toMatch(/pretrains \d+ steps .* adapts \d+ steps/);
-    await page.click('[data-testid=run-map]');
-    const progress = page.locator('[data-testid=map-progress]');
+    const progress = await startJob(page, 'map');
     // 5 τ × 2 strategies × 3 seeds × 600 adaptation steps at n = 8
     await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(/^[\d,]+ \/ 18,000 steps, ≈ \d+ s left/);
-    await page.click('[data-testid=map-progress-cancel]');
-    await expect.poll(() => progress.getAttribute('data-status')).toBe('cancelled');
-    const after = await progress.textContent();
-    await page.waitForTimeout(1500);
-    expect(await progress.textContent()).toBe(after);
+    await cancelJob(page, 'map');
+    await expectStill(progress);
 
     const t0 = Date.now();
-    await page.click('[data-testid=run-map]');
-    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 300_000, interval: 1000 }).toBe('done');
+    await runJobToEnd(page, 'map', 300_000);
     console.log(`map job at n = 8: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     for (const strategy of ['random', 'top-k']) {
       const cells = page.locator(`[data-testid=map-${strategy}] [data-testid=map-cell]`);
@@ -87,15 +61,12 @@ describe('recovery map and cost against quality', () => {
     expect(options).toEqual(
       expect.arrayContaining([expect.stringMatching(/^Recovery map: .*: random: /), expect.stringMatching(/^Recovery map: .*: top-k: /)]),
     );
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('cost against quality: a point per arm on log multiply-adds, the frontier’s step line and the table', { timeout: 300_000 }, async () => {
     const { page, errors } = await openSmall('#v=1&n=8&k=2&task=delay');
-    await page.click('[data-testid=run-frontier]');
-    const progress = page.locator('[data-testid=frontier-progress]');
-    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 240_000, interval: 1000 }).toBe('done');
+    await runJobToEnd(page, 'frontier', 240_000);
     // readout-only, full, k = 0, 1, 2, 4, 8, SnAp-1, UORO, KF-RTRL, TBPTT(8): frozen is left out
     const rows = page.locator('[data-testid=frontier-table] tbody tr');
     expect(await rows.count()).toBe(11);
@@ -124,20 +95,16 @@ describe('recovery map and cost against quality', () => {
     expect(options).toEqual(expect.arrayContaining([expect.stringMatching(/^Cost against quality/)]));
     const choice = await page.locator('[data-testid=export-svg-choice] option', { hasText: /^Cost against quality/ }).getAttribute('value');
     await page.selectOption('[data-testid=export-svg-choice]', choice!);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-svg]')]);
-    const svg = await streamText(await download.createReadStream());
+    const svg = await downloadText(await downloadFrom(page, '[data-testid=export-svg]'));
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(svg).toContain('data-testid="frontier-point"');
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('where the task does not need transport, cost against quality plots mean loss and says why', { timeout: 300_000 }, async () => {
     // τ = 4 before and after the drift: nothing changes that the readout cannot follow
     const { page, errors } = await openSmall('#v=1&n=8&k=2&task=delay&delayA=4&delayB=4');
-    await page.click('[data-testid=run-frontier]');
-    const progress = page.locator('[data-testid=frontier-progress]');
-    await expect.poll(() => progress.getAttribute('data-status'), { timeout: 240_000, interval: 1000 }).toBe('done');
+    await runJobToEnd(page, 'frontier', 240_000);
     expect(await page.getAttribute('[data-testid=frontier-chart]', 'data-mode')).toBe('loss');
     expect(await page.textContent('[data-testid=frontier-undefined]')).toMatch(
       /undefined here: the task does not need transport: .*mean loss instead \(lower is better\)/,
@@ -146,14 +113,11 @@ describe('recovery map and cost against quality', () => {
     expect(await page.locator('[data-testid=frontier-table] tbody td:nth-child(3)', { hasText: 'undefined' }).count()).toBe(11);
     expect(await page.locator('[data-testid=frontier-point]').count()).toBe(11);
     await page.locator('[data-testid=frontier-panel]').screenshot({ path: `${OUT}/analysis-frontier-loss.png` });
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('above n = 32 the map runs at n = 32, says why and shows the CLI commands for the lab’s n', { timeout: 120_000 }, async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=64&k=4&task=delay&speed=1');
+    const { page, errors } = await app.open('#v=1&n=64&k=4&task=delay&speed=1', { viewport: { width: 1280, height: 1000 } });
     await page.waitForSelector('[data-testid=run-map]', { timeout: 60_000 });
     expect(await page.textContent('[data-testid=map-description]')).toMatch(/k = 0, 1, 2, 4, 8, 16 \(up to n\/2\) .* n = 32,/);
     expect(await page.textContent('[data-testid=map-cap]')).toMatch(
@@ -163,14 +127,11 @@ describe('recovery map and cost against quality', () => {
       expect.stringMatching(/^npm run experiment -- --task delay .*--n 64 .*--strategy random --map k=0,1,2,4,8,16,32 tau=1,2,4,8,16 --seeds 3/),
       expect.stringMatching(/--strategy top-k /),
     ]);
-    await page.click('[data-testid=run-map]');
-    const progress = page.locator('[data-testid=map-progress]');
+    const progress = await startJob(page, 'map');
     // n = 32: 10 runs × 3 seeds × 600 steps
     await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(/^[\d,]+ \/ 18,000 steps/);
     expect(await page.textContent('[data-testid=map-description]')).toMatch(/n = 32 \(the lab’s 64 is above the map’s 32\)/);
-    await page.click('[data-testid=map-progress-cancel]');
-    await expect.poll(() => progress.getAttribute('data-status')).toBe('cancelled');
-    expect(errors).toEqual([]);
-    await page.close();
+    await cancelJob(page, 'map');
+    await expectNoErrorsThenClose(page, errors);
   });
 });

@@ -5,38 +5,23 @@
  * are written to test-results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launchChromium, openPage, startAppServer, waitForPoints } from './appServer';
+import { describe, expect, it } from 'vitest';
+import { cancelJob, chartPoints, downloadBytes, downloadFrom, downloadText, expectStill, startJob } from './appPage';
+import { collectErrors, expectNoErrorsThenClose, openApp, openPage, useAppBrowser, useAppServer, waitForPoints } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
 
-let server: ViteDevServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ server, url } = await startAppServer());
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useAppServer();
 
 describe('with WebGPU (SwiftShader)', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium(true);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const app = useAppBrowser(server, true);
 
   it('starts by itself, names the adapter, and draws the curves', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     const t0 = Date.now();
-    await page.goto(url);
+    await page.goto(app.url);
     await waitForPoints(page, 1);
     const firstPointMs = Date.now() - t0;
     await expect.poll(() => page.textContent('[data-testid=backend-badge]'), { timeout: 30_000 }).toMatch(/swiftshader/i);
@@ -50,14 +35,11 @@ describe('with WebGPU (SwiftShader)', () => {
     await page.screenshot({ path: `${OUT}/app-main.png`, fullPage: true });
     writeFileSync(`${OUT}/time-to-first-curve.json`, JSON.stringify({ firstPointMs, browser: 'chromium (SwiftShader)', note: 'page navigation to first drawn point' }, null, 2));
     console.log(`time to first drawn point: ${firstPointMs} ms`);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('backend=gpu runs the RNN arms on WebGPU in the worker: the badge names the engine and the curves draw past the drift', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&k=2&backend=gpu');
+    const { page, errors } = await app.open('#v=1&n=8&k=2&backend=gpu', { viewport: { width: 1280, height: 900 } });
     await expect.poll(() => page.getAttribute('[data-testid=backend-badge]', 'data-engine'), { timeout: 60_000 }).toMatch(/^WebGPU · .*swiftshader/i);
     await waitForPoints(page, 200, 120_000);
     // what the badge shows (its tooltip's text, also in the badge for screen readers, may say why the CPU would be faster)
@@ -83,29 +65,25 @@ describe('with WebGPU (SwiftShader)', () => {
     if ((await timings.getAttribute('data-source')) === 'timestamp-query') expect(await page.locator('[data-testid=gpu-kernels] tbody tr').count()).toBeGreaterThan(0);
     await page.locator('[data-testid=cost-meter]').screenshot({ path: `${OUT}/app-gpu-cost-meter.png` });
     await page.screenshot({ path: `${OUT}/app-gpu.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('backend=gpu runs the LSTM on WebGPU too (its kernels checked at start-up): the curves and the task strip draw past the drift', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&model=lstm&n=8&k=2&backend=gpu');
+    const { page, errors } = await app.open('#v=1&model=lstm&n=8&k=2&backend=gpu', { viewport: { width: 1280, height: 900 } });
     await expect.poll(() => page.getAttribute('[data-testid=backend-badge]', 'data-engine'), { timeout: 60_000 }).toMatch(/^WebGPU · /);
     await waitForPoints(page, 170, 120_000);
     expect(await page.locator('[data-testid=engine-fallback-note]').count()).toBe(0);
     expect(await page.getAttribute('[data-testid=backend-badge]', 'title')).toMatch(/LSTM transport: /);
     await expect.poll(async () => Number((await page.getAttribute('[data-testid=task-strip] canvas', 'data-adapted-predictions')) ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
     expect(await page.getAttribute('[data-testid=backend-badge]', 'data-engine')).toMatch(/^WebGPU · /);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('baselines added from the drawer join the live run as arms, on the CPU and on the GPU path', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     for (const backend of ['cpu', 'gpu'] as const) {
-      await page.goto(url + `#v=1&n=8&k=2&speed=8&backend=${backend}`);
+      await page.goto(app.url + `#v=1&n=8&k=2&speed=8&backend=${backend}`);
       await page.reload();
       await waitForPoints(page, 5, 120_000);
       const drawer = page.locator('[data-testid=experiment-drawer]');
@@ -135,29 +113,21 @@ describe('with WebGPU (SwiftShader)', () => {
       expect(await page.textContent('[data-testid=baseline-note]')).toMatch(/At most 3 at a time: 8 arms/);
       await page.screenshot({ path: `${OUT}/app-baselines-${backend}.png`, fullPage: true });
     }
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('backend=auto on a software adapter (SwiftShader) stays on the CPU engine and says why', async () => {
-    const page = await openPage(browser);
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&k=2&backend=auto');
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&n=8&k=2&backend=auto', { points: 5 });
     // not something wrong: the reason is in the badge's tooltip, not a boxed notice
     await expect.poll(() => page.getAttribute('[data-testid=backend-badge]', 'title')).toMatch(/software fallback/);
     expect(await page.locator('[data-testid=engine-fallback-note]').count()).toBe(0);
     expect(await page.getAttribute('[data-testid=backend-badge]', 'data-engine')).toBe('CPU');
     expect(await page.textContent('[data-testid=backend-badge] strong')).toBe('CPU');
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('changing k updates the link and the curves, and the link reproduces the configuration', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=16&k=2&seed=3&speed=8');
-    await waitForPoints(page, 200);
+    const { page, errors } = await app.open('#v=1&n=16&k=2&seed=3&speed=8', { viewport: { width: 1280, height: 900 }, points: 200 });
     const k = page.getByLabel('Kept paths per unit k');
     await k.fill('8');
     await k.press('Enter');
@@ -171,10 +141,7 @@ describe('with WebGPU (SwiftShader)', () => {
     expect(link).toContain('n=16');
     expect(link).toContain('seed=3');
 
-    const fresh = await openPage(browser);
-    const freshErrors = collectErrors(fresh);
-    await fresh.goto(link);
-    await waitForPoints(fresh, 1);
+    const { page: fresh, errors: freshErrors } = await openApp(app.browser, link, { points: 1 });
     expect(await fresh.inputValue('#field-k')).toBe('8');
     expect(await fresh.inputValue('#field-n')).toBe('16');
     expect(await fresh.inputValue('#field-seed')).toBe('3');
@@ -186,17 +153,13 @@ describe('with WebGPU (SwiftShader)', () => {
   });
 
   it('refuses an out-of-range k typed into the control, with a message, and keeps the run', async () => {
-    const page = await openPage(browser);
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&k=2');
-    await waitForPoints(page, 10);
+    const { page, errors } = await app.open('#v=1&n=8&k=2', { points: 10 });
     const k = page.getByLabel('Kept paths per unit k');
     await k.fill('99');
     await k.press('Enter');
     await expect.poll(() => page.textContent('#field-k-hint')).toContain('k must be');
     expect(page.url()).toContain('k=2');
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   const MALFORMED: { name: string; hash: string; ignored: RegExp | null }[] = [
@@ -211,10 +174,7 @@ describe('with WebGPU (SwiftShader)', () => {
   ];
   for (const { name, hash, ignored } of MALFORMED) {
     it(`a malformed link (${name}) loads with defaults for what is wrong and says so`, async () => {
-      const page = await openPage(browser);
-      const errors = collectErrors(page);
-      await page.goto(url + hash);
-      await waitForPoints(page, 5);
+      const { page, errors } = await app.open(hash, { points: 5 });
       const notice = page.locator('[data-testid=ignored-link-notice]');
       if (ignored) await expect.poll(() => notice.textContent()).toMatch(ignored);
       else expect(await notice.count()).toBe(0);
@@ -223,43 +183,30 @@ describe('with WebGPU (SwiftShader)', () => {
       if (hash.includes('n=12')) expect(await page.inputValue('#field-n')).toBe('12');
       // the link is rewritten to the configuration actually running
       expect(page.url()).toMatch(/#v=1&task=/);
-      expect(errors).toEqual([]);
-      await page.close();
+      await expectNoErrorsThenClose(page, errors);
     });
   }
 });
 
 describe('without WebGPU', () => {
+  const app = useAppBrowser(server, false);
+
   it('runs on the CPU engine with a banner that says why, and no console errors', async () => {
-    const browser = await launchChromium(false);
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url);
-    await waitForPoints(page, 200);
+    const { page, errors } = await app.open('', { viewport: { width: 1280, height: 900 }, points: 200 });
     // backend auto without WebGPU is not an error: the badge says it, its tooltip says why
     await expect.poll(() => page.getAttribute('[data-testid=backend-badge]', 'title')).toMatch(/WebGPU is unavailable/);
     expect(await page.locator('[data-testid=no-webgpu-banner]').count()).toBe(0);
     expect(await page.textContent('[data-testid=backend-badge] strong')).toBe('CPU');
     await page.screenshot({ path: `${OUT}/app-no-webgpu.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    await browser.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
 
 describe('analysis panels, presenter mode and accessibility', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium(true);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const app = useAppBrowser(server, true);
 
   it('the spectra, fidelity, kept paths and cost panels fill in with live numbers', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=16&k=4&speed=8');
-    await waitForPoints(page, 300);
+    const { page, errors } = await app.open('#v=1&n=16&k=4&speed=8', { viewport: { width: 1280, height: 1000 }, points: 300 });
     await expect.poll(async () => Number(await page.textContent('[data-testid=jacobian-condition]')), { timeout: 30_000 }).toBeGreaterThan(1);
     await expect.poll(async () => Number(await page.textContent('[data-testid=cosine-k]')), { timeout: 30_000 }).toBeGreaterThan(-1.01);
     expect(await page.locator('[data-testid=cost-meter] tbody tr').count()).toBe(5);
@@ -270,28 +217,21 @@ describe('analysis panels, presenter mode and accessibility', () => {
     await canvas.hover({ position: { x: box.width * 0.5, y: box.height * 0.1 } });
     await expect.poll(() => page.textContent('[data-testid=kept-hover]')).toMatch(/W\[\d+, \d+\] = .*row \d+ keeps \{(\d+, ){3}\d+\}/);
     await page.screenshot({ path: `${OUT}/app-analysis.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('presenter mode hides the controls and stays in the link', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=12&present=1');
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&n=12&present=1', { viewport: { width: 1280, height: 800 }, points: 5 });
     expect(await page.locator('form.controls').count()).toBe(0);
     expect(await page.getAttribute('.app', 'data-presenter')).toBe('true');
     expect(page.url()).toContain('present=1');
     expect(await page.locator('[data-testid=ignored-link-notice]').count()).toBe(0);
     await page.screenshot({ path: `${OUT}/app-presenter.png` });
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('an axe scan of the main view finds no serious or critical violations', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
-    await page.goto(url + '#v=1&n=12');
-    await waitForPoints(page, 50);
+    const { page } = await app.open('#v=1&n=12', { viewport: { width: 1280, height: 1000 }, points: 50 });
     await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
     const violations = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
@@ -303,9 +243,7 @@ describe('analysis panels, presenter mode and accessibility', () => {
   });
 
   it('at a phone’s width nothing overflows sideways', async () => {
-    const page = await openPage(browser, { viewport: { width: 390, height: 844 } });
-    await page.goto(url + '#v=1&n=12');
-    await waitForPoints(page, 5);
+    const { page } = await app.open('#v=1&n=12', { viewport: { width: 390, height: 844 }, points: 5 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(1);
     await page.screenshot({ path: `${OUT}/app-phone.png`, fullPage: true });
@@ -314,43 +252,29 @@ describe('analysis panels, presenter mode and accessibility', () => {
 });
 
 describe('recovery sweep and export', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium(true);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const app = useAppBrowser(server, true);
 
   it('the recovery-vs-k sweep fills in point by point', { timeout: 400_000 }, async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&k=2');
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&n=8&k=2', { viewport: { width: 1280, height: 1000 }, points: 5 });
     await page.click('[data-testid=run-sweep]');
     // n = 8: k in 0, 1, 2, 4, 8 → five points once the first seed is done
-    await expect.poll(async () => Number(await page.getAttribute('[data-testid=recovery-chart]', 'data-points')), { timeout: 120_000 }).toBe(5);
+    await expect.poll(() => chartPoints(page, 'recovery-chart'), { timeout: 120_000 }).toBe(5);
     const label = await page.getAttribute('[data-testid=recovery-chart]', 'aria-label');
     expect(label).toMatch(/k=0: -?\d+ %, k=1: -?\d+ %/);
     // k = n is full RTRL: 100 %
     expect(label).toContain('k=8: 100 %');
     // recovery vs n at fixed k: n = 16, 32, 64 with k = 2
     await page.click('[data-testid=run-sweep-n]');
-    await expect.poll(async () => Number(await page.getAttribute('[data-testid=recovery-chart]', 'data-points')), { timeout: 240_000 }).toBe(3);
+    await expect.poll(() => chartPoints(page, 'recovery-chart'), { timeout: 240_000 }).toBe(3);
     expect(await page.getAttribute('[data-testid=recovery-chart]', 'aria-label')).toMatch(/n=16: -?\d+ %, n=32: -?\d+ %, n=64: -?\d+ %/);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('exported JSON and CSV parse and hold the run', async () => {
-    const page = await openPage(browser, { acceptDownloads: true });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=10&k=3&seed=2');
-    await waitForPoints(page, 200);
+    const { page, errors } = await app.open('#v=1&n=10&k=3&seed=2', { acceptDownloads: true, points: 200 });
     await page.click('[data-testid=play-pause]'); // pause so the files and the page agree
     await page.waitForTimeout(500); // let an advance already in flight land
-    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-json]')]);
-    const json = JSON.parse(await streamText(await jsonDownload.createReadStream()));
+    const json = JSON.parse(await downloadText(await downloadFrom(page, '[data-testid=export-json]')));
     expect(json.app).toBe('sparse-rtrl-lab');
     expect(json.settings).toMatchObject({ n: 10, k: 3, seed: 2 });
     expect(json.arms.map((a: { id: string }) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout']);
@@ -360,21 +284,20 @@ describe('recovery sweep and export', () => {
     expect(json.arms[1].recoveryBeyondReadout).toBe(100);
     expect(json.arms[0].loss.length).toBeGreaterThanOrEqual(200);
     expect(json.markers[0]).toEqual({ step: 150, label: 'drift' });
-    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
-    const csv = (await streamText(await csvDownload.createReadStream())).trim().split('\n');
+    const csv = (await downloadText(await downloadFrom(page, '[data-testid=export-csv]'))).trim().split('\n');
     // one plain header row: spreadsheets read a leading comment as data
     expect(csv[0]).toBe('step,loss frozen,loss full RTRL,loss k = 0,loss k = 3,loss readout only');
     expect(csv.length - 1).toBe(json.arms[0].loss.length);
     // the JSON carries the full link, which opens the same run
-    expect(json.link).toBe(url + '#' + new URL(json.link).hash.slice(1));
+    expect(json.link).toBe(app.url + '#' + new URL(json.link).hash.slice(1));
     expect(json.link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#v=1&.*k=3/);
     const row = csv[1].split(',').map(Number);
     expect(row[0]).toBe(0);
     expect(row[1]).toBeCloseTo(json.arms[0].loss[0], 6);
-    const [png] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-png]')]);
+    const png = await downloadFrom(page, '[data-testid=export-png]');
     expect(png.suggestedFilename()).toMatch(/figure\.png$/);
     // the figure as shown: 2× (2400 px wide), opaque white background, drawn content
-    const pngBytes = await streamBuffer(await png.createReadStream());
+    const pngBytes = await downloadBytes(png);
     const pixels = await page.evaluate(async (b64) => {
       const blob = await (await fetch(`data:image/png;base64,${b64}`)).blob();
       const bmp = await createImageBitmap(blob);
@@ -399,37 +322,22 @@ describe('recovery sweep and export', () => {
     await page.click('[data-testid=export-svg-choice]');
     const option = await page.locator('[data-testid=export-svg-choice] option').nth(1).getAttribute('value');
     await page.selectOption('[data-testid=export-svg-choice]', option!);
-    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-svg]')]);
-    const svgText = await streamText(await svg.createReadStream());
+    const svg = await downloadFrom(page, '[data-testid=export-svg]');
+    const svgText = await downloadText(svg);
     expect(svgText).toMatch(/^<svg[^>]*font-family="system-ui/);
     expect(svg.suggestedFilename()).toMatch(/\.svg$/);
     expect(svg.suggestedFilename()).not.toMatch(/panel\d/);
-    const [heat] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-heatmap]')]);
+    const heat = await downloadFrom(page, '[data-testid=export-heatmap]');
     expect(heat.suggestedFilename()).toMatch(/kept-paths\.png$/);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
 
-async function streamBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks);
-}
-
-async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 describe('claim presets', () => {
+  const app = useAppBrowser(server, true);
+
   it('each preset configures the run with one click and produces its live measurement', async () => {
-    const browser = await launchChromium(true);
-    const page = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8');
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&n=8', { viewport: { width: 1280, height: 1000 }, points: 5 });
     const presets = ['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'jacobian-isotropic', 'lorenz-stable', 'neural-decoding', 'sgd', 'needs-continuous-error'];
     for (const id of presets) {
       await page.locator(`[data-testid=claim-${id}] button`).click();
@@ -439,23 +347,22 @@ describe('claim presets', () => {
     }
     expect(await page.textContent('[data-testid=claim-transformers-verdict]')).toBe('not modelled');
     // the link carries the claim: a fresh page shows the same preset
-    const fresh = await openPage(browser);
-    await fresh.goto(page.url());
-    await waitForPoints(fresh, 1);
+    const { page: fresh } = await openApp(app.browser, page.url(), { points: 1 });
     expect(await fresh.getAttribute('[data-testid=claim-needs-continuous-error]', 'class')).toContain('active');
     expect(await fresh.inputValue('#field-task')).toBe('adding');
     await page.screenshot({ path: `${OUT}/app-claims.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    await browser.close();
+    await expectNoErrorsThenClose(page, errors);
+    await fresh.close();
   });
 });
 
 describe('guided tour', () => {
+  const app = useAppBrowser(server, true);
+
   it('shows on a first visit, steps through, and stays away once done', async () => {
-    const browser = await launchChromium(true);
-    const page = await browser.newPage(); // no init script: a first-time visitor
+    const page = await app.browser.newPage(); // no init script: a first-time visitor
     const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8');
+    await page.goto(app.url + '#v=1&n=8');
     await waitForPoints(page, 1);
     const tour = page.locator('[data-testid=tour]');
     await expect.poll(() => tour.textContent()).toContain('(1/4)');
@@ -466,25 +373,15 @@ describe('guided tour', () => {
     await page.reload();
     await waitForPoints(page, 1);
     expect(await page.locator('[data-testid=tour]').count()).toBe(0);
-    expect(errors).toEqual([]);
-    await browser.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
 
 describe('the classroom: one screen, presenter mode, keyboard, notices, runs and jobs that end', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium(true);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const app = useAppBrowser(server, true);
 
   it('at 1280×720 the teaching loop, the chart, its legend and the claims share one screen', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=16');
-    await waitForPoints(page, 200);
+    const { page, errors } = await app.open('#v=1&n=16', { viewport: { width: 1280, height: 720 }, points: 200 });
     const inView = async (sel: string) => {
       const box = await page.locator(sel).first().boundingBox();
       return box !== null && box.y >= 0 && box.y + Math.min(box.height, 40) <= 720 && box.x + box.width <= 1280;
@@ -503,15 +400,11 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
     await expect.poll(() => page.textContent('[data-testid=k-value]')).toBe('8');
     await expect.poll(() => page.url()).toContain('k=8');
     await page.screenshot({ path: `${OUT}/app-1280x720.png` });
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('presenter mode fits 1280×720 with the legend in view, has its own play/reset/k strip, and exits by button or Esc', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=16&present=1');
-    await waitForPoints(page, 200);
+    const { page, errors } = await app.open('#v=1&n=16&present=1', { viewport: { width: 1280, height: 720 }, points: 200 });
     const legend = (await page.locator('[data-testid=legend]').boundingBox())!;
     expect(legend.y + legend.height).toBeLessThanOrEqual(720);
     expect(await page.isVisible('[data-testid=presenter-strip] [data-testid=play-pause]')).toBe(true);
@@ -526,8 +419,7 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
     await expect.poll(() => page.getAttribute('.app', 'data-presenter')).toBe('true');
     await page.click('[data-testid=exit-presenter]');
     await expect.poll(() => page.getAttribute('.app', 'data-presenter')).toBe('false');
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   for (const [name, hash, twin] of [
@@ -535,10 +427,7 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
     ['k = n', '#v=1&n=8&k=8', 'full RTRL'],
   ] as const) {
     it(`${name}: the arm is shown once, with a note, and no console error`, async () => {
-      const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-      const errors = collectErrors(page);
-      await page.goto(url + hash);
-      await waitForPoints(page, 400);
+      const { page, errors } = await app.open(hash, { viewport: { width: 1280, height: 900 }, points: 400 });
       expect(await page.locator('[data-testid=legend] li').count()).toBe(4);
       expect(await page.locator('[data-testid=legend] li', { hasText: twin }).locator('[data-testid=legend-twin]').count()).toBe(1);
       // every k on the slider, one after another: still no console error
@@ -546,17 +435,13 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
         await page.locator('[data-testid=k-slider]').fill(String(i));
         await waitForPoints(page, (await waitForPoints(page, 1)) + 10);
       }
-      expect(errors).toEqual([]);
-      await page.close();
+      await expectNoErrorsThenClose(page, errors);
     });
   }
 
   it('a link with 5,000 unknown keys gives a short notice (five problems, then how many more) and the chart stays on screen', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
-    const errors = collectErrors(page);
     const junk = Array.from({ length: 5000 }, (_, i) => `junk${i}=1`).join('&');
-    await page.goto(url + '#v=1&n=8&n=9&' + junk);
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&n=8&n=9&' + junk, { viewport: { width: 1280, height: 720 }, points: 5 });
     const notice = (await page.textContent('[data-testid=ignored-link-notice]'))!;
     expect(notice.length).toBeLessThan(400);
     expect(notice).toMatch(/and \d+ more/);
@@ -565,20 +450,14 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
     expect(chart.y).toBeLessThan(400);
     // repeated keys are reported
     const hash2 = '#v=1&n=8&n=12';
-    const page2 = await openPage(browser);
-    await page2.goto(url + hash2);
-    await waitForPoints(page2, 1);
+    const { page: page2 } = await app.open(hash2, { points: 1 });
     expect(await page2.textContent('[data-testid=ignored-link-notice]')).toContain('n given 2 times (the first is used)');
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
     await page2.close();
   });
 
   it('Space on a focused button presses that button; elsewhere it plays and pauses; the focus ring is at least 3:1', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8');
-    await waitForPoints(page, 20);
+    const { page, errors } = await app.open('#v=1&n=8', { viewport: { width: 1280, height: 900 }, points: 20 });
     const status = () => page.getAttribute('.app', 'data-status');
     expect(await status()).toBe('running');
     // the presenter button: Space presents, and does not pause the run
@@ -602,14 +481,11 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('Space');
     await expect.poll(status).toBe('running');
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('a formula card opens on click, stays open until a second click, and closes on Esc', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    await page.goto(url + '#v=1&n=8');
-    await waitForPoints(page, 5);
+    const { page } = await app.open('#v=1&n=8', { viewport: { width: 1280, height: 900 }, points: 5 });
     const button = page.locator('#loss-title [data-testid=formula-button]');
     await button.hover();
     expect(await page.locator('#loss-title [data-testid=formula-card]').count()).toBe(0); // hover alone opens nothing
@@ -624,16 +500,10 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
   });
 
   it('recovery says it is one seed and shows full RTRL’s own improvement; when full RTRL did not adapt it is undefined, not a number', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&k=2&seed=2');
-    await waitForPoints(page, 400);
+    const { page, errors } = await app.open('#v=1&n=8&k=2&seed=2', { viewport: { width: 1280, height: 900 }, points: 400 });
     await expect.poll(() => page.textContent('[data-testid=recovery-note]')).toMatch(/One seed · full RTRL’s own improvement \(L̄frozen − L̄full\)\/L̄frozen = -?\d+ %/);
     // a learning rate too small to move full RTRL: its improvement is under 5 %, so recovery is undefined
-    const still = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const stillErrors = collectErrors(still);
-    await still.goto(url + '#v=1&n=8&k=2&lr=0.000001');
-    await waitForPoints(still, 400);
+    const { page: still, errors: stillErrors } = await app.open('#v=1&n=8&k=2&lr=0.000001', { viewport: { width: 1280, height: 900 }, points: 400 });
     await expect.poll(() => still.textContent('[data-testid=recovery-note]')).toContain('undefined: full RTRL did not adapt');
     expect(await still.textContent('[data-testid=legend] li[data-arm=k]')).toContain('recovery undefined');
     expect(await still.textContent('[data-testid=legend]')).not.toMatch(/recovery -?\d+ %/);
@@ -643,93 +513,61 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
   });
 
   it('a run ends after its adaptation steps with a one-seed summary and the five-seed command', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&k=2&adapt=100&speed=20');
+    const { page, errors } = await app.open('#v=1&n=8&k=2&adapt=100&speed=20', { viewport: { width: 1280, height: 900 } });
     await expect.poll(() => page.getAttribute('[data-testid=run-line]', 'data-status'), { timeout: 60_000 }).toBe('done');
     const summary = (await page.textContent('[data-testid=run-summary]'))!;
     expect(summary).toMatch(/after 100 adaptation steps/);
     expect(summary).toMatch(/one seed/);
     expect(await page.textContent('[data-testid=cli-command]')).toMatch(/^npm run experiment -- --task sine .*--n 8 --k 0,2 .*--adapt 100 --seeds 5$/);
-    const points = Number(await page.getAttribute('[data-testid=loss-chart]', 'data-points'));
+    const points = await chartPoints(page, 'loss-chart');
     expect(points).toBe(250); // 150 lead-in steps + 100: not one more
     expect(await page.textContent('[data-testid=play-pause]')).toBe('Run again');
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
 
 describe('background jobs: progress, time left, cancel, refusal', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium(true);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const app = useAppBrowser(server, true);
 
   it('the k sweep shows steps done / total with the time left, and Cancel stops it', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=32&k=2');
-    await waitForPoints(page, 5);
-    await page.click('[data-testid=run-sweep]');
-    const progress = page.locator('[data-testid=sweep-progress]');
+    const { page, errors } = await app.open('#v=1&n=32&k=2', { viewport: { width: 1280, height: 900 }, points: 5 });
+    const progress = await startJob(page, 'sweep');
     await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(/^[\d,]+ \/ [\d,]+ steps, ≈ \d+ s left/);
     const total = Number((await progress.textContent())!.match(/\/ ([\d,]+) steps/)![1].replace(/,/g, ''));
     expect(total).toBe(3 * 600); // three seeds × 600 adaptation steps at n = 32
-    await page.click('[data-testid=sweep-progress-cancel]');
-    await expect.poll(() => progress.getAttribute('data-status')).toBe('cancelled');
-    const after = await progress.textContent();
-    await page.waitForTimeout(1500);
-    expect(await progress.textContent()).toBe(after); // nothing moves after Cancel
-    expect(errors).toEqual([]);
-    await page.close();
+    await cancelJob(page, 'sweep');
+    await expectStill(progress);
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('the sweep refuses, with its estimated time, where the live view leaves full RTRL out (n = 256)', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    await page.goto(url + '#v=1&n=256&k=4&speed=1');
+    const { page } = await app.open('#v=1&n=256&k=4&speed=1', { viewport: { width: 1280, height: 900 } });
     await page.waitForFunction(() => document.querySelector('[data-testid=run-sweep]') !== null);
-    await page.click('[data-testid=run-sweep]');
-    const progress = page.locator('[data-testid=sweep-progress]');
+    const progress = await startJob(page, 'sweep');
     await expect.poll(() => progress.getAttribute('data-status')).toBe('refused');
     expect(await progress.textContent()).toMatch(/refused: at n = 256 .* about \d+ s/);
     await page.close();
   });
 
   it('the learning-rate sweep draws mean loss per arm over the grid, with the live rate marked', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&k=2');
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&n=8&k=2', { viewport: { width: 1280, height: 900 }, points: 5 });
     await page.click('[data-testid=run-lr-sweep]');
     await expect.poll(() => page.textContent('[data-testid=lr-progress]')).toMatch(/steps/);
     // 5 rates × 4 arms (frozen, full, k = 0, k = 4), one seed each
-    await expect.poll(async () => Number(await page.getAttribute('[data-testid=lr-chart]', 'data-points')), { timeout: 180_000 }).toBe(20);
+    await expect.poll(() => chartPoints(page, 'lr-chart'), { timeout: 180_000 }).toBe(20);
     await expect.poll(() => page.getAttribute('[data-testid=lr-progress]', 'data-status')).toBe('done');
     expect(await page.locator('[data-testid=lr-chosen]').count()).toBe(1);
     expect(await page.textContent('[data-testid=lr-panel]')).toContain('One seed per point');
     expect(await page.getAttribute('[data-testid=lr-chart]', 'aria-label')).toMatch(/full RTRL best at lr [\d.e-]+/);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
 
 describe('the readout floor, both recoveries, the task’s τ and the two stories', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium(true);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const app = useAppBrowser(server, true);
 
   it('the default page draws a readout-only line, labelled in the legend, and shows both recoveries after the drift', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url);
-    await waitForPoints(page, 250);
+    const { page, errors } = await app.open('', { viewport: { width: 1280, height: 900 }, points: 250 });
     const entry = page.locator('[data-testid=legend] li[data-arm=readout]');
     expect(await entry.textContent()).toContain('readout only');
     expect(await page.getAttribute('[data-testid=loss-chart] canvas', 'aria-label')).toContain('readout only');
@@ -752,18 +590,14 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     expect(await page.textContent('[data-testid=recovery-note]')).toMatch(/One seed/);
     expect(await page.textContent('[data-testid=recovery-note]')).toMatch(/, over readout-only -?\d+ %|undefined/);
     await page.screenshot({ path: `${OUT}/app-readout.png`, fullPage: true });
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('before the drift recovery waits for it: nothing reads undefined', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&speed=1');
-    await waitForPoints(page, 2);
+    const { page, errors } = await app.open('#v=1&n=8&speed=1', { viewport: { width: 1280, height: 900 }, points: 2 });
     await page.click('[data-testid=play-pause]');
     await page.waitForTimeout(300);
-    const step = Number(await page.getAttribute('[data-testid=loss-chart]', 'data-points'));
+    const step = await chartPoints(page, 'loss-chart');
     expect(step).toBeLessThan(150);
     const reading = (await page.textContent('[data-testid=recovery-reading]'))!;
     expect(reading).toContain('recovery vs frozen (paper’s definition): waiting for the drift');
@@ -771,15 +605,11 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     expect(reading).not.toContain('undefined');
     expect(await page.textContent('[data-testid=legend]')).not.toContain('undefined');
     expect(await page.textContent('[data-testid=recovery-note]')).toContain('waiting for the drift');
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('a link with the delay task’s τ shows it in the drawer; a malformed τ falls back with a notice; the adding problems show their length', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#task=delay&delayA=2&delayB=6&n=8');
-    await waitForPoints(page, 1);
+    const { page, errors } = await app.open('#task=delay&delayA=2&delayB=6&n=8', { viewport: { width: 1280, height: 900 }, points: 1 });
     await page.click('[data-testid=experiment-drawer] summary');
     expect(await page.inputValue('#field-task')).toBe('delay');
     expect(await page.inputValue('#field-delayA')).toBe('2');
@@ -807,10 +637,7 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     await waitForPoints(page, 1);
     await expect.poll(() => page.getAttribute('[data-testid=loss-chart]', 'data-reference')).toBe('constant predictor (MSE 0.167)');
 
-    const bad = await openPage(browser);
-    const badErrors = collectErrors(bad);
-    await bad.goto(url + '#v=1&task=delay&delayA=99&n=8');
-    await waitForPoints(bad, 1);
+    const { page: bad, errors: badErrors } = await app.open('#v=1&task=delay&delayA=99&n=8', { points: 1 });
     await expect.poll(() => bad.textContent('[data-testid=ignored-link-notice]')).toMatch(/delayA=99 \(must be an integer in \[1, 64\]\)/);
     await bad.click('[data-testid=experiment-drawer] summary');
     expect(await bad.inputValue('#field-delayA')).toBe('4');
@@ -821,10 +648,7 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
   });
 
   it('two stories, one click apart: “Where propagation matters” switches to the delay task, “Redundancy” back to the sine task', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8');
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&n=8', { viewport: { width: 1280, height: 720 }, points: 5 });
     const propagation = page.locator('[data-testid=story-propagation]');
     const redundancy = page.locator('[data-testid=story-redundancy]');
     // on the first screen
@@ -847,8 +671,7 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     await redundancy.click();
     await expect.poll(() => page.url()).toContain('task=sine');
     await expect.poll(() => page.textContent('[data-testid=run-line]')).toMatch(/sine, n = 64, k = 4/);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
 
@@ -866,11 +689,10 @@ function contrast(a: string, b: string): number {
 }
 
 describe('shipped pretrained weights in the browser', () => {
+  const app = useAppBrowser(server, false);
+
   it('the browser’s own pretraining gives the shipped file bit for bit, so the default link’s run is the same run', async () => {
-    const browser = await launchChromium(false);
-    const page = await openPage(browser);
-    await page.goto(url + '#v=1&n=8');
-    await waitForPoints(page, 1);
+    const { page } = await app.open('#v=1&n=8', { points: 1 });
     // a string, so the test runner does not rewrite the page's dynamic imports into its own
     const same = await page.evaluate(`(async () => {
       const cache = await import('/src/app/contract/pretrained.ts');
@@ -885,6 +707,6 @@ describe('shipped pretrained weights in the browser', () => {
       return file !== null && eq(file.theta, computed.theta) && eq(file.readout, computed.readout) && eq(file.hEnd, computed.hEnd);
     })()`);
     expect(same).toBe(true);
-    await browser.close();
+    await page.close();
   });
 });

@@ -13,9 +13,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launchChromium } from './appServer';
+import { collectErrors, useChromium } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
@@ -136,11 +136,44 @@ async function firstPoint(page: Page, match: (p: FirstPoint) => boolean = () => 
   return found!;
 }
 
-/** The CPU engine's threads as the badge's tooltip and the cost note give them ("WebAssembly SIMD, 2 threads"). */
+/**
+ * The CPU engine's threads as the badge's tooltip and the cost note give them ("WebAssembly SIMD, 2
+ * threads"), checked to be more than one where the machine has more than one core.
+ */
 async function cpuThreads(page: Page): Promise<{ threads: number; text: string }> {
   await expect.poll(() => page.getAttribute('[data-testid=backend-badge]', 'title'), { timeout: 30_000 }).toMatch(/WebAssembly SIMD, \d+ threads?/);
   const text = (await page.getAttribute('[data-testid=backend-badge]', 'title')) ?? '';
-  return { threads: Number(/WebAssembly SIMD, (\d+) thread/.exec(text)![1]), text };
+  const threads = Number(/WebAssembly SIMD, (\d+) thread/.exec(text)![1]);
+  if ((await page.evaluate(() => navigator.hardwareConcurrency)) > 1) expect(threads).toBeGreaterThan(1);
+  return { threads, text };
+}
+
+/** Marks the document, lets `meanwhile` and 1.5 s pass, and checks the mark is still there: the page did not reload. */
+async function expectNoReload(page: Page, meanwhile: () => Promise<void> = async () => {}): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { __stay: boolean }).__stay = true));
+  await meanwhile();
+  await page.waitForTimeout(1500);
+  expect(await page.evaluate(() => (window as unknown as { __stay?: boolean }).__stay)).toBe(true);
+}
+
+/**
+ * A static host for `root` under `prefix` (COOP/COEP when `isolate`) and a fresh browser context of 1280×800
+ * for `visit`; both closed after it, whatever it throws.
+ */
+async function withStaticHost(
+  root: string,
+  prefix: string,
+  isolate: boolean,
+  visit: (host: StaticServer, context: BrowserContext) => Promise<void>,
+): Promise<void> {
+  const host = await serveStatic(root, prefix, isolate);
+  const context = await chromium.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    await visit(host, context);
+  } finally {
+    await context.close();
+    await host.close();
+  }
 }
 
 const navigationType = (page: Page) => page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).type);
@@ -152,7 +185,6 @@ function precacheOf(dir: string): { version: string; bytes: number; files: strin
 
 let relativeDir: string;
 let absoluteDir: string;
-let browser: Browser;
 const report: Record<string, unknown> = {};
 
 beforeAll(() => {
@@ -161,14 +193,11 @@ beforeAll(() => {
   build(relativeDir, './');
   build(absoluteDir, '/lab/');
 });
-beforeAll(async () => {
-  browser = await launchChromium(false);
-});
-afterAll(async () => {
-  await browser?.close();
+afterAll(() => {
   writeFileSync(`${OUT}/static-build.json`, JSON.stringify(report, null, 2));
   for (const dir of [relativeDir, absoluteDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
+const chromium = useChromium(false);
 
 describe('the static build', () => {
   it('lists the whole build in the service worker, with the manifest, the weights and the headers file', () => {
@@ -190,9 +219,7 @@ describe('the static build', () => {
   });
 
   it('under /lab/ without COOP/COEP: draws, reloads once into isolation with threads, works offline, offers a new version', async () => {
-    const host = await serveStatic(relativeDir, '/lab/', false);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
+    await withStaticHost(relativeDir, '/lab/', false, async (host, context) => {
       // first visit: drawn before or after the one reload; the reloaded page is isolated and runs threads
       const page = await newStopwatchPage(context);
       const errors = collectErrors(page);
@@ -213,13 +240,9 @@ describe('the static build', () => {
       expect(await navigationType(page)).toBe('reload');
       expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
       const { threads, text } = await cpuThreads(page);
-      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-      if (cores > 1) expect(threads).toBeGreaterThan(1);
       expect(text).not.toMatch(/SharedArrayBuffer/);
       // no second reload
-      await page.evaluate(() => ((window as unknown as { __stay: boolean }).__stay = true));
-      await page.waitForTimeout(1500);
-      expect(await page.evaluate(() => (window as unknown as { __stay?: boolean }).__stay)).toBe(true);
+      await expectNoReload(page);
       await page.screenshot({ path: `${OUT}/static-subpath.png` });
       expect(errors).toEqual([]);
       expect(elsewhere).toEqual([]);
@@ -282,41 +305,27 @@ describe('the static build', () => {
         `/lab/ without headers: first point ${first.ms.toFixed(0)} ms (isolated: ${first.isolated}), after the reload ${reloaded.ms.toFixed(0)} ms ` +
           `(${toIsolatedPointMs} ms from the first navigation), ${threads} threads; offline ${offlinePoint.ms.toFixed(0)} ms`,
       );
-    } finally {
-      await context.close();
-      await host.close();
-    }
+    });
   });
 
   it('at the root with COOP/COEP: isolated at once, threads, no reload; the worker registers after the first point', async () => {
-    const host = await serveStatic(relativeDir, '/', true);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
+    await withStaticHost(relativeDir, '/', true, async (host, context) => {
       const page = await newStopwatchPage(context);
       const errors = collectErrors(page);
       await page.goto(`${host.origin}/`);
       const { ms, isolated: isolatedAtOnce } = await firstPoint(page);
       expect(isolatedAtOnce).toBe(true);
       const { threads } = await cpuThreads(page);
-      if ((await page.evaluate(() => navigator.hardwareConcurrency)) > 1) expect(threads).toBeGreaterThan(1);
-      await page.evaluate(() => ((window as unknown as { __stay: boolean }).__stay = true));
-      await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-      await page.waitForTimeout(1500);
-      expect(await page.evaluate(() => (window as unknown as { __stay?: boolean }).__stay)).toBe(true);
+      await expectNoReload(page, () => page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined)));
       expect(await navigationType(page)).toBe('navigate');
       expect(errors).toEqual([]);
       report.rootWithHeaders = { firstPointMs: ms, threads };
       console.log(`/ with headers: first point ${ms.toFixed(0)} ms, ${threads} threads, no reload`);
-    } finally {
-      await context.close();
-      await host.close();
-    }
+    });
   });
 
   it('an absolute base (LAB_BASE=/lab/, as the Pages workflow builds): /lab redirects, draws, reloads into threads', async () => {
-    const host = await serveStatic(absoluteDir, '/lab/', false);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
+    await withStaticHost(absoluteDir, '/lab/', false, async (host, context) => {
       const page = await newStopwatchPage(context);
       const errors = collectErrors(page);
       await page.goto(`${host.origin}/lab#v=1&n=16&k=2`);
@@ -324,19 +333,15 @@ describe('the static build', () => {
       await page.waitForLoadState('load');
       expect(page.url()).toContain('/lab/#v=1&');
       expect(await page.inputValue('#field-n')).toBe('16');
-      const { threads } = await cpuThreads(page);
-      if ((await page.evaluate(() => navigator.hardwareConcurrency)) > 1) expect(threads).toBeGreaterThan(1);
+      await cpuThreads(page);
       expect(host.requests.some((r) => r.startsWith('/lab/pretrained/') || r.startsWith('/lab/assets/'))).toBe(true);
       expect(host.requests.filter((r) => !r.startsWith('/lab'))).toEqual([]);
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-      await host.close();
-    }
+    });
   });
 
   it('from file:// the page says it needs a web server instead of staying blank', async () => {
-    const page = await browser.newPage();
+    const page = await chromium.browser.newPage();
     await page.goto(pathToFileURL(join(relativeDir, 'index.html')).href);
     await expect.poll(() => page.textContent('#root')).toMatch(/needs a web server/);
     await page.close();

@@ -5,26 +5,15 @@
  * A screenshot at 1440×900 with the heads panel in view goes to test-results/ (and /tmp).
  */
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launchChromium, openPage, startAppServer, waitForPoints } from './appServer';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { waitForChartPoints } from './appPage';
+import { appSuite, expectNoErrorsThenClose, waitForPoints } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
 
-let server: ViteDevServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await startAppServer());
-  browser = await launchChromium(true);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = appSuite(true);
 
 /** Heads carrying gradient now, per layer (from the panel's cells). */
 async function carrying(page: Page): Promise<number[]> {
@@ -40,10 +29,7 @@ async function carrying(page: Page): Promise<number[]> {
 
 describe('the transformer', () => {
   it('chosen in the controls: heads panel with H cells per layer, the head fraction changes the carrying heads and marks the curves', async () => {
-    const page = await openPage(browser, { viewport: { width: 1440, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&backend=cpu&speed=8');
-    await waitForPoints(page, 1);
+    const { page, errors } = await app.open('#v=1&backend=cpu&speed=8', { viewport: { width: 1440, height: 900 }, points: 1 });
     // choose the transformer in the Experiment drawer (it restarts the run)
     await page.click('[data-testid=experiment-drawer] summary');
     await page.selectOption('#field-model', 'transformer');
@@ -75,30 +61,27 @@ describe('the transformer', () => {
     await page.screenshot({ path: `${OUT}/app-transformer-heads.png` });
     await page.screenshot({ path: '/tmp/app-transformer-heads.png' });
     await page.screenshot({ path: '/tmp/app-transformer-full.png', fullPage: true });
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('the head-fraction sweep fills recovery vs ρ in the background, seed by seed', async () => {
-    const page = await openPage(browser, { viewport: { width: 1440, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&model=transformer&backend=cpu&speed=1');
+    const { page, errors } = await app.open('#v=1&model=transformer&backend=cpu&speed=1', { viewport: { width: 1440, height: 900 } });
     await page.waitForSelector('[data-testid=run-sweep-heads]', { timeout: 120_000 });
     await page.click('[data-testid=run-sweep-heads]');
     // the first seed (pretraining, then 400 steps of five arms) gives a point for each ρ
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=recovery-chart]')?.getAttribute('data-points') ?? 0) >= 4, null, { timeout: 240_000 });
+    await waitForChartPoints(page, 'recovery-chart', 4, 240_000);
     const label = await page.getAttribute('[data-testid=recovery-chart]', 'aria-label');
     expect(label).toMatch(/ρ=0: -?\d+ %, ρ=0.25: -?\d+ %, ρ=0.5: -?\d+ %, ρ=1: 100 %/);
     console.log(`head-fraction sweep, first seed: ${label}`);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('backend=gpu: the transformer runs on the CPU engine and the page says so in one line', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(url + '#v=1&model=transformer&backend=gpu&speed=8');
-    await waitForPoints(page, 5, 120_000);
+    const { page, errors } = await app.open('#v=1&model=transformer&backend=gpu&speed=8', {
+      viewport: { width: 1280, height: 900 },
+      points: 5,
+      timeout: 120_000,
+    });
     const note = page.locator('[data-testid=engine-fallback-note]');
     await expect.poll(() => note.textContent(), { timeout: 30_000 }).toContain('the transformer runs on the CPU engine');
     expect(await page.getAttribute('[data-testid=backend-badge]', 'data-engine')).toBe('CPU');
@@ -111,7 +94,6 @@ describe('the transformer', () => {
     const hint = await page.locator('#field-backend').locator('xpath=..').locator('small').textContent();
     expect(hint).toMatch(/for the RNN .*the transformer runs? on the CPU/);
     expect(hint).not.toMatch(/RNN only/);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });

@@ -38,3 +38,27 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   }
   return Math.sqrt(num / den);
 }
+
+/**
+ * Central differences (L(θ + h·e_i) − L(θ − h·e_i)) / 2h for i in [from, to), θ put back after each; the
+ * entries outside the range stay 0. `loss` reads θ where it is, so the caller's arrays are the ones nudged.
+ */
+export function centralDifferences(
+  theta: { [i: number]: number; readonly length: number },
+  loss: () => number,
+  h: number,
+  from = 0,
+  to = theta.length,
+): Float64Array {
+  const fd = new Float64Array(theta.length);
+  for (let i = from; i < to; i++) {
+    const keep = theta[i];
+    theta[i] = keep + h;
+    const up = loss();
+    theta[i] = keep - h;
+    const down = loss();
+    theta[i] = keep;
+    fd[i] = (up - down) / (2 * h);
+  }
+  return fd;
+}

@@ -34,6 +34,16 @@ export function runExperimentCli(args: string[], timeoutMs = 60_000): Promise<Cl
   });
 }
 
+/**
+ * Bad command lines, keyed by what each one's error line must name: `'--task delay --delay 0:6'` is split at
+ * its spaces; an argument that is empty or holds a space goes in an array of its own words instead.
+ */
+export function rejectionCases(byNamed: Record<string, readonly (string | readonly string[])[]>): [string[], string][] {
+  return Object.entries(byNamed).flatMap(([named, lines]) =>
+    lines.map((line): [string[], string] => [typeof line === 'string' ? line.split(' ') : [...line], named]),
+  );
+}
+
 /** One test per bad command line: exit code 2 and a one-line message on stderr that names the option. */
 export function itRejectsEach(cases: readonly (readonly [string[], string])[], results: readonly Promise<CliResult>[]): void {
   cases.forEach(([args, option], i) => {
