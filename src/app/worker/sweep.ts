@@ -40,7 +40,10 @@ export function workerJob(spec: JobSpec): WorkerJob {
     const plans = mapPlans(job, spec);
     return { spec, configs: job.runOf.map(({ plan, run }) => plans[plan].runs[run].config), map: { job, plans } };
   }
-  return { spec, configs: jobRuns(spec).map(experimentConfig), map: null };
+  // the user's table rides with the spec (the page's prepared series); the engine refuses a csv run without one
+  const configs = jobRuns(spec).map(experimentConfig);
+  if (spec.csv) for (const c of configs) c.taskOptions = { ...c.taskOptions, csv: spec.csv };
+  return { spec, configs, map: null };
 }
 
 /** One finished seed of one configuration, as the job keeps it. */
