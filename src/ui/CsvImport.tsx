@@ -70,7 +70,7 @@ function driftSample(preview: CsvPreview, driftAt: string): number | null {
 }
 
 /** The chosen columns over the rows, each z-scored so they share one axis; the drift line and the regimes; a click sets the drift. */
-function PreviewPlot({ preview, draft, driftAsDate }: { preview: CsvPreview; draft: CsvChoice; driftAsDate: boolean }) {
+function PreviewPlot({ preview, draft, driftAsDate, problemRow }: { preview: CsvPreview; draft: CsvChoice; driftAsDate: boolean; problemRow: number | null }) {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(640);
   useEffect(() => {
@@ -174,6 +174,14 @@ function PreviewPlot({ preview, draft, driftAsDate }: { preview: CsvPreview; dra
               B: after the drift
             </text>
           </>
+        )}
+        {problemRow !== null && problemRow >= rows[0] && problemRow <= rows[rows.length - 1] && (
+          <g data-testid="csv-problem-marker">
+            <line x1={x(problemRow)} x2={x(problemRow)} y1={MARGIN.top} y2={PLOT_HEIGHT - MARGIN.bottom} stroke="#b00020" strokeDasharray="3 3" />
+            <text x={Math.min(x(problemRow) + 3, width - 60)} y={PLOT_HEIGHT - MARGIN.bottom - 4} fontSize={11} fill="#b00020">
+              row {problemRow}
+            </text>
+          </g>
         )}
         {lines.map((l) => (
           <path key={l.name} d={path(l.z)} fill="none" stroke={l.color} strokeWidth={l.target ? 2 : 1.2} opacity={l.target ? 1 : 0.75} />
@@ -426,7 +434,7 @@ export function CsvImportDialog() {
                 </div>
               </div>
             </div>
-            <PreviewPlot preview={preview} draft={draft} driftAsDate={asDate} />
+            <PreviewPlot preview={preview} draft={draft} driftAsDate={asDate} problemRow={problem?.row ?? null} />
             {csv.description && !problem && (
               <p className="caption" data-testid="csv-description">
                 {csv.description}

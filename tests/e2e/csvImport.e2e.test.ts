@@ -111,6 +111,11 @@ describe('your own data', () => {
     expect(hash).toContain('csvDrift=2020-06-01');
     expect(hash).not.toContain('10.54');
     await page.screenshot({ path: `${OUT}/csv-run.png`, fullPage: true });
+    // a job on the table: the recovery-vs-k sweep gets the prepared series too (by postMessage) and reads its first seed
+    await page.click('[data-testid=run-sweep]');
+    await expect
+      .poll(() => page.textContent('[data-testid=sweep-reference]'), { timeout: 120_000 })
+      .toMatch(/Full RTRL’s own improvement \(L̄frozen − L̄full\)\/L̄frozen: -?\d+ %/);
     expectNoDataLeft(requests);
     expect(errors).toEqual([]);
     await page.close();
@@ -129,6 +134,8 @@ describe('your own data', () => {
     expect(await problem.getAttribute('data-column')).toBe('humidity');
     expect(await problem.textContent()).toMatch(/row 17, column 'humidity': '6l\.5' is not a number/);
     expect(await page.isDisabled('[data-testid=csv-run]')).toBe(true);
+    // the plot marks the row at fault
+    expect(await page.textContent('[data-testid=csv-problem-marker]')).toBe('row 17');
     await page.locator('[data-testid=csv-dialog]').screenshot({ path: `${OUT}/csv-bad-cell.png` });
 
     // a missing cell: the engine offers to drop the row or fill forward; fill forward gets past it
