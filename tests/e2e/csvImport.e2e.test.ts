@@ -191,4 +191,28 @@ describe('your own data', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+  it('the recorded tasks are named with their source and licence; choosing “your own data” as the task opens the import dialog', async () => {
+    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const errors = collectErrors(page);
+    await page.goto(url + '#v=1&task=co2&n=8&k=2&backend=cpu');
+    await waitForPoints(page, 5);
+    await page.click('[data-testid=experiment-drawer] summary');
+    const option = (task: string) => page.textContent(`#field-task option[value=${task}]`);
+    expect(await option('weather')).toBe('Weather, recorded (Seattle; winter → summer)');
+    expect(await option('co2')).toBe('CO₂, recorded (Mauna Loa; 1964–89 → 1990–2020)');
+    expect(await page.textContent('[data-testid=task-source]')).toMatch(
+      /Mauna Loa monthly CO₂, Scripps CO2 Program \(CC BY 4\.0; via vega-datasets\), differenced.*z-scored on 1964–89 only/,
+    );
+    await page.selectOption('#field-task', 'weather');
+    await expect
+      .poll(() => page.textContent('[data-testid=task-source]'))
+      .toMatch(/NOAA hourly climate normals for Seattle, 1981–2010 \(public domain; via vega-datasets\).*z-scored on winter only/);
+    await waitForPoints(page, 5);
+    await page.selectOption('#field-task', 'csv');
+    await page.waitForSelector('[data-testid=csv-dialog]');
+    expect(await page.locator('[data-testid=csv-needs-file]').count()).toBe(0);
+    expect(await page.textContent('[data-testid=error-notice]')).toMatch(/Your own data: drop a CSV or TSV file on the page/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

@@ -101,7 +101,6 @@ export function restart(): void {
   lastBatchAt = 0;
   const { options, notes } = runOptions(params);
   useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], adaptedSteps: 0, markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], keptPaths: null, heads: null, kernelTimings: null });
-  // shipped pretrained weights for these settings (the default link): fetched while the worker loads
   if (params.task === 'csv') {
     // the user's table: its series prepared by the engine worker from the file (csvController.ts)
     const id = runId;
@@ -114,6 +113,7 @@ export function restart(): void {
     if (problem) useLab.setState({ status: 'error', error: problem });
     return;
   }
+  // shipped pretrained weights for these settings (the default link): fetched while the worker loads
   const path = cachePath(params, options.pretrainSteps, options.pretrainEpochs);
   if (path === null) {
     send({ type: 'start', runId, params, options });

@@ -147,10 +147,12 @@ export function withCsvSeries(p: LabParams, start: (series: CsvSeries) => void):
   }
   if (!csv.preview) {
     const c = choiceOf(p);
-    setCsv({ open: true, needsFile: true });
-    const what = c.target
-      ? ` (target ${c.target}${c.inputs.length ? ` from ${c.inputs.join(', ')}` : ''}, horizon ${c.horizon}${c.driftAt ? `, drift at ${c.driftAt}` : ''})`
-      : '';
+    // a shared link names the columns: it runs as soon as the file is in; the task chosen by hand waits for the dialog
+    const fromLink = c.target !== '';
+    setCsv({ open: true, needsFile: fromLink });
+    if (!fromLink)
+      return 'Your own data: drop a CSV or TSV file on the page, or pick one in the import dialog, then choose its columns and Run. The file stays in this browser.';
+    const what = ` (target ${c.target}${c.inputs.length ? ` from ${c.inputs.join(', ')}` : ''}, horizon ${c.horizon}${c.driftAt ? `, drift at ${c.driftAt}` : ''})`;
     return `These settings run your own table${what}, but a link cannot carry the file itself: drop the CSV or TSV file on the page, or pick it in the import dialog, and the run starts with the rest of the link as it is.`;
   }
   pending = { requestId: prepare(choiceOf(p)), start };
