@@ -111,6 +111,7 @@ describe('your own data', () => {
     expect(hash).toContain('csvDrift=2020-06-01');
     expect(hash).not.toContain('10.54');
     await page.screenshot({ path: `${OUT}/csv-run.png`, fullPage: true });
+    await page.locator('.chart-panel').screenshot({ path: `${OUT}/csv-run-chart.png` });
     // a job on the table: the recovery-vs-k sweep gets the prepared series too (by postMessage) and reads its first seed
     await page.click('[data-testid=run-sweep]');
     await expect
