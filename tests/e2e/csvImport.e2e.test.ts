@@ -69,7 +69,8 @@ describe('your own data', () => {
     const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     const requests = recordRequests(page);
-    await page.goto(url + '#v=1&n=8&k=2&backend=cpu&adapt=400');
+    // a rate of the user's own (a table has no selected default): it is kept when the task changes to csv
+    await page.goto(url + '#v=1&n=8&k=2&backend=cpu&adapt=400&lr=0.003');
     await waitForPoints(page, 1);
     await openDialog(page);
     expect(await page.textContent('[data-testid=csv-privacy]')).toMatch(/stays in this browser.*nothing is uploaded/);
@@ -109,6 +110,7 @@ describe('your own data', () => {
     expect(hash).toContain('csvInputs=temp,humidity');
     expect(hash).toContain('csvTarget=load');
     expect(hash).toContain('csvDrift=2020-06-01');
+    expect(hash).toContain('lr=0.003');
     expect(hash).not.toContain('10.54');
     await page.screenshot({ path: `${OUT}/csv-run.png`, fullPage: true });
     await page.locator('.chart-panel').screenshot({ path: `${OUT}/csv-run-chart.png` });
