@@ -1,8 +1,10 @@
 /** The link format: a round trip keeps every setting; each bad field falls back alone and is named. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capProblems, CHOICES, decodeHash, DEFAULT_PARAMS, defaultLr, encodeHash, MAX_BASELINES, NOTICE_CAP, paramProblems, PARAM_BOUNDS, RESTART_KEYS, withChange, type LabParams } from '../src/app/labParams';
 import { BASELINE_ARMS } from '../src/app/contract';
+import { CSV_FILE_LIMIT_BYTES } from '../src/app/contract/csv';
+import { CSV_HORIZON_BOUNDS, CSV_LIMITS, MISSING_POLICIES } from '../src/engine/tasks/csv';
+import { capProblems, CHOICES, CSV_HORIZON_LINK_BOUNDS, decodeHash, DEFAULT_PARAMS, defaultLr, encodeHash, MAX_BASELINES, NOTICE_CAP, paramProblems, PARAM_BOUNDS, RESTART_KEYS, withChange, type LabParams } from '../src/app/labParams';
 import { defaultLearningRate } from '../src/engine/learningRates';
 
 const arbParams: fc.Arbitrary<LabParams> = fc
@@ -27,6 +29,11 @@ const arbParams: fc.Arbitrary<LabParams> = fc
     length: fc.integer({ min: 2, max: 10_000 }),
     baselines: fc.subarray(BASELINE_ARMS.map((b) => b.id), { maxLength: MAX_BASELINES }),
     truncation: fc.integer({ min: 1, max: 256 }),
+    csvInputs: fc.array(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes(',')), { minLength: 1, maxLength: 4 }).map((a) => a.join(',')),
+    csvTarget: fc.string({ maxLength: 30 }),
+    csvHorizon: fc.integer({ min: 0, max: 10_000 }),
+    csvDrift: fc.oneof(fc.integer({ min: 2, max: 1_000_000 }).map(String), fc.constant('2020-02-01')),
+    csvMissing: fc.constantFrom(...CHOICES.csvMissing),
   })
   // a task's parameters ride in the link with their own task only; the others stay at their defaults
   .map(({ kFraction, ...p }) => ({
@@ -37,6 +44,8 @@ const arbParams: fc.Arbitrary<LabParams> = fc
     length: p.task === 'adding' || p.task === 'adding-difference' ? p.length : DEFAULT_PARAMS.length,
     // τ rides in the link beside TBPTT only
     truncation: p.baselines.includes('tbptt') ? p.truncation : DEFAULT_PARAMS.truncation,
+    // the csv task's choice rides in the link with task=csv only
+    ...(p.task === 'csv' ? {} : { csvInputs: '', csvTarget: '', csvHorizon: DEFAULT_PARAMS.csvHorizon, csvDrift: '', csvMissing: DEFAULT_PARAMS.csvMissing }),
   }));
 
 describe('URL hash', () => {
@@ -125,7 +134,9 @@ describe('URL hash', () => {
 
   it('a long hostile value is shortened before it is echoed back', () => {
     const { ignored } = decodeHash('#task=' + 'x'.repeat(5000));
-    expect(ignored[0].length).toBeLessThan(120);
+    // the value is clipped; the list of valid tasks after it grows with the tasks
+    expect(ignored[0].length).toBeLessThan(60 + CHOICES.task.join(', ').length);
+    expect(ignored[0]).not.toContain('x'.repeat(25));
   });
 
   it('a flood of unknown keys is counted, not echoed, and the notice lists at most five problems', () => {
@@ -177,5 +188,29 @@ describe('learning-rate defaults', () => {
 
   it('a smaller n lowers k', () => {
     expect(withChange({ ...DEFAULT_PARAMS, k: 32 }, 'n', 16).k).toBe(16);
+  });
+});
+
+describe('the csv task in the link', () => {
+  it('keeps the choice (columns, horizon, drift, missing cells) with task=csv, never the file, and drops it for other tasks', () => {
+    const p: LabParams = { ...DEFAULT_PARAMS, task: 'csv', csvInputs: 'temp,humidity', csvTarget: 'load', csvHorizon: 3, csvDrift: '2020-06-01', csvMissing: 'ffill' };
+    const hash = encodeHash(p);
+    expect(hash).toContain('csvInputs=temp%2Chumidity');
+    expect(hash).toContain('csvDrift=2020-06-01');
+    expect(decodeHash(hash)).toEqual({ params: p, view: { present: false, claim: null }, ignored: [] });
+    expect(encodeHash({ ...p, task: 'sine' })).not.toContain('csv');
+  });
+
+  it('a bad horizon or missing-cell policy falls back alone and is named; the columns are kept', () => {
+    const { params, ignored } = decodeHash('#task=csv&csvInputs=a,b&csvTarget=c&csvHorizon=-1&csvMissing=guess&csvDrift=120');
+    expect(params).toMatchObject({ task: 'csv', csvInputs: 'a,b', csvTarget: 'c', csvDrift: '120', csvHorizon: DEFAULT_PARAMS.csvHorizon, csvMissing: 'error' });
+    expect(ignored).toEqual(['csvMissing=guess (must be one of error, drop, ffill)', 'csvHorizon=-1 (must be an integer in [0, 10000])']);
+    expect(decodeHash(`#task=csv&csvTarget=${'x'.repeat(201)}`).ignored[0]).toMatch(/^csvTarget=x+… \(longer than 200 characters\)$/);
+  });
+
+  it('the link’s horizon bounds are the engine’s', () => {
+    expect(CSV_HORIZON_LINK_BOUNDS).toEqual(CSV_HORIZON_BOUNDS);
+    expect(CHOICES.csvMissing).toEqual(MISSING_POLICIES);
+    expect(CSV_FILE_LIMIT_BYTES).toBe(CSV_LIMITS.bytes);
   });
 });

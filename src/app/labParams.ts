@@ -7,6 +7,7 @@
 import { defaultLearningRate } from '../engine/learningRates';
 import type { OptimizerKind } from '../engine/optimizer';
 import { DEFAULT_ADDING_LENGTH, TASK_NAMES, type TaskName, type TaskOptions } from '../engine/tasks/task';
+import type { MissingPolicy } from '../engine/tasks/csv';
 import { DELAY_STEPS } from '../engine/tasks/delay';
 import { SELECTION_STRATEGIES, type SelectionStrategy } from '../engine/transportMask';
 // the UI reads engine facts through the app layer: the strategies' one-line descriptions for the controls
@@ -50,6 +51,16 @@ export interface LabParams {
   baselines: BaselineArmId[];
   /** TBPTT's window τ when TBPTT is among the baselines */
   truncation: number;
+  /**
+   * The csv task's choice (the file itself is not in the link): input columns (comma-separated, as the
+   * CLI's --inputs), the target column, the horizon in rows, the drift (a row number or a date), and what
+   * a missing cell does.
+   */
+  csvInputs: string;
+  csvTarget: string;
+  csvHorizon: number;
+  csvDrift: string;
+  csvMissing: MissingPolicy;
 }
 
 export const DEFAULT_PARAMS: LabParams = {
@@ -74,6 +85,11 @@ export const DEFAULT_PARAMS: LabParams = {
   baselines: [],
   // [choice] 16 steps: longer than every built-in task's memory demand at its defaults (delay τ = 8)
   truncation: 16,
+  csvInputs: '',
+  csvTarget: '',
+  csvHorizon: 1,
+  csvDrift: '',
+  csvMissing: 'error',
 };
 
 /** The arms every recurrent live run has (frozen, full RTRL, k = 0, k, readout-only); the rest of MAX_LIVE_ARMS are baselines. */
@@ -87,6 +103,13 @@ export function orderBaselines(ids: readonly BaselineArmId[]): BaselineArmId[] {
   return BASELINE_IDS.filter((id) => ids.includes(id));
 }
 
+/** The csv task's fields: they ride in the link with task=csv only. */
+export const CSV_KEYS = ['csvInputs', 'csvTarget', 'csvHorizon', 'csvDrift', 'csvMissing'] as const;
+/** The horizon's bounds: the engine's CSV_HORIZON_BOUNDS (tasks/csv.ts, which the page does not load; a test keeps them equal). */
+export const CSV_HORIZON_LINK_BOUNDS = { min: 0, max: 10_000, integer: true } as const;
+/** How long a column name or a drift may be in a link (longer ones are refused as malformed). */
+const CSV_TEXT_MAX = 200;
+
 /** The engine's task parameters of these settings (only the task's own are passed on). */
 export function taskOptionsOf(p: Pick<LabParams, 'task' | 'delayA' | 'delayB' | 'length'>): TaskOptions {
   if (p.task === 'delay') return { delay: { A: p.delayA, B: p.delayB } };
@@ -95,18 +118,20 @@ export function taskOptionsOf(p: Pick<LabParams, 'task' | 'delayA' | 'delayB' | 
 }
 
 export const CHOICES = {
-  task: TASK_NAMES,
+  // the csv task runs on a file the user drops in (the import dialog), chosen here like any task
+  task: [...TASK_NAMES, 'csv'] as readonly TaskName[],
   model: ['rnn', 'lstm', 'transformer'] as readonly ModelName[],
   /** the head-fraction control's stops (any value in [0, 1] is accepted from a link) */
   headFraction: [0, 0.25, 0.33, 0.5, 1] as readonly number[],
   strategy: SELECTION_STRATEGIES,
   optimizer: ['adam', 'sgd'] as readonly OptimizerKind[],
   backend: ['auto', 'gpu', 'cpu'] as readonly BackendChoice[],
+  csvMissing: ['error', 'drop', 'ffill'] as readonly MissingPolicy[],
 };
 
 /** Settings that need a new run (pretraining again); the others change the running arms in place. */
 // An added baseline restarts the run: every arm starts from the same weights at the same drift, in lockstep.
-export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend', 'delayA', 'delayB', 'length', 'baselines', 'truncation'];
+export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend', 'delayA', 'delayB', 'length', 'baselines', 'truncation', ...CSV_KEYS];
 /** Settings that change mid-run and leave a marker on the curves. */
 export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy', 'headFraction'];
 
@@ -155,13 +180,17 @@ export function paramProblems(p: LabParams): string[] {
   }
   if (!inRange(p.k, { min: 0, max: p.n, integer: true })) problems.push(`k must be an integer in [0, n = ${p.n}]`);
   if (!inRange(p.headFraction, PARAM_BOUNDS.headFraction)) problems.push('headFraction must be in [0, 1]');
-  for (const key of ['task', 'model', 'strategy', 'optimizer', 'backend'] as const) {
+  for (const key of ['task', 'model', 'strategy', 'optimizer', 'backend', 'csvMissing'] as const) {
     if (!(CHOICES[key] as readonly string[]).includes(p[key])) problems.push(`${key} must be one of ${CHOICES[key].join(', ')}`);
   }
   if (!Array.isArray(p.baselines) || p.baselines.some((b) => !BASELINE_IDS.includes(b)) || new Set(p.baselines).size !== p.baselines.length) {
     problems.push(`baselines must be distinct ones of ${BASELINE_IDS.join(', ')}`);
   } else if (p.baselines.length > MAX_BASELINES) {
     problems.push(`at most ${MAX_BASELINES} baselines at a time (${MAX_LIVE_ARMS} arms on the chart)`);
+  }
+  if (!inRange(p.csvHorizon, CSV_HORIZON_LINK_BOUNDS)) problems.push(`csvHorizon must be an integer in [${CSV_HORIZON_LINK_BOUNDS.min}, ${CSV_HORIZON_LINK_BOUNDS.max}]`);
+  for (const key of ['csvInputs', 'csvTarget', 'csvDrift'] as const) {
+    if (typeof p[key] !== 'string' || p[key].length > CSV_TEXT_MAX * (key === 'csvInputs' ? 20 : 1)) problems.push(`${key} must be text of at most ${CSV_TEXT_MAX * (key === 'csvInputs' ? 20 : 1)} characters`);
   }
   return problems;
 }
@@ -180,6 +209,8 @@ export function encodeHash(p: LabParams, view: ViewFlags = { present: false, cla
     const v = p[key];
     // a task parameter rides in the link only for its own task and when it is not the default
     if ((key === 'delayA' || key === 'delayB' || key === 'length') && (v === DEFAULT_PARAMS[key] || !(key in taskOptionsFields(p.task)))) continue;
+    // the csv task's choice rides with task=csv only (the file does not: the page says so)
+    if ((CSV_KEYS as readonly string[]).includes(key) && (v === DEFAULT_PARAMS[key] || p.task !== 'csv')) continue;
     // lr at its default is left out, so the link keeps following the default when the table changes
     if (key === 'lr' && v === defaultLr(p)) continue;
     // the baselines as one comma list, only when there are some; τ only beside TBPTT
@@ -240,7 +271,7 @@ export function decodeHash(hash: string): DecodedParams {
     if (inRange(v, b)) params[key] = v;
     else ignored.push(`${key}=${clip(s)} (must be ${b.integer ? 'an integer' : 'a number'} in [${b.min}, ${b.max}])`);
   };
-  const choice = <K extends 'task' | 'model' | 'strategy' | 'optimizer' | 'backend'>(key: K) => {
+  const choice = <K extends 'task' | 'model' | 'strategy' | 'optimizer' | 'backend' | 'csvMissing'>(key: K) => {
     const s = q.get(key);
     if (s === null) return;
     if ((CHOICES[key] as readonly string[]).includes(s)) (params[key] as string) = s;
@@ -251,6 +282,7 @@ export function decodeHash(hash: string): DecodedParams {
   choice('strategy');
   choice('optimizer');
   choice('backend');
+  choice('csvMissing');
   for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt', 'headFraction', 'delayA', 'delayB', 'length', 'truncation'] as const) num(key);
   const baselines = q.get('baselines');
   if (baselines !== null) {
@@ -265,6 +297,20 @@ export function decodeHash(hash: string): DecodedParams {
   // SGD's default rate, as choosing SGD in the control does.
   params.lr = defaultLr(params);
   num('lr');
+  const horizon = q.get('csvHorizon');
+  if (horizon !== null) {
+    const v = horizon.trim() === '' ? NaN : Number(horizon);
+    if (inRange(v, CSV_HORIZON_LINK_BOUNDS)) params.csvHorizon = v;
+    else ignored.push(`csvHorizon=${clip(horizon)} (must be an integer in [${CSV_HORIZON_LINK_BOUNDS.min}, ${CSV_HORIZON_LINK_BOUNDS.max}])`);
+  }
+  for (const key of ['csvInputs', 'csvTarget', 'csvDrift'] as const) {
+    const s = q.get(key);
+    if (s === null) continue;
+    const max = CSV_TEXT_MAX * (key === 'csvInputs' ? 20 : 1);
+    // names are the file's business (the engine checks them once the file is in); only the length is the link's
+    if (s.length <= max) params[key] = s;
+    else ignored.push(`${key}=${clip(s)} (longer than ${max} characters)`);
+  }
   const rescale = q.get('rescale');
   if (rescale !== null) {
     if (rescale === '1' || rescale === '0') params.rescale = rescale === '1';

@@ -9,6 +9,7 @@ import { LEAD_IN_STEPS } from '../app/contract';
 import { useLab } from '../app/page/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
 import { ClaimsPanel } from './ClaimsPanel';
+import { CsvImportDialog } from './CsvImport';
 import { Controls, KSlider, Transport } from './Controls';
 import { ExportBar } from './ExportBar';
 import { FormulaCard } from './FormulaCard';
@@ -133,6 +134,7 @@ export function App() {
       </header>
       <Tour />
       <Notices />
+      <CsvImportDialog />
       <main className="stage">
         {!presenter && <Controls />}
         <section className="panel chart-panel" aria-labelledby="loss-title">

@@ -9,6 +9,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { play, pause, restart, setParam, stepOnce } from '../app/page/controller';
 import { BASELINE_ARMS, CHOICES, defaultLr, MAX_BASELINES, MAX_LIVE_ARMS, orderBaselines, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, sweepKs, type LabParams } from '../app/contract';
 import { useLab } from '../app/page/store';
+import { CsvImportButton, TaskSource } from './CsvImport';
 
 const TASK_LABELS: Record<string, string> = {
   sine: 'Sine drift',
@@ -17,6 +18,9 @@ const TASK_LABELS: Record<string, string> = {
   adding: 'Standard adding problem (error at the end only, no drift)',
   'adding-difference': 'Adding problem, drift variant (sum → difference)',
   delay: 'Delayed recall (τ changes)',
+  weather: 'Weather, recorded (Seattle; winter → summer)',
+  co2: 'CO₂, recorded (Mauna Loa; 1964–89 → 1990–2020)',
+  csv: 'Your own data (CSV/TSV file)',
 };
 
 type NumberKey = 'n' | 'k' | 'lr' | 'leak' | 'seed' | 'refresh' | 'speed' | 'adapt' | 'delayA' | 'delayB' | 'length' | 'truncation';
@@ -268,6 +272,8 @@ export function Controls() {
       <details className="drawer" data-testid="experiment-drawer">
         <summary>Experiment (restarts the run)</summary>
         <SelectField name="task" label="Task" labels={TASK_LABELS} />
+        <TaskSource />
+        <CsvImportButton />
         <TaskOptionFields />
         <SelectField name="model" label="Model" labels={{ rnn: 'RNN (tanh, leaky)', lstm: 'LSTM', transformer: 'Transformer (head-sparse, CPU only)' }} />
         {!transformer && <NumberField name="n" label="Hidden units n" hint={`${PARAM_BOUNDS.n.min}–${PARAM_BOUNDS.n.max}`} />}

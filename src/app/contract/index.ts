@@ -10,6 +10,7 @@
  */
 export * from '../labParams';
 export * from './cpuLimits';
+export * from './csv';
 export * from './jobs';
 export * from './live';
 export * from './pretrained';

@@ -14,6 +14,7 @@ import { DEFAULT_LR_GRID } from '../../engine/learningRates';
 import type { LearningMethod } from '../../engine/methods';
 import type { RecoveryMap } from '../../engine/recoveryMap';
 import type { SelectionStrategy } from '../../engine/transportMask';
+import type { CsvSeries } from '../../engine/tasks/csv';
 import { taskOptionsOf, withChange, type LabParams } from '../labParams';
 import { CPU_FULL_RTRL_MAX_N, cpuFullRtrlSecondsPerStep, cpuSparseSecondsPerStep } from './cpuLimits';
 
@@ -23,6 +24,8 @@ export type JobKind = 'k' | 'n' | 'lr' | 'heads' | 'map' | 'frontier';
 export interface JobSpec {
   kind: JobKind;
   params: LabParams;
+  /** the csv task's table, prepared from the user's file (contract/csv.ts): it reaches the job worker by postMessage */
+  csv?: CsvSeries;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Spectrum } from '../../engine/metrics';
 import type { SelectionStrategy } from '../../engine/transportMask';
 import type { BatchTimings } from '../../gpu/timing';
 import type { LabParams } from '../labParams';
+import type { CsvSeries } from '../../engine/tasks/csv';
 import type { PretrainedState } from './pretrained';
 
 /**
@@ -165,6 +166,8 @@ export interface LiveRunOptions {
   includeFull: boolean;
   /** pretrained weights shipped for these settings (pretrained.ts): pretraining is skipped, not changed */
   pretrained?: PretrainedState;
+  /** the csv task's table, prepared by the engine worker from the user's file (contract/csv.ts) */
+  csv?: CsvSeries;
 }
 
 export const LIVE_DEFAULTS: LiveRunOptions = { pretrainSteps: 3000, pretrainEpochs: 6, includeFull: true };

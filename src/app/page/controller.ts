@@ -17,12 +17,16 @@ import {
   RESTART_KEYS,
   setMeasuredCpuRate,
   withChange,
+  isCsvFromWorker,
+  type CsvFromWorker,
+  type CsvToWorker,
   type FromWorker,
   type LabParams,
   type LiveRunOptions,
   type PretrainedState,
   type ToWorker,
 } from '../contract';
+import { onCsvMessage, withCsvSeries } from './csvController';
 import { LossSeries, TraceSeries } from './lossSeries';
 import { METRICS_HISTORY_CAP, useLab } from './store';
 
@@ -61,11 +65,19 @@ function send(m: ToWorker): void {
   worker?.postMessage(m);
 }
 
+/** A user's table to the engine worker (csvController.ts): by postMessage, never over the network. */
+export function sendToEngine(m: CsvToWorker): void {
+  ensureWorker().postMessage(m);
+}
+
 function ensureWorker(): Worker {
   if (worker) return worker;
   performance.mark('lab:worker-created');
   worker = new Worker(new URL('../worker/engineWorker.ts', import.meta.url), { type: 'module', name: 'engine' });
-  worker.onmessage = (e: MessageEvent<FromWorker>) => onWorkerMessage(e.data);
+  worker.onmessage = (e: MessageEvent<FromWorker | CsvFromWorker>) => {
+    if (isCsvFromWorker(e.data)) onCsvMessage(e.data);
+    else onWorkerMessage(e.data);
+  };
   worker.onerror = (e) => {
     e.preventDefault();
     useLab.setState({ status: 'error', error: `the engine worker failed: ${e.message || 'unknown error'}` });
@@ -89,6 +101,18 @@ export function restart(): void {
   lastBatchAt = 0;
   const { options, notes } = runOptions(params);
   useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], adaptedSteps: 0, markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], keptPaths: null, heads: null, kernelTimings: null });
+  if (params.task === 'csv') {
+    // the user's table: its series prepared by the engine worker from the file (csvController.ts)
+    const id = runId;
+    const problem =
+      params.model === 'transformer'
+        ? 'The transformer takes no table: choose the RNN or the LSTM (Experiment → Model) to run your own data.'
+        : withCsvSeries(params, (csv) => {
+            if (id === runId) send({ type: 'start', runId, params, options: { ...options, csv } });
+          });
+    if (problem) useLab.setState({ status: 'error', error: problem });
+    return;
+  }
   // shipped pretrained weights for these settings (the default link): fetched while the worker loads
   const path = cachePath(params, options.pretrainSteps, options.pretrainEpochs);
   if (path === null) {

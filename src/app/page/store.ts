@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { BatchTimings } from '../../gpu/timing';
-import { DEFAULT_PARAMS, type GpuRunInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker } from '../contract';
+import { DEFAULT_PARAMS, type CsvChoice, type CsvPreview, type CsvProblem, type GpuRunInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker } from '../contract';
 import type { WebGpuProbe } from './webgpuProbe';
 
 /** 'done': the run reached its adaptation steps and shows its summary */
@@ -56,7 +56,30 @@ export interface LabState {
   heads: HeadPanelData | null;
   /** presenter mode: large type, high contrast, controls hidden (URL flag `present=1`) */
   presenter: boolean;
+  /** the user's own table: the import dialog's state (csvController.ts) */
+  csv: CsvImportState;
 }
+
+/** The import dialog: the file taken in (its preview), the choice being made, and what the engine said of it. */
+export interface CsvImportState {
+  open: boolean;
+  /** the file the engine worker holds (0: none yet) and its name */
+  fileId: number;
+  fileName: string | null;
+  /** the file is being read or parsed */
+  loading: boolean;
+  preview: CsvPreview | null;
+  /** the choice in the dialog (committed to the settings by "Run") */
+  draft: CsvChoice | null;
+  /** the file could not be read, or the draft does not fit it: the engine's message, row and column */
+  problem: CsvProblem | null;
+  /** the prepared task's description when the draft fits (null while checking or on a problem) */
+  description: string | null;
+  /** the settings run the csv task but no file is loaded (a shared link): the dialog asks for the file */
+  needsFile: boolean;
+}
+
+export const NO_CSV: CsvImportState = { open: false, fileId: 0, fileName: null, loading: false, preview: null, draft: null, problem: null, description: null, needsFile: false };
 
 export const METRICS_HISTORY_CAP = 1500;
 
@@ -89,4 +112,5 @@ export const useLab = create<LabState>(() => ({
   keptPaths: null,
   heads: null,
   presenter: false,
+  csv: NO_CSV,
 }));

@@ -28,6 +28,7 @@ import {
   type ToSweep,
 } from '../contract';
 import type { Frontier } from '../../engine/frontier';
+import { preparedSeries } from './csvController';
 import { useLab } from './store';
 
 // the panels read the map's constants and commands here, beside the jobs that use them
@@ -88,7 +89,9 @@ class Job<S extends JobProgress> {
     }
     this.id++;
     this.store.setState({ ...IDLE, ...initial, status: 'running', label, stepsTotal: total, estimateS: check.estimateS } as Partial<S>);
-    const m: ToSweep = { type: 'run', sweepId: this.id, spec };
+    // the csv task's table goes with the job (the worker has no file of its own)
+    const csv = spec.params.task === 'csv' ? preparedSeries(spec.params) : null;
+    const m: ToSweep = { type: 'run', sweepId: this.id, spec: csv ? { ...spec, csv } : spec };
     this.ensureWorker().postMessage(m);
   }
 

@@ -21,6 +21,8 @@ import { LiveRun } from './liveRun';
 import { startTransportThreads, transportBackendInfo, type TransportInfo } from '../../engine/transport';
 import { TRANSFORMER_CPU_ONLY, TransformerLiveRun } from './transformerLiveRun';
 import { backendHint, gpuRefusal } from '../gpuSupport';
+import { isCsvToWorker, type CsvFromWorker, type CsvToWorker } from '../contract/csv';
+import { handleCsvMessage } from './csvImport';
 
 /** When this worker's module was evaluated, as an absolute time (for the page's time-to-first-point marks). */
 const evaluatedAt = performance.timeOrigin + performance.now();
@@ -43,7 +45,7 @@ function metricsEvery(n: number): number {
   return n <= 32 ? 10 : n <= 64 ? 25 : n <= 128 ? 100 : 400;
 }
 
-function post(message: FromWorker, transfer: Transferable[] = []): void {
+function post(message: FromWorker | CsvFromWorker, transfer: Transferable[] = []): void {
   (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 }
 
@@ -257,7 +259,12 @@ async function advance(steps: number): Promise<void> {
   );
 }
 
-async function handle(m: ToWorker): Promise<void> {
+async function handle(m: ToWorker | CsvToWorker): Promise<void> {
+  // a user's table: parsed and prepared here, in turn with the run's messages (csvImport.ts)
+  if (isCsvToWorker(m)) {
+    post(handleCsvMessage(m));
+    return;
+  }
   try {
     if (m.type === 'start') {
       await start(m);
@@ -289,7 +296,7 @@ async function handle(m: ToWorker): Promise<void> {
 }
 
 let queue: Promise<void> = Promise.resolve();
-self.onmessage = (event: MessageEvent<ToWorker>) => {
+self.onmessage = (event: MessageEvent<ToWorker | CsvToWorker>) => {
   const m = event.data;
   queue = queue.then(() => handle(m)).catch((e: unknown) => post({ type: 'error', runId, message: messageOf(e) }));
 };

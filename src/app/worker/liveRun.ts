@@ -63,7 +63,7 @@ export class LiveRun extends LiveLoop<ArmLearner> implements LiveEngine {
     // training), then the trained weights are put in place.
     const cached = options.pretrained;
     const seed = pretrainSeed(
-      { task: params.task, taskOptions: taskOptionsOf(params), model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps } },
+      { task: params.task, taskOptions: { ...taskOptionsOf(params), ...(options.csv ? { csv: options.csv } : {}) }, model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps } },
       params.seed,
     );
     if (cached) {

@@ -40,7 +40,20 @@ export function workerJob(spec: JobSpec): WorkerJob {
     const plans = mapPlans(job, spec);
     return { spec, configs: job.runOf.map(({ plan, run }) => plans[plan].runs[run].config), map: { job, plans } };
   }
-  return { spec, configs: jobRuns(spec).map(experimentConfig), map: null };
+  // the user's table rides with the spec (the page's prepared series); the engine refuses a csv run without one
+  const configs = jobRuns(spec).map(experimentConfig);
+  const csv = spec.csv;
+  if (csv) {
+    // a table streams each regime's rows once per run (the engine refuses a stream that repeats rows, as
+    // the CLI does): a job's pretraining and adaptation are cut to the rows the table has
+    const positions = (regime: 'A' | 'B') => csv.regimes[regime].reduce((a, [lo, hi]) => a + hi - lo, 0) - csv.horizon;
+    for (const c of configs) {
+      c.taskOptions = { ...c.taskOptions, csv };
+      c.pretrain = { ...c.pretrain, steps: Math.min(c.pretrain.steps, positions('A')) };
+      c.adaptSteps = Math.min(c.adaptSteps, positions('B'));
+    }
+  }
+  return { spec, configs, map: null };
 }
 
 /** One finished seed of one configuration, as the job keeps it. */

@@ -17,13 +17,17 @@ import type { Rng } from '../rng';
 import { columnStats, createSeriesTask, regimePositions, regimeRows, type SeriesTable } from './series';
 import type { Task } from './task';
 
-/** Bad data or a setting that does not fit the data; `row` (from 1, after the header) and `column` where one cell is at fault. */
+/**
+ * Bad data or a setting that does not fit the data; `row` (from 1, after the header) and `column` where one
+ * cell is at fault, and the missing-cell policies that would get past it (`fixes`, for the app's buttons).
+ */
 export class CsvError extends ConfigError {
   constructor(
     option: string,
     message: string,
     readonly row?: number,
     readonly column?: string,
+    readonly fixes: readonly MissingPolicy[] = [],
   ) {
     super(option, message);
     this.name = 'CsvError';
@@ -286,10 +290,11 @@ export function csvSeries(table: CsvTable, spec: CsvTaskSpec): CsvSeries {
           `${where}: the value is missing (--missing drop skips such rows, --missing ffill repeats the value above)`,
           rowNumber,
           names[k],
+          ['drop', 'ffill'],
         );
       if (missing === 'ffill') {
         if (Number.isNaN(last[k]))
-          throw new CsvError('--data', `${where}: the value is missing and no row above has one to fill it with (try --missing drop)`, rowNumber, names[k]);
+          throw new CsvError('--data', `${where}: the value is missing and no row above has one to fill it with (try --missing drop)`, rowNumber, names[k], ['drop']);
         row[k] = last[k];
         filled++;
       } else gap = true;
