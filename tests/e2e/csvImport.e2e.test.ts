@@ -7,10 +7,9 @@
  * carries the file. Screenshots go to test-results/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import type { Browser, Page, Request } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launchChromium, openPage, startAppServer, waitForPoints } from './appServer';
+import type { Page, Request } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { appSuite, collectErrors, openPage, waitForPoints } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
@@ -18,18 +17,7 @@ const SMALL = 'tests/fixtures/csv-small.csv';
 const BAD = 'tests/fixtures/csv-bad-cell.csv';
 const smallText = readFileSync(SMALL, 'utf8');
 
-let server: ViteDevServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await startAppServer());
-  browser = await launchChromium(false);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = appSuite(false);
 
 /** Every request the page makes, with its body. */
 function recordRequests(page: Page): Request[] {
@@ -45,7 +33,7 @@ const fileLines = smallText
   .map((l) => l.trim());
 
 function expectNoDataLeft(requests: Request[]): void {
-  const origin = new URL(url).origin;
+  const origin = new URL(app.url).origin;
   expect(requests.length).toBeGreaterThan(0);
   for (const r of requests) {
     // the app's own assets only: nothing off the origin (data: and blob: URLs never leave the browser)
@@ -66,11 +54,11 @@ async function openDialog(page: Page): Promise<void> {
 
 describe('your own data', () => {
   it('a picked CSV: columns and a preview plot, inputs, target and drift chosen (on the plot, then typed), and the run draws its curves; no request carries the file', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     const requests = recordRequests(page);
     // a rate of the user's own (a table has no selected default): it is kept when the task changes to csv
-    await page.goto(url + '#v=1&n=8&k=2&backend=cpu&adapt=400&lr=0.003');
+    await page.goto(app.url + '#v=1&n=8&k=2&backend=cpu&adapt=400&lr=0.003');
     await waitForPoints(page, 1);
     await openDialog(page);
     expect(await page.textContent('[data-testid=csv-privacy]')).toMatch(/stays in this browser.*nothing is uploaded/);
@@ -125,9 +113,9 @@ describe('your own data', () => {
   });
 
   it('a malformed file: the engine’s message names the row and column, the offered fix works, and the run on show is untouched', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&k=2&backend=cpu&seed=7');
+    await page.goto(app.url + '#v=1&n=8&k=2&backend=cpu&seed=7');
     await waitForPoints(page, 1);
     const hashBefore = new URL(page.url()).hash;
     await openDialog(page);
@@ -166,11 +154,11 @@ describe('your own data', () => {
   });
 
   it('a link with task=csv and no file asks for the file, keeps the rest, and runs when the file is dropped on the page', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     const requests = recordRequests(page);
     const link = '#v=1&task=csv&n=8&k=2&backend=cpu&seed=3&csvInputs=temp,humidity&csvTarget=load&csvHorizon=2&csvDrift=2020-06-01';
-    await page.goto(url + link);
+    await page.goto(app.url + link);
     await page.waitForSelector('[data-testid=csv-needs-file]');
     expect(await page.textContent('[data-testid=error-notice]')).toMatch(
       /target load from temp, humidity, horizon 2, drift at 2020-06-01.*cannot carry the file itself: drop the CSV or TSV file/,
@@ -195,9 +183,9 @@ describe('your own data', () => {
     await page.close();
   });
   it('the recorded tasks are named with their source and licence; choosing “your own data” as the task opens the import dialog', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(url + '#v=1&task=co2&n=8&k=2&backend=cpu');
+    await page.goto(app.url + '#v=1&task=co2&n=8&k=2&backend=cpu');
     await waitForPoints(page, 5);
     await page.click('[data-testid=experiment-drawer] summary');
     const option = (task: string) => page.textContent(`#field-task option[value=${task}]`);
