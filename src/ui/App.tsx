@@ -1,20 +1,23 @@
 /**
  * The page. One screen at 1280×720 and above: the teaching controls at the left, the loss chart with its
  * legend and the task strip in the middle, the claims as cards at the right; the analysis panels below.
- * Presenter mode keeps the chart, direct labels and a small play/reset/k strip, at large type.
+ * The claim or story on show is read in a caption beside the chart. Presenter mode (on wide screens only)
+ * keeps the chart, its caption, direct labels and a small play/reset/k strip, at large type.
  */
 import { useEffect, useState } from 'react';
 import { setPresenter } from '../app/page/controller';
 import { LEAD_IN_STEPS } from '../app/contract';
 import { useLab } from '../app/page/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
-import { ClaimsPanel } from './ClaimsPanel';
-import { Controls, KSlider, Transport } from './Controls';
+import { ClaimCaption, ClaimsPanel } from './ClaimsPanel';
+import { Controls, HeadFractionControl, KSlider, Transport } from './Controls';
 import { ExportBar } from './ExportBar';
 import { FormulaCard } from './FormulaCard';
 import { HeadsPanel } from './HeadsPanel';
 import { Legend, RecoveryReadout } from './Legend';
 import { LossChart } from './LossChart';
+import { usePresenter } from './presenterLayout';
+import { ShortcutsButton, ShortcutsOverlay } from './ShortcutsOverlay';
 import { LrPanel } from './LrPanel';
 import { RecoveryPanel } from './RecoveryPanel';
 import { RunSummary } from './RunSummary';
@@ -40,7 +43,8 @@ function RunLine() {
     <p className="run-line" data-testid="run-line" data-status={status}>
       <strong>{status === 'done' ? 'finished' : status}</strong> · {task}
       {task === 'delay' ? ` (${delay})` : task === 'adding' || task === 'adding-difference' ? ` (T = ${length})` : ''}, {transformer ? `transformer, head fraction ρ = ${rho}` : `n = ${n}, k = ${k}`} · step {step} of {LEAD_IN_STEPS + adapt}
-      {ms > 0 && ` · ${ms.toFixed(1)} ms per step`}
+      {/* the lead-in's steps are the pretrained network alone: the time per step means something after the drift */}
+      {status !== 'done' && status !== 'error' && (ms > 0 && step > LEAD_IN_STEPS ? ` · ${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms per step` : ' · time per step: measuring…')}
       {shipped ? ' · pretrained weights shipped with the app' : pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
     </p>
   );
@@ -85,10 +89,11 @@ function useWide(): boolean {
 }
 
 function PresenterStrip() {
+  const transformer = useLab((s) => s.params.model === 'transformer');
   return (
     <div className="presenter-strip" role="group" aria-label="presenter controls" data-testid="presenter-strip">
       <Transport compact />
-      <KSlider />
+      {transformer ? <HeadFractionControl /> : <KSlider />}
       <button type="button" className="exit-button" onClick={() => setPresenter(false)} data-testid="exit-presenter" aria-keyshortcuts="Escape">
         Exit presenter (Esc)
       </button>
@@ -97,7 +102,7 @@ function PresenterStrip() {
 }
 
 export function App() {
-  const presenter = useLab((s) => s.presenter);
+  const presenter = usePresenter();
   const status = useLab((s) => s.status);
   // the analysis panels below the fold render once the first point is drawn (or after 1.5 s, when
   // pretraining a large n takes long): off the path to the first point
@@ -124,14 +129,16 @@ export function App() {
         </div>
         <div className="header-side">
           {!presenter && (
-            <button type="button" className="small-button" onClick={() => setPresenter(true)} data-testid="enter-presenter">
+            <button type="button" className="small-button enter-presenter" onClick={() => setPresenter(true)} data-testid="enter-presenter" aria-keyshortcuts="P">
               Presenter mode
             </button>
           )}
+          <ShortcutsButton />
           <BackendBadge />
         </div>
       </header>
       <Tour />
+      <ShortcutsOverlay />
       <Notices />
       <main className="stage">
         {!presenter && <Controls />}
@@ -142,7 +149,10 @@ export function App() {
             <RecoveryFormula />
           </h2>
           {!presenter && <RunLine />}
-          <LossChart />
+          <div className="chart-row">
+            <LossChart />
+            <ClaimCaption />
+          </div>
           <Legend />
           {!presenter && <RecoveryReadout />}
           <RunSummary />
@@ -156,10 +166,11 @@ export function App() {
           </aside>
         )}
       </main>
-      {drawn && (
+      {/* presenter mode is the chart for the room: the panels are the normal layout's */}
+      {drawn && !presenter && (
         <div className="analysis-grid">
           {transformer && <HeadsPanel />}
-          {(!wide || presenter) && <RecoveryPanel />}
+          {!wide && <RecoveryPanel />}
           {/* the learning-rate sweep runs the RNN's arms */}
           {!transformer && <LrPanel />}
           {/* the spectra, fidelity and kept paths are the RNN's: the transformer shows its heads instead */}

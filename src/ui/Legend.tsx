@@ -7,6 +7,8 @@
  */
 import {
   ABOVE_EXACT,
+  ABOVE_EXACT_BAND,
+  aboutEqualText,
   BEYOND_READOUT_LABEL,
   fullImprovement,
   improvementText,
@@ -42,9 +44,15 @@ function Value({ words, testId }: { words: RecoveryWords; testId?: string }) {
       <span data-testid={testId}>
         {words.text}
         {words.aboveExact && (
-          <abbr className="above-exact" title={`Above 100 %: this arm ${ABOVE_EXACT} (full RTRL) over these steps.`} data-testid="above-exact">
+          <abbr className="above-exact" title={`Above 100 %: this arm ${ABOVE_EXACT_BAND} (full RTRL) over these steps.`} data-testid="above-exact">
             {' '}
             ↑ {ABOVE_EXACT}
+          </abbr>
+        )}
+        {words.aboutExact && (
+          <abbr className="above-exact" title={`Above 100 % but ${aboutEqualText()}: one seed cannot tell them apart.`} data-testid="about-exact">
+            {' '}
+            ≈ full RTRL
           </abbr>
         )}
       </span>
@@ -62,7 +70,8 @@ export function Legend() {
     <div className="legend-block">
       <ul className="legend" aria-label="arms and their recovery so far" data-testid="legend">
         {arms.map((arm, a) => {
-          if (arm.sameAs) return null;
+          // an arm identical to another is listed once, and so is a label two arms share for a moment
+          if (arm.sameAs || arms.findIndex((x) => !x.sameAs && x.label === arm.label) !== a) return null;
           const twin = arms.find((x) => x.sameAs === arm.id);
           const diverged = arm.divergedAt >= 0;
           const r = byIndex.get(a);
@@ -85,7 +94,7 @@ export function Legend() {
                         recovery <Value words={r.paper} />
                       </span>
                       {r.beyond && (
-                        <span title={`recovery ${BEYOND_READOUT_LABEL}: (L̄readout − L̄arm)/(L̄readout − L̄full)`}>
+                        <span className="legend-beyond" title={`recovery ${BEYOND_READOUT_LABEL}: (L̄readout − L̄arm)/(L̄readout − L̄full)`}>
                           {' '}
                           · {BEYOND_READOUT_LABEL} <Value words={r.beyond} />
                         </span>
