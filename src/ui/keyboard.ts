@@ -44,7 +44,7 @@ export interface FocusInfo {
   contentEditable?: boolean;
   /** inside a button, link, summary or other pressable control */
   pressable: boolean;
-  /** the browser shows its focus ring: the keyboard put focus there, not a mouse click */
+  /** the keyboard (or a script) put focus there, not a pointer's press */
   focusVisible: boolean;
 }
 
@@ -74,23 +74,33 @@ export function shortcutFor(key: string, focus: FocusInfo, modifiers: { ctrl: bo
   return action;
 }
 
+/**
+ * The control a pointer last pressed, while it keeps the focus that press gave it. Browsers' own
+ * :focus-visible is no guide here: after any key press Chromium shows the ring on a clicked button too.
+ */
+let pointerFocused: Element | null = null;
+
+/** Follows pointer presses and focus moves, so focusOf can tell a clicked control from one Tab reached. */
+export function trackPointerFocus(doc: Document): void {
+  doc.addEventListener('pointerdown', (e) => {
+    pointerFocused = e.target instanceof Element ? e.target.closest('button, a, summary, [role=button], input, select, textarea, [tabindex]') : null;
+  }, true);
+  doc.addEventListener('focusin', (e) => {
+    // focus that moved anywhere else (Tab, a script) was not the pointer's
+    if (e.target !== pointerFocused) pointerFocused = null;
+  }, true);
+}
+
 /** Reads the focus of a keyboard event's target. */
 export function focusOf(target: EventTarget | null): FocusInfo {
   const el = target instanceof HTMLElement ? target : null;
   if (!el) return { tag: 'BODY', pressable: false, focusVisible: false };
-  let focusVisible = false;
-  try {
-    focusVisible = el.matches(':focus-visible');
-  } catch {
-    // a browser without :focus-visible: treat focus as the keyboard's, so Space presses what it is on
-    focusVisible = true;
-  }
   return {
     tag: el.tagName,
     type: el instanceof HTMLInputElement ? el.type : undefined,
     contentEditable: el.isContentEditable,
     pressable: el.closest('button, a, summary, [role=button]') !== null,
-    focusVisible,
+    focusVisible: el !== pointerFocused,
   };
 }
 

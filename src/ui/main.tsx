@@ -8,7 +8,7 @@ import { CHOICES, decodeHash, sweepKs } from '../app/contract';
 import { useLab } from '../app/page/store';
 import { probeWebGpu } from '../app/page/webgpuProbe';
 import { startServiceWorker } from '../app/page/serviceWorkerClient';
-import { focusOf, HELP_EVENT, shortcutFor, type ShortcutAction } from './keyboard';
+import { focusOf, HELP_EVENT, shortcutFor, trackPointerFocus, type ShortcutAction } from './keyboard';
 import { showUpdateBanner } from './updateBanner';
 import './styles.css';
 
@@ -42,6 +42,7 @@ requestAnimationFrame(loop);
 
 document.addEventListener('visibilitychange', () => onVisibility(document.hidden));
 // The shortcuts work whatever has focus, also on the button a mouse just clicked (keyboard.ts).
+trackPointerFocus(document);
 let spaceTaken = false;
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && useLab.getState().presenter && !document.querySelector('.formula-card, [data-testid=shortcuts-overlay]')) {
