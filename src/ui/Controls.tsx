@@ -109,8 +109,10 @@ export function Transport({ compact = false }: { compact?: boolean }) {
   );
 }
 
-/** After the slider stops moving this long, its k is applied: one marker per gesture, not one per stop passed. */
+/** After the slider stops moving this long (keys, or a touch of it), its k is applied: one marker per gesture, not one per stop passed. */
 const SLIDER_SETTLE_MS = 350;
+/** While a pointer holds the thumb the release applies k; this long without a move applies it anyway (a release the page missed). */
+const SLIDER_HELD_MS = 3000;
 
 /**
  * k on a slider over 0, 1, 2, 4, …, n: the values where something happens. The label follows the thumb at
@@ -122,9 +124,11 @@ export function KSlider() {
   const ks = sweepKs(n);
   const [moving, setMoving] = useState<number | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const held = useRef(false);
   const commit = (value: number | null) => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
+    held.current = false;
     if (value !== null && value !== useLab.getState().params.k) setParam('k', value);
     setMoving(null);
   };
@@ -151,7 +155,10 @@ export function KSlider() {
           const value = ks[Number(e.target.value)];
           setMoving(value);
           if (timer.current) clearTimeout(timer.current);
-          timer.current = setTimeout(() => commit(value), SLIDER_SETTLE_MS);
+          timer.current = setTimeout(() => commit(value), held.current ? SLIDER_HELD_MS : SLIDER_SETTLE_MS);
+        }}
+        onPointerDown={() => {
+          held.current = true;
         }}
         onPointerUp={() => commit(moving)}
         onKeyUp={() => commit(moving)}

@@ -230,8 +230,14 @@ describe('exports', () => {
   it('the panel export waits for a choice; each exported SVG has a drawn title, a legend and the settings', { timeout: 180_000 }, async () => {
     const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
     await page.goto(url + '#v=1&n=8&k=2');
     await waitForPoints(page, 300);
+    // a link other than the default's does not preload the default's weights (the browser would warn it went unused)
+    expect(await page.locator('link[rel=preload][href*=pretrained]').count()).toBe(0);
     expect(await page.isDisabled('[data-testid=export-svg]')).toBe(true);
     await page.focus('[data-testid=export-svg-choice]');
     const values = (await page.locator('[data-testid=export-svg-choice] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).filter(Boolean);
@@ -263,6 +269,7 @@ describe('exports', () => {
       if (value.startsWith('recovery-panel')) expect(parsed.swatches, value).toBeGreaterThanOrEqual(2);
       expect(parsed.text, value).toContain('Settings: sine task');
     }
+    expect(warnings.filter((w) => /preload/i.test(w))).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   });
