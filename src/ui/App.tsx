@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import { setPresenter } from '../app/page/controller';
 import { LEAD_IN_STEPS } from '../app/contract';
+import { ONE_SEED_BAND_PCT } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
 import { ClaimCaption, ClaimsPanel } from './ClaimsPanel';
@@ -60,6 +61,8 @@ function RecoveryFormula() {
   };
   const value = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(1)} %`);
   const k = arm('k');
+  const transformer = useLab((s) => s.params.model === 'transformer');
+  const reference = transformer ? 'the dense arm' : 'full RTRL';
   return (
     <FormulaCard label="recovery">
       Recovery vs frozen (the paper’s definition) of the k arm = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %
@@ -67,10 +70,15 @@ function RecoveryFormula() {
       <br />
       Beyond the readout = (L̄<sub>readout</sub> − L̄<sub>k</sub>) / (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 % = ({L('readout')} − {L('k')}) / ({L('readout')} − {L('full')}) × 100 % ={' '}
       <strong>{value(k?.recoveryBeyondReadout)}</strong>
-      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed. Readout-only keeps W, U, b frozen and adapts
-      only V, c, as every learning arm does besides its transport: so recovery vs frozen mostly measures what the arms share, and beyond the readout what the
-      transport adds. When full RTRL cut the frozen loss by less than 5 %, the denominator is noise and both are undefined; when it beat readout-only by less than
-      5 %, the task does not need transport and recovery beyond the readout is undefined. Above 100 %, the arm adapted better than the exact online gradient.
+      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed
+      {transformer ? ', and “full” is the dense arm (ρ = 1). ' : '. '}
+      {transformer
+        ? 'Readout-only keeps the attention and MLP weights frozen and adapts only the readout, as every learning arm does besides the gradient through its heads'
+        : 'Readout-only keeps W, U, b frozen and adapts only V, c, as every learning arm does besides its transport'}
+      : so recovery vs frozen mostly measures what the arms share, and beyond the readout what the {transformer ? 'heads’ gradient' : 'transport'} adds. When {reference}{' '}
+      cut the frozen loss by less than 5 %, the denominator is noise and both are undefined; when it beat readout-only by less than 5 %, the task does not need
+      transport and recovery beyond the readout is undefined. Above 100 % by more than the one-seed noise band (± {ONE_SEED_BAND_PCT} points), the arm adapted
+      better than {transformer ? 'dense backpropagation' : 'the exact online gradient'}; within it, about equal.
     </FormulaCard>
   );
 }

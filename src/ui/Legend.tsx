@@ -38,21 +38,21 @@ export function useRecoveryReading(): RecoveryReading {
   return readArms(arms, { markers, adaptedSteps, transformer });
 }
 
-function Value({ words, testId }: { words: RecoveryWords; testId?: string }) {
+function Value({ words, testId, reference = 'full RTRL' }: { words: RecoveryWords; testId?: string; reference?: string }) {
   if (words.kind === 'value') {
     return (
       <span data-testid={testId}>
         {words.text}
         {words.aboveExact && (
-          <abbr className="above-exact" title={`Above 100 %: this arm ${ABOVE_EXACT_BAND} (full RTRL) over these steps.`} data-testid="above-exact">
+          <abbr className="above-exact" title={`Above 100 %: this arm ${ABOVE_EXACT_BAND} (${reference}) over these steps.`} data-testid="above-exact">
             {' '}
             ↑ {ABOVE_EXACT}
           </abbr>
         )}
         {words.aboutExact && (
-          <abbr className="above-exact" title={`Above 100 % but ${aboutEqualText()}: one seed cannot tell them apart.`} data-testid="about-exact">
+          <abbr className="above-exact" title={`Above 100 % but ${aboutEqualText(reference)}: one seed cannot tell them apart.`} data-testid="about-exact">
             {' '}
-            ≈ full RTRL
+            ≈ {reference === 'full RTRL' ? reference : 'dense'}
           </abbr>
         )}
       </span>
@@ -91,12 +91,12 @@ export function Legend() {
                   ) : (
                     <>
                       <span title={PAPER_RECOVERY_LABEL}>
-                        recovery <Value words={r.paper} />
+                        recovery <Value words={r.paper} reference={reference} />
                       </span>
                       {r.beyond && (
                         <span className="legend-beyond" title={`recovery ${BEYOND_READOUT_LABEL}: (L̄readout − L̄arm)/(L̄readout − L̄full)`}>
                           {' '}
-                          · {BEYOND_READOUT_LABEL} <Value words={r.beyond} />
+                          · {BEYOND_READOUT_LABEL} <Value words={r.beyond} reference={reference} />
                         </span>
                       )}
                     </>

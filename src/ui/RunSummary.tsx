@@ -19,7 +19,7 @@ export function endVerdict(reading: RecoveryReading): string {
   if (reading.paperUndefined) return `Finished: recovery ${reading.paperUndefined} (one seed).`;
   if (!chosen) return 'Finished (one seed).';
   if (chosen.diverged) return `Finished: ${chosen.arm.label} diverged (one seed).`;
-  return `Finished, one seed: ${armValueText(chosen, chosen.paper).replace(/^(.*?) (-?\d+ %)/, `$1 recovered $2 of ${reading.reference}’s adaptation`)}.`;
+  return `Finished, one seed: ${armValueText(chosen, chosen.paper, reading.reference).replace(/^(.*?) (-?\d+ %)/, `$1 recovered $2 of ${reading.reference}’s adaptation`)}.`;
 }
 
 export function RunSummary() {

@@ -183,9 +183,9 @@ export function readArms(arms: readonly LiveArm[], s: Pick<RecoveryInput, 'marke
 }
 
 /** "k = 4 95 %" / "k = 4 diverged" / "k = 4 —", as the lists of the summary and the reading say it. */
-export function armValueText(r: ArmRecoveryReading, words: RecoveryWords): string {
+export function armValueText(r: ArmRecoveryReading, words: RecoveryWords, reference = 'full RTRL'): string {
   if (r.diverged) return `${r.arm.label} diverged`;
-  const note = words.kind !== 'value' ? '' : words.aboveExact ? ` (${ABOVE_EXACT_BAND})` : words.aboutExact ? ` (${aboutEqualText()})` : '';
+  const note = words.kind !== 'value' ? '' : words.aboveExact ? ` (${ABOVE_EXACT_BAND})` : words.aboutExact ? ` (${aboutEqualText(reference)})` : '';
   return `${r.arm.label} ${words.kind === 'value' ? words.text + note : words.kind === 'undefined' ? 'undefined' : words.text}`;
 }
 
@@ -196,8 +196,8 @@ export function armValueText(r: ArmRecoveryReading, words: RecoveryWords): strin
 export function recoverySentences(r: RecoveryReading): { paper: string; beyond: string } {
   if (r.waiting) return { paper: `${PAPER_RECOVERY_LABEL}: ${r.waiting}`, beyond: `${BEYOND_READOUT_LABEL}: ${r.waiting}` };
   const noFull = `— (its reference, ${r.reference}, is not running)`;
-  const paper = !r.hasFull ? noFull : r.paperUndefined ?? r.arms.map((a) => armValueText(a, a.paper)).join(', ');
+  const paper = !r.hasFull ? noFull : r.paperUndefined ?? r.arms.map((a) => armValueText(a, a.paper, r.reference)).join(', ');
   const beyondArms = r.arms.filter((a) => a.beyond !== null);
-  const beyond = !r.hasFull ? noFull : !r.hasReadout ? '— (no readout-only arm in this run)' : r.beyondUndefined ?? beyondArms.map((a) => armValueText(a, a.beyond!)).join(', ');
+  const beyond = !r.hasFull ? noFull : !r.hasReadout ? '— (no readout-only arm in this run)' : r.beyondUndefined ?? beyondArms.map((a) => armValueText(a, a.beyond!, r.reference)).join(', ');
   return { paper: `${PAPER_RECOVERY_LABEL}: ${paper}`, beyond: `${BEYOND_READOUT_LABEL}: ${beyond}` };
 }
