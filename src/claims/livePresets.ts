@@ -12,10 +12,14 @@
 import type { LabParams } from '../app/labParams';
 import { defaultLearningRate } from '../engine/learningRates';
 import { ABOVE_REFERENCE_NOTE, MIN_REFERENCE_IMPROVEMENT, NO_TRANSPORT_NEEDED, seedStatistics } from '../engine/statistics';
+import { ONE_SEED_BAND_PCT, WAITING_FOR_DRIFT } from '../app/page/recoveryReading';
 import { CLAIMS, compareWithPaper, type Verdict } from './claims';
 
-/** The headless suite's verdict words, plus `running` until the run has enough steps. */
-export type LiveVerdict = Verdict | 'running' | 'not modelled';
+/**
+ * The headless suite's verdict words, plus `running` until the run has enough steps, and `needs seeds`
+ * where the claim is about the spread across seeds, which one live seed cannot judge.
+ */
+export type LiveVerdict = Verdict | 'running' | 'not modelled' | 'needs seeds';
 
 export interface LiveReading {
   /** the numbers the live run gives for the arms: frozen, full RTRL, k = 0, the chosen k, readout-only */
@@ -25,6 +29,8 @@ export interface LiveReading {
   meanLoss: { frozen: number; full: number; k0: number; k: number; readout?: number };
   jacobianCondition: number | null;
   adaptedSteps: number;
+  /** the reference's name: full RTRL, or the transformer's dense arm (default full RTRL) */
+  reference?: string;
 }
 
 export interface ClaimPreset {
@@ -32,8 +38,13 @@ export interface ClaimPreset {
   settings: Partial<LabParams>;
   /** adaptation steps before the live reading counts as a verdict */
   minSteps: number;
+  /** what the live reading is, honestly: one seed, and where it differs from the claim's own setting */
+  scope: string;
   read(r: LiveReading): { measured: string; verdict: Exclude<LiveVerdict, 'running'> };
 }
+
+/** The scope of most live readings: one seed of the claim's own setting. */
+const ONE_SEED = 'one seed; npm run claims measures five';
 
 const pct = (x: number | null) => (x === null || !Number.isFinite(x) ? '—' : `${x.toFixed(0)} %`);
 
@@ -45,14 +56,25 @@ export function liveReferenceImprovement(r: LiveReading): number {
 /** "one seed; full RTRL improved on frozen by 41 %": said beside every live recovery. */
 function referenceText(r: LiveReading): string {
   const imp = liveReferenceImprovement(r);
-  return `one seed; full RTRL improved on frozen by ${Number.isFinite(imp) ? (100 * imp).toFixed(0) : '—'} %`;
+  return `one seed; ${r.reference ?? 'full RTRL'} improved on frozen by ${Number.isFinite(imp) ? (100 * imp).toFixed(0) : '—'} %`;
+}
+
+/**
+ * Above 100 %: better than the exact online gradient only outside one seed's noise band; inside it,
+ * about equal (recoveryReading.ts says which band).
+ */
+export function aboveReferenceText(value: number, reference = 'full RTRL'): string {
+  if (!(value > 100.5)) return '';
+  return value > 100 + ONE_SEED_BAND_PCT
+    ? ` (${ABOVE_REFERENCE_NOTE}: above the one-seed noise band of 100 ± ${ONE_SEED_BAND_PCT} %)`
+    : ` (about equal to ${reference}: within the one-seed noise band of 100 ± ${ONE_SEED_BAND_PCT} %)`;
 }
 
 /** Null when recovery means something on this seed; else the words that say why not. */
 function undefinedReading(r: LiveReading): { measured: string; verdict: 'undefined' } | null {
   const imp = liveReferenceImprovement(r);
   if (Number.isFinite(imp) && imp >= MIN_REFERENCE_IMPROVEMENT) return null;
-  return { measured: `undefined: full RTRL did not adapt (${referenceText(r)})`, verdict: 'undefined' };
+  return { measured: `undefined: ${r.reference ?? 'full RTRL'} did not adapt (${referenceText(r)})`, verdict: 'undefined' };
 }
 
 /** Full RTRL's gain over readout-only on this one seed, (L_readout − L_full) / L_readout (NaN without readout-only). */
@@ -74,7 +96,7 @@ const recoveryAgainstPaper = (paperMean: number, paperStd: number, floor = 50) =
   const none = undefinedReading(r);
   if (none) return none;
   const value = r.recovery.k ?? NaN;
-  const above = value > 100 ? ` (${ABOVE_REFERENCE_NOTE})` : '';
+  const above = aboveReferenceText(value, r.reference);
   const beyond = beyondText(r, r.beyondReadout?.k);
   return {
     measured: `k = ${pct(r.recovery.k)}${above} vs frozen (paper’s definition)${beyond ? `, ${beyond}` : ''}; ${referenceText(r)}`,
@@ -87,14 +109,22 @@ const recoveryAgainstPaper = (paperMean: number, paperStd: number, floor = 50) =
 const lr = (task: LabParams['task'], optimizer: LabParams['optimizer'] = 'adam') => ({ optimizer, lr: defaultLearningRate(task, optimizer) });
 
 export const CLAIM_PRESETS: ClaimPreset[] = [
-  { id: 'k4-recovers', settings: { task: 'sine', n: 64, k: 4, strategy: 'random', ...lr('sine') }, minSteps: 500, read: recoveryAgainstPaper(84, 6) },
-  { id: 'k4-scales', settings: { task: 'sine', n: 128, k: 4, strategy: 'random', ...lr('sine') }, minSteps: 300, read: recoveryAgainstPaper(78, 6) },
-  { id: 'selection-invariant', settings: { task: 'sine', n: 64, k: 4, strategy: 'bottom-k', ...lr('sine') }, minSteps: 500, read: recoveryAgainstPaper(84, 6) },
+  { id: 'k4-recovers', settings: { model: 'rnn', task: 'sine', n: 64, k: 4, strategy: 'random', ...lr('sine') }, minSteps: 500, scope: ONE_SEED, read: recoveryAgainstPaper(84, 6) },
+  {
+    id: 'k4-scales',
+    // n = 256 steps too slowly for a live run in the room (full RTRL ≈ n⁴): the live view shows the middle of the range
+    settings: { model: 'rnn', task: 'sine', n: 128, k: 4, strategy: 'random', ...lr('sine') },
+    minSteps: 300,
+    scope: 'one seed, live at n = 128; n = 256 runs in the claims suite (npm run claims)',
+    read: recoveryAgainstPaper(78, 6),
+  },
+  { id: 'selection-invariant', settings: { model: 'rnn', task: 'sine', n: 64, k: 4, strategy: 'bottom-k', ...lr('sine') }, minSteps: 500, scope: ONE_SEED, read: recoveryAgainstPaper(84, 6) },
   {
     id: 'step-at-k1',
     // the delay task: the target x_{t-τ} needs credit carried through time, where a step can show
-    settings: { task: 'delay', n: 64, k: 1, strategy: 'random', ...lr('delay') },
+    settings: { model: 'rnn', task: 'delay', n: 64, k: 1, strategy: 'random', ...lr('delay') },
     minSteps: 500,
+    scope: ONE_SEED,
     read: (r) => {
       const none = undefinedReading(r);
       if (none) return none;
@@ -104,8 +134,9 @@ export const CLAIM_PRESETS: ClaimPreset[] = [
   },
   {
     id: 'jacobian-isotropic',
-    settings: { task: 'sine', n: 64, k: 4, leak: 0.3 },
+    settings: { model: 'rnn', task: 'sine', n: 64, k: 4, leak: 0.3 },
     minSteps: 50,
+    scope: ONE_SEED,
     read: (r) => ({
       measured: r.jacobianCondition === null ? '—' : `cond(J) = ${r.jacobianCondition.toFixed(1)} (one seed)`,
       verdict: r.jacobianCondition !== null && r.jacobianCondition >= 2.6 && r.jacobianCondition <= 6.5 ? 'reproduced' : 'not reproduced',
@@ -113,24 +144,41 @@ export const CLAIM_PRESETS: ClaimPreset[] = [
   },
   {
     id: 'lorenz-stable',
-    settings: { task: 'lorenz', n: 64, k: 4, strategy: 'random', ...lr('lorenz') },
+    settings: { model: 'rnn', task: 'lorenz', n: 64, k: 4, strategy: 'random', ...lr('lorenz') },
     minSteps: 500,
-    // one seed cannot give a CV across seeds: the live reading is whether k = 4 ends at least as low as full
+    scope: 'one seed: the claim is about the spread across seeds, which npm run claims measures over five',
+    // one seed cannot give a CV across seeds: it shows both mean losses and leaves the judgment to the suite
     read: (r) => ({
       measured: `one seed: L̄ k = 4 ${r.meanLoss.k.toExponential(2)} vs full ${r.meanLoss.full.toExponential(2)} (the CV across seeds needs npm run claims)`,
-      verdict: r.meanLoss.k <= r.meanLoss.full ? 'reproduced' : 'not reproduced',
+      verdict: 'needs seeds',
     }),
   },
-  { id: 'neural-decoding', settings: { task: 'neural', n: 20, k: 4, strategy: 'random', ...lr('neural') }, minSteps: 500, read: recoveryAgainstPaper(80, 11) },
-  { id: 'sgd', settings: { task: 'sine', n: 64, k: 4, strategy: 'random', ...lr('sine', 'sgd') }, minSteps: 500, read: recoveryAgainstPaper(92, 1) },
+  { id: 'neural-decoding', settings: { model: 'rnn', task: 'neural', n: 20, k: 4, strategy: 'random', ...lr('neural') }, minSteps: 500, scope: 'one seed, on simulated recordings', read: recoveryAgainstPaper(80, 11) },
+  { id: 'sgd', settings: { model: 'rnn', task: 'sine', n: 64, k: 4, strategy: 'random', ...lr('sine', 'sgd') }, minSteps: 500, scope: ONE_SEED, read: recoveryAgainstPaper(92, 1) },
   {
     id: 'needs-continuous-error',
-    settings: { task: 'adding', n: 64, k: 4, strategy: 'random', ...lr('adding') },
+    settings: { model: 'rnn', task: 'adding', n: 64, k: 4, strategy: 'random', ...lr('adding') },
     minSteps: 30,
+    scope: ONE_SEED,
     read: (r) => {
       const best = Math.min(r.meanLoss.full, r.meanLoss.k0, r.meanLoss.k);
       const gain = (r.meanLoss.frozen - best) / r.meanLoss.frozen;
       return { measured: `one seed: the best arm cuts the loss by ${(100 * gain).toFixed(0)} %`, verdict: gain < 0.25 ? 'reproduced' : 'not reproduced' };
+    },
+  },
+  {
+    id: 'transformers',
+    // the live transformer (d = 32, 4 heads, one layer, window 32) at ρ = 0.5, the claim's fraction
+    settings: { model: 'transformer', task: 'sine', headFraction: 0.5, refresh: 0, optimizer: 'adam' },
+    minSteps: 500,
+    scope: ONE_SEED,
+    read: (r) => {
+      const none = undefinedReading(r);
+      if (none) return none;
+      const value = r.recovery.k ?? NaN;
+      // the suite's rule on one seed: above dense beyond the noise band, about equal from 90 %, below that not
+      const verdict = value > 100 + ONE_SEED_BAND_PCT ? 'reproduced' : value >= 90 ? 'weaker than the paper' : 'not reproduced';
+      return { measured: `ρ = 0.5: ${pct(r.recovery.k)}${aboveReferenceText(value, r.reference)} of the dense arm’s adaptation; ${referenceText(r)}`, verdict };
     },
   },
 ];
@@ -174,6 +222,8 @@ export function isClaimPreset(id: string): boolean {
 export function liveVerdict(id: string, r: LiveReading): { measured: string; verdict: LiveVerdict } {
   const preset = CLAIM_PRESETS.find((p) => p.id === id);
   if (!preset) return { measured: 'not modelled', verdict: 'not modelled' };
+  // before the first adapted step nothing is a verdict, nor undefined: the run waits for the drift
+  if (r.adaptedSteps === 0) return { measured: WAITING_FOR_DRIFT.charAt(0).toUpperCase() + WAITING_FOR_DRIFT.slice(1), verdict: 'running' };
   const reading = preset.read(r);
   return r.adaptedSteps < preset.minSteps ? { measured: reading.measured, verdict: 'running' } : reading;
 }

@@ -7,7 +7,7 @@ import { scaleSequential } from 'd3';
 import { interpolateRdBu } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import { useLab } from '../app/page/store';
-import type { ArmCost } from '../app/contract';
+import { LEAD_IN_STEPS, type ArmCost } from '../app/contract';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
 import { FrontierPanel } from './FrontierPanel';
@@ -269,6 +269,8 @@ function CostMeterPanel() {
   const engine = useLab((s) => s.engine);
   const n = useLab((s) => s.params.n);
   const transformer = useLab((s) => s.params.model === 'transformer');
+  const lstm = useLab((s) => s.params.model === 'lstm');
+  const afterDrift = useLab((s) => s.step > LEAD_IN_STEPS);
   // the memory column: P for the recurrent models; the transformer has no P and carries its context window
   const memory = (c: ArmCost | undefined): string => {
     if (!c) return '—';
@@ -283,6 +285,11 @@ function CostMeterPanel() {
           <FormulaCard label="cost">
             One online step over a full window of W positions: the forward pass, the backward pass through the window with gradient through the heads in S only, and
             Adam over every weight. There is no sensitivity matrix P: what an arm carries from step to step is its window of the last W inputs.
+          </FormulaCard>
+        ) : lstm ? (
+          <FormulaCard label="cost">
+            The LSTM’s four gates give p = 4n(n + m + 1) parameters, and it carries two sensitivities (through h and through c), each n × p. Full RTRL: 2·n·n·p ≈ 8 n⁴ ={' '}
+            {eng(8 * n ** 4)} multiply-adds. Sparse-k: 2·k·n·p ≈ 8 k n³. Bytes: the k source rows read and one row written per unit, 4 bytes a float.
           </FormulaCard>
         ) : (
           <FormulaCard label="cost">
@@ -318,8 +325,10 @@ function CostMeterPanel() {
       <p className="caption">
         {transformer
           ? 'Dense backpropagates through every head; a head fraction ρ sends gradient through round(ρH) heads per layer. No P: each arm carries its window of the last W inputs. '
-          : `Full RTRL: n·n·p ≈ n⁴ = ${eng(n ** 4)} multiply-adds; sparse-k: k·n·p ≈ k n³. `}
-        Measured on the {engine} engine: {ms > 0 ? `${ms.toFixed(2)} ms` : '—'} per step for all arms together{engine !== 'CPU' ? ' in the worker, read-backs included' : ''}.
+          : lstm
+            ? `LSTM, four gates and two sensitivities: full RTRL ≈ 8 n⁴ = ${eng(8 * n ** 4)} multiply-adds; sparse-k ≈ 8 k n³. `
+            : `Full RTRL: n·n·p ≈ n⁴ = ${eng(n ** 4)} multiply-adds; sparse-k: k·n·p ≈ k n³. `}
+        Measured on the {engine} engine: {ms > 0 && afterDrift ? `${ms.toFixed(2)} ms` : 'measuring…'} per step for all arms together{engine !== 'CPU' ? ' in the worker, read-backs included' : ''}.
       </p>
       {engine !== 'CPU' && <GpuTimings />}
     </section>

@@ -1,21 +1,25 @@
 /**
  * The page. One screen at 1280×720 and above: the teaching controls at the left, the loss chart with its
  * legend and the task strip in the middle, the claims as cards at the right; the analysis panels below.
- * Presenter mode keeps the chart, direct labels and a small play/reset/k strip, at large type.
+ * The claim or story on show is read in a caption beside the chart. Presenter mode (on wide screens only)
+ * keeps the chart, its caption, direct labels and a small play/reset/k strip, at large type.
  */
 import { useEffect, useState } from 'react';
 import { setPresenter } from '../app/page/controller';
 import { LEAD_IN_STEPS } from '../app/contract';
+import { ONE_SEED_BAND_PCT } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
 import { CostMeter, FidelityPanel, KeptPathsPanel, SpectrumPanel } from './AnalysisPanels';
-import { ClaimsPanel } from './ClaimsPanel';
+import { ClaimCaption, ClaimsPanel } from './ClaimsPanel';
 import { CsvImportDialog } from './CsvImport';
-import { Controls, KSlider, Transport } from './Controls';
+import { Controls, HeadFractionControl, KSlider, Transport } from './Controls';
 import { ExportBar } from './ExportBar';
 import { FormulaCard } from './FormulaCard';
 import { HeadsPanel } from './HeadsPanel';
 import { Legend, RecoveryReadout } from './Legend';
 import { LossChart } from './LossChart';
+import { usePresenter } from './presenterLayout';
+import { ShortcutsButton, ShortcutsOverlay } from './ShortcutsOverlay';
 import { LrPanel } from './LrPanel';
 import { RecoveryPanel } from './RecoveryPanel';
 import { RunSummary } from './RunSummary';
@@ -41,7 +45,8 @@ function RunLine() {
     <p className="run-line" data-testid="run-line" data-status={status}>
       <strong>{status === 'done' ? 'finished' : status}</strong> · {task}
       {task === 'delay' ? ` (${delay})` : task === 'adding' || task === 'adding-difference' ? ` (T = ${length})` : ''}, {transformer ? `transformer, head fraction ρ = ${rho}` : `n = ${n}, k = ${k}`} · step {step} of {LEAD_IN_STEPS + adapt}
-      {ms > 0 && ` · ${ms.toFixed(1)} ms per step`}
+      {/* the lead-in's steps are the pretrained network alone: the time per step means something after the drift */}
+      {status !== 'done' && status !== 'error' && (ms > 0 && step > LEAD_IN_STEPS ? ` · ${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms per step` : ' · time per step: measuring…')}
       {shipped ? ' · pretrained weights shipped with the app' : pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
     </p>
   );
@@ -57,6 +62,8 @@ function RecoveryFormula() {
   };
   const value = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(1)} %`);
   const k = arm('k');
+  const transformer = useLab((s) => s.params.model === 'transformer');
+  const reference = transformer ? 'the dense arm' : 'full RTRL';
   return (
     <FormulaCard label="recovery">
       Recovery vs frozen (the paper’s definition) of the k arm = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %
@@ -64,10 +71,15 @@ function RecoveryFormula() {
       <br />
       Beyond the readout = (L̄<sub>readout</sub> − L̄<sub>k</sub>) / (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 % = ({L('readout')} − {L('k')}) / ({L('readout')} − {L('full')}) × 100 % ={' '}
       <strong>{value(k?.recoveryBeyondReadout)}</strong>
-      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed. Readout-only keeps W, U, b frozen and adapts
-      only V, c, as every learning arm does besides its transport: so recovery vs frozen mostly measures what the arms share, and beyond the readout what the
-      transport adds. When full RTRL cut the frozen loss by less than 5 %, the denominator is noise and both are undefined; when it beat readout-only by less than
-      5 %, the task does not need transport and recovery beyond the readout is undefined. Above 100 %, the arm adapted better than the exact online gradient.
+      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed
+      {transformer ? ', and “full” is the dense arm (ρ = 1). ' : '. '}
+      {transformer
+        ? 'Readout-only keeps the attention and MLP weights frozen and adapts only the readout, as every learning arm does besides the gradient through its heads'
+        : 'Readout-only keeps W, U, b frozen and adapts only V, c, as every learning arm does besides its transport'}
+      : so recovery vs frozen mostly measures what the arms share, and beyond the readout what the {transformer ? 'heads’ gradient' : 'transport'} adds. When {reference}{' '}
+      cut the frozen loss by less than 5 %, the denominator is noise and both are undefined; when it beat readout-only by less than 5 %, the task does not need
+      transport and recovery beyond the readout is undefined. Above 100 % by more than the one-seed noise band (± {ONE_SEED_BAND_PCT} points), the arm adapted
+      better than {transformer ? 'dense backpropagation' : 'the exact online gradient'}; within it, about equal.
     </FormulaCard>
   );
 }
@@ -86,10 +98,11 @@ function useWide(): boolean {
 }
 
 function PresenterStrip() {
+  const transformer = useLab((s) => s.params.model === 'transformer');
   return (
     <div className="presenter-strip" role="group" aria-label="presenter controls" data-testid="presenter-strip">
       <Transport compact />
-      <KSlider />
+      {transformer ? <HeadFractionControl /> : <KSlider />}
       <button type="button" className="exit-button" onClick={() => setPresenter(false)} data-testid="exit-presenter" aria-keyshortcuts="Escape">
         Exit presenter (Esc)
       </button>
@@ -98,7 +111,7 @@ function PresenterStrip() {
 }
 
 export function App() {
-  const presenter = useLab((s) => s.presenter);
+  const presenter = usePresenter();
   const status = useLab((s) => s.status);
   // the analysis panels below the fold render once the first point is drawn (or after 1.5 s, when
   // pretraining a large n takes long): off the path to the first point
@@ -125,14 +138,16 @@ export function App() {
         </div>
         <div className="header-side">
           {!presenter && (
-            <button type="button" className="small-button" onClick={() => setPresenter(true)} data-testid="enter-presenter">
+            <button type="button" className="small-button enter-presenter" onClick={() => setPresenter(true)} data-testid="enter-presenter" aria-keyshortcuts="P">
               Presenter mode
             </button>
           )}
+          <ShortcutsButton />
           <BackendBadge />
         </div>
       </header>
       <Tour />
+      <ShortcutsOverlay />
       <Notices />
       <CsvImportDialog />
       <main className="stage">
@@ -144,7 +159,10 @@ export function App() {
             <RecoveryFormula />
           </h2>
           {!presenter && <RunLine />}
-          <LossChart />
+          <div className="chart-row">
+            <LossChart />
+            <ClaimCaption />
+          </div>
           <Legend />
           {!presenter && <RecoveryReadout />}
           <RunSummary />
@@ -158,10 +176,11 @@ export function App() {
           </aside>
         )}
       </main>
-      {drawn && (
+      {/* presenter mode is the chart for the room: the panels are the normal layout's */}
+      {drawn && !presenter && (
         <div className="analysis-grid">
           {transformer && <HeadsPanel />}
-          {(!wide || presenter) && <RecoveryPanel />}
+          {!wide && <RecoveryPanel />}
           {/* the learning-rate sweep runs the RNN's arms */}
           {!transformer && <LrPanel />}
           {/* the spectra, fidelity and kept paths are the RNN's: the transformer shows its heads instead */}

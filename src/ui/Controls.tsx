@@ -5,7 +5,7 @@
  * Number fields commit on Enter or when they lose focus and refuse values outside the engine's bounds,
  * with a message.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { play, pause, restart, setParam, stepOnce } from '../app/page/controller';
 import { BASELINE_ARMS, CHOICES, defaultLr, MAX_BASELINES, MAX_LIVE_ARMS, orderBaselines, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, sweepKs, type LabParams } from '../app/contract';
 import { useLab } from '../app/page/store';
@@ -113,17 +113,39 @@ export function Transport({ compact = false }: { compact?: boolean }) {
   );
 }
 
-/** k on a slider over 0, 1, 2, 4, …, n: the values where something happens. */
+/** After the slider stops moving this long (keys, or a touch of it), its k is applied: one marker per gesture, not one per stop passed. */
+const SLIDER_SETTLE_MS = 350;
+/** While a pointer holds the thumb the release applies k; this long without a move applies it anyway (a release the page missed). */
+const SLIDER_HELD_MS = 3000;
+
+/**
+ * k on a slider over 0, 1, 2, 4, …, n: the values where something happens. The label follows the thumb at
+ * once; the run changes when the gesture ends (release, key up, or a pause in the dragging).
+ */
 export function KSlider() {
   const k = useLab((s) => s.params.k);
   const n = useLab((s) => s.params.n);
   const ks = sweepKs(n);
+  const [moving, setMoving] = useState<number | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const held = useRef(false);
+  const commit = (value: number | null) => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    held.current = false;
+    if (value !== null && value !== useLab.getState().params.k) setParam('k', value);
+    setMoving(null);
+  };
+  useEffect(() => () => {
+    if (timer.current) clearTimeout(timer.current);
+  }, []);
+  const shownK = moving ?? k;
   // a k typed in that is not a stop sits at the nearest stop below it
-  const index = Math.max(0, ks.findLastIndex((v) => v <= k));
+  const index = Math.max(0, ks.findLastIndex((v) => v <= shownK));
   return (
     <div className="field k-slider">
       <label htmlFor="field-k-slider">
-        k = <strong data-testid="k-value">{k}</strong> of n = {n} paths per unit{k === 0 ? ' (immediate term only)' : k === n ? ' (all: full RTRL)' : ''}
+        k = <strong data-testid="k-value">{shownK}</strong> of n = {n} paths per unit{shownK === 0 ? ' (immediate term only)' : shownK === n ? ' (all: full RTRL)' : ''}
       </label>
       <input
         id="field-k-slider"
@@ -132,8 +154,19 @@ export function KSlider() {
         max={ks.length - 1}
         step={1}
         value={index}
-        aria-valuetext={`k = ${k}`}
-        onChange={(e) => setParam('k', ks[Number(e.target.value)])}
+        aria-valuetext={`k = ${shownK}`}
+        onChange={(e) => {
+          const value = ks[Number(e.target.value)];
+          setMoving(value);
+          if (timer.current) clearTimeout(timer.current);
+          timer.current = setTimeout(() => commit(value), held.current ? SLIDER_HELD_MS : SLIDER_SETTLE_MS);
+        }}
+        onPointerDown={() => {
+          held.current = true;
+        }}
+        onPointerUp={() => commit(moving)}
+        onKeyUp={() => commit(moving)}
+        onBlur={() => commit(moving)}
         data-testid="k-slider"
       />
       <div className="k-ticks" aria-hidden="true">

@@ -1,7 +1,8 @@
 /**
- * Slide-ready exports: the figure as shown (PNG at 2× on white with title, legend, settings and link),
- * one chosen panel as SVG (font family embedded), the kept-paths heatmap as PNG, the curves as CSV (one
- * plain header row) and the run as JSON (with the full link).
+ * Slide-ready exports: the figure as shown (PNG at 2× on white with title, legend, settings and the link,
+ * wrapped), one chosen panel as a standalone SVG (svgExport.ts: title, legend, settings, link, font family
+ * embedded; the button waits for a choice), the kept-paths heatmap as PNG, the curves as CSV (one plain
+ * header row) and the run as JSON (with the full link).
  */
 import { useState } from 'react';
 import { getSeries } from '../app/page/controller';
@@ -11,6 +12,7 @@ import { useLab } from '../app/page/store';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 import { drawLossChart } from './LossChart';
 import { constantPredictorReference } from '../app/contract';
+import { legendEntries, standaloneSvg } from './svgExport';
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 
@@ -19,14 +21,41 @@ function stamp(): string {
   return `sparse-rtrl-${p.task}-n${p.n}-k${p.k}-seed${p.seed}`;
 }
 
+/** The run's settings in one line, for the exports. */
+export function settingsLine(state: ReturnType<typeof useLab.getState>): string {
+  const p = state.params;
+  const shape = p.model === 'transformer' ? `transformer, head fraction ρ = ${p.headFraction}` : `${p.model.toUpperCase()}, n = ${p.n}, k = ${p.k} (${p.strategy}), leak ${p.leak}`;
+  return `Settings: ${p.task} task, ${shape}, ${p.optimizer} lr ${p.lr}, seed ${p.seed}, ${state.adaptedSteps} of ${p.adapt} adaptation steps, one seed, engine ${state.engine}.`;
+}
+
+/** Splits text into lines no wider than `max` pixels in ctx's font, breaking after '&' or a space where it can. */
+function wrapToWidth(ctx: CanvasRenderingContext2D, text: string, max: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest && ctx.measureText(rest).width > max) {
+    let cut = rest.length;
+    while (cut > 1 && ctx.measureText(rest.slice(0, cut)).width > max) cut--;
+    const at = Math.max(rest.lastIndexOf('&', cut - 1), rest.lastIndexOf(' ', cut - 1));
+    if (at > cut / 3) cut = at + 1;
+    lines.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  if (rest) lines.push(rest);
+  return lines;
+}
+
 /** The figure as shown, drawn afresh at 2× on white: title, the curves, legend, settings, link. */
 export function figureCanvas(): HTMLCanvasElement {
   const state = useLab.getState();
   const p = state.params;
   const W = 1200;
   const chartH = 520;
+  // the link, wrapped to the figure's width (a long link must not run off the right edge)
+  const measure = document.createElement('canvas').getContext('2d')!;
+  measure.font = `13px ${FONT}`;
+  const linkLines = wrapToWidth(measure, fullLink(state), W - 48);
   // room for a second row of the legend (five arms with both recoveries do not fit one)
-  const H = 60 + chartH + 40 + 70 + 24;
+  const H = 60 + chartH + 40 + 70 + 24 + 20 * (linkLines.length - 1);
   const scale = 2;
   const canvas = document.createElement('canvas');
   canvas.width = W * scale;
@@ -80,18 +109,19 @@ export function figureCanvas(): HTMLCanvasElement {
     y + 30,
   );
   ctx.fillStyle = '#0b4f9c';
-  ctx.fillText(fullLink(state), 24, y + 52);
+  linkLines.forEach((line, i) => ctx.fillText(line, 24, y + 52 + 20 * i));
   return canvas;
 }
 
 /** The SVG panels on the page, by their headings, for the "one panel as SVG" choice. */
-function svgPanels(): { id: string; title: string; svg: SVGSVGElement }[] {
-  const out: { id: string; title: string; svg: SVGSVGElement }[] = [];
+function svgPanels(): { id: string; title: string; svg: SVGSVGElement; scope: Element }[] {
+  const out: { id: string; title: string; svg: SVGSVGElement; scope: Element }[] = [];
   document.querySelectorAll<HTMLElement>('section.analysis').forEach((section) => {
     const heading = section.querySelector('h2')?.firstChild?.textContent?.trim() ?? 'panel';
     section.querySelectorAll<SVGSVGElement>('svg[role=img]').forEach((svg, i, all) => {
       const sub = all.length > 1 ? svg.closest('figure')?.querySelector('figcaption')?.textContent ?? `${i + 1}` : '';
-      out.push({ id: `${section.dataset.testid ?? 'panel'}-${i}`, title: sub ? `${heading}: ${sub}` : heading, svg });
+      // the legend beside a drawing: its figure's (a small multiple), else its panel's
+      out.push({ id: `${section.dataset.testid ?? 'panel'}-${i}`, title: sub ? `${heading}: ${sub}` : heading, svg, scope: svg.closest('figure') ?? section });
     });
   });
   return out;
@@ -105,21 +135,10 @@ function slug(s: string): string {
     .slice(0, 50);
 }
 
-export function svgFile(svg: SVGSVGElement, title: string): string {
-  const clone = svg.cloneNode(true) as SVGSVGElement;
-  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
-  clone.setAttribute('font-family', FONT);
-  clone.setAttribute('style', `font-family: ${FONT}; background: #ffffff`);
-  const [, , w, h] = (clone.getAttribute('viewBox') ?? '0 0 560 260').split(/\s+/).map(Number);
-  const bg = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
-  bg.setAttribute('width', String(w));
-  bg.setAttribute('height', String(h));
-  bg.setAttribute('fill', '#ffffff');
-  clone.insertBefore(bg, clone.firstChild);
-  const t = document.createElementNS('http://www.w3.org/2000/svg', 'title');
-  t.textContent = title;
-  clone.insertBefore(t, clone.firstChild);
-  return new XMLSerializer().serializeToString(clone);
+/** A panel as a standalone SVG file: its title, drawing, legend, the run's settings and link. */
+export function svgFile(svg: SVGSVGElement, title: string, scope: Element = svg.parentElement ?? svg): string {
+  const state = useLab.getState();
+  return standaloneSvg(svg, title, legendEntries(scope, svg), [settingsLine(state), fullLink(state)], FONT);
 }
 
 export function ExportBar() {
@@ -142,9 +161,9 @@ export function ExportBar() {
   };
   const exportSvg = () => {
     const all = svgPanels();
-    const chosen = all.find((p) => p.id === panel) ?? all[0];
+    const chosen = all.find((p) => p.id === panel);
     if (!chosen) return;
-    download(`${stamp()}-${slug(chosen.title)}.svg`, new Blob([svgFile(chosen.svg, chosen.title)], { type: 'image/svg+xml' }));
+    download(`${stamp()}-${slug(chosen.title)}.svg`, new Blob([svgFile(chosen.svg, chosen.title, chosen.scope)], { type: 'image/svg+xml' }));
   };
   return (
     <div className="export" role="group" aria-label="export">
@@ -178,7 +197,7 @@ export function ExportBar() {
           ))}
         </select>
       </label>
-      <button type="button" onClick={exportSvg} data-testid="export-svg">
+      <button type="button" onClick={exportSvg} data-testid="export-svg" disabled={panel === ''} title={panel === '' ? 'choose a panel first' : undefined}>
         panel (SVG)
       </button>
     </div>

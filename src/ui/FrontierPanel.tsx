@@ -11,7 +11,7 @@ import { armName, frontierPlot, mergeCoincident, placeLabels, type FrontierPlotP
 import { useLab } from '../app/page/store';
 import { cancelFrontierJob, frontierNow, JOB_WARN_S, startFrontierJob, useFrontierJob } from '../app/page/sweepController';
 import { FormulaCard } from './FormulaCard';
-import { JobProgressLine } from './JobProgress';
+import { JobProgressLine, noPointsYet } from './JobProgress';
 
 const W = 560;
 const H = 300;
@@ -88,7 +88,7 @@ export function FrontierPanel() {
   const spotOf = new Map(shown.map((l, i) => [l, spots[i]]));
   const summary = pts.length
     ? `Cost against quality on ${s.run?.task ?? params.task}: ${beyond ? 'recovery beyond the readout' : 'mean loss'} by multiply-adds per step; on the frontier: ${on.map((p) => armName(p.label)).join(', ')}.`
-    : 'Cost against quality: not run yet.';
+    : noPointsYet('Cost against quality', s.status);
   const seedsDone = s.seedsDone;
   const c = next.run;
   const tbptt = c.arms.find((a) => a.kind === 'tbptt');

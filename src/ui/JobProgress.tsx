@@ -1,5 +1,14 @@
 /** "steps done / total, ≈ s left" for a background job, with a bar and a Cancel button while it runs. */
-import { progressText, type JobProgress } from '../app/page/sweepController';
+import { progressText, type JobProgress, type JobStatus } from '../app/page/sweepController';
+
+/** A job's chart before its first point: "not run yet", or what became of the job that was started. */
+export function noPointsYet(what: string, status: JobStatus): string {
+  if (status === 'cancelled') return `${what}: cancelled before its first seed finished.`;
+  if (status === 'running') return `${what}: running, no seed finished yet.`;
+  if (status === 'refused') return `${what}: refused (see why above).`;
+  if (status === 'error') return `${what}: failed.`;
+  return `${what}: not run yet.`;
+}
 
 export function JobProgressLine({ progress, onCancel, testId }: { progress: JobProgress; onCancel: () => void; testId: string }) {
   if (progress.status === 'idle') return null;

@@ -7,6 +7,8 @@
  */
 import {
   ABOVE_EXACT,
+  ABOVE_EXACT_BAND,
+  aboutEqualText,
   BEYOND_READOUT_LABEL,
   fullImprovement,
   improvementText,
@@ -36,15 +38,21 @@ export function useRecoveryReading(): RecoveryReading {
   return readArms(arms, { markers, adaptedSteps, transformer });
 }
 
-function Value({ words, testId }: { words: RecoveryWords; testId?: string }) {
+function Value({ words, testId, reference = 'full RTRL' }: { words: RecoveryWords; testId?: string; reference?: string }) {
   if (words.kind === 'value') {
     return (
       <span data-testid={testId}>
         {words.text}
         {words.aboveExact && (
-          <abbr className="above-exact" title={`Above 100 %: this arm ${ABOVE_EXACT} (full RTRL) over these steps.`} data-testid="above-exact">
+          <abbr className="above-exact" title={`Above 100 %: this arm ${ABOVE_EXACT_BAND} (${reference}) over these steps.`} data-testid="above-exact">
             {' '}
             ↑ {ABOVE_EXACT}
+          </abbr>
+        )}
+        {words.aboutExact && (
+          <abbr className="above-exact" title={`Above 100 % but ${aboutEqualText(reference)}: one seed cannot tell them apart.`} data-testid="about-exact">
+            {' '}
+            ≈ {reference === 'full RTRL' ? reference : 'dense'}
           </abbr>
         )}
       </span>
@@ -62,7 +70,8 @@ export function Legend() {
     <div className="legend-block">
       <ul className="legend" aria-label="arms and their recovery so far" data-testid="legend">
         {arms.map((arm, a) => {
-          if (arm.sameAs) return null;
+          // an arm identical to another is listed once, and so is a label two arms share for a moment
+          if (arm.sameAs || arms.findIndex((x) => !x.sameAs && x.label === arm.label) !== a) return null;
           const twin = arms.find((x) => x.sameAs === arm.id);
           const diverged = arm.divergedAt >= 0;
           const r = byIndex.get(a);
@@ -82,12 +91,12 @@ export function Legend() {
                   ) : (
                     <>
                       <span title={PAPER_RECOVERY_LABEL}>
-                        recovery <Value words={r.paper} />
+                        recovery <Value words={r.paper} reference={reference} />
                       </span>
                       {r.beyond && (
-                        <span title={`recovery ${BEYOND_READOUT_LABEL}: (L̄readout − L̄arm)/(L̄readout − L̄full)`}>
+                        <span className="legend-beyond" title={`recovery ${BEYOND_READOUT_LABEL}: (L̄readout − L̄arm)/(L̄readout − L̄full)`}>
                           {' '}
-                          · {BEYOND_READOUT_LABEL} <Value words={r.beyond} />
+                          · {BEYOND_READOUT_LABEL} <Value words={r.beyond} reference={reference} />
                         </span>
                       )}
                     </>

@@ -10,7 +10,9 @@ import { getSeries, markFirstCurve } from '../app/page/controller';
 import { constantPredictorReference, LEAD_IN_STEPS, type ArmInfo, type LossReference, type Marker } from '../app/contract';
 import type { LossSeries } from '../app/page/lossSeries';
 import { useLab } from '../app/page/store';
+import { usePresenter } from './presenterLayout';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
+import { mergeMarkerLabels } from './markerLabels';
 
 interface Hover {
   x: number;
@@ -19,9 +21,10 @@ interface Hover {
 }
 
 /** The chart's height for a window: what is left after the header, legend, strip and export row. */
-export function chartHeight(width: number, presenter: boolean): number {
+export function chartHeight(width: number, presenter: boolean, captionAbove = false): number {
   // below it outside presenter mode: the legend, both recoveries' reading, the task strip and the export row
-  const room = window.innerHeight - (presenter ? 330 : 380);
+  // (and above it, a claim's caption when one is on show)
+  const room = window.innerHeight - (presenter ? 330 : 380 + (captionAbove ? 80 : 0));
   return Math.round(Math.max(200, Math.min(520, width * 0.55, room)));
 }
 
@@ -119,35 +122,37 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
     ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = '#333';
-    ctx.font = font(11);
+    ctx.font = font(12);
     ctx.textAlign = 'right';
     ctx.textBaseline = 'bottom';
     ctx.fillText(ref.label, width - M.right - 4, py - 2);
   }
 
-  // markers: the drift and each live change
+  // markers: the drift and each live change; markers whose labels would overprint share one label
   ctx.setLineDash([4, 4]);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
-  for (const m of markers) {
-    if (m.step < x0) continue;
+  const shownMarkers = markers.filter((m) => m.step >= x0);
+  for (const m of shownMarkers) {
     const px = Math.round(x(m.step)) + 0.5;
     ctx.strokeStyle = m.label === 'drift' ? '#b00020' : '#666';
     ctx.beginPath();
     ctx.moveTo(px, M.top);
     ctx.lineTo(px, height - M.bottom);
     ctx.stroke();
-    ctx.fillStyle = m.label === 'drift' ? '#b00020' : '#333';
-    ctx.fillText(m.label, px + 4, M.top + 2);
+  }
+  for (const group of mergeMarkerLabels(shownMarkers, (m) => x(m.step), (text) => ctx.measureText(text).width)) {
+    ctx.fillStyle = group.drift ? '#b00020' : '#333';
+    ctx.fillText(group.label, group.px + 4, M.top + 2);
   }
   ctx.setLineDash([]);
   if (x0 < LEAD_IN_STEPS) {
     ctx.fillStyle = '#555';
-    ctx.font = font(scale > 1 ? 8 : 11);
+    ctx.font = font(12);
     ctx.textBaseline = 'bottom';
     const text = 'before the drift: the pretrained network, all arms alike';
     const short = 'pretrained network';
-    const room = x(LEAD_IN_STEPS) - M.left - 10;
+    const room = Math.min(x(LEAD_IN_STEPS), width - M.right) - M.left - 10;
     const label = ctx.measureText(text).width <= room ? text : ctx.measureText(short).width <= room ? short : '';
     if (label) ctx.fillText(label, M.left + 4, height - M.bottom - 3);
   }
@@ -238,8 +243,9 @@ export function LossChart() {
   const version = useLab((s) => s.seriesVersion);
   const markers = useLab((s) => s.markers);
   const step = useLab((s) => s.step);
-  const presenter = useLab((s) => s.presenter);
+  const presenter = usePresenter();
   const task = useLab((s) => s.params.task);
+  const captionAbove = useLab((s) => s.claim !== null);
   const scalesRef = useRef<{ x: (v: number) => number; invertX: (px: number) => number } | null>(null);
 
   useEffect(() => {
@@ -256,7 +262,7 @@ export function LossChart() {
     const series = getSeries();
     if (!canvas || !wrap) return;
     const width = wrap.clientWidth;
-    const height = chartHeight(width, presenter);
+    const height = chartHeight(width, presenter, captionAbove);
     const dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
       canvas.width = Math.round(width * dpr);

@@ -11,7 +11,7 @@ import { cancelLrSweep, estimateNote, startLrSweep, useLrSweep } from '../app/pa
 import type { ArmId } from '../app/contract';
 import { ARM_COLORS, ARM_DASHES, ArmSwatch } from './armColors';
 import { FormulaCard } from './FormulaCard';
-import { JobProgressLine } from './JobProgress';
+import { JobProgressLine, noPointsYet } from './JobProgress';
 
 const W = 560;
 const H = 270;
@@ -55,8 +55,8 @@ export function LrPanel() {
     .y((p) => y(p.mean));
   const best = series.map((sr) => (sr.points.length ? sr.points.reduce((b, p) => (p.mean < b.mean ? p : b)) : null));
   const summary = all.length
-    ? `Mean loss by learning rate: ${series.map((sr, i) => `${sr.label} best at lr ${best[i]?.lr ?? '—'}`).join('; ')}.`
-    : 'Learning-rate sweep: not run yet.';
+    ? `Mean loss by learning rate: ${series.map((sr, i) => (sr.id === 'frozen' ? `${sr.label} does not learn` : `${sr.label} best at lr ${best[i]?.lr ?? '—'}`)).join('; ')}.`
+    : noPointsYet('Learning-rate sweep', s.status);
   const yTicks = y.ticks(4).filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
   return (
     <section className="panel analysis" aria-labelledby="lr-title" data-testid="lr-panel">
@@ -121,7 +121,8 @@ export function LrPanel() {
         {series.map((sr, i) => (
           <span key={sr.id} className="caption-item">
             <ArmSwatch id={sr.id} /> {sr.label}
-            {best[i] ? ` (best ${best[i]!.lr})` : ''}
+            {/* frozen does not learn: the rate changes nothing, so it has no best one */}
+            {sr.id === 'frozen' ? ' (does not learn: no rate helps)' : best[i] ? ` (best ${best[i]!.lr})` : ''}
           </span>
         ))}
         {series.length === 0 && 'Lower is better. The dashed red line is the rate of the live run.'}

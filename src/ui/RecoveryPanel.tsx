@@ -10,7 +10,7 @@ import { HEAD_SWEEP_FRACTIONS } from '../app/contract';
 import { cancelSweep, estimateNote, startSweep, useSweep } from '../app/page/sweepController';
 import { ARM_COLORS } from './armColors';
 import { FormulaCard } from './FormulaCard';
-import { JobProgressLine } from './JobProgress';
+import { JobProgressLine, noPointsYet } from './JobProgress';
 
 const W = 560;
 const H = 260;
@@ -47,7 +47,7 @@ export function RecoveryPanel() {
   const y = scaleLinear().domain([lo, hi]).range([H - M.bottom, M.top]).nice();
   const summary = finite.length
     ? `Recovery by ${xName} after ${sweep.stepsDone} of ${sweep.stepsTotal} steps: ${finite.map((p) => `${xName}=${p.k}: ${p.mean.toFixed(0)} %`).join(', ')}.`
-    : 'Recovery sweep: not run yet.';
+    : noPointsYet('Recovery sweep', sweep.status);
   return (
     <section className="panel analysis" aria-labelledby="recovery-title" data-testid="recovery-panel">
       <h2 id="recovery-title">

@@ -1,31 +1,40 @@
 /**
  * The end of a run: both recoveries per arm from this one seed (the paper's, against frozen, readout-only's
  * own among them, and beyond the readout), full RTRL's own improvement and its gain over readout-only, and
- * the command that measures the same settings over five seeds.
+ * the command that measures the same settings over five seeds (cliCommand.ts, per model). In presenter
+ * mode, one line: the chosen arm's recovery, one seed.
  */
+import { cliCommand } from '../app/page/cliCommand';
 import { play } from '../app/page/controller';
-import { gainText, improvementText, recoverySentences } from '../app/page/recoveryReading';
+import { armValueText, gainText, improvementText, recoverySentences, type RecoveryReading } from '../app/page/recoveryReading';
 import { useLab } from '../app/page/store';
 import { useRecoveryReading } from './Legend';
+import { usePresenter } from './presenterLayout';
 
-/** The CLI's task options of these settings (the CLI takes them for the recurrent models only). */
-function taskFlags(p: ReturnType<typeof useLab.getState>['params']): string {
-  if (p.model === 'transformer') return '';
-  if (p.task === 'delay') return ` --delay ${p.delayA}:${p.delayB}`;
-  if (p.task === 'adding' || p.task === 'adding-difference') return ` --length ${p.length}`;
-  return '';
-}
-
-export function cliCommand(p: ReturnType<typeof useLab.getState>['params']): string {
-  const ks = [...new Set([0, p.k])].join(',');
-  return `npm run experiment -- --task ${p.task}${taskFlags(p)} --model ${p.model} --n ${p.n} --k ${ks} --strategy ${p.strategy} --optimizer ${p.optimizer} --lr ${p.lr} --leak ${p.leak} --adapt ${p.adapt} --seeds 5`;
+/** "k = 4 recovered 95 % of full RTRL’s adaptation (one seed)", or why there is no number. */
+export function endVerdict(reading: RecoveryReading): string {
+  const chosen = reading.arms.find((a) => a.arm.id === 'k') ?? reading.arms.find((a) => a.arm.id === 'k0');
+  if (reading.waiting) return `Finished: ${reading.waiting}.`;
+  if (!reading.hasFull) return `Finished: no recovery (its reference, ${reading.reference}, was not running).`;
+  if (reading.paperUndefined) return `Finished: recovery ${reading.paperUndefined} (one seed).`;
+  if (!chosen) return 'Finished (one seed).';
+  if (chosen.diverged) return `Finished: ${chosen.arm.label} diverged (one seed).`;
+  return `Finished, one seed: ${armValueText(chosen, chosen.paper, reading.reference).replace(/^(.*?) (-?\d+ %)/, `$1 recovered $2 of ${reading.reference}’s adaptation`)}.`;
 }
 
 export function RunSummary() {
   const status = useLab((s) => s.status);
   const params = useLab((s) => s.params);
   const reading = useRecoveryReading();
+  const presenter = usePresenter();
   if (status !== 'done') return null;
+  if (presenter) {
+    return (
+      <p className="run-summary one-line" role="status" data-testid="run-summary">
+        {endVerdict(reading)}
+      </p>
+    );
+  }
   const { paper, beyond } = recoverySentences(reading);
   return (
     <div className="run-summary" role="status" data-testid="run-summary">

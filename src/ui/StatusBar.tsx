@@ -3,8 +3,9 @@
  * CPU runs) in its tooltip; a notice appears only when something is wrong (an error, WebGPU asked for
  * and not given, a link with problems, a size limit) and lists at most NOTICE_CAP problems.
  */
-import { capProblems } from '../app/contract';
+import { linkNoticeText } from '../app/page/linkNotice';
 import { useLab } from '../app/page/store';
+import { usePresenter } from './presenterLayout';
 
 export function BackendBadge() {
   const engine = useLab((s) => s.engine);
@@ -53,7 +54,7 @@ export function Notices() {
   const ignored = useLab((s) => s.ignoredFields);
   const cpuNotes = useLab((s) => s.cpuNotes);
   const error = useLab((s) => s.error);
-  const presenter = useLab((s) => s.presenter);
+  const presenter = usePresenter();
   // Backend details are the badge's; a notice only when the user asked for the GPU and did not get it.
   const gpuRefused = backend === 'gpu' && (engineNote !== null || (webgpu !== null && !webgpu.available));
   return (
@@ -74,9 +75,10 @@ export function Notices() {
             {note}
           </div>
         ))}
-      {!presenter && ignored.length > 0 && (
+      {/* shown in presenter mode too: the room must know the link did not give what it asked for */}
+      {ignored.length > 0 && (
         <div className="notice warn" data-testid="ignored-link-notice">
-          Parts of the link were ignored and set to their defaults: {capProblems(ignored)}.
+          Parts of the link were ignored and set to their defaults: {linkNoticeText(ignored)}.
         </div>
       )}
     </div>

@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'react';
 import { getTrace } from '../app/page/controller';
 import { LEAD_IN_STEPS } from '../app/contract';
 import { useLab } from '../app/page/store';
+import { usePresenter } from './presenterLayout';
 import { ARM_COLORS, ARM_DASHES } from './armColors';
 
 const HEIGHT = 78;
@@ -17,7 +18,7 @@ export function TaskStrip() {
   const version = useLab((s) => s.seriesVersion);
   const arms = useLab((s) => s.arms);
   const task = useLab((s) => s.params.task);
-  const presenter = useLab((s) => s.presenter);
+  const presenter = usePresenter();
   useEffect(() => {
     const canvas = ref.current;
     const trace = getTrace();

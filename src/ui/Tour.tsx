@@ -3,7 +3,7 @@
  * nothing. It is shown once per browser (remembered in localStorage) and never in presenter mode.
  */
 import { useState } from 'react';
-import { useLab } from '../app/page/store';
+import { usePresenter } from './presenterLayout';
 
 const STEPS = [
   { title: 'What you see', text: 'A network learned regime A. At the red drift line the data changes, and every arm must adapt online, from the same weights, on the same stream.' },
@@ -22,7 +22,7 @@ function seen(): boolean {
 }
 
 export function Tour() {
-  const presenter = useLab((s) => s.presenter);
+  const presenter = usePresenter();
   const [step, setStep] = useState(() => (seen() ? -1 : 0));
   if (presenter || step < 0) return null;
   const close = () => {

@@ -3,11 +3,12 @@
  * page (React DOM, d3, the panels) is a separate chunk loaded after the worker has started, so the
  * engine's start-up and the page's load overlap (time to the first drawn point).
  */
-import { onVisibility, restart, setPresenter, stepOnce, tick, togglePlay, writeHash } from '../app/page/controller';
-import { decodeHash } from '../app/contract';
+import { onVisibility, restart, setParam, setPresenter, stepOnce, tick, togglePlay, writeHash } from '../app/page/controller';
+import { CHOICES, decodeHash, sweepKs } from '../app/contract';
 import { useLab } from '../app/page/store';
 import { probeWebGpu } from '../app/page/webgpuProbe';
 import { startServiceWorker } from '../app/page/serviceWorkerClient';
+import { focusOf, HELP_EVENT, shortcutFor, trackPointerFocus, type ShortcutAction } from './keyboard';
 import { showUpdateBanner } from './updateBanner';
 import './styles.css';
 
@@ -40,25 +41,46 @@ const loop = () => {
 requestAnimationFrame(loop);
 
 document.addEventListener('visibilitychange', () => onVisibility(document.hidden));
+// The shortcuts work whatever has focus, also on the button a mouse just clicked (keyboard.ts).
+trackPointerFocus(document);
+let spaceTaken = false;
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && useLab.getState().presenter && !document.querySelector('.formula-card')) {
+  if (e.key === 'Escape' && useLab.getState().presenter && !document.querySelector('.formula-card, [data-testid=shortcuts-overlay]')) {
     setPresenter(false);
     return;
   }
-  const target = e.target as HTMLElement | null;
-  if (target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA' || target.isContentEditable)) return;
-  // Space and Enter on a focused button, link or drawer press that control, as everywhere else
-  if (target && target.closest('button, a, summary, [role=button], [tabindex]:not(body)')) return;
-  if (e.metaKey || e.ctrlKey || e.altKey) return;
+  const action = shortcutFor(e.key, focusOf(e.target), { ctrl: e.ctrlKey, meta: e.metaKey, alt: e.altKey });
+  if (!action) return;
   if (e.key === ' ') {
+    // the clicked button must not also be pressed (and the page not scrolled)
     e.preventDefault();
-    togglePlay();
-  } else if (e.key === 'ArrowRight') {
-    stepOnce();
-  } else if (e.key === 'r' || e.key === 'R') {
-    restart();
+    spaceTaken = true;
+  }
+  runShortcut(action);
+});
+document.addEventListener('keyup', (e) => {
+  // browsers that press a button on Space's release: the press was the shortcut's
+  if (e.key === ' ' && spaceTaken) {
+    e.preventDefault();
+    spaceTaken = false;
   }
 });
+
+function runShortcut(action: ShortcutAction): void {
+  const { params, presenter } = useLab.getState();
+  if (action === 'toggle-play') togglePlay();
+  else if (action === 'step') stepOnce();
+  else if (action === 'reset') restart();
+  else if (action === 'presenter') setPresenter(!presenter);
+  else if (action === 'help') window.dispatchEvent(new Event(HELP_EVENT));
+  else {
+    const stops = params.model === 'transformer' ? [...CHOICES.headFraction] : sweepKs(params.n);
+    const now = params.model === 'transformer' ? params.headFraction : params.k;
+    const at = Math.max(0, stops.findLastIndex((v) => v <= now));
+    const next = stops[Math.min(stops.length - 1, Math.max(0, at + (action === 'k-up' ? 1 : -1)))];
+    if (next !== now) setParam(params.model === 'transformer' ? 'headFraction' : 'k', next);
+  }
+}
 // A link pasted into the same tab: read it again, as a fresh page would.
 window.addEventListener('hashchange', () => {
   const next = decodeHash(location.hash);

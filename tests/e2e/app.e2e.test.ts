@@ -343,9 +343,10 @@ describe('claim presets', () => {
       await page.locator(`[data-testid=claim-${id}] button`).click();
       await expect.poll(() => page.url()).toContain(`claim=${id}`);
       await expect.poll(() => page.textContent(`[data-testid=claim-${id}-measured]`), { timeout: 120_000 }).toMatch(/\d|undefined: full RTRL did not adapt/);
-      expect(await page.textContent(`[data-testid=claim-${id}-verdict]`)).toMatch(/^(reproduced|stronger than the paper|weaker than the paper|not reproduced|undefined|running)$/);
+      expect(await page.textContent(`[data-testid=claim-${id}-verdict]`)).toMatch(/^(reproduced|stronger than the paper|weaker than the paper|not reproduced|undefined|running|needs seeds)$/);
     }
-    expect(await page.textContent('[data-testid=claim-transformers-verdict]')).toBe('not modelled');
+    // the transformers' claim runs on the live transformer: a card like the others, not "not modelled"
+    expect(await page.textContent('[data-testid=claim-transformers-verdict]')).toBe('click to run');
     // the link carries the claim: a fresh page shows the same preset
     const { page: fresh } = await openApp(app.browser, page.url(), { points: 1 });
     expect(await fresh.getAttribute('[data-testid=claim-needs-continuous-error]', 'class')).toContain('active');

@@ -6,7 +6,10 @@
 import {
   cacheKey,
   cachePath,
+  CPU_FULL_RTRL_MAX_N,
+  cpuFullRtrlSecondsPerStep,
   cpuPolicy,
+  cpuSparseSecondsPerStep,
   decodePretrained,
   defaultLr,
   encodeHash,
@@ -16,6 +19,7 @@ import {
   paramProblems,
   RESTART_KEYS,
   setMeasuredCpuRate,
+  SLOW_STEP_WARN_S,
   withChange,
   isCsvFromWorker,
   type CsvFromWorker,
@@ -85,9 +89,29 @@ function ensureWorker(): Worker {
   return worker;
 }
 
+/**
+ * The LSTM's transport costs about 8× the RNN's at the same n: its sensitivities have four gates' worth of
+ * parameters (p = 4n(n + m + 1)) and it carries two of them (through h and c).
+ */
+const LSTM_COST_FACTOR = 8;
+
+/** The CPU notes for a model: the RNN's from its policy, the LSTM's at its own cost, none for the transformer (no n⁴ work). */
+function modelNotes(p: LabParams, includeFull: boolean, rnnNotes: string[]): string[] {
+  if (p.model === 'rnn') return rnnNotes;
+  if (p.model === 'transformer') return [];
+  const full = cpuFullRtrlSecondsPerStep(p.n) * LSTM_COST_FACTOR;
+  const notes: string[] = [];
+  if (!includeFull) {
+    notes.push(`Full RTRL is off on the CPU above n = ${CPU_FULL_RTRL_MAX_N}: at n = ${p.n} one LSTM step would take about ${full.toFixed(1)} s (8 n⁴ multiply-adds: four gates, two sensitivities). Recovery needs it as its reference, so it shows —.`);
+  }
+  const seconds = (includeFull ? full : 0) + (includeFull && p.k === p.n ? 0 : cpuSparseSecondsPerStep(p.n, p.k) * LSTM_COST_FACTOR);
+  if (seconds > SLOW_STEP_WARN_S) notes.push(`At n = ${p.n}${p.k > 0 ? `, k = ${p.k}` : ''} one step of all the LSTM’s arms takes about ${seconds.toFixed(1)} s on the CPU: the curves move slowly.`);
+  return notes;
+}
+
 function runOptions(p: LabParams): { options: LiveRunOptions; notes: string[] } {
   const policy = cpuPolicy(p.n, p.k);
-  return { options: { ...LIVE_DEFAULTS, includeFull: policy.includeFull }, notes: policy.notes };
+  return { options: { ...LIVE_DEFAULTS, includeFull: policy.includeFull }, notes: modelNotes(p, policy.includeFull, policy.notes) };
 }
 
 /** Starts (or restarts) a run with the current settings. */

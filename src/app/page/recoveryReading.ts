@@ -21,6 +21,19 @@ export const FULL_ADAPT_THRESHOLD = MIN_REFERENCE_IMPROVEMENT;
 export const UNDEFINED_RECOVERY = 'undefined: full RTRL did not adapt';
 export const ABOVE_EXACT = ABOVE_REFERENCE_NOTE;
 
+/**
+ * One seed's noise band around 100 %, in percentage points: two standard deviations of the paper's
+ * seed-to-seed spread of recovery (84 ± 6 % at k = 4). A live recovery above 100 % says "better than the
+ * exact online gradient" only beyond it; within it the arm and the reference are about equal.
+ */
+export const ONE_SEED_BAND_PCT = 12;
+/** "about equal to full RTRL (within the one-seed noise band, 100 ± 12 %)" */
+export function aboutEqualText(reference = 'full RTRL'): string {
+  return `about equal to ${reference} (within the one-seed noise band, 100 ± ${ONE_SEED_BAND_PCT} %)`;
+}
+/** "adapted better than the exact online gradient (above the one-seed noise band, 100 ± 12 %)" */
+export const ABOVE_EXACT_BAND = `${ABOVE_EXACT} (above the one-seed noise band, 100 ± ${ONE_SEED_BAND_PCT} %)`;
+
 /** The labels of the two recoveries, wherever the app shows them. */
 export const PAPER_RECOVERY_LABEL = 'recovery vs frozen (paper’s definition)';
 export const BEYOND_READOUT_LABEL = 'beyond the readout';
@@ -47,7 +60,7 @@ export function gainOverReadout(readout: number, full: number): number | null {
 export type RecoveryWords =
   | { kind: 'none'; text: string }
   | { kind: 'undefined'; text: string }
-  | { kind: 'value'; value: number; text: string; aboveExact: boolean };
+  | { kind: 'value'; value: number; text: string; aboveExact: boolean; aboutExact: boolean };
 
 /**
  * The words for one arm's recovery (percent), given full RTRL's own improvement (a fraction). null
@@ -56,7 +69,8 @@ export type RecoveryWords =
 export function recoveryWords(recovery: number | null | undefined, improvement: number | null): RecoveryWords {
   if (improvement !== null && improvement < FULL_ADAPT_THRESHOLD) return { kind: 'undefined', text: UNDEFINED_RECOVERY };
   if (recovery === null || recovery === undefined || !Number.isFinite(recovery)) return { kind: 'none', text: '—' };
-  return { kind: 'value', value: recovery, text: `${recovery.toFixed(0)} %`, aboveExact: recovery > 100.5 };
+  const above = recovery > 100.5;
+  return { kind: 'value', value: recovery, text: `${recovery.toFixed(0)} %`, aboveExact: above && recovery > 100 + ONE_SEED_BAND_PCT, aboutExact: above && recovery <= 100 + ONE_SEED_BAND_PCT };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
@@ -169,9 +183,10 @@ export function readArms(arms: readonly LiveArm[], s: Pick<RecoveryInput, 'marke
 }
 
 /** "k = 4 95 %" / "k = 4 diverged" / "k = 4 —", as the lists of the summary and the reading say it. */
-export function armValueText(r: ArmRecoveryReading, words: RecoveryWords): string {
+export function armValueText(r: ArmRecoveryReading, words: RecoveryWords, reference = 'full RTRL'): string {
   if (r.diverged) return `${r.arm.label} diverged`;
-  return `${r.arm.label} ${words.kind === 'value' ? words.text + (words.aboveExact ? ` (${ABOVE_EXACT})` : '') : words.kind === 'undefined' ? 'undefined' : words.text}`;
+  const note = words.kind !== 'value' ? '' : words.aboveExact ? ` (${ABOVE_EXACT_BAND})` : words.aboutExact ? ` (${aboutEqualText(reference)})` : '';
+  return `${r.arm.label} ${words.kind === 'value' ? words.text + note : words.kind === 'undefined' ? 'undefined' : words.text}`;
 }
 
 /**
@@ -181,8 +196,8 @@ export function armValueText(r: ArmRecoveryReading, words: RecoveryWords): strin
 export function recoverySentences(r: RecoveryReading): { paper: string; beyond: string } {
   if (r.waiting) return { paper: `${PAPER_RECOVERY_LABEL}: ${r.waiting}`, beyond: `${BEYOND_READOUT_LABEL}: ${r.waiting}` };
   const noFull = `— (its reference, ${r.reference}, is not running)`;
-  const paper = !r.hasFull ? noFull : r.paperUndefined ?? r.arms.map((a) => armValueText(a, a.paper)).join(', ');
+  const paper = !r.hasFull ? noFull : r.paperUndefined ?? r.arms.map((a) => armValueText(a, a.paper, r.reference)).join(', ');
   const beyondArms = r.arms.filter((a) => a.beyond !== null);
-  const beyond = !r.hasFull ? noFull : !r.hasReadout ? '— (no readout-only arm in this run)' : r.beyondUndefined ?? beyondArms.map((a) => armValueText(a, a.beyond!)).join(', ');
+  const beyond = !r.hasFull ? noFull : !r.hasReadout ? '— (no readout-only arm in this run)' : r.beyondUndefined ?? beyondArms.map((a) => armValueText(a, a.beyond!, r.reference)).join(', ');
   return { paper: `${PAPER_RECOVERY_LABEL}: ${paper}`, beyond: `${BEYOND_READOUT_LABEL}: ${beyond}` };
 }
