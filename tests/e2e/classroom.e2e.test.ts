@@ -7,28 +7,16 @@
  * test-results/.
  */
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectErrors, launchChromium, openPage, startAppServer, waitForPoints } from './appServer';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { appSuite, collectErrors, openPage, waitForPoints } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
 
-let server: ViteDevServer;
-let url: string;
-let browser: Browser;
+const app = appSuite(false);
 
-beforeAll(async () => {
-  ({ server, url } = await startAppServer());
-  browser = await launchChromium(false);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const CLAIM_IDS = ['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'jacobian-isotropic', 'lorenz-stable', 'neural-decoding', 'sgd', 'needs-continuous-error', 'transformers'];
+const CLAIM_IDS = ['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'jacobian-isotropic', 'lorenz-stable', 'neural-decoding', 'sgd', 'needs-continuous-error', 'transformers', 'recorded-weather', 'recorded-co2'];
 
 /** Whether the element lies wholly inside the viewport. */
 async function inViewport(page: Page, selector: string): Promise<boolean> {
@@ -46,9 +34,9 @@ const step = async (page: Page) => Number(/step (\d+) of/.exec((await page.textC
 describe('the claim on show beside the chart', () => {
   for (const presenter of [false, true]) {
     it(`${presenter ? 'presenter mode' : 'normal layout'} at 1280×720: after each card’s click its verdict and the chart are both on screen`, { timeout: 300_000 }, async () => {
-      const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
+      const page = await openPage(app.browser, { viewport: { width: 1280, height: 720 } });
       const errors = collectErrors(page);
-      await page.goto(url + `#v=1&n=8${presenter ? '&present=1' : ''}`);
+      await page.goto(app.url + `#v=1&n=8${presenter ? '&present=1' : ''}`);
       await waitForPoints(page, 5);
       for (const id of CLAIM_IDS) {
         await page.locator(`[data-testid=claim-${id}] button`).click();
@@ -70,8 +58,8 @@ describe('the claim on show beside the chart', () => {
   }
 
   it('before the first adapted step a claim waits for the drift: nothing reads undefined', async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
-    await page.goto(url + '#v=1&n=8');
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 720 } });
+    await page.goto(app.url + '#v=1&n=8');
     await waitForPoints(page, 5);
     await page.locator('[data-testid=claim-neural-decoding] button').click();
     expect(await page.textContent('[data-testid=claim-caption-measured]')).toBe('Waiting for the drift');
@@ -82,9 +70,9 @@ describe('the claim on show beside the chart', () => {
 
 describe('keys after a mouse click', () => {
   it('→, R and Space work after clicking Pause, Step and a claim card; Space pauses and never restarts the claim', { timeout: 240_000 }, async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 720 } });
     const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8');
+    await page.goto(app.url + '#v=1&n=8');
     await waitForPoints(page, 20);
     // Pause clicked: focus is on it, and the keys are still the app's
     await page.click('[data-testid=play-pause]');
@@ -141,9 +129,9 @@ describe('keys after a mouse click', () => {
 
 describe('presenter mode', () => {
   it('a presenter link on a 390×844 phone gets the normal layout, the flag kept in the link', async () => {
-    const page = await openPage(browser, { viewport: { width: 390, height: 844 } });
+    const page = await openPage(app.browser, { viewport: { width: 390, height: 844 } });
     const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=8&present=1');
+    await page.goto(app.url + '#v=1&n=8&present=1');
     await waitForPoints(page, 5);
     expect(await page.getAttribute('.app', 'data-presenter')).toBe('false');
     expect(await page.isVisible('form.controls')).toBe(true);
@@ -162,9 +150,9 @@ describe('presenter mode', () => {
     [1024, 768],
   ] as const) {
     it(`at ${w}×${h} every text on the page is at least 24 px, and the end verdict is one line with no command`, { timeout: 120_000 }, async () => {
-      const page = await openPage(browser, { viewport: { width: w, height: h } });
+      const page = await openPage(app.browser, { viewport: { width: w, height: h } });
       const errors = collectErrors(page);
-      await page.goto(url + '#v=1&n=8&k=2&adapt=60&speed=20&present=1&junk=1');
+      await page.goto(app.url + '#v=1&n=8&k=2&adapt=60&speed=20&present=1&junk=1');
       await expect.poll(() => page.getAttribute('.app', 'data-status'), { timeout: 60_000 }).toBe('done');
       expect(await page.getAttribute('.app', 'data-presenter')).toBe('true');
       await page.locator('[data-testid=claim-k4-recovers] button').click();
@@ -190,8 +178,8 @@ describe('presenter mode', () => {
   }
 
   it('a finished run in presenter mode ends with one line and no CLI command', { timeout: 120_000 }, async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 720 } });
-    await page.goto(url + '#v=1&n=8&k=2&adapt=60&speed=20&present=1');
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 720 } });
+    await page.goto(app.url + '#v=1&n=8&k=2&adapt=60&speed=20&present=1');
     await expect.poll(() => page.getAttribute('.app', 'data-status'), { timeout: 60_000 }).toBe('done');
     const summary = page.locator('[data-testid=run-summary]');
     expect(await summary.textContent()).toMatch(/^Finished/);
@@ -204,9 +192,9 @@ describe('presenter mode', () => {
 
 describe('the k slider', () => {
   it('one drag across several stops leaves one marker', { timeout: 120_000 }, async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
-    await page.goto(url + '#v=1&n=16&k=1');
+    await page.goto(app.url + '#v=1&n=16&k=1');
     await waitForPoints(page, 170);
     const markers = async () => Number(/; (\d+) marker/.exec((await page.getAttribute('[data-testid=loss-chart] canvas', 'aria-label')) ?? '')?.[1] ?? NaN);
     const before = await markers();
@@ -228,13 +216,13 @@ describe('the k slider', () => {
 
 describe('exports', () => {
   it('the panel export waits for a choice; each exported SVG has a drawn title, a legend and the settings', { timeout: 180_000 }, async () => {
-    const page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
     const warnings: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'warning') warnings.push(m.text());
     });
-    await page.goto(url + '#v=1&n=8&k=2');
+    await page.goto(app.url + '#v=1&n=8&k=2');
     await waitForPoints(page, 300);
     // a link other than the default's does not preload the default's weights (the browser would warn it went unused)
     expect(await page.locator('link[rel=preload][href*=pretrained]').count()).toBe(0);
