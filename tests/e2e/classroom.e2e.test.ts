@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { appSuite, collectErrors, openPage, waitForPoints } from './appServer';
+import { appSuite, collectErrors, expectNoErrorsThenClose, openPage, waitForPoints } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
@@ -34,10 +34,7 @@ const step = async (page: Page) => Number(/step (\d+) of/.exec((await page.textC
 describe('the claim on show beside the chart', () => {
   for (const presenter of [false, true]) {
     it(`${presenter ? 'presenter mode' : 'normal layout'} at 1280×720: after each card’s click its verdict and the chart are both on screen`, { timeout: 300_000 }, async () => {
-      const page = await openPage(app.browser, { viewport: { width: 1280, height: 720 } });
-      const errors = collectErrors(page);
-      await page.goto(app.url + `#v=1&n=8${presenter ? '&present=1' : ''}`);
-      await waitForPoints(page, 5);
+      const { page, errors } = await app.open(`#v=1&n=8${presenter ? '&present=1' : ''}`, { viewport: { width: 1280, height: 720 }, points: 5 });
       for (const id of CLAIM_IDS) {
         await page.locator(`[data-testid=claim-${id}] button`).click();
         await expect.poll(() => page.getAttribute('[data-testid=claim-caption]', 'data-claim')).toBe(id);
@@ -52,8 +49,7 @@ describe('the claim on show beside the chart', () => {
       await page.locator('[data-testid=claim-lorenz-stable] button').click();
       await waitForPoints(page, 1);
       if (presenter) await page.screenshot({ path: `${OUT}/classroom-presenter-1280x720-claim.png` });
-      expect(errors).toEqual([]);
-      await page.close();
+      await expectNoErrorsThenClose(page, errors);
     });
   }
 
@@ -70,10 +66,7 @@ describe('the claim on show beside the chart', () => {
 
 describe('keys after a mouse click', () => {
   it('→, R and Space work after clicking Pause, Step and a claim card; Space pauses and never restarts the claim', { timeout: 240_000 }, async () => {
-    const page = await openPage(app.browser, { viewport: { width: 1280, height: 720 } });
-    const errors = collectErrors(page);
-    await page.goto(app.url + '#v=1&n=8');
-    await waitForPoints(page, 20);
+    const { page, errors } = await app.open('#v=1&n=8', { viewport: { width: 1280, height: 720 }, points: 20 });
     // Pause clicked: focus is on it, and the keys are still the app's
     await page.click('[data-testid=play-pause]');
     await expect.poll(() => status(page)).toBe('paused');
@@ -122,17 +115,13 @@ describe('keys after a mouse click', () => {
     expect(await overlay.textContent()).toMatch(/Space.*play \/ pause.*→.*one step.*R.*reset/s);
     await page.keyboard.press('Escape');
     await expect.poll(() => overlay.count()).toBe(0);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
 
 describe('presenter mode', () => {
   it('a presenter link on a 390×844 phone gets the normal layout, the flag kept in the link', async () => {
-    const page = await openPage(app.browser, { viewport: { width: 390, height: 844 } });
-    const errors = collectErrors(page);
-    await page.goto(app.url + '#v=1&n=8&present=1');
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&n=8&present=1', { viewport: { width: 390, height: 844 }, points: 5 });
     expect(await page.getAttribute('.app', 'data-presenter')).toBe('false');
     expect(await page.isVisible('form.controls')).toBe(true);
     expect(await page.locator('[data-testid=presenter-strip]').count()).toBe(0);
@@ -192,10 +181,7 @@ describe('presenter mode', () => {
 
 describe('the k slider', () => {
   it('one drag across several stops leaves one marker', { timeout: 120_000 }, async () => {
-    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(app.url + '#v=1&n=16&k=1');
-    await waitForPoints(page, 170);
+    const { page, errors } = await app.open('#v=1&n=16&k=1', { viewport: { width: 1280, height: 900 }, points: 170 });
     const markers = async () => Number(/; (\d+) marker/.exec((await page.getAttribute('[data-testid=loss-chart] canvas', 'aria-label')) ?? '')?.[1] ?? NaN);
     const before = await markers();
     const slider = (await page.locator('[data-testid=k-slider]').boundingBox())!;
@@ -209,8 +195,7 @@ describe('the k slider', () => {
     await expect.poll(() => page.url()).toMatch(/k=(8|16)/);
     await waitForPoints(page, (await waitForPoints(page, 1)) + 20);
     expect(await markers()).toBe(before + 1);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
 
@@ -258,7 +243,6 @@ describe('exports', () => {
       expect(parsed.text, value).toContain('Settings: sine task');
     }
     expect(warnings.filter((w) => /preload/i.test(w))).toEqual([]);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });

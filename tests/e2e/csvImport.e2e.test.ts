@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Page, Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { appSuite, collectErrors, openPage, waitForPoints } from './appServer';
+import { appSuite, collectErrors, expectNoErrorsThenClose, openPage, waitForPoints } from './appServer';
 
 const OUT = 'test-results';
 mkdirSync(OUT, { recursive: true });
@@ -108,15 +108,11 @@ describe('your own data', () => {
       .poll(() => page.textContent('[data-testid=sweep-reference]'), { timeout: 120_000 })
       .toMatch(/Full RTRL’s own improvement \(L̄frozen − L̄full\)\/L̄frozen: -?\d+ %/);
     expectNoDataLeft(requests);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('a malformed file: the engine’s message names the row and column, the offered fix works, and the run on show is untouched', async () => {
-    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(app.url + '#v=1&n=8&k=2&backend=cpu&seed=7');
-    await waitForPoints(page, 1);
+    const { page, errors } = await app.open('#v=1&n=8&k=2&backend=cpu&seed=7', { viewport: { width: 1280, height: 900 }, points: 1 });
     const hashBefore = new URL(page.url()).hash;
     await openDialog(page);
     await page.setInputFiles('[data-testid=csv-file-input]', BAD);
@@ -149,8 +145,7 @@ describe('your own data', () => {
     expect(new URL(page.url()).hash).toBe(hashBefore);
     expect(await page.textContent('[data-testid=run-line]')).toMatch(/ · sine, n = 8, k = 2/);
     await waitForPoints(page, 50);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 
   it('a link with task=csv and no file asks for the file, keeps the rest, and runs when the file is dropped on the page', async () => {
@@ -179,14 +174,10 @@ describe('your own data', () => {
     expect(new URL(page.url()).hash).toBe(hash);
     expect(await page.locator('[data-testid=csv-dialog]').count()).toBe(0);
     expectNoDataLeft(requests);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
   it('the recorded tasks are named with their source and licence; choosing “your own data” as the task opens the import dialog', async () => {
-    const page = await openPage(app.browser, { viewport: { width: 1280, height: 900 } });
-    const errors = collectErrors(page);
-    await page.goto(app.url + '#v=1&task=co2&n=8&k=2&backend=cpu');
-    await waitForPoints(page, 5);
+    const { page, errors } = await app.open('#v=1&task=co2&n=8&k=2&backend=cpu', { viewport: { width: 1280, height: 900 }, points: 5 });
     await page.click('[data-testid=experiment-drawer] summary');
     const option = (task: string) => page.textContent(`#field-task option[value=${task}]`);
     expect(await option('weather')).toBe('Weather, recorded (Seattle; winter → summer)');
@@ -203,7 +194,6 @@ describe('your own data', () => {
     await page.waitForSelector('[data-testid=csv-dialog]');
     expect(await page.locator('[data-testid=csv-needs-file]').count()).toBe(0);
     expect(await page.textContent('[data-testid=error-notice]')).toMatch(/Your own data: drop a CSV or TSV file on the page/);
-    expect(errors).toEqual([]);
-    await page.close();
+    await expectNoErrorsThenClose(page, errors);
   });
 });
