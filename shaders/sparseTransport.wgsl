@@ -1,10 +1,11 @@
 // Sparse-k sensitivity transport (science.md §3), per lane, unit i and column tile:
 //   P_out[i,c] = (1-α) P_in[i,c] + Σ_{j<k} d_i·s·W_{i,src_j} · P_in[src_j, c]      (s = n/k when rescaling)
 // with d_i·W folded in here, k and the index list per lane (k = 0 keeps only the leak carry). A reset step
-// transports P = 0. The immediate term is added by immediate.wgsl. Each invocation owns COLS columns
+// transports P = 0. The immediate term is added as the row is written (common/immediateTerm.wgsl). Each invocation owns COLS columns
 // spaced WG apart, so a workgroup's loads of one source row are contiguous, and each coefficient loaded
 // feeds COLS multiply-adds.
 //! include sparseRow
+//! include immediateTerm
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -14,6 +15,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // software adapters (SwiftShader) run far slower, and the k loads hit the cache.
   let k = lanes[lane].k;
   let sr = sparseRow(lane, i);
+  let now = laneStep(lane);
   let carry = 1.0 - LEAK;
   let base = lane * N * NP;
   let row = base + i * NP;
@@ -34,6 +36,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var u = 0u; u < COLS; u++) {
     let c = c0 + u * WG;
-    if (c < NP) { pOut[row + c] = select(0.0, acc[u], sr.keep); }
+    if (c < NP) { pOut[row + c] = select(0.0, acc[u], sr.keep) + immediateAt(lane, i, c, now); }
   }
 }

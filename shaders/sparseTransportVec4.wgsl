@@ -5,8 +5,10 @@
 // workgroup in workgroup memory, WG at a time, instead of every invocation reloading them. Each
 // invocation owns VPT vec4 columns spaced WG apart, so a workgroup's loads of one source row are
 // contiguous. Meant for hardware adapters; the barrier-free sparseTransport.wgsl stays where barriers are
-// costly (software adapters); src/gpu/sparseVariant.ts chooses. A reset step transports P = 0.
+// costly (software adapters); src/gpu/sparseVariant.ts chooses. A reset step transports P = 0. The
+// immediate term is added as the row is written (common/immediateTerm.wgsl).
 //! include sparseRow
+//! include immediateTerm
 override VPT: u32 = 2u;
 const MAX_VPT: u32 = 4u;
 
@@ -19,6 +21,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let i = wid.y;
   let k = lanes[lane].k;
   let sr = sparseRow(lane, i);
+  let now = laneStep(lane);
   let carry = 1.0 - LEAK;
   let np4 = NP / 4u;
   let base = lane * N * np4;
@@ -52,6 +55,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var u = 0u; u < VPT; u++) {
     let c = c0 + u * WG;
-    if (c < np4) { pOut[row + c] = select(vec4f(0.0), acc[u], sr.keep); }
+    if (c < np4) {
+      let c4 = 4u * c;
+      let imm = vec4f(immediateAt(lane, i, c4, now), immediateAt(lane, i, c4 + 1u, now), immediateAt(lane, i, c4 + 2u, now), immediateAt(lane, i, c4 + 3u, now));
+      pOut[row + c] = select(vec4f(0.0), acc[u], sr.keep) + imm;
+    }
   }
 }

@@ -7,9 +7,9 @@
 import { COLS, TS, WG, batchLayout } from './layout';
 import type { GpuModel } from './gpuModels';
 import { chooseSparseTransport, SPARSE_SHADERS, VEC4_PER_INVOCATION } from './sparseVariant';
-import { PER_LANE_BINDINGS as perLane, TRANSPORT_BINDINGS as transport, type KernelSpec } from './stepKernels';
+import { PER_LANE_BINDINGS as perLane, STEP_BINDINGS as stepOf, TRANSPORT_BINDINGS as transport, type KernelSpec } from './stepKernels';
 
-/** Before g = cᵀP: forward -> sparse and dense transport of P -> the immediate term D_t M_t. */
+/** Before g = cᵀP: forward -> sparse and dense transport of P, each adding the immediate term D_t M_t as it writes P. */
 const RNN_TRANSPORT: readonly KernelSpec[] = [
   {
     name: 'forward',
@@ -21,22 +21,16 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
     name: 'sparse',
     shader: (e) => e.sparseShader,
     variants: SPARSE_SHADERS,
-    bindings: { ...transport, sources: 'read', ...perLane },
+    bindings: { ...transport, sources: 'read', hIn: 'read', ...stepOf },
     constants: (e): Record<string, number> => (e.sparseShader === 'sparseTransportVec4' ? { VPT: VEC4_PER_INVOCATION } : {}),
     dispatch: (e) => [Math.ceil(e.layout.p / (WG * (e.sparseShader === 'sparseTransportVec4' ? 4 * VEC4_PER_INVOCATION : COLS))), e.layout.n, e.count.sparse],
   },
   {
     name: 'dense',
     shader: 'denseTransport',
-    bindings: { ...transport, ...perLane },
+    bindings: { ...transport, hIn: 'read', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.full, TS }),
     dispatch: (e) => [Math.ceil(e.layout.p / TS), Math.ceil(e.layout.n / TS), e.count.full],
-  },
-  {
-    name: 'immediate',
-    shader: 'immediate',
-    bindings: { state: 'read', hIn: 'read', pOut: 'write', ...perLane },
-    dispatch: (e) => [Math.ceil((e.layout.n + e.layout.m + 1) / WG), e.layout.n, e.PL],
   },
 ];
 
@@ -45,7 +39,7 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
   {
     name: 'tbptt',
     shader: 'tbptt',
-    bindings: { params: 'read', state: 'read', hIn: 'read', window: 'write', grad: 'write', partials: 'write', ...perLane },
+    bindings: { params: 'read', state: 'read', hIn: 'read', window: 'write', grad: 'write', partials: 'write', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.tbptt }),
     dispatch: (e) => [1, 1, e.count.tbptt],
   },
@@ -53,7 +47,7 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
   {
     name: 'uoroState',
     shader: 'uoroState',
-    bindings: { params: 'read', state: 'read', hIn: 'read', factors: 'write', noise: 'read', ...perLane },
+    bindings: { params: 'read', state: 'read', hIn: 'read', factors: 'write', noise: 'read', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.uoro, CH: e.chunk }),
     dispatch: (e) => [1, 1, e.count.uoro],
   },
@@ -68,14 +62,14 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
   {
     name: 'kfTransport',
     shader: 'kfTransport',
-    bindings: { params: 'read', state: 'read', factors: 'write', ...perLane },
+    bindings: { params: 'read', state: 'read', factors: 'write', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.kf }),
     dispatch: (e) => [e.layout.n, 1, e.count.kf],
   },
   {
     name: 'kfUpdate',
     shader: 'kfUpdate',
-    bindings: { state: 'read', hIn: 'read', factors: 'write', noise: 'read', ...perLane },
+    bindings: { state: 'read', hIn: 'read', factors: 'write', noise: 'read', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.kf, CH: e.chunk }),
     dispatch: (e) => [1, 1, e.count.kf],
   },
