@@ -14,8 +14,7 @@ var<workgroup> aTile: array<f32, TS * TS>;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) lix: u32) {
   let lane = LANE_BASE + wid.z;
-  let now = laneStep(lane);
-  let keep = now.keep;
+  let keep = keepOf(lane);
   let i0 = wid.y * TS;
   let c0 = wid.x * TS;
   let base = lane * N * NP;
@@ -52,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         let o = base + i * NP + c;
         var v = acc[a][b];
         if (carry != 0.0) { v += carry * pIn[o]; }
-        pOut[o] = select(0.0, v, keep) + immediateAt(lane, i, c, now);
+        pOut[o] = select(0.0, v, keep) + immediateAt(lane, i, c);
       }
     }
   }

@@ -31,23 +31,34 @@ export function pStorageSetting(): PStorage {
   throw new RangeError(`${P_STORAGE_ENV}=${value}: expected f32 or f16`);
 }
 
-/** x rounded to the nearest IEEE half-precision value (ties to even; past the largest finite half, ±Infinity). */
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * x (a float32 value) rounded to the nearest IEEE half-precision value, ties to even; past the largest
+ * finite half, ±Infinity. On the float32 bits: a normal half keeps 10 of float32's 23 fraction bits, a
+ * subnormal one is a multiple of 2^-24.
+ */
 export function f16round(x: number): number {
-  if (!Number.isFinite(x) || x === 0) return x;
-  const a = Math.abs(x);
-  // 65520 is halfway between 65504 (the largest half) and 2^16, and rounds to even: up, to Infinity
-  if (a >= 65520) return x > 0 ? Infinity : -Infinity;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  // 10 fraction bits; below 2^-14 the subnormals' fixed quantum 2^-24
-  const quantum = 2 ** (Math.max(e, -14) - 10);
-  const v = a / quantum;
+  f32[0] = x;
+  const bits = u32[0];
+  const sign = bits & 0x80000000;
+  let abs = bits & 0x7fffffff;
+  if (abs >= 0x7f800000 || abs === 0) return x;
+  if (abs >= 0x38800000) {
+    // |x| ≥ 2^-14: round away the low 13 fraction bits, ties to even (a carry may step the exponent)
+    abs = (abs + 0x0fff + ((abs >>> 13) & 1)) & ~0x1fff;
+    // 2^16 and above (65520 rounds up to it) is past the largest half, 65504
+    if (abs >= 0x47800000) return sign ? -Infinity : Infinity;
+    u32[0] = (sign | abs) >>> 0;
+    return f32[0];
+  }
+  // subnormal: a multiple of 2^-24 (exact in float64), ties to even
+  const v = Math.abs(f32[0]) * 2 ** 24;
   const f = Math.floor(v);
   const d = v - f;
-  const r = d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
-  const out = r * quantum;
-  return x < 0 ? -out : out;
+  const r = (d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f) * 2 ** -24;
+  return sign ? -r : r;
 }
 
 /** Rounds every entry of `a` to half precision, in place. */

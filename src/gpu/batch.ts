@@ -38,6 +38,7 @@ import {
   stepRecordHalf,
   LANE_RANGES,
   LANE_WORDS,
+  ROW_BLOCK,
   STEP_UNIFORM,
   type BatchLayout,
   type GpuShape,
@@ -147,7 +148,7 @@ export interface RestoreOptions {
 }
 
 export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'factors';
-type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams' | 'window' | 'noise';
+type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams' | 'window' | 'noise' | 'gradParts';
 
 /** A kernel table entry built for this batch: its pipeline, bind groups (one, or one per parity) and grid. */
 interface BuiltKernel {
@@ -317,6 +318,8 @@ export class GpuBatch {
       chunk: this.options.readbackEvery,
       optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd',
       sparseShader: this.sparseTransport.shader,
+      partLanes: this.model.gradientParts ? this.count.sparse : 0,
+      sparseK: this.lanes.filter((x) => x.plan.range === 'sparse').map((x) => x.plan.k ?? 0),
     };
 
     const { device } = ctx;
@@ -365,6 +368,7 @@ export class GpuBatch {
       norms: make('‖P‖² partials', pParts * PL * GS),
       grams: make('P Pᵀ', this.model.spectra ? this.F * n * n : 0),
       partials: make('Σg² partials', (L - this.R) * layout.gt + L * layout.gr),
+      gradParts: make('row-block partials of g = cᵀP', (this.model.gradientParts ? this.S : 0) * Math.ceil(n / ROW_BLOCK) * layout.p),
       lanes: make('lanes', LANE_WORDS * B),
       streams: make('streams [x, y*, flags]', streams.length * T * layout.ss),
       window: make('TBPTT windows [count, head, τ × (h, d, x)]', total.window),
@@ -528,6 +532,23 @@ export class GpuBatch {
       this.selectionsDrawn[ext]++;
       this.ctx.device.queue.writeBuffer(this.buffers.sources, this.lanes[i].offset.sources * 4, Uint32Array.from(out));
     }
+  }
+
+  /**
+   * One step's cost by the kernels' own counts (KernelSpec.cost): bytes moved and FLOPs, the floor (every
+   * P part of every lane with a P read once and written once), and the kernels with no cost model.
+   */
+  costPerStep(): { bytes: number; flops: number; floorBytes: number; unmodelled: string[] } {
+    let bytes = 0;
+    let flops = 0;
+    const unmodelled: string[] = [];
+    for (const k of this.stepKernels) {
+      const c = k.spec.cost?.(this.env);
+      if (!c) unmodelled.push(k.spec.name);
+      else [bytes, flops] = [bytes + c.bytes, flops + c.flops];
+    }
+    const { pParts, pFloats } = this.layout;
+    return { bytes, flops, floorBytes: 2 * 4 * pParts * this.PL * pFloats, unmodelled };
   }
 
   /** Dispatches per step: the step table's kernels with work in this batch (a chunk adds one, its settle). */

@@ -34,6 +34,8 @@ export interface GpuModel {
   constants(layout: BatchLayout): Record<string, number>;
   /** its kernels before g = cᵀP, in dispatch order: the forward pass (which settles the step before), the transports of P with the immediate term */
   transport: readonly KernelSpec[];
+  /** its sparse transport writes row-block partials of g = cᵀP (gradParts), which gradient.wgsl sums instead of reading P */
+  gradientParts: boolean;
   /** its kernels after g = cᵀP: the θ gradients of the lanes without a P (TBPTT, UORO, KF-RTRL) */
   estimators: readonly KernelSpec[];
   /** its metric kernels beyond ‖P‖² */

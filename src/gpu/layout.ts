@@ -41,6 +41,8 @@ export interface GpuShape {
 export const WG = 64;
 /** denseTransport.wgsl's output tile (TS × TS per workgroup, 4×4 per invocation) */
 export const TS = 32;
+/** the sparse transports: rows per workgroup, each workgroup's partial of g = cᵀP is over this block of rows */
+export const ROW_BLOCK = 16;
 /** sparseTransport.wgsl: columns per invocation, spaced WG apart */
 export const COLS = 4;
 /** sumSquares.wgsl: workgroups per lane of the ‖P‖² reduction */
@@ -145,7 +147,10 @@ export interface LayoutExtension {
 /** The RNN's extension: θ = (W, U, b) in the engine's order (rnn.ts), D_t in the state record's first n floats. */
 export function rnnExtension(shape: GpuShape): LayoutExtension {
   const { n, m } = shape;
-  return { p: n * n + n * m + n, stateTail: 0, offsets: { d: 0 }, stateParts: 1, pParts: 1 };
+  // the tail: ĥ_t's h_{t-1} (zero after a reset) and x_t, and the step's keep flag, staged by the forward
+  // kernel so the transports read neither h nor the streams (rnnGpu.ts, RNN_PREAMBLE)
+  const tail = 2 * n + shape.o;
+  return { p: n * n + n * m + n, stateTail: n + m + 1, offsets: { d: 0, hPrev: tail, x: tail + n, keep: tail + n + m }, stateParts: 1, pParts: 1 };
 }
 
 /** A batch's layout: the RNN's, or a model's extension of it. */
@@ -235,7 +240,8 @@ export function laneFloats(layout: BatchLayout): { p: number; learning: number; 
   // h0 + h1, the state record, the control record and the lane record
   const small = 2 * stateParts * n + st + CONTROL.laneWords + LANE_WORDS;
   const p = pParts * pFloats;
-  const learning = 2 * p + 4 * stride + small + pParts * GS;
+  // and the sparse transport's partials of g = cᵀP, one row per block of ROW_BLOCK rows (counted for every lane with a P)
+  const learning = 2 * p + Math.ceil(n / ROW_BLOCK) * (pFloats / n) + 4 * stride + small + pParts * GS;
   return { p, learning, withoutP: learning - 2 * p, readout: stride + 3 * nr + small, frozen: stride + small };
 }
 
@@ -297,6 +303,9 @@ override ST: u32 = 2u * N + O;
 override ST_DLDH: u32 = N;
 override ST_ERR: u32 = 2u * N;
 override GT: u32 = (NP + WG - 1u) / WG;
+// the sparse transports' row blocks: each writes its block's partial of g = cᵀP (gradParts)
+override ROWS: u32 = ${ROW_BLOCK}u;
+override RB: u32 = (N + ROWS - 1u) / ROWS;
 override GR: u32 = (NR + WG - 1u) / WG;
 // ĥ_t = [h_{t-1}; x_t; 1]; the UORO and KF-RTRL records (uoroRecord, kfRecord in layout.ts)
 override NL: u32 = N + M + 1u;

@@ -140,6 +140,7 @@ export const LSTM_GPU: GpuModel = {
   // the preamble derives STRIDE, GT, … from these
   constants: (layout) => ({ NP: layout.p, ST: layout.st }),
   transport: LSTM_TRANSPORT,
+  gradientParts: false,
   estimators: [],
   metrics: [],
   chooseTransport: (software, _layout, options): TransportChoice => {

@@ -4,10 +4,43 @@
  * UORO and KF-RTRL lanes; P Pᵀ of the full lanes for the spectra) and which sparse kernel runs on an
  * adapter (sparseVariant.ts). Equations: src/engine/models/rnn.ts, sensitivity.ts and the methods.
  */
-import { COLS, TS, WG, batchLayout } from './layout';
+import { COLS, ROW_BLOCK, TS, WG, batchLayout } from './layout';
 import type { GpuModel } from './gpuModels';
 import { chooseSparseTransport, SPARSE_SHADERS, VEC4_PER_INVOCATION } from './sparseVariant';
-import { PER_LANE_BINDINGS as perLane, STEP_BINDINGS as stepOf, TRANSPORT_BINDINGS as transport, type KernelSpec } from './stepKernels';
+import { PER_LANE_BINDINGS as perLane, STEP_BINDINGS as stepOf, TRANSPORT_BINDINGS as transport, type KernelCost, type KernelEnv, type KernelSpec } from './stepKernels';
+
+/**
+ * The sparse transport's traffic: its workgroups run row blocks fastest (x), then column tiles (y), so
+ * every row of one column tile is transported while that tile's source slices stay in the cache: P is
+ * read from memory once and written once, plus the row-block partials of g = cᵀP (ceil(n/ROWS) rows of
+ * p), each row's k indices and W entries, and the state record's staged ĥ_t.
+ */
+function sparseCost(e: KernelEnv): KernelCost {
+  const { n, m, p } = e.layout;
+  const ks = e.sparseK ?? [];
+  const sum = (f: (k: number) => number) => ks.reduce((a, k) => a + f(k), 0);
+  const blocks = Math.ceil(n / ROW_BLOCK);
+  return { bytes: 4 * sum((k) => 2 * n * p + blocks * p + 2 * n * k + 3 * n + m), flops: sum((k) => 2 * (k + 1) * n * p + 4 * n * p) };
+}
+
+/**
+ * The dense transport's traffic: workgroups run column block fastest within a row block, so P's n × TS
+ * column slice a workgroup stages is read again by every row block: P is read ceil(n/TS) times, plus
+ * once for the carry, and written once; D W is read once per column block (small beside P).
+ */
+function denseCost(e: KernelEnv): KernelCost {
+  const { n, p } = e.layout;
+  const F = e.count.full;
+  const passes = Math.ceil(n / TS);
+  return { bytes: 4 * F * ((passes + 2) * n * p + Math.ceil(p / TS) * n * n), flops: F * (2 * n * n * p + 4 * n * p) };
+}
+
+/** The RNN's own kernels' preamble: where forward.wgsl stages ĥ_t's h_{t-1}, x_t and the keep flag (layout.ts rnnExtension). */
+const RNN_PREAMBLE = `
+override ST_HPREV: u32 = 2u * N + O;
+override ST_X: u32 = ST_HPREV + N;
+override ST_KEEP: u32 = ST_X + M;
+`;
 
 /** Before g = cᵀP: forward -> sparse and dense transport of P, each adding the immediate term D_t M_t as it writes P. */
 const RNN_TRANSPORT: readonly KernelSpec[] = [
@@ -16,21 +49,26 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
     shader: 'forward',
     bindings: { params: 'read', hIn: 'read', hOut: 'write', state: 'write', ...perLane, losses: 'write' },
     dispatch: (e) => [e.B, 1, 1],
+    // W, U, b, V, c read once per lane (one workgroup reads its lane's rows); h, D, dL/dh written
+    cost: ({ layout: { n, o, stride, p }, B }) => ({ bytes: 4 * B * (stride + 4 * n), flops: 2 * B * (p + 2 * o * n) }),
   },
   {
     name: 'sparse',
     shader: (e) => e.sparseShader,
     variants: SPARSE_SHADERS,
-    bindings: { ...transport, sources: 'read', hIn: 'read', ...stepOf },
+    bindings: { ...transport, sources: 'read', lanes: 'read', gradParts: 'write' },
     constants: (e): Record<string, number> => (e.sparseShader === 'sparseTransportVec4' ? { VPT: VEC4_PER_INVOCATION } : {}),
-    dispatch: (e) => [Math.ceil(e.layout.p / (WG * (e.sparseShader === 'sparseTransportVec4' ? 4 * VEC4_PER_INVOCATION : COLS))), e.layout.n, e.count.sparse],
+    // row blocks fastest (x), then column tiles (y): a tile's source rows are reused while cached
+    dispatch: (e) => [Math.ceil(e.layout.n / ROW_BLOCK), Math.ceil(e.layout.p / (WG * (e.sparseShader === 'sparseTransportVec4' ? 4 * VEC4_PER_INVOCATION : COLS))), e.count.sparse],
+    cost: sparseCost,
   },
   {
     name: 'dense',
     shader: 'denseTransport',
-    bindings: { ...transport, hIn: 'read', ...stepOf },
+    bindings: transport,
     constants: (e) => ({ LANE_BASE: e.base.full, TS }),
     dispatch: (e) => [Math.ceil(e.layout.p / TS), Math.ceil(e.layout.n / TS), e.count.full],
+    cost: denseCost,
   },
 ];
 
@@ -86,8 +124,10 @@ export const RNN_GPU: GpuModel = {
   kind: 'rnn',
   name: 'RNN',
   layout: (shape) => batchLayout(shape),
-  preamble: '',
-  constants: () => ({}),
+  preamble: RNN_PREAMBLE,
+  // the state record is longer than the shared one by the staged ĥ_t and keep flag
+  constants: (layout) => ({ ST: layout.st }),
+  gradientParts: true,
   transport: RNN_TRANSPORT,
   estimators: RNN_ESTIMATORS,
   // the full lanes' P Pᵀ, for the P spectrum

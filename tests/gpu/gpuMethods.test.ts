@@ -40,7 +40,7 @@ it('the registry\u2019s GPU support is the lane records\u2019, for every model: 
     const writers = (range: keyof typeof zero, theta: boolean) => {
       const learning = range === 'frozen' ? 0 : 1;
       const PL = range === 'sparse' || range === 'full' ? 1 : 0;
-      const env = { layout, B: 1, count: { ...zero, [range]: 1 }, base: zero, PL, L: learning, thetaLanes: range === 'readout' ? 0 : learning, chunk: 1, optimizer: 'adam' as const, sparseShader: transport.shader };
+      const env = { layout, B: 1, count: { ...zero, [range]: 1 }, base: zero, PL, L: learning, thetaLanes: range === 'readout' ? 0 : learning, chunk: 1, optimizer: 'adam' as const, sparseShader: transport.shader, partLanes: 0 };
       const writes = (k: KernelSpec) => k.bindings.grad === 'write' && k.dispatch(env).every((d) => d > 0) && !(theta && k === GRADIENT_KERNEL && PL === 0);
       return stepTable(gpu).filter(writes).map((k) => k.name);
     };

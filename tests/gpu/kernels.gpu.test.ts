@@ -21,6 +21,7 @@ import { allPaths, selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { Floats } from '../../src/engine/precision';
+import { readBuffer } from '../../src/gpu/readback';
 import { chooseSparseTransport } from '../../src/gpu/sparseVariant';
 import { expectOutputs, outputsStream } from './compare';
 import { deviceForFile } from './gpuHarness';
@@ -216,6 +217,42 @@ describe('kernels vs the CPU engine (Dawn)', () => {
       });
     } finally {
       batch.destroy();
+    }
+  });
+});
+
+describe('the benchmark\u2019s matmul.wgsl reference (Dawn)', () => {
+  it('out = lhs · rhs, with partial 64-wide tiles in both directions and K not a multiple of 16', async () => {
+    const { device, kernels } = ctx;
+    // m = 1 makes the preamble's NP = n² + 2n, the product's columns
+    const nn = 70;
+    const np = nn * nn + 2 * nn;
+    const r = new Rng(81);
+    const lhsData = Float32Array.from({ length: nn * nn }, () => r.normal());
+    const rhsData = Float32Array.from({ length: nn * np }, () => r.normal());
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const buf = (data: Float32Array<ArrayBuffer>) => {
+      const b = device.createBuffer({ size: data.byteLength, usage });
+      device.queue.writeBuffer(b, 0, data);
+      return b;
+    };
+    const [lhs, rhs, out] = [buf(lhsData), buf(rhsData), buf(new Float32Array(nn * np))];
+    try {
+      const pipeline = await kernels.pipeline('matmul', { N: nn, M: 1, O: 1 });
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, kernels.bindGroup('matmul', pipeline, { lhs, rhs, out }));
+      pass.dispatchWorkgroups(Math.ceil(np / 64), Math.ceil(nn / 64), 1);
+      pass.end();
+      device.queue.submit([enc.finish()]);
+      const got = new Float32Array(await readBuffer(device, ctx.health, out, 0, nn * np * 4));
+      const want = new Float64Array(nn * np);
+      for (let i = 0; i < nn; i++) for (let q = 0; q < nn; q++) for (let c = 0; c < np; c++) want[i * np + c] += lhsData[i * nn + q] * rhsData[q * np + c];
+      // sums of 70 products of N(0,1) values: float32 error ~1e-6 of a sum of size ~8
+      expectClose(got, want, 'matmul', 1e-4);
+    } finally {
+      [lhs, rhs, out].forEach((b) => b.destroy());
     }
   });
 });
