@@ -241,8 +241,9 @@ export function laneFloats(layout: BatchLayout): { p: number; learning: number; 
   const small = 2 * stateParts * n + st + CONTROL.laneWords + LANE_WORDS;
   const p = pParts * pFloats;
   // and the sparse transport's partials of g = cᵀP, one row per block of ROW_BLOCK rows (counted for every lane with a P)
-  const learning = 2 * p + Math.ceil(n / ROW_BLOCK) * (pFloats / n) + 4 * stride + small + pParts * GS;
-  return { p, learning, withoutP: learning - 2 * p, readout: stride + 3 * nr + small, frozen: stride + small };
+  const gradParts = Math.ceil(n / ROW_BLOCK) * (pFloats / n);
+  const learning = 2 * p + gradParts + 4 * stride + small + pParts * GS;
+  return { p, learning, withoutP: learning - 2 * p - gradParts, readout: stride + 3 * nr + small, frozen: stride + small };
 }
 
 /** The lanes buffer's contents: each record's fields in LANE_FIELDS order (0 where a lane kind sets none). */
