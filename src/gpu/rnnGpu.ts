@@ -24,15 +24,14 @@ function sparseCost(e: KernelEnv): KernelCost {
 }
 
 /**
- * The dense transport's traffic: workgroups run column block fastest within a row block, so P's n × TS
- * column slice a workgroup stages is read again by every row block: P is read ceil(n/TS) times, plus
- * once for the carry, and written once; D W is read once per column block (small beside P).
+ * The dense transport's traffic: workgroups run row blocks fastest, so the n × TS column slice of P that
+ * every row block of one column tile stages (and reads again for the carry) stays in the cache: P is
+ * read from memory once and written once; D W (n × n) is read once and stays cached.
  */
 function denseCost(e: KernelEnv): KernelCost {
   const { n, p } = e.layout;
   const F = e.count.full;
-  const passes = Math.ceil(n / TS);
-  return { bytes: 4 * F * ((passes + 2) * n * p + Math.ceil(p / TS) * n * n), flops: F * (2 * n * n * p + 4 * n * p) };
+  return { bytes: 4 * F * (2 * n * p + n * n + 3 * n), flops: F * (2 * n * n * p + 4 * n * p) };
 }
 
 /** The RNN's own kernels' preamble: where forward.wgsl stages ĥ_t's h_{t-1}, x_t and the keep flag (layout.ts rnnExtension). */
@@ -67,7 +66,8 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
     shader: 'denseTransport',
     bindings: transport,
     constants: (e) => ({ LANE_BASE: e.base.full, TS }),
-    dispatch: (e) => [Math.ceil(e.layout.p / TS), Math.ceil(e.layout.n / TS), e.count.full],
+    // row blocks fastest (x), then column tiles (y): a column tile's slice of P is reused while cached
+    dispatch: (e) => [Math.ceil(e.layout.n / TS), Math.ceil(e.layout.p / TS), e.count.full],
     cost: denseCost,
   },
 ];

@@ -271,9 +271,10 @@ describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
 
   // p = n (n + m + 1) must be a multiple of 4: n = 68, m = 1 gives p = 4760; k = 66 > WG = 64 crosses a staging chunk
   const big: RnnShape = { n: 68, m: 1, o: 1, leak: 0.6 };
-  const lanes: LearningMethod[] = [sparseArm(0, 'random'), sparseArm(3, 'random'), sparseArm(66, 'random', 0, true), { kind: 'frozen' }];
+  // and a full lane: n = 68 is three 32-row blocks of the dense tile
+  const lanes: LearningMethod[] = [sparseArm(0, 'random'), sparseArm(3, 'random'), sparseArm(66, 'random', 0, true), { kind: 'full' }, { kind: 'frozen' }];
 
-  it('vec4 loads, staged indices and coefficients: P_out = (1-α)P + (D W ⊙ Ω) P + the immediate term, k = 0, 3 and 66 (two staging chunks)', async () => {
+  it('vec4 loads, staged indices and coefficients: P_out = (1-α)P + (D W ⊙ Ω) P + the immediate term, k = 0, 3 and 66 (two staging chunks); the dense tile over three row blocks', async () => {
     const bp = big.n * (big.n + big.m + 1);
     const params = initRnn(big, new Rng(51), { gain: 1.1, inputScale: 1 });
     const seq = allocateSequence(2, 1, 1);
@@ -293,19 +294,21 @@ describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
     try {
       expect(batch.sparseTransport.shader).toBe('sparseTransportVec4');
       const r = new Rng(53);
-      const P0 = Float32Array.from({ length: 3 * big.n * bp }, () => r.normal());
+      const P0 = Float32Array.from({ length: 4 * big.n * bp }, () => r.normal());
       batch.write('P0', P0);
       await batch.dispatchKernel('forward', 0);
       await batch.dispatchKernel('sparse', 0);
+      await batch.dispatchKernel('dense', 0);
       const [P1, state] = await Promise.all([batch.read('P1'), batch.read('state')]);
       const { st } = batch.layout;
       lanes.forEach((mth, a) => {
-        if (mth.kind !== 'sparse') return;
+        if (mth.kind !== 'sparse' && mth.kind !== 'full') return;
         const i = batch.laneIndex(a);
         const d = state.slice(i * st, i * st + big.n);
-        const want = cpuTransport(big, params.theta, d, mth.k, sources[a]!, mth.rescale && mth.k > 0 ? big.n / mth.k : 1, P0.subarray(i * big.n * bp, (i + 1) * big.n * bp), seq.x);
-        // k = 66 terms of N(0,1)·O(0.1) values: float32 sums differ by ~1e-6 of their scale
-        expectClose(P1.subarray(i * big.n * bp, (i + 1) * big.n * bp), want, `vec4 transport lane ${a} (k = ${mth.k})`, 1e-4);
+        const [k, src, scale] = mth.kind === 'full' ? [big.n, allPaths(big.n), 1] : [mth.k, sources[a]!, mth.rescale && mth.k > 0 ? big.n / mth.k : 1];
+        const want = cpuTransport(big, params.theta, d, k, src, scale, P0.subarray(i * big.n * bp, (i + 1) * big.n * bp), seq.x);
+        // k = 66 or 68 terms of N(0,1)·O(0.1) values: float32 sums differ by ~1e-6 of their scale
+        expectClose(P1.subarray(i * big.n * bp, (i + 1) * big.n * bp), want, `${mth.kind === 'full' ? 'dense' : 'vec4'} transport lane ${a} (k = ${k})`, 1e-4);
       });
     } finally {
       batch.destroy();
