@@ -5,8 +5,11 @@
  * the code runs, they are NOT speed claims). For n = 64, 128, 256, 512 (--quick: 32), skipping a size
  * that does not fit the adapter (the memory planner says why):
  *   - one arm at a time (k = 0, k = 4, k = n sparse, full RTRL): wall ms per whole step (forward,
- *     transport, immediate, g = cᵀP, readout gradient, clip, Adam, step end; losses read back every 10
- *     steps) and steps/s, and each kernel's GPU time (timestamp queries where the adapter has them);
+ *     transport with the immediate term, gradients, clipped Adam; losses read back every 10 steps) and
+ *     steps/s, and each kernel's GPU time (timestamp queries where the adapter has them, with Dawn's
+ *     timestamp rounding turned off); per entry `dispatchesPerStep`, `bytesOverFloor` (bytes moved per step
+ *     by the kernels' own counts, KernelSpec.cost, over the floor: every P read once and written once) and
+ *     `flopFractionOfPeak` (null unless the adapter's FP32 peak is known or given by --peak-tflops);
  *   - a batch of those arms × seeds advancing in the same dispatches: lane-steps/s;
  *   - the sparse and dense transport kernels' bytes/s and FLOP/s beside a plain copy kernel's bytes/s
  *     and a plain tiled matmul kernel's FLOP/s on the same adapter, in the same run (the ratios are the
@@ -16,8 +19,8 @@
  *     batch) at n = 64, 128, 256 (--quick: 16): steps/s and each kernel's GPU time;
  *   - the CPU engine's ms per learner step, and TensorFlow.js's WebGPU backend doing the same sparse
  *     (gather, scale, sum) and dense (matMul) P updates on the same adapter.
- * Every timed entry says which of issue 13's hardware targets applies to it (`target`: the threshold, the
- * value, `met`) or that none does; `targets` at the top lists them all, so a run's figures can be quoted
+ * Every timed entry says which hardware target applies to it (`target`: the threshold, the value, `met`) or
+ * that none does (the steps/s targets are per lane kind, one lane alone; batches have none); `targets` at the top lists them all, so a run's figures can be quoted
  * as they stand. --time-budget-s S: the run skips (and names, under `skippedForTime`) whatever would not
  * finish within S seconds, estimated from the measurements so far; the RNN's sizes come first, then the
  * LSTM, the baselines, the CPU engine and TF.js.
@@ -61,7 +64,7 @@ if (!(timeBudgetS > 0)) {
 }
 // --quick: one small size that runs in CI time on a software adapter (the path, not the speed)
 const SIZES = quick ? [32] : [64, 128, 256, 512];
-/** the LSTM's and the baselines' sizes (issue 13's coverage: up to n = 256) */
+/** the LSTM's and the baselines' sizes (up to n = 256) */
 const LSTM_SIZES = quick ? [8] : [64, 128, 256];
 const BASELINE_SIZES = quick ? [16] : [64, 128, 256];
 const TBPTT_WINDOW = 20;
@@ -134,6 +137,8 @@ interface StepRun {
   wallMsPerStep: number;
   steps: number;
   timings: BatchTimings;
+  dispatchesPerStep: number;
+  cost: ReturnType<GpuBatch['costPerStep']>;
 }
 
 /**
@@ -155,7 +160,7 @@ async function timeBatch(make: (seqs: Sequence[]) => Promise<GpuBatch>, streams:
     const steps = Math.max(2, Math.min(MAX_STEPS, Math.floor(TARGET_MS / Math.max(warm, 1e-3))));
     t0 = performance.now();
     await batch.advance(steps);
-    return { wallMsPerStep: (performance.now() - t0) / steps, steps, timings: batch.timings() };
+    return { wallMsPerStep: (performance.now() - t0) / steps, steps, timings: batch.timings(), dispatchesPerStep: batch.dispatchesPerStep, cost: batch.costPerStep() };
   } finally {
     batch.destroy();
     measureMs.push(performance.now() - begun);
@@ -170,10 +175,13 @@ async function runLstmSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[],
   return timeBatch((seqs) => GpuBatch.create(ctx, { n: shape.n, m: shape.m, o: shape.o }, seqs, lanes, { model: 'lstm', optimizer, readbackEvery: 10, label: 'bench lstm' }), streams);
 }
 
-/** issue 13's targets for an H100/H200-class GPU */
+/**
+ * The targets for an H100/H200-class GPU. The steps/s targets are per lane kind for one lane alone (a
+ * batch's lanes share its steps; batches are reported beside them, with no target).
+ */
 const TARGETS = {
-  fullSteps: { id: 'full-n256-steps', text: 'n = 256 full RTRL >= 1,000 steps/s per arm (RNN)', threshold: 1000, unit: 'steps/s' },
-  sparseSteps: { id: 'sparse-k4-n256-steps', text: 'n = 256 sparse k = 4 >= 5,000 steps/s per arm (RNN)', threshold: 5000, unit: 'steps/s' },
+  fullSteps: { id: 'full-n256-steps', text: 'n = 256 full RTRL >= 2,000 steps/s, one lane (RNN)', threshold: 2000, unit: 'steps/s' },
+  sparseSteps: { id: 'sparse-k4-n256-steps', text: 'n = 256 sparse k = 4 >= 10,000 steps/s, one lane (RNN)', threshold: 10000, unit: 'steps/s' },
   sparseBytes: { id: 'sparse-vs-copy-bytes', text: "sparse kernel >= 0.8 of the copy kernel's bytes/s", threshold: 0.8, unit: 'ratio' },
   denseFlops: { id: 'dense-vs-matmul-flops', text: "dense kernel >= 50 % of the plain matmul's FLOP/s", threshold: 0.5, unit: 'ratio' },
 } as const;
@@ -247,7 +255,7 @@ async function references(ctx: GpuContext, n: number, p: number, reps: number): 
     const copyMs = await timeDispatch(ctx, copy, kernels.bindGroup('copy', copy, { src, dst }), [wx, Math.ceil(blocks / wx), 1], reps);
     // m = 1 makes the preamble's NP = n² + 2n = p, the columns of P
     const matmul = await kernels.pipeline('matmul', { N: n, M: 1, O: 1 });
-    const matmulMs = await timeDispatch(ctx, matmul, kernels.bindGroup('matmul', matmul, { lhs, rhs: src, out: dst }), [Math.ceil(p / 16), Math.ceil(n / 16), 1], reps);
+    const matmulMs = await timeDispatch(ctx, matmul, kernels.bindGroup('matmul', matmul, { lhs, rhs: src, out: dst }), [Math.ceil(p / 64), Math.ceil(n / 64), 1], reps);
     return { copyMs, matmulMs };
   } finally {
     [src, dst, lhs].forEach((b) => b.destroy());
@@ -353,10 +361,44 @@ async function tfjsUpdateMs(tf: Tf, n: number, reps: number, dense: boolean): Pr
 }
 
 const gb = (bytes: number, ms: number) => bytes / (ms * 1e-3) / 1e9;
+
+/**
+ * The adapter's float32 peak in FLOP/s: --peak-tflops, else from its name for the few GPUs whose peak is
+ * published here (dense FP32, no tensor cores), else null (flopFractionOfPeak is then null).
+ */
+const KNOWN_PEAKS: readonly [RegExp, number][] = [
+  [/H200|H100.*(SXM|HBM3)|GH100/i, 67e12],
+  [/H100/i, 51e12],
+  [/A100/i, 19.5e12],
+];
+function peakFlops(description: string): number | null {
+  const given = argValue('--peak-tflops');
+  if (given !== undefined) return Number(given) * 1e12;
+  return KNOWN_PEAKS.find(([re]) => re.test(description))?.[1] ?? null;
+}
+
+/** An entry's cost fields, from the kernels' own counts: dispatches, bytes against the floor, FLOPs against the peak. */
+function costFields(r: StepRun, peak: number | null): Record<string, unknown> {
+  const { bytes, flops, floorBytes, unmodelled } = r.cost;
+  const modelled = unmodelled.length === 0;
+  const ms = r.timings.source === 'timestamp-query' ? r.timings.msPerStep : r.wallMsPerStep;
+  return {
+    dispatchesPerStep: r.dispatchesPerStep,
+    bytesPerStep: modelled ? bytes : null,
+    floorBytesPerStep: floorBytes,
+    bytesOverFloor: modelled && floorBytes > 0 ? bytes / floorBytes : null,
+    flopsPerStep: modelled ? flops : null,
+    flopFractionOfPeak: modelled && peak !== null && ms > 0 ? flops / (ms * 1e-3) / peak : null,
+    ...(modelled ? {} : { unmodelledKernels: unmodelled }),
+  };
+}
 const fmt = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
+/** Dawn rounds timestamps (to about 65 µs) unless told not to; short kernels would read 0. */
+const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization'];
+
 async function main(): Promise<void> {
-  const gpu = await nodeGpu();
+  const gpu = await nodeGpu(DAWN_FLAGS);
   const acquired = await acquireDevice(gpu);
   if (!acquired.ok) {
     say(`bench:gpu: ${acquired.error.message}`);
@@ -383,6 +425,8 @@ async function main(): Promise<void> {
       maxBufferSize: limits.maxBufferSize,
     },
     timing,
+    dawnFlags: DAWN_FLAGS,
+    peakFlops: null as number | null,
     budgetBytes: budgetGiB * 1024 ** 3,
     notes: [
       software ? 'software adapter: the figures show the code runs; they are not speed claims' : 'hardware adapter',
@@ -395,6 +439,8 @@ async function main(): Promise<void> {
   if (software) say('NOTE: this adapter is a software rasteriser (SwiftShader on the CPU): these figures show the code runs; they are NOT speed claims.');
 
   hardwareAdapter = !software;
+  const peak = peakFlops(acquired.description);
+  report.peakFlops = peak;
   const sizes: Record<string, unknown>[] = [];
   const lstm: Record<string, unknown>[] = [];
   const baselines: Record<string, unknown>[] = [];
@@ -456,6 +502,7 @@ async function main(): Promise<void> {
       gpuMsPerStep: gpuMs(b.timings),
       steps: b.steps,
       kernels: kernelList(b.timings),
+      ...costFields(b, peak),
       target: targetOf(stepsPerSecond),
     };
   };
@@ -489,7 +536,7 @@ async function main(): Promise<void> {
       const oneArm: Record<string, unknown>[] = [];
       for (const arm of arms) {
         const r = await o.run(ctx, shape, [o.lane(shape, arm.method, 0)], 1);
-        oneArm.push({ arm: arm.label, wallMsPerStep: r.wallMsPerStep, stepsPerSecond: 1000 / r.wallMsPerStep, gpuMsPerStep: gpuMs(r.timings), steps: r.steps, kernels: kernelList(r.timings), target: o.note });
+        oneArm.push({ arm: arm.label, wallMsPerStep: r.wallMsPerStep, stepsPerSecond: 1000 / r.wallMsPerStep, gpuMsPerStep: gpuMs(r.timings), steps: r.steps, kernels: kernelList(r.timings), ...costFields(r, peak), target: o.note });
         const top = [...r.timings.kernels].sort((a, b) => b.ms - a.ms).slice(0, 2);
         say(`  ${arm.label.padEnd(8)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
           (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (${top.map((k) => `${k.name} ${fmt(k.ms, 3)}`).join(', ')})` : '') + ` [${r.steps} steps]`);
@@ -533,14 +580,16 @@ async function main(): Promise<void> {
         gpuMsPerStep: gpuMs(r.timings),
         steps: r.steps,
         kernels: kernelList(r.timings),
+        ...costFields(r, peak),
         target:
           n === 256 && arm.label === 'full'
             ? target('fullSteps', where, stepsPerSecond)
             : n === 256 && arm.label === 'k=4'
               ? target('sparseSteps', where, stepsPerSecond)
-              : noTarget('issue 13 sets steps/s targets for n = 256 full and sparse k = 4 only'),
+              : noTarget('the steps/s targets are for n = 256 full and sparse k = 4, one lane'),
       });
-      say(`  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(stepsPerSecond, 1).padStart(9)} steps/s` +
+      const costs = costFields(r, peak);
+      say(`  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(stepsPerSecond, 1).padStart(9)} steps/s, ${r.dispatchesPerStep} dispatches/step, bytes/floor ${fmt(costs.bytesOverFloor as number | null)}` +
         (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (transport ${fmt(transport?.ms, 3)} ms)` : '') + ` [${r.steps} steps]`);
     }
     entry.oneArm = oneArm;
@@ -559,10 +608,8 @@ async function main(): Promise<void> {
     const wave = firstWave(plan, (a, stream) => lane(shape, arms[a].method, stream));
     const b = await runSteps(ctx, shape, wave.lanes, wave.seeds);
     const batchStepsPerSecond = 1000 / b.wallMsPerStep;
-    // the full lanes are the slowest, and set the batch's pace
-    entry.batch = batchEntry(wave, arms, b, (stepsPerSecond) =>
-      n === 256 ? target('fullSteps', `sizes[n=${n}].batch`, stepsPerSecond) : noTarget('issue 13 sets steps/s targets for n = 256 only'),
-    );
+    // a batch's lanes share its steps (the full lanes set the pace): reported beside the one-lane figures, with no target
+    entry.batch = batchEntry(wave, arms, b, () => noTarget('batches are reported separately: the steps/s targets are per lane kind, for one lane'));
     say(`  batch of ${wave.lanes.length} lanes (${arms.length} arms x ${wave.seeds} seeds): ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt(batchStepsPerSecond * wave.lanes.length, 1)} lane-steps/s`);
     // kernels against the references
     const reps = quick ? 1 : 10;
@@ -611,7 +658,7 @@ async function main(): Promise<void> {
     paramCount: lstmParamCount,
     lane: lstmLane,
     run: runLstmSteps,
-    note: noTarget("issue 13's steps/s targets are stated for the RNN; an LSTM step does about 4x the RNN's work at the same n (p = 4n(n+m+1))"),
+    note: noTarget("the steps/s targets are stated for the RNN; an LSTM step does about 4x the RNN's work at the same n (p = 4n(n+m+1))"),
   });
 
   // --- the baselines' lanes (GpuBatch): UORO, KF-RTRL, SnAp-1, TBPTT(20), one arm each and a batch ---
@@ -626,7 +673,7 @@ async function main(): Promise<void> {
     paramCount: recurrentParamCount,
     lane,
     run: (c, shape, lanes, streams) => runSteps(c, shape, lanes, streams),
-    note: noTarget('issue 13 sets no speed target for the baselines'),
+    note: noTarget('no speed target is set for the baselines'),
   });
 
   // --- the CPU engine on the RNN's sizes (after the GPU figures: it is the part a short budget drops first) ---

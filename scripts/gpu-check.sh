@@ -222,6 +222,8 @@ try { d = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch { consol
 const f = (v) => (v === null ? "-" : v >= 100 ? v.toFixed(0) : v.toFixed(2));
 console.log(`  adapter ${d.adapter?.description}${d.adapter?.software ? " (software: NOT hardware figures)" : ""}; complete: ${d.complete}`);
 for (const t of d.targets ?? []) console.log(`  target ${t.text}: ${t.met === null ? "not measured" : t.met ? "met" : "NOT met"} [${t.entries.map((e) => `${e.where} ${f(e.value)}`).join("; ")}]`);
+// per RNN size and one lane: dispatches per step, bytes moved over the floor, FLOPs over the peak (by the kernel cost counts)
+for (const z of d.sizes ?? []) for (const e of z.oneArm ?? []) console.log(`  n = ${z.n} ${e.arm}: ${f(e.stepsPerSecond)} steps/s, ${e.dispatchesPerStep} dispatches/step, bytes/floor ${f(e.bytesOverFloor ?? null)}, FLOP/peak ${f(e.flopFractionOfPeak ?? null)}`);
 for (const s of d.skippedForTime ?? []) console.log(`  skipped for time: ${s}`);
 ' "$out/bench-gpu.json" | tee -a "$summary"
 [ $rc -eq 0 ] || status=1

@@ -3,9 +3,12 @@
 // Each workgroup computes a TS×TS output tile; each invocation a 4×4 block of it (rows and columns
 // spaced TS/4 apart). A and P tiles of TS×TS are staged in workgroup memory, so every P value loaded from
 // memory feeds TS multiply-adds and every value read from workgroup memory feeds 4.
-// Lanes are the full-RTRL lanes LANE_BASE + z. A reset step transports P = 0.
+// Workgroups run row blocks fastest (x), then column tiles (y), so one column tile's n × TS slice of P is
+// staged by every row block while it is in the cache, and P comes from memory about once (D W, n × n,
+// stays cached). Lanes are the full-RTRL lanes LANE_BASE + z. A reset step transports P = 0. The immediate term is
+// added as P_out is written (common/immediateTerm.wgsl).
 //! include denseTile
-//! include laneStep
+//! include immediateTerm
 
 var<workgroup> aTile: array<f32, TS * TS>;
 
@@ -13,9 +16,9 @@ var<workgroup> aTile: array<f32, TS * TS>;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) lix: u32) {
   let lane = LANE_BASE + wid.z;
-  let keep = laneStep(lane).keep;
-  let i0 = wid.y * TS;
-  let c0 = wid.x * TS;
+  let keep = keepOf(lane);
+  let i0 = wid.x * TS;
+  let c0 = wid.y * TS;
   let base = lane * N * NP;
   let th = lane * STRIDE;
   let sb = lane * ST;
@@ -50,7 +53,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         let o = base + i * NP + c;
         var v = acc[a][b];
         if (carry != 0.0) { v += carry * pIn[o]; }
-        pOut[o] = select(0.0, v, keep);
+        pOut[o] = select(0.0, v, keep) + immediateAt(lane, i, c);
       }
     }
   }

@@ -13,7 +13,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let r = wid.x;
   let info = lanes[lane];
   let r0 = info.factorOffset;
-  let t = atomicLoad(&ctl[CTL_STEP]);
+  let t = stepNow.t;
   let keep = (u32(streams[recordOf(info.stream, t) + SS_FLAGS]) & FLAG_RESET) == 0u;
   let row = r0 + KF_A + r * N;
   for (var q = lid; q < N; q += WG) {

@@ -9,11 +9,14 @@
 // share the ping-ponged buffers: h at lane·N, c at C_BASE + lane·N.
 
 //! include readoutTail
+//! include settle
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.x;
   let now = laneStep(lane);
+  // the step before, settled here rather than in a dispatch of its own (readoutTail reads the result)
+  if (stepNow.settle != 0u && lid == 0u) { settleStep(lane, now.t - 1u); }
   let s0 = now.rec;
   let keep = now.keep;
   let th = lane * STRIDE;

@@ -19,7 +19,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let tau = info.tau;
   let w0 = info.windowOffset;
   let slotSize = 2u * N + M;
-  let t = atomicLoad(&ctl[CTL_STEP]);
+  let t = stepNow.t;
   let rec = recordOf(info.stream, t);
   let keep = (u32(streams[rec + SS_FLAGS]) & FLAG_RESET) == 0u;
   // the window's header is read by one invocation and shared, so the loop below is uniform

@@ -8,7 +8,7 @@ struct LaneStep {
 }
 
 fn laneStep(lane: u32) -> LaneStep {
-  let t = atomicLoad(&ctl[CTL_STEP]);
+  let t = stepNow.t;
   let rec = recordOf(lanes[lane].stream, t);
   let flags = u32(streams[rec + SS_FLAGS]);
   return LaneStep(t, rec, (flags & FLAG_RESET) == 0u, (flags & FLAG_ERROR) != 0u);

@@ -30,7 +30,6 @@ import {
   baseConstants,
   controlIndex,
   controlWords,
-  CONTROL,
   encodeHyper,
   encodeLanes,
   encodeStreams,
@@ -39,6 +38,8 @@ import {
   stepRecordHalf,
   LANE_RANGES,
   LANE_WORDS,
+  ROW_BLOCK,
+  STEP_UNIFORM,
   type BatchLayout,
   type GpuShape,
   type LaneRange,
@@ -48,7 +49,7 @@ import { readBuffer, ReadbackPool } from './readback';
 import { loadShaderSources } from './shaderSources';
 import type { TransportChoice } from './sparseVariant';
 import { KernelTimer, type BatchTimings } from './timing';
-import { bindingNames, pingPong, shaderOf, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
+import { bindingNames, pingPong, SETTLE_KERNEL, shaderOf, type BindingName, type KernelEnv, type KernelName, type KernelSpec } from './stepKernels';
 
 /** A device with its kernels and health watch: what every GPU run needs. */
 export interface GpuContext {
@@ -147,7 +148,7 @@ export interface RestoreOptions {
 }
 
 export type BatchBufferName = 'params' | 'h0' | 'h1' | 'state' | 'P0' | 'P1' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'factors';
-type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams' | 'window' | 'noise';
+type BufferName = BatchBufferName | 'hyper' | 'norms' | 'grams' | 'partials' | 'lanes' | 'streams' | 'window' | 'noise' | 'gradParts';
 
 /** A kernel table entry built for this batch: its pipeline, bind groups (one, or one per parity) and grid. */
 interface BuiltKernel {
@@ -155,6 +156,8 @@ interface BuiltKernel {
   pipeline: GPUComputePipeline;
   groups: GPUBindGroup[];
   dims: [number, number, number];
+  /** it reads the step uniform (group 1) */
+  usesStep: boolean;
 }
 
 /** A lane as this batch runs it: its kind, plan and where its slices of the extra buffers start. */
@@ -254,6 +257,13 @@ export class GpuBatch {
   private readonly outputHalf: number;
   private stepKernels: BuiltKernel[] = [];
   private metricKernels: BuiltKernel[] = [];
+  /** settles a chunk's last step (stepEnd.wgsl), once per chunk */
+  private settleKernel!: BuiltKernel;
+  /** the step uniform: one slot per step of a chunk and one for the chunk's settle, each `stepAlign` bytes apart */
+  private readonly stepBuffer: GPUBuffer;
+  private readonly stepGroup: GPUBindGroup;
+  private readonly stepAlign: number;
+  private readonly stepSlots: Uint32Array<ArrayBuffer>;
   private timer!: KernelTimer;
   private destroyed = false;
 
@@ -308,6 +318,8 @@ export class GpuBatch {
       chunk: this.options.readbackEvery,
       optimizer: options.optimizer.kind === 'adam' ? 'adam' : 'sgd',
       sparseShader: this.sparseTransport.shader,
+      partLanes: this.model.gradientParts ? this.count.sparse : 0,
+      sparseK: this.lanes.filter((x) => x.plan.range === 'sparse').map((x) => x.plan.k ?? 0),
     };
 
     const { device } = ctx;
@@ -349,13 +361,14 @@ export class GpuBatch {
       grad: make('gradient', gradFloats),
       // bound under SGD too (update.wgsl serves both), as a stub
       moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * gradFloats : 4),
-      ctl: make('control [t, per lane: diverged, adam t, fault]', controlWords(B)),
+      ctl: make('control [per lane: diverged, adam t, fault]', controlWords(B)),
       losses: make('losses [L; y_0] per step and lane', 2 * this.outputHalf),
       sources: make('sources', total.sources),
       hyper: make('hyper', 4, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       norms: make('‖P‖² partials', pParts * PL * GS),
       grams: make('P Pᵀ', this.model.spectra ? this.F * n * n : 0),
       partials: make('Σg² partials', (L - this.R) * layout.gt + L * layout.gr),
+      gradParts: make('row-block partials of g = cᵀP', (this.model.gradientParts ? this.S : 0) * Math.ceil(n / ROW_BLOCK) * layout.p),
       lanes: make('lanes', LANE_WORDS * B),
       streams: make('streams [x, y*, flags]', streams.length * T * layout.ss),
       window: make('TBPTT windows [count, head, τ × (h, d, x)]', total.window),
@@ -364,6 +377,15 @@ export class GpuBatch {
     };
     const b = this.buffers;
     this.pairs = { h: [b.h0, b.h1], P: [b.P0, b.P1] };
+    // the step uniform's slots: a chunk's readbackEvery steps and its settle (the slot dispatchKernel uses too)
+    this.stepAlign = device.limits.minUniformBufferOffsetAlignment;
+    this.stepSlots = new Uint32Array(((CH + 1) * this.stepAlign) / 4);
+    this.stepBuffer = make('step uniform [t, settle] per step of a chunk', this.stepSlots.length, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    this.stepGroup = device.createBindGroup({
+      label: `${this.options.label} step uniform`,
+      layout: ctx.kernels.stepLayout,
+      entries: [{ binding: 0, resource: { buffer: this.stepBuffer, size: STEP_UNIFORM.words * 4 } }],
+    });
 
     // initial contents
     const params = new Float32Array(B * stride);
@@ -405,7 +427,9 @@ export class GpuBatch {
   static async create(ctx: GpuContext, shape: GpuShape & { leak?: number }, streams: readonly Sequence[], lanes: LaneSpec[], options: BatchOptions): Promise<GpuBatch> {
     ctx.health.check();
     const batch = new GpuBatch(ctx, shape, streams, lanes, options);
-    [batch.stepKernels, batch.metricKernels] = await Promise.all([batch.build(stepTable(batch.model)), batch.build(metricTable(batch.model))]);
+    let settle: BuiltKernel[];
+    [batch.stepKernels, batch.metricKernels, settle] = await Promise.all([batch.build(stepTable(batch.model)), batch.build(metricTable(batch.model)), batch.build([SETTLE_KERNEL])]);
+    batch.settleKernel = settle[0];
     batch.timer = new KernelTimer(ctx.device, batch.options.label, batch.stepKernels.map((k) => k.spec.name), batch.options.timing);
     ctx.health.check();
     return batch;
@@ -429,7 +453,7 @@ export class GpuBatch {
             entries: names.map((name, binding) => ({ binding, resource: { buffer: this.bufferFor(name, x) } })),
           }),
         );
-        return { spec, pipeline, groups, dims: spec.dispatch(env) };
+        return { spec, pipeline, groups, dims: spec.dispatch(env), usesStep: this.ctx.kernels.usesStep(shader) };
       }),
     );
   }
@@ -510,10 +534,41 @@ export class GpuBatch {
     }
   }
 
-  private dispatch(pass: GPUComputePassEncoder, k: BuiltKernel, x: number): void {
+  /**
+   * One step's cost by the kernels' own counts (KernelSpec.cost): bytes moved and FLOPs, the floor (every
+   * P part of every lane with a P read once and written once), and the kernels with no cost model.
+   */
+  costPerStep(): { bytes: number; flops: number; floorBytes: number; unmodelled: string[] } {
+    let bytes = 0;
+    let flops = 0;
+    const unmodelled: string[] = [];
+    for (const k of this.stepKernels) {
+      const c = k.spec.cost?.(this.env);
+      if (!c) unmodelled.push(k.spec.name);
+      else [bytes, flops] = [bytes + c.bytes, flops + c.flops];
+    }
+    const { pParts, pFloats } = this.layout;
+    return { bytes, flops, floorBytes: 2 * 4 * pParts * this.PL * pFloats, unmodelled };
+  }
+
+  /** Dispatches per step: the step table's kernels with work in this batch (a chunk adds one, its settle). */
+  get dispatchesPerStep(): number {
+    return this.stepKernels.length;
+  }
+
+  /** Kernel `k` at parity x, reading the step uniform's slot `slot`. */
+  private dispatch(pass: GPUComputePassEncoder, k: BuiltKernel, x: number, slot: number): void {
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, k.groups[k.groups.length > 1 ? x : 0]);
+    if (k.usesStep) pass.setBindGroup(1, this.stepGroup, [slot * this.stepAlign]);
     pass.dispatchWorkgroups(...k.dims);
+  }
+
+  /** Writes the step uniform's slot: step t, and whether the forward kernel settles step t - 1 first. */
+  private setStepSlot(slot: number, t: number, settle: boolean): void {
+    const at = (slot * this.stepAlign) / 4;
+    this.stepSlots[at + STEP_UNIFORM.t] = t;
+    this.stepSlots[at + STEP_UNIFORM.settle] = settle ? 1 : 0;
   }
 
   private async encodeChunk(t0: number, t1: number): Promise<void> {
@@ -540,24 +595,27 @@ export class GpuBatch {
 
     const label = `${this.options.label} steps ${t0}..${t1 - 1}`;
     const enc = device.createCommandEncoder({ label });
+    // step t reads slot t - t0; the forward kernel settles the step before it, except at the chunk's first
+    // step, whose previous step the chunk before settled; slot t1 - t0 is this chunk's settle
+    for (let t = t0; t <= t1; t++) this.setStepSlot(t - t0, t, t > t0);
+    device.queue.writeBuffer(this.stepBuffer, 0, this.stepSlots, 0, ((t1 - t0 + 1) * this.stepAlign) / 4);
     let first = t0;
     if (this.timer.timestamps) {
       // the chunk's first step, a pass per kernel with timestamps around it
       this.stepKernels.forEach((k, i) => {
         const p = enc.beginComputePass({ label: `${label} ${k.spec.name} timed`, timestampWrites: this.timer.writes(i) });
-        this.dispatch(p, k, t0 % 2);
+        this.dispatch(p, k, t0 % 2, 0);
         p.end();
       });
       first = t0 + 1;
     }
-    if (first < t1) {
-      const pass = enc.beginComputePass({ label });
-      for (let t = first; t < t1; t++) for (const k of this.stepKernels) this.dispatch(pass, k, t % 2);
-      pass.end();
-    }
+    const pass = enc.beginComputePass({ label });
+    for (let t = first; t < t1; t++) for (const k of this.stepKernels) this.dispatch(pass, k, t % 2, t - t0);
+    this.dispatch(pass, this.settleKernel, t1 % 2, t1 - t0);
+    pass.end();
     if (sample && this.metricKernels.length > 0) {
       const mp = enc.beginComputePass({ label: `${this.options.label} metrics after step ${t1 - 1}` });
-      for (const k of this.metricKernels) this.dispatch(mp, k, t1 % 2);
+      for (const k of this.metricKernels) this.dispatch(mp, k, t1 % 2, 0);
       mp.end();
     }
     let off = 0;
@@ -788,7 +846,6 @@ export class GpuBatch {
         q.writeBuffer(b.sources, offset.sources * 4, Uint32Array.from(lane.sources));
       }
     });
-    ctl[CONTROL.step] = 0;
     q.writeBuffer(b.params, 0, params);
     q.writeBuffer(b.h0, 0, h);
     if (PL > 0) q.writeBuffer(b.P0, 0, P);
@@ -815,12 +872,17 @@ export class GpuBatch {
 
   /** Runs one kernel alone, as it would run at a step of parity `t % 2` (a metric kernel: after t steps). */
   async dispatchKernel(kernel: KernelName, t: number): Promise<void> {
-    const k = [...this.stepKernels, ...this.metricKernels].find((x) => x.spec.name === kernel);
+    const k = [...this.stepKernels, ...this.metricKernels, this.settleKernel].find((x) => x.spec.name === kernel);
     if (!k) throw new RangeError(`${kernel}: no such kernel in this batch`);
     const label = `${this.options.label} ${kernel} alone`;
+    // its step in the last slot, with no settle (stepEnd settles step t - 1 whatever the flag)
+    const slot = this.options.readbackEvery;
+    this.setStepSlot(slot, t, false);
+    const at = (slot * this.stepAlign) / 4;
+    this.ctx.device.queue.writeBuffer(this.stepBuffer, at * 4, this.stepSlots, at, STEP_UNIFORM.words);
     const enc = this.ctx.device.createCommandEncoder({ label });
     const pass = enc.beginComputePass({ label });
-    this.dispatch(pass, k, t % 2);
+    this.dispatch(pass, k, t % 2, slot);
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
     await this.ctx.device.queue.onSubmittedWorkDone();

@@ -12,7 +12,7 @@ import { LSTM_GPU, type LstmFullTransport } from './lstmGpu';
 import { RNN_GPU } from './rnnGpu';
 import type { ShaderName } from './shaderSources';
 import type { SparsePreference, TransportChoice } from './sparseVariant';
-import { GRADIENT_KERNEL, shadersOf, SUM_SQUARES_KERNEL, UPDATE_KERNELS, type Bindings, type KernelSpec } from './stepKernels';
+import { GRADIENT_KERNEL, SETTLE_KERNEL, shadersOf, SUM_SQUARES_KERNEL, UPDATE_KERNELS, type Bindings, type KernelSpec } from './stepKernels';
 
 /** The batch options a model's transport choice reads. */
 export interface TransportOptions {
@@ -32,8 +32,10 @@ export interface GpuModel {
   preamble: string;
   /** override constants every kernel of its batches gets beyond layout.ts's base set */
   constants(layout: BatchLayout): Record<string, number>;
-  /** its kernels before g = cᵀP, in dispatch order: the forward pass, the transports of P, the immediate term */
+  /** its kernels before g = cᵀP, in dispatch order: the forward pass (which settles the step before), the transports of P with the immediate term */
   transport: readonly KernelSpec[];
+  /** its sparse transport writes row-block partials of g = cᵀP (gradParts), which gradient.wgsl sums instead of reading P */
+  gradientParts: boolean;
   /** its kernels after g = cᵀP: the θ gradients of the lanes without a P (TBPTT, UORO, KF-RTRL) */
   estimators: readonly KernelSpec[];
   /** its metric kernels beyond ‖P‖² */
@@ -71,7 +73,7 @@ export function metricTable(model: GpuModel): readonly KernelSpec[] {
 const models = Object.values(GPU_MODELS);
 const once = (specs: KernelSpec[]) => specs.filter((k, i) => specs.indexOf(k) === i);
 /** Every step kernel of every model (the shared ones once): what the layout checks and the compile path look up. */
-export const STEP_KERNELS: readonly KernelSpec[] = once(models.flatMap((m) => [...stepTable(m)]));
+export const STEP_KERNELS: readonly KernelSpec[] = once([...models.flatMap((m) => [...stepTable(m)]), SETTLE_KERNEL]);
 export const METRIC_KERNELS: readonly KernelSpec[] = once(models.flatMap((m) => [...metricTable(m)]));
 
 /** Every shader's bindings, from the descriptors that use it (a shader's variants share one descriptor). */

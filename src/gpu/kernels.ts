@@ -10,7 +10,7 @@
 import { ShaderCompileError, GpuError } from './errors';
 import { messageOf } from './device';
 import { shaderBindings, shaderModel } from './gpuModels';
-import { WGSL_PREAMBLE, wgslBindings } from './layout';
+import { bindingLayoutEntries, WGSL_PREAMBLE, WGSL_STEP_BINDING, wgslBindings } from './layout';
 import { kernelParts, kernelSource, type KernelPart, type ShaderName, type ShaderSources } from './shaderSources';
 import { BENCH_KERNELS, bindingNames, SHADER_TYPES, type Bindings } from './stepKernels';
 
@@ -43,8 +43,21 @@ export class KernelCache {
   private readonly modules = new Map<ShaderName, Promise<GPUShaderModule>>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly bindings = shaderBindings(BENCH_KERNELS);
+  /** group 1 of every kernel that reads the step: the step uniform at a dynamic offset (one layout, so one bind group serves all) */
+  readonly stepLayout: GPUBindGroupLayout;
 
-  constructor(readonly device: GPUDevice, readonly sources: ShaderSources) {}
+  constructor(readonly device: GPUDevice, readonly sources: ShaderSources) {
+    this.stepLayout = device.createBindGroupLayout({
+      label: 'step uniform',
+      entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } }],
+    });
+  }
+
+  /** Whether `name` (with the snippets it includes) reads the step uniform, so its pipeline has group 1. */
+  usesStep(name: ShaderName): boolean {
+    const code = kernelParts(name, this.sources).map((p) => p.text.replace(/\/\/[^\n]*/g, '')).join('');
+    return /\bstepNow\b/.test(code);
+  }
 
   /** The descriptor bindings of `name` (every shader in shaders/ has a descriptor). */
   bindingsOf(name: ShaderName): Bindings {
@@ -54,7 +67,7 @@ export class KernelCache {
   }
 
   private header(name: ShaderName): string {
-    return WGSL_PREAMBLE + (shaderModel(name)?.preamble ?? '') + wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]);
+    return WGSL_PREAMBLE + (shaderModel(name)?.preamble ?? '') + wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]) + (this.usesStep(name) ? WGSL_STEP_BINDING : '');
   }
 
   /** The module's parts after the header, each headed by a marker line naming its file: the snippets it includes, then the kernel file. */
@@ -122,9 +135,12 @@ export class KernelCache {
       p = (async () => {
         const module = await this.module(name);
         try {
+          // an explicit layout (the descriptor's group 0, the step uniform's group 1): a dynamic offset needs one
+          const group0 = this.device.createBindGroupLayout({ label: `${name}.wgsl bindings`, entries: bindingLayoutEntries(this.bindingsOf(name), SHADER_TYPES[name]) });
+          const groups = this.usesStep(name) ? [group0, this.stepLayout] : [group0];
           return await this.device.createComputePipelineAsync({
             label: `${kernel.name} (${name}.wgsl) pipeline`,
-            layout: 'auto',
+            layout: this.device.createPipelineLayout({ label: `${name}.wgsl layout`, bindGroupLayouts: groups }),
             compute: { module, entryPoint: 'main', constants },
           });
         } catch (e) {

@@ -13,12 +13,13 @@
  *   params   [θ = (W n×n, U n×m, b n); V o×n, c o]                 stride = p + o n + o
  *   h0, h1   h_t (n) of every lane, then a model's further state parts likewise; ping-ponged: step t
  *            reads h[t % 2], writes h[(t+1) % 2]
- *   state    [D_t (n), dL/dh_t (n), e_t (o), clip scale, θ-gradient finite, the model's tail]   ST = 2n + o + 2 (+ tail)
+ *   state    [D_t (n), dL/dh_t (n), e_t (o), the model's tail]   ST = 2n + o (+ tail)
  *   P0, P1   P_t (n × p) per RTRL lane (sparse, full), then a model's further P parts likewise; ping-ponged like h
  *   grad     per learning lane: [g_θ (p); g_V, g_c] (stride), a readout lane [g_V, g_c] (o n + o) only
  *   moments  Adam's [m; v] of each learning lane's gradient record (gradRecord below)
  *   partials Σg² per gradient workgroup: [θ (GT); readout (GR)] per learning lane, [readout (GR)] per readout lane
- *   ctl      [step t, 0, 0, 0; per lane: diverged at t+1 (0 = alive), optimizer updates, fault, 0]
+ *   ctl      per lane: [diverged at t+1 (0 = alive), optimizer updates, fault, 0]
+ *   step     uniform { t, settle, 0, 0 } per step of a chunk, one slot per step (STEP_UNIFORM), read at a dynamic offset
  *   lanes    per lane: LANE_FIELDS below, one meaning per field
  *   streams  per stream and step: [x_t (m), y*_t (o), flags (1 = has error, 2 = reset)]   SS = m + o + 1
  *   hyper    uniform { lr, clip, 0, 0 }
@@ -40,6 +41,8 @@ export interface GpuShape {
 export const WG = 64;
 /** denseTransport.wgsl's output tile (TS × TS per workgroup, 4×4 per invocation) */
 export const TS = 32;
+/** the sparse transports: rows per workgroup, each workgroup's partial of g = cᵀP is over this block of rows */
+export const ROW_BLOCK = 16;
 /** sparseTransport.wgsl: columns per invocation, spaced WG apart */
 export const COLS = 4;
 /** sumSquares.wgsl: workgroups per lane of the ‖P‖² reduction */
@@ -47,15 +50,13 @@ export const GS = 64;
 
 /** Control words: a header, then one record per lane (u32). */
 export const CONTROL = {
-  headerWords: 4,
-  /** header word: the step the next dispatch runs (advanced by stepEnd.wgsl) */
-  step: 0,
+  headerWords: 0,
   laneWords: 4,
   /** lane word: t + 1 of the step the lane diverged at, 0 while it is alive */
   diverged: 0,
   /** lane word: optimizer updates so far (Adam's t) */
   updates: 1,
-  /** lane word: set by any kernel that saw a non-finite value this step; cleared by stepEnd.wgsl */
+  /** lane word: set by any kernel that saw a non-finite value this step; cleared when the step is settled (common/settle.wgsl) */
   fault: 2,
 } as const;
 
@@ -95,11 +96,19 @@ export type LaneRange = (typeof LANE_RANGES)[number];
 /** Flag bits of a stream record's last float. */
 export const STREAM_FLAGS = { error: 1, reset: 2 } as const;
 
+/**
+ * The step uniform: what a kernel knows of the step it runs, `stepNow` in WGSL (group 1, binding 0). The
+ * host writes one slot per step of a chunk and binds the step's slot at a dynamic offset, so the step
+ * index costs no atomic and no dispatch of its own. `settle`: 1 when the forward kernel is to settle the
+ * step before (common/settle.wgsl) first, 0 at a chunk's first step (the chunk before settled its last).
+ */
+export const STEP_UNIFORM = { words: 4, t: 0, settle: 1 } as const;
+
 /** The hyper-parameter uniform (floats). */
 export const HYPER = { floats: 4, lr: 0, clip: 1 } as const;
 
 /** Offsets inside the state record: the shared ones every kernel reads, and a model's own. */
-export type StateOffsets = { readonly dLdh: number; readonly e: number; readonly clip: number; readonly finite: number } & Readonly<Record<string, number>>;
+export type StateOffsets = { readonly dLdh: number; readonly e: number } & Readonly<Record<string, number>>;
 
 /** Sizes of one batch's records, in floats (or words). */
 export interface BatchLayout extends GpuShape {
@@ -138,7 +147,10 @@ export interface LayoutExtension {
 /** The RNN's extension: θ = (W, U, b) in the engine's order (rnn.ts), D_t in the state record's first n floats. */
 export function rnnExtension(shape: GpuShape): LayoutExtension {
   const { n, m } = shape;
-  return { p: n * n + n * m + n, stateTail: 0, offsets: { d: 0 }, stateParts: 1, pParts: 1 };
+  // the tail: ĥ_t's h_{t-1} (zero after a reset) and x_t, and the step's keep flag, staged by the forward
+  // kernel so the transports read neither h nor the streams (rnnGpu.ts, RNN_PREAMBLE)
+  const tail = 2 * n + shape.o;
+  return { p: n * n + n * m + n, stateTail: n + m + 1, offsets: { d: 0, hPrev: tail, x: tail + n, keep: tail + n + m }, stateParts: 1, pParts: 1 };
 }
 
 /** A batch's layout: the RNN's, or a model's extension of it. */
@@ -146,7 +158,7 @@ export function batchLayout(shape: GpuShape, ext: LayoutExtension = rnnExtension
   const { n, m, o } = shape;
   const { p } = ext;
   const nr = o * n + o;
-  const shared = 2 * n + o + 2;
+  const shared = 2 * n + o;
   return {
     n,
     m,
@@ -155,7 +167,7 @@ export function batchLayout(shape: GpuShape, ext: LayoutExtension = rnnExtension
     nr,
     stride: p + nr,
     st: shared + ext.stateTail,
-    state: { ...ext.offsets, dLdh: n, e: 2 * n, clip: 2 * n + o, finite: 2 * n + o + 1 },
+    state: { ...ext.offsets, dLdh: n, e: 2 * n },
     ss: m + o + 1,
     pFloats: n * p,
     gt: Math.ceil(p / WG),
@@ -228,8 +240,10 @@ export function laneFloats(layout: BatchLayout): { p: number; learning: number; 
   // h0 + h1, the state record, the control record and the lane record
   const small = 2 * stateParts * n + st + CONTROL.laneWords + LANE_WORDS;
   const p = pParts * pFloats;
-  const learning = 2 * p + 4 * stride + small + pParts * GS;
-  return { p, learning, withoutP: learning - 2 * p, readout: stride + 3 * nr + small, frozen: stride + small };
+  // and the sparse transport's partials of g = cᵀP, one row per block of ROW_BLOCK rows (counted for every lane with a P)
+  const gradParts = Math.ceil(n / ROW_BLOCK) * (pFloats / n);
+  const learning = 2 * p + gradParts + 4 * stride + small + pParts * GS;
+  return { p, learning, withoutP: learning - 2 * p - gradParts, readout: stride + 3 * nr + small, frozen: stride + small };
 }
 
 /** The lanes buffer's contents: each record's fields in LANE_FIELDS order (0 where a lane kind sets none). */
@@ -286,12 +300,13 @@ override NR: u32 = O * N + O;
 override STRIDE: u32 = NP + NR;
 override SS: u32 = M + O + 1u;
 override SS_FLAGS: u32 = M + O;
-override ST: u32 = 2u * N + O + 2u;
+override ST: u32 = 2u * N + O;
 override ST_DLDH: u32 = N;
 override ST_ERR: u32 = 2u * N;
-override ST_CLIP: u32 = 2u * N + O;
-override ST_FINITE: u32 = 2u * N + O + 1u;
 override GT: u32 = (NP + WG - 1u) / WG;
+// the sparse transports' row blocks: each writes its block's partial of g = cᵀP (gradParts)
+override ROWS: u32 = ${ROW_BLOCK}u;
+override RB: u32 = (N + ROWS - 1u) / ROWS;
 override GR: u32 = (NR + WG - 1u) / WG;
 // ĥ_t = [h_{t-1}; x_t; 1]; the UORO and KF-RTRL records (uoroRecord, kfRecord in layout.ts)
 override NL: u32 = N + M + 1u;
@@ -321,7 +336,6 @@ fn gradFloats(lane: u32) -> u32 { return gradReadoutStart(lane) + NR - gradStart
 /** Start of a learning lane's Σg² partials, and of its readout partials (after its θ ones, if any). */
 fn partialsStart(lane: u32) -> u32 { return lane * GR + min(lane, THETA_LANES) * GT; }
 fn partialsReadoutStart(lane: u32) -> u32 { return lane * GR + min(lane + 1u, THETA_LANES) * GT; }
-const CTL_STEP: u32 = ${CONTROL.step}u;
 const CTL_DIVERGED: u32 = ${CONTROL.diverged}u;
 const CTL_UPDATES: u32 = ${CONTROL.updates}u;
 const CTL_FAULT: u32 = ${CONTROL.fault}u;
@@ -330,6 +344,7 @@ const FLAG_RESET: u32 = ${STREAM_FLAGS.reset}u;
 
 struct Lane { ${Object.entries(LANE_FIELDS).map(([name, type]) => `${name}: ${type}`).join(', ')} }
 struct Hyper { lr: f32, clip: f32 }
+struct StepNow { t: u32, settle: u32, unused0: u32, unused1: u32 }
 
 /** First control word of a lane's record. */
 fn ctlOf(lane: u32) -> u32 { return ${CONTROL.headerWords}u + lane * ${CONTROL.laneWords}u; }
@@ -379,6 +394,18 @@ export function wgslBindings(bindings: Readonly<Record<string, 'read' | 'write' 
     })
     .join('');
 }
+
+/** The group-0 layout entries of a kernel's bindings, with the same access and address space as wgslBindings declares. */
+export function bindingLayoutEntries(bindings: Readonly<Record<string, 'read' | 'write' | undefined>>, types: Readonly<Record<string, string>> = {}): GPUBindGroupLayoutEntry[] {
+  return Object.entries(bindings).map(([name, access], binding) => {
+    const type = types[name] ?? WGSL_TYPES[name] ?? 'array<f32>';
+    const buffer: GPUBufferBindingLayout = { type: UNIFORMS.has(name) ? 'uniform' : access === 'write' || type.includes('atomic') ? 'storage' : 'read-only-storage' };
+    return { binding, visibility: GPUShaderStage.COMPUTE, buffer };
+  });
+}
+
+/** The declaration of the step uniform, for a kernel that reads `stepNow` (group 1, at a dynamic offset). */
+export const WGSL_STEP_BINDING = '@group(1) @binding(0) var<uniform> stepNow: StepNow;\n';
 
 /** The override constants every step kernel of a batch gets. */
 export function baseConstants(layout: GpuShape, steps: number, lanes: number, leak: number): Record<string, number> {

@@ -1,13 +1,13 @@
 /**
  * The LSTM's GPU record: its extension of the batch layout, its preamble, its three kernels and which of
  * them the full-RTRL lanes run on an adapter. Everything else of a step (g = cᵀP^h, the readout gradient,
- * the clip, Adam/SGD, the step end, ‖P‖²) is the kernels every model shares, run with the LSTM's p and
+ * the clipped Adam/SGD update, the settle, ‖P‖²) is the kernels every model shares, run with the LSTM's p and
  * state record length as override constants.
  *
  * The layout (the RNN's records where they fit, so the shared kernels need no LSTM case):
  *   params   [θ = (W_h 4n×n, W_x 4n×m, b 4n); V o×n, c o]            stride = p + o n + o,  p = 4n(n+m+1)
  *   h0, h1   [h of every lane (B n); c of every lane (B n)]: two state parts, c at C_BASE
- *   state    per lane: [unused (n); dL/dh_t (n); e_t (o); clip; θ-gradient finite]  (the shared record)
+ *   state    per lane: [unused (n); dL/dh_t (n); e_t (o)]  (the shared record)
  *            then [a_i, a_f, a_g, a_o, β, f (6n); ĥ_t's h_{t-1} (n); x_t (m); keep (1)]
  *            written by lstmForward.wgsl so the transport needs neither the streams nor h
  *   P0, P1   [P^h of every P lane (PL n×p); P^c of every P lane (PL n×p)]: two P parts, so gradient.wgsl
@@ -62,7 +62,7 @@ export function lstmPathWeights(shape: GpuShape, theta: Floats): Floats {
 
 function lstmExtension(shape: GpuShape): LayoutExtension {
   const { n, m, o } = shape;
-  const tail = 2 * n + o + 2;
+  const tail = 2 * n + o;
   return {
     p: 4 * n * (n + m + 1),
     stateTail: 7 * n + m + 1,
@@ -81,7 +81,7 @@ const L_G: u32 = 2u;
 const L_O: u32 = 3u;
 const L_BETA: u32 = 4u;
 const L_FORGET: u32 = 5u;
-override ST_LOCAL: u32 = 2u * N + O + 2u;
+override ST_LOCAL: u32 = 2u * N + O;
 override ST_HPREV: u32 = ST_LOCAL + 6u * N;
 override ST_X: u32 = ST_HPREV + N;
 override ST_KEEP: u32 = ST_X + M;
@@ -140,6 +140,7 @@ export const LSTM_GPU: GpuModel = {
   // the preamble derives STRIDE, GT, … from these
   constants: (layout) => ({ NP: layout.p, ST: layout.st }),
   transport: LSTM_TRANSPORT,
+  gradientParts: false,
   estimators: [],
   metrics: [],
   chooseTransport: (software, _layout, options): TransportChoice => {

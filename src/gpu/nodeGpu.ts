@@ -8,8 +8,12 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 let holder: GPU | null = null;
 
-/** Dawn's GPU object, or null when the package cannot load on this machine. */
-export async function nodeGpu(): Promise<GPU | null> {
+/**
+ * Dawn's GPU object, or null when the package cannot load on this machine. `flags` go to the package's
+ * create() on the first call only (the object is made once per process): the benchmark passes
+ * `disable-dawn-features=timestamp_quantization`, so timestamps are not rounded to Dawn's coarse default.
+ */
+export async function nodeGpu(flags: readonly string[] = []): Promise<GPU | null> {
   if (holder) return holder;
   const fsName = 'node:fs';
   const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
@@ -18,7 +22,7 @@ export async function nodeGpu(): Promise<GPU | null> {
   try {
     const dawn = (await import(/* @vite-ignore */ pkg)) as { create: (flags: string[]) => GPU; globals: object };
     Object.assign(globalThis, dawn.globals);
-    holder = dawn.create([]);
+    holder = dawn.create([...flags]);
   } catch {
     return null;
   }

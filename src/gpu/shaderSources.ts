@@ -16,7 +16,6 @@ export const SHADER_NAMES = [
   'sparseTransport',
   'sparseTransportVec4',
   'denseTransport',
-  'immediate',
   'gradient',
   'tbptt',
   'uoroState',
@@ -24,8 +23,6 @@ export const SHADER_NAMES = [
   'kfTransport',
   'kfUpdate',
   'kfGradient',
-  'readoutGradient',
-  'clipScale',
   'update',
   'stepEnd',
   'gram',
@@ -39,7 +36,7 @@ export const SHADER_NAMES = [
 export type ShaderName = (typeof SHADER_NAMES)[number];
 
 /** The shared snippets of shaders/common/ that kernel files include. */
-export const SNIPPET_NAMES = ['laneStep', 'readoutTail', 'thetaEntry', 'noiseLane', 'denseTile', 'lstmColumn', 'sparseRow'] as const;
+export const SNIPPET_NAMES = ['laneStep', 'readoutTail', 'thetaEntry', 'noiseLane', 'denseTile', 'lstmColumn', 'sparseRow', 'settle', 'immediateTerm'] as const;
 export type SnippetName = (typeof SNIPPET_NAMES)[number];
 /** A snippet's key among the sources: its path under shaders/ without `.wgsl`. */
 export type SnippetFile = `common/${SnippetName}`;

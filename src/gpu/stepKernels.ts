@@ -5,8 +5,8 @@
  * so a shader's `var` names and the bind group's order cannot disagree; kernels.ts checks at pipeline
  * creation that the shader declares no binding of its own and uses every buffer it is given.
  *
- * This file holds the descriptor types and the kernels every model shares (g = cᵀP, the readout gradient,
- * the clip, the optimizer, the step end, ‖P‖²); a model's own kernels (its forward pass, its transports,
+ * This file holds the descriptor types and the kernels every model shares (g = cᵀP with the readout
+ * gradient, the clip with the optimizer, the chunk's settle, ‖P‖²); a model's own kernels (its forward pass, its transports,
  * the θ gradients of its lanes without P) are in its GPU record (rnnGpu.ts, lstmGpu.ts), and
  * gpuModels.ts puts a model's step together: stepTable(model) is dispatched in order every step,
  * metricTable(model) at sample steps. BENCH_KERNELS are the benchmark's references.
@@ -15,12 +15,12 @@
  * (what step t reads) and `hOut`/`pOut` are h[1-x]/P[1-x] (what it writes); a metric kernel reads `pCur`,
  * P[x] where x is the parity of the steps done so far.
  */
-import { GS, WG, type BatchLayout, type LaneRange } from './layout';
+import { GS, ROW_BLOCK, WG, type BatchLayout, type LaneRange } from './layout';
 import type { ShaderName } from './shaderSources';
 
 /** Buffers a kernel can bind: batch buffers by name, and the ping-ponged ones by role. */
 export type BindingName =
-  | 'params' | 'state' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'lanes' | 'streams' | 'hyper' | 'partials' | 'norms' | 'grams'
+  | 'params' | 'state' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'lanes' | 'streams' | 'hyper' | 'partials' | 'norms' | 'grams' | 'gradParts'
   | 'window' | 'factors' | 'noise'
   | 'hIn' | 'hOut' | 'pIn' | 'pOut' | 'pCur'
   // the benchmark's reference kernels
@@ -32,7 +32,7 @@ export type Access = 'read' | 'write';
 export type Bindings = Readonly<Partial<Record<BindingName, Access>>>;
 
 export type KernelName =
-  | 'forward' | 'sparse' | 'dense' | 'immediate' | 'gradient' | 'tbptt' | 'readoutGradient' | 'clipScale' | 'update' | 'updateReadout' | 'stepEnd'
+  | 'forward' | 'sparse' | 'dense' | 'gradient' | 'tbptt' | 'update' | 'updateReadout' | 'stepEnd'
   | 'uoroState' | 'uoroGradient' | 'kfTransport' | 'kfUpdate' | 'kfGradient'
   | 'lstmForward' | 'lstmTransport' | 'lstmDense'
   | 'sumSquares' | 'gram' | 'copy' | 'matmul';
@@ -54,6 +54,19 @@ export interface KernelEnv {
   optimizer: 'adam' | 'sgd';
   /** the shader the sparse range's transport runs on this adapter (the model's choice: sparseVariant.ts) */
   sparseShader: ShaderName;
+  /** lanes of the sparse range whose transport writes row-block partials of g = cᵀP (the RNN's: all of them; the LSTM's: none) */
+  partLanes: number;
+  /** k of each lane of the sparse range, in order (the cost model's; absent where no cost is asked) */
+  sparseK?: readonly number[];
+}
+
+/**
+ * What one dispatch of a kernel costs, by its own count: the bytes it moves to and from memory (what
+ * does not stay in a cache, given the order its workgroups run in) and its floating-point operations.
+ */
+export interface KernelCost {
+  bytes: number;
+  flops: number;
 }
 
 export interface KernelSpec {
@@ -66,43 +79,61 @@ export interface KernelSpec {
   constants?: (env: KernelEnv) => Record<string, number>;
   /** workgroups (x, y, z); a zero anywhere means the kernel has nothing to do in this batch */
   dispatch: (env: KernelEnv) => [number, number, number];
+  /** its cost per dispatch (the benchmark's bytes over the floor and FLOPs against peak); absent: not modelled */
+  cost?: (env: KernelEnv) => KernelCost;
 }
+
+const F32 = 4;
 
 /** Binding groups the descriptors share. */
 export const TRANSPORT_BINDINGS = { params: 'read', state: 'read', pIn: 'read', pOut: 'write' } as const;
-export const PER_LANE_BINDINGS = { streams: 'read', lanes: 'read', ctl: 'write' } as const;
-const update = { params: 'write', grad: 'read', moments: 'write', state: 'read', ...PER_LANE_BINDINGS, hyper: 'read' } as const;
+/** A kernel that reads a lane's stream record at this step (common/laneStep.wgsl). */
+export const STEP_BINDINGS = { streams: 'read', lanes: 'read' } as const;
+/** …and its control words (divergence, fault, update count). */
+export const PER_LANE_BINDINGS = { ...STEP_BINDINGS, ctl: 'write' } as const;
+const update = { params: 'write', grad: 'read', moments: 'write', partials: 'read', ...PER_LANE_BINDINGS, hyper: 'read' } as const;
+/** The update of `floats` parameters of `lanes` lanes: parameters read and written, the gradient read, Adam's two moments read and written. */
+function updateCost(e: KernelEnv, floats: number, lanes: number): KernelCost {
+  const moments = e.optimizer === 'adam' ? 4 : 0;
+  return { bytes: F32 * lanes * floats * (3 + moments), flops: lanes * floats * (e.optimizer === 'adam' ? 12 : 3) };
+}
+
 /** The learning lanes that learn θ: the readout lanes come after them (the preamble's THETA_LANES). */
 const thetaLanes = (e: KernelEnv) => ({ THETA_LANES: e.thetaLanes });
 
-/** g = cᵀP for every lane with a P: after a model's transports (it reads P^h for the LSTM, P's first part). */
+/**
+ * Every learning lane's gradients from its P or its readout, one dispatch: g_θ = cᵀP for the lanes with a
+ * P (after a model's transports; it reads P^h for the LSTM, P's first part) in the first GT workgroups, the
+ * readout gradient of every learning lane in the GR after them; each with its Σg² partials for the clip.
+ */
 export const GRADIENT_KERNEL: KernelSpec = {
   name: 'gradient',
   shader: 'gradient',
-  bindings: { state: 'read', pOut: 'read', grad: 'write', partials: 'write' },
-  dispatch: (e) => [e.layout.gt, 1, e.PL],
+  bindings: { state: 'read', pOut: 'read', hOut: 'read', grad: 'write', partials: 'write', gradParts: 'read' },
+  constants: (e) => ({ ...thetaLanes(e), P_LANES: e.PL, PART_LANES: e.partLanes }),
+  dispatch: (e) => [e.layout.gt + e.layout.gr, 1, e.L],
+  // P (its first part) read once per lane with a P, or its RB row-block partials, g and the readout gradient written
+  cost: ({ layout: { n, p, nr }, PL, L, partLanes }) => {
+    const rows = partLanes * Math.ceil(n / ROW_BLOCK) + (PL - partLanes) * n;
+    return { bytes: F32 * (rows * p + PL * p + L * (n + nr)), flops: 2 * rows * p + 2 * L * nr };
+  },
 };
 
 /**
- * The end of every step, after the θ gradients: readout gradient -> clip -> update -> step end. Readout
- * lanes (θ frozen) join only these and the forward pass, with the readout's part of the update
- * (`updateReadout`): no θ-gradient kernel's range reaches them.
+ * The end of every step, after the θ gradients: the clip and Adam/SGD in one kernel (update.wgsl sums the
+ * lane's partials in every workgroup). Readout lanes (θ frozen) join only this, the gradient kernel's readout
+ * part and the forward pass, with the readout's part of the update (`updateReadout`): no θ-gradient
+ * kernel's range reaches them. Settling the step (divergence, update counts) is the next step's forward
+ * kernel's first act, and SETTLE_KERNEL's at a chunk's end.
  */
 export const UPDATE_KERNELS: readonly KernelSpec[] = [
-  {
-    name: 'readoutGradient',
-    shader: 'readoutGradient',
-    bindings: { state: 'read', hOut: 'read', grad: 'write', partials: 'write' },
-    constants: thetaLanes,
-    dispatch: (e) => [e.layout.gr, 1, e.L],
-  },
-  { name: 'clipScale', shader: 'clipScale', bindings: { partials: 'read', state: 'write', hyper: 'read' }, constants: thetaLanes, dispatch: (e) => [e.L, 1, 1] },
   {
     name: 'update',
     shader: 'update',
     bindings: update,
     constants: (e) => ({ ADAM: e.optimizer === 'adam' ? 1 : 0, ...thetaLanes(e) }),
     dispatch: (e) => [Math.ceil(e.layout.stride / WG), 1, e.thetaLanes],
+    cost: (e) => updateCost(e, e.layout.stride, e.thetaLanes),
   },
   // the readout lanes: the same kernel over V and c only, a dispatch of its own rather than a θ branch per lane
   {
@@ -111,9 +142,12 @@ export const UPDATE_KERNELS: readonly KernelSpec[] = [
     bindings: update,
     constants: (e) => ({ ADAM: e.optimizer === 'adam' ? 1 : 0, ...thetaLanes(e), LANE_BASE: e.base.readout, FIRST: e.layout.p }),
     dispatch: (e) => [Math.ceil(e.layout.nr / WG), 1, e.count.readout],
+    cost: (e) => updateCost(e, e.layout.nr, e.count.readout),
   },
-  { name: 'stepEnd', shader: 'stepEnd', bindings: { ...PER_LANE_BINDINGS, losses: 'write' }, dispatch: () => [1, 1, 1] },
 ];
+
+/** A chunk's last step settled (common/settle.wgsl), once per chunk after its steps: not part of a step. */
+export const SETTLE_KERNEL: KernelSpec = { name: 'stepEnd', shader: 'stepEnd', bindings: { ...PER_LANE_BINDINGS, losses: 'write' }, dispatch: () => [1, 1, 1] };
 
 /** ‖P‖² partials on the P the last step wrote, every P part of every lane with a P (sampled every metricsEvery steps). */
 export const SUM_SQUARES_KERNEL: KernelSpec = {
@@ -132,7 +166,7 @@ export const BENCH_KERNELS: readonly KernelSpec[] = [
 
 /** Buffers a shader views with another element type than layout.ts's (P as vec4 along its rows). */
 export const SHADER_TYPES: Partial<Record<ShaderName, Readonly<Record<string, string>>>> = {
-  sparseTransportVec4: { pIn: 'array<vec4f>', pOut: 'array<vec4f>' },
+  sparseTransportVec4: { pIn: 'array<vec4f>', pOut: 'array<vec4f>', gradParts: 'array<vec4f>' },
 };
 
 /** Names of a kernel's buffers in binding order. */

@@ -2,7 +2,7 @@
  * `npm run bench:gpu -- --quick --json` runs to the end on whatever adapter is present (SwiftShader here)
  * and prints every figure the GPU benchmark promises: the RNN's arms (one arm and a batch) with the kernels
  * against the copy and matmul yardsticks, the LSTM's lanes, the baselines' lanes, the CPU engine, TF.js, and
- * issue 13's targets with the entries they apply to. Only the shape is checked (a missing entry fails):
+ * the hardware targets with the entries they apply to. Only the shape is checked (a missing entry fails):
  * speed is never a test.
  */
 import { spawnSync } from 'node:child_process';
@@ -41,6 +41,9 @@ describe('bench:gpu --quick --json', () => {
     expect(typeof out.adapter.description).toBe('string');
     expect(out.skippedForTime).toEqual([]);
     const timestamps = out.timing === 'timestamp-query';
+    // Dawn's timestamp rounding is turned off; the peak is null unless the adapter is one whose peak is known
+    expect(out.dawnFlags).toContain('disable-dawn-features=timestamp_quantization');
+    expect(out.peakFlops === null || out.peakFlops > 0).toBe(true);
     // the RNN
     expect(out.sizes.length).toBeGreaterThan(0);
     for (const size of out.sizes) {
@@ -48,6 +51,18 @@ describe('bench:gpu --quick --json', () => {
       for (const arm of size.oneArm) expectTimed(arm, timestamps);
       expectTimed(size.batch, timestamps);
       expect(size.batch.lanes).toBeGreaterThan(1);
+      // the kernels' own counts: at most 4 dispatches per step for one RTRL lane, bytes against the floor, FLOPs against the peak
+      for (const e of [...size.oneArm, size.batch]) {
+        expect(Number.isInteger(e.dispatchesPerStep) && e.dispatchesPerStep > 0).toBe(true);
+        expect(e.bytesOverFloor).toBeGreaterThanOrEqual(1);
+        expect('flopFractionOfPeak' in e).toBe(true);
+        if (out.peakFlops === null) expect(e.flopFractionOfPeak).toBeNull();
+      }
+      for (const arm of size.oneArm) expect(arm.dispatchesPerStep).toBeLessThanOrEqual(4);
+      // sparse k = 4 moves at most 1.3× the floor (one pass over P, the gradient from its row-block partials)
+      if (size === out.sizes[out.sizes.length - 1]) expect(size.oneArm[1].bytesOverFloor).toBeLessThanOrEqual(1.3);
+      // the steps/s targets are for one lane; a batch is reported beside them with none
+      expect(size.batch.target.none).toMatch(/batches are reported separately/);
       expect(size.kernels.copy.gbPerSecond).toBeGreaterThan(0);
       expect(size.kernels.matmul.gflopPerSecond).toBeGreaterThan(0);
       for (const k of [size.kernels.sparseK4, size.kernels.sparseKn, size.kernels.dense]) expect(k.target.id).toMatch(/vs-(copy|matmul)/);

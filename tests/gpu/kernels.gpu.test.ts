@@ -21,6 +21,7 @@ import { allPaths, selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { Floats } from '../../src/engine/precision';
+import { readBuffer } from '../../src/gpu/readback';
 import { chooseSparseTransport } from '../../src/gpu/sparseVariant';
 import { expectOutputs, outputsStream } from './compare';
 import { deviceForFile } from './gpuHarness';
@@ -114,7 +115,7 @@ describe('kernels vs the CPU engine (Dawn)', () => {
     }
   });
 
-  it('sparseTransport.wgsl and denseTransport.wgsl: P_out = (1-α)P + (D W ⊙ Ω) P, then immediate.wgsl, gradient.wgsl, readoutGradient.wgsl', async () => {
+  it('sparseTransport.wgsl and denseTransport.wgsl: P_out = (1-α)P + (D W ⊙ Ω) P + the immediate term, then gradient.wgsl (cᵀP and the readout gradient)', async () => {
     const { batch, params, seq, hInit, sources } = await setup(methods);
     try {
       const r = new Rng(21);
@@ -123,11 +124,8 @@ describe('kernels vs the CPU engine (Dawn)', () => {
       await batch.dispatchKernel('forward', 0);
       await batch.dispatchKernel('sparse', 0);
       await batch.dispatchKernel('dense', 0);
-      const afterTransport = await batch.read('P1');
-      await batch.dispatchKernel('immediate', 0);
       const afterImmediate = await batch.read('P1');
       await batch.dispatchKernel('gradient', 0);
-      await batch.dispatchKernel('readoutGradient', 0);
       const [state, grad, h1] = await Promise.all([batch.read('state'), batch.read('grad'), batch.read('h1')]);
       const { st, stride } = batch.layout;
       methods.forEach((mth, a) => {
@@ -144,11 +142,9 @@ describe('kernels vs the CPU engine (Dawn)', () => {
         const out = new Float32Array(n * p);
         const g = new Float32Array(p);
         transport(Pin, out, n, p, k, src, coeffs, 1 - shape.leak, dLdh, g);
-        expectClose(afterTransport.subarray(i * n * p, (i + 1) * n * p), out, `${mth.kind} transport lane ${a}`);
-        // the immediate term on the CPU, applied to the GPU's transported P
-        const withImm = afterTransport.slice(i * n * p, (i + 1) * n * p);
-        addImmediateTerm(shape, withImm, d, hInit[a], seq.x, 0, dLdh, g);
-        expectClose(afterImmediate.subarray(i * n * p, (i + 1) * n * p), withImm, `immediate lane ${a}`);
+        // the immediate term on the CPU, after the CPU's transport (the GPU adds it as it writes P)
+        addImmediateTerm(shape, out, d, hInit[a], seq.x, 0, dLdh, g);
+        expectClose(afterImmediate.subarray(i * n * p, (i + 1) * n * p), out, `${mth.kind} transport with the immediate term, lane ${a}`);
         expectClose(grad.subarray(i * stride, i * stride + p), g, `g = cᵀP lane ${a}`);
         const cpuState = allocateState(shape, 'f32');
         cpuState.h.set(h1.subarray(i * n, i * n + n));
@@ -167,7 +163,7 @@ describe('kernels vs the CPU engine (Dawn)', () => {
     { kind: 'adam', lr: 1e-2, clipNorm: 0.05 },
     { kind: 'sgd', lr: 0.1, clipNorm: 0.05 },
   ] as OptimizerConfig[]) {
-    it(`clipScale.wgsl + update.wgsl, ${optimizer.kind} (clip ${optimizer.clipNorm}): two updates from the same gradient`, async () => {
+    it(`update.wgsl (the clip inside), ${optimizer.kind} (clip ${optimizer.clipNorm}): two updates from the same gradient`, async () => {
       const lanes: LearningMethod[] = [{ kind: 'full' }, sparseArm(1, 'random')];
       const { batch } = await setup(lanes, optimizer);
       try {
@@ -177,13 +173,11 @@ describe('kernels vs the CPU engine (Dawn)', () => {
         batch.write('P1', Float32Array.from({ length: 2 * n * p }, () => r.normal() * 0.3));
         await batch.dispatchKernel('forward', 0);
         await batch.dispatchKernel('gradient', 0);
-        await batch.dispatchKernel('readoutGradient', 0);
         const g = await batch.read('grad');
         const params0 = await batch.read('params');
-        await batch.dispatchKernel('clipScale', 0);
         await batch.dispatchKernel('update', 0);
-        await batch.dispatchKernel('stepEnd', 0);
-        await batch.dispatchKernel('clipScale', 0);
+        // step 0 settled (Adam's step count advances), as the forward kernel of step 1 would
+        await batch.dispatchKernel('stepEnd', 1);
         await batch.dispatchKernel('update', 1);
         const params2 = await batch.read('params');
         lanes.forEach((_, a) => {
@@ -227,22 +221,60 @@ describe('kernels vs the CPU engine (Dawn)', () => {
   });
 });
 
+describe('the benchmark\u2019s matmul.wgsl reference (Dawn)', () => {
+  it('out = lhs · rhs, with partial 64-wide tiles in both directions and K not a multiple of 16', async () => {
+    const { device, kernels } = ctx;
+    // m = 1 makes the preamble's NP = n² + 2n, the product's columns
+    const nn = 70;
+    const np = nn * nn + 2 * nn;
+    const r = new Rng(81);
+    const lhsData = Float32Array.from({ length: nn * nn }, () => r.normal());
+    const rhsData = Float32Array.from({ length: nn * np }, () => r.normal());
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const buf = (data: Float32Array<ArrayBuffer>) => {
+      const b = device.createBuffer({ size: data.byteLength, usage });
+      device.queue.writeBuffer(b, 0, data);
+      return b;
+    };
+    const [lhs, rhs, out] = [buf(lhsData), buf(rhsData), buf(new Float32Array(nn * np))];
+    try {
+      const pipeline = await kernels.pipeline('matmul', { N: nn, M: 1, O: 1 });
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, kernels.bindGroup('matmul', pipeline, { lhs, rhs, out }));
+      pass.dispatchWorkgroups(Math.ceil(np / 64), Math.ceil(nn / 64), 1);
+      pass.end();
+      device.queue.submit([enc.finish()]);
+      const got = new Float32Array(await readBuffer(device, ctx.health, out, 0, nn * np * 4));
+      const want = new Float64Array(nn * np);
+      for (let i = 0; i < nn; i++) for (let q = 0; q < nn; q++) for (let c = 0; c < np; c++) want[i * np + c] += lhsData[i * nn + q] * rhsData[q * np + c];
+      // sums of 70 products of N(0,1) values: float32 error ~1e-6 of a sum of size ~8
+      expectClose(got, want, 'matmul', 1e-4);
+    } finally {
+      [lhs, rhs, out].forEach((b) => b.destroy());
+    }
+  });
+});
+
 describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
-  /** P_out of every sparse lane, by the CPU engine's transport, from the GPU's D_t and the given P. */
-  function cpuTransport(sh: RnnShape, theta: Floats, d: Float32Array, k: number, src: Int32Array, scale: number, Pin: Float32Array): Float32Array {
+  /** P_out of every sparse lane, by the CPU engine's transport and immediate term (h_{t-1} = 0), from the GPU's D_t and the given P. */
+  function cpuTransport(sh: RnnShape, theta: Floats, d: Float32Array, k: number, src: Int32Array, scale: number, Pin: Float32Array, x: Floats): Float32Array {
     const pp = sh.n * sh.n + sh.n * sh.m + sh.n;
     const coeffs = new Float32Array(sh.n * k);
     for (let row = 0; row < sh.n; row++) for (let j = 0; j < k; j++) coeffs[row * k + j] = d[row] * scale * theta[row * sh.n + src[row * k + j]];
     const out = new Float32Array(sh.n * pp);
     transport(Pin, out, sh.n, pp, k, src, coeffs, 1 - sh.leak, new Float32Array(sh.n), new Float32Array(pp));
+    addImmediateTerm(sh, out, d, new Float32Array(sh.n), x, 0, new Float32Array(sh.n), new Float32Array(pp));
     return out;
   }
 
   // p = n (n + m + 1) must be a multiple of 4: n = 68, m = 1 gives p = 4760; k = 66 > WG = 64 crosses a staging chunk
   const big: RnnShape = { n: 68, m: 1, o: 1, leak: 0.6 };
-  const lanes: LearningMethod[] = [sparseArm(0, 'random'), sparseArm(3, 'random'), sparseArm(66, 'random', 0, true), { kind: 'frozen' }];
+  // and a full lane: n = 68 is three 32-row blocks of the dense tile
+  const lanes: LearningMethod[] = [sparseArm(0, 'random'), sparseArm(3, 'random'), sparseArm(66, 'random', 0, true), { kind: 'full' }, { kind: 'frozen' }];
 
-  it('vec4 loads, staged indices and coefficients: P_out = (1-α)P + (D W ⊙ Ω) P, k = 0, 3 and 66 (two staging chunks)', async () => {
+  it('vec4 loads, staged indices and coefficients: P_out = (1-α)P + (D W ⊙ Ω) P + the immediate term, k = 0, 3 and 66 (two staging chunks); the dense tile over three row blocks', async () => {
     const bp = big.n * (big.n + big.m + 1);
     const params = initRnn(big, new Rng(51), { gain: 1.1, inputScale: 1 });
     const seq = allocateSequence(2, 1, 1);
@@ -262,19 +294,21 @@ describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
     try {
       expect(batch.sparseTransport.shader).toBe('sparseTransportVec4');
       const r = new Rng(53);
-      const P0 = Float32Array.from({ length: 3 * big.n * bp }, () => r.normal());
+      const P0 = Float32Array.from({ length: 4 * big.n * bp }, () => r.normal());
       batch.write('P0', P0);
       await batch.dispatchKernel('forward', 0);
       await batch.dispatchKernel('sparse', 0);
+      await batch.dispatchKernel('dense', 0);
       const [P1, state] = await Promise.all([batch.read('P1'), batch.read('state')]);
       const { st } = batch.layout;
       lanes.forEach((mth, a) => {
-        if (mth.kind !== 'sparse') return;
+        if (mth.kind !== 'sparse' && mth.kind !== 'full') return;
         const i = batch.laneIndex(a);
         const d = state.slice(i * st, i * st + big.n);
-        const want = cpuTransport(big, params.theta, d, mth.k, sources[a]!, mth.rescale && mth.k > 0 ? big.n / mth.k : 1, P0.subarray(i * big.n * bp, (i + 1) * big.n * bp));
-        // k = 66 terms of N(0,1)·O(0.1) values: float32 sums differ by ~1e-6 of their scale
-        expectClose(P1.subarray(i * big.n * bp, (i + 1) * big.n * bp), want, `vec4 transport lane ${a} (k = ${mth.k})`, 1e-4);
+        const [k, src, scale] = mth.kind === 'full' ? [big.n, allPaths(big.n), 1] : [mth.k, sources[a]!, mth.rescale && mth.k > 0 ? big.n / mth.k : 1];
+        const want = cpuTransport(big, params.theta, d, k, src, scale, P0.subarray(i * big.n * bp, (i + 1) * big.n * bp), seq.x);
+        // k = 66 or 68 terms of N(0,1)·O(0.1) values: float32 sums differ by ~1e-6 of their scale
+        expectClose(P1.subarray(i * big.n * bp, (i + 1) * big.n * bp), want, `${mth.kind === 'full' ? 'dense' : 'vec4'} transport lane ${a} (k = ${k})`, 1e-4);
       });
     } finally {
       batch.destroy();

@@ -63,7 +63,7 @@ describe('one layout, one preamble', () => {
   it('snippets are included by marker line, each once, after the snippets they include; every snippet is used', async () => {
     const sources = await loadShaderSources();
     // readoutTail includes laneStep, so laneStep comes first; the kernel file last, unchanged
-    expect(kernelParts('forward', sources).map((p) => p.file)).toEqual(['common/laneStep.wgsl', 'common/readoutTail.wgsl', 'forward.wgsl']);
+    expect(kernelParts('forward', sources).map((p) => p.file)).toEqual(['common/laneStep.wgsl', 'common/readoutTail.wgsl', 'common/settle.wgsl', 'forward.wgsl']);
     expect(kernelParts('forward', sources).at(-1)?.text).toBe(sources.forward);
     expect(kernelParts('gram', sources).map((p) => p.file)).toEqual(['gram.wgsl']);
     // two snippets that both include laneStep: it comes once

@@ -20,7 +20,7 @@ import { BOUNDS, checkBound, checkChoice } from '../bounds';
 import type { RecurrentModel } from '../models';
 import { LOCAL_BETA, LOCAL_F, LOCAL_FORGET, LOCAL_G, LOCAL_I, LOCAL_O, lstmLayout, type LstmModel } from '../models/lstm';
 import { recurrentParamCount, type RnnModel, type RnnShape } from '../models/rnn';
-import { allocate, precisionOf, type Floats, type Precision } from '../precision';
+import { allocate, precisionOf, pStorageSetting, roundToF16, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
 import { addImmediateTerm, Sensitivity } from '../sensitivity';
 import type { Sequence } from '../tasks/task';
@@ -112,6 +112,8 @@ export class RnnRtrlEstimator implements GradientEstimator {
   private readonly selection: PathSelection;
   /** per-step transport coefficients d_i·W_{i,src}(·n/k) */
   private readonly coeffs: Floats;
+  /** P kept in half precision between steps (precision.ts pStorageSetting; off by default) */
+  private readonly pInF16 = pStorageSetting() === 'f16';
 
   constructor(
     private readonly model: RnnModel,
@@ -154,6 +156,7 @@ export class RnnRtrlEstimator implements GradientEstimator {
     transport(P.current, P.next, n, P.p, k, src, coeffs, 1 - leak, state.dLdh, grad);
     addImmediateTerm(shape, P.next, state.d, state.hPrev, seq.x, t * m, state.dLdh, grad);
     P.swap();
+    if (this.pInF16) roundToF16(P.current);
   }
 
   sensitivityNorm(): number {
