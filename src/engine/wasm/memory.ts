@@ -185,7 +185,10 @@ const finalizer =
  * `length` zeroed floats for a buffer the transport will read or write every step (the sensitivity
  * P and its successor). With a shared WebAssembly memory they live in it, and the WebAssembly kernel
  * works on them in place; otherwise this is `new Float32Array(length)`. Either way it is an ordinary
- * Float32Array to every other piece of code; it is freed when garbage collected.
+ * Float32Array to every other piece of code; it is freed when garbage collected. Keep the returned
+ * array itself while its floats are in use: a subarray or another view of the same floats does not
+ * keep the block alive (every view's buffer is the whole memory), and a freed block is handed out again.
+ * Frees run only between tasks (FinalizationRegistry callbacks), never inside a synchronous run.
  */
 export function allocateTransportFloats(length: number): Float32Array {
   const rt = wasmRuntime();
