@@ -272,8 +272,8 @@ export class GpuBatch {
   private timer!: KernelTimer;
   /** chunks encoded so far (which of them are timed: timeEvery) */
   private chunks = 0;
-  /** the chunks whose readbacks are in flight: the step each ends at, and when its readback has landed */
-  private inFlight: { t1: number; landed: Promise<void> }[] = [];
+  /** the chunks whose readbacks are in flight: the step each starts at, and when its readback has landed */
+  private inFlight: { t0: number; landed: Promise<void> }[] = [];
   private destroyed = false;
 
   private constructor(ctx: GpuContext, shape: GpuShape & { leak?: number }, streams: readonly Sequence[], specs: LaneSpec[], options: BatchOptions) {
@@ -517,7 +517,8 @@ export class GpuBatch {
    * the steps read back before it.
    */
   async landed(t: number): Promise<void> {
-    const waiting = this.inFlight.filter((c) => c.t1 - 1 < t);
+    // every chunk with a step before t, a chunk that runs past t too
+    const waiting = this.inFlight.filter((c) => c.t0 < t);
     await Promise.all(waiting.map((c) => c.landed));
     this.inFlight = this.inFlight.filter((c) => !waiting.includes(c));
     this.readback.check();
@@ -680,7 +681,7 @@ export class GpuBatch {
       if (timed) this.timer.absorb(data, tsOffset);
       this.absorb(new Float32Array(data), t0, t1, sample);
     });
-    this.inFlight.push({ t1, landed: done });
+    this.inFlight.push({ t0, landed: done });
   }
 
   /**

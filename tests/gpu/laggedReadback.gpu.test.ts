@@ -51,11 +51,15 @@ class HeldReadbacks {
     return this.held.length;
   }
 
-  /** The GPU finishes what was submitted so far: every held readback lands. */
-  async release(): Promise<void> {
-    const now = this.held.splice(0);
-    await Promise.all(now.map((h) => h.mapped));
-    for (const h of now) h.open();
+  /** The readbacks held now, to be released later (`release(them)`). */
+  take(): HeldReadbacks['held'] {
+    return this.held.splice(0);
+  }
+
+  /** The GPU finishes what was submitted (by default, everything so far): those held readbacks land. */
+  async release(them = this.take()): Promise<void> {
+    await Promise.all(them.map((h) => h.mapped));
+    for (const h of them) h.open();
   }
 }
 
@@ -68,14 +72,22 @@ function framesOf(run: GpuLiveRun, total: number): Frames {
   return { losses: run.arms.map(() => new Float32Array(total)), trace: { input: new Float32Array(total), target: new Float32Array(total), prediction: run.arms.map(() => new Float32Array(total)) } };
 }
 
-/** One frame of the worker's loop: advanceLagged must settle while the readbacks of the steps it submits are held. */
+/**
+ * One frame of the worker's loop: the readbacks of the steps submitted before it land during the frame
+ * (after it started: it must wait for those it draws, a chunk that runs past the frame's last step too);
+ * advanceLagged must settle while the readbacks of the steps it submits itself are held.
+ */
 async function frame(run: GpuLiveRun, held: HeldReadbacks, into: Frames): Promise<void> {
   const from = run.drawnStep;
   const part = (x: Float32Array) => x.subarray(from, from + FRAME);
   const trace = { input: part(into.trace.input), target: part(into.trace.target), prediction: into.trace.prediction.map(part) };
+  const before = held.take();
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   const stalled = new Promise<'stalled'>((r) => (watchdog = setTimeout(() => r('stalled'), DEADLOCK_MS)));
-  const settled = await Promise.race([run.advanceLagged(FRAME, into.losses.map(part), { trace }).then(() => 'settled' as const), stalled]);
+  const advanced = run.advanceLagged(FRAME, into.losses.map(part), { trace }).then(() => 'settled' as const);
+  await new Promise((r) => setTimeout(r, 0));
+  await held.release(before);
+  const settled = await Promise.race([advanced, stalled]);
   clearTimeout(watchdog);
   expect(settled, `the frame from step ${from} waited for a readback of its own steps`).toBe('settled');
   expect(run.drawnStep).toBe(from + FRAME);
@@ -84,8 +96,6 @@ async function frame(run: GpuLiveRun, held: HeldReadbacks, into: Frames): Promis
     expect(run.step - run.drawnStep).toBe(FRAME);
     expect(held.count).toBeGreaterThan(0);
   }
-  // the display interval: the GPU finishes what was submitted
-  await held.release();
 }
 
 describe('GpuLiveRun.advanceLagged: the GPU busy across frames', () => {
@@ -119,6 +129,7 @@ describe('GpuLiveRun.advanceLagged: the GPU busy across frames', () => {
   it('a learning-rate or k change between frames applies from the first step not yet submitted, and its marker says that step', async () => {
     const own = await nodeContext();
     const held = new HeldReadbacks(own.device);
+    // no metric steps: chunks of 50 steps, so frames of 30 draw parts of chunks
     const lagged = GpuLiveRun.create(own, params(), OPTIONS);
     const plain = GpuLiveRun.create(ctx, params(), OPTIONS);
     const frames = Math.ceil(LEAD_IN_STEPS / FRAME) + 6;
@@ -137,6 +148,7 @@ describe('GpuLiveRun.advanceLagged: the GPU busy across frames', () => {
       if (f === kAt) {
         changes.push(lagged.step);
         // a k change rebuilds the batch from the lanes' state, read back: that wait is the change's own
+        await held.release();
         held.holding = false;
         await lagged.setSparse(4, 'random');
         held.holding = true;
