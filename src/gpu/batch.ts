@@ -94,6 +94,11 @@ export interface BatchOptions extends TransportOptions {
   poolSize?: number;
   /** time the kernels (timing.ts): timestamps where the device has them, else submit-to-done; default true */
   timing?: boolean;
+  /**
+   * with timestamps, time the first step of one chunk in this many (default 1, every chunk): a timed step
+   * runs each kernel in a pass of its own, which a live run need not pay every chunk
+   */
+  timeEvery?: number;
   label?: string;
 }
 
@@ -265,6 +270,10 @@ export class GpuBatch {
   private readonly stepAlign: number;
   private readonly stepSlots: Uint32Array<ArrayBuffer>;
   private timer!: KernelTimer;
+  /** chunks encoded so far (which of them are timed: timeEvery) */
+  private chunks = 0;
+  /** the chunks whose readbacks are in flight: the step each starts at, and when its readback has landed */
+  private inFlight: { t0: number; landed: Promise<void> }[] = [];
   private destroyed = false;
 
   private constructor(ctx: GpuContext, shape: GpuShape & { leak?: number }, streams: readonly Sequence[], specs: LaneSpec[], options: BatchOptions) {
@@ -278,6 +287,7 @@ export class GpuBatch {
       metricsEvery: options.metricsEvery ?? 0,
       poolSize: options.poolSize ?? 3,
       timing: options.timing ?? true,
+      timeEvery: Math.max(1, Math.floor(options.timeEvery ?? 1)),
       label: options.label ?? 'batch',
     };
     const layout = this.model.layout(shape);
@@ -476,8 +486,21 @@ export class GpuBatch {
 
   /** Advances every lane by `steps` (fewer at the end of the stream); resolves once their losses are read back. */
   async advance(steps: number): Promise<void> {
-    this.checkUsable();
     const start = performance.now();
+    await this.submit(steps);
+    await this.drain();
+    this.elapsedMs += performance.now() - start;
+    this.checkUsable();
+  }
+
+  /**
+   * Encodes and submits the next `steps` steps (fewer at the end of the stream) without waiting for their
+   * readbacks: `landed(t)` says when they are read back. It waits on the GPU only where a chunk must: for a
+   * free staging buffer (at most `poolSize` readbacks in flight) and at a sparse lane's refresh step
+   * (refreshSelections).
+   */
+  async submit(steps: number): Promise<void> {
+    this.checkUsable();
     const end = Math.min(this.steps, this.t + steps);
     const { readbackEvery, metricsEvery } = this.options;
     while (this.t < end) {
@@ -486,14 +509,25 @@ export class GpuBatch {
       await this.encodeChunk(this.t, chunkEnd);
       this.t = chunkEnd;
     }
-    await this.drain();
-    this.elapsedMs += performance.now() - start;
-    this.checkUsable();
+  }
+
+  /**
+   * Resolves once the results of every step before `t` are read back (losses, outputs, divergence,
+   * metric samples); rejects with the readback's GpuError if one failed. Usable after destroy() for
+   * the steps read back before it.
+   */
+  async landed(t: number): Promise<void> {
+    // every chunk with a step before t, a chunk that runs past t too
+    const waiting = this.inFlight.filter((c) => c.t0 < t);
+    await Promise.all(waiting.map((c) => c.landed));
+    this.inFlight = this.inFlight.filter((c) => !waiting.includes(c));
+    this.readback.check();
   }
 
   /** Waits for every readback in flight. */
-  drain(): Promise<void> {
-    return this.readback.drain();
+  async drain(): Promise<void> {
+    await this.readback.drain();
+    this.inFlight = [];
   }
 
   private checkUsable(): void {
@@ -600,7 +634,8 @@ export class GpuBatch {
     for (let t = t0; t <= t1; t++) this.setStepSlot(t - t0, t, t > t0);
     device.queue.writeBuffer(this.stepBuffer, 0, this.stepSlots, 0, ((t1 - t0 + 1) * this.stepAlign) / 4);
     let first = t0;
-    if (this.timer.timestamps) {
+    const timed = this.timer.timestamps && this.chunks++ % this.options.timeEvery === 0;
+    if (timed) {
       // the chunk's first step, a pass per kernel with timestamps around it
       this.stepKernels.forEach((k, i) => {
         const p = enc.beginComputePass({ label: `${label} ${k.spec.name} timed`, timestampWrites: this.timer.writes(i) });
@@ -638,14 +673,15 @@ export class GpuBatch {
       for (const f of this.factorLanes) copy(b.factors, this.lanes[f.lane].offset.factors, f.prefix);
     }
     this.fillNoise(t0, t1);
-    this.timer.resolve(enc, staging, tsOffset);
+    if (timed) this.timer.resolve(enc, staging, tsOffset);
     device.queue.submit([enc.finish()]);
     const landed = this.timer.submitted(t1 - t0);
-    this.readback.collect(staging, total * 4, (data) => {
+    const done = this.readback.collect(staging, total * 4, (data) => {
       landed();
-      this.timer.absorb(data, tsOffset);
+      if (timed) this.timer.absorb(data, tsOffset);
       this.absorb(new Float32Array(data), t0, t1, sample);
     });
+    this.inFlight.push({ t0, landed: done });
   }
 
   /**

@@ -36,9 +36,10 @@ export class ReadbackPool {
 
   /**
    * After the copies into `staging` are submitted: maps it, hands `consume` a copy of its first `bytes`,
-   * and returns it to the pool. A failure is kept for `check()`.
+   * and returns it to the pool. A failure is kept for `check()`. The promise settles (never rejects) once
+   * `consume` has run or the readback failed.
    */
-  collect(staging: GPUBuffer, bytes: number, consume: (data: ArrayBuffer) => void): void {
+  collect(staging: GPUBuffer, bytes: number, consume: (data: ArrayBuffer) => void): Promise<void> {
     const done = staging
       .mapAsync(GPUMapMode.READ, 0, bytes)
       .then(() => {
@@ -55,6 +56,7 @@ export class ReadbackPool {
         if (i >= 0) this.pending.splice(i, 1);
       });
     this.pending.push(done);
+    return done;
   }
 
   /** Waits for every readback in flight. */

@@ -1,6 +1,6 @@
 /**
  * Kernel timing (src/gpu/timing.ts): a batch reports per-kernel GPU times where the device has timestamp
- * queries (one timed step per chunk), else submit-to-done wall time per step; timing a step (a pass per
+ * queries (one timed step per chunk, or per `timeEvery` chunks), else submit-to-done wall time per step; timing a step (a pass per
  * kernel) leaves the numbers unchanged. No thresholds on the times themselves: only that they are figures.
  */
 import { expect, it } from 'vitest';
@@ -60,5 +60,33 @@ it('timings(): per kernel with timestamps, else per step; timing does not change
   } finally {
     timed.destroy();
     plain.destroy();
+  }
+});
+
+it('timeEvery: timestamps on one chunk in that many (the live app times 1 in 16); the losses unchanged', async () => {
+  const T = 40;
+  const seq = allocateSequence(T, 1, 1);
+  const r = new Rng(4);
+  for (let t = 0; t < T; t++) {
+    seq.x[t] = r.normal();
+    seq.y[t] = r.normal();
+  }
+  const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
+  // chunks of one step: 40 chunks, of which 0, 16 and 32 are timed
+  const sparse = await GpuBatch.create(ctx, shape, [seq], lanes(), { optimizer, readbackEvery: 1, timeEvery: 16, label: 'timed 1 in 16' });
+  const every = await GpuBatch.create(ctx, shape, [seq], lanes(), { optimizer, readbackEvery: 1, label: 'timed every chunk' });
+  try {
+    await sparse.advance(T);
+    await every.advance(T);
+    for (let a = 0; a < 3; a++) expect(Array.from(sparse.losses[a])).toEqual(Array.from(every.losses[a]));
+    if (ctx.device.features.has('timestamp-query')) {
+      for (const k of sparse.timings().kernels) expect(k.samples).toBe(3);
+      for (const k of every.timings().kernels) expect(k.samples).toBe(T);
+    } else {
+      expect(sparse.timings().steps).toBe(T);
+    }
+  } finally {
+    sparse.destroy();
+    every.destroy();
   }
 });

@@ -11,6 +11,10 @@
  * navigator.gpu, no adapter, requestDevice, verification, planner, device lost mid-run) ends on the CPU
  * LiveRun with the reason in `fallbackReason`. Messages are handled one at a time (a promise chain), so
  * an async GPU step never overlaps another message, and no rejection goes unhandled.
+ *
+ * A GPU run keeps the GPU busy across frames: each `advance` submits the next frame's steps and answers
+ * with the steps the frame before submitted (GpuLiveRun.advanceLagged), whose readbacks have landed while
+ * the page drew, so a frame does not wait for the GPU; the losses sent are one frame behind the GPU.
  */
 // The WebGPU modules load on first use (dynamic imports): a CPU run, the common case on software
 // adapters and without WebGPU, starts without parsing them.
@@ -220,13 +224,15 @@ async function fallBack(e: unknown): Promise<void> {
 async function advance(steps: number): Promise<void> {
   const r = run!;
   const losses = r.arms.map(() => new Float32Array(steps));
-  const fromStep = r.step;
+  // a GPU run hands out the steps before the ones it submits now (advanceLagged): from its drawn step
+  const fromStep = r.drawnStep ?? r.step;
   // sparse-error tasks (adding): which steps were scored, so the chart draws one point per sequence
   const scored = r.sparseError ? new Uint8Array(steps) : null;
   const t0 = performance.now();
   // the task strip: only an engine with each arm's output on the host traces it
   const trace: StepTrace | null = r.traces ? { input: new Float32Array(steps), target: new Float32Array(steps), prediction: r.arms.map(() => new Float32Array(steps)) } : null;
-  await r.advance(steps, losses, { scored: scored ?? undefined, trace: trace ?? undefined });
+  const extra = { scored: scored ?? undefined, trace: trace ?? undefined };
+  await (r.advanceLagged ? r.advanceLagged(steps, losses, extra) : r.advance(steps, losses, extra));
   const ms = performance.now() - t0;
   const sample = r.step - lastMetricsStep >= metricsEvery(r.shape.n);
   if (sample) lastMetricsStep = r.step;

@@ -9,8 +9,10 @@
  * the numbers are the CPU's stream), and at its end the batch is rebuilt on the next segment with every
  * lane's state carried over through the GPU buffers (weights, h, P, Adam moments and counters, masks).
  *
- * Live changes:
- *  - learning rate: in place (GpuBatch.setLearningRate), from the next step on.
+ * The app's frame loop (advanceLagged) keeps the GPU a frame ahead: each call submits the next frame's
+ * steps and hands out the steps the call before submitted, read back meanwhile (docs/gpu-engine.md).
+ * Live changes apply from `step`, the first step not yet submitted, and their markers say that step:
+ *  - learning rate: in place (GpuBatch.setLearningRate), from the next submitted step on.
  *  - k / strategy: the batch is rebuilt from the arms' current state on the rest of the segment; the k
  *    arm keeps its weights and running state, draws a new mask from its current path weights, and restarts
  *    its Adam moments, exactly what LiveRun.setSparse does on the CPU: the RNN's P carries over, the
@@ -50,11 +52,34 @@ import { planMemory } from '../../gpu/memoryPlan';
 import type { LabParams } from '../contract';
 import { gpuHostArms, gpuRefusal } from '../gpuSupport';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
-import { sourceArm, type AdvanceExtra, type GpuRunInfo, type KeptPaths, type LiveEngine } from './liveEngine';
+import { sourceArm, type AdvanceExtra, type StepTrace, type GpuRunInfo, type KeptPaths, type LiveEngine } from './liveEngine';
 import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, kArmInfo, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
 
 /** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
 export const SEGMENT_CHUNKS = 20;
+
+/** Submitted steps not yet handed out, in order: lead-in steps the CPU has stepped, or lanes' steps of a batch. */
+interface Piece {
+  /** global step of its first step, its steps, and how many of them were handed out */
+  from: number;
+  count: number;
+  drawn: number;
+  cpu?: { losses: Float32Array[]; scored: Uint8Array; trace: StepTrace };
+  gpu?: LanePiece;
+}
+
+/** Steps [t0, t0 + count) of a batch, with what they need to be drawn as they were submitted. */
+interface LanePiece {
+  batch: GpuBatch;
+  stream: Sequence;
+  /** the lane of each arm when they were submitted (a k change makes new lanes) */
+  armLane: number[];
+  t0: number;
+  /** adaptation steps before the batch's step 0 */
+  offset: number;
+  /** the host arms' losses, predictions and divergence over these steps, stepped at submission */
+  host: Map<number, { losses: Float32Array; prediction: Float32Array; divergedAt: number }>;
+}
 
 /** The batch of the run's model (one batch class for every model). */
 type ModelBatch = GpuBatch;
@@ -67,8 +92,12 @@ export class GpuLiveRun implements LiveEngine {
   readonly traces = true;
   readonly cpu: LiveRun;
   readonly ctx: GpuContext;
-  /** global step: lead-in steps first, then adaptation */
+  /** global step submitted so far (lead-in steps first, then adaptation): a live change applies from this step */
   step = 0;
+  /** global step handed out so far (advance, advanceLagged): `step` runs ahead of it by a frame at most */
+  drawnStep = 0;
+  /** submitted steps not yet handed out */
+  private readonly pieces: Piece[] = [];
   private batch: ModelBatch | null = null;
   private specs: ModelLaneSpec[] = [];
   private readonly model: 'rnn' | 'lstm';
@@ -150,18 +179,39 @@ export class GpuLiveRun implements LiveEngine {
   /**
    * Advances `count` steps; writes each arm's losses into out[arm][0..count), `extra.scored`, and
    * `extra.trace`: input and target every step, each arm's recorded output every step (module comment).
+   * Resolves once those steps are read back (the tests' form; the app's frame loop uses advanceLagged).
    */
   async advance(count: number, out: Float32Array[], extra: AdvanceExtra = {}): Promise<number> {
-    const { scored, trace } = extra;
-    let s = 0;
-    if (this.step < LEAD_IN_STEPS) {
-      const c = Math.min(count, LEAD_IN_STEPS - this.step);
-      this.cpu.advance(c, out, { scored, trace });
+    await this.submitTo(this.drawnStep + count);
+    await this.draw(count, out, extra);
+    return count;
+  }
+
+  /**
+   * The app's frame loop: hands out the next `count` steps from `drawnStep`, as advance does, after
+   * submitting `count` more beyond them, so the GPU works on the next frame's steps while this one is
+   * drawn. A frame thus waits only for the readbacks of the steps the frame before submitted (landed by
+   * then unless the GPU is slower than the display), never for its own.
+   */
+  async advanceLagged(count: number, out: Float32Array[], extra: AdvanceExtra = {}): Promise<number> {
+    await this.submitTo(this.drawnStep + 2 * count);
+    await this.draw(count, out, extra);
+    return count;
+  }
+
+  /** Steps up to global step `target` submitted: the lead-in stepped on the CPU, then the lanes' chunks encoded. */
+  private async submitTo(target: number): Promise<void> {
+    if (this.step < LEAD_IN_STEPS && this.step < target) {
+      const c = Math.min(target - this.step, LEAD_IN_STEPS - this.step);
+      const losses = this.arms.map(() => new Float32Array(c));
+      const scored = new Uint8Array(c);
+      const trace: StepTrace = { input: new Float32Array(c), target: new Float32Array(c), prediction: this.arms.map(() => new Float32Array(c)) };
+      this.cpu.advance(c, losses, { scored, trace });
+      this.pieces.push({ from: this.step, count: c, drawn: 0, cpu: { losses, scored, trace } });
       this.step += c;
-      s = c;
     }
-    if (s < count && this.batch === null) await this.startBatch();
-    while (s < count) {
+    if (this.step < target && this.batch === null) await this.startBatch();
+    while (this.step < target) {
       this.checkLive();
       let batch = this.batch!;
       if (batch.done) {
@@ -169,54 +219,98 @@ export class GpuLiveRun implements LiveEngine {
         batch = this.batch!;
       }
       const t0 = batch.t;
-      const c = Math.min(count - s, batch.steps - t0);
-      await batch.advance(c);
-      const stream = this.stream!;
-      const mask = stream.errorMask;
-      for (let a = 0; a < this.arms.length; a++) {
-        if (this.hostArms.has(a)) continue;
-        // a duplicate arm reads its twin's lane (its loss is the twin's, as on the CPU)
-        const lane = this.armLane[a];
-        const curve = batch.losses[lane];
-        for (let r = 0; r < c; r++) {
-          const loss = curve[t0 + r];
-          out[a][s + r] = loss;
-          this.window.add(a, loss, mask[t0 + r] === 1);
-        }
-        if (this.diverged[a] < 0 && batch.divergedAt[lane] >= 0) this.diverged[a] = this.offset + batch.divergedAt[lane];
-      }
-      for (let r = 0; r < c; r++) {
-        this.window.countStep(mask[t0 + r] === 1);
-        if (scored) scored[s + r] = mask[t0 + r];
-      }
-      if (trace) {
-        const { inputSize: m, outputSize: o } = stream;
-        for (let r = 0; r < c; r++) {
-          trace.input[s + r] = stream.x[(t0 + r) * m];
-          trace.target[s + r] = stream.y[(t0 + r) * o];
-          // y_t[0] before the step's update, as the CPU's trace (a duplicate arm shows its twin's lane)
-          for (let a = 0; a < this.arms.length; a++) if (!this.hostArms.has(a)) trace.prediction[a][s + r] = batch.outputs[this.armLane[a]][t0 + r];
-        }
-      }
-      this.stepHostArms(stream, t0, c, s, out, trace);
-      this.absorbSample(batch);
-      s += c;
+      const c = Math.min(target - this.step, batch.steps - t0);
+      await batch.submit(c);
+      // the host arms step now, in lockstep with the lanes' steps just submitted (a later change applies after them)
+      const host = this.stepHostArms(this.stream!, t0, c);
+      this.pieces.push({ from: this.step, count: c, drawn: 0, gpu: { batch, stream: this.stream!, armLane: this.armLane, t0, offset: this.offset, host } });
       this.step += c;
     }
-    return count;
   }
 
-  /** The host arms' CPU learners over steps [t0, t0 + c) of the stream the lanes just ran. */
-  private stepHostArms(stream: Sequence, t0: number, c: number, s: number, out: Float32Array[], trace: AdvanceExtra['trace']): void {
-    for (const [a, learner] of this.hostLearners) {
-      for (let r = 0; r < c; r++) {
-        const loss = learner.step(stream, t0 + r);
-        out[a][s + r] = loss;
-        this.window.add(a, loss, stream.errorMask[t0 + r] === 1);
-        if (trace) trace.prediction[a][s + r] = learner.state.y[0];
+  /** The next `count` submitted steps into out, extra.scored and extra.trace, waiting for their readbacks. */
+  private async draw(count: number, out: Float32Array[], extra: AdvanceExtra): Promise<void> {
+    const { scored, trace } = extra;
+    let s = 0;
+    while (s < count) {
+      const piece = this.pieces[0];
+      const k = piece.drawn;
+      const r = Math.min(count - s, piece.count - k);
+      if (piece.cpu) {
+        const { losses, scored: sc, trace: tr } = piece.cpu;
+        for (let a = 0; a < this.arms.length; a++) out[a].set(losses[a].subarray(k, k + r), s);
+        scored?.set(sc.subarray(k, k + r), s);
+        if (trace) {
+          trace.input.set(tr.input.subarray(k, k + r), s);
+          trace.target.set(tr.target.subarray(k, k + r), s);
+          for (let a = 0; a < this.arms.length; a++) trace.prediction[a].set(tr.prediction[a].subarray(k, k + r), s);
+        }
+      } else {
+        await piece.gpu!.batch.landed(piece.gpu!.t0 + k + r);
+        this.drawLanes(piece.gpu!, k, r, s, out, extra);
       }
-      if (this.diverged[a] < 0 && learner.divergedAt >= 0) this.diverged[a] = learner.divergedAt;
+      piece.drawn += r;
+      if (piece.drawn === piece.count) this.pieces.shift();
+      s += r;
     }
+    this.drawnStep += count;
+  }
+  /** Steps [k, k + r) of a piece of the lanes' steps, read back, into out from index s; the loss window, divergence and metrics follow. */
+  private drawLanes(g: LanePiece, k: number, r: number, s: number, out: Float32Array[], { scored, trace }: AdvanceExtra): void {
+    const { batch, stream, armLane } = g;
+    const t0 = g.t0 + k;
+    const mask = stream.errorMask;
+    for (let a = 0; a < this.arms.length; a++) {
+      const host = g.host.get(a);
+      // a duplicate arm reads its twin's lane (its loss is the twin's, as on the CPU)
+      const curve = host ? host.losses : batch.losses[armLane[a]];
+      const from = host ? k : t0;
+      for (let i = 0; i < r; i++) {
+        const loss = curve[from + i];
+        out[a][s + i] = loss;
+        this.window.add(a, loss, mask[t0 + i] === 1);
+      }
+      if (this.diverged[a] >= 0) continue;
+      if (host) {
+        if (host.divergedAt >= 0) this.diverged[a] = host.divergedAt;
+      } else {
+        // divergence as of the latest readback: counted once the step it happened at is drawn
+        const at = batch.divergedAt[armLane[a]];
+        if (at >= 0 && at < t0 + r) this.diverged[a] = g.offset + at;
+      }
+    }
+    for (let i = 0; i < r; i++) {
+      this.window.countStep(mask[t0 + i] === 1);
+      if (scored) scored[s + i] = mask[t0 + i];
+    }
+    if (trace) {
+      const { inputSize: m, outputSize: o } = stream;
+      for (let i = 0; i < r; i++) {
+        trace.input[s + i] = stream.x[(t0 + i) * m];
+        trace.target[s + i] = stream.y[(t0 + i) * o];
+        // y_t[0] before the step's update, as the CPU's trace (a duplicate arm shows its twin's lane)
+        for (let a = 0; a < this.arms.length; a++) {
+          const host = g.host.get(a);
+          trace.prediction[a][s + i] = host ? host.prediction[k + i] : batch.outputs[armLane[a]][t0 + i];
+        }
+      }
+    }
+    this.absorbSample(g, t0 + r);
+  }
+
+  /** The host arms' CPU learners over steps [t0, t0 + c) of the stream the lanes were just submitted on. */
+  private stepHostArms(stream: Sequence, t0: number, c: number): LanePiece['host'] {
+    const host: LanePiece['host'] = new Map();
+    for (const [a, learner] of this.hostLearners) {
+      const losses = new Float32Array(c);
+      const prediction = new Float32Array(c);
+      for (let r = 0; r < c; r++) {
+        losses[r] = learner.step(stream, t0 + r);
+        prediction[r] = learner.state.y[0];
+      }
+      host.set(a, { losses, prediction, divergedAt: learner.divergedAt });
+    }
+    return host;
   }
 
   private checkLive(): void {
@@ -278,7 +372,9 @@ export class GpuLiveRun implements LiveEngine {
 
   private batchOptions() {
     const p = this.params;
-    return { optimizer: { kind: p.optimizer, lr: p.lr, clipNorm: 0 }, metricsEvery: this.metricsEvery, readbackEvery: 50, label: 'live' };
+    // kernel timestamps on 1 chunk in 16 (a timed step runs a pass per kernel); staging buffers for the
+    // chunks of two frames in flight (advanceLagged), so a frame does not wait for a free one
+    return { optimizer: { kind: p.optimizer, lr: p.lr, clipNorm: 0 }, metricsEvery: this.metricsEvery, readbackEvery: 50, timeEvery: 16, poolSize: 64, label: 'live' };
   }
 
   private kIndex(): number {
@@ -337,17 +433,21 @@ export class GpuLiveRun implements LiveEngine {
     this.kW = W;
   }
 
-  private absorbSample(batch: ModelBatch): void {
-    const sample = batch.samples[batch.samples.length - 1];
-    if (!sample) return;
-    batch.samples.length = 0;
+  /** The latest metrics sample of the steps drawn so far (before step `upTo` of the piece's batch). */
+  private absorbSample(g: LanePiece, upTo: number): void {
+    const samples = g.batch.samples;
+    let ready = 0;
+    while (ready < samples.length && samples[ready].t < upTo) ready++;
+    if (ready === 0) return;
+    const sample = samples[ready - 1];
+    samples.splice(0, ready);
     const full = sample.full[0];
     this.latest = {
-      step: LEAD_IN_STEPS + this.offset + sample.t + 1,
+      step: LEAD_IN_STEPS + g.offset + sample.t + 1,
       jacobian: full ? jacobianSpectrum({ shape: this.shape, theta: padTheta(full.W, recurrentParamCount(this.shape)), readout: new Float32Array(0) } as RnnParams, full.d) : null,
       sensitivity: null,
       sensitivityNorm: this.arms.map((_, a) => {
-        const x = this.armLane[a] >= 0 ? sample.norms[this.armLane[a]] : NaN;
+        const x = g.armLane[a] >= 0 ? sample.norms[g.armLane[a]] : NaN;
         return Number.isFinite(x) ? x : null;
       }),
       cosine: { k: null, k0: null },
@@ -429,6 +529,8 @@ export class GpuLiveRun implements LiveEngine {
     // learners too (they are the CPU run's own)
     this.cpu.setLearningRate(lr);
     this.batch?.setLearningRate(lr);
+    // it applies from the next step not yet submitted (the CPU run's step stops at the drift)
+    this.markers[this.markers.length - 1].step = this.step;
   }
 
   /** New k or strategy for the sparse arm. After the drift the batch is rebuilt from the arms' current state. */

@@ -77,6 +77,14 @@ export interface LiveEngine {
   gpuInfo?(): GpuRunInfo;
   /** GPU runs: measured time per step and per kernel of the current batch (null before the drift). */
   kernelTimings?(): BatchTimings | null;
+  /**
+   * GPU runs, the app's frame loop: as `advance` (the next `count` steps from `drawnStep` into out), but
+   * it first submits `count` steps beyond them, so the GPU runs ahead by a frame and a frame waits only for
+   * readbacks the frame before submitted. `step` (where a live change applies) leads `drawnStep`.
+   */
+  advanceLagged?(count: number, out: Float32Array[], extra?: AdvanceExtra): Promise<number>;
+  /** GPU runs: the first step not yet handed out by advance or advanceLagged */
+  readonly drawnStep?: number;
 }
 
 /** The learning method of each arm of the live view, from the settings. */
