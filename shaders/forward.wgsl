@@ -12,7 +12,7 @@
 //! include settle
 
 const RG: u32 = 8u;    // invocations per row of W
-const CH: u32 = 256u;  // rows per chunk of partial sums
+const CH: u32 = 128u;  // rows per chunk of partial sums (4.5 KiB of workgroup memory)
 const PS: u32 = RG + 1u; // a row's partials, padded so the owners' reads (rows PS apart) hit distinct banks
 
 var<workgroup> partial: array<f32, CH * PS>;

@@ -15,7 +15,7 @@
 //! include settle
 
 const RG: u32 = 8u;      // invocations per row of W_h
-const CU: u32 = 64u;     // units per chunk of partial sums
+const CU: u32 = 32u;     // units per chunk of partial sums (4.5 KiB of workgroup memory)
 const PS: u32 = RG + 1u; // a row's partials, padded so the owners' reads (rows PS apart) hit distinct banks
 
 var<workgroup> partial: array<f32, 4u * CU * PS>;

@@ -97,7 +97,7 @@ describe('kernels vs the CPU engine (Dawn)', () => {
     }
   });
 
-  it('forward.wgsl over two 256-row chunks of partial sums (n = 260, a frozen lane): h_t, D_t, dL/dh and L_t', async () => {
+  it('forward.wgsl over three 128-row chunks of partial sums (n = 260, a frozen lane): h_t, D_t, dL/dh and L_t', async () => {
     const big: RnnShape = { n: 260, m: 1, o: 1, leak: 0.6 };
     const params = initRnn(big, new Rng(41), { gain: 1.3, inputScale: 1 });
     const seq = allocateSequence(2, big.m, big.o);
