@@ -1,8 +1,9 @@
 // Dense sensitivity transport for full RTRL (science.md §2), a tiled matrix product in workgroup memory:
 //   P_out = (1-α) P_in + (D_t W) P_in        (n×n times n×p, per lane)
-// Each workgroup computes a TS×TS output tile; each invocation a 4×4 block of it (rows and columns
-// spaced TS/4 apart). A and P tiles of TS×TS are staged in workgroup memory, so every P value loaded from
-// memory feeds TS multiply-adds and every value read from workgroup memory feeds 4.
+// Each workgroup computes a TS×TS output tile; each invocation a 4×4 block of it (rows spaced TS/4 apart,
+// four contiguous columns). A and P tiles of TS×TS are staged in workgroup memory as vec4s, so every P
+// value loaded from memory feeds TS multiply-adds, every vec4 read from workgroup memory feeds 16, and
+// the reads are conflict-free (the bank model is in common/denseTile.wgsl).
 // Workgroups run row blocks fastest (x), then column tiles (y), so one column tile's n × TS slice of P is
 // staged by every row block while it is in the cache, and P comes from memory about once (D W, n × n,
 // stays cached). Lanes are the full-RTRL lanes LANE_BASE + z. A reset step transports P = 0. The immediate term is
@@ -10,7 +11,7 @@
 //! include denseTile
 //! include immediateTerm
 
-var<workgroup> aTile: array<f32, TS * TS>;
+var<workgroup> aTile: array<vec4f, TS * (TS / 4u + 1u)>;
 
 @compute @workgroup_size(Q, Q)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
@@ -24,23 +25,34 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let sb = lane * ST;
   var acc: array<vec4f, 4>;
   for (var q0 = 0u; q0 < N; q0 += TS) {
-    for (var e = lix; e < TS * TS; e += Q * Q) {
-      let r = e / TS;
-      let cc = e % TS;
+    for (var e = lix; e < TS * TV; e += Q * Q) {
+      let r = tileRow(e);
+      let cc = tileCol(e);
       let i = i0 + r;
-      let q = q0 + cc;
-      var av = 0.0;
-      if (i < N && q < N) { av = state[sb + i] * params[th + i * N + q]; }
-      aTile[e] = av;
+      var av = vec4f(0.0);
+      if (i < N) {
+        let d = state[sb + i];
+        let w = th + i * N;
+        for (var j = 0u; j < 4u; j++) {
+          let q = q0 + cc + j;
+          if (q < N) { av[j] = d * params[w + q]; }
+        }
+      }
+      aTile[coefIndex(r, e % TV)] = av;
       stagePTile(e, base, q0 + r, c0 + cc);
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TS; kk++) {
-      let y = pTileRow(kk, lid.x);
-      acc[0] += aTile[lid.y * TS + kk] * y;
-      acc[1] += aTile[(lid.y + Q) * TS + kk] * y;
-      acc[2] += aTile[(lid.y + 2u * Q) * TS + kk] * y;
-      acc[3] += aTile[(lid.y + 3u * Q) * TS + kk] * y;
+    for (var kv = 0u; kv < TV; kv++) {
+      let pr = 4u * kv * TV + lid.x;
+      let p0 = pTile[pr];
+      let p1 = pTile[pr + TV];
+      let p2 = pTile[pr + 2u * TV];
+      let p3 = pTile[pr + 3u * TV];
+      // unrolled by hand: constant indices keep the accumulators in registers
+      acc[0] += fma4(aTile[coefIndex(lid.y, kv)], p0, p1, p2, p3);
+      acc[1] += fma4(aTile[coefIndex(lid.y + Q, kv)], p0, p1, p2, p3);
+      acc[2] += fma4(aTile[coefIndex(lid.y + 2u * Q, kv)], p0, p1, p2, p3);
+      acc[3] += fma4(aTile[coefIndex(lid.y + 3u * Q, kv)], p0, p1, p2, p3);
     }
     workgroupBarrier();
   }
@@ -48,7 +60,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var a = 0u; a < 4u; a++) {
     let i = i0 + lid.y + a * Q;
     for (var b = 0u; b < 4u; b++) {
-      let c = c0 + lid.x + b * Q;
+      let c = c0 + 4u * lid.x + b;
       if (i < N && c < NP) {
         let o = base + i * NP + c;
         var v = acc[a][b];

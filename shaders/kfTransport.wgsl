@@ -5,7 +5,15 @@
 // dot with c_t for kfUpdate.wgsl. A reset step transports A = 0.
 override LANE_BASE: u32;
 
+// W Aᵀ[r, ·] is read coalesced, as forward.wgsl reads W h: RG consecutive invocations share a row of W and
+// read RG consecutive entries of it into padded partial sums (rows in chunks of WROWS) that the row's owner adds.
+const RG: u32 = 8u;
+const WROWS: u32 = 128u;
+const PS: u32 = RG + 1u;
+
 var<workgroup> aRow: array<f32, N>;
+var<workgroup> wa: array<f32, N>;
+var<workgroup> partial: array<f32, WROWS * PS>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -24,12 +32,28 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   workgroupBarrier();
   let th = lane * STRIDE;
   let sb = lane * ST;
+  let sub = lid % RG;
+  for (var c0 = 0u; c0 < N; c0 += WROWS) {
+    for (var rr = lid / RG; rr < WROWS; rr += WG / RG) {
+      let i = c0 + rr;
+      var a = 0.0;
+      if (i < N) {
+        for (var q = sub; q < N; q += RG) { a += params[th + i * N + q] * aRow[q]; }
+      }
+      partial[rr * PS + sub] = a;
+    }
+    workgroupBarrier();
+    for (var i = c0 + lid; i < min(N, c0 + WROWS); i += WG) {
+      var a = 0.0;
+      for (var g = 0u; g < RG; g++) { a += partial[(i - c0) * PS + g]; }
+      wa[i] = a;
+    }
+    workgroupBarrier();
+  }
   var sq = 0.0;
   var jc = 0.0;
   for (var i = lid; i < N; i += WG) {
-    var acc = 0.0;
-    for (var q = 0u; q < N; q++) { acc += params[th + i * N + q] * aRow[q]; }
-    let v = (1.0 - LEAK) * aRow[i] + state[sb + i] * acc;
+    let v = (1.0 - LEAK) * aRow[i] + state[sb + i] * wa[i];
     factors[row + i] = v;
     sq += v * v;
     jc += v * state[sb + ST_DLDH + i];

@@ -3,15 +3,17 @@
 //   P^c_t = f ⊙ P^c_{t-1} + A^c P^h_{t-1} + immediate,   A^c[j,q] = a_f W_h[f_j,q] + a_i W_h[i_j,q] + a_g W_h[g_j,q]
 //   P^h_t = A^h P^h_{t-1} + a_o M_o + β ⊙ P^c_t,          A^h[j,q] = a_o W_h[o_j,q]
 // (n×n times n×p, twice, sharing every load of P^h). Each workgroup computes a TS×TS tile of both
-// products; each invocation a 4×4 block of each (rows and columns spaced TS/4 apart), as denseTransport.wgsl
-// does for the RNN: every P^h value loaded from memory feeds 2·TS multiply-adds. The coefficient tiles are
+// products; each invocation a 4×4 block of each (rows spaced TS/4 apart, four contiguous columns), as
+// denseTransport.wgsl does for the RNN: every P^h value loaded from memory feeds 2·TS multiply-adds, and
+// the vec4 workgroup-memory reads are conflict-free (common/denseTile.wgsl). Workgroups run row blocks
+// fastest (x), then column tiles (y), so a column tile's slice of P^h is reused while cached. The coefficient tiles are
 // formed while staging (4 W_h loads per entry, cache hits). The epilogue adds the cell carry, the
 // immediate terms and the c -> h term. Lanes are LANE_BASE + z. A reset step transports P = 0.
 //! include denseTile
 //! include lstmColumn
 
-var<workgroup> cTile: array<f32, TS * TS>;
-var<workgroup> hTile: array<f32, TS * TS>;
+var<workgroup> cTile: array<vec4f, TS * (TS / 4u + 1u)>;
+var<workgroup> hTile: array<vec4f, TS * (TS / 4u + 1u)>;
 
 @compute @workgroup_size(Q, Q)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
@@ -20,46 +22,58 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let sb = lane * ST;
   let lb = sb + ST_LOCAL;
   let keep = state[sb + ST_KEEP] != 0.0;
-  let j0 = wid.y * TS;
-  let c0 = wid.x * TS;
+  let j0 = wid.x * TS;
+  let c0 = wid.y * TS;
   let base = lane * N * NP;
   let th = lane * STRIDE;
   var accC: array<vec4f, 4>;
   var accH: array<vec4f, 4>;
   for (var q0 = 0u; q0 < N; q0 += TS) {
-    for (var e = lix; e < TS * TS; e += Q * Q) {
-      let r = e / TS;
-      let cc = e % TS;
+    for (var e = lix; e < TS * TV; e += Q * Q) {
+      let r = tileRow(e);
+      let cc = tileCol(e);
       let j = j0 + r;
-      let q = q0 + cc;
-      var ac = 0.0;
-      var ah = 0.0;
-      if (j < N && q < N) {
-        ac = state[lb + L_F * N + j] * params[th + (N + j) * N + q] + state[lb + L_I * N + j] * params[th + j * N + q]
-           + state[lb + L_G * N + j] * params[th + (2u * N + j) * N + q];
-        ah = state[lb + L_O * N + j] * params[th + (3u * N + j) * N + q];
+      var ac = vec4f(0.0);
+      var ah = vec4f(0.0);
+      if (j < N) {
+        let af = state[lb + L_F * N + j];
+        let ai = state[lb + L_I * N + j];
+        let ag = state[lb + L_G * N + j];
+        let ao = state[lb + L_O * N + j];
+        for (var t = 0u; t < 4u; t++) {
+          let q = q0 + cc + t;
+          if (q < N) {
+            ac[t] = af * params[th + (N + j) * N + q] + ai * params[th + j * N + q] + ag * params[th + (2u * N + j) * N + q];
+            ah[t] = ao * params[th + (3u * N + j) * N + q];
+          }
+        }
       }
-      cTile[e] = ac;
-      hTile[e] = ah;
+      let slot = coefIndex(r, e % TV);
+      cTile[slot] = ac;
+      hTile[slot] = ah;
       stagePTile(e, base, q0 + r, c0 + cc);
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TS; kk++) {
-      let y = pTileRow(kk, lid.x);
+    for (var kv = 0u; kv < TV; kv++) {
+      let pr = 4u * kv * TV + lid.x;
+      let p0 = pTile[pr];
+      let p1 = pTile[pr + TV];
+      let p2 = pTile[pr + 2u * TV];
+      let p3 = pTile[pr + 3u * TV];
       // unrolled by hand: constant indices keep the accumulators in registers (a dynamic index makes some
       // compilers, SwiftShader's among them, keep the arrays in memory)
-      let r0 = lid.y * TS + kk;
-      let r1 = r0 + Q * TS;
-      let r2 = r1 + Q * TS;
-      let r3 = r2 + Q * TS;
-      accC[0] += cTile[r0] * y;
-      accC[1] += cTile[r1] * y;
-      accC[2] += cTile[r2] * y;
-      accC[3] += cTile[r3] * y;
-      accH[0] += hTile[r0] * y;
-      accH[1] += hTile[r1] * y;
-      accH[2] += hTile[r2] * y;
-      accH[3] += hTile[r3] * y;
+      let r0 = coefIndex(lid.y, kv);
+      let r1 = r0 + Q * AV;
+      let r2 = r1 + Q * AV;
+      let r3 = r2 + Q * AV;
+      accC[0] += fma4(cTile[r0], p0, p1, p2, p3);
+      accC[1] += fma4(cTile[r1], p0, p1, p2, p3);
+      accC[2] += fma4(cTile[r2], p0, p1, p2, p3);
+      accC[3] += fma4(cTile[r3], p0, p1, p2, p3);
+      accH[0] += fma4(hTile[r0], p0, p1, p2, p3);
+      accH[1] += fma4(hTile[r1], p0, p1, p2, p3);
+      accH[2] += fma4(hTile[r2], p0, p1, p2, p3);
+      accH[3] += fma4(hTile[r3], p0, p1, p2, p3);
     }
     workgroupBarrier();
   }
@@ -70,7 +84,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let rowH = base + j * NP;
     let rowC = PC_BASE + rowH;
     for (var b = 0u; b < 4u; b++) {
-      let c = c0 + lid.x + b * Q;
+      let c = c0 + 4u * lid.x + b;
       if (c >= NP) { continue; }
       var pc = 0.0;
       var ph = 0.0;

@@ -7,9 +7,18 @@
 // It also stages ĥ_t's h_{t-1} and x_t and the reset flag in the state record (lstmGpu.ts says why).
 // A reset step starts from h = c = 0. The readout, error, dL/dh and loss: common/readoutTail.wgsl. h and c
 // share the ping-ponged buffers: h at lane·N, c at C_BASE + lane·N.
+// W_h h_{t-1} is read coalesced: RG consecutive invocations share a row of W_h and read RG consecutive
+// entries of it, leaving RG partial sums per row in workgroup memory; the invocation that owns unit j then
+// adds its four gates' partials. Units go in chunks of CU (4·CU rows of W_h).
 
 //! include readoutTail
 //! include settle
+
+const RG: u32 = 8u;      // invocations per row of W_h
+const CU: u32 = 32u;     // units per chunk of partial sums (4.5 KiB of workgroup memory)
+const PS: u32 = RG + 1u; // a row's partials, padded so the owners' reads (rows PS apart) hit distinct banks
+
+var<workgroup> partial: array<f32, 4u * CU * PS>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -31,35 +40,48 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   for (var l = lid; l < M; l += WG) { state[sb + ST_X + l] = streams[s0 + l]; }
   if (lid == 0u) { state[sb + ST_KEEP] = select(0.0, 1.0, keep); }
-  for (var j = lid; j < N; j += WG) {
-    var z: array<f32, 4>;
-    for (var gate = 0u; gate < 4u; gate++) {
-      let r = gate * N + j;
-      var a = params[th + TH_B + r];
-      if (keep) {
-        for (var q = 0u; q < N; q++) { a += params[th + r * N + q] * hIn[hb + q]; }
+  let sub = lid % RG;
+  for (var j0 = 0u; j0 < N; j0 += CU) {
+    for (var rr = lid / RG; rr < 4u * CU; rr += WG / RG) {
+      let j = j0 + rr % CU;
+      var a = 0.0;
+      if (keep && j < N) {
+        let w = th + ((rr / CU) * N + j) * N;
+        for (var q = sub; q < N; q += RG) { a += params[w + q] * hIn[hb + q]; }
       }
-      for (var l = 0u; l < M; l++) { a += params[th + TH_WX + r * M + l] * streams[s0 + l]; }
-      z[gate] = a;
+      partial[rr * PS + sub] = a;
     }
-    let gi = sigmoid(z[0]);
-    let gf = sigmoid(z[1]);
-    let gg = tanhSafe(z[2]);
-    let go = sigmoid(z[3]);
-    var cp = 0.0;
-    if (keep) { cp = hIn[cb + j]; }
-    let cv = gf * cp + gi * gg;
-    let tc = tanhSafe(cv);
-    let hv = go * tc;
-    hNew[j] = hv;
-    hOut[hb + j] = hv;
-    hOut[cb + j] = cv;
-    state[lb + L_I * N + j] = gg * gi * (1.0 - gi);
-    state[lb + L_F * N + j] = cp * gf * (1.0 - gf);
-    state[lb + L_G * N + j] = gi * (1.0 - gg * gg);
-    state[lb + L_O * N + j] = tc * go * (1.0 - go);
-    state[lb + L_BETA * N + j] = go * (1.0 - tc * tc);
-    state[lb + L_FORGET * N + j] = gf;
+    workgroupBarrier();
+    for (var j = j0 + lid; j < min(N, j0 + CU); j += WG) {
+      var z: array<f32, 4>;
+      for (var gate = 0u; gate < 4u; gate++) {
+        let r = gate * N + j;
+        var a = params[th + TH_B + r];
+        let pr = (gate * CU + j - j0) * PS;
+        for (var g = 0u; g < RG; g++) { a += partial[pr + g]; }
+        for (var l = 0u; l < M; l++) { a += params[th + TH_WX + r * M + l] * streams[s0 + l]; }
+        z[gate] = a;
+      }
+      let gi = sigmoid(z[0]);
+      let gf = sigmoid(z[1]);
+      let gg = tanhSafe(z[2]);
+      let go = sigmoid(z[3]);
+      var cp = 0.0;
+      if (keep) { cp = hIn[cb + j]; }
+      let cv = gf * cp + gi * gg;
+      let tc = tanhSafe(cv);
+      let hv = go * tc;
+      hNew[j] = hv;
+      hOut[hb + j] = hv;
+      hOut[cb + j] = cv;
+      state[lb + L_I * N + j] = gg * gi * (1.0 - gi);
+      state[lb + L_F * N + j] = cp * gf * (1.0 - gf);
+      state[lb + L_G * N + j] = gi * (1.0 - gg * gg);
+      state[lb + L_O * N + j] = tc * go * (1.0 - go);
+      state[lb + L_BETA * N + j] = go * (1.0 - tc * tc);
+      state[lb + L_FORGET * N + j] = gf;
+    }
+    workgroupBarrier();  // the partials are reused by the next chunk
   }
   readoutTail(lid, lane, now);
 }

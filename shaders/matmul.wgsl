@@ -1,15 +1,25 @@
 // The benchmark's reference matrix product, out = lhs · rhs (lhs: N×N, rhs and out: N×NP): the FLOP/s
 // the dense transport (denseTransport.wgsl, the same product) is judged against, so it is built at least
-// as well as that kernel. A 64×64 output tile per workgroup of 16×16 invocations, each a 4×4 register
-// block (rows and columns 16 apart); K in chunks of 16 staged in workgroup memory, lhs transposed so that
-// every read in the inner loop is conflict-free: the 16 invocations of a row read 16 consecutive words of
-// the rhs tile, and the two rows of invocations in a 32-wide group read two adjacent words of the lhs
-// tile (each a broadcast). Each workgroup-memory read feeds 4 multiply-adds. bench-gpu.ts dispatches it.
+// as well as that kernel: the same register block and vec4 workgroup-memory reads, on a larger tile.
+// A 64×64 output tile per workgroup of 16×16 invocations, each a 4×4 register block (rows lid.y + 16a,
+// four contiguous columns 4·lid.x … 4·lid.x + 3); K in chunks of 16 staged in workgroup memory as vec4s.
+// Per 4 steps of k an invocation reads 4 vec4s of the rhs tile and one vec4 of the lhs tile per row: 8
+// reads for 64 multiply-adds. Conflict-free (32 banks of 4 bytes; a 32-invocation group is lid.x 0..15 ×
+// two consecutive lid.y): the rhs reads cover 64 consecutive words, each bank twice, the least a 16-address
+// vec4 read can take; the lhs tile's rows are padded to 20 words, so the two lid.y rows' vec4s sit in 8
+// distinct banks, each read by 16 invocations at once (broadcast). bench-gpu.ts dispatches it.
 const BM: u32 = 64u;
 const KT: u32 = 16u;
+const KV: u32 = KT / 4u;      // vec4s in a row of the lhs tile
+const AV: u32 = KV + 1u;      // the same, padded by one
+const BV: u32 = BM / 4u;      // vec4s in a row of the rhs tile
 
-var<workgroup> aT: array<f32, 1024>;
-var<workgroup> bT: array<f32, 1024>;
+var<workgroup> aS: array<vec4f, BM * AV>;
+var<workgroup> bS: array<vec4f, KT * BV>;
+
+fn fma4(a4: vec4f, p0: vec4f, p1: vec4f, p2: vec4f, p3: vec4f) -> vec4f {
+  return a4.x * p0 + a4.y * p1 + a4.z * p2 + a4.w * p3;
+}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
@@ -18,36 +28,44 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let c0 = wid.x * BM;
   var acc: array<vec4f, 4>;
   for (var q0 = 0u; q0 < N; q0 += KT) {
-    for (var e = lix; e < BM * KT; e += 256u) {
-      // lhs: 16 consecutive columns of a row per 16 invocations; stored as [k][row]
-      let row = e / KT;
-      let k = e % KT;
-      var a = 0.0;
-      if (r0 + row < N && q0 + k < N) { a = lhs[(r0 + row) * N + q0 + k]; }
-      aT[k * BM + row] = a;
-      // rhs: 64 consecutive columns of a row; stored as [k][col]
-      let kb = e / BM;
-      let col = e % BM;
-      var b = 0.0;
-      if (q0 + kb < N && c0 + col < NP) { b = rhs[(q0 + kb) * NP + c0 + col]; }
-      bT[kb * BM + col] = b;
+    // one vec4 of each tile per invocation: lhs[row, 4 consecutive k], rhs[k, 4 consecutive columns]
+    let row = lix / KV;
+    let k4 = 4u * (lix % KV);
+    var a = vec4f(0.0);
+    if (r0 + row < N) {
+      for (var j = 0u; j < 4u; j++) {
+        if (q0 + k4 + j < N) { a[j] = lhs[(r0 + row) * N + q0 + k4 + j]; }
+      }
     }
+    aS[row * AV + lix % KV] = a;
+    let kb = lix / BV;
+    let col = 4u * (lix % BV);
+    var b = vec4f(0.0);
+    if (q0 + kb < N) {
+      for (var j = 0u; j < 4u; j++) {
+        if (c0 + col + j < NP) { b[j] = rhs[(q0 + kb) * NP + c0 + col + j]; }
+      }
+    }
+    bS[lix] = b;
     workgroupBarrier();
-    for (var k = 0u; k < KT; k++) {
-      let o = k * BM + lid.x;
-      let bv = vec4f(bT[o], bT[o + 16u], bT[o + 32u], bT[o + 48u]);
-      let ao = k * BM + lid.y;
-      acc[0] += aT[ao] * bv;
-      acc[1] += aT[ao + 16u] * bv;
-      acc[2] += aT[ao + 32u] * bv;
-      acc[3] += aT[ao + 48u] * bv;
+    for (var kv = 0u; kv < KV; kv++) {
+      let o = 4u * kv * BV + lid.x;
+      let p0 = bS[o];
+      let p1 = bS[o + BV];
+      let p2 = bS[o + 2u * BV];
+      let p3 = bS[o + 3u * BV];
+      let ao = lid.y * AV + kv;
+      acc[0] += fma4(aS[ao], p0, p1, p2, p3);
+      acc[1] += fma4(aS[ao + 16u * AV], p0, p1, p2, p3);
+      acc[2] += fma4(aS[ao + 32u * AV], p0, p1, p2, p3);
+      acc[3] += fma4(aS[ao + 48u * AV], p0, p1, p2, p3);
     }
     workgroupBarrier();
   }
   for (var a = 0u; a < 4u; a++) {
     let row = r0 + lid.y + 16u * a;
     for (var b = 0u; b < 4u; b++) {
-      let col = c0 + lid.x + 16u * b;
+      let col = c0 + 4u * lid.x + b;
       if (row < N && col < NP) { out[row * NP + col] = acc[a][b]; }
     }
   }

@@ -7,6 +7,13 @@
 // read here. A reset step starts from s = θ̃ = 0 (the CPU's estimator.reset()).
 //! include noiseLane
 const EPS: f32 = 1e-7;
+// W s is read coalesced, as forward.wgsl reads W h: RG consecutive invocations share a row of W and read
+// RG consecutive entries of it into padded partial sums (rows in chunks of WROWS) that the row's owner adds.
+const RG: u32 = 8u;
+const WROWS: u32 = 128u;
+const PS: u32 = RG + 1u;
+
+var<workgroup> partial: array<f32, WROWS * PS>;
 
 var<workgroup> sOld: array<f32, N>;
 var<workgroup> js: array<f32, N>;
@@ -27,12 +34,29 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     sOld[i] = v;
   }
   workgroupBarrier();
+  let sub = lid % RG;
+  for (var c0 = 0u; c0 < N; c0 += WROWS) {
+    for (var r = lid / RG; r < WROWS; r += WG / RG) {
+      let i = c0 + r;
+      var a = 0.0;
+      if (i < N) {
+        for (var q = sub; q < N; q += RG) { a += params[th + i * N + q] * sOld[q]; }
+      }
+      partial[r * PS + sub] = a;
+    }
+    workgroupBarrier();
+    for (var i = c0 + lid; i < min(N, c0 + WROWS); i += WG) {
+      var a = 0.0;
+      for (var g = 0u; g < RG; g++) { a += partial[(i - c0) * PS + g]; }
+      js[i] = a;  // W s for now; the same invocation turns it into J s below
+    }
+    workgroupBarrier();
+  }
   var jsq = 0.0;
   var dsq = 0.0;
   var nsq = 0.0;
   for (var i = lid; i < N; i += WG) {
-    var a = 0.0;
-    for (var q = 0u; q < N; q++) { a += params[th + i * N + q] * sOld[q]; }
+    let a = js[i];
     let d = state[sb + i];
     let v = (1.0 - LEAK) * sOld[i] + d * a;
     js[i] = v;

@@ -1,20 +1,41 @@
 // The tiled dense transports' shared half (denseTransport.wgsl, lstmDense.wgsl): lanes LANE_BASE + z, a
-// TS×TS output tile per workgroup of Q×Q invocations, each a 4×4 block with rows and columns spaced Q
-// apart; P_in's TS×TS tile for the current q0 staged in workgroup memory.
+// TS×TS output tile per workgroup of Q×Q invocations, each a 4×4 register block: rows lid.y + a·Q
+// (spaced Q apart), columns 4·lid.x .. 4·lid.x + 3 (contiguous, one vec4). Workgroup memory holds vec4s,
+// so the inner loop reads 4 of the coefficient tile and 4 of the P tile per 4 k-steps (64 multiply-adds).
+// Bank model (32 banks of 4 bytes; a 32-invocation group is lid.x 0..7 × four consecutive lid.y):
+//  - P tile, row kk: the 8 lid.x read 8 consecutive vec4s (32 consecutive words, every bank once); the four
+//    lid.y read the same words (broadcast). Conflict-free.
+//  - coefficient tile: rows padded to TS/4 + 1 vec4s (TS + 4 words), so the four lid.y rows (consecutive)
+//    start 4 banks apart and each vec4 fills its own 4 banks; the 8 lid.x read one address (broadcast).
+//    Conflict-free (unpadded, the four rows were 32 words apart: one bank group, a 4-way conflict).
 override LANE_BASE: u32 = 0u;
 override TS: u32 = 32u;
 override Q: u32 = TS / 4u;
+override TV: u32 = TS / 4u;      // vec4s in a P tile row
+override AV: u32 = TS / 4u + 1u; // vec4s in a coefficient tile row, padded by one
 
-var<workgroup> pTile: array<f32, TS * TS>;
+var<workgroup> pTile: array<vec4f, TS * TS / 4u>;
 
-// Stages entry e of the P tile: P_in[qr, c] of the lane's P at `base`, zero outside P.
+// Stages vec4 e of the P tile: P_in[qr, c .. c + 3] of the lane's P at `base`, zero outside P.
 fn stagePTile(e: u32, base: u32, qr: u32, c: u32) {
-  var pv = 0.0;
-  if (qr < N && c < NP) { pv = pIn[base + qr * NP + c]; }
+  var pv = vec4f(0.0);
+  if (qr < N) {
+    let o = base + qr * NP;
+    for (var j = 0u; j < 4u; j++) {
+      if (c + j < NP) { pv[j] = pIn[o + c + j]; }
+    }
+  }
   pTile[e] = pv;
 }
 
-// Row kk of the P tile at this invocation's four columns.
-fn pTileRow(kk: u32, x: u32) -> vec4f {
-  return vec4f(pTile[kk * TS + x], pTile[kk * TS + x + Q], pTile[kk * TS + x + 2u * Q], pTile[kk * TS + x + 3u * Q]);
+// Where vec4 e of a tile sits: row e / TV, first column 4 (e % TV).
+fn tileRow(e: u32) -> u32 { return e / TV; }
+fn tileCol(e: u32) -> u32 { return 4u * (e % TV); }
+// The coefficient tile's vec4 at (row r, columns 4·v .. 4·v + 3).
+fn coefIndex(r: u32, v: u32) -> u32 { return r * AV + v; }
+
+// acc[a] += A[row a, kk .. kk+3] · P[kk .. kk+3, this invocation's columns], from one coefficient vec4 a4
+// and the P tile's rows kk .. kk+3 (p0 .. p3).
+fn fma4(a4: vec4f, p0: vec4f, p1: vec4f, p2: vec4f, p3: vec4f) -> vec4f {
+  return a4.x * p0 + a4.y * p1 + a4.z * p2 + a4.w * p3;
 }

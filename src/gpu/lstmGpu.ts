@@ -128,7 +128,8 @@ const LSTM_TRANSPORT: readonly KernelSpec[] = [
     shader: 'lstmDense',
     bindings: transport,
     constants: (e) => ({ PL: e.PL, LANE_BASE: e.base.full, TS }),
-    dispatch: (e) => [Math.ceil(e.layout.p / TS), Math.ceil(e.layout.n / TS), e.count.full],
+    // row blocks fastest (x), then column tiles (y): a column tile's slice of P^h is reused while cached
+    dispatch: (e) => [Math.ceil(e.layout.n / TS), Math.ceil(e.layout.p / TS), e.count.full],
   },
 ];
 

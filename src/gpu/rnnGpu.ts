@@ -48,7 +48,7 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
     shader: 'forward',
     bindings: { params: 'read', hIn: 'read', hOut: 'write', state: 'write', ...perLane, losses: 'write' },
     dispatch: (e) => [e.B, 1, 1],
-    // W, U, b, V, c read once per lane (one workgroup reads its lane's rows); h, D, dL/dh written
+    // W, U, b, V, c read once per lane (one workgroup per lane, 8 invocations per row of W reading consecutive entries); h, D, dL/dh written
     cost: ({ layout: { n, o, stride, p }, B }) => ({ bytes: 4 * B * (stride + 4 * n), flops: 2 * B * (p + 2 * o * n) }),
   },
   {

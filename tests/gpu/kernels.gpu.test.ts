@@ -97,6 +97,33 @@ describe('kernels vs the CPU engine (Dawn)', () => {
     }
   });
 
+  it('forward.wgsl over three 128-row chunks of partial sums (n = 260, a frozen lane): h_t, D_t, dL/dh and L_t', async () => {
+    const big: RnnShape = { n: 260, m: 1, o: 1, leak: 0.6 };
+    const params = initRnn(big, new Rng(41), { gain: 1.3, inputScale: 1 });
+    const seq = allocateSequence(2, big.m, big.o);
+    seq.x[0] = 0.7;
+    seq.y[0] = -0.4;
+    const r = new Rng(42);
+    const hInit = Float32Array.from({ length: big.n }, () => r.normal() * 0.5);
+    const batch = await GpuBatch.create(ctx, big, [seq], [{ method: { kind: 'frozen' }, params, hInit, stream: 0 }], { optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 }, label: 'forward chunks' });
+    try {
+      await batch.dispatchKernel('forward', 0);
+      const [h1, state, losses] = await Promise.all([batch.read('h1'), batch.read('state'), batch.read('losses')]);
+      const cpu = allocateState(big, 'f32');
+      cpu.h.set(hInit);
+      forwardStep(params, cpu, seq.x, 0);
+      const loss = readoutStep(params, cpu, seq.y, 0, true);
+      const i = batch.laneIndex(0);
+      const st = batch.layout.st;
+      expectClose(h1.subarray(i * big.n, (i + 1) * big.n), cpu.h, 'h');
+      expectClose(state.subarray(i * st, i * st + big.n), cpu.d, 'D');
+      expectClose(state.subarray(i * st + big.n, i * st + 2 * big.n), cpu.dLdh, 'dLdh');
+      expectClose([losses[i]], [loss], 'loss');
+    } finally {
+      batch.destroy();
+    }
+  });
+
   it('the step record: each lane\u2019s first output per step, read back with the losses, is the CPU learner\u2019s y_t[0] (steps without an error signal and a reset too)', async () => {
     const r = new Rng(31);
     const seq = outputsStream(17, shape.m, shape.o, r, (t, j) => Math.sin(0.5 * t + j), 5, 9);

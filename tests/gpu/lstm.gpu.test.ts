@@ -37,6 +37,11 @@ describe('LSTM kernels (Dawn)', () => {
     for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
   });
 
+  it('n = 70 (three 32-unit chunks of the forward kernel\'s partial sums): frozen and k = 1 lanes match the CPU learner', async () => {
+    const r = await compareLstmWithCpu(ctx, { n: 70, m: 1, o: 1, steps: 3, methods: [{ kind: 'frozen' }, sparseArm(1, 'random')] });
+    for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
+  });
+
   it('full lanes: the gather on a software adapter, the tiled kernel on a hardware one, with the reason', () => {
     expect(chooseLstmFullTransport(true)).toMatchObject({ gather: true, reason: expect.stringMatching(/software adapter/) });
     expect(chooseLstmFullTransport(false)).toMatchObject({ gather: false, reason: expect.stringMatching(/tiled kernel \(hardware adapter\)/) });
