@@ -35,7 +35,12 @@ export default tseslint.config(
   },
   {
     files: ['src/engine/**/*.ts'],
-    rules: forbid([{ group: ['**/app/**', '**/ui/**', '**/gpu/**', '**/cli/**', '**/claims/**'], message: 'the engine imports nothing above it (it runs in Node, a worker, the tests and the CLI alike)' }]),
+    rules: forbid([
+      {
+        group: ['**/app/**', '**/ui/**', '**/gpu/**', '**/cli/**', '**/claims/**'],
+        message: 'the engine imports nothing above it (it runs in Node, a worker, the tests and the CLI alike)',
+      },
+    ]),
   },
   {
     files: ['src/gpu/**/*.ts'],
@@ -64,9 +69,13 @@ export default tseslint.config(
         {
           // any engine module but these (a path's end, so '../../engine/wasm/cost' and '../engine/bounds' alike)
           regex: '(^|/)engine/(?!(bounds|frontier|learningRates|statistics|transportMask|tasks/task|tasks/delay|tasks/adding|wasm/cost|wasm/simd)$)',
-          message: 'the contract takes engine values from its small modules only (bounds, frontier, learningRates, statistics, tasks/task, tasks/delay, tasks/adding, transportMask, wasm/cost, wasm/simd); types from anywhere',
+          message:
+            'the contract takes engine values from its small modules only (bounds, frontier, learningRates, statistics, tasks/task, tasks/delay, tasks/adding, transportMask, wasm/cost, wasm/simd); types from anywhere',
         },
-        { group: ['**/gpu/**', '**/worker/**', '**/page/**', '**/ui/**', '**/claims/**', '**/gpuSupport'], message: 'the contract is what page and workers share: it imports neither side (types may be imported)' },
+        {
+          group: ['**/gpu/**', '**/worker/**', '**/page/**', '**/ui/**', '**/claims/**', '**/gpuSupport'],
+          message: 'the contract is what page and workers share: it imports neither side (types may be imported)',
+        },
       ],
       true,
     ),

@@ -259,7 +259,9 @@ const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
 async function main(): Promise<void> {
   const info0 = transportBackendInfo();
-  log(`CPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run, medians; threads = ${threads}; kernel ${info0.kernel}${info0.reason ? ` (${info0.reason})` : ''}`);
+  log(
+    `CPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run, medians; threads = ${threads}; kernel ${info0.kernel}${info0.reason ? ` (${info0.reason})` : ''}`,
+  );
   // numpy first, in its own process, so its BLAS threads do not overlap ours
   const numpy = numpyTimes();
   if (!numpy) log('numpy: python3 with numpy not found; numpy columns skipped');
@@ -343,7 +345,10 @@ async function main(): Promise<void> {
     // each learnerStep builds its own learner; the two and one-P learners take turns, round by round
     const stepRuns: Record<string, { ms: number[]; cpu: number[] }> = {};
     const stepCases = [
-      ['sparseTwoP', sparseK4, 2], ['sparseOneP', sparseK4, 1], ['fullTwoP', { kind: 'full' }, 2], ['fullOneP', { kind: 'full' }, 1],
+      ['sparseTwoP', sparseK4, 2],
+      ['sparseOneP', sparseK4, 1],
+      ['fullTwoP', { kind: 'full' }, 2],
+      ['fullOneP', { kind: 'full' }, 1],
     ] as const;
     for (let r = 0; r < rounds; r++) {
       for (const [name, method, buffers] of stepCases) {
@@ -401,7 +406,21 @@ async function main(): Promise<void> {
   }
 
   if (json) {
-    console.log(JSON.stringify({ node: process.version, quick, threads, k: K, numpy: numpy ? { version: numpy.version, threads: numpy.threads } : null, backend: transportBackendInfo(), sizes: results }, null, 1));
+    console.log(
+      JSON.stringify(
+        {
+          node: process.version,
+          quick,
+          threads,
+          k: K,
+          numpy: numpy ? { version: numpy.version, threads: numpy.threads } : null,
+          backend: transportBackendInfo(),
+          sizes: results,
+        },
+        null,
+        1,
+      ),
+    );
     return;
   }
   log('');
@@ -410,18 +429,32 @@ async function main(): Promise<void> {
     for (const r of results) {
       for (const kind of ['full', 'sparse4'] as const) {
         const t = times(r)[kind];
-        log(`  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(last(r, kind)).padStart(lastWidth)}`);
+        log(
+          `  n=${String(r.n).padEnd(3)} ${kind === 'full' ? 'full     ' : `sparse k=${K}`}            ${fmt(t.typescript, 1).padStart(10)}   ${fmt(t.wasm).padStart(13)}   ${fmt(t.threads).padStart(12)}   ${fmt(last(r, kind)).padStart(lastWidth)}`,
+        );
       }
     }
   };
   log('transport ms (float32; full = k = n)   TypeScript    WASM 1 thread   WASM threads   numpy');
-  timingRows((r) => r.transportMs, (r, kind) => (r.numpyMs ? r.numpyMs[kind] : NaN), 7);
+  timingRows(
+    (r) => r.transportMs,
+    (r, kind) => (r.numpyMs ? r.numpyMs[kind] : NaN),
+    7,
+  );
   log('');
   log('transport CPU ms (all threads)          TypeScript    WASM 1 thread   WASM threads   numpy');
-  timingRows((r) => r.transportCpuMs, (r, kind) => (r.numpyCpuMs ? r.numpyCpuMs[kind] : NaN), 7);
+  timingRows(
+    (r) => r.transportCpuMs,
+    (r, kind) => (r.numpyCpuMs ? r.numpyCpuMs[kind] : NaN),
+    7,
+  );
   log('');
   log('learner step ms                         TypeScript    WASM 1 thread   WASM threads   WASM, P copied');
-  timingRows((r) => r.stepMs, (r, kind) => r.stepCopiesMs[kind], 14);
+  timingRows(
+    (r) => r.stepMs,
+    (r, kind) => r.stepCopiesMs[kind],
+    14,
+  );
   log('');
   log('  n    copy GB/s   WASM/numpy W·P (1 thr, thr; CPU)   copy/sparse (wall; CPU)   full/sparse (wall; CPU)   step TS/WASM (full, sparse)');
   for (const r of results) {
@@ -432,10 +465,15 @@ async function main(): Promise<void> {
   }
   log('');
   log(`in place (out = P) vs out of place vs copy, side by side: medians of ${rounds} alternating rounds, ms wall / CPU`);
-  log('  n    threads   copy           sparse out     sparse in place   full out          full in place     copy/sparse CPU (out, in pl.)   full/sparse CPU (out, in pl.)');
+  log(
+    '  n    threads   copy           sparse out     sparse in place   full out          full in place     copy/sparse CPU (out, in pl.)   full/sparse CPU (out, in pl.)',
+  );
   const wc = (x: { ms: number; cpuMs: number }) => `${fmt(x.ms)} / ${fmt(x.cpuMs)}`;
   for (const r of results) {
-    for (const [label, t] of [['1', r.inPlace.threads1], [String(threads), r.inPlace.threadsN]] as const) {
+    for (const [label, t] of [
+      ['1', r.inPlace.threads1],
+      [String(threads), r.inPlace.threadsN],
+    ] as const) {
       log(
         `  ${String(r.n).padEnd(4)} ${label.padStart(7)}   ${wc(t.copy).padEnd(14)} ${wc(t.sparseOut).padEnd(14)} ${wc(t.sparseInPlace).padEnd(17)} ${wc(t.fullOut).padEnd(17)} ${wc(t.fullInPlace).padEnd(17)} ${`${fmt(t.copy.cpuMs / t.sparseOut.cpuMs)}, ${fmt(t.copy.cpuMs / t.sparseInPlace.cpuMs)}`.padStart(29)}   ${`${fmt(t.fullOut.cpuMs / t.sparseOut.cpuMs, 1)}, ${fmt(t.fullInPlace.cpuMs / t.sparseInPlace.cpuMs, 1)}`.padStart(29)}`,
       );
@@ -488,7 +526,8 @@ function tuneInPlaceTile(): void {
     }
     const res = alternate(fns, 5, 2);
     log(`n = ${n}, sparse k = ${K}, one thread: medians of ${rounds} alternating rounds`);
-    for (const [name, r] of Object.entries(res)) log(`  ${name.padEnd(24)} ${fmt(r.ms).padStart(8)} ms   ${fmt(r.cpuMs).padStart(8)} CPU ms   copy/this CPU ${fmt(res.copy.cpuMs / r.cpuMs)}`);
+    for (const [name, r] of Object.entries(res))
+      log(`  ${name.padEnd(24)} ${fmt(r.ms).padStart(8)} ms   ${fmt(r.cpuMs).padStart(8)} CPU ms   copy/this CPU ${fmt(res.copy.cpuMs / r.cpuMs)}`);
     if (json) console.log(JSON.stringify({ n, k: K, rounds, tiles: res }));
   }
   setWasmTiles(saved.dense, saved.sparse, saved.sparseInPlace);

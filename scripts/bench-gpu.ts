@@ -160,7 +160,13 @@ async function timeBatch(make: (seqs: Sequence[]) => Promise<GpuBatch>, streams:
     const steps = Math.max(2, Math.min(MAX_STEPS, Math.floor(TARGET_MS / Math.max(warm, 1e-3))));
     t0 = performance.now();
     await batch.advance(steps);
-    return { wallMsPerStep: (performance.now() - t0) / steps, steps, timings: batch.timings(), dispatchesPerStep: batch.dispatchesPerStep, cost: batch.costPerStep() };
+    return {
+      wallMsPerStep: (performance.now() - t0) / steps,
+      steps,
+      timings: batch.timings(),
+      dispatchesPerStep: batch.dispatchesPerStep,
+      cost: batch.costPerStep(),
+    };
   } finally {
     batch.destroy();
     measureMs.push(performance.now() - begun);
@@ -172,7 +178,10 @@ async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], str
 }
 
 async function runLstmSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number): Promise<StepRun> {
-  return timeBatch((seqs) => GpuBatch.create(ctx, { n: shape.n, m: shape.m, o: shape.o }, seqs, lanes, { model: 'lstm', optimizer, readbackEvery: 10, label: 'bench lstm' }), streams);
+  return timeBatch(
+    (seqs) => GpuBatch.create(ctx, { n: shape.n, m: shape.m, o: shape.o }, seqs, lanes, { model: 'lstm', optimizer, readbackEvery: 10, label: 'bench lstm' }),
+    streams,
+  );
 }
 
 /**
@@ -200,7 +209,15 @@ function target(key: TargetKey, where: string, value: number | null | undefined)
   const v = value === undefined || value === null || !Number.isFinite(value) ? null : value;
   const met = v === null ? null : v >= t.threshold;
   targetRows[key].push({ where, value: v, met });
-  return { id: t.id, text: t.text, threshold: t.threshold, unit: t.unit, value: v, met, ...(hardwareAdapter ? {} : { note: 'software adapter: not a hardware figure' }) };
+  return {
+    id: t.id,
+    text: t.text,
+    threshold: t.threshold,
+    unit: t.unit,
+    value: v,
+    met,
+    ...(hardwareAdapter ? {} : { note: 'software adapter: not a hardware figure' }),
+  };
 }
 const noTarget = (why: string) => ({ none: why });
 
@@ -213,7 +230,9 @@ async function timeDispatch(ctx: GpuContext, pipeline: GPUComputePipeline, group
   const read = stamps ? device.createBuffer({ size: 16 * reps, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
   const once = async (i: number | null) => {
     const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass(qs && i !== null ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : {});
+    const pass = enc.beginComputePass(
+      qs && i !== null ? { timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : {},
+    );
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(...dims);
@@ -255,7 +274,13 @@ async function references(ctx: GpuContext, n: number, p: number, reps: number): 
     const copyMs = await timeDispatch(ctx, copy, kernels.bindGroup('copy', copy, { src, dst }), [wx, Math.ceil(blocks / wx), 1], reps);
     // m = 1 makes the preamble's NP = n² + 2n = p, the columns of P
     const matmul = await kernels.pipeline('matmul', { N: n, M: 1, O: 1 });
-    const matmulMs = await timeDispatch(ctx, matmul, kernels.bindGroup('matmul', matmul, { lhs, rhs: src, out: dst }), [Math.ceil(p / 64), Math.ceil(n / 64), 1], reps);
+    const matmulMs = await timeDispatch(
+      ctx,
+      matmul,
+      kernels.bindGroup('matmul', matmul, { lhs, rhs: src, out: dst }),
+      [Math.ceil(p / 64), Math.ceil(n / 64), 1],
+      reps,
+    );
     return { copyMs, matmulMs };
   } finally {
     [src, dst, lhs].forEach((b) => b.destroy());
@@ -331,12 +356,24 @@ async function tfjsUpdateMs(tf: Tf, n: number, reps: number, dense: boolean): Pr
   const p = n * n + 2 * n;
   const k = 4;
   const r = new Rng(7);
-  const P = tf.tensor2d(Float32Array.from({ length: n * p }, () => r.normal()), [n, p]);
+  const P = tf.tensor2d(
+    Float32Array.from({ length: n * p }, () => r.normal()),
+    [n, p],
+  );
   const src = new Int32Array(n * k);
   for (let i = 0; i < n; i++) r.sampleDistinct(n, k, src, i * k);
   const idx = tf.tensor1d(src, 'int32');
-  const coef = tf.reshape(tf.tensor2d(Float32Array.from({ length: n * k }, () => r.normal() * 0.1), [n * k, 1]), [n, k, 1]);
-  const A = tf.tensor2d(Float32Array.from({ length: n * n }, () => r.normal() * 0.1), [n, n]);
+  const coef = tf.reshape(
+    tf.tensor2d(
+      Float32Array.from({ length: n * k }, () => r.normal() * 0.1),
+      [n * k, 1],
+    ),
+    [n, k, 1],
+  );
+  const A = tf.tensor2d(
+    Float32Array.from({ length: n * n }, () => r.normal() * 0.1),
+    [n, n],
+  );
   const sparse = () => tf.tidy(() => tf.add(tf.mul(P, 1 - LEAK), tf.sum(tf.mul(tf.reshape(tf.gather(P, idx), [n, k, p]), coef), 1)));
   const denseFn = () => tf.tidy(() => tf.add(tf.mul(P, 1 - LEAK), tf.matMul(A, P)));
   const time = async (fn: () => TfTensor) => {
@@ -434,7 +471,9 @@ async function main(): Promise<void> {
       'kernel FLOPs: sparse 2 (k + 1) n p, dense and matmul 2 n² p (+ 2 n p carry for dense)',
     ],
   };
-  say(`WebGPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run; adapter: ${acquired.description}${acquired.isFallbackAdapter ? ' (fallback adapter)' : ''}`);
+  say(
+    `WebGPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run; adapter: ${acquired.description}${acquired.isFallbackAdapter ? ' (fallback adapter)' : ''}`,
+  );
   say(`max storage binding ${(limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB; kernel timing: ${timing}; memory budget ${budgetGiB} GiB`);
   if (software) say('NOTE: this adapter is a software rasteriser (SwiftShader on the CPU): these figures show the code runs; they are NOT speed claims.');
 
@@ -481,7 +520,17 @@ async function main(): Promise<void> {
   /** the memory plan of `arms` × SEEDS at this n, or null when the device cannot hold one lane (`what` is named as skipped) */
   const planOrSkip = (what: string, n: number, arms: Arm[], entry: Record<string, unknown>, model?: 'lstm') => {
     try {
-      return planMemory({ n, m: 1, o: 1, arms: arms.map((a) => a.method), seedCount: SEEDS, steps: MAX_STEPS + 1, limits, budgetBytes: budgetGiB * 1024 ** 3, ...(model ? { model } : {}) });
+      return planMemory({
+        n,
+        m: 1,
+        o: 1,
+        arms: arms.map((a) => a.method),
+        seedCount: SEEDS,
+        steps: MAX_STEPS + 1,
+        limits,
+        budgetBytes: budgetGiB * 1024 ** 3,
+        ...(model ? { model } : {}),
+      });
     } catch (e) {
       if (!(e instanceof GpuError)) throw e;
       entry.skipped = e.message;
@@ -536,16 +585,32 @@ async function main(): Promise<void> {
       const oneArm: Record<string, unknown>[] = [];
       for (const arm of arms) {
         const r = await o.run(ctx, shape, [o.lane(shape, arm.method, 0)], 1);
-        oneArm.push({ arm: arm.label, wallMsPerStep: r.wallMsPerStep, stepsPerSecond: 1000 / r.wallMsPerStep, gpuMsPerStep: gpuMs(r.timings), steps: r.steps, kernels: kernelList(r.timings), ...costFields(r, peak), target: o.note });
+        oneArm.push({
+          arm: arm.label,
+          wallMsPerStep: r.wallMsPerStep,
+          stepsPerSecond: 1000 / r.wallMsPerStep,
+          gpuMsPerStep: gpuMs(r.timings),
+          steps: r.steps,
+          kernels: kernelList(r.timings),
+          ...costFields(r, peak),
+          target: o.note,
+        });
         const top = [...r.timings.kernels].sort((a, b) => b.ms - a.ms).slice(0, 2);
-        say(`  ${arm.label.padEnd(8)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
-          (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (${top.map((k) => `${k.name} ${fmt(k.ms, 3)}`).join(', ')})` : '') + ` [${r.steps} steps]`);
+        say(
+          `  ${arm.label.padEnd(8)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
+            (r.timings.source === 'timestamp-query'
+              ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (${top.map((k) => `${k.name} ${fmt(k.ms, 3)}`).join(', ')})`
+              : '') +
+            ` [${r.steps} steps]`,
+        );
       }
       entry.oneArm = oneArm;
       const wave = firstWave(plan, (a, stream) => o.lane(shape, arms[a].method, stream));
       const b = await o.run(ctx, shape, wave.lanes, wave.seeds);
       entry.batch = batchEntry(wave, arms, b, () => o.note);
-      say(`  ${name} batch of ${wave.lanes.length} lanes: ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * wave.lanes.length, 1)} lane-steps/s`);
+      say(
+        `  ${name} batch of ${wave.lanes.length} lanes: ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt((1000 / b.wallMsPerStep) * wave.lanes.length, 1)} lane-steps/s`,
+      );
       flush(false);
     }
   };
@@ -589,8 +654,11 @@ async function main(): Promise<void> {
               : noTarget('the steps/s targets are for n = 256 full and sparse k = 4, one lane'),
       });
       const costs = costFields(r, peak);
-      say(`  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(stepsPerSecond, 1).padStart(9)} steps/s, ${r.dispatchesPerStep} dispatches/step, bytes/floor ${fmt(costs.bytesOverFloor as number | null)}` +
-        (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (transport ${fmt(transport?.ms, 3)} ms)` : '') + ` [${r.steps} steps]`);
+      say(
+        `  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(stepsPerSecond, 1).padStart(9)} steps/s, ${r.dispatchesPerStep} dispatches/step, bytes/floor ${fmt(costs.bytesOverFloor as number | null)}` +
+          (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (transport ${fmt(transport?.ms, 3)} ms)` : '') +
+          ` [${r.steps} steps]`,
+      );
     }
     entry.oneArm = oneArm;
     // both sparse transport kernels at k = 4, where both can run: the evidence for the choice by adapter
@@ -610,7 +678,9 @@ async function main(): Promise<void> {
     const batchStepsPerSecond = 1000 / b.wallMsPerStep;
     // a batch's lanes share its steps (the full lanes set the pace): reported beside the one-lane figures, with no target
     entry.batch = batchEntry(wave, arms, b, () => noTarget('batches are reported separately: the steps/s targets are per lane kind, for one lane'));
-    say(`  batch of ${wave.lanes.length} lanes (${arms.length} arms x ${wave.seeds} seeds): ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt(batchStepsPerSecond * wave.lanes.length, 1)} lane-steps/s`);
+    say(
+      `  batch of ${wave.lanes.length} lanes (${arms.length} arms x ${wave.seeds} seeds): ${fmt(b.wallMsPerStep, 3)} ms/step, ${fmt(batchStepsPerSecond * wave.lanes.length, 1)} lane-steps/s`,
+    );
     // kernels against the references
     const reps = quick ? 1 : 10;
     const refStart = performance.now();
@@ -630,9 +700,10 @@ async function main(): Promise<void> {
     const denseMs = kernelMs.full;
     const denseGFs = denseMs === undefined ? null : (2 * n * n * p + 2 * n * p) / (denseMs * 1e-3) / 1e9;
     const denseTarget = target('denseFlops', `sizes[n=${n}].kernels.dense`, denseGFs === null ? null : denseGFs / matmulGFs);
-    const dense = denseMs === undefined || denseGFs === null
-      ? { ms: null, target: denseTarget }
-      : { ms: denseMs, gbPerSecond: gb(2 * n * p * 4, denseMs), gflopPerSecond: denseGFs, flopsVsMatmul: denseGFs / matmulGFs, target: denseTarget };
+    const dense =
+      denseMs === undefined || denseGFs === null
+        ? { ms: null, target: denseTarget }
+        : { ms: denseMs, gbPerSecond: gb(2 * n * p * 4, denseMs), gflopPerSecond: denseGFs, flopsVsMatmul: denseGFs / matmulGFs, target: denseTarget };
     const k4 = kern('k=4', 4);
     entry.kernels = {
       source: timing,
@@ -642,8 +713,10 @@ async function main(): Promise<void> {
       copy: { ms: ref.copyMs, gbPerSecond: copyGBs },
       matmul: { ms: ref.matmulMs, gflopPerSecond: matmulGFs },
     };
-    say(`  kernels: sparse k=4 ${fmt(k4.gbPerSecond)} GB/s (${fmt(k4.bytesVsCopy)} of copy ${fmt(copyGBs)} GB/s); dense ${fmt(dense.gflopPerSecond)} GFLOP/s (${fmt(dense.flopsVsMatmul)} of matmul ${fmt(matmulGFs)} GFLOP/s)` +
-      (timing === 'timestamp-query' ? '' : ' [no timestamps: sparse/dense figures unavailable]'));
+    say(
+      `  kernels: sparse k=4 ${fmt(k4.gbPerSecond)} GB/s (${fmt(k4.bytesVsCopy)} of copy ${fmt(copyGBs)} GB/s); dense ${fmt(dense.gflopPerSecond)} GFLOP/s (${fmt(dense.flopsVsMatmul)} of matmul ${fmt(matmulGFs)} GFLOP/s)` +
+        (timing === 'timestamp-query' ? '' : ' [no timestamps: sparse/dense figures unavailable]'),
+    );
   }
   flush(false);
 
@@ -721,7 +794,11 @@ async function main(): Promise<void> {
         rows.push({ n, sparseK4Ms: t.sparseMs, denseMs: t.denseMs, ...(dense ? {} : { denseSkipped: 'software adapter, too large' }) });
         say(`TF.js ${tf.getBackend()} n = ${n}: sparse k=4 P update ${fmt(t.sparseMs)} ms, dense ${t.denseMs === null ? 'skipped' : `${fmt(t.denseMs)} ms`}`);
       }
-      report.tfjs = { backend: tf.getBackend(), what: 'the P update alone (carry + transport; no forward, immediate term, gradient or optimizer)', sizes: rows };
+      report.tfjs = {
+        backend: tf.getBackend(),
+        what: 'the P update alone (carry + transport; no forward, immediate term, gradient or optimizer)',
+        sizes: rows,
+      };
     }
   }
   ctx.health.dispose();
@@ -730,7 +807,9 @@ async function main(): Promise<void> {
   say('');
   for (const t of targetSummary()) {
     const rows = t.entries.map((r) => `${r.where} ${fmt(r.value, t.unit === 'ratio' ? 2 : 0)}${r.met === null ? '' : r.met ? ' met' : ' NOT met'}`);
-    say(`target ${t.text}: ${t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met'}${software ? ' (software adapter: not a hardware figure)' : ''}${rows.length ? ` [${rows.join('; ')}]` : ''}`);
+    say(
+      `target ${t.text}: ${t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met'}${software ? ' (software adapter: not a hardware figure)' : ''}${rows.length ? ` [${rows.join('; ')}]` : ''}`,
+    );
   }
   if (skippedForTime.length) say(`skipped for the time budget: ${skippedForTime.join(' | ')}`);
   report.elapsedSeconds = (performance.now() - started) / 1000;

@@ -25,7 +25,12 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
     process.stderr.write(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    const server = await preview({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+    const server = await preview({
+      configFile: 'vite.config.ts',
+      logLevel: 'warn',
+      build: { outDir },
+      preview: { host: '127.0.0.1', port: 0, strictPort: false },
+    });
     const address = server.httpServer.address();
     if (!address || typeof address === 'string') throw new Error('the preview server has no port');
     const url = `http://127.0.0.1:${address.port}/`;
@@ -54,12 +59,21 @@ async function main(): Promise<void> {
         const ms = await page.evaluate(() => (window as unknown as { __firstPoint: number }).__firstPoint);
         // where the time went: the app's own marks (controller.ts), from navigation start
         const marks = await page.evaluate(() =>
-          performance.getEntriesByType('mark').filter((m) => m.name.startsWith('lab:')).map((m) => ({ name: m.name, at: m.startTime, detail: (m as PerformanceMark).detail as Record<string, number | null> | null })),
+          performance
+            .getEntriesByType('mark')
+            .filter((m) => m.name.startsWith('lab:'))
+            .map((m) => ({ name: m.name, at: m.startTime, detail: (m as PerformanceMark).detail as Record<string, number | null> | null })),
         );
-        const dcl = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.domContentLoadedEventEnd ?? NaN);
+        const dcl = await page.evaluate(
+          () => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.domContentLoadedEventEnd ?? NaN,
+        );
         times.push(ms);
         const detail = (d: Record<string, number | null> | null) =>
-          d ? ` (${Object.entries(d).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(0) : '—'}`).join(', ')})` : '';
+          d
+            ? ` (${Object.entries(d)
+                .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(0) : '—'}`)
+                .join(', ')})`
+            : '';
         const parts = marks.map((m) => `${m.name.slice(4)} ${m.at.toFixed(0)}${detail(m.detail)}`);
         process.stdout.write(`run ${i + 1}: ${ms.toFixed(0)} ms  [DOMContentLoaded ${dcl.toFixed(0)} · ${parts.join(' · ')}]\n`);
         await context.close();
@@ -69,8 +83,11 @@ async function main(): Promise<void> {
       await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
     }
     const sorted = [...times].sort((a, b) => a - b);
-    const median = sorted[Math.floor((sorted.length - 1) / 2)] + (sorted.length % 2 === 0 ? (sorted[sorted.length / 2] - sorted[sorted.length / 2 - 1]) / 2 : 0);
-    process.stdout.write(`time to first drawn point (production build, headless Chromium${webgpu ? ', WebGPU on (SwiftShader here)' : ', no WebGPU'}): median ${median.toFixed(0)} ms of ${runs}\n`);
+    const median =
+      sorted[Math.floor((sorted.length - 1) / 2)] + (sorted.length % 2 === 0 ? (sorted[sorted.length / 2] - sorted[sorted.length / 2 - 1]) / 2 : 0);
+    process.stdout.write(
+      `time to first drawn point (production build, headless Chromium${webgpu ? ', WebGPU on (SwiftShader here)' : ', no WebGPU'}): median ${median.toFixed(0)} ms of ${runs}\n`,
+    );
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

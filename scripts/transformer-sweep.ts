@@ -57,7 +57,18 @@ const cacheDir = arg('cache', '');
 
 type Reuse = { pretrained: TransformerParams; pretrainLoss: number[] };
 function cacheFile(seed: number): string {
-  const key = JSON.stringify([config.task, config.dModel, config.heads, config.layers, config.context, config.positions, config.finalNorm, config.pretrain, config.precision, seed]);
+  const key = JSON.stringify([
+    config.task,
+    config.dModel,
+    config.heads,
+    config.layers,
+    config.context,
+    config.positions,
+    config.finalNorm,
+    config.pretrain,
+    config.precision,
+    seed,
+  ]);
   return `${cacheDir}/${hashString(key).toString(16)}.json`;
 }
 /** A run of `seed` under `c`, its pretraining taken from the cache when there. */
@@ -100,8 +111,12 @@ for (const seed of lrs.length > 1 ? tuneSeeds : []) {
 const meanDense = denseLoss.map((v) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN));
 const best = lrs.length > 1 ? meanDense.indexOf(Math.min(...meanDense)) : 0;
 const lr = lrs[best];
-console.log(`task ${config.task}: d ${config.dModel}, H ${config.heads}, L ${config.layers}, W ${config.context}, strategy ${config.strategy}, refresh ${config.refreshEvery}`);
-console.log(`lr selection (dense mean loss on tuning seeds ${tuneSeeds.join(',')}): ${lrs.map((l, i) => `${l}: ${meanDense[i].toFixed(5)}`).join(', ')} -> lr ${lr}`);
+console.log(
+  `task ${config.task}: d ${config.dModel}, H ${config.heads}, L ${config.layers}, W ${config.context}, strategy ${config.strategy}, refresh ${config.refreshEvery}`,
+);
+console.log(
+  `lr selection (dense mean loss on tuning seeds ${tuneSeeds.join(',')}): ${lrs.map((l, i) => `${l}: ${meanDense[i].toFixed(5)}`).join(', ')} -> lr ${lr}`,
+);
 console.log(`pretraining: ${(pretrainCpu / tuneSeeds.length).toFixed(1)} s CPU per seed`);
 
 // 2. every arm at the selected rate, evaluation seeds
@@ -143,6 +158,14 @@ labels.forEach((label, a) => {
 if (out) {
   writeFileSync(
     out,
-    JSON.stringify({ config: evalConfig, lrSelection: { lrs, meanDense, lr, tuneSeeds }, seeds: results.map((r) => ({ seed: r.seed, pretrainLoss: r.pretrainLoss, arms: r.arms, costs: r.costs })) }, null, 1),
+    JSON.stringify(
+      {
+        config: evalConfig,
+        lrSelection: { lrs, meanDense, lr, tuneSeeds },
+        seeds: results.map((r) => ({ seed: r.seed, pretrainLoss: r.pretrainLoss, arms: r.arms, costs: r.costs })),
+      },
+      null,
+      1,
+    ),
   );
 }

@@ -310,15 +310,28 @@ describe('the map’s grid and cells', () => {
     configs.forEach((c, ci) => {
       if (ci < 3) results.add(ci, 0, fakeSeed(c, 0, lossFor(c.taskOptions!.delay!.B)));
     });
-    expect(results.grids()).toEqual(mapGrids(job, plans, seedsFor((ci) => (ci < 3 ? 1 : 0))));
+    expect(results.grids()).toEqual(
+      mapGrids(
+        job,
+        plans,
+        seedsFor((ci) => (ci < 3 ? 1 : 0)),
+      ),
+    );
     expect(results.frontier()?.seedsDone).toBe(1);
     const frontier = workerJob({ kind: 'frontier', params: small() });
     const f = new JobResults(frontier);
     expect(f.frontier()).toBeNull();
     expect(f.grids()).toBeNull();
     const c = frontier.configs[0];
-    f.add(0, 0, fakeSeed(c, 0, (label) => (label === 'frozen' ? 1 : label === 'readout' ? 0.6 : 0.3)));
-    expect(f.frontier()).toEqual({ frontier: frontierOf(experimentOf(c, [fakeSeed(c, 0, (label) => (label === 'frozen' ? 1 : label === 'readout' ? 0.6 : 0.3))])!), seedsDone: 1 });
+    f.add(
+      0,
+      0,
+      fakeSeed(c, 0, (label) => (label === 'frozen' ? 1 : label === 'readout' ? 0.6 : 0.3)),
+    );
+    expect(f.frontier()).toEqual({
+      frontier: frontierOf(experimentOf(c, [fakeSeed(c, 0, (label) => (label === 'frozen' ? 1 : label === 'readout' ? 0.6 : 0.3))])!),
+      seedsDone: 1,
+    });
   });
 });
 

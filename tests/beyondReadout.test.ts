@@ -35,7 +35,14 @@ function seedWith(seed: number, losses: number[], config: ExperimentConfig): See
     seed,
     paramCount: 48,
     pretrainLoss: [],
-    arms: armSeedResults(config, curves, Uint8Array.from([1]), 1, () => -1, () => 0),
+    arms: armSeedResults(
+      config,
+      curves,
+      Uint8Array.from([1]),
+      1,
+      () => -1,
+      () => 0,
+    ),
     losses: curves,
     jacobianCondition: [],
     jacobianEffectiveRank: [],
@@ -124,7 +131,10 @@ describe('the recovery map', () => {
     const axes = parseMapAxes(['k=0,2,8', 'tau=1,3']);
     const plan = planMap(small({ task: 'delay', n: 4 }), axes);
     expect(plan.runs).toHaveLength(2);
-    expect(plan.runs.map((r) => r.config.taskOptions?.delay)).toEqual([{ A: 4, B: 1 }, { A: 4, B: 3 }]);
+    expect(plan.runs.map((r) => r.config.taskOptions?.delay)).toEqual([
+      { A: 4, B: 1 },
+      { A: 4, B: 3 },
+    ]);
     // k = 8 > n = 4: no arm, no cell
     expect(plan.runs[0].config.arms.map(methodLabel)).toEqual(['frozen', 'readout', 'full', 'k=0', 'k=2']);
     expect(plan.runs[1].cells).toEqual([
@@ -206,7 +216,12 @@ describe('the frontier at equal cost', () => {
     const seeds = [seedWith(1, [4, 3, 2, 1.999998], c), seedWith(2, [4, 3.1, 2, 1.999998], c)];
     const f = frontierOf(summarize(c, seeds, 'hand-made'));
     expect(f.points.find((p) => p.label === 'full')!.macsPerStep).toBe(f.points.find((p) => p.label === 'k=6')!.macsPerStep);
-    expect(f.points.filter((p) => p.onFrontier).map((p) => p.label).sort()).toEqual(['full', 'k=6', 'readout']);
+    expect(
+      f.points
+        .filter((p) => p.onFrontier)
+        .map((p) => p.label)
+        .sort(),
+    ).toEqual(['full', 'k=6', 'readout']);
   });
 });
 
@@ -219,7 +234,13 @@ describe('experiment CLI: readout, --delay, --length, --map, --frontier', () => 
   const map = cli(['--task', 'delay', '--map', 'k=0,2', 'tau=1,2', ...tinyArgs]);
   const frontier = cli(['--task', 'delay', '--delay', '2:3', '--frontier', ...tinyArgs.slice(2), '--n', '4']);
   const BAD = rejectionCases({
-    '--delay': ['--task delay --delay 0:6', '--task delay --delay 2:65', '--task delay --delay 2-6', ['--task', 'delay', '--delay', ''], '--task sine --delay 2:6'],
+    '--delay': [
+      '--task delay --delay 0:6',
+      '--task delay --delay 2:65',
+      '--task delay --delay 2-6',
+      ['--task', 'delay', '--delay', ''],
+      '--task sine --delay 2:6',
+    ],
     '--length': ['--task adding --length 1', '--task adding --length 10001', '--task adding --length x'],
     '--map': ['--map k=0', '--map k=0,1', '--map foo=1,2 k=0,1', '--map k=0,1 n=4,8 lr=1e-3,1e-2', '--map k= n=4,8', '--map k=0,1 tau=1,2'],
     '--arms': ['--arms frozen,full,readout,readout'],

@@ -9,7 +9,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 describe('npm run claims -- --size reduced --json', () => {
   // the suite's reduced run takes about a minute alone; the ceiling is the child's own (a busy machine is slower)
   it('reports every claim of science.md §1 with a measured number and a verdict', { timeout: 320_000 }, () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/claims.ts', '--size', 'reduced', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/claims.ts', '--size', 'reduced', '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
       size: string;

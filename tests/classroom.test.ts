@@ -31,7 +31,12 @@ describe('keyboard shortcuts', () => {
   });
 
   it('on a button a mouse clicked (Pause, Step, a claim card) every key is still the app’s: Space pauses, it does not press the button again', () => {
-    for (const [key, action] of [[' ', 'toggle-play'], ['ArrowRight', 'step'], ['r', 'reset']] as const) expect(shortcutFor(key, clickedButton, none)).toBe(action);
+    for (const [key, action] of [
+      [' ', 'toggle-play'],
+      ['ArrowRight', 'step'],
+      ['r', 'reset'],
+    ] as const)
+      expect(shortcutFor(key, clickedButton, none)).toBe(action);
   });
 
   it('on a button Tab reached, Space presses it (as everywhere); → and R stay the app’s', () => {
@@ -64,7 +69,14 @@ describe('keyboard shortcuts', () => {
 
 describe('the link notice', () => {
   it('counts a folded flood of unknown keys as that many problems, not one', () => {
-    const problems = ['junk0 (unknown setting)', 'junk1 (unknown setting)', 'junk2 (unknown setting)', 'junk3 (unknown setting)', 'junk4 (unknown setting)', '4995 more unknown settings'];
+    const problems = [
+      'junk0 (unknown setting)',
+      'junk1 (unknown setting)',
+      'junk2 (unknown setting)',
+      'junk3 (unknown setting)',
+      'junk4 (unknown setting)',
+      '4995 more unknown settings',
+    ];
     expect(linkNoticeText(problems)).toMatch(/junk4 \(unknown setting\); and 4995 more$/);
     expect(linkNoticeText([...problems, 'n given 2 times (the first is used)'])).toMatch(/and 4996 more$/);
   });
@@ -92,7 +104,14 @@ describe('marker labels', () => {
   });
 
   it('a change on the drift reads "drift, k = 4" in the drift’s colour', () => {
-    const groups = mergeMarkerLabels([{ step: 151, label: 'k = 4' }, { step: 150, label: 'drift' }], (m) => m.step, width);
+    const groups = mergeMarkerLabels(
+      [
+        { step: 151, label: 'k = 4' },
+        { step: 150, label: 'drift' },
+      ],
+      (m) => m.step,
+      width,
+    );
     expect(groups).toEqual([{ px: 150, label: 'drift, k = 4', drift: true }]);
   });
 });

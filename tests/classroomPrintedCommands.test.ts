@@ -14,7 +14,10 @@ const TINY = { adapt: 12, seeds: 1, pretrain: 40 };
 
 const CASES: [string, Partial<LabParams>][] = [
   ['RNN, sine', { model: 'rnn', task: 'sine', n: 8, k: 2 }],
-  ['RNN, delay τ 4 → 2, top-k, refresh and rescale', { model: 'rnn', task: 'delay', delayA: 4, delayB: 2, n: 8, k: 2, strategy: 'top-k', refresh: 5, rescale: true }],
+  [
+    'RNN, delay τ 4 → 2, top-k, refresh and rescale',
+    { model: 'rnn', task: 'delay', delayA: 4, delayB: 2, n: 8, k: 2, strategy: 'top-k', refresh: 5, rescale: true },
+  ],
   ['RNN, adding problem T = 10, SGD', { model: 'rnn', task: 'adding', length: 10, n: 8, k: 1, optimizer: 'sgd', lr: 0.01 }],
   ['LSTM, sine', { model: 'lstm', task: 'sine', n: 8, k: 2 }],
   ['transformer, ρ = 0.5', { model: 'transformer', task: 'sine', headFraction: 0.5 }],
@@ -25,7 +28,11 @@ describe('the commands the lab prints', () => {
   for (const [name, change] of CASES) {
     it(`${name}: runs and prints its table`, () => {
       const p: LabParams = { ...DEFAULT_PARAMS, ...change };
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/experiment.ts', ...cliArgs(p, TINY)], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/experiment.ts', ...cliArgs(p, TINY)], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(r.status, `${cliCommand(p, TINY)}\n${r.stderr}`).toBe(0);
       expect(r.stdout.length).toBeGreaterThan(0);
     });

@@ -65,7 +65,14 @@ describe('--arms and --model on the command line', () => {
 
 describe('parseExperimentArgs', () => {
   it('without --arms, --k still defines the sparse arms (default 0,1,4) and the model is the RNN', () => {
-    expect(parseExperimentArgs([]).config.arms.map((a) => (a.kind === 'sparse' ? `k=${a.k}` : a.kind))).toEqual(['frozen', 'readout', 'full', 'k=0', 'k=1', 'k=4']);
+    expect(parseExperimentArgs([]).config.arms.map((a) => (a.kind === 'sparse' ? `k=${a.k}` : a.kind))).toEqual([
+      'frozen',
+      'readout',
+      'full',
+      'k=0',
+      'k=1',
+      'k=4',
+    ]);
     expect(parseExperimentArgs(['--k', '2']).config.arms).toHaveLength(4);
     expect(parseExperimentArgs([]).config.model).toBe('rnn');
   });

@@ -4,7 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { BASELINE_ARMS } from '../src/app/contract';
 import { CSV_FILE_LIMIT_BYTES } from '../src/app/contract/csv';
 import { CSV_HORIZON_BOUNDS, CSV_LIMITS, MISSING_POLICIES } from '../src/engine/tasks/csv';
-import { capProblems, CHOICES, CSV_HORIZON_LINK_BOUNDS, decodeHash, DEFAULT_PARAMS, defaultLr, encodeHash, MAX_BASELINES, NOTICE_CAP, paramProblems, PARAM_BOUNDS, RESTART_KEYS, withChange, type LabParams } from '../src/app/labParams';
+import {
+  capProblems,
+  CHOICES,
+  CSV_HORIZON_LINK_BOUNDS,
+  decodeHash,
+  DEFAULT_PARAMS,
+  defaultLr,
+  encodeHash,
+  MAX_BASELINES,
+  NOTICE_CAP,
+  paramProblems,
+  PARAM_BOUNDS,
+  RESTART_KEYS,
+  withChange,
+  type LabParams,
+} from '../src/app/labParams';
 import { defaultLearningRate } from '../src/engine/learningRates';
 
 const arbParams: fc.Arbitrary<LabParams> = fc
@@ -27,9 +42,17 @@ const arbParams: fc.Arbitrary<LabParams> = fc
     delayA: fc.integer({ min: 1, max: 64 }),
     delayB: fc.integer({ min: 1, max: 64 }),
     length: fc.integer({ min: 2, max: 10_000 }),
-    baselines: fc.subarray(BASELINE_ARMS.map((b) => b.id), { maxLength: MAX_BASELINES }),
+    baselines: fc.subarray(
+      BASELINE_ARMS.map((b) => b.id),
+      { maxLength: MAX_BASELINES },
+    ),
     truncation: fc.integer({ min: 1, max: 256 }),
-    csvInputs: fc.array(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes(',')), { minLength: 1, maxLength: 4 }).map((a) => a.join(',')),
+    csvInputs: fc
+      .array(
+        fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes(',')),
+        { minLength: 1, maxLength: 4 },
+      )
+      .map((a) => a.join(',')),
     csvTarget: fc.string({ maxLength: 30 }),
     csvHorizon: fc.integer({ min: 0, max: 10_000 }),
     csvDrift: fc.oneof(fc.integer({ min: 2, max: 1_000_000 }).map(String), fc.constant('2020-02-01')),
@@ -61,7 +84,9 @@ describe('URL hash', () => {
     const all = decodeHash('#v=1&baselines=tbptt,snap1,kf,uoro');
     expect(all.params.baselines).toEqual(['uoro', 'kf', 'snap1']);
     expect(all.ignored).toEqual([`baselines: tbptt (at most ${MAX_BASELINES} at a time, 8 arms on the chart)`]);
-    expect(paramProblems({ ...DEFAULT_PARAMS, baselines: ['uoro', 'kf', 'snap1', 'tbptt'] })).toEqual([`at most ${MAX_BASELINES} baselines at a time (8 arms on the chart)`]);
+    expect(paramProblems({ ...DEFAULT_PARAMS, baselines: ['uoro', 'kf', 'snap1', 'tbptt'] })).toEqual([
+      `at most ${MAX_BASELINES} baselines at a time (8 arms on the chart)`,
+    ]);
     expect(paramProblems({ ...DEFAULT_PARAMS, baselines: ['uoro', 'uoro'] })).toHaveLength(1);
     expect(paramProblems({ ...DEFAULT_PARAMS, truncation: 0 })).toEqual(['truncation must be in [1, 256]']);
     // adding one restarts the run: every arm from the same drift, in lockstep
@@ -76,7 +101,11 @@ describe('URL hash', () => {
     const bad = decodeHash('#task=delay&delayA=0&delayB=65&length=1');
     expect(bad.params.delayA).toBe(DEFAULT_PARAMS.delayA);
     expect(bad.params.delayB).toBe(DEFAULT_PARAMS.delayB);
-    expect(bad.ignored).toEqual(['delayA=0 (must be an integer in [1, 64])', 'delayB=65 (must be an integer in [1, 64])', 'length=1 (must be an integer in [2, 10000])']);
+    expect(bad.ignored).toEqual([
+      'delayA=0 (must be an integer in [1, 64])',
+      'delayB=65 (must be an integer in [1, 64])',
+      'length=1 (must be an integer in [2, 10000])',
+    ]);
   });
 
   it('round-trips every valid configuration exactly, with nothing ignored', () => {
@@ -193,7 +222,15 @@ describe('learning-rate defaults', () => {
 
 describe('the csv task in the link', () => {
   it('keeps the choice (columns, horizon, drift, missing cells) with task=csv, never the file, and drops it for other tasks', () => {
-    const p: LabParams = { ...DEFAULT_PARAMS, task: 'csv', csvInputs: 'temp,humidity', csvTarget: 'load', csvHorizon: 3, csvDrift: '2020-06-01', csvMissing: 'ffill' };
+    const p: LabParams = {
+      ...DEFAULT_PARAMS,
+      task: 'csv',
+      csvInputs: 'temp,humidity',
+      csvTarget: 'load',
+      csvHorizon: 3,
+      csvDrift: '2020-06-01',
+      csvMissing: 'ffill',
+    };
     const hash = encodeHash(p);
     expect(hash).toContain('csvInputs=temp%2Chumidity');
     expect(hash).toContain('csvDrift=2020-06-01');
@@ -203,7 +240,14 @@ describe('the csv task in the link', () => {
 
   it('a bad horizon or missing-cell policy falls back alone and is named; the columns are kept', () => {
     const { params, ignored } = decodeHash('#task=csv&csvInputs=a,b&csvTarget=c&csvHorizon=-1&csvMissing=guess&csvDrift=120');
-    expect(params).toMatchObject({ task: 'csv', csvInputs: 'a,b', csvTarget: 'c', csvDrift: '120', csvHorizon: DEFAULT_PARAMS.csvHorizon, csvMissing: 'error' });
+    expect(params).toMatchObject({
+      task: 'csv',
+      csvInputs: 'a,b',
+      csvTarget: 'c',
+      csvDrift: '120',
+      csvHorizon: DEFAULT_PARAMS.csvHorizon,
+      csvMissing: 'error',
+    });
     expect(ignored).toEqual(['csvMissing=guess (must be one of error, drop, ffill)', 'csvHorizon=-1 (must be an integer in [0, 10000])']);
     expect(decodeHash(`#task=csv&csvTarget=${'x'.repeat(201)}`).ignored[0]).toMatch(/^csvTarget=x+… \(longer than 200 characters\)$/);
   });

@@ -109,7 +109,10 @@ describe('LiveRun baselines added by the user', () => {
 
   it('the transformer lists no baselines (they are the recurrent models’ methods)', async () => {
     const { TransformerLiveRun, TRANSFORMER_LIVE_DEFAULTS } = await import('../src/app/worker/transformerLiveRun');
-    const run = new TransformerLiveRun({ ...DEFAULT_PARAMS, model: 'transformer', baselines: ['uoro'] }, { ...TRANSFORMER_LIVE_DEFAULTS, pretrainSteps: 20, dModel: 8, heads: 2, context: 8 });
+    const run = new TransformerLiveRun(
+      { ...DEFAULT_PARAMS, model: 'transformer', baselines: ['uoro'] },
+      { ...TRANSFORMER_LIVE_DEFAULTS, pretrainSteps: 20, dModel: 8, heads: 2, context: 8 },
+    );
     expect(run.arms.map((a) => a.id)).not.toContain('uoro');
   });
 });
@@ -188,7 +191,11 @@ describe('LiveRun task options', () => {
     // after the drift the target is the input τ_B = 6 steps back
     const steps = LEAD_IN_STEPS + 40;
     const trace = { input: new Float32Array(steps), target: new Float32Array(steps), prediction: run.arms.map(() => new Float32Array(steps)) };
-    run.advance(steps, run.arms.map(() => new Float32Array(steps)), { trace });
+    run.advance(
+      steps,
+      run.arms.map(() => new Float32Array(steps)),
+      { trace },
+    );
     for (let t = LEAD_IN_STEPS + 6; t < steps; t++) expect(trace.target[t]).toBe(trace.input[t - 6]);
     for (let t = 2; t < LEAD_IN_STEPS; t++) expect(trace.target[t]).toBe(trace.input[t - 2]);
   });
@@ -197,7 +204,11 @@ describe('LiveRun task options', () => {
     const run = new LiveRun({ ...DEFAULT_PARAMS, task: 'adding', length: 10, n: 6, k: 2 }, small);
     const steps = LEAD_IN_STEPS + 100;
     const scored = new Uint8Array(steps);
-    run.advance(steps, run.arms.map(() => new Float32Array(steps)), { scored });
+    run.advance(
+      steps,
+      run.arms.map(() => new Float32Array(steps)),
+      { scored },
+    );
     expect(scored.subarray(LEAD_IN_STEPS).reduce((a, b) => a + b, 0)).toBe(10);
   });
 });
@@ -282,14 +293,17 @@ describe('LiveRun extras for the page', () => {
     expect(run.sparseError).toBe(true);
     const steps = LEAD_IN_STEPS + 60;
     const scored = new Uint8Array(steps);
-    run.advance(steps, run.arms.map(() => new Float32Array(steps)), { scored });
+    run.advance(
+      steps,
+      run.arms.map(() => new Float32Array(steps)),
+      { scored },
+    );
     const count = scored.reduce((a, b) => a + b, 0);
     expect(count).toBeGreaterThan(0);
     expect(count).toBeLessThan(steps / 2);
     expect(new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2 }, small).sparseError).toBe(false);
   });
 });
-
 
 describe('shipped pretrained weights', () => {
   it('a run from shipped weights is the run that pretrains: same losses, bit for bit', () => {

@@ -7,7 +7,16 @@ import { armLearners, prepareSeed } from '../src/engine/protocol/prepareSeed';
 
 function small(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
   const d = defaultConfig();
-  return { ...d, n: 6, arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random')], seeds: [1], pretrain: { ...d.pretrain, steps: 200, epochs: 2 }, adaptSteps: 40, metricsEvery: 0, ...overrides };
+  return {
+    ...d,
+    n: 6,
+    arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(2, 'random')],
+    seeds: [1],
+    pretrain: { ...d.pretrain, steps: 200, epochs: 2 },
+    adaptSteps: 40,
+    metricsEvery: 0,
+    ...overrides,
+  };
 }
 
 describe('loss window', () => {
@@ -27,7 +36,14 @@ describe('loss window', () => {
   it('recovery is 0 for frozen and 100 for full, against the same seed', () => {
     const c = small();
     const curves = [Float32Array.from([4, 4]), Float32Array.from([2, 2]), Float32Array.from([3, 3])];
-    const arms = armSeedResults(c, curves, Uint8Array.from([1, 1]), 2, () => -1, () => 0);
+    const arms = armSeedResults(
+      c,
+      curves,
+      Uint8Array.from([1, 1]),
+      2,
+      () => -1,
+      () => 0,
+    );
     expect(arms.map((a) => a.label)).toEqual(['frozen', 'full', 'k=2']);
     expect(arms.map((a) => a.recovery)).toEqual([0, 100, 50]);
   });

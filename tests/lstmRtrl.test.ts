@@ -32,7 +32,11 @@ function bptt(params: LstmParams, seq: Sequence) {
 }
 
 describe('LSTM full RTRL equals BPTT with θ fixed (float64)', () => {
-  for (const { n, m, seed } of [{ n: 2, m: 1, seed: 1 }, { n: 5, m: 2, seed: 2 }, { n: 8, m: 3, seed: 3 }]) {
+  for (const { n, m, seed } of [
+    { n: 2, m: 1, seed: 1 },
+    { n: 5, m: 2, seed: 2 },
+    { n: 8, m: 3, seed: 3 },
+  ]) {
     it(`n=${n} m=${m}`, () => {
       const shape: LstmShape = { n, m, o: 2 };
       const params = initLstm(shape, new Rng(seed), 1.3, 'f64');

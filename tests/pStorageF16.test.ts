@@ -49,7 +49,11 @@ describe('P stored as float16 (an emulation, off by default)', () => {
       seq.x[t] = r.normal();
       seq.y[t] = Math.sin(0.3 * t);
     }
-    const learner = new OnlineLearner(new RnnModel(initRnn(shape, new Rng(6))), { kind: 'full' }, { optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 }, selectionRng: new Rng(7) });
+    const learner = new OnlineLearner(
+      new RnnModel(initRnn(shape, new Rng(6))),
+      { kind: 'full' },
+      { optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 }, selectionRng: new Rng(7) },
+    );
     const losses: number[] = [];
     for (let t = 0; t < 30; t++) losses.push(learner.step(seq, t));
     return { losses, P: Float32Array.from((learner.estimator as RnnRtrlEstimator).sensitivity.current) };

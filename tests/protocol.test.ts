@@ -195,9 +195,7 @@ describe('validateConfig', () => {
 
   it('accepts the small config, k = 0 and k = n', () => {
     expect(() => validateConfig(smallConfig())).not.toThrow();
-    expect(() =>
-      validateConfig(smallConfig({ arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'top-k'), sparseArm(8, 'random')] })),
-    ).not.toThrow();
+    expect(() => validateConfig(smallConfig({ arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'top-k'), sparseArm(8, 'random')] }))).not.toThrow();
     expect(() => validateConfig(defaultConfig())).not.toThrow();
   });
 });

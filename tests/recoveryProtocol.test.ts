@@ -44,7 +44,11 @@ describe('bootstrap CI of the mean', () => {
     const rng = new Rng(11);
     let covered = 0;
     for (let i = 0; i < 200; i++) {
-      const ci = bootstrapMeanCI(Array.from({ length: 10 }, () => 2 + rng.normal()), 0.95, 1000)!;
+      const ci = bootstrapMeanCI(
+        Array.from({ length: 10 }, () => 2 + rng.normal()),
+        0.95,
+        1000,
+      )!;
       if (ci[0] <= 2 && 2 <= ci[1]) covered++;
     }
     // the percentile bootstrap under-covers a little at n = 10 (about 91-93 %)
@@ -110,7 +114,9 @@ describe('learning-rate selection', () => {
   it('picks the rate with the lowest mean tuning loss; a rate where an arm diverged never wins', () => {
     const config = tiny({ arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'random')] });
     const fake = (losses: Record<string, number>, diverged: Record<string, number> = {}) =>
-      ({ arms: Object.entries(losses).map(([label, mean]) => ({ label, meanLoss: seedStatistics([mean, mean]), diverged: diverged[label] ?? 0 })) }) as unknown as ExperimentResult;
+      ({
+        arms: Object.entries(losses).map(([label, mean]) => ({ label, meanLoss: seedStatistics([mean, mean]), diverged: diverged[label] ?? 0 })),
+      }) as unknown as ExperimentResult;
     const results = [
       fake({ frozen: 1, full: 0.5, 'k=0': 0.4 }),
       fake({ frozen: 1, full: 0.3, 'k=0': 0.1 }, { 'k=0': 1 }),

@@ -36,7 +36,9 @@ function input(meanLoss: number[], over: Partial<RecoveryInput> = {}): RecoveryI
 
 describe('readRecovery', () => {
   it('before the drift it waits: nothing is called undefined', () => {
-    const r = readRecovery(input([NaN, NaN, NaN, NaN, NaN], { markers: [], adaptedSteps: 0, recovery: ARMS.map(() => null), recoveryBeyondReadout: ARMS.map(() => null) }));
+    const r = readRecovery(
+      input([NaN, NaN, NaN, NaN, NaN], { markers: [], adaptedSteps: 0, recovery: ARMS.map(() => null), recoveryBeyondReadout: ARMS.map(() => null) }),
+    );
     expect(r.waiting).toBe(WAITING_FOR_DRIFT);
     const { paper, beyond } = recoverySentences(r);
     expect(paper).toBe(`${PAPER_RECOVERY_LABEL}: ${WAITING_FOR_DRIFT}`);

@@ -61,7 +61,7 @@ describe.each(['rnn', 'lstm'] as const)('the %s model', (kind) => {
 });
 
 describe('the RNN', () => {
-  it("J_t from jvp is bit for bit the closed form (1-α) I + D W", () => {
+  it('J_t from jvp is bit for bit the closed form (1-α) I + D W', () => {
     const s0 = Float64Array.from({ length: SHAPE.n }, (_, i) => 0.1 * (i - 2));
     const model = MODELS.rnn.create(MODELS.rnn.init(SHAPE, new Rng(4), 1.2, 'f64'), s0);
     model.forward(Float64Array.of(0.3, -0.7), 0);

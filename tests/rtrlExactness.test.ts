@@ -62,7 +62,10 @@ describe('full RTRL equals BPTT with θ fixed (float64)', () => {
 });
 
 describe('finite differences agree with both', () => {
-  for (const { n, leak, seed } of [{ n: 5, leak: 1, seed: 21 }, { n: 7, leak: 0.4, seed: 22 }]) {
+  for (const { n, leak, seed } of [
+    { n: 5, leak: 1, seed: 21 },
+    { n: 7, leak: 0.4, seed: 22 },
+  ]) {
     it(`n=${n} leak=${leak}`, () => {
       const shape: RnnShape = { n, m: 2, o: 2, leak };
       const params = initRnn(shape, new Rng(seed), { gain: 1.2, inputScale: 1 }, 'f64');

@@ -18,7 +18,11 @@ function sparse(k: number, refreshEvery = 0, rescale = false): LearningMethod {
   return { kind: 'sparse', k, strategy: 'random', refreshEvery, rescale };
 }
 
-function learner(params: RnnParams, method: LearningMethod, opts: { frozen?: boolean; seed?: number; optimizer?: OptimizerConfig } = {}): OnlineLearner<RnnModel> {
+function learner(
+  params: RnnParams,
+  method: LearningMethod,
+  opts: { frozen?: boolean; seed?: number; optimizer?: OptimizerConfig } = {},
+): OnlineLearner<RnnModel> {
   return new OnlineLearner(new RnnModel(params), method, {
     optimizer: opts.optimizer ?? ADAM,
     selectionRng: new Rng(opts.seed ?? 3),

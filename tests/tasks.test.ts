@@ -38,10 +38,7 @@ function columnStats(data: ArrayLike<number>, width: number): { mean: number[]; 
 
 function sameBits(a: Sequence, b: Sequence): boolean {
   const eq = (u: ArrayBufferView, v: ArrayBufferView) =>
-    Buffer.compare(
-      Buffer.from(u.buffer, u.byteOffset, u.byteLength),
-      Buffer.from(v.buffer, v.byteOffset, v.byteLength),
-    ) === 0;
+    Buffer.compare(Buffer.from(u.buffer, u.byteOffset, u.byteLength), Buffer.from(v.buffer, v.byteOffset, v.byteLength)) === 0;
   return eq(a.x, b.x) && eq(a.y, b.y) && eq(a.errorMask, b.errorMask) && eq(a.reset, b.reset);
 }
 

@@ -88,7 +88,13 @@ describe('transformer gradient (float64, finite differences)', () => {
   const cases: Array<{ name: string; shape: TransformerShape; T: number; lossFrom: number; resetAt: number }> = [
     { name: 'online: loss at the newest position', shape: TINY, T: 6, lossFrom: 5, resetAt: -1 },
     { name: 'pretraining: loss at every position, a reset inside the window', shape: TINY, T: 6, lossFrom: 0, resetAt: 3 },
-    { name: 'sinusoidal positions, no final norm, one layer, window not full', shape: { ...TINY, positions: 'sinusoidal', finalNorm: false, layers: 1 }, T: 4, lossFrom: 3, resetAt: -1 },
+    {
+      name: 'sinusoidal positions, no final norm, one layer, window not full',
+      shape: { ...TINY, positions: 'sinusoidal', finalNorm: false, layers: 1 },
+      T: 4,
+      lossFrom: 3,
+      resetAt: -1,
+    },
   ];
   for (const c of cases) {
     it(`dense backward = finite differences (${c.name})`, () => {
@@ -179,7 +185,12 @@ describe('head-sparse transport', () => {
     const P = initTransformer(shape, new Rng(16), 'f32');
     const seq = randomWindow(shape, 30, 10);
     const opt = { kind: 'adam' as const, lr: 1e-2, clipNorm: 1 };
-    const arms = [headArm(1), headArm(1, { strategy: 'top', refreshEvery: 1 }), headArm(1, { strategy: 'bottom' }), headArm(1, { strategy: 'random', refreshEvery: 3 })];
+    const arms = [
+      headArm(1),
+      headArm(1, { strategy: 'top', refreshEvery: 1 }),
+      headArm(1, { strategy: 'bottom' }),
+      headArm(1, { strategy: 'random', refreshEvery: 3 }),
+    ];
     const learners = arms.map((arm, i) => new TransformerLearner(P, arm, { optimizer: opt, selectionRng: new Rng(i), trackHeads: i === 1 }));
     for (let t = 0; t < 30; t++) for (const l of learners) l.step(seq, t);
     for (const l of learners.slice(1)) expect(l.params.theta).toEqual(learners[0].params.theta);
@@ -199,14 +210,18 @@ describe('head-sparse transport', () => {
     }
   });
 
-  it('every strategy selects round(ρ·H) heads per layer; top and bottom by this step\'s norm', () => {
+  it("every strategy selects round(ρ·H) heads per layer; top and bottom by this step's norm", () => {
     for (const H of [4, 8]) {
       for (const rho of [0, 0.25, 0.33, 0.5, 1]) {
         for (const strategy of ['random', 'top', 'bottom'] as const) {
           const shape: TransformerShape = { ...TINY, dModel: 16, heads: H, context: 5 };
           const P = initTransformer(shape, new Rng(18), 'f32');
           const seq = randomWindow(shape, 5, 12);
-          const l = new TransformerLearner(P, headArm(rho, { strategy, refreshEvery: strategy === 'random' ? 0 : 1 }), { optimizer: { kind: 'sgd', lr: 1e-2, clipNorm: 0 }, selectionRng: new Rng(3), trackHeads: true });
+          const l = new TransformerLearner(P, headArm(rho, { strategy, refreshEvery: strategy === 'random' ? 0 : 1 }), {
+            optimizer: { kind: 'sgd', lr: 1e-2, clipNorm: 0 },
+            selectionRng: new Rng(3),
+            trackHeads: true,
+          });
           for (let t = 0; t < 3; t++) l.step(seq, t);
           const sel = l.transport!.selected;
           const norms = l.transport!.norms;
@@ -280,7 +295,7 @@ describe('transformer options and protocol', () => {
     trackHeads: true,
   };
 
-  it('one seed: rows like the RNN\'s, dense recovers 100 %, frozen 0 %, deterministic per seed', () => {
+  it("one seed: rows like the RNN's, dense recovers 100 %, frozen 0 %, deterministic per seed", () => {
     const infos: number[] = [];
     const r = runTransformerSeed(small, 3, (run, t) => {
       if (t === 10) {

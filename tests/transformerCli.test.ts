@@ -6,7 +6,28 @@ import { describe, expect, it } from 'vitest';
 import { itRejectsEach, rejectionCases, runExperimentCli } from './helpers/runCli';
 
 describe('experiment CLI --model transformer', () => {
-  const run = runExperimentCli(['--model', 'transformer', '--task', 'sine', '--heads', '4', '--head-fraction', '1,0.5,0.25', '--seeds', '2', '--pretrain', '60', '--adapt', '40', '--threads', '1', '--json'], 120_000);
+  const run = runExperimentCli(
+    [
+      '--model',
+      'transformer',
+      '--task',
+      'sine',
+      '--heads',
+      '4',
+      '--head-fraction',
+      '1,0.5,0.25',
+      '--seeds',
+      '2',
+      '--pretrain',
+      '60',
+      '--adapt',
+      '40',
+      '--threads',
+      '1',
+      '--json',
+    ],
+    120_000,
+  );
   const BAD = rejectionCases({
     '--head-fraction': ['--model transformer --head-fraction 1.5'],
     '--heads': ['--model transformer --heads 3', '--heads 4'],

@@ -137,7 +137,12 @@ describe('transformer recovery beyond the readout over seeds', () => {
       seed: s,
       paramCount: 10,
       pretrainLoss: [1],
-      arms: [row('frozen', frozen, frozen, readout, dense), row('readout', readout, frozen, readout, dense), row('dense', dense, frozen, readout, dense), row('rho=0.5', half, frozen, readout, dense)],
+      arms: [
+        row('frozen', frozen, frozen, readout, dense),
+        row('readout', readout, frozen, readout, dense),
+        row('dense', dense, frozen, readout, dense),
+        row('rho=0.5', half, frozen, readout, dense),
+      ],
       losses: [],
       costs: [cost, cost, cost, cost],
       meanHeadNorm: [],
@@ -157,7 +162,10 @@ describe('transformer recovery beyond the readout over seeds', () => {
     const table = formatTransformerTable(r);
     expect(table).toContain('beyond readout %');
     expect(table).toMatch(/transport: the dense arm improved on readout-only by \d+\.\d %/);
-    const json = transformerToJson(r) as { transportGain: { minImprovement: number }; arms: { label: string; recoveryBeyondReadout: unknown; recoveryBeyondReadoutUndefined: string | null }[] };
+    const json = transformerToJson(r) as {
+      transportGain: { minImprovement: number };
+      arms: { label: string; recoveryBeyondReadout: unknown; recoveryBeyondReadoutUndefined: string | null }[];
+    };
     expect(json.transportGain.minImprovement).toBe(0.05);
     for (const a of json.arms) {
       if (a.label === 'frozen') expect(a.recoveryBeyondReadout).toBeNull();

@@ -80,7 +80,14 @@ describe('every strategy keeps k distinct in-range ascending sources per row', (
 });
 
 describe('top-k and bottom-k follow |W_iq|', () => {
-  for (const [n, k] of [[5, 1], [5, 3], [8, 2], [16, 4], [16, 15], [33, 6]] as [number, number][]) {
+  for (const [n, k] of [
+    [5, 1],
+    [5, 3],
+    [8, 2],
+    [16, 4],
+    [16, 15],
+    [33, 6],
+  ] as [number, number][]) {
     it(`n=${n} k=${k} matches a brute-force sort of each row`, () => {
       const W = weights(n, 7 * n + k);
       // make signs matter: the order is by magnitude, not by value
@@ -135,7 +142,13 @@ describe('top-k and bottom-k follow |W_iq|', () => {
 });
 
 describe('self-first and shared-columns', () => {
-  for (const [n, k] of [[2, 1], [5, 1], [5, 2], [8, 3], [16, 16]] as [number, number][]) {
+  for (const [n, k] of [
+    [2, 1],
+    [5, 1],
+    [5, 2],
+    [8, 3],
+    [16, 16],
+  ] as [number, number][]) {
     it(`self-first contains i in row i (n=${n} k=${k})`, () => {
       for (let seed = 1; seed <= 5; seed++) {
         const mask = select('self-first', weights(n, seed), n, k, seed);
@@ -171,7 +184,12 @@ describe('self-first and shared-columns', () => {
     }
   });
 
-  for (const [n, k] of [[4, 1], [8, 3], [16, 5], [16, 16]] as [number, number][]) {
+  for (const [n, k] of [
+    [4, 1],
+    [8, 3],
+    [16, 5],
+    [16, 16],
+  ] as [number, number][]) {
     it(`shared-columns gives every row the same set (n=${n} k=${k})`, () => {
       const mask = select('shared-columns', weights(n, 2), n, k, 9);
       const first = row(mask, 0, k);

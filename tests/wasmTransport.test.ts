@@ -161,7 +161,12 @@ describe('WebAssembly transport kernel', () => {
   it('matches on sizes that fill whole tiles and several of them (dense and sparse)', () => {
     setTransportBackend('wasm');
     const rng = new Rng(12);
-    for (const [n, k] of [[24, 'full'], [33, 'full'], [40, 4], [40, 13]] as const) {
+    for (const [n, k] of [
+      [24, 'full'],
+      [33, 'full'],
+      [40, 4],
+      [40, 13],
+    ] as const) {
       const p = n * (n + 2) + 5;
       const c = makeCase(rng, n, p, k, 'random', true);
       expectWithinTolerance(c, run(c, true));
@@ -172,7 +177,13 @@ describe('WebAssembly transport kernel', () => {
   it('gives bit-identical results on one thread and on two', async () => {
     setTransportBackend('wasm');
     const rng = new Rng(13);
-    for (const [k, carry] of [['full', 0.7], [4, 0], [4, 0.9], [5, 0], [5, 0.6]] as const) {
+    for (const [k, carry] of [
+      ['full', 0.7],
+      [4, 0],
+      [4, 0.9],
+      [5, 0],
+      [5, 0.6],
+    ] as const) {
       const n = 48;
       const p = n * (n + 2) + 3; // ≥ the threading threshold, a ragged end
       const c = { ...makeCase(rng, n, p, k, 'random', true), carry };
@@ -182,7 +193,9 @@ describe('WebAssembly transport kernel', () => {
       expect(info.threads).toBe(2);
       const two = run(c, false);
       expect(transportBackendInfo().threads).toBe(2);
-      expect(Buffer.from(two.out.buffer, two.out.byteOffset, two.out.byteLength).equals(Buffer.from(one.out.buffer, one.out.byteOffset, one.out.byteLength))).toBe(true);
+      expect(
+        Buffer.from(two.out.buffer, two.out.byteOffset, two.out.byteLength).equals(Buffer.from(one.out.buffer, one.out.byteOffset, one.out.byteLength)),
+      ).toBe(true);
       expect(Array.from(two.grad)).toEqual(Array.from(one.grad));
       expectWithinTolerance(c, two);
     }
@@ -200,7 +213,11 @@ describe('WebAssembly transport kernel', () => {
         if (threads === 1) setTransportThreads(1);
         else expect((await startTransportThreads(2)).threads).toBe(2);
         // small tiles give many tiles, each with a ragged end when the tile is not a multiple of 4 wide
-        for (const tiles of [[8, 8, 8], [16, 24, 40], [saved.dense, saved.sparse, saved.sparseInPlace]]) {
+        for (const tiles of [
+          [8, 8, 8],
+          [16, 24, 40],
+          [saved.dense, saved.sparse, saved.sparseInPlace],
+        ]) {
           setWasmTiles(tiles[0], tiles[1], tiles[2]);
           for (const n of [1, 3, 5, 9, 16, 48]) {
             const p = n * (n + 2) + Math.floor(rng.uniform() * 13);
@@ -254,7 +271,9 @@ describe('WebAssembly transport kernel', () => {
     expect(cases).toBeGreaterThan(200);
     // overlapping without being P is refused
     const P = new Float64Array(20);
-    expect(() => transportTs(P.subarray(0, 10), P.subarray(5, 15), 1, 10, 0, new Int32Array(0), new Float64Array(0), 1, new Float64Array(1), new Float64Array(10))).toThrow(/overlaps P/);
+    expect(() =>
+      transportTs(P.subarray(0, 10), P.subarray(5, 15), 1, 10, 0, new Int32Array(0), new Float64Array(0), 1, new Float64Array(1), new Float64Array(10)),
+    ).toThrow(/overlaps P/);
   });
 
   it('the RNN keeps one P, updated in place, when P is large, with the same results as two buffers', () => {
@@ -262,7 +281,10 @@ describe('WebAssembly transport kernel', () => {
     const shape = { n: 128, m: 1, o: 1, leak: 0.5 };
     expect(shape.n * recurrentParamCount(shape) * 4).toBeGreaterThanOrEqual(RNN_IN_PLACE_MIN_BYTES);
     const make = (n: number, method: LearningMethod) =>
-      new OnlineLearner(new RnnModel(initRnn({ ...shape, n }, new Rng(1))), method, { optimizer: { kind: 'adam', lr: 1e-3, clipNorm: 0 }, selectionRng: new Rng(2) });
+      new OnlineLearner(new RnnModel(initRnn({ ...shape, n }, new Rng(1))), method, {
+        optimizer: { kind: 'adam', lr: 1e-3, clipNorm: 0 },
+        selectionRng: new Rng(2),
+      });
     const small = make(64, { kind: 'full' }).sensitivity!;
     expect(small.next).not.toBe(small.current);
     const sparse: LearningMethod = { kind: 'sparse', k: 4, strategy: 'random', refreshEvery: 0, rescale: false };

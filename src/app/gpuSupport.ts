@@ -51,7 +51,8 @@ export function gpuRefusal(p: LabParams): string | null {
   const model = MODEL_TEXT[p.model];
   if (p.model === 'transformer') return `the WebGPU engine has no transformer kernels, so the ${model} runs on the CPU engine`;
   const off = blockingArms(p);
-  if (off.length === liveArmsOf(p).filter((id) => !HOST_ARMS.includes(id)).length) return `the WebGPU engine runs none of the live arms for the ${model}, so the ${model} runs on the CPU engine`;
+  if (off.length === liveArmsOf(p).filter((id) => !HOST_ARMS.includes(id)).length)
+    return `the WebGPU engine runs none of the live arms for the ${model}, so the ${model} runs on the CPU engine`;
   if (off.length > 0) return `the WebGPU engine does not run ${off.join(', ')} for the ${model}, so the run stays on the CPU engine`;
   if (!GPU_LIVE_MODELS.includes(p.model)) return `the app's GPU live run has no ${model} batch yet, so the ${model} runs on the CPU engine`;
   return null;
@@ -59,7 +60,9 @@ export function gpuRefusal(p: LabParams): string | null {
 
 /** The models whose live runs go to the GPU (every live arm on the GPU engine, a live batch in the app). */
 export function gpuModels(): ModelName[] {
-  return (['rnn', 'lstm', 'transformer'] as const).filter((model) => gpuRefusal({ model, k: 4, strategy: 'random', refresh: 0, rescale: false } as LabParams) === null);
+  return (['rnn', 'lstm', 'transformer'] as const).filter(
+    (model) => gpuRefusal({ model, k: 4, strategy: 'random', refresh: 0, rescale: false } as LabParams) === null,
+  );
 }
 
 /** The Backend control's hint: what runs on the GPU and what stays on the CPU, as the registry says. */

@@ -131,7 +131,23 @@ export const CHOICES = {
 
 /** Settings that need a new run (pretraining again); the others change the running arms in place. */
 // An added baseline restarts the run: every arm starts from the same weights at the same drift, in lockstep.
-export const RESTART_KEYS: readonly (keyof LabParams)[] = ['task', 'model', 'n', 'seed', 'leak', 'optimizer', 'rescale', 'refresh', 'backend', 'delayA', 'delayB', 'length', 'baselines', 'truncation', ...CSV_KEYS];
+export const RESTART_KEYS: readonly (keyof LabParams)[] = [
+  'task',
+  'model',
+  'n',
+  'seed',
+  'leak',
+  'optimizer',
+  'rescale',
+  'refresh',
+  'backend',
+  'delayA',
+  'delayB',
+  'length',
+  'baselines',
+  'truncation',
+  ...CSV_KEYS,
+];
 /** Settings that change mid-run and leave a marker on the curves. */
 export const LIVE_KEYS: readonly (keyof LabParams)[] = ['k', 'lr', 'strategy', 'headFraction'];
 
@@ -188,9 +204,11 @@ export function paramProblems(p: LabParams): string[] {
   } else if (p.baselines.length > MAX_BASELINES) {
     problems.push(`at most ${MAX_BASELINES} baselines at a time (${MAX_LIVE_ARMS} arms on the chart)`);
   }
-  if (!inRange(p.csvHorizon, CSV_HORIZON_LINK_BOUNDS)) problems.push(`csvHorizon must be an integer in [${CSV_HORIZON_LINK_BOUNDS.min}, ${CSV_HORIZON_LINK_BOUNDS.max}]`);
+  if (!inRange(p.csvHorizon, CSV_HORIZON_LINK_BOUNDS))
+    problems.push(`csvHorizon must be an integer in [${CSV_HORIZON_LINK_BOUNDS.min}, ${CSV_HORIZON_LINK_BOUNDS.max}]`);
   for (const key of ['csvInputs', 'csvTarget', 'csvDrift'] as const) {
-    if (typeof p[key] !== 'string' || p[key].length > CSV_TEXT_MAX * (key === 'csvInputs' ? 20 : 1)) problems.push(`${key} must be text of at most ${CSV_TEXT_MAX * (key === 'csvInputs' ? 20 : 1)} characters`);
+    if (typeof p[key] !== 'string' || p[key].length > CSV_TEXT_MAX * (key === 'csvInputs' ? 20 : 1))
+      problems.push(`${key} must be text of at most ${CSV_TEXT_MAX * (key === 'csvInputs' ? 20 : 1)} characters`);
   }
   return problems;
 }
@@ -245,7 +263,8 @@ export function decodeHash(hash: string): DecodedParams {
     else ignored.push(`present=${clip(present)} (must be 0 or 1)`);
   }
   const version = q.get('v');
-  if (version !== null && version !== String(HASH_VERSION)) ignored.push(`v=${clip(version)} (this app reads version ${HASH_VERSION}; fields read as version ${HASH_VERSION})`);
+  if (version !== null && version !== String(HASH_VERSION))
+    ignored.push(`v=${clip(version)} (this app reads version ${HASH_VERSION}; fields read as version ${HASH_VERSION})`);
   const claim = q.get('claim');
   if (claim !== null) {
     if (/^[a-z0-9-]{1,40}$/.test(claim)) view.claim = claim;
@@ -286,11 +305,15 @@ export function decodeHash(hash: string): DecodedParams {
   for (const key of ['n', 'refresh', 'leak', 'seed', 'speed', 'adapt', 'headFraction', 'delayA', 'delayB', 'length', 'truncation'] as const) num(key);
   const baselines = q.get('baselines');
   if (baselines !== null) {
-    const named = baselines.split(',').map((b) => b.trim()).filter((b) => b !== '');
+    const named = baselines
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b !== '');
     const bad = named.filter((b) => !(BASELINE_IDS as readonly string[]).includes(b));
     if (bad.length > 0) ignored.push(`baselines: ${bad.slice(0, NOTICE_CAP).map(clip).join(', ')} (must be among ${BASELINE_IDS.join(', ')})`);
     const known = orderBaselines(named.filter((b): b is BaselineArmId => (BASELINE_IDS as readonly string[]).includes(b)));
-    if (known.length > MAX_BASELINES) ignored.push(`baselines: ${known.slice(MAX_BASELINES).join(', ')} (at most ${MAX_BASELINES} at a time, ${MAX_LIVE_ARMS} arms on the chart)`);
+    if (known.length > MAX_BASELINES)
+      ignored.push(`baselines: ${known.slice(MAX_BASELINES).join(', ')} (at most ${MAX_BASELINES} at a time, ${MAX_LIVE_ARMS} arms on the chart)`);
     params.baselines = known.slice(0, MAX_BASELINES);
   }
   // lr's default follows the task, model and optimizer, so a link that sets only `optimizer=sgd` gets
@@ -321,7 +344,10 @@ export function decodeHash(hash: string): DecodedParams {
     const k = kRaw.trim() === '' ? NaN : Number(kRaw);
     // judged against the n this link actually runs (its own n when valid, else the default)
     if (inRange(k, { min: 0, max: params.n, integer: true })) params.k = k;
-    else ignored.push(`k=${clip(kRaw)} (must be an integer in [0, n = ${params.n}]${q.get('n') !== null && params.n === DEFAULT_PARAMS.n && q.get('n') !== String(DEFAULT_PARAMS.n) ? `; n is the default ${params.n}, since the link’s n was ignored` : ''})`);
+    else
+      ignored.push(
+        `k=${clip(kRaw)} (must be an integer in [0, n = ${params.n}]${q.get('n') !== null && params.n === DEFAULT_PARAMS.n && q.get('n') !== String(DEFAULT_PARAMS.n) ? `; n is the default ${params.n}, since the link’s n was ignored` : ''})`,
+      );
   }
   if (params.k > params.n) params.k = Math.min(DEFAULT_PARAMS.k, params.n);
   return { params, view, ignored };

@@ -70,7 +70,13 @@ export type Judged = Pick<ClaimOutcome, 'measured' | 'value' | 'verdict' | 'deta
 
 /** What the transformer claim reads off a multi-seed transformer run (arms against frozen and dense). */
 export interface HeadSparseResult {
-  arms: { label: string; recovery: SeedStatistics; recoveryUndefined: string | null; recoveryBeyondReadout: SeedStatistics; recoveryBeyondReadoutUndefined: string | null }[];
+  arms: {
+    label: string;
+    recovery: SeedStatistics;
+    recoveryUndefined: string | null;
+    recoveryBeyondReadout: SeedStatistics;
+    recoveryBeyondReadoutUndefined: string | null;
+  }[];
   reference: ReferenceImprovement;
   /** the dense arm's gain over readout-only */
   transportGain: ReferenceImprovement | null;
@@ -263,7 +269,8 @@ export function transportColumns(results: Record<string, ExperimentResult>, labe
     beyondReadout: perTask(results, (r) => {
       const a = r.arms.find((x) => x.label === label);
       if (!a) return '-';
-      if (a.recoveryBeyondReadoutUndefined !== null) return a.recoveryBeyondReadoutUndefined.startsWith(NO_TRANSPORT_NEEDED) ? 'undefined: no transport needed' : 'undefined';
+      if (a.recoveryBeyondReadoutUndefined !== null)
+        return a.recoveryBeyondReadoutUndefined.startsWith(NO_TRANSPORT_NEEDED) ? 'undefined: no transport needed' : 'undefined';
       return pct(a.recoveryBeyondReadout);
     }),
   };
@@ -275,9 +282,17 @@ export function transformerTransportColumns(r: HeadSparseResult, label = 'rho=0.
   const arm = r.arms.find((a) => a.label === label);
   const g = r.transportGain;
   return {
-    transport: g ? `${g.undefinedReason === null ? 'needs transport' : 'does not need transport'}: dense beats readout-only by ${gainText(g)}` : 'not measured (no readout arm)',
+    transport: g
+      ? `${g.undefinedReason === null ? 'needs transport' : 'does not need transport'}: dense beats readout-only by ${gainText(g)}`
+      : 'not measured (no readout arm)',
     readoutOnly: readout && readout.recoveryUndefined === null ? pct(readout.recovery) : '-',
-    beyondReadout: !arm ? '-' : arm.recoveryBeyondReadoutUndefined === null ? pct(arm.recoveryBeyondReadout) : arm.recoveryBeyondReadoutUndefined.startsWith(NO_TRANSPORT_NEEDED) ? 'undefined: no transport needed' : 'undefined',
+    beyondReadout: !arm
+      ? '-'
+      : arm.recoveryBeyondReadoutUndefined === null
+        ? pct(arm.recoveryBeyondReadout)
+        : arm.recoveryBeyondReadoutUndefined.startsWith(NO_TRANSPORT_NEEDED)
+          ? 'undefined: no transport needed'
+          : 'undefined',
   };
 }
 
@@ -337,14 +352,18 @@ export const CLAIMS: Claim[] = [
       const delaySpread = Math.max(...beyond.map(([, v]) => Math.abs(v.mean - delayRandom)));
       const delayOk = delayUndefined ? null : Number.isFinite(delaySpread) && delaySpread <= 20;
       const verdict: Verdict = sineOk && delayOk !== false ? 'reproduced' : 'not reproduced';
-      const delayText = delayUndefined ? `delay: ${delayUndefined}` : `delay (beyond readout): ${beyond.map(([s, v]) => `${s} ${v.mean.toFixed(0)}`).join(', ')}`;
+      const delayText = delayUndefined
+        ? `delay: ${delayUndefined}`
+        : `delay (beyond readout): ${beyond.map(([s, v]) => `${s} ${v.mean.toFixed(0)}`).join(', ')}`;
       return {
         measured: `sine: ${recs.map(([s, v]) => `${s} ${v.mean.toFixed(0)}`).join(', ')}; ${delayText}`,
         value: Math.max(spread, Number.isFinite(delaySpread) ? delaySpread : -Infinity),
         verdict,
         detail:
           `sine, k = 4 recovery per strategy (CI lower bounds ${recs.map(([, v]) => interval(v)[0].toFixed(0)).join(', ')}), largest distance from random ${spread.toFixed(0)} points` +
-          (delayUndefined ? '' : `; delay, recovery beyond the readout, largest distance from random ${delaySpread.toFixed(0)} points (CIs ${beyond.map(([s, v]) => `${s} ${v.ci95 ? `[${v.ci95[0].toFixed(0)}, ${v.ci95[1].toFixed(0)}]` : '-'}`).join(', ')})`) +
+          (delayUndefined
+            ? ''
+            : `; delay, recovery beyond the readout, largest distance from random ${delaySpread.toFixed(0)} points (CIs ${beyond.map(([s, v]) => `${s} ${v.ci95 ? `[${v.ci95[0].toFixed(0)}, ${v.ci95[1].toFixed(0)}]` : '-'}`).join(', ')})`) +
           (delayOk === false ? ': where the transport carries credit, which paths are kept decides the result' : ''),
       };
     },
@@ -496,23 +515,21 @@ export const CLAIMS: Claim[] = [
       };
     },
   },
-  ...(['weather', 'co2'] as const).map(
-    (task): Claim => ({
-      id: `recorded-${task}`,
-      statement:
-        task === 'weather'
-          ? 'the headline on recorded data: k = 4 of n = 32 paths, Seattle’s hourly weather normals, winter → summer'
-          : 'the headline on recorded data: k = 4 of n = 32 paths, Mauna Loa’s monthly CO₂ change, 1964–89 → 1990–2020',
-      paper: '84 ± 6 % (the headline, on the paper’s sine task; the paper has no such series)',
-      rule:
-        'the headline’s rule on a recorded series, at n = 32 where the task’s default rate was chosen for full RTRL (as the neural-decoding claim runs at its n = 20): ' +
-        'reproduced if our 95 % CI of k = 4’s recovery ' +
-        'overlaps 72–96 %; weaker if below but still above 50 %. The row’s other columns say how much of it readout-only already recovers and what k = 4 adds beyond it',
-      // reduced size keeps its own small n
-      experiments: (size, o) => ({ main: experiment(size, o, { task, ks: [0, 4], n: size === 'full' ? 32 : SIZES.reduced.n }) }),
-      judge: (r) => recoveryVerdict(r.main, 'k=4', 84, 6, 50),
-    }),
-  ),
+  ...(['weather', 'co2'] as const).map((task): Claim => ({
+    id: `recorded-${task}`,
+    statement:
+      task === 'weather'
+        ? 'the headline on recorded data: k = 4 of n = 32 paths, Seattle’s hourly weather normals, winter → summer'
+        : 'the headline on recorded data: k = 4 of n = 32 paths, Mauna Loa’s monthly CO₂ change, 1964–89 → 1990–2020',
+    paper: '84 ± 6 % (the headline, on the paper’s sine task; the paper has no such series)',
+    rule:
+      'the headline’s rule on a recorded series, at n = 32 where the task’s default rate was chosen for full RTRL (as the neural-decoding claim runs at its n = 20): ' +
+      'reproduced if our 95 % CI of k = 4’s recovery ' +
+      'overlaps 72–96 %; weaker if below but still above 50 %. The row’s other columns say how much of it readout-only already recovers and what k = 4 adds beyond it',
+    // reduced size keeps its own small n
+    experiments: (size, o) => ({ main: experiment(size, o, { task, ks: [0, 4], n: size === 'full' ? 32 : SIZES.reduced.n }) }),
+    judge: (r) => recoveryVerdict(r.main, 'k=4', 84, 6, 50),
+  })),
   {
     id: 'transformers',
     statement: 'transformers: sparse gradient transport over attention heads',
@@ -557,4 +574,3 @@ export const CLAIMS: Claim[] = [
     },
   },
 ];
-

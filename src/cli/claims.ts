@@ -83,14 +83,18 @@ async function main(argv: string[]): Promise<number> {
   const t0 = performance.now();
   for (const [i, cfg] of distinct.entries()) {
     process.stderr.write(`[${i + 1}/${distinct.length}] ${describe(cfg)}\n`);
-    const run = () => (threads > 1 && cfg.seeds.length > 1 ? runExperimentParallel(cfg, undefined, Math.min(threads, cfg.seeds.length)) : Promise.resolve(runExperiment(cfg)));
+    const run = () =>
+      threads > 1 && cfg.seeds.length > 1 ? runExperimentParallel(cfg, undefined, Math.min(threads, cfg.seeds.length)) : Promise.resolve(runExperiment(cfg));
     // one failed configuration (a worker lost, say) is retried once, then marks its claims 'not run': the
     // rest of a long suite is kept
     try {
-      cache.set(JSON.stringify(cfg), await run().catch((e: unknown) => {
-        process.stderr.write(`  failed (${e instanceof Error ? e.message : String(e)}); retrying once\n`);
-        return run();
-      }));
+      cache.set(
+        JSON.stringify(cfg),
+        await run().catch((e: unknown) => {
+          process.stderr.write(`  failed (${e instanceof Error ? e.message : String(e)}); retrying once\n`);
+          return run();
+        }),
+      );
     } catch (e) {
       process.stderr.write(`  failed again: ${e instanceof Error ? e.message : String(e)}\n`);
       failures.set(JSON.stringify(cfg), e instanceof Error ? e.message : String(e));
@@ -100,7 +104,9 @@ async function main(argv: string[]): Promise<number> {
   for (const c of claims) {
     if (!c.transformer) continue;
     const job = c.transformer(size, options);
-    process.stderr.write(`[transformer] ${c.id}: ${job.config.task}, ρ ${job.config.headFractions.join(', ')}, ${job.seeds.length} seeds × ${job.config.adaptSteps} steps\n`);
+    process.stderr.write(
+      `[transformer] ${c.id}: ${job.config.task}, ρ ${job.config.headFractions.join(', ')}, ${job.seeds.length} seeds × ${job.config.adaptSteps} steps\n`,
+    );
     transformerResults.set(c.id, await runTransformerExperiment(job, Math.min(threads, job.seeds.length)));
   }
   const outcomes = claims.map((c) => {
@@ -122,7 +128,18 @@ async function main(argv: string[]): Promise<number> {
     const failed = configs.map(([, cfg]) => failures.get(JSON.stringify(cfg))).find((f) => f !== undefined);
     if (failed !== undefined) {
       const none = { transport: '-', readoutOnly: '-', beyondReadout: '-' };
-      return { id: c.id, statement: c.statement, paper: c.paper, rule: c.rule, measured: 'error', value: NaN, verdict: 'not run' as const, detail: failed, ...none, settings: '-' };
+      return {
+        id: c.id,
+        statement: c.statement,
+        paper: c.paper,
+        rule: c.rule,
+        measured: 'error',
+        value: NaN,
+        verdict: 'not run' as const,
+        detail: failed,
+        ...none,
+        settings: '-',
+      };
     }
     const results = Object.fromEntries(configs.map(([name, cfg]) => [name, cache.get(JSON.stringify(cfg))!]));
     const settings = (Object.keys(results).length ? describeSettings(results) : '-') + (c.note ? `; ${c.note(size, options)}` : '');

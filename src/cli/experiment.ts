@@ -38,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.transformer) return runTransformerCli(parsed.transformer, parsed, json, threads);
   let config = parsed.config;
   const log = (line: string) => process.stderr.write(line + '\n');
-  const runCpu: ExperimentRunner = (c, onProgress) => (threads > 1 ? runExperimentParallel(c, onProgress, Math.min(threads, c.seeds.length)) : Promise.resolve(runExperiment(c, onProgress)));
+  const runCpu: ExperimentRunner = (c, onProgress) =>
+    threads > 1 ? runExperimentParallel(c, onProgress, Math.min(threads, c.seeds.length)) : Promise.resolve(runExperiment(c, onProgress));
   if (parsed.map) {
     const plan = parsed.map;
     const results: ExperimentResult[] = [];
@@ -110,7 +111,14 @@ async function runTransformerCli(job: TransformerJob, parsed: ParsedArgs, json: 
     }
     return 0;
   }
-  let selection: { mode: string; grid: number[]; tuningSeeds: number[]; chosen: Record<string, number>; scores: Record<string, number[]>; seconds: number } | null = null;
+  let selection: {
+    mode: string;
+    grid: number[];
+    tuningSeeds: number[];
+    chosen: Record<string, number>;
+    scores: Record<string, number[]>;
+    seconds: number;
+  } | null = null;
   if (parsed.lrSelect !== 'fixed') {
     const s = await selectTransformerRates(job, parsed.lrSelect, parsed.lrGrid, parsed.tuningSeeds, threads, log);
     job = s.job;

@@ -150,11 +150,49 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
     allowPositionals: true,
     options: {
       ...stringOptions(
-        'task', 'n', 'k', 'arms', 'model', 'strategy', 'refresh', 'optimizer', 'lr', 'clip', 'leak', 'gain',
-        'seeds', 'seed', 'pretrain', 'adapt', 'window', 'metrics-every', 'threads', 'backend', 'lr-select',
-        'lr-grid', 'tuning-seeds', 'precision', 'heads', 'head-fraction', 'd-model', 'layers', 'context',
-        'head-strategy', 'wo-local', 'qkv-local', 'positions', 'delay', 'length', 'map',
-        'data', 'inputs', 'target', 'horizon', 'drift-at', 'date-column', 'missing',
+        'task',
+        'n',
+        'k',
+        'arms',
+        'model',
+        'strategy',
+        'refresh',
+        'optimizer',
+        'lr',
+        'clip',
+        'leak',
+        'gain',
+        'seeds',
+        'seed',
+        'pretrain',
+        'adapt',
+        'window',
+        'metrics-every',
+        'threads',
+        'backend',
+        'lr-select',
+        'lr-grid',
+        'tuning-seeds',
+        'precision',
+        'heads',
+        'head-fraction',
+        'd-model',
+        'layers',
+        'context',
+        'head-strategy',
+        'wo-local',
+        'qkv-local',
+        'positions',
+        'delay',
+        'length',
+        'map',
+        'data',
+        'inputs',
+        'target',
+        'horizon',
+        'drift-at',
+        'date-column',
+        'missing',
       ),
       frontier: { type: 'boolean' },
       rescale: { type: 'boolean' },
@@ -167,7 +205,8 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   if (positionals.length > 0) throw new ConfigError('arguments', `unexpected argument '${positionals[0]}' (options start with --)`);
   const d = defaultConfig();
   const task = values.task === undefined ? d.task : checkChoice<TaskName>('--task', values.task, [...TASK_NAMES, ...DATA_TASK_NAMES]);
-  if (task === 'csv' && values.model === 'transformer') throw new ConfigError('--task', '--task csv runs with the RNN and the LSTM (--model rnn or lstm); the transformer takes no table');
+  if (task === 'csv' && values.model === 'transformer')
+    throw new ConfigError('--task', '--task csv runs with the RNN and the LSTM (--model rnn or lstm); the transformer takes no table');
   const csv = parseCsvOptions(task, values);
   const taskOptions = csv ? { ...parseTaskOptions(task, values.delay, values.length), csv } : parseTaskOptions(task, values.delay, values.length);
   const n = numberOption('n', values.n, d.n, BOUNDS.n);
@@ -188,7 +227,8 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   if (lrSelect !== 'fixed' && tuningSeedCount < 2) {
     throw new ConfigError('--lr-select', `--lr-select ${lrSelect} needs at least 2 tuning seeds (--tuning-seeds ${tuningSeedCount}): one seed picks its noise`);
   }
-  if (values['lr-sweep'] && lrSelect !== 'fixed') throw new ConfigError('--lr-sweep', '--lr-sweep runs every grid rate itself; it cannot be combined with --lr-select');
+  if (values['lr-sweep'] && lrSelect !== 'fixed')
+    throw new ConfigError('--lr-sweep', '--lr-sweep runs every grid rate itself; it cannot be combined with --lr-select');
   const precision = values.precision === undefined ? 'f32' : checkChoice('--precision', values.precision, PRECISIONS);
   const clip = numberOption('clip', values.clip, 0, BOUNDS.clipNorm);
   const seedCount = numberOption('seeds', values.seeds, d.seeds.length, BOUNDS.seeds);
@@ -198,7 +238,8 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   const sparseDefaults = { strategy, refreshEvery: refresh, rescale: values.rescale ?? false };
   let arms: LearningMethod[];
   if (values.frontier) {
-    if (values.arms !== undefined || values.k !== undefined) throw new ConfigError('--frontier', '--frontier chooses its arms itself (readout, k = 0 … n, SnAp-1, UORO, KF-RTRL, TBPTT); drop --arms and --k');
+    if (values.arms !== undefined || values.k !== undefined)
+      throw new ConfigError('--frontier', '--frontier chooses its arms itself (readout, k = 0 … n, SnAp-1, UORO, KF-RTRL, TBPTT); drop --arms and --k');
     arms = frontierArms({ ...d, task, taskOptions, n, arms: [sparseArm(0, strategy, refresh, sparseDefaults.rescale)] });
   } else if (values.arms === undefined) {
     const ks = parseKList(values.k ?? '0,1,4', n);
@@ -233,7 +274,8 @@ export function parseExperimentArgs(argv: string[]): ParsedArgs {
   const backend = values.backend === undefined ? 'cpu' : checkChoice('--backend', values.backend, ['cpu', 'gpu'] as const);
   if (transformer && backend === 'gpu') throw new ConfigError('--backend', '--backend gpu: the transformer runs on the CPU engine only (--backend cpu)');
   if (!transformer) {
-    for (const option of TRANSFORMER_ONLY) if (values[option] !== undefined) throw new ConfigError(`--${option}`, `--${option} applies to --model transformer only`);
+    for (const option of TRANSFORMER_ONLY)
+      if (values[option] !== undefined) throw new ConfigError(`--${option}`, `--${option} applies to --model transformer only`);
   }
   const transformerJob = transformer ? parseTransformerJob(values, config, lr) : null;
   if (backend === 'gpu' && precision === 'f64') throw new ConfigError('--precision', '--precision f64 runs on the CPU only: WebGPU has no float64');
@@ -292,7 +334,11 @@ const RECURRENT_ONLY = ['n', 'k', 'arms', 'strategy', 'rescale', 'leak', 'gain',
  */
 function parseTransformerJob(values: Record<string, string | boolean | undefined>, shared: ExperimentConfig, lr: number): TransformerJob {
   for (const option of RECURRENT_ONLY) {
-    if (values[option] !== undefined) throw new ConfigError(`--${option}`, `--${option} applies to the RNN and LSTM; the transformer takes --heads, --head-fraction, --d-model, --layers, --context`);
+    if (values[option] !== undefined)
+      throw new ConfigError(
+        `--${option}`,
+        `--${option} applies to the RNN and LSTM; the transformer takes --heads, --head-fraction, --d-model, --layers, --context`,
+      );
   }
   const d = defaultTransformerConfig();
   const str = (o: string) => values[o] as string | undefined;
@@ -304,7 +350,12 @@ function parseTransformerJob(values: Record<string, string | boolean | undefined
     return v;
   };
   const onOff = (o: string, fallback: boolean) => (str(o) === undefined ? fallback : checkChoice(`--${o}`, str(o)!, ['on', 'off'] as const) === 'on');
-  const fractions = str('head-fraction') === undefined ? d.headFractions : str('head-fraction')!.split(',').map((f) => (f.trim() === '' ? NaN : Number(f)));
+  const fractions =
+    str('head-fraction') === undefined
+      ? d.headFractions
+      : str('head-fraction')!
+          .split(',')
+          .map((f) => (f.trim() === '' ? NaN : Number(f)));
   const config: TransformerExperimentConfig = {
     ...d,
     task: shared.task,
@@ -337,7 +388,10 @@ function parseTransformerJob(values: Record<string, string | boolean | undefined
 /** `--map`'s two axes and the plan over the base config; a single --k value is the sparse arm where k is no axis. */
 function parseMapOption(raw: string, config: ExperimentConfig, k: string | undefined, lrSelect: LrSelectMode, lrSweep: boolean, frontier: boolean): MapPlan {
   if (lrSelect !== 'fixed' || lrSweep || frontier) {
-    throw new ConfigError('--map', '--map runs every cell at one fixed rate (--lr, or the task\'s default): it cannot be combined with --lr-select, --lr-sweep or --frontier; put lr on an axis to compare rates');
+    throw new ConfigError(
+      '--map',
+      "--map runs every cell at one fixed rate (--lr, or the task's default): it cannot be combined with --lr-select, --lr-sweep or --frontier; put lr on an axis to compare rates",
+    );
   }
   const axes = parseMapAxes(raw.trim() === '' ? [] : raw.trim().split(/\s+/));
   const hasK = axes.some((a) => a.name === 'k');
@@ -353,11 +407,16 @@ export function parseTaskOptions(task: TaskName, delay: string | undefined, leng
   if (delay !== undefined) {
     if (task !== 'delay') throw new ConfigError('--delay', `--delay applies to --task delay only (got --task ${task})`);
     const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(delay);
-    if (!m) throw new ConfigError('--delay', `--delay must be A:B, τ before and after the drift, each an integer in [${DELAY_BOUNDS.min}, ${DELAY_BOUNDS.max}], got '${delay}'`);
+    if (!m)
+      throw new ConfigError(
+        '--delay',
+        `--delay must be A:B, τ before and after the drift, each an integer in [${DELAY_BOUNDS.min}, ${DELAY_BOUNDS.max}], got '${delay}'`,
+      );
     options.delay = { A: checkBound('--delay', Number(m[1]), DELAY_BOUNDS), B: checkBound('--delay', Number(m[2]), DELAY_BOUNDS) };
   }
   if (length !== undefined) {
-    if (task !== 'adding' && task !== 'adding-difference') throw new ConfigError('--length', `--length applies to --task adding or adding-difference only (got --task ${task})`);
+    if (task !== 'adding' && task !== 'adding-difference')
+      throw new ConfigError('--length', `--length applies to --task adding or adding-difference only (got --task ${task})`);
     options.length = checkBound('--length', length.trim() === '' ? NaN : Number(length), ADDING_LENGTH_BOUNDS);
   }
   return Object.keys(options).length > 0 ? options : undefined;
@@ -395,7 +454,10 @@ export function parseCsvOptions(task: TaskName, values: Partial<Record<(typeof C
   } catch (e) {
     throw new ConfigError('--data', `--data: cannot read ${file}: ${parseErrorLine(e)}`);
   }
-  const horizon = values.horizon === undefined ? DEFAULT_CSV_HORIZON : checkBound('--horizon', values.horizon.trim() === '' ? NaN : Number(values.horizon), CSV_HORIZON_BOUNDS);
+  const horizon =
+    values.horizon === undefined
+      ? DEFAULT_CSV_HORIZON
+      : checkBound('--horizon', values.horizon.trim() === '' ? NaN : Number(values.horizon), CSV_HORIZON_BOUNDS);
   const missing = values.missing === undefined ? 'error' : checkChoice('--missing', values.missing, MISSING_POLICIES);
   const series = csvSeriesFromText(text, {
     source: basename(file),

@@ -34,7 +34,10 @@ export async function selectLearningRates(
   log: (line: string) => void,
 ): Promise<SelectionRun> {
   const configs = tuningConfigs(config, mode, grid, seeds);
-  const key = createHash('sha256').update(JSON.stringify({ v: CACHE_VERSION, mode, configs })).digest('hex').slice(0, 24);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: CACHE_VERSION, mode, configs }))
+    .digest('hex')
+    .slice(0, 24);
   const file = join(CACHE_DIR, `${key}.json`);
   try {
     const hit = JSON.parse(readFileSync(file, 'utf8')) as { selection: LrSelection; seconds: number };

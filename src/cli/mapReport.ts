@@ -55,7 +55,9 @@ export function formatFrontierTable(f: Frontier, result: ExperimentResult): stri
   const c = result.config;
   const lines: string[] = [];
   lines.push(`cost against quality, task ${c.task}: ${f.task}`);
-  lines.push(`${(c.model ?? 'rnn').toUpperCase()} n=${c.n}, ${c.optimizer.kind} lr ${c.optimizer.lr}, seeds ${c.seeds.join(',')}, pretrain ${c.pretrain.steps}, adapt ${c.adaptSteps}`);
+  lines.push(
+    `${(c.model ?? 'rnn').toUpperCase()} n=${c.n}, ${c.optimizer.kind} lr ${c.optimizer.lr}, seeds ${c.seeds.join(',')}, pretrain ${c.pretrain.steps}, adapt ${c.adaptSteps}`,
+  );
   const header = ['arm', 'MAC/step', 'beyond readout % [95 % CI]', 'recovery % (paper)', 'mean loss', 'diverged', 'frontier'];
   const rows = f.points.map((p) => [
     p.label,

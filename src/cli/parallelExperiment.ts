@@ -48,7 +48,9 @@ export async function runSeedsInWorkers<R>(
         }
       });
       worker.on('error', reject);
-      worker.on('exit', (code) => (code === 0 && results[seedIndex] ? resolve() : reject(new Error(`seed ${seeds[seedIndex]}: worker exited with code ${code}`))));
+      worker.on('exit', (code) =>
+        code === 0 && results[seedIndex] ? resolve() : reject(new Error(`seed ${seeds[seedIndex]}: worker exited with code ${code}`)),
+      );
     });
   const lane = async () => {
     while (next < seeds.length) await runOne(next++);

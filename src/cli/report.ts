@@ -12,7 +12,11 @@ export function fmt(x: number, digits = 1): string {
 
 export function engineering(x: number): string {
   if (!Number.isFinite(x)) return '-';
-  const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: [number, string][] = [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [v, u] of units) if (x >= v) return `${(x / v).toFixed(x / v >= 100 ? 0 : 1)}${u}`;
   return x.toFixed(0);
 }
@@ -96,7 +100,11 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
         : ''),
   );
   const pre = r.seeds.map((s) => s.pretrainLoss.at(-1) ?? NaN);
-  lines.push(c.pretrain.steps === 0 ? 'no pretraining: every arm starts from the initial weights' : `pretrain loss (regime A, last epoch): ${pre.map((x) => x.toExponential(2)).join(', ')}`);
+  lines.push(
+    c.pretrain.steps === 0
+      ? 'no pretraining: every arm starts from the initial weights'
+      : `pretrain loss (regime A, last epoch): ${pre.map((x) => x.toExponential(2)).join(', ')}`,
+  );
   const header = ['arm', 'lr', 'mean loss', 'recovery %', '95 % CI', 'beyond readout %', '95 % CI', 'CV', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
   if (c.fidelity) header.push('cos(g,g_full)');
   const rows = r.arms.map((a) => {
@@ -164,7 +172,8 @@ function armToJson(a: ArmSummary) {
     recovery: defined ? a.recovery : null,
     recoveryUndefined: a.recoveryUndefined,
     recoveryBeyondReadout: beyondDefined ? a.recoveryBeyondReadout : null,
-    recoveryBeyondReadoutUndefined: a.method.kind === 'frozen' ? 'frozen is below the readout floor: not measured against it' : a.recoveryBeyondReadoutUndefined,
+    recoveryBeyondReadoutUndefined:
+      a.method.kind === 'frozen' ? 'frozen is below the readout floor: not measured against it' : a.recoveryBeyondReadoutUndefined,
     aboveReference: defined && a.recovery.mean > 100 ? ABOVE_REFERENCE_NOTE : null,
   };
 }
@@ -203,7 +212,9 @@ export function formatLrSweepTable(grid: readonly number[], results: readonly Ex
   const labels = results[0].arms.map((a) => a.label);
   const lines: string[] = [];
   lines.push(`task ${c.task}: ${results[0].taskDescription}`);
-  lines.push(`${(c.model ?? 'rnn').toUpperCase()} n=${c.n}, ${c.precision ?? 'f32'}, ${c.optimizer.kind}, seeds ${c.seeds.join(',')}, adapt ${c.adaptSteps} steps, window ${c.window}`);
+  lines.push(
+    `${(c.model ?? 'rnn').toUpperCase()} n=${c.n}, ${c.precision ?? 'f32'}, ${c.optimizer.kind}, seeds ${c.seeds.join(',')}, adapt ${c.adaptSteps} steps, window ${c.window}`,
+  );
   lines.push('mean loss ± sample std over seeds per arm; recovery (paired per seed) in brackets; "undefined" where full RTRL did not adapt');
   const header = ['lr', 'full RTRL gain', ...labels];
   const rows = results.map((r, i) => {
@@ -221,7 +232,8 @@ export function formatLrSweepTable(grid: readonly number[], results: readonly Ex
   results.forEach((r, i) => {
     const learning = r.arms.filter((a) => a.method.kind !== 'frozen' && a.diverged === 0);
     const best = learning.reduce((x, y) => (y.meanLoss.mean < x.meanLoss.mean ? y : x), learning[0]);
-    if (best) lines.push(`lr ${grid[i]}: lowest mean loss ${best.label}${best.method.kind === 'full' ? '' : ' (full RTRL is not the best learner at this rate)'}`);
+    if (best)
+      lines.push(`lr ${grid[i]}: lowest mean loss ${best.label}${best.method.kind === 'full' ? '' : ' (full RTRL is not the best learner at this rate)'}`);
   });
   return lines.join('\n');
 }
@@ -265,19 +277,51 @@ export function formatTransformerTable(r: TransformerExperimentResult, selection
       `adapt ${c.adaptSteps} steps, window ${c.window}; heads ${c.strategy}${c.refreshEvery ? ` redrawn every ${c.refreshEvery}` : ''}, ` +
       `W_O local ${c.woLocal ? 'on' : 'off'}, Q/K/V local ${c.qkvLocal ? 'on' : 'off'}`,
   );
-  const header = ['arm', 'heads kept', 'lr', 'mean loss', 'recovery %', '95 % CI', 'beyond readout %', '95 % CI', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
+  const header = [
+    'arm',
+    'heads kept',
+    'lr',
+    'mean loss',
+    'recovery %',
+    '95 % CI',
+    'beyond readout %',
+    '95 % CI',
+    'diverged',
+    'ms/step',
+    'MAC/step',
+    'bytes/step',
+  ];
   const rows = r.arms.map((a) => {
     const [recovery, recoveryCi] = recoveryCells(a);
     const [beyond, beyondCi] = transformerBeyondCells(a);
-    const rho = a.label === 'frozen' || a.label === 'readout' ? '-' : a.label === 'dense' ? `${c.heads}/${c.heads}` : `${Math.round(Number(a.label.slice(4)) * c.heads)}/${c.heads}`;
-    return [a.label, rho, String(a.learningRate), a.meanLoss.mean.toExponential(3), recovery, recoveryCi, beyond, beyondCi, `${a.diverged}/${r.job.seeds.length}`, fmt(a.msPerStep, 2), engineering(a.macsPerStep), engineering(a.bytesPerStep)];
+    const rho =
+      a.label === 'frozen' || a.label === 'readout'
+        ? '-'
+        : a.label === 'dense'
+          ? `${c.heads}/${c.heads}`
+          : `${Math.round(Number(a.label.slice(4)) * c.heads)}/${c.heads}`;
+    return [
+      a.label,
+      rho,
+      String(a.learningRate),
+      a.meanLoss.mean.toExponential(3),
+      recovery,
+      recoveryCi,
+      beyond,
+      beyondCi,
+      `${a.diverged}/${r.job.seeds.length}`,
+      fmt(a.msPerStep, 2),
+      engineering(a.macsPerStep),
+      engineering(a.bytesPerStep),
+    ];
   });
   lines.push('', ...alignedTable(header, rows), '');
   lines.push(
     'recovery = (L_frozen - L_arm) / (L_frozen - L_dense) x 100; beyond readout = (L_readout - L_arm) / (L_readout - L_dense) x 100, ' +
       'what the transport adds over adapting the output head alone (readout); both paired per seed, mean ± sample std, 95 % CI of the mean by a seeded bootstrap',
   );
-  if (r.arms.some((a) => a.recoveryUndefined === null && a.recovery.mean > 100)) lines.push(`* above 100 %: adapted better than the dense gradient (every head)`);
+  if (r.arms.some((a) => a.recoveryUndefined === null && a.recovery.mean > 100))
+    lines.push(`* above 100 %: adapted better than the dense gradient (every head)`);
   const imp = r.reference.improvement;
   lines.push(`reference: the dense arm improved on frozen by ${fmt(100 * imp.mean)} % (95 % CI ${ci(imp, 100)}, ${imp.count} seeds)`);
   if (r.reference.undefinedReason) lines.push(`recovery is undefined: ${r.reference.undefinedReason.replace('full RTRL', 'the dense arm')}`);

@@ -8,7 +8,9 @@ const data = workerData as { config: ExperimentConfig; seed: number } | { transf
 const port = parentPort!;
 port.postMessage({ type: 'progress', phase: 'pretrain', step: 0 });
 if ('transformer' in data) {
-  const { result, taskDescription } = runTransformerSeedJob(data.transformer, data.seed, (step) => port.postMessage({ type: 'progress', phase: 'adapt', step }));
+  const { result, taskDescription } = runTransformerSeedJob(data.transformer, data.seed, (step) =>
+    port.postMessage({ type: 'progress', phase: 'adapt', step }),
+  );
   port.postMessage({ type: 'result', result, taskDescription });
 } else {
   const { config, seed } = data;
@@ -19,5 +21,8 @@ if ('transformer' in data) {
     if (run.t % every === 0) port.postMessage({ type: 'progress', phase: 'adapt', step: run.t });
   }
   const result = run.result();
-  port.postMessage({ type: 'result', result, taskDescription: run.task.description }, result.losses.map((l) => l.buffer as ArrayBuffer));
+  port.postMessage(
+    { type: 'result', result, taskDescription: run.task.description },
+    result.losses.map((l) => l.buffer as ArrayBuffer),
+  );
 }

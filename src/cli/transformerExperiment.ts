@@ -33,7 +33,11 @@ export interface TransformerExperimentResult {
 }
 
 /** One seed, in this thread: the steppable run with any per-arm rates applied before the first step. */
-export function runTransformerSeedJob(job: TransformerJob, seed: number, onProgress?: (step: number) => void): { result: TransformerSeedResult; taskDescription: string } {
+export function runTransformerSeedJob(
+  job: TransformerJob,
+  seed: number,
+  onProgress?: (step: number) => void,
+): { result: TransformerSeedResult; taskDescription: string } {
   const run = new TransformerSeedRun(job.config, seed);
   run.learners.forEach((l, a) => {
     const own = job.armLearningRates?.[headArmLabel(run.arms[a])];
@@ -48,10 +52,20 @@ export function runTransformerSeedJob(job: TransformerJob, seed: number, onProgr
 }
 
 /** Every seed of the job (in `threads` worker threads, or in-process with one), summarised per arm. */
-export async function runTransformerExperiment(job: TransformerJob, threads: number = availableParallelism(), onProgress?: (p: Progress) => void): Promise<TransformerExperimentResult> {
+export async function runTransformerExperiment(
+  job: TransformerJob,
+  threads: number = availableParallelism(),
+  onProgress?: (p: Progress) => void,
+): Promise<TransformerExperimentResult> {
   const steps = job.config.adaptSteps;
   if (threads > 1) {
-    const { results, taskDescription } = await runSeedsInWorkers<TransformerSeedResult>(job.seeds, (seed) => ({ transformer: job, seed }), threads, steps, onProgress);
+    const { results, taskDescription } = await runSeedsInWorkers<TransformerSeedResult>(
+      job.seeds,
+      (seed) => ({ transformer: job, seed }),
+      threads,
+      steps,
+      onProgress,
+    );
     return summarizeTransformer(job, results, taskDescription);
   }
   const seedCount = job.seeds.length;
@@ -122,6 +136,10 @@ export async function selectTransformerRates(
   const dense = chosen['dense'];
   const seconds = (performance.now() - start) / 1000;
   log(`lr selection (${mode}, transformer) took ${seconds.toFixed(0)} s`);
-  const selected: TransformerJob = { ...job, config: { ...job.config, optimizer: { ...job.config.optimizer, lr: dense } }, armLearningRates: mode === 'per-arm' ? chosen : undefined };
+  const selected: TransformerJob = {
+    ...job,
+    config: { ...job.config, optimizer: { ...job.config.optimizer, lr: dense } },
+    armLearningRates: mode === 'per-arm' ? chosen : undefined,
+  };
   return { job: selected, chosen, scores, seconds };
 }

@@ -30,7 +30,10 @@ export type BoundName = keyof typeof BOUNDS;
 
 /** A setting out of range, named so the message can say which and what is allowed. */
 export class ConfigError extends Error {
-  constructor(readonly option: string, message: string) {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ConfigError';
   }
@@ -54,4 +57,3 @@ export function checkChoice<T extends string>(option: string, value: string, cho
   }
   return value as T;
 }
-

@@ -128,9 +128,7 @@ export class SeedRun implements SeedRunner {
       (a) => this.elapsedMs[a] / Math.max(1, this.t),
     );
     const gradientCosine: Record<string, number> = {};
-    this.config.arms
-      .filter((a) => a.kind === 'sparse')
-      .forEach((a, j) => (gradientCosine[methodLabel(a)] = this.cosineSum[j] / this.cosineCount[j]));
+    this.config.arms.filter((a) => a.kind === 'sparse').forEach((a, j) => (gradientCosine[methodLabel(a)] = this.cosineSum[j] / this.cosineCount[j]));
     return {
       seed: this.seed,
       paramCount: MODELS[this.config.model ?? 'rnn'].paramCount(this.shape),
@@ -169,7 +167,9 @@ export function runExperiment(config: ExperimentConfig, onProgress?: (p: Progres
  * One arm over seeds: its mean loss and paired recovery as statistics (a diverged seed's recovery drops
  * out), how many seeds diverged, its mean measured time per step. Every model's summary uses it.
  */
-export function armStatistics(perSeed: readonly ArmSeedResult[]): Pick<ArmSummary, 'meanLoss' | 'recovery' | 'recoveryBeyondReadout' | 'diverged' | 'msPerStep'> {
+export function armStatistics(
+  perSeed: readonly ArmSeedResult[],
+): Pick<ArmSummary, 'meanLoss' | 'recovery' | 'recoveryBeyondReadout' | 'diverged' | 'msPerStep'> {
   return {
     meanLoss: seedStatistics(perSeed.map((r) => r.meanLoss)),
     recovery: seedStatistics(perSeed.map((r) => (r.divergedAt >= 0 ? NaN : r.recovery))),
@@ -218,4 +218,3 @@ export function summarize(config: ExperimentConfig, seeds: SeedResult[], taskDes
     sensitivityCondition: seedStatistics(seeds.flatMap((s) => s.sensitivityCondition)),
   };
 }
-

@@ -37,7 +37,8 @@ export function frontierKs(n: number): number[] {
  */
 export function frontierArms(config: Pick<ExperimentConfig, 'arms' | 'n' | 'task' | 'taskOptions'>): LearningMethod[] {
   const first = config.arms.find((a) => a.kind === 'sparse');
-  const sparse = (k: number): LearningMethod => (first?.kind === 'sparse' ? { ...first, k } : { kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false });
+  const sparse = (k: number): LearningMethod =>
+    first?.kind === 'sparse' ? { ...first, k } : { kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false };
   return [
     { kind: 'frozen' },
     { kind: 'readout' },

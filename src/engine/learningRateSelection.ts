@@ -43,7 +43,10 @@ export function checkLrGrid(grid: readonly number[], option = '--lr-grid'): void
   if (grid.length === 0) throw new ConfigError(option, `${option} must list at least one learning rate`);
   grid.forEach((lr, i) => {
     if (!Number.isFinite(lr) || lr < BOUNDS.lr.min || lr > BOUNDS.lr.max) {
-      throw new ConfigError(option, `${option}: ${Number.isNaN(lr) ? 'not a number' : lr} is outside the learning-rate bounds [${BOUNDS.lr.min}, ${BOUNDS.lr.max}]`);
+      throw new ConfigError(
+        option,
+        `${option}: ${Number.isNaN(lr) ? 'not a number' : lr} is outside the learning-rate bounds [${BOUNDS.lr.min}, ${BOUNDS.lr.max}]`,
+      );
     }
     if (i > 0 && !(lr > grid[i - 1])) throw new ConfigError(option, `${option} must be sorted, smallest first, without repeats (got ${grid.join(',')})`);
   });
@@ -53,7 +56,12 @@ export function checkLrGrid(grid: readonly number[], option = '--lr-grid'): void
  * The experiments the selection needs: one per grid rate, on the tuning seeds. Under `full` only frozen
  * and full run (the other arms do not vote), so tuning costs about one full-RTRL run per rate and seed.
  */
-export function tuningConfigs(config: ExperimentConfig, mode: Exclude<LrSelectMode, 'fixed'>, grid: readonly number[], seeds: readonly number[]): ExperimentConfig[] {
+export function tuningConfigs(
+  config: ExperimentConfig,
+  mode: Exclude<LrSelectMode, 'fixed'>,
+  grid: readonly number[],
+  seeds: readonly number[],
+): ExperimentConfig[] {
   const arms = mode === 'full' ? config.arms.filter((a) => a.kind === 'frozen' || a.kind === 'full') : config.arms;
   return grid.map((lr) => ({
     ...config,
@@ -87,7 +95,12 @@ export function scoreRates(runs: readonly TuningRun[]): Record<string, number[]>
  * The rate each arm runs with: under `full` the reference's best rate for every arm, under `per-arm` each
  * arm its own best (frozen, which never updates, takes the reference's). A tie goes to the smaller rate.
  */
-export function pickRates(mode: Exclude<LrSelectMode, 'fixed'>, grid: readonly number[], scores: Record<string, number[]>, reference: string): Record<string, number> {
+export function pickRates(
+  mode: Exclude<LrSelectMode, 'fixed'>,
+  grid: readonly number[],
+  scores: Record<string, number[]>,
+  reference: string,
+): Record<string, number> {
   const best = (label: string) => {
     const s = scores[label];
     let at = 0;

@@ -29,7 +29,11 @@ export class Adam implements Optimizer {
   private readonly m: Floats;
   private readonly v: Floats;
   private t = 0;
-  constructor(size: number, public lr: number, like: Floats) {
+  constructor(
+    size: number,
+    public lr: number,
+    like: Floats,
+  ) {
     this.m = allocate(precisionOf(like), size);
     this.v = allocate(precisionOf(like), size);
   }

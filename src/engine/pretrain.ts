@@ -34,7 +34,12 @@ export function pretrain(params: RnnParams, seq: Sequence, options: PretrainOpti
 }
 
 /** Trains weights of any registered model in place on `seq`, with that model's window gradient (models/index.ts). */
-export function pretrainModel<K extends ModelKind>(kind: K, params: ModelTypes[K]['params'], seq: Sequence, options: PretrainOptions = DEFAULT_PRETRAIN): PretrainResult {
+export function pretrainModel<K extends ModelKind>(
+  kind: K,
+  params: ModelTypes[K]['params'],
+  seq: Sequence,
+  options: PretrainOptions = DEFAULT_PRETRAIN,
+): PretrainResult {
   const model = MODELS[kind] as unknown as ModelRecord<K>;
   return pretrainWith(params, seq, options, model.windowGradient, model.statesPerUnit * params.shape.n);
 }

@@ -88,10 +88,12 @@ export function parseMapAxis(raw: string): MapAxis {
   const parts = m[2].split(',').map((s) => s.trim());
   if (parts.length === 0 || parts.every((p) => p === '')) throw new ConfigError('--map', `--map: axis ${name} has no values`);
   if (parts.some((p) => p === '')) throw new ConfigError('--map', `--map: axis ${name} has an empty value: '${m[2]}'`);
-  if (parts.length < 2) throw new ConfigError('--map', `--map: axis ${name} needs at least two values to be an axis (got ${parts[0]}); set a single value with its own option`);
+  if (parts.length < 2)
+    throw new ConfigError('--map', `--map: axis ${name} needs at least two values to be an axis (got ${parts[0]}); set a single value with its own option`);
   const values: MapValue[] = parts.map((p) => {
     if (name === 'strategy') {
-      if (!(SELECTION_STRATEGIES as readonly string[]).includes(p)) throw new ConfigError('--map', `--map: strategy must be one of ${SELECTION_STRATEGIES.join(', ')}, got '${p}'`);
+      if (!(SELECTION_STRATEGIES as readonly string[]).includes(p))
+        throw new ConfigError('--map', `--map: strategy must be one of ${SELECTION_STRATEGIES.join(', ')}, got '${p}'`);
       return p as SelectionStrategy;
     }
     const v = Number(p);
@@ -128,14 +130,14 @@ export function planMap(base: ExperimentConfig, axes: [MapAxis, MapAxis], k = 4)
   const kAxis = axes.findIndex((a) => a.name === 'k');
   const other = axes.map((_, i) => i).filter((i) => i !== kAxis);
   // the runs: one per combination of the non-k axes' values
-  const combos: number[][] = other.length === 2 ? axes[0].values.flatMap((_, i) => axes[1].values.map((_, j) => [i, j])) : axes[other[0]].values.map((_, i) => [i]);
+  const combos: number[][] =
+    other.length === 2 ? axes[0].values.flatMap((_, i) => axes[1].values.map((_, j) => [i, j])) : axes[other[0]].values.map((_, i) => [i]);
   const runs: MapRun[] = combos.map((combo) => {
     const at: Partial<Record<MapAxisName, MapValue>> = {};
     other.forEach((axis, c) => (at[axes[axis].name] = axes[axis].values[combo[c]]));
     const n = (at.n as number | undefined) ?? base.n;
     const strategy = (at.strategy as SelectionStrategy | undefined) ?? baseStrategy;
-    const sparse = (kk: number): LearningMethod =>
-      defaults.kind === 'sparse' ? { ...defaults, k: kk, strategy } : sparseArm(kk, strategy);
+    const sparse = (kk: number): LearningMethod => (defaults.kind === 'sparse' ? { ...defaults, k: kk, strategy } : sparseArm(kk, strategy));
     const ks = kAxis >= 0 ? (axes[kAxis].values as number[]).filter((kk) => kk <= n) : [k].filter((kk) => kk <= n);
     const config: ExperimentConfig = {
       ...base,

@@ -54,16 +54,7 @@ export class Sensitivity {
  * Adds D_t M_t to the transported P, M_t[i,(j,l)] = δ_ij ĥ_t[l], ĥ_t = [h_{t-1}; x_t; 1], and the same
  * term's share of the gradient, g[(i,l)] += c_i d_i ĥ_l (the transport kernel summed cᵀP before it).
  */
-export function addImmediateTerm(
-  shape: RnnShape,
-  P: Floats,
-  d: Floats,
-  hPrev: Floats,
-  x: Floats,
-  xOff: number,
-  dLdh: Floats,
-  grad: Floats,
-): void {
+export function addImmediateTerm(shape: RnnShape, P: Floats, d: Floats, hPrev: Floats, x: Floats, xOff: number, dLdh: Floats, grad: Floats): void {
   const { n, m } = shape;
   const { u, b, p } = thetaLayout(shape);
   for (let i = 0; i < n; i++) {

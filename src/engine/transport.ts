@@ -200,15 +200,31 @@ export function transportThroughput(kernel: CostKernel): Throughput {
  * over n rows of p columns (k sources per row), and grad = Σ_i dLdh_i·out[i,:]; `tile` columns at a time;
  * `dense` says the rows keep all n sources in order (computed from `sources` when not given).
  */
-export type TransportKernel = (P: Floats, out: Floats, n: number, p: number, k: number, sources: Int32Array, coeffs: Floats, carry: number, dLdh: Floats, grad: Floats, tile?: number, dense?: boolean) => void;
+export type TransportKernel = (
+  P: Floats,
+  out: Floats,
+  n: number,
+  p: number,
+  k: number,
+  sources: Int32Array,
+  coeffs: Floats,
+  carry: number,
+  dLdh: Floats,
+  grad: Floats,
+  tile?: number,
+  dense?: boolean,
+) => void;
 
 /** The kernel in use: WebAssembly where it is loaded and worth it (or forced), else the TypeScript one. */
 export const transport: TransportKernel = (P, out, n, p, k, sources, coeffs, carry, dLdh, grad, tile = TRANSPORT_TILE, dense = isDense(n, k, sources)) => {
   aliased(P, out); // out must be P itself or not overlap it
   if (
     backend !== 'typescript' &&
-    P instanceof Float32Array && out instanceof Float32Array && coeffs instanceof Float32Array &&
-    dLdh instanceof Float32Array && grad instanceof Float32Array &&
+    P instanceof Float32Array &&
+    out instanceof Float32Array &&
+    coeffs instanceof Float32Array &&
+    dLdh instanceof Float32Array &&
+    grad instanceof Float32Array &&
     (backend === 'wasm' || n * p * (k + 1) >= WASM_MIN_MACS) &&
     wasmTransport(P, out, n, p, k, sources, coeffs, carry, dLdh, grad, dense)
   ) {
@@ -234,7 +250,10 @@ function aliased(P: Floats, out: Floats): boolean {
   if (P === out) return true;
   if (P.buffer !== out.buffer) return false;
   const bytes = P.BYTES_PER_ELEMENT;
-  const a0 = P.byteOffset, a1 = a0 + P.length * bytes, b0 = out.byteOffset, b1 = b0 + out.length * out.BYTES_PER_ELEMENT;
+  const a0 = P.byteOffset,
+    a1 = a0 + P.length * bytes,
+    b0 = out.byteOffset,
+    b1 = b0 + out.length * out.BYTES_PER_ELEMENT;
   if (a0 === b0 && a1 === b1 && bytes === out.BYTES_PER_ELEMENT) return true;
   if (a0 < b1 && b0 < a1) throw new RangeError('transport: out overlaps P without being P (pass P itself to update in place)');
   return false;
@@ -291,8 +310,17 @@ function isDense(n: number, k: number, sources: Int32Array): boolean {
  * their outputs at out[oa + c] and out[ob + c].
  */
 function denseRowPair(
-  P: Floats, out: Floats, n: number, p: number, coeffs: Floats, carry: number, i: number, c0: number, c1: number,
-  oa: number, ob: number,
+  P: Floats,
+  out: Floats,
+  n: number,
+  p: number,
+  coeffs: Floats,
+  carry: number,
+  i: number,
+  c0: number,
+  c1: number,
+  oa: number,
+  ob: number,
 ): void {
   const pa = i * p;
   const pb = pa + p;
@@ -308,8 +336,14 @@ function denseRowPair(
     const r1 = r0 + p;
     const r2 = r1 + p;
     const r3 = r2 + p;
-    const a0 = coeffs[wa + q], a1 = coeffs[wa + q + 1], a2 = coeffs[wa + q + 2], a3 = coeffs[wa + q + 3];
-    const b0 = coeffs[wb + q], b1 = coeffs[wb + q + 1], b2 = coeffs[wb + q + 2], b3 = coeffs[wb + q + 3];
+    const a0 = coeffs[wa + q],
+      a1 = coeffs[wa + q + 1],
+      a2 = coeffs[wa + q + 2],
+      a3 = coeffs[wa + q + 3];
+    const b0 = coeffs[wb + q],
+      b1 = coeffs[wb + q + 1],
+      b2 = coeffs[wb + q + 2],
+      b3 = coeffs[wb + q + 3];
     for (let c = c0; c < c1; c++) {
       const x0 = P[r0 + c];
       const x1 = P[r1 + c];
@@ -336,8 +370,17 @@ function denseRowPair(
  * time; the row's output at out[o + c].
  */
 function sparseRow(
-  P: Floats, out: Floats, p: number, k: number, sources: Int32Array, coeffs: Floats, carry: number,
-  i: number, c0: number, c1: number, o: number,
+  P: Floats,
+  out: Floats,
+  p: number,
+  k: number,
+  sources: Int32Array,
+  coeffs: Floats,
+  carry: number,
+  i: number,
+  c0: number,
+  c1: number,
+  o: number,
 ): void {
   const pi = i * p;
   const base = i * k;
@@ -352,7 +395,10 @@ function sparseRow(
     const r1 = sources[base + j + 1] * p;
     const r2 = sources[base + j + 2] * p;
     const r3 = sources[base + j + 3] * p;
-    const w0 = coeffs[base + j], w1 = coeffs[base + j + 1], w2 = coeffs[base + j + 2], w3 = coeffs[base + j + 3];
+    const w0 = coeffs[base + j],
+      w1 = coeffs[base + j + 1],
+      w2 = coeffs[base + j + 2],
+      w3 = coeffs[base + j + 3];
     for (let c = c0; c < c1; c++) {
       out[o + c] += w0 * P[r0 + c] + w1 * P[r1 + c] + w2 * P[r2 + c] + w3 * P[r3 + c];
     }
@@ -360,7 +406,8 @@ function sparseRow(
   if (j + 1 < k) {
     const r0 = sources[base + j] * p;
     const r1 = sources[base + j + 1] * p;
-    const w0 = coeffs[base + j], w1 = coeffs[base + j + 1];
+    const w0 = coeffs[base + j],
+      w1 = coeffs[base + j + 1];
     for (let c = c0; c < c1; c++) out[o + c] += w0 * P[r0 + c] + w1 * P[r1 + c];
     j += 2;
   }

@@ -36,14 +36,7 @@ export const STRATEGY_DESCRIPTIONS: Readonly<Record<SelectionStrategy, string>> 
  * Fills `out` (length n*k) with each row's kept sources. `W` is row-major n×n (the first n² entries of θ).
  * Deterministic given the rng state; draws from `rng` only for the strategies that need it.
  */
-export function selectPaths(
-  strategy: SelectionStrategy,
-  W: Floats,
-  n: number,
-  k: number,
-  rng: Rng,
-  out: Int32Array,
-): void {
+export function selectPaths(strategy: SelectionStrategy, W: Floats, n: number, k: number, rng: Rng, out: Int32Array): void {
   if (k < 0 || k > n) throw new RangeError(`k must be in [0, ${n}], got ${k}`);
   if (out.length < n * k) throw new RangeError('mask buffer too small');
   if (k === 0) return;

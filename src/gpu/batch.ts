@@ -346,7 +346,12 @@ export class GpuBatch {
     const total: Record<ExtraBuffer, number> = { sources: 0, window: 0, factors: 0, noise: 0 };
     for (const lane of this.lanes) {
       const { plan } = lane;
-      const floats: Record<ExtraBuffer, number> = { sources: plan.sources?.length ?? 0, window: plan.window ?? 0, factors: plan.factors ?? 0, noise: (plan.draws ?? 0) * CH };
+      const floats: Record<ExtraBuffer, number> = {
+        sources: plan.sources?.length ?? 0,
+        window: plan.window ?? 0,
+        factors: plan.factors ?? 0,
+        noise: (plan.draws ?? 0) * CH,
+      };
       for (const b of Object.keys(total) as ExtraBuffer[]) {
         lane.offset[b] = total[b];
         total[b] += floats[b];
@@ -434,13 +439,28 @@ export class GpuBatch {
    * (and the RNN's leak), `options.model` the model (default the RNN). Each lane's method must run on the
    * GPU for that model (its lane kind, laneKinds.ts); any other is refused in one line.
    */
-  static async create(ctx: GpuContext, shape: GpuShape & { leak?: number }, streams: readonly Sequence[], lanes: LaneSpec[], options: BatchOptions): Promise<GpuBatch> {
+  static async create(
+    ctx: GpuContext,
+    shape: GpuShape & { leak?: number },
+    streams: readonly Sequence[],
+    lanes: LaneSpec[],
+    options: BatchOptions,
+  ): Promise<GpuBatch> {
     ctx.health.check();
     const batch = new GpuBatch(ctx, shape, streams, lanes, options);
     let settle: BuiltKernel[];
-    [batch.stepKernels, batch.metricKernels, settle] = await Promise.all([batch.build(stepTable(batch.model)), batch.build(metricTable(batch.model)), batch.build([SETTLE_KERNEL])]);
+    [batch.stepKernels, batch.metricKernels, settle] = await Promise.all([
+      batch.build(stepTable(batch.model)),
+      batch.build(metricTable(batch.model)),
+      batch.build([SETTLE_KERNEL]),
+    ]);
     batch.settleKernel = settle[0];
-    batch.timer = new KernelTimer(ctx.device, batch.options.label, batch.stepKernels.map((k) => k.spec.name), batch.options.timing);
+    batch.timer = new KernelTimer(
+      ctx.device,
+      batch.options.label,
+      batch.stepKernels.map((k) => k.spec.name),
+      batch.options.timing,
+    );
     ctx.health.check();
     return batch;
   }
@@ -803,7 +823,8 @@ export class GpuBatch {
         out.set(moments!.subarray(from, from + rec.floats), at);
         return out;
       };
-      const carried = (name: 'window' | 'factors', all: Float32Array) => (kind.carries.includes(name) ? all.slice(offset[name], offset[name] + (plan[name] ?? 0)) : null);
+      const carried = (name: 'window' | 'factors', all: Float32Array) =>
+        kind.carries.includes(name) ? all.slice(offset[name], offset[name] + (plan[name] ?? 0)) : null;
       const lane: LaneSnapshot = {
         theta: params.slice(i * stride, i * stride + p),
         readout: params.slice(i * stride + p, (i + 1) * stride),
@@ -878,7 +899,8 @@ export class GpuBatch {
       ctl[controlIndex(i, 'updates')] = restart ? 0 : lane.updates;
       const m = this.specs[ext].method;
       if (m.kind === 'sparse' && m.k > 0 && !reselected.has(ext)) {
-        if (!lane.sources || lane.sources.length !== n * m.k) throw new RangeError(`lane ${ext}: the snapshot's selection does not fit k = ${m.k}; pass it in newSelection`);
+        if (!lane.sources || lane.sources.length !== n * m.k)
+          throw new RangeError(`lane ${ext}: the snapshot's selection does not fit k = ${m.k}; pass it in newSelection`);
         q.writeBuffer(b.sources, offset.sources * 4, Uint32Array.from(lane.sources));
       }
     });

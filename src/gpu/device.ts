@@ -6,8 +6,7 @@
 import { GpuDeviceLostError, GpuError, GpuUnavailableError } from './errors';
 
 export type DeviceResult =
-  | { ok: true; device: GPUDevice; adapter: GPUAdapter; description: string; isFallbackAdapter: boolean }
-  | { ok: false; error: GpuUnavailableError };
+  { ok: true; device: GPUDevice; adapter: GPUAdapter; description: string; isFallbackAdapter: boolean } | { ok: false; error: GpuUnavailableError };
 
 export async function acquireDevice(gpu: GPU | null | undefined, label = 'sparse-rtrl'): Promise<DeviceResult> {
   if (!gpu) return fail('no-webgpu', 'WebGPU is not available here (no navigator.gpu)');
@@ -38,7 +37,9 @@ export async function acquireDevice(gpu: GPU | null | undefined, label = 'sparse
   }
   const info = adapter.info;
   const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s && String(s).length > 0);
-  const isFallbackAdapter = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+  const isFallbackAdapter = Boolean(
+    (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+  );
   return { ok: true, device, adapter, description: parts.length ? parts.join(' ') : 'unnamed adapter', isFallbackAdapter };
 }
 

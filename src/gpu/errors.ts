@@ -2,7 +2,10 @@
 export type GpuErrorKind = 'unavailable' | 'device-lost' | 'validation' | 'shader-compile' | 'memory-plan' | 'verification';
 
 export class GpuError extends Error {
-  constructor(readonly kind: GpuErrorKind, message: string) {
+  constructor(
+    readonly kind: GpuErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'GpuError';
   }
@@ -10,14 +13,20 @@ export class GpuError extends Error {
 
 /** No navigator.gpu, no adapter, or requestDevice failed. */
 export class GpuUnavailableError extends GpuError {
-  constructor(readonly reason: 'no-webgpu' | 'no-adapter' | 'request-device-failed', message: string) {
+  constructor(
+    readonly reason: 'no-webgpu' | 'no-adapter' | 'request-device-failed',
+    message: string,
+  ) {
     super('unavailable', message);
     this.name = 'GpuUnavailableError';
   }
 }
 
 export class GpuDeviceLostError extends GpuError {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super('device-lost', `WebGPU device lost (${reason}): ${message}`);
     this.name = 'GpuDeviceLostError';
   }
@@ -25,14 +34,22 @@ export class GpuDeviceLostError extends GpuError {
 
 /** A WGSL compile error, naming the shader file and line. */
 export class ShaderCompileError extends GpuError {
-  constructor(readonly shader: string, readonly line: number, message: string) {
+  constructor(
+    readonly shader: string,
+    readonly line: number,
+    message: string,
+  ) {
     super('shader-compile', message);
     this.name = 'ShaderCompileError';
   }
 }
 
 export class MemoryPlanError extends GpuError {
-  constructor(readonly neededBytes: number, readonly availableBytes: number, message: string) {
+  constructor(
+    readonly neededBytes: number,
+    readonly availableBytes: number,
+    message: string,
+  ) {
     super('memory-plan', message);
     this.name = 'MemoryPlanError';
   }

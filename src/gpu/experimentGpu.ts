@@ -37,9 +37,14 @@ const GPU_MODELS: readonly ModelKind[] = MODEL_KINDS.filter((m) => gpuMethodKind
  * Throws a GpuError naming what the GPU engine does not run: a model, a method, or (given the rates)
  * per-arm learning rates that differ (the GPU batch has one learning rate for every lane).
  */
-export function checkGpuArms(arms: readonly LearningMethod[], model?: string, rates?: { optimizer: { lr: number }; armLearningRates?: Record<string, number> }): void {
+export function checkGpuArms(
+  arms: readonly LearningMethod[],
+  model?: string,
+  rates?: { optimizer: { lr: number }; armLearningRates?: Record<string, number> },
+): void {
   const kind = (model ?? 'rnn') as ModelKind;
-  if (!GPU_MODELS.includes(kind)) throw new GpuError('validation', `the GPU engine runs the ${GPU_MODELS.join(', ')} model only; --model ${model} runs on the CPU engine (--backend cpu)`);
+  if (!GPU_MODELS.includes(kind))
+    throw new GpuError('validation', `the GPU engine runs the ${GPU_MODELS.join(', ')} model only; --model ${model} runs on the CPU engine (--backend cpu)`);
   const other = arms.find((a) => !runsOnGpu(a, kind));
   if (other) {
     const forms = gpuMethodKinds(kind).map((k) => methodRecord(k).form);
@@ -47,7 +52,11 @@ export function checkGpuArms(arms: readonly LearningMethod[], model?: string, ra
     throw new GpuError('validation', `the GPU engine runs ${forms.join(', ')} arms only${forModel}; '${other.kind}' runs on the CPU engine (--backend cpu)`);
   }
   const own = Object.entries(rates?.armLearningRates ?? {}).find(([label, lr]) => lr !== rates!.optimizer.lr && arms.some((a) => methodLabel(a) === label));
-  if (own) throw new GpuError('validation', `the GPU engine runs every arm at one learning rate; ${own[0]} has its own (${own[1]}): per-arm rates run on the CPU engine (--backend cpu)`);
+  if (own)
+    throw new GpuError(
+      'validation',
+      `the GPU engine runs every arm at one learning rate; ${own[0]} has its own (${own[1]}): per-arm rates run on the CPU engine (--backend cpu)`,
+    );
 }
 
 export interface GpuRunOptions {
@@ -81,7 +90,13 @@ async function createBatch(
   options: GpuRunOptions,
 ): Promise<GpuBatch> {
   const first = prepared[0];
-  return GpuBatch.create(ctx, first.shape, streams, lanes.map((l) => laneFor(l.prepared, l.arm, l.stream)), { ...batchOptions(config, label, options), model: first.model });
+  return GpuBatch.create(
+    ctx,
+    first.shape,
+    streams,
+    lanes.map((l) => laneFor(l.prepared, l.arm, l.stream)),
+    { ...batchOptions(config, label, options), model: first.model },
+  );
 }
 
 function laneOutcome(batch: GpuBatch, ext: number): LaneOutcome {
@@ -98,7 +113,14 @@ function laneOutcome(batch: GpuBatch, ext: number): LaneOutcome {
 /** SeedRun.result() for lanes that ran on the GPU (same windows, recovery and metrics). */
 function seedResult(config: ExperimentConfig, prepared: PreparedSeed, outcomes: LaneOutcome[], stepsDone: number): SeedResult {
   const curves = outcomes.map((o) => o.losses);
-  const arms = armSeedResults(config, curves, prepared.stream.errorMask, stepsDone, (a) => outcomes[a].divergedAt, (a) => outcomes[a].msPerStep);
+  const arms = armSeedResults(
+    config,
+    curves,
+    prepared.stream.errorMask,
+    stepsDone,
+    (a) => outcomes[a].divergedAt,
+    (a) => outcomes[a].msPerStep,
+  );
   const fullIndex = referenceArms(config.arms).full;
   const jacobianCondition: number[] = [];
   const jacobianEffectiveRank: number[] = [];
@@ -139,7 +161,13 @@ export function gramSpectrumCondition(gram: Float32Array, n: number): number {
 }
 
 function batchOptions(config: ExperimentConfig, label: string, options: GpuRunOptions) {
-  return { optimizer: config.optimizer, metricsEvery: config.metricsEvery, readbackEvery: options.readbackEvery ?? 50, label, sparseKernel: options.sparseKernel };
+  return {
+    optimizer: config.optimizer,
+    metricsEvery: config.metricsEvery,
+    readbackEvery: options.readbackEvery ?? 50,
+    label,
+    sparseKernel: options.sparseKernel,
+  };
 }
 
 /** One seed of the experiment on the GPU: every arm of the seed in one batch. */
@@ -161,8 +189,19 @@ export class GpuSeedRun implements SeedRunner {
     checkGpuArms(config.arms, config.model, config);
     const prepared = prepareSeed(config, seed);
     const { n, m, o } = prepared.shape;
-    const plan = planMemory({ n, m, o, model: prepared.model, arms: config.arms, seedCount: 1, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
-    if (plan.waves.length > 1) throw new GpuError('memory-plan', `one seed's arms do not fit at once (${plan.summary}); use runExperimentGpu, which runs them in waves`);
+    const plan = planMemory({
+      n,
+      m,
+      o,
+      model: prepared.model,
+      arms: config.arms,
+      seedCount: 1,
+      steps: config.adaptSteps,
+      limits: ctx.device.limits,
+      budgetBytes: options.budgetBytes,
+    });
+    if (plan.waves.length > 1)
+      throw new GpuError('memory-plan', `one seed's arms do not fit at once (${plan.summary}); use runExperimentGpu, which runs them in waves`);
     const lanes = config.arms.map((arm) => ({ prepared, arm, stream: 0 }));
     const batch = await createBatch(ctx, config, [prepared], [prepared.stream], lanes, `seed ${seed}`, options);
     return new GpuSeedRun(config, prepared, batch);
@@ -187,7 +226,12 @@ export class GpuSeedRun implements SeedRunner {
   }
 
   result(): SeedResult {
-    return seedResult(this.config, this.prepared, this.config.arms.map((_, a) => laneOutcome(this.batch, a)), this.batch.t);
+    return seedResult(
+      this.config,
+      this.prepared,
+      this.config.arms.map((_, a) => laneOutcome(this.batch, a)),
+      this.batch.t,
+    );
   }
 
   destroy(): void {
@@ -216,7 +260,17 @@ export async function runExperimentGpu(
     prepared.push(prepareSeed(config, seed));
   });
   const { n, m, o } = prepared[0].shape;
-  const plan = planMemory({ n, m, o, model: prepared[0].model, arms: config.arms, seedCount, steps: config.adaptSteps, limits: ctx.device.limits, budgetBytes: options.budgetBytes });
+  const plan = planMemory({
+    n,
+    m,
+    o,
+    model: prepared[0].model,
+    arms: config.arms,
+    seedCount,
+    steps: config.adaptSteps,
+    limits: ctx.device.limits,
+    budgetBytes: options.budgetBytes,
+  });
   const outcomes: LaneOutcome[][] = config.seeds.map(() => []);
   for (const [w, wave] of plan.waves.entries()) {
     const seedsInWave = [...new Set(wave.map((l) => l.seedIndex))];

@@ -32,10 +32,15 @@ export interface CompileMessage {
 export function checkBindings(kernel: string, shader: ShaderName, source: string, bindings: Bindings): void {
   const where = `kernel '${kernel}' (${shader}.wgsl)`;
   const own = /@binding\(\s*(\d+)\s*\)\s*var(?:<[^>]*>)?\s+([A-Za-z_]\w*)/.exec(source);
-  if (own) throw new GpuError('validation', `${where}: declares binding ${own[1]} '${own[2]}' itself; bindings come from its descriptor (src/gpu/stepKernels.ts, or its model's GPU record)`);
+  if (own)
+    throw new GpuError(
+      'validation',
+      `${where}: declares binding ${own[1]} '${own[2]}' itself; bindings come from its descriptor (src/gpu/stepKernels.ts, or its model's GPU record)`,
+    );
   const code = source.replace(/\/\/[^\n]*/g, '');
   bindingNames(bindings).forEach((name, i) => {
-    if (!new RegExp(`\\b${name}\\b`).test(code)) throw new GpuError('validation', `${where}: binding ${i} '${name}' is bound by the descriptor but never used by the shader`);
+    if (!new RegExp(`\\b${name}\\b`).test(code))
+      throw new GpuError('validation', `${where}: binding ${i} '${name}' is bound by the descriptor but never used by the shader`);
   });
 }
 
@@ -46,7 +51,10 @@ export class KernelCache {
   /** group 1 of every kernel that reads the step: the step uniform at a dynamic offset (one layout, so one bind group serves all) */
   readonly stepLayout: GPUBindGroupLayout;
 
-  constructor(readonly device: GPUDevice, readonly sources: ShaderSources) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly sources: ShaderSources,
+  ) {
     this.stepLayout = device.createBindGroupLayout({
       label: 'step uniform',
       entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } }],
@@ -55,7 +63,9 @@ export class KernelCache {
 
   /** Whether `name` (with the snippets it includes) reads the step uniform, so its pipeline has group 1. */
   usesStep(name: ShaderName): boolean {
-    const code = kernelParts(name, this.sources).map((p) => p.text.replace(/\/\/[^\n]*/g, '')).join('');
+    const code = kernelParts(name, this.sources)
+      .map((p) => p.text.replace(/\/\/[^\n]*/g, ''))
+      .join('');
     return /\bstepNow\b/.test(code);
   }
 
@@ -67,7 +77,12 @@ export class KernelCache {
   }
 
   private header(name: ShaderName): string {
-    return WGSL_PREAMBLE + (shaderModel(name)?.preamble ?? '') + wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]) + (this.usesStep(name) ? WGSL_STEP_BINDING : '');
+    return (
+      WGSL_PREAMBLE +
+      (shaderModel(name)?.preamble ?? '') +
+      wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]) +
+      (this.usesStep(name) ? WGSL_STEP_BINDING : '')
+    );
   }
 
   /** The module's parts after the header, each headed by a marker line naming its file: the snippets it includes, then the kernel file. */
@@ -77,7 +92,12 @@ export class KernelCache {
 
   /** The WGSL compiled for `name`: the header, the snippets it includes, then the kernel file. */
   code(name: ShaderName): string {
-    return this.header(name) + this.parts(name).map((p) => p.text).join('');
+    return (
+      this.header(name) +
+      this.parts(name)
+        .map((p) => p.text)
+        .join('')
+    );
   }
 
   /** Where a line of the compiled module comes from (a part's marker line counts as the line before its first). */
@@ -127,7 +147,11 @@ export class KernelCache {
    * the descriptor in messages; the descriptor's bindings must be the shader's (they are when both come
    * from one descriptor).
    */
-  pipeline(name: ShaderName, constants: Record<string, number>, kernel: { name: string; bindings: Bindings } = { name, bindings: this.bindingsOf(name) }): Promise<GPUComputePipeline> {
+  pipeline(
+    name: ShaderName,
+    constants: Record<string, number>,
+    kernel: { name: string; bindings: Bindings } = { name, bindings: this.bindingsOf(name) },
+  ): Promise<GPUComputePipeline> {
     if (kernel.bindings !== this.bindingsOf(name)) checkBindings(kernel.name, name, kernelSource(name, this.sources), kernel.bindings);
     const key = `${name}:${JSON.stringify(constants)}`;
     let p = this.pipelines.get(key);
@@ -136,7 +160,10 @@ export class KernelCache {
         const module = await this.module(name);
         try {
           // an explicit layout (the descriptor's group 0, the step uniform's group 1): a dynamic offset needs one
-          const group0 = this.device.createBindGroupLayout({ label: `${name}.wgsl bindings`, entries: bindingLayoutEntries(this.bindingsOf(name), SHADER_TYPES[name]) });
+          const group0 = this.device.createBindGroupLayout({
+            label: `${name}.wgsl bindings`,
+            entries: bindingLayoutEntries(this.bindingsOf(name), SHADER_TYPES[name]),
+          });
           const groups = this.usesStep(name) ? [group0, this.stepLayout] : [group0];
           return await this.device.createComputePipelineAsync({
             label: `${kernel.name} (${name}.wgsl) pipeline`,

@@ -122,7 +122,8 @@ export const LANE_KINDS: readonly LaneKind[] = [
     models: ['rnn', 'lstm'],
     holdsP: true,
     // on a model and adapter where full lanes run the sparse kernel, with every source in order (PathSelection's allPaths)
-    lane: (_m, _s, layout, _e, transport) => (transport.fullAsGather ? { range: 'sparse', k: layout.n, scale: 1, sources: allPaths(layout.n) } : { range: 'full' }),
+    lane: (_m, _s, layout, _e, transport) =>
+      transport.fullAsGather ? { range: 'sparse', k: layout.n, scale: 1, sources: allPaths(layout.n) } : { range: 'full' },
     carries: [],
     floats: (_m, _l, s) => s.learning,
     checks: [{ kind: 'full' }],
@@ -166,8 +167,22 @@ export const LANE_KINDS: readonly LaneKind[] = [
         : null,
     checks: [{ kind: 'tbptt', truncation: 3 }],
   }),
-  factorKind('uoro', 'UORO', ['rnn'], uoroRecord, (l) => uoroRecord(l).tt, (l) => l.n),
-  factorKind('kf', 'KF-RTRL', ['rnn'], kfRecord, (l) => kfRecord(l).a, () => 2),
+  factorKind(
+    'uoro',
+    'UORO',
+    ['rnn'],
+    uoroRecord,
+    (l) => uoroRecord(l).tt,
+    (l) => l.n,
+  ),
+  factorKind(
+    'kf',
+    'KF-RTRL',
+    ['rnn'],
+    kfRecord,
+    (l) => kfRecord(l).a,
+    () => 2,
+  ),
 ];
 
 /** The lane kind of a method kind, if the GPU engine has one. */

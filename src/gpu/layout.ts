@@ -183,7 +183,18 @@ export function batchLayout(shape: GpuShape, ext: LayoutExtension = rnnExtension
  * s and θ̃ lead, so ‖s‖·‖θ̃‖ (the CPU's sensitivityNorm) reads one prefix; the rest is the step's scratch
  * and the partial sums that give the next step ‖θ̃‖ without another pass over θ̃.
  */
-export function uoroRecord(l: BatchLayout): { s: number; tt: number; ar: number; hh: number; inv0: number; cs: number; keep: number; tq: number; size: number; prefix: number } {
+export function uoroRecord(l: BatchLayout): {
+  s: number;
+  tt: number;
+  ar: number;
+  hh: number;
+  inv0: number;
+  cs: number;
+  keep: number;
+  tq: number;
+  size: number;
+  prefix: number;
+} {
   const { n, m, p, gt } = l;
   const ar = n + p;
   const hh = ar + n;
@@ -217,8 +228,7 @@ export function stepRecordHalf(steps: number, lanes: number): number {
 /** Control words of a batch of B lanes. */
 export const controlWords = (B: number): number => CONTROL.headerWords + CONTROL.laneWords * B;
 /** Index of lane i's word `field` in the control buffer. */
-export const controlIndex = (lane: number, field: 'diverged' | 'updates' | 'fault'): number =>
-  CONTROL.headerWords + CONTROL.laneWords * lane + CONTROL[field];
+export const controlIndex = (lane: number, field: 'diverged' | 'updates' | 'fault'): number => CONTROL.headerWords + CONTROL.laneWords * lane + CONTROL[field];
 
 /**
  * Learning lane `lane`'s gradient record (floats into `grad`), when the first `thetaLanes` learning lanes
@@ -253,7 +263,7 @@ export function encodeLanes(records: readonly Partial<LaneRecord>[]): ArrayBuffe
   const u = new Uint32Array(bytes);
   const f = new Float32Array(bytes);
   records.forEach((r, i) => {
-    fields.forEach(([name, type], w) => (type === 'f32' ? f : u)[i * LANE_WORDS + w] = r[name] ?? 0);
+    fields.forEach(([name, type], w) => ((type === 'f32' ? f : u)[i * LANE_WORDS + w] = r[name] ?? 0));
   });
   return bytes;
 }
@@ -342,7 +352,9 @@ const CTL_FAULT: u32 = ${CONTROL.fault}u;
 const FLAG_ERROR: u32 = ${STREAM_FLAGS.error}u;
 const FLAG_RESET: u32 = ${STREAM_FLAGS.reset}u;
 
-struct Lane { ${Object.entries(LANE_FIELDS).map(([name, type]) => `${name}: ${type}`).join(', ')} }
+struct Lane { ${Object.entries(LANE_FIELDS)
+  .map(([name, type]) => `${name}: ${type}`)
+  .join(', ')} }
 struct Hyper { lr: f32, clip: f32 }
 struct StepNow { t: u32, settle: u32, unused0: u32, unused1: u32 }
 
@@ -396,10 +408,15 @@ export function wgslBindings(bindings: Readonly<Record<string, 'read' | 'write' 
 }
 
 /** The group-0 layout entries of a kernel's bindings, with the same access and address space as wgslBindings declares. */
-export function bindingLayoutEntries(bindings: Readonly<Record<string, 'read' | 'write' | undefined>>, types: Readonly<Record<string, string>> = {}): GPUBindGroupLayoutEntry[] {
+export function bindingLayoutEntries(
+  bindings: Readonly<Record<string, 'read' | 'write' | undefined>>,
+  types: Readonly<Record<string, string>> = {},
+): GPUBindGroupLayoutEntry[] {
   return Object.entries(bindings).map(([name, access], binding) => {
     const type = types[name] ?? WGSL_TYPES[name] ?? 'array<f32>';
-    const buffer: GPUBufferBindingLayout = { type: UNIFORMS.has(name) ? 'uniform' : access === 'write' || type.includes('atomic') ? 'storage' : 'read-only-storage' };
+    const buffer: GPUBufferBindingLayout = {
+      type: UNIFORMS.has(name) ? 'uniform' : access === 'write' || type.includes('atomic') ? 'storage' : 'read-only-storage',
+    };
     return { binding, visibility: GPUShaderStage.COMPUTE, buffer };
   });
 }

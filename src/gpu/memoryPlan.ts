@@ -88,13 +88,15 @@ export function planMemory(input: PlanInput): MemoryPlan {
   const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const perSeedStream = steps * (m + o + 1) * 4;
   if (arms.some(holdsP) && pBytes > binding) {
-    throw new MemoryPlanError(pBytes, binding,
-      `n=${n} does not fit this device: one arm's sensitivity P needs ${fmtMiB(pBytes)} in one storage binding, the device allows ${fmtMiB(binding)}`);
+    throw new MemoryPlanError(
+      pBytes,
+      binding,
+      `n=${n} does not fit this device: one arm's sensitivity P needs ${fmtMiB(pBytes)} in one storage binding, the device allows ${fmtMiB(binding)}`,
+    );
   }
   const largest = Math.max(frozen, ...bytesOf);
   if (largest + perSeedStream > budget) {
-    throw new MemoryPlanError(largest, budget,
-      `n=${n} does not fit: one learning arm needs ${fmtMiB(largest)}, the memory budget is ${fmtMiB(budget)}`);
+    throw new MemoryPlanError(largest, budget, `n=${n} does not fit: one learning arm needs ${fmtMiB(largest)}, the memory budget is ${fmtMiB(budget)}`);
   }
   const waves: PlannedLane[][] = [];
   const waveBytes: number[] = [];
@@ -115,7 +117,7 @@ export function planMemory(input: PlanInput): MemoryPlan {
   // per lane and step: its loss and its first output (the losses buffer's two halves)
   const seedLearning = arms.filter(holdsP).length;
   const seedBytes = bytesOf.reduce((a, b) => a + b, 0) + perSeedStream + steps * arms.length * 8;
-  const seedFits = seedBytes <= budget && (seedLearning * pBytes <= binding);
+  const seedFits = seedBytes <= budget && seedLearning * pBytes <= binding;
   for (let s = 0; s < seedCount; s++) {
     if (seedFits && (bytes + seedBytes > budget || (pLanesInWave + seedLearning) * pBytes > binding)) close();
     arms.forEach((arm, a) => {

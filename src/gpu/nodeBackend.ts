@@ -12,9 +12,7 @@ import { nodeGpu } from './nodeGpu';
 import { verifyAgainstCpu } from './verify';
 
 export type NodeGpuOutcome =
-  | { kind: 'ran'; result: GpuExperimentResult; adapter: string }
-  | { kind: 'unavailable'; error: GpuError }
-  | { kind: 'mismatch'; reason: string };
+  { kind: 'ran'; result: GpuExperimentResult; adapter: string } | { kind: 'unavailable'; error: GpuError } | { kind: 'mismatch'; reason: string };
 
 export async function runOnNodeGpu(config: ExperimentConfig, onProgress?: (p: Progress) => void): Promise<NodeGpuOutcome> {
   try {

@@ -35,8 +35,18 @@ export interface PreparedSeed {
 /** Protocol steps 1-2 for the GPU: the engine's own (protocol/prepareSeed.ts), in float32. */
 export function prepareSeed(config: ExperimentConfig, seed: number): PreparedSeed {
   const p = prepareEngineSeed({ ...config, precision: 'f32' }, seed);
-  if (p.model !== 'rnn' && p.model !== 'lstm') throw new GpuError('validation', `the GPU engine runs the RNN and the LSTM only; --model ${p.model} runs on the CPU engine (--backend cpu)`);
-  return { seed: p.seed, model: p.model, task: p.task, shape: p.shape, pretrained: p.pretrained, pretrainLoss: p.pretrainLoss, hStart: p.hStart, stream: p.stream };
+  if (p.model !== 'rnn' && p.model !== 'lstm')
+    throw new GpuError('validation', `the GPU engine runs the RNN and the LSTM only; --model ${p.model} runs on the CPU engine (--backend cpu)`);
+  return {
+    seed: p.seed,
+    model: p.model,
+    task: p.task,
+    shape: p.shape,
+    pretrained: p.pretrained,
+    pretrainLoss: p.pretrainLoss,
+    hStart: p.hStart,
+    stream: p.stream,
+  };
 }
 
 /**

@@ -79,7 +79,11 @@ export class ReadbackPool {
 
 /** `bytes` of `src` from `offsetBytes`, read back (submits a copy and waits for it). */
 export async function readBuffer(device: GPUDevice, health: DeviceHealth, src: GPUBuffer, offsetBytes: number, bytes: number): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({ label: `read ${src.label}`, size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = device.createBuffer({
+    label: `read ${src.label}`,
+    size: Math.max(16, Math.ceil(bytes / 4) * 4),
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   const enc = device.createCommandEncoder({ label: `read ${src.label}` });
   enc.copyBufferToBuffer(src, offsetBytes, staging, 0, bytes);
   device.queue.submit([enc.finish()]);

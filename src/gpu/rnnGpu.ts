@@ -7,7 +7,14 @@
 import { COLS, ROW_BLOCK, TS, WG, batchLayout } from './layout';
 import type { GpuModel } from './gpuModels';
 import { chooseSparseTransport, SPARSE_SHADERS, VEC4_PER_INVOCATION } from './sparseVariant';
-import { PER_LANE_BINDINGS as perLane, STEP_BINDINGS as stepOf, TRANSPORT_BINDINGS as transport, type KernelCost, type KernelEnv, type KernelSpec } from './stepKernels';
+import {
+  PER_LANE_BINDINGS as perLane,
+  STEP_BINDINGS as stepOf,
+  TRANSPORT_BINDINGS as transport,
+  type KernelCost,
+  type KernelEnv,
+  type KernelSpec,
+} from './stepKernels';
 
 /**
  * The sparse transport's traffic: its workgroups run row blocks fastest (x), then column tiles (y), so
@@ -58,7 +65,11 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
     bindings: { ...transport, sources: 'read', lanes: 'read', gradParts: 'write' },
     constants: (e): Record<string, number> => (e.sparseShader === 'sparseTransportVec4' ? { VPT: VEC4_PER_INVOCATION } : {}),
     // row blocks fastest (x), then column tiles (y): a tile's source rows are reused while cached
-    dispatch: (e) => [Math.ceil(e.layout.n / ROW_BLOCK), Math.ceil(e.layout.p / (WG * (e.sparseShader === 'sparseTransportVec4' ? 4 * VEC4_PER_INVOCATION : COLS))), e.count.sparse],
+    dispatch: (e) => [
+      Math.ceil(e.layout.n / ROW_BLOCK),
+      Math.ceil(e.layout.p / (WG * (e.sparseShader === 'sparseTransportVec4' ? 4 * VEC4_PER_INVOCATION : COLS))),
+      e.count.sparse,
+    ],
     cost: sparseCost,
   },
   {
@@ -132,7 +143,13 @@ export const RNN_GPU: GpuModel = {
   estimators: RNN_ESTIMATORS,
   // the full lanes' P Pᵀ, for the P spectrum
   metrics: [
-    { name: 'gram', shader: 'gram', bindings: { pCur: 'read', grams: 'write' }, constants: (e) => ({ LANE_BASE: e.base.full }), dispatch: (e) => [e.layout.n, e.layout.n, e.count.full] },
+    {
+      name: 'gram',
+      shader: 'gram',
+      bindings: { pCur: 'read', grams: 'write' },
+      constants: (e) => ({ LANE_BASE: e.base.full }),
+      dispatch: (e) => [e.layout.n, e.layout.n, e.count.full],
+    },
   ],
   chooseTransport: (software, layout, options) => ({ ...chooseSparseTransport(software, layout, options.sparseKernel), fullAsGather: false }),
   // W, the first n×n block of θ (RnnModel.pathWeights)

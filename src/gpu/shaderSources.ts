@@ -68,7 +68,11 @@ export function kernelParts(name: ShaderName, sources: ShaderSources): KernelPar
   const visit = (file: string, open: readonly string[]) => {
     for (const inc of includesOf(sources[file as ShaderName | SnippetFile])) {
       const key = `common/${inc}`;
-      if (!(SNIPPET_FILES as readonly string[]).includes(key)) throw new GpuError('validation', `${file}.wgsl includes '${inc}', which is not a snippet of shaders/common/ (SNIPPET_NAMES: ${SNIPPET_NAMES.join(', ')})`);
+      if (!(SNIPPET_FILES as readonly string[]).includes(key))
+        throw new GpuError(
+          'validation',
+          `${file}.wgsl includes '${inc}', which is not a snippet of shaders/common/ (SNIPPET_NAMES: ${SNIPPET_NAMES.join(', ')})`,
+        );
       if (open.includes(key)) throw new GpuError('validation', `${file}.wgsl includes '${inc}', which includes it back`);
       if (done.has(key)) continue;
       visit(key, [...open, key]);
@@ -100,7 +104,10 @@ export async function loadShaderSources(): Promise<ShaderSources> {
 function bundledSources(): ShaderSources | null {
   let files: Record<string, string>;
   try {
-    files = import.meta.glob(['../../shaders/*.wgsl', '../../shaders/common/*.wgsl'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    files = import.meta.glob(['../../shaders/*.wgsl', '../../shaders/common/*.wgsl'], { query: '?raw', import: 'default', eager: true }) as Record<
+      string,
+      string
+    >;
   } catch {
     return null; // not under Vite
   }

@@ -36,7 +36,8 @@ export interface TransportChoice extends SparseChoice {
 export function chooseSparseTransport(software: boolean, layout: Pick<BatchLayout, 'p'>, preference: SparsePreference = 'auto'): SparseChoice {
   const scalar = 'sparse transport: scalar, barrier-free';
   const vec4 = 'sparse transport: vec4 loads along P, indices and coefficients staged per workgroup';
-  if (layout.p % 4 !== 0) return { shader: 'sparseTransport', reason: `${scalar} (p = ${layout.p} is not a multiple of 4, so P's rows do not start on a vec4)` };
+  if (layout.p % 4 !== 0)
+    return { shader: 'sparseTransport', reason: `${scalar} (p = ${layout.p} is not a multiple of 4, so P's rows do not start on a vec4)` };
   if (preference === 'vec4') return { shader: 'sparseTransportVec4', reason: `${vec4} (asked for)` };
   if (preference === 'scalar') return { shader: 'sparseTransport', reason: `${scalar} (asked for)` };
   return software

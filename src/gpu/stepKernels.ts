@@ -20,11 +20,34 @@ import type { ShaderName } from './shaderSources';
 
 /** Buffers a kernel can bind: batch buffers by name, and the ping-ponged ones by role. */
 export type BindingName =
-  | 'params' | 'state' | 'grad' | 'moments' | 'ctl' | 'losses' | 'sources' | 'lanes' | 'streams' | 'hyper' | 'partials' | 'norms' | 'grams' | 'gradParts'
-  | 'window' | 'factors' | 'noise'
-  | 'hIn' | 'hOut' | 'pIn' | 'pOut' | 'pCur'
+  | 'params'
+  | 'state'
+  | 'grad'
+  | 'moments'
+  | 'ctl'
+  | 'losses'
+  | 'sources'
+  | 'lanes'
+  | 'streams'
+  | 'hyper'
+  | 'partials'
+  | 'norms'
+  | 'grams'
+  | 'gradParts'
+  | 'window'
+  | 'factors'
+  | 'noise'
+  | 'hIn'
+  | 'hOut'
+  | 'pIn'
+  | 'pOut'
+  | 'pCur'
   // the benchmark's reference kernels
-  | 'src' | 'dst' | 'lhs' | 'rhs' | 'out';
+  | 'src'
+  | 'dst'
+  | 'lhs'
+  | 'rhs'
+  | 'out';
 
 /** 'read', or 'write' (read_write); the element type of each buffer is layout.ts's WGSL_TYPES. */
 export type Access = 'read' | 'write';
@@ -32,10 +55,26 @@ export type Access = 'read' | 'write';
 export type Bindings = Readonly<Partial<Record<BindingName, Access>>>;
 
 export type KernelName =
-  | 'forward' | 'sparse' | 'dense' | 'gradient' | 'tbptt' | 'update' | 'updateReadout' | 'stepEnd'
-  | 'uoroState' | 'uoroGradient' | 'kfTransport' | 'kfUpdate' | 'kfGradient'
-  | 'lstmForward' | 'lstmTransport' | 'lstmDense'
-  | 'sumSquares' | 'gram' | 'copy' | 'matmul';
+  | 'forward'
+  | 'sparse'
+  | 'dense'
+  | 'gradient'
+  | 'tbptt'
+  | 'update'
+  | 'updateReadout'
+  | 'stepEnd'
+  | 'uoroState'
+  | 'uoroGradient'
+  | 'kfTransport'
+  | 'kfUpdate'
+  | 'kfGradient'
+  | 'lstmForward'
+  | 'lstmTransport'
+  | 'lstmDense'
+  | 'sumSquares'
+  | 'gram'
+  | 'copy'
+  | 'matmul';
 
 /** What the descriptors need to know about a batch. */
 export interface KernelEnv {

@@ -74,7 +74,10 @@ export async function verifyAgainstCpu(ctx: GpuContext, model: ModelKind = 'rnn'
       const got = batch.losses[a][t];
       const rel = Math.abs(got - want) / Math.max(VERIFY_LOSS_FLOOR, Math.abs(want));
       if (!(rel <= VERIFY_TOLERANCE)) {
-        return { ok: false, reason: `${what} mismatch: arm ${cpu[a].label}, step ${t}: GPU loss ${got}, CPU ${want} (tolerance ${VERIFY_TOLERANCE} relative, ${VERIFY_TOLERANCE * VERIFY_LOSS_FLOOR} absolute below a loss of ${VERIFY_LOSS_FLOOR})` };
+        return {
+          ok: false,
+          reason: `${what} mismatch: arm ${cpu[a].label}, step ${t}: GPU loss ${got}, CPU ${want} (tolerance ${VERIFY_TOLERANCE} relative, ${VERIFY_TOLERANCE * VERIFY_LOSS_FLOOR} absolute below a loss of ${VERIFY_LOSS_FLOOR})`,
+        };
       }
       worst = Math.max(worst, rel);
     }

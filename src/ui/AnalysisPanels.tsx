@@ -29,11 +29,25 @@ export function SpectrumPanel() {
   const p = m?.sensitivity;
   const spectrum = [
     { label: 'σ(J_t)', color: J_COLOR, dots: true, points: (j?.singularValues ?? []).map((v, i) => [i + 1, v] as [number, number]) },
-    ...(p ? [{ label: 'σ(P_t) (scaled to max 1)', color: P_COLOR, dots: true, points: p.singularValues.map((v, i) => [i + 1, v / p.singularValues[0]] as [number, number]) }] : []),
+    ...(p
+      ? [
+          {
+            label: 'σ(P_t) (scaled to max 1)',
+            color: P_COLOR,
+            dots: true,
+            points: p.singularValues.map((v, i) => [i + 1, v / p.singularValues[0]] as [number, number]),
+          },
+        ]
+      : []),
   ];
   const cond = [
     { label: 'cond(J_t)', color: J_COLOR, points: history.filter((h) => h.jacobian).map((h) => [h.step, h.jacobian!.condition] as [number, number]) },
-    { label: 'cond(P_t)', color: P_COLOR, dashed: true, points: history.filter((h) => h.sensitivity).map((h) => [h.step, h.sensitivity!.condition] as [number, number]) },
+    {
+      label: 'cond(P_t)',
+      color: P_COLOR,
+      dashed: true,
+      points: history.filter((h) => h.sensitivity).map((h) => [h.step, h.sensitivity!.condition] as [number, number]),
+    },
   ];
   return (
     <section className="panel analysis" aria-labelledby="spectrum-title" data-testid="spectrum-panel">
@@ -41,14 +55,18 @@ export function SpectrumPanel() {
         Spectra: is the Jacobian near-isotropic?
         <FormulaCard label="condition number">
           J<sub>t</sub> = (1−α)I + D<sub>t</sub>W, D<sub>t</sub> = α(1 − tanh²a<sub>t</sub>)
-          <br />cond(J<sub>t</sub>) = σ<sub>max</sub> / σ<sub>min</sub> = {fmt(j?.singularValues[0], 3)} / {fmt(j?.singularValues.at(-1), 3)} = <strong>{fmt(j?.condition)}</strong>
-          <br />effective rank = (Σσ)² / Σσ² = <strong>{fmt(j?.effectiveRank, 1)}</strong> of {n}
-          <br />σ(P<sub>t</sub>) = √eig(P<sub>t</sub>P<sub>t</sub>ᵀ), the n × n Gram matrix
+          <br />
+          cond(J<sub>t</sub>) = σ<sub>max</sub> / σ<sub>min</sub> = {fmt(j?.singularValues[0], 3)} / {fmt(j?.singularValues.at(-1), 3)} ={' '}
+          <strong>{fmt(j?.condition)}</strong>
+          <br />
+          effective rank = (Σσ)² / Σσ² = <strong>{fmt(j?.effectiveRank, 1)}</strong> of {n}
+          <br />
+          σ(P<sub>t</sub>) = √eig(P<sub>t</sub>P<sub>t</sub>ᵀ), the n × n Gram matrix
         </FormulaCard>
       </h2>
       <p className="readout">
-        cond(J<sub>t</sub>) = σ<sub>max</sub>/σ<sub>min</sub> = <strong data-testid="jacobian-condition">{fmt(j?.condition)}</strong> · effective rank (Σσ)²/Σσ² ={' '}
-        <strong>{fmt(j?.effectiveRank, 1)}</strong> of {n} · cond(P<sub>t</sub>) = {fmt(p?.condition, 1)} · paper: 2.6 – 6.5
+        cond(J<sub>t</sub>) = σ<sub>max</sub>/σ<sub>min</sub> = <strong data-testid="jacobian-condition">{fmt(j?.condition)}</strong> · effective rank (Σσ)²/Σσ²
+        = <strong>{fmt(j?.effectiveRank, 1)}</strong> of {n} · cond(P<sub>t</sub>) = {fmt(p?.condition, 1)} · paper: 2.6 – 6.5
       </p>
       <div className="mini-row">
         <MiniChart
@@ -59,11 +77,18 @@ export function SpectrumPanel() {
           yLog
           summary={`Singular values of J_t: largest ${fmt(j?.singularValues[0])}, smallest ${fmt(j?.singularValues.at(-1))}; condition number ${fmt(j?.condition)}.`}
         />
-        <MiniChart title="Condition numbers over time" series={cond} xLabel="step" yLabel="σmax/σmin (log)" yLog summary={`Condition number of J_t over ${history.length} samples, latest ${fmt(j?.condition)}.`} />
+        <MiniChart
+          title="Condition numbers over time"
+          series={cond}
+          xLabel="step"
+          yLabel="σmax/σmin (log)"
+          yLog
+          summary={`Condition number of J_t over ${history.length} samples, latest ${fmt(j?.condition)}.`}
+        />
       </div>
       <p className="caption">
-        J<sub>t</sub> = (1−α)I + D<sub>t</sub>W carries sensitivities one step. When its singular values are close together, every path carries a
-        similar share, so any k of n paths give a representative gradient.
+        J<sub>t</sub> = (1−α)I + D<sub>t</sub>W carries sensitivities one step. When its singular values are close together, every path carries a similar share,
+        so any k of n paths give a representative gradient.
       </p>
     </section>
   );
@@ -81,28 +106,47 @@ export function FidelityPanel() {
   const norms = arms
     .filter((arm) => !arm.sameAs)
     .map((arm) => ({ arm, a: arms.indexOf(arm) }))
-    .map(({ arm, a }) => ({ label: `‖P‖ ${arm.label}`, color: ARM_COLORS[arm.id], points: history.map((h) => [h.step, h.sensitivityNorm[a] ?? NaN] as [number, number]) }))
+    .map(({ arm, a }) => ({
+      label: `‖P‖ ${arm.label}`,
+      color: ARM_COLORS[arm.id],
+      points: history.map((h) => [h.step, h.sensitivityNorm[a] ?? NaN] as [number, number]),
+    }))
     .filter((s) => s.points.some(([, v]) => Number.isFinite(v)));
   return (
     <section className="panel analysis" aria-labelledby="fidelity-title" data-testid="fidelity-panel">
       <h2 id="fidelity-title">
         Gradient fidelity and stability
         <FormulaCard label="cosine">
-          g = c<sub>t</sub>ᵀP<sub>t</sub>, c<sub>t</sub> = Vᵀe<sub>t</sub>; cos(g<sub>k</sub>, g<sub>full</sub>) = g<sub>k</sub>·g<sub>full</sub> / (‖g<sub>k</sub>‖ ‖g<sub>full</sub>‖) ={' '}
-          <strong>{fmt(latest?.cosine.k, 3)}</strong> for k = {k}
-          <br />‖P<sub>t</sub>‖ = √Σ P<sub>ij</sub>² (Frobenius)
+          g = c<sub>t</sub>ᵀP<sub>t</sub>, c<sub>t</sub> = Vᵀe<sub>t</sub>; cos(g<sub>k</sub>, g<sub>full</sub>) = g<sub>k</sub>·g<sub>full</sub> / (‖g
+          <sub>k</sub>‖ ‖g<sub>full</sub>‖) = <strong>{fmt(latest?.cosine.k, 3)}</strong> for k = {k}
+          <br />
+          ‖P<sub>t</sub>‖ = √Σ P<sub>ij</sub>² (Frobenius)
         </FormulaCard>
       </h2>
       <p className="readout">
         cos(g<sub>k</sub>, g<sub>full</sub>) = <strong data-testid="cosine-k">{fmt(latest?.cosine.k, 3)}</strong> (k = {k}) · k = 0: {fmt(latest?.cosine.k0, 3)}
       </p>
       <div className="mini-row">
-        <MiniChart title="Cosine to the full-RTRL gradient" series={cos} xLabel="step" yLabel="cosine" yDomain={[-0.2, 1]} summary={`Cosine between the sparse and the full gradient on the full arm's trajectory; latest ${fmt(latest?.cosine.k, 3)}.`} />
-        <MiniChart title="‖P_t‖ per arm" series={norms} xLabel="step" yLabel="‖P‖ (log)" yLog summary="Frobenius norm of each arm's sensitivity over time; a blow-up shows instability." />
+        <MiniChart
+          title="Cosine to the full-RTRL gradient"
+          series={cos}
+          xLabel="step"
+          yLabel="cosine"
+          yDomain={[-0.2, 1]}
+          summary={`Cosine between the sparse and the full gradient on the full arm's trajectory; latest ${fmt(latest?.cosine.k, 3)}.`}
+        />
+        <MiniChart
+          title="‖P_t‖ per arm"
+          series={norms}
+          xLabel="step"
+          yLabel="‖P‖ (log)"
+          yLog
+          summary="Frobenius norm of each arm's sensitivity over time; a blow-up shows instability."
+        />
       </div>
       <p className="caption">
-        The shadow sparse transports ride on the full arm’s own trajectory, so the cosine isolates what the mask drops. ‖P<sub>t</sub>‖ growing without
-        bound is the instability the paper reports for full RTRL on Lorenz.
+        The shadow sparse transports ride on the full arm’s own trajectory, so the cosine isolates what the mask drops. ‖P<sub>t</sub>‖ growing without bound is
+        the instability the paper reports for full RTRL on Lorenz.
       </p>
     </section>
   );
@@ -159,8 +203,9 @@ export function KeptPathsPanel() {
       <h2 id="kept-title">
         Kept paths on W
         <FormulaCard label="masked transport">
-          P<sub>t</sub> = (1−α)P<sub>t−1</sub> + D<sub>t</sub>((W ⊙ Ω)P<sub>t−1</sub> + M<sub>t</sub>), Ω<sub>iq</sub> = 1 iff q ∈ S<sub>i</sub>, |S<sub>i</sub>| = k ={' '}
-          {kept?.k ?? '—'}: {kept ? `${kept.k * kept.n} of ${kept.n * kept.n} paths (${((100 * kept.k) / kept.n).toFixed(1)} %)` : ''}. The forward pass always uses the full W.
+          P<sub>t</sub> = (1−α)P<sub>t−1</sub> + D<sub>t</sub>((W ⊙ Ω)P<sub>t−1</sub> + M<sub>t</sub>), Ω<sub>iq</sub> = 1 iff q ∈ S<sub>i</sub>, |S<sub>i</sub>
+          | = k = {kept?.k ?? '—'}: {kept ? `${kept.k * kept.n} of ${kept.n * kept.n} paths (${((100 * kept.k) / kept.n).toFixed(1)} %)` : ''}. The forward pass
+          always uses the full W.
         </FormulaCard>
       </h2>
       <div className="kept">
@@ -168,15 +213,19 @@ export function KeptPathsPanel() {
           ref={canvasRef}
           style={{ width: size, height: size }}
           role="img"
-          aria-label={kept ? `W of the k arm, ${kept.n} by ${kept.n}, with ${kept.k} kept entries outlined in each row (strategy ${strategy}).` : 'No kept-path view: waiting for the drift, or the model is the LSTM.'}
+          aria-label={
+            kept
+              ? `W of the k arm, ${kept.n} by ${kept.n}, with ${kept.k} kept entries outlined in each row (strategy ${strategy}).`
+              : 'No kept-path view: waiting for the drift, or the model is the LSTM.'
+          }
           onMouseMove={onMove}
           onMouseLeave={() => setHover(null)}
           data-testid="kept-paths-canvas"
         />
         <div className="kept-side">
           <p>
-            Row i is unit i; column q is the path from unit q. Outlined: the k = {kept?.k ?? '—'} sources each unit keeps ({strategy}). Colour: W<sub>iq</sub> (red
-            positive, blue negative).
+            Row i is unit i; column q is the path from unit q. Outlined: the k = {kept?.k ?? '—'} sources each unit keeps ({strategy}). Colour: W<sub>iq</sub>{' '}
+            (red positive, blue negative).
           </p>
           <p data-testid="kept-hover" className="readout">
             {hover && kept
@@ -191,7 +240,12 @@ export function KeptPathsPanel() {
 
 function eng(x: number): string {
   if (!Number.isFinite(x)) return '—';
-  for (const [v, u] of [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) if (x >= v) return `${(x / v).toFixed(x / v >= 100 ? 0 : 1)} ${u}`;
+  for (const [v, u] of [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const)
+    if (x >= v) return `${(x / v).toFixed(x / v >= 100 ? 0 : 1)} ${u}`;
   return x.toFixed(0);
 }
 
@@ -283,18 +337,18 @@ function CostMeterPanel() {
         Cost per step
         {transformer ? (
           <FormulaCard label="cost">
-            One online step over a full window of W positions: the forward pass, the backward pass through the window with gradient through the heads in S only, and
-            Adam over every weight. There is no sensitivity matrix P: what an arm carries from step to step is its window of the last W inputs.
+            One online step over a full window of W positions: the forward pass, the backward pass through the window with gradient through the heads in S only,
+            and Adam over every weight. There is no sensitivity matrix P: what an arm carries from step to step is its window of the last W inputs.
           </FormulaCard>
         ) : lstm ? (
           <FormulaCard label="cost">
-            The LSTM’s four gates give p = 4n(n + m + 1) parameters, and it carries two sensitivities (through h and through c), each n × p. Full RTRL: 2·n·n·p ≈ 8 n⁴ ={' '}
-            {eng(8 * n ** 4)} multiply-adds. Sparse-k: 2·k·n·p ≈ 8 k n³. Bytes: the k source rows read and one row written per unit, 4 bytes a float.
+            The LSTM’s four gates give p = 4n(n + m + 1) parameters, and it carries two sensitivities (through h and through c), each n × p. Full RTRL: 2·n·n·p
+            ≈ 8 n⁴ = {eng(8 * n ** 4)} multiply-adds. Sparse-k: 2·k·n·p ≈ 8 k n³. Bytes: the k source rows read and one row written per unit, 4 bytes a float.
           </FormulaCard>
         ) : (
           <FormulaCard label="cost">
-            P is n × p with p = n² + n m + n. Full RTRL: W P costs n·n·p multiply-adds ≈ n⁴ = {eng(n ** 4)}. Sparse-k: k·n·p ≈ k n³. Bytes: the k source rows read and one
-            row written per unit, 4 bytes a float.
+            P is n × p with p = n² + n m + n. Full RTRL: W P costs n·n·p multiply-adds ≈ n⁴ = {eng(n ** 4)}. Sparse-k: k·n·p ≈ k n³. Bytes: the k source rows
+            read and one row written per unit, 4 bytes a float.
           </FormulaCard>
         )}
       </h2>
@@ -328,7 +382,8 @@ function CostMeterPanel() {
           : lstm
             ? `LSTM, four gates and two sensitivities: full RTRL ≈ 8 n⁴ = ${eng(8 * n ** 4)} multiply-adds; sparse-k ≈ 8 k n³. `
             : `Full RTRL: n·n·p ≈ n⁴ = ${eng(n ** 4)} multiply-adds; sparse-k: k·n·p ≈ k n³. `}
-        Measured on the {engine} engine: {ms > 0 && afterDrift ? `${ms.toFixed(2)} ms` : 'measuring…'} per step for all arms together{engine !== 'CPU' ? ' in the worker, read-backs included' : ''}.
+        Measured on the {engine} engine: {ms > 0 && afterDrift ? `${ms.toFixed(2)} ms` : 'measuring…'} per step for all arms together
+        {engine !== 'CPU' ? ' in the worker, read-backs included' : ''}.
       </p>
       {engine !== 'CPU' && <GpuTimings />}
     </section>

@@ -44,9 +44,12 @@ function RunLine() {
   return (
     <p className="run-line" data-testid="run-line" data-status={status}>
       <strong>{status === 'done' ? 'finished' : status}</strong> · {task}
-      {task === 'delay' ? ` (${delay})` : task === 'adding' || task === 'adding-difference' ? ` (T = ${length})` : ''}, {transformer ? `transformer, head fraction ρ = ${rho}` : `n = ${n}, k = ${k}`} · step {step} of {LEAD_IN_STEPS + adapt}
+      {task === 'delay' ? ` (${delay})` : task === 'adding' || task === 'adding-difference' ? ` (T = ${length})` : ''},{' '}
+      {transformer ? `transformer, head fraction ρ = ${rho}` : `n = ${n}, k = ${k}`} · step {step} of {LEAD_IN_STEPS + adapt}
       {/* the lead-in's steps are the pretrained network alone: the time per step means something after the drift */}
-      {status !== 'done' && status !== 'error' && (ms > 0 && step > LEAD_IN_STEPS ? ` · ${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms per step` : ' · time per step: measuring…')}
+      {status !== 'done' &&
+        status !== 'error' &&
+        (ms > 0 && step > LEAD_IN_STEPS ? ` · ${ms < 1 ? ms.toFixed(2) : ms.toFixed(1)} ms per step` : ' · time per step: measuring…')}
       {shipped ? ' · pretrained weights shipped with the app' : pretrainMs > 0 && ` · pretrained in ${(pretrainMs / 1000).toFixed(1)} s`}
     </p>
   );
@@ -69,17 +72,18 @@ function RecoveryFormula() {
       Recovery vs frozen (the paper’s definition) of the k arm = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %
       <br />= ({L('frozen')} − {L('k')}) / ({L('frozen')} − {L('full')}) × 100 % = <strong>{value(k?.recovery)}</strong>
       <br />
-      Beyond the readout = (L̄<sub>readout</sub> − L̄<sub>k</sub>) / (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 % = ({L('readout')} − {L('k')}) / ({L('readout')} − {L('full')}) × 100 % ={' '}
-      <strong>{value(k?.recoveryBeyondReadout)}</strong>
-      <br />L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed
+      Beyond the readout = (L̄<sub>readout</sub> − L̄<sub>k</sub>) / (L̄<sub>readout</sub> − L̄<sub>full</sub>) × 100 % = ({L('readout')} − {L('k')}) / (
+      {L('readout')} − {L('full')}) × 100 % = <strong>{value(k?.recoveryBeyondReadout)}</strong>
+      <br />
+      L̄ is the mean of L<sub>t</sub> = ½‖y<sub>t</sub> − y*<sub>t</sub>‖² over the steps since the drift, one seed
       {transformer ? ', and “full” is the dense arm (ρ = 1). ' : '. '}
       {transformer
         ? 'Readout-only keeps the attention and MLP weights frozen and adapts only the readout, as every learning arm does besides the gradient through its heads'
         : 'Readout-only keeps W, U, b frozen and adapts only V, c, as every learning arm does besides its transport'}
-      : so recovery vs frozen mostly measures what the arms share, and beyond the readout what the {transformer ? 'heads’ gradient' : 'transport'} adds. When {reference}{' '}
-      cut the frozen loss by less than 5 %, the denominator is noise and both are undefined; when it beat readout-only by less than 5 %, the task does not need
-      transport and recovery beyond the readout is undefined. Above 100 % by more than the one-seed noise band (± {ONE_SEED_BAND_PCT} points), the arm adapted
-      better than {transformer ? 'dense backpropagation' : 'the exact online gradient'}; within it, about equal.
+      : so recovery vs frozen mostly measures what the arms share, and beyond the readout what the {transformer ? 'heads’ gradient' : 'transport'} adds. When{' '}
+      {reference} cut the frozen loss by less than 5 %, the denominator is noise and both are undefined; when it beat readout-only by less than 5 %, the task
+      does not need transport and recovery beyond the readout is undefined. Above 100 % by more than the one-seed noise band (± {ONE_SEED_BAND_PCT} points), the
+      arm adapted better than {transformer ? 'dense backpropagation' : 'the exact online gradient'}; within it, about equal.
     </FormulaCard>
   );
 }
@@ -138,7 +142,13 @@ export function App() {
         </div>
         <div className="header-side">
           {!presenter && (
-            <button type="button" className="small-button enter-presenter" onClick={() => setPresenter(true)} data-testid="enter-presenter" aria-keyshortcuts="P">
+            <button
+              type="button"
+              className="small-button enter-presenter"
+              onClick={() => setPresenter(true)}
+              data-testid="enter-presenter"
+              aria-keyshortcuts="P"
+            >
               Presenter mode
             </button>
           )}

@@ -108,7 +108,9 @@ export function ClaimCaption() {
       <aside className="claim-caption" aria-label="the story on show" data-testid="claim-caption" data-claim={story.id}>
         <strong className="caption-title">{story.title}</strong>
         <p>{story.text}</p>
-        <p data-testid={`${story.id}-reading`}>Live, one seed: {storyReading.waiting ? `${storyReading.waiting}.` : `${sentences.paper}; ${sentences.beyond}.`}</p>
+        <p data-testid={`${story.id}-reading`}>
+          Live, one seed: {storyReading.waiting ? `${storyReading.waiting}.` : `${sentences.paper}; ${sentences.beyond}.`}
+        </p>
       </aside>
     );
   }

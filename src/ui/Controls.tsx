@@ -7,7 +7,18 @@
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { play, pause, restart, setParam, stepOnce } from '../app/page/controller';
-import { BASELINE_ARMS, CHOICES, defaultLr, MAX_BASELINES, MAX_LIVE_ARMS, orderBaselines, PARAM_BOUNDS, STRATEGY_DESCRIPTIONS, sweepKs, type LabParams } from '../app/contract';
+import {
+  BASELINE_ARMS,
+  CHOICES,
+  defaultLr,
+  MAX_BASELINES,
+  MAX_LIVE_ARMS,
+  orderBaselines,
+  PARAM_BOUNDS,
+  STRATEGY_DESCRIPTIONS,
+  sweepKs,
+  type LabParams,
+} from '../app/contract';
 import { useLab } from '../app/page/store';
 import { CsvImportButton, TaskSource } from './CsvImport';
 
@@ -74,7 +85,17 @@ function NumberField({ name, label, hint, step }: { name: NumberKey; label: stri
   );
 }
 
-function SelectField<K extends 'task' | 'strategy' | 'optimizer' | 'backend' | 'model'>({ name, label, labels, hint }: { name: K; label: string; labels?: Record<string, string>; hint?: string }) {
+function SelectField<K extends 'task' | 'strategy' | 'optimizer' | 'backend' | 'model'>({
+  name,
+  label,
+  labels,
+  hint,
+}: {
+  name: K;
+  label: string;
+  labels?: Record<string, string>;
+  hint?: string;
+}) {
   const value = useLab((s) => s.params[name]) as string;
   const id = `field-${name}`;
   return (
@@ -136,16 +157,23 @@ export function KSlider() {
     if (value !== null && value !== useLab.getState().params.k) setParam('k', value);
     setMoving(null);
   };
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   const shownK = moving ?? k;
   // a k typed in that is not a stop sits at the nearest stop below it
-  const index = Math.max(0, ks.findLastIndex((v) => v <= shownK));
+  const index = Math.max(
+    0,
+    ks.findLastIndex((v) => v <= shownK),
+  );
   return (
     <div className="field k-slider">
       <label htmlFor="field-k-slider">
-        k = <strong data-testid="k-value">{shownK}</strong> of n = {n} paths per unit{shownK === 0 ? ' (immediate term only)' : shownK === n ? ' (all: full RTRL)' : ''}
+        k = <strong data-testid="k-value">{shownK}</strong> of n = {n} paths per unit
+        {shownK === 0 ? ' (immediate term only)' : shownK === n ? ' (all: full RTRL)' : ''}
       </label>
       <input
         id="field-k-slider"
@@ -192,7 +220,15 @@ export function HeadFractionControl() {
       </span>
       <div style={{ display: 'flex', gap: '0.3rem', flexWrap: 'wrap', marginTop: '0.25rem' }}>
         {CHOICES.headFraction.map((v) => (
-          <button key={v} type="button" className="small-button" aria-pressed={v === rho} onClick={() => setParam('headFraction', v)} data-testid={`head-fraction-${v}`} style={v === rho ? { fontWeight: 700, outline: '2px solid currentColor' } : undefined}>
+          <button
+            key={v}
+            type="button"
+            className="small-button"
+            aria-pressed={v === rho}
+            onClick={() => setParam('headFraction', v)}
+            data-testid={`head-fraction-${v}`}
+            style={v === rho ? { fontWeight: 700, outline: '2px solid currentColor' } : undefined}
+          >
             {v}
           </button>
         ))}
@@ -250,7 +286,8 @@ function TaskOptionFields() {
 function BaselineFields() {
   const baselines = useLab((s) => s.params.baselines);
   const full = baselines.length >= MAX_BASELINES;
-  const toggle = (id: LabParams['baselines'][number], on: boolean) => setParam('baselines', orderBaselines(on ? [...baselines, id] : baselines.filter((b) => b !== id)));
+  const toggle = (id: LabParams['baselines'][number], on: boolean) =>
+    setParam('baselines', orderBaselines(on ? [...baselines, id] : baselines.filter((b) => b !== id)));
   const t = PARAM_BOUNDS.truncation;
   return (
     <fieldset className="baselines" data-testid="baseline-fields">
@@ -259,15 +296,27 @@ function BaselineFields() {
         const checked = baselines.includes(b.id);
         return (
           <div className="field checkbox" key={b.id}>
-            <input id={`field-baseline-${b.id}`} type="checkbox" checked={checked} disabled={!checked && full} onChange={(e) => toggle(b.id, e.target.checked)} data-testid={`baseline-${b.id}`} aria-describedby={`field-baseline-${b.id}-hint`} />
+            <input
+              id={`field-baseline-${b.id}`}
+              type="checkbox"
+              checked={checked}
+              disabled={!checked && full}
+              onChange={(e) => toggle(b.id, e.target.checked)}
+              data-testid={`baseline-${b.id}`}
+              aria-describedby={`field-baseline-${b.id}-hint`}
+            />
             <label htmlFor={`field-baseline-${b.id}`}>{b.name}</label>
             <small id={`field-baseline-${b.id}-hint`}>{b.describe}</small>
           </div>
         );
       })}
-      {baselines.includes('tbptt') && <NumberField name="truncation" label="TBPTT window τ" hint={`${t.min}–${t.max} steps back; each step costs about τ forward-size passes`} />}
+      {baselines.includes('tbptt') && (
+        <NumberField name="truncation" label="TBPTT window τ" hint={`${t.min}–${t.max} steps back; each step costs about τ forward-size passes`} />
+      )}
       <small data-testid="baseline-note">
-        {full ? `At most ${MAX_BASELINES} at a time: ${MAX_LIVE_ARMS} arms on the chart, each its own colour and dash.` : 'Each joins the run from the drift on, on the same stream; adding one restarts the run.'}
+        {full
+          ? `At most ${MAX_BASELINES} at a time: ${MAX_LIVE_ARMS} arms on the chart, each its own colour and dash.`
+          : 'Each joins the run from the drift on, on the same stream; adding one restarts the run.'}
       </small>
     </fieldset>
   );

@@ -24,7 +24,10 @@ function stamp(): string {
 /** The run's settings in one line, for the exports. */
 export function settingsLine(state: ReturnType<typeof useLab.getState>): string {
   const p = state.params;
-  const shape = p.model === 'transformer' ? `transformer, head fraction ρ = ${p.headFraction}` : `${p.model.toUpperCase()}, n = ${p.n}, k = ${p.k} (${p.strategy}), leak ${p.leak}`;
+  const shape =
+    p.model === 'transformer'
+      ? `transformer, head fraction ρ = ${p.headFraction}`
+      : `${p.model.toUpperCase()}, n = ${p.n}, k = ${p.k} (${p.strategy}), leak ${p.leak}`;
   return `Settings: ${p.task} task, ${shape}, ${p.optimizer} lr ${p.lr}, seed ${p.seed}, ${state.adaptedSteps} of ${p.adapt} adaptation steps, one seed, engine ${state.engine}.`;
 }
 
@@ -119,7 +122,7 @@ function svgPanels(): { id: string; title: string; svg: SVGSVGElement; scope: El
   document.querySelectorAll<HTMLElement>('section.analysis').forEach((section) => {
     const heading = section.querySelector('h2')?.firstChild?.textContent?.trim() ?? 'panel';
     section.querySelectorAll<SVGSVGElement>('svg[role=img]').forEach((svg, i, all) => {
-      const sub = all.length > 1 ? svg.closest('figure')?.querySelector('figcaption')?.textContent ?? `${i + 1}` : '';
+      const sub = all.length > 1 ? (svg.closest('figure')?.querySelector('figcaption')?.textContent ?? `${i + 1}`) : '';
       // the legend beside a drawing: its figure's (a small multiple), else its panel's
       out.push({ id: `${section.dataset.testid ?? 'panel'}-${i}`, title: sub ? `${heading}: ${sub}` : heading, svg, scope: svg.closest('figure') ?? section });
     });
@@ -144,7 +147,8 @@ export function svgFile(svg: SVGSVGElement, title: string, scope: Element = svg.
 export function ExportBar() {
   const [panel, setPanel] = useState('');
   const [choices, setChoices] = useState<{ id: string; title: string }[]>([]);
-  const exportJson = () => download(`${stamp()}.json`, new Blob([JSON.stringify(runToJson(useLab.getState(), getSeries()), null, 1)], { type: 'application/json' }));
+  const exportJson = () =>
+    download(`${stamp()}.json`, new Blob([JSON.stringify(runToJson(useLab.getState(), getSeries()), null, 1)], { type: 'application/json' }));
   const exportCsv = () => download(`${stamp()}.csv`, new Blob([runToCsv(useLab.getState(), getSeries())], { type: 'text/csv' }));
   const exportPng = () => figureCanvas().toBlob((blob) => blob && download(`${stamp()}-figure.png`, blob), 'image/png');
   const exportHeatmap = () => {

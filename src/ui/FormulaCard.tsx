@@ -29,7 +29,15 @@ export function FormulaCard({ label, children }: { label: string; children: Reac
   }, [open]);
   return (
     <span className="formula" ref={ref}>
-      <button type="button" className="formula-button" aria-expanded={open} aria-controls={id} aria-label={`formula: ${label}`} onClick={() => setOpen((o) => !o)} data-testid="formula-button">
+      <button
+        type="button"
+        className="formula-button"
+        aria-expanded={open}
+        aria-controls={id}
+        aria-label={`formula: ${label}`}
+        onClick={() => setOpen((o) => !o)}
+        data-testid="formula-button"
+      >
         ƒ
       </button>
       {open && (

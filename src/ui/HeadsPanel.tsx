@@ -89,10 +89,19 @@ export function HeadsPanel() {
       <h2 id="heads-title">
         Heads: which carry gradient, their gradient norms and attention
         <FormulaCard label="heads">
-          Head-sparse transport: out<sub>ℓ</sub> = Σ<sub>h∈S<sub>ℓ</sub></sub> W<sub>O</sub><sup>h</sup> o<sup>h</sup> + Σ<sub>h∉S<sub>ℓ</sub></sub> W<sub>O</sub>
-          <sup>h</sup> sg(o<sup>h</sup>), |S<sub>ℓ</sub>| = round(ρH). The forward pass is the same for every arm; in the backward pass only the heads in S<sub>ℓ</sub>{' '}
-          pass gradient on to their Q, K, V and the layers below. The bar is ‖∂L/∂o<sup>h</sup>‖ of this step, measured for every head; the heatmap is the newest
-          position’s softmax attention over the last {context} inputs.
+          Head-sparse transport: out<sub>ℓ</sub> = Σ
+          <sub>
+            h∈S<sub>ℓ</sub>
+          </sub>{' '}
+          W<sub>O</sub>
+          <sup>h</sup> o<sup>h</sup> + Σ
+          <sub>
+            h∉S<sub>ℓ</sub>
+          </sub>{' '}
+          W<sub>O</sub>
+          <sup>h</sup> sg(o<sup>h</sup>), |S<sub>ℓ</sub>| = round(ρH). The forward pass is the same for every arm; in the backward pass only the heads in S
+          <sub>ℓ</sub> pass gradient on to their Q, K, V and the layers below. The bar is ‖∂L/∂o<sup>h</sup>‖ of this step, measured for every head; the heatmap
+          is the newest position’s softmax attention over the last {context} inputs.
         </FormulaCard>
       </h2>
       <p className="hint" data-testid="heads-caption">
@@ -105,7 +114,11 @@ export function HeadsPanel() {
         · step {data.step}
       </p>
       {Array.from({ length: layers }, (_, l) => (
-        <div key={l} data-testid={`heads-layer-${l}`} style={{ display: 'flex', flexWrap: 'wrap', gap: '0.6rem', alignItems: 'flex-start', marginBottom: '0.6rem' }}>
+        <div
+          key={l}
+          data-testid={`heads-layer-${l}`}
+          style={{ display: 'flex', flexWrap: 'wrap', gap: '0.6rem', alignItems: 'flex-start', marginBottom: '0.6rem' }}
+        >
           <div style={{ width: '3.2rem', fontSize: '0.85rem', paddingTop: '0.2rem' }}>layer {l + 1}</div>
           {Array.from({ length: heads }, (_, h) => {
             const i = l * heads + h;
@@ -144,7 +157,12 @@ export function HeadsPanel() {
                   {g !== null && <rect x={0} y={0} width={bar(g)} height={BAR_H} fill={carrying ? ARM_COLORS.k : '#9aa0a6'} />}
                 </svg>
                 {history && (
-                  <Heatmap rows={history.rows[i]} W={context} length={data.length} label={`layer ${l + 1} head ${h + 1}: attention of the newest position over the window`} />
+                  <Heatmap
+                    rows={history.rows[i]}
+                    W={context}
+                    length={data.length}
+                    label={`layer ${l + 1} head ${h + 1}: attention of the newest position over the window`}
+                  />
                 )}
               </figure>
             );
@@ -152,8 +170,9 @@ export function HeadsPanel() {
         </div>
       ))}
       <p className="hint" style={{ fontSize: '0.8rem' }}>
-        Filled: the head’s output passes gradient; hollow: stop-gradient (its W<sub>O</sub> columns still learn locally). Heatmap columns: the window,
-        oldest at the left, newest at the right; rows: the last {HISTORY} samples, newest at the bottom; darker = more attention (scaled to each head’s largest weight shown).
+        Filled: the head’s output passes gradient; hollow: stop-gradient (its W<sub>O</sub> columns still learn locally). Heatmap columns: the window, oldest at
+        the left, newest at the right; rows: the last {HISTORY} samples, newest at the bottom; darker = more attention (scaled to each head’s largest weight
+        shown).
       </p>
     </section>
   );

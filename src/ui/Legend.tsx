@@ -80,7 +80,11 @@ export function Legend() {
               <ArmSwatch id={arm.id} />
               <span className="legend-label">{arm.label}</span>
               {twin && (
-                <span className="legend-note" data-testid="legend-twin" title={`The chosen ${twin.label} is identical to this arm, so it is run and drawn once.`}>
+                <span
+                  className="legend-note"
+                  data-testid="legend-twin"
+                  title={`The chosen ${twin.label} is identical to this arm, so it is run and drawn once.`}
+                >
                   (= the chosen {twin.label})
                 </span>
               )}

@@ -38,7 +38,13 @@ export interface DrawOptions {
 }
 
 /** Draws the curves into ctx (CSS pixels); shared by the live canvas and the "figure as shown" export. */
-export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries | null, arms: ArmInfo[], markers: Marker[], o: DrawOptions): { x: (v: number) => number; invertX: (px: number) => number } | null {
+export function drawLossChart(
+  ctx: CanvasRenderingContext2D,
+  series: LossSeries | null,
+  arms: ArmInfo[],
+  markers: Marker[],
+  o: DrawOptions,
+): { x: (v: number) => number; invertX: (px: number) => number } | null {
   const { width, height, scale } = o;
   const font = (px: number) => `${Math.round(px * scale)}px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif`;
   const shown = arms.map((a, i) => ({ arm: a, i })).filter(({ arm }) => !arm.sameAs);
@@ -79,8 +85,13 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
   }
   const x0 = series.firstStep;
   const x1 = series.firstStep + Math.max(n, 50);
-  const x = scaleLinear().domain([x0, x1]).range([M.left, width - M.right]);
-  const y = scaleLog().domain([lo, hi]).range([height - M.bottom, M.top]).clamp(true);
+  const x = scaleLinear()
+    .domain([x0, x1])
+    .range([M.left, width - M.right]);
+  const y = scaleLog()
+    .domain([lo, hi])
+    .range([height - M.bottom, M.top])
+    .clamp(true);
 
   // axes
   ctx.strokeStyle = '#d0d3d8';
@@ -141,7 +152,11 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
     ctx.lineTo(px, height - M.bottom);
     ctx.stroke();
   }
-  for (const group of mergeMarkerLabels(shownMarkers, (m) => x(m.step), (text) => ctx.measureText(text).width)) {
+  for (const group of mergeMarkerLabels(
+    shownMarkers,
+    (m) => x(m.step),
+    (text) => ctx.measureText(text).width,
+  )) {
     ctx.fillStyle = group.drift ? '#b00020' : '#333';
     ctx.fillText(group.label, group.px + 4, M.top + 2);
   }
@@ -213,7 +228,17 @@ export function drawLossChart(ctx: CanvasRenderingContext2D, series: LossSeries 
 }
 
 /** Strokes one arm's series; returns its last finite value (null: none). */
-function strokeSeries(ctx: CanvasRenderingContext2D, series: LossSeries, data: Float32Array[], a: number, from: number, n: number, stride: number, px: (i: number) => number, y: (v: number) => number): number | null {
+function strokeSeries(
+  ctx: CanvasRenderingContext2D,
+  series: LossSeries,
+  data: Float32Array[],
+  a: number,
+  from: number,
+  n: number,
+  stride: number,
+  px: (i: number) => number,
+  y: (v: number) => number,
+): number | null {
   ctx.beginPath();
   let pen = false;
   let last: number | null = null;

@@ -49,7 +49,10 @@ export function LrPanel() {
     .range([M.left, W - M.right]);
   const lo = all.length ? Math.min(...all.map((p) => Math.max(p.mean - p.std, p.mean / 3))) : 1e-3;
   const hi = all.length ? Math.max(...all.map((p) => p.mean + p.std)) : 1;
-  const y = scaleLog().domain([lo / 1.3, hi * 1.3]).range([H - M.bottom, M.top]).nice();
+  const y = scaleLog()
+    .domain([lo / 1.3, hi * 1.3])
+    .range([H - M.bottom, M.top])
+    .nice();
   const path = line<{ lr: number; mean: number }>()
     .x((p) => x(p.lr))
     .y((p) => y(p.mean));
@@ -64,8 +67,8 @@ export function LrPanel() {
         Learning-rate sensitivity
         <FormulaCard label="learning-rate sweep">
           For each rate on the grid {s.lrs.length ? s.lrs.join(', ') : ''}: the lab’s settings, one run from the same pretrained weights, mean loss L̄ over the
-          adaptation steps per arm. The arm with the lowest curve at a rate adapts best at that rate; recovery compares the arms at one rate, so it
-          depends on which rate is chosen.
+          adaptation steps per arm. The arm with the lowest curve at a rate adapts best at that rate; recovery compares the arms at one rate, so it depends on
+          which rate is chosen.
         </FormulaCard>
       </h2>
       <p className="readout">
@@ -77,7 +80,14 @@ export function LrPanel() {
           : `${s.label}. ${s.seeds === 1 ? 'One seed per point: no error bars.' : `Mean ± std over ${s.seeds} seeds.`}`}
       </p>
       <JobProgressLine progress={s} onCancel={cancelLrSweep} testId="lr-progress" />
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="lr-chart" data-points={all.length} style={{ fontFamily: 'system-ui, sans-serif' }}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={summary}
+        data-testid="lr-chart"
+        data-points={all.length}
+        style={{ fontFamily: 'system-ui, sans-serif' }}
+      >
         {yTicks.map((t) => (
           <g key={`y${t}`}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke="#e1e4e8" />

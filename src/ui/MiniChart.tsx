@@ -42,8 +42,13 @@ export function MiniChart({ title, series, xLabel, yLabel, yLog, yDomain, summar
   } else if (yMax === yMin) {
     yMax = yMin + 1;
   }
-  const x = scaleLinear().domain([xMin, xMax]).range([M.left, W - M.right]);
-  const y = (yLog ? scaleLog() : scaleLinear()).domain([yMin, yMax]).range([height - M.bottom, M.top]).nice();
+  const x = scaleLinear()
+    .domain([xMin, xMax])
+    .range([M.left, W - M.right]);
+  const y = (yLog ? scaleLog() : scaleLinear())
+    .domain([yMin, yMax])
+    .range([height - M.bottom, M.top])
+    .nice();
   const path = line<[number, number]>()
     .defined(([, v]) => Number.isFinite(v) && (!yLog || v > 0))
     .x(([v]) => x(v))
@@ -83,7 +88,14 @@ export function MiniChart({ title, series, xLabel, yLabel, yLog, yDomain, summar
                 ))}
             </g>
           ) : (
-            <path key={`${si}-${s.label}`} d={path(s.points) ?? undefined} fill="none" stroke={s.color} strokeWidth={2} strokeDasharray={s.dashed ? '5 4' : undefined} />
+            <path
+              key={`${si}-${s.label}`}
+              d={path(s.points) ?? undefined}
+              fill="none"
+              stroke={s.color}
+              strokeWidth={2}
+              strokeDasharray={s.dashed ? '5 4' : undefined}
+            />
           ),
         )}
       </svg>

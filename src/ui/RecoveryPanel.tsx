@@ -31,7 +31,14 @@ export function RecoveryPanel() {
   // a sweep of the other kind of model is not shown here (its x axis is k or n, not ρ, or the reverse)
   const stale = transformer !== (stored.mode === 'heads');
   const sweep = stale
-    ? { ...stored, status: 'idle' as const, mode: transformer ? ('heads' as const) : ('k' as const), ks: transformer ? [...HEAD_SWEEP_FRACTIONS] : [], recovery: [], fullImprovement: [] }
+    ? {
+        ...stored,
+        status: 'idle' as const,
+        mode: transformer ? ('heads' as const) : ('k' as const),
+        ks: transformer ? [...HEAD_SWEEP_FRACTIONS] : [],
+        recovery: [],
+        fullImprovement: [],
+      }
     : stored;
   // a seed whose full RTRL did not adapt has no recovery (its denominator is noise): it is left out
   const defined = (i: number) => (sweep.recovery[i] ?? []).filter((_, s) => (sweep.fullImprovement[i]?.[s] ?? 1) >= FULL_ADAPT_THRESHOLD);
@@ -43,8 +50,14 @@ export function RecoveryPanel() {
   const finite = points.filter((p) => Number.isFinite(p.mean));
   const lo = Math.min(0, ...finite.map((p) => p.mean - p.std));
   const hi = Math.max(110, ...finite.map((p) => p.mean + p.std));
-  const x = scalePoint<string>().domain(sweep.ks.map(String)).range([M.left, W - M.right]).padding(0.5);
-  const y = scaleLinear().domain([lo, hi]).range([H - M.bottom, M.top]).nice();
+  const x = scalePoint<string>()
+    .domain(sweep.ks.map(String))
+    .range([M.left, W - M.right])
+    .padding(0.5);
+  const y = scaleLinear()
+    .domain([lo, hi])
+    .range([H - M.bottom, M.top])
+    .nice();
   const summary = finite.length
     ? `Recovery by ${xName} after ${sweep.stepsDone} of ${sweep.stepsTotal} steps: ${finite.map((p) => `${xName}=${p.k}: ${p.mean.toFixed(0)} %`).join(', ')}.`
     : noPointsYet('Recovery sweep', sweep.status);
@@ -53,15 +66,10 @@ export function RecoveryPanel() {
       <h2 id="recovery-title">
         Recovery as a function of {sweep.mode === 'heads' ? 'the head fraction ρ (transformer)' : sweep.mode === 'k' ? 'k' : 'n, at fixed k'}
         <FormulaCard label="recovery by k">
-          Per seed: recovery<sub>k</sub> vs frozen (the paper’s definition) = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) × 100 %, all arms on one stream from one set of pretrained
-          weights. It counts the readout’s own adapting, which every arm shares; the live reading and the recovery map also say recovery beyond the readout. Each point: mean ± sample std over the {sweep.recovery[0]?.length ?? 0} seed(s) done
-          {finite.length > 0 && (
-            <>
-              {' '}
-              (now: {finite.map((p) => `${xName} = ${p.k}: ${p.mean.toFixed(0)} ± ${p.std.toFixed(0)} %`).join('; ')})
-            </>
-          )}
-          .
+          Per seed: recovery<sub>k</sub> vs frozen (the paper’s definition) = (L̄<sub>frozen</sub> − L̄<sub>k</sub>) / (L̄<sub>frozen</sub> − L̄<sub>full</sub>) ×
+          100 %, all arms on one stream from one set of pretrained weights. It counts the readout’s own adapting, which every arm shares; the live reading and
+          the recovery map also say recovery beyond the readout. Each point: mean ± sample std over the {sweep.recovery[0]?.length ?? 0} seed(s) done
+          {finite.length > 0 && <> (now: {finite.map((p) => `${xName} = ${p.k}: ${p.mean.toFixed(0)} ± ${p.std.toFixed(0)} %`).join('; ')})</>}.
         </FormulaCard>
       </h2>
       {transformer ? (
@@ -74,15 +82,17 @@ export function RecoveryPanel() {
             : sweep.label}
         </p>
       ) : (
-      <p className="readout">
-        <button type="button" onClick={() => startSweep('k')} data-testid="run-sweep" className="inline-button">
-          Sweep k
-        </button>{' '}
-        <button type="button" onClick={() => startSweep('n')} data-testid="run-sweep-n" className="inline-button">
-          Sweep n
-        </button>{' '}
-        {sweep.status === 'idle' ? `Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings.${estimateNote('k')} Sweep n: the current k at n = 16, 32, 64. Both run in the background.` : sweep.label}
-      </p>
+        <p className="readout">
+          <button type="button" onClick={() => startSweep('k')} data-testid="run-sweep" className="inline-button">
+            Sweep k
+          </button>{' '}
+          <button type="button" onClick={() => startSweep('n')} data-testid="run-sweep-n" className="inline-button">
+            Sweep n
+          </button>{' '}
+          {sweep.status === 'idle'
+            ? `Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings.${estimateNote('k')} Sweep n: the current k at n = 16, 32, 64. Both run in the background.`
+            : sweep.label}
+        </p>
       )}
       <JobProgressLine progress={sweep} onCancel={cancelSweep} testId="sweep-progress" />
       {sweep.status !== 'idle' && sweep.status !== 'refused' && (
@@ -93,7 +103,14 @@ export function RecoveryPanel() {
           {above && `Above 100 %: ${ABOVE_EXACT}.`}
         </p>
       )}
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} data-testid="recovery-chart" data-points={finite.length} style={{ fontFamily: 'system-ui, sans-serif' }}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={summary}
+        data-testid="recovery-chart"
+        data-points={finite.length}
+        style={{ fontFamily: 'system-ui, sans-serif' }}
+      >
         {y.ticks(5).map((t) => (
           <g key={t}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={t === 100 || t === 0 ? '#9aa0a8' : '#e1e4e8'} />
@@ -128,15 +145,17 @@ export function RecoveryPanel() {
       </svg>
       {sweep.mode === 'heads' ? (
         <p className="caption" data-testid="heads-sweep-caption">
-          <span className="swatch" style={{ background: ARM_COLORS.k0 }} /> ρ = 0 (no gradient through any head output) and <span className="swatch" style={{ background: ARM_COLORS.k }} /> ρ &gt; 0, mean ± std
-          over seeds; 100 % is the dense transformer (ρ = 1), 0 % the frozen one; the dense arm’s own improvement must reach 5 % for recovery to be defined. Paper:
-          50 % head sparsity outperforms dense, 33 % is borderline.
+          <span className="swatch" style={{ background: ARM_COLORS.k0 }} /> ρ = 0 (no gradient through any head output) and{' '}
+          <span className="swatch" style={{ background: ARM_COLORS.k }} /> ρ &gt; 0, mean ± std over seeds; 100 % is the dense transformer (ρ = 1), 0 % the
+          frozen one; the dense arm’s own improvement must reach 5 % for recovery to be defined. Paper: 50 % head sparsity outperforms dense, 33 % is
+          borderline.
         </p>
       ) : (
-      <p className="caption">
-        <span className="swatch" style={{ background: ARM_COLORS.k0 }} /> k = 0 (immediate term only) and <span className="swatch" style={{ background: ARM_COLORS.k }} /> k ≥ 1,
-        mean ± std over seeds; 100 % is full RTRL (k = n), 0 % is the frozen network. Paper: a step from about 0 at k = 0 to most of the recovery at k = 1.
-      </p>
+        <p className="caption">
+          <span className="swatch" style={{ background: ARM_COLORS.k0 }} /> k = 0 (immediate term only) and{' '}
+          <span className="swatch" style={{ background: ARM_COLORS.k }} /> k ≥ 1, mean ± std over seeds; 100 % is full RTRL (k = n), 0 % is the frozen network.
+          Paper: a step from about 0 at k = 0 to most of the recovery at k = 1.
+        </p>
       )}
     </section>
   );

@@ -38,8 +38,9 @@ export function RunSummary() {
   const { paper, beyond } = recoverySentences(reading);
   return (
     <div className="run-summary" role="status" data-testid="run-summary">
-      <strong>Run finished</strong> after {params.adapt} adaptation steps, <em>one seed</em>. <span data-testid="summary-paper">{paper.charAt(0).toUpperCase() + paper.slice(1)}</span>;{' '}
-      <span data-testid="summary-beyond">{beyond}</span>; {improvementText(reading.improvement, reading.reference)}
+      <strong>Run finished</strong> after {params.adapt} adaptation steps, <em>one seed</em>.{' '}
+      <span data-testid="summary-paper">{paper.charAt(0).toUpperCase() + paper.slice(1)}</span>; <span data-testid="summary-beyond">{beyond}</span>;{' '}
+      {improvementText(reading.improvement, reading.reference)}
       {reading.hasReadout ? `; ${gainText(reading.gain, reading.reference)}` : ''}. Five seeds, with confidence intervals:{' '}
       <code data-testid="cli-command">{cliCommand(params)}</code>{' '}
       <button type="button" className="small-button" onClick={play}>

@@ -7,7 +7,13 @@ import { HELP_EVENT, SHORTCUTS } from './keyboard';
 
 export function ShortcutsButton() {
   return (
-    <button type="button" className="small-button" onClick={() => window.dispatchEvent(new Event(HELP_EVENT))} aria-keyshortcuts="?" data-testid="shortcuts-button">
+    <button
+      type="button"
+      className="small-button"
+      onClick={() => window.dispatchEvent(new Event(HELP_EVENT))}
+      aria-keyshortcuts="?"
+      data-testid="shortcuts-button"
+    >
       Keys (?)
     </button>
   );
@@ -38,7 +44,14 @@ export function ShortcutsOverlay() {
   if (!open) return null;
   return (
     <div className="overlay-backdrop" onClick={() => setOpen(false)}>
-      <div role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" className="overlay" data-testid="shortcuts-overlay" onClick={(e) => e.stopPropagation()}>
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="shortcuts-title"
+        className="overlay"
+        data-testid="shortcuts-overlay"
+        onClick={(e) => e.stopPropagation()}
+      >
         <h2 id="shortcuts-title">Keyboard shortcuts</h2>
         <p className="caption">They work wherever focus is, also right after a click; only text fields and menus keep their keys.</p>
         <dl className="shortcut-list">

@@ -26,7 +26,9 @@ export function BackendBadge() {
           : `WebGPU is unavailable: ${webgpu.available ? '' : webgpu.reason}. The CPU engine runs the same math.`,
     // sparseVariant.ts's sentence: which sparse transport kernel this adapter gets, and why
     onGpu ? `${gpu.sparseTransport.charAt(0).toUpperCase()}${gpu.sparseTransport.slice(1)}.` : '',
-    onGpu ? `Kernel timing: ${gpu.timingSource === 'timestamp-query' ? 'timestamp queries, per kernel' : 'submit-to-done per step (this adapter has no timestamp queries)'}.` : '',
+    onGpu
+      ? `Kernel timing: ${gpu.timingSource === 'timestamp-query' ? 'timestamp queries, per kernel' : 'submit-to-done per step (this adapter has no timestamp queries)'}.`
+      : '',
     engineNote ? `Why the CPU: ${engineNote}.` : '',
   ]
     .filter(Boolean)
@@ -66,7 +68,9 @@ export function Notices() {
       )}
       {!presenter && gpuRefused && (
         <div className="notice warn" data-testid={webgpu && !webgpu.available ? 'no-webgpu-banner' : 'engine-fallback-note'}>
-          {webgpu && !webgpu.available ? `WebGPU is unavailable: ${webgpu.reason}. The lab runs on the CPU engine instead, with the same math.` : `Steps run on the CPU engine: ${engineNote}.`}
+          {webgpu && !webgpu.available
+            ? `WebGPU is unavailable: ${webgpu.reason}. The lab runs on the CPU engine instead, with the same math.`
+            : `Steps run on the CPU engine: ${engineNote}.`}
         </div>
       )}
       {!presenter &&

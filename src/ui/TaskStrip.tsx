@@ -52,8 +52,12 @@ export function TaskStrip() {
     if (!(hi > lo)) hi = lo + 1;
     const pad = (hi - lo) * 0.08;
     const left = presenter ? 8 : 92;
-    const x = scaleLinear().domain([trace.firstStep, trace.firstStep + Math.max(n, 300) - 1]).range([left, width - 6]);
-    const y = scaleLinear().domain([lo - pad, hi + pad]).range([HEIGHT - 4, 4]);
+    const x = scaleLinear()
+      .domain([trace.firstStep, trace.firstStep + Math.max(n, 300) - 1])
+      .range([left, width - 6]);
+    const y = scaleLinear()
+      .domain([lo - pad, hi + pad])
+      .range([HEIGHT - 4, 4]);
     const line = (arr: Float32Array, color: string, lw: number, dash: number[]) => {
       ctx.strokeStyle = color;
       ctx.lineWidth = lw;
@@ -93,7 +97,9 @@ export function TaskStrip() {
       }
     }
     if (ihi > ilo) {
-      const yi = scaleLinear().domain([ilo, ihi]).range([HEIGHT - 8, 8]);
+      const yi = scaleLinear()
+        .domain([ilo, ihi])
+        .range([HEIGHT - 8, 8]);
       ctx.strokeStyle = '#a9adb3';
       ctx.lineWidth = 1;
       ctx.setLineDash([]);
@@ -127,7 +133,12 @@ export function TaskStrip() {
   });
   return (
     <div className="task-strip" data-testid="task-strip">
-      <canvas ref={ref} role="img" data-version={version} aria-label={`The ${task} task over the latest steps: its input (grey), target (black) and each arm's prediction (the arms' colours); the red line is the drift.`} />
+      <canvas
+        ref={ref}
+        role="img"
+        data-version={version}
+        aria-label={`The ${task} task over the latest steps: its input (grey), target (black) and each arm's prediction (the arms' colours); the red line is the drift.`}
+      />
     </div>
   );
 }

@@ -48,7 +48,22 @@ export interface FocusInfo {
   focusVisible: boolean;
 }
 
-const TEXT_LIKE_INPUTS = new Set(['text', 'number', 'search', 'email', 'url', 'tel', 'password', 'date', 'time', 'datetime-local', 'month', 'week', 'color', 'file']);
+const TEXT_LIKE_INPUTS = new Set([
+  'text',
+  'number',
+  'search',
+  'email',
+  'url',
+  'tel',
+  'password',
+  'date',
+  'time',
+  'datetime-local',
+  'month',
+  'week',
+  'color',
+  'file',
+]);
 
 /**
  * The app's action for a key, or null where the key belongs to the focused element (or to no one).
@@ -82,13 +97,21 @@ let pointerFocused: Element | null = null;
 
 /** Follows pointer presses and focus moves, so focusOf can tell a clicked control from one Tab reached. */
 export function trackPointerFocus(doc: Document): void {
-  doc.addEventListener('pointerdown', (e) => {
-    pointerFocused = e.target instanceof Element ? e.target.closest('button, a, summary, [role=button], input, select, textarea, [tabindex]') : null;
-  }, true);
-  doc.addEventListener('focusin', (e) => {
-    // focus that moved anywhere else (Tab, a script) was not the pointer's
-    if (e.target !== pointerFocused) pointerFocused = null;
-  }, true);
+  doc.addEventListener(
+    'pointerdown',
+    (e) => {
+      pointerFocused = e.target instanceof Element ? e.target.closest('button, a, summary, [role=button], input, select, textarea, [tabindex]') : null;
+    },
+    true,
+  );
+  doc.addEventListener(
+    'focusin',
+    (e) => {
+      // focus that moved anywhere else (Tab, a script) was not the pointer's
+      if (e.target !== pointerFocused) pointerFocused = null;
+    },
+    true,
+  );
 }
 
 /** Reads the focus of a keyboard event's target. */

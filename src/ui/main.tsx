@@ -76,7 +76,10 @@ function runShortcut(action: ShortcutAction): void {
   else {
     const stops = params.model === 'transformer' ? [...CHOICES.headFraction] : sweepKs(params.n);
     const now = params.model === 'transformer' ? params.headFraction : params.k;
-    const at = Math.max(0, stops.findLastIndex((v) => v <= now));
+    const at = Math.max(
+      0,
+      stops.findLastIndex((v) => v <= now),
+    );
     const next = stops[Math.min(stops.length - 1, Math.max(0, at + (action === 'k-up' ? 1 : -1)))];
     if (next !== now) setParam(params.model === 'transformer' ? 'headFraction' : 'k', next);
   }
@@ -94,11 +97,13 @@ window.addEventListener('hashchange', () => {
 
 // the claims (and the engine facts they read) load with the panels, not in the entry chunk: the link's
 // claim is checked here, before the first render
-void Promise.all([import('react'), import('react-dom/client'), import('./App'), import('../claims/livePresets')]).then(([{ StrictMode, createElement }, { createRoot }, { App }, { isClaimPreset }]) => {
-  const { claim, ignoredFields } = useLab.getState();
-  if (claim && !isClaimPreset(claim)) {
-    useLab.setState({ claim: null, ignoredFields: [...ignoredFields, `claim=${claim} (no such claim)`] });
-    writeHash(useLab.getState().params);
-  }
-  createRoot(document.getElementById('root')!).render(createElement(StrictMode, null, createElement(App)));
-});
+void Promise.all([import('react'), import('react-dom/client'), import('./App'), import('../claims/livePresets')]).then(
+  ([{ StrictMode, createElement }, { createRoot }, { App }, { isClaimPreset }]) => {
+    const { claim, ignoredFields } = useLab.getState();
+    if (claim && !isClaimPreset(claim)) {
+      useLab.setState({ claim: null, ignoredFields: [...ignoredFields, `claim=${claim} (no such claim)`] });
+      writeHash(useLab.getState().params);
+    }
+    createRoot(document.getElementById('root')!).render(createElement(StrictMode, null, createElement(App)));
+  },
+);

@@ -5,7 +5,11 @@ import type { Marker } from '../app/contract';
  * Marker labels that would overprint merged into one: "k = 2 → k = 8" for a run of live changes (the
  * last is what holds), "drift, k = 4" when a change sits on the drift.
  */
-export function mergeMarkerLabels(markers: readonly Marker[], px: (m: Marker) => number, textWidth: (text: string) => number): { px: number; label: string; drift: boolean }[] {
+export function mergeMarkerLabels(
+  markers: readonly Marker[],
+  px: (m: Marker) => number,
+  textWidth: (text: string) => number,
+): { px: number; label: string; drift: boolean }[] {
   const groups: { px: number; end: number; labels: string[]; drift: boolean }[] = [];
   for (const m of [...markers].sort((a, b) => a.step - b.step)) {
     const at = px(m);

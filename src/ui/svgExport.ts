@@ -38,7 +38,10 @@ export function legendEntries(scope: Element, exclude: Element): LegendEntry[] {
       if (node instanceof Element && (node.matches('.swatch, svg.line-swatch') || node.querySelector('.swatch, svg.line-swatch'))) break;
       label += node.textContent ?? '';
     }
-    label = label.replace(/\s+/g, ' ').replace(/[\s,;]*(and)?[\s,;]*$/, '').trim();
+    label = label
+      .replace(/\s+/g, ' ')
+      .replace(/[\s,;]*(and)?[\s,;]*$/, '')
+      .trim();
     if (!label) continue;
     if (swatch instanceof SVGSVGElement) {
       const line = swatch.querySelector('line');
@@ -90,16 +93,33 @@ export function standaloneSvg(svg: SVGSVGElement, title: string, legend: readonl
         ? el('rect', { x, y: y - 6, width: 12, height: 12, fill: entry.color, stroke: '#6b7079', 'stroke-width': 0.5 })
         : el('line', { x1: x, x2: x + 26, y1: y, y2: y, stroke: entry.color, 'stroke-width': 3, ...(entry.dash ? { 'stroke-dasharray': entry.dash } : {}) }),
     );
-    legendGroup.appendChild(el('text', { x: x + (entry.dash === null ? 17 : 31), y, 'font-size': 11, 'dominant-baseline': 'middle', fill: '#111' }, entry.label));
+    legendGroup.appendChild(
+      el('text', { x: x + (entry.dash === null ? 17 : 31), y, 'font-size': 11, 'dominant-baseline': 'middle', fill: '#111' }, entry.label),
+    );
     x += width + 14;
   }
-  if (legend.length === 0) legendGroup.appendChild(el('text', { x: 12, y, 'font-size': 11, 'dominant-baseline': 'middle', fill: '#111' }, 'Legend: as drawn in the panel (its own key is part of the drawing).'));
+  if (legend.length === 0)
+    legendGroup.appendChild(
+      el(
+        'text',
+        { x: 12, y, 'font-size': 11, 'dominant-baseline': 'middle', fill: '#111' },
+        'Legend: as drawn in the panel (its own key is part of the drawing).',
+      ),
+    );
   const noteLines = notes.flatMap((n) => wrapChars(n, chars));
   const H = y + 12 + noteLines.length * 15 + 8;
-  const out = el('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, 'font-family': font, style: `font-family: ${font}; background: #ffffff` }) as SVGSVGElement;
+  const out = el('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    width: W,
+    height: H,
+    'font-family': font,
+    style: `font-family: ${font}; background: #ffffff`,
+  }) as SVGSVGElement;
   out.appendChild(el('title', {}, title));
   out.appendChild(el('rect', { width: W, height: H, fill: '#ffffff' }));
-  titleLines.forEach((line, i) => out.appendChild(el('text', { x: 12, y: 22 + i * 20, 'font-size': 15, 'font-weight': 700, fill: '#111', class: 'title' }, line)));
+  titleLines.forEach((line, i) =>
+    out.appendChild(el('text', { x: 12, y: 22 + i * 20, 'font-size': 15, 'font-weight': 700, fill: '#111', class: 'title' }, line)),
+  );
   out.appendChild(drawing);
   out.appendChild(legendGroup);
   noteLines.forEach((line, i) => out.appendChild(el('text', { x: 12, y: y + 24 + i * 15, 'font-size': 10.5, fill: '#333' }, line)));

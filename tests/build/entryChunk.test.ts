@@ -34,7 +34,10 @@ const MARKERS: { what: string; text: () => string }[] = [
 
 /** Chunk paths (relative to the build) that index.html loads: the entry script and its modulepreload links. */
 function htmlChunks(html: string): string[] {
-  const refs = [...html.matchAll(/<script[^>]*\stype="module"[^>]*\ssrc="([^"]+)"/g), ...html.matchAll(/<link[^>]*\srel="modulepreload"[^>]*\shref="([^"]+)"/g)].map((m) => m[1]);
+  const refs = [
+    ...html.matchAll(/<script[^>]*\stype="module"[^>]*\ssrc="([^"]+)"/g),
+    ...html.matchAll(/<link[^>]*\srel="modulepreload"[^>]*\shref="([^"]+)"/g),
+  ].map((m) => m[1]);
   return refs.map((r) => r.replace(/^(\.\/|\/)/, ''));
 }
 

@@ -33,7 +33,10 @@ describe('with WebGPU (SwiftShader)', () => {
     const inPage = await page.evaluate(() => document.querySelector('[data-testid=run-line]')?.getAttribute('data-status'));
     expect(inPage).toBe('running');
     await page.screenshot({ path: `${OUT}/app-main.png`, fullPage: true });
-    writeFileSync(`${OUT}/time-to-first-curve.json`, JSON.stringify({ firstPointMs, browser: 'chromium (SwiftShader)', note: 'page navigation to first drawn point' }, null, 2));
+    writeFileSync(
+      `${OUT}/time-to-first-curve.json`,
+      JSON.stringify({ firstPointMs, browser: 'chromium (SwiftShader)', note: 'page navigation to first drawn point' }, null, 2),
+    );
     console.log(`time to first drawn point: ${firstPointMs} ms`);
     await expectNoErrorsThenClose(page, errors);
   });
@@ -51,7 +54,9 @@ describe('with WebGPU (SwiftShader)', () => {
     await expect.poll(() => page.locator('[data-testid=legend] li[data-arm=k]').textContent()).toMatch(/recovery (-?\d+ %|undefined)/);
     await expect.poll(() => page.textContent('[data-testid=recovery-note]')).toMatch(/One seed|undefined/);
     // the task strip draws each arm's prediction after the drift on the GPU path too
-    await expect.poll(async () => Number((await page.getAttribute('[data-testid=task-strip] canvas', 'data-adapted-predictions')) ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await page.getAttribute('[data-testid=task-strip] canvas', 'data-adapted-predictions')) ?? 0), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     // the badge's tooltip: a software adapter named as such, the sparse kernel chosen for it and why, the timing source
     const title = (await page.getAttribute('[data-testid=backend-badge]', 'title')) ?? '';
     expect(title).toMatch(/software adapter/);
@@ -61,8 +66,11 @@ describe('with WebGPU (SwiftShader)', () => {
     // the cost meter: the GPU's measured time per step, saying how it was timed
     const timings = page.locator('[data-testid=gpu-timings]');
     await expect.poll(() => timings.getAttribute('data-source'), { timeout: 30_000 }).toMatch(/^(timestamp-query|submit-to-done)$/);
-    await expect.poll(() => page.textContent('[data-testid=gpu-ms-per-step]'), { timeout: 30_000 }).toMatch(/(ms|µs) per step for all arms together, over \d+ (timed )?steps?: (the sum of the kernels|wall time from a chunk)/);
-    if ((await timings.getAttribute('data-source')) === 'timestamp-query') expect(await page.locator('[data-testid=gpu-kernels] tbody tr').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.textContent('[data-testid=gpu-ms-per-step]'), { timeout: 30_000 })
+      .toMatch(/(ms|µs) per step for all arms together, over \d+ (timed )?steps?: (the sum of the kernels|wall time from a chunk)/);
+    if ((await timings.getAttribute('data-source')) === 'timestamp-query')
+      expect(await page.locator('[data-testid=gpu-kernels] tbody tr').count()).toBeGreaterThan(0);
     await page.locator('[data-testid=cost-meter]').screenshot({ path: `${OUT}/app-gpu-cost-meter.png` });
     await page.screenshot({ path: `${OUT}/app-gpu.png`, fullPage: true });
     await expectNoErrorsThenClose(page, errors);
@@ -74,7 +82,9 @@ describe('with WebGPU (SwiftShader)', () => {
     await waitForPoints(page, 170, 120_000);
     expect(await page.locator('[data-testid=engine-fallback-note]').count()).toBe(0);
     expect(await page.getAttribute('[data-testid=backend-badge]', 'title')).toMatch(/LSTM transport: /);
-    await expect.poll(async () => Number((await page.getAttribute('[data-testid=task-strip] canvas', 'data-adapted-predictions')) ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await page.getAttribute('[data-testid=task-strip] canvas', 'data-adapted-predictions')) ?? 0), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     expect(await page.getAttribute('[data-testid=backend-badge]', 'data-engine')).toMatch(/^WebGPU · /);
     await expectNoErrorsThenClose(page, errors);
   });
@@ -338,12 +348,24 @@ describe('claim presets', () => {
 
   it('each preset configures the run with one click and produces its live measurement', async () => {
     const { page, errors } = await app.open('#v=1&n=8', { viewport: { width: 1280, height: 1000 }, points: 5 });
-    const presets = ['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'jacobian-isotropic', 'lorenz-stable', 'neural-decoding', 'sgd', 'needs-continuous-error'];
+    const presets = [
+      'k4-recovers',
+      'k4-scales',
+      'selection-invariant',
+      'step-at-k1',
+      'jacobian-isotropic',
+      'lorenz-stable',
+      'neural-decoding',
+      'sgd',
+      'needs-continuous-error',
+    ];
     for (const id of presets) {
       await page.locator(`[data-testid=claim-${id}] button`).click();
       await expect.poll(() => page.url()).toContain(`claim=${id}`);
       await expect.poll(() => page.textContent(`[data-testid=claim-${id}-measured]`), { timeout: 120_000 }).toMatch(/\d|undefined: full RTRL did not adapt/);
-      expect(await page.textContent(`[data-testid=claim-${id}-verdict]`)).toMatch(/^(reproduced|stronger than the paper|weaker than the paper|not reproduced|undefined|running|needs seeds)$/);
+      expect(await page.textContent(`[data-testid=claim-${id}-verdict]`)).toMatch(
+        /^(reproduced|stronger than the paper|weaker than the paper|not reproduced|undefined|running|needs seeds)$/,
+      );
     }
     // the transformers' claim runs on the live transformer: a card like the others, not "not modelled"
     expect(await page.textContent('[data-testid=claim-transformers-verdict]')).toBe('click to run');
@@ -387,7 +409,15 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
       const box = await page.locator(sel).first().boundingBox();
       return box !== null && box.y >= 0 && box.y + Math.min(box.height, 40) <= 720 && box.x + box.width <= 1280;
     };
-    for (const sel of ['[data-testid=play-pause]', '[data-testid=k-slider]', '#field-strategy', '#field-lr', '[data-testid=loss-chart] canvas', '[data-testid=legend]', '[data-testid=claims-panel] .claim-button']) {
+    for (const sel of [
+      '[data-testid=play-pause]',
+      '[data-testid=k-slider]',
+      '#field-strategy',
+      '#field-lr',
+      '[data-testid=loss-chart] canvas',
+      '[data-testid=legend]',
+      '[data-testid=claims-panel] .claim-button',
+    ]) {
       expect(await inView(sel), sel).toBe(true);
     }
     // structural settings are folded away in the Experiment drawer
@@ -502,7 +532,9 @@ describe('the classroom: one screen, presenter mode, keyboard, notices, runs and
 
   it('recovery says it is one seed and shows full RTRL’s own improvement; when full RTRL did not adapt it is undefined, not a number', async () => {
     const { page, errors } = await app.open('#v=1&n=8&k=2&seed=2', { viewport: { width: 1280, height: 900 }, points: 400 });
-    await expect.poll(() => page.textContent('[data-testid=recovery-note]')).toMatch(/One seed · full RTRL’s own improvement \(L̄frozen − L̄full\)\/L̄frozen = -?\d+ %/);
+    await expect
+      .poll(() => page.textContent('[data-testid=recovery-note]'))
+      .toMatch(/One seed · full RTRL’s own improvement \(L̄frozen − L̄full\)\/L̄frozen = -?\d+ %/);
     // a learning rate too small to move full RTRL: its improvement is under 5 %, so recovery is undefined
     const { page: still, errors: stillErrors } = await app.open('#v=1&n=8&k=2&lr=0.000001', { viewport: { width: 1280, height: 900 }, points: 400 });
     await expect.poll(() => still.textContent('[data-testid=recovery-note]')).toContain('undefined: full RTRL did not adapt');
@@ -577,15 +609,20 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
       const c = document.querySelector<HTMLCanvasElement>('[data-testid=loss-chart] canvas')!;
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0xaa) < 12 && Math.abs(d[i + 1] - 0x66) < 12 && Math.abs(d[i + 2] - 0x66) < 12 && d[i + 3] > 200) n++;
+      for (let i = 0; i < d.length; i += 4)
+        if (Math.abs(d[i] - 0xaa) < 12 && Math.abs(d[i + 1] - 0x66) < 12 && Math.abs(d[i + 2] - 0x66) < 12 && d[i + 3] > 200) n++;
       return n;
     });
     expect(own).toBeGreaterThan(30);
     // after the drift: the paper's recovery (readout-only's own among it) and recovery beyond the readout, labelled
     const paper = page.locator('[data-testid=recovery-paper]');
     const beyond = page.locator('[data-testid=recovery-beyond]');
-    await expect.poll(() => paper.textContent(), { timeout: 30_000 }).toMatch(/^recovery vs frozen \(paper’s definition\): (k = 0 -?\d+ %, k = 4 -?\d+ %, readout only -?\d+ %|undefined: full RTRL did not adapt)/);
-    expect(await beyond.textContent()).toMatch(/^beyond the readout: (k = 0 -?\d+ %, k = 4 -?\d+ %|undefined: the task does not need transport: the readout alone adapts about as well as full RTRL \(full RTRL improved on readout-only by -?\d+ %|undefined: full RTRL did not adapt)/);
+    await expect
+      .poll(() => paper.textContent(), { timeout: 30_000 })
+      .toMatch(/^recovery vs frozen \(paper’s definition\): (k = 0 -?\d+ %, k = 4 -?\d+ %, readout only -?\d+ %|undefined: full RTRL did not adapt)/);
+    expect(await beyond.textContent()).toMatch(
+      /^beyond the readout: (k = 0 -?\d+ %, k = 4 -?\d+ %|undefined: the task does not need transport: the readout alone adapts about as well as full RTRL \(full RTRL improved on readout-only by -?\d+ %|undefined: full RTRL did not adapt)/,
+    );
     // the legend: both per learning arm, one seed in the note
     expect(await page.textContent('[data-testid=legend] li[data-arm=k]')).toMatch(/recovery (-?\d+ %|undefined) · beyond the readout (-?\d+ %|undefined)/);
     expect(await page.textContent('[data-testid=recovery-note]')).toMatch(/One seed/);
@@ -665,9 +702,13 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
     expect(await propagation.getAttribute('aria-pressed')).toBe('true');
     await expect.poll(() => page.textContent('[data-testid=run-line]')).toMatch(/delay \(τ 4 → 2\), n = 64, k = 4/);
     expect(await page.inputValue('#field-strategy')).toBe('top-k');
-    await expect.poll(() => page.textContent('[data-testid=story-propagation-reading]'), { timeout: 30_000 }).toMatch(/waiting for the drift|beyond the readout/);
+    await expect
+      .poll(() => page.textContent('[data-testid=story-propagation-reading]'), { timeout: 30_000 })
+      .toMatch(/waiting for the drift|beyond the readout/);
     await waitForPoints(page, 170);
-    await expect.poll(() => page.textContent('[data-testid=story-propagation-reading]'), { timeout: 30_000 }).toMatch(/recovery vs frozen \(paper’s definition\): .*; beyond the readout: /);
+    await expect
+      .poll(() => page.textContent('[data-testid=story-propagation-reading]'), { timeout: 30_000 })
+      .toMatch(/recovery vs frozen \(paper’s definition\): .*; beyond the readout: /);
     await page.screenshot({ path: `${OUT}/app-story-propagation.png` });
     await redundancy.click();
     await expect.poll(() => page.url()).toContain('task=sine');
@@ -679,10 +720,13 @@ describe('the readout floor, both recoveries, the task’s τ and the two storie
 /** WCAG contrast ratio of two CSS rgb() colours. */
 function contrast(a: string, b: string): number {
   const lum = (c: string) => {
-    const [r, g, bl] = c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((v) => {
-      const s = Number(v) / 255;
-      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-    });
+    const [r, g, bl] = c
+      .match(/\d+(\.\d+)?/g)!
+      .slice(0, 3)
+      .map((v) => {
+        const s = Number(v) / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
     return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
   };
   const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);

@@ -12,7 +12,11 @@ import { CHROMIUM_ARGS } from '../../vitest.config';
 export async function startAppServer(): Promise<{ server: ViteDevServer; url: string }> {
   // No hot reload: a source file saved while the tests run must not reload the page under test (that
   // resets its state and rewrites its link).
-  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null } });
+  const server = await createServer({
+    configFile: 'vite.config.ts',
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+  });
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('the dev server has no port');
@@ -36,11 +40,7 @@ export function collectErrors(page: Page): string[] {
 
 /** Waits until the loss chart has drawn at least `min` points. */
 export async function waitForPoints(page: Page, min = 1, timeout = 90_000): Promise<number> {
-  await page.waitForFunction(
-    (m) => Number(document.querySelector('[data-testid=loss-chart]')?.getAttribute('data-points') ?? 0) >= m,
-    min,
-    { timeout },
-  );
+  await page.waitForFunction((m) => Number(document.querySelector('[data-testid=loss-chart]')?.getAttribute('data-points') ?? 0) >= m, min, { timeout });
   return Number(await page.getAttribute('[data-testid=loss-chart]', 'data-points'));
 }
 

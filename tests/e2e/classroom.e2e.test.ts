@@ -16,7 +16,20 @@ mkdirSync(OUT, { recursive: true });
 
 const app = appSuite(false);
 
-const CLAIM_IDS = ['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'jacobian-isotropic', 'lorenz-stable', 'neural-decoding', 'sgd', 'needs-continuous-error', 'transformers', 'recorded-weather', 'recorded-co2'];
+const CLAIM_IDS = [
+  'k4-recovers',
+  'k4-scales',
+  'selection-invariant',
+  'step-at-k1',
+  'jacobian-isotropic',
+  'lorenz-stable',
+  'neural-decoding',
+  'sgd',
+  'needs-continuous-error',
+  'transformers',
+  'recorded-weather',
+  'recorded-co2',
+];
 
 /** Whether the element lies wholly inside the viewport. */
 async function inViewport(page: Page, selector: string): Promise<boolean> {
@@ -33,24 +46,28 @@ const step = async (page: Page) => Number(/step (\d+) of/.exec((await page.textC
 
 describe('the claim on show beside the chart', () => {
   for (const presenter of [false, true]) {
-    it(`${presenter ? 'presenter mode' : 'normal layout'} at 1280×720: after each card’s click its verdict and the chart are both on screen`, { timeout: 300_000 }, async () => {
-      const { page, errors } = await app.open(`#v=1&n=8${presenter ? '&present=1' : ''}`, { viewport: { width: 1280, height: 720 }, points: 5 });
-      for (const id of CLAIM_IDS) {
-        await page.locator(`[data-testid=claim-${id}] button`).click();
-        await expect.poll(() => page.getAttribute('[data-testid=claim-caption]', 'data-claim')).toBe(id);
-        await expect.poll(() => inViewport(page, '[data-testid=claim-caption-verdict]'), { timeout: 5000 }).toBe(true);
-        expect(await inViewport(page, '[data-testid=loss-chart] canvas'), `${id}: chart`).toBe(true);
-        // the caption says how far the live reading goes
-        expect(await page.textContent('[data-testid=claim-caption-scope]')).toMatch(/one seed/);
-      }
-      // the scaling claim says it runs at n = 128 live; the Lorenz claim is not judged from one seed
-      await page.locator('[data-testid=claim-k4-scales] button').click();
-      expect(await page.textContent('[data-testid=claim-caption-scope]')).toContain('live at n = 128; n = 256 runs in the claims suite');
-      await page.locator('[data-testid=claim-lorenz-stable] button').click();
-      await waitForPoints(page, 1);
-      if (presenter) await page.screenshot({ path: `${OUT}/classroom-presenter-1280x720-claim.png` });
-      await expectNoErrorsThenClose(page, errors);
-    });
+    it(
+      `${presenter ? 'presenter mode' : 'normal layout'} at 1280×720: after each card’s click its verdict and the chart are both on screen`,
+      { timeout: 300_000 },
+      async () => {
+        const { page, errors } = await app.open(`#v=1&n=8${presenter ? '&present=1' : ''}`, { viewport: { width: 1280, height: 720 }, points: 5 });
+        for (const id of CLAIM_IDS) {
+          await page.locator(`[data-testid=claim-${id}] button`).click();
+          await expect.poll(() => page.getAttribute('[data-testid=claim-caption]', 'data-claim')).toBe(id);
+          await expect.poll(() => inViewport(page, '[data-testid=claim-caption-verdict]'), { timeout: 5000 }).toBe(true);
+          expect(await inViewport(page, '[data-testid=loss-chart] canvas'), `${id}: chart`).toBe(true);
+          // the caption says how far the live reading goes
+          expect(await page.textContent('[data-testid=claim-caption-scope]')).toMatch(/one seed/);
+        }
+        // the scaling claim says it runs at n = 128 live; the Lorenz claim is not judged from one seed
+        await page.locator('[data-testid=claim-k4-scales] button').click();
+        expect(await page.textContent('[data-testid=claim-caption-scope]')).toContain('live at n = 128; n = 256 runs in the claims suite');
+        await page.locator('[data-testid=claim-lorenz-stable] button').click();
+        await waitForPoints(page, 1);
+        if (presenter) await page.screenshot({ path: `${OUT}/classroom-presenter-1280x720-claim.png` });
+        await expectNoErrorsThenClose(page, errors);
+      },
+    );
   }
 
   it('before the first adapted step a claim waits for the drift: nothing reads undefined', async () => {
@@ -213,7 +230,9 @@ describe('exports', () => {
     expect(await page.locator('link[rel=preload][href*=pretrained]').count()).toBe(0);
     expect(await page.isDisabled('[data-testid=export-svg]')).toBe(true);
     await page.focus('[data-testid=export-svg-choice]');
-    const values = (await page.locator('[data-testid=export-svg-choice] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).filter(Boolean);
+    const values = (await page.locator('[data-testid=export-svg-choice] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).filter(
+      Boolean,
+    );
     expect(values.length).toBeGreaterThan(2);
     for (const value of values) {
       await page.selectOption('[data-testid=export-svg-choice]', value);

@@ -44,7 +44,23 @@ it('runExperimentGpu with every arm gives the CPU engine’s curves, means, reco
 });
 
 it('npm run experiment -- --backend gpu --arms frozen,readout,full,k=4,uoro,kf,snap1,tbptt:20 prints the CPU’s table', async () => {
-  const args = ['--n', '6', '--arms', 'frozen,readout,full,k=4,uoro,kf,snap1,tbptt:20', '--seeds', '2', '--pretrain', '200', '--adapt', '80', '--metrics-every', '0', '--threads', '1', '--json'];
+  const args = [
+    '--n',
+    '6',
+    '--arms',
+    'frozen,readout,full,k=4,uoro,kf,snap1,tbptt:20',
+    '--seeds',
+    '2',
+    '--pretrain',
+    '200',
+    '--adapt',
+    '80',
+    '--metrics-every',
+    '0',
+    '--threads',
+    '1',
+    '--json',
+  ];
   const [cpu, gpu] = await Promise.all([runExperimentCli(args, 240_000), runExperimentCli([...args, '--backend', 'gpu'], 240_000)]);
   expect(cpu.code, cpu.stderr).toBe(0);
   expect(gpu.code, gpu.stderr).toBe(0);
@@ -57,7 +73,9 @@ it('npm run experiment -- --backend gpu --arms frozen,readout,full,k=4,uoro,kf,s
   expect(got.arms.map((a) => a.label)).toEqual(want.arms.map((a) => a.label));
   want.arms.forEach((w, a) => {
     const g = got.arms[a];
-    expect(Math.abs(g.meanLoss.mean - w.meanLoss.mean), `${w.label} mean loss: GPU ${g.meanLoss.mean} CPU ${w.meanLoss.mean}`).toBeLessThanOrEqual(1e-3 * w.meanLoss.mean);
+    expect(Math.abs(g.meanLoss.mean - w.meanLoss.mean), `${w.label} mean loss: GPU ${g.meanLoss.mean} CPU ${w.meanLoss.mean}`).toBeLessThanOrEqual(
+      1e-3 * w.meanLoss.mean,
+    );
     if (w.recovery === null) expect(g.recovery).toBeNull();
     else expect(Math.abs(g.recovery!.mean - w.recovery.mean), `${w.label} recovery: GPU ${g.recovery?.mean} CPU ${w.recovery.mean}`).toBeLessThanOrEqual(1);
   });

@@ -14,7 +14,10 @@ import { checkSequence } from '../../src/gpu/verify';
 import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
-deviceForFile((c) => (ctx = c), () => navigator.gpu);
+deviceForFile(
+  (c) => (ctx = c),
+  () => navigator.gpu,
+);
 
 it('UORO, KF-RTRL, SnAp-1 and TBPTT lanes give the CPU learners’ losses in Chromium', async () => {
   const shape = { n: 5, m: 1, o: 1, leak: 0.5 };
@@ -26,7 +29,13 @@ it('UORO, KF-RTRL, SnAp-1 and TBPTT lanes give the CPU learners’ losses in Chr
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
   const methods: LearningMethod[] = [{ kind: 'uoro' }, { kind: 'kf' }, { kind: 'snap1' }, { kind: 'tbptt', truncation: 4 }];
   const noise = (a: number) => Rng.forLabel(103, `noise ${a}`);
-  const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method, a) => ({ method, params, noiseRng: noise(a), stream: 0 })), { optimizer, readbackEvery: 5, label: 'baselines' });
+  const batch = await GpuBatch.create(
+    ctx,
+    shape,
+    [seq],
+    methods.map((method, a) => ({ method, params, noiseRng: noise(a), stream: 0 })),
+    { optimizer, readbackEvery: 5, label: 'baselines' },
+  );
   try {
     await batch.advance(steps);
     methods.forEach((method, a) => {

@@ -35,7 +35,17 @@ deviceForFile((c) => (ctx = c));
  * One case: an RNN with weights from `seed`, and a check stream from `seed + 1` with an error-free step every
  * `gap` steps and a reset at `resetAt`. `r` is the stream's generator, which the test draws on further.
  */
-function checkCase(c: { n: number; m: number; leak: number; gain: number; seed: number; steps: number; target: (t: number) => number; gap: number; resetAt: number }) {
+function checkCase(c: {
+  n: number;
+  m: number;
+  leak: number;
+  gain: number;
+  seed: number;
+  steps: number;
+  target: (t: number) => number;
+  gap: number;
+  resetAt: number;
+}) {
   const shape = { n: c.n, m: c.m, o: 1, leak: c.leak };
   const params = initRnn(shape, new Rng(c.seed), { gain: c.gain, inputScale: 1 });
   const r = new Rng(c.seed + 1);
@@ -129,11 +139,25 @@ it('UORO and KF-RTRL lanes follow the CPU learners step by step (loss, h, θ, re
   const stepwise = 9;
   const { shape, params, r, seq } = checkCase({ n: 6, m: 2, leak: 0.5, gain: 1.3, seed: 91, steps, target: (t) => Math.sin(0.5 * t), gap: 4, resetAt: 6 });
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 1 };
-  const methods: LearningMethod[] = [{ kind: 'uoro' }, { kind: 'kf' }, { kind: 'full' }, { kind: 'frozen' }, { kind: 'uoro' }, { kind: 'tbptt', truncation: 3 }, { kind: 'kf' }];
+  const methods: LearningMethod[] = [
+    { kind: 'uoro' },
+    { kind: 'kf' },
+    { kind: 'full' },
+    { kind: 'frozen' },
+    { kind: 'uoro' },
+    { kind: 'tbptt', truncation: 3 },
+    { kind: 'kf' },
+  ];
   const noise = (a: number) => Rng.forLabel(91, `noise ${a}`);
   const hInit = Float32Array.from({ length: shape.n }, () => r.normal() * 0.3);
   // readbackEvery 4: the later chunks of 4 steps go round the noise ring
-  const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method, a) => ({ method, params, hInit, noiseRng: noise(a), stream: 0 })), { optimizer, readbackEvery: 4, label: 'uoro-kf' });
+  const batch = await GpuBatch.create(
+    ctx,
+    shape,
+    [seq],
+    methods.map((method, a) => ({ method, params, hInit, noiseRng: noise(a), stream: 0 })),
+    { optimizer, readbackEvery: 4, label: 'uoro-kf' },
+  );
   const cpu = methods.map((method, a) => new OnlineLearner(new RnnModel(params, hInit), method, { optimizer, selectionRng: new Rng(92), noiseRng: noise(a) }));
   const layout = batch.layout;
   const worst = { loss: 0, state: 0, factors: 0 };
@@ -174,12 +198,20 @@ it('UORO and KF-RTRL lanes follow the CPU learners step by step (loss, h, θ, re
       for (let t = 0; t < steps; t++) {
         const got = batch.losses[a][t];
         worst.loss = Math.max(worst.loss, Math.abs(got - want[a][t]) / Math.max(1e-6, Math.abs(want[a][t])));
-        expect(Math.abs(got - want[a][t]), `${method.kind} lane ${a} step ${t}: GPU ${got}, CPU ${want[a][t]}`).toBeLessThanOrEqual(1e-3 * Math.abs(want[a][t]) + 1e-6);
+        expect(Math.abs(got - want[a][t]), `${method.kind} lane ${a} step ${t}: GPU ${got}, CPU ${want[a][t]}`).toBeLessThanOrEqual(
+          1e-3 * Math.abs(want[a][t]) + 1e-6,
+        );
       }
     });
     // two UORO lanes (and two KF lanes) with their own streams differ: the draws reach the result
-    for (const [x, y] of [[0, 4], [1, 6]]) expect(batch.losses[x].some((v, t) => Math.abs(v - batch.losses[y][t]) > 1e-3 * Math.abs(v) + 1e-6)).toBe(true);
-    console.log(`UORO/KF-RTRL GPU vs CPU: worst relative loss ${worst.loss.toExponential(2)}, h/θ ${worst.state.toExponential(2)}, factors ${worst.factors.toExponential(2)}`);
+    for (const [x, y] of [
+      [0, 4],
+      [1, 6],
+    ])
+      expect(batch.losses[x].some((v, t) => Math.abs(v - batch.losses[y][t]) > 1e-3 * Math.abs(v) + 1e-6)).toBe(true);
+    console.log(
+      `UORO/KF-RTRL GPU vs CPU: worst relative loss ${worst.loss.toExponential(2)}, h/θ ${worst.state.toExponential(2)}, factors ${worst.factors.toExponential(2)}`,
+    );
   } finally {
     batch.destroy();
   }
@@ -192,10 +224,15 @@ it('UORO and KF-RTRL lanes carry over: 6 steps, snapshot, restore, 4 more give o
   // the second batch reuses the first's lane specs: the noise streams carry on
   const specs = () => methods.map((method, a) => ({ method, params, noiseRng: Rng.forLabel(112, `noise ${a}`), stream: 0 }));
   const carried = specs();
-  await expectCarryOver(seq, 6, (part, label) => GpuBatch.create(ctx, shape, [part], label === 'whole' ? specs() : carried, { optimizer, readbackEvery: 4, label }), {
-    onSnapshot: (snap) => {
-      expect(snap.lanes[0].factors).not.toBeNull();
-      expect(snap.lanes[1].factors).toBeNull();
+  await expectCarryOver(
+    seq,
+    6,
+    (part, label) => GpuBatch.create(ctx, shape, [part], label === 'whole' ? specs() : carried, { optimizer, readbackEvery: 4, label }),
+    {
+      onSnapshot: (snap) => {
+        expect(snap.lanes[0].factors).not.toBeNull();
+        expect(snap.lanes[1].factors).toBeNull();
+      },
     },
-  });
+  );
 });

@@ -70,7 +70,11 @@ export function expectExperimentsAgree(label: string, cpu: ExperimentResult, gpu
 }
 
 /** Runs `config` on both engines, the GPU's in one batch, and expects them to agree (expectExperimentsAgree). */
-export async function expectGpuExperiment(label: string, ctx: GpuContext, config: ExperimentConfig): Promise<{ cpu: ExperimentResult; gpu: GpuExperimentResult }> {
+export async function expectGpuExperiment(
+  label: string,
+  ctx: GpuContext,
+  config: ExperimentConfig,
+): Promise<{ cpu: ExperimentResult; gpu: GpuExperimentResult }> {
   const cpu = runExperiment(config);
   const gpu = await runExperimentGpu(ctx, config);
   expect(gpu.plan.waves).toHaveLength(1);
@@ -82,7 +86,12 @@ export async function expectGpuExperiment(label: string, ctx: GpuContext, config
  * Advances a GpuSeedRun of `seed` in `pieces` (uneven, to its end) and expects SeedRun's result: each arm's
  * mean loss within 1e-3 relative, and each sparse arm's count of selections drawn. Returns both results.
  */
-export async function expectSeedRunInPieces(ctx: GpuContext, config: ExperimentConfig, seed: number, pieces: number[]): Promise<{ got: SeedResult; want: SeedResult }> {
+export async function expectSeedRunInPieces(
+  ctx: GpuContext,
+  config: ExperimentConfig,
+  seed: number,
+  pieces: number[],
+): Promise<{ got: SeedResult; want: SeedResult }> {
   const run = await GpuSeedRun.create(ctx, config, seed, { readbackEvery: 16 });
   try {
     for (const piece of pieces) await run.advance(piece);

@@ -50,7 +50,8 @@ async function countDispatches(fn: () => Promise<void>): Promise<Map<string, num
     return new Proxy(pass, {
       get(target, prop) {
         if (prop === 'setPipeline') return (p: GPUComputePipeline) => ((label = p.label), target.setPipeline(p));
-        if (prop === 'dispatchWorkgroups') return (...d: [number, number?, number?]) => (counts.set(label, (counts.get(label) ?? 0) + 1), target.dispatchWorkgroups(...d));
+        if (prop === 'dispatchWorkgroups')
+          return (...d: [number, number?, number?]) => (counts.set(label, (counts.get(label) ?? 0) + 1), target.dispatchWorkgroups(...d));
         const v = Reflect.get(target, prop) as unknown;
         return typeof v === 'function' ? v.bind(target) : v;
       },
@@ -102,7 +103,11 @@ describe('dispatches per step (Dawn)', () => {
     // SGD with lr 1e30 drives the learning lanes' weights past float32's range within a few steps; 0.02 keeps them alive
     const methods: LearningMethod[] = [{ kind: 'full' }, sparseArm(3, 'random'), { kind: 'frozen' }];
     const run = async (readbackEvery: number, lr: number) => {
-      const batch = await GpuBatch.create(ctx, shape, [stream(steps)], specs(methods), { optimizer: { kind: lr > 1 ? 'sgd' : 'adam', lr, clipNorm: 0 }, readbackEvery, label: `chunks of ${readbackEvery}` });
+      const batch = await GpuBatch.create(ctx, shape, [stream(steps)], specs(methods), {
+        optimizer: { kind: lr > 1 ? 'sgd' : 'adam', lr, clipNorm: 0 },
+        readbackEvery,
+        label: `chunks of ${readbackEvery}`,
+      });
       try {
         await batch.advance(steps);
         const snap = await batch.snapshot();
@@ -113,7 +118,11 @@ describe('dispatches per step (Dawn)', () => {
     };
     for (const lr of [1e30, 0.02]) {
       const [a, b, c] = await Promise.all([run(1, lr), run(3, lr), run(50, lr)]);
-      if (lr > 1) expect(a.divergedAt.slice(0, 2).every((d) => d >= 0), `lr ${lr} diverges the learning lanes`).toBe(true);
+      if (lr > 1)
+        expect(
+          a.divergedAt.slice(0, 2).every((d) => d >= 0),
+          `lr ${lr} diverges the learning lanes`,
+        ).toBe(true);
       else expect(a.divergedAt).toEqual([-1, -1, -1]);
       for (const other of [b, c]) {
         expect(other.divergedAt).toEqual(a.divergedAt);

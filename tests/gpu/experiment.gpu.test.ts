@@ -138,7 +138,9 @@ describe('the LSTM on the GPU vs the CPU', () => {
     expect(lstm.learning).toBeGreaterThan(2 * lstm.pBytes);
     expect(rnn.pBytes).toBe(4 * 8 * (8 * 8 + 8 + 8));
     const limits = { maxStorageBufferBindingSize: lstm.pBytes - 4, maxBufferSize: 1 << 30 };
-    expect(() => planMemory({ n: 8, m: 1, o: 1, model: 'lstm', arms: [{ kind: 'full' }], seedCount: 1, steps: 10, limits })).toThrow(/does not fit this device/);
+    expect(() => planMemory({ n: 8, m: 1, o: 1, model: 'lstm', arms: [{ kind: 'full' }], seedCount: 1, steps: 10, limits })).toThrow(
+      /does not fit this device/,
+    );
     expect(() => planMemory({ n: 8, m: 1, o: 1, model: 'rnn', arms: [{ kind: 'full' }], seedCount: 1, steps: 10, limits })).not.toThrow();
   });
 

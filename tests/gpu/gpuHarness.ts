@@ -32,5 +32,9 @@ export function deviceForFile(use: (ctx: GpuContext) => void, gpu?: () => GPU | 
 
 /** Expects each shader of `names` to compile with no errors or warnings. */
 export async function expectCleanCompile(ctx: GpuContext, names: readonly ShaderName[]): Promise<void> {
-  for (const name of names) expect((await ctx.kernels.messages(name)).filter((m) => m.type !== 'info'), `${name}.wgsl`).toEqual([]);
+  for (const name of names)
+    expect(
+      (await ctx.kernels.messages(name)).filter((m) => m.type !== 'info'),
+      `${name}.wgsl`,
+    ).toEqual([]);
 }

@@ -49,7 +49,10 @@ describe('GpuLiveRun', () => {
     // uneven pieces, one of them across the drift
     let done = 0;
     for (const piece of [100, 70, 1, 29]) {
-      await gpu.advance(piece, got.map((g) => g.subarray(done, done + piece)));
+      await gpu.advance(
+        piece,
+        got.map((g) => g.subarray(done, done + piece)),
+      );
       done += piece;
     }
     expect(done).toBe(steps);
@@ -57,7 +60,9 @@ describe('GpuLiveRun', () => {
     expect(gpu.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout']);
     for (let a = 0; a < cpu.arms.length; a++) {
       for (let t = 0; t < steps; t++) {
-        expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[a][t]) + 1e-5);
+        expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(
+          2e-2 * Math.abs(want[a][t]) + 1e-5,
+        );
       }
     }
     const gm = gpu.meanLoss();
@@ -78,11 +83,17 @@ describe('GpuLiveRun', () => {
     const a = ref.arms.map(() => new Float32Array(steps));
     const b = gpu.arms.map(() => new Float32Array(steps));
     await ref.advance(steps, a);
-    await gpu.advance(LEAD_IN_STEPS + 20, b.map((x) => x.subarray(0, LEAD_IN_STEPS + 20)));
+    await gpu.advance(
+      LEAD_IN_STEPS + 20,
+      b.map((x) => x.subarray(0, LEAD_IN_STEPS + 20)),
+    );
     await gpu.setSparse(4, 'random');
     expect(gpu.arms[3].label).toBe('k = 4');
     expect(gpu.markers.at(-1)?.label).toBe('k = 4');
-    await gpu.advance(20, b.map((x) => x.subarray(LEAD_IN_STEPS + 20)));
+    await gpu.advance(
+      20,
+      b.map((x) => x.subarray(LEAD_IN_STEPS + 20)),
+    );
     // frozen, full and k = 0 do not see the change: the rebuild carried their state over exactly
     for (const arm of [0, 1, 2]) expect(Array.from(b[arm])).toEqual(Array.from(a[arm]));
     expect(b[3].every(Number.isFinite)).toBe(true);
@@ -145,8 +156,14 @@ describe('GpuLiveRun', () => {
     const cpu = new LiveRun(params(), OPTIONS);
     const gpu = GpuLiveRun.create(ctx, params(), OPTIONS);
     const pre = LEAD_IN_STEPS + 10;
-    await cpu.advance(pre, cpu.arms.map(() => new Float32Array(pre)));
-    await gpu.advance(pre, gpu.arms.map(() => new Float32Array(pre)));
+    await cpu.advance(
+      pre,
+      cpu.arms.map(() => new Float32Array(pre)),
+    );
+    await gpu.advance(
+      pre,
+      gpu.arms.map(() => new Float32Array(pre)),
+    );
     cpu.setSparse(0, 'random');
     await gpu.setSparse(0, 'random');
     expect(gpu.arms).toEqual(cpu.arms);
@@ -168,18 +185,32 @@ describe('GpuLiveRun', () => {
     const pre = LEAD_IN_STEPS + 20;
     const want = cpu.arms.map(() => new Float32Array(pre + 20));
     const got = gpu.arms.map(() => new Float32Array(pre + 20));
-    cpu.advance(pre, want.map((x) => x.subarray(0, pre)));
-    await gpu.advance(pre, got.map((x) => x.subarray(0, pre)));
+    cpu.advance(
+      pre,
+      want.map((x) => x.subarray(0, pre)),
+    );
+    await gpu.advance(
+      pre,
+      got.map((x) => x.subarray(0, pre)),
+    );
     // the twin reads the k = 0 lane's losses, exactly
     expect(Array.from(got[3])).toEqual(Array.from(got[2]));
     cpu.setSparse(2, 'random');
     await gpu.setSparse(2, 'random');
     expect(gpu.arms[3]).toEqual({ id: 'k', label: 'k = 2' });
-    cpu.advance(20, want.map((x) => x.subarray(pre)));
-    await gpu.advance(20, got.map((x) => x.subarray(pre)));
+    cpu.advance(
+      20,
+      want.map((x) => x.subarray(pre)),
+    );
+    await gpu.advance(
+      20,
+      got.map((x) => x.subarray(pre)),
+    );
     for (let a = 0; a < cpu.arms.length; a++) {
       for (let t = pre; t < pre + 20; t++) {
-        expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[a][t]) + 1e-5);
+        expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(
+          2e-2 * Math.abs(want[a][t]) + 1e-5,
+        );
       }
     }
     // the k arm now learns with its own mask: it leaves the k = 0 arm's curve
@@ -197,7 +228,10 @@ describe('GpuLiveRun', () => {
     expect(info.sparseTransport).toMatch(ctx.software ? /^sparse transport: scalar, barrier-free \(software adapter/ : /^sparse transport: vec4/);
     expect(info.timingSource).toBe(ctx.device.features.has('timestamp-query') ? 'timestamp-query' : 'submit-to-done');
     expect(gpu.kernelTimings()).toBeNull();
-    await gpu.advance(LEAD_IN_STEPS + 60, gpu.arms.map(() => new Float32Array(LEAD_IN_STEPS + 60)));
+    await gpu.advance(
+      LEAD_IN_STEPS + 60,
+      gpu.arms.map(() => new Float32Array(LEAD_IN_STEPS + 60)),
+    );
     const t = gpu.kernelTimings()!;
     expect(t.source).toBe(info.timingSource);
     expect(t.steps).toBeGreaterThan(0);
@@ -226,11 +260,16 @@ describe('GpuLiveRun', () => {
     expect(gpu.arms).toEqual(cpu.arms);
     const want2 = await traced(cpu, [20]);
     const got2 = await traced(gpu, [20]);
-    for (const [w, g, from] of [[want, got, 0], [want2, got2, pre]] as const) {
+    for (const [w, g, from] of [
+      [want, got, 0],
+      [want2, got2, pre],
+    ] as const) {
       for (let a = 0; a < cpu.arms.length; a++) {
         for (let t = 0; t < w.losses[a].length; t++) {
           const wl = w.losses[a][t];
-          expect(Math.abs(g.losses[a][t] - wl), `arm ${cpu.arms[a].id} step ${from + t}: GPU ${g.losses[a][t]} CPU ${wl}`).toBeLessThanOrEqual(2e-2 * Math.abs(wl) + 1e-5);
+          expect(Math.abs(g.losses[a][t] - wl), `arm ${cpu.arms[a].id} step ${from + t}: GPU ${g.losses[a][t]} CPU ${wl}`).toBeLessThanOrEqual(
+            2e-2 * Math.abs(wl) + 1e-5,
+          );
           const wp = w.trace.prediction[a][t];
           expect(Math.abs(g.trace.prediction[a][t] - wp), `prediction arm ${a} step ${from + t}`).toBeLessThanOrEqual(1e-3 + 1e-3 * Math.abs(wp));
         }
@@ -245,7 +284,9 @@ describe('GpuLiveRun', () => {
   });
 
   it('goes to the GPU for the models whose live arms the methods’ registry puts there, and says why not in one line', () => {
-    const lstmOnGpu = [{ kind: 'frozen' }, { kind: 'full' }, { kind: 'sparse', k: 2, strategy: 'random', refreshEvery: 0, rescale: false }].every((m) => runsOnGpu(m as never, 'lstm'));
+    const lstmOnGpu = [{ kind: 'frozen' }, { kind: 'full' }, { kind: 'sparse', k: 2, strategy: 'random', refreshEvery: 0, rescale: false }].every((m) =>
+      runsOnGpu(m as never, 'lstm'),
+    );
     expect(gpuRefusal(params())).toBeNull();
     expect(gpuRefusal(params({ model: 'lstm' })) === null).toBe(lstmOnGpu);
     expect(gpuRefusal(params({ model: 'transformer' }))).toMatch(/the transformer runs on the CPU engine/);
@@ -269,7 +310,9 @@ describe('GpuLiveRun', () => {
       expect(gpu.arms.map((a) => a.id)).toEqual(['frozen', 'full', 'k0', 'k', 'readout', ...baselines]);
       for (let a = 0; a < cpu.arms.length; a++) {
         for (let t = LEAD_IN_STEPS; t < steps; t++) {
-          expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[a][t]) + 1e-5);
+          expect(Math.abs(got[a][t] - want[a][t]), `arm ${cpu.arms[a].id} step ${t}: GPU ${got[a][t]} CPU ${want[a][t]}`).toBeLessThanOrEqual(
+            2e-2 * Math.abs(want[a][t]) + 1e-5,
+          );
         }
       }
       // a baseline learns: by the end its loss is no longer frozen's
@@ -283,10 +326,18 @@ describe('GpuLiveRun', () => {
   it('a lost device rejects advance() with a GpuError', async () => {
     const own = await nodeContext();
     const gpu = GpuLiveRun.create(own, params(), OPTIONS);
-    await gpu.advance(LEAD_IN_STEPS + 5, gpu.arms.map(() => new Float32Array(LEAD_IN_STEPS + 5)));
+    await gpu.advance(
+      LEAD_IN_STEPS + 5,
+      gpu.arms.map(() => new Float32Array(LEAD_IN_STEPS + 5)),
+    );
     own.device.destroy();
     await new Promise((r) => setTimeout(r, 50));
-    await expect(gpu.advance(5, gpu.arms.map(() => new Float32Array(5)))).rejects.toBeInstanceOf(GpuError);
+    await expect(
+      gpu.advance(
+        5,
+        gpu.arms.map(() => new Float32Array(5)),
+      ),
+    ).rejects.toBeInstanceOf(GpuError);
     gpu.dispose();
   });
 });

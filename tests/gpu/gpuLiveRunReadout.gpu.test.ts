@@ -27,14 +27,29 @@ describe('GpuLiveRun readout-only', () => {
       const steps = LEAD_IN_STEPS + 40;
       const want = cpu.arms.map(() => new Float32Array(steps));
       const got = gpu.arms.map(() => new Float32Array(steps));
-      cpu.advance(LEAD_IN_STEPS + 20, want.map((w) => w.subarray(0, LEAD_IN_STEPS + 20)));
-      await gpu.advance(LEAD_IN_STEPS + 20, got.map((g) => g.subarray(0, LEAD_IN_STEPS + 20)));
+      cpu.advance(
+        LEAD_IN_STEPS + 20,
+        want.map((w) => w.subarray(0, LEAD_IN_STEPS + 20)),
+      );
+      await gpu.advance(
+        LEAD_IN_STEPS + 20,
+        got.map((g) => g.subarray(0, LEAD_IN_STEPS + 20)),
+      );
       // a rate change mid-run reaches the readout arm on both engines
       cpu.setLearningRate(p.lr * 3);
       gpu.setLearningRate(p.lr * 3);
-      cpu.advance(20, want.map((w) => w.subarray(LEAD_IN_STEPS + 20)));
-      await gpu.advance(20, got.map((g) => g.subarray(LEAD_IN_STEPS + 20)));
-      for (let t = 0; t < steps; t++) expect(Math.abs(got[r][t] - want[r][t]), `${gpuHostArms(p).length ? 'host' : 'lane'} step ${t}`).toBeLessThanOrEqual(2e-2 * Math.abs(want[r][t]) + 1e-5);
+      cpu.advance(
+        20,
+        want.map((w) => w.subarray(LEAD_IN_STEPS + 20)),
+      );
+      await gpu.advance(
+        20,
+        got.map((g) => g.subarray(LEAD_IN_STEPS + 20)),
+      );
+      for (let t = 0; t < steps; t++)
+        expect(Math.abs(got[r][t] - want[r][t]), `${gpuHostArms(p).length ? 'host' : 'lane'} step ${t}`).toBeLessThanOrEqual(
+          2e-2 * Math.abs(want[r][t]) + 1e-5,
+        );
       const cb = cpu.recoveryBeyondReadout();
       const gb = gpu.recoveryBeyondReadout();
       expect(gb[r]).toBeCloseTo(0, 9);

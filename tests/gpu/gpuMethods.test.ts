@@ -24,7 +24,8 @@ it('the registry runs the readout arm on the GPU for the RNN, not for the LSTM',
 it('the registry\u2019s GPU support is the lane records\u2019, for every model: the same method kinds, a GPU record where any run', () => {
   for (const model of MODEL_KINDS) {
     expect([...laneKindsFor(model)].sort(), `${model}: lane kinds vs gpuMethodKinds`).toEqual([...gpuMethodKinds(model)].sort());
-    for (const kind of METHOD_KINDS) expect(laneKind(kind)?.models.includes(model) ?? false, `${kind} on the ${model}`).toBe(runsOnGpu({ kind } as never, model));
+    for (const kind of METHOD_KINDS)
+      expect(laneKind(kind)?.models.includes(model) ?? false, `${kind} on the ${model}`).toBe(runsOnGpu({ kind } as never, model));
     if (gpuMethodKinds(model).length > 0) expect(GPU_MODELS[model], `${model}: GPU record`).toBeDefined();
   }
   // every lane kind a model runs has a kernel of its step that writes its gradient (a θ gradient beside the
@@ -40,9 +41,23 @@ it('the registry\u2019s GPU support is the lane records\u2019, for every model: 
     const writers = (range: keyof typeof zero, theta: boolean) => {
       const learning = range === 'frozen' ? 0 : 1;
       const PL = range === 'sparse' || range === 'full' ? 1 : 0;
-      const env = { layout, B: 1, count: { ...zero, [range]: 1 }, base: zero, PL, L: learning, thetaLanes: range === 'readout' ? 0 : learning, chunk: 1, optimizer: 'adam' as const, sparseShader: transport.shader, partLanes: 0 };
+      const env = {
+        layout,
+        B: 1,
+        count: { ...zero, [range]: 1 },
+        base: zero,
+        PL,
+        L: learning,
+        thetaLanes: range === 'readout' ? 0 : learning,
+        chunk: 1,
+        optimizer: 'adam' as const,
+        sparseShader: transport.shader,
+        partLanes: 0,
+      };
       const writes = (k: KernelSpec) => k.bindings.grad === 'write' && k.dispatch(env).every((d) => d > 0) && !(theta && k === GRADIENT_KERNEL && PL === 0);
-      return stepTable(gpu).filter(writes).map((k) => k.name);
+      return stepTable(gpu)
+        .filter(writes)
+        .map((k) => k.name);
     };
     for (const kind of laneKindsFor(model)) {
       const record = laneKind(kind)!;

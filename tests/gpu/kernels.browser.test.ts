@@ -18,7 +18,10 @@ import { deviceForFile, expectCleanCompile } from './gpuHarness';
 import { compareLstmWithCpu, LSTM_TOL } from './lstmCompare';
 
 let ctx: GpuContext;
-deviceForFile((c) => (ctx = c), () => navigator.gpu);
+deviceForFile(
+  (c) => (ctx = c),
+  () => navigator.gpu,
+);
 
 describe('WebGPU kernels in Chromium', () => {
   it('every .wgsl compiles with no errors or warnings', async () => {
@@ -30,26 +33,26 @@ describe('WebGPU kernels in Chromium', () => {
   });
 
   for (const sparseKernel of ['auto', 'vec4'] as const)
-  it(`a short experiment (4 arms, 2 seeds, 80 steps) matches the CPU engine (sparse kernel: ${sparseKernel})`, async () => {
-    const config = shortConfig(200, {
-      // n = 6 with the sine task's m = 1: p = 48, a multiple of 4, so 'vec4' runs sparseTransportVec4.wgsl
-      n: 6,
-      arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'random'), sparseArm(2, 'bottom-k')],
-      seeds: [1, 2],
-      adaptSteps: 80,
-      metricsEvery: 40,
+    it(`a short experiment (4 arms, 2 seeds, 80 steps) matches the CPU engine (sparse kernel: ${sparseKernel})`, async () => {
+      const config = shortConfig(200, {
+        // n = 6 with the sine task's m = 1: p = 48, a multiple of 4, so 'vec4' runs sparseTransportVec4.wgsl
+        n: 6,
+        arms: [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(0, 'random'), sparseArm(2, 'bottom-k')],
+        seeds: [1, 2],
+        adaptSteps: 80,
+        metricsEvery: 40,
+      });
+      const cpu = runExperiment(config);
+      const gpu = await runExperimentGpu(ctx, config, undefined, { sparseKernel });
+      cpu.seeds.forEach((seed, s) =>
+        seed.losses.forEach((curve, a) => {
+          for (let t = 0; t < config.adaptSteps; t++) {
+            expect(Math.abs(gpu.seeds[s].losses[a][t] - curve[t])).toBeLessThanOrEqual(2e-2 * Math.abs(curve[t]) + 1e-5);
+          }
+          expect(Math.abs(gpu.seeds[s].arms[a].meanLoss - seed.arms[a].meanLoss)).toBeLessThanOrEqual(1e-3 * seed.arms[a].meanLoss);
+        }),
+      );
     });
-    const cpu = runExperiment(config);
-    const gpu = await runExperimentGpu(ctx, config, undefined, { sparseKernel });
-    cpu.seeds.forEach((seed, s) =>
-      seed.losses.forEach((curve, a) => {
-        for (let t = 0; t < config.adaptSteps; t++) {
-          expect(Math.abs(gpu.seeds[s].losses[a][t] - curve[t])).toBeLessThanOrEqual(2e-2 * Math.abs(curve[t]) + 1e-5);
-        }
-        expect(Math.abs(gpu.seeds[s].arms[a].meanLoss - seed.arms[a].meanLoss)).toBeLessThanOrEqual(1e-3 * seed.arms[a].meanLoss);
-      }),
-    );
-  });
 });
 
 describe('LSTM kernels in Chromium', () => {

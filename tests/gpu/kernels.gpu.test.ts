@@ -31,7 +31,8 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
   expect(got.length, what).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
     const err = Math.abs(got[i] - want[i]);
-    if (!(err <= tol * (1 + Math.abs(want[i])))) throw new Error(`${what}[${i}]: GPU ${got[i]}, CPU ${want[i]} (|diff| ${err.toExponential(2)} > ${tol}·(1+|cpu|))`);
+    if (!(err <= tol * (1 + Math.abs(want[i]))))
+      throw new Error(`${what}[${i}]: GPU ${got[i]}, CPU ${want[i]} (|diff| ${err.toExponential(2)} > ${tol}·(1+|cpu|))`);
   }
 }
 
@@ -62,10 +63,16 @@ async function setup(methods: LearningMethod[], optimizer: OptimizerConfig = { k
     selectPaths(mth.strategy, params.theta, n, mth.k, new Rng(14), s);
     return s;
   });
-  const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method, a) => ({ method, params, hInit: hInit[a], sources: sources[a], stream: 0 })), {
-    optimizer,
-    label: 'kernel test',
-  });
+  const batch = await GpuBatch.create(
+    ctx,
+    shape,
+    [seq],
+    methods.map((method, a) => ({ method, params, hInit: hInit[a], sources: sources[a], stream: 0 })),
+    {
+      optimizer,
+      label: 'kernel test',
+    },
+  );
   return { batch, params, seq, hInit, sources };
 }
 
@@ -105,7 +112,10 @@ describe('kernels vs the CPU engine (Dawn)', () => {
     seq.y[0] = -0.4;
     const r = new Rng(42);
     const hInit = Float32Array.from({ length: big.n }, () => r.normal() * 0.5);
-    const batch = await GpuBatch.create(ctx, big, [seq], [{ method: { kind: 'frozen' }, params, hInit, stream: 0 }], { optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 }, label: 'forward chunks' });
+    const batch = await GpuBatch.create(ctx, big, [seq], [{ method: { kind: 'frozen' }, params, hInit, stream: 0 }], {
+      optimizer: { kind: 'sgd', lr: 0, clipNorm: 0 },
+      label: 'forward chunks',
+    });
     try {
       await batch.dispatchKernel('forward', 0);
       const [h1, state, losses] = await Promise.all([batch.read('h1'), batch.read('state'), batch.read('losses')]);
@@ -131,7 +141,13 @@ describe('kernels vs the CPU engine (Dawn)', () => {
     const optimizer: OptimizerConfig = { kind: 'adam', lr: 3e-2, clipNorm: 0 };
     const paramsOf = () => initRnn(shape, new Rng(32), { gain: 1.3, inputScale: 1 });
     const hInit = Float32Array.from({ length: shape.n }, () => r.normal() * 0.3);
-    const batch = await GpuBatch.create(ctx, shape, [seq], arms.map((method) => ({ method, params: paramsOf(), hInit, stream: 0 })), { optimizer, readbackEvery: 4, label: 'outputs' });
+    const batch = await GpuBatch.create(
+      ctx,
+      shape,
+      [seq],
+      arms.map((method) => ({ method, params: paramsOf(), hInit, stream: 0 })),
+      { optimizer, readbackEvery: 4, label: 'outputs' },
+    );
     try {
       await batch.advance(seq.length);
       expectOutputs(batch, seq, (a) => new OnlineLearner(new RnnModel(paramsOf(), hInit), arms[a], { optimizer, selectionRng: new Rng(33) }));
@@ -197,7 +213,10 @@ describe('kernels vs the CPU engine (Dawn)', () => {
         const { stride } = batch.layout;
         // a random P_t gives a non-trivial θ gradient; the gradient kernels also leave the Σg² partials the clip reads
         const r = new Rng(31);
-        batch.write('P1', Float32Array.from({ length: 2 * n * p }, () => r.normal() * 0.3));
+        batch.write(
+          'P1',
+          Float32Array.from({ length: 2 * n * p }, () => r.normal() * 0.3),
+        );
         await batch.dispatchKernel('forward', 0);
         await batch.dispatchKernel('gradient', 0);
         const g = await batch.read('grad');
@@ -234,11 +253,12 @@ describe('kernels vs the CPU engine (Dawn)', () => {
       [0, 2].forEach((a, f) => {
         const i = batch.laneIndex(a);
         const want = new Float64Array(n * n);
-        for (let x = 0; x < n; x++) for (let y = 0; y < n; y++) {
-          let s = 0;
-          for (let c = 0; c < p; c++) s += P[i * n * p + x * p + c] * P[i * n * p + y * p + c];
-          want[x * n + y] = s;
-        }
+        for (let x = 0; x < n; x++)
+          for (let y = 0; y < n; y++) {
+            let s = 0;
+            for (let c = 0; c < p; c++) s += P[i * n * p + x * p + c] * P[i * n * p + y * p + c];
+            want[x * n + y] = s;
+          }
         // p = 77 products of N(0,1) values per entry: float32 sums differ by ~1e-5 of the entries' scale (~9)
         expectClose(grams.subarray(f * n * n, (f + 1) * n * n), want, `gram lane ${a}`, 1e-4);
       });
@@ -313,11 +333,17 @@ describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
       selectPaths(mth.strategy, params.theta, big.n, mth.k, new Rng(52), s);
       return s;
     });
-    const batch = await GpuBatch.create(ctx, big, [seq], lanes.map((method, a) => ({ method, params, sources: sources[a], stream: 0 })), {
-      optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 },
-      sparseKernel: 'vec4',
-      label: 'vec4 test',
-    });
+    const batch = await GpuBatch.create(
+      ctx,
+      big,
+      [seq],
+      lanes.map((method, a) => ({ method, params, sources: sources[a], stream: 0 })),
+      {
+        optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 },
+        sparseKernel: 'vec4',
+        label: 'vec4 test',
+      },
+    );
     try {
       expect(batch.sparseTransport.shader).toBe('sparseTransportVec4');
       const r = new Rng(53);
@@ -360,7 +386,9 @@ describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
         return { method, params, sources: s, selectionRng: new Rng(64), stream: 0 };
       });
     const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
-    const runs = await Promise.all((['vec4', 'scalar'] as const).map((v) => GpuBatch.create(ctx, sh, [seq], specs(), { optimizer, sparseKernel: v, label: v })));
+    const runs = await Promise.all(
+      (['vec4', 'scalar'] as const).map((v) => GpuBatch.create(ctx, sh, [seq], specs(), { optimizer, sparseKernel: v, label: v })),
+    );
     try {
       expect(runs.map((b) => b.sparseTransport.shader)).toEqual(['sparseTransportVec4', 'sparseTransport']);
       for (const b of runs) await b.advance(10);
@@ -370,7 +398,10 @@ describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
     }
     expect(chooseSparseTransport(true, { p: 80 }).shader).toBe('sparseTransport');
     expect(chooseSparseTransport(false, { p: 80 }).shader).toBe('sparseTransportVec4');
-    expect(chooseSparseTransport(false, { p: 70 })).toEqual({ shader: 'sparseTransport', reason: "sparse transport: scalar, barrier-free (p = 70 is not a multiple of 4, so P's rows do not start on a vec4)" });
+    expect(chooseSparseTransport(false, { p: 70 })).toEqual({
+      shader: 'sparseTransport',
+      reason: "sparse transport: scalar, barrier-free (p = 70 is not a multiple of 4, so P's rows do not start on a vec4)",
+    });
     expect(chooseSparseTransport(true, { p: 80 }).reason).toMatch(/software adapter/);
   });
 });

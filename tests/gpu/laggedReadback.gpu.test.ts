@@ -69,7 +69,10 @@ interface Frames {
 }
 
 function framesOf(run: GpuLiveRun, total: number): Frames {
-  return { losses: run.arms.map(() => new Float32Array(total)), trace: { input: new Float32Array(total), target: new Float32Array(total), prediction: run.arms.map(() => new Float32Array(total)) } };
+  return {
+    losses: run.arms.map(() => new Float32Array(total)),
+    trace: { input: new Float32Array(total), target: new Float32Array(total), prediction: run.arms.map(() => new Float32Array(total)) },
+  };
 }
 
 /**
@@ -162,7 +165,9 @@ describe('GpuLiveRun.advanceLagged: the GPU busy across frames', () => {
     let done = 0;
     const to = async (step: number) => {
       const part = (x: Float32Array) => x.subarray(done, step);
-      await plain.advance(step - done, want.losses.map(part), { trace: { input: part(want.trace.input), target: part(want.trace.target), prediction: want.trace.prediction.map(part) } });
+      await plain.advance(step - done, want.losses.map(part), {
+        trace: { input: part(want.trace.input), target: part(want.trace.target), prediction: want.trace.prediction.map(part) },
+      });
       done = step;
     };
     await to(changes[0]);

@@ -25,7 +25,14 @@ import { deviceForFile } from './gpuHarness';
 describe('one layout, one preamble', () => {
   it('no shader restates a size override, struct Lane, a helper or the workgroup reduction', async () => {
     const sources = await loadShaderSources();
-    const restated = [/@binding\(/, /override\s+(N|M|O|T|B|LEAK|WG|NP|NR|STRIDE|SS|ST|GT|GR)\s*:/, /struct\s+Lane\b/, /struct\s+Hyper\b/, /fn\s+(nonFinite|isNan|nan|workgroupSum)\b/, /for \(var w = WG \/ 2u/];
+    const restated = [
+      /@binding\(/,
+      /override\s+(N|M|O|T|B|LEAK|WG|NP|NR|STRIDE|SS|ST|GT|GR)\s*:/,
+      /struct\s+Lane\b/,
+      /struct\s+Hyper\b/,
+      /fn\s+(nonFinite|isNan|nan|workgroupSum)\b/,
+      /for \(var w = WG \/ 2u/,
+    ];
     for (const name of [...SHADER_NAMES, ...SNIPPET_FILES]) for (const re of restated) expect(re.test(sources[name]), `${name}.wgsl matches ${re}`).toBe(false);
     for (const re of restated.slice(1)) expect(re.test(WGSL_PREAMBLE), `the preamble has ${re}`).toBe(true);
   });
@@ -63,7 +70,12 @@ describe('one layout, one preamble', () => {
   it('snippets are included by marker line, each once, after the snippets they include; every snippet is used', async () => {
     const sources = await loadShaderSources();
     // readoutTail includes laneStep, so laneStep comes first; the kernel file last, unchanged
-    expect(kernelParts('forward', sources).map((p) => p.file)).toEqual(['common/laneStep.wgsl', 'common/readoutTail.wgsl', 'common/settle.wgsl', 'forward.wgsl']);
+    expect(kernelParts('forward', sources).map((p) => p.file)).toEqual([
+      'common/laneStep.wgsl',
+      'common/readoutTail.wgsl',
+      'common/settle.wgsl',
+      'forward.wgsl',
+    ]);
     expect(kernelParts('forward', sources).at(-1)?.text).toBe(sources.forward);
     expect(kernelParts('gram', sources).map((p) => p.file)).toEqual(['gram.wgsl']);
     // two snippets that both include laneStep: it comes once
@@ -75,7 +87,9 @@ describe('one layout, one preamble', () => {
 
   it('an include of an unknown snippet, or a cycle, is refused naming the file', async () => {
     const sources = await loadShaderSources();
-    expect(() => kernelParts('gram', { ...sources, gram: `//! include nowhere\n${sources.gram}` })).toThrow("gram.wgsl includes 'nowhere', which is not a snippet of shaders/common/");
+    expect(() => kernelParts('gram', { ...sources, gram: `//! include nowhere\n${sources.gram}` })).toThrow(
+      "gram.wgsl includes 'nowhere', which is not a snippet of shaders/common/",
+    );
     const cycle = { ...sources, 'common/laneStep': `//! include readoutTail\n${sources['common/laneStep']}` };
     expect(() => kernelParts('forward', cycle)).toThrow("common/laneStep.wgsl includes 'readoutTail', which includes it back");
   });

@@ -26,18 +26,22 @@ describe('LSTM kernels (Dawn)', () => {
   });
 
   for (const fullTransport of ['tiled', 'gather'] as const)
-  it(`frozen, full (${fullTransport}), k = 0, 2, 3, n lanes: h, c, P^h, P^c, g, weights and loss match the CPU learner every step`, async () => {
-    const r = await compareLstmWithCpu(ctx, { steps: 8, fullTransport });
-    console.log(`LSTM GPU vs CPU (full: ${fullTransport}) over ${r.steps} steps, worst relative difference: ${Object.entries(r.worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
-    for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
-  });
+    it(`frozen, full (${fullTransport}), k = 0, 2, 3, n lanes: h, c, P^h, P^c, g, weights and loss match the CPU learner every step`, async () => {
+      const r = await compareLstmWithCpu(ctx, { steps: 8, fullTransport });
+      console.log(
+        `LSTM GPU vs CPU (full: ${fullTransport}) over ${r.steps} steps, worst relative difference: ${Object.entries(r.worst)
+          .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+          .join(', ')}`,
+      );
+      for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
+    });
 
   it('n = 34 (more than one 32-wide tile of units and sources): full (tiled) and k = 3 lanes match the CPU learner', async () => {
     const r = await compareLstmWithCpu(ctx, { n: 34, m: 1, o: 1, steps: 3, methods: [{ kind: 'full' }, sparseArm(3, 'random')], fullTransport: 'tiled' });
     for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
   });
 
-  it('n = 70 (three 32-unit chunks of the forward kernel\'s partial sums): frozen and k = 1 lanes match the CPU learner', async () => {
+  it("n = 70 (three 32-unit chunks of the forward kernel's partial sums): frozen and k = 1 lanes match the CPU learner", async () => {
     const r = await compareLstmWithCpu(ctx, { n: 70, m: 1, o: 1, steps: 3, methods: [{ kind: 'frozen' }, sparseArm(1, 'random')] });
     for (const v of Object.values(r.worst)) expect(v).toBeLessThanOrEqual(LSTM_TOL);
   });
@@ -50,7 +54,9 @@ describe('LSTM kernels (Dawn)', () => {
 
   it('the comparison can fail: a lane whose k differs from its CPU twin is caught', async () => {
     // the GPU lane runs k = 2 while the CPU runs k = 3: P_{-1} = 0 at step 0, so P differs from step 1
-    await expect(compareLstmWithCpu(ctx, { steps: 2, methods: [sparseArm(3, 'random')], mutate: (lanes) => (lanes[0].method = sparseArm(2, 'random')) })).rejects.toThrow(/step 1 (Ph|Pc)\[/);
+    await expect(
+      compareLstmWithCpu(ctx, { steps: 2, methods: [sparseArm(3, 'random')], mutate: (lanes) => (lanes[0].method = sparseArm(2, 'random')) }),
+    ).rejects.toThrow(/step 1 (Ph|Pc)\[/);
   });
 
   it('snapshot() then restore() in a new batch continues every lane exactly (the live run\u2019s carry-over)', async () => {
@@ -77,7 +83,13 @@ describe('LSTM kernels (Dawn)', () => {
     const methods: LearningMethod[] = [{ kind: 'full' }, sparseArm(0, 'random'), { kind: 'frozen' }];
     const optimizer = { kind: 'adam', lr: 3e-2, clipNorm: 0 } as const;
     const paramsOf = () => initLstm(shape, new Rng(42), 1.2);
-    const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method) => ({ method, params: paramsOf(), stream: 0 })), { model: 'lstm', optimizer, readbackEvery: 5, timing: false, label: 'lstm outputs' });
+    const batch = await GpuBatch.create(
+      ctx,
+      shape,
+      [seq],
+      methods.map((method) => ({ method, params: paramsOf(), stream: 0 })),
+      { model: 'lstm', optimizer, readbackEvery: 5, timing: false, label: 'lstm outputs' },
+    );
     try {
       await batch.advance(seq.length);
       expectOutputs(batch, seq, (a) => new OnlineLearner(new LstmModel(paramsOf()), methods[a], { optimizer, selectionRng: new Rng(43) }));
@@ -102,8 +114,11 @@ describe('LSTM kernels (Dawn)', () => {
     const shape = { n: 3, m: 1, o: 1 };
     const params = initLstm(shape, new Rng(1));
     const seq = allocateSequence(4, 1, 1);
-    await expect(GpuBatch.create(ctx, shape, [seq], [{ method: { kind: 'snap1' }, params, stream: 0 }], { model: 'lstm', optimizer: { kind: 'sgd', lr: 0.1, clipNorm: 0 } })).rejects.toThrow(
-      /'snap1' does not run on the GPU engine for the LSTM/,
-    );
+    await expect(
+      GpuBatch.create(ctx, shape, [seq], [{ method: { kind: 'snap1' }, params, stream: 0 }], {
+        model: 'lstm',
+        optimizer: { kind: 'sgd', lr: 0.1, clipNorm: 0 },
+      }),
+    ).rejects.toThrow(/'snap1' does not run on the GPU engine for the LSTM/);
   });
 });

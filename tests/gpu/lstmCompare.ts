@@ -108,14 +108,24 @@ export async function compareLstmWithCpu(
     return { method, params, hInit: sInit[a], sources, selectionRng, stream: 0 };
   });
   mutate?.(lanes);
-  const batch = await GpuBatch.create(ctx, shape, [seq], lanes, { model: 'lstm', optimizer, readbackEvery: 1, timing: false, label: 'lstm compare', fullTransport });
+  const batch = await GpuBatch.create(ctx, shape, [seq], lanes, {
+    model: 'lstm',
+    optimizer,
+    readbackEvery: 1,
+    timing: false,
+    label: 'lstm compare',
+    fullTransport,
+  });
   const worst: Record<string, number> = {};
   const check = (what: string, lane: number, t: number, got: ArrayLike<number>, want: ArrayLike<number>) => {
     if (got.length !== want.length) throw new Error(`lane ${lane} step ${t} ${what}: ${got.length} entries on the GPU, ${want.length} on the CPU`);
     for (let i = 0; i < want.length; i++) {
       const err = Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i]));
       worst[what] = Math.max(worst[what] ?? 0, Number.isNaN(err) ? Infinity : err);
-      if (!(err <= tol)) throw new Error(`lane ${lane} (${methods[lane].kind}) step ${t} ${what}[${i}]: GPU ${got[i]}, CPU ${want[i]} (relative ${err.toExponential(2)} > ${tol})`);
+      if (!(err <= tol))
+        throw new Error(
+          `lane ${lane} (${methods[lane].kind}) step ${t} ${what}[${i}]: GPU ${got[i]}, CPU ${want[i]} (relative ${err.toExponential(2)} > ${tol})`,
+        );
     }
   };
   const { p, stride, pFloats } = batch.layout;
@@ -143,7 +153,8 @@ export async function compareLstmWithCpu(
       });
     }
     cpu.forEach((l, a) => {
-      if (batch.selectionsDrawn[a] !== l.selectionsDrawn) throw new Error(`lane ${a}: ${batch.selectionsDrawn[a]} selections on the GPU, ${l.selectionsDrawn} on the CPU`);
+      if (batch.selectionsDrawn[a] !== l.selectionsDrawn)
+        throw new Error(`lane ${a}: ${batch.selectionsDrawn[a]} selections on the GPU, ${l.selectionsDrawn} on the CPU`);
     });
   } finally {
     batch.destroy();

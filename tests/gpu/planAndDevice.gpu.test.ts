@@ -61,7 +61,7 @@ describe('memory planner', () => {
     const e = error as MemoryPlanError;
     expect(e.neededBytes).toBe(512 * (512 * 512 + 512 + 512) * 4);
     expect(e.availableBytes).toBe(128 * 1024 ** 2);
-    expect(e.message).toBe('n=512 does not fit this device: one arm\'s sensitivity P needs 514.0 MiB in one storage binding, the device allows 128.0 MiB');
+    expect(e.message).toBe("n=512 does not fit this device: one arm's sensitivity P needs 514.0 MiB in one storage binding, the device allows 128.0 MiB");
     // 130 MiB of P twice plus 4 MiB of the sparse transport's row-block partials of g = cᵀP
     expect(() => planMemory({ n: 256, m: 1, o: 1, arms, seedCount: 1, steps: 100, limits: swiftshader, budgetBytes: 100 * 1024 ** 2 })).toThrow(
       /^n=256 does not fit: one learning arm needs 134\.0 MiB, the memory budget is 100\.0 MiB$/,

@@ -56,7 +56,13 @@ for (const optimizer of [
     const steps = 60;
     const { shape, params, seq, hInit } = checkCase({ n: 6, m: 2, seed: 131, steps, gap: 5, resetAt: 23 });
     const methods: LearningMethod[] = [{ kind: 'frozen' }, { kind: 'readout' }];
-    const batch = await GpuBatch.create(ctx, shape, [seq], methods.map((method) => ({ method, params, hInit, stream: 0 })), { optimizer, readbackEvery: 16, label: `readout ${optimizer.kind}` });
+    const batch = await GpuBatch.create(
+      ctx,
+      shape,
+      [seq],
+      methods.map((method) => ({ method, params, hInit, stream: 0 })),
+      { optimizer, readbackEvery: 16, label: `readout ${optimizer.kind}` },
+    );
     try {
       await batch.advance(steps);
       const cpu = new OnlineLearner(new RnnModel(params, hInit), { kind: 'readout' }, { optimizer, selectionRng: new Rng(132) });
@@ -65,7 +71,11 @@ for (const optimizer of [
       expect(batch.divergedAt[1]).toBe(-1);
 
       // the clip binds: the same learner without it gives other losses
-      const unclipped = new OnlineLearner(new RnnModel(params, hInit), { kind: 'readout' }, { optimizer: { ...optimizer, clipNorm: 0 }, selectionRng: new Rng(132) });
+      const unclipped = new OnlineLearner(
+        new RnnModel(params, hInit),
+        { kind: 'readout' },
+        { optimizer: { ...optimizer, clipNorm: 0 }, selectionRng: new Rng(132) },
+      );
       const free = Array.from({ length: steps }, (_, t) => unclipped.step(seq, t));
       expect(free.some((x, t) => Math.abs(x - want[t]) > 1e-3 * Math.abs(x) + 1e-6)).toBe(true);
       // the readout adapts: the loss leaves the frozen arm's
@@ -104,7 +114,14 @@ it('a batch mixing readout lanes with frozen, full, sparse and TBPTT lanes gives
   const { shape, params, seq, hInit } = checkCase({ n: 7, m: 1, seed: 141, steps, gap: 4, resetAt: 17 });
   const optimizer = { kind: 'adam' as const, lr: 2e-2, clipNorm: 0.5 };
   // external order scrambled against the internal one (sparse, full, TBPTT, readout, frozen)
-  const methods: LearningMethod[] = [{ kind: 'readout' }, { kind: 'full' }, { kind: 'frozen' }, sparseArm(2, 'random'), { kind: 'readout' }, { kind: 'tbptt', truncation: 3 }];
+  const methods: LearningMethod[] = [
+    { kind: 'readout' },
+    { kind: 'full' },
+    { kind: 'frozen' },
+    sparseArm(2, 'random'),
+    { kind: 'readout' },
+    { kind: 'tbptt', truncation: 3 },
+  ];
   // the sparse lane takes the CPU learner's selection
   const cpu = methods.map((method) => new OnlineLearner(new RnnModel(params, hInit), method, { optimizer, selectionRng: new Rng(144) }));
   const batch = await GpuBatch.create(

@@ -16,7 +16,10 @@ export function frozenLearner<M extends RecurrentModel>(model: M, method: Learni
 }
 
 /** Σ_t g_t (recurrent and readout parts) and Σ_t L_t over the sequence, θ fixed, in float64. */
-export function onlineGradientSum<M extends RecurrentModel>(learner: OnlineLearner<M>, seq: Sequence): { theta: Float64Array; readout: Float64Array; loss: number } {
+export function onlineGradientSum<M extends RecurrentModel>(
+  learner: OnlineLearner<M>,
+  seq: Sequence,
+): { theta: Float64Array; readout: Float64Array; loss: number } {
   const theta = new Float64Array(learner.gradTheta.length);
   const readout = new Float64Array(learner.gradReadout.length);
   let loss = 0;

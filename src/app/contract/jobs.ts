@@ -71,7 +71,13 @@ export function sweepRun(p: LabParams): JobRun {
     pretrain: { steps: 3000, epochs: 6 },
     adaptSteps: sweepSteps(p.n),
     // k = n is full RTRL: its point is the full arm's (100 % by definition), not a second n⁴ run
-    arms: [{ kind: 'frozen' }, { kind: 'full' }, ...sweepKs(p.n).filter((k) => k < p.n).map((k) => sparse(k, p.strategy, p.refresh, p.rescale))],
+    arms: [
+      { kind: 'frozen' },
+      { kind: 'full' },
+      ...sweepKs(p.n)
+        .filter((k) => k < p.n)
+        .map((k) => sparse(k, p.strategy, p.refresh, p.rescale)),
+    ],
   };
 }
 
@@ -83,7 +89,12 @@ export function sweepNs(k: number): number[] {
 export function sweepRunsN(p: LabParams): JobRun[] {
   return sweepNs(p.k).map((n) => {
     const c = sweepRun({ ...p, n });
-    return { ...c, seeds: c.seeds.slice(0, 2), adaptSteps: sweepSteps(n), arms: [{ kind: 'frozen' }, { kind: 'full' }, sparse(p.k, p.strategy, p.refresh, p.rescale)] };
+    return {
+      ...c,
+      seeds: c.seeds.slice(0, 2),
+      adaptSteps: sweepSteps(n),
+      arms: [{ kind: 'frozen' }, { kind: 'full' }, sparse(p.k, p.strategy, p.refresh, p.rescale)],
+    };
   });
 }
 
@@ -97,7 +108,11 @@ export function lrSweepRuns(p: LabParams, grid: readonly number[] = DEFAULT_LR_G
   const k = Math.min(LR_SWEEP_K, p.n);
   return grid.map((lr) => {
     const c = sweepRun({ ...p, lr });
-    return { ...c, seeds: c.seeds.slice(0, LR_SWEEP_SEEDS), arms: [{ kind: 'frozen' }, { kind: 'full' }, sparse(0, p.strategy, 0, false), sparse(k, p.strategy, p.refresh, p.rescale)] };
+    return {
+      ...c,
+      seeds: c.seeds.slice(0, LR_SWEEP_SEEDS),
+      arms: [{ kind: 'frozen' }, { kind: 'full' }, sparse(0, p.strategy, 0, false), sparse(k, p.strategy, p.refresh, p.rescale)],
+    };
   });
 }
 
@@ -151,7 +166,11 @@ export function jobCheck(runs: readonly Estimated[]): JobCheck {
   const needsFull = (c: Estimated) => c.arms.some((a) => a.kind === 'full' || (a.kind === 'sparse' && a.k === c.n));
   const big = runs.find((c) => c.n > CPU_FULL_RTRL_MAX_N && needsFull(c));
   const estimateS = estimateSeconds(runs);
-  if (big) return { refused: `refused: at n = ${big.n} full RTRL takes about ${cpuFullRtrlSecondsPerStep(big.n).toFixed(1)} s per step on the CPU (the live view leaves it out above n = ${CPU_FULL_RTRL_MAX_N}); this job would take about ${Math.round(estimateS)} s`, estimateS };
+  if (big)
+    return {
+      refused: `refused: at n = ${big.n} full RTRL takes about ${cpuFullRtrlSecondsPerStep(big.n).toFixed(1)} s per step on the CPU (the live view leaves it out above n = ${CPU_FULL_RTRL_MAX_N}); this job would take about ${Math.round(estimateS)} s`,
+      estimateS,
+    };
   if (estimateS > JOB_BUDGET_S) {
     const n = Math.max(...runs.map((c) => c.n));
     return {
@@ -238,7 +257,16 @@ export function mapJob(p: LabParams): MapJob {
     const full = mapRuns(lab);
     capNote = `the map runs at n = ${n}, not the lab’s n = ${lab.n}: its ${full.runs.length} experiments of ${SWEEP_SEEDS} seeds, each with full RTRL, would take about ${Math.round(estimateSeconds(full.runs))} s at n = ${lab.n} on the CPU; the CLI runs them (the commands below)`;
   }
-  return { n, labN: lab.n, capNote, labDelay: { A: lab.delayA, B: lab.delayB }, ks: mapKs(n), taus: [...MAP_TAUS], strategies: [...MAP_STRATEGIES], ...mapRuns({ ...lab, n }) };
+  return {
+    n,
+    labN: lab.n,
+    capNote,
+    labDelay: { A: lab.delayA, B: lab.delayB },
+    ks: mapKs(n),
+    taus: [...MAP_TAUS],
+    strategies: [...MAP_STRATEGIES],
+    ...mapRuns({ ...lab, n }),
+  };
 }
 
 /**

@@ -67,7 +67,8 @@ export function encodePretrained(key: string, s: PretrainedState): string {
 /** The state in a shipped file, or null when the file is not for `key` or is malformed. */
 export function decodePretrained(key: string, json: unknown): PretrainedState | null {
   const o = json as { key?: unknown; theta?: unknown; readout?: unknown; hEnd?: unknown; epochLoss?: unknown } | null;
-  if (!o || o.key !== key || typeof o.theta !== 'string' || typeof o.readout !== 'string' || typeof o.hEnd !== 'string' || !Array.isArray(o.epochLoss)) return null;
+  if (!o || o.key !== key || typeof o.theta !== 'string' || typeof o.readout !== 'string' || typeof o.hEnd !== 'string' || !Array.isArray(o.epochLoss))
+    return null;
   try {
     return { theta: fromBase64(o.theta), readout: fromBase64(o.readout), hEnd: fromBase64(o.hEnd), epochLoss: o.epochLoss.map(Number) };
   } catch {

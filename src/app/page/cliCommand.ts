@@ -17,15 +17,42 @@ export interface CliSizes {
 /** The CLI's options for these settings, one string per argument. */
 export function cliArgs(p: LabParams, sizes: CliSizes = {}): string[] {
   const seeds = sizes.seeds ?? 5;
-  const run = ['--optimizer', p.optimizer, '--lr', String(p.lr), '--adapt', String(sizes.adapt ?? p.adapt), ...(sizes.pretrain ? ['--pretrain', String(sizes.pretrain)] : []), '--seeds', String(seeds)];
+  const run = [
+    '--optimizer',
+    p.optimizer,
+    '--lr',
+    String(p.lr),
+    '--adapt',
+    String(sizes.adapt ?? p.adapt),
+    ...(sizes.pretrain ? ['--pretrain', String(sizes.pretrain)] : []),
+    '--seeds',
+    String(seeds),
+  ];
   if (p.model === 'transformer') {
     const fractions = [...new Set([1, p.headFraction])].join(',');
     return ['--task', p.task, '--model', 'transformer', '--head-fraction', fractions, ...(p.refresh > 0 ? ['--refresh', String(p.refresh)] : []), ...run];
   }
-  const task = p.task === 'delay' ? ['--delay', `${p.delayA}:${p.delayB}`] : p.task === 'adding' || p.task === 'adding-difference' ? ['--length', String(p.length)] : [];
+  const task =
+    p.task === 'delay' ? ['--delay', `${p.delayA}:${p.delayB}`] : p.task === 'adding' || p.task === 'adding-difference' ? ['--length', String(p.length)] : [];
   const ks = [...new Set([0, p.k])].join(',');
   const selection = [...(p.refresh > 0 ? ['--refresh', String(p.refresh)] : []), ...(p.rescale ? ['--rescale'] : [])];
-  return ['--task', p.task, ...task, '--model', p.model, '--n', String(p.n), '--k', ks, '--strategy', p.strategy, ...selection, '--leak', String(p.leak), ...run];
+  return [
+    '--task',
+    p.task,
+    ...task,
+    '--model',
+    p.model,
+    '--n',
+    String(p.n),
+    '--k',
+    ks,
+    '--strategy',
+    p.strategy,
+    ...selection,
+    '--leak',
+    String(p.leak),
+    ...run,
+  ];
 }
 
 /** "npm run experiment -- --task sine --model rnn --n 64 …": what the end summary prints. */

@@ -102,10 +102,15 @@ function modelNotes(p: LabParams, includeFull: boolean, rnnNotes: string[]): str
   const full = cpuFullRtrlSecondsPerStep(p.n) * LSTM_COST_FACTOR;
   const notes: string[] = [];
   if (!includeFull) {
-    notes.push(`Full RTRL is off on the CPU above n = ${CPU_FULL_RTRL_MAX_N}: at n = ${p.n} one LSTM step would take about ${full.toFixed(1)} s (8 n⁴ multiply-adds: four gates, two sensitivities). Recovery needs it as its reference, so it shows —.`);
+    notes.push(
+      `Full RTRL is off on the CPU above n = ${CPU_FULL_RTRL_MAX_N}: at n = ${p.n} one LSTM step would take about ${full.toFixed(1)} s (8 n⁴ multiply-adds: four gates, two sensitivities). Recovery needs it as its reference, so it shows —.`,
+    );
   }
   const seconds = (includeFull ? full : 0) + (includeFull && p.k === p.n ? 0 : cpuSparseSecondsPerStep(p.n, p.k) * LSTM_COST_FACTOR);
-  if (seconds > SLOW_STEP_WARN_S) notes.push(`At n = ${p.n}${p.k > 0 ? `, k = ${p.k}` : ''} one step of all the LSTM’s arms takes about ${seconds.toFixed(1)} s on the CPU: the curves move slowly.`);
+  if (seconds > SLOW_STEP_WARN_S)
+    notes.push(
+      `At n = ${p.n}${p.k > 0 ? `, k = ${p.k}` : ''} one step of all the LSTM’s arms takes about ${seconds.toFixed(1)} s on the CPU: the curves move slowly.`,
+    );
   return notes;
 }
 
@@ -124,7 +129,21 @@ export function restart(): void {
   trace = null;
   lastBatchAt = 0;
   const { options, notes } = runOptions(params);
-  useLab.setState({ status: 'pretraining', error: null, cpuNotes: notes, arms: [], adaptedSteps: 0, markers: [], step: 0, seriesVersion: 0, metrics: null, metricsHistory: [], keptPaths: null, heads: null, kernelTimings: null });
+  useLab.setState({
+    status: 'pretraining',
+    error: null,
+    cpuNotes: notes,
+    arms: [],
+    adaptedSteps: 0,
+    markers: [],
+    step: 0,
+    seriesVersion: 0,
+    metrics: null,
+    metricsHistory: [],
+    keptPaths: null,
+    heads: null,
+    kernelTimings: null,
+  });
   if (params.task === 'csv') {
     // the user's table: its series prepared by the engine worker from the file (csvController.ts)
     const id = runId;
@@ -163,7 +182,9 @@ function onWorkerMessage(m: FromWorker): void {
   if (m.type === 'started') {
     // also after a mid-run fall-back to the CPU: the run starts over, so the curves do too
     const at = (abs: number | undefined) => (abs === undefined ? null : abs - performance.timeOrigin);
-    performance.mark('lab:started', { detail: { workerEvaluated: at(m.timing?.evaluatedAt), startHandled: at(m.timing?.startAt), gpuCheckMs: m.timing?.gpuCheckMs, buildMs: m.timing?.buildMs } });
+    performance.mark('lab:started', {
+      detail: { workerEvaluated: at(m.timing?.evaluatedAt), startHandled: at(m.timing?.startAt), gpuCheckMs: m.timing?.gpuCheckMs, buildMs: m.timing?.buildMs },
+    });
     series = new LossSeries(m.arms.length);
     trace = new TraceSeries(m.arms.length);
     awaiting = false;

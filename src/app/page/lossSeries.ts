@@ -17,7 +17,10 @@ export class LossSeries {
   private head = 0;
   version = 0;
 
-  constructor(readonly arms: number, readonly capacity = SERIES_CAPACITY) {
+  constructor(
+    readonly arms: number,
+    readonly capacity = SERIES_CAPACITY,
+  ) {
     this.raw = Array.from({ length: arms }, () => new Float32Array(capacity));
     this.smooth = Array.from({ length: arms }, () => new Float32Array(capacity));
     this.ema = new Float64Array(arms).fill(NaN);

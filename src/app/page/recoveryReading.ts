@@ -70,7 +70,13 @@ export function recoveryWords(recovery: number | null | undefined, improvement: 
   if (improvement !== null && improvement < FULL_ADAPT_THRESHOLD) return { kind: 'undefined', text: UNDEFINED_RECOVERY };
   if (recovery === null || recovery === undefined || !Number.isFinite(recovery)) return { kind: 'none', text: '—' };
   const above = recovery > 100.5;
-  return { kind: 'value', value: recovery, text: `${recovery.toFixed(0)} %`, aboveExact: above && recovery > 100 + ONE_SEED_BAND_PCT, aboutExact: above && recovery <= 100 + ONE_SEED_BAND_PCT };
+  return {
+    kind: 'value',
+    value: recovery,
+    text: `${recovery.toFixed(0)} %`,
+    aboveExact: above && recovery > 100 + ONE_SEED_BAND_PCT,
+    aboutExact: above && recovery <= 100 + ONE_SEED_BAND_PCT,
+  };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
@@ -80,10 +86,18 @@ const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
  * paper's), or when its gain over readout-only is under 5 % (the task does not need transport, with the
  * measured gain).
  */
-export function beyondReadoutWords(recovery: number | null | undefined, improvement: number | null, gain: number | null, reference = 'full RTRL'): RecoveryWords {
+export function beyondReadoutWords(
+  recovery: number | null | undefined,
+  improvement: number | null,
+  gain: number | null,
+  reference = 'full RTRL',
+): RecoveryWords {
   if (improvement !== null && improvement < FULL_ADAPT_THRESHOLD) return recoveryWords(recovery, improvement);
   if (gain !== null && gain < FULL_ADAPT_THRESHOLD) {
-    return { kind: 'undefined', text: `undefined: ${noTransportText(reference)} (${reference} improved on readout-only by ${pct(gain)}, under the ${pct(FULL_ADAPT_THRESHOLD)} needed)` };
+    return {
+      kind: 'undefined',
+      text: `undefined: ${noTransportText(reference)} (${reference} improved on readout-only by ${pct(gain)}, under the ${pct(FULL_ADAPT_THRESHOLD)} needed)`,
+    };
   }
   return recoveryWords(recovery, null);
 }
@@ -164,7 +178,8 @@ export function readRecovery(s: RecoveryInput): RecoveryReading {
     .sort((x, y) => Number(x.arm.id === 'readout') - Number(y.arm.id === 'readout'));
   const arms = learning.map(({ arm, index }) => {
     const paper = paperUndefined ? { kind: 'undefined' as const, text: paperUndefined } : recoveryWords(waiting ? null : s.recovery[index], improvement);
-    const beyond = arm.id === 'readout' ? null : beyondWords.kind === 'undefined' ? beyondWords : recoveryWords(waiting ? null : s.recoveryBeyondReadout[index], null);
+    const beyond =
+      arm.id === 'readout' ? null : beyondWords.kind === 'undefined' ? beyondWords : recoveryWords(waiting ? null : s.recoveryBeyondReadout[index], null);
     return { index, arm, paper, beyond, diverged: (s.divergedAt[index] ?? -1) >= 0 };
   });
   return { waiting, reference, hasFull, hasReadout, improvement, gain, paperUndefined, beyondUndefined, arms };
@@ -196,8 +211,12 @@ export function armValueText(r: ArmRecoveryReading, words: RecoveryWords, refere
 export function recoverySentences(r: RecoveryReading): { paper: string; beyond: string } {
   if (r.waiting) return { paper: `${PAPER_RECOVERY_LABEL}: ${r.waiting}`, beyond: `${BEYOND_READOUT_LABEL}: ${r.waiting}` };
   const noFull = `— (its reference, ${r.reference}, is not running)`;
-  const paper = !r.hasFull ? noFull : r.paperUndefined ?? r.arms.map((a) => armValueText(a, a.paper, r.reference)).join(', ');
+  const paper = !r.hasFull ? noFull : (r.paperUndefined ?? r.arms.map((a) => armValueText(a, a.paper, r.reference)).join(', '));
   const beyondArms = r.arms.filter((a) => a.beyond !== null);
-  const beyond = !r.hasFull ? noFull : !r.hasReadout ? '— (no readout-only arm in this run)' : r.beyondUndefined ?? beyondArms.map((a) => armValueText(a, a.beyond!, r.reference)).join(', ');
+  const beyond = !r.hasFull
+    ? noFull
+    : !r.hasReadout
+      ? '— (no readout-only arm in this run)'
+      : (r.beyondUndefined ?? beyondArms.map((a) => armValueText(a, a.beyond!, r.reference)).join(', '));
   return { paper: `${PAPER_RECOVERY_LABEL}: ${paper}`, beyond: `${BEYOND_READOUT_LABEL}: ${beyond}` };
 }

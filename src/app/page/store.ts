@@ -5,7 +5,19 @@
  */
 import { create } from 'zustand';
 import type { BatchTimings } from '../../gpu/timing';
-import { DEFAULT_PARAMS, type CsvChoice, type CsvPreview, type CsvProblem, type GpuRunInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker } from '../contract';
+import {
+  DEFAULT_PARAMS,
+  type CsvChoice,
+  type CsvPreview,
+  type CsvProblem,
+  type GpuRunInfo,
+  type HeadPanelData,
+  type KeptPaths,
+  type LabParams,
+  type LiveArm,
+  type LiveMetrics,
+  type Marker,
+} from '../contract';
 import type { WebGpuProbe } from './webgpuProbe';
 
 /** 'done': the run reached its adaptation steps and shows its summary */
@@ -79,7 +91,17 @@ export interface CsvImportState {
   needsFile: boolean;
 }
 
-export const NO_CSV: CsvImportState = { open: false, fileId: 0, fileName: null, loading: false, preview: null, draft: null, problem: null, description: null, needsFile: false };
+export const NO_CSV: CsvImportState = {
+  open: false,
+  fileId: 0,
+  fileName: null,
+  loading: false,
+  preview: null,
+  draft: null,
+  problem: null,
+  description: null,
+  needsFile: false,
+};
 
 export const METRICS_HISTORY_CAP = 1500;
 

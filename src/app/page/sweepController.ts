@@ -177,7 +177,14 @@ export function startSweep(mode: 'k' | 'n' | 'heads' = 'k'): void {
   if (mode === 'heads') {
     const t = transformerSweepSpec(params);
     const label = `transformer on ${params.task}, ρ in ${t.fractions.join(', ')}, ${t.seeds.length} seeds × ${t.adaptSteps} steps (each seed pretrains first)`;
-    sweepJob.start(spec, label, { mode, ks: t.fractions, recovery: t.fractions.map(() => []), fullImprovement: t.fractions.map(() => []), seeds: t.seeds.length, steps: t.adaptSteps });
+    sweepJob.start(spec, label, {
+      mode,
+      ks: t.fractions,
+      recovery: t.fractions.map(() => []),
+      fullImprovement: t.fractions.map(() => []),
+      seeds: t.seeds.length,
+      steps: t.adaptSteps,
+    });
     return;
   }
   const runs = mode === 'k' ? [sweepRun(params)] : sweepRunsN(params);
@@ -225,7 +232,14 @@ export function startLrSweep(): void {
   const runs = lrSweepRuns(params);
   const lrs = runs.map((c) => c.optimizer.lr);
   const label = `${params.task}, n = ${params.n}, ${params.optimizer}, ${runs[0].seeds.length} seed${runs[0].seeds.length > 1 ? 's' : ''} × ${runs[0].adaptSteps} steps per point`;
-  lrJob.start({ kind: 'lr', params }, label, { lrs, arms: [], meanLoss: lrs.map(() => []), chosenLr: params.lr, seeds: runs[0].seeds.length, steps: runs[0].adaptSteps });
+  lrJob.start({ kind: 'lr', params }, label, {
+    lrs,
+    arms: [],
+    meanLoss: lrs.map(() => []),
+    chosenLr: params.lr,
+    seeds: runs[0].seeds.length,
+    steps: runs[0].adaptSteps,
+  });
 }
 
 export function cancelLrSweep(): void {
@@ -305,7 +319,9 @@ export function estimateNote(kind: JobKind): string {
   if (e.refused) {
     const n = params.n;
     // refused for time below the n where the live view drops full RTRL
-    return n > CPU_FULL_RTRL_MAX_N ? ` Not at n = ${n} on the CPU: full RTRL is left out there.` : ` Not on the CPU at n = ${n}: about ${Math.round(e.estimateS)} s, over the ${JOB_BUDGET_S} s a background job may take.`;
+    return n > CPU_FULL_RTRL_MAX_N
+      ? ` Not at n = ${n} on the CPU: full RTRL is left out there.`
+      : ` Not on the CPU at n = ${n}: about ${Math.round(e.estimateS)} s, over the ${JOB_BUDGET_S} s a background job may take.`;
   }
   return e.estimateS > JOB_WARN_S ? ` Estimated ≈ ${Math.round(e.estimateS)} s.` : '';
 }

@@ -230,7 +230,9 @@ async function advance(steps: number): Promise<void> {
   const scored = r.sparseError ? new Uint8Array(steps) : null;
   const t0 = performance.now();
   // the task strip: only an engine with each arm's output on the host traces it
-  const trace: StepTrace | null = r.traces ? { input: new Float32Array(steps), target: new Float32Array(steps), prediction: r.arms.map(() => new Float32Array(steps)) } : null;
+  const trace: StepTrace | null = r.traces
+    ? { input: new Float32Array(steps), target: new Float32Array(steps), prediction: r.arms.map(() => new Float32Array(steps)) }
+    : null;
   const extra = { scored: scored ?? undefined, trace: trace ?? undefined };
   await (r.advanceLagged ? r.advanceLagged(steps, losses, extra) : r.advance(steps, losses, extra));
   const ms = performance.now() - t0;
@@ -261,7 +263,13 @@ async function advance(steps: number): Promise<void> {
       keptPaths,
       heads,
     },
-    [...losses.map((l) => l.buffer), ...(scored ? [scored.buffer] : []), ...(trace ? [trace.input.buffer, trace.target.buffer, ...trace.prediction.map((p) => p.buffer)] : []), ...(keptPaths ? [keptPaths.W.buffer, keptPaths.sources.buffer] : []), ...(heads ? [heads.attention.buffer] : [])],
+    [
+      ...losses.map((l) => l.buffer),
+      ...(scored ? [scored.buffer] : []),
+      ...(trace ? [trace.input.buffer, trace.target.buffer, ...trace.prediction.map((p) => p.buffer)] : []),
+      ...(keptPaths ? [keptPaths.W.buffer, keptPaths.sources.buffer] : []),
+      ...(heads ? [heads.attention.buffer] : []),
+    ],
   );
 }
 

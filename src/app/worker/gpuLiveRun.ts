@@ -53,7 +53,18 @@ import type { LabParams } from '../contract';
 import { gpuHostArms, gpuRefusal } from '../gpuSupport';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
 import { sourceArm, type AdvanceExtra, type StepTrace, type GpuRunInfo, type KeptPaths, type LiveEngine } from './liveEngine';
-import { LEAD_IN_STEPS, LIVE_DEFAULTS, LiveRun, armMethod, kArmInfo, type ArmCost, type ArmInfo, type LiveMetrics, type LiveRunOptions, type Marker } from './liveRun';
+import {
+  LEAD_IN_STEPS,
+  LIVE_DEFAULTS,
+  LiveRun,
+  armMethod,
+  kArmInfo,
+  type ArmCost,
+  type ArmInfo,
+  type LiveMetrics,
+  type LiveRunOptions,
+  type Marker,
+} from './liveRun';
 
 /** Chunks of regime B (1000 steps each) per GPU batch: the stream buffer is small, rebuilds are rare. */
 export const SEGMENT_CHUNKS = 20;
@@ -374,7 +385,14 @@ export class GpuLiveRun implements LiveEngine {
     const p = this.params;
     // kernel timestamps on 1 chunk in 16 (a timed step runs a pass per kernel); staging buffers for the
     // chunks of two frames in flight (advanceLagged), so a frame does not wait for a free one
-    return { optimizer: { kind: p.optimizer, lr: p.lr, clipNorm: 0 }, metricsEvery: this.metricsEvery, readbackEvery: 50, timeEvery: 16, poolSize: 64, label: 'live' };
+    return {
+      optimizer: { kind: p.optimizer, lr: p.lr, clipNorm: 0 },
+      metricsEvery: this.metricsEvery,
+      readbackEvery: 50,
+      timeEvery: 16,
+      poolSize: 64,
+      label: 'live',
+    };
   }
 
   private kIndex(): number {
@@ -444,7 +462,9 @@ export class GpuLiveRun implements LiveEngine {
     const full = sample.full[0];
     this.latest = {
       step: LEAD_IN_STEPS + g.offset + sample.t + 1,
-      jacobian: full ? jacobianSpectrum({ shape: this.shape, theta: padTheta(full.W, recurrentParamCount(this.shape)), readout: new Float32Array(0) } as RnnParams, full.d) : null,
+      jacobian: full
+        ? jacobianSpectrum({ shape: this.shape, theta: padTheta(full.W, recurrentParamCount(this.shape)), readout: new Float32Array(0) } as RnnParams, full.d)
+        : null,
       sensitivity: null,
       sensitivityNorm: this.arms.map((_, a) => {
         const x = g.armLane[a] >= 0 ? sample.norms[g.armLane[a]] : NaN;
@@ -546,7 +566,11 @@ export class GpuLiveRun implements LiveEngine {
     const index = this.kIndex();
     // LiveRun's naming: after the drift the arm carries its own weights on with the new mask, so at k = 0
     // or k = n it is no twin, and is named apart from one
-    const info = kArmInfo(k, this.shape.n, this.arms.some((a) => a.id === 'full'));
+    const info = kArmInfo(
+      k,
+      this.shape.n,
+      this.arms.some((a) => a.id === 'full'),
+    );
     this.arms[index] = info.sameAs ? { id: 'k', label: `k = ${k} since step ${this.step}` } : info;
     this.markers.push({ step: this.step, label: changedK ? `k = ${k}` : strategy });
     const rest = sliceSequence(this.stream!, this.batch.t);
@@ -560,7 +584,6 @@ export class GpuLiveRun implements LiveEngine {
     this.batch = null;
   }
 }
-
 
 function padTheta(W: Float32Array, p: number): Float32Array {
   const theta = new Float32Array(p);

@@ -17,7 +17,21 @@ import type { LearningMethod } from '../../engine/methods';
 import type { ModelSettings } from '../../engine/models';
 import type { SelectionStrategy } from '../../engine/transportMask';
 import type { BatchTimings } from '../../gpu/timing';
-import { ARM_ROLES, BASELINE_ARMS, type ArmCost, type ArmId, type ArmInfo, type GpuRunInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveArm, type LiveMetrics, type Marker, type StepTrace } from '../contract';
+import {
+  ARM_ROLES,
+  BASELINE_ARMS,
+  type ArmCost,
+  type ArmId,
+  type ArmInfo,
+  type GpuRunInfo,
+  type HeadPanelData,
+  type KeptPaths,
+  type LabParams,
+  type LiveArm,
+  type LiveMetrics,
+  type Marker,
+  type StepTrace,
+} from '../contract';
 
 // the arms' records and readings are the contract's (the page reads them too)
 export { READOUT_ARM } from '../contract';

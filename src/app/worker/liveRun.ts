@@ -18,7 +18,20 @@ import { armLearner, pretrainSeed } from '../../engine/protocol/prepareSeed';
 import { Rng } from '../../engine/rng';
 import type { Sequence } from '../../engine/tasks/task';
 import type { SelectionStrategy } from '../../engine/transportMask';
-import { LEAD_IN_STEPS, LIVE_DEFAULTS, READOUT_ARM, taskOptionsOf, type ArmCost, type ArmId, type ArmInfo, type KeptPaths, type LabParams, type LiveMetrics, type LiveRunOptions, type PretrainedState } from '../contract';
+import {
+  LEAD_IN_STEPS,
+  LIVE_DEFAULTS,
+  READOUT_ARM,
+  taskOptionsOf,
+  type ArmCost,
+  type ArmId,
+  type ArmInfo,
+  type KeptPaths,
+  type LabParams,
+  type LiveMetrics,
+  type LiveRunOptions,
+  type PretrainedState,
+} from '../contract';
 import { armMethod, baselineArms, type LiveEngine } from './liveEngine';
 import { LiveLoop } from './liveLoop';
 
@@ -41,7 +54,14 @@ export function kArmInfo(k: number, n: number, includeFull: boolean): ArmInfo {
   return sameAs ? { id: 'k', label: `k = ${k}`, sameAs } : { id: 'k', label: `k = ${k}` };
 }
 /** An arm's learner on `params` from running state `state`, its streams named `label` (engine/protocol). */
-function createLearner(p: LabParams, model: ModelKind, params: ModelParams, method: LearningMethod, label: string, state: Float32Array | undefined): ArmLearner {
+function createLearner(
+  p: LabParams,
+  model: ModelKind,
+  params: ModelParams,
+  method: LearningMethod,
+  label: string,
+  state: Float32Array | undefined,
+): ArmLearner {
   const optimizer = { kind: p.optimizer, lr: p.lr, clipNorm: 0 };
   return armLearner(model, params, state, method, optimizer, p.seed, label);
 }
@@ -63,7 +83,15 @@ export class LiveRun extends LiveLoop<ArmLearner> implements LiveEngine {
     // training), then the trained weights are put in place.
     const cached = options.pretrained;
     const seed = pretrainSeed(
-      { task: params.task, taskOptions: { ...taskOptionsOf(params), ...(options.csv ? { csv: options.csv } : {}) }, model, n: params.n, leak: params.leak, gain: 1.2, pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps } },
+      {
+        task: params.task,
+        taskOptions: { ...taskOptionsOf(params), ...(options.csv ? { csv: options.csv } : {}) },
+        model,
+        n: params.n,
+        leak: params.leak,
+        gain: 1.2,
+        pretrain: { ...DEFAULT_PRETRAIN, epochs: cached ? 0 : options.pretrainEpochs, steps: options.pretrainSteps },
+      },
       params.seed,
     );
     if (cached) {
@@ -105,7 +133,12 @@ export class LiveRun extends LiveLoop<ArmLearner> implements LiveEngine {
   /** The pretrained state, as the app ships it (contract/pretrained.ts) (call before advancing: the weights are the pretrained ones). */
   pretrainedState(): PretrainedState {
     const p = this.pretrained as { theta: Float32Array | Float64Array; readout: Float32Array | Float64Array };
-    return { theta: Float32Array.from(p.theta), readout: Float32Array.from(p.readout), hEnd: Float32Array.from(this.hStart ?? []), epochLoss: [...this.pretrainLoss] };
+    return {
+      theta: Float32Array.from(p.theta),
+      readout: Float32Array.from(p.readout),
+      hEnd: Float32Array.from(this.hStart ?? []),
+      epochLoss: [...this.pretrainLoss],
+    };
   }
 
   /** The drift: every arm starts from the pretrained weights and the lead-in's hidden state. */

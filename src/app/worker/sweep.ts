@@ -92,7 +92,11 @@ export function experimentOf(config: ExperimentConfig, seeds: readonly (SeedArms
  * experimentOf's; null or missing before the run's first seed): those runs are collected, the others'
  * cells are pending.
  */
-export function mapGrids(job: Pick<MapJob, 'strategies' | 'runOf'>, plans: readonly MapPlan[], results: readonly (ExperimentResult | null | undefined)[]): MapGrid[] {
+export function mapGrids(
+  job: Pick<MapJob, 'strategies' | 'runOf'>,
+  plans: readonly MapPlan[],
+  results: readonly (ExperimentResult | null | undefined)[],
+): MapGrid[] {
   return plans.map((plan, pi) => {
     const own = plan.runs.map((_, ri) => results[job.runOf.findIndex((r) => r.plan === pi && r.run === ri)] ?? null);
     const done = own.map((r) => r !== null);

@@ -67,7 +67,12 @@ async function runExperiments(sweepId: number, spec: JobSpec, post: (r: FromSwee
       stepsDone = doneAfter(configs, s, ci);
       const result = run.result();
       post(seedMessage(sweepId, ci, s, result.arms));
-      results.add(ci, s, { seed: config.seeds[s], paramCount: result.paramCount, taskDescription: run.task.description, arms: result.arms.map((a) => ({ ...a })) });
+      results.add(ci, s, {
+        seed: config.seeds[s],
+        paramCount: result.paramCount,
+        taskDescription: run.task.description,
+        arms: result.arms.map((a) => ({ ...a })),
+      });
       if (spec.kind === 'map') post({ type: 'map', sweepId, grids: results.grids()! });
       if (spec.kind === 'frontier') post({ type: 'frontier', sweepId, ...results.frontier()! });
     }

@@ -28,7 +28,18 @@ import type { ModelSettings } from '../../engine/models';
 import { Rng, seededStreams } from '../../engine/rng';
 import { createTask } from '../../engine/tasks';
 import type { SelectionStrategy } from '../../engine/transportMask';
-import { LEAD_IN_STEPS, READOUT_ARM, taskOptionsOf, type ArmCost, type ArmId, type ArmInfo, type HeadPanelData, type KeptPaths, type LabParams, type LiveMetrics } from '../contract';
+import {
+  LEAD_IN_STEPS,
+  READOUT_ARM,
+  taskOptionsOf,
+  type ArmCost,
+  type ArmId,
+  type ArmInfo,
+  type HeadPanelData,
+  type KeptPaths,
+  type LabParams,
+  type LiveMetrics,
+} from '../contract';
 import type { LiveEngine } from './liveEngine';
 import { LiveLoop } from './liveLoop';
 
@@ -134,7 +145,12 @@ export class TransformerLiveRun extends LiveLoop<TransformerLearner> implements 
     const pretrained = initTransformer(tshape, streams.init, 'f32');
     const pretrainLoss =
       options.pretrainSteps > 0
-        ? pretrainTransformer(pretrained, regimeA, { ...DEFAULT_TRANSFORMER_PRETRAIN, steps: options.pretrainSteps, batch: options.pretrainBatch }, Rng.forLabel(params.seed, 'transformer pretrain windows')).blockLoss
+        ? pretrainTransformer(
+            pretrained,
+            regimeA,
+            { ...DEFAULT_TRANSFORMER_PRETRAIN, steps: options.pretrainSteps, batch: options.pretrainBatch },
+            Rng.forLabel(params.seed, 'transformer pretrain windows'),
+          ).blockLoss
         : [];
     // the lead-in: the pretrained model, frozen, its window holding the tail of regime A
     const lead = createLearner(params, { kind: 'frozen' }, 'lead', pretrained);
@@ -276,7 +292,15 @@ export function transformerLr(p: Pick<LabParams, 'task' | 'optimizer'>): number 
 }
 
 /** The engine's config for the transformer sweep (sweep.ts's plain spec on the live run's model). */
-export function transformerSweepConfig(s: { task: LabParams['task']; optimizer: LabParams['optimizer']; lr: number; refresh: number; fractions: number[]; adaptSteps: number; pretrainSteps: number }): TransformerExperimentConfig {
+export function transformerSweepConfig(s: {
+  task: LabParams['task'];
+  optimizer: LabParams['optimizer'];
+  lr: number;
+  refresh: number;
+  fractions: number[];
+  adaptSteps: number;
+  pretrainSteps: number;
+}): TransformerExperimentConfig {
   const base = defaultTransformerConfig();
   const o = TRANSFORMER_LIVE_DEFAULTS;
   return {

@@ -104,8 +104,7 @@ export class LstmSnap1Estimator implements GradientEstimator {
       const j = r - gate * n;
       const f = local[LOCAL_FORGET * n + j];
       const beta = local[LOCAL_BETA * n + j];
-      const selfC =
-        local[LOCAL_F * n + j] * W[(n + j) * n + j] + local[LOCAL_I * n + j] * W[j * n + j] + local[LOCAL_G * n + j] * W[(2 * n + j) * n + j];
+      const selfC = local[LOCAL_F * n + j] * W[(n + j) * n + j] + local[LOCAL_I * n + j] * W[j * n + j] + local[LOCAL_G * n + j] * W[(2 * n + j) * n + j];
       const selfH = local[LOCAL_O * n + j] * W[(3 * n + j) * n + j];
       // the immediate coefficient lands on c for the cell gates, on h directly for the output gate
       const immC = gate < 3 ? local[gate * n + j] : 0;
@@ -148,7 +147,8 @@ export const snap1: MethodRecord<Snap1Method> = {
   describe: 'SnAp-1, the entries of P the immediate term touches (the e-prop trace)',
   ...fixedLabel('snap1'),
   // each kept entry: carry, self-path and immediate term, then its share of g_t; read, write, g
-  cost: (_m, { model, p, bytesPerFloat: b }) => (model === 'lstm' ? { macs: 6 * p + p, bytes: 5 * p * b, carried: 2 * p } : { macs: 3 * p + p, bytes: 3 * p * b, carried: p }),
+  cost: (_m, { model, p, bytesPerFloat: b }) =>
+    model === 'lstm' ? { macs: 6 * p + p, bytes: 5 * p * b, carried: 2 * p } : { macs: 3 * p + p, bytes: 3 * p * b, carried: p },
   estimators: {
     rnn: (model) => new Snap1Estimator(model),
     lstm: (model) => new LstmSnap1Estimator(model),

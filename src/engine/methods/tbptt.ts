@@ -167,7 +167,22 @@ export class LstmTbpttEstimator extends TbpttEstimator {
     for (let j = 0; j < this.count; j++) {
       const slot = this.slot(j);
       const toPrev = j + 1 < this.count;
-      lstmBackwardStep(this.model.params, this.hPrevs, slot * n, this.locals, slot * L, this.xs, slot * m, this.dh, this.dc, grad, this.dz, toPrev, this.dhPrev, this.dcPrev);
+      lstmBackwardStep(
+        this.model.params,
+        this.hPrevs,
+        slot * n,
+        this.locals,
+        slot * L,
+        this.xs,
+        slot * m,
+        this.dh,
+        this.dc,
+        grad,
+        this.dz,
+        toPrev,
+        this.dhPrev,
+        this.dcPrev,
+      );
       // the flow into the step before becomes the next step's incoming flow
       let tmp = this.dh;
       this.dh = this.dhPrev;

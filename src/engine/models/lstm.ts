@@ -268,10 +268,7 @@ export class LstmModel extends ReadoutModel<LstmParams, LstmState> {
     const local = this.state.local;
     for (let j = 0; j < n; j++) {
       const dc =
-        local[LOCAL_FORGET * n + j] * v[n + j] +
-        local[LOCAL_I * n + j] * dz[j] +
-        local[LOCAL_F * n + j] * dz[n + j] +
-        local[LOCAL_G * n + j] * dz[2 * n + j];
+        local[LOCAL_FORGET * n + j] * v[n + j] + local[LOCAL_I * n + j] * dz[j] + local[LOCAL_F * n + j] * dz[n + j] + local[LOCAL_G * n + j] * dz[2 * n + j];
       out[n + j] = dc;
       out[j] = local[LOCAL_O * n + j] * dz[3 * n + j] + local[LOCAL_BETA * n + j] * dc;
     }

@@ -25,7 +25,6 @@ export interface SeedRunner {
   result(): SeedResult;
 }
 
-
 /**
  * One adaptation step of every arm in lockstep on step t of the stream, whatever the model (SeedRun, the
  * transformer's TransformerSeedRun): each arm's loss into losses[a][t], its time into elapsedMs[a].

@@ -294,7 +294,9 @@ export function csvSeries(table: CsvTable, spec: CsvTaskSpec): CsvSeries {
         );
       if (missing === 'ffill') {
         if (Number.isNaN(last[k]))
-          throw new CsvError('--data', `${where}: the value is missing and no row above has one to fill it with (try --missing drop)`, rowNumber, names[k], ['drop']);
+          throw new CsvError('--data', `${where}: the value is missing and no row above has one to fill it with (try --missing drop)`, rowNumber, names[k], [
+            'drop',
+          ]);
         row[k] = last[k];
         filled++;
       } else gap = true;

@@ -64,13 +64,7 @@ export function lorenzRk4Step(p: LorenzParams, s: Float64Array, dt: number): voi
  * Pure simulation: from `start`, take `steps` samples, each `sampleEvery` RK4 steps of size `dt` after the
  * previous one (the start itself is not included). Returns step-major float64 states: out[i*3 + j].
  */
-export function simulateLorenz(
-  params: LorenzParams,
-  steps: number,
-  sampleEvery: number,
-  dt: number,
-  start: ArrayLike<number>,
-): Float64Array {
+export function simulateLorenz(params: LorenzParams, steps: number, sampleEvery: number, dt: number, start: ArrayLike<number>): Float64Array {
   const s = Float64Array.from([start[0], start[1], start[2]]);
   const out = new Float64Array(steps * 3);
   for (let i = 0; i < steps; i++) {

@@ -25,12 +25,39 @@ const MAX_PAGES = 65535;
 const ALIGN = 64;
 
 export interface DenseKernel {
-  (P: number, out: number, n: number, p: number, ap: number, A: number, carry: number, dLdh: number,
-   grad: number, panel: number, c0: number, c1: number, tile: number): void;
+  (
+    P: number,
+    out: number,
+    n: number,
+    p: number,
+    ap: number,
+    A: number,
+    carry: number,
+    dLdh: number,
+    grad: number,
+    panel: number,
+    c0: number,
+    c1: number,
+    tile: number,
+  ): void;
 }
 export interface SparseKernel {
-  (P: number, out: number, n: number, p: number, k: number, src: number, cf: number, carry: number,
-   dLdh: number, grad: number, c0: number, c1: number, tile: number, scratch: number): void;
+  (
+    P: number,
+    out: number,
+    n: number,
+    p: number,
+    k: number,
+    src: number,
+    cf: number,
+    carry: number,
+    dLdh: number,
+    grad: number,
+    c0: number,
+    c1: number,
+    tile: number,
+    scratch: number,
+  ): void;
 }
 
 export interface WasmRuntime {
@@ -178,8 +205,7 @@ export function heapBytesInUse(): number {
   return top - HEAP_BASE - free;
 }
 
-const finalizer =
-  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Block>((b) => freeBytes(b.offset, b.size)) : null;
+const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Block>((b) => freeBytes(b.offset, b.size)) : null;
 
 /**
  * `length` zeroed floats for a buffer the transport will read or write every step (the sensitivity

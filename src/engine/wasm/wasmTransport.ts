@@ -161,17 +161,25 @@ export function wasmTransport(
   }
 
   const args: JobArgs = {
-    P: pOff, out: outOff, n, p, k, src: srcOff, cf: cfOff, carry, dLdh: dOff, grad: gOff,
-    ap: apOff, panel: panelOff, panelBytes, tile,
+    P: pOff,
+    out: outOff,
+    n,
+    p,
+    k,
+    src: srcOff,
+    cf: cfOff,
+    carry,
+    dLdh: dOff,
+    grad: gOff,
+    ap: apOff,
+    panel: panelOff,
+    panelBytes,
+    tile,
   };
   if (dense) {
-    runJob(CMD_DENSE, args, parts, (c0, c1) =>
-      rt.dense(pOff, outOff, n, p, apOff, cfOff, carry, dOff, gOff, panelOff, c0, c1, tile),
-    );
+    runJob(CMD_DENSE, args, parts, (c0, c1) => rt.dense(pOff, outOff, n, p, apOff, cfOff, carry, dOff, gOff, panelOff, c0, c1, tile));
   } else {
-    runJob(CMD_SPARSE, args, parts, (c0, c1) =>
-      rt.sparse(pOff, outOff, n, p, k, srcOff, cfOff, carry, dOff, gOff, c0, c1, tile, panelOff),
-    );
+    runJob(CMD_SPARSE, args, parts, (c0, c1) => rt.sparse(pOff, outOff, n, p, k, srcOff, cfOff, carry, dOff, gOff, c0, c1, tile, panelOff));
   }
 
   // a worker may have grown nothing, but the views are re-read in case this thread's were replaced

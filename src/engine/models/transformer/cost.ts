@@ -18,11 +18,7 @@ export interface TransformerCost {
   backwardMacs: number;
 }
 
-export function transformerArmCost(
-  shape: TransformerShape,
-  arm: HeadArm,
-  options: { bytesPerFloat?: number; trackHeads?: boolean } = {},
-): TransformerCost {
+export function transformerArmCost(shape: TransformerShape, arm: HeadArm, options: { bytesPerFloat?: number; trackHeads?: boolean } = {}): TransformerCost {
   const b = options.bytesPerFloat ?? 4;
   // T is the context W: a full window of positions
   const { d, m, o, H, dh, F, W: T, L } = transformerDims(shape);
@@ -75,6 +71,6 @@ export function transformerArmCost(
   bwd += T * d * (m + 1); // embedding
   // the update: ‖g‖², the clip and Adam (m, v, θ) over every parameter
   const update = 5 * P;
-  bwdBytes += P /* grad zeroed */ + 5 * P /* g, m, v read; m, v, θ written */;
+  bwdBytes += P /* grad zeroed */ + 5 * P; /* g, m, v read; m, v, θ written */
   return { macs: fwd + bwd + update, bytes: (fwdBytes + bwdBytes) * b, forwardMacs: fwd, backwardMacs: bwd };
 }

@@ -52,10 +52,7 @@ export function checkHeadFraction(fraction: number): number {
   return fraction;
 }
 
-export function headArm(
-  fraction: number,
-  options: { strategy?: HeadStrategy; refreshEvery?: number; woLocal?: boolean; qkvLocal?: boolean } = {},
-): HeadArm {
+export function headArm(fraction: number, options: { strategy?: HeadStrategy; refreshEvery?: number; woLocal?: boolean; qkvLocal?: boolean } = {}): HeadArm {
   checkHeadFraction(fraction);
   const strategy = options.strategy ?? 'random';
   if (!HEAD_STRATEGIES.includes(strategy)) {

@@ -82,7 +82,11 @@ export class TransformerLearner implements Learner {
       this.chooseByNorm = null;
     } else {
       this.headsPerLayer = headCount(arm.fraction, shape.heads);
-      this.transport = new HeadTransport(shape.layers, shape.heads, { woLocal: arm.woLocal, qkvLocal: arm.qkvLocal, measureNorms: options.trackHeads ?? false });
+      this.transport = new HeadTransport(shape.layers, shape.heads, {
+        woLocal: arm.woLocal,
+        qkvLocal: arm.qkvLocal,
+        measureNorms: options.trackHeads ?? false,
+      });
       // until the first choice every head is marked as carrying (ρ = 1 never chooses)
       this.optimizer = createOptimizer(options.optimizer, this.params.theta);
       const H = shape.heads;
@@ -91,7 +95,8 @@ export class TransformerLearner implements Learner {
       this.chooseByNorm =
         strategy === 'random'
           ? null
-          : (layer: number, t: HeadTransport) => selectHeads(strategy, layer, H, count, t.norms, options.selectionRng, t.selected, this.scratchA, this.scratchB);
+          : (layer: number, t: HeadTransport) =>
+              selectHeads(strategy, layer, H, count, t.norms, options.selectionRng, t.selected, this.scratchA, this.scratchB);
     }
   }
 
@@ -158,7 +163,17 @@ export class TransformerLearner implements Learner {
       if (arm.strategy === 'random') {
         if (choose) {
           for (let l = 0; l < shape.layers; l++) {
-            selectHeads('random', l, shape.heads, this.headsPerLayer, transport.norms, this.options.selectionRng, transport.selected, this.scratchA, this.scratchB);
+            selectHeads(
+              'random',
+              l,
+              shape.heads,
+              this.headsPerLayer,
+              transport.norms,
+              this.options.selectionRng,
+              transport.selected,
+              this.scratchA,
+              this.scratchB,
+            );
           }
           this.selectionsMade++;
         }

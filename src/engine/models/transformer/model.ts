@@ -607,7 +607,15 @@ export class TransformerWorkspace {
   }
 
   /** δŷ_p = scale (ŷ_p − y*_p) on the masked positions, carried through W_r and LN_f into δz^L (dz). */
-  private readoutInputBackward(P: TransformerParams, y: ArrayLike<number>, yOff: number, mask: ArrayLike<number> | null, maskOff: number, lossScale: number, grad: Floats): void {
+  private readoutInputBackward(
+    P: TransformerParams,
+    y: ArrayLike<number>,
+    yOff: number,
+    mask: ArrayLike<number> | null,
+    maskOff: number,
+    lossScale: number,
+    grad: Floats,
+  ): void {
     const { d, o: oS } = this.dims;
     const { T, lossFrom } = this;
     const th = P.theta;
@@ -805,7 +813,15 @@ export class TransformerWorkspace {
    * δŷ_p ⊗ LN_f(z^L_p), δb_r += δŷ_p over the last forward's masked positions. O(o·d) per position; nothing
    * below the head is touched (the readout arm's whole backward).
    */
-  headBackward(P: TransformerParams, y: ArrayLike<number>, yOff: number, mask: ArrayLike<number> | null, maskOff: number, lossScale: number, grad: Floats): void {
+  headBackward(
+    P: TransformerParams,
+    y: ArrayLike<number>,
+    yOff: number,
+    mask: ArrayLike<number> | null,
+    maskOff: number,
+    lossScale: number,
+    grad: Floats,
+  ): void {
     const { d, o: oS } = this.dims;
     const lay = P.layout;
     const nf = this.nf;
@@ -890,7 +906,20 @@ function layerNorm(th: Floats, g: number, b: number, x: Floats, y: Floats, mu: F
 }
 
 /** δx_p += r (δx̂ − mean(δx̂) − x̂ mean(δx̂ ⊙ x̂)), δx̂ = g ⊙ δy_p; δg += δy ⊙ x̂, δb += δy. */
-function layerNormBackward(th: Floats, grad: Floats, g: number, b: number, x: Floats, dy: Floats, dx: Floats, mu: Floats, inv: Floats, from: number, to: number, d: number): void {
+function layerNormBackward(
+  th: Floats,
+  grad: Floats,
+  g: number,
+  b: number,
+  x: Floats,
+  dy: Floats,
+  dx: Floats,
+  mu: Floats,
+  inv: Floats,
+  from: number,
+  to: number,
+  d: number,
+): void {
   for (let p = from; p < to; p++) {
     const o = p * d;
     const r = inv[p];
@@ -918,4 +947,3 @@ function layerNormBackward(th: Floats, grad: Floats, g: number, b: number, x: Fl
 export function transformerParamCount(shape: TransformerShape): number {
   return transformerLayout(shape).size;
 }
-

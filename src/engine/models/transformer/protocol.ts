@@ -110,7 +110,8 @@ export function validateTransformerConfig(c: TransformerExperimentConfig): void 
   positive('pretrain-data', c.pretrain.dataSteps, c.pretrain.steps > 0 ? c.context : 0);
   if (!(c.optimizer.lr > 0 && c.optimizer.lr <= 1)) throw new ConfigError('lr', `lr must be a number in (0, 1], got ${c.optimizer.lr}`);
   if (!(c.optimizer.clipNorm >= 0)) throw new ConfigError('clip', `clip must be a number >= 0, got ${c.optimizer.clipNorm}`);
-  if (c.optimizer.kind !== 'adam' && c.optimizer.kind !== 'sgd') throw new ConfigError('optimizer', `optimizer must be adam or sgd, got '${String(c.optimizer.kind)}'`);
+  if (c.optimizer.kind !== 'adam' && c.optimizer.kind !== 'sgd')
+    throw new ConfigError('optimizer', `optimizer must be adam or sgd, got '${String(c.optimizer.kind)}'`);
   if (c.window !== 'all' && c.window !== 'last-quarter') throw new ConfigError('window', `window must be all or last-quarter, got '${String(c.window)}'`);
   if (c.precision !== 'f32' && c.precision !== 'f64') throw new ConfigError('precision', `precision must be f32 or f64, got '${String(c.precision)}'`);
 }
@@ -289,7 +290,9 @@ export class TransformerSeedRun {
       pretrainLoss: this.pretrainLoss,
       arms,
       losses: this.losses,
-      costs: this.arms.map((arm) => transformerArmCost(this.shape, arm, { bytesPerFloat: this.config.precision === 'f64' ? 8 : 4, trackHeads: this.config.trackHeads })),
+      costs: this.arms.map((arm) =>
+        transformerArmCost(this.shape, arm, { bytesPerFloat: this.config.precision === 'f64' ? 8 : 4, trackHeads: this.config.trackHeads }),
+      ),
       meanHeadNorm: this.normSum.map((s, a) => s.map((v, i) => (this.normCount[a][i] > 0 ? v / this.normCount[a][i] : NaN))),
     };
   }
