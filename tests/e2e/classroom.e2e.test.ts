@@ -43,6 +43,17 @@ async function inViewport(page: Page, selector: string): Promise<boolean> {
 
 const status = (page: Page) => page.getAttribute('.app', 'data-status');
 const step = async (page: Page) => Number(/step (\d+) of/.exec((await page.textContent('[data-testid=run-line]')) ?? '')?.[1] ?? NaN);
+/** The step once a paused run's last in-flight chunk has landed: the same value twice, 300 ms apart. */
+async function settledStep(page: Page): Promise<number> {
+  let last = await step(page);
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(300);
+    const now = await step(page);
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error(`the step did not settle after a pause (last ${last})`);
+}
 
 describe('the claim on show beside the chart', () => {
   for (const presenter of [false, true]) {
@@ -91,19 +102,20 @@ describe('keys after a mouse click', () => {
     await expect.poll(() => status(page)).toBe('running');
     await page.keyboard.press('Space');
     await expect.poll(() => status(page)).toBe('paused');
-    let before = await step(page);
+    let before = await settledStep(page);
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => step(page)).toBe(before + 1);
+    await expect.poll(() => step(page), { timeout: 15_000 }).toBe(before + 1);
     // R while paused: the run starts over and stays paused
     await page.keyboard.press('r');
-    await expect.poll(() => step(page)).toBe(0);
+    await expect.poll(() => step(page), { timeout: 15_000 }).toBe(0);
     await expect.poll(() => status(page)).toBe('paused');
-    // Step clicked: → steps again, Space plays (it does not press Step)
+    // Step clicked: → steps again, Space plays (it does not press Step); the click's own step lands first
     await page.click('[data-testid=step]');
     await expect.poll(() => status(page)).toBe('paused');
-    before = await step(page);
+    await expect.poll(() => step(page), { timeout: 15_000 }).toBe(1);
+    before = await settledStep(page);
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => step(page)).toBe(before + 1);
+    await expect.poll(() => step(page), { timeout: 15_000 }).toBe(before + 1);
     await page.keyboard.press('Space');
     await expect.poll(() => status(page)).toBe('running');
     await waitForPoints(page, 300);
@@ -119,9 +131,9 @@ describe('keys after a mouse click', () => {
     await expect.poll(() => status(page)).toBe('paused');
     expect(await step(page)).toBeGreaterThanOrEqual(atPause);
     expect(page.url()).toContain('claim=neural-decoding');
-    before = await step(page);
+    before = await settledStep(page);
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => step(page)).toBe(before + 1);
+    await expect.poll(() => step(page), { timeout: 15_000 }).toBe(before + 1);
     await page.keyboard.press('Space');
     await expect.poll(() => status(page)).toBe('running');
     expect(await step(page)).toBeGreaterThan(before);
