@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { CLAIMS } from '../../src/claims/claims';
 import { appSuite, collectErrors, expectNoErrorsThenClose, openPage, waitForPoints } from './appServer';
 
 const OUT = 'test-results';
@@ -16,20 +17,8 @@ mkdirSync(OUT, { recursive: true });
 
 const app = appSuite(false);
 
-const CLAIM_IDS = [
-  'k4-recovers',
-  'k4-scales',
-  'selection-invariant',
-  'step-at-k1',
-  'jacobian-isotropic',
-  'lorenz-stable',
-  'neural-decoding',
-  'sgd',
-  'needs-continuous-error',
-  'transformers',
-  'recorded-weather',
-  'recorded-co2',
-];
+// every claim card the panel shows (ClaimsPanel renders one per CLAIMS entry)
+const CLAIM_IDS = CLAIMS.map((c) => c.id);
 
 /** Whether the element lies wholly inside the viewport. */
 async function inViewport(page: Page, selector: string): Promise<boolean> {
