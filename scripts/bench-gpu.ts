@@ -41,7 +41,7 @@ import { GpuError } from '../src/gpu/errors';
 import { WG } from '../src/gpu/layout';
 import { planMemory } from '../src/gpu/memoryPlan';
 import { nodeGpu } from '../src/gpu/nodeGpu';
-import { chooseSparseTransport, type SparsePreference } from '../src/gpu/sparseVariant';
+import { chooseDenseRoute, chooseSparseTransport, type SparsePreference, type SparseRoute } from '../src/gpu/sparseVariant';
 import type { BatchTimings } from '../src/gpu/timing';
 
 const args = process.argv.slice(2);
@@ -173,8 +173,15 @@ async function timeBatch(make: (seqs: Sequence[]) => Promise<GpuBatch>, streams:
   }
 }
 
-async function runSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number, sparseKernel: SparsePreference = 'auto'): Promise<StepRun> {
-  return timeBatch((seqs) => GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench', sparseKernel }), streams);
+async function runSteps(
+  ctx: GpuContext,
+  shape: RnnShape,
+  lanes: LaneSpec[],
+  streams: number,
+  sparseKernel: SparsePreference = 'auto',
+  sparseRoute: SparseRoute = 'auto',
+): Promise<StepRun> {
+  return timeBatch((seqs) => GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench', sparseKernel, sparseRoute }), streams);
 }
 
 async function runLstmSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number): Promise<StepRun> {
@@ -672,6 +679,20 @@ async function main(): Promise<void> {
     }
     entry.sparseVariants = { chosen: choice.shader, reason: choice.reason, k4KernelMs: variants };
     say(`  sparse transport: ${choice.reason}; k=4 kernel ms: scalar ${fmt(variants.sparseTransport, 3)}, vec4 ${fmt(variants.sparseTransportVec4, 3)}`);
+    // one sparse lane at k = n/8 gathered and on the masked dense tile: the evidence for the route's threshold
+    const route = chooseDenseRoute(ctx.software, { n });
+    const kRoute = Math.max(1, Math.ceil(n / 8));
+    const routeLane = lane(shape, { kind: 'sparse', k: kRoute, strategy: 'random', refreshEvery: 0, rescale: false }, 0);
+    const routes: Record<'gather' | 'dense', { wallMsPerStep: number; transportMs: number | null }> = {} as never;
+    for (const r of ['gather', 'dense'] as const) {
+      const run = await runSteps(ctx, shape, [routeLane], 1, 'auto', r);
+      const kernel = run.timings.kernels.find((x) => x.name === (r === 'dense' ? 'dense' : 'sparse'));
+      routes[r] = { wallMsPerStep: run.wallMsPerStep, transportMs: kernel?.ms ?? null };
+    }
+    entry.sparseRoutes = { k: kRoute, denseFromK: Number.isFinite(route.denseFromK) ? route.denseFromK : null, reason: route.routeReason, ...routes };
+    say(
+      `  ${route.routeReason}; k=${kRoute}: gathered ${fmt(routes.gather.wallMsPerStep, 3)} ms/step (kernel ${fmt(routes.gather.transportMs, 3)}), masked dense ${fmt(routes.dense.wallMsPerStep, 3)} ms/step (kernel ${fmt(routes.dense.transportMs, 3)})`,
+    );
     // the batch: the first wave of arms × seeds that fits
     const wave = firstWave(plan, (a, stream) => lane(shape, arms[a].method, stream));
     const b = await runSteps(ctx, shape, wave.lanes, wave.seeds);

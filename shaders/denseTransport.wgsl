@@ -6,12 +6,37 @@
 // the reads are conflict-free (the bank model is in common/denseTile.wgsl).
 // Workgroups run row blocks fastest (x), then column tiles (y), so one column tile's n × TS slice of P is
 // staged by every row block while it is in the cache, and P comes from memory about once (D W, n × n,
-// stays cached). Lanes are the full-RTRL lanes LANE_BASE + z. A reset step transports P = 0. The immediate term is
-// added as P_out is written (common/immediateTerm.wgsl).
+// stays cached). Lanes are LANE_BASE + z: first MASKED sparse-k lanes routed here (sparseVariant.ts
+// chooseDenseRoute), whose coefficient tile holds only their kept sources, s·d_i W_iq for q in row i's
+// sources (the sparse transport's (D W ⊙ Ω) with its rescale s), then the full-RTRL lanes. A reset step
+// transports P = 0. The immediate term is added as P_out is written (common/immediateTerm.wgsl).
 //! include denseTile
 //! include immediateTerm
 
 var<workgroup> aTile: array<vec4f, TS * (TS / 4u + 1u)>;
+override MASKED: u32 = 0u;
+
+// A masked lane's coefficient tile for sources q0 .. q0 + TS - 1: zeroed by the staging loop, then each of
+// the tile's rows scatters its kept sources that fall in the block (one invocation per row, so no two
+// write one vec4). With every source kept (k = n) the staging loop's dense load already holds them all.
+fn scatterKept(lane: u32, i0: u32, q0: u32, lix: u32) {
+  let info = lanes[lane];
+  if (info.k >= N) { return; }
+  for (var r = lix; r < TS; r += Q * Q) {
+    let i = i0 + r;
+    if (i >= N) { continue; }
+    let ds = state[lane * ST + i] * info.scale;
+    let w = lane * STRIDE + i * N;
+    let src = info.srcOffset + i * info.k;
+    for (var j = 0u; j < info.k; j++) {
+      let q = sources[src + j];
+      if (q >= q0 && q < q0 + TS) {
+        let c = q - q0;
+        aTile[coefIndex(r, c / 4u)][c % 4u] = ds * params[w + q];
+      }
+    }
+  }
+}
 
 @compute @workgroup_size(Q, Q)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
@@ -23,6 +48,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let base = lane * N * NP;
   let th = lane * STRIDE;
   let sb = lane * ST;
+  // workgroup_id and an override: uniform, so the masked lanes' extra barrier is in uniform control flow
+  let masked = wid.z < MASKED;
+  // a masked lane keeping every source (k = n) stages W densely, like a full lane
+  let dense = !masked || lanes[lane].k >= N;
   var acc: array<vec4f, 4>;
   for (var q0 = 0u; q0 < N; q0 += TS) {
     for (var e = lix; e < TS * TV; e += Q * Q) {
@@ -30,7 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       let cc = tileCol(e);
       let i = i0 + r;
       var av = vec4f(0.0);
-      if (i < N) {
+      if (i < N && dense) {
         let d = state[sb + i];
         let w = th + i * N;
         for (var j = 0u; j < 4u; j++) {
@@ -40,6 +69,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       }
       aTile[coefIndex(r, e % TV)] = av;
       stagePTile(e, base, q0 + r, c0 + cc);
+    }
+    if (masked) {
+      workgroupBarrier();
+      scatterKept(lane, i0, q0, lix);
     }
     workgroupBarrier();
     for (var kv = 0u; kv < TV; kv++) {

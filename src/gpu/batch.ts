@@ -10,7 +10,7 @@
  * run on this adapter; each lane's method gives, through its lane-kind record (laneKinds.ts), the range it
  * joins, its lane record's fields, its slices of the extra buffers and what the snapshot carries of it.
  * The step is gpuModels.ts stepTable(model), dispatched in order every step. Lanes are ordered by range
- * (layout.ts LANE_RANGES: sparse, full, TBPTT, UORO, KF-RTRL, readout, frozen), so each kernel covers a
+ * (layout.ts LANE_RANGES: sparse, masked, full, TBPTT, UORO, KF-RTRL, readout, frozen), so each kernel covers a
  * contiguous range. Carry-over to a new batch (the live app's endless stream) is snapshot() then restore().
  */
 import { methodRecord, type LearningMethod } from '../engine/methods';
@@ -207,7 +207,7 @@ export class GpuBatch {
   readonly B: number;
   readonly steps: number;
   /**
-   * sparse, full, with a P (sparse + full), TBPTT, UORO, KF-RTRL, readout (θ frozen), learning (all but
+   * sparse (gathered), full, with a P (sparse + masked + full), TBPTT, UORO, KF-RTRL, readout (θ frozen), learning (all but
    * frozen; the readout lanes are its last R) lane counts
    */
   readonly S: number;
@@ -310,7 +310,7 @@ export class GpuBatch {
     this.base = Object.fromEntries(LANE_RANGES.map((r) => [r, (first += this.count[r]) - this.count[r]])) as Record<LaneRange, number>;
     const c = this.count;
     [this.S, this.F, this.Tb, this.U, this.K, this.R] = [c.sparse, c.full, c.tbptt, c.uoro, c.kf, c.readout];
-    this.PL = this.S + this.F;
+    this.PL = this.S + c.masked + this.F;
     this.L = this.B - c.frozen;
     this.losses = specs.map(() => new Float32Array(this.steps).fill(NaN));
     this.outputs = specs.map(() => new Float32Array(this.steps).fill(NaN));
@@ -330,6 +330,7 @@ export class GpuBatch {
       sparseShader: this.sparseTransport.shader,
       partLanes: this.model.gradientParts ? this.count.sparse : 0,
       sparseK: this.lanes.filter((x) => x.plan.range === 'sparse').map((x) => x.plan.k ?? 0),
+      maskedK: this.lanes.filter((x) => x.plan.range === 'masked').map((x) => x.plan.k ?? 0),
     };
 
     const { device } = ctx;

@@ -11,13 +11,15 @@ import type { BatchLayout, GpuShape } from './layout';
 import { LSTM_GPU, type LstmFullTransport } from './lstmGpu';
 import { RNN_GPU } from './rnnGpu';
 import type { ShaderName } from './shaderSources';
-import type { SparsePreference, TransportChoice } from './sparseVariant';
+import type { SparsePreference, SparseRoute, TransportChoice } from './sparseVariant';
 import { GRADIENT_KERNEL, SETTLE_KERNEL, shadersOf, SUM_SQUARES_KERNEL, UPDATE_KERNELS, type Bindings, type KernelSpec } from './stepKernels';
 
 /** The batch options a model's transport choice reads. */
 export interface TransportOptions {
   /** the RNN's sparse kernel (sparseVariant.ts) */
   sparseKernel?: SparsePreference;
+  /** the RNN's route for sparse-k lanes: gathered, or the masked dense tile (sparseVariant.ts chooseDenseRoute) */
+  sparseRoute?: SparseRoute;
   /** the LSTM's full-lane kernel (lstmGpu.ts) */
   fullTransport?: LstmFullTransport;
 }

@@ -131,10 +131,12 @@ export const LANE_KINDS: readonly LaneKind[] = [
   define('sparse', {
     models: ['rnn', 'lstm'],
     holdsP: true,
-    lane: (m, spec, { n }, ext) => {
+    lane: (m, spec, { n }, ext, transport) => {
       if (!(m.k >= 0 && m.k <= n)) throw new RangeError(`lane ${ext}: k must be in [0, ${n}], got ${m.k}`);
       if (m.k > 0 && (!spec.sources || spec.sources.length < n * m.k)) throw new RangeError(`lane ${ext}: sparse lane needs n*k = ${n * m.k} sources`);
-      return { range: 'sparse', k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : undefined };
+      // a large enough k runs the dense tile with W masked to the kept sources (sparseVariant.ts chooseDenseRoute)
+      const range = m.k > 0 && m.k >= transport.denseFromK ? 'masked' : 'sparse';
+      return { range, k: m.k, scale: m.rescale && m.k > 0 ? n / m.k : 1, sources: m.k > 0 ? spec.sources!.slice(0, n * m.k) : undefined };
     },
     carries: ['sources'],
     floats: (_m, _l, s) => s.learning,

@@ -9,12 +9,12 @@
  * The layout below is the RNN's; a model's GPU record (gpuModels.ts) extends it with its p, the tail of
  * its state record and how many parts its running state and P have (the LSTM: [h; c], [P^h; P^c]).
  *
- * Buffers (per lane, in the batch's internal lane order LANE_RANGES: sparse, full, TBPTT, UORO, KF-RTRL, readout, frozen):
+ * Buffers (per lane, in the batch's internal lane order LANE_RANGES: sparse, masked, full, TBPTT, UORO, KF-RTRL, readout, frozen):
  *   params   [θ = (W n×n, U n×m, b n); V o×n, c o]                 stride = p + o n + o
  *   h0, h1   h_t (n) of every lane, then a model's further state parts likewise; ping-ponged: step t
  *            reads h[t % 2], writes h[(t+1) % 2]
  *   state    [D_t (n), dL/dh_t (n), e_t (o), the model's tail]   ST = 2n + o (+ tail)
- *   P0, P1   P_t (n × p) per RTRL lane (sparse, full), then a model's further P parts likewise; ping-ponged like h
+ *   P0, P1   P_t (n × p) per RTRL lane (sparse, masked, full), then a model's further P parts likewise; ping-ponged like h
  *   grad     per learning lane: [g_θ (p); g_V, g_c] (stride), a readout lane [g_V, g_c] (o n + o) only
  *   moments  Adam's [m; v] of each learning lane's gradient record (gradRecord below)
  *   partials Σg² per gradient workgroup: [θ (GT); readout (GR)] per learning lane, [readout (GR)] per readout lane
@@ -23,7 +23,7 @@
  *   lanes    per lane: LANE_FIELDS below, one meaning per field
  *   streams  per stream and step: [x_t (m), y*_t (o), flags (1 = has error, 2 = reset)]   SS = m + o + 1
  *   hyper    uniform { lr, clip, 0, 0 }
- *   sources  per sparse lane its n·k kept sources
+ *   sources  per sparse lane (gathered or masked) its n·k kept sources
  *   window   per TBPTT lane its window of recent steps
  *   factors  per UORO lane its record [s, θ̃, …] and per KF-RTRL lane [u, Aᵀ, …] (uoroRecord, kfRecord below)
  *   noise    per UORO / KF-RTRL lane a ring of CH steps of its signs (n ν's, or c1 and c2), drawn by the host
@@ -67,7 +67,7 @@ export const CONTROL = {
 export const LANE_FIELDS = {
   /** every lane: the stream it reads */
   stream: 'u32',
-  /** sparse transport (sparse-k, SnAp-1, a full lane run by a gather): kept sources per unit */
+  /** sparse transport (sparse-k, SnAp-1, a full lane run by a gather) and masked dense lanes: kept sources per unit */
   k: 'u32',
   /** sparse transport: where the lane's n·k sources start in `sources` */
   srcOffset: 'u32',
@@ -88,9 +88,12 @@ export const LANE_WORDS = Object.keys(LANE_FIELDS).length;
 
 /**
  * The lane ranges in the batch's internal lane order: each kernel covers one contiguous range. Lanes of
- * the first two hold P; every range but the last learns; readout lanes learn V and c only.
+ * the first three hold P; every range but the last learns; readout lanes learn V and c only. `masked`
+ * lanes are sparse-k lanes whose k is large enough that the dense tile, with W masked to the kept
+ * sources, moves less memory than a gather (sparseVariant.ts chooseDenseRoute); they run the dense kernel
+ * with the full lanes, just before them.
  */
-export const LANE_RANGES = ['sparse', 'full', 'tbptt', 'uoro', 'kf', 'readout', 'frozen'] as const;
+export const LANE_RANGES = ['sparse', 'masked', 'full', 'tbptt', 'uoro', 'kf', 'readout', 'frozen'] as const;
 export type LaneRange = (typeof LANE_RANGES)[number];
 
 /** Flag bits of a stream record's last float. */

@@ -146,7 +146,8 @@ export const LSTM_GPU: GpuModel = {
   metrics: [],
   chooseTransport: (software, _layout, options): TransportChoice => {
     const full = chooseLstmFullTransport(software, options.fullTransport);
-    return { shader: 'lstmTransport', reason: full.reason, fullAsGather: full.gather };
+    // the LSTM's sparse lanes are always gathered (lstmDense.wgsl has no masked tile)
+    return { shader: 'lstmTransport', reason: full.reason, fullAsGather: full.gather, denseFromK: Infinity, routeReason: '' };
   },
   pathWeights: (layout, theta) => lstmPathWeights(layout, theta),
   spectra: false,

@@ -6,7 +6,7 @@
  */
 import { COLS, ROW_BLOCK, TS, WG, batchLayout } from './layout';
 import type { GpuModel } from './gpuModels';
-import { chooseSparseTransport, SPARSE_SHADERS, VEC4_PER_INVOCATION } from './sparseVariant';
+import { chooseDenseRoute, chooseSparseTransport, SPARSE_SHADERS, VEC4_PER_INVOCATION } from './sparseVariant';
 import {
   PER_LANE_BINDINGS as perLane,
   STEP_BINDINGS as stepOf,
@@ -33,12 +33,14 @@ function sparseCost(e: KernelEnv): KernelCost {
 /**
  * The dense transport's traffic: workgroups run row blocks fastest, so the n × TS column slice of P that
  * every row block of one column tile stages (and reads again for the carry) stays in the cache: P is
- * read from memory once and written once; D W (n × n) is read once and stays cached.
+ * read from memory once and written once; D W (n × n) is read once and stays cached. A masked lane reads
+ * its n·k sources and only the n·k entries of W they name, and does the full tile's arithmetic.
  */
 function denseCost(e: KernelEnv): KernelCost {
   const { n, p } = e.layout;
-  const F = e.count.full;
-  return { bytes: 4 * F * (2 * n * p + n * n + 3 * n), flops: F * (2 * n * n * p + 4 * n * p) };
+  const F = e.count.full + e.count.masked;
+  const maskedReads = (e.maskedK ?? []).reduce((a, k) => a + 2 * n * k - n * n, 0);
+  return { bytes: 4 * (F * (2 * n * p + n * n + 3 * n) + maskedReads), flops: F * (2 * n * n * p + 4 * n * p) };
 }
 
 /** The RNN's own kernels' preamble: where forward.wgsl stages ĥ_t's h_{t-1}, x_t and the keep flag (layout.ts rnnExtension). */
@@ -75,10 +77,11 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
   {
     name: 'dense',
     shader: 'denseTransport',
-    bindings: transport,
-    constants: (e) => ({ LANE_BASE: e.base.full, TS }),
+    bindings: { ...transport, sources: 'read', lanes: 'read' },
+    // the masked lanes, then the full ones (LANE_RANGES)
+    constants: (e) => ({ LANE_BASE: e.base.masked, MASKED: e.count.masked, TS }),
     // row blocks fastest (x), then column tiles (y): a column tile's slice of P is reused while cached
-    dispatch: (e) => [Math.ceil(e.layout.n / TS), Math.ceil(e.layout.p / TS), e.count.full],
+    dispatch: (e) => [Math.ceil(e.layout.n / TS), Math.ceil(e.layout.p / TS), e.count.masked + e.count.full],
     cost: denseCost,
   },
 ];
@@ -151,7 +154,11 @@ export const RNN_GPU: GpuModel = {
       dispatch: (e) => [e.layout.n, e.layout.n, e.count.full],
     },
   ],
-  chooseTransport: (software, layout, options) => ({ ...chooseSparseTransport(software, layout, options.sparseKernel), fullAsGather: false }),
+  chooseTransport: (software, layout, options) => ({
+    ...chooseSparseTransport(software, layout, options.sparseKernel),
+    ...chooseDenseRoute(software, layout, options.sparseRoute),
+    fullAsGather: false,
+  }),
   // W, the first n×n block of θ (RnnModel.pathWeights)
   pathWeights: (layout, theta) => theta.subarray(0, layout.n * layout.n),
   spectra: true,

@@ -31,6 +31,31 @@ export interface SparseChoice {
 export interface TransportChoice extends SparseChoice {
   /** full-RTRL lanes run the sparse range's kernel with every source instead of their own (they join that range) */
   fullAsGather: boolean;
+  /** sparse-k lanes with k at least this run the dense tile with W masked to their sources (Infinity: never) */
+  denseFromK: number;
+  /** one line for the badge: why sparse lanes are routed as they are */
+  routeReason: string;
+}
+
+/** Which kernel a sparse-k lane's transport runs: 'gather' (the sparse kernels above), 'dense' (the masked dense tile), or 'auto'. */
+export type SparseRoute = 'auto' | 'gather' | 'dense';
+
+/**
+ * From which k a sparse-k lane runs the dense tile with W masked to its kept sources instead of the
+ * gather. Per output row the gather reads k + 1 rows of P (from the cache when the tile's sources stay
+ * there) with one multiply-add per entry and row read, where the dense tile does n/k times the
+ * multiply-adds but register-blocked, 16 per vec4 read from workgroup memory, near the adapter's peak.
+ * [choice] k ≥ n/8 on a hardware adapter is the crossover estimated by counting these, not a measurement:
+ * `npm run bench:gpu` times both routes on the adapter at hand (scripts/gpu-check.sh prints them). A
+ * software adapter keeps the gather: its workgroup barriers are slow, and the masked tile has two per
+ * block of TS sources.
+ */
+export function chooseDenseRoute(software: boolean, layout: Pick<BatchLayout, 'n'>, route: SparseRoute = 'auto'): { denseFromK: number; routeReason: string } {
+  if (route === 'dense') return { denseFromK: 1, routeReason: 'sparse lanes: the dense tile, W masked to each lane’s kept sources (asked for)' };
+  if (route === 'gather') return { denseFromK: Infinity, routeReason: 'sparse lanes: gathered (asked for)' };
+  if (software) return { denseFromK: Infinity, routeReason: 'sparse lanes: gathered (software adapter: the dense tile’s barriers are slow there)' };
+  const from = Math.max(1, Math.ceil(layout.n / 8));
+  return { denseFromK: from, routeReason: `sparse lanes: gathered for k < ${from}, the masked dense tile from k = ${from} (n/8) on` };
 }
 
 export function chooseSparseTransport(software: boolean, layout: Pick<BatchLayout, 'p'>, preference: SparsePreference = 'auto'): SparseChoice {

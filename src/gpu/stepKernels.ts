@@ -97,6 +97,8 @@ export interface KernelEnv {
   partLanes: number;
   /** k of each lane of the sparse range, in order (the cost model's; absent where no cost is asked) */
   sparseK?: readonly number[];
+  /** k of each lane of the masked range (sparse-k lanes run by the masked dense tile), in order */
+  maskedK?: readonly number[];
 }
 
 /**

@@ -61,6 +61,12 @@ describe('bench:gpu --quick --json', () => {
       for (const arm of size.oneArm) expect(arm.dispatchesPerStep).toBeLessThanOrEqual(4);
       // sparse k = 4 moves at most 1.3× the floor (one pass over P, the gradient from its row-block partials)
       if (size === out.sizes[out.sizes.length - 1]) expect(size.oneArm[1].bytesOverFloor).toBeLessThanOrEqual(1.3);
+      // one sparse lane at k = n/8 gathered and on the masked dense tile, each timed (the route's evidence); its kernel time where timestamps exist
+      expect(size.sparseRoutes.k).toBe(Math.ceil(size.n / 8));
+      for (const r of [size.sparseRoutes.gather, size.sparseRoutes.dense]) {
+        expect(r.wallMsPerStep).toBeGreaterThan(0);
+        if (timestamps) expect(r.transportMs).toBeGreaterThan(0);
+      }
       // the steps/s targets are for one lane; a batch is reported beside them with none
       expect(size.batch.target.none).toMatch(/batches are reported separately/);
       expect(size.kernels.copy.gbPerSecond).toBeGreaterThan(0);

@@ -13,6 +13,7 @@ import { Rng } from '../../src/engine/rng';
 import { allocateSequence } from '../../src/engine/tasks/task';
 import { selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
+import type { SparseRoute } from '../../src/gpu/sparseVariant';
 import { deviceForFile } from './gpuHarness';
 
 let ctx: GpuContext;
@@ -75,16 +76,18 @@ async function countDispatches(fn: () => Promise<void>): Promise<Map<string, num
 
 describe('dispatches per step (Dawn)', () => {
   const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 1 };
-  const cases: [string, LearningMethod[]][] = [
+  const cases: [string, LearningMethod[], SparseRoute?][] = [
     ['frozen and full', [{ kind: 'frozen' }, { kind: 'full' }]],
     ['frozen and sparse k = 4', [{ kind: 'frozen' }, sparseArm(4, 'random'), sparseArm(2, 'top-k', 0, true)]],
     ['full alone', [{ kind: 'full' }]],
     ['sparse alone', [sparseArm(4, 'random')]],
+    // sparse lanes routed to the masked dense tile share the full lanes' dispatch (gathered, this mix costs 5)
+    ['full and sparse k = 4 on the masked dense tile', [{ kind: 'frozen' }, { kind: 'full' }, sparseArm(4, 'random')], 'dense'],
   ];
-  for (const [what, methods] of cases) {
+  for (const [what, methods, sparseRoute] of cases) {
     it(`${what}: at most 4 per step, and one settle per chunk`, async () => {
       const steps = 12;
-      const batch = await GpuBatch.create(ctx, shape, [stream(steps)], specs(methods), { optimizer, readbackEvery: 6, label: what });
+      const batch = await GpuBatch.create(ctx, shape, [stream(steps)], specs(methods), { optimizer, readbackEvery: 6, label: what, sparseRoute });
       try {
         const counts = await countDispatches(() => batch.advance(steps));
         const settles = [...counts].filter(([label]) => label.startsWith('stepEnd')).reduce((a, [, c]) => a + c, 0);

@@ -34,13 +34,12 @@ it('the registry\u2019s GPU support is the lane records\u2019, for every model: 
     const gpu = GPU_MODELS[model];
     if (!gpu) continue;
     const layout = gpu.layout({ n: 4, m: 1, o: 1 });
-    const transport = gpu.chooseTransport(true, layout, {});
-    const zero = { sparse: 0, full: 0, tbptt: 0, uoro: 0, kf: 0, readout: 0, frozen: 0 };
+    const zero = { sparse: 0, masked: 0, full: 0, tbptt: 0, uoro: 0, kf: 0, readout: 0, frozen: 0 };
     // the kernels of a step that write a lane's gradient; `theta`: its θ gradient (the gradient kernel
     // writes θ's for the lanes with a P, the readout's for every learning lane)
     const writers = (range: keyof typeof zero, theta: boolean) => {
       const learning = range === 'frozen' ? 0 : 1;
-      const PL = range === 'sparse' || range === 'full' ? 1 : 0;
+      const PL = range === 'sparse' || range === 'masked' || range === 'full' ? 1 : 0;
       const env = {
         layout,
         B: 1,
@@ -51,7 +50,7 @@ it('the registry\u2019s GPU support is the lane records\u2019, for every model: 
         thetaLanes: range === 'readout' ? 0 : learning,
         chunk: 1,
         optimizer: 'adam' as const,
-        sparseShader: transport.shader,
+        sparseShader: transports[0].shader,
         partLanes: 0,
       };
       const writes = (k: KernelSpec) => k.bindings.grad === 'write' && k.dispatch(env).every((d) => d > 0) && !(theta && k === GRADIENT_KERNEL && PL === 0);
@@ -59,12 +58,15 @@ it('the registry\u2019s GPU support is the lane records\u2019, for every model: 
         .filter(writes)
         .map((k) => k.name);
     };
-    for (const kind of laneKindsFor(model)) {
-      const record = laneKind(kind)!;
-      const range = record.lane(record.checks[0], { sources: new Int32Array(64), noiseRng: {} }, layout, 0, transport).range;
-      if (range === 'frozen') continue;
-      expect(writers(range, range !== 'readout'), `${model} ${kind} (${range}): a kernel writing its gradient`).not.toEqual([]);
-    }
+    // sparse lanes gathered, and (the RNN's) run by the masked dense tile
+    const transports = [gpu.chooseTransport(true, layout, {}), gpu.chooseTransport(true, layout, { sparseRoute: 'dense' })];
+    for (const transport of transports)
+      for (const kind of laneKindsFor(model)) {
+        const record = laneKind(kind)!;
+        const range = record.lane(record.checks[0], { sources: new Int32Array(64), noiseRng: {} }, layout, 0, transport).range;
+        if (range === 'frozen') continue;
+        expect(writers(range, range !== 'readout'), `${model} ${kind} (${range}): a kernel writing its gradient`).not.toEqual([]);
+      }
   }
 });
 

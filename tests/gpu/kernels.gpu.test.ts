@@ -22,7 +22,7 @@ import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { Floats } from '../../src/engine/precision';
 import { readBuffer } from '../../src/gpu/readback';
-import { chooseSparseTransport } from '../../src/gpu/sparseVariant';
+import { chooseDenseRoute, chooseSparseTransport } from '../../src/gpu/sparseVariant';
 import { expectOutputs, outputsStream } from './compare';
 import { deviceForFile } from './gpuHarness';
 
@@ -304,18 +304,18 @@ describe('the benchmark\u2019s matmul.wgsl reference (Dawn)', () => {
   });
 });
 
-describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
-  /** P_out of every sparse lane, by the CPU engine's transport and immediate term (h_{t-1} = 0), from the GPU's D_t and the given P. */
-  function cpuTransport(sh: RnnShape, theta: Floats, d: Float32Array, k: number, src: Int32Array, scale: number, Pin: Float32Array, x: Floats): Float32Array {
-    const pp = sh.n * sh.n + sh.n * sh.m + sh.n;
-    const coeffs = new Float32Array(sh.n * k);
-    for (let row = 0; row < sh.n; row++) for (let j = 0; j < k; j++) coeffs[row * k + j] = d[row] * scale * theta[row * sh.n + src[row * k + j]];
-    const out = new Float32Array(sh.n * pp);
-    transport(Pin, out, sh.n, pp, k, src, coeffs, 1 - sh.leak, new Float32Array(sh.n), new Float32Array(pp));
-    addImmediateTerm(sh, out, d, new Float32Array(sh.n), x, 0, new Float32Array(sh.n), new Float32Array(pp));
-    return out;
-  }
+/** The CPU engine's sparse transport of P_in with the immediate term: what a GPU transport of one lane must give. */
+function cpuTransport(sh: RnnShape, theta: Floats, d: Float32Array, k: number, src: Int32Array, scale: number, Pin: Float32Array, x: Floats): Float32Array {
+  const pp = sh.n * sh.n + sh.n * sh.m + sh.n;
+  const coeffs = new Float32Array(sh.n * k);
+  for (let row = 0; row < sh.n; row++) for (let j = 0; j < k; j++) coeffs[row * k + j] = d[row] * scale * theta[row * sh.n + src[row * k + j]];
+  const out = new Float32Array(sh.n * pp);
+  transport(Pin, out, sh.n, pp, k, src, coeffs, 1 - sh.leak, new Float32Array(sh.n), new Float32Array(pp));
+  addImmediateTerm(sh, out, d, new Float32Array(sh.n), x, 0, new Float32Array(sh.n), new Float32Array(pp));
+  return out;
+}
 
+describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
   // p = n (n + m + 1) must be a multiple of 4: n = 68, m = 1 gives p = 4760; k = 66 > WG = 64 crosses a staging chunk
   const big: RnnShape = { n: 68, m: 1, o: 1, leak: 0.6 };
   // and a full lane: n = 68 is three 32-row blocks of the dense tile
@@ -403,5 +403,94 @@ describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
       reason: "sparse transport: scalar, barrier-free (p = 70 is not a multiple of 4, so P's rows do not start on a vec4)",
     });
     expect(chooseSparseTransport(true, { p: 80 }).reason).toMatch(/software adapter/);
+  });
+});
+
+describe('sparse lanes on the masked dense tile vs the CPU engine (Dawn)', () => {
+  // n = 68: three 32-row blocks and three 32-source blocks of the tile; k = 9 (n/8 rounded up), 20 with the rescale n/k, 68 (every source)
+  const big: RnnShape = { n: 68, m: 1, o: 1, leak: 0.6 };
+  const lanes: LearningMethod[] = [sparseArm(0, 'random'), sparseArm(9, 'random'), sparseArm(20, 'random', 0, true), sparseArm(68, 'random'), { kind: 'full' }];
+
+  it('P_out = (1-α)P + (D W ⊙ Ω) P + the immediate term for k = 9, 20 (rescaled) and 68 beside a full lane; k = 0 stays gathered', async () => {
+    const bp = big.n * (big.n + big.m + 1);
+    const params = initRnn(big, new Rng(81), { gain: 1.1, inputScale: 1 });
+    const seq = allocateSequence(2, 1, 1);
+    seq.x[0] = -0.3;
+    seq.y[0] = 0.5;
+    const sources = lanes.map((mth) => {
+      if (mth.kind !== 'sparse') return undefined;
+      const s = new Int32Array(big.n * mth.k);
+      selectPaths(mth.strategy, params.theta, big.n, mth.k, new Rng(82), s);
+      return s;
+    });
+    const batch = await GpuBatch.create(
+      ctx,
+      big,
+      [seq],
+      lanes.map((method, a) => ({ method, params, sources: sources[a], stream: 0 })),
+      { optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 }, sparseRoute: 'dense', label: 'masked dense test' },
+    );
+    try {
+      expect(batch.sparseTransport.denseFromK).toBe(1);
+      const r = new Rng(83);
+      const P0 = Float32Array.from({ length: lanes.length * big.n * bp }, () => r.normal());
+      batch.write('P0', P0);
+      await batch.dispatchKernel('forward', 0);
+      await batch.dispatchKernel('sparse', 0);
+      await batch.dispatchKernel('dense', 0);
+      const [P1, state] = await Promise.all([batch.read('P1'), batch.read('state')]);
+      const { st } = batch.layout;
+      // lanes 1..3 are the masked range, just before the full lane (LANE_RANGES); k = 0 is the sparse range's one lane
+      expect(lanes.map((_, a) => batch.laneIndex(a))).toEqual([0, 1, 2, 3, 4]);
+      lanes.forEach((mth, a) => {
+        const i = batch.laneIndex(a);
+        const d = state.slice(i * st, i * st + big.n);
+        const [k, src, scale] =
+          mth.kind === 'full' ? [big.n, allPaths(big.n), 1] : mth.kind === 'sparse' ? [mth.k, sources[a]!, mth.rescale ? big.n / mth.k : 1] : [0, null, 1];
+        const want = cpuTransport(big, params.theta, d, k, src ?? new Int32Array(0), scale, P0.subarray(i * big.n * bp, (i + 1) * big.n * bp), seq.x);
+        // up to 68 terms of N(0,1)·O(0.1) values summed in another order: float32 sums differ by ~1e-6 of their scale
+        expectClose(P1.subarray(i * big.n * bp, (i + 1) * big.n * bp), want, `lane ${a} (k = ${k})`, 1e-4);
+      });
+    } finally {
+      batch.destroy();
+    }
+  });
+
+  it('a whole run (a reset, a refreshed selection, the rescale) gives the gathered run’s losses; the route follows the adapter and n', async () => {
+    const sh: RnnShape = { n: 8, m: 1, o: 1, leak: 0.7 };
+    const params = initRnn(sh, new Rng(91));
+    const seq = allocateSequence(12, 1, 1);
+    const r = new Rng(92);
+    for (let t = 0; t < 12; t++) {
+      seq.x[t] = r.normal();
+      seq.y[t] = Math.sin(0.7 * t);
+    }
+    seq.reset[6] = 1;
+    const methods: LearningMethod[] = [sparseArm(2, 'random'), sparseArm(5, 'random', 4), sparseArm(3, 'top-k', 0, true), { kind: 'full' }];
+    const specs = () =>
+      methods.map((method) => {
+        const s = method.kind === 'sparse' ? new Int32Array(sh.n * method.k) : undefined;
+        if (s && method.kind === 'sparse') selectPaths(method.strategy, params.theta, sh.n, method.k, new Rng(93), s);
+        return { method, params, sources: s, selectionRng: new Rng(94), stream: 0 };
+      });
+    const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
+    const runs = await Promise.all(
+      (['dense', 'gather'] as const).map((route) => GpuBatch.create(ctx, sh, [seq], specs(), { optimizer, sparseRoute: route, label: route })),
+    );
+    try {
+      for (const b of runs) await b.advance(12);
+      methods.forEach((_, a) => expectClose(runs[0].losses[a], runs[1].losses[a], `losses lane ${a}`, 1e-5));
+      // the refreshed lane drew its second selection at step 4 on both routes, and the two still agree after it
+      expect(runs[0].losses[1][11]).not.toBeNaN();
+    } finally {
+      runs.forEach((b) => b.destroy());
+    }
+    expect(chooseDenseRoute(true, { n: 256 }).denseFromK).toBe(Infinity);
+    expect(chooseDenseRoute(false, { n: 256 })).toEqual({
+      denseFromK: 32,
+      routeReason: 'sparse lanes: gathered for k < 32, the masked dense tile from k = 32 (n/8) on',
+    });
+    expect(chooseDenseRoute(false, { n: 20 }).denseFromK).toBe(3);
+    expect(chooseDenseRoute(false, { n: 256 }, 'gather').denseFromK).toBe(Infinity);
   });
 });

@@ -45,7 +45,7 @@ import { selectPaths, type SelectionStrategy } from '../../engine/transportMask'
 import { GpuBatch, type BatchSnapshot, type GpuContext, type LaneSpec } from '../../gpu/batch';
 import { chooseLstmFullTransport } from '../../gpu/lstmGpu';
 import { batchLayout } from '../../gpu/layout';
-import { chooseSparseTransport, type SparseChoice } from '../../gpu/sparseVariant';
+import { chooseDenseRoute, chooseSparseTransport, type TransportChoice } from '../../gpu/sparseVariant';
 import { GpuError } from '../../gpu/errors';
 import type { BatchTimings } from '../../gpu/timing';
 import { planMemory } from '../../gpu/memoryPlan';
@@ -131,7 +131,7 @@ export class GpuLiveRun implements LiveEngine {
   private readonly hostArms: ReadonlySet<number>;
   private hostLearners = new Map<number, OnlineLearner>();
   /** the transport kernels on this adapter and why (sparseVariant.ts, lstmGpu.ts), known before the first batch */
-  private readonly sparseChoice: Pick<SparseChoice, 'reason'>;
+  private readonly sparseChoice: Pick<TransportChoice, 'reason' | 'routeReason'>;
   private disposed = false;
 
   private constructor(ctx: GpuContext, cpu: LiveRun, metricsEvery: number) {
@@ -139,7 +139,10 @@ export class GpuLiveRun implements LiveEngine {
     this.cpu = cpu;
     this.metricsEvery = metricsEvery;
     this.model = cpu.params.model === 'lstm' ? 'lstm' : 'rnn';
-    this.sparseChoice = this.model === 'rnn' ? chooseSparseTransport(ctx.software, batchLayout(cpu.shape)) : chooseLstmFullTransport(ctx.software);
+    this.sparseChoice =
+      this.model === 'rnn'
+        ? { ...chooseSparseTransport(ctx.software, batchLayout(cpu.shape)), ...chooseDenseRoute(ctx.software, batchLayout(cpu.shape)) }
+        : { ...chooseLstmFullTransport(ctx.software), routeReason: '' };
     this.window = new RunningLoss(cpu.arms.length);
     this.diverged = cpu.arms.map(() => -1);
     const hosted = gpuHostArms(cpu.params);
@@ -497,7 +500,8 @@ export class GpuLiveRun implements LiveEngine {
 
   /** Which transport kernels the GPU runs and why, chosen by adapter (a line for the backend badge's tooltip), from the start. */
   sparseTransport(): string {
-    return (this.batch?.sparseTransport ?? this.sparseChoice).reason;
+    const choice = this.batch?.sparseTransport ?? this.sparseChoice;
+    return choice.routeReason ? `${choice.reason}; ${choice.routeReason}` : choice.reason;
   }
 
   /** What the badge and the cost meter say about the GPU: adapter, sparse kernel, how kernels are timed. */
