@@ -160,6 +160,15 @@ describe('live claim wording', () => {
     expect(CLAIM_PRESETS.find((p) => p.id === 'lorenz-stable')!.scope).toMatch(/spread across seeds/);
   });
 
+  it('a preset measures recovery exactly when its reading goes undefined with a reference that did not adapt; the recorded-data claims are recoveries', () => {
+    // the caption says the reference's own improvement beside every recovery (ClaimsPanel reads `measures`)
+    const stillReference = reading({ meanLoss: { frozen: 1, full: 1, k0: 1, k: 1, readout: 1 } });
+    for (const p of CLAIM_PRESETS) expect(p.measures === 'recovery', p.id).toBe(liveVerdict(p.id, stillReference).verdict === 'undefined');
+    const recoveries = CLAIM_PRESETS.filter((p) => p.measures === 'recovery').map((p) => p.id);
+    expect(recoveries).toEqual(expect.arrayContaining(['recorded-weather', 'recorded-co2', 'k4-recovers', 'transformers']));
+    expect(recoveries).not.toContain('lorenz-stable');
+  });
+
   it('the 64 → 256 card says it runs n = 128 live and where n = 256 runs', () => {
     const p = CLAIM_PRESETS.find((c) => c.id === 'k4-scales')!;
     expect(p.settings.n).toBe(128);

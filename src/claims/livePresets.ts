@@ -40,6 +40,11 @@ export interface ClaimPreset {
   minSteps: number;
   /** what the live reading is, honestly: one seed, and where it differs from the claim's own setting */
   scope: string;
+  /**
+   * What the live reading measures. A recovery is read against the reference's own improvement (said
+   * beside it in the caption) and is undefined when the reference did not adapt.
+   */
+  measures: 'recovery' | 'jacobian condition' | 'spread across seeds' | 'loss cut';
   read(r: LiveReading): { measured: string; verdict: Exclude<LiveVerdict, 'running'> };
 }
 
@@ -111,35 +116,42 @@ const recoveryAgainstPaper =
 // RTRL (learningRates.ts), never one tuned to make the claim pass.
 const lr = (task: LabParams['task'], optimizer: LabParams['optimizer'] = 'adam') => ({ optimizer, lr: defaultLearningRate(task, optimizer) });
 
+/** The claims' RNN setting (n = 64, k = 4 random paths, the task's default rate), with what a claim changes. */
+const rnn = (task: LabParams['task'], change: Partial<LabParams> = {}, optimizer: LabParams['optimizer'] = 'adam'): Partial<LabParams> => ({
+  model: 'rnn',
+  task,
+  n: 64,
+  k: 4,
+  strategy: 'random',
+  ...lr(task, optimizer),
+  ...change,
+});
+
+/** A claim read as a recovery against the paper's mean ± std: one seed, a verdict after 500 adapted steps unless it says otherwise. */
+const recoveryClaim = (
+  id: string,
+  settings: Partial<LabParams>,
+  paper: { mean: number; std: number },
+  { scope = ONE_SEED, minSteps = 500 }: { scope?: string; minSteps?: number } = {},
+): ClaimPreset => ({ id, settings, minSteps, scope, measures: 'recovery', read: recoveryAgainstPaper(paper.mean, paper.std) });
+
 export const CLAIM_PRESETS: ClaimPreset[] = [
-  {
-    id: 'k4-recovers',
-    settings: { model: 'rnn', task: 'sine', n: 64, k: 4, strategy: 'random', ...lr('sine') },
-    minSteps: 500,
-    scope: ONE_SEED,
-    read: recoveryAgainstPaper(84, 6),
-  },
-  {
-    id: 'k4-scales',
-    // n = 256 steps too slowly for a live run in the room (full RTRL ≈ n⁴): the live view shows the middle of the range
-    settings: { model: 'rnn', task: 'sine', n: 128, k: 4, strategy: 'random', ...lr('sine') },
-    minSteps: 300,
-    scope: 'one seed, live at n = 128; n = 256 runs in the claims suite (npm run claims)',
-    read: recoveryAgainstPaper(78, 6),
-  },
-  {
-    id: 'selection-invariant',
-    settings: { model: 'rnn', task: 'sine', n: 64, k: 4, strategy: 'bottom-k', ...lr('sine') },
-    minSteps: 500,
-    scope: ONE_SEED,
-    read: recoveryAgainstPaper(84, 6),
-  },
+  recoveryClaim('k4-recovers', rnn('sine'), { mean: 84, std: 6 }),
+  // n = 256 steps too slowly for a live run in the room (full RTRL ≈ n⁴): the live view shows the middle of the range
+  recoveryClaim(
+    'k4-scales',
+    rnn('sine', { n: 128 }),
+    { mean: 78, std: 6 },
+    { scope: 'one seed, live at n = 128; n = 256 runs in the claims suite (npm run claims)', minSteps: 300 },
+  ),
+  recoveryClaim('selection-invariant', rnn('sine', { strategy: 'bottom-k' }), { mean: 84, std: 6 }),
   {
     id: 'step-at-k1',
     // the delay task: the target x_{t-τ} needs credit carried through time, where a step can show
-    settings: { model: 'rnn', task: 'delay', n: 64, k: 1, strategy: 'random', ...lr('delay') },
+    settings: rnn('delay', { k: 1 }),
     minSteps: 500,
     scope: ONE_SEED,
+    measures: 'recovery',
     read: (r) => {
       const none = undefinedReading(r);
       if (none) return none;
@@ -152,6 +164,7 @@ export const CLAIM_PRESETS: ClaimPreset[] = [
     settings: { model: 'rnn', task: 'sine', n: 64, k: 4, leak: 0.3 },
     minSteps: 50,
     scope: ONE_SEED,
+    measures: 'jacobian condition',
     read: (r) => ({
       measured: r.jacobianCondition === null ? '—' : `cond(J) = ${r.jacobianCondition.toFixed(1)} (one seed)`,
       verdict: r.jacobianCondition !== null && r.jacobianCondition >= 2.6 && r.jacobianCondition <= 6.5 ? 'reproduced' : 'not reproduced',
@@ -159,49 +172,27 @@ export const CLAIM_PRESETS: ClaimPreset[] = [
   },
   {
     id: 'lorenz-stable',
-    settings: { model: 'rnn', task: 'lorenz', n: 64, k: 4, strategy: 'random', ...lr('lorenz') },
+    settings: rnn('lorenz'),
     minSteps: 500,
     scope: 'one seed: the claim is about the spread across seeds, which npm run claims measures over five',
+    measures: 'spread across seeds',
     // one seed cannot give a CV across seeds: it shows both mean losses and leaves the judgment to the suite
     read: (r) => ({
       measured: `one seed: L̄ k = 4 ${r.meanLoss.k.toExponential(2)} vs full ${r.meanLoss.full.toExponential(2)} (the CV across seeds needs npm run claims)`,
       verdict: 'needs seeds',
     }),
   },
-  {
-    id: 'neural-decoding',
-    settings: { model: 'rnn', task: 'neural', n: 20, k: 4, strategy: 'random', ...lr('neural') },
-    minSteps: 500,
-    scope: 'one seed, on simulated recordings',
-    read: recoveryAgainstPaper(80, 11),
-  },
+  recoveryClaim('neural-decoding', rnn('neural', { n: 20 }), { mean: 80, std: 11 }, { scope: 'one seed, on simulated recordings' }),
   // the headline on recorded data, at the n = 32 their rates were selected at (the claims suite's setting)
-  {
-    id: 'recorded-weather',
-    settings: { model: 'rnn', task: 'weather', n: 32, k: 4, strategy: 'random', ...lr('weather') },
-    minSteps: 500,
-    scope: 'one seed, on recorded weather normals',
-    read: recoveryAgainstPaper(84, 6),
-  },
-  {
-    id: 'recorded-co2',
-    settings: { model: 'rnn', task: 'co2', n: 32, k: 4, strategy: 'random', ...lr('co2') },
-    minSteps: 500,
-    scope: 'one seed, on recorded CO₂',
-    read: recoveryAgainstPaper(84, 6),
-  },
-  {
-    id: 'sgd',
-    settings: { model: 'rnn', task: 'sine', n: 64, k: 4, strategy: 'random', ...lr('sine', 'sgd') },
-    minSteps: 500,
-    scope: ONE_SEED,
-    read: recoveryAgainstPaper(92, 1),
-  },
+  recoveryClaim('recorded-weather', rnn('weather', { n: 32 }), { mean: 84, std: 6 }, { scope: 'one seed, on recorded weather normals' }),
+  recoveryClaim('recorded-co2', rnn('co2', { n: 32 }), { mean: 84, std: 6 }, { scope: 'one seed, on recorded CO₂' }),
+  recoveryClaim('sgd', rnn('sine', {}, 'sgd'), { mean: 92, std: 1 }),
   {
     id: 'needs-continuous-error',
-    settings: { model: 'rnn', task: 'adding', n: 64, k: 4, strategy: 'random', ...lr('adding') },
+    settings: rnn('adding'),
     minSteps: 30,
     scope: ONE_SEED,
+    measures: 'loss cut',
     read: (r) => {
       const best = Math.min(r.meanLoss.full, r.meanLoss.k0, r.meanLoss.k);
       const gain = (r.meanLoss.frozen - best) / r.meanLoss.frozen;
@@ -214,6 +205,7 @@ export const CLAIM_PRESETS: ClaimPreset[] = [
     settings: { model: 'transformer', task: 'sine', headFraction: 0.5, refresh: 0, optimizer: 'adam' },
     minSteps: 500,
     scope: ONE_SEED,
+    measures: 'recovery',
     read: (r) => {
       const none = undefinedReading(r);
       if (none) return none;

@@ -16,9 +16,6 @@ import { CLAIMS } from '../claims/claims';
 import { CLAIM_PRESETS, liveVerdict, STORY_PRESETS, type LiveReading } from '../claims/livePresets';
 import { useFullImprovement, useRecoveryReading } from './Legend';
 
-/** Claims whose live reading is a recovery: undefined when its reference did not adapt. */
-const RECOVERY_CLAIMS = new Set(['k4-recovers', 'k4-scales', 'selection-invariant', 'step-at-k1', 'neural-decoding', 'sgd', 'transformers']);
-
 function useReading(): LiveReading {
   const transformer = useLab((s) => s.params.model === 'transformer');
   const arms = useLab((s) => s.arms);
@@ -157,7 +154,11 @@ export function ClaimCaption() {
           Scope: {preset.scope}.
         </p>
       )}
-      {RECOVERY_CLAIMS.has(claim.id) && !running && <p className="caption-scope">{improvementText(improvement, reading.reference)}</p>}
+      {preset?.measures === 'recovery' && !running && (
+        <p className="caption-scope" data-testid="claim-caption-improvement">
+          {improvementText(improvement, reading.reference)}
+        </p>
+      )}
     </aside>
   );
 }

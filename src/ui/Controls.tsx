@@ -21,6 +21,7 @@ import {
 } from '../app/contract';
 import { useLab } from '../app/page/store';
 import { CsvImportButton, TaskSource } from './CsvImport';
+import { Field, useDraft } from './Field';
 
 const TASK_LABELS: Record<string, string> = {
   sine: 'Sine drift',
@@ -39,11 +40,9 @@ type NumberKey = 'n' | 'k' | 'lr' | 'leak' | 'seed' | 'refresh' | 'speed' | 'ada
 function NumberField({ name, label, hint, step }: { name: NumberKey; label: string; hint: ReactNode; step?: string }) {
   const value = useLab((s) => s.params[name]);
   const n = useLab((s) => s.params.n);
-  const [text, setText] = useState(String(value));
   const [problem, setProblem] = useState<string | null>(null);
-  useEffect(() => setText(String(value)), [value]);
   const bound = name === 'k' ? { min: 0, max: n } : PARAM_BOUNDS[name];
-  const commit = () => {
+  const commit = (text: string) => {
     const v = Number(text);
     if (text.trim() === '' || !Number.isFinite(v)) {
       setProblem(`${label} must be a number`);
@@ -55,12 +54,12 @@ function NumberField({ name, label, hint, step }: { name: NumberKey; label: stri
     }
     const problems = setParam(name, v);
     setProblem(problems.length ? problems.join('; ') : null);
-    if (problems.length) setText(String(value));
+    if (problems.length) draft.setText(String(value));
   };
+  const draft = useDraft(String(value), commit);
   const id = `field-${name}`;
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
+    <Field id={id} label={label}>
       <input
         id={id}
         name={name}
@@ -69,19 +68,14 @@ function NumberField({ name, label, hint, step }: { name: NumberKey; label: stri
         min={bound.min}
         max={bound.max}
         step={step ?? '1'}
-        value={text}
         aria-describedby={`${id}-hint`}
         aria-invalid={problem !== null}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') commit();
-        }}
+        {...draft.inputProps}
       />
       <small id={`${id}-hint`} className={problem ? 'problem' : undefined}>
         {problem ?? hint}
       </small>
-    </div>
+    </Field>
   );
 }
 
@@ -99,8 +93,7 @@ function SelectField<K extends 'task' | 'strategy' | 'optimizer' | 'backend' | '
   const value = useLab((s) => s.params[name]) as string;
   const id = `field-${name}`;
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
+    <Field id={id} label={label}>
       <select id={id} name={name} value={value} onChange={(e) => setParam(name, e.target.value as LabParams[K])}>
         {(CHOICES[name] as readonly string[]).map((c) => (
           <option key={c} value={c}>
@@ -109,7 +102,7 @@ function SelectField<K extends 'task' | 'strategy' | 'optimizer' | 'backend' | '
         ))}
       </select>
       {hint && <small>{hint}</small>}
-    </div>
+    </Field>
   );
 }
 

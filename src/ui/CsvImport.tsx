@@ -10,6 +10,7 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboard
 import { closeCsvImport, loadCsvFile, openCsvImport, runCsv, setCsvDraft } from '../app/page/csvController';
 import { useLab } from '../app/page/store';
 import { CSV_PRIVACY_NOTE, MISSING_FIX_LABELS, type CsvChoice, type CsvPreview } from '../app/contract';
+import { Field, useDraft } from './Field';
 
 /** The button that opens the dialog (beside the task choice). */
 export function CsvImportButton() {
@@ -229,25 +230,14 @@ function CommitField({
   hint?: string;
   testId: string;
 }) {
-  const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
-  const commit = () => {
+  const draft = useDraft(value, (text) => {
     if (text !== value) onCommit(text);
-  };
+  });
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type={type}
-        value={text}
-        data-testid={testId}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => e.key === 'Enter' && commit()}
-      />
+    <Field id={id} label={label}>
+      <input id={id} type={type} data-testid={testId} {...draft.inputProps} />
       {hint && <small>{hint}</small>}
-    </div>
+    </Field>
   );
 }
 
@@ -419,8 +409,7 @@ export function CsvImportDialog() {
                     <label htmlFor="csv-drift-date">A click on the plot picks a date of {preview.dateColumn}</label>
                   </div>
                 )}
-                <div className="field">
-                  <label htmlFor="csv-missing">Missing cells</label>
+                <Field id="csv-missing" label="Missing cells">
                   <select
                     id="csv-missing"
                     value={draft.missing}
@@ -431,7 +420,7 @@ export function CsvImportDialog() {
                     <option value="drop">drop the row</option>
                     <option value="ffill">fill forward</option>
                   </select>
-                </div>
+                </Field>
               </div>
             </div>
             <PreviewPlot preview={preview} draft={draft} driftAsDate={asDate} problemRow={problem?.row ?? null} />

@@ -10,8 +10,9 @@ import { useLayoutEffect, useMemo, useRef } from 'react';
 import { armName, frontierPlot, mergeCoincident, placeLabels, type FrontierPlotPoint } from '../app/page/analysisResults';
 import { useLab } from '../app/page/store';
 import { cancelFrontierJob, frontierNow, JOB_WARN_S, startFrontierJob, useFrontierJob } from '../app/page/sweepController';
+import { AxisTitles, ChartSvg } from './ChartFrame';
 import { FormulaCard } from './FormulaCard';
-import { JobProgressLine, noPointsYet } from './JobProgress';
+import { JobProgressLine, JobStartLine, noPointsYet } from './JobProgress';
 
 const W = 560;
 const H = 300;
@@ -103,10 +104,7 @@ export function FrontierPanel() {
           better; an arm that diverged on a seed is never on it.
         </FormulaCard>
       </h2>
-      <p className="readout">
-        <button type="button" className="inline-button" onClick={startFrontierJob} data-testid="run-frontier">
-          Run cost against quality
-        </button>{' '}
+      <JobStartLine starts={[{ label: 'Run cost against quality', onClick: startFrontierJob, testId: 'run-frontier' }]}>
         <span data-testid="frontier-description">
           {running
             ? `${s.label}; ${seedsDone} seed${seedsDone === 1 ? '' : 's'} done`
@@ -118,7 +116,7 @@ export function FrontierPanel() {
                     : ''
               }`}
         </span>
-      </p>
+      </JobStartLine>
       <JobProgressLine progress={s} onCancel={cancelFrontierJob} testId="frontier-progress" />
       {plot && plot.mode === 'loss' && (
         <p className="readout frontier-undefined" data-testid="frontier-undefined">
@@ -126,15 +124,7 @@ export function FrontierPanel() {
         </p>
       )}
       {running && (
-        <svg
-          viewBox={`0 0 ${W} ${H}`}
-          role="img"
-          aria-label={summary}
-          data-testid="frontier-chart"
-          data-points={pts.length}
-          data-mode={plot?.mode ?? ''}
-          style={{ fontFamily: 'system-ui, sans-serif' }}
-        >
+        <ChartSvg width={W} height={H} summary={summary} data-testid="frontier-chart" data-points={pts.length} data-mode={plot?.mode ?? ''}>
           {beyond &&
             [0, 100].map((v) => (
               <g key={v}>
@@ -147,12 +137,15 @@ export function FrontierPanel() {
             ))}
           <g ref={xRef} transform={`translate(0 ${H - M.bottom})`} />
           <g ref={yRef} transform={`translate(${M.left} 0)`} />
-          <text x={(M.left + W - M.right) / 2} y={H - 8} textAnchor="middle" fontSize="11">
-            multiply-adds per step (log)
-          </text>
-          <text transform={`translate(13 ${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
-            {plot?.yLabel ?? 'recovery beyond the readout (%)'}
-          </text>
+          <AxisTitles
+            width={W}
+            margin={M}
+            plotBottom={H - M.bottom}
+            xTitleY={H - 8}
+            yTitleX={13}
+            x="multiply-adds per step (log)"
+            y={plot?.yLabel ?? 'recovery beyond the readout (%)'}
+          />
           {on.length > 1 && <path d={step(on) ?? undefined} fill="none" stroke={ON} strokeWidth={2} data-testid="frontier-line" />}
           {pts.map((p, i) => {
             const l = labelled[i];
@@ -177,7 +170,7 @@ export function FrontierPanel() {
               </g>
             );
           })}
-        </svg>
+        </ChartSvg>
       )}
       {s.frontier && (
         <table className="cost frontier-table" data-testid="frontier-table">

@@ -1,5 +1,32 @@
-/** "steps done / total, ≈ s left" for a background job, with a bar and a Cancel button while it runs. */
+/**
+ * A background job in its panel: the button that starts it, and "steps done / total, ≈ s left" with a
+ * bar and a Cancel button while it runs.
+ */
+import { Fragment, type ReactNode } from 'react';
 import { progressText, type JobProgress, type JobStatus } from '../app/page/sweepController';
+
+/** A button that starts a job: what it says, what it calls, its test id (`run-…`). */
+export interface JobStart {
+  label: string;
+  onClick: () => void;
+  testId: string;
+}
+
+/** A job panel's first line: the button(s) that start its job, then what the job runs or how it is going. */
+export function JobStartLine({ starts, children }: { starts: JobStart[]; children: ReactNode }) {
+  return (
+    <p className="readout">
+      {starts.map((start) => (
+        <Fragment key={start.testId}>
+          <button type="button" className="inline-button" onClick={start.onClick} data-testid={start.testId}>
+            {start.label}
+          </button>{' '}
+        </Fragment>
+      ))}
+      {children}
+    </p>
+  );
+}
 
 /** A job's chart before its first point: "not run yet", or what became of the job that was started. */
 export function noPointsYet(what: string, status: JobStatus): string {

@@ -10,8 +10,9 @@ import { useLab } from '../app/page/store';
 import { cancelLrSweep, estimateNote, startLrSweep, useLrSweep } from '../app/page/sweepController';
 import type { ArmId } from '../app/contract';
 import { ARM_COLORS, ARM_DASHES, ArmSwatch } from './armColors';
+import { AxisTitles, ChartSvg } from './ChartFrame';
 import { FormulaCard } from './FormulaCard';
-import { JobProgressLine, noPointsYet } from './JobProgress';
+import { JobProgressLine, JobStartLine, noPointsYet } from './JobProgress';
 
 const W = 560;
 const H = 270;
@@ -71,23 +72,13 @@ export function LrPanel() {
           which rate is chosen.
         </FormulaCard>
       </h2>
-      <p className="readout">
-        <button type="button" className="inline-button" onClick={startLrSweep} data-testid="run-lr-sweep">
-          Sweep learning rate
-        </button>{' '}
+      <JobStartLine starts={[{ label: 'Sweep learning rate', onClick: startLrSweep, testId: 'run-lr-sweep' }]}>
         {s.status === 'idle'
           ? `Runs the current settings at each rate of the grid in the background: frozen, full RTRL, k = 0 and k = 4.${estimateNote('lr')}`
           : `${s.label}. ${s.seeds === 1 ? 'One seed per point: no error bars.' : `Mean ± std over ${s.seeds} seeds.`}`}
-      </p>
+      </JobStartLine>
       <JobProgressLine progress={s} onCancel={cancelLrSweep} testId="lr-progress" />
-      <svg
-        viewBox={`0 0 ${W} ${H}`}
-        role="img"
-        aria-label={summary}
-        data-testid="lr-chart"
-        data-points={all.length}
-        style={{ fontFamily: 'system-ui, sans-serif' }}
-      >
+      <ChartSvg width={W} height={H} summary={summary} data-testid="lr-chart" data-points={all.length}>
         {yTicks.map((t) => (
           <g key={`y${t}`}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke="#e1e4e8" />
@@ -109,12 +100,7 @@ export function LrPanel() {
             </text>
           </g>
         )}
-        <text x={(M.left + W - M.right) / 2} y={H - 6} textAnchor="middle" fontSize="11">
-          learning rate (log)
-        </text>
-        <text transform={`translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
-          mean loss L̄ (log)
-        </text>
+        <AxisTitles width={W} margin={M} plotBottom={H - M.bottom} xTitleY={H - 6} x="learning rate (log)" y="mean loss L̄ (log)" />
         {series.map((sr) => (
           <g key={sr.id} stroke={ARM_COLORS[sr.id]} fill={ARM_COLORS[sr.id]}>
             <path d={path(sr.points) ?? undefined} fill="none" strokeWidth={2} strokeDasharray={ARM_DASHES[sr.id].join(' ') || undefined} />
@@ -126,7 +112,7 @@ export function LrPanel() {
             ))}
           </g>
         ))}
-      </svg>
+      </ChartSvg>
       <p className="caption">
         {series.map((sr, i) => (
           <span key={sr.id} className="caption-item">

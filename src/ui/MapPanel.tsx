@@ -10,8 +10,9 @@ import { heatCells, type HeatCell, type MapGrid } from '../app/page/analysisResu
 import { useLab } from '../app/page/store';
 import { cancelMapJob, JOB_WARN_S, MAP_MAX_N, MAP_TAUS, mapCliCommand, mapJobNow, startMapJob, useMapJob } from '../app/page/sweepController';
 import { STRATEGY_DESCRIPTIONS } from '../app/contract';
+import { AxisTitles, ChartSvg } from './ChartFrame';
 import { FormulaCard } from './FormulaCard';
-import { JobProgressLine } from './JobProgress';
+import { JobProgressLine, JobStartLine } from './JobProgress';
 
 const W = 440;
 const CELL_H = 38;
@@ -83,14 +84,7 @@ const Heatmap = memo(function Heatmap({ grid, running }: { grid: MapGrid; runnin
     defined.length ? ` (${defined.map((c) => `k=${c.x}, τ=${c.y}: ${c.text} %`).join('; ')})` : ''
   }.`;
   return (
-    <svg
-      viewBox={`0 0 ${W} ${H}`}
-      role="img"
-      aria-label={summary}
-      data-testid={`map-${grid.strategy}`}
-      data-cells={cells.length}
-      style={{ fontFamily: 'system-ui, sans-serif' }}
-    >
+    <ChartSvg width={W} height={H} summary={summary} data-testid={`map-${grid.strategy}`} data-cells={cells.length}>
       <defs>
         <pattern id={hatch} patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">
           <rect width="7" height="7" fill="#eceef1" />
@@ -107,12 +101,15 @@ const Heatmap = memo(function Heatmap({ grid, running }: { grid: MapGrid; runnin
       ))}
       <g ref={xRef} transform={`translate(0 ${cellsBottom})`} />
       <g ref={yRef} transform={`translate(${M.left} 0)`} />
-      <text x={(M.left + W - M.right) / 2} y={cellsBottom + 32} textAnchor="middle" fontSize="11">
-        kept paths per unit k
-      </text>
-      <text transform={`translate(13 ${(M.top + cellsBottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
-        τ after the drift (steps)
-      </text>
+      <AxisTitles
+        width={W}
+        margin={M}
+        plotBottom={cellsBottom}
+        xTitleY={cellsBottom + 32}
+        yTitleX={13}
+        x="kept paths per unit k"
+        y="τ after the drift (steps)"
+      />
       <g data-testid="map-legend">
         <rect
           x={legend.range()[0]}
@@ -135,7 +132,7 @@ const Heatmap = memo(function Heatmap({ grid, running }: { grid: MapGrid; runnin
           in the cell
         </text>
       </g>
-    </svg>
+    </ChartSvg>
   );
 });
 
@@ -226,10 +223,7 @@ export function MapPanel() {
           readout-only by under 5 % or its CI includes 0: the readout alone does what the exact gradient does, so there is nothing beyond it to recover.
         </FormulaCard>
       </h2>
-      <p className="readout">
-        <button type="button" className="inline-button" onClick={startMapJob} data-testid="run-map">
-          Run the map
-        </button>{' '}
+      <JobStartLine starts={[{ label: 'Run the map', onClick: startMapJob, testId: 'run-map' }]}>
         <span data-testid="map-description">
           {s.status === 'idle' || s.status === 'refused' ? (
             <>
@@ -248,7 +242,7 @@ export function MapPanel() {
             `${s.label}; ${seedsDone} of ${jobSeeds} seeds in every cell${s.status === 'running' ? ' so far' : ''}`
           )}
         </span>
-      </p>
+      </JobStartLine>
       <JobProgressLine progress={s} onCancel={cancelMapJob} testId="map-progress" />
       {capped && (
         <p className="readout map-cap" data-testid="map-cap">

@@ -3,6 +3,7 @@
  * axes ticks and paths, React renders them. Every chart carries a text summary for screen readers.
  */
 import { line, scaleLinear, scaleLog } from 'd3';
+import { AxisTitles, ChartSvg } from './ChartFrame';
 
 export interface MiniSeries {
   label: string;
@@ -58,7 +59,7 @@ export function MiniChart({ title, series, xLabel, yLabel, yLog, yDomain, summar
   return (
     <figure className="mini" data-testid={testId}>
       <figcaption>{title}</figcaption>
-      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={summary} style={{ fontFamily: 'system-ui, sans-serif' }}>
+      <ChartSvg width={W} height={height} summary={summary}>
         {yTicks.map((t) => (
           <g key={`y${t}`}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke="#e1e4e8" />
@@ -72,12 +73,7 @@ export function MiniChart({ title, series, xLabel, yLabel, yLog, yDomain, summar
             {t}
           </text>
         ))}
-        <text x={(M.left + W - M.right) / 2} y={height - 4} textAnchor="middle" fontSize="11">
-          {xLabel}
-        </text>
-        <text transform={`translate(12 ${(M.top + height - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
-          {yLabel}
-        </text>
+        <AxisTitles width={W} margin={M} plotBottom={height - M.bottom} xTitleY={height - 4} x={xLabel} y={yLabel} />
         {series.map((s, si) =>
           s.dots ? (
             <g key={`${si}-${s.label}`} fill={s.color}>
@@ -98,7 +94,7 @@ export function MiniChart({ title, series, xLabel, yLabel, yLog, yDomain, summar
             />
           ),
         )}
-      </svg>
+      </ChartSvg>
       <div className="mini-legend">
         {series.map((s, si) => (
           <span key={`${si}-${s.label}`}>

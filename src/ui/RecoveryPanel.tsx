@@ -9,8 +9,9 @@ import { useLab } from '../app/page/store';
 import { HEAD_SWEEP_FRACTIONS } from '../app/contract';
 import { cancelSweep, estimateNote, startSweep, useSweep } from '../app/page/sweepController';
 import { ARM_COLORS } from './armColors';
+import { AxisTitles, ChartSvg } from './ChartFrame';
 import { FormulaCard } from './FormulaCard';
-import { JobProgressLine, noPointsYet } from './JobProgress';
+import { JobProgressLine, JobStartLine, noPointsYet } from './JobProgress';
 
 const W = 560;
 const H = 260;
@@ -73,26 +74,22 @@ export function RecoveryPanel() {
         </FormulaCard>
       </h2>
       {transformer ? (
-        <p className="readout">
-          <button type="button" onClick={() => startSweep('heads')} data-testid="run-sweep-heads" className="inline-button">
-            Sweep head fraction
-          </button>{' '}
+        <JobStartLine starts={[{ label: 'Sweep head fraction', onClick: () => startSweep('heads'), testId: 'run-sweep-heads' }]}>
           {sweep.status === 'idle' || sweep.mode !== 'heads'
             ? `The transformer at ρ = 0, 0.25, 0.5 and dense (ρ = 1, the reference), 3 seeds, on the current task, optimizer and learning rate, in the background.${estimateNote('heads')}`
             : sweep.label}
-        </p>
+        </JobStartLine>
       ) : (
-        <p className="readout">
-          <button type="button" onClick={() => startSweep('k')} data-testid="run-sweep" className="inline-button">
-            Sweep k
-          </button>{' '}
-          <button type="button" onClick={() => startSweep('n')} data-testid="run-sweep-n" className="inline-button">
-            Sweep n
-          </button>{' '}
+        <JobStartLine
+          starts={[
+            { label: 'Sweep k', onClick: () => startSweep('k'), testId: 'run-sweep' },
+            { label: 'Sweep n', onClick: () => startSweep('n'), testId: 'run-sweep-n' },
+          ]}
+        >
           {sweep.status === 'idle'
             ? `Sweep k: frozen, full RTRL and every k in 0, 1, 2, 4, …, n on the current settings.${estimateNote('k')} Sweep n: the current k at n = 16, 32, 64. Both run in the background.`
             : sweep.label}
-        </p>
+        </JobStartLine>
       )}
       <JobProgressLine progress={sweep} onCancel={cancelSweep} testId="sweep-progress" />
       {sweep.status !== 'idle' && sweep.status !== 'refused' && (
@@ -103,14 +100,7 @@ export function RecoveryPanel() {
           {above && `Above 100 %: ${ABOVE_EXACT}.`}
         </p>
       )}
-      <svg
-        viewBox={`0 0 ${W} ${H}`}
-        role="img"
-        aria-label={summary}
-        data-testid="recovery-chart"
-        data-points={finite.length}
-        style={{ fontFamily: 'system-ui, sans-serif' }}
-      >
+      <ChartSvg width={W} height={H} summary={summary} data-testid="recovery-chart" data-points={finite.length}>
         {y.ticks(5).map((t) => (
           <g key={t}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} stroke={t === 100 || t === 0 ? '#9aa0a8' : '#e1e4e8'} />
@@ -124,12 +114,14 @@ export function RecoveryPanel() {
             {k}
           </text>
         ))}
-        <text x={(M.left + W - M.right) / 2} y={H - 6} textAnchor="middle" fontSize="11">
-          {sweep.mode === 'k' ? 'kept paths per unit k' : sweep.mode === 'heads' ? 'head fraction ρ (heads per layer passing gradient)' : 'hidden units n'}
-        </text>
-        <text transform={`translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`} textAnchor="middle" fontSize="11">
-          recovery vs frozen (paper’s definition)
-        </text>
+        <AxisTitles
+          width={W}
+          margin={M}
+          plotBottom={H - M.bottom}
+          xTitleY={H - 6}
+          x={sweep.mode === 'k' ? 'kept paths per unit k' : sweep.mode === 'heads' ? 'head fraction ρ (heads per layer passing gradient)' : 'hidden units n'}
+          y="recovery vs frozen (paper’s definition)"
+        />
         {finite.map((p) => {
           const cx = x(String(p.k))!;
           const color = sweep.mode !== 'n' && p.k === 0 ? ARM_COLORS.k0 : ARM_COLORS.k;
@@ -142,7 +134,7 @@ export function RecoveryPanel() {
             </g>
           );
         })}
-      </svg>
+      </ChartSvg>
       {sweep.mode === 'heads' ? (
         <p className="caption" data-testid="heads-sweep-caption">
           <span className="swatch" style={{ background: ARM_COLORS.k0 }} /> ρ = 0 (no gradient through any head output) and{' '}

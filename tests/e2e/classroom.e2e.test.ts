@@ -1,7 +1,8 @@
 /**
  * The classroom in headless Chromium: at 1280×720, in the normal layout and in presenter mode, a clicked
- * claim's verdict (in the caption beside the chart) and the chart share the screen; the keys work after
- * a mouse click on Pause, Step or a claim card (Space pauses and never restarts the claim); a presenter
+ * claim's verdict (in the caption beside the chart) and the chart share the screen, also once a judged
+ * recovery adds the reference's own improvement; the keys work after a mouse click on Pause, Step or a
+ * claim card (Space pauses and never restarts the claim); a presenter
  * link on a phone gets the normal layout; every presenter text is at least 24 px; one slider gesture
  * leaves one marker; each exported SVG panel stands alone with a title and a legend. Screenshots go to
  * test-results/.
@@ -69,6 +70,21 @@ describe('the claim on show beside the chart', () => {
       },
     );
   }
+
+  it(
+    'presenter mode at 1280×720: a judged recovery on recorded data says full RTRL’s own improvement, and the caption and the chart still fit',
+    { timeout: 300_000 },
+    async () => {
+      const { page, errors } = await app.open('#v=1&n=8&speed=20&present=1', { viewport: { width: 1280, height: 720 }, points: 1 });
+      await page.locator('[data-testid=claim-recorded-weather] button').click();
+      await expect.poll(() => page.textContent('[data-testid=claim-caption-verdict]'), { timeout: 240_000, interval: 1000 }).not.toBe('running');
+      expect(await page.textContent('[data-testid=claim-caption-improvement]')).toMatch(/^full RTRL’s own improvement .* = -?\d+ %$/);
+      expect(await inViewport(page, '[data-testid=claim-caption]'), 'caption').toBe(true);
+      expect(await inViewport(page, '[data-testid=loss-chart] canvas'), 'chart').toBe(true);
+      await page.screenshot({ path: `${OUT}/classroom-presenter-1280x720-recorded-weather.png` });
+      await expectNoErrorsThenClose(page, errors);
+    },
+  );
 
   it('before the first adapted step a claim waits for the drift: nothing reads undefined', async () => {
     const page = await openPage(app.browser, { viewport: { width: 1280, height: 720 } });
