@@ -154,7 +154,8 @@ export function ClaimCaption() {
           Scope: {preset.scope}.
         </p>
       )}
-      {preset?.measures === 'recovery' && !running && (
+      {/* the live line already gives the reference's improvement; on the projector its definition would push the legend off the screen */}
+      {preset?.measures === 'recovery' && !running && !presenter && (
         <p className="caption-scope" data-testid="claim-caption-improvement">
           {improvementText(improvement, reading.reference)}
         </p>
