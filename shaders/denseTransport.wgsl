@@ -16,7 +16,7 @@
 var<workgroup> aTile: array<vec4f, TS * (TS / 4u + 1u)>;
 override MASKED: u32 = 0u;
 
-// A masked lane's coefficient tile for sources q0 .. q0 + TS - 1: zeroed by the staging loop, then each of
+// A masked lane's coefficient tile for sources q0 .. q0 + TS - 1: zeroed by stageTiles, then each of
 // the tile's rows scatters its kept sources that fall in the block (one invocation per row, so no two
 // write one vec4). With every source kept (k = n) the staging loop's dense load already holds them all.
 fn scatterKept(lane: u32, i0: u32, q0: u32, lix: u32) {
@@ -38,6 +38,23 @@ fn scatterKept(lane: u32, i0: u32, q0: u32, lix: u32) {
   }
 }
 
+// whether this workgroup's lane stages D_t W densely (a full lane, or a masked one keeping every source)
+var<private> stageDense: bool;
+
+// The coefficient tile's vec4 at slot: (D_t W)[i, q .. q + 3], zero outside D_t W (and for a masked
+// lane, whose kept sources scatterKept then writes).
+fn stageCoef(lane: u32, slot: u32, i: u32, q: u32) {
+  var av = vec4f(0.0);
+  if (i < N && stageDense) {
+    let d = state[lane * ST + i];
+    let w = lane * STRIDE + i * N;
+    for (var j = 0u; j < 4u; j++) {
+      if (q + j < N) { av[j] = d * params[w + q + j]; }
+    }
+  }
+  aTile[slot] = av;
+}
+
 @compute @workgroup_size(Q, Q)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) lix: u32) {
@@ -46,46 +63,24 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let i0 = wid.x * TS;
   let c0 = wid.y * TS;
   let base = lane * N * NP;
-  let th = lane * STRIDE;
-  let sb = lane * ST;
   // workgroup_id and an override: uniform, so the masked lanes' extra barrier is in uniform control flow
   let masked = wid.z < MASKED;
   // a masked lane keeping every source (k = n) stages W densely, like a full lane
-  let dense = !masked || lanes[lane].k >= N;
+  stageDense = !masked || lanes[lane].k >= N;
   var acc: array<vec4f, 4>;
   for (var q0 = 0u; q0 < N; q0 += TS) {
-    for (var e = lix; e < TS * TV; e += Q * Q) {
-      let r = tileRow(e);
-      let cc = tileCol(e);
-      let i = i0 + r;
-      var av = vec4f(0.0);
-      if (i < N && dense) {
-        let d = state[sb + i];
-        let w = th + i * N;
-        for (var j = 0u; j < 4u; j++) {
-          let q = q0 + cc + j;
-          if (q < N) { av[j] = d * params[w + q]; }
-        }
-      }
-      aTile[coefIndex(r, e % TV)] = av;
-      stagePTile(e, base, q0 + r, c0 + cc);
-    }
+    stageTiles(lix, lane, base, i0, q0, c0);
     if (masked) {
-      workgroupBarrier();
       scatterKept(lane, i0, q0, lix);
+      workgroupBarrier();
     }
-    workgroupBarrier();
     for (var kv = 0u; kv < TV; kv++) {
-      let pr = 4u * kv * TV + lid.x;
-      let p0 = pTile[pr];
-      let p1 = pTile[pr + TV];
-      let p2 = pTile[pr + 2u * TV];
-      let p3 = pTile[pr + 3u * TV];
+      let p = pRows(kv, lid.x);
       // unrolled by hand: constant indices keep the accumulators in registers
-      acc[0] += fma4(aTile[coefIndex(lid.y, kv)], p0, p1, p2, p3);
-      acc[1] += fma4(aTile[coefIndex(lid.y + Q, kv)], p0, p1, p2, p3);
-      acc[2] += fma4(aTile[coefIndex(lid.y + 2u * Q, kv)], p0, p1, p2, p3);
-      acc[3] += fma4(aTile[coefIndex(lid.y + 3u * Q, kv)], p0, p1, p2, p3);
+      acc[0] += fma4(aTile[coefIndex(lid.y, kv)], p);
+      acc[1] += fma4(aTile[coefIndex(lid.y + Q, kv)], p);
+      acc[2] += fma4(aTile[coefIndex(lid.y + 2u * Q, kv)], p);
+      acc[3] += fma4(aTile[coefIndex(lid.y + 3u * Q, kv)], p);
     }
     workgroupBarrier();
   }

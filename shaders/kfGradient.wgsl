@@ -3,25 +3,22 @@
 // and writes the gradient g_t[(r, l)] = a_r u_l in θ's layout (W, U, b) with each workgroup's Σg² for
 // clipScale.wgsl. a = Aᵀ c_t and u come from kfUpdate.wgsl.
 //! include thetaEntry
-override LANE_BASE: u32;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let lane = LANE_BASE + wid.z;
-  let r0 = lanes[lane].factorOffset;
+  let lane = factorLane(wid.z);
   let c = gid.x;
   if (c < N * N) {
     let r = c / N;
-    var v = factors[r0 + KF_FA] * factors[r0 + KF_A + c];
-    if (r == c % N) { v += factors[r0 + KF_FD] * state[lane * ST + r]; }
-    factors[r0 + KF_A + c] = v;
+    var v = factors[lane.at + KF_FA] * factors[lane.at + KF_A + c];
+    if (r == c % N) { v += factors[lane.at + KF_FD] * state[lane.id * ST + r]; }
+    factors[lane.at + KF_A + c] = v;
   }
   var g = 0.0;
   if (c < NP) {
     let rl = thetaEntry(c);
-    g = factors[r0 + KF_AV + rl.x] * factors[r0 + rl.y];
-    grad[lane * STRIDE + c] = g;
+    g = factors[lane.at + KF_AV + rl.x] * factors[lane.at + rl.y];
   }
-  thetaPartial(lid, lane, wid.x, g);
+  thetaGradient(lid, lane.id, wid.x, c, g);
 }

@@ -5,20 +5,18 @@
 //   a = Aᵀ c_t = (c1/p1) (J A)ᵀ c_t + (c2/p2) D_t c_t   (D_t is diagonal for the RNN)
 // ‖J A‖² and (J A)ᵀ c_t are kfTransport.wgsl's per-row sums. A reset step starts from u = 0.
 //! include noiseLane
-const EPS: f32 = 1e-7;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let lane = LANE_BASE + wid.z;
-  let r0 = lanes[lane].factorOffset;
-  let now = laneStep(lane);
+  let lane = factorLane(wid.z);
+  let now = laneStep(lane.id);
   // this step's (c1, c2)
-  let nz = noiseSlot(lane, now, 2u);
-  let sb = lane * ST;
+  let nz = noiseSlot(lane.id, now, 2u);
+  let sb = lane.id * ST;
   var jq = 0.0;
   var dq = 0.0;
   for (var r = lid; r < N; r += WG) {
-    jq += factors[r0 + KF_SQ + r];
+    jq += factors[lane.at + KF_SQ + r];
     let d = state[sb + r];
     dq += d * d;
   }
@@ -26,27 +24,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var hq = 0.0;
   for (var l = lid; l < NL; l += WG) {
     var u = 0.0;
-    if (now.keep) { u = factors[r0 + l]; }
+    if (now.keep) { u = factors[lane.at + l]; }
     uq += u * u;
-    let h = hatEntry(lane, now, l);
+    let h = hatEntry(lane.id, now, l);
     hq += h * h;
   }
-  let p1 = sqrt((sqrt(workgroupSum(lid, jq)) + EPS) / (sqrt(workgroupSum(lid, uq)) + EPS));
-  let p2 = sqrt((sqrt(workgroupSum(lid, dq)) + EPS) / (sqrt(workgroupSum(lid, hq)) + EPS));
+  let p1 = balance(sqrt(workgroupSum(lid, jq)), sqrt(workgroupSum(lid, uq)));
+  let p2 = balance(sqrt(workgroupSum(lid, dq)), sqrt(workgroupSum(lid, hq)));
   let c1 = noise[nz];
   let c2 = noise[nz + 1u];
   for (var l = lid; l < NL; l += WG) {
     var u = 0.0;
-    if (now.keep) { u = factors[r0 + l]; }
-    factors[r0 + l] = c1 * p1 * u + c2 * p2 * hatEntry(lane, now, l);
+    if (now.keep) { u = factors[lane.at + l]; }
+    factors[lane.at + l] = c1 * p1 * u + c2 * p2 * hatEntry(lane.id, now, l);
   }
   let fa = c1 / p1;
   let fd = c2 / p2;
   for (var r = lid; r < N; r += WG) {
-    factors[r0 + KF_AV + r] = fa * factors[r0 + KF_JC + r] + fd * state[sb + r] * state[sb + ST_DLDH + r];
+    factors[lane.at + KF_AV + r] = fa * factors[lane.at + KF_JC + r] + fd * state[sb + r] * state[sb + ST_DLDH + r];
   }
   if (lid == 0u) {
-    factors[r0 + KF_FA] = fa;
-    factors[r0 + KF_FD] = fd;
+    factors[lane.at + KF_FA] = fa;
+    factors[lane.at + KF_FD] = fd;
   }
 }

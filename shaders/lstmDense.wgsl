@@ -15,6 +15,30 @@
 var<workgroup> cTile: array<vec4f, TS * (TS / 4u + 1u)>;
 var<workgroup> hTile: array<vec4f, TS * (TS / 4u + 1u)>;
 
+// The coefficient tiles' vec4s at slot, columns q .. q + 3 of unit j's rows:
+// A^c[j, ·] = a_f W_h[f_j, ·] + a_i W_h[i_j, ·] + a_g W_h[g_j, ·] and A^h[j, ·] = a_o W_h[o_j, ·], zero outside.
+fn stageCoef(lane: u32, slot: u32, j: u32, q: u32) {
+  var ac = vec4f(0.0);
+  var ah = vec4f(0.0);
+  if (j < N) {
+    let lb = lane * ST + ST_LOCAL;
+    let th = lane * STRIDE;
+    let af = state[lb + L_F * N + j];
+    let ai = state[lb + L_I * N + j];
+    let ag = state[lb + L_G * N + j];
+    let ao = state[lb + L_O * N + j];
+    for (var t = 0u; t < 4u; t++) {
+      let qt = q + t;
+      if (qt < N) {
+        ac[t] = af * params[th + (N + j) * N + qt] + ai * params[th + j * N + qt] + ag * params[th + (2u * N + j) * N + qt];
+        ah[t] = ao * params[th + (3u * N + j) * N + qt];
+      }
+    }
+  }
+  cTile[slot] = ac;
+  hTile[slot] = ah;
+}
+
 @compute @workgroup_size(Q, Q)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) lix: u32) {
@@ -25,55 +49,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let j0 = wid.x * TS;
   let c0 = wid.y * TS;
   let base = lane * N * NP;
-  let th = lane * STRIDE;
   var accC: array<vec4f, 4>;
   var accH: array<vec4f, 4>;
   for (var q0 = 0u; q0 < N; q0 += TS) {
-    for (var e = lix; e < TS * TV; e += Q * Q) {
-      let r = tileRow(e);
-      let cc = tileCol(e);
-      let j = j0 + r;
-      var ac = vec4f(0.0);
-      var ah = vec4f(0.0);
-      if (j < N) {
-        let af = state[lb + L_F * N + j];
-        let ai = state[lb + L_I * N + j];
-        let ag = state[lb + L_G * N + j];
-        let ao = state[lb + L_O * N + j];
-        for (var t = 0u; t < 4u; t++) {
-          let q = q0 + cc + t;
-          if (q < N) {
-            ac[t] = af * params[th + (N + j) * N + q] + ai * params[th + j * N + q] + ag * params[th + (2u * N + j) * N + q];
-            ah[t] = ao * params[th + (3u * N + j) * N + q];
-          }
-        }
-      }
-      let slot = coefIndex(r, e % TV);
-      cTile[slot] = ac;
-      hTile[slot] = ah;
-      stagePTile(e, base, q0 + r, c0 + cc);
-    }
-    workgroupBarrier();
+    stageTiles(lix, lane, base, j0, q0, c0);
     for (var kv = 0u; kv < TV; kv++) {
-      let pr = 4u * kv * TV + lid.x;
-      let p0 = pTile[pr];
-      let p1 = pTile[pr + TV];
-      let p2 = pTile[pr + 2u * TV];
-      let p3 = pTile[pr + 3u * TV];
+      let p = pRows(kv, lid.x);
       // unrolled by hand: constant indices keep the accumulators in registers (a dynamic index makes some
       // compilers, SwiftShader's among them, keep the arrays in memory)
       let r0 = coefIndex(lid.y, kv);
       let r1 = r0 + Q * AV;
       let r2 = r1 + Q * AV;
       let r3 = r2 + Q * AV;
-      accC[0] += fma4(cTile[r0], p0, p1, p2, p3);
-      accC[1] += fma4(cTile[r1], p0, p1, p2, p3);
-      accC[2] += fma4(cTile[r2], p0, p1, p2, p3);
-      accC[3] += fma4(cTile[r3], p0, p1, p2, p3);
-      accH[0] += fma4(hTile[r0], p0, p1, p2, p3);
-      accH[1] += fma4(hTile[r1], p0, p1, p2, p3);
-      accH[2] += fma4(hTile[r2], p0, p1, p2, p3);
-      accH[3] += fma4(hTile[r3], p0, p1, p2, p3);
+      accC[0] += fma4(cTile[r0], p);
+      accC[1] += fma4(cTile[r1], p);
+      accC[2] += fma4(cTile[r2], p);
+      accC[3] += fma4(cTile[r3], p);
+      accH[0] += fma4(hTile[r0], p);
+      accH[1] += fma4(hTile[r1], p);
+      accH[2] += fma4(hTile[r2], p);
+      accH[3] += fma4(hTile[r3], p);
     }
     workgroupBarrier();
   }

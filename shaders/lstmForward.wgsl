@@ -4,28 +4,22 @@
 //   y_t = V h_t + c,  e_t = (y_t - y*_t)·hasError,  dL/dh_t = Vᵀ e_t,  L_t = ½‖e_t‖²
 // and the local derivatives the transport needs (state record, ST_LOCAL):
 //   a_i = g σ'(z_i), a_f = c_{t-1} σ'(z_f), a_g = i tanh'(z_g), a_o = tanh(c_t) σ'(z_o), β = o (1 - tanh² c_t), f.
-// It also stages ĥ_t's h_{t-1} and x_t and the reset flag in the state record (lstmGpu.ts says why).
+// The step's start (the step before settled, ĥ_t and the reset flag staged in the state record for the
+// transports: lstmGpu.ts says why): common/forwardStep.wgsl.
 // A reset step starts from h = c = 0. The readout, error, dL/dh and loss: common/readoutTail.wgsl. h and c
 // share the ping-ponged buffers: h at lane·N, c at C_BASE + lane·N.
-// W_h h_{t-1} is read coalesced: RG consecutive invocations share a row of W_h and read RG consecutive
-// entries of it, leaving RG partial sums per row in workgroup memory; the invocation that owns unit j then
-// adds its four gates' partials. Units go in chunks of CU (4·CU rows of W_h).
+// W_h h_{t-1} is read coalesced (common/rowDot.wgsl), a chunk of CU units' four gate rows at a time; the
+// invocation that owns unit j adds its four gates' partials.
 
+//! include forwardStep
 //! include readoutTail
-//! include settle
 
-const RG: u32 = 8u;      // invocations per row of W_h
-const CU: u32 = 32u;     // units per chunk of partial sums (4.5 KiB of workgroup memory)
-const PS: u32 = RG + 1u; // a row's partials, padded so the owners' reads (rows PS apart) hit distinct banks
-
-var<workgroup> partial: array<f32, 4u * CU * PS>;
+const CU: u32 = WR / 4u; // units per chunk of partial sums
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = wid.x;
-  let now = laneStep(lane);
-  // the step before, settled here rather than in a dispatch of its own (readoutTail reads the result)
-  if (stepNow.settle != 0u && lid == 0u) { settleStep(lane, now.t - 1u); }
+  let now = forwardStep(lid, lane);
   let s0 = now.rec;
   let keep = now.keep;
   let th = lane * STRIDE;
@@ -33,22 +27,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let cb = C_BASE + lane * N;
   let sb = lane * ST;
   let lb = sb + ST_LOCAL;
-  for (var q = lid; q < N; q += WG) {
-    var hp = 0.0;
-    if (keep) { hp = hIn[hb + q]; }
-    state[sb + ST_HPREV + q] = hp;
-  }
-  for (var l = lid; l < M; l += WG) { state[sb + ST_X + l] = streams[s0 + l]; }
-  if (lid == 0u) { state[sb + ST_KEEP] = select(0.0, 1.0, keep); }
   let sub = lid % RG;
   for (var j0 = 0u; j0 < N; j0 += CU) {
     for (var rr = lid / RG; rr < 4u * CU; rr += WG / RG) {
       let j = j0 + rr % CU;
       var a = 0.0;
-      if (keep && j < N) {
-        let w = th + ((rr / CU) * N + j) * N;
-        for (var q = sub; q < N; q += RG) { a += params[w + q] * hIn[hb + q]; }
-      }
+      if (keep && j < N) { a = rowPartial(th + ((rr / CU) * N + j) * N, sub, hb); }
       partial[rr * PS + sub] = a;
     }
     workgroupBarrier();
@@ -56,9 +40,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       var z: array<f32, 4>;
       for (var gate = 0u; gate < 4u; gate++) {
         let r = gate * N + j;
-        var a = params[th + TH_B + r];
-        let pr = (gate * CU + j - j0) * PS;
-        for (var g = 0u; g < RG; g++) { a += partial[pr + g]; }
+        var a = rowSum(params[th + TH_B + r], gate * CU + j - j0);
         for (var l = 0u; l < M; l++) { a += params[th + TH_WX + r * M + l] * streams[s0 + l]; }
         z[gate] = a;
       }

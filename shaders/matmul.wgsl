@@ -8,6 +8,7 @@
 // two consecutive lid.y): the rhs reads cover 64 consecutive words, each bank twice, the least a 16-address
 // vec4 read can take; the lhs tile's rows are padded to 20 words, so the two lid.y rows' vec4s sit in 8
 // distinct banks, each read by 16 invocations at once (broadcast). bench-gpu.ts dispatches it.
+//! include vec4Block
 const BM: u32 = 64u;
 const KT: u32 = 16u;
 const KV: u32 = KT / 4u;      // vec4s in a row of the lhs tile
@@ -17,10 +18,6 @@ const BV: u32 = BM / 4u;      // vec4s in a row of the rhs tile
 var<workgroup> aS: array<vec4f, BM * AV>;
 var<workgroup> bS: array<vec4f, KT * BV>;
 
-fn fma4(a4: vec4f, p0: vec4f, p1: vec4f, p2: vec4f, p3: vec4f) -> vec4f {
-  return a4.x * p0 + a4.y * p1 + a4.z * p2 + a4.w * p3;
-}
-
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) lix: u32) {
@@ -28,37 +25,28 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let c0 = wid.x * BM;
   var acc: array<vec4f, 4>;
   for (var q0 = 0u; q0 < N; q0 += KT) {
-    // one vec4 of each tile per invocation: lhs[row, 4 consecutive k], rhs[k, 4 consecutive columns]
+    // one vec4 of each tile per invocation, staged in one pass: lhs[row, 4 consecutive k], rhs[k, 4 consecutive columns]
     let row = lix / KV;
     let k4 = 4u * (lix % KV);
-    var a = vec4f(0.0);
-    if (r0 + row < N) {
-      for (var j = 0u; j < 4u; j++) {
-        if (q0 + k4 + j < N) { a[j] = lhs[(r0 + row) * N + q0 + k4 + j]; }
-      }
-    }
-    aS[row * AV + lix % KV] = a;
     let kb = lix / BV;
     let col = 4u * (lix % BV);
+    var a = vec4f(0.0);
     var b = vec4f(0.0);
-    if (q0 + kb < N) {
-      for (var j = 0u; j < 4u; j++) {
-        if (c0 + col + j < NP) { b[j] = rhs[(q0 + kb) * NP + c0 + col + j]; }
-      }
+    for (var j = 0u; j < 4u; j++) {
+      if (r0 + row < N && q0 + k4 + j < N) { a[j] = lhs[(r0 + row) * N + q0 + k4 + j]; }
+      if (q0 + kb < N && c0 + col + j < NP) { b[j] = rhs[(q0 + kb) * NP + c0 + col + j]; }
     }
+    aS[row * AV + lix % KV] = a;
     bS[lix] = b;
     workgroupBarrier();
     for (var kv = 0u; kv < KV; kv++) {
       let o = 4u * kv * BV + lid.x;
-      let p0 = bS[o];
-      let p1 = bS[o + BV];
-      let p2 = bS[o + 2u * BV];
-      let p3 = bS[o + 3u * BV];
+      let p = Rows4(bS[o], bS[o + BV], bS[o + 2u * BV], bS[o + 3u * BV]);
       let ao = lid.y * AV + kv;
-      acc[0] += fma4(aS[ao], p0, p1, p2, p3);
-      acc[1] += fma4(aS[ao + 16u * AV], p0, p1, p2, p3);
-      acc[2] += fma4(aS[ao + 32u * AV], p0, p1, p2, p3);
-      acc[3] += fma4(aS[ao + 48u * AV], p0, p1, p2, p3);
+      acc[0] += fma4(aS[ao], p);
+      acc[1] += fma4(aS[ao + 16u * AV], p);
+      acc[2] += fma4(aS[ao + 32u * AV], p);
+      acc[3] += fma4(aS[ao + 48u * AV], p);
     }
     workgroupBarrier();
   }

@@ -4,26 +4,23 @@
 // with what uoroState.wgsl left in the lane's record. Writes θ's gradient with each workgroup's Σg² for
 // clipScale.wgsl, and each workgroup's Σθ̃² for the next step's ρ0. A reset step drops the old θ̃.
 //! include thetaEntry
-override LANE_BASE: u32;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let lane = LANE_BASE + wid.z;
-  let r0 = lanes[lane].factorOffset;
+  let lane = factorLane(wid.z);
   let c = gid.x;
   var g = 0.0;
   var v = 0.0;
   if (c < NP) {
     let rl = thetaEntry(c);
     var old = 0.0;
-    if (factors[r0 + UO_KEEP] != 0.0) { old = factors[r0 + UO_TT + c]; }
-    v = old * factors[r0 + UO_INV0] + factors[r0 + UO_AR + rl.x] * factors[r0 + UO_HH + rl.y];
-    factors[r0 + UO_TT + c] = v;
-    g = factors[r0 + UO_CS] * v;
-    grad[lane * STRIDE + c] = g;
+    if (factors[lane.at + UO_KEEP] != 0.0) { old = factors[lane.at + UO_TT + c]; }
+    v = old * factors[lane.at + UO_INV0] + factors[lane.at + UO_AR + rl.x] * factors[lane.at + UO_HH + rl.y];
+    factors[lane.at + UO_TT + c] = v;
+    g = factors[lane.at + UO_CS] * v;
   }
-  thetaPartial(lid, lane, wid.x, g);
+  thetaGradient(lid, lane.id, wid.x, c, g);
   let tq = workgroupSum(lid, v * v);
-  if (lid == 0u) { factors[r0 + UO_TQ + wid.x] = tq; }
+  if (lid == 0u) { factors[lane.at + UO_TQ + wid.x] = tq; }
 }

@@ -6,97 +6,64 @@
 // record (layout.ts uoroRecord). ‖θ̃‖² is the sum of uoroGradient's partials of the step before, so θ̃ is not
 // read here. A reset step starts from s = θ̃ = 0 (the CPU's estimator.reset()).
 //! include noiseLane
-const EPS: f32 = 1e-7;
-// W s is read coalesced, as forward.wgsl reads W h: RG consecutive invocations share a row of W and read
-// RG consecutive entries of it into padded partial sums (rows in chunks of WROWS) that the row's owner adds.
-const RG: u32 = 8u;
-const WROWS: u32 = 128u;
-const PS: u32 = RG + 1u;
-
-var<workgroup> partial: array<f32, WROWS * PS>;
-
-var<workgroup> sOld: array<f32, N>;
-var<workgroup> js: array<f32, N>;
+//! include timesW
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let lane = LANE_BASE + wid.z;
-  let r0 = lanes[lane].factorOffset;
-  let now = laneStep(lane);
+  let lane = factorLane(wid.z);
+  let now = laneStep(lane.id);
   let keep = now.keep;
   // this step's N signs
-  let nz = noiseSlot(lane, now, N);
-  let th = lane * STRIDE;
-  let sb = lane * ST;
-  for (var i = lid; i < N; i += WG) {
-    var v = 0.0;
-    if (keep) { v = factors[r0 + i]; }
-    sOld[i] = v;
-  }
-  workgroupBarrier();
-  let sub = lid % RG;
-  for (var c0 = 0u; c0 < N; c0 += WROWS) {
-    for (var r = lid / RG; r < WROWS; r += WG / RG) {
-      let i = c0 + r;
-      var a = 0.0;
-      if (i < N) {
-        for (var q = sub; q < N; q += RG) { a += params[th + i * N + q] * sOld[q]; }
-      }
-      partial[r * PS + sub] = a;
-    }
-    workgroupBarrier();
-    for (var i = c0 + lid; i < min(N, c0 + WROWS); i += WG) {
-      var a = 0.0;
-      for (var g = 0u; g < RG; g++) { a += partial[(i - c0) * PS + g]; }
-      js[i] = a;  // W s for now; the same invocation turns it into J s below
-    }
-    workgroupBarrier();
-  }
+  let nz = noiseSlot(lane.id, now, N);
+  let sb = lane.id * ST;
+  // s staged, then W s (common/timesW.wgsl); wv becomes J s below, entry by entry in the invocation that owns it
+  stageVector(lid, lane.at, keep);
+  timesW(lid, lane.id * STRIDE);
   var jsq = 0.0;
   var dsq = 0.0;
   var nsq = 0.0;
   for (var i = lid; i < N; i += WG) {
-    let a = js[i];
+    let a = wv[i];
     let d = state[sb + i];
-    let v = (1.0 - LEAK) * sOld[i] + d * a;
-    js[i] = v;
+    let v = (1.0 - LEAK) * stagedVec[i] + d * a;
+    wv[i] = v;
     jsq += v * v;
     let nu = noise[nz + i];
     let dn = d * nu;
     dsq += dn * dn;
     nsq += nu * nu;
-    factors[r0 + UO_AR + i] = dn;
+    factors[lane.at + UO_AR + i] = dn;
   }
   var hsq = 0.0;
   for (var l = lid; l < NL; l += WG) {
-    let h = hatEntry(lane, now, l);
-    factors[r0 + UO_HH + l] = h;
+    let h = hatEntry(lane.id, now, l);
+    factors[lane.at + UO_HH + l] = h;
     hsq += h * h;
   }
   var tq = 0.0;
   if (keep) {
-    for (var g = lid; g < GT; g += WG) { tq += factors[r0 + UO_TQ + g]; }
+    for (var g = lid; g < GT; g += WG) { tq += factors[lane.at + UO_TQ + g]; }
   }
   let jsNorm = sqrt(workgroupSum(lid, jsq));
   let dnNorm = sqrt(workgroupSum(lid, dsq));
   let nuNorm = sqrt(workgroupSum(lid, nsq));
   let hNorm = sqrt(workgroupSum(lid, hsq));
   let ttNorm = sqrt(workgroupSum(lid, tq));
-  let rho0 = sqrt((ttNorm + EPS) / (jsNorm + EPS));
-  let rho1 = sqrt((dnNorm * hNorm + EPS) / (nuNorm + EPS));
+  let rho0 = balance(ttNorm, jsNorm);
+  let rho1 = balance(dnNorm * hNorm, nuNorm);
   let inv1 = 1.0 / rho1;
   var cs = 0.0;
   for (var i = lid; i < N; i += WG) {
-    let s = rho0 * js[i] + rho1 * noise[nz + i];
-    factors[r0 + i] = s;
+    let s = rho0 * wv[i] + rho1 * noise[nz + i];
+    factors[lane.at + i] = s;
     cs += state[sb + ST_DLDH + i] * s;
     // the same invocation wrote D ν for this i above
-    factors[r0 + UO_AR + i] = factors[r0 + UO_AR + i] * inv1;
+    factors[lane.at + UO_AR + i] = factors[lane.at + UO_AR + i] * inv1;
   }
   let csum = workgroupSum(lid, cs);
   if (lid == 0u) {
-    factors[r0 + UO_INV0] = 1.0 / rho0;
-    factors[r0 + UO_CS] = csum;
-    factors[r0 + UO_KEEP] = select(0.0, 1.0, keep);
+    factors[lane.at + UO_INV0] = 1.0 / rho0;
+    factors[lane.at + UO_CS] = csum;
+    factors[lane.at + UO_KEEP] = select(0.0, 1.0, keep);
   }
 }

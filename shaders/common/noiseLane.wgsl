@@ -1,7 +1,7 @@
 // The step's start for the kernels of UORO and KF-RTRL lanes (LANE_BASE + z) that draw on the lane's
 // noise ring: CH slots, one per step of a chunk, filled on the host (batch.ts fillNoise).
 //! include laneStep
-override LANE_BASE: u32;
+//! include factorLane
 /** steps in the noise ring (the batch's readbackEvery) */
 override CH: u32;
 

@@ -65,7 +65,7 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
     shader: (e) => e.sparseShader,
     variants: SPARSE_SHADERS,
     bindings: { ...transport, sources: 'read', lanes: 'read', gradParts: 'write' },
-    constants: (e): Record<string, number> => (e.sparseShader === 'sparseTransportVec4' ? { VPT: VEC4_PER_INVOCATION } : {}),
+    constants: (e): Record<string, number> => (e.sparseShader === 'sparseTransportVec4' ? { CW: VEC4_PER_INVOCATION } : {}),
     // row blocks fastest (x), then column tiles (y): a tile's source rows are reused while cached
     dispatch: (e) => [
       Math.ceil(e.layout.n / ROW_BLOCK),

@@ -36,7 +36,23 @@ export const SHADER_NAMES = [
 export type ShaderName = (typeof SHADER_NAMES)[number];
 
 /** The shared snippets of shaders/common/ that kernel files include. */
-export const SNIPPET_NAMES = ['laneStep', 'readoutTail', 'thetaEntry', 'noiseLane', 'denseTile', 'lstmColumn', 'sparseRow', 'settle', 'immediateTerm'] as const;
+export const SNIPPET_NAMES = [
+  'laneStep',
+  'readoutTail',
+  'thetaEntry',
+  'noiseLane',
+  'denseTile',
+  'vec4Block',
+  'lstmColumn',
+  'sparseRow',
+  'settle',
+  'immediateTerm',
+  'rowDot',
+  'forwardStep',
+  'timesW',
+  'factorLane',
+  'sparsePass',
+] as const;
 export type SnippetName = (typeof SNIPPET_NAMES)[number];
 /** A snippet's key among the sources: its path under shaders/ without `.wgsl`. */
 export type SnippetFile = `common/${SnippetName}`;

@@ -16,7 +16,7 @@ import type { ShaderName } from './shaderSources';
 /** Every shader that implements the sparse transport descriptor (same bindings, same result). */
 export const SPARSE_SHADERS: readonly ShaderName[] = ['sparseTransport', 'sparseTransportVec4'];
 
-/** vec4 columns per invocation in sparseTransportVec4.wgsl (its override VPT) */
+/** vec4 columns per invocation in sparseTransportVec4.wgsl (its override CW) */
 export const VEC4_PER_INVOCATION = 2;
 
 export type SparsePreference = 'auto' | 'scalar' | 'vec4';

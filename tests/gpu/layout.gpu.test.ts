@@ -69,11 +69,14 @@ describe('one layout, one preamble', () => {
 
   it('snippets are included by marker line, each once, after the snippets they include; every snippet is used', async () => {
     const sources = await loadShaderSources();
-    // readoutTail includes laneStep, so laneStep comes first; the kernel file last, unchanged
+    // forwardStep includes laneStep, settle and rowDot, so they come first; readoutTail's laneStep is not
+    // repeated; the kernel file last, unchanged
     expect(kernelParts('forward', sources).map((p) => p.file)).toEqual([
       'common/laneStep.wgsl',
-      'common/readoutTail.wgsl',
       'common/settle.wgsl',
+      'common/rowDot.wgsl',
+      'common/forwardStep.wgsl',
+      'common/readoutTail.wgsl',
       'forward.wgsl',
     ]);
     expect(kernelParts('forward', sources).at(-1)?.text).toBe(sources.forward);
@@ -91,7 +94,8 @@ describe('one layout, one preamble', () => {
       "gram.wgsl includes 'nowhere', which is not a snippet of shaders/common/",
     );
     const cycle = { ...sources, 'common/laneStep': `//! include readoutTail\n${sources['common/laneStep']}` };
-    expect(() => kernelParts('forward', cycle)).toThrow("common/laneStep.wgsl includes 'readoutTail', which includes it back");
+    // forward reaches laneStep first through forwardStep, then readoutTail, which includes laneStep back
+    expect(() => kernelParts('forward', cycle)).toThrow("common/readoutTail.wgsl includes 'laneStep', which includes it back");
   });
 });
 
