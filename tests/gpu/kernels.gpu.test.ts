@@ -18,7 +18,7 @@ import { addImmediateTerm } from '../../src/engine/sensitivity';
 import { allocateSequence, type Sequence } from '../../src/engine/tasks/task';
 import { transport } from '../../src/engine/transport';
 import { allPaths, selectPaths } from '../../src/engine/transportMask';
-import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
+import { GpuBatch, type BatchOptions, type GpuContext } from '../../src/gpu/batch';
 import { OnlineLearner } from '../../src/engine/learner';
 import type { Floats } from '../../src/engine/precision';
 import { readBuffer } from '../../src/gpu/readback';
@@ -315,87 +315,109 @@ function cpuTransport(sh: RnnShape, theta: Floats, d: Float32Array, k: number, s
   return out;
 }
 
-describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
-  // p = n (n + m + 1) must be a multiple of 4: n = 68, m = 1 gives p = 4760; k = 66 > WG = 64 crosses a staging chunk
-  const big: RnnShape = { n: 68, m: 1, o: 1, leak: 0.6 };
-  // and a full lane: n = 68 is three 32-row blocks of the dense tile
-  const lanes: LearningMethod[] = [sparseArm(0, 'random'), sparseArm(3, 'random'), sparseArm(66, 'random', 0, true), { kind: 'full' }, { kind: 'frozen' }];
-
-  it('vec4 loads, staged indices and coefficients: P_out = (1-α)P + (D W ⊙ Ω) P + the immediate term, k = 0, 3 and 66 (two staging chunks); the dense tile over three row blocks', async () => {
-    const bp = big.n * (big.n + big.m + 1);
-    const params = initRnn(big, new Rng(51), { gain: 1.1, inputScale: 1 });
-    const seq = allocateSequence(2, 1, 1);
-    seq.x[0] = 0.4;
-    seq.y[0] = -0.2;
-    const sources = lanes.map((mth) => {
-      if (mth.kind !== 'sparse') return undefined;
-      const s = new Int32Array(big.n * mth.k);
-      selectPaths(mth.strategy, params.theta, big.n, mth.k, new Rng(52), s);
-      return s;
+/**
+ * One step's transports from a random P (forward, then the sparse and dense kernels, alone) in a batch of
+ * `lanes` on `big` with `options`, every lane with a P against the CPU engine's transport; `check` sees
+ * the batch first (its kernel choice, its lane order).
+ */
+async function expectTransportStep(
+  big: RnnShape,
+  lanes: LearningMethod[],
+  options: Omit<BatchOptions, 'optimizer'>,
+  seed: number,
+  check: (batch: GpuBatch) => void,
+) {
+  const bp = big.n * (big.n + big.m + 1);
+  const params = initRnn(big, new Rng(seed), { gain: 1.1, inputScale: 1 });
+  const seq = allocateSequence(2, 1, 1);
+  seq.x[0] = 0.4;
+  seq.y[0] = -0.2;
+  const sources = lanes.map((mth) => {
+    if (mth.kind !== 'sparse') return undefined;
+    const s = new Int32Array(big.n * mth.k);
+    selectPaths(mth.strategy, params.theta, big.n, mth.k, new Rng(seed + 1), s);
+    return s;
+  });
+  const specs = lanes.map((method, a) => ({ method, params, sources: sources[a], stream: 0 }));
+  const batch = await GpuBatch.create(ctx, big, [seq], specs, { optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 }, ...options });
+  try {
+    check(batch);
+    const r = new Rng(seed + 2);
+    // one P per lane that holds one (sparse, masked, full), in the batch's lane order
+    const withP = lanes.filter((mth) => mth.kind === 'sparse' || mth.kind === 'full').length;
+    const P0 = Float32Array.from({ length: withP * big.n * bp }, () => r.normal());
+    batch.write('P0', P0);
+    await batch.dispatchKernel('forward', 0);
+    await batch.dispatchKernel('sparse', 0);
+    await batch.dispatchKernel('dense', 0);
+    const [P1, state] = await Promise.all([batch.read('P1'), batch.read('state')]);
+    const { st } = batch.layout;
+    lanes.forEach((mth, a) => {
+      if (mth.kind !== 'sparse' && mth.kind !== 'full') return;
+      const i = batch.laneIndex(a);
+      const d = state.slice(i * st, i * st + big.n);
+      const [k, src, scale] = mth.kind === 'full' ? [big.n, allPaths(big.n), 1] : [mth.k, sources[a]!, mth.rescale && mth.k > 0 ? big.n / mth.k : 1];
+      const want = cpuTransport(big, params.theta, d, k, src, scale, P0.subarray(i * big.n * bp, (i + 1) * big.n * bp), seq.x);
+      // up to n = 68 terms of N(0,1)·O(0.1) values: float32 sums differ by ~1e-6 of their scale
+      expectClose(P1.subarray(i * big.n * bp, (i + 1) * big.n * bp), want, `${options.label} lane ${a} (${mth.kind}, k = ${k})`, 1e-4);
     });
-    const batch = await GpuBatch.create(
-      ctx,
-      big,
-      [seq],
-      lanes.map((method, a) => ({ method, params, sources: sources[a], stream: 0 })),
-      {
-        optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 },
-        sparseKernel: 'vec4',
-        label: 'vec4 test',
-      },
+  } finally {
+    batch.destroy();
+  }
+}
+
+/** A 12-step run (a reset at step 6) of `methods` at n = 8 under each of `options`: every lane's losses agree; `check` sees the batches. */
+async function expectSameRuns(
+  methods: LearningMethod[],
+  options: [Omit<BatchOptions, 'optimizer'>, Omit<BatchOptions, 'optimizer'>],
+  check: (runs: GpuBatch[]) => void,
+) {
+  const sh: RnnShape = { n: 8, m: 1, o: 1, leak: 0.7 };
+  const params = initRnn(sh, new Rng(61));
+  const seq = allocateSequence(12, 1, 1);
+  const r = new Rng(62);
+  for (let t = 0; t < 12; t++) {
+    seq.x[t] = r.normal();
+    seq.y[t] = Math.sin(0.7 * t);
+  }
+  seq.reset[6] = 1;
+  const specs = () =>
+    methods.map((method) => {
+      const s = method.kind === 'sparse' ? new Int32Array(sh.n * method.k) : undefined;
+      if (s && method.kind === 'sparse') selectPaths(method.strategy, params.theta, sh.n, method.k, new Rng(63), s);
+      return { method, params, sources: s, selectionRng: new Rng(64), stream: 0 };
+    });
+  const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
+  const runs = await Promise.all(options.map((o) => GpuBatch.create(ctx, sh, [seq], specs(), { optimizer, ...o })));
+  try {
+    check(runs);
+    for (const b of runs) await b.advance(12);
+    methods.forEach((_, a) => expectClose(runs[0].losses[a], runs[1].losses[a], `losses lane ${a}`, 1e-5));
+  } finally {
+    runs.forEach((b) => b.destroy());
+  }
+}
+
+describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
+  it('vec4 loads, staged indices and coefficients: P_out = (1-α)P + (D W ⊙ Ω) P + the immediate term, k = 0, 3 and 66 (two staging chunks); the dense tile over three row blocks', async () => {
+    // p = n (n + m + 1) must be a multiple of 4: n = 68, m = 1 gives p = 4760; k = 66 > WG = 64 crosses a staging chunk;
+    // and a full lane: n = 68 is three 32-row blocks of the dense tile
+    const lanes: LearningMethod[] = [sparseArm(0, 'random'), sparseArm(3, 'random'), sparseArm(66, 'random', 0, true), { kind: 'full' }, { kind: 'frozen' }];
+    await expectTransportStep({ n: 68, m: 1, o: 1, leak: 0.6 }, lanes, { sparseKernel: 'vec4', sparseRoute: 'gather', label: 'vec4' }, 51, (batch) =>
+      expect(batch.sparseTransport.shader).toBe('sparseTransportVec4'),
     );
-    try {
-      expect(batch.sparseTransport.shader).toBe('sparseTransportVec4');
-      const r = new Rng(53);
-      const P0 = Float32Array.from({ length: 4 * big.n * bp }, () => r.normal());
-      batch.write('P0', P0);
-      await batch.dispatchKernel('forward', 0);
-      await batch.dispatchKernel('sparse', 0);
-      await batch.dispatchKernel('dense', 0);
-      const [P1, state] = await Promise.all([batch.read('P1'), batch.read('state')]);
-      const { st } = batch.layout;
-      lanes.forEach((mth, a) => {
-        if (mth.kind !== 'sparse' && mth.kind !== 'full') return;
-        const i = batch.laneIndex(a);
-        const d = state.slice(i * st, i * st + big.n);
-        const [k, src, scale] = mth.kind === 'full' ? [big.n, allPaths(big.n), 1] : [mth.k, sources[a]!, mth.rescale && mth.k > 0 ? big.n / mth.k : 1];
-        const want = cpuTransport(big, params.theta, d, k, src, scale, P0.subarray(i * big.n * bp, (i + 1) * big.n * bp), seq.x);
-        // k = 66 or 68 terms of N(0,1)·O(0.1) values: float32 sums differ by ~1e-6 of their scale
-        expectClose(P1.subarray(i * big.n * bp, (i + 1) * big.n * bp), want, `${mth.kind === 'full' ? 'dense' : 'vec4'} transport lane ${a} (k = ${k})`, 1e-4);
-      });
-    } finally {
-      batch.destroy();
-    }
   });
 
   it('a whole run with the vec4 kernel gives the scalar kernel’s losses; the choice follows the adapter and p', async () => {
-    const sh: RnnShape = { n: 8, m: 1, o: 1, leak: 0.7 };
-    const params = initRnn(sh, new Rng(61));
-    const seq = allocateSequence(10, 1, 1);
-    const r = new Rng(62);
-    for (let t = 0; t < 10; t++) {
-      seq.x[t] = r.normal();
-      seq.y[t] = Math.sin(t);
-    }
-    seq.reset[5] = 1;
     const methods: LearningMethod[] = [sparseArm(2, 'random'), sparseArm(5, 'random', 3), { kind: 'full' }];
-    const specs = () =>
-      methods.map((method) => {
-        const s = method.kind === 'sparse' ? new Int32Array(sh.n * method.k) : undefined;
-        if (s && method.kind === 'sparse') selectPaths(method.strategy, params.theta, sh.n, method.k, new Rng(63), s);
-        return { method, params, sources: s, selectionRng: new Rng(64), stream: 0 };
-      });
-    const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
-    const runs = await Promise.all(
-      (['vec4', 'scalar'] as const).map((v) => GpuBatch.create(ctx, sh, [seq], specs(), { optimizer, sparseKernel: v, label: v })),
+    await expectSameRuns(
+      methods,
+      [
+        { sparseKernel: 'vec4', label: 'vec4' },
+        { sparseKernel: 'scalar', label: 'scalar' },
+      ],
+      (runs) => expect(runs.map((b) => b.sparseTransport.shader)).toEqual(['sparseTransportVec4', 'sparseTransport']),
     );
-    try {
-      expect(runs.map((b) => b.sparseTransport.shader)).toEqual(['sparseTransportVec4', 'sparseTransport']);
-      for (const b of runs) await b.advance(10);
-      methods.forEach((_, a) => expectClose(runs[0].losses[a], runs[1].losses[a], `losses lane ${a}`, 1e-5));
-    } finally {
-      runs.forEach((b) => b.destroy());
-    }
     expect(chooseSparseTransport(true, { p: 80 }).shader).toBe('sparseTransport');
     expect(chooseSparseTransport(false, { p: 80 }).shader).toBe('sparseTransportVec4');
     expect(chooseSparseTransport(false, { p: 70 })).toEqual({
@@ -407,84 +429,32 @@ describe('sparseTransportVec4.wgsl vs the CPU engine (Dawn)', () => {
 });
 
 describe('sparse lanes on the masked dense tile vs the CPU engine (Dawn)', () => {
-  // n = 68: three 32-row blocks and three 32-source blocks of the tile; k = 9 (n/8 rounded up), 20 with the rescale n/k, 68 (every source)
-  const big: RnnShape = { n: 68, m: 1, o: 1, leak: 0.6 };
-  const lanes: LearningMethod[] = [sparseArm(0, 'random'), sparseArm(9, 'random'), sparseArm(20, 'random', 0, true), sparseArm(68, 'random'), { kind: 'full' }];
-
   it('P_out = (1-α)P + (D W ⊙ Ω) P + the immediate term for k = 9, 20 (rescaled) and 68 beside a full lane; k = 0 stays gathered', async () => {
-    const bp = big.n * (big.n + big.m + 1);
-    const params = initRnn(big, new Rng(81), { gain: 1.1, inputScale: 1 });
-    const seq = allocateSequence(2, 1, 1);
-    seq.x[0] = -0.3;
-    seq.y[0] = 0.5;
-    const sources = lanes.map((mth) => {
-      if (mth.kind !== 'sparse') return undefined;
-      const s = new Int32Array(big.n * mth.k);
-      selectPaths(mth.strategy, params.theta, big.n, mth.k, new Rng(82), s);
-      return s;
-    });
-    const batch = await GpuBatch.create(
-      ctx,
-      big,
-      [seq],
-      lanes.map((method, a) => ({ method, params, sources: sources[a], stream: 0 })),
-      { optimizer: { kind: 'adam', lr: 1e-2, clipNorm: 0 }, sparseRoute: 'dense', label: 'masked dense test' },
-    );
-    try {
+    // n = 68: three 32-row blocks and three 32-source blocks of the tile; k = 9 (n/8 rounded up), 20 with the rescale n/k, 68 (every source)
+    const lanes: LearningMethod[] = [
+      sparseArm(0, 'random'),
+      sparseArm(9, 'random'),
+      sparseArm(20, 'random', 0, true),
+      sparseArm(68, 'random'),
+      { kind: 'full' },
+    ];
+    await expectTransportStep({ n: 68, m: 1, o: 1, leak: 0.6 }, lanes, { sparseRoute: 'dense', label: 'masked dense' }, 81, (batch) => {
       expect(batch.sparseTransport.denseFromK).toBe(1);
-      const r = new Rng(83);
-      const P0 = Float32Array.from({ length: lanes.length * big.n * bp }, () => r.normal());
-      batch.write('P0', P0);
-      await batch.dispatchKernel('forward', 0);
-      await batch.dispatchKernel('sparse', 0);
-      await batch.dispatchKernel('dense', 0);
-      const [P1, state] = await Promise.all([batch.read('P1'), batch.read('state')]);
-      const { st } = batch.layout;
       // lanes 1..3 are the masked range, just before the full lane (LANE_RANGES); k = 0 is the sparse range's one lane
       expect(lanes.map((_, a) => batch.laneIndex(a))).toEqual([0, 1, 2, 3, 4]);
-      lanes.forEach((mth, a) => {
-        const i = batch.laneIndex(a);
-        const d = state.slice(i * st, i * st + big.n);
-        const [k, src, scale] =
-          mth.kind === 'full' ? [big.n, allPaths(big.n), 1] : mth.kind === 'sparse' ? [mth.k, sources[a]!, mth.rescale ? big.n / mth.k : 1] : [0, null, 1];
-        const want = cpuTransport(big, params.theta, d, k, src ?? new Int32Array(0), scale, P0.subarray(i * big.n * bp, (i + 1) * big.n * bp), seq.x);
-        // up to 68 terms of N(0,1)·O(0.1) values summed in another order: float32 sums differ by ~1e-6 of their scale
-        expectClose(P1.subarray(i * big.n * bp, (i + 1) * big.n * bp), want, `lane ${a} (k = ${k})`, 1e-4);
-      });
-    } finally {
-      batch.destroy();
-    }
+    });
   });
 
   it('a whole run (a reset, a refreshed selection, the rescale) gives the gathered run’s losses; the route follows the adapter and n', async () => {
-    const sh: RnnShape = { n: 8, m: 1, o: 1, leak: 0.7 };
-    const params = initRnn(sh, new Rng(91));
-    const seq = allocateSequence(12, 1, 1);
-    const r = new Rng(92);
-    for (let t = 0; t < 12; t++) {
-      seq.x[t] = r.normal();
-      seq.y[t] = Math.sin(0.7 * t);
-    }
-    seq.reset[6] = 1;
     const methods: LearningMethod[] = [sparseArm(2, 'random'), sparseArm(5, 'random', 4), sparseArm(3, 'top-k', 0, true), { kind: 'full' }];
-    const specs = () =>
-      methods.map((method) => {
-        const s = method.kind === 'sparse' ? new Int32Array(sh.n * method.k) : undefined;
-        if (s && method.kind === 'sparse') selectPaths(method.strategy, params.theta, sh.n, method.k, new Rng(93), s);
-        return { method, params, sources: s, selectionRng: new Rng(94), stream: 0 };
-      });
-    const optimizer = { kind: 'adam' as const, lr: 1e-2, clipNorm: 0 };
-    const runs = await Promise.all(
-      (['dense', 'gather'] as const).map((route) => GpuBatch.create(ctx, sh, [seq], specs(), { optimizer, sparseRoute: route, label: route })),
+    await expectSameRuns(
+      methods,
+      [
+        { sparseRoute: 'dense', label: 'dense' },
+        { sparseRoute: 'gather', label: 'gather' },
+      ],
+      (runs) => expect(runs.map((b) => b.sparseTransport.denseFromK)).toEqual([1, Infinity]),
     );
-    try {
-      for (const b of runs) await b.advance(12);
-      methods.forEach((_, a) => expectClose(runs[0].losses[a], runs[1].losses[a], `losses lane ${a}`, 1e-5));
-      // the refreshed lane drew its second selection at step 4 on both routes, and the two still agree after it
-      expect(runs[0].losses[1][11]).not.toBeNaN();
-    } finally {
-      runs.forEach((b) => b.destroy());
-    }
     expect(chooseDenseRoute(true, { n: 256 }).denseFromK).toBe(Infinity);
     expect(chooseDenseRoute(false, { n: 256 })).toEqual({
       denseFromK: 32,
