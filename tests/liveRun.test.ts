@@ -1,5 +1,5 @@
 /** The app's endless protocol: lead-in, drift, lockstep arms, in-place changes of k and lr. */
-import { advanceLive } from './helpers/liveEngine';
+import { advanceLive, emptyTrace } from './helpers/liveEngine';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS } from '../src/app/labParams';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -190,12 +190,8 @@ describe('LiveRun task options', () => {
     expect(new LiveRun({ ...DEFAULT_PARAMS, task: 'delay', n: 6, k: 2 }, small).task.description).toContain('τ 4 -> 8');
     // after the drift the target is the input τ_B = 6 steps back
     const steps = LEAD_IN_STEPS + 40;
-    const trace = { input: new Float32Array(steps), target: new Float32Array(steps), prediction: run.arms.map(() => new Float32Array(steps)) };
-    run.advance(
-      steps,
-      run.arms.map(() => new Float32Array(steps)),
-      { trace },
-    );
+    const trace = emptyTrace(run, steps);
+    advance(run, steps, { trace });
     for (let t = LEAD_IN_STEPS + 6; t < steps; t++) expect(trace.target[t]).toBe(trace.input[t - 6]);
     for (let t = 2; t < LEAD_IN_STEPS; t++) expect(trace.target[t]).toBe(trace.input[t - 2]);
   });
@@ -204,11 +200,7 @@ describe('LiveRun task options', () => {
     const run = new LiveRun({ ...DEFAULT_PARAMS, task: 'adding', length: 10, n: 6, k: 2 }, small);
     const steps = LEAD_IN_STEPS + 100;
     const scored = new Uint8Array(steps);
-    run.advance(
-      steps,
-      run.arms.map(() => new Float32Array(steps)),
-      { scored },
-    );
+    advance(run, steps, { scored });
     expect(scored.subarray(LEAD_IN_STEPS).reduce((a, b) => a + b, 0)).toBe(10);
   });
 });
@@ -278,9 +270,8 @@ describe('LiveRun extras for the page', () => {
   it('reports the task and each arm’s output step by step', () => {
     const run = new LiveRun({ ...DEFAULT_PARAMS, n: 6, k: 2 }, small);
     const steps = LEAD_IN_STEPS + 5;
-    const out = run.arms.map(() => new Float32Array(steps));
-    const trace = { input: new Float32Array(steps), target: new Float32Array(steps), prediction: run.arms.map(() => new Float32Array(steps)) };
-    run.advance(steps, out, { trace });
+    const trace = emptyTrace(run, steps);
+    const out = advance(run, steps, { trace });
     expect(trace.target.some((v) => v !== 0)).toBe(true);
     expect(trace.prediction.every((p) => p.every(Number.isFinite))).toBe(true);
     // the loss is ½ (y − y*)² for the one output of the sine task
@@ -293,11 +284,7 @@ describe('LiveRun extras for the page', () => {
     expect(run.sparseError).toBe(true);
     const steps = LEAD_IN_STEPS + 60;
     const scored = new Uint8Array(steps);
-    run.advance(
-      steps,
-      run.arms.map(() => new Float32Array(steps)),
-      { scored },
-    );
+    advance(run, steps, { scored });
     const count = scored.reduce((a, b) => a + b, 0);
     expect(count).toBeGreaterThan(0);
     expect(count).toBeLessThan(steps / 2);

@@ -45,14 +45,14 @@ function randomWindow(shape: TransformerShape, T: number, seed: number, resetAt 
 /** Loss of the window under params (the workspace's frozen* settings apply). */
 function lossOf(ws: TransformerWorkspace, P: TransformerParams, seq: Sequence, T: number, lossFrom: number): number {
   ws.run(P, seq.x, 0, T, seq.reset, 0, lossFrom);
-  return ws.windowLoss(seq.y, 0, null, 0);
+  return ws.windowLoss({ y: seq.y, yOff: 0, mask: null, maskOff: 0 });
 }
 
 function analytic(P: TransformerParams, seq: Sequence, T: number, lossFrom: number, transport: HeadTransport | null): Float64Array {
   const ws = new TransformerWorkspace(P.shape, 'f64');
   const grad = new Float64Array(P.theta.length);
   ws.run(P, seq.x, 0, T, seq.reset, 0, lossFrom);
-  ws.backward(P, seq.y, 0, null, 0, 1, grad, transport);
+  ws.backward(P, { y: seq.y, yOff: 0, mask: null, maskOff: 0 }, 1, grad, transport);
   return grad;
 }
 

@@ -77,11 +77,11 @@ describe('transformer readout arm', () => {
     const T = TINY.context;
     const loss = () => {
       ws.run(P64, seq.x, 0, T, null, 0, T - 1);
-      return ws.windowLoss(seq.y, 0, null, 0);
+      return ws.windowLoss({ y: seq.y, yOff: 0, mask: null, maskOff: 0 });
     };
     loss();
     const grad = new Float64Array(P64.theta.length);
-    ws.headBackward(P64, seq.y, 0, null, 0, 1, grad);
+    ws.headBackward(P64, { y: seq.y, yOff: 0, mask: null, maskOff: 0 }, 1, grad);
     const fd = centralDifferences(P64.theta, loss, 1e-6, wr, headEnd);
     for (let i = wr; i < headEnd; i++) expect(grad[i]).toBeCloseTo(fd[i], 7);
   });

@@ -23,21 +23,31 @@ function row(mask: Int32Array, i: number, k: number): number[] {
   return Array.from(mask.subarray(i * k, i * k + k));
 }
 
+/** (n, k) for every test that runs over sizes: k from 0 to n, odd and even n up to 33 */
 const SIZES: [number, number][] = [
   [1, 0],
   [1, 1],
   [2, 0],
   [2, 1],
   [2, 2],
+  [4, 1],
   [5, 0],
   [5, 1],
+  [5, 2],
   [5, 3],
   [5, 5],
   [8, 2],
+  [8, 3],
   [8, 7],
   [16, 4],
+  [16, 5],
+  [16, 15],
   [16, 16],
+  [33, 6],
 ];
+
+/** the sizes that keep a source per row (self-first's always includes the unit itself) */
+const KEEPING_SIZES = SIZES.filter(([, k]) => k > 0);
 
 describe('every strategy keeps k distinct in-range ascending sources per row', () => {
   for (const strategy of SELECTION_STRATEGIES) {
@@ -80,14 +90,7 @@ describe('every strategy keeps k distinct in-range ascending sources per row', (
 });
 
 describe('top-k and bottom-k follow |W_iq|', () => {
-  for (const [n, k] of [
-    [5, 1],
-    [5, 3],
-    [8, 2],
-    [16, 4],
-    [16, 15],
-    [33, 6],
-  ] as [number, number][]) {
+  for (const [n, k] of KEEPING_SIZES) {
     it(`n=${n} k=${k} matches a brute-force sort of each row`, () => {
       const W = weights(n, 7 * n + k);
       // make signs matter: the order is by magnitude, not by value
@@ -142,13 +145,7 @@ describe('top-k and bottom-k follow |W_iq|', () => {
 });
 
 describe('self-first and shared-columns', () => {
-  for (const [n, k] of [
-    [2, 1],
-    [5, 1],
-    [5, 2],
-    [8, 3],
-    [16, 16],
-  ] as [number, number][]) {
+  for (const [n, k] of KEEPING_SIZES) {
     it(`self-first contains i in row i (n=${n} k=${k})`, () => {
       for (let seed = 1; seed <= 5; seed++) {
         const mask = select('self-first', weights(n, seed), n, k, seed);
@@ -184,12 +181,7 @@ describe('self-first and shared-columns', () => {
     }
   });
 
-  for (const [n, k] of [
-    [4, 1],
-    [8, 3],
-    [16, 5],
-    [16, 16],
-  ] as [number, number][]) {
+  for (const [n, k] of KEEPING_SIZES) {
     it(`shared-columns gives every row the same set (n=${n} k=${k})`, () => {
       const mask = select('shared-columns', weights(n, 2), n, k, 9);
       const first = row(mask, 0, k);

@@ -6,23 +6,16 @@
  * learner, rerun in the same process from the same start, must repeat its loss curve exactly.
  * (wasmTransport.test.ts checks single calls against the TypeScript reference.)
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
 import { initRnn, RnnModel } from '../src/engine/models/rnn';
 import { Rng } from '../src/engine/rng';
-import {
-  allocateTransportFloats,
-  setTransportBackend,
-  setTransportThreads,
-  startTransportThreads,
-  stopTransportThreads,
-  transport,
-  transportBackendInfo,
-} from '../src/engine/transport';
+import { allocateTransportFloats, setTransportBackend, setTransportThreads, startTransportThreads, transport } from '../src/engine/transport';
 import { allPaths } from '../src/engine/transportMask';
 import { wasmRuntime } from '../src/engine/wasm/memory';
 import { randomSequence } from './helpers/randomSequence';
+import { onOneThreadThenTwo, restoreTransportAfterAll } from './helpers/transportThreads';
 
 /** FNV-1a over the float bits: equal checksums for bit-identical arrays (and a differing one otherwise, in practice). */
 function checksum(a: Float32Array): number {
@@ -61,11 +54,7 @@ function chain(n: number, p: number, k: number, steps: number): number[][] {
   return sums;
 }
 
-afterAll(() => {
-  setTransportBackend('auto');
-  setTransportThreads(1);
-  stopTransportThreads();
-});
+restoreTransportAfterAll();
 
 describe('WebAssembly transport: determinism over consecutive jobs', () => {
   it('a chain of transports on two threads equals the same chain on one thread, bit for bit', async () => {
@@ -75,11 +64,7 @@ describe('WebAssembly transport: determinism over consecutive jobs', () => {
     const p = n * (n + 2) + 5; // large enough to be split across threads, with a ragged end
     for (const k of [4, 5, n]) {
       const steps = k === n ? 12 : 48;
-      setTransportThreads(1);
-      const one = chain(n, p, k, steps);
-      expect((await startTransportThreads(2)).threads).toBe(2);
-      const two = chain(n, p, k, steps);
-      expect(transportBackendInfo().threads).toBe(2);
+      const { one, two } = await onOneThreadThenTwo(() => chain(n, p, k, steps));
       const firstDifference = two.findIndex((s, t) => s[0] !== one[t][0] || s[1] !== one[t][1]);
       expect(firstDifference, `k = ${k}: first step whose P or g differs`).toBe(-1);
     }

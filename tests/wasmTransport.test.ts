@@ -7,7 +7,7 @@
  * and bit-identical results whatever the thread count, and in place (out = P) or not.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
 import { RNN_IN_PLACE_MIN_BYTES } from '../src/engine/methods/rtrl';
@@ -23,7 +23,6 @@ import {
   setTransportBackend,
   setTransportThreads,
   startTransportThreads,
-  stopTransportThreads,
   transport,
   transportBackendInfo,
   transportTs,
@@ -33,6 +32,7 @@ import { allocBytes, freeBytes, heapBytesInUse, inWasmHeap, wasmRuntime, wasmSim
 import { setWasmTiles, wasmTiles } from '../src/engine/wasm/wasmTransport';
 import { partStart } from '../src/engine/wasm/workerPool';
 import { randomSequence } from './helpers/randomSequence';
+import { onOneThreadThenTwo, restoreTransportAfterAll } from './helpers/transportThreads';
 
 const U = 2 ** -24;
 
@@ -109,11 +109,7 @@ function runInPlace(c: Case, heap: boolean): { out: Float32Array; grad: Float32A
   return { out: P, grad };
 }
 
-afterAll(() => {
-  setTransportBackend('auto');
-  setTransportThreads(1);
-  stopTransportThreads();
-});
+restoreTransportAfterAll();
 
 describe('WebAssembly transport kernel', () => {
   it('loads in Node with SIMD and a shared memory, and says so', () => {
@@ -187,12 +183,8 @@ describe('WebAssembly transport kernel', () => {
       const n = 48;
       const p = n * (n + 2) + 3; // ≥ the threading threshold, a ragged end
       const c = { ...makeCase(rng, n, p, k, 'random', true), carry };
-      setTransportThreads(1);
-      const one = run(c, true);
-      const info = await startTransportThreads(2);
-      expect(info.threads).toBe(2);
-      const two = run(c, false);
-      expect(transportBackendInfo().threads).toBe(2);
+      // out in the kernel's memory on one thread, in an ordinary array on two
+      const { one, two } = await onOneThreadThenTwo((threads) => run(c, threads === 1));
       expect(
         Buffer.from(two.out.buffer, two.out.byteOffset, two.out.byteLength).equals(Buffer.from(one.out.buffer, one.out.byteOffset, one.out.byteLength)),
       ).toBe(true);

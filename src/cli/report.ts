@@ -29,12 +29,28 @@ function recoveryCells(a: Pick<ArmSummary, 'recovery' | 'recoveryUndefined'>): [
   return [`${fmt(r.mean)} ± ${fmt(r.std)}${mark}`, ci(r)];
 }
 
-/** Recovery beyond the readout and its CI; "-" for the reference arms, "undefined" when the task does not need transport. */
-function beyondReadoutCells(a: Pick<ArmSummary, 'recoveryBeyondReadout' | 'recoveryBeyondReadoutUndefined' | 'method'>): [string, string] {
-  if (a.method.kind === 'frozen') return ['-', '-'];
+/** Recovery beyond the readout and its CI; "-" for frozen (below the floor), "undefined" when the task does not need transport. */
+function beyondReadoutCells(a: Pick<ArmSummary, 'recoveryBeyondReadout' | 'recoveryBeyondReadoutUndefined'>, frozen: boolean): [string, string] {
+  if (frozen) return ['-', '-'];
   if (a.recoveryBeyondReadoutUndefined !== null) return ['undefined', '-'];
   const r = a.recoveryBeyondReadout;
   return [`${fmt(r.mean)} ± ${fmt(r.std)}`, ci(r)];
+}
+
+/** The columns of an arm's outcome, the RNN's table and the transformer's alike. */
+const OUTCOME_HEADER = ['lr', 'mean loss', 'recovery %', '95 % CI', 'beyond readout %', '95 % CI'];
+
+/** An arm's cells under OUTCOME_HEADER. */
+function outcomeCells(a: Omit<ArmSummary, 'method'>, frozen: boolean): string[] {
+  return [String(a.learningRate), a.meanLoss.mean.toExponential(3), ...recoveryCells(a), ...beyondReadoutCells(a, frozen)];
+}
+
+/** The columns of an arm's divergence and cost, both tables alike. */
+const COST_HEADER = ['diverged', 'ms/step', 'MAC/step', 'bytes/step'];
+
+/** An arm's cells under COST_HEADER; diverged counts out of `seeds`. */
+function costCells(a: Omit<ArmSummary, 'method'>, seeds: number): string[] {
+  return [`${a.diverged}/${seeds}`, fmt(a.msPerStep, 2), engineering(a.macsPerStep), engineering(a.bytesPerStep)];
 }
 
 /** One line on what the transport adds: full RTRL's gain over readout-only with CI, or why the task does not need it. */
@@ -105,25 +121,11 @@ export function formatResultTable(r: ExperimentResult, selection: SelectionRun |
       ? 'no pretraining: every arm starts from the initial weights'
       : `pretrain loss (regime A, last epoch): ${pre.map((x) => x.toExponential(2)).join(', ')}`,
   );
-  const header = ['arm', 'lr', 'mean loss', 'recovery %', '95 % CI', 'beyond readout %', '95 % CI', 'CV', 'diverged', 'ms/step', 'MAC/step', 'bytes/step'];
+  const header = ['arm', ...OUTCOME_HEADER, 'CV', ...COST_HEADER];
   if (c.fidelity) header.push('cos(g,g_full)');
   const rows = r.arms.map((a) => {
-    const [recovery, recoveryCi] = recoveryCells(a);
-    const [beyond, beyondCi] = beyondReadoutCells(a);
-    const row = [
-      a.label,
-      String(a.learningRate),
-      a.meanLoss.mean.toExponential(3),
-      recovery,
-      recoveryCi,
-      beyond,
-      beyondCi,
-      a.recoveryUndefined === null ? fmt(a.recovery.cv, 2) : '-',
-      `${a.diverged}/${c.seeds.length}`,
-      fmt(a.msPerStep, 2),
-      engineering(a.macsPerStep),
-      engineering(a.bytesPerStep),
-    ];
+    const cv = a.recoveryUndefined === null ? fmt(a.recovery.cv, 2) : '-';
+    const row = [a.label, ...outcomeCells(a, a.method.kind === 'frozen'), cv, ...costCells(a, c.seeds.length)];
     if (c.fidelity) {
       const cos = r.seeds.map((s) => s.gradientCosine[a.label]).filter((x) => x !== undefined && Number.isFinite(x));
       row.push(cos.length ? fmt(cos.reduce((x, y) => x + y, 0) / cos.length, 3) : '-');
@@ -247,16 +249,6 @@ export function lrSweepToJson(grid: readonly number[], results: readonly Experim
   };
 }
 
-type TransformerArm = TransformerExperimentResult['arms'][number];
-
-/** The transformer's recovery beyond the readout and its CI: "-" for frozen (below the floor), "undefined" when the task does not need transport. */
-function transformerBeyondCells(a: TransformerArm): [string, string] {
-  if (a.label === 'frozen') return ['-', '-'];
-  if (a.recoveryBeyondReadoutUndefined !== null) return ['undefined', '-'];
-  const r = a.recoveryBeyondReadout;
-  return [`${fmt(r.mean)} ± ${fmt(r.std)}`, ci(r)];
-}
-
 /** The dense arm's gain over readout-only with CI, or why recovery beyond the readout is undefined. */
 function transformerTransportLine(r: TransformerExperimentResult): string {
   const gain = r.transportGain;
@@ -277,43 +269,15 @@ export function formatTransformerTable(r: TransformerExperimentResult, selection
       `adapt ${c.adaptSteps} steps, window ${c.window}; heads ${c.strategy}${c.refreshEvery ? ` redrawn every ${c.refreshEvery}` : ''}, ` +
       `W_O local ${c.woLocal ? 'on' : 'off'}, Q/K/V local ${c.qkvLocal ? 'on' : 'off'}`,
   );
-  const header = [
-    'arm',
-    'heads kept',
-    'lr',
-    'mean loss',
-    'recovery %',
-    '95 % CI',
-    'beyond readout %',
-    '95 % CI',
-    'diverged',
-    'ms/step',
-    'MAC/step',
-    'bytes/step',
-  ];
+  const header = ['arm', 'heads kept', ...OUTCOME_HEADER, ...COST_HEADER];
   const rows = r.arms.map((a) => {
-    const [recovery, recoveryCi] = recoveryCells(a);
-    const [beyond, beyondCi] = transformerBeyondCells(a);
     const rho =
       a.label === 'frozen' || a.label === 'readout'
         ? '-'
         : a.label === 'dense'
           ? `${c.heads}/${c.heads}`
           : `${Math.round(Number(a.label.slice(4)) * c.heads)}/${c.heads}`;
-    return [
-      a.label,
-      rho,
-      String(a.learningRate),
-      a.meanLoss.mean.toExponential(3),
-      recovery,
-      recoveryCi,
-      beyond,
-      beyondCi,
-      `${a.diverged}/${r.job.seeds.length}`,
-      fmt(a.msPerStep, 2),
-      engineering(a.macsPerStep),
-      engineering(a.bytesPerStep),
-    ];
+    return [a.label, rho, ...outcomeCells(a, a.label === 'frozen'), ...costCells(a, r.job.seeds.length)];
   });
   lines.push('', ...alignedTable(header, rows), '');
   lines.push(

@@ -23,7 +23,7 @@ import type { Sequence } from '../engine/tasks/task';
 import { armSeedResults, referenceArms } from '../engine/protocol/lossWindow';
 import { GpuBatch, type GpuContext, type MetricSample } from './batch';
 import { GpuError } from './errors';
-import { planMemory, type MemoryPlan } from './memoryPlan';
+import { planMemory, type MemoryPlan, type PlanInput } from './memoryPlan';
 import { laneFor, prepareSeed, type PreparedSeed } from './protocol';
 import type { SparsePreference } from './sparseVariant';
 
@@ -170,6 +170,17 @@ function batchOptions(config: ExperimentConfig, label: string, options: GpuRunOp
   };
 }
 
+/**
+ * One seed's lanes planned for ctx's device in one batch (the experiment's GpuSeedRun, the app's live run).
+ * A plan of more than one wave throws a GpuError ('memory-plan') worded by `doesNotFit` from the plan's
+ * summary; a lane too large for the device throws planMemory's MemoryPlanError, a GpuError too.
+ */
+export function planOneBatch(ctx: GpuContext, lanes: Omit<PlanInput, 'seedCount' | 'limits'>, doesNotFit: (summary: string) => string): MemoryPlan {
+  const plan = planMemory({ ...lanes, seedCount: 1, limits: ctx.device.limits });
+  if (plan.waves.length > 1) throw new GpuError('memory-plan', doesNotFit(plan.summary));
+  return plan;
+}
+
 /** One seed of the experiment on the GPU: every arm of the seed in one batch. */
 export class GpuSeedRun implements SeedRunner {
   readonly seed: number;
@@ -189,19 +200,11 @@ export class GpuSeedRun implements SeedRunner {
     checkGpuArms(config.arms, config.model, config);
     const prepared = prepareSeed(config, seed);
     const { n, m, o } = prepared.shape;
-    const plan = planMemory({
-      n,
-      m,
-      o,
-      model: prepared.model,
-      arms: config.arms,
-      seedCount: 1,
-      steps: config.adaptSteps,
-      limits: ctx.device.limits,
-      budgetBytes: options.budgetBytes,
-    });
-    if (plan.waves.length > 1)
-      throw new GpuError('memory-plan', `one seed's arms do not fit at once (${plan.summary}); use runExperimentGpu, which runs them in waves`);
+    planOneBatch(
+      ctx,
+      { n, m, o, model: prepared.model, arms: config.arms, steps: config.adaptSteps, budgetBytes: options.budgetBytes },
+      (summary) => `one seed's arms do not fit at once (${summary}); use runExperimentGpu, which runs them in waves`,
+    );
     const lanes = config.arms.map((arm) => ({ prepared, arm, stream: 0 }));
     const batch = await createBatch(ctx, config, [prepared], [prepared.stream], lanes, `seed ${seed}`, options);
     return new GpuSeedRun(config, prepared, batch);

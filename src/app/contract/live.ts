@@ -179,6 +179,20 @@ export type ToWorker =
   /** `headFraction`: the transformer's new ρ (its live control), set when that is what changed */
   | { type: 'setSparse'; runId: number; k: number; strategy: SelectionStrategy; headFraction?: number };
 
+/** What a live run reports with each batch of losses, and what the page keeps of the latest. */
+export interface LiveReadings {
+  /** every arm as one record: its cost, mean loss, both recoveries, divergence */
+  arms: LiveArm[];
+  adaptedSteps: number;
+  markers: Marker[];
+  msPerStep: number;
+  /** sampled every few steps (see engineWorker.ts) */
+  metrics: LiveMetrics | null;
+  /** GPU runs: the measured time per step and per kernel (timestamps or submit-to-done); null otherwise or before the drift */
+  kernelTimings: BatchTimings | null;
+  keptPaths: KeptPaths | null;
+}
+
 export type FromWorker =
   /** once, when the worker has loaded: what the Backend control's hint says (the methods' registry's word) */
   | { type: 'ready'; backendHint: string }
@@ -200,7 +214,7 @@ export type FromWorker =
       /** the pretrained weights came with the app (pretrained.ts) instead of being trained here */
       pretrainedShipped?: boolean;
     }
-  | {
+  | (LiveReadings & {
       type: 'losses';
       runId: number;
       fromStep: number;
@@ -211,19 +225,9 @@ export type FromWorker =
       scored: Uint8Array | null;
       /** the task and each arm's output step by step (on the GPU too: the forward kernel records y_t[0] per lane) */
       trace: StepTrace | null;
-      /** every arm as one record: its cost, mean loss, both recoveries, divergence */
-      arms: LiveArm[];
-      adaptedSteps: number;
-      markers: Marker[];
-      msPerStep: number;
-      /** sampled every few steps (see engineWorker.ts) */
-      metrics: LiveMetrics | null;
-      /** GPU runs: the measured time per step and per kernel (timestamps or submit-to-done); null otherwise or before the drift */
-      kernelTimings: BatchTimings | null;
       /** GPU runs: as in 'started', up to date (the LSTM's sparse kernel is known from the drift on) */
       gpu?: GpuRunInfo;
-      keptPaths: KeptPaths | null;
       /** the transformer's heads panel, sent every ~150 ms (null: none this time, or not a transformer) */
       heads?: HeadPanelData | null;
-    }
+    })
   | { type: 'error'; runId: number; message: string };

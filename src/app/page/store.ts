@@ -4,7 +4,6 @@
  * moves when they change.
  */
 import { create } from 'zustand';
-import type { BatchTimings } from '../../gpu/timing';
 import {
   DEFAULT_PARAMS,
   type CsvChoice,
@@ -12,18 +11,17 @@ import {
   type CsvProblem,
   type GpuRunInfo,
   type HeadPanelData,
-  type KeptPaths,
   type LabParams,
-  type LiveArm,
   type LiveMetrics,
-  type Marker,
+  type LiveReadings,
 } from '../contract';
 import type { WebGpuProbe } from './webgpuProbe';
 
 /** 'done': the run reached its adaptation steps and shows its summary */
 export type RunStatus = 'starting' | 'pretraining' | 'running' | 'paused' | 'done' | 'error';
 
-export interface LabState {
+/** The latest readings of the run (arms, markers, metrics, kept paths, kernel timings) are the worker's, as it sends them. */
+export interface LabState extends LiveReadings {
   params: LabParams;
   /** fields of the opening link that were ignored, with why */
   ignoredFields: string[];
@@ -38,20 +36,13 @@ export interface LabState {
   cpuKernel: string | null;
   /** on the GPU: the adapter, the sparse transport kernel chosen for it and why, the timing source (null on the CPU) */
   gpuInfo: GpuRunInfo | null;
-  /** on the GPU: measured time per step and per kernel of the current batch (null before the drift and on the CPU) */
-  kernelTimings: BatchTimings | null;
   /** size limits applied on the CPU, said plainly */
   cpuNotes: string[];
   /** the Backend control's hint, as the engine worker words it from the methods' registry ('' until it has) */
   backendHint: string;
-  /** every arm as one record: what it is, its cost, mean loss, both recoveries and divergence */
-  arms: LiveArm[];
-  adaptedSteps: number;
   /** the claim preset being shown (URL flag `claim=`), or null */
   claim: string | null;
-  markers: Marker[];
   step: number;
-  msPerStep: number;
   /** steps per wall-clock second as observed (for "≈ s left") */
   stepsPerSecond: number;
   pretrainMs: number;
@@ -60,10 +51,8 @@ export interface LabState {
   /** ms from page start to the first drawn point of the loss chart */
   firstCurveMs: number | null;
   seriesVersion: number;
-  /** the latest sampled metrics and their history (capped) */
-  metrics: LiveMetrics | null;
+  /** the sampled metrics' history (capped) */
   metricsHistory: LiveMetrics[];
-  keptPaths: KeptPaths | null;
   /** the transformer's heads panel data, latest sample (null for the RNN and the LSTM) */
   heads: HeadPanelData | null;
   /** presenter mode: large type, high contrast, controls hidden (URL flag `present=1`) */

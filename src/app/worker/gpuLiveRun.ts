@@ -47,8 +47,8 @@ import { chooseLstmFullTransport } from '../../gpu/lstmGpu';
 import { batchLayout } from '../../gpu/layout';
 import { chooseDenseRoute, chooseSparseTransport, type TransportChoice } from '../../gpu/sparseVariant';
 import { GpuError } from '../../gpu/errors';
+import { planOneBatch } from '../../gpu/experimentGpu';
 import type { BatchTimings } from '../../gpu/timing';
-import { planMemory } from '../../gpu/memoryPlan';
 import type { LabParams } from '../contract';
 import { gpuHostArms, gpuRefusal } from '../gpuSupport';
 import { RunningLoss } from '../../engine/protocol/lossWindow';
@@ -161,10 +161,8 @@ export class GpuLiveRun implements LiveEngine {
     // the arms stepped on the CPU beside the lanes
     const hosted = gpuHostArms(params);
     const methods = cpu.arms.filter((a) => !hosted.includes(a.id)).map((a) => armMethod(params, a.id));
-    const limits = ctx.device.limits;
-    // throws MemoryPlanError (a GpuError) with the numbers when one lane does not fit
-    const plan = planMemory({ n, m, o, arms: methods, seedCount: 1, limits, steps: SEGMENT_CHUNKS * 1000, model: params.model === 'lstm' ? 'lstm' : 'rnn' });
-    if (plan.waves.length > 1) throw new GpuError('memory-plan', `n=${n} does not fit this device in one batch: ${plan.summary}`);
+    const model = params.model === 'lstm' ? 'lstm' : 'rnn';
+    planOneBatch(ctx, { n, m, o, arms: methods, steps: SEGMENT_CHUNKS * 1000, model }, (summary) => `n=${n} does not fit this device in one batch: ${summary}`);
     return new GpuLiveRun(ctx, cpu, metricsEvery);
   }
 

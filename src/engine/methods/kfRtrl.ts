@@ -14,9 +14,8 @@ import { outerIntoTheta } from '../models/recurrentModel';
 import { allocate, precisionOf, type Floats } from '../precision';
 import type { Rng } from '../rng';
 import type { Sequence } from '../tasks/task';
-import { everyModel, fixedLabel, norm2, type GradientEstimator, type MethodRecord } from './method';
-
-const EPS = 1e-7;
+import { balance, factoredMethod, factoredNorm } from './factoredEstimate';
+import { norm2, type GradientEstimator, type MethodRecord } from './method';
 
 export type KfMethod = { readonly kind: 'kf' };
 
@@ -71,8 +70,8 @@ export class KfRtrlEstimator implements GradientEstimator {
     for (let r = 0; r < R; r++) dyn.jvp(this.columnsA[r], this.columnsJA[r]);
     dyn.preactJacobianT(this.dT);
     dyn.hHat(seq, t, this.hHat);
-    const p1 = Math.sqrt((norm2(this.jaT) + EPS) / (norm2(this.u) + EPS));
-    const p2 = Math.sqrt((norm2(this.dT) + EPS) / (norm2(this.hHat) + EPS));
+    const p1 = balance(norm2(this.jaT), norm2(this.u));
+    const p2 = balance(norm2(this.dT), norm2(this.hHat));
     const c1 = this.noise.rademacher();
     const c2 = this.noise.rademacher();
     const { u, hHat, dT } = this;
@@ -101,23 +100,19 @@ export class KfRtrlEstimator implements GradientEstimator {
 
   /** ‖u ⊗ A‖ = ‖u‖·‖A‖ */
   sensitivityNorm(): number {
-    return norm2(this.u) * norm2(this.aT);
+    return factoredNorm(this.u, this.aT);
   }
 }
 
-const create = (model: RecurrentModel, _m: KfMethod, streams: { noise: Rng }) => new KfRtrlEstimator(model, streams.noise);
-
-export const kf: MethodRecord<KfMethod> = {
+export const kf: MethodRecord<KfMethod> = factoredMethod({
   kind: 'kf',
-  form: 'kf',
   describe: 'Kronecker-factored unbiased estimate of P (KF-RTRL)',
-  ...fixedLabel('kf'),
   // J A over the R columns of A (n³ for the RNN, 16 n³ for the LSTM), norms, cᵀA and g = (cᵀA) ⊗ u
   cost: (_m, { rows, jvp, states, p, hHat, bytesPerFloat }) => ({
     macs: rows * jvp + 3 * states * rows + p + 2 * hHat,
     bytes: (jvp + 2 * states * rows + p) * bytesPerFloat,
     carried: hHat + rows * states,
   }),
-  estimators: everyModel(create),
+  Estimator: KfRtrlEstimator,
   gpu: ['rnn'],
-};
+});

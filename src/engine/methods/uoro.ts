@@ -12,10 +12,8 @@ import type { RecurrentModel } from '../models';
 import { allocate, precisionOf, type Floats } from '../precision';
 import type { Rng } from '../rng';
 import type { Sequence } from '../tasks/task';
-import { everyModel, fixedLabel, norm2, type GradientEstimator, type MethodRecord } from './method';
-
-/** Keeps ρ0, ρ1 finite when a norm is zero (the first step, or a dead unit); small against real norms. */
-const EPS = 1e-7;
+import { balance, factoredMethod, factoredNorm } from './factoredEstimate';
+import { norm2, type GradientEstimator, type MethodRecord } from './method';
 
 export type UoroMethod = { readonly kind: 'uoro' };
 
@@ -59,8 +57,8 @@ export class UoroEstimator implements GradientEstimator {
     for (let i = 0; i < S; i++) nu[i] = this.noise.rademacher();
     dyn.vjpPreact(nu, dnu);
     dyn.hHat(seq, t, hHat);
-    const rho0 = Math.sqrt((norm2(thetaTilde) + EPS) / (norm2(js) + EPS));
-    const rho1 = Math.sqrt((norm2(dnu) * norm2(hHat) + EPS) / (norm2(nu) + EPS));
+    const rho0 = balance(norm2(thetaTilde), norm2(js));
+    const rho1 = balance(norm2(dnu) * norm2(hHat), norm2(nu));
     for (let i = 0; i < S; i++) s[i] = rho0 * js[i] + rho1 * nu[i];
     // θ̃ <- θ̃/ρ0 + (D_tᵀν ⊗ ĥ_t)/ρ1, block by block in θ's layout
     const { n, m } = dyn.params.shape;
@@ -85,19 +83,15 @@ export class UoroEstimator implements GradientEstimator {
 
   /** ‖s θ̃ᵀ‖ = ‖s‖·‖θ̃‖ */
   sensitivityNorm(): number {
-    return norm2(this.s) * norm2(this.thetaTilde);
+    return factoredNorm(this.s, this.thetaTilde);
   }
 }
 
-const create = (model: RecurrentModel, _m: UoroMethod, streams: { noise: Rng }) => new UoroEstimator(model, streams.noise);
-
-export const uoro: MethodRecord<UoroMethod> = {
+export const uoro: MethodRecord<UoroMethod> = factoredMethod({
   kind: 'uoro',
-  form: 'uoro',
   describe: 'rank-1 unbiased estimate of P (UORO)',
-  ...fixedLabel('uoro'),
   // J s, then νᵀF, the θ̃ update, two norms and ĝ = (cᵀs) θ̃, each O(p)
   cost: (_m, { jvp, p, states, bytesPerFloat }) => ({ macs: jvp + 5 * p + 4 * states, bytes: (jvp + 3 * p + 4 * states) * bytesPerFloat, carried: states + p }),
-  estimators: everyModel(create),
+  Estimator: UoroEstimator,
   gpu: ['rnn'],
-};
+});

@@ -11,7 +11,7 @@
  */
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
-import { copyParams, initRows, ReadoutModel, type ModelShape, type ModelState, type ParamShape } from './recurrentModel';
+import { copyParams, initRows, ReadoutModel, type ModelCell, type ModelShape, type ModelState, type ParamShape } from './recurrentModel';
 
 /** n cells, m inputs, o outputs */
 export type LstmShape = ModelShape;
@@ -202,6 +202,8 @@ export function lstmBackwardStep(
   }
 }
 
+const LSTM_CELL: ModelCell<LstmParams, LstmState> = { step: lstmForwardStep, reset: resetLstmState };
+
 /**
  * One LSTM with its own weights and running state: what a learner steps. Its Jacobian view, state [h; c]
  * and 4n gate rows: with ∂z = W_h ∂h_{t-1},
@@ -217,18 +219,10 @@ export class LstmModel extends ReadoutModel<LstmParams, LstmState> {
   constructor(params: LstmParams, sInit?: Floats) {
     const { n } = params.shape;
     const precision = precisionOf(params.theta);
-    super(cloneLstmParams(params), allocateLstmState(params.shape, precision), lstmParamCount(params.shape), 2 * n, 4 * n);
+    super(cloneLstmParams(params), allocateLstmState(params.shape, precision), lstmParamCount(params.shape), 2 * n, 4 * n, LSTM_CELL);
     if (sInit) setLstmState(this.state, sInit);
     this.dz = allocate(precision, 4 * n);
     this.magnitude = allocate(precision, n * n);
-  }
-
-  forward(x: Floats, xOff: number): void {
-    lstmForwardStep(this.params, this.state, x, xOff);
-  }
-
-  reset(): void {
-    resetLstmState(this.state);
   }
 
   saveState(out: Floats): void {

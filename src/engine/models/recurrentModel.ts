@@ -88,10 +88,16 @@ export interface RecurrentModel extends JacobianView {
   stateJacobian(out: Float64Array): void;
 }
 
+/** A model's step on its weights and state, and the reset of that state: what `forward` and `reset` run. */
+export interface ModelCell<P, S> {
+  step(params: P, state: S, x: Floats, xOff: number): void;
+  reset(state: S): void;
+}
+
 /**
  * What the models share: their own copy of the weights and state, the linear readout, and ĥ_t =
- * [h_{t-1}; x_t; 1] (the same for every model whose rows read [W_h W_x b]). A model supplies its step,
- * its state and its Jacobian view.
+ * [h_{t-1}; x_t; 1] (the same for every model whose rows read [W_h W_x b]). A model supplies its cell
+ * (step and reset), its state and its Jacobian view.
  */
 export abstract class ReadoutModel<P extends ModelParams, S extends ModelState> implements RecurrentModel {
   abstract readonly kind: string;
@@ -103,12 +109,19 @@ export abstract class ReadoutModel<P extends ModelParams, S extends ModelState> 
     readonly paramCount: number,
     readonly stateSize: number,
     readonly rows: number,
+    private readonly cell: ModelCell<P, S>,
   ) {
     this.hHatSize = params.shape.n + params.shape.m + 1;
   }
 
-  abstract forward(x: Floats, xOff: number): void;
-  abstract reset(): void;
+  forward(x: Floats, xOff: number): void {
+    this.cell.step(this.params, this.state, x, xOff);
+  }
+
+  reset(): void {
+    this.cell.reset(this.state);
+  }
+
   abstract saveState(out: Floats): void;
   abstract localDerivatives(): Floats;
   abstract pathWeights(): Floats;

@@ -7,7 +7,7 @@
  */
 import { allocate, precisionOf, type Floats, type Precision } from '../precision';
 import type { Rng } from '../rng';
-import { copyParams, initRows, ReadoutModel, type ModelShape, type ModelState, type ParamShape } from './recurrentModel';
+import { copyParams, initRows, ReadoutModel, type ModelCell, type ModelShape, type ModelState, type ParamShape } from './recurrentModel';
 
 export interface RnnShape extends ModelShape {
   /** leak α in (0, 1]; 1 is the plain tanh RNN */
@@ -106,6 +106,8 @@ export function resetState(state: RnnState): void {
   state.hPrev.fill(0);
 }
 
+const RNN_CELL: ModelCell<RnnParams, RnnState> = { step: forwardStep, reset: resetState };
+
 /** One RNN with its own weights and running state: what a learner steps. */
 export class RnnModel extends ReadoutModel<RnnParams, RnnState> {
   readonly kind = 'rnn';
@@ -113,16 +115,8 @@ export class RnnModel extends ReadoutModel<RnnParams, RnnState> {
   /** Copies `params`; `hInit` is the running h the model starts from (zeros when absent). */
   constructor(params: RnnParams, hInit?: Floats) {
     const { n } = params.shape;
-    super(cloneParams(params), allocateState(params.shape, precisionOf(params.theta)), recurrentParamCount(params.shape), n, n);
+    super(cloneParams(params), allocateState(params.shape, precisionOf(params.theta)), recurrentParamCount(params.shape), n, n, RNN_CELL);
     if (hInit) this.state.h.set(hInit);
-  }
-
-  forward(x: Floats, xOff: number): void {
-    forwardStep(this.params, this.state, x, xOff);
-  }
-
-  reset(): void {
-    resetState(this.state);
   }
 
   saveState(out: Floats): void {

@@ -13,7 +13,7 @@ import { allocate, precisionOf, type Floats } from '../../precision';
 import type { Rng } from '../../rng';
 import type { Sequence } from '../../tasks/task';
 import { headArmLabel, headCount, selectHeads, type HeadArm } from './headSelection';
-import { cloneTransformer, HeadTransport, TransformerWorkspace, type TransformerParams } from './model';
+import { cloneTransformer, HeadTransport, TransformerWorkspace, type TransformerParams, type WindowTargets } from './model';
 
 export interface TransformerLearnerOptions {
   optimizer: OptimizerConfig;
@@ -150,9 +150,10 @@ export class TransformerLearner implements Learner {
     ws.run(this.params, this.context, 0, T, null, 0, T - 1);
     // y*_t sits at position T−1 of the window: yOff + (T−1)·o = t·o
     const yOff = t * o - (T - 1) * o;
-    const loss = ws.windowLoss(seq.y, yOff, null, 0);
+    const targets = { y: seq.y, yOff, mask: null, maskOff: 0 };
+    const loss = ws.windowLoss(targets);
     if (!Number.isFinite(loss)) return this.diverge();
-    if (this.arm.kind === 'readout') return this.headStep(seq, t, yOff, loss);
+    if (this.arm.kind === 'readout') return this.headStep(seq, t, targets, loss);
     const transport = this.transport;
     if (transport === null || this.optimizer === null || seq.errorMask[t] !== 1) return loss;
 
@@ -186,7 +187,7 @@ export class TransformerLearner implements Learner {
     transport.norms.fill(NaN);
     const grad = this.grad;
     grad.fill(0);
-    ws.backward(this.params, seq.y, yOff, null, 0, 1, grad, transport);
+    ws.backward(this.params, targets, 1, grad, transport);
     this.updates++;
     if (this.options.frozenParams) return loss;
 
@@ -199,11 +200,11 @@ export class TransformerLearner implements Learner {
   }
 
   /** The readout arm's update: the head's exact gradient from LN_f(z^L), clipped over the head alone. */
-  private headStep(seq: Sequence, t: number, yOff: number, loss: number): number {
+  private headStep(seq: Sequence, t: number, targets: WindowTargets, loss: number): number {
     if (this.optimizer === null || seq.errorMask[t] !== 1) return loss;
     const g = this.headGrad;
     g.fill(0);
-    this.workspace.headBackward(this.params, seq.y, yOff, null, 0, 1, this.grad);
+    this.workspace.headBackward(this.params, targets, 1, this.grad);
     this.updates++;
     if (this.options.frozenParams) return loss;
     let sq = 0;

@@ -144,34 +144,25 @@ export function transformerLayout(s: TransformerShape): TransformerLayout {
     at += n;
     return o;
   };
-  const we = take(d * s.inputSize);
-  const be = take(d);
+  // a linear map: its weights (out × in, row-major), then its bias; a LayerNorm: its gain, then its bias
+  const linear = (out: number, inp: number): [number, number] => [take(out * inp), take(out)];
+  const norm = (): [number, number] => [take(d), take(d)];
+  const [we, be] = linear(d, s.inputSize);
   const pos = s.positions === 'learned' ? take(s.context * d) : -1;
   const layers: LayerOffsets[] = [];
   for (let l = 0; l < s.layers; l++) {
-    layers.push({
-      ln1g: take(d),
-      ln1b: take(d),
-      wq: take(d * d),
-      bq: take(d),
-      wk: take(d * d),
-      bk: take(d),
-      wv: take(d * d),
-      bv: take(d),
-      wo: take(d * d),
-      bo: take(d),
-      ln2g: take(d),
-      ln2b: take(d),
-      w1: take(F * d),
-      b1: take(F),
-      w2: take(d * F),
-      b2: take(d),
-    });
+    const [ln1g, ln1b] = norm();
+    const [wq, bq] = linear(d, d);
+    const [wk, bk] = linear(d, d);
+    const [wv, bv] = linear(d, d);
+    const [wo, bo] = linear(d, d);
+    const [ln2g, ln2b] = norm();
+    const [w1, b1] = linear(F, d);
+    const [w2, b2] = linear(d, F);
+    layers.push({ ln1g, ln1b, wq, bq, wk, bk, wv, bv, wo, bo, ln2g, ln2b, w1, b1, w2, b2 });
   }
-  const lnfg = s.finalNorm ? take(d) : -1;
-  const lnfb = s.finalNorm ? take(d) : -1;
-  const wr = take(s.outputSize * d);
-  const br = take(s.outputSize);
+  const [lnfg, lnfb] = s.finalNorm ? norm() : [-1, -1];
+  const [wr, br] = linear(s.outputSize, d);
   return { we, be, pos, layers, lnfg, lnfb, wr, br, size: at };
 }
 
@@ -217,6 +208,17 @@ export function initTransformer(shape: TransformerShape, rng: Rng, precision: Pr
 
 export function cloneTransformer(p: TransformerParams): TransformerParams {
   return { shape: p.shape, layout: p.layout, theta: p.theta.slice() };
+}
+
+/**
+ * Where a window's loss reads its targets: y*_p at y[yOff + p·o], for the positions p ≥ lossFrom with
+ * mask[maskOff + p] = 1 (mask null: every position) — the window's loss positions.
+ */
+export interface WindowTargets {
+  y: ArrayLike<number>;
+  yOff: number;
+  mask: ArrayLike<number> | null;
+  maskOff: number;
 }
 
 /**
@@ -270,8 +272,8 @@ export class TransformerWorkspace {
   /** z^ℓ, ℓ = 0..L: the residual stream entering block ℓ (z^L leaves the last block) */
   readonly z: Floats[];
   readonly a: Floats[];
-  readonly mu1: Floats[];
-  readonly inv1: Floats[];
+  /** LN₁'s statistics per layer */
+  readonly ln1: NormStats[];
   readonly q: Floats[];
   readonly k: Floats[];
   readonly v: Floats[];
@@ -279,13 +281,13 @@ export class TransformerWorkspace {
   readonly att: Floats[];
   readonly o: Floats[];
   readonly u: Floats[];
-  readonly mu2: Floats[];
-  readonly inv2: Floats[];
+  /** LN₂'s statistics per layer */
+  readonly ln2: NormStats[];
   readonly bn: Floats[];
   readonly hpre: Floats[];
   readonly f: Floats[];
-  readonly muf: Floats;
-  readonly invf: Floats;
+  /** LN_f's statistics */
+  readonly lnf: NormStats;
   readonly nf: Floats;
   readonly yhat: Floats;
   /** first position of each position's segment (a reset inside the window starts a new one) */
@@ -301,10 +303,15 @@ export class TransformerWorkspace {
   readonly da: Floats;
   readonly dbn: Floats;
   readonly dh: Floats;
-  readonly dy: Floats;
+  /** δŷ at the loss positions (see `outputError`); float64 whatever the precision, so no rounding enters */
+  readonly dy: Float64Array;
+  /** the positions ≥ lossFrom the mask keeps, in order; the last `outputError` returned how many */
+  private readonly lossPositions: Int32Array;
   readonly dA: Floats;
   /** per head: 1 if its W_{q,k,v} backward runs (selected, or qkvLocal) */
   private readonly runHead: Uint8Array;
+  /** 1/√d_h, the attention scores' scale */
+  private readonly scoreScale: number;
   /** tests only: frozenOut[ℓ] holds constant head outputs, used for heads with frozenOutMask[ℓ·H+h] = 1 */
   frozenOut: Floats[] | null = null;
   frozenOutMask: Uint8Array | null = null;
@@ -324,23 +331,21 @@ export class TransformerWorkspace {
     const L = shape.layers;
     const buf = (n: number) => allocate(precision, n);
     const per = (n: number) => Array.from({ length: L }, () => buf(n));
+    const stats = (): NormStats => ({ mu: buf(W), inv: buf(W) });
     this.z = Array.from({ length: L + 1 }, () => buf(W * d));
     this.a = per(W * d);
-    this.mu1 = per(W);
-    this.inv1 = per(W);
+    this.ln1 = Array.from({ length: L }, stats);
     this.q = per(W * d);
     this.k = per(W * d);
     this.v = per(W * d);
     this.att = per(H * W * W);
     this.o = per(W * d);
     this.u = per(W * d);
-    this.mu2 = per(W);
-    this.inv2 = per(W);
+    this.ln2 = Array.from({ length: L }, stats);
     this.bn = per(W * d);
     this.hpre = per(W * F);
     this.f = per(W * F);
-    this.muf = buf(W);
-    this.invf = buf(W);
+    this.lnf = stats();
     this.nf = buf(W * d);
     this.yhat = buf(W * shape.outputSize);
     this.segStart = new Int32Array(W);
@@ -362,9 +367,11 @@ export class TransformerWorkspace {
     this.da = buf(W * d);
     this.dbn = buf(W * d);
     this.dh = buf(W * F);
-    this.dy = buf(W * shape.outputSize);
+    this.dy = new Float64Array(W * shape.outputSize);
+    this.lossPositions = new Int32Array(W);
     this.dA = buf(W);
     this.runHead = new Uint8Array(H);
+    this.scoreScale = 1 / Math.sqrt(this.dims.dh);
   }
 
   /**
@@ -393,6 +400,11 @@ export class TransformerWorkspace {
       this.mlpForward(P, l, qs);
     }
     this.readoutForward(P);
+  }
+
+  /** What head h of block ℓ reads: LN₁'s output a, or the tests' frozen copy of it. */
+  private headInput(l: number, h: number, a: Floats): Floats {
+    return this.frozenInMask !== null && this.frozenInMask[l * this.dims.H + h] === 1 ? this.frozenIn![l] : a;
   }
 
   /** First query position of block ℓ: lossFrom for the last block, 0 for the others (later keys read them). */
@@ -428,14 +440,13 @@ export class TransformerWorkspace {
     const th = P.theta;
     const Lo = P.layout.layers[l];
     const seg = this.segStart;
-    const scale = 1 / Math.sqrt(dh);
     const a = this.a[l];
-    layerNorm(th, Lo.ln1g, Lo.ln1b, this.z[l], a, this.mu1[l], this.inv1[l], 0, T, d);
+    layerNorm(th, Lo.ln1g, Lo.ln1b, this.z[l], a, this.ln1[l], 0, T, d);
     const q = this.q[l];
     const k = this.k[l];
     const v = this.v[l];
     for (let h = 0; h < H; h++) {
-      const src = this.frozenInMask !== null && this.frozenInMask[l * H + h] === 1 ? this.frozenIn![l] : a;
+      const src = this.headInput(l, h, a);
       for (let i = h * dh; i < (h + 1) * dh; i++) {
         const rq = Lo.wq + i * d;
         const rk = Lo.wk + i * d;
@@ -469,7 +480,7 @@ export class TransformerWorkspace {
         for (let j = seg[p]; j <= p; j++) {
           let sc = 0;
           for (let c = 0; c < dh; c++) sc += q[p * d + c0 + c] * k[j * d + c0 + c];
-          sc *= scale;
+          sc *= this.scoreScale;
           att[row + j] = sc;
           if (sc > max) max = sc;
         }
@@ -516,7 +527,7 @@ export class TransformerWorkspace {
       }
     }
     const bn = this.bn[l];
-    layerNorm(th, Lo.ln2g, Lo.ln2b, u, bn, this.mu2[l], this.inv2[l], qs, T, d);
+    layerNorm(th, Lo.ln2g, Lo.ln2b, u, bn, this.ln2[l], qs, T, d);
     const hpre = this.hpre[l];
     const f = this.f[l];
     for (let p = qs; p < T; p++) {
@@ -546,7 +557,7 @@ export class TransformerWorkspace {
     const lay = P.layout;
     const zL = this.z[this.shape.layers];
     const nf = this.nf;
-    if (lay.lnfg >= 0) layerNorm(th, lay.lnfg, lay.lnfb, zL, nf, this.muf, this.invf, lossFrom, T, d);
+    if (lay.lnfg >= 0) layerNorm(th, lay.lnfg, lay.lnfb, zL, nf, this.lnf, lossFrom, T, d);
     else for (let i = lossFrom * d; i < T * d; i++) nf[i] = zL[i];
     for (let p = lossFrom; p < T; p++) {
       for (let i = 0; i < oS; i++) {
@@ -558,19 +569,15 @@ export class TransformerWorkspace {
     }
   }
 
-  /**
-   * Σ over positions p ≥ lossFrom with mask[maskOff + p] = 1 (mask null: every position) of ½‖ŷ_p − y*_p‖²,
-   * y*_p at y[yOff + p·o]. Sets `lossCount` to the number of positions summed.
-   */
-  windowLoss(y: ArrayLike<number>, yOff: number, mask: ArrayLike<number> | null, maskOff: number): number {
+  /** Σ of ½‖ŷ_p − y*_p‖² over the loss positions of `targets`. Sets `lossCount` to the number of positions summed. */
+  windowLoss(targets: WindowTargets): number {
     const oS = this.shape.outputSize;
+    const count = this.outputError(targets, 1);
     let sum = 0;
-    let count = 0;
-    for (let p = this.lossFrom; p < this.T; p++) {
-      if (mask !== null && mask[maskOff + p] !== 1) continue;
-      count++;
+    for (let k = 0; k < count; k++) {
+      const at = this.lossPositions[k] * oS;
       for (let i = 0; i < oS; i++) {
-        const e = this.yhat[p * oS + i] - y[yOff + p * oS + i];
+        const e = this.dy[at + i];
         sum += 0.5 * e * e;
       }
     }
@@ -578,24 +585,28 @@ export class TransformerWorkspace {
     return sum;
   }
 
+  /** δŷ_p = scale (ŷ_p − y*_p) into `dy` at the loss positions of `targets`; lists them in `lossPositions` and returns their count. */
+  private outputError({ y, yOff, mask, maskOff }: WindowTargets, scale: number): number {
+    const oS = this.shape.outputSize;
+    let count = 0;
+    for (let p = this.lossFrom; p < this.T; p++) {
+      if (mask !== null && mask[maskOff + p] !== 1) continue;
+      this.lossPositions[count++] = p;
+      for (let i = p * oS; i < (p + 1) * oS; i++) this.dy[i] = scale * (this.yhat[i] - y[yOff + i]);
+    }
+    return count;
+  }
+
   /**
    * Exact backprop of `lossScale` · windowLoss through the last forward, accumulated into `grad` (+=), with
    * head-sparse transport: `transport` null is the dense backward; otherwise gradient passes through the
    * outputs of the heads with transport.selected = 1 only.
    */
-  backward(
-    P: TransformerParams,
-    y: ArrayLike<number>,
-    yOff: number,
-    mask: ArrayLike<number> | null,
-    maskOff: number,
-    lossScale: number,
-    grad: Floats,
-    transport: HeadTransport | null,
-  ): void {
+  backward(P: TransformerParams, targets: WindowTargets, lossScale: number, grad: Floats, transport: HeadTransport | null): void {
+    const count = this.outputError(targets, lossScale);
     // the head's own gradient first: the readout arm runs this alone, so both see the same arithmetic
-    this.headBackward(P, y, yOff, mask, maskOff, lossScale, grad);
-    this.readoutInputBackward(P, y, yOff, mask, maskOff, lossScale, grad);
+    this.headGradient(P, count, grad);
+    this.readoutInputBackward(P, count, grad);
     for (let l = this.shape.layers - 1; l >= 0; l--) {
       const qs = this.queryStart(l);
       this.mlpBackward(P, l, qs, grad);
@@ -606,16 +617,8 @@ export class TransformerWorkspace {
     this.embeddingBackward(P, grad);
   }
 
-  /** δŷ_p = scale (ŷ_p − y*_p) on the masked positions, carried through W_r and LN_f into δz^L (dz). */
-  private readoutInputBackward(
-    P: TransformerParams,
-    y: ArrayLike<number>,
-    yOff: number,
-    mask: ArrayLike<number> | null,
-    maskOff: number,
-    lossScale: number,
-    grad: Floats,
-  ): void {
+  /** δŷ (dy, at the first `count` loss positions) carried through W_r and LN_f into δz^L (dz). */
+  private readoutInputBackward(P: TransformerParams, count: number, grad: Floats): void {
     const { d, o: oS } = this.dims;
     const { T, lossFrom } = this;
     const th = P.theta;
@@ -624,16 +627,16 @@ export class TransformerWorkspace {
     dz.fill(0, 0, T * d);
     const dnf = this.dbn; // scratch, free until the first block
     dnf.fill(0, lossFrom * d, T * d);
-    for (let p = lossFrom; p < T; p++) {
-      if (mask !== null && mask[maskOff + p] !== 1) continue;
+    for (let k = 0; k < count; k++) {
+      const p = this.lossPositions[k];
       for (let i = 0; i < oS; i++) {
-        const e = lossScale * (this.yhat[p * oS + i] - y[yOff + p * oS + i]);
+        const e = this.dy[p * oS + i];
         const r = lay.wr + i * d;
         for (let j = 0; j < d; j++) dnf[p * d + j] += e * th[r + j];
       }
     }
     const zL = this.z[this.shape.layers];
-    if (lay.lnfg >= 0) layerNormBackward(th, grad, lay.lnfg, lay.lnfb, zL, dnf, dz, this.muf, this.invf, lossFrom, T, d);
+    if (lay.lnfg >= 0) layerNormBackward(th, grad, lay.lnfg, lay.lnfb, zL, dnf, dz, this.lnf, lossFrom, T, d);
     else for (let i = lossFrom * d; i < T * d; i++) dz[i] += dnf[i];
   }
 
@@ -674,7 +677,7 @@ export class TransformerWorkspace {
         }
       }
     }
-    layerNormBackward(th, grad, Lo.ln2g, Lo.ln2b, u, dbn, du, this.mu2[l], this.inv2[l], qs, T, d);
+    layerNormBackward(th, grad, Lo.ln2g, Lo.ln2b, u, dbn, du, this.ln2[l], qs, T, d);
   }
 
   /**
@@ -741,7 +744,6 @@ export class TransformerWorkspace {
     const th = P.theta;
     const Lo = P.layout.layers[l];
     const seg = this.segStart;
-    const scale = 1 / Math.sqrt(dh);
     const sel = transport === null ? null : transport.selected;
     const { runHead, dO, du, dz, dq, dk, dv, da, dA } = this;
     const [q, k, v, a, att] = [this.q[l], this.k[l], this.v[l], this.a[l], this.att[l]];
@@ -768,7 +770,7 @@ export class TransformerWorkspace {
         }
         for (let j = seg[p]; j <= p; j++) {
           const A = att[row + j];
-          const ds = A * (dA[j] - dot) * scale;
+          const ds = A * (dA[j] - dot) * this.scoreScale;
           for (let c = 0; c < dh; c++) {
             dq[p * d + c0 + c] += ds * k[j * d + c0 + c];
             dk[j * d + c0 + c] += ds * q[p * d + c0 + c];
@@ -776,7 +778,7 @@ export class TransformerWorkspace {
           }
         }
       }
-      const src = this.frozenInMask !== null && this.frozenInMask[l * H + h] === 1 ? this.frozenIn![l] : a;
+      const src = this.headInput(l, h, a);
       const propagate = sel === null || sel[l * H + h] === 1;
       for (let i = c0; i < c0 + dh; i++) {
         const rq = Lo.wq + i * d;
@@ -805,7 +807,7 @@ export class TransformerWorkspace {
     // δz_p = δu_p + LN₁ᵀ(δa_p); rows p < qs have δu_p = 0 (the last block computed no output there)
     for (let p = 0; p < qs; p++) for (let i = 0; i < d; i++) dz[p * d + i] = 0;
     for (let i = qs * d; i < T * d; i++) dz[i] = du[i];
-    if (anyPropagates) layerNormBackward(th, grad, Lo.ln1g, Lo.ln1b, this.z[l], da, dz, this.mu1[l], this.inv1[l], 0, T, d);
+    if (anyPropagates) layerNormBackward(th, grad, Lo.ln1g, Lo.ln1b, this.z[l], da, dz, this.ln1[l], 0, T, d);
   }
 
   /**
@@ -813,22 +815,19 @@ export class TransformerWorkspace {
    * δŷ_p ⊗ LN_f(z^L_p), δb_r += δŷ_p over the last forward's masked positions. O(o·d) per position; nothing
    * below the head is touched (the readout arm's whole backward).
    */
-  headBackward(
-    P: TransformerParams,
-    y: ArrayLike<number>,
-    yOff: number,
-    mask: ArrayLike<number> | null,
-    maskOff: number,
-    lossScale: number,
-    grad: Floats,
-  ): void {
+  headBackward(P: TransformerParams, targets: WindowTargets, lossScale: number, grad: Floats): void {
+    this.headGradient(P, this.outputError(targets, lossScale), grad);
+  }
+
+  /** δW_r += δŷ_p ⊗ LN_f(z^L_p), δb_r += δŷ_p from dy at the first `count` loss positions. */
+  private headGradient(P: TransformerParams, count: number, grad: Floats): void {
     const { d, o: oS } = this.dims;
     const lay = P.layout;
     const nf = this.nf;
-    for (let p = this.lossFrom; p < this.T; p++) {
-      if (mask !== null && mask[maskOff + p] !== 1) continue;
+    for (let k = 0; k < count; k++) {
+      const p = this.lossPositions[k];
       for (let i = 0; i < oS; i++) {
-        const e = lossScale * (this.yhat[p * oS + i] - y[yOff + p * oS + i]);
+        const e = this.dy[p * oS + i];
         grad[lay.br + i] += e;
         const r = lay.wr + i * d;
         for (let j = 0; j < d; j++) grad[r + j] += e * nf[p * d + j];
@@ -886,8 +885,15 @@ export function geluDerivative(x: number): number {
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-/** y_p = g ⊙ (x_p − μ_p)/√(σ²_p + ε) + b for p in [from, to); keeps μ_p and 1/√(σ²_p + ε). */
-function layerNorm(th: Floats, g: number, b: number, x: Floats, y: Floats, mu: Floats, inv: Floats, from: number, to: number, d: number): void {
+/** What a LayerNorm's forward keeps per position for its backward: μ_p and 1/√(σ²_p + ε). */
+export interface NormStats {
+  mu: Floats;
+  inv: Floats;
+}
+
+/** y_p = g ⊙ (x_p − μ_p)/√(σ²_p + ε) + b for p in [from, to); keeps μ_p and 1/√(σ²_p + ε) in `stats`. */
+function layerNorm(th: Floats, g: number, b: number, x: Floats, y: Floats, stats: NormStats, from: number, to: number, d: number): void {
+  const { mu, inv } = stats;
   for (let p = from; p < to; p++) {
     const o = p * d;
     let mean = 0;
@@ -914,8 +920,7 @@ function layerNormBackward(
   x: Floats,
   dy: Floats,
   dx: Floats,
-  mu: Floats,
-  inv: Floats,
+  { mu, inv }: NormStats,
   from: number,
   to: number,
   d: number,

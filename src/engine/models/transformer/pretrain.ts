@@ -70,14 +70,15 @@ export function pretrainTransformer(params: TransformerParams, seq: Sequence, op
         start = rng.int(seq.length - W + 1);
       }
       ws.run(params, seq.x, start * m, T, seq.reset, start, newest ? T - 1 : 0);
-      const loss = ws.windowLoss(seq.y, start * o, seq.errorMask, start);
+      const targets = { y: seq.y, yOff: start * o, mask: seq.errorMask, maskOff: start };
+      const loss = ws.windowLoss(targets);
       const count = ws.lossCount;
       if (count === 0) continue;
       blockSum += loss / count;
       blockCount++;
       used++;
       // mean over the window's positions; the batch mean is taken below
-      ws.backward(params, seq.y, start * o, seq.errorMask, start, 1 / count, grad, null);
+      ws.backward(params, targets, 1 / count, grad, null);
     }
     if (used > 0) {
       const s = clipScale(options.clipNorm * used, grad) / used;
