@@ -65,8 +65,11 @@ const define = <K extends MethodKind>(kind: K, r: Omit<LaneKind<Of<NoInfer<K>>>,
 /** A sparse-k arm (config.ts sparseArm, typed as the sparse method). */
 const sparse = (k: number): Of<'sparse'> => ({ kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false });
 
-/** A TBPTT lane's window: [count, head] and τ slots of (h_{s-1}, d_s, x_s) (tbptt.wgsl). */
-const tbpttWindow = (layout: BatchLayout, tau: number) => 2 + tau * (2 * layout.n + layout.m);
+/**
+ * A TBPTT lane's window: [count, head], τ slots of (h_{s-1}, d_s, x_s) and τ vectors ga_s = d_s ⊙ δ_s of the
+ * step's backward pass, which tbptt.wgsl writes and tbpttGradient.wgsl reads.
+ */
+const tbpttWindow = (layout: BatchLayout, tau: number) => 2 + tau * (3 * layout.n + layout.m);
 
 /**
  * UORO and KF-RTRL: no P; a record in `factors` whose two leading factors' norms multiply to the CPU
@@ -160,11 +163,6 @@ export const LANE_KINDS: readonly LaneKind[] = [
     },
     carries: ['window'],
     floats: (m, l, s) => s.withoutP + tbpttWindow(l, m.truncation),
-    // WebGPU's default is 8 storage buffers per stage; acquireDevice asks for up to 10
-    refusal: (limits) =>
-      limits.maxStorageBuffersPerShaderStage < 9
-        ? `TBPTT on the GPU binds 9 storage buffers in one kernel; this device allows ${limits.maxStorageBuffersPerShaderStage}: run it on the CPU engine`
-        : null,
     checks: [{ kind: 'tbptt', truncation: 3 }],
   }),
   factorKind(

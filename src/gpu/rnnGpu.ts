@@ -85,12 +85,21 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
 
 /** After g = cᵀP: the θ gradients of the lanes without a P. */
 const RNN_ESTIMATORS: readonly KernelSpec[] = [
+  // TBPTT: the window push and the δ recursion over it (serial over τ, one workgroup per lane), then the
+  // gradient Σ_s ga_s ĥ_sᵀ from what it left in the window, over GT workgroups per lane
   {
     name: 'tbptt',
     shader: 'tbptt',
-    bindings: { params: 'read', state: 'read', hIn: 'read', window: 'write', grad: 'write', partials: 'write', ...stepOf },
+    bindings: { params: 'read', state: 'read', hIn: 'read', window: 'write', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.tbptt }),
     dispatch: (e) => [1, 1, e.count.tbptt],
+  },
+  {
+    name: 'tbpttGradient',
+    shader: 'tbpttGradient',
+    bindings: { lanes: 'read', window: 'read', grad: 'write', partials: 'write' },
+    constants: (e) => ({ LANE_BASE: e.base.tbptt }),
+    dispatch: (e) => [e.layout.gt, 1, e.count.tbptt],
   },
   // UORO: the O(n²) state side, one workgroup per lane, then the O(p) parameter side over GT workgroups
   {

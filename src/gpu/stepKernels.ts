@@ -60,6 +60,7 @@ export type KernelName =
   | 'dense'
   | 'gradient'
   | 'tbptt'
+  | 'tbpttGradient'
   | 'update'
   | 'updateReadout'
   | 'stepEnd'
