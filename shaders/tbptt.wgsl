@@ -5,8 +5,8 @@
 // and leaves every ga_s in the lane's window; tbpttGradient.wgsl forms g = Σ_s ga_s ĥ_sᵀ from them over many
 // workgroups. Only the recursion is serial (O(τ n²)); the O(τ p) outer products are not done here.
 // A reset step empties the window (no gradient crosses it). The lane record's tau is τ and its windowOffset
-// where the lane's window starts: [count, head, τ slots of (h_{s-1} (N), d_s (N), x_s (M)), τ × ga (N), the
-// newest slot's first].
+// where the lane's window starts: [count, head, τ slots of (h_{s-1} (N), d_s (N), x_s (M)), τ vectors ga (N)
+// by age, the newest slot's first].
 override LANE_BASE: u32;
 
 var<workgroup> delta: array<f32, N>;

@@ -1,15 +1,18 @@
-// TBPTT(τ), the θ gradient of a step (methods/tbptt.ts), one θ entry per invocation, GT workgroups per lane:
+// TBPTT(τ), the θ gradient of a step (methods/tbptt.ts), EPI θ entries per invocation spaced WG apart (a
+// workgroup owns a block of EPI·WG consecutive entries), ceil(GT / EPI) workgroups per lane:
 //   g[(i, l)] = Σ_j ga_j[i] ĥ_j[l],   ĥ_j = [h_{s-1}; x_s; 1] of the slot s that is j steps old,
 // over the window's `count` newest slots, newest first (the CPU's order), with the ga_j = d_s ⊙ δ_s that
 // tbptt.wgsl left in the lane's window this step. Consecutive invocations read consecutive entries of a
-// slot's ĥ; a workgroup's few rows of ga are shared reads. Writes θ's gradient with each workgroup's Σg²
-// (partial wid.x of the lane) for the clip in update.wgsl.
+// slot's ĥ; a workgroup's few rows of ga are shared reads. Writes θ's gradient and the block's Σg² into the
+// first of its EPI partial slots (zero into the others) for the clip in update.wgsl, which adds all GT: one
+// reduction per workgroup, since software adapters pay dearly for each barrier.
 //! include thetaEntry
 override LANE_BASE: u32;
+override EPI: u32 = 4u;
+const MAX_EPI: u32 = 8u;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let lane = LANE_BASE + wid.z;
   let info = lanes[lane];
   let tau = info.tau;
@@ -18,23 +21,37 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let ga0 = w0 + 2u + tau * slotSize;
   let count = u32(window[w0]);
   let head = u32(window[w0 + 1u]);
-  let c = gid.x;
-  var g = 0.0;
-  if (c < NP) {
-    let rl = thetaEntry(c);
-    // ĥ entry l in a slot: h_{s-1} from 0, x_s after d_s (from 2N); the bias's 1 is not stored
-    let bias = rl.y == N + M;
-    var at = rl.y;
-    if (rl.y >= N) { at = rl.y + N; }
-    for (var j = 0u; j < count; j++) {
-      let a = window[ga0 + j * N + rl.x];
-      if (bias) {
-        g += a;
-      } else {
-        g += a * window[w0 + 2u + ((head + tau - j) % tau) * slotSize + at];
-      }
-    }
-    grad[lane * STRIDE + c] = g;
+  let c0 = wid.x * EPI * WG + lid;
+  // per entry: its row of ga, where its ĥ entry sits in a slot (h_{s-1} from 0, x_s after d_s from 2N), and
+  // whether it is a bias entry (ĥ = 1, not stored)
+  var row: array<u32, MAX_EPI>;
+  var at: array<u32, MAX_EPI>;
+  var g: array<f32, MAX_EPI>;
+  for (var u = 0u; u < EPI; u++) {
+    let rl = thetaEntry(min(c0 + u * WG, NP - 1u));
+    row[u] = rl.x;
+    at[u] = select(rl.y, rl.y + N, rl.y >= N);
   }
-  thetaPartial(lid, lane, wid.x, g);
+  for (var j = 0u; j < count; j++) {
+    let s = w0 + 2u + ((head + tau - j) % tau) * slotSize;
+    let a = ga0 + j * N;
+    for (var u = 0u; u < EPI; u++) {
+      var hh = 1.0;
+      if (at[u] < 2u * N + M) { hh = window[s + at[u]]; }
+      g[u] += window[a + row[u]] * hh;
+    }
+  }
+  var sq = 0.0;
+  for (var u = 0u; u < EPI; u++) {
+    let c = c0 + u * WG;
+    if (c < NP) {
+      grad[lane * STRIDE + c] = g[u];
+      sq += g[u] * g[u];
+    }
+  }
+  let total = workgroupSum(lid, sq);
+  for (var u = lid; u < EPI; u += WG) {
+    let slot = wid.x * EPI + u;
+    if (slot < GT) { partials[lane * (GT + GR) + slot] = select(0.0, total, u == 0u); }
+  }
 }

@@ -41,6 +41,13 @@ function denseCost(e: KernelEnv): KernelCost {
   return { bytes: 4 * F * (2 * n * p + n * n + 3 * n), flops: F * (2 * n * n * p + 4 * n * p) };
 }
 
+/**
+ * θ entries per invocation of tbpttGradient.wgsl (at most its MAX_EPI): a workgroup owns TBPTT_ENTRIES·WG
+ * entries and reduces their Σg² once, fewer workgroups and barriers than one entry each, which a software
+ * adapter pays for dearly; at n = 256 a lane still spreads over about 260 workgroups.
+ */
+const TBPTT_ENTRIES = 4;
+
 /** Σ over the TBPTT lanes of f(τ). */
 const overTau = (e: KernelEnv, f: (tau: number) => number) => (e.tbpttTau ?? []).reduce((a, tau) => a + f(tau), 0);
 
@@ -109,7 +116,7 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
 /** After g = cᵀP: the θ gradients of the lanes without a P. */
 const RNN_ESTIMATORS: readonly KernelSpec[] = [
   // TBPTT: the window push and the δ recursion over it (serial over τ, one workgroup per lane), then the
-  // gradient Σ_s ga_s ĥ_sᵀ from what it left in the window, over GT workgroups per lane
+  // gradient Σ_s ga_s ĥ_sᵀ from what it left in the window, over GT / TBPTT_ENTRIES workgroups per lane
   {
     name: 'tbptt',
     shader: 'tbptt',
@@ -122,8 +129,8 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
     name: 'tbpttGradient',
     shader: 'tbpttGradient',
     bindings: { lanes: 'read', window: 'read', grad: 'write', partials: 'write' },
-    constants: (e) => ({ LANE_BASE: e.base.tbptt }),
-    dispatch: (e) => [e.layout.gt, 1, e.count.tbptt],
+    constants: (e) => ({ LANE_BASE: e.base.tbptt, EPI: TBPTT_ENTRIES }),
+    dispatch: (e) => [Math.ceil(e.layout.gt / TBPTT_ENTRIES), 1, e.count.tbptt],
     cost: tbpttGradientCost,
   },
   // UORO: the O(n²) state side, one workgroup per lane, then the O(p) parameter side over GT workgroups
