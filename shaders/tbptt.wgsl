@@ -9,7 +9,8 @@
 // by age, the newest slot's first].
 override LANE_BASE: u32;
 
-var<workgroup> delta: array<f32, N>;
+// δ of the slot at hand and of the one before it, alternating halves (so one barrier per product suffices)
+var<workgroup> delta: array<f32, 2 * N>;
 var<workgroup> ga: array<f32, N>;
 var<workgroup> countW: u32;
 var<workgroup> headW: u32;
@@ -52,30 +53,24 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let carry = 1.0 - LEAK;
   for (var j = 0u; j < count; j++) {
     let s = w0 + 2u + ((head + tau - j) % tau) * slotSize;
+    let cur = (j % 2u) * N;
+    let nxt = N - cur;
     for (var i = lid; i < N; i += WG) {
-      let a = window[s + N + i] * delta[i];
+      let a = window[s + N + i] * delta[cur + i];
       ga[i] = a;
       window[ga0 + j * N + i] = a;
     }
     workgroupBarrier();
     if (j + 1u < count) {
-      // δ_{s-1} = (1-α) δ_s + Wᵀ ga, every invocation reading δ before any writes it (n ≤ 8·WG); W's
-      // column l is read down its rows, consecutive invocations reading consecutive entries of a row
-      var next: array<f32, 8>;
-      var u = 0u;
+      // δ_{s-1} = (1-α) δ_s + Wᵀ ga into the other half; W's column l is read down its rows, consecutive
+      // invocations reading consecutive entries of a row
       for (var l = lid; l < N; l += WG) {
-        var d = carry * delta[l];
+        var d = carry * delta[cur + l];
         for (var i = 0u; i < N; i++) { d += params[lane * STRIDE + i * N + l] * ga[i]; }
-        next[u] = d;
-        u++;
-      }
-      workgroupBarrier();
-      u = 0u;
-      for (var l = lid; l < N; l += WG) {
-        delta[l] = next[u];
-        u++;
+        delta[nxt + l] = d;
       }
     }
+    // ga and this half of δ are rewritten only after every invocation has read them
     workgroupBarrier();
   }
 }

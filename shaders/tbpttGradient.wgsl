@@ -9,7 +9,6 @@
 //! include thetaEntry
 override LANE_BASE: u32;
 override EPI: u32 = 4u;
-const MAX_EPI: u32 = 8u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -21,32 +20,25 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let ga0 = w0 + 2u + tau * slotSize;
   let count = u32(window[w0]);
   let head = u32(window[w0 + 1u]);
-  let c0 = wid.x * EPI * WG + lid;
-  // per entry: its row of ga, where its ĥ entry sits in a slot (h_{s-1} from 0, x_s after d_s from 2N), and
-  // whether it is a bias entry (ĥ = 1, not stored)
-  var row: array<u32, MAX_EPI>;
-  var at: array<u32, MAX_EPI>;
-  var g: array<f32, MAX_EPI>;
-  for (var u = 0u; u < EPI; u++) {
-    let rl = thetaEntry(min(c0 + u * WG, NP - 1u));
-    row[u] = rl.x;
-    at[u] = select(rl.y, rl.y + N, rl.y >= N);
-  }
-  for (var j = 0u; j < count; j++) {
-    let s = w0 + 2u + ((head + tau - j) % tau) * slotSize;
-    let a = ga0 + j * N;
-    for (var u = 0u; u < EPI; u++) {
-      var hh = 1.0;
-      if (at[u] < 2u * N + M) { hh = window[s + at[u]]; }
-      g[u] += window[a + row[u]] * hh;
-    }
-  }
   var sq = 0.0;
   for (var u = 0u; u < EPI; u++) {
-    let c = c0 + u * WG;
+    let c = wid.x * EPI * WG + u * WG + lid;
     if (c < NP) {
-      grad[lane * STRIDE + c] = g[u];
-      sq += g[u] * g[u];
+      let rl = thetaEntry(c);
+      // ĥ entry l in a slot: h_{s-1} from 0, x_s after d_s (from 2N); the bias's 1 is not stored
+      let bias = rl.y == N + M;
+      let at = select(rl.y, rl.y + N, rl.y >= N);
+      var g = 0.0;
+      for (var j = 0u; j < count; j++) {
+        let a = window[ga0 + j * N + rl.x];
+        if (bias) {
+          g += a;
+        } else {
+          g += a * window[w0 + 2u + ((head + tau - j) % tau) * slotSize + at];
+        }
+      }
+      grad[lane * STRIDE + c] = g;
+      sq += g * g;
     }
   }
   let total = workgroupSum(lid, sq);

@@ -42,7 +42,7 @@ function denseCost(e: KernelEnv): KernelCost {
 }
 
 /**
- * θ entries per invocation of tbpttGradient.wgsl (at most its MAX_EPI): a workgroup owns TBPTT_ENTRIES·WG
+ * θ entries per invocation of tbpttGradient.wgsl (its EPI): a workgroup owns TBPTT_ENTRIES·WG
  * entries and reduces their Σg² once, fewer workgroups and barriers than one entry each, which a software
  * adapter pays for dearly; at n = 256 a lane still spreads over about 260 workgroups.
  */
