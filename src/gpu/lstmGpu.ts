@@ -139,7 +139,8 @@ const LSTM_TRANSPORT: readonly KernelSpec[] = [
     bindings: { params: 'read', hIn: 'read', hOut: 'write', state: 'write', streams: 'read', lanes: 'read', ctl: 'write', losses: 'write' },
     constants: pl,
     dispatch: (e) => [e.B, 1, 1],
-    // θ and the readout read once per lane; h and c read and written; the local derivatives, ĥ_t, dL/dh and e_t written
+    // θ and the readout read once per lane; h and c read and written; the local derivatives, ĥ_t, dL/dh and e_t written;
+    // FLOPs: the products, and about 30 per unit for the gates
     cost: ({ layout: { n, m, o, stride, p }, B }) => ({ bytes: 4 * B * (stride + 13 * n + m + o + 1), flops: 2 * B * (p + 2 * o * n) + 30 * B * n }),
   },
   {
