@@ -8,7 +8,8 @@
  *     transport with the immediate term, gradients, clipped Adam; losses read back every 10 steps) and
  *     steps/s, and each kernel's GPU time (timestamp queries where the adapter has them, with Dawn's
  *     timestamp rounding turned off); per entry `dispatchesPerStep`, `bytesOverFloor` (bytes moved per step
- *     by the kernels' own counts, KernelSpec.cost, over the floor: every P read once and written once) and
+ *     by the kernels' own counts, KernelSpec.cost, over the floor: every P read once and written once, and
+ *     for a lane without a P its own state read once and its update written once, as its kernels define) and
  *     `flopFractionOfPeak` (null unless the adapter's FP32 peak is known or given by --peak-tflops);
  *   - a batch of those arms × seeds advancing in the same dispatches: lane-steps/s;
  *   - the sparse and dense transport kernels' bytes/s and FLOP/s beside a plain copy kernel's bytes/s
@@ -16,7 +17,7 @@
  *     figures that carry over between adapters);
  *   - the LSTM's lanes (GpuBatch with the LSTM's record: full RTRL and sparse k = 4, one arm and a batch) at n = 64, 128, 256
  *     (--quick: 8), and the baselines' lanes (UORO, KF-RTRL, SnAp-1, TBPTT(20), one arm each and a
- *     batch) at n = 64, 128, 256 (--quick: 16): steps/s and each kernel's GPU time;
+ *     batch) at n = 64, 128, 256 (--quick: 16): steps/s, each kernel's GPU time and the same cost fields;
  *   - the CPU engine's ms per learner step, and TensorFlow.js's WebGPU backend doing the same sparse
  *     (gather, scale, sum) and dense (matMul) P updates on the same adapter.
  * Every timed entry says which hardware target applies to it (`target`: the threshold, the value, `met`) or
@@ -604,7 +605,7 @@ async function main(): Promise<void> {
         });
         const top = [...r.timings.kernels].sort((a, b) => b.ms - a.ms).slice(0, 2);
         say(
-          `  ${arm.label.padEnd(8)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s` +
+          `  ${arm.label.padEnd(8)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(1000 / r.wallMsPerStep, 1).padStart(9)} steps/s, bytes/floor ${fmt(costFields(r, peak).bytesOverFloor as number | null)}` +
             (r.timings.source === 'timestamp-query'
               ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (${top.map((k) => `${k.name} ${fmt(k.ms, 3)}`).join(', ')})`
               : '') +

@@ -1,13 +1,16 @@
-// Online truncated BPTT, TBPTT(τ), one workgroup per TBPTT lane (methods/tbptt.ts, science.md §4). Each
-// step pushes (h_{t-1}, D_t, x_t) into the lane's ring of τ slots, then backpropagates c_t = ∂L_t/∂h_t
-// through the newest `count` slots with the current W:
-//   δ_t = c_t,   g += (d_s ⊙ δ_s) ĥ_sᵀ,   δ_{s-1} = (1-α) δ_s + Wᵀ (d_s ⊙ δ_s)
+// Online truncated BPTT, TBPTT(τ), its serial half: one workgroup per TBPTT lane (methods/tbptt.ts, science.md
+// §4). Each step pushes (h_{t-1}, D_t, x_t) into the lane's ring of τ slots, then backpropagates
+// c_t = ∂L_t/∂h_t through the newest `count` slots with the current W:
+//   δ_t = c_t,   ga_s = d_s ⊙ δ_s,   δ_{s-1} = (1-α) δ_s + Wᵀ ga_s
+// and leaves every ga_s in the lane's window; tbpttGradient.wgsl forms g = Σ_s ga_s ĥ_sᵀ from them over many
+// workgroups. Only the recursion is serial (O(τ n²)); the O(τ p) outer products are not done here.
 // A reset step empties the window (no gradient crosses it). The lane record's tau is τ and its windowOffset
-// where the lane's window starts: [count, head, τ slots of (h_{s-1} (N), d_s (N), x_s (M))]. Writes θ's gradient and
-// its Σg² (all in the first partial of the lane; the others zero) for clipScale.wgsl.
+// where the lane's window starts: [count, head, τ slots of (h_{s-1} (N), d_s (N), x_s (M)), τ vectors ga (N)
+// by age, the newest slot's first].
 override LANE_BASE: u32;
 
-var<workgroup> delta: array<f32, N>;
+// δ of the slot at hand and of the one before it, alternating halves (so one barrier per product suffices)
+var<workgroup> delta: array<f32, 2 * N>;
 var<workgroup> ga: array<f32, N>;
 var<workgroup> countW: u32;
 var<workgroup> headW: u32;
@@ -19,6 +22,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let tau = info.tau;
   let w0 = info.windowOffset;
   let slotSize = 2u * N + M;
+  let ga0 = w0 + 2u + tau * slotSize;
   let t = stepNow.t;
   let rec = recordOf(info.stream, t);
   let keep = (u32(streams[rec + SS_FLAGS]) & FLAG_RESET) == 0u;
@@ -46,50 +50,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     window[w0] = f32(count);
     window[w0 + 1u] = f32(head);
   }
-  let gb = lane * STRIDE;
-  for (var c = lid; c < NP; c += WG) { grad[gb + c] = 0.0; }
   let carry = 1.0 - LEAK;
   for (var j = 0u; j < count; j++) {
     let s = w0 + 2u + ((head + tau - j) % tau) * slotSize;
-    for (var i = lid; i < N; i += WG) { ga[i] = window[s + N + i] * delta[i]; }
-    workgroupBarrier();
-    // g[(i,l)] += ga_i ĥ_l over W (ĥ = h_{s-1}), U (ĥ = x_s) and b (ĥ = 1); each invocation owns its entries
-    for (var c = lid; c < NP; c += WG) {
-      var v: f32;
-      if (c < N * N) {
-        v = ga[c / N] * window[s + c % N];
-      } else if (c < N * N + N * M) {
-        let e = c - N * N;
-        v = ga[e / M] * window[s + 2u * N + e % M];
-      } else {
-        v = ga[c - N * N - N * M];
-      }
-      grad[gb + c] += v;
+    let cur = (j % 2u) * N;
+    let nxt = N - cur;
+    for (var i = lid; i < N; i += WG) {
+      let a = window[s + N + i] * delta[cur + i];
+      ga[i] = a;
+      window[ga0 + j * N + i] = a;
     }
+    workgroupBarrier();
     if (j + 1u < count) {
-      // δ_{s-1} = (1-α) δ_s + Wᵀ ga, every invocation reading δ before any writes it (n ≤ 8·WG)
-      var next: array<f32, 8>;
-      var u = 0u;
+      // δ_{s-1} = (1-α) δ_s + Wᵀ ga into the other half; W's column l is read down its rows, consecutive
+      // invocations reading consecutive entries of a row
       for (var l = lid; l < N; l += WG) {
-        var d = carry * delta[l];
-        for (var i = 0u; i < N; i++) { d += params[gb + i * N + l] * ga[i]; }
-        next[u] = d;
-        u++;
-      }
-      workgroupBarrier();
-      u = 0u;
-      for (var l = lid; l < N; l += WG) {
-        delta[l] = next[u];
-        u++;
+        var d = carry * delta[cur + l];
+        for (var i = 0u; i < N; i++) { d += params[lane * STRIDE + i * N + l] * ga[i]; }
+        delta[nxt + l] = d;
       }
     }
+    // ga and this half of δ are rewritten only after every invocation has read them
     workgroupBarrier();
   }
-  var sq = 0.0;
-  for (var c = lid; c < NP; c += WG) {
-    let g = grad[gb + c];
-    sq += g * g;
-  }
-  let total = workgroupSum(lid, sq);
-  for (var g = lid; g < GT; g += WG) { partials[lane * (GT + GR) + g] = select(0.0, total, g == 0u); }
 }

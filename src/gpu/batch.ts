@@ -331,6 +331,7 @@ export class GpuBatch {
       partLanes: this.model.gradientParts ? this.count.sparse : 0,
       sparseK: this.lanes.filter((x) => x.plan.range === 'sparse').map((x) => x.plan.k ?? 0),
       maskedK: this.lanes.filter((x) => x.plan.range === 'masked').map((x) => x.plan.k ?? 0),
+      tbpttTau: this.lanes.filter((x) => x.plan.range === 'tbptt').map((x) => x.plan.tau ?? 0),
     };
 
     const { device } = ctx;
@@ -591,19 +592,21 @@ export class GpuBatch {
 
   /**
    * One step's cost by the kernels' own counts (KernelSpec.cost): bytes moved and FLOPs, the floor (every
-   * P part of every lane with a P read once and written once), and the kernels with no cost model.
+   * P part of every lane with a P read once and written once, and the floors the kernels of lanes without
+   * a P give for their own state), and the kernels with no cost model.
    */
   costPerStep(): { bytes: number; flops: number; floorBytes: number; unmodelled: string[] } {
     let bytes = 0;
     let flops = 0;
+    let stateFloor = 0;
     const unmodelled: string[] = [];
     for (const k of this.stepKernels) {
       const c = k.spec.cost?.(this.env);
       if (!c) unmodelled.push(k.spec.name);
-      else [bytes, flops] = [bytes + c.bytes, flops + c.flops];
+      else [bytes, flops, stateFloor] = [bytes + c.bytes, flops + c.flops, stateFloor + (c.floor ?? 0)];
     }
     const { pParts, pFloats } = this.layout;
-    return { bytes, flops, floorBytes: 2 * 4 * pParts * this.PL * pFloats, unmodelled };
+    return { bytes, flops, floorBytes: 2 * 4 * pParts * this.PL * pFloats + stateFloor, unmodelled };
   }
 
   /** Dispatches per step: the step table's kernels with work in this batch (a chunk adds one, its settle). */

@@ -62,11 +62,23 @@ export interface LaneKind<M extends LearningMethod = LearningMethod> {
 
 type Of<K extends MethodKind> = Extract<LearningMethod, { kind: K }>;
 const define = <K extends MethodKind>(kind: K, r: Omit<LaneKind<Of<NoInfer<K>>>, 'kind'>): LaneKind => ({ kind, ...r }) as unknown as LaneKind;
+/**
+ * A lane kind whose lanes keep nothing beyond the records every lane has (the snapshot carries no slice of
+ * an extra buffer of theirs), sized as the planner's `size` lane and checked at start-up with its one arm.
+ */
+const plain = <K extends 'frozen' | 'readout' | 'full' | 'snap1'>(
+  kind: K,
+  r: { models: readonly ModelKind[]; holdsP: boolean; size: Exclude<keyof LaneSizes, 'p'>; lane: LaneKind<Of<K>>['lane'] },
+): LaneKind => define(kind, { models: r.models, holdsP: r.holdsP, lane: r.lane, carries: [], floats: (_m, _l, s) => s[r.size], checks: [{ kind } as Of<K>] });
+
 /** A sparse-k arm (config.ts sparseArm, typed as the sparse method). */
 const sparse = (k: number): Of<'sparse'> => ({ kind: 'sparse', k, strategy: 'random', refreshEvery: 0, rescale: false });
 
-/** A TBPTT lane's window: [count, head] and τ slots of (h_{s-1}, d_s, x_s) (tbptt.wgsl). */
-const tbpttWindow = (layout: BatchLayout, tau: number) => 2 + tau * (2 * layout.n + layout.m);
+/**
+ * A TBPTT lane's window: [count, head], τ slots of (h_{s-1}, d_s, x_s) and τ vectors ga_s = d_s ⊙ δ_s of the
+ * step's backward pass, which tbptt.wgsl writes and tbpttGradient.wgsl reads.
+ */
+const tbpttWindow = (layout: BatchLayout, tau: number) => 2 + tau * (3 * layout.n + layout.m);
 
 /**
  * UORO and KF-RTRL: no P; a record in `factors` whose two leading factors' norms multiply to the CPU
@@ -99,34 +111,23 @@ function factorKind(
 
 /** Every lane kind, in the order the start-up check runs them. */
 export const LANE_KINDS: readonly LaneKind[] = [
-  define('frozen', {
-    models: ['rnn', 'lstm'],
-    holdsP: false,
-    lane: () => ({ range: 'frozen' }),
-    carries: [],
-    floats: (_m, _l, s) => s.frozen,
-    checks: [{ kind: 'frozen' }],
-  }),
-  define('readout', {
+  plain('frozen', { models: ['rnn', 'lstm'], holdsP: false, size: 'frozen', lane: () => ({ range: 'frozen' }) }),
+  plain('readout', {
     models: ['rnn'],
     holdsP: false,
+    size: 'readout',
     // θ frozen, the readout adapting: the last learning lanes, after every θ-gradient kernel's range, so they
     // run the forward pass, the readout gradient, the clip and the readout's update only, and hold a
     // gradient and moments for V and c alone (layout.ts gradRecord); no P, no θ gradient, no θ state
     lane: () => ({ range: 'readout' }),
-    carries: [],
-    floats: (_m, _l, s) => s.readout,
-    checks: [{ kind: 'readout' }],
   }),
-  define('full', {
+  plain('full', {
     models: ['rnn', 'lstm'],
     holdsP: true,
+    size: 'learning',
     // on a model and adapter where full lanes run the sparse kernel, with every source in order (PathSelection's allPaths)
     lane: (_m, _s, layout, _e, transport) =>
       transport.fullAsGather ? { range: 'sparse', k: layout.n, scale: 1, sources: allPaths(layout.n) } : { range: 'full' },
-    carries: [],
-    floats: (_m, _l, s) => s.learning,
-    checks: [{ kind: 'full' }],
   }),
   define('sparse', {
     models: ['rnn', 'lstm'],
@@ -142,16 +143,14 @@ export const LANE_KINDS: readonly LaneKind[] = [
     floats: (_m, _l, s) => s.learning,
     checks: [sparse(2), sparse(0)],
   }),
-  define('snap1', {
+  plain('snap1', {
     models: ['rnn'],
     holdsP: true,
+    size: 'learning',
     // SnAp-1 (methods/snap1.ts) is the sparse transport with one path per unit, its own:
     //   P[i,·] <- (1-α + d_i W_ii) P[i,·] + immediate term,
     // so P keeps only the entries the immediate term touches, the CPU's trace (n·p floats here, p there).
     lane: (_m, _s, { n }) => ({ range: 'sparse', k: 1, scale: 1, sources: Int32Array.from({ length: n }, (_, i) => i) }),
-    carries: [],
-    floats: (_m, _l, s) => s.learning,
-    checks: [{ kind: 'snap1' }],
   }),
   define('tbptt', {
     models: ['rnn'],
@@ -162,11 +161,6 @@ export const LANE_KINDS: readonly LaneKind[] = [
     },
     carries: ['window'],
     floats: (m, l, s) => s.withoutP + tbpttWindow(l, m.truncation),
-    // WebGPU's default is 8 storage buffers per stage; acquireDevice asks for up to 10
-    refusal: (limits) =>
-      limits.maxStorageBuffersPerShaderStage < 9
-        ? `TBPTT on the GPU binds 9 storage buffers in one kernel; this device allows ${limits.maxStorageBuffersPerShaderStage}: run it on the CPU engine`
-        : null,
     checks: [{ kind: 'tbptt', truncation: 3 }],
   }),
   factorKind(

@@ -23,7 +23,7 @@ import type { Floats } from '../engine/precision';
 import type { GpuModel } from './gpuModels';
 import { COLS, TS, WG, batchLayout, type GpuShape, type LayoutExtension } from './layout';
 import type { TransportChoice } from './sparseVariant';
-import { TRANSPORT_BINDINGS as transport, type KernelSpec } from './stepKernels';
+import { TRANSPORT_BINDINGS as transport, type KernelCost, type KernelEnv, type KernelSpec } from './stepKernels';
 
 /** Which kernel the full-RTRL lanes run: the tiled products, or the gather with every source; 'auto' by adapter. */
 export type LstmFullTransport = 'auto' | 'tiled' | 'gather';
@@ -107,6 +107,30 @@ fn tanhSafe(z: f32) -> f32 {
 
 const pl = (e: { PL: number }) => ({ PL: e.PL });
 
+/**
+ * The gather's traffic (lstmTransport.wgsl): its workgroups run column blocks fastest (x), then units (y),
+ * so unit j streams its k source rows of P^h across the whole width before unit j + 1 starts, and a source
+ * row is not counted as cached between units: per unit k rows of P^h and its own row of P^c read, its rows
+ * of P^h and P^c written ((k + 3)·n·p per lane, against the floor's 4·n·p), the four W_h entries and the
+ * index of each source, and the state record's local derivatives and staged ĥ_t.
+ */
+function lstmGatherCost(e: KernelEnv): KernelCost {
+  const { n, m, p } = e.layout;
+  const sum = (f: (k: number) => number) => (e.sparseK ?? []).reduce((a, k) => a + f(k), 0);
+  return { bytes: 4 * sum((k) => (k + 3) * n * p + 5 * n * k + 7 * n + m), flops: sum((k) => (4 * k + 8) * n * p) };
+}
+
+/**
+ * The tiled products' traffic (lstmDense.wgsl): row blocks fastest, so a column tile's slice of P^h stays
+ * cached while every row block stages it: P^h and P^c read once and written once, W_h (4n × n) read once.
+ * FLOPs: two n × n by n × p products sharing each load of P^h, and the epilogue.
+ */
+function lstmDenseCost(e: KernelEnv): KernelCost {
+  const { n, p } = e.layout;
+  const F = e.count.full;
+  return { bytes: 4 * F * (4 * n * p + 4 * n * n + 7 * n), flops: F * (4 * n * n * p + 8 * n * p) };
+}
+
 /** Before g = cᵀP^h: the forward pass, then the sparse lanes' gather and the full lanes' tiled transport. */
 const LSTM_TRANSPORT: readonly KernelSpec[] = [
   {
@@ -115,6 +139,9 @@ const LSTM_TRANSPORT: readonly KernelSpec[] = [
     bindings: { params: 'read', hIn: 'read', hOut: 'write', state: 'write', streams: 'read', lanes: 'read', ctl: 'write', losses: 'write' },
     constants: pl,
     dispatch: (e) => [e.B, 1, 1],
+    // θ and the readout read once per lane; h and c read and written; the local derivatives, ĥ_t, dL/dh and e_t written;
+    // FLOPs: the products, and about 30 per unit for the gates
+    cost: ({ layout: { n, m, o, stride, p }, B }) => ({ bytes: 4 * B * (stride + 13 * n + m + o + 1), flops: 2 * B * (p + 2 * o * n) + 30 * B * n }),
   },
   {
     name: 'lstmTransport',
@@ -122,6 +149,7 @@ const LSTM_TRANSPORT: readonly KernelSpec[] = [
     bindings: { params: 'read', state: 'read', sources: 'read', lanes: 'read', pIn: 'read', pOut: 'write' },
     constants: pl,
     dispatch: (e) => [Math.ceil(e.layout.p / (WG * COLS)), e.layout.n, e.count.sparse],
+    cost: lstmGatherCost,
   },
   {
     name: 'lstmDense',
@@ -130,6 +158,7 @@ const LSTM_TRANSPORT: readonly KernelSpec[] = [
     constants: (e) => ({ PL: e.PL, LANE_BASE: e.base.full, TS }),
     // row blocks fastest (x), then column tiles (y): a column tile's slice of P^h is reused while cached
     dispatch: (e) => [Math.ceil(e.layout.n / TS), Math.ceil(e.layout.p / TS), e.count.full],
+    cost: lstmDenseCost,
   },
 ];
 

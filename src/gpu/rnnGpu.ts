@@ -43,6 +43,36 @@ function denseCost(e: KernelEnv): KernelCost {
   return { bytes: 4 * (F * (2 * n * p + n * n + 3 * n) + maskedReads), flops: F * (2 * n * n * p + 4 * n * p) };
 }
 
+/**
+ * θ entries per invocation of tbpttGradient.wgsl (its EPI): a workgroup owns TBPTT_ENTRIES·WG
+ * entries and reduces their Σg² once, fewer workgroups and barriers than one entry each, which a software
+ * adapter pays for dearly; at n = 256 a lane still spreads over about 260 workgroups.
+ */
+const TBPTT_ENTRIES = 4;
+
+/** Σ over the TBPTT lanes of f(τ). */
+const overTau = (e: KernelEnv, f: (tau: number) => number) => (e.tbpttTau ?? []).reduce((a, tau) => a + f(tau), 0);
+
+/**
+ * TBPTT's serial half (a full window of τ slots, count = τ): the slot pushed (h_{t-1}, D_t, x_t) and c_t read,
+ * each slot's d_s read and ga_s written, W read once (it stays cached over the τ - 1 products Wᵀ ga).
+ * Floor: the lane's state, its window of τ slots, read once and the new slot written once.
+ */
+function tbpttCost(e: KernelEnv): KernelCost {
+  const { n, m } = e.layout;
+  return {
+    bytes: 4 * overTau(e, (tau) => n * n + 2 * (2 * n + m) + n + 2 * tau * n),
+    flops: overTau(e, (tau) => tau * n + (tau - 1) * (2 * n * n + 2 * n)),
+    floor: 4 * overTau(e, (tau) => (tau + 1) * (2 * n + m)),
+  };
+}
+
+/** TBPTT's gradient: every slot's ĥ_s and ga_s read once (a workgroup's reads of them are contiguous or shared), g and the partials written. */
+function tbpttGradientCost(e: KernelEnv): KernelCost {
+  const { n, m, p, gt } = e.layout;
+  return { bytes: 4 * overTau(e, (tau) => tau * (2 * n + m) + p + gt), flops: overTau(e, (tau) => 2 * tau * p + 2 * p) };
+}
+
 /** The RNN's own kernels' preamble: where forward.wgsl stages ĥ_t's h_{t-1}, x_t and the keep flag (layout.ts rnnExtension). */
 const RNN_PREAMBLE = `
 override ST_HPREV: u32 = 2u * N + O;
@@ -88,12 +118,23 @@ const RNN_TRANSPORT: readonly KernelSpec[] = [
 
 /** After g = cᵀP: the θ gradients of the lanes without a P. */
 const RNN_ESTIMATORS: readonly KernelSpec[] = [
+  // TBPTT: the window push and the δ recursion over it (serial over τ, one workgroup per lane), then the
+  // gradient Σ_s ga_s ĥ_sᵀ from what it left in the window, over GT / TBPTT_ENTRIES workgroups per lane
   {
     name: 'tbptt',
     shader: 'tbptt',
-    bindings: { params: 'read', state: 'read', hIn: 'read', window: 'write', grad: 'write', partials: 'write', ...stepOf },
+    bindings: { params: 'read', state: 'read', hIn: 'read', window: 'write', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.tbptt }),
     dispatch: (e) => [1, 1, e.count.tbptt],
+    cost: tbpttCost,
+  },
+  {
+    name: 'tbpttGradient',
+    shader: 'tbpttGradient',
+    bindings: { lanes: 'read', window: 'read', grad: 'write', partials: 'write' },
+    constants: (e) => ({ LANE_BASE: e.base.tbptt, EPI: TBPTT_ENTRIES }),
+    dispatch: (e) => [Math.ceil(e.layout.gt / TBPTT_ENTRIES), 1, e.count.tbptt],
+    cost: tbpttGradientCost,
   },
   // UORO: the O(n²) state side, one workgroup per lane, then the O(p) parameter side over GT workgroups
   {
@@ -102,6 +143,13 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
     bindings: { params: 'read', state: 'read', hIn: 'read', factors: 'write', noise: 'read', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.uoro, CH: e.chunk }),
     dispatch: (e) => [1, 1, e.count.uoro],
+    // W read once (W s), s read and written, D_t, c_t and ν_t read, ĥ_t read and staged, D ν written, θ̃'s partials read;
+    // floor: s read once and written once (θ̃, the rest of the state, is uoroGradient's)
+    cost: ({ layout: { n, m, gt }, count: { uoro: U } }) => ({
+      bytes: 4 * U * (n * n + 7 * n + 2 * (n + m + 1) + gt),
+      flops: U * (2 * n * n + 12 * n + 2 * (n + m + 1)),
+      floor: 4 * U * 2 * n,
+    }),
   },
   {
     name: 'uoroGradient',
@@ -109,6 +157,13 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
     bindings: { lanes: 'read', factors: 'write', grad: 'write', partials: 'write' },
     constants: (e) => ({ LANE_BASE: e.base.uoro }),
     dispatch: (e) => [e.layout.gt, 1, e.count.uoro],
+    // θ̃ read and written, g written, D ν and ĥ read (shared within a workgroup), two partials per workgroup;
+    // floor: θ̃ read once and written once
+    cost: ({ layout: { n, m, p, gt }, count: { uoro: U } }) => ({
+      bytes: 4 * U * (3 * p + 2 * n + m + 1 + 2 * gt),
+      flops: U * 8 * p,
+      floor: 4 * U * 2 * p,
+    }),
   },
   // KF-RTRL: J A (n³, a workgroup per column of A), the fold (one workgroup per lane), then A and g over GT workgroups
   {
@@ -117,6 +172,13 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
     bindings: { params: 'read', state: 'read', factors: 'write', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.kf }),
     dispatch: (e) => [e.layout.n, 1, e.count.kf],
+    // Aᵀ read and J A written over it, W read once (every workgroup reads all of it: it stays cached), D_t and c_t;
+    // floor: A read once and written once (kfGradient.wgsl reads and writes it a second time to finish it)
+    cost: ({ layout: { n }, count: { kf: K } }) => ({
+      bytes: 4 * K * (3 * n * n + 4 * n),
+      flops: K * n * (2 * n * n + 7 * n),
+      floor: 4 * K * 2 * n * n,
+    }),
   },
   {
     name: 'kfUpdate',
@@ -124,6 +186,12 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
     bindings: { state: 'read', hIn: 'read', factors: 'write', noise: 'read', ...stepOf },
     constants: (e) => ({ LANE_BASE: e.base.kf, CH: e.chunk }),
     dispatch: (e) => [1, 1, e.count.kf],
+    // the row sums of kfTransport read, D_t and c_t, u read and written, ĥ_t read, a = Aᵀ c_t written;
+    // floor: u read once and written once
+    cost: ({ layout: { n, m }, count: { kf: K } }) => {
+      const nl = n + m + 1;
+      return { bytes: 4 * K * (6 * n + 3 * nl + 4), flops: K * (6 * n + 8 * nl), floor: 4 * K * 2 * nl };
+    },
   },
   {
     name: 'kfGradient',
@@ -131,6 +199,11 @@ const RNN_ESTIMATORS: readonly KernelSpec[] = [
     bindings: { state: 'read', lanes: 'read', factors: 'write', grad: 'write', partials: 'write' },
     constants: (e) => ({ LANE_BASE: e.base.kf }),
     dispatch: (e) => [e.layout.gt, 1, e.count.kf],
+    // A's second pass (read, finished, written), D_t, a and u read, g and the partials written
+    cost: ({ layout: { n, m, p, gt }, count: { kf: K } }) => ({
+      bytes: 4 * K * (2 * n * n + 3 * n + m + 1 + p + gt),
+      flops: K * (3 * n * n + 3 * p),
+    }),
   },
 ];
 
@@ -152,6 +225,8 @@ export const RNN_GPU: GpuModel = {
       bindings: { pCur: 'read', grams: 'write' },
       constants: (e) => ({ LANE_BASE: e.base.full }),
       dispatch: (e) => [e.layout.n, e.layout.n, e.count.full],
+      // entry (i, j) per workgroup, i fastest: row j stays cached while the n rows i stream past it
+      cost: ({ layout: { n, p }, count: { full: F } }) => ({ bytes: 4 * F * (n * n * p + n * p + n * n), flops: 2 * F * n * n * p }),
     },
   ],
   chooseTransport: (software, layout, options) => ({

@@ -18,6 +18,7 @@ export const SHADER_NAMES = [
   'denseTransport',
   'gradient',
   'tbptt',
+  'tbpttGradient',
   'uoroState',
   'uoroGradient',
   'kfTransport',

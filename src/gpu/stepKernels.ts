@@ -60,6 +60,7 @@ export type KernelName =
   | 'dense'
   | 'gradient'
   | 'tbptt'
+  | 'tbpttGradient'
   | 'update'
   | 'updateReadout'
   | 'stepEnd'
@@ -99,6 +100,8 @@ export interface KernelEnv {
   sparseK?: readonly number[];
   /** k of each lane of the masked range (sparse-k lanes run by the masked dense tile), in order */
   maskedK?: readonly number[];
+  /** τ of each TBPTT lane, in order (the cost model's; absent where no cost is asked) */
+  tbpttTau?: readonly number[];
 }
 
 /**
@@ -108,6 +111,12 @@ export interface KernelEnv {
 export interface KernelCost {
   bytes: number;
   flops: number;
+  /**
+   * The least bytes its lanes' own carried state must move in it, for lanes without a P (a baseline's
+   * state read once and its update written once; the batch adds every P read once and written once itself):
+   * the benchmark's floor is the sum. Absent: none.
+   */
+  floor?: number;
 }
 
 export interface KernelSpec {
@@ -188,7 +197,14 @@ export const UPDATE_KERNELS: readonly KernelSpec[] = [
 ];
 
 /** A chunk's last step settled (common/settle.wgsl), once per chunk after its steps: not part of a step. */
-export const SETTLE_KERNEL: KernelSpec = { name: 'stepEnd', shader: 'stepEnd', bindings: { ...PER_LANE_BINDINGS, losses: 'write' }, dispatch: () => [1, 1, 1] };
+export const SETTLE_KERNEL: KernelSpec = {
+  name: 'stepEnd',
+  shader: 'stepEnd',
+  bindings: { ...PER_LANE_BINDINGS, losses: 'write' },
+  dispatch: () => [1, 1, 1],
+  // per lane its control words and stream flags read, its control words written
+  cost: ({ B }) => ({ bytes: F32 * B * 8, flops: 0 }),
+};
 
 /** ‖P‖² partials on the P the last step wrote, every P part of every lane with a P (sampled every metricsEvery steps). */
 export const SUM_SQUARES_KERNEL: KernelSpec = {
@@ -197,6 +213,8 @@ export const SUM_SQUARES_KERNEL: KernelSpec = {
   bindings: { pCur: 'read', norms: 'write' },
   constants: () => ({ GS }),
   dispatch: (e) => [GS, 1, e.layout.pParts * e.PL],
+  // every P part read once, GS partials written per part
+  cost: ({ layout: { n, p, pParts }, PL }) => ({ bytes: F32 * pParts * PL * (n * p + GS), flops: 2 * pParts * PL * n * p }),
 };
 
 /** The benchmark's references (bench-gpu.ts): a plain copy and a plain tiled matrix product. Dispatched by the script. */

@@ -123,6 +123,44 @@ it('TBPTT(τ) lanes give the CPU TBPTT learner’s losses (τ = 1, 4, 30; beside
   }
 });
 
+it('TBPTT(τ) lanes whose gradient spans many workgroups (n = 40: 1,720 θ entries, 7 workgroups) give the CPU’s losses, SGD and a binding clip', async () => {
+  const steps = 20;
+  const { shape, params, seq } = checkCase({ n: 40, m: 2, leak: 0.4, gain: 1.2, seed: 61, steps, target: (t) => Math.sin(0.2 * t), gap: 6, resetAt: 11 });
+  // SGD steps by the clipped gradient itself, so a wrong entry or a lost partial of Σg² moves the losses
+  const optimizer = { kind: 'sgd' as const, lr: 5e-2, clipNorm: 0.05 };
+  const methods: LearningMethod[] = [
+    { kind: 'tbptt', truncation: 5 },
+    { kind: 'tbptt', truncation: 12 },
+  ];
+  const batch = await GpuBatch.create(
+    ctx,
+    shape,
+    [seq],
+    methods.map((method) => ({ method, params, stream: 0 })),
+    { optimizer, readbackEvery: 7, label: 'tbptt n=40' },
+  );
+  try {
+    await batch.advance(steps);
+    let worst = 0;
+    methods.forEach((method, lane) => {
+      const cpu = new OnlineLearner(new RnnModel(params), method, { optimizer, selectionRng: new Rng(62) });
+      for (let t = 0; t < steps; t++) {
+        const want = cpu.step(seq, t);
+        const got = batch.losses[lane][t];
+        worst = Math.max(worst, Math.abs(got - want) / Math.max(1e-6, Math.abs(want)));
+        expect(Math.abs(got - want), `τ = ${method.kind === 'tbptt' && method.truncation} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(
+          1e-3 * Math.abs(want) + 1e-6,
+        );
+      }
+    });
+    console.log(`TBPTT n = 40 GPU vs CPU: worst relative loss ${worst.toExponential(2)}`);
+    // the two windows learn differently, so the window's reach is in the result
+    expect(batch.losses[0].some((x, t) => Math.abs(x - batch.losses[1][t]) > 1e-3 * Math.abs(x) + 1e-6)).toBe(true);
+  } finally {
+    batch.destroy();
+  }
+});
+
 /** max |a - b| over the entries, against max |b| */
 function worstDiff(a: ArrayLike<number>, b: ArrayLike<number>): { abs: number; scale: number } {
   let abs = 0;

@@ -19,6 +19,15 @@ interface Timed {
   target: { id?: string; none?: string };
 }
 
+/** An entry's figures from the kernels' own counts: every kernel of its step modelled, bytes against the floor, FLOPs against the peak. */
+function expectCosted(e: Record<string, unknown>, peakKnown: boolean) {
+  expect(e.unmodelledKernels, `unmodelled kernels in ${String(e.arm ?? 'a batch')}`).toBeUndefined();
+  expect(e.bytesOverFloor).toBeGreaterThanOrEqual(1);
+  expect(e.flopsPerStep).toBeGreaterThan(0);
+  if (peakKnown) expect(e.flopFractionOfPeak).toBeGreaterThan(0);
+  else expect(e.flopFractionOfPeak).toBeNull();
+}
+
 /** One arm's or a batch's entry: a speed, the per-kernel split where timestamps exist, and a target or why none. */
 function expectTimed(e: Timed & { stepsPerSecondPerArm?: number }, timestamps: boolean) {
   expect(e.stepsPerSecond ?? e.stepsPerSecondPerArm).toBeGreaterThan(0);
@@ -85,6 +94,7 @@ describe('bench:gpu --quick --json', () => {
       expect(size.oneArm.map((a: Timed) => a.arm)).toEqual(['full', 'k=4']);
       for (const arm of size.oneArm) expectTimed(arm, timestamps);
       expectTimed(size.batch, timestamps);
+      for (const e of [...size.oneArm, size.batch]) expectCosted(e, out.peakFlops !== null);
       if (timestamps) expect(size.oneArm[0].kernels.map((k: { name: string }) => k.name)).toContain('lstmForward');
     }
     // the baselines' lanes: UORO, KF-RTRL, SnAp-1, TBPTT(20)
@@ -93,11 +103,13 @@ describe('bench:gpu --quick --json', () => {
       expect(size.oneArm.map((a: Timed) => a.arm)).toEqual(['uoro', 'kf', 'snap1', 'tbptt:20']);
       for (const arm of size.oneArm) expectTimed(arm, timestamps);
       expectTimed(size.batch, timestamps);
+      for (const e of [...size.oneArm, size.batch]) expectCosted(e, out.peakFlops !== null);
       if (timestamps) {
         const names = (i: number) => size.oneArm[i].kernels.map((k: { name: string }) => k.name);
         expect(names(0)).toContain('uoroState');
         expect(names(1)).toContain('kfTransport');
         expect(names(3)).toContain('tbptt');
+        expect(names(3)).toContain('tbpttGradient');
       }
     }
     // the targets: all four, each with the entries it applies to (the kernel ratios at every size)
