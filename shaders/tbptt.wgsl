@@ -8,6 +8,7 @@
 // where the lane's window starts: [count, head, τ slots of (h_{s-1} (N), d_s (N), x_s (M)), τ vectors ga (N)
 // by age, the newest slot's first].
 override LANE_BASE: u32;
+//! include tbpttWindow
 
 // δ of the slot at hand and of the one before it, alternating halves (so one barrier per product suffices)
 var<workgroup> delta: array<f32, 2 * N>;
@@ -17,25 +18,21 @@ var<workgroup> headW: u32;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let lane = LANE_BASE + wid.z;
-  let info = lanes[lane];
-  let tau = info.tau;
-  let w0 = info.windowOffset;
-  let slotSize = 2u * N + M;
-  let ga0 = w0 + 2u + tau * slotSize;
+  let win = tbpttWindow(wid.z);
+  let lane = win.lane;
   let t = stepNow.t;
-  let rec = recordOf(info.stream, t);
+  let rec = recordOf(lanes[lane].stream, t);
   let keep = (u32(streams[rec + SS_FLAGS]) & FLAG_RESET) == 0u;
   // the window's header is read by one invocation and shared, so the loop below is uniform
   if (lid == 0u) {
     var c = 0u;
-    if (keep) { c = u32(window[w0]); }
-    countW = min(c + 1u, tau);
-    headW = (u32(window[w0 + 1u]) + 1u) % tau;
+    if (keep) { c = u32(window[win.at]); }
+    countW = min(c + 1u, win.tau);
+    headW = (u32(window[win.at + 1u]) + 1u) % win.tau;
   }
   let count = workgroupUniformLoad(&countW);
   let head = workgroupUniformLoad(&headW);
-  let slot0 = w0 + 2u + head * slotSize;
+  let slot0 = slotAt(win, head, 0u);
   for (var l = lid; l < N; l += WG) {
     var hp = 0.0;
     if (keep) { hp = hIn[lane * N + l]; }
@@ -47,18 +44,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   storageBarrier();
   workgroupBarrier();
   if (lid == 0u) {
-    window[w0] = f32(count);
-    window[w0 + 1u] = f32(head);
+    window[win.at] = f32(count);
+    window[win.at + 1u] = f32(head);
   }
   let carry = 1.0 - LEAK;
   for (var j = 0u; j < count; j++) {
-    let s = w0 + 2u + ((head + tau - j) % tau) * slotSize;
+    let s = slotAt(win, head, j);
     let cur = (j % 2u) * N;
     let nxt = N - cur;
     for (var i = lid; i < N; i += WG) {
       let a = window[s + N + i] * delta[cur + i];
       ga[i] = a;
-      window[ga0 + j * N + i] = a;
+      window[win.gaAt + j * N + i] = a;
     }
     workgroupBarrier();
     if (j + 1u < count) {

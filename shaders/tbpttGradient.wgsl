@@ -7,19 +7,15 @@
 // first of its EPI partial slots (zero into the others) for the clip in update.wgsl, which adds all GT: one
 // reduction per workgroup, since software adapters pay dearly for each barrier.
 //! include thetaEntry
-override LANE_BASE: u32;
+//! include tbpttWindow
 override EPI: u32 = 4u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let lane = LANE_BASE + wid.z;
-  let info = lanes[lane];
-  let tau = info.tau;
-  let w0 = info.windowOffset;
-  let slotSize = 2u * N + M;
-  let ga0 = w0 + 2u + tau * slotSize;
-  let count = u32(window[w0]);
-  let head = u32(window[w0 + 1u]);
+  let win = tbpttWindow(wid.z);
+  let lane = win.lane;
+  let count = u32(window[win.at]);
+  let head = u32(window[win.at + 1u]);
   var sq = 0.0;
   for (var u = 0u; u < EPI; u++) {
     let c = wid.x * EPI * WG + u * WG + lid;
@@ -30,11 +26,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       let at = select(rl.y, rl.y + N, rl.y >= N);
       var g = 0.0;
       for (var j = 0u; j < count; j++) {
-        let a = window[ga0 + j * N + rl.x];
+        let a = window[win.gaAt + j * N + rl.x];
         if (bias) {
           g += a;
         } else {
-          g += a * window[w0 + 2u + ((head + tau - j) % tau) * slotSize + at];
+          g += a * window[slotAt(win, head, j) + at];
         }
       }
       grad[lane * STRIDE + c] = g;

@@ -53,6 +53,7 @@ export const SNIPPET_NAMES = [
   'timesW',
   'factorLane',
   'sparsePass',
+  'tbpttWindow',
 ] as const;
 export type SnippetName = (typeof SNIPPET_NAMES)[number];
 /** A snippet's key among the sources: its path under shaders/ without `.wgsl`. */

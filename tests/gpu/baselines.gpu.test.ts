@@ -19,7 +19,9 @@ import { OnlineLearner } from '../../src/engine/learner';
 import type { LearningMethod } from '../../src/engine/methods';
 import { KfRtrlEstimator } from '../../src/engine/methods/kfRtrl';
 import { UoroEstimator } from '../../src/engine/methods/uoro';
-import { initRnn, RnnModel } from '../../src/engine/models/rnn';
+import { initRnn, RnnModel, type RnnParams } from '../../src/engine/models/rnn';
+import type { OptimizerConfig } from '../../src/engine/optimizer';
+import type { Sequence } from '../../src/engine/tasks/task';
 import { Rng } from '../../src/engine/rng';
 import { selectPaths } from '../../src/engine/transportMask';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
@@ -89,6 +91,32 @@ it('SnAp-1 lanes give the CPU SnAp-1 learner’s losses (Adam, gaps in the error
   }
 });
 
+/**
+ * Every lane of `methods` (the batch's lanes, in order) but those of `skip`'s kinds against its CPU learner,
+ * step by step over the batch's steps: |GPU − CPU| ≤ 1e-3 |CPU| + 1e-6. Returns the worst relative difference.
+ */
+function expectCpuLosses(
+  batch: GpuBatch,
+  methods: LearningMethod[],
+  params: RnnParams,
+  seq: Sequence,
+  optimizer: OptimizerConfig,
+  skip: string[] = [],
+): number {
+  let worst = 0;
+  for (const [lane, method] of methods.entries()) {
+    if (skip.includes(method.kind)) continue;
+    const cpu = new OnlineLearner(new RnnModel(params), method, { optimizer, selectionRng: new Rng(84) });
+    for (let t = 0; t < batch.steps; t++) {
+      const want = cpu.step(seq, t);
+      const got = batch.losses[lane][t];
+      worst = Math.max(worst, Math.abs(got - want) / Math.max(1e-6, Math.abs(want)));
+      expect(Math.abs(got - want), `${method.kind} lane ${lane} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(1e-3 * Math.abs(want) + 1e-6);
+    }
+  }
+  return worst;
+}
+
 it('TBPTT(τ) lanes give the CPU TBPTT learner’s losses (τ = 1, 4, 30; beside full, sparse and SnAp-1 lanes)', async () => {
   const steps = 26;
   const { shape, params, seq } = checkCase({ n: 7, m: 2, leak: 0.5, gain: 1.3, seed: 81, steps, target: (t) => Math.cos(0.3 * t), gap: 5, resetAt: 17 });
@@ -106,15 +134,7 @@ it('TBPTT(τ) lanes give the CPU TBPTT learner’s losses (τ = 1, 4, 30; beside
   );
   try {
     await batch.advance(steps);
-    methods.forEach((method, lane) => {
-      if (method.kind === 'sparse') return;
-      const cpu = new OnlineLearner(new RnnModel(params), method, { optimizer, selectionRng: new Rng(84) });
-      for (let t = 0; t < steps; t++) {
-        const want = cpu.step(seq, t);
-        const got = batch.losses[lane][t];
-        expect(Math.abs(got - want), `${method.kind} lane ${lane} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(1e-3 * Math.abs(want) + 1e-6);
-      }
-    });
+    expectCpuLosses(batch, methods, params, seq, optimizer, ['sparse']);
     // τ = 1 and τ = 30 differ from each other (the window's reach matters), so a kernel that ignored τ would fail
     const differ = batch.losses[2].some((x, t) => Math.abs(x - batch.losses[5][t]) > 1e-3 * Math.abs(x) + 1e-6);
     expect(differ).toBe(true);
@@ -141,18 +161,7 @@ it('TBPTT(τ) lanes whose gradient spans many workgroups (n = 40: 1,720 θ entri
   );
   try {
     await batch.advance(steps);
-    let worst = 0;
-    methods.forEach((method, lane) => {
-      const cpu = new OnlineLearner(new RnnModel(params), method, { optimizer, selectionRng: new Rng(62) });
-      for (let t = 0; t < steps; t++) {
-        const want = cpu.step(seq, t);
-        const got = batch.losses[lane][t];
-        worst = Math.max(worst, Math.abs(got - want) / Math.max(1e-6, Math.abs(want)));
-        expect(Math.abs(got - want), `τ = ${method.kind === 'tbptt' && method.truncation} step ${t}: GPU ${got}, CPU ${want}`).toBeLessThanOrEqual(
-          1e-3 * Math.abs(want) + 1e-6,
-        );
-      }
-    });
+    const worst = expectCpuLosses(batch, methods, params, seq, optimizer);
     console.log(`TBPTT n = 40 GPU vs CPU: worst relative loss ${worst.toExponential(2)}`);
     // the two windows learn differently, so the window's reach is in the result
     expect(batch.losses[0].some((x, t) => Math.abs(x - batch.losses[1][t]) > 1e-3 * Math.abs(x) + 1e-6)).toBe(true);
