@@ -388,7 +388,7 @@ export class GpuBatch {
       gradParts: make('row-block partials of g = cᵀP', (this.model.gradientParts ? this.S : 0) * Math.ceil(n / ROW_BLOCK) * layout.p),
       lanes: make('lanes', LANE_WORDS * B),
       streams: make('streams [x, y*, flags]', streams.length * T * layout.ss),
-      window: make('TBPTT windows [count, head, τ × (h, d, x)]', total.window),
+      window: make('TBPTT windows [count, head, τ × (h, d, x), τ × ga]', total.window),
       factors: make('UORO [s, θ̃, …] and KF-RTRL [u, Aᵀ, …] records', total.factors),
       noise: make('UORO ν and KF-RTRL (c1, c2) rings', total.noise),
     };
