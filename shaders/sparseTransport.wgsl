@@ -8,6 +8,15 @@ const CW: u32 = COLS;
 const MAXC: u32 = COLS;
 const STAGED: bool = false;
 
+fn pLoad(e: u32) -> f32 {
+  return pInAt(e);
+}
+
+// one entry stored alone: f32 storage only (under f16 storage the vec4 kernel runs: sparseVariant.ts)
+fn pStore(e: u32, v: f32) {
+  pOutSet(e, v);
+}
+
 fn immediateP(lane: u32, i: u32, c: u32) -> f32 {
   return immediateAt(lane, i, c);
 }

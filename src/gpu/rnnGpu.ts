@@ -27,7 +27,10 @@ function sparseCost(e: KernelEnv): KernelCost {
   const ks = e.sparseK ?? [];
   const sum = (f: (k: number) => number) => ks.reduce((a, k) => a + f(k), 0);
   const blocks = Math.ceil(n / ROW_BLOCK);
-  return { bytes: 4 * sum((k) => 2 * n * p + blocks * p + 2 * n * k + 3 * n + m), flops: sum((k) => 2 * (k + 1) * n * p + 4 * n * p) };
+  return {
+    bytes: sum((k) => e.pBytes * 2 * n * p + 4 * (blocks * p + 2 * n * k + 3 * n + m)),
+    flops: sum((k) => 2 * (k + 1) * n * p + 4 * n * p),
+  };
 }
 
 /**
@@ -38,7 +41,7 @@ function sparseCost(e: KernelEnv): KernelCost {
 function denseCost(e: KernelEnv): KernelCost {
   const { n, p } = e.layout;
   const F = e.count.full;
-  return { bytes: 4 * F * (2 * n * p + n * n + 3 * n), flops: F * (2 * n * n * p + 4 * n * p) };
+  return { bytes: F * (e.pBytes * 2 * n * p + 4 * (n * n + 3 * n)), flops: F * (2 * n * n * p + 4 * n * p) };
 }
 
 /** The RNN's own kernels' preamble: where forward.wgsl stages ĥ_t's h_{t-1}, x_t and the keep flag (layout.ts rnnExtension). */
