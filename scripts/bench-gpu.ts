@@ -673,7 +673,8 @@ async function main(): Promise<void> {
     }
     entry.oneArm = oneArm;
     // both sparse transport kernels at k = 4, where both can run: the evidence for the choice by adapter
-    const choice = chooseSparseTransport(ctx.software, { p });
+    // under f16 storage the vec4 kernel runs on every adapter (whole-word stores: GpuBatch)
+    const choice = chooseSparseTransport(ctx.software, { p }, pStorage === 'f16' ? 'vec4' : 'auto');
     const variants: Record<string, number | null> = { sparseTransport: null, sparseTransportVec4: null };
     // (under f16 storage only the vec4 kernel stores whole words)
     if (p % 4 === 0 && timing === 'timestamp-query' && pStorage === 'f32') {

@@ -12,14 +12,6 @@ override CW: u32 = 2u;
 const MAXC: u32 = 4u;
 const STAGED: bool = true;
 
-fn pLoad(e: u32) -> vec4f {
-  return pInAt4(e);
-}
-
-fn pStore(e: u32, v: vec4f) {
-  pOutSet4(e, v);
-}
-
 fn immediateP(lane: u32, i: u32, c: u32) -> vec4f {
   let c4 = 4u * c;
   return vec4f(immediateAt(lane, i, c4), immediateAt(lane, i, c4 + 1u), immediateAt(lane, i, c4 + 2u), immediateAt(lane, i, c4 + 3u));

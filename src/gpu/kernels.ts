@@ -42,7 +42,7 @@ export function checkBindings(kernel: string, shader: ShaderName, source: string
   const code = source.replace(/\/\/[^\n]*/g, '');
   bindingNames(bindings).forEach((name, i) => {
     // a P binding is used through its accessors (layout.ts pAccessors)
-    const use = P_BINDINGS.has(name) ? `\\b${name}(?:At4?|Set4?|SetRow4)?\\b` : `\\b${name}\\b`;
+    const use = P_BINDINGS.has(name) ? `\\b${name}(?:At|Set|SetRow4)?\\b` : `\\b${name}\\b`;
     if (!new RegExp(use).test(code))
       throw new GpuError('validation', `${where}: binding ${i} '${name}' is bound by the descriptor but never used by the shader`);
   });

@@ -437,7 +437,7 @@ export function wgslBindings(
  * written binding `XSet(i, v)` (f32 storage only: two halves share a word, so under 'f16' a lone entry
  * cannot be stored without a race) and `XSetRow4(o, v, room)` (entries o .. o + 3 of one row, the first
  * `room` of them inside P; o % 4 == 0 under 'f16', which p % 4 == 0 ensures, so the four fill two whole
- * words); where the kernel views P as vec4, `XAt4(e)` and `XSet4(e, v)` (vec4 e). Arithmetic stays f32:
+ * words); where the kernel views P as vec4, `XAt(e)` and `XSet(e, v)` are vec4 e's (two whole words). Arithmetic stays f32:
  * a half is widened exactly by unpack2x16float and rounded to the nearest half by pack2x16float.
  */
 function pAccessors(X: string, write: boolean, vec4: boolean, storage: PStorage): string {
@@ -445,7 +445,7 @@ function pAccessors(X: string, write: boolean, vec4: boolean, storage: PStorage)
   if (vec4) {
     const at = f16 ? `let w = ${X}[e]; return vec4f(unpack2x16float(w.x), unpack2x16float(w.y));` : `return ${X}[e];`;
     const set = f16 ? `${X}[e] = vec2u(pack2x16float(v.xy), pack2x16float(v.zw));` : `${X}[e] = v;`;
-    return `fn ${X}At4(e: u32) -> vec4f { ${at} }\n` + (write ? `fn ${X}Set4(e: u32, v: vec4f) { ${set} }\n` : '');
+    return `fn ${X}At(e: u32) -> vec4f { ${at} }\n` + (write ? `fn ${X}Set(e: u32, v: vec4f) { ${set} }\n` : '');
   }
   const at = f16 ? `return unpack2x16float(${X}[i >> 1u])[i & 1u];` : `return ${X}[i];`;
   let out = `fn ${X}At(i: u32) -> f32 { ${at} }\n`;

@@ -64,7 +64,7 @@ describe('one layout, one preamble', () => {
     expect(f16).toContain('var<storage, read> pIn: array<u32>;');
     expect(f16).toContain('var<storage, read_write> pOut: array<vec2u>;');
     expect(f16).toContain('fn pInAt(i: u32) -> f32 { return unpack2x16float(pIn[i >> 1u])[i & 1u]; }');
-    expect(f16).toContain('fn pOutSet4(e: u32, v: vec4f) { pOut[e] = vec2u(pack2x16float(v.xy), pack2x16float(v.zw)); }');
+    expect(f16).toContain('fn pOutSet(e: u32, v: vec4f) { pOut[e] = vec2u(pack2x16float(v.xy), pack2x16float(v.zw)); }');
     expect(f16).not.toContain('fn pInSet');
   });
 
