@@ -320,7 +320,12 @@ export class GpuBatch {
     this.layout = layout;
     const { n, stride, st, pFloats, stateParts, pParts } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
-    this.sparseTransport = this.model.chooseTransport(ctx.software, layout, halfStorageTransport(this.model, layout, options));
+    const transport = this.model.chooseTransport(ctx.software, layout, halfStorageTransport(this.model, layout, options));
+    // under f16 storage the vec4 kernel is not asked for but required: the badge says why
+    this.sparseTransport =
+      this.pStorage === 'f16' && options.sparseKernel !== 'vec4'
+        ? { ...transport, reason: transport.reason.replace('(asked for)', '(P stored as f16: whole-word stores)') }
+        : transport;
     const planned = specs.map((spec, ext) => planLane(this.model, spec, layout, ext, this.sparseTransport));
     for (const kind of new Set(planned.map((x) => x.kind))) {
       const refused = kind.refusal?.(ctx.device.limits);

@@ -47,7 +47,12 @@ async function gpuRun(storage: PStorage, opt: typeof optimizer, count: number) {
   );
   try {
     await batch.advance(count);
-    return { losses: batch.losses.map((l) => Array.from(l)), snapshot: await batch.snapshot(), shader: batch.sparseTransport.shader };
+    return {
+      losses: batch.losses.map((l) => Array.from(l)),
+      snapshot: await batch.snapshot(),
+      shader: batch.sparseTransport.shader,
+      reason: batch.sparseTransport.reason,
+    };
   } finally {
     batch.destroy();
   }
@@ -156,6 +161,7 @@ it('P stored as f16 on the GPU is the CPU engine’s f16-emulated P, entry by en
   const half = await gpuRun('f16', still, 60);
   // whole-word stores: the vec4 sparse kernel runs whatever the adapter
   expect(half.shader).toBe('sparseTransportVec4');
+  expect(half.reason).toMatch(/\(P stored as f16: whole-word stores\)$/);
   const cpuHalf = cpuP('f16', still, 60);
   const cpuFull = cpuP('f32', still, 60);
   methods.forEach((_, a) => {
