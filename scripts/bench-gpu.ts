@@ -1,6 +1,6 @@
 /**
  * WebGPU engine benchmark (a script that prints figures; no thresholds, no assertions).
- *   npm run bench:gpu [-- --quick] [-- --json] [-- --out FILE] [-- --budget-gib G]
+ *   npm run bench:gpu [-- --quick] [-- --json] [-- --out FILE] [-- --budget-gib G] [-- --p-storage f32|f16]
  * On whatever adapter Dawn finds (on a GPU-less machine: SwiftShader, a CPU rasteriser: its numbers say
  * the code runs, they are NOT speed claims). For n = 64, 128, 256, 512 (--quick: 32), skipping a size
  * that does not fit the adapter (the memory planner says why):
@@ -33,6 +33,7 @@ import { OnlineLearner } from '../src/engine/learner';
 import type { LearningMethod } from '../src/engine/methods';
 import { initLstm, lstmParamCount } from '../src/engine/models/lstm';
 import { initRnn, recurrentParamCount, RnnModel, type RnnShape } from '../src/engine/models/rnn';
+import { pStorageSetting, type PStorage } from '../src/engine/precision';
 import { Rng } from '../src/engine/rng';
 import { allocateSequence, type Sequence } from '../src/engine/tasks/task';
 import { selectPaths } from '../src/engine/transportMask';
@@ -53,6 +54,13 @@ const argValue = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const outFile = argValue('--out');
+// how the RNN's P is stored between steps (BatchOptions.pStorage); default the engine's setting, SPARSE_RTRL_P_STORAGE
+const pStorageArg = argValue('--p-storage');
+if (pStorageArg !== undefined && pStorageArg !== 'f32' && pStorageArg !== 'f16') {
+  console.error(`bench:gpu: --p-storage must be f32 or f16, got ${pStorageArg}`);
+  process.exit(2);
+}
+const pStorage: PStorage = pStorageArg ?? pStorageSetting();
 const budgetGiB = Number(argValue('--budget-gib') ?? 4);
 if (!(budgetGiB > 0)) {
   console.error('bench:gpu: --budget-gib must be a positive number of GiB');
@@ -182,7 +190,10 @@ async function runSteps(
   sparseKernel: SparsePreference = 'auto',
   sparseRoute: SparseRoute = 'auto',
 ): Promise<StepRun> {
-  return timeBatch((seqs) => GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench', sparseKernel, sparseRoute }), streams);
+  return timeBatch(
+    (seqs) => GpuBatch.create(ctx, shape, seqs, lanes, { optimizer, readbackEvery: 10, label: 'bench', sparseKernel, sparseRoute, pStorage }),
+    streams,
+  );
 }
 
 async function runLstmSteps(ctx: GpuContext, shape: RnnShape, lanes: LaneSpec[], streams: number): Promise<StepRun> {
@@ -461,6 +472,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     quick,
+    pStorage,
     adapter: {
       description: acquired.description,
       isFallbackAdapter: acquired.isFallbackAdapter,
@@ -482,7 +494,9 @@ async function main(): Promise<void> {
   say(
     `WebGPU engine benchmark, Node ${process.version}, ${quick ? 'quick' : 'full'} run; adapter: ${acquired.description}${acquired.isFallbackAdapter ? ' (fallback adapter)' : ''}`,
   );
-  say(`max storage binding ${(limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB; kernel timing: ${timing}; memory budget ${budgetGiB} GiB`);
+  say(
+    `max storage binding ${(limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB; kernel timing: ${timing}; memory budget ${budgetGiB} GiB; the RNN's P stored as ${pStorage}`,
+  );
   if (software) say('NOTE: this adapter is a software rasteriser (SwiftShader on the CPU): these figures show the code runs; they are NOT speed claims.');
 
   hardwareAdapter = !software;
@@ -537,7 +551,7 @@ async function main(): Promise<void> {
         steps: MAX_STEPS + 1,
         limits,
         budgetBytes: budgetGiB * 1024 ** 3,
-        ...(model ? { model } : {}),
+        ...(model ? { model } : { pStorage }),
       });
     } catch (e) {
       if (!(e instanceof GpuError)) throw e;
@@ -663,16 +677,18 @@ async function main(): Promise<void> {
       });
       const costs = costFields(r, peak);
       say(
-        `  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(stepsPerSecond, 1).padStart(9)} steps/s, ${r.dispatchesPerStep} dispatches/step, bytes/floor ${fmt(costs.bytesOverFloor as number | null)}` +
+        `  ${arm.label.padEnd(5)} one arm: ${fmt(r.wallMsPerStep, 3).padStart(9)} ms/step wall, ${fmt(stepsPerSecond, 1).padStart(9)} steps/s, ${r.dispatchesPerStep} dispatches/step, ${fmt((costs.bytesPerStep as number | null) === null ? null : (costs.bytesPerStep as number) / 2 ** 20, 3)} MiB/step, bytes/floor ${fmt(costs.bytesOverFloor as number | null)}` +
           (r.timings.source === 'timestamp-query' ? `, GPU ${fmt(r.timings.msPerStep, 3)} ms/step (transport ${fmt(transport?.ms, 3)} ms)` : '') +
           ` [${r.steps} steps]`,
       );
     }
     entry.oneArm = oneArm;
     // both sparse transport kernels at k = 4, where both can run: the evidence for the choice by adapter
-    const choice = chooseSparseTransport(ctx.software, { p });
+    // under f16 storage the vec4 kernel runs on every adapter (whole-word stores: GpuBatch)
+    const choice = chooseSparseTransport(ctx.software, { p }, pStorage === 'f16' ? 'vec4' : 'auto');
     const variants: Record<string, number | null> = { sparseTransport: null, sparseTransportVec4: null };
-    if (p % 4 === 0 && timing === 'timestamp-query') {
+    // (under f16 storage only the vec4 kernel stores whole words)
+    if (p % 4 === 0 && timing === 'timestamp-query' && pStorage === 'f32') {
       for (const v of ['scalar', 'vec4'] as const) {
         const r = await runSteps(ctx, shape, [lane(shape, arms[1].method, 0)], 1, v);
         variants[v === 'vec4' ? 'sparseTransportVec4' : 'sparseTransport'] = r.timings.kernels.find((k) => k.name === 'sparse')?.ms ?? null;

@@ -85,16 +85,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     workgroupBarrier();
   }
   let carry = 1.0 - LEAK;
+  // each row's four columns written together (whole words where P is stored as halves)
+  let c = c0 + 4u * lid.x;
   for (var a = 0u; a < 4u; a++) {
     let i = i0 + lid.y + a * Q;
-    for (var b = 0u; b < 4u; b++) {
-      let c = c0 + 4u * lid.x + b;
-      if (i < N && c < NP) {
-        let o = base + i * NP + c;
+    if (i < N && c < NP) {
+      let o = base + i * NP + c;
+      let room = NP - c;
+      var row4 = vec4f(0.0);
+      for (var b = 0u; b < min(room, 4u); b++) {
         var v = acc[a][b];
-        if (carry != 0.0) { v += carry * pIn[o]; }
-        pOut[o] = select(0.0, v, keep) + immediateAt(lane, i, c);
+        if (carry != 0.0) { v += carry * pInAt(o + b); }
+        row4[b] = select(0.0, v, keep) + immediateAt(lane, i, c + b);
       }
+      pOutSetRow4(o, row4, room);
     }
   }
 }

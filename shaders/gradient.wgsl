@@ -29,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       workgroupBarrier();
       if (c < NP) {
         let base = lane * N * NP + c;
-        for (var i = 0u; i < N; i++) { g += dLdh[i] * pOut[base + i * NP]; }
+        for (var i = 0u; i < N; i++) { g += dLdh[i] * pOutAt(base + i * NP); }
         grad[lane * STRIDE + c] = g;
       }
     }

@@ -8,7 +8,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let j = wid.y;
   let base = (LANE_BASE + wid.z) * N * NP;
   var s = 0.0;
-  for (var c = lid; c < NP; c += WG) { s += pCur[base + i * NP + c] * pCur[base + j * NP + c]; }
+  for (var c = lid; c < NP; c += WG) { s += pCurAt(base + i * NP + c) * pCurAt(base + j * NP + c); }
   let g = workgroupSum(lid, s);
   if (lid == 0u) { grams[wid.z * N * N + i * N + j] = g; }
 }

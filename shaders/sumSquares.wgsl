@@ -8,7 +8,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let base = lane * N * NP;
   var s = 0.0;
   for (var e = wid.x * WG + lid; e < N * NP; e += GS * WG) {
-    let x = pCur[base + e];
+    let x = pCurAt(base + e);
     s += x * x;
   }
   let sq = workgroupSum(lid, s);

@@ -37,7 +37,7 @@ fn stagePTile(e: u32, base: u32, qr: u32, c: u32) {
   if (qr < N) {
     let o = base + qr * NP;
     for (var j = 0u; j < 4u; j++) {
-      if (c + j < NP) { pv[j] = pIn[o + c + j]; }
+      if (c + j < NP) { pv[j] = pInAt(o + c + j); }
     }
   }
   pTile[e] = pv;

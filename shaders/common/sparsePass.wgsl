@@ -11,7 +11,8 @@
 // The kernel file gives: `alias PV` (P's element as it is read: f32, or vec4f along a row), `PW` (floats in
 // a PV), `CW` and `MAXC` (elements per invocation, and the most), `STAGED` (whether row i's source indices
 // and coefficients are staged once per workgroup in workgroup memory, or recomputed by every invocation:
-// no barrier) and `immediateP(lane, i, e)` (the immediate term of element e of row i).
+// no barrier) and `immediateP(lane, i, e)` (the immediate term of element e of row i). P's element e is
+// read and written by the accessors generated for the kernel's view of P (layout.ts pAccessors).
 //! include sparseRow
 //! include immediateTerm
 
@@ -37,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     var acc: array<PV, MAXC>;
     for (var u = 0u; u < CW; u++) {
       let c = c0 + u * WG;
-      if (c < width && carry != 0.0) { acc[u] = carry * pIn[row + c]; }
+      if (c < width && carry != 0.0) { acc[u] = carry * pInAt(row + c); }
     }
     if (STAGED) {
       for (var j0 = 0u; j0 < k; j0 += WG) {
@@ -53,7 +54,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
           let w = coefS[j];
           for (var u = 0u; u < CW; u++) {
             let c = c0 + u * WG;
-            if (c < width) { acc[u] += w * pIn[rq + c]; }
+            if (c < width) { acc[u] += w * pInAt(rq + c); }
           }
         }
         workgroupBarrier();
@@ -67,7 +68,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         let rq = base + q * width;
         for (var u = 0u; u < CW; u++) {
           let c = c0 + u * WG;
-          if (c < width) { acc[u] += w * pIn[rq + c]; }
+          if (c < width) { acc[u] += w * pInAt(rq + c); }
         }
       }
     }
@@ -75,7 +76,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       let c = c0 + u * WG;
       if (c < width) {
         let v = select(PV(0.0), acc[u], keep) + immediateP(lane, i, c);
-        pOut[row + c] = v;
+        pOutSet(row + c, v);
         g[u] += sr.ci * v;
       }
     }

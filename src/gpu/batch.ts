@@ -17,13 +17,14 @@ import { methodRecord, type LearningMethod } from '../engine/methods';
 import { MODELS, type ModelKind } from '../engine/models';
 import type { ModelParams } from '../engine/models/recurrentModel';
 import type { OptimizerConfig } from '../engine/optimizer';
-import type { Floats } from '../engine/precision';
+import type { Floats, PStorage } from '../engine/precision';
 import type { Rng } from '../engine/rng';
 import type { Sequence } from '../engine/tasks/task';
 import { selectPaths, STRATEGIES } from '../engine/transportMask';
 import { DeviceHealth } from './device';
 import { GpuError } from './errors';
 import { gpuModel, metricTable, stepTable, type GpuModel, type TransportOptions } from './gpuModels';
+import { packHalves, unpackHalves } from './halfFloat';
 import { KernelCache } from './kernels';
 import { laneKind, laneKindsFor, type ExtraBuffer, type LaneKind, type LanePlan } from './laneKinds';
 import {
@@ -38,6 +39,7 @@ import {
   stepRecordHalf,
   LANE_RANGES,
   LANE_WORDS,
+  pEntryBytes,
   ROW_BLOCK,
   STEP_UNIFORM,
   type BatchLayout,
@@ -84,6 +86,12 @@ export interface LaneSpec {
 
 export interface BatchOptions extends TransportOptions {
   optimizer: OptimizerConfig;
+  /**
+   * how the P buffers hold P between steps: 'f32' (the default), or 'f16', IEEE halves packed two to a
+   * word (half the bytes and bandwidth), computed in f32 as the CPU engine's SPARSE_RTRL_P_STORAGE=f16
+   * emulation is. The RNN only, p a multiple of 4; its sparse lanes run the vec4 kernel (whole-word stores).
+   */
+  pStorage?: PStorage;
   /** the model the lanes are (its GPU record, gpuModels.ts); default the RNN */
   model?: ModelKind;
   /** steps per submitted chunk (and per loss readback) */
@@ -186,6 +194,20 @@ export function nextChunkEnd(t: number, end: number, readbackEvery: number, metr
   return chunkEnd;
 }
 
+/**
+ * The transport options under the batch's P storage: 'f16' packs two entries to a word, so every store
+ * must write whole words: the RNN's vec4 sparse kernel and its dense kernel do (p % 4 == 0); the scalar
+ * sparse kernel and the LSTM's kernels store single entries, so they are refused in one line.
+ */
+function halfStorageTransport(model: GpuModel, layout: BatchLayout, options: BatchOptions): BatchOptions {
+  if ((options.pStorage ?? 'f32') === 'f32') return options;
+  const why = 'P stored as f16 (two entries a word, so every store writes whole words)';
+  if (model.kind !== 'rnn') throw new GpuError('validation', `${why}: the RNN only on the GPU, not the ${model.name}`);
+  if (layout.p % 4 !== 0) throw new GpuError('validation', `${why}: needs p % 4 == 0, and p = ${layout.p}`);
+  if (options.sparseKernel === 'scalar') throw new GpuError('validation', `${why}: the scalar sparse kernel stores single entries; use 'vec4' or 'auto'`);
+  return { ...options, sparseKernel: 'vec4' };
+}
+
 /** How `spec` runs in a batch of `model`, or a one-line refusal. */
 function planLane(model: GpuModel, spec: LaneSpec, layout: BatchLayout, ext: number, transport: TransportChoice): BatchLane {
   const kind = laneKind(spec.method.kind);
@@ -249,6 +271,8 @@ export class GpuBatch {
   private readonly count: Record<LaneRange, number>;
   private readonly base: Record<LaneRange, number>;
   private readonly options: Required<Omit<BatchOptions, 'label' | 'model' | keyof TransportOptions>> & { label: string };
+  /** how the P buffers hold P (BatchOptions.pStorage) */
+  readonly pStorage: PStorage;
   /** the host copy of the noise rings, filled per chunk (no allocation per chunk) */
   private readonly noiseRing: Float32Array<ArrayBuffer>;
   /** lanes (internal index) whose factors record stands in for ‖P‖: its prefix and where its second factor starts */
@@ -289,12 +313,19 @@ export class GpuBatch {
       timing: options.timing ?? true,
       timeEvery: Math.max(1, Math.floor(options.timeEvery ?? 1)),
       label: options.label ?? 'batch',
+      pStorage: options.pStorage ?? 'f32',
     };
+    this.pStorage = this.options.pStorage;
     const layout = this.model.layout(shape);
     this.layout = layout;
     const { n, stride, st, pFloats, stateParts, pParts } = layout;
     this.steps = Math.min(...streams.map((s) => s.length));
-    this.sparseTransport = this.model.chooseTransport(ctx.software, layout, options);
+    const transport = this.model.chooseTransport(ctx.software, layout, halfStorageTransport(this.model, layout, options));
+    // under f16 storage the vec4 kernel is not asked for but required: the badge says why
+    this.sparseTransport =
+      this.pStorage === 'f16' && options.sparseKernel !== 'vec4'
+        ? { ...transport, reason: transport.reason.replace('(asked for)', '(P stored as f16: whole-word stores)') }
+        : transport;
     const planned = specs.map((spec, ext) => planLane(this.model, spec, layout, ext, this.sparseTransport));
     for (const kind of new Set(planned.map((x) => x.kind))) {
       const refused = kind.refusal?.(ctx.device.limits);
@@ -332,6 +363,7 @@ export class GpuBatch {
       sparseK: this.lanes.filter((x) => x.plan.range === 'sparse').map((x) => x.plan.k ?? 0),
       maskedK: this.lanes.filter((x) => x.plan.range === 'masked').map((x) => x.plan.k ?? 0),
       tbpttTau: this.lanes.filter((x) => x.plan.range === 'tbptt').map((x) => x.plan.tau ?? 0),
+      pBytes: pEntryBytes(this.pStorage),
     };
 
     const { device } = ctx;
@@ -373,8 +405,8 @@ export class GpuBatch {
       h0: make(`${parts} (even steps read)`, stateParts * B * n),
       h1: make(`${parts} (odd steps read)`, stateParts * B * n),
       state: make('state records', B * st),
-      P0: make(`${this.model.pNames.join(', ')} (even steps read)`, pParts * PL * pFloats),
-      P1: make(`${this.model.pNames.join(', ')} (odd steps read)`, pParts * PL * pFloats),
+      P0: make(`${this.model.pNames.join(', ')} (even steps read)`, (pParts * PL * pFloats * pEntryBytes(this.pStorage)) / 4),
+      P1: make(`${this.model.pNames.join(', ')} (odd steps read)`, (pParts * PL * pFloats * pEntryBytes(this.pStorage)) / 4),
       grad: make('gradient', gradFloats),
       // bound under SGD too (update.wgsl serves both), as a stub
       moments: make('Adam moments', options.optimizer.kind === 'adam' ? 2 * gradFloats : 4),
@@ -475,7 +507,7 @@ export class GpuBatch {
     return Promise.all(
       used.map(async (spec) => {
         const shader = shaderOf(spec, env);
-        const pipeline = await this.ctx.kernels.pipeline(shader, { ...base, ...spec.constants?.(env) }, spec);
+        const pipeline = await this.ctx.kernels.pipeline(shader, { ...base, ...spec.constants?.(env) }, spec, this.pStorage);
         const names = bindingNames(spec.bindings);
         const parities = names.some((name) => pingPong(name, 0) !== null) ? [0, 1] : [0];
         const groups = parities.map((x) =>
@@ -606,7 +638,7 @@ export class GpuBatch {
       else [bytes, flops, stateFloor] = [bytes + c.bytes, flops + c.flops, stateFloor + (c.floor ?? 0)];
     }
     const { pParts, pFloats } = this.layout;
-    return { bytes, flops, floorBytes: 2 * 4 * pParts * this.PL * pFloats + stateFloor, unmodelled };
+    return { bytes, flops, floorBytes: 2 * pEntryBytes(this.pStorage) * pParts * this.PL * pFloats + stateFloor, unmodelled };
   }
 
   /** Dispatches per step: the step table's kernels with work in this batch (a chunk adds one, its settle). */
@@ -807,7 +839,7 @@ export class GpuBatch {
     const [params, h, P, moments, ctlF, sources, window, factors] = await Promise.all([
       this.readFloats(b.params, 0, B * stride),
       this.readFloats(this.pairs.h[x], 0, stateParts * B * n),
-      PL > 0 ? this.readFloats(this.pairs.P[x], 0, pParts * PL * pFloats) : null,
+      PL > 0 ? this.readP(this.pairs.P[x], pParts * PL * pFloats) : null,
       adam ? this.readFloats(b.moments, 0, b.moments.size / 4) : null,
       this.readFloats(b.ctl, 0, controlWords(B)),
       this.readFloats(b.sources, 0, b.sources.size / 4),
@@ -910,7 +942,7 @@ export class GpuBatch {
     });
     q.writeBuffer(b.params, 0, params);
     q.writeBuffer(b.h0, 0, h);
-    if (PL > 0) q.writeBuffer(b.P0, 0, P);
+    if (PL > 0) q.writeBuffer(b.P0, 0, this.pStorage === 'f16' ? packHalves(P) : P);
     if (adam) q.writeBuffer(b.moments, 0, moments);
     q.writeBuffer(b.ctl, 0, ctl);
   }
@@ -953,6 +985,12 @@ export class GpuBatch {
   /** Gram matrices as last computed by the gram kernel (F × n × n). */
   async readGrams(): Promise<Float32Array> {
     return this.readFloats(this.buffers.grams, 0, this.F * this.layout.n * this.layout.n);
+  }
+
+  /** `count` entries of a P buffer, as floats whichever the storage. */
+  private async readP(src: GPUBuffer, count: number): Promise<Float32Array> {
+    if (this.pStorage === 'f32') return this.readFloats(src, 0, count);
+    return unpackHalves(new Uint32Array(await readBuffer(this.ctx.device, this.ctx.health, src, 0, Math.ceil(count / 2) * 4)), count);
   }
 
   private async readFloats(src: GPUBuffer, offsetFloats: number, floats: number): Promise<Float32Array> {

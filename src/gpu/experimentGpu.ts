@@ -18,6 +18,7 @@ import { summarize, type ExperimentResult, type Progress, type SeedResult, type 
 import { gpuMethodKinds, methodLabel, methodRecord, runsOnGpu, type LearningMethod } from '../engine/methods';
 import { jacobianSpectrum, spectrumOf } from '../engine/metrics';
 import { MODEL_KINDS, MODELS, type ModelKind } from '../engine/models';
+import { pStorageSetting, type PStorage } from '../engine/precision';
 import type { RnnParams } from '../engine/models/rnn';
 import type { Sequence } from '../engine/tasks/task';
 import { armSeedResults, referenceArms } from '../engine/protocol/lossWindow';
@@ -66,6 +67,11 @@ export interface GpuRunOptions {
   readbackEvery?: number;
   /** the sparse transport kernel (sparseVariant.ts); 'auto' chooses by adapter */
   sparseKernel?: SparsePreference;
+  /**
+   * how P is stored between steps (BatchOptions.pStorage); default the engine's setting,
+   * SPARSE_RTRL_P_STORAGE (precision.ts), so a CPU run and a GPU run with one setting store P alike
+   */
+  pStorage?: PStorage;
 }
 
 /** Per-arm outcome of one lane, gathered from whichever wave ran it. */
@@ -167,6 +173,7 @@ function batchOptions(config: ExperimentConfig, label: string, options: GpuRunOp
     readbackEvery: options.readbackEvery ?? 50,
     label,
     sparseKernel: options.sparseKernel,
+    pStorage: options.pStorage ?? pStorageSetting(),
   };
 }
 
@@ -202,7 +209,16 @@ export class GpuSeedRun implements SeedRunner {
     const { n, m, o } = prepared.shape;
     planOneBatch(
       ctx,
-      { n, m, o, model: prepared.model, arms: config.arms, steps: config.adaptSteps, budgetBytes: options.budgetBytes },
+      {
+        n,
+        m,
+        o,
+        model: prepared.model,
+        arms: config.arms,
+        steps: config.adaptSteps,
+        budgetBytes: options.budgetBytes,
+        pStorage: options.pStorage ?? pStorageSetting(),
+      },
       (summary) => `one seed's arms do not fit at once (${summary}); use runExperimentGpu, which runs them in waves`,
     );
     const lanes = config.arms.map((arm) => ({ prepared, arm, stream: 0 }));
@@ -273,6 +289,7 @@ export async function runExperimentGpu(
     steps: config.adaptSteps,
     limits: ctx.device.limits,
     budgetBytes: options.budgetBytes,
+    pStorage: options.pStorage ?? pStorageSetting(),
   });
   const outcomes: LaneOutcome[][] = config.seeds.map(() => []);
   for (const [w, wave] of plan.waves.entries()) {

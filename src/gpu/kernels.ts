@@ -4,13 +4,15 @@
  * of the model whose own kernel it is (gpuModels.ts), and the binding declarations of the kernel's
  * descriptor, followed by the shared snippets the kernel file includes (shaderSources.ts kernelParts) and
  * the kernel's file; it is checked with getCompilationInfo, so a WGSL error names the kernel's file (or
- * the snippet's) and its own line, or says it is in the header. Pipelines are cached by shader and
- * override constants (tfjs-backend-webgpu's program cache).
+ * the snippet's) and its own line, or says it is in the header. The P bindings' declarations and
+ * accessors follow the batch's P storage (layout.ts pAccessors), so a module is per shader and storage.
+ * Pipelines are cached by shader, storage and override constants (tfjs-backend-webgpu's program cache).
  */
+import type { PStorage } from '../engine/precision';
 import { ShaderCompileError, GpuError } from './errors';
 import { messageOf } from './device';
 import { shaderBindings, shaderModel } from './gpuModels';
-import { bindingLayoutEntries, WGSL_PREAMBLE, WGSL_STEP_BINDING, wgslBindings } from './layout';
+import { bindingLayoutEntries, P_BINDINGS, WGSL_PREAMBLE, WGSL_STEP_BINDING, wgslBindings } from './layout';
 import { kernelParts, kernelSource, type KernelPart, type ShaderName, type ShaderSources } from './shaderSources';
 import { BENCH_KERNELS, bindingNames, SHADER_TYPES, type Bindings } from './stepKernels';
 
@@ -39,13 +41,15 @@ export function checkBindings(kernel: string, shader: ShaderName, source: string
     );
   const code = source.replace(/\/\/[^\n]*/g, '');
   bindingNames(bindings).forEach((name, i) => {
-    if (!new RegExp(`\\b${name}\\b`).test(code))
+    // a P binding is used through its accessors (layout.ts pAccessors)
+    const use = P_BINDINGS.has(name) ? `\\b${name}(?:At|Set|SetRow4)?\\b` : `\\b${name}\\b`;
+    if (!new RegExp(use).test(code))
       throw new GpuError('validation', `${where}: binding ${i} '${name}' is bound by the descriptor but never used by the shader`);
   });
 }
 
 export class KernelCache {
-  private readonly modules = new Map<ShaderName, Promise<GPUShaderModule>>();
+  private readonly modules = new Map<string, Promise<GPUShaderModule>>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly bindings = shaderBindings(BENCH_KERNELS);
   /** group 1 of every kernel that reads the step: the step uniform at a dynamic offset (one layout, so one bind group serves all) */
@@ -76,11 +80,11 @@ export class KernelCache {
     return b;
   }
 
-  private header(name: ShaderName): string {
+  private header(name: ShaderName, storage: PStorage): string {
     return (
       WGSL_PREAMBLE +
       (shaderModel(name)?.preamble ?? '') +
-      wgslBindings(this.bindingsOf(name), SHADER_TYPES[name]) +
+      wgslBindings(this.bindingsOf(name), SHADER_TYPES[name], storage) +
       (this.usesStep(name) ? WGSL_STEP_BINDING : '')
     );
   }
@@ -90,10 +94,10 @@ export class KernelCache {
     return kernelParts(name, this.sources).map((p) => ({ file: p.file, text: `// ---- ${p.file} ----\n${p.text}` }));
   }
 
-  /** The WGSL compiled for `name`: the header, the snippets it includes, then the kernel file. */
-  code(name: ShaderName): string {
+  /** The WGSL compiled for `name` with P stored as `storage`: the header, the snippets it includes, then the kernel file. */
+  code(name: ShaderName, storage: PStorage = 'f32'): string {
     return (
-      this.header(name) +
+      this.header(name, storage) +
       this.parts(name)
         .map((p) => p.text)
         .join('')
@@ -101,8 +105,8 @@ export class KernelCache {
   }
 
   /** Where a line of the compiled module comes from (a part's marker line counts as the line before its first). */
-  private sourceLine(name: ShaderName, moduleLine: number): { file: string; line: number } {
-    let start = this.header(name).split('\n').length - 1;
+  private sourceLine(name: ShaderName, moduleLine: number, storage: PStorage): { file: string; line: number } {
+    let start = this.header(name, storage).split('\n').length - 1;
     if (moduleLine <= start) {
       const model = shaderModel(name);
       const from = model?.preamble ? `src/gpu/layout.ts and the ${model.name}'s GPU record` : 'src/gpu/layout.ts';
@@ -117,27 +121,29 @@ export class KernelCache {
   }
 
   /** Compiler messages of one shader (errors, warnings, infos), with lines of the kernel file. */
-  async messages(name: ShaderName): Promise<CompileMessage[]> {
-    const module = this.device.createShaderModule({ label: `${name}.wgsl`, code: this.code(name) });
+  async messages(name: ShaderName, storage: PStorage = 'f32'): Promise<CompileMessage[]> {
+    const module = this.device.createShaderModule({ label: `${name}.wgsl`, code: this.code(name, storage) });
     const info = await module.getCompilationInfo();
-    return info.messages.map((m) => ({ type: m.type, ...this.sourceLine(name, m.lineNum), column: m.linePos, message: m.message }));
+    return info.messages.map((m) => ({ type: m.type, ...this.sourceLine(name, m.lineNum, storage), column: m.linePos, message: m.message }));
   }
 
-  module(name: ShaderName): Promise<GPUShaderModule> {
-    let m = this.modules.get(name);
+  module(name: ShaderName, storage: PStorage = 'f32'): Promise<GPUShaderModule> {
+    const key = `${name}:${storage}`;
+    let m = this.modules.get(key);
     if (!m) {
       m = (async () => {
         checkBindings(name, name, kernelSource(name, this.sources), this.bindingsOf(name));
-        const module = this.device.createShaderModule({ label: `${name}.wgsl`, code: this.code(name) });
+        const label = storage === 'f32' ? `${name}.wgsl` : `${name}.wgsl (P as ${storage})`;
+        const module = this.device.createShaderModule({ label, code: this.code(name, storage) });
         const info = await module.getCompilationInfo();
         const error = info.messages.find((x) => x.type === 'error');
         if (error) {
-          const at = this.sourceLine(name, error.lineNum);
+          const at = this.sourceLine(name, error.lineNum, storage);
           throw new ShaderCompileError(name, at.line, `${at.file}:${at.line}:${error.linePos}: ${error.message}`);
         }
         return module;
       })();
-      this.modules.set(name, m);
+      this.modules.set(key, m);
     }
     return m;
   }
@@ -145,19 +151,20 @@ export class KernelCache {
   /**
    * The compute pipeline of `name` with these override constants (entry point `main`). `kernel` names
    * the descriptor in messages; the descriptor's bindings must be the shader's (they are when both come
-   * from one descriptor).
+   * from one descriptor). `storage`: how the P buffers hold P (layout.ts pAccessors).
    */
   pipeline(
     name: ShaderName,
     constants: Record<string, number>,
     kernel: { name: string; bindings: Bindings } = { name, bindings: this.bindingsOf(name) },
+    storage: PStorage = 'f32',
   ): Promise<GPUComputePipeline> {
     if (kernel.bindings !== this.bindingsOf(name)) checkBindings(kernel.name, name, kernelSource(name, this.sources), kernel.bindings);
-    const key = `${name}:${JSON.stringify(constants)}`;
+    const key = `${name}:${storage}:${JSON.stringify(constants)}`;
     let p = this.pipelines.get(key);
     if (!p) {
       p = (async () => {
-        const module = await this.module(name);
+        const module = await this.module(name, storage);
         try {
           // an explicit layout (the descriptor's group 0, the step uniform's group 1): a dynamic offset needs one
           const group0 = this.device.createBindGroupLayout({

@@ -28,6 +28,7 @@
  *   factors  per UORO lane its record [s, θ̃, …] and per KF-RTRL lane [u, Aᵀ, …] (uoroRecord, kfRecord below)
  *   noise    per UORO / KF-RTRL lane a ring of CH steps of its signs (n ν's, or c1 and c2), drawn by the host
  */
+import type { PStorage } from '../engine/precision';
 import type { Sequence } from '../engine/tasks/task';
 
 /** The sizes a batch's layout depends on (an RnnShape without the leak). */
@@ -247,12 +248,14 @@ export function gradRecord(l: BatchLayout, thetaLanes: number, lane: number): { 
  * `p` is what one RTRL lane adds to the P binding (every P part); RTRL lanes hold it twice, with gradient,
  * moments and ‖P‖² partials; readout lanes only the readout's gradient and moments beside their parameters;
  * frozen lanes neither. `withoutP` is a learning lane without P, the base of TBPTT, UORO and KF-RTRL lanes.
+ * Under 'f16' storage P's entries are halves, so `p` (in floats' worth of bytes) is half as large.
  */
-export function laneFloats(layout: BatchLayout): { p: number; learning: number; withoutP: number; readout: number; frozen: number } {
+export function laneFloats(layout: BatchLayout, storage: PStorage = 'f32'): { p: number; learning: number; withoutP: number; readout: number; frozen: number } {
   const { n, nr, stride, st, pFloats, stateParts, pParts } = layout;
   // h0 + h1, the state record, the control record and the lane record
   const small = 2 * stateParts * n + st + CONTROL.laneWords + LANE_WORDS;
-  const p = pParts * pFloats;
+  // P in floats' worth of bytes (two entries a float under 'f16')
+  const p = (pParts * pFloats * pEntryBytes(storage)) / 4;
   // and the sparse transport's partials of g = cᵀP, one row per block of ROW_BLOCK rows (counted for every lane with a P)
   const gradParts = Math.ceil(n / ROW_BLOCK) * (pFloats / n);
   const learning = 2 * p + gradParts + 4 * stride + small + pParts * GS;
@@ -395,19 +398,67 @@ const WGSL_TYPES: Readonly<Record<string, string>> = {
 /** Buffers bound as uniforms (the rest are storage). */
 const UNIFORMS: ReadonlySet<string> = new Set(['hyper']);
 
+/** The bindings that hold P (stepKernels.ts pingPong): stored as f32, or as packed halves under 'f16'. */
+export const P_BINDINGS: ReadonlySet<string> = new Set(['pIn', 'pOut', 'pCur']);
+
+/** Bytes of one P entry as the P buffers store it. */
+export const pEntryBytes = (storage: PStorage): number => (storage === 'f16' ? 2 : 4);
+
+/**
+ * The element type a binding is declared with: P's, under 'f16' storage, is two halves per u32 word
+ * (`array<u32>`), or per vec2<u32> where the kernel views P as vec4 (four halves).
+ */
+function bindingType(name: string, types: Readonly<Record<string, string>>, storage: PStorage): string {
+  const type = types[name] ?? WGSL_TYPES[name] ?? 'array<f32>';
+  if (storage === 'f32' || !P_BINDINGS.has(name)) return type;
+  return type === 'array<vec4f>' ? 'array<vec2u>' : 'array<u32>';
+}
+
 /**
  * A kernel's binding declarations, generated from its descriptor (stepKernels.ts): binding i is the
  * i-th buffer, `read` or `read_write` (atomics are always read_write), with its element type from above
- * or from `types` (a kernel that views P as vec4, for one).
+ * or from `types` (a kernel that views P as vec4, for one), then the accessors of its P bindings.
  */
-export function wgslBindings(bindings: Readonly<Record<string, 'read' | 'write' | undefined>>, types: Readonly<Record<string, string>> = {}): string {
-  return Object.entries(bindings)
-    .map(([name, access], i) => {
-      const type = types[name] ?? WGSL_TYPES[name] ?? 'array<f32>';
-      const space = UNIFORMS.has(name) ? 'uniform' : `storage, ${access === 'write' || type.includes('atomic') ? 'read_write' : 'read'}`;
-      return `@group(0) @binding(${i}) var<${space}> ${name}: ${type};\n`;
-    })
-    .join('');
+export function wgslBindings(
+  bindings: Readonly<Record<string, 'read' | 'write' | undefined>>,
+  types: Readonly<Record<string, string>> = {},
+  storage: PStorage = 'f32',
+): string {
+  const declarations = Object.entries(bindings).map(([name, access], i) => {
+    const type = bindingType(name, types, storage);
+    const space = UNIFORMS.has(name) ? 'uniform' : `storage, ${access === 'write' || type.includes('atomic') ? 'read_write' : 'read'}`;
+    return `@group(0) @binding(${i}) var<${space}> ${name}: ${type};\n`;
+  });
+  const accessors = Object.entries(bindings)
+    .filter(([name]) => P_BINDINGS.has(name))
+    .map(([name, access]) => pAccessors(name, access === 'write', (types[name] ?? 'array<f32>') === 'array<vec4f>', storage));
+  return declarations.join('') + accessors.join('');
+}
+
+/**
+ * How a kernel reads and writes P, the same kernel text for either storage: `XAt(i)` (entry i), and for a
+ * written binding `XSet(i, v)` (f32 storage only: two halves share a word, so under 'f16' a lone entry
+ * cannot be stored without a race) and `XSetRow4(o, v, room)` (entries o .. o + 3 of one row, the first
+ * `room` of them inside P; o % 4 == 0 under 'f16', which p % 4 == 0 ensures, so the four fill two whole
+ * words); where the kernel views P as vec4, `XAt(e)` and `XSet(e, v)` are vec4 e's (two whole words). Arithmetic stays f32:
+ * a half is widened exactly by unpack2x16float and rounded to the nearest half by pack2x16float.
+ */
+function pAccessors(X: string, write: boolean, vec4: boolean, storage: PStorage): string {
+  const f16 = storage === 'f16';
+  if (vec4) {
+    const at = f16 ? `let w = ${X}[e]; return vec4f(unpack2x16float(w.x), unpack2x16float(w.y));` : `return ${X}[e];`;
+    const set = f16 ? `${X}[e] = vec2u(pack2x16float(v.xy), pack2x16float(v.zw));` : `${X}[e] = v;`;
+    return `fn ${X}At(e: u32) -> vec4f { ${at} }\n` + (write ? `fn ${X}Set(e: u32, v: vec4f) { ${set} }\n` : '');
+  }
+  const at = f16 ? `return unpack2x16float(${X}[i >> 1u])[i & 1u];` : `return ${X}[i];`;
+  let out = `fn ${X}At(i: u32) -> f32 { ${at} }\n`;
+  if (!write) return out;
+  if (f16) out += `fn ${X}SetRow4(o: u32, v: vec4f, room: u32) { let w = o >> 1u; ${X}[w] = pack2x16float(v.xy); ${X}[w + 1u] = pack2x16float(v.zw); }\n`;
+  else {
+    out += `fn ${X}Set(i: u32, v: f32) { ${X}[i] = v; }\n`;
+    out += `fn ${X}SetRow4(o: u32, v: vec4f, room: u32) { for (var b = 0u; b < min(room, 4u); b++) { ${X}[o + b] = v[b]; } }\n`;
+  }
+  return out;
 }
 
 /** The group-0 layout entries of a kernel's bindings, with the same access and address space as wgslBindings declares. */

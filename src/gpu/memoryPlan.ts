@@ -10,6 +10,7 @@
  */
 import type { LearningMethod } from '../engine/methods';
 import type { ModelKind } from '../engine/models';
+import type { PStorage } from '../engine/precision';
 import { MemoryPlanError } from './errors';
 import { gpuModel } from './gpuModels';
 import { laneKind, type LaneSizes } from './laneKinds';
@@ -35,6 +36,8 @@ export interface PlanInput {
   steps: number;
   /** the model (its GPU record's layout: the LSTM's lanes hold P^h and P^c in one binding); default rnn */
   model?: ModelKind;
+  /** how the P buffers hold P (BatchOptions.pStorage): 'f16' halves P's bytes; default f32 */
+  pStorage?: PStorage;
 }
 
 export interface PlannedLane {
@@ -60,8 +63,14 @@ const fmtMiB = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
  * Bytes of one lane's buffers, from the model's batch layout (layout.ts laneFloats). pBytes is what one
  * learning lane adds to the P binding: P for the RNN, P^h and P^c for the LSTM.
  */
-export function laneBytes(n: number, m: number, o: number, model: ModelKind = 'rnn'): { pBytes: number; learning: number; frozen: number; readout: number } {
-  const f = laneFloats(gpuModel(model).layout({ n, m, o }));
+export function laneBytes(
+  n: number,
+  m: number,
+  o: number,
+  model: ModelKind = 'rnn',
+  pStorage: PStorage = 'f32',
+): { pBytes: number; learning: number; frozen: number; readout: number } {
+  const f = laneFloats(gpuModel(model).layout({ n, m, o }), pStorage);
   return { pBytes: 4 * f.p, learning: 4 * f.learning, frozen: 4 * f.frozen, readout: 4 * f.readout };
 }
 
@@ -82,7 +91,7 @@ export function planMemory(input: PlanInput): MemoryPlan {
   const { n, m, o, arms, seedCount, limits, steps } = input;
   const budget = input.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   const layout = gpuModel(input.model ?? 'rnn').layout({ n, m, o });
-  const floats = laneFloats(layout);
+  const floats = laneFloats(layout, input.pStorage ?? 'f32');
   const [pBytes, learning, frozen] = [4 * floats.p, 4 * floats.learning, 4 * floats.frozen];
   const bytesOf = arms.map((arm) => armLaneBytes(arm, layout, floats));
   const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);

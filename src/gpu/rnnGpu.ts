@@ -27,7 +27,10 @@ function sparseCost(e: KernelEnv): KernelCost {
   const ks = e.sparseK ?? [];
   const sum = (f: (k: number) => number) => ks.reduce((a, k) => a + f(k), 0);
   const blocks = Math.ceil(n / ROW_BLOCK);
-  return { bytes: 4 * sum((k) => 2 * n * p + blocks * p + 2 * n * k + 3 * n + m), flops: sum((k) => 2 * (k + 1) * n * p + 4 * n * p) };
+  return {
+    bytes: sum((k) => e.pBytes * 2 * n * p + 4 * (blocks * p + 2 * n * k + 3 * n + m)),
+    flops: sum((k) => 2 * (k + 1) * n * p + 4 * n * p),
+  };
 }
 
 /**
@@ -40,7 +43,7 @@ function denseCost(e: KernelEnv): KernelCost {
   const { n, p } = e.layout;
   const F = e.count.full + e.count.masked;
   const maskedReads = (e.maskedK ?? []).reduce((a, k) => a + 2 * n * k - n * n, 0);
-  return { bytes: 4 * (F * (2 * n * p + n * n + 3 * n) + maskedReads), flops: F * (2 * n * n * p + 4 * n * p) };
+  return { bytes: F * (e.pBytes * 2 * n * p + 4 * (n * n + 3 * n)) + 4 * maskedReads, flops: F * (2 * n * n * p + 4 * n * p) };
 }
 
 /**

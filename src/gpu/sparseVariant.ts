@@ -6,6 +6,8 @@
  *     is their kernel.
  *   - sparseTransportVec4.wgsl: 16-byte loads and stores along P's rows, indices and coefficients staged
  *     once per workgroup: the memory-bound shape a hardware GPU wants. Needs p % 4 == 0.
+ * With P stored as f16 (two entries a word) the batch asks for vec4 whatever the adapter: only it stores
+ * whole words (batch.ts halfStorageTransport).
  * The choice, and why, is a sentence the app's backend badge can show.
  * [choice] hardware -> vec4 is the design's expectation, not a measurement: no GPU was available when it
  * was written; `npm run bench:gpu` times both variants on the adapter at hand.

@@ -102,6 +102,8 @@ export interface KernelEnv {
   maskedK?: readonly number[];
   /** τ of each TBPTT lane, in order (the cost model's; absent where no cost is asked) */
   tbpttTau?: readonly number[];
+  /** bytes of one P entry as the P buffers store it (4, or 2 under f16 storage: layout.ts pEntryBytes); the cost model's */
+  pBytes: number;
 }
 
 /**
@@ -163,9 +165,10 @@ export const GRADIENT_KERNEL: KernelSpec = {
   constants: (e) => ({ ...thetaLanes(e), P_LANES: e.PL, PART_LANES: e.partLanes }),
   dispatch: (e) => [e.layout.gt + e.layout.gr, 1, e.L],
   // P (its first part) read once per lane with a P, or its RB row-block partials, g and the readout gradient written
-  cost: ({ layout: { n, p, nr }, PL, L, partLanes }) => {
-    const rows = partLanes * Math.ceil(n / ROW_BLOCK) + (PL - partLanes) * n;
-    return { bytes: F32 * (rows * p + PL * p + L * (n + nr)), flops: 2 * rows * p + 2 * L * nr };
+  cost: ({ layout: { n, p, nr }, PL, L, partLanes, pBytes }) => {
+    const partRows = partLanes * Math.ceil(n / ROW_BLOCK);
+    const pRows = (PL - partLanes) * n;
+    return { bytes: F32 * (partRows * p + PL * p + L * (n + nr)) + pBytes * pRows * p, flops: 2 * (partRows + pRows) * p + 2 * L * nr };
   },
 };
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { acquireDevice } from '../../src/gpu/device';
 import { createContext, type GpuContext } from '../../src/gpu/batch';
 import { nodeGpu } from '../../src/gpu/nodeGpu';
+import type { PStorage } from '../../src/engine/precision';
 import type { ShaderName } from '../../src/gpu/shaderSources';
 
 /** A context on `gpu`'s adapter (navigator.gpu in the browser tests). */
@@ -30,11 +31,11 @@ export function deviceForFile(use: (ctx: GpuContext) => void, gpu?: () => GPU | 
   afterAll(() => ctx?.device.destroy());
 }
 
-/** Expects each shader of `names` to compile with no errors or warnings. */
-export async function expectCleanCompile(ctx: GpuContext, names: readonly ShaderName[]): Promise<void> {
+/** Expects each shader of `names` to compile with no errors or warnings (with P stored as `storage`). */
+export async function expectCleanCompile(ctx: GpuContext, names: readonly ShaderName[], storage: PStorage = 'f32'): Promise<void> {
   for (const name of names)
     expect(
-      (await ctx.kernels.messages(name)).filter((m) => m.type !== 'info'),
+      (await ctx.kernels.messages(name, storage)).filter((m) => m.type !== 'info'),
       `${name}.wgsl`,
     ).toEqual([]);
 }

@@ -52,6 +52,7 @@ it('the registry\u2019s GPU support is the lane records\u2019, for every model: 
         optimizer: 'adam' as const,
         sparseShader: transports[0].shader,
         partLanes: 0,
+        pBytes: 4,
       };
       const writes = (k: KernelSpec) => k.bindings.grad === 'write' && k.dispatch(env).every((d) => d > 0) && !(theta && k === GRADIENT_KERNEL && PL === 0);
       return stepTable(gpu)

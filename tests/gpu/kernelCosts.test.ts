@@ -10,7 +10,7 @@ import { GPU_MODELS, METRIC_KERNELS, STEP_KERNELS, stepTable } from '../../src/g
 import { LANE_RANGES, type LaneRange } from '../../src/gpu/layout';
 import type { KernelEnv, KernelSpec } from '../../src/gpu/stepKernels';
 
-/** Two lanes of every range of `model`'s batch at n = 12 (sparse k = 3 and n, TBPTT τ = 4 and 20). */
+/** Two lanes of every range of `model`'s batch at n = 12 (sparse k = 3 and n, masked k = 5 and n, TBPTT τ = 4 and 20). */
 function everyRange(model: (typeof MODEL_KINDS)[number], tau: readonly number[] = [4, 20]): KernelEnv {
   const gpu = GPU_MODELS[model]!;
   const layout = gpu.layout({ n: 12, m: 2, o: 1 });
@@ -21,7 +21,7 @@ function everyRange(model: (typeof MODEL_KINDS)[number], tau: readonly number[] 
     B: 2 * LANE_RANGES.length,
     count,
     base,
-    PL: 4,
+    PL: 6,
     L: 2 * (LANE_RANGES.length - 1),
     thetaLanes: 2 * (LANE_RANGES.length - 2),
     chunk: 10,
@@ -29,7 +29,9 @@ function everyRange(model: (typeof MODEL_KINDS)[number], tau: readonly number[] 
     sparseShader: gpu.chooseTransport(true, layout, {}).shader,
     partLanes: gpu.gradientParts ? 2 : 0,
     sparseK: [3, layout.n],
+    maskedK: [5, layout.n],
     tbpttTau: tau,
+    pBytes: 4,
   };
 }
 

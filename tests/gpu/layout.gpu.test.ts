@@ -48,13 +48,24 @@ describe('one layout, one preamble', () => {
     }
     expect([...covered].sort()).toEqual([...SHADER_NAMES].sort());
     // the generated declarations: binding order, access and element type
-    expect(wgslBindings({ pIn: 'read', ctl: 'read', lanes: 'read', hyper: 'read', pOut: 'write' })).toBe(
+    const bindings = { pIn: 'read', ctl: 'read', lanes: 'read', hyper: 'read', pOut: 'write' } as const;
+    const f32 = wgslBindings(bindings);
+    expect(f32.slice(0, f32.indexOf('fn '))).toBe(
       '@group(0) @binding(0) var<storage, read> pIn: array<f32>;\n' +
         '@group(0) @binding(1) var<storage, read_write> ctl: array<atomic<u32>>;\n' +
         '@group(0) @binding(2) var<storage, read> lanes: array<Lane>;\n' +
         '@group(0) @binding(3) var<uniform> hyper: Hyper;\n' +
         '@group(0) @binding(4) var<storage, read_write> pOut: array<f32>;\n',
     );
+    // then P's accessors (layout.ts pAccessors): f32 entries, or halves two to a word with whole-word stores only
+    expect(f32).toContain('fn pInAt(i: u32) -> f32 { return pIn[i]; }');
+    expect(f32).toContain('fn pOutSet(i: u32, v: f32) { pOut[i] = v; }');
+    const f16 = wgslBindings(bindings, { pOut: 'array<vec4f>' }, 'f16');
+    expect(f16).toContain('var<storage, read> pIn: array<u32>;');
+    expect(f16).toContain('var<storage, read_write> pOut: array<vec2u>;');
+    expect(f16).toContain('fn pInAt(i: u32) -> f32 { return unpack2x16float(pIn[i >> 1u])[i & 1u]; }');
+    expect(f16).toContain('fn pOutSet(e: u32, v: vec4f) { pOut[e] = vec2u(pack2x16float(v.xy), pack2x16float(v.zw)); }');
+    expect(f16).not.toContain('fn pInSet');
   });
 
   it('a kernel file that declares its own binding, or does not use a bound buffer, is refused with kernel and binding named', async () => {
