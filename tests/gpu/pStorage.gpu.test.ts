@@ -12,6 +12,7 @@ import { initRnn, RnnModel } from '../../src/engine/models/rnn';
 import { f16round, P_STORAGE_ENV, type PStorage } from '../../src/engine/precision';
 import { Rng } from '../../src/engine/rng';
 import { selectPaths } from '../../src/engine/transportMask';
+import type { SparseRoute } from '../../src/gpu/sparseVariant';
 import { GpuBatch, type GpuContext } from '../../src/gpu/batch';
 import { halfBits, halfValue, packHalves, unpackHalves } from '../../src/gpu/halfFloat';
 import { laneFloats } from '../../src/gpu/layout';
@@ -36,14 +37,14 @@ const methods: LearningMethod[] = [{ kind: 'full' }, sparseArm(4, 'random'), { k
 const optimizer: { kind: 'adam'; lr: number; clipNorm: number } = { kind: 'adam', lr: 1e-2, clipNorm: 1 };
 
 /** Every lane's loss curve on the GPU with P stored as `storage`, and the batch's last snapshot. */
-async function gpuRun(storage: PStorage, opt: typeof optimizer, count: number) {
+async function gpuRun(storage: PStorage, opt: typeof optimizer, count: number, sparseRoute: SparseRoute = 'auto') {
   const { params, seq, sources } = problem();
   const batch = await GpuBatch.create(
     ctx,
     shape,
     [seq],
     methods.map((method, a) => ({ method, params, sources: sources[a], stream: 0 })),
-    { optimizer: opt, readbackEvery: 40, timing: false, pStorage: storage, label: `P as ${storage}` },
+    { optimizer: opt, readbackEvery: 40, timing: false, pStorage: storage, sparseRoute, label: `P as ${storage}` },
   );
   try {
     await batch.advance(count);
@@ -156,37 +157,41 @@ it('f16 storage is refused in one line where a kernel would store a lone half: t
   await expect(GpuBatch.create(ctx, { n: 4, m: 1, o: 1 }, [seq], [], { optimizer, pStorage: 'f16', model: 'lstm' })).rejects.toThrow(/the RNN only/);
 });
 
-it('P stored as f16 on the GPU is the CPU engine’s f16-emulated P, entry by entry (θ held still: lr 0, 60 steps, full and k = 4)', async () => {
-  const still = { kind: 'adam' as const, lr: 0, clipNorm: 0 };
-  const half = await gpuRun('f16', still, 60);
-  // whole-word stores: the vec4 sparse kernel runs whatever the adapter
-  expect(half.shader).toBe('sparseTransportVec4');
-  expect(half.reason).toMatch(/\(P stored as f16: whole-word stores\)$/);
-  const cpuHalf = cpuP('f16', still, 60);
-  const cpuFull = cpuP('f32', still, 60);
-  methods.forEach((_, a) => {
-    const got = half.snapshot.lanes[a].P!;
-    // every entry the GPU stored is a half
-    expect(got.every((v) => f16round(v) === v)).toBe(true);
-    const same = (want: Float32Array) => got.filter((v, i) => v === want[i]).length / got.length;
-    // the largest difference, against the largest entry (a half-ulp there is 2^-11 of it)
-    const scale = Math.max(...cpuHalf[a].map(Math.abs));
-    const worst = Math.max(...got.map((v, i) => Math.abs(v - cpuHalf[a][i]))) / scale;
-    console.log(
-      `lane ${a}: P entries equal to the CPU's f16 P ${same(cpuHalf[a]).toFixed(4)}, to its f32 P ${same(cpuFull[a]).toFixed(4)}; worst difference from the f16 P ${worst.toExponential(1)} of its largest entry`,
-    );
-    // The GPU rounds with pack2x16float, round to nearest (WGSL leaves a tie's direction to the
-    // implementation; the CPU emulation rounds ties to even), and its f32 sums differ from the CPU's in
-    // the last bits (about 1e-7 relative), so an entry that lies within that of a rounding boundary can
-    // land one half-ulp (2^-11 of the entry) the other side, and carry that into the next steps.
-    // So: nearly every entry is the emulation's to the bit (SwiftShader: 98.1 to 99.9 % of them over 60
-    // steps), none is further than one half-ulp of P's largest entry (measured: 1.6e-5 of it), and the
-    // f32 P (which the storage rounds) is matched far less often, so the check can tell the two apart.
-    expect(same(cpuHalf[a])).toBeGreaterThan(0.95);
-    expect(worst).toBeLessThan(2 ** -11);
-    expect(same(cpuFull[a])).toBeLessThan(0.5);
-  });
-});
+// k = 4 gathered, and on the masked dense tile (which reads and writes P through the full lanes' accessors)
+it.each(['gather', 'dense'] as const)(
+  'P stored as f16 on the GPU is the CPU engine’s f16-emulated P, entry by entry (θ held still: lr 0, 60 steps, full and k = 4 %s)',
+  async (route) => {
+    const still = { kind: 'adam' as const, lr: 0, clipNorm: 0 };
+    const half = await gpuRun('f16', still, 60, route);
+    // whole-word stores: the vec4 sparse kernel runs whatever the adapter
+    expect(half.shader).toBe('sparseTransportVec4');
+    expect(half.reason).toMatch(/\(P stored as f16: whole-word stores\)$/);
+    const cpuHalf = cpuP('f16', still, 60);
+    const cpuFull = cpuP('f32', still, 60);
+    methods.forEach((_, a) => {
+      const got = half.snapshot.lanes[a].P!;
+      // every entry the GPU stored is a half
+      expect(got.every((v) => f16round(v) === v)).toBe(true);
+      const same = (want: Float32Array) => got.filter((v, i) => v === want[i]).length / got.length;
+      // the largest difference, against the largest entry (a half-ulp there is 2^-11 of it)
+      const scale = Math.max(...cpuHalf[a].map(Math.abs));
+      const worst = Math.max(...got.map((v, i) => Math.abs(v - cpuHalf[a][i]))) / scale;
+      console.log(
+        `lane ${a}: P entries equal to the CPU's f16 P ${same(cpuHalf[a]).toFixed(4)}, to its f32 P ${same(cpuFull[a]).toFixed(4)}; worst difference from the f16 P ${worst.toExponential(1)} of its largest entry`,
+      );
+      // The GPU rounds with pack2x16float, round to nearest (WGSL leaves a tie's direction to the
+      // implementation; the CPU emulation rounds ties to even), and its f32 sums differ from the CPU's in
+      // the last bits (about 1e-7 relative), so an entry that lies within that of a rounding boundary can
+      // land one half-ulp (2^-11 of the entry) the other side, and carry that into the next steps.
+      // So: nearly every entry is the emulation's to the bit (SwiftShader: 98.1 to 99.9 % of them over 60
+      // steps), none is further than one half-ulp of P's largest entry (measured: 1.6e-5 of it), and the
+      // f32 P (which the storage rounds) is matched far less often, so the check can tell the two apart.
+      expect(same(cpuHalf[a])).toBeGreaterThan(0.95);
+      expect(worst).toBeLessThan(2 ** -11);
+      expect(same(cpuFull[a])).toBeLessThan(0.5);
+    });
+  },
+);
 
 it('learning with P stored as f16: the GPU’s loss curves follow the CPU engine’s with SPARSE_RTRL_P_STORAGE=f16 (240 steps, Adam)', async () => {
   const half = await gpuRun('f16', optimizer, steps);
