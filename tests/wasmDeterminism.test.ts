@@ -14,6 +14,7 @@ import { Rng } from '../src/engine/rng';
 import { allocateTransportFloats, setTransportBackend, setTransportThreads, startTransportThreads, transport } from '../src/engine/transport';
 import { allPaths } from '../src/engine/transportMask';
 import { wasmRuntime } from '../src/engine/wasm/memory';
+import { CONTROL_WORDS } from '../src/engine/wasm/workerPool';
 import { randomSequence } from './helpers/randomSequence';
 import { onOneThreadThenTwo, restoreTransportAfterAll } from './helpers/transportThreads';
 
@@ -68,6 +69,26 @@ describe('WebAssembly transport: determinism over consecutive jobs', () => {
       const firstDifference = two.findIndex((s, t) => s[0] !== one[t][0] || s[1] !== one[t][1]);
       expect(firstDifference, `k = ${k}: first step whose P or g differs`).toBe(-1);
     }
+    setTransportThreads(1);
+    setTransportBackend('auto');
+  });
+
+  it('a late wake-up runs no job twice: the caller’s notify reaching a worker that has done its part and waits again leaves the parts-done count as it was', async () => {
+    setTransportBackend('wasm');
+    const n = 64;
+    const p = n * (n + 2);
+    const { two } = await onOneThreadThenTwo(() => chain(n, p, 4, 2));
+    expect(two.length).toBe(2);
+    const ctl = new Int32Array(wasmRuntime()!.memory.buffer, 0, 64);
+    const done = Atomics.load(ctl, CONTROL_WORDS.partsDone);
+    // the worker is back in its wait by now; a notify without a new generation is what a caller paused
+    // between bumping the generation and notifying delivers after the job is done
+    await new Promise((r) => setTimeout(r, 100));
+    Atomics.notify(ctl, CONTROL_WORDS.generation);
+    // a worker that takes the wake-up for a job runs the last one again (milliseconds) and counts its part;
+    // under load, that second run raced with the caller's next steps (a run's P and g then differed by ~1e-5)
+    expect(Atomics.wait(ctl, CONTROL_WORDS.partsDone, done, 1000)).toBe('timed-out');
+    expect(Atomics.load(ctl, CONTROL_WORDS.partsDone)).toBe(done);
     setTransportThreads(1);
     setTransportBackend('auto');
   });

@@ -24,6 +24,8 @@ const CMD = 2;
 const PARTS = 3;
 const READY = 4;
 const ERR = 5;
+/** The control block's words a test reads or pokes (the block is int32 words at byte 0 of the runtime's memory). */
+export const CONTROL_WORDS = { generation: GEN, partsDone: DONE } as const;
 /** argument words: pointers and sizes as int32 (unsigned bits), carry as float32 */
 const ARG = { P: 8, out: 9, n: 10, p: 11, k: 12, src: 13, cf: 14, carry: 15, dLdh: 16, grad: 17, ap: 18, panel: 19, panelBytes: 20, tile: 21 };
 export const CMD_DENSE = 0;
@@ -51,8 +53,12 @@ function start(bytes, memory, index) {
   Atomics.add(ctl, ${READY}, 1);
   Atomics.notify(ctl, ${READY});
   for (;;) {
-    Atomics.wait(ctl, ${GEN}, gen);
-    gen = Atomics.load(ctl, ${GEN});
+    // a job is a new generation, not a wake-up: the caller's notify can come after this thread has done the
+    // job and is waiting again (the caller paused between bumping the generation and notifying), and a
+    // second run of the job would race with the caller's next steps
+    let now;
+    while ((now = Atomics.load(ctl, ${GEN})) === gen) Atomics.wait(ctl, ${GEN}, gen);
+    gen = now;
     const cmd = Atomics.load(ctl, ${CMD});
     if (cmd === ${CMD_EXIT}) break;
     const parts = ctl[${PARTS}];
