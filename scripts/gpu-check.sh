@@ -224,6 +224,9 @@ console.log(`  adapter ${d.adapter?.description}${d.adapter?.software ? " (softw
 for (const t of d.targets ?? []) console.log(`  target ${t.text}: ${t.met === null ? "not measured" : t.met ? "met" : "NOT met"} [${t.entries.map((e) => `${e.where} ${f(e.value)}`).join("; ")}]`);
 // per RNN size and one lane: dispatches per step, bytes moved over the floor, FLOPs over the peak (by the kernel cost counts)
 for (const z of d.sizes ?? []) for (const e of z.oneArm ?? []) console.log(`  n = ${z.n} ${e.arm}: ${f(e.stepsPerSecond)} steps/s, ${e.dispatchesPerStep} dispatches/step, bytes/floor ${f(e.bytesOverFloor ?? null)}, FLOP/peak ${f(e.flopFractionOfPeak ?? null)}`);
+// the sparse route at k = n/8: gathered against the masked dense tile (the evidence for the threshold of chooseDenseRoute)
+const ms = (r) => `${f(r?.wallMsPerStep ?? null)} ms/step (kernel ${f(r?.transportMs ?? null)} ms)`;
+for (const z of d.sizes ?? []) if (z.sparseRoutes) console.log(`  n = ${z.n} k = ${z.sparseRoutes.k}: gathered ${ms(z.sparseRoutes.gather)}, masked dense ${ms(z.sparseRoutes.dense)}`);
 for (const s of d.skippedForTime ?? []) console.log(`  skipped for time: ${s}`);
 ' "$out/bench-gpu.json" | tee -a "$summary"
 [ $rc -eq 0 ] || status=1
