@@ -29,13 +29,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let width = NP / PW;  // elements in a row of P
   let base = lane * N * width;
   let c0 = wid.y * WG * CW + lid;
-  var g: array<PV, MAXC>;
+  var g = array<PV, MAXC>();
   for (var r = 0u; r < ROWS; r++) {
     let i = wid.x * ROWS + r;
     if (i >= N) { break; }
     let sr = sparseRow(lane, i);
     let row = base + i * width;
-    var acc: array<PV, MAXC>;
+    // zeroed explicitly on every row: with no leak (carry 0) nothing else clears it, and SwiftShader's
+    // compiled loop kept the last row's sums in a var declared without an initializer
+    var acc = array<PV, MAXC>();
     for (var u = 0u; u < CW; u++) {
       let c = c0 + u * WG;
       if (c < width && carry != 0.0) { acc[u] = carry * pInAt(row + c); }
