@@ -1,30 +1,28 @@
 /**
  * P as the GPU stores it under 'f16' storage (layout.ts pAccessors): IEEE half-precision entries, two to
  * a u32 word, entry 2w in the low 16 bits of word w (WGSL's pack2x16float / unpack2x16float), for the
- * snapshot's readback and restore's upload. Encoding rounds to the nearest half, ties to even, as
- * precision.ts f16round does (the CPU engine's emulation), so a restored P is the emulation's P.
+ * snapshot's readback and restore's upload. Encoding rounds with precision.ts f16round, the CPU engine's
+ * emulation itself (nearest, ties to even), so a restored P is the emulation's P.
  */
+import { f16round } from '../engine/precision';
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** The half-precision bits of x rounded to nearest, ties to even (±Infinity past the largest half; NaN kept NaN). */
+/** The half-precision bits of x rounded by f16round (±Infinity past the largest half; NaN kept NaN). */
 export function halfBits(x: number): number {
-  f32[0] = x;
+  // a half already: its bits follow without rounding
+  const h = f16round(x);
+  f32[0] = h;
   const bits = u32[0];
   const sign = (bits >>> 16) & 0x8000;
   const abs = bits & 0x7fffffff;
   if (abs > 0x7f800000) return sign | 0x7e00;
-  if (abs >= 0x477ff000) return sign | 0x7c00; // 65520 and above round to Infinity
-  if (abs >= 0x38800000) {
-    // normal: rebias the exponent (127 -> 15), round away 13 fraction bits, ties to even
-    const r = abs + 0x0fff + ((abs >>> 13) & 1);
-    return sign | ((r - 0x38000000) >>> 13);
-  }
-  // subnormal or zero: a multiple of 2^-24, ties to even
-  const v = Math.abs(f32[0]) * 2 ** 24;
-  const f = Math.floor(v);
-  const d = v - f;
-  return sign | (d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f);
+  if (abs === 0x7f800000) return sign | 0x7c00;
+  // normal: the exponent rebiased (127 -> 15), the 10 fraction bits a half keeps
+  if (abs >= 0x38800000) return sign | ((abs - 0x38000000) >>> 13);
+  // subnormal or zero: a whole multiple of 2^-24
+  return sign | (Math.abs(h) * 2 ** 24);
 }
 
 /** The value of half-precision bits h. */
