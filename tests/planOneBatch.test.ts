@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { LearningMethod } from '../src/engine/methods';
 import type { GpuContext } from '../src/gpu/batch';
 import { GpuError } from '../src/gpu/errors';
-import { planOneBatch } from '../src/gpu/experimentGpu';
+import { planOneBatch } from '../src/gpu/memoryPlan';
 import { laneBytes } from '../src/gpu/memoryPlan';
 
 const ctx = { device: { limits: { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30 } } } as unknown as GpuContext;

@@ -24,7 +24,7 @@ import type { Sequence } from '../engine/tasks/task';
 import { armSeedResults, referenceArms } from '../engine/protocol/lossWindow';
 import { GpuBatch, type GpuContext, type MetricSample } from './batch';
 import { GpuError } from './errors';
-import { planMemory, type MemoryPlan, type PlanInput } from './memoryPlan';
+import { planMemory, planOneBatch, type MemoryPlan } from './memoryPlan';
 import { laneFor, prepareSeed, type PreparedSeed } from './protocol';
 import type { SparsePreference } from './sparseVariant';
 
@@ -175,17 +175,6 @@ function batchOptions(config: ExperimentConfig, label: string, options: GpuRunOp
     sparseKernel: options.sparseKernel,
     pStorage: options.pStorage ?? pStorageSetting(),
   };
-}
-
-/**
- * One seed's lanes planned for ctx's device in one batch (the experiment's GpuSeedRun, the app's live run).
- * A plan of more than one wave throws a GpuError ('memory-plan') worded by `doesNotFit` from the plan's
- * summary; a lane too large for the device throws planMemory's MemoryPlanError, a GpuError too.
- */
-export function planOneBatch(ctx: GpuContext, lanes: Omit<PlanInput, 'seedCount' | 'limits'>, doesNotFit: (summary: string) => string): MemoryPlan {
-  const plan = planMemory({ ...lanes, seedCount: 1, limits: ctx.device.limits });
-  if (plan.waves.length > 1) throw new GpuError('memory-plan', doesNotFit(plan.summary));
-  return plan;
 }
 
 /** One seed of the experiment on the GPU: every arm of the seed in one batch. */

@@ -11,7 +11,7 @@
 import type { LearningMethod } from '../engine/methods';
 import type { ModelKind } from '../engine/models';
 import type { PStorage } from '../engine/precision';
-import { MemoryPlanError } from './errors';
+import { GpuError, MemoryPlanError } from './errors';
 import { gpuModel } from './gpuModels';
 import { laneKind, type LaneSizes } from './laneKinds';
 import { laneFloats, type BatchLayout } from './layout';
@@ -147,4 +147,19 @@ export function planMemory(input: PlanInput): MemoryPlan {
       : `${lanes} lanes (${arms.length} arms x ${seedCount} seeds) in ${waves.length} waves of at most ${Math.max(...waves.map((w) => w.length))} lanes: ` +
         `${fmtMiB(seedCount * seedBytes)} needed at once, budget ${fmtMiB(budget)}, storage binding ${fmtMiB(binding)}`;
   return { waves, waveBytes, learningLaneBytes: learning, frozenLaneBytes: frozen, summary };
+}
+
+/**
+ * One seed's lanes planned for ctx's device in one batch (the experiment's GpuSeedRun, the app's live run).
+ * A plan of more than one wave throws a GpuError ('memory-plan') worded by `doesNotFit` from the plan's
+ * summary; a lane too large for the device throws planMemory's MemoryPlanError, a GpuError too.
+ */
+export function planOneBatch(
+  ctx: { device: { limits: PlannerLimits } },
+  lanes: Omit<PlanInput, 'seedCount' | 'limits'>,
+  doesNotFit: (summary: string) => string,
+): MemoryPlan {
+  const plan = planMemory({ ...lanes, seedCount: 1, limits: ctx.device.limits });
+  if (plan.waves.length > 1) throw new GpuError('memory-plan', doesNotFit(plan.summary));
+  return plan;
 }

@@ -47,7 +47,7 @@ import { chooseLstmFullTransport } from '../../gpu/lstmGpu';
 import { batchLayout } from '../../gpu/layout';
 import { chooseDenseRoute, chooseSparseTransport, type TransportChoice } from '../../gpu/sparseVariant';
 import { GpuError } from '../../gpu/errors';
-import { planOneBatch } from '../../gpu/experimentGpu';
+import { planOneBatch } from '../../gpu/memoryPlan';
 import type { BatchTimings } from '../../gpu/timing';
 import type { LabParams } from '../contract';
 import { gpuHostArms, gpuRefusal } from '../gpuSupport';
