@@ -15,13 +15,15 @@
 
 var<workgroup> aTile: array<vec4f, TS * (TS / 4u + 1u)>;
 override MASKED: u32 = 0u;
+// whether this workgroup's lane stages D_t W densely (a full lane, or a masked one keeping every source)
+var<private> stageDense: bool;
 
 // A masked lane's coefficient tile for sources q0 .. q0 + TS - 1: zeroed by stageTiles, then each of
 // the tile's rows scatters its kept sources that fall in the block (one invocation per row, so no two
-// write one vec4). With every source kept (k = n) the staging loop's dense load already holds them all.
+// write one vec4). With every source kept (k = n) stageCoef's dense load already holds them all.
 fn scatterKept(lane: u32, i0: u32, q0: u32, lix: u32) {
+  if (stageDense) { return; }
   let info = lanes[lane];
-  if (info.k >= N) { return; }
   for (var r = lix; r < TS; r += Q * Q) {
     let i = i0 + r;
     if (i >= N) { continue; }
@@ -37,9 +39,6 @@ fn scatterKept(lane: u32, i0: u32, q0: u32, lix: u32) {
     }
   }
 }
-
-// whether this workgroup's lane stages D_t W densely (a full lane, or a masked one keeping every source)
-var<private> stageDense: bool;
 
 // The coefficient tile's vec4 at slot: (D_t W)[i, q .. q + 3], zero outside D_t W (and for a masked
 // lane, whose kept sources scatterKept then writes).
